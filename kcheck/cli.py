@@ -1,0 +1,284 @@
+"""The ``kcheck`` command.
+
+Exit codes: 0 no bug found in the explored space, 1 bug found, 2 usage or
+model error (a one-line message naming the file and line; ``--debug`` shows
+the traceback).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+
+import click
+
+from .engine.runtime import ModelError
+from .report.schedule import ScheduleError
+
+EXIT_OK, EXIT_BUG, EXIT_ERROR = 0, 1, 2
+
+
+class UserError(Exception):
+    """Bad input: printed as one line, exit 2."""
+
+
+def load_model(path, entry="main"):
+    """Import a model file; return its entry function, or raise UserError."""
+    if not os.path.exists(path):
+        raise UserError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise UserError(f"{path}: is a directory, expected a model file (.py)")
+    name = "kcheck_model_" + str(abs(hash(os.path.abspath(path))))
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise UserError(f"{path}: not a Python file")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    try:
+        spec.loader.exec_module(mod)
+    except SyntaxError as e:
+        raise UserError(f"{e.filename or path}:{e.lineno}: syntax error: {e.msg}") from e
+    except (ModelError, Exception) as e:
+        line = _model_line(e, path)
+        raise UserError(f"{path}{':' + str(line) if line else ''}: error while importing the model: "
+                        f"{type(e).__name__}: {e}") from e
+    fn = getattr(mod, entry, None)
+    if fn is None:
+        raise UserError(f"{path}: no function {entry!r} (name it with --entry)")
+    if not callable(fn):
+        raise UserError(f"{path}: {entry!r} is not a function")
+    return fn
+
+
+def _model_line(exc, path):
+    tb = exc.__traceback__
+    line = None
+    ap = os.path.abspath(path)
+    while tb is not None:
+        if os.path.abspath(tb.tb_frame.f_code.co_filename) == ap:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+class Watchdog:
+    """Turns model code that runs without reaching a kernel call for too long
+    (an infinite loop in plain Python) into a model error."""
+
+    def __init__(self, seconds=10.0):
+        self.seconds = seconds
+        self.last = None
+        self.stamp = time.monotonic()
+
+    def __enter__(self):
+        if hasattr(signal, "setitimer") and self.seconds:
+            self.old = signal.signal(signal.SIGALRM, self._tick)
+            signal.setitimer(signal.ITIMER_REAL, 1.0, 1.0)
+        return self
+
+    def __exit__(self, *a):
+        if hasattr(signal, "setitimer") and self.seconds:
+            signal.setitimer(signal.ITIMER_REAL, 0, 0)
+            signal.signal(signal.SIGALRM, self.old)
+
+    def _tick(self, *a):
+        from .engine import runtime
+        run = runtime.CURRENT
+        now = time.monotonic()
+        key = (id(run), run.nevents if run is not None else None)
+        if run is None or key != self.last:
+            self.last = key
+            self.stamp = now
+            return
+        if now - self.stamp > self.seconds:
+            t = run.cur
+            kdir = os.path.dirname(os.path.abspath(__file__))
+            f = sys._getframe(1)
+            where = ""
+            while f is not None:
+                if not os.path.abspath(f.f_code.co_filename).startswith(kdir):
+                    where = f" at {f.f_code.co_filename}:{f.f_lineno}"
+                    break
+                f = f.f_back
+            self.stamp = now
+            raise ModelError(f"task {t.name if t else 'main()'} ran {self.seconds:.0f} s without "
+                             f"reaching a kernel call{where}: an infinite loop in plain Python?")
+
+
+class Progress:
+    """Rich progress on stderr (executions, executions/s, elapsed) for runs over a second."""
+
+    def __init__(self, enabled=True):
+        self.enabled = enabled and sys.stderr.isatty() or os.environ.get("KCHECK_PROGRESS") == "1"
+        self.t0 = time.perf_counter()
+        self.last = 0.0
+        self.live = None
+
+    def __call__(self, driver):
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if now - self.t0 < 1.0 or now - self.last < 0.25:
+            return
+        self.last = now
+        st = driver.stats
+        el = now - self.t0
+        n = st.executions + st.blocked
+        msg = (f"explored {st.executions} executions ({st.blocked} blocked), "
+               f"{n / el:,.0f} exec/s, {st.events / el:,.0f} events/s, {el:.1f} s")
+        if self.live is None:
+            from rich.console import Console
+            from rich.live import Live
+            self.live = Live(msg, console=Console(stderr=True), transient=True, refresh_per_second=4)
+            self.live.start()
+        else:
+            self.live.update(msg)
+
+    def close(self):
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
+
+
+def _fail(msg, debug, exc=None):
+    if debug and exc is not None:
+        traceback.print_exception(exc)
+    click.echo(f"kcheck: error: {msg}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def print_result(res, as_json, path=None):
+    if as_json:
+        click.echo(json.dumps(res.to_json(), indent=None))
+    else:
+        text = res.format()
+        if path:
+            text = text.replace("kcheck replay FILE", f"kcheck replay {path}")
+        click.echo(text)
+    return EXIT_BUG if res.bug else EXIT_OK
+
+
+def run_check(fn, *, path, as_json, debug, **opts):
+    """Shared by ``kcheck check`` and ``kcheck tdp-mmu check``: run, print, return the exit code."""
+    from .api import check
+    prog = Progress(enabled=not as_json or True)
+    try:
+        with Watchdog():
+            res = check(fn, progress=prog, **opts)
+    except ModelError as e:
+        prog.close()
+        _fail(f"{path}: {e}", debug, e)
+    except RecursionError as e:
+        prog.close()
+        _fail(f"{path}: model recursion too deep: {e}", debug, e)
+    finally:
+        prog.close()
+    return print_result(res, as_json, path)
+
+
+COMMON = [
+    click.option("--memory-model", type=click.Choice(["sc", "lkmm"]), default="sc", show_default=True,
+                 help="sc: sequential consistency; lkmm: the Linux-kernel memory model"),
+    click.option("--strategy", type=click.Choice(["dpor", "random", "pct"]), default="dpor",
+                 show_default=True, help="dpor: exhaustive optimal (TruSt); random/pct: sampling"),
+    click.option("--preemption-bound", type=int, default=None,
+                 help="explore only schedules with at most K preemptions (not exhaustive)"),
+    click.option("--step-bound", type=int, default=2000, show_default=True,
+                 help="events per task before it counts as a livelock"),
+    click.option("--max-executions", type=int, default=None, help="stop after N executions"),
+    click.option("--executions", type=int, default=None, help="runs for random/pct (default 1000)"),
+    click.option("--seed", type=int, default=0, show_default=True, help="seed for random/pct"),
+    click.option("--depth", type=int, default=3, show_default=True, help="PCT bug depth"),
+    click.option("--races", type=click.Choice(["warn", "error", "off"]), default="warn", show_default=True,
+                 help="data races between plain accesses: report as warnings, as bugs, or not at all"),
+    click.option("--no-minimize", is_flag=True, help="print the first failing execution as found"),
+    click.option("--json", "as_json", is_flag=True, help="one JSON object on stdout"),
+    click.option("--debug", is_flag=True, help="show tracebacks of model and kcheck errors"),
+]
+
+
+def common_options(f):
+    for opt in reversed(COMMON):
+        f = opt(f)
+    return f
+
+
+def check_opts(kw):
+    return dict(memory_model=kw["memory_model"], strategy=kw["strategy"],
+                preemption_bound=kw["preemption_bound"], step_bound=kw["step_bound"],
+                max_executions=kw["max_executions"], executions=kw["executions"], seed=kw["seed"],
+                depth=kw["depth"], races=kw["races"], minimize=not kw["no_minimize"])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kcheck")
+def main():
+    """kcheck: model checking for Linux-kernel concurrency."""
+
+
+@main.command("check")
+@click.argument("file")
+@click.option("--entry", default="main", show_default=True, help="the model's entry function")
+@common_options
+def check_cmd(file, entry, **kw):
+    """Explore every interleaving of the model in FILE."""
+    try:
+        fn = load_model(file, entry)
+    except UserError as e:
+        _fail(str(e), kw["debug"], e.__cause__ or e)
+    sys.exit(run_check(fn, path=file, as_json=kw["as_json"], debug=kw["debug"], **check_opts(kw)))
+
+
+@main.command("replay")
+@click.argument("file")
+@click.argument("schedule")
+@click.option("--entry", default="main", show_default=True)
+@click.option("--step-bound", type=int, default=2000, show_default=True)
+@click.option("--races", type=click.Choice(["warn", "error", "off"]), default="warn")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--debug", is_flag=True)
+def replay_cmd(file, schedule, entry, step_bound, races, as_json, debug):
+    """Run FILE along SCHEDULE (from a bug report) and report what happens."""
+    from .api import replay
+    try:
+        fn = load_model(file, entry)
+        with Watchdog():
+            res = replay(fn, schedule, step_bound=step_bound, races=races)
+    except UserError as e:
+        _fail(str(e), debug, e.__cause__ or e)
+    except (ModelError, ScheduleError) as e:
+        _fail(f"{file}: {e}", debug, e)
+    sys.exit(print_result(res, as_json, file))
+
+
+@main.command("litmus")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--debug", is_flag=True)
+def litmus_cmd(paths, as_json, debug):
+    """Check C litmus tests under the Linux-kernel memory model (herd7-style output)."""
+    for p in paths:
+        if not os.path.exists(p):
+            _fail(f"{p}: no such file or directory", debug)
+    from .litmus import run_paths
+    sys.exit(run_paths(list(paths), as_json))
+
+
+def _add_tdp():
+    try:
+        from .models.tdp_mmu.cli import tdp_mmu
+    except ImportError:
+        return
+    main.add_command(tdp_mmu, "tdp-mmu")
+
+
+_add_tdp()
+
+
+if __name__ == "__main__":
+    main()

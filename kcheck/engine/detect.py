@@ -1,0 +1,69 @@
+"""Checks that need a whole execution: use-after-free races, leaks, deadlocks.
+
+Most detectors fire on the spot, inside the runtime (double free, refcount
+WARNs, WARN_ON, lockdep, an access whose porf-prefix holds the free).  What
+remains needs the finished graph:
+
+* **use-after-free by a race**: an access and the free of its object that no
+  path of ``po | rf | co | fr`` orders access-first.  Then some sequentially
+  consistent order runs the free first, and the access touches freed memory.
+* **leaks**: heap objects still allocated when every task has finished.
+* **deadlock**: tasks blocked for good - each waits on a value that is the
+  last one its location will ever hold (its read reads the co-latest write).
+"""
+
+from __future__ import annotations
+
+from .memory import sc
+from .graph import contains
+from .runtime import Bug
+
+
+def end_of_execution(run, complete):
+    bug = use_after_free_race(run)
+    if bug is not None:
+        return bug
+    if complete:
+        return leaks(run)
+    return None
+
+
+def use_after_free_race(run):
+    succ = None
+    for oid, f in run.freed.items():
+        before = None
+        for a in run.acc.get(oid, ()):
+            if contains(f.view, a):
+                continue
+            if succ is None:
+                succ = sc.edges(run.g)
+            if before is None:
+                before = sc.predecessors_closure(run.g, f, succ)
+            if a not in before:
+                obj = run.heap[oid][0]
+                return Bug("use-after-free",
+                           f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} can run after "
+                           f"{run._task_name(f.tid)} freed it ({f.op}): nothing orders the access "
+                           "before the free", event=a, task=run.tasks[a.tid], other=f)
+    return None
+
+
+def leaks(run):
+    for oid, (obj, ev) in run.heap.items():
+        if oid in run.freed or oid in run.noleak:
+            continue
+        who = run._task_name(ev.tid) if ev is not None else "main()"
+        return Bug("leak", f"{obj._kname()} allocated by {who} is never freed "
+                   "(every task has finished)", event=ev)
+    return None
+
+
+def deadlock_bug(run):
+    stuck = [t for t in run.tasks if t is not None and t.blocked and not t.daemon]
+    parts = []
+    for t in stuck:
+        e = run.g.threads[t.tid][-1]
+        parts.append(f"{t.name} waits in {e.op}")
+    return Bug("deadlock", "deadlock: " + "; ".join(parts) + " - and nothing left can wake them",
+               event=run.g.threads[stuck[0].tid][-1] if stuck else None,
+               task=stuck[0] if stuck else None)

@@ -1,0 +1,478 @@
+"""Exhaustive, optimal exploration of execution graphs: TruSt.
+
+TruSt (Kokologiannakis, Marmanis, Gladstein, Vafeiadis: "Truly Stateless,
+Optimal Dynamic Partial Order Reduction", POPL 2022) visits every consistent
+execution graph of a program exactly once, in memory polynomial in the size
+of one execution.  For sequential consistency a graph is a Mazurkiewicz
+trace, so the count of complete executions equals the count of traces that
+the Optimal-DPOR papers report (readers(N) = 2^N, lastzero(5) = 64, ...).
+
+The graph grows one event at a time; the next event always comes from the
+lowest-ordered task that can run (``pick``), which makes "the next event" a
+function of the graph alone.  Alternatives are kept on a worklist, each tagged
+with the stamp of the event it changes:
+
+* a new **read** reads from the co-latest write it may see; every other
+  coherent write is a *forward revisit* (``R``);
+* a new **write** goes to the end of coherence; every other coherent place is
+  a forward revisit (``W``); and every earlier read of the same location that
+  is not in the write's porf-prefix may be *backward revisited* to read from
+  it (``B``) - the graph is cut back to what was added before that read plus
+  the write's prefix;
+* a **choice** (``need_resched()``, ``nondet()``) takes 0; other values are
+  forward revisits (``C``).
+
+A backward revisit is performed only if every event it deletes (and the read
+itself) was *added maximally* - reading from, or placed at, the end of
+coherence relative to what is kept, and not itself backward revisited by a
+deleted write.  That is what makes each graph reachable along exactly one
+path; the bookkeeping follows GenMC's ``isMaximalExtension``.
+
+Backward revisits start a new graph on a stack of executions (each with its
+own worklist); forward revisits change the current graph in place after
+cutting it back to the changed event.  After each change the program is
+replayed from scratch (``runtime.Run``): the search is stateless.
+"""
+
+from __future__ import annotations
+
+import time
+
+from . import graph as G
+from .graph import Graph, contains, join
+from .memory import sc
+from .runtime import Run, Bug, ModelError, BLOCK, NO_WRITE
+from . import detect
+
+
+class Stats:
+    __slots__ = ("executions", "blocked", "events", "started", "revisits")
+
+    def __init__(self):
+        self.executions = 0
+        self.blocked = 0
+        self.events = 0
+        self.revisits = 0
+        self.started = time.perf_counter()
+
+    @property
+    def seconds(self):
+        return time.perf_counter() - self.started
+
+
+class Driver:
+    """What every exploration strategy gives the runtime (shuttle's split:
+    the runtime executes, the driver decides)."""
+
+    def __init__(self, program, *, step_bound=2000, races="warn", trace=False):
+        self.program = program
+        self.step_bound = step_bound
+        self.races = None if races == "off" else races
+        self.trace = trace
+        self.inits = {}          # lid -> Loc (init values and names)
+        self.tidmap = {}
+        self.next_tid = 0
+        self.stats = Stats()
+
+    def tid_for(self, key, fixed=None):
+        tid = self.tidmap.get(key)
+        if tid is None:
+            if fixed is not None:
+                tid = fixed
+            else:
+                tid = max(self.next_tid, 1 + max(self.tidmap.values(), default=-1))
+            self.tidmap[key] = tid
+            self.next_tid = max(self.next_tid, tid + 1)
+        return tid
+
+    # -- hooks called by the runtime; the defaults make an SC interleaving --
+    def read_candidates(self, run, e, loc, fn):
+        if loc.lid not in self.inits:
+            self.inits[loc.lid] = loc
+        return [run.g.co_max(loc.lid)]
+
+    def on_read(self, run, e, cands):
+        pass
+
+    def on_write(self, run, e):
+        pass
+
+    def choose(self, run, e):
+        return 0
+
+    def pick(self, run):
+        return default_pick(run)
+
+    def execute(self, g):
+        run = Run(self, g, self.program)
+        try:
+            run.execute()
+        except Bug as b:
+            run.bug = b
+        self.stats.events += run.nevents
+        return run
+
+
+def would_block(run, t):
+    req = t.req
+    if req is None or req[0] != 2:
+        return False
+    loc = req[1]
+    w = run.g.co_max(loc.lid)
+    old = loc.init if w is None else w.val
+    try:
+        return req[2](old) is BLOCK
+    except Exception:
+        return False
+
+
+def default_pick(run):
+    """Lowest-ordered runnable task, preferring ones that would not block."""
+    fallback = None
+    for t in run.tasks:
+        if t is None or t.finished or t.blocked:
+            continue
+        if not t.started:
+            return t
+        if t.req is None:
+            continue
+        if would_block(run, t):
+            if fallback is None:
+                fallback = t
+            continue
+        return t
+    return fallback
+
+
+class TruSt(Driver):
+    """Optimal exhaustive exploration (see the module docstring)."""
+
+    def __init__(self, program, *, max_executions=None, on_progress=None, **kw):
+        super().__init__(program, **kw)
+        self.max_executions = max_executions
+        self.on_progress = on_progress
+        self.work = None
+        self.bug_run = None
+        self.exhaustive = True
+        self.interrupted = False
+
+    # -- hooks ---------------------------------------------------------
+    def read_candidates(self, run, e, loc, fn):
+        lid = loc.lid
+        if lid not in self.inits:
+            self.inits[lid] = loc
+        g = run.g
+        lst = g.co.get(lid)
+        if not lst:
+            return [None]
+        view = e.view
+        lo = -1
+        for i in range(len(lst) - 1, -1, -1):
+            if contains(view, lst[i]):
+                lo = i
+                break
+        for r in g.reads.get(lid, ()):
+            if r is not e and contains(view, r):
+                w = r.rf
+                if w is not None:
+                    j = lst.index(w)
+                    if j > lo:
+                        lo = j
+        cands = []
+        allow_init = lo < 0
+        if allow_init:
+            cands.append(None)
+        for i in range(max(lo, 0), len(lst)):
+            cands.append(lst[i])
+        return cands
+
+    def on_read(self, run, e, cands):
+        work = self.work
+        fn = e.rmw
+        for w in cands[:-1]:
+            if fn is not None and _blocks(fn, run.x.inits[e.lid], w):
+                continue   # a wait that would not return: the same as not running yet
+            work.append(("R", e, w))
+
+    def on_write(self, run, e):
+        g = run.g
+        if e.rmw is not True:
+            lst = g.co[e.lid]
+            others = lst[:-1]
+            if others:
+                view = e.view
+                lo = 0
+                for i in range(len(others) - 1, -1, -1):
+                    if contains(view, others[i]):
+                        lo = i + 1
+                        break
+                for r in g.reads.get(e.lid, ()):
+                    if contains(view, r) and r.rf is not None:
+                        j = others.index(r.rf) + 1 if r.rf in others else 0
+                        if j > lo:
+                            lo = j
+                work = self.work
+                for p in range(lo, len(others)):
+                    if others[p].rmw is True:
+                        continue
+                    work.append(("W", e, others[p - 1] if p > 0 else None))
+        self.calc_revisits(g, e)
+
+    def choose(self, run, e):
+        work = self.work
+        for v in range(1, e.arg):
+            work.append(("C", e, v))
+        return 0
+
+    def pick(self, run):
+        return default_pick(run)
+
+    # -- revisits ------------------------------------------------------
+    def calc_revisits(self, g, s):
+        sv = s.view
+        for r in g.reads.get(s.lid, ()):
+            if not r.revisitable or contains(sv, r):
+                continue
+            if self.maximal(g, r, s):
+                self.work.append(("B", r, s))
+
+    @staticmethod
+    def maximal(g, r, s):
+        rstamp = r.stamp
+        sv = s.view
+
+        def kept(e):
+            return e.stamp <= rstamp or contains(sv, e)
+
+        lid = s.lid
+        if s.rmw is not True:
+            succ = g.co_succ(s, lid)
+            if succ is not None and not kept(succ):
+                return False
+        for th in g.threads:
+            for k in range(len(th) - 1, -1, -1):
+                e = th[k]
+                if e.stamp < rstamp:
+                    break
+                if e is not r and contains(sv, e):
+                    continue
+                if e.stamp == rstamp and e is not r:
+                    continue
+                if not e.revisitable or not e.maxadd:
+                    return False
+                kind = e.kind
+                if kind == G.READ:
+                    w = e.rf
+                    if w is not None and w.stamp > e.stamp and not kept(w):
+                        return False
+                elif kind != G.WRITE:
+                    continue
+                else:
+                    w = e
+                lst = g.co.get(e.lid, ())
+                start = 0 if w is None else lst.index(w) + 1
+                for j in range(start, len(lst)):
+                    w2 = lst[j]
+                    if w2 is not s and kept(w2):
+                        return False
+        return True
+
+    # -- applying worklist items ---------------------------------------
+    def _set_rf(self, g, r, w):
+        r.rf = w
+        base = g.base_view(r.tid, r.idx)
+        v = list(base)
+        if len(v) <= r.tid:
+            v.extend([-1] * (r.tid + 1 - len(v)))
+        v[r.tid] = r.idx
+        hb = list(g.base_hb(r.tid, r.idx))
+        if len(hb) <= r.tid:
+            hb.extend([-1] * (r.tid + 1 - len(hb)))
+        hb[r.tid] = r.idx
+        if w is not None:
+            v = join(v, w.view)
+            if r.flags & G.MARKED and w.flags & G.MARKED:
+                hb = join(hb, w.hb)
+        r.view = v
+        r.hb = hb
+
+    def _complete_rmw(self, g, r):
+        """If ``r`` is an RMW read whose new value makes it write, add the write half."""
+        if r.rmw is None:
+            return None
+        w = r.rf
+        loc = self.inits[r.lid]
+        old = loc.init if w is None else w.val
+        try:
+            res = r.rmw(old)
+        except Exception:
+            return None
+        if res is NO_WRITE or res is BLOCK:
+            return None
+        e = G.Event(r.tid, r.idx + 1, g.next_stamp, G.WRITE, r.lid, res, r.flags, r.op)
+        g.next_stamp += 1
+        e.rmw = True
+        e.view = list(r.view)
+        e.view[r.tid] = r.idx + 1
+        e.hb = list(r.hb)
+        e.hb[r.tid] = r.idx + 1
+        g.threads[r.tid].append(e)
+        lst = g.co.setdefault(r.lid, [])
+        lst.insert(0 if w is None else lst.index(w) + 1, e)
+        return e
+
+    def _apply(self, item):
+        kind, a, b = item
+        top = self.stack[-1]
+        g = top[0]
+        if kind == "R":
+            g.restrict(a.stamp)
+            self._set_rf(g, a, b)
+            a.maxadd = False
+            if not sc.consistent(g):
+                return False
+            taken = _rmw_taken(g, b, a.lid)
+            wpart = self._complete_rmw(g, a)
+            if wpart is not None:
+                self.calc_revisits(g, wpart)
+                if taken:
+                    # Another RMW already read from b: this graph breaks atomicity and is
+                    # not explored, but its write may still revisit that other RMW's read
+                    # (the order "this RMW first"), as in GenMC's calcRevisits.
+                    return False
+            return True
+        if kind == "W":
+            g.restrict(a.stamp)
+            lst = g.co[a.lid]
+            lst.remove(a)
+            lst.insert(0 if b is None else lst.index(b) + 1, a)
+            a.maxadd = False
+            if not sc.consistent(g):
+                return False
+            self.calc_revisits(g, a)
+            return True
+        if kind == "C":
+            g.restrict(a.stamp)
+            a.val = b
+            a.maxadd = False
+            return True
+        # backward revisit: r = a reads from s = b
+        r, s = a, b
+        g.restrict(s.stamp)
+        rstamp = r.stamp
+        sv = s.view
+        g2 = g.copy_keep(lambda e: e.stamp <= rstamp or contains(sv, e))
+        r2 = g2.threads[r.tid][r.idx]
+        s2 = g2.threads[s.tid][s.idx]
+        for th in g2.threads:
+            for e in th:
+                if contains(sv, e):
+                    e.revisitable = False
+        self.stack.append([g2, []])
+        self.work = self.stack[-1][1]
+        self._set_rf(g2, r2, s2)
+        r2.maxadd = s2 is g2.co_max(s2.lid)
+        # reads left pointing at deleted writes (always last in their task) read the co-latest write
+        for th in g2.threads:
+            if th:
+                e = th[-1]
+                if e.kind == G.READ and e.rf is not None and e is not r2 and _deleted(g2, e.rf):
+                    self._set_rf(g2, e, g2.co_max(e.lid))
+                    e.maxadd = True
+        if not sc.consistent(g2):
+            self.stack.pop()
+            self.work = self.stack[-1][1]
+            return False
+        wpart = self._complete_rmw(g2, r2)
+        if wpart is not None:
+            self.calc_revisits(g2, wpart)
+        for th in g2.threads:
+            if th:
+                e = th[-1]
+                if e.kind == G.READ and e is not r2 and e.rmw is not None and e.maxadd and e.rf is g2.co_max(e.lid):
+                    pass
+        return True
+
+    # -- the search ------------------------------------------------------
+    def run(self):
+        self.stack = [[Graph(), []]]
+        self.work = self.stack[0][1]
+        try:
+            if self._execute_top():
+                return self
+            while self.stack:
+                top = self.stack[-1]
+                if not top[1]:
+                    self.stack.pop()
+                    if self.stack:
+                        self.work = self.stack[-1][1]
+                    continue
+                self.work = top[1]
+                item = top[1].pop()
+                self.stats.revisits += 1
+                if not self._apply(item):
+                    continue
+                if self._execute_top():
+                    return self
+        except KeyboardInterrupt:
+            self.interrupted = True
+            self.exhaustive = False
+        return self
+
+    def _execute_top(self):
+        """Replay and extend the graph on top of the stack; True when the search must stop."""
+        g = self.stack[-1][0]
+        run = self.execute(g)
+        st = self.stats
+        if run.bug is not None:
+            self.bug_run = run
+            return True
+        if run.discarded:
+            st.blocked += 1
+        else:
+            state = run.classify()
+            if state == "deadlock":
+                run.bug = detect.deadlock_bug(run)
+                self.bug_run = run
+                return True
+            bug = detect.end_of_execution(run, complete=(state == "complete"))
+            if bug is not None:
+                run.bug = bug
+                self.bug_run = run
+                return True
+            if state == "complete":
+                st.executions += 1
+            else:
+                st.blocked += 1
+        if self.on_progress is not None:
+            self.on_progress(self)
+        if self.max_executions is not None and st.executions + st.blocked >= self.max_executions:
+            self.exhaustive = not any(top[1] for top in self.stack)
+            return True
+        return False
+
+
+def _blocks(fn, loc, w):
+    """Would a wait (an RMW whose function says BLOCK) block reading ``w``?
+
+    Such a read stops its task for good in that graph, which is the same as
+    the task not having run yet: every outcome of the other tasks is also
+    reached with the wait placed last, reading the final value.  So TruSt
+    does not branch on values that block (GenMC does the same for lock and
+    assume reads); deadlocks still show up when every task waits.
+    """
+    try:
+        return fn(loc.init if w is None else w.val) is BLOCK
+    except Exception:
+        return False
+
+
+def _rmw_taken(g, w, lid):
+    """Does some RMW already read from ``w`` (its co-successor is an RMW write)?"""
+    nxt = g.co_succ(w, lid)
+    return nxt is not None and nxt.rmw is True
+
+
+def _deleted(g2, w):
+    th = g2.threads[w.tid] if w.tid < len(g2.threads) else ()
+    return w.idx >= len(th) or th[w.idx] is not w

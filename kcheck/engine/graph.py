@@ -1,0 +1,213 @@
+"""Execution graphs: events per task in program order, reads-from, coherence.
+
+An execution graph (Alglave et al.; the representation GenMC explores) is the
+set of events of one execution with three relations:
+
+* ``po`` - program order, implicit in ``Graph.threads[tid]`` (index = position);
+* ``rf`` - each read's source write (``Event.rf``; ``None`` means the
+  location's initial value);
+* ``co`` - per location, the order in which writes hit memory
+  (``Graph.co[lid]``, oldest first, the initial value implicitly before all).
+
+Every event also carries a *stamp*: the order in which the explorer added it.
+TruSt (``explore.py``) needs the stamp to decide which events a backward
+revisit deletes, and whether they were "added maximally".
+
+Each event stores its ``porf`` view: for every task, the highest po-index of
+that task's events that reach this one through ``(po | rf)+``.  A view is a
+plain list of ints (``-1``: none), so "is e before f in porf" is one index
+and one compare.  ``hb`` is the same view but built only through rf edges
+between *marked* accesses: the happens-before used to flag data races.
+"""
+
+from __future__ import annotations
+
+# Event kinds.  Small ints: the per-event path compares them a lot.
+READ, WRITE, FENCE, ALLOC, FREE, SPAWN, CHOICE = range(7)
+KIND_NAMES = ("R", "W", "F", "alloc", "free", "spawn", "choice")
+
+# Access flags (bit mask on Event.flags).
+PLAIN = 0
+MARKED = 1        # READ_ONCE / WRITE_ONCE / atomics / locks: not a data race
+ACQUIRE = 2
+RELEASE = 4
+MB = 8            # fully ordered (value-returning RMW, xchg, cmpxchg success)
+RMW_FLAG = 16     # read or write half of a read-modify-write
+
+
+class Event:
+    """One event of an execution graph."""
+
+    __slots__ = ("tid", "idx", "stamp", "kind", "lid", "val", "flags", "rf",
+                 "rmw", "maxadd", "revisitable", "view", "hb", "op", "oid",
+                 "arg")
+
+    def __init__(self, tid, idx, stamp, kind, lid, val, flags, op):
+        self.tid = tid
+        self.idx = idx
+        self.stamp = stamp
+        self.kind = kind
+        self.lid = lid          # location id (reads, writes), or None
+        self.val = val          # value written / choice made
+        self.flags = flags
+        self.rf = None          # reads: source write (None = initial value)
+        self.rmw = None         # RMW reads: fn(old) -> new | NO_WRITE | BLOCK; RMW writes: True
+        self.maxadd = True      # TruSt: added reading / placed co-maximally
+        self.revisitable = True
+        self.view = None        # porf view (list of ints)
+        self.hb = None          # happens-before view, marked rf only
+        self.op = op            # kernel-level operation name, for traces
+        self.oid = None         # object id the access touches (for use-after-free)
+        self.arg = None         # kind-specific: spawn key, choice range, free/alloc info
+
+    @property
+    def pos(self):
+        return (self.tid, self.idx)
+
+    def __repr__(self):
+        return f"<{KIND_NAMES[self.kind]} {self.tid}.{self.idx} #{self.stamp} {self.op} lid={self.lid} val={self.val!r}>"
+
+
+def contains(view, ev) -> bool:
+    """Is ``ev`` in the porf-prefix described by ``view``?"""
+    t = ev.tid
+    return t < len(view) and view[t] >= ev.idx
+
+
+def join(a, b):
+    """Point-wise max of two views (a new list)."""
+    la, lb = len(a), len(b)
+    if la < lb:
+        a, b, la, lb = b, a, lb, la
+    out = a[:]
+    for i in range(lb):
+        if b[i] > out[i]:
+            out[i] = b[i]
+    return out
+
+
+class Graph:
+    """A (partial) execution graph, with what TruSt needs to restrict and copy it."""
+
+    __slots__ = ("threads", "co", "reads", "next_stamp", "spawn_of")
+
+    def __init__(self):
+        self.threads: list[list[Event]] = []
+        self.co: dict[int, list[Event]] = {}       # lid -> writes in coherence order
+        self.reads: dict[int, list[Event]] = {}    # lid -> reads (any order)
+        self.next_stamp = 0
+        self.spawn_of: dict[int, Event] = {}       # dynamic tid -> its spawn event
+
+    # -- queries -------------------------------------------------------
+    def events(self):
+        for th in self.threads:
+            yield from th
+
+    def by_stamp(self):
+        evs = [e for th in self.threads for e in th]
+        evs.sort(key=lambda e: e.stamp)
+        return evs
+
+    def size(self):
+        return sum(len(th) for th in self.threads)
+
+    def co_max(self, lid):
+        lst = self.co.get(lid)
+        return lst[-1] if lst else None
+
+    def co_succ(self, w, lid):
+        """The write immediately after ``w`` in co (``w`` None: the first write)."""
+        lst = self.co.get(lid)
+        if not lst:
+            return None
+        if w is None:
+            return lst[0]
+        i = lst.index(w)
+        return lst[i + 1] if i + 1 < len(lst) else None
+
+    def co_after(self, w, lid):
+        """All writes co-after ``w`` (``w`` None: all writes)."""
+        lst = self.co.get(lid, ())
+        if w is None:
+            return list(lst)
+        return lst[lst.index(w) + 1:]
+
+    # -- building ------------------------------------------------------
+    def ensure_thread(self, tid):
+        while len(self.threads) <= tid:
+            self.threads.append([])
+
+    def append(self, ev: Event):
+        self.threads[ev.tid].append(ev)
+        if ev.stamp >= self.next_stamp:
+            self.next_stamp = ev.stamp + 1
+
+    def base_view(self, tid, idx):
+        """View of the po-predecessor (or the spawn event for a task's first event)."""
+        if idx > 0:
+            return self.threads[tid][idx - 1].view
+        sp = self.spawn_of.get(tid)
+        return sp.view if sp is not None else ()
+
+    def base_hb(self, tid, idx):
+        if idx > 0:
+            return self.threads[tid][idx - 1].hb
+        sp = self.spawn_of.get(tid)
+        return sp.hb if sp is not None else ()
+
+    # -- TruSt: restrict and copy ---------------------------------------
+    def restrict(self, stamp):
+        """Drop every event added after ``stamp`` (in place)."""
+        for th in self.threads:
+            n = len(th)
+            while n and th[n - 1].stamp > stamp:
+                n -= 1
+            del th[n:]
+        for lid, lst in self.co.items():
+            if lst and lst[-1].stamp > stamp or any(w.stamp > stamp for w in lst):
+                self.co[lid] = [w for w in lst if w.stamp <= stamp]
+        for lid, lst in self.reads.items():
+            if any(r.stamp > stamp for r in lst):
+                self.reads[lid] = [r for r in lst if r.stamp <= stamp]
+        for tid in [t for t, sp in self.spawn_of.items() if sp.stamp > stamp]:
+            del self.spawn_of[tid]
+        self.next_stamp = stamp + 1
+
+    def copy_keep(self, keep):
+        """A copy holding the events for which ``keep(ev)`` is true.
+
+        Kept events are copied (their labels are mutable); ``rf`` pointers are
+        re-targeted at the copies.  The kept set must be po-prefix closed per
+        task, which TruSt's revisit views are.
+        """
+        g = Graph()
+        m = {}
+        for th in self.threads:
+            nt = []
+            for e in th:
+                if not keep(e):
+                    break
+                c = Event.__new__(Event)
+                c.tid = e.tid; c.idx = e.idx; c.stamp = e.stamp; c.kind = e.kind
+                c.lid = e.lid; c.val = e.val; c.flags = e.flags; c.rf = e.rf
+                c.rmw = e.rmw; c.maxadd = e.maxadd; c.revisitable = e.revisitable
+                c.view = e.view; c.hb = e.hb; c.op = e.op; c.oid = e.oid; c.arg = e.arg
+                m[e] = c
+                nt.append(c)
+            g.threads.append(nt)
+        for th in g.threads:
+            for c in th:
+                if c.rf is not None:
+                    c.rf = m.get(c.rf, c.rf)
+        for lid, lst in self.co.items():
+            g.co[lid] = [m[w] for w in lst if w in m]
+        for lid, lst in self.reads.items():
+            g.reads[lid] = [m[r] for r in lst if r in m]
+        for tid, sp in self.spawn_of.items():
+            if sp in m:
+                g.spawn_of[tid] = m[sp]
+        g.next_stamp = self.next_stamp
+        return g
+
+    def copy(self):
+        return self.copy_keep(lambda e: True)

@@ -1,0 +1,156 @@
+"""Sequential consistency as a graph predicate: acyclic(po | rf | co | fr).
+
+Lamport's SC asks for one total order of all events that respects program
+order and in which every read sees the latest write.  On an execution graph
+that is exactly acyclicity of ``po | rf | co | fr`` (Shasha and Snir), where
+``fr`` (from-read) links a read to the writes co-after the one it read.
+Using only immediate co-successors keeps the edge count linear, so one check
+is O(events).
+
+The explorer only calls this for non-maximal choices: adding a read of the
+co-latest write, or a write at the end of co, extends any SC order of the
+graph and cannot create a cycle.
+"""
+
+from __future__ import annotations
+
+from ..graph import Graph
+
+
+def edges(g: Graph):
+    """Successor lists of ``po | rf | co | fr | spawn`` (immediate edges only)."""
+    succ: dict = {}
+    for th in g.threads:
+        for i in range(len(th) - 1):
+            succ.setdefault(th[i], []).append(th[i + 1])
+    for tid, sp in g.spawn_of.items():
+        if tid < len(g.threads) and g.threads[tid]:
+            succ.setdefault(sp, []).append(g.threads[tid][0])
+    co_next = {}
+    for lst in g.co.values():
+        for i in range(len(lst) - 1):
+            co_next[lst[i]] = lst[i + 1]
+            succ.setdefault(lst[i], []).append(lst[i + 1])
+    for lid, rs in g.reads.items():
+        first = g.co.get(lid)
+        first = first[0] if first else None
+        for r in rs:
+            w = r.rf
+            if w is not None:
+                succ.setdefault(w, []).append(r)
+                nxt = co_next.get(w)
+            else:
+                nxt = first
+            if nxt is not None and nxt is not r:
+                succ.setdefault(r, []).append(nxt)
+    return succ
+
+
+def consistent(g: Graph) -> bool:
+    """True when the graph has a sequentially consistent linearization."""
+    succ = edges(g)
+    indeg = {}
+    for e in g.events():
+        indeg.setdefault(e, 0)
+    for outs in succ.values():
+        for b in outs:
+            indeg[b] = indeg.get(b, 0) + 1
+    stack = [e for e, d in indeg.items() if d == 0]
+    seen = 0
+    while stack:
+        e = stack.pop()
+        seen += 1
+        for b in succ.get(e, ()):
+            d = indeg[b] - 1
+            indeg[b] = d
+            if d == 0:
+                stack.append(b)
+    return seen == len(indeg)
+
+
+def reaches(g: Graph, src, dst) -> bool:
+    """Is ``src`` before ``dst`` in every SC order of ``g``, i.e. src ->+ dst?"""
+    succ = edges(g)
+    seen = {src}
+    stack = [src]
+    while stack:
+        e = stack.pop()
+        for b in succ.get(e, ()):
+            if b is dst:
+                return True
+            if b not in seen:
+                seen.add(b)
+                stack.append(b)
+    return False
+
+
+def predecessors_closure(g: Graph, dst, succ=None):
+    """Every event that is ordered before ``dst`` in all SC orders."""
+    succ = succ if succ is not None else edges(g)
+    pred: dict = {}
+    for a, outs in succ.items():
+        for b in outs:
+            pred.setdefault(b, []).append(a)
+    seen = set()
+    stack = [dst]
+    while stack:
+        e = stack.pop()
+        for a in pred.get(e, ()):
+            if a not in seen:
+                seen.add(a)
+                stack.append(a)
+    return seen
+
+
+def linearize(g: Graph, prefer_tid=None):
+    """One SC order of ``g`` with few context switches.
+
+    Greedy: stay on a task while its next event is ready, otherwise switch to
+    the ready event added earliest.  The two halves of a read-modify-write are
+    kept adjacent (a replay runs them as one step), which is always possible:
+    nothing ordered after the read half can precede the write half.
+    """
+    succ = edges(g)
+    indeg = {e: 0 for e in g.events()}
+    for outs in succ.values():
+        for b in outs:
+            indeg[b] += 1
+    wpart = {}
+    for th in g.threads:
+        for i in range(1, len(th)):
+            if th[i].rmw is True:
+                wpart[th[i - 1]] = th[i]
+    ready = {e for e, d in indeg.items() if d == 0}
+    order = []
+    cur = prefer_tid
+
+    def ok(e):
+        w = wpart.get(e)
+        return w is None or indeg[w] == 1
+
+    def place(e):
+        ready.discard(e)
+        order.append(e)
+        for b in succ.get(e, ()):
+            indeg[b] -= 1
+            if indeg[b] == 0:
+                ready.add(b)
+
+    while ready:
+        nxt = None
+        if cur is not None:
+            for e in ready:
+                if e.tid == cur and ok(e):
+                    nxt = e
+                    break
+        if nxt is None:
+            cands = [e for e in ready if ok(e)] or list(ready)
+            nxt = min(cands, key=lambda e: e.stamp)
+        place(nxt)
+        w = wpart.get(nxt)
+        if w is not None and w in ready:
+            place(w)
+        cur = nxt.tid
+    if len(order) != len(indeg):
+        raise ValueError("graph is not sequentially consistent")
+    return order

@@ -1,0 +1,733 @@
+"""The runtime: runs model tasks as greenlets and turns kernel calls into events.
+
+One ``Run`` is one execution of the model.  ``main()`` runs first, outside
+any task: what it writes are initial values, what it spawns are the tasks.
+Each task then runs as a greenlet.  Every call into ``kcheck.kernel`` lands
+here as a *request* (read, write, read-modify-write, fence, choice, alloc,
+free, spawn); the run decides which task's request becomes the next event.
+
+A run starts by *replaying* the graph the explorer hands it: tasks are
+resumed in the order the graph's events were added (their stamps), and each
+read returns the value of the write the graph says it reads from.  Model code
+is deterministic apart from those values and kcheck's own choices, so the
+replay reproduces the graph; a request that does not match the graph's event
+is reported as nondeterministic model code.  After the replay the run keeps
+extending the graph, asking its *driver* (the exploration strategy) which
+task goes next and telling it about every new read, write and choice - the
+driver records the alternatives it will explore later.
+
+Tasks hand control to each other directly (no trip through a central
+scheduler greenlet): a task that is allowed to go on handles its own request
+inline, which is what keeps the per-event path short.
+"""
+
+from __future__ import annotations
+
+import sys
+from greenlet import greenlet, GreenletExit
+
+from . import graph as G
+from .graph import Event, Graph, contains, join
+
+NO_WRITE = object()   # an RMW that only reads (failed cmpxchg, inc_not_zero at 0)
+BLOCK = object()      # an RMW/await that cannot proceed with the value it read
+
+CURRENT = None        # the active Run (kernel primitives look it up here)
+
+
+class KcheckSignal(BaseException):
+    """Base of kcheck's own exceptions: BaseException, so that a model's
+    ``except Exception`` cannot swallow a detected bug."""
+
+
+class ModelError(KcheckSignal):
+    """An error in the model itself (bad API use, nondeterminism)."""
+
+
+class Bug(KcheckSignal):
+    """Raised inside the runtime to stop the execution with a bug."""
+
+    def __init__(self, kind, message, event=None, task=None, other=None):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.event = event      # the event at which it was detected
+        self.task = task
+        self.other = other      # e.g. the free for a use-after-free, the racing access
+
+
+class Stop(BaseException):
+    """Unwinds a task greenlet when its run is abandoned."""
+
+
+class Task:
+    __slots__ = ("tid", "name", "fn", "args", "gl", "req", "blocked", "finished",
+                 "daemon", "dynamic", "order", "pos", "steps", "held", "rcu",
+                 "nspawn", "nlid", "done", "callback", "tls", "started")
+
+    def __init__(self, tid, name, fn, args, order, daemon=False, dynamic=False):
+        self.tid = tid
+        self.name = name
+        self.fn = fn
+        self.args = args
+        self.gl = None
+        self.req = None
+        self.blocked = False
+        self.finished = False
+        self.started = False
+        self.daemon = daemon
+        self.dynamic = dynamic
+        self.order = order          # deterministic scheduling key
+        self.pos = 0                # events of this task executed in this run
+        self.steps = 0
+        self.held = []              # locks held: (lock, mode) for lockdep
+        self.rcu = 0                # rcu_read_lock nesting
+        self.nspawn = 0
+        self.nlid = 0
+        self.done = None            # Loc written 1 when the task ends (join)
+        self.callback = False       # an RCU callback context
+        self.tls = {}               # per-task state kept by kernel primitives
+
+    def __repr__(self):
+        return f"<Task {self.tid} {self.name}>"
+
+
+class Loc:
+    """A memory location: one word of shared state, identified across runs by ``lid``.
+
+    ``lid`` and ``init`` are the same in every run (allocation is
+    deterministic), so a ``Loc`` object left over from an earlier run still
+    names the same location - handles are stateless, the values live in the
+    graph.
+    """
+
+    __slots__ = ("lid", "init", "owner", "field", "oid", "plain")
+
+    def __init__(self, init=0, owner=None, field=None, plain=False):
+        run = CURRENT
+        if run is None:
+            raise ModelError("kernel objects can only be created while kcheck runs a model "
+                             "(inside main() or a task)")
+        self.lid = run.new_lid()
+        self.init = init
+        self.owner = owner
+        self.field = field
+        self.oid = getattr(owner, "_oid", None)
+        self.plain = plain          # may be accessed with plain C loads/stores
+        if run.cur is None:
+            run.main_locs.append(self)
+
+    @classmethod
+    def derived(cls, parent, k, init=0, field=None):
+        """A location tied to ``parent`` (per-task reader flags of a lock, ...):
+        its id depends only on ``parent`` and ``k``, whichever task makes it."""
+        l = cls.__new__(cls)
+        l.lid = -(parent.lid * 4096 + k + 1)
+        l.init = init
+        l.owner = parent.owner
+        l.field = field
+        l.oid = parent.oid
+        l.plain = False
+        return l
+
+    def __hash__(self):
+        return self.lid
+
+    def __eq__(self, other):
+        return isinstance(other, Loc) and other.lid == self.lid
+
+    def name(self):
+        if self.owner is not None:
+            on = getattr(self.owner, "_kname", None)
+            oname = on() if callable(on) else type(self.owner).__name__
+            return f"{oname}->{self.field}" if self.field else oname
+        return self.field or f"loc{self.lid}"
+
+    def __repr__(self):
+        return f"&{self.name()}"
+
+
+class Run:
+    """One execution: replay a graph, then extend it under a driver's control."""
+
+    def __init__(self, explorer, graph: Graph, program):
+        self.x = explorer            # driver: pick(), on_read(), on_write(), on_choice(), tid_for()
+        self.g = graph
+        self.program = program
+        self.tasks: list[Task] = []  # indexed by tid
+        self.static = []             # tasks spawned by main (RCU / rwlock readers)
+        self.cur = None
+        self.root = None
+        self.replay = replay_order(graph)
+        self.rpos = 0
+        self.bug = None
+        self.discarded = False
+        self.stopped = False
+        self.main_lid = 0
+        self.main_locs = []
+        self.freed = {}              # oid -> free event
+        self.heap = {}               # oid -> (object, alloc event or None)
+        self.acc = {}                # oid -> [access events]  (heap objects only)
+        self.racy = {}               # lid -> [access events] where a plain access is involved
+        self.nevents = 0
+        self.step_bound = explorer.step_bound
+        self.races = explorer.races
+        self.race_reports = []
+        self.noleak = set()
+        self.trace = explorer.trace  # collect source lines for reports
+        self.notes = {}              # event -> (text, file, line)
+
+    # -- the API kernel primitives use ----------------------------------
+    def read(self, loc, flags, op):
+        if self.cur is None:
+            return loc.init
+        return self.request((0, loc, flags, op))
+
+    def write(self, loc, val, flags, op):
+        if self.cur is None:
+            loc.init = val
+            return None
+        return self.request((1, loc, val, flags, op))
+
+    def rmw(self, loc, fn, flags, op):
+        """Atomic read-modify-write: ``fn(old)`` gives the new value, NO_WRITE or BLOCK."""
+        if self.cur is None:
+            old = loc.init
+            res = fn(old)
+            if res is BLOCK:
+                raise ModelError(f"{op} would wait forever in main() (main runs before every task)")
+            if res is not NO_WRITE:
+                loc.init = res
+            return old
+        return self.request((2, loc, fn, flags, op))
+
+    def fence(self, kind):
+        if self.cur is not None:
+            self.request((3, kind, kind))
+
+    def choice(self, n, op):
+        if self.cur is None:
+            raise ModelError(f"{op}: explorer choices are made by tasks, not by main()")
+        return self.request((4, n, op))
+
+    def alloc(self, obj, op):
+        if self.cur is None:
+            self.heap[obj._oid] = (obj, None)
+            return None
+        return self.request((5, obj, op))
+
+    def free(self, obj, op):
+        if self.cur is None:
+            raise ModelError(f"{op}: main() builds the initial state; free objects from a task")
+        return self.request((6, obj, op))
+
+    def spawn(self, fn, args, name, daemon, op):
+        return self.request((7, fn, args, name, daemon, op))
+
+    def report(self, kind, message):
+        """A bug found by a kernel primitive (WARN_ON, refcount, lockdep ...)."""
+        raise Bug(kind, message, task=self.cur)
+
+    def discard(self):
+        """``assume(False)``: this execution does not count."""
+        self.discarded = True
+        self.stopped = True
+        self.root.switch()
+        raise Stop()
+
+    # -- ids -------------------------------------------------------------
+    def new_lid(self):
+        t = self.cur
+        if t is None:
+            self.main_lid += 1
+            return self.main_lid
+        t.nlid += 1
+        return ((t.tid + 1) << 24) | t.nlid
+
+    # -- the execution ---------------------------------------------------
+    def execute(self):
+        global CURRENT
+        prev = CURRENT
+        CURRENT = self
+        self.root = greenlet.getcurrent()
+        try:
+            try:
+                self.program()
+            except (Bug, ModelError):
+                raise
+            if not self.tasks:
+                raise ModelError("main() spawned no task")
+            for t in self.tasks:
+                self._make_greenlet(t)
+            self._loop()
+        finally:
+            CURRENT = prev
+            self._kill()
+        return self
+
+    def _make_greenlet(self, t):
+        def body():
+            try:
+                t.fn(*t.args)
+                if t.done is not None:
+                    self.write(t.done, 1, G.MARKED | G.RELEASE, "task exits")
+            except (Stop, GreenletExit):
+                raise
+            except Bug as b:
+                self._stop_with(b)
+            except AssertionError as e:
+                self._stop_with(Bug("warn", f"assertion failed: {e}" if str(e) else "assertion failed",
+                                    task=t))
+            except ModelError:
+                raise               # surfaces in the root greenlet: exit 2, not a bug
+            except RecursionError as e:
+                self._stop_with(Bug("livelock", f"task {t.name} recursed without bound ({e})", task=t))
+            except Exception as e:
+                self._stop_with(Bug("model-error", f"{type(e).__name__}: {e}", task=t, other=e))
+            t.finished = True
+        t.gl = greenlet(body, parent=self.root)
+
+    def _stop_with(self, bug):
+        if self.bug is None:
+            self.bug = bug
+            if bug.task is None:
+                bug.task = self.cur
+        self.stopped = True
+        self.root.switch()
+
+    def _kill(self):
+        self.stopped = True
+        for t in self.tasks:
+            gl = t.gl
+            if gl is not None and not gl.dead and gl:
+                try:
+                    gl.throw(Stop)
+                except Stop:
+                    pass
+                except BaseException:
+                    pass
+
+    def _loop(self):
+        """Root greenlet: hand control to tasks until nothing can run."""
+        while not self.stopped:
+            n = self._pick()
+            if n is None:
+                break
+            self.cur = n
+            if not n.started:
+                n.started = True
+                n.gl.switch()
+            else:
+                try:
+                    val = self._process(n)
+                except Bug as b:
+                    self.bug = b
+                    if b.task is None:
+                        b.task = n
+                    self.stopped = True
+                    break
+                if n.blocked or self.stopped:
+                    continue
+                n.gl.switch(val)
+
+    def _pick(self):
+        """The task whose request becomes the next event (None: nothing runnable)."""
+        rp = self.replay
+        while self.rpos < len(rp):
+            e = rp[self.rpos]
+            t = self.tasks[e.tid] if e.tid < len(self.tasks) else None
+            if t is None:
+                raise ModelError("replay diverged: the model spawned different tasks than before "
+                                 "(is main() deterministic?)")
+            if e.idx < t.pos:
+                self.rpos += 1
+                continue
+            if t.blocked or t.finished:
+                raise ModelError(f"replay diverged: task {t.name} stopped before event {e.idx} "
+                                 "(nondeterministic model code?)")
+            return t
+        return self.x.pick(self)
+
+    def request(self, req):
+        """Called in a task greenlet with its next request; returns the value."""
+        if self.stopped:
+            raise Stop()
+        cur = self.cur
+        cur.req = req
+        while True:
+            n = self._pick()
+            if n is None:
+                self.root.switch()
+                raise Stop()
+            if not n.started:
+                n.started = True
+                self.cur = n
+                return self._switch_to(n, None, start=True)
+            try:
+                val = self._process(n)
+            except Bug as b:
+                if b.task is None:
+                    b.task = n
+                self._stop_with(b)
+                raise Stop()
+            if n.blocked:
+                continue
+            if n is cur:
+                return val
+            return self._switch_to(n, val)
+
+    def _switch_to(self, n, val, start=False):
+        self.cur = n
+        res = n.gl.switch() if start else n.gl.switch(val)
+        if self.stopped:
+            raise Stop()
+        return res
+
+    # -- processing one request ------------------------------------------
+    def _process(self, t):
+        req = t.req
+        t.req = None
+        kind = req[0]
+        self.nevents += 1
+        t.steps += 1
+        if t.steps > self.step_bound:
+            raise Bug("livelock", f"task {t.name} exceeded the step bound ({self.step_bound} events) "
+                      "without finishing: it does not terminate, or the bound is too small "
+                      "(--step-bound)", task=t)
+        th = self.g.threads[t.tid]
+        if t.pos < len(th):
+            return self._replay_one(t, req, th[t.pos])
+        return self._add(t, req)
+
+    def _replay_one(self, t, req, e):
+        kind = req[0]
+        if e.kind != _REQ_KIND[kind] or (e.lid is not None and req[1] is not None and e.lid != req[1].lid):
+            raise ModelError(f"replay diverged in task {t.name}: expected {e.op} but the model did "
+                             f"{req[-1]} - model code must be deterministic apart from kcheck's choices")
+        t.pos += 1
+        if kind == 0:      # read
+            val = self._val(e.rf, req[1])
+            self._check_access(t, e, req[1])
+            return val
+        if kind == 1:      # write
+            e.val = req[2]
+            self._check_access(t, e, req[1])
+            return None
+        if kind == 2:      # rmw
+            loc = req[1]
+            old = self._val(e.rf, loc)
+            self._check_access(t, e, loc)
+            res = req[2](old)
+            if res is BLOCK:
+                t.blocked = True
+                return old
+            if res is NO_WRITE:
+                return old
+            th = self.g.threads[t.tid]
+            if t.pos < len(th):
+                w = th[t.pos]
+                t.pos += 1
+                w.val = res
+                self._check_access(t, w, loc)
+            else:
+                self._add_write(t, loc, res, req[3] | G.RMW_FLAG, req[4], rmw_of=e)
+            return old
+        if kind == 4:      # choice
+            return e.val
+        if kind == 5:      # alloc
+            self._alloc_done(t, e, req)
+            return None
+        if kind == 6:      # free
+            self._free_done(t, e, req)
+            return None
+        if kind == 7:      # spawn
+            return self._spawned(t, e, req)
+        return None        # fence
+
+    def _val(self, w, loc):
+        return loc.init if w is None else w.val
+
+    def _new_event(self, t, kind, lid, val, flags, op):
+        g = self.g
+        idx = len(g.threads[t.tid])
+        e = Event(t.tid, idx, g.next_stamp, kind, lid, val, flags, op)
+        g.next_stamp += 1
+        base = g.base_view(t.tid, idx)
+        v = list(base)
+        if len(v) <= t.tid:
+            v.extend([-1] * (t.tid + 1 - len(v)))
+        v[t.tid] = idx
+        e.view = v
+        hb = list(g.base_hb(t.tid, idx))
+        if len(hb) <= t.tid:
+            hb.extend([-1] * (t.tid + 1 - len(hb)))
+        hb[t.tid] = idx
+        e.hb = hb
+        g.threads[t.tid].append(e)
+        t.pos += 1
+        if self.trace:
+            self._note(e)
+        return e
+
+    def _add(self, t, req):
+        kind = req[0]
+        if kind == 0:
+            e = self._add_read(t, req[1], req[2], req[3], None)
+            self._check_access(t, e, req[1])
+            return self._val(e.rf, req[1])
+        if kind == 1:
+            e = self._add_write(t, req[1], req[2], req[3], req[4])
+            return None
+        if kind == 2:
+            loc = req[1]
+            e = self._add_read(t, loc, req[3] | G.RMW_FLAG, req[4], req[2])
+            self._check_access(t, e, loc)
+            old = self._val(e.rf, loc)
+            res = req[2](old)
+            if res is BLOCK:
+                t.blocked = True
+                return old
+            if res is NO_WRITE:
+                return old
+            self._add_write(t, loc, res, req[3] | G.RMW_FLAG, req[4], rmw_of=e)
+            return old
+        if kind == 3:
+            self._new_event(t, G.FENCE, None, req[1], 0, req[-1])
+            return None
+        if kind == 4:
+            e = self._new_event(t, G.CHOICE, None, 0, 0, req[-1])
+            e.arg = req[1]
+            e.val = self.x.choose(self, e)
+            return e.val
+        if kind == 5:
+            e = self._new_event(t, G.ALLOC, None, None, 0, req[-1])
+            self._alloc_done(t, e, req)
+            return None
+        if kind == 6:
+            e = self._new_event(t, G.FREE, None, None, 0, req[-1])
+            self._free_done(t, e, req)
+            return None
+        if kind == 7:
+            e = self._new_event(t, G.SPAWN, None, None, 0, req[-1])
+            return self._spawned(t, e, req)
+        raise ModelError(f"unknown request {req!r}")
+
+    def _add_read(self, t, loc, flags, op, fn):
+        g = self.g
+        lid = loc.lid
+        e = self._new_event(t, G.READ, lid, None, flags, op)
+        e.rmw = fn
+        cands = self.x.read_candidates(self, e, loc, fn)
+        w = cands[-1]
+        e.rf = w
+        if w is not None:
+            e.view = join(e.view, w.view)
+            if flags & G.MARKED and w.flags & G.MARKED:
+                e.hb = join(e.hb, w.hb)
+        rs = g.reads.get(lid)
+        if rs is None:
+            g.reads[lid] = [e]
+        else:
+            rs.append(e)
+        if len(cands) > 1:
+            self.x.on_read(self, e, cands)
+        return e
+
+    def _add_write(self, t, loc, val, flags, op, rmw_of=None):
+        g = self.g
+        lid = loc.lid
+        e = self._new_event(t, G.WRITE, lid, val, flags, op)
+        if lid not in self.x.inits:
+            self.x.inits[lid] = loc
+        lst = g.co.get(lid)
+        if lst is None:
+            lst = g.co[lid] = []
+        if rmw_of is not None:
+            e.rmw = True
+            e.view = join(e.view, rmw_of.view)
+            e.hb = join(e.hb, rmw_of.hb)
+            w = rmw_of.rf
+            lst.insert(0 if w is None else lst.index(w) + 1, e)
+        else:
+            lst.append(e)
+        self._check_access(t, e, loc)
+        self.x.on_write(self, e)
+        return e
+
+    # -- objects -----------------------------------------------------------
+    def _alloc_done(self, t, e, req):
+        obj = req[1]
+        e.oid = obj._oid
+        self.heap[obj._oid] = (obj, e)
+
+    def _free_done(self, t, e, req):
+        obj = req[1]
+        oid = obj._oid
+        e.oid = oid
+        if oid not in self.heap:
+            raise Bug("model-error", f"{req[-1]}: freeing {obj._kname()}, which was not allocated "
+                      "with kmalloc/kzalloc/kmem_cache_alloc", event=e, task=t)
+        prev = self.freed.get(oid)
+        if prev is not None:
+            raise Bug("double-free", f"{req[-1]}({obj._kname()}): object already freed by "
+                      f"{self._task_name(prev.tid)}", event=e, task=t, other=prev)
+        self.freed[oid] = e
+        # accesses that raced with the free are checked when the execution ends
+
+    def _check_access(self, t, e, loc):
+        oid = loc.oid
+        if oid is not None and oid in self.heap:
+            e.oid = oid
+            f = self.freed.get(oid)
+            if f is not None and contains(e.view, f):
+                raise Bug("use-after-free", f"{e.op}({loc.name()}) after the object was freed by "
+                          f"{self._task_name(f.tid)}", event=e, task=t, other=f)
+            lst = self.acc.get(oid)
+            if lst is None:
+                self.acc[oid] = [e]
+            else:
+                lst.append(e)
+        if loc.plain and self.races:
+            self._check_race(t, e)
+
+    def _check_race(self, t, e):
+        lst = self.racy.get(e.lid)
+        if lst is None:
+            self.racy[e.lid] = [e]
+            return
+        is_w = e.kind == G.WRITE
+        plain = not e.flags & G.MARKED
+        for o in lst:
+            if o.tid == e.tid:
+                continue
+            if not (is_w or o.kind == G.WRITE):
+                continue
+            if not plain and o.flags & G.MARKED:
+                continue
+            if o.rmw is True and e.rmw is True:
+                continue
+            if contains(e.hb, o) or contains(o.hb, e):
+                continue
+            rep = (o, e)
+            self.race_reports.append(rep)
+            if self.races == "error":
+                raise Bug("data-race", f"data race on {self._lid_name(e.lid)}: {e.op} in "
+                          f"{self._task_name(e.tid)} and {o.op} in {self._task_name(o.tid)} are not "
+                          "ordered by happens-before and at least one is a plain access",
+                          event=e, task=t, other=o)
+            break
+        lst.append(e)
+
+    def _lid_name(self, lid):
+        loc = self.x.inits.get(lid)
+        return loc.name() if loc is not None else f"loc{lid}"
+
+    def _task_name(self, tid):
+        return self.tasks[tid].name if tid < len(self.tasks) else f"task{tid}"
+
+    def _spawned(self, t, e, req):
+        fn, args, name, daemon = req[1], req[2], req[3], req[4]
+        key = (t.order, t.nspawn)
+        t.nspawn += 1
+        tid = self.x.tid_for(key)
+        e.arg = tid
+        self.g.ensure_thread(tid)
+        self.g.spawn_of[tid] = e
+        child = Task(tid, name, fn, args, t.order + (t.nspawn,), daemon=daemon, dynamic=True)
+        while len(self.tasks) <= tid:
+            self.tasks.append(None)
+        self.tasks[tid] = child
+        self._make_greenlet(child)
+        return child
+
+    def spawn_static(self, fn, args, name, daemon=False):
+        if self.cur is not None:
+            raise ModelError("spawn() is for main(); tasks start other contexts with call_rcu/queue_work")
+        tid = len(self.tasks)
+        t = Task(tid, name or f"{getattr(fn, '__name__', 'task')}{tid}", fn, args, (tid,), daemon=daemon)
+        self.tasks.append(t)
+        self.static.append(t)
+        self.g.ensure_thread(tid)
+        self.x.tid_for(("static", tid), tid)
+        return t
+
+    def _note(self, e):
+        f = sys._getframe(1)
+        kdir = _KCHECK_DIR
+        while f is not None and f.f_code.co_filename.startswith(kdir) and not f.f_code.co_filename.startswith(_MODELS_DIR):
+            f = f.f_back
+        if f is not None:
+            self.notes[e] = (f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+
+    # -- end of an execution -----------------------------------------------
+    def classify(self):
+        """'complete', 'blocked' (an artifact of exploration) or raise Bug('deadlock')."""
+        waiting = [t for t in self.tasks if t is not None and t.blocked]
+        for t in self.tasks:
+            if t is not None and not t.finished and not t.blocked and t.started:
+                # a task that is neither done nor blocked: cannot happen at the end
+                pass
+        if not waiting:
+            return "complete"
+        for t in waiting:
+            e = self.g.threads[t.tid][-1]
+            if e.kind == G.READ and e.rf is not self.g.co_max(e.lid):
+                return "blocked"
+        stuck = [t for t in waiting if not t.daemon]
+        if not stuck:
+            return "complete"
+        return "deadlock"
+
+
+def replay_order(g):
+    """The graph's events in an order that respects po, rf and spawn, stamps
+    breaking ties: every read is replayed after the write it reads from, so
+    the values (and object handles) it returns come from this run."""
+    evs = g.by_stamp()
+    if not evs:
+        return evs
+    ok = True
+    seen = set()
+    for e in evs:
+        if e.kind == G.READ and e.rf is not None and e.rf not in seen:
+            ok = False
+            break
+        seen.add(e)
+    if ok:
+        return evs
+    import heapq
+    pending = {}
+    indeg = {}
+    for e in evs:
+        d = 0
+        if e.idx > 0:
+            d += 1
+        else:
+            sp = g.spawn_of.get(e.tid)
+            if sp is not None:
+                d += 1
+                pending.setdefault(sp, []).append(e)
+        if e.kind == G.READ and e.rf is not None:
+            d += 1
+            pending.setdefault(e.rf, []).append(e)
+        indeg[e] = d
+    heap = [(e.stamp, e.tid, e.idx) for e in evs if indeg[e] == 0]
+    heapq.heapify(heap)
+    out = []
+    while heap:
+        _, tid, idx = heapq.heappop(heap)
+        e = g.threads[tid][idx]
+        out.append(e)
+        nxt = [g.threads[tid][idx + 1]] if idx + 1 < len(g.threads[tid]) else []
+        for b in nxt + pending.get(e, []):
+            indeg[b] -= 1
+            if indeg[b] == 0:
+                heapq.heappush(heap, (b.stamp, b.tid, b.idx))
+    return out
+
+
+_REQ_KIND = (G.READ, G.WRITE, G.READ, G.FENCE, G.CHOICE, G.ALLOC, G.FREE, G.SPAWN)
+
+import os as _os
+_KCHECK_DIR = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
+_MODELS_DIR = _os.path.join(_KCHECK_DIR, "models")

@@ -1,0 +1,227 @@
+"""Drivers for spaces too big to exhaust, and for replaying one schedule.
+
+Each builds ordinary SC interleavings: every read sees the latest write.
+They differ only in which task goes next (shuttle's scheduler split):
+
+* ``Replay``  - follows a schedule (task keys, with the value of each choice);
+  where the schedule runs out or names a task that cannot run, it stays on the
+  current task (the fewest context switches);
+* ``Random``  - a seeded uniform choice among runnable tasks at every step;
+* ``PCT``     - Burckhardt et al.'s probabilistic concurrency testing: random
+  task priorities and ``depth - 1`` random priority-change points;
+* ``Bounded`` - depth-first search of every schedule with at most K
+  preemptions (CHESS's iterative context bounding), with choices explored too.
+
+None of these claims exhaustiveness except ``Bounded`` within its bound.
+"""
+
+from __future__ import annotations
+
+import random as _random
+
+from .explore import Driver, default_pick, would_block
+from .graph import Graph
+from . import graph as G
+from . import detect
+
+
+def runnable(run):
+    out = []
+    for t in run.tasks:
+        if t is None or t.finished or t.blocked:
+            continue
+        if not t.started or t.req is not None:
+            out.append(t)
+    return out
+
+
+def _settle(run):
+    """Classify a finished run; returns the bug (or None) and whether it completed."""
+    if run.bug is not None:
+        return run.bug, False
+    if run.discarded:
+        return None, False
+    state = run.classify()
+    if state == "deadlock":
+        return detect.deadlock_bug(run), False
+    bug = detect.end_of_execution(run, complete=(state == "complete"))
+    return bug, state == "complete"
+
+
+def key_of(t):
+    return ".".join(str(i) for i in t.order)
+
+
+class Replay(Driver):
+    """Follow a schedule: a list of (task key, choice value or None)."""
+
+    def __init__(self, program, schedule, *, strict=False, **kw):
+        super().__init__(program, **kw)
+        self.schedule = list(schedule)
+        self.pos = 0
+        self.strict = strict
+        self.diverged = None
+        self.last = None
+        self.pending_choice = None
+
+    def pick(self, run):
+        ready = runnable(run)
+        if not ready:
+            return None
+        for t in ready:
+            if not t.started:
+                return t
+        while self.pos < len(self.schedule):
+            k, v = self.schedule[self.pos]
+            self.pos += 1
+            for t in ready:
+                if key_of(t) == k:
+                    self.pending_choice = v
+                    self.last = t
+                    return t
+            if self.strict and self.diverged is None:
+                self.diverged = (self.pos - 1, k)
+        self.pending_choice = None
+        if self.last is not None and self.last in ready and not would_block(run, self.last):
+            return self.last
+        t = default_pick(run)
+        self.last = t
+        return t
+
+    def choose(self, run, e):
+        v = self.pending_choice
+        self.pending_choice = None
+        if v is None:
+            return 0
+        return v if 0 <= v < e.arg else 0
+
+    def run_once(self):
+        run = self.execute(Graph())
+        bug, complete = _settle(run)
+        return run, bug, complete
+
+
+class Random(Driver):
+    def __init__(self, program, *, seed=0, **kw):
+        super().__init__(program, **kw)
+        self.rng = _random.Random(seed)
+
+    def pick(self, run):
+        ready = runnable(run)
+        if not ready:
+            return None
+        for t in ready:
+            if not t.started:
+                return t
+        ok = [t for t in ready if not would_block(run, t)] or ready
+        return self.rng.choice(ok)
+
+    def choose(self, run, e):
+        return self.rng.randrange(e.arg)
+
+
+class PCT(Driver):
+    def __init__(self, program, *, seed=0, depth=3, length=200, **kw):
+        super().__init__(program, **kw)
+        self.rng = _random.Random(seed)
+        self.depth = depth
+        self.length = length
+        self.reset()
+
+    def reset(self):
+        self.prio = {}
+        self.steps = 0
+        self.changes = sorted(self.rng.sample(range(1, max(self.length, self.depth) + 1), self.depth - 1)) \
+            if self.depth > 1 else []
+
+    def pick(self, run):
+        ready = runnable(run)
+        if not ready:
+            return None
+        for t in ready:
+            if not t.started:
+                return t
+        for t in ready:
+            if t.tid not in self.prio:
+                self.prio[t.tid] = self.rng.random() + self.depth
+        ok = [t for t in ready if not would_block(run, t)] or ready
+        best = max(ok, key=lambda t: self.prio[t.tid])
+        self.steps += 1
+        if self.changes and self.steps == self.changes[0]:
+            self.changes.pop(0)
+            self.prio[best.tid] = len(self.changes) * 0.001
+        return best
+
+    def choose(self, run, e):
+        return self.rng.randrange(e.arg)
+
+
+class Bounded(Driver):
+    """All schedules with at most ``bound`` preemptions, depth first.
+
+    A preemption is a switch away from a task that could have gone on.  The
+    search is stateless: each schedule is a prefix of decisions replayed from
+    scratch, then extended with "stay on the current task".
+    """
+
+    def __init__(self, program, *, bound=2, **kw):
+        super().__init__(program, **kw)
+        self.bound = bound
+        self.prefix = []       # decisions: (kind, value) with kind 't' task key, 'c' choice
+        self.trail = []        # what this run decided, with alternatives
+        self.cur = None
+
+    def pick(self, run):
+        ready = runnable(run)
+        if not ready:
+            return None
+        for t in ready:
+            if not t.started:
+                return t
+        i = len(self.trail)
+        cand = [t for t in ready if not would_block(run, t)] or ready
+        cur = self.cur if self.cur in cand else None
+        if i < len(self.prefix):
+            k = self.prefix[i][1]
+            t = next((t for t in cand if key_of(t) == k), cand[0])
+        else:
+            t = cur if cur is not None else cand[0]
+        pre = self.trail[-1][3] if self.trail else 0
+        alts = []
+        for o in cand:
+            if o is t:
+                continue
+            cost = pre + (1 if (cur is not None and o is not cur) else 0)
+            if cost <= self.bound:
+                alts.append(key_of(o))
+        used = pre + (1 if (cur is not None and t is not cur) else 0)
+        self.trail.append(("t", key_of(t), alts, used))
+        self.cur = t
+        return t
+
+    def choose(self, run, e):
+        i = len(self.trail)
+        v = self.prefix[i][1] if i < len(self.prefix) else 0
+        pre = self.trail[-1][3] if self.trail else 0
+        alts = [x for x in range(e.arg) if x != v] if i >= len(self.prefix) else []
+        self.trail.append(("c", v, alts, pre))
+        return v
+
+    def explore(self, on_execution):
+        """Calls ``on_execution(run, bug, complete)`` per schedule; stops when it returns True."""
+        stack = [[]]
+        while stack:
+            self.prefix = stack.pop()
+            self.trail = []
+            self.cur = None
+            run = self.execute(Graph())
+            bug, complete = _settle(run)
+            if on_execution(run, bug, complete):
+                return False
+            for i in range(len(self.trail) - 1, len(self.prefix) - 1, -1):
+                kind, v, alts, _ = self.trail[i]
+                base = [(k, x) for (k, x, _, _) in self.trail[:i]]
+                for a in alts:
+                    stack.append(base + [(kind, a)])
+                self.trail[i] = (kind, v, [], self.trail[i][3])
+        return True

@@ -1,0 +1,38 @@
+"""``kcheck.kernel``: the kernel's concurrency primitives, named as in the kernel.
+
+One module per kernel concept (``atomic``, ``refcount``, ``struct`` for
+structs and bitfields, ``barrier``, ``locking``, ``rcu``, ``list``, ``slab``,
+``bug``, ``workqueue``), so that a reviewer can translate C line by line.
+Their semantics live in the engine (``kcheck.engine``): each function here
+turns into one or a few events.  See docs/reference/kernel-api.md.
+"""
+
+from .struct import KStruct, KArray, Bitfield, ptr
+from .atomic import *                       # noqa: F401,F403
+from .atomic import atomic_t, atomic64_t, ATOMIC_INIT, READ_ONCE, WRITE_ONCE, smp_load_acquire, smp_store_release
+from .refcount import (refcount_t, REFCOUNT_INIT, REFCOUNT_SATURATED, refcount_set, refcount_read,
+                       refcount_inc, refcount_add, refcount_inc_not_zero, refcount_add_not_zero,
+                       refcount_dec, refcount_dec_and_test, refcount_sub_and_test,
+                       refcount_dec_not_one, refcount_dec_if_one, refcount_dec_and_lock,
+                       refcount_dec_and_mutex_lock)
+from .barrier import (smp_mb, smp_rmb, smp_wmb, smp_mb__before_atomic, smp_mb__after_atomic,
+                      smp_mb__after_spinlock, smp_mb__after_unlock_lock, smp_acquire__after_ctrl_dep,
+                      barrier, smp_store_mb)
+from .locking import (spinlock_t, rwlock_t, mutex, DEFINE_SPINLOCK, spin_lock, spin_unlock, spin_trylock,
+                      spin_is_locked, mutex_lock, mutex_unlock, mutex_trylock, mutex_is_locked,
+                      read_lock, read_unlock, write_lock, write_unlock, read_trylock, write_trylock,
+                      rwlock_needbreak, need_resched, cond_resched, cond_resched_rwlock_read,
+                      cond_resched_rwlock_write, lockdep_assert_held, lockdep_assert_held_read,
+                      lockdep_assert_held_write, lockdep_assert_not_held, lockdep_is_held)
+from .rcu import (rcu_read_lock, rcu_read_unlock, rcu_read_lock_held, synchronize_rcu, call_rcu,
+                  rcu_barrier, rcu_head, container_of, rcu_dereference, rcu_dereference_raw,
+                  rcu_dereference_protected, rcu_assign_pointer, RCU_INIT_POINTER)
+from .list import (list_head, LIST_HEAD, INIT_LIST_HEAD, list_add, list_add_tail, list_del, list_empty,
+                   list_add_rcu, list_add_tail_rcu, list_del_rcu, list_for_each_entry,
+                   list_for_each_entry_rcu, list_first_or_null_rcu, list_next_or_null_rcu,
+                   list_next_entry_or_null_rcu, list_entry, LIST_POISON1, LIST_POISON2)
+from .slab import (kmalloc, kzalloc, kfree, kvfree, kmem_cache_create, kmem_cache_alloc,
+                   kmem_cache_zalloc, kmem_cache_free, kmemleak_not_leak)
+from .bug import WARN_ON, WARN_ON_ONCE, WARN, WARN_ONCE, BUG_ON, BUG, KVM_BUG_ON
+from .workqueue import (workqueue_struct, work_struct, alloc_workqueue, INIT_WORK, queue_work,
+                        flush_workqueue, destroy_workqueue, flush_work, work_pending)

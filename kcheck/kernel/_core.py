@@ -1,0 +1,58 @@
+"""What every kernel façade module shares: the current run, locations, flags.
+
+Kernel objects are thin handles: a ``Loc`` per word, values live in the
+execution graph.  A handle left over from an earlier replay names the same
+memory (allocation is deterministic), so handles compare by identity key,
+not by Python object identity - compare pointers with ``==``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..engine import runtime as _rt
+from ..engine.runtime import Loc, ModelError, NO_WRITE, BLOCK
+from ..engine.graph import PLAIN, MARKED, ACQUIRE, RELEASE, MB
+
+ONCE = MARKED
+ACQ = MARKED | ACQUIRE
+REL = MARKED | RELEASE
+FULL = MARKED | ACQUIRE | RELEASE | MB
+
+
+def run():
+    r = _rt.CURRENT
+    if r is None:
+        raise ModelError("kcheck.kernel functions only work while kcheck runs a model")
+    return r
+
+
+def loc_of(x):
+    """The location behind ``x``: a ``Loc``, or a kernel object holding one word."""
+    if x.__class__ is Loc:
+        return x
+    l = getattr(x, "_loc", None)
+    if l is None:
+        raise ModelError(f"{x!r} is not a memory location (pass &obj->field as ptr(obj, 'field'), "
+                         "an atomic_t, a refcount_t, a bitfield word or an array element)")
+    return l
+
+
+def caller_line(depth=2):
+    f = sys._getframe(depth)
+    return f"{f.f_code.co_filename.rsplit('/', 1)[-1]}:{f.f_lineno}"
+
+
+class KObject:
+    """Base of every kernel object: identity is the allocation key ``_kid``."""
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__ and other._kid == self._kid
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        return hash(self._kid)

@@ -1,0 +1,239 @@
+"""atomic_t, atomic64_t and the generic marked accessors (Documentation/atomic_t.txt).
+
+Orderings follow the kernel: value-returning RMWs are fully ordered,
+``_relaxed`` ones unordered, ``_acquire``/``_release`` order one side; RMWs
+without a return value and ``atomic_read``/``atomic_set`` are unordered but
+still atomic.  A failed conditional RMW (cmpxchg that does not swap) is a
+plain marked read.  The flags are recorded on every event; sequential
+consistency ignores them, LKMM gives them meaning.
+"""
+
+from __future__ import annotations
+
+from ._core import run, loc_of, KObject, Loc, NO_WRITE, ONCE, ACQ, REL, FULL
+
+_ORD = {"": FULL, "_relaxed": ONCE, "_acquire": ACQ, "_release": REL}
+
+
+class atomic_t(KObject):
+    """``atomic_t``: one marked word."""
+
+    __slots__ = ("_loc", "_kid")
+
+    def __init__(self, i=0, owner=None, field=None):
+        self._loc = Loc(i, owner, field or "atomic")
+        self._kid = ("a", self._loc.lid)
+
+    @classmethod
+    def _embed(cls, owner, name, v):
+        return cls(v or 0, owner, name)
+
+    def __repr__(self):
+        return f"&{self._loc.name()}"
+
+
+class atomic64_t(atomic_t):
+    __slots__ = ()
+
+
+def ATOMIC_INIT(i):
+    return atomic_t(i)
+
+
+# -- generic marked accessors --------------------------------------------
+
+def READ_ONCE(p):
+    return run().read(loc_of(p), ONCE, "READ_ONCE")
+
+
+def WRITE_ONCE(p, v):
+    run().write(loc_of(p), v, ONCE, "WRITE_ONCE")
+
+
+def smp_load_acquire(p):
+    return run().read(loc_of(p), ACQ, "smp_load_acquire")
+
+
+def smp_store_release(p, v):
+    run().write(loc_of(p), v, REL, "smp_store_release")
+
+
+def _xchg(order, name):
+    flags = _ORD[order]
+
+    def xchg(p, new):
+        return run().rmw(loc_of(p), lambda old: new, flags, name)
+    xchg.__name__ = name
+    xchg.__doc__ = f"``{name}(p, new)``: store ``new``, return the old value."
+    return xchg
+
+
+def _cmpxchg(order, name):
+    flags = _ORD[order]
+
+    def cmpxchg(p, old, new):
+        return run().rmw(loc_of(p), lambda cur: new if cur == old else NO_WRITE, flags, name)
+    cmpxchg.__name__ = name
+    cmpxchg.__doc__ = f"``{name}(p, old, new)``: swap in ``new`` if the value is ``old``; return the value seen."
+    return cmpxchg
+
+
+def _try_cmpxchg(order, name):
+    flags = _ORD[order]
+
+    def try_cmpxchg(p, old, new):
+        cur = run().rmw(loc_of(p), lambda cur: new if cur == old else NO_WRITE, flags, name)
+        return (cur == old, cur)
+    try_cmpxchg.__name__ = name
+    try_cmpxchg.__doc__ = (f"``{name}(p, old, new) -> (ok, seen)``: C updates ``*old`` on failure; "
+                           "Python returns the value seen.")
+    return try_cmpxchg
+
+
+g = globals()
+for _o in ("", "_relaxed", "_acquire", "_release"):
+    g["xchg" + _o] = _xchg(_o, "xchg" + _o)
+    g["cmpxchg" + _o] = _cmpxchg(_o, "cmpxchg" + _o)
+    g["try_cmpxchg" + _o] = _try_cmpxchg(_o, "try_cmpxchg" + _o)
+cmpxchg64 = g["cmpxchg"]
+xchg64 = g["xchg"]
+try_cmpxchg64 = g["try_cmpxchg"]
+
+
+# -- atomic_t operations ---------------------------------------------------
+
+def _gen_atomic(prefix):
+    out = {}
+
+    def read(v):
+        return run().read(v._loc, ONCE, f"{prefix}_read")
+
+    def set_(v, i):
+        run().write(v._loc, i, ONCE, f"{prefix}_set")
+
+    def read_acquire(v):
+        return run().read(v._loc, ACQ, f"{prefix}_read_acquire")
+
+    def set_release(v, i):
+        run().write(v._loc, i, REL, f"{prefix}_set_release")
+
+    out.update({f"{prefix}_read": read, f"{prefix}_set": set_,
+                f"{prefix}_read_acquire": read_acquire, f"{prefix}_set_release": set_release})
+
+    ops = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b,
+           "and": lambda a, b: a & b, "or": lambda a, b: a | b, "xor": lambda a, b: a ^ b,
+           "andnot": lambda a, b: a & ~b}
+
+    def void_op(name, f):
+        op = f"{prefix}_{name}"
+
+        def fn(i, v):
+            run().rmw(v._loc, lambda old: f(old, i), ONCE, op)
+        fn.__name__ = op
+        return fn
+
+    def fetch_op(name, f, order):
+        op = f"{prefix}_fetch_{name}{order}"
+        flags = _ORD[order]
+
+        def fn(i, v):
+            return run().rmw(v._loc, lambda old: f(old, i), flags, op)
+        fn.__name__ = op
+        return fn
+
+    def return_op(name, f, order):
+        op = f"{prefix}_{name}_return{order}"
+        flags = _ORD[order]
+
+        def fn(i, v):
+            return f(run().rmw(v._loc, lambda old: f(old, i), flags, op), i)
+        fn.__name__ = op
+        return fn
+
+    for name, f in ops.items():
+        out[f"{prefix}_{name}"] = void_op(name, f)
+        for o in _ORD:
+            out[f"{prefix}_fetch_{name}{o}"] = fetch_op(name, f, o)
+            if name in ("add", "sub"):
+                out[f"{prefix}_{name}_return{o}"] = return_op(name, f, o)
+
+    def unary(name, base, k):
+        # atomic_inc(v) == atomic_add(1, v) ...
+        def fn(v):
+            return base(k, v)
+        fn.__name__ = name
+        return fn
+
+    out[f"{prefix}_inc"] = unary(f"{prefix}_inc", out[f"{prefix}_add"], 1)
+    out[f"{prefix}_dec"] = unary(f"{prefix}_dec", out[f"{prefix}_sub"], 1)
+    for o in _ORD:
+        out[f"{prefix}_inc_return{o}"] = unary(f"{prefix}_inc_return{o}", out[f"{prefix}_add_return{o}"], 1)
+        out[f"{prefix}_dec_return{o}"] = unary(f"{prefix}_dec_return{o}", out[f"{prefix}_sub_return{o}"], 1)
+        out[f"{prefix}_fetch_inc{o}"] = unary(f"{prefix}_fetch_inc{o}", out[f"{prefix}_fetch_add{o}"], 1)
+        out[f"{prefix}_fetch_dec{o}"] = unary(f"{prefix}_fetch_dec{o}", out[f"{prefix}_fetch_sub{o}"], 1)
+
+        def mk_xchg(o=o):
+            op = f"{prefix}_xchg{o}"
+            flags = _ORD[o]
+
+            def fn(v, new):
+                return run().rmw(v._loc, lambda old: new, flags, op)
+            return fn
+
+        def mk_cmpxchg(o=o):
+            op = f"{prefix}_cmpxchg{o}"
+            flags = _ORD[o]
+
+            def fn(v, old, new):
+                return run().rmw(v._loc, lambda cur: new if cur == old else NO_WRITE, flags, op)
+            return fn
+
+        def mk_try(o=o):
+            op = f"{prefix}_try_cmpxchg{o}"
+            flags = _ORD[o]
+
+            def fn(v, old, new):
+                cur = run().rmw(v._loc, lambda cur: new if cur == old else NO_WRITE, flags, op)
+                return (cur == old, cur)
+            return fn
+        out[f"{prefix}_xchg{o}"] = mk_xchg()
+        out[f"{prefix}_cmpxchg{o}"] = mk_cmpxchg()
+        out[f"{prefix}_try_cmpxchg{o}"] = mk_try()
+
+    def cond(name, f, test):
+        op = f"{prefix}_{name}"
+
+        def fn(*a):
+            *args, v = a
+            return test(run().rmw(v._loc, lambda old: f(old, *args), FULL, op), *args)
+        fn.__name__ = op
+        return fn
+
+    out[f"{prefix}_sub_and_test"] = cond("sub_and_test", lambda old, i: old - i, lambda old, i: old - i == 0)
+    out[f"{prefix}_dec_and_test"] = cond("dec_and_test", lambda old: old - 1, lambda old: old - 1 == 0)
+    out[f"{prefix}_inc_and_test"] = cond("inc_and_test", lambda old: old + 1, lambda old: old + 1 == 0)
+    out[f"{prefix}_add_negative"] = cond("add_negative", lambda old, i: old + i, lambda old, i: old + i < 0)
+
+    def fetch_add_unless(v, a, u):
+        return run().rmw(v._loc, lambda old: NO_WRITE if old == u else old + a, FULL,
+                         f"{prefix}_fetch_add_unless")
+
+    def add_unless(v, a, u):
+        return fetch_add_unless(v, a, u) != u
+
+    def inc_not_zero(v):
+        return run().rmw(v._loc, lambda old: NO_WRITE if old == 0 else old + 1, FULL,
+                         f"{prefix}_inc_not_zero") != 0
+
+    out[f"{prefix}_fetch_add_unless"] = fetch_add_unless
+    out[f"{prefix}_add_unless"] = add_unless
+    out[f"{prefix}_inc_not_zero"] = inc_not_zero
+    return out
+
+
+g.update(_gen_atomic("atomic"))
+g.update(_gen_atomic("atomic64"))
+del g, _o
+
+__all__ = [n for n in list(globals()) if n.startswith(("atomic", "xchg", "cmpxchg", "try_cmpxchg"))
+           or n in ("READ_ONCE", "WRITE_ONCE", "smp_load_acquire", "smp_store_release", "ATOMIC_INIT")]

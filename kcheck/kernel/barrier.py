@@ -1,0 +1,33 @@
+"""Memory barriers.  Recorded as fence events: no-ops under sequential
+consistency, given their meaning by the LKMM (``smp_mb__{before,after}_atomic``
+only strengthen a neighbouring RMW, as in linux-kernel.cat)."""
+
+from __future__ import annotations
+
+from ._core import run, loc_of, FULL
+
+
+def _fence(name):
+    def f():
+        run().fence(name)
+    f.__name__ = name
+    f.__doc__ = f"``{name}()``: a fence event (see the module docstring)."
+    return f
+
+
+smp_mb = _fence("smp_mb")
+smp_rmb = _fence("smp_rmb")
+smp_wmb = _fence("smp_wmb")
+smp_mb__before_atomic = _fence("smp_mb__before_atomic")
+smp_mb__after_atomic = _fence("smp_mb__after_atomic")
+smp_mb__after_spinlock = _fence("smp_mb__after_spinlock")
+smp_mb__after_unlock_lock = _fence("smp_mb__after_unlock_lock")
+smp_acquire__after_ctrl_dep = _fence("smp_acquire__after_ctrl_dep")
+
+
+def barrier():
+    """Compiler barrier: no event (tasks never reorder their own accesses in kcheck's SC mode)."""
+
+
+def smp_store_mb(p, v):
+    run().rmw(loc_of(p), lambda old: v, FULL, "smp_store_mb")

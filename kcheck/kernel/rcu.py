@@ -1,0 +1,190 @@
+"""RCU: read-side critical sections, grace periods, callbacks, list operations.
+
+Each task that may read under RCU has a flag (is it inside a read-side
+critical section?).  A grace period reads every other task's flag and waits
+(a blocking read, not a spin) until it sees the task outside its section, so
+every section that began before the grace period ends before it does.  A
+grace period may also wait for sections that began after it started - RCU
+allows a grace period to last longer.
+
+``call_rcu(head, fn)`` starts a new context (a task): it waits out a grace
+period that began at the call, then runs ``fn(head)``; the explorer places
+it anywhere after that.  ``rcu_barrier()`` waits until every callback queued
+so far has run.  Callbacks may not themselves enter RCU read-side sections
+(kcheck says so if they do).
+"""
+
+from __future__ import annotations
+
+from ._core import run, loc_of, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL
+
+
+def _root(n):
+    l = Loc.__new__(Loc)
+    l.lid = (1 << 40) + n
+    l.init = 0
+    l.owner = None
+    l.field = ("rcu", "call_rcu")[n]
+    l.oid = None
+    l.plain = False
+    return l
+
+
+_RCU = _root(0)
+_CBS = _root(1)
+_flags = {}
+_pending = {}
+
+
+def _flag(t):
+    key = (t.tid, t.name)
+    l = _flags.get(key)
+    if l is None:
+        l = _flags[key] = Loc.derived(_RCU, t.tid, 0, f"rcu_read_lock_nesting[{t.name}]")
+    return l
+
+
+def _cbcount(tid, name):
+    key = (tid, name)
+    l = _pending.get(key)
+    if l is None:
+        l = _pending[key] = Loc.derived(_CBS, tid, 0, f"call_rcu_pending[{name}]")
+    return l
+
+
+def _wait_zero(v):
+    return NO_WRITE if v == 0 else BLOCK
+
+
+def rcu_read_lock():
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    if t.callback:
+        raise ModelError(f"{t.name}: rcu_read_lock() inside an RCU callback is not modelled")
+    if t.rcu == 0:
+        r.write(_flag(t), 1, ONCE, "rcu_read_lock")
+    t.rcu += 1
+
+
+def rcu_read_unlock():
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    if t.rcu == 0:
+        r.report("lockdep", f"rcu_read_unlock() in {t.name} without rcu_read_lock()")
+    t.rcu -= 1
+    if t.rcu == 0:
+        r.write(_flag(t), 0, REL, "rcu_read_unlock")
+
+
+def rcu_read_lock_held():
+    t = run().cur
+    return t is not None and t.rcu > 0
+
+
+def _grace_period(r, me, op):
+    for u in r.static:
+        if u is not me:
+            r.rmw(_flag(u), _wait_zero, ACQ, op)
+
+
+def synchronize_rcu():
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    if t.rcu:
+        r.report("lockdep", f"synchronize_rcu() in {t.name} inside an RCU read-side critical section")
+    _grace_period(r, t, "synchronize_rcu")
+
+
+class rcu_head(KObject):
+    """``struct rcu_head``: where a callback is queued; ``container_of`` finds its struct."""
+
+    __slots__ = ("_owner", "_kid", "_name")
+
+    def __init__(self, owner=None, field=None):
+        self._owner = owner
+        self._name = field
+        self._kid = ("h", owner._kid if owner is not None else id(self), field)
+
+    @classmethod
+    def _embed(cls, owner, name, v):
+        return cls(owner, name)
+
+    def __repr__(self):
+        return f"&{self._owner!r}->{self._name}" if self._owner is not None else "rcu_head"
+
+
+def container_of(ptr, typ=None, member=None):
+    owner = getattr(ptr, "_owner", None)
+    if owner is None:
+        raise ModelError(f"container_of({ptr!r}): not embedded in a struct")
+    if typ is not None and not isinstance(owner, typ):
+        raise ModelError(f"container_of({ptr!r}, {typ.__name__}): it is inside a {type(owner).__name__}")
+    return owner
+
+
+def call_rcu(head, fn):
+    r = run()
+    t = r.cur
+    if t is None:
+        raise ModelError("call_rcu() from main(): queue callbacks from a task")
+    root = r.tasks[t.order[0]]
+    cnt = _cbcount(root.tid, root.name)
+    r.rmw(cnt, lambda v: v + 1, ONCE, "call_rcu")
+
+    def callback():
+        me = r_cur()
+        _grace_period(run(), me, "rcu grace period")
+        fn(head)
+        run().rmw(cnt, lambda v: v - 1, REL, "rcu callback done")
+
+    name = f"rcu:{getattr(fn, '__name__', 'callback')}"
+    child = r.spawn(callback, (), name, False, "call_rcu")
+    child.callback = True
+    return None
+
+
+def r_cur():
+    return run().cur
+
+
+def rcu_barrier():
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    for u in r.static:
+        r.rmw(_cbcount(u.tid, u.name), _wait_zero, ACQ, "rcu_barrier")
+
+
+def rcu_dereference(p):
+    return run().read(loc_of(p), ONCE, "rcu_dereference")
+
+
+def rcu_dereference_raw(p):
+    return run().read(loc_of(p), ONCE, "rcu_dereference_raw")
+
+
+def rcu_dereference_protected(p, cond=True):
+    from .bug import WARN_ON_ONCE
+    if not cond:
+        run().report("lockdep", "rcu_dereference_protected(): the protecting condition is false")
+    return run().read(loc_of(p), 0, "rcu_dereference_protected")
+
+
+def rcu_assign_pointer(p, v):
+    run().write(loc_of(p), v, REL, "rcu_assign_pointer")
+
+
+def RCU_INIT_POINTER(p, v):
+    run().write(loc_of(p), v, ONCE, "RCU_INIT_POINTER")
+
+
+def _reset_run_caches():
+    _flags.clear()
+    _pending.clear()

@@ -1,0 +1,147 @@
+"""refcount_t with saturation and the exact WARNs of include/linux/refcount.h.
+
+On overflow or underflow the counter is set to ``REFCOUNT_SATURATED``
+(``INT_MIN / 2``) and a ``WARN_ONCE`` fires with the kernel's message; kcheck
+reports that WARN as a bug of kind ``refcount-warn``.  Note the function the
+seed thread tripped on: ``refcount_dec_not_one`` is "decrement unless the
+value is 1, and say whether it decremented" (true, without a change, when
+saturated; true with an underflow WARN at 0).
+"""
+
+from __future__ import annotations
+
+from ._core import run, KObject, Loc, NO_WRITE, ONCE, REL, FULL
+from . import atomic as _a
+
+REFCOUNT_SATURATED = -(2 ** 31) // 2
+
+ADD_UAF = "refcount_t: addition on 0; use-after-free."
+SUB_UAF = "refcount_t: underflow; use-after-free."
+DEC_LEAK = "refcount_t: decrement hit 0; leaking memory."
+SATURATED = "refcount_t: saturated; leaking memory."
+
+
+class refcount_t(KObject):
+    __slots__ = ("_loc", "_kid")
+
+    def __init__(self, n=0, owner=None, field=None):
+        self._loc = Loc(n, owner, field or "refcount")
+        self._kid = ("r", self._loc.lid)
+
+    @classmethod
+    def _embed(cls, owner, name, v):
+        return cls(v or 0, owner, name)
+
+    def __repr__(self):
+        return f"&{self._loc.name()}"
+
+
+def REFCOUNT_INIT(n):
+    return refcount_t(n)
+
+
+def _warn_saturate(r, msg, op):
+    rt = run()
+    rt.write(r._loc, REFCOUNT_SATURATED, ONCE, op)
+    rt.report("refcount-warn", f"{msg} ({op} on {r._loc.name()})")
+
+
+def refcount_set(r, n):
+    run().write(r._loc, n, ONCE, "refcount_set")
+
+
+def refcount_read(r):
+    return run().read(r._loc, ONCE, "refcount_read")
+
+
+def refcount_add_not_zero(i, r):
+    old = run().rmw(r._loc, lambda o: NO_WRITE if o == 0 else o + i, ONCE, "refcount_add_not_zero")
+    if old < 0 or old + i < 0:
+        _warn_saturate(r, SATURATED, "refcount_add_not_zero")
+    return old != 0
+
+
+def refcount_inc_not_zero(r):
+    old = run().rmw(r._loc, lambda o: NO_WRITE if o == 0 else o + 1, ONCE, "refcount_inc_not_zero")
+    if old < 0 or old + 1 < 0:
+        _warn_saturate(r, SATURATED, "refcount_inc_not_zero")
+    return old != 0
+
+
+def refcount_add(i, r):
+    old = run().rmw(r._loc, lambda o: o + i, ONCE, "refcount_add")
+    if old == 0:
+        _warn_saturate(r, ADD_UAF, "refcount_add")
+    elif old < 0 or old + i < 0:
+        _warn_saturate(r, SATURATED, "refcount_add")
+
+
+def refcount_inc(r):
+    old = run().rmw(r._loc, lambda o: o + 1, ONCE, "refcount_inc")
+    if old == 0:
+        _warn_saturate(r, ADD_UAF, "refcount_inc")
+    elif old < 0 or old + 1 < 0:
+        _warn_saturate(r, SATURATED, "refcount_inc")
+
+
+def refcount_sub_and_test(i, r, _op="refcount_sub_and_test"):
+    # release fetch-sub; the acquire on success is smp_acquire__after_ctrl_dep()
+    old = run().rmw(r._loc, lambda o: o - i, REL, _op)
+    if old == i:
+        run().fence("smp_acquire__after_ctrl_dep")
+        return True
+    if old < 0 or old - i < 0:
+        _warn_saturate(r, SUB_UAF, _op)
+    return False
+
+
+def refcount_dec_and_test(r):
+    return refcount_sub_and_test(1, r, "refcount_dec_and_test")
+
+
+def refcount_dec(r):
+    old = run().rmw(r._loc, lambda o: o - 1, REL, "refcount_dec")
+    if old <= 1:
+        _warn_saturate(r, DEC_LEAK, "refcount_dec")
+
+
+def refcount_dec_not_one(r):
+    def fn(v):
+        if v == REFCOUNT_SATURATED or v == 1 or v == 0:
+            return NO_WRITE
+        return v - 1
+    old = run().rmw(r._loc, fn, REL, "refcount_dec_not_one")
+    if old == REFCOUNT_SATURATED:
+        return True
+    if old == 1:
+        return False
+    if old == 0:
+        run().report("refcount-warn", f"{SUB_UAF} (refcount_dec_not_one on {r._loc.name()})")
+    return True
+
+
+def refcount_dec_if_one(r):
+    old = run().rmw(r._loc, lambda o: 0 if o == 1 else NO_WRITE, REL, "refcount_dec_if_one")
+    return old == 1
+
+
+def refcount_dec_and_lock(r, lock):
+    from .locking import spin_lock, spin_unlock
+    if refcount_dec_not_one(r):
+        return False
+    spin_lock(lock)
+    if not refcount_dec_and_test(r):
+        spin_unlock(lock)
+        return False
+    return True
+
+
+def refcount_dec_and_mutex_lock(r, lock):
+    from .locking import mutex_lock, mutex_unlock
+    if refcount_dec_not_one(r):
+        return False
+    mutex_lock(lock)
+    if not refcount_dec_and_test(r):
+        mutex_unlock(lock)
+        return False
+    return True

@@ -1,0 +1,232 @@
+"""Structs, fields, arrays and bitfields as the C compiler lays them out.
+
+``class Root(KStruct)`` with annotated fields: a field whose type is a kernel
+object (``atomic_t``, ``refcount_t``, ``spinlock_t``, ``list_head``, a
+``Bitfield`` ...) is embedded; any other annotation is a *plain* field, and
+``obj.f`` / ``obj.f = v`` are plain loads and stores (events the explorer
+orders, and the accesses LKMM and the race detector call plain).
+"""
+
+from __future__ import annotations
+
+from ._core import run, KObject, Loc, ModelError, PLAIN, MARKED
+
+
+class _Plain:
+    """Descriptor of a plain field: a load or store event per access."""
+
+    __slots__ = ("name", "load", "store")
+
+    def __init__(self, name):
+        self.name = name
+        self.load = f"load {name}"
+        self.store = f"store {name}"
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        return run().read(obj._f[self.name], PLAIN, self.load)
+
+    def __set__(self, obj, val):
+        run().write(obj._f[self.name], val, PLAIN, self.store)
+
+
+_counter_key = "__kname_counts__"
+
+
+class KStruct(KObject):
+    """Base class of model structs (see the module docstring)."""
+
+    _fields_: list = []
+    _embedded_: list = []
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        plain, emb = [], []
+        for base in reversed(cls.__mro__[1:]):
+            plain += [p for p in getattr(base, "_fields_", []) if p not in plain]
+            emb += [e for e in getattr(base, "_embedded_", []) if e not in emb]
+        for name, typ in cls.__dict__.get("__annotations__", {}).items():
+            if name.startswith("_"):
+                continue
+            if isinstance(typ, str):
+                typ = _resolve(cls, typ)
+            if isinstance(typ, type) and issubclass(typ, KObject) and typ is not KStruct \
+                    and not issubclass(typ, KStruct):
+                emb.append((name, typ))
+            else:
+                plain.append(name)
+                setattr(cls, name, _Plain(name))
+        cls._fields_ = plain
+        cls._embedded_ = emb
+
+    def __init__(self, **init):
+        r = run()
+        object.__setattr__(self, "_oid", r.new_lid())
+        object.__setattr__(self, "_kid", ("S", self._oid))
+        counts = r.__dict__.setdefault("_kname_counts", {})
+        n = counts.get(type(self).__name__, 0)
+        counts[type(self).__name__] = n + 1
+        object.__setattr__(self, "_n", n)
+        f = {}
+        for name in self._fields_:
+            v = init.pop(name, None)
+            f[name] = Loc(v if v is not None else _zero(type(self), name), self, name, plain=True)
+        object.__setattr__(self, "_f", f)
+        for name, typ in self._embedded_:
+            v = init.pop(name, None)
+            sub = typ._embed(self, name, v)
+            object.__setattr__(self, name, sub)
+        if init:
+            raise ModelError(f"{type(self).__name__} has no field(s) {', '.join(init)}")
+
+    def _kname(self):
+        return f"{type(self).__name__}#{self._n}"
+
+    def __repr__(self):
+        return self._kname()
+
+    __hash__ = KObject.__hash__
+
+
+def _zero(cls, name):
+    ann = {}
+    for k in reversed(cls.__mro__):
+        ann.update(getattr(k, "__annotations__", {}))
+    t = ann.get(name)
+    if t in (int, "int"):
+        return 0
+    if t in (bool, "bool"):
+        return False
+    return None if t not in (int, bool) else 0
+
+
+def _resolve(cls, name):
+    import sys
+    mod = sys.modules.get(cls.__module__)
+    v = getattr(mod, name, None) if mod else None
+    if v is None:
+        from .. import kernel
+        v = getattr(kernel, name, None)
+    return v if v is not None else name
+
+
+def ptr(obj, field):
+    """``&obj->field`` for a plain field: a location for READ_ONCE, xchg, ..."""
+    try:
+        return obj._f[field]
+    except (AttributeError, KeyError):
+        sub = getattr(obj, field, None)
+        if sub is not None and hasattr(sub, "_loc"):
+            return sub._loc
+        raise ModelError(f"{obj!r} has no plain field {field!r}") from None
+
+
+class KArray(KObject):
+    """An array of words; ``a[i]`` is ``&a[i]``."""
+
+    def __init__(self, n, init=0, owner=None, field=None):
+        r = run()
+        self._kid = ("A", r.new_lid() if owner is None else (owner._oid, field))
+        self._owner = owner
+        self._locs = [Loc(init, owner, f"{field or 'arr'}[{i}]", plain=True) for i in range(n)]
+
+    def __getitem__(self, i):
+        return self._locs[i]
+
+    def __len__(self):
+        return len(self._locs)
+
+    def __iter__(self):
+        return iter(self._locs)
+
+    @classmethod
+    def of(cls, n, init=0):
+        """A field type: ``spt: KArray.of(4)``."""
+        return type(f"KArray{n}", (cls,), {"_n_": n, "_init_": init})
+
+    @classmethod
+    def _embed(cls, owner, name, v):
+        n = getattr(cls, "_n_", None)
+        if n is None:
+            raise ModelError(f"{owner!r}.{name}: declare array fields as KArray.of(N)")
+        return cls(n, cls._init_, owner, name)
+
+
+class Bitfield(KObject):
+    """A union of bitfields packed in one word (``_bits_ = [(name, width), ...]``,
+    least significant first).
+
+    Reading a bitfield loads the whole word; storing one is a load and a
+    store of the whole word - exactly the read-modify-write the compiler emits,
+    so a concurrent store to another bit can be lost.
+    """
+
+    _bits_: list = []
+    _width_ = 32
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        shift = 0
+        cls._layout_ = {}
+        for name, width in cls._bits_:
+            cls._layout_[name] = (shift, (1 << width) - 1)
+            if not name.startswith("_"):
+                setattr(cls, name, _Bits(name, shift, width))
+            shift += width
+        if shift > cls._width_:
+            raise TypeError(f"{cls.__name__}: {shift} bits do not fit in {cls._width_}")
+
+    def __init__(self, word=0, owner=None, field=None):
+        self._loc = Loc(word, owner, field or type(self).__name__, plain=True)
+        self._kid = ("B", self._loc.lid)
+
+    @classmethod
+    def _embed(cls, owner, name, v):
+        return cls(v or 0, owner, name)
+
+    @property
+    def word(self):
+        return run().read(self._loc, PLAIN, "load word")
+
+    @word.setter
+    def word(self, w):
+        run().write(self._loc, w, PLAIN, "store word")
+
+    @classmethod
+    def pack(cls, **bits):
+        return cls.set(0, **bits)
+
+    @classmethod
+    def get(cls, word, name):
+        shift, mask = cls._layout_[name]
+        return (word >> shift) & mask
+
+    @classmethod
+    def set(cls, word, **bits):
+        for name, v in bits.items():
+            shift, mask = cls._layout_[name]
+            word = (word & ~(mask << shift)) | ((int(v) & mask) << shift)
+        return word
+
+
+class _Bits:
+    __slots__ = ("name", "shift", "mask", "load", "store")
+
+    def __init__(self, name, shift, width):
+        self.name = name
+        self.shift = shift
+        self.mask = (1 << width) - 1
+        self.load = f"load .{name}"
+        self.store = f"store .{name}"
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        return (run().read(obj._loc, PLAIN, self.load) >> self.shift) & self.mask
+
+    def __set__(self, obj, v):
+        r = run()
+        w = r.read(obj._loc, PLAIN, self.store)
+        w = (w & ~(self.mask << self.shift)) | ((int(v) & self.mask) << self.shift)
+        r.write(obj._loc, w, PLAIN, self.store)

@@ -1,0 +1,107 @@
+"""Workqueues: ``queue_work`` hands a work item to a worker context.
+
+A workqueue made by ``alloc_workqueue`` (in ``main()``) gets worker tasks
+(``max_active`` of them, default 2).  ``queue_work`` sets the item's pending
+bit - queuing an item that is already pending does nothing and returns false,
+as in the kernel - and appends it to the queue; a worker takes the oldest
+item, clears its pending bit and runs it.  ``flush_workqueue`` waits until
+the queue is empty and no item runs (it may also wait for items queued after
+it started, which the kernel would not); ``destroy_workqueue`` flushes and
+lets the workers exit.  Idle workers at the end of an execution are not a
+deadlock.
+"""
+
+from __future__ import annotations
+
+from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, FULL, PLAIN
+
+# queue state: (pending items, items running, destroyed)
+
+
+class workqueue_struct(KObject):
+    __slots__ = ("_loc", "_kid", "name")
+
+    def __init__(self, name):
+        self.name = name
+        self._loc = Loc(((), 0, False), None, f"workqueue({name})")
+        self._kid = ("q", self._loc.lid)
+
+
+class work_struct(KObject):
+    __slots__ = ("_pending", "_func", "_owner", "_kid", "_name")
+
+    def __init__(self, owner=None, field=None):
+        self._owner = owner
+        self._name = field or "work"
+        self._pending = Loc(0, owner, f"{self._name}.pending")
+        self._func = Loc(None, owner, f"{self._name}.func", plain=True)
+        self._kid = ("k", self._pending.lid)
+
+    @classmethod
+    def _embed(cls, owner, name, v):
+        return cls(owner, name)
+
+    def __repr__(self):
+        return f"&{self._owner!r}->{self._name}" if self._owner is not None else "work"
+
+
+def INIT_WORK(work, fn):
+    r = run()
+    r.write(work._pending, 0, ONCE, "INIT_WORK")
+    r.write(work._func, fn, PLAIN, "INIT_WORK")
+
+
+def _take(state):
+    pending, running, dead = state
+    if pending:
+        return (pending[1:], running + 1, dead)
+    return NO_WRITE if dead else BLOCK
+
+
+def _worker(wq):
+    r = run()
+    while True:
+        pending, running, dead = r.rmw(wq._loc, _take, ACQ, "worker: take work")
+        if not pending:
+            return
+        work = pending[0]
+        r.write(work._pending, 0, FULL, "worker: clear pending")
+        fn = r.read(work._func, PLAIN, "worker: load func")
+        fn(work)
+        r.rmw(wq._loc, lambda s: (s[0], s[1] - 1, s[2]), REL, "worker: work done")
+
+
+def alloc_workqueue(name, flags=0, max_active=0, workers=None):
+    r = run()
+    if r.cur is not None:
+        raise ModelError("alloc_workqueue() must be called from main(): its workers are tasks")
+    wq = workqueue_struct(name)
+    n = workers if workers is not None else (max_active if 0 < max_active <= 2 else 2)
+    for i in range(n):
+        r.spawn_static(_worker, (wq,), f"kworker/{name}:{i}", daemon=True)
+    return wq
+
+
+def queue_work(wq, work):
+    r = run()
+    if r.rmw(work._pending, lambda p: 1 if p == 0 else NO_WRITE, FULL, "queue_work") != 0:
+        return False
+    r.rmw(wq._loc, lambda s: (s[0] + (work,), s[1], s[2]) if not s[2] else NO_WRITE, REL, "queue_work")
+    return True
+
+
+def work_pending(work):
+    return run().read(work._pending, ONCE, "work_pending") != 0
+
+
+def flush_workqueue(wq):
+    run().rmw(wq._loc, lambda s: NO_WRITE if not s[0] and s[1] == 0 else BLOCK, ACQ, "flush_workqueue")
+
+
+def destroy_workqueue(wq):
+    flush_workqueue(wq)
+    run().rmw(wq._loc, lambda s: (s[0], s[1], True), FULL, "destroy_workqueue")
+
+
+def flush_work(work):
+    run().rmw(work._pending, lambda p: NO_WRITE if p == 0 else BLOCK, ACQ, "flush_work")

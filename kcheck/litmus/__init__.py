@@ -1,0 +1,95 @@
+"""herd7-compatible LKMM litmus checking, in pure Python.
+
+Layers, bottom up:
+
+* :mod:`.syntax` -- the test as data; :mod:`.parser` -- C litmus text to it;
+* :mod:`.semantics` -- each process's control paths, with symbolic reads,
+  following ``linux-kernel.def``;
+* :mod:`.enumerate` -- rf/co candidates, judged by
+  :mod:`kcheck.engine.memory.lkmm` (the model itself, shared with the
+  exploration engine);
+* :mod:`.report` -- herd7-style blocks, the ``Result:`` comparison, JSON.
+
+:func:`run_paths` is what ``kcheck litmus PATH... [--json]`` runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+from .enumerate import Outcome, run_test
+from .parser import header, parse_file, parse_text
+from .report import LitmusReport, format_block, format_error, format_states, summary_line, to_json
+from .syntax import LitmusError, Test
+
+__all__ = ["run_paths", "check_file", "collect", "parse_file", "parse_text", "run_test",
+           "LitmusError", "Test", "Outcome", "LitmusReport"]
+
+
+def collect(paths: list[str]) -> list[str]:
+    """Files named, and every ``*.litmus`` under directories named, in order."""
+    files = []
+    for p in paths:
+        if os.path.isdir(p):
+            found = []
+            for root, dirs, names in os.walk(p):
+                dirs.sort()
+                found += [os.path.join(root, n) for n in sorted(names) if n.endswith(".litmus")]
+            files += found
+        else:
+            files.append(p)
+    return files
+
+
+def check_file(path: str) -> LitmusReport:
+    """Parse and run one test; errors are recorded in the report, not raised."""
+    t0 = time.perf_counter()
+    r = LitmusReport(file=path)
+    try:
+        test = parse_file(path)
+        r.name, r.expected, r.test = test.name, test.expected, test
+        r.outcome = run_test(test)
+        r.states = format_states(r.outcome)
+    except LitmusError as e:
+        r.error = str(e)
+        if r.name is None:
+            try:
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    r.name, r.expected = header(f.read())
+            except OSError:
+                pass
+    except RecursionError:
+        r.error = f"{path}: expression too deeply nested"
+    r.seconds = time.perf_counter() - t0
+    return r
+
+
+def run_paths(paths: list[str], as_json: bool, out=sys.stdout) -> int:
+    """Check every test under ``paths``; print herd7-style blocks or JSON.
+
+    Returns 0 when every test with a ``Result:`` line matches it, 1 when any
+    does not (a mismatch or an error), 2 when no test could be run at all.
+    """
+    t0 = time.perf_counter()
+    reports = []
+    for path in collect(paths):
+        r = check_file(path)
+        reports.append(r)
+        if not as_json:
+            out.write(format_block(r) if r.error is None else format_error(r))
+            out.write("\n")
+            out.flush()
+    seconds = time.perf_counter() - t0
+    if as_json:
+        json.dump(to_json(reports, seconds), out, indent=2)
+        out.write("\n")
+    else:
+        out.write(summary_line(reports, seconds) + "\n")
+    if not reports or all(r.error is not None for r in reports):
+        return 2
+    if any(r.match is False for r in reports):
+        return 1
+    return 0

@@ -1,0 +1,141 @@
+"""``kcheck tdp-mmu``: list, check, claims.
+
+Exit codes as ``kcheck check``: 0 no bug, 1 bug, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from . import DEFAULT_SIZES, FLOWS, MUTANTS, VARIANTS, build_main
+
+
+def _sizes_option(f):
+    return click.option("--size", "sizes", multiple=True, metavar="NAME=N",
+                        help="model size, e.g. --size fanout=2 (sizes: "
+                             + ", ".join(f"{k}={v}" for k, v in DEFAULT_SIZES.items()) + ")")(f)
+
+
+def _parse_sizes(sizes):
+    out = {}
+    for s in sizes:
+        k, sep, v = s.partition("=")
+        if not sep or k not in DEFAULT_SIZES:
+            raise click.UsageError(f"bad --size {s!r}; sizes: {', '.join(DEFAULT_SIZES)}")
+        try:
+            out[k] = int(v)
+        except ValueError:
+            raise click.UsageError(f"bad --size {s!r}: not an integer") from None
+    return out
+
+
+@click.group("tdp-mmu")
+def tdp_mmu():
+    """The KVM TDP MMU root-lifecycle model: variants, flows, mutants, claims."""
+
+
+@tdp_mmu.command("list")
+def list_cmd():
+    """Variants, flows, mutants and claims, one per line with its doc."""
+    from .claims import CLAIMS
+    click.echo("variants:")
+    for name, cls in VARIANTS.items():
+        click.echo(f"  {name:<20} {cls.doc}")
+    click.echo("flows:")
+    for name, fl in FLOWS.items():
+        click.echo(f"  {name:<20} {fl.doc}")
+    click.echo("mutants (select with --variant BASE --mutant NAME, or --variant BASE/NAME):")
+    for name, m in MUTANTS.items():
+        click.echo(f"  {m.base + '/' + name:<36} {m.doc}  [caught by {m.scenario}: {m.expect}]")
+    click.echo("claims:")
+    for cid, c in CLAIMS.items():
+        w = " (withdrawn)" if c.withdrawn else ""
+        click.echo(f"  {cid:<5} {c.who}{w}: {c.doc}")
+
+
+@tdp_mmu.command("check")
+@click.option("--variant", required=True, help="a variant, or BASE/MUTANT")
+@click.option("--scenario", required=True, help="flows joined by '+', e.g. memslot+vcpu")
+@click.option("--mutant", default=None, help="a mutant of the variant")
+@click.option("--memory-model", default="sc", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
+@click.option("--max-executions", type=int, default=None)
+@click.option("--step-bound", type=int, default=None)
+@_sizes_option
+def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, step_bound, sizes):
+    """Explore one variant on one scenario."""
+    import kcheck
+    try:
+        main = build_main(variant, scenario, mutant=mutant, **_parse_sizes(sizes))
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+    try:
+        result = kcheck.check(main, memory_model=memory_model,
+                              max_executions=max_executions, step_bound=step_bound)
+    except ValueError as e:          # e.g. an unknown memory model
+        raise click.UsageError(str(e)) from None
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        click.echo(result.format())
+    sys.exit(1 if result.verdict == "bug" else 0)
+
+
+@tdp_mmu.command("claims")
+@click.option("--json", "as_json", is_flag=True, help="print the table as JSON")
+@click.option("--out", "out_dir", default="out/claims", show_default=True,
+              help="directory for the traces of refuted claims (Cnn.txt)")
+@click.option("--only", default=None, help="comma-separated claim ids, e.g. C6,C12")
+@click.option("--max-executions", type=int, default=None,
+              help="bound each check (the table then says bounded)")
+def claims_cmd(as_json, out_dir, only, max_executions):
+    """Decide claims C1–C18 by running the model."""
+    from .claims import CLAIMS, decide_claim, write_traces
+    ids = list(CLAIMS)
+    if only:
+        ids = [i.strip() for i in only.split(",")]
+        bad = [i for i in ids if i not in CLAIMS]
+        if bad:
+            raise click.UsageError(f"unknown claim(s) {bad}; claims: {', '.join(CLAIMS)}")
+    cache = {}
+    rows = []
+    for cid in ids:
+        row = decide_claim(CLAIMS[cid], max_executions=max_executions, cache=cache)
+        row.trace = write_traces(row, out_dir)
+        rows.append(row)
+        if not as_json:
+            click.echo(f"{cid} … {row.verdict} ({row.seconds:.1f}s)", err=True)
+    if as_json:
+        out = []
+        for row in rows:
+            j = row.to_json()
+            j["trace"] = row.trace
+            out.append(j)
+        click.echo(json.dumps({"claims": out}, indent=2))
+        return
+    _print_table(rows)
+
+
+def _print_table(rows):
+    from rich.console import Console
+    from rich.table import Table
+    t = Table(title="TDP MMU claims", show_lines=False)
+    for col in ("claim", "variants", "scenarios", "mm", "verdict", "reason", "executions",
+                "exhaustive", "seconds"):
+        t.add_column(col, overflow="fold")
+    for row in rows:
+        j = row.to_json()
+        cid = j["id"] + (" (w)" if j["withdrawn"] else "")
+        t.add_row(cid, ", ".join(j["variants"]), ", ".join(j["scenarios"]),
+                  ",".join(j["memory_models"]), j["verdict"],
+                  j["reason"] + (f" [trace: {row.trace}]" if row.trace else ""),
+                  str(j["executions"]), "yes" if j["exhaustive"] else "no",
+                  f"{j['seconds']:.1f}")
+    Console(width=200).print(t)
+
+
+if __name__ == "__main__":
+    tdp_mmu()

@@ -1,0 +1,174 @@
+"""Mutants: deliberately broken copies of the variants.
+
+Each mutant subclasses one variant and breaks one thing.  ``scenario`` is the
+scenario that catches it and ``expect`` the bug kind the engine should report.
+Select one with ``--variant BASE --mutant NAME`` or the variant name
+``BASE/NAME``.
+"""
+
+from kcheck.kernel import (
+    WARN_ON,
+    call_rcu,
+    kmem_cache_free,
+    list_first_or_null_rcu,
+    list_for_each_entry,
+    list_next_or_null_rcu,
+    lockdep_assert_held_read,
+    read_lock,
+    read_unlock,
+    refcount_dec_and_test,
+    refcount_inc_not_zero,
+    refcount_set,
+    spin_lock,
+    spin_unlock,
+)
+
+from .structs import kvm_mmu_page_role
+from .v5_17 import TdpMmu
+from .variants import SeanV3, V5_18, V6_6
+
+
+class Mutant:
+    def __init__(self, name, base, cls, scenario, expect, doc, claim=None):
+        self.name = name
+        self.base = base
+        self.cls = cls
+        self.scenario = scenario
+        self.expect = expect
+        self.doc = doc
+        self.claim = claim
+
+
+MUTANTS = {}
+
+
+def mutant(base, scenario, expect, doc, claim=None):
+    def register(cls):
+        name = cls.__name__.replace("_", "-").lower()
+        cls.name = f"{base.name}/{name}"
+        cls.doc = doc
+        MUTANTS[name] = Mutant(name, base.name, cls, scenario, expect, doc, claim)
+        return cls
+    return register
+
+
+@mutant(V5_18, "vcpu", "refcount-warn",
+        "put_root drops refcount_set(…, 1) before queuing the zap worker")
+class no_refcount_set_1(V5_18):
+    def put_root_reset_refcount(self, root):
+        pass
+
+
+@mutant(V5_18, "vcpu+dirty-log", "use-after-free",
+        "the last put frees the root at once (kmem_cache_free) instead of call_rcu")
+class kfree_not_call_rcu(V5_18):
+    def tdp_mmu_free_root(self, root):
+        self.tdp_mmu_free_sp(root)
+
+
+@mutant(V5_18, "vcpu", "use-after-free",
+        "the last put frees the root without list_del_rcu: it stays on tdp_mmu_roots")
+class skip_list_del_rcu(V5_18):
+    def tdp_mmu_unlink_root(self, kvm, root):
+        pass
+
+
+@mutant(SeanV3, "vcpu", "livelock",
+        "sean-v3 without the free-if-invalid branch: invalid roots are re-zapped forever", claim="C9")
+class rezap_invalid(SeanV3):
+    def put_root_frees_invalid(self):
+        return False
+
+
+@mutant(V5_18, "memslot+vcpu", "leak",
+        "invalidate_all_roots also takes and queues already-invalid roots (queue_work twice)", claim="C16")
+class queue_invalid_roots(V5_18):
+    def invalidate_skips(self, root):
+        return False
+
+
+@mutant(V5_18, "memslot+vcpu", "warn",
+        "a valid root's last put marks it invalid but never queues the zap", claim="C15")
+class put_root_no_queue(V5_18):
+    def put_root_schedule_zap(self, kvm, root):
+        pass
+
+
+@mutant(TdpMmu, "vcpu", "refcount-warn",
+        "the vCPU puts its root reference twice when unloading")
+class vcpu_double_put(TdpMmu):
+    def mmu_free_root_page(self, kvm, mmu):
+        hpa = mmu.root_hpa
+        if hpa is not None:
+            sp = self.to_shadow_page(hpa)
+            self.kvm_tdp_mmu_put_root(kvm, sp, False)
+            self.kvm_tdp_mmu_put_root(kvm, sp, False)
+        mmu.root_hpa = None
+
+
+@mutant(V5_18, "vcpu", "lockdep",
+        "the zap worker runs without taking mmu_lock for read")
+class worker_no_read_lock(V5_18):
+    def zap_root_work_lock(self, kvm):
+        pass
+
+    def zap_root_work_unlock(self, kvm):
+        pass
+
+
+@mutant(V5_18, "vcpu+dirty-log", "use-after-free",
+        "tdp_mmu_next_root walks the RCU list of roots without rcu_read_lock")
+class walker_no_rcu(V5_18):
+    def tdp_mmu_next_root(self, kvm, prev_root, shared, only_valid):
+        if prev_root is not None:
+            next_root = list_next_or_null_rcu(kvm.tdp_mmu_roots, prev_root.link, "link")
+        else:
+            next_root = list_first_or_null_rcu(kvm.tdp_mmu_roots, "link")
+        while next_root is not None:
+            if ((not only_valid or not next_root.role.invalid)
+                    and self.kvm_tdp_mmu_get_root(next_root)):
+                break
+            next_root = list_next_or_null_rcu(kvm.tdp_mmu_roots, next_root.link, "link")
+        if prev_root is not None:
+            self.kvm_tdp_mmu_put_root(kvm, prev_root, shared)
+        return next_root
+
+
+@mutant(V6_6, "vcpu", "warn",
+        "v6.6 roots born at refcount 1: the vCPU's put drops the last reference of a valid root",
+        claim="C18")
+class refcount_born_1(V6_6):
+    def init_root_refcount(self, root):
+        refcount_set(root.tdp_mmu_root_count, 1)
+
+
+@mutant(TdpMmu, "memslot+vcpu", "warn",
+        "kvm_tdp_mmu_get_vcpu_root_hpa matches roots on level/address space only, ignoring invalid",
+        claim="C8")
+class reuse_invalid_root(TdpMmu):
+    def root_matches(self, root, role):
+        word = root.role.word
+        strip = lambda w: kvm_mmu_page_role.set(w, invalid=0)
+        return strip(word) == strip(role)
+
+
+@mutant(TdpMmu, "memslot+vcpu", "refcount-warn",
+        "invalidate_all_roots marks roots invalid without gifting a reference to the zapper")
+class invalidate_without_gift(TdpMmu):
+    def kvm_tdp_mmu_invalidate_all_roots(self, kvm):
+        from kcheck.kernel import lockdep_assert_held_write
+        lockdep_assert_held_write(kvm.mmu_lock)
+        for root in list_for_each_entry(kvm.tdp_mmu_roots, "link"):
+            root.role.invalid = 1
+
+
+@mutant(V5_18, "memslot", "lockdep",
+        "kvm_mmu_zap_all_fast invalidates roots holding mmu_lock only for read")
+class invalidate_under_read_lock(V5_18):
+    def kvm_mmu_zap_all_fast(self, kvm, observer=None):
+        from kcheck.kernel import lockdep_assert_held
+        lockdep_assert_held(kvm.slots_lock)
+        read_lock(kvm.mmu_lock)
+        self.kvm_tdp_mmu_invalidate_all_roots(kvm)
+        read_unlock(kvm.mmu_lock)
+        self.zap_invalidated_roots_after_fast_zap(kvm)

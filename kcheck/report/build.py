@@ -1,0 +1,213 @@
+"""Run a strategy over a model and assemble the ``Result``, with a minimized,
+replayable trace for the first bug."""
+
+from __future__ import annotations
+
+import time
+
+from ..engine.explore import TruSt
+from ..engine.strategies import Replay, Random, PCT, Bounded
+from ..engine.runtime import ModelError
+from ..engine.memory import sc
+from ..engine import graph as G
+from . import schedule as S
+from .minimize import shrink, same_bug
+from .text import format_trace
+
+
+def _race_warnings(driver, run, seen):
+    for o, e in run.race_reports:
+        name = run._lid_name(e.lid)
+        key = (name, o.op, e.op)
+        if key in seen:
+            continue
+        seen.add(key)
+        seen_list = driver.__dict__.setdefault("_warnings", [])
+        seen_list.append(f"data race on {name}: {o.op} ({run._task_name(o.tid)}) vs "
+                         f"{e.op} ({run._task_name(e.tid)})")
+
+
+def signature(run):
+    g = run.g
+    rf = tuple((e.tid, e.idx, e.kind, e.lid, None if e.rf is None else (e.rf.tid, e.rf.idx), e.val
+                if e.kind == G.CHOICE else None) for th in g.threads for e in th)
+    co = tuple(sorted((lid, tuple((w.tid, w.idx) for w in lst)) for lid, lst in g.co.items()))
+    return hash((rf, co))
+
+
+def explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, step_bound=2000,
+            preemption_bound=None, seed=0, races="warn", progress=None, minimize=True,
+            executions=None, depth=3):
+    from ..api import Result
+    if memory_model not in ("sc", "lkmm"):
+        raise ModelError(f"unknown memory model {memory_model!r} (sc, lkmm)")
+    if memory_model == "lkmm":
+        raise ModelError("--memory-model lkmm is available for litmus tests (kcheck litmus); "
+                         "whole programs under LKMM are not implemented yet")
+    t0 = time.perf_counter()
+    seen = set()
+    kw = dict(step_bound=step_bound, races=races)
+    bug_run = None
+    exhaustive = False
+    bound = None
+    distinct = None
+    interrupted = False
+    if strategy == "dpor" and preemption_bound is None:
+        d = TruSt(main, max_executions=max_executions, on_progress=progress, **kw)
+        orig_execute = d.execute
+
+        def execute(g, _orig=orig_execute):
+            run = _orig(g)
+            _race_warnings(d, run, seen)
+            return run
+        d.execute = execute
+        d.run()
+        bug_run = d.bug_run
+        exhaustive = d.exhaustive and bug_run is None
+        interrupted = d.interrupted
+        stats = d.stats
+        driver = d
+    elif strategy in ("dpor", "bounded"):
+        k = preemption_bound if preemption_bound is not None else 2
+        d = Bounded(main, bound=k, **kw)
+        bound = f"preemption bound {k}"
+        state = {"bug": None}
+        sigs = set()
+
+        def on_exec(run, bug, complete):
+            _race_warnings(d, run, seen)
+            if bug is not None:
+                run.bug = bug
+                state["bug"] = run
+                return True
+            sigs.add(signature(run))
+            if complete:
+                d.stats.executions += 1
+            else:
+                d.stats.blocked += 1
+            if progress:
+                progress(d)
+            return max_executions is not None and d.stats.executions + d.stats.blocked >= max_executions
+        try:
+            d.explore(on_exec)
+        except KeyboardInterrupt:
+            interrupted = True
+        bug_run = state["bug"]
+        distinct = len(sigs)
+        stats = d.stats
+        driver = d
+    elif strategy in ("random", "pct"):
+        n = executions or max_executions or 1000
+        cls = Random if strategy == "random" else PCT
+        d = cls(main, seed=seed, **kw) if strategy == "random" else cls(main, seed=seed, depth=depth, **kw)
+        bound = f"{strategy}, {n} runs, seed {seed}" + (f", depth {depth}" if strategy == "pct" else "")
+        sigs = set()
+        from ..engine.strategies import _settle
+        from ..engine.graph import Graph
+        try:
+            for i in range(n):
+                if strategy == "pct":
+                    d.reset()
+                run = d.execute(Graph())
+                _race_warnings(d, run, seen)
+                bug, complete = _settle(run)
+                if bug is not None:
+                    run.bug = bug
+                    bug_run = run
+                    break
+                sigs.add(signature(run))
+                if complete:
+                    d.stats.executions += 1
+                else:
+                    d.stats.blocked += 1
+                if progress:
+                    progress(d)
+        except KeyboardInterrupt:
+            interrupted = True
+        distinct = len(sigs)
+        stats = d.stats
+        driver = d
+    else:
+        raise ModelError(f"unknown strategy {strategy!r} (dpor, random, pct)")
+
+    report = None
+    if bug_run is not None:
+        report = bug_report(main, bug_run, step_bound=step_bound, races=races, minimize=minimize)
+    res = Result(verdict="bug" if report else "no-bug", exhaustive=exhaustive,
+                 memory_model=memory_model, strategy=strategy, executions=stats.executions,
+                 blocked=stats.blocked, events=stats.events, seconds=time.perf_counter() - t0,
+                 bug=report, warnings=list(getattr(driver, "_warnings", [])), bound=bound,
+                 interrupted=interrupted, distinct=distinct)
+    return res
+
+
+def bug_report(main, run, *, step_bound, races, minimize=True):
+    from ..api import BugReport
+    bug = run.bug
+    try:
+        order = sc.linearize(run.g, prefer_tid=None)
+        order = _atomic_rmw(order)
+    except ValueError:
+        order = run.g.by_stamp()
+    steps = S.steps_of(run, order)
+    best = None
+    if minimize:
+        best = shrink(main, steps, bug, step_bound=step_bound, races=races)
+    if best is None:
+        d = Replay(main, steps, step_bound=step_bound, races=races)
+        r2, b2, _ = d.run_once()
+        if same_bug(bug, b2):
+            best = (S.steps_of(r2), r2, b2)
+    if best is None:
+        # the bug did not replay from its schedule: say so rather than hide it
+        return BugReport(kind=bug.kind, message=bug.message + " [kcheck: this bug did not replay "
+                         "deterministically from its schedule; please report]",
+                         task=bug.task.name if bug.task else None, trace="", schedule=S.encode(steps))
+    steps = best[0]
+    d = Replay(main, steps, step_bound=step_bound, races=races, trace=True)
+    r3, b3, _ = d.run_once()
+    if not same_bug(bug, b3):
+        b3 = best[2]
+        r3 = best[1]
+    trace = format_trace(r3, b3)
+    evs = []
+    from .text import steps_with_text
+    for i, (t, text, where, e) in enumerate(steps_with_text(r3), 1):
+        evs.append({"step": i, "task": t.name, "text": text, "where": where,
+                    "bug": e is b3.event})
+    return BugReport(kind=b3.kind, message=b3.message, task=b3.task.name if b3.task else None,
+                     trace=trace, schedule=S.encode(steps), events=evs,
+                     context_switches=S.switches(steps))
+
+
+def _atomic_rmw(order):
+    """Keep the write half of an RMW right after its read half."""
+    out = []
+    pending = {}
+    placed = set()
+    for e in order:
+        if e.kind == G.WRITE and e.rmw is True:
+            continue
+        out.append(e)
+    return out
+
+
+def replay(main, schedule, *, step_bound=2000, races="warn"):
+    from ..api import Result
+    t0 = time.perf_counter()
+    steps = S.decode(schedule)
+    d = Replay(main, steps, strict=True, step_bound=step_bound, races=races, trace=True)
+    run, bug, complete = d.run_once()
+    if d.diverged is not None:
+        pos, k = d.diverged
+        raise ModelError(f"replay diverged at step {pos + 1}: task {k} cannot run there "
+                         "(a different model, or nondeterministic model code)")
+    report = None
+    if bug is not None:
+        from ..api import BugReport
+        report = BugReport(kind=bug.kind, message=bug.message, task=bug.task.name if bug.task else None,
+                           trace=format_trace(run, bug), schedule=S.encode(S.steps_of(run)),
+                           context_switches=S.switches(S.steps_of(run)))
+    return Result(verdict="bug" if report else "no-bug", exhaustive=False, memory_model="sc",
+                  strategy="replay", executions=1 if complete else 0, blocked=0 if complete else 1,
+                  events=d.stats.events, seconds=time.perf_counter() - t0, bug=report)

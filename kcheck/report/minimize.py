@@ -1,0 +1,77 @@
+"""Shrink a failing schedule: fewest context switches first, then fewest steps.
+
+The shrinker works on the schedule the way hypothesis's shrinker works on a
+choice sequence: propose a simpler schedule, replay it, keep it if it still
+fails the same way.  Replay falls back to "stay on the current task" where a
+schedule ends or names a task that cannot run, so cutting a schedule short
+or deleting a block of steps are both meaningful proposals.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..engine.strategies import Replay
+from . import schedule as S
+
+
+def same_bug(a, b):
+    if a is None or b is None or a.kind != b.kind:
+        return False
+    if a.kind in ("warn", "refcount-warn", "lockdep", "model-error"):
+        return a.message == b.message
+    return True
+
+
+def _cost(steps):
+    return (S.switches(steps), len(steps))
+
+
+def shrink(program, steps, bug, *, step_bound, races, budget_s=8.0, budget_runs=400):
+    """Returns (steps, run, bug) of the simplest failing schedule found."""
+    t0 = time.perf_counter()
+    runs = 0
+
+    def attempt(cand):
+        nonlocal runs
+        runs += 1
+        d = Replay(program, cand, step_bound=step_bound, races=races)
+        run, b, _ = d.run_once()
+        if same_bug(bug, b):
+            actual = S.steps_of(run)
+            return actual, run, b
+        return None
+
+    best = attempt(steps)
+    if best is None:
+        return None
+    best_steps = best[0]
+
+    def out_of_budget():
+        return runs >= budget_runs or time.perf_counter() - t0 > budget_s
+
+    improved = True
+    while improved and not out_of_budget():
+        improved = False
+        # block boundaries of the current best
+        bounds = [i for i in range(1, len(best_steps)) if best_steps[i][0] != best_steps[i - 1][0]]
+        cands = []
+        for i in bounds:
+            cands.append(best_steps[:i])                      # stop switching here
+        for a, b in zip([0] + bounds, bounds + [len(best_steps)]):
+            cands.append(best_steps[:a] + best_steps[b:])   # drop one block
+        for i in bounds:                                     # move a block boundary
+            j = next((k for k in bounds if k > i), len(best_steps))
+            cands.append(best_steps[:i] + best_steps[j:j + 1] + best_steps[i:j] + best_steps[j + 1:])
+        for c in sorted(cands, key=_cost):
+            if _cost(c) >= _cost(best_steps) and len(c) >= len(best_steps):
+                continue
+            if out_of_budget():
+                break
+            r = attempt(c)
+            if r is not None and _cost(r[0]) < _cost(best_steps):
+                best = r
+                best_steps = r[0]
+                improved = True
+                break
+    return best

@@ -1,0 +1,166 @@
+"""Traces for review mail: a summary line, then one column per task.
+
+Each row is one step of the interleaving, written the way the kernel code
+reads: the operation, the location as ``struct#n->field``, the value read or
+``old -> new`` for a write or a read-modify-write, and the model's function
+and line.  The row where the bug shows is marked ``>>``.  100 columns wide.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+
+from ..engine import graph as G
+
+WIDTH = 100
+
+
+def fmt_value(v):
+    if v is None:
+        return "NULL"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, int):
+        if v == -(2 ** 31) // 2:
+            return "SATURATED"
+        return hex(v) if abs(v) > 0xffff else str(v)
+    if isinstance(v, str):
+        return v
+    if callable(v) and hasattr(v, "__name__"):
+        return v.__name__
+    if isinstance(v, tuple):
+        return "(" + ", ".join(fmt_value(x) for x in v) + ")"
+    r = repr(v)
+    return r if len(r) < 40 else r[:37] + "..."
+
+
+def loc_name(run, lid):
+    loc = run.x.inits.get(lid)
+    return loc.name() if loc is not None else f"loc{lid}"
+
+
+def describe(run, e, wpart=None, blocked=False):
+    """One step in kernel terms."""
+    k = e.kind
+    op = e.op
+    if k == G.READ:
+        name = loc_name(run, e.lid)
+        loc = run.x.inits.get(e.lid)
+        old = (loc.init if loc is not None else None) if e.rf is None else e.rf.val
+        if e.rmw is not None:
+            if blocked:
+                return f"{op}({name}) waits: {fmt_value(old)}"
+            if wpart is not None:
+                return f"{op}({name})  {fmt_value(old)} -> {fmt_value(wpart.val)}"
+            return f"{op}({name})  {fmt_value(old)} (no store)"
+        return f"{op}({name}) = {fmt_value(old)}"
+    if k == G.WRITE:
+        name = loc_name(run, e.lid)
+        lst = run.g.co.get(e.lid, [])
+        i = lst.index(e) if e in lst else 0
+        if i > 0:
+            old = lst[i - 1].val
+        else:
+            loc = run.x.inits.get(e.lid)
+            old = loc.init if loc is not None else None
+        return f"{op}({name})  {fmt_value(old)} -> {fmt_value(e.val)}"
+    if k == G.FENCE:
+        return f"{op}()"
+    if k == G.CHOICE:
+        return f"{op} -> {'yes' if e.val == 1 and e.arg == 2 else e.val}"
+    if k in (G.ALLOC, G.FREE):
+        obj = run.heap.get(e.oid, (None,))[0]
+        return f"{op}({fmt_value(obj)})" if k == G.FREE else f"{op} -> {fmt_value(obj)}"
+    if k == G.SPAWN:
+        child = run.tasks[e.arg] if e.arg is not None and e.arg < len(run.tasks) else None
+        return f"{op} -> starts {child.name if child else '?'}"
+    return op
+
+
+def steps_with_text(run):
+    """[(task, text, where, event)] for every step of a traced run, in order."""
+    out = []
+    evs = run.g.by_stamp()
+    nxt = {}
+    for th in run.g.threads:
+        for i, e in enumerate(th):
+            if e.kind == G.WRITE and e.rmw is True and i > 0:
+                nxt[th[i - 1]] = e
+    for e in evs:
+        if e.kind == G.WRITE and e.rmw is True:
+            continue
+        t = run.tasks[e.tid]
+        last = run.g.threads[e.tid][-1] is e
+        blocked = t.blocked and last and e.kind == G.READ
+        text = describe(run, e, nxt.get(e), blocked)
+        note = run.notes.get(e) or run.notes.get(nxt.get(e))
+        where = ""
+        if note:
+            fname, line, func = note
+            where = f"{func}() {os.path.basename(fname)}:{line}"
+        out.append((t, text, where, e))
+    return out
+
+
+def format_trace(run, bug):
+    steps = steps_with_text(run)
+    tasks = []
+    for t, *_ in steps:
+        if t not in tasks:
+            tasks.append(t)
+    tasks.sort(key=lambda t: t.order)
+    n = max(len(tasks), 1)
+    col = max(24, (WIDTH - 6 - 3 * (n - 1)) // n)
+    lines = []
+    hdr = "      " + " | ".join(_cell(t.name, col) for t in tasks)
+    lines.append(hdr.rstrip())
+    lines.append("      " + "-+-".join("-" * col for _ in tasks))
+    bug_ev = bug.event if bug is not None else None
+    prev = None
+    for i, (t, text, where, e) in enumerate(steps, 1):
+        ci = tasks.index(t)
+        mark = ">>" if (e is bug_ev or (bug_ev is not None and bug_ev.kind == G.WRITE
+                                         and bug_ev.rmw is True and e.tid == bug_ev.tid
+                                         and e.idx == bug_ev.idx - 1)) else "  "
+        body = textwrap.wrap(text, col) or [""]
+        if where:
+            body += textwrap.wrap("  " + where, col)
+        for j, chunk in enumerate(body):
+            cells = [" " * col] * n
+            cells[ci] = _cell(chunk, col)
+            num = f"{mark}{i:3d} " if j == 0 else "      "
+            lines.append((num + " | ".join(cells)).rstrip())
+        prev = t
+    return "\n".join(lines)
+
+
+def _cell(s, w):
+    return s[:w].ljust(w)
+
+
+def format_result(res):
+    out = []
+    mode = "exhaustive" if res.exhaustive else (f"bounded ({res.bound})" if res.bound else "not exhaustive")
+    if res.bug is None:
+        out.append(f"no bug found: {res.executions} executions ({res.blocked} blocked), {mode}, "
+                   f"memory model {res.memory_model}, {res.seconds:.2f} s")
+    else:
+        b = res.bug
+        out.append(f"BUG {b.kind}: {b.message}")
+        out.append(f"  found after {res.executions} executions ({res.blocked} blocked), "
+                   f"memory model {res.memory_model}, {res.seconds:.2f} s; "
+                   f"trace: {b.context_switches} context switches")
+        out.append("")
+        out.append(b.trace)
+        out.append("")
+        out.append(f"replay: kcheck replay FILE '{b.schedule}'")
+    for w in res.warnings[:5]:
+        out.append(f"warning: {w}")
+    if len(res.warnings) > 5:
+        out.append(f"warning: ... and {len(res.warnings) - 5} more")
+    if res.interrupted:
+        out.append("interrupted: the result covers only what was explored before Ctrl-C")
+    return "\n".join(out)
