@@ -147,8 +147,9 @@ def default_pick(run):
 class TruSt(Driver):
     """Optimal exhaustive exploration (see the module docstring)."""
 
-    def __init__(self, program, *, max_executions=None, on_progress=None, **kw):
+    def __init__(self, program, *, max_executions=None, on_progress=None, on_complete=None, **kw):
         super().__init__(program, **kw)
+        self.on_complete = on_complete   # called with each complete execution's Run (tests)
         self.max_executions = max_executions
         self.on_progress = on_progress
         self.work = None
@@ -442,6 +443,8 @@ class TruSt(Driver):
                 return True
             if state == "complete":
                 st.executions += 1
+                if self.on_complete is not None:
+                    self.on_complete(run)
             else:
                 st.blocked += 1
         if self.on_progress is not None:

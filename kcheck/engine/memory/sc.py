@@ -46,8 +46,22 @@ def edges(g: Graph):
     return succ
 
 
+def atomic(g: Graph) -> bool:
+    """RMW atomicity: the write half of each RMW is immediately co-after the
+    write its read half reads from (nothing can come in between)."""
+    for lst in g.co.values():
+        for i, w in enumerate(lst):
+            if w.rmw is True:
+                r = g.threads[w.tid][w.idx - 1]
+                if r.rf is not (lst[i - 1] if i else None):
+                    return False
+    return True
+
+
 def consistent(g: Graph) -> bool:
     """True when the graph has a sequentially consistent linearization."""
+    if not atomic(g):
+        return False
     succ = edges(g)
     indeg = {}
     for e in g.events():
