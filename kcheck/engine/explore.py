@@ -296,6 +296,7 @@ class TruSt(Driver):
                 hb = join(hb, w.hb)
         r.view = v
         r.hb = hb
+        r.fresh = True
 
     def _complete_rmw(self, g, r):
         """If ``r`` is an RMW read whose new value makes it write, add the write half."""
@@ -330,7 +331,7 @@ class TruSt(Driver):
             g.restrict(a.stamp)
             self._set_rf(g, a, b)
             a.maxadd = False
-            if not sc.consistent(g):
+            if not sc.read_extends(g, a):
                 return False
             taken = _rmw_taken(g, b, a.lid)
             wpart = self._complete_rmw(g, a)
@@ -348,7 +349,7 @@ class TruSt(Driver):
             lst.remove(a)
             lst.insert(0 if b is None else lst.index(b) + 1, a)
             a.maxadd = False
-            if not sc.consistent(g):
+            if not sc.write_moves(g, a):
                 return False
             self.calc_revisits(g, a)
             return True
@@ -365,6 +366,7 @@ class TruSt(Driver):
         g2 = g.copy_keep(lambda e: e.stamp <= rstamp or contains(sv, e))
         r2 = g2.threads[r.tid][r.idx]
         s2 = g2.threads[s.tid][s.idx]
+        g2.stamp_order_ok = False
         for th in g2.threads:
             for e in th:
                 if contains(sv, e):

@@ -40,7 +40,7 @@ class Event:
 
     __slots__ = ("tid", "idx", "stamp", "kind", "lid", "val", "flags", "rf",
                  "rmw", "maxadd", "revisitable", "view", "hb", "op", "oid",
-                 "arg")
+                 "arg", "fresh")
 
     def __init__(self, tid, idx, stamp, kind, lid, val, flags, op):
         self.tid = tid
@@ -59,6 +59,7 @@ class Event:
         self.op = op            # kernel-level operation name, for traces
         self.oid = None         # object id the access touches (for use-after-free)
         self.arg = None         # kind-specific: spawn key, choice range, free/alloc info
+        self.fresh = True       # not yet checked for races (set again when its rf changes)
 
     @property
     def pos(self):
@@ -89,7 +90,7 @@ def join(a, b):
 class Graph:
     """A (partial) execution graph, with what TruSt needs to restrict and copy it."""
 
-    __slots__ = ("threads", "co", "reads", "next_stamp", "spawn_of")
+    __slots__ = ("threads", "co", "reads", "next_stamp", "spawn_of", "stamp_order_ok")
 
     def __init__(self):
         self.threads: list[list[Event]] = []
@@ -97,6 +98,7 @@ class Graph:
         self.reads: dict[int, list[Event]] = {}    # lid -> reads (any order)
         self.next_stamp = 0
         self.spawn_of: dict[int, Event] = {}       # dynamic tid -> its spawn event
+        self.stamp_order_ok = True   # every read added after its source (no backward revisit yet)
 
     # -- queries -------------------------------------------------------
     def events(self):
@@ -192,6 +194,7 @@ class Graph:
                 c.lid = e.lid; c.val = e.val; c.flags = e.flags; c.rf = e.rf
                 c.rmw = e.rmw; c.maxadd = e.maxadd; c.revisitable = e.revisitable
                 c.view = e.view; c.hb = e.hb; c.op = e.op; c.oid = e.oid; c.arg = e.arg
+                c.fresh = e.fresh
                 m[e] = c
                 nt.append(c)
             g.threads.append(nt)
@@ -207,6 +210,7 @@ class Graph:
             if sp in m:
                 g.spawn_of[tid] = m[sp]
         g.next_stamp = self.next_stamp
+        g.stamp_order_ok = self.stamp_order_ok
         return g
 
     def copy(self):

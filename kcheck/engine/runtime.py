@@ -159,6 +159,7 @@ class Run:
         self.cur = None
         self.root = None
         self.replay = replay_order(graph)
+        self.nreplay = len(self.replay)
         self.rpos = 0
         self.bug = None
         self.discarded = False
@@ -168,7 +169,8 @@ class Run:
         self.freed = {}              # oid -> free event
         self.heap = {}               # oid -> (object, alloc event or None)
         self.acc = {}                # oid -> [access events]  (heap objects only)
-        self.racy = {}               # lid -> [access events] where a plain access is involved
+        self.racy = {}               # lid -> [access events] of plain-capable locations
+        self.plain_lids = set()      # locations that have seen a plain access
         self.nevents = 0
         self.step_bound = explorer.step_bound
         self.races = explorer.races
@@ -179,14 +181,43 @@ class Run:
 
     # -- the API kernel primitives use ----------------------------------
     def read(self, loc, flags, op):
-        if self.cur is None:
+        cur = self.cur
+        if cur is None:
             return loc.init
+        rpos = self.rpos
+        if rpos < self.nreplay:
+            # the hot path: replaying a read of this task's, nothing to schedule
+            e = self.replay[rpos]
+            if (e.tid == cur.tid and e.idx == cur.pos and e.kind == 0 and e.lid == loc.lid
+                    and cur.steps < self.step_bound and not self.stopped):
+                self.rpos = rpos + 1
+                cur.pos += 1
+                cur.steps += 1
+                self.nevents += 1
+                w = e.rf
+                if loc.oid is not None or loc.plain:
+                    self._check_access(cur, e, loc)
+                return loc.init if w is None else w.val
         return self.request((0, loc, flags, op))
 
     def write(self, loc, val, flags, op):
-        if self.cur is None:
+        cur = self.cur
+        if cur is None:
             loc.init = val
             return None
+        rpos = self.rpos
+        if rpos < self.nreplay:
+            e = self.replay[rpos]
+            if (e.tid == cur.tid and e.idx == cur.pos and e.kind == 1 and e.lid == loc.lid
+                    and cur.steps < self.step_bound and not self.stopped):
+                self.rpos = rpos + 1
+                cur.pos += 1
+                cur.steps += 1
+                self.nevents += 1
+                e.val = val
+                if loc.oid is not None or loc.plain:
+                    self._check_access(cur, e, loc)
+                return None
         return self.request((1, loc, val, flags, op))
 
     def rmw(self, loc, fn, flags, op):
@@ -333,9 +364,11 @@ class Run:
     def _pick(self):
         """The task whose request becomes the next event (None: nothing runnable)."""
         rp = self.replay
-        while self.rpos < len(rp):
+        n = self.nreplay
+        while self.rpos < n:
             e = rp[self.rpos]
-            t = self.tasks[e.tid] if e.tid < len(self.tasks) else None
+            tasks = self.tasks
+            t = tasks[e.tid] if e.tid < len(tasks) else None
             if t is None:
                 raise ModelError("replay diverged: the model spawned different tasks than before "
                                  "(is main() deterministic?)")
@@ -354,6 +387,21 @@ class Run:
             raise Stop()
         cur = self.cur
         cur.req = req
+        rpos = self.rpos
+        if rpos < self.nreplay:
+            e = self.replay[rpos]
+            if e.tid == cur.tid and e.idx == cur.pos:
+                # replaying, and the next event is this task's: no scheduling needed
+                self.rpos = rpos + 1
+                try:
+                    val = self._process(cur)
+                except Bug as b:
+                    if b.task is None:
+                        b.task = cur
+                    self._stop_with(b)
+                    raise Stop()
+                if not cur.blocked:
+                    return val
         while True:
             n = self._pick()
             if n is None:
@@ -588,15 +636,32 @@ class Run:
             else:
                 lst.append(e)
         if loc.plain and self.races:
-            self._check_race(t, e)
+            if e.fresh:
+                self._check_race(t, e)
+            else:
+                lst = self.racy.get(e.lid)
+                if lst is None:
+                    self.racy[e.lid] = [e]
+                else:
+                    lst.append(e)
+                if not e.flags & G.MARKED:
+                    self.plain_lids.add(e.lid)
 
     def _check_race(self, t, e):
-        lst = self.racy.get(e.lid)
-        if lst is None:
-            self.racy[e.lid] = [e]
-            return
-        is_w = e.kind == G.WRITE
+        lid = e.lid
         plain = not e.flags & G.MARKED
+        lst = self.racy.get(lid)
+        if lst is None:
+            self.racy[lid] = [e]
+            if plain:
+                self.plain_lids.add(lid)
+            return
+        if not plain and lid not in self.plain_lids:
+            lst.append(e)          # marked accesses only so far: no race possible yet
+            return
+        if plain:
+            self.plain_lids.add(lid)
+        is_w = e.kind == G.WRITE
         for o in lst:
             if o.tid == e.tid:
                 continue
@@ -610,12 +675,14 @@ class Run:
                 continue
             rep = (o, e)
             self.race_reports.append(rep)
+            e.fresh = False
             if self.races == "error":
                 raise Bug("data-race", f"data race on {self._lid_name(e.lid)}: {e.op} in "
                           f"{self._task_name(e.tid)} and {o.op} in {self._task_name(o.tid)} are not "
                           "ordered by happens-before and at least one is a plain access",
                           event=e, task=t, other=o)
             break
+        e.fresh = False
         lst.append(e)
 
     def _lid_name(self, lid):
@@ -684,16 +751,7 @@ def replay_order(g):
     breaking ties: every read is replayed after the write it reads from, so
     the values (and object handles) it returns come from this run."""
     evs = g.by_stamp()
-    if not evs:
-        return evs
-    ok = True
-    seen = set()
-    for e in evs:
-        if e.kind == G.READ and e.rf is not None and e.rf not in seen:
-            ok = False
-            break
-        seen.add(e)
-    if ok:
+    if not evs or g.stamp_order_ok:
         return evs
     import heapq
     pending = {}

@@ -168,3 +168,96 @@ def linearize(g: Graph, prefer_tid=None):
     if len(order) != len(indeg):
         raise ValueError("graph is not sequentially consistent")
     return order
+
+
+def _succs(g, e, co_index):
+    """Immediate successors of ``e`` in po | rf | co | fr | spawn, computed on the fly."""
+    th = g.threads[e.tid]
+    if e.idx + 1 < len(th):
+        yield th[e.idx + 1]
+    if e.kind == 5:     # SPAWN
+        t = e.arg
+        if t is not None and t < len(g.threads) and g.threads[t]:
+            yield g.threads[t][0]
+    lid = e.lid
+    if lid is None:
+        return
+    if e.kind == 1:     # WRITE: readers, co-successor
+        for r in g.reads.get(lid, ()):
+            if r.rf is e:
+                yield r
+        lst = g.co.get(lid)
+        i = co_index(e, lst)
+        if i + 1 < len(lst):
+            yield lst[i + 1]
+    elif e.kind == 0:   # READ: fr to the co-successor of its source
+        lst = g.co.get(lid)
+        if lst:
+            w = e.rf
+            nxt = lst[0] if w is None else (lst[co_index(w, lst) + 1] if co_index(w, lst) + 1 < len(lst) else None)
+            if nxt is not None and nxt is not e:
+                yield nxt
+
+
+def reaches_any(g, src, targets) -> bool:
+    """Does ``src`` reach one of ``targets`` through po | rf | co | fr?"""
+    if src is None or not targets:
+        return False
+    idx = {}
+
+    def co_index(w, lst):
+        i = idx.get(w)
+        if i is None:
+            for k, x in enumerate(lst):
+                idx[x] = k
+            i = idx[w]
+        return i
+
+    seen = {src}
+    stack = [src]
+    while stack:
+        e = stack.pop()
+        for b in _succs(g, e, co_index):
+            if b in targets:
+                return True
+            if b not in seen:
+                seen.add(b)
+                stack.append(b)
+    return False
+
+
+def preds_of_last(g, e):
+    """The events with an edge into ``e`` other than through co/fr of its own location:
+    its po-predecessor, or the spawn event that started its task."""
+    if e.idx > 0:
+        return {g.threads[e.tid][e.idx - 1]}
+    sp = g.spawn_of.get(e.tid)
+    return {sp} if sp is not None else set()
+
+
+def read_extends(g, r) -> bool:
+    """``g`` is consistent without its last event ``r`` (a read); is it with ``r``?
+
+    A new cycle must pass through ``r``: out along fr to the write after
+    ``r``'s source, and back in through ``r``'s po-predecessor.
+    """
+    lst = g.co.get(r.lid) or []
+    w = r.rf
+    if w is None:
+        nxt = lst[0] if lst else None
+    else:
+        i = lst.index(w)
+        nxt = lst[i + 1] if i + 1 < len(lst) else None
+    if nxt is None or nxt.rmw is True and nxt.tid == r.tid:
+        return True
+    return not reaches_any(g, nxt, preds_of_last(g, r))
+
+
+def write_moves(g, s) -> bool:
+    """``g`` is consistent with its last event ``s`` (a write) at the end of co;
+    is it with ``s`` where it is now?  A new cycle leaves ``s`` along co."""
+    lst = g.co.get(s.lid)
+    i = lst.index(s)
+    if i + 1 >= len(lst):
+        return True
+    return not reaches_any(g, lst[i + 1], preds_of_last(g, s))
