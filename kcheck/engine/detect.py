@@ -19,6 +19,17 @@ from .graph import contains
 from .runtime import Bug
 
 
+def root_cause(run, bug):
+    """A bug that stopped an execution may be the echo of an earlier
+    use-after-free (a refcount underflow on freed memory, say): report the
+    use-after-free, which is what the reviewer has to fix."""
+    if bug is not None and bug.kind not in ("use-after-free", "double-free"):
+        uaf = use_after_free_race(run)
+        if uaf is not None:
+            return uaf
+    return bug
+
+
 def end_of_execution(run, complete):
     bug = use_after_free_race(run)
     if bug is not None:

@@ -428,6 +428,7 @@ class TruSt(Driver):
         run = self.execute(g)
         st = self.stats
         if run.bug is not None:
+            run.bug = detect.root_cause(run, run.bug)
             self.bug_run = run
             return True
         if run.discarded:

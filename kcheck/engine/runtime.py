@@ -54,6 +54,7 @@ class Bug(KcheckSignal):
         self.event = event      # the event at which it was detected
         self.task = task
         self.other = other      # e.g. the free for a use-after-free, the racing access
+        self.where = None       # (file, line, function) in the model, when known
 
 
 class Stop(BaseException):
@@ -63,7 +64,7 @@ class Stop(BaseException):
 class Task:
     __slots__ = ("tid", "name", "fn", "args", "gl", "req", "blocked", "finished",
                  "daemon", "dynamic", "order", "pos", "steps", "held", "rcu",
-                 "nspawn", "nlid", "done", "callback", "tls", "started")
+                 "nspawn", "nlid", "done", "callback", "tls", "started", "last_read")
 
     def __init__(self, tid, name, fn, args, order, daemon=False, dynamic=False):
         self.tid = tid
@@ -87,6 +88,7 @@ class Task:
         self.done = None            # Loc written 1 when the task ends (join)
         self.callback = False       # an RCU callback context
         self.tls = {}               # per-task state kept by kernel primitives
+        self.last_read = None       # (loc, value) of the last read, for cpu_relax()
 
     def __repr__(self):
         return f"<Task {self.tid} {self.name}>"
@@ -197,8 +199,12 @@ class Run:
                 w = e.rf
                 if loc.oid is not None or loc.plain:
                     self._check_access(cur, e, loc)
-                return loc.init if w is None else w.val
-        return self.request((0, loc, flags, op))
+                v = loc.init if w is None else w.val
+                cur.last_read = (loc, v)
+                return v
+        v = self.request((0, loc, flags, op))
+        cur.last_read = (loc, v)
+        return v
 
     def write(self, loc, val, flags, op):
         cur = self.cur
@@ -230,11 +236,14 @@ class Run:
             if res is not NO_WRITE:
                 loc.init = res
             return old
-        return self.request((2, loc, fn, flags, op))
+        cur = self.cur
+        old = self.request((2, loc, fn, flags, op))
+        cur.last_read = (loc, old)
+        return old
 
-    def fence(self, kind):
+    def fence(self, kind, op=None):
         if self.cur is not None:
-            self.request((3, kind, kind))
+            self.request((3, kind, op or kind))
 
     def choice(self, n, op):
         if self.cur is None:
@@ -255,9 +264,18 @@ class Run:
     def spawn(self, fn, args, name, daemon, op):
         return self.request((7, fn, args, name, daemon, op))
 
-    def report(self, kind, message):
+    def last_event(self):
+        t = self.cur
+        if t is None or not t.pos:
+            return None
+        return self.g.threads[t.tid][t.pos - 1]
+
+    def report(self, kind, message, event=None):
         """A bug found by a kernel primitive (WARN_ON, refcount, lockdep ...)."""
-        raise Bug(kind, message, task=self.cur)
+        t = self.cur
+        b = Bug(kind, message, task=t, event=event or self.last_event())
+        b.where = _model_frame()
+        raise b
 
     def discard(self):
         """``assume(False)``: this execution does not count."""
@@ -323,6 +341,9 @@ class Run:
             self.bug = bug
             if bug.task is None:
                 bug.task = self.cur
+            t = bug.task
+            if bug.event is None and t is not None and t.pos:
+                bug.event = self.g.threads[t.tid][t.pos - 1]
         self.stopped = True
         self.root.switch()
 
@@ -387,6 +408,8 @@ class Run:
             raise Stop()
         cur = self.cur
         cur.req = req
+        if self.trace:
+            cur.tls["where"] = _model_frame()
         rpos = self.rpos
         if rpos < self.nreplay:
             e = self.replay[rpos]
@@ -719,12 +742,9 @@ class Run:
         return t
 
     def _note(self, e):
-        f = sys._getframe(1)
-        kdir = _KCHECK_DIR
-        while f is not None and f.f_code.co_filename.startswith(kdir) and not f.f_code.co_filename.startswith(_MODELS_DIR):
-            f = f.f_back
-        if f is not None:
-            self.notes[e] = (f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+        where = self.tasks[e.tid].tls.get("where")
+        if where is not None:
+            self.notes[e] = where
 
     # -- end of an execution -----------------------------------------------
     def classify(self):
@@ -782,6 +802,17 @@ def replay_order(g):
             if indeg[b] == 0:
                 heapq.heappush(heap, (b.stamp, b.tid, b.idx))
     return out
+
+
+def _model_frame():
+    """(file, line, function) of the model code that made the current request."""
+    f = sys._getframe(2)
+    while f is not None:
+        fn = f.f_code.co_filename
+        if not fn.startswith(_KCHECK_DIR) or fn.startswith(_MODELS_DIR):
+            return (fn, f.f_lineno, f.f_code.co_name)
+        f = f.f_back
+    return None
 
 
 _REQ_KIND = (G.READ, G.WRITE, G.READ, G.FENCE, G.CHOICE, G.ALLOC, G.FREE, G.SPAWN)

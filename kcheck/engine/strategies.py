@@ -38,7 +38,7 @@ def runnable(run):
 def _settle(run):
     """Classify a finished run; returns the bug (or None) and whether it completed."""
     if run.bug is not None:
-        return run.bug, False
+        return detect.root_cause(run, run.bug), False
     if run.discarded:
         return None, False
     state = run.classify()

@@ -4,7 +4,7 @@ only strengthen a neighbouring RMW, as in linux-kernel.cat)."""
 
 from __future__ import annotations
 
-from ._core import run, loc_of, FULL
+from ._core import run, loc_of, FULL, NO_WRITE, BLOCK
 
 
 def _fence(name):
@@ -31,3 +31,30 @@ def barrier():
 
 def smp_store_mb(p, v):
     run().rmw(loc_of(p), lambda old: v, FULL, "smp_store_mb")
+
+
+def cpu_relax():
+    """The body of a busy-wait loop.
+
+    A spinning task makes no progress until what it read changes, so kcheck
+    blocks it until the location it read last holds a different value (a
+    fair scheduler would let the writer run).  Without ``cpu_relax()`` a spin
+    loop is explored like any loop, and a schedule that never lets the
+    writer run shows up as a livelock.
+    """
+    r = run()
+    t = r.cur
+    if t is None or t.last_read is None:
+        return
+    loc, val = t.last_read
+    r.rmw(loc, lambda v: NO_WRITE if v != val else BLOCK, 1, "cpu_relax")
+
+
+def smp_cond_load_relaxed(p, cond):
+    """Spin until ``cond(value)`` holds; returns the value (a blocking wait)."""
+    return run().rmw(loc_of(p), lambda v: NO_WRITE if cond(v) else BLOCK, 1, "smp_cond_load_relaxed")
+
+
+def smp_cond_load_acquire(p, cond):
+    """Spin until ``cond(value)`` holds, with acquire ordering; returns the value."""
+    return run().rmw(loc_of(p), lambda v: NO_WRITE if cond(v) else BLOCK, 3, "smp_cond_load_acquire")

@@ -42,8 +42,9 @@ def REFCOUNT_INIT(n):
 
 def _warn_saturate(r, msg, op):
     rt = run()
-    rt.write(r._loc, REFCOUNT_SATURATED, ONCE, op)
-    rt.report("refcount-warn", f"{msg} ({op} on {r._loc.name()})")
+    ev = rt.last_event()
+    rt.write(r._loc, REFCOUNT_SATURATED, ONCE, "refcount_warn_saturate")
+    rt.report("refcount-warn", f"{msg} ({op} on {r._loc.name()})", event=ev)
 
 
 def refcount_set(r, n):
@@ -88,7 +89,7 @@ def refcount_sub_and_test(i, r, _op="refcount_sub_and_test"):
     # release fetch-sub; the acquire on success is smp_acquire__after_ctrl_dep()
     old = run().rmw(r._loc, lambda o: o - i, REL, _op)
     if old == i:
-        run().fence("smp_acquire__after_ctrl_dep")
+        run().fence("smp_acquire__after_ctrl_dep", "~acquire after " + _op)
         return True
     if old < 0 or old - i < 0:
         _warn_saturate(r, SUB_UAF, _op)

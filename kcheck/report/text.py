@@ -50,6 +50,11 @@ def describe(run, e, wpart=None, blocked=False):
         name = loc_name(run, e.lid)
         loc = run.x.inits.get(e.lid)
         old = (loc.init if loc is not None else None) if e.rf is None else e.rf.val
+        if op.startswith("load "):
+            what = op[5:]
+            if what.startswith("."):
+                return f"load {name}{what}: word = {fmt_value(old)}"
+            return f"load {name} = {fmt_value(old)}"
         if e.rmw is not None:
             if blocked:
                 return f"{op}({name}) waits: {fmt_value(old)}"
@@ -66,6 +71,11 @@ def describe(run, e, wpart=None, blocked=False):
         else:
             loc = run.x.inits.get(e.lid)
             old = loc.init if loc is not None else None
+        if op.startswith("store "):
+            what = op[6:]
+            if what.startswith("."):
+                return f"store {name}{what}: word {fmt_value(old)} -> {fmt_value(e.val)}"
+            return f"store {name} = {fmt_value(e.val)} (was {fmt_value(old)})"
         return f"{op}({name})  {fmt_value(old)} -> {fmt_value(e.val)}"
     if k == G.FENCE:
         return f"{op}()"
@@ -92,6 +102,8 @@ def steps_with_text(run):
     for e in evs:
         if e.kind == G.WRITE and e.rmw is True:
             continue
+        if e.op.startswith("~") or e.op == "task exits":
+            continue        # implied by another step (refcount's acquire) or bookkeeping
         t = run.tasks[e.tid]
         last = run.g.threads[e.tid][-1] is e
         blocked = t.blocked and last and e.kind == G.READ
@@ -111,6 +123,8 @@ def format_trace(run, bug):
     for t, *_ in steps:
         if t not in tasks:
             tasks.append(t)
+    if bug is not None and bug.task is not None and bug.task not in tasks:
+        tasks.append(bug.task)
     tasks.sort(key=lambda t: t.order)
     n = max(len(tasks), 1)
     col = max(24, (WIDTH - 6 - 3 * (n - 1)) // n)
@@ -134,6 +148,18 @@ def format_trace(run, bug):
             num = f"{mark}{i:3d} " if j == 0 else "      "
             lines.append((num + " | ".join(cells)).rstrip())
         prev = t
+    if bug is not None and bug.task is not None:
+        # the bug itself, as the last row of the task that hit it
+        t = bug.task
+        ci = tasks.index(t)
+        body = textwrap.wrap(f"{bug.kind.upper()}: {bug.message}", col)[:3]
+        w = getattr(bug, "where", None)
+        if w:
+            body += textwrap.wrap(f"  {w[2]}() {os.path.basename(w[0])}:{w[1]}", col)
+        for j, chunk in enumerate(body):
+            cells = [" " * col] * n
+            cells[ci] = _cell(chunk, col)
+            lines.append(((">> !! " if j == 0 else "      ") + " | ".join(cells)).rstrip())
     return "\n".join(lines)
 
 

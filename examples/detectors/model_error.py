@@ -1,0 +1,41 @@
+"""Model code that dereferences NULL on one interleaving (a Python exception
+in the model is reported with the interleaving that led to it).
+Fixed: check for NULL, as the C code must."""
+from kcheck import spawn
+from kcheck.kernel import KStruct, rcu_dereference, rcu_assign_pointer, ptr
+
+
+class cfg(KStruct):
+    val: int
+
+
+class holder(KStruct):
+    cur: object
+
+
+def publish(h, c):
+    rcu_assign_pointer(ptr(h, "cur"), c)
+
+
+def use_buggy(h):
+    c = rcu_dereference(ptr(h, "cur"))
+    return c.val
+
+
+def use_fixed(h):
+    c = rcu_dereference(ptr(h, "cur"))
+    return c.val if c is not None else 0
+
+
+def _main(use):
+    h = holder()
+    spawn(publish, h, cfg(val=3), name="cpu0")
+    spawn(use, h, name="cpu1")
+
+
+def buggy():
+    _main(use_buggy)
+
+
+def fixed():
+    _main(use_fixed)

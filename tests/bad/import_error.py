@@ -1,0 +1,4 @@
+from kcheck import spawn
+import no_such_module_xyz
+def main():
+    pass

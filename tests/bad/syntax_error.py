@@ -1,0 +1,3 @@
+from kcheck import spawn
+def main(:
+    pass

@@ -1,0 +1,105 @@
+"""The command line: exit codes, JSON, and bad input as one-line errors."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD = ROOT / "tests" / "bad"
+EX = ROOT / "examples" / "detectors"
+
+
+def kcheck(*args, timeout=120):
+    import os
+    env = dict(os.environ, KCHECK_WATCHDOG="2")
+    p = subprocess.run([sys.executable, "-m", "kcheck.cli", *map(str, args)], capture_output=True,
+                       text=True, timeout=timeout, cwd=ROOT, env=env)
+    return p.returncode, p.stdout, p.stderr
+
+
+READERS = """
+from kcheck import spawn
+from kcheck.kernel import atomic_t, atomic_read, atomic_set
+
+def main():
+    x = atomic_t(0)
+    spawn(atomic_set, x, 1, name="writer")
+    for i in range({n}):
+        spawn(atomic_read, x, name=f"reader{{i}}")
+"""
+
+
+@pytest.mark.parametrize("n", [3, 7])
+def test_readers_json_contract(tmp_path, n):
+    f = tmp_path / "readers.py"
+    f.write_text(READERS.format(n=n))
+    rc, out, err = kcheck("check", f, "--json")
+    assert rc == 0, err
+    j = json.loads(out)
+    assert j["verdict"] == "no-bug" and j["exhaustive"] is True and j["executions"] == 2 ** n
+    assert j["memory_model"] == "sc" and j["bug"] is None and j["blocked"] == 0
+    assert isinstance(j["seconds"], float)
+
+
+def test_bug_json_and_exit_1():
+    rc, out, err = kcheck("check", EX / "deadlock.py", "--entry", "buggy", "--json")
+    assert rc == 1
+    j = json.loads(out)
+    assert j["verdict"] == "bug" and j["bug"]["kind"] == "deadlock"
+    assert set(j["bug"]) >= {"kind", "message", "trace", "schedule"}
+
+
+def test_replay_reproduces_the_schedule():
+    rc, out, _ = kcheck("check", EX / "double_free.py", "--entry", "buggy", "--json")
+    sched = json.loads(out)["bug"]["schedule"]
+    rc, out, _ = kcheck("replay", EX / "double_free.py", sched, "--entry", "buggy", "--json")
+    assert rc == 1 and json.loads(out)["bug"]["kind"] == "double-free"
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["check", BAD / "does_not_exist.py"], "no such file"),
+    (["check", BAD / "syntax_error.py"], "syntax_error.py:2: syntax error"),
+    (["check", BAD / "import_error.py"], "import_error.py:2: error while importing the model"),
+    (["check", BAD / "no_main.py"], "no function 'main'"),
+    (["check", BAD / "spawns_nothing.py"], "spawned no task"),
+    (["check", BAD / "nondeterministic.py"], "deterministic"),
+    (["replay", EX / "deadlock.py", "0 x*2", "--entry", "buggy"], "bad schedule token"),
+    (["replay", EX / "deadlock.py", "7*3", "--entry", "buggy"], "diverged"),
+])
+def test_bad_input_is_one_line_exit_2(args, needle):
+    rc, out, err = kcheck(*args)
+    assert rc == 2, (out, err)
+    assert "Traceback" not in err and "Traceback" not in out
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_task_that_loops_forever_is_a_model_error():
+    rc, out, err = kcheck("check", BAD / "loops_forever.py", timeout=60)
+    assert rc == 2
+    assert "loops_forever.py:" in err and "infinite loop" in err and "Traceback" not in err
+
+
+def test_debug_shows_the_traceback():
+    rc, out, err = kcheck("check", BAD / "import_error.py", "--debug")
+    assert rc == 2 and "Traceback" in err
+
+
+def test_strategies_report_coverage_honestly():
+    for strat in ("random", "pct"):
+        rc, out, err = kcheck("check", EX / "use_after_free.py", "--entry", "fixed", "--strategy", strat,
+                              "--executions", "50", "--json")
+        j = json.loads(out)
+        assert rc == 0 and j["exhaustive"] is False and j["distinct_traces"] >= 1
+    rc, out, err = kcheck("check", EX / "use_after_free.py", "--entry", "buggy", "--strategy", "random",
+                          "--executions", "200", "--json")
+    assert rc == 1
+    rc, out, err = kcheck("check", EX / "warn.py", "--entry", "buggy", "--preemption-bound", "1", "--json")
+    j = json.loads(out)
+    assert rc == 1 and j["bug"]["kind"] == "warn"
+    rc, out, err = kcheck("check", EX / "warn.py", "--entry", "fixed", "--preemption-bound", "2", "--json")
+    j = json.loads(out)
+    assert rc == 0 and j["exhaustive"] is False and j["bound"] == "preemption bound 2"
