@@ -163,7 +163,7 @@ def print_result(res, as_json, path=None):
     return EXIT_BUG if res.bug else EXIT_OK
 
 
-def run_check(fn, *, path, as_json, debug, **opts):
+def run_check(fn, *, path, as_json, debug, html=None, **opts):
     """Shared by ``kcheck check`` and ``kcheck tdp-mmu check``: run, print, return the exit code."""
     from .api import check
     prog = Progress(enabled=not as_json or True)
@@ -178,6 +178,7 @@ def run_check(fn, *, path, as_json, debug, **opts):
         _fail(f"{path}: model recursion too deep: {e}", debug, e)
     finally:
         prog.close()
+    write_html(res, html, title=str(path))
     return print_result(res, as_json, path)
 
 
@@ -198,6 +199,8 @@ COMMON = [
                  help="data races between plain accesses: report as warnings, as bugs, or not at all"),
     click.option("--no-minimize", is_flag=True, help="print the first failing execution as found"),
     click.option("--json", "as_json", is_flag=True, help="one JSON object on stdout"),
+    click.option("--html", "html", default=None, metavar="REPORT.html",
+                 help="also write a self-contained HTML report (swimlanes) of the result"),
     click.option("--debug", is_flag=True, help="show tracebacks of model and kcheck errors"),
 ]
 
@@ -213,6 +216,13 @@ def check_opts(kw):
                 preemption_bound=kw["preemption_bound"], step_bound=kw["step_bound"],
                 max_executions=kw["max_executions"], executions=kw["executions"], seed=kw["seed"],
                 depth=kw["depth"], races=kw["races"], minimize=not kw["no_minimize"])
+
+
+def write_html(res, path, title):
+    if not path:
+        return
+    from .report.html import write_report
+    write_report(res, path, title=title)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -231,7 +241,8 @@ def check_cmd(file, entry, **kw):
         fn = load_model(file, entry)
     except UserError as e:
         _fail(str(e), kw["debug"], e.__cause__ or e)
-    sys.exit(run_check(fn, path=file, as_json=kw["as_json"], debug=kw["debug"], **check_opts(kw)))
+    sys.exit(run_check(fn, path=file, as_json=kw["as_json"], debug=kw["debug"], html=kw["html"],
+                       **check_opts(kw)))
 
 
 @main.command("replay")

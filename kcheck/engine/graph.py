@@ -160,19 +160,28 @@ class Graph:
     # -- TruSt: restrict and copy ---------------------------------------
     def restrict(self, stamp):
         """Drop every event added after ``stamp`` (in place)."""
+        lids = set()
         for th in self.threads:
             n = len(th)
             while n and th[n - 1].stamp > stamp:
                 n -= 1
-            del th[n:]
-        for lid, lst in self.co.items():
-            if lst and lst[-1].stamp > stamp or any(w.stamp > stamp for w in lst):
-                self.co[lid] = [w for w in lst if w.stamp <= stamp]
-        for lid, lst in self.reads.items():
-            if any(r.stamp > stamp for r in lst):
-                self.reads[lid] = [r for r in lst if r.stamp <= stamp]
-        for tid in [t for t, sp in self.spawn_of.items() if sp.stamp > stamp]:
-            del self.spawn_of[tid]
+            if n < len(th):
+                for e in th[n:]:
+                    if e.lid is not None:
+                        lids.add(e.lid)
+                del th[n:]
+        co = self.co
+        reads = self.reads
+        for lid in lids:
+            lst = co.get(lid)
+            if lst:
+                co[lid] = [w for w in lst if w.stamp <= stamp]
+            lst = reads.get(lid)
+            if lst:
+                reads[lid] = [r for r in lst if r.stamp <= stamp]
+        if self.spawn_of:
+            for tid in [t for t, sp in self.spawn_of.items() if sp.stamp > stamp]:
+                del self.spawn_of[tid]
         self.next_stamp = stamp + 1
 
     def copy_keep(self, keep):

@@ -116,8 +116,6 @@ class Loc:
         self.field = field
         self.oid = getattr(owner, "_oid", None)
         self.plain = plain          # may be accessed with plain C loads/stores
-        if run.cur is None:
-            run.main_locs.append(self)
 
     @classmethod
     def derived(cls, parent, k, init=0, field=None):
@@ -773,34 +771,33 @@ def replay_order(g):
     evs = g.by_stamp()
     if not evs or g.stamp_order_ok:
         return evs
-    import heapq
-    pending = {}
-    indeg = {}
-    for e in evs:
-        d = 0
-        if e.idx > 0:
-            d += 1
-        else:
-            sp = g.spawn_of.get(e.tid)
-            if sp is not None:
-                d += 1
-                pending.setdefault(sp, []).append(e)
-        if e.kind == G.READ and e.rf is not None:
-            d += 1
-            pending.setdefault(e.rf, []).append(e)
-        indeg[e] = d
-    heap = [(e.stamp, e.tid, e.idx) for e in evs if indeg[e] == 0]
-    heapq.heapify(heap)
+    threads = g.threads
+    pos = [0] * len(threads)
+    spawn_of = g.spawn_of
     out = []
-    while heap:
-        _, tid, idx = heapq.heappop(heap)
-        e = g.threads[tid][idx]
-        out.append(e)
-        nxt = [g.threads[tid][idx + 1]] if idx + 1 < len(g.threads[tid]) else []
-        for b in nxt + pending.get(e, []):
-            indeg[b] -= 1
-            if indeg[b] == 0:
-                heapq.heappush(heap, (b.stamp, b.tid, b.idx))
+    for e in evs:
+        if pos[e.tid] > e.idx:
+            continue
+        stack = [(e.tid, e.idx)]
+        while stack:
+            tid, idx = stack[-1]
+            if pos[tid] > idx:
+                stack.pop()
+                continue
+            nxt = threads[tid][pos[tid]]
+            # what must come first: the spawn of its task, the write it reads
+            if pos[tid] == 0:
+                sp = spawn_of.get(tid)
+                if sp is not None and pos[sp.tid] <= sp.idx:
+                    stack.append((sp.tid, sp.idx))
+                    continue
+            if nxt.kind == G.READ and nxt.rf is not None:
+                w = nxt.rf
+                if pos[w.tid] <= w.idx:
+                    stack.append((w.tid, w.idx))
+                    continue
+            out.append(nxt)
+            pos[tid] += 1
     return out
 
 

@@ -170,11 +170,7 @@ def bug_report(main, run, *, step_bound, races, minimize=True):
         b3 = best[2]
         r3 = best[1]
     trace = format_trace(r3, b3)
-    evs = []
-    from .text import steps_with_text
-    for i, (t, text, where, e) in enumerate(steps_with_text(r3), 1):
-        evs.append({"step": i, "task": t.name, "text": text, "where": where,
-                    "bug": e is b3.event})
+    evs = trace_events(r3, b3)
     return BugReport(kind=b3.kind, message=b3.message, task=b3.task.name if b3.task else None,
                      trace=trace, schedule=S.encode(steps), events=evs,
                      context_switches=S.switches(steps))
@@ -211,3 +207,78 @@ def replay(main, schedule, *, step_bound=2000, races="warn"):
     return Result(verdict="bug" if report else "no-bug", exhaustive=False, memory_model="sc",
                   strategy="replay", executions=1 if complete else 0, blocked=0 if complete else 1,
                   events=d.stats.events, seconds=time.perf_counter() - t0, bug=report)
+
+
+def trace_events(run, bug):
+    """The steps of a traced run as JSON-able dicts: what the HTML report and
+    ``--json`` consumers need (task, text, source, locks held, RCU nesting,
+    and the fields of the object the step touched, as they are after it)."""
+    from .text import steps_with_text, fmt_value, loc_name
+    steps = steps_with_text(run)
+    # values of every location as the interleaving goes, to show object state
+    cur = {}
+    held = {}
+    rcu = {}
+    out = []
+    wparts = {}
+    for th in run.g.threads:
+        for i, e in enumerate(th):
+            if e.kind == G.WRITE and e.rmw is True and i > 0:
+                wparts[th[i - 1]] = e
+    order = run.g.by_stamp()
+    applied = set()
+    sidx = 0
+    step_of = {e: k for k, (_, _, _, e) in enumerate(steps)}
+    for e in order:
+        if e.kind == G.WRITE:
+            cur[e.lid] = e.val
+        op = e.op
+        t = run.tasks[e.tid]
+        if op in ("spin_lock", "mutex_lock", "write_lock") and e.kind == G.READ and e in wparts:
+            held.setdefault(t.name, []).append(loc_name(run, e.lid))
+        elif op == "read_lock" and e.kind == G.READ and e.rmw is None:
+            pass
+        elif op in ("spin_unlock", "mutex_unlock", "write_unlock") and e.kind == G.WRITE:
+            n = loc_name(run, e.lid)
+            if n in held.get(t.name, []):
+                held[t.name].remove(n)
+        elif op == "read_lock" and e.kind == G.WRITE and e.val == 1:
+            held.setdefault(t.name, []).append(_bracket_owner(loc_name(run, e.lid)) + " (read)")
+        elif op == "read_unlock" and e.kind == G.WRITE:
+            n = _bracket_owner(loc_name(run, e.lid)) + " (read)"
+            if n in held.get(t.name, []):
+                held[t.name].remove(n)
+        elif op == "rcu_read_lock" and e.kind == G.WRITE:
+            rcu[t.name] = 1
+        elif op == "rcu_read_unlock" and e.kind == G.WRITE:
+            rcu[t.name] = 0
+        k = step_of.get(e)
+        if k is None:
+            continue
+        task, text, where, _ = steps[k]
+        w = wparts.get(e)
+        if w is not None:
+            cur[w.lid] = w.val
+        loc = run.x.inits.get(e.lid) if e.lid is not None else None
+        obj = loc.owner if loc is not None else None
+        fields = {}
+        if obj is not None and hasattr(obj, "_f"):
+            for name, l in obj._f.items():
+                fields[name] = fmt_value(cur.get(l.lid, l.init))
+            for name, _typ in getattr(type(obj), "_embedded_", []):
+                sub = getattr(obj, name, None)
+                sl = getattr(sub, "_loc", None)
+                if sl is not None:
+                    fields[name] = fmt_value(cur.get(sl.lid, sl.init))
+        out.append({"step": k + 1, "task": task.name, "text": text, "where": where,
+                    "kind": G.KIND_NAMES[e.kind], "op": op,
+                    "location": loc_name(run, e.lid) if e.lid is not None else None,
+                    "object": obj._kname() if obj is not None and hasattr(obj, "_kname") else None,
+                    "fields": fields, "locks": list(held.get(task.name, [])),
+                    "rcu": bool(rcu.get(task.name)), "bug": e is bug.event})
+    out.sort(key=lambda d: d["step"])
+    return out
+
+
+def _bracket_owner(name):
+    return name.split(".reader[")[0]

@@ -42,10 +42,30 @@ def loc_name(run, lid):
     return loc.name() if loc is not None else f"loc{lid}"
 
 
+HIDDEN = {"call_rcu", "rcu callback done", "task exits"}    # bookkeeping of another row
+NO_LOCATION = {"rcu_read_lock", "rcu_read_unlock"}
+WAITS_FOR = {"rcu grace period": "grace period", "synchronize_rcu": "synchronize_rcu",
+             "rcu_barrier": "rcu_barrier", "write_lock": "write_lock"}
+
+
+def _bracket(name):
+    return name[name.index("[") + 1:name.rindex("]")] if "[" in name and "]" in name else name
+
+
 def describe(run, e, wpart=None, blocked=False):
     """One step in kernel terms."""
     k = e.kind
     op = e.op
+    if op in NO_LOCATION:
+        return f"{op}()"
+    if op in WAITS_FOR and k == G.READ and e.rmw is not None:
+        who = _bracket(loc_name(run, e.lid))
+        what = "holds the lock for read" if op == "write_lock" else (
+            "has callbacks pending" if op == "rcu_barrier" else "is in an RCU read-side section")
+        if blocked:
+            return f"{WAITS_FOR[op]}: waits, {who} {what}"
+        return f"{WAITS_FOR[op]}: {who} is done" if op == "rcu_barrier" else \
+            f"{WAITS_FOR[op]}: {who} {'does not hold it' if op == 'write_lock' else 'is outside RCU'}"
     if k == G.READ:
         name = loc_name(run, e.lid)
         loc = run.x.inits.get(e.lid)
@@ -59,9 +79,9 @@ def describe(run, e, wpart=None, blocked=False):
             if blocked:
                 return f"{op}({name}) waits: {fmt_value(old)}"
             if wpart is not None:
-                return f"{op}({name})  {fmt_value(old)} -> {fmt_value(wpart.val)}"
-            return f"{op}({name})  {fmt_value(old)} (no store)"
-        return f"{op}({name}) = {fmt_value(old)}"
+                return f"{op}(&{name})  {fmt_value(old)} -> {fmt_value(wpart.val)}"
+            return f"{op}(&{name})  {fmt_value(old)}, unchanged"
+        return f"{op}(&{name}) = {fmt_value(old)}"
     if k == G.WRITE:
         name = loc_name(run, e.lid)
         lst = run.g.co.get(e.lid, [])
@@ -76,7 +96,7 @@ def describe(run, e, wpart=None, blocked=False):
             if what.startswith("."):
                 return f"store {name}{what}: word {fmt_value(old)} -> {fmt_value(e.val)}"
             return f"store {name} = {fmt_value(e.val)} (was {fmt_value(old)})"
-        return f"{op}({name})  {fmt_value(old)} -> {fmt_value(e.val)}"
+        return f"{op}(&{name})  {fmt_value(old)} -> {fmt_value(e.val)}"
     if k == G.FENCE:
         return f"{op}()"
     if k == G.CHOICE:
@@ -86,6 +106,8 @@ def describe(run, e, wpart=None, blocked=False):
         return f"{op}({fmt_value(obj)})" if k == G.FREE else f"{op} -> {fmt_value(obj)}"
     if k == G.SPAWN:
         child = run.tasks[e.arg] if e.arg is not None and e.arg < len(run.tasks) else None
+        if op == "call_rcu" and child is not None:
+            return f"call_rcu(..., {child.name[4:]})"
         return f"{op} -> starts {child.name if child else '?'}"
     return op
 
@@ -102,7 +124,7 @@ def steps_with_text(run):
     for e in evs:
         if e.kind == G.WRITE and e.rmw is True:
             continue
-        if e.op.startswith("~") or e.op == "task exits":
+        if e.op.startswith("~") or (e.op in HIDDEN and e.kind != G.SPAWN):
             continue        # implied by another step (refcount's acquire) or bookkeeping
         t = run.tasks[e.tid]
         last = run.g.threads[e.tid][-1] is e
@@ -139,7 +161,7 @@ def format_trace(run, bug):
         mark = ">>" if (e is bug_ev or (bug_ev is not None and bug_ev.kind == G.WRITE
                                          and bug_ev.rmw is True and e.tid == bug_ev.tid
                                          and e.idx == bug_ev.idx - 1)) else "  "
-        body = textwrap.wrap(text, col) or [""]
+        body = textwrap.wrap(text, col, break_on_hyphens=False) or [""]
         if where:
             body += textwrap.wrap("  " + where, col)
         for j, chunk in enumerate(body):
@@ -152,7 +174,7 @@ def format_trace(run, bug):
         # the bug itself, as the last row of the task that hit it
         t = bug.task
         ci = tasks.index(t)
-        body = textwrap.wrap(f"{bug.kind.upper()}: {bug.message}", col)[:3]
+        body = textwrap.wrap(f"{bug.kind.upper()}: {bug.message}", col, break_on_hyphens=False)[:4]
         w = getattr(bug, "where", None)
         if w:
             body += textwrap.wrap(f"  {w[2]}() {os.path.basename(w[0])}:{w[1]}", col)

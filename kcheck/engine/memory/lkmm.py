@@ -193,8 +193,11 @@ def _seq(a, b):
     return out
 
 
-def _union(*rels):
-    return [_or_all(rows) for rows in zip(*rels)]
+def _union(a, b, *more):
+    out = [x | y for x, y in zip(a, b)]
+    for c in more:
+        out = [x | y for x, y in zip(out, c)]
+    return out
 
 
 def _or_all(rows):
@@ -231,6 +234,55 @@ def _inverse(rel, n):
 
 
 def _plus(rel):
+    """Transitive closure.  Acyclic relations (the common case: hb, cumul-fence,
+    ...) are closed in one pass, sinks first; cyclic ones fall back to Warshall."""
+    r = _closure_acyclic(rel)
+    return _warshall(rel) if r is None else r
+
+
+def _closure_acyclic(rel):
+    """rel+ if rel is acyclic, else None."""
+    order = _sinks_first(rel)
+    if order is None:
+        return None
+    r = list(rel)
+    for i in order:
+        row = acc = r[i]
+        while row:
+            low = row & -row
+            acc |= r[low.bit_length() - 1]
+            row ^= low
+        r[i] = acc
+    return r
+
+
+def _sinks_first(rel):
+    """Events with successors, each after all its successors; None on a cycle.
+
+    Peels events whose successors are all gone; scanning from the highest
+    index down removes a whole po chain in one pass.
+    """
+    alive = 0
+    for i, row in enumerate(rel):
+        if row:
+            alive |= 1 << i
+    order = []
+    while alive:
+        before = alive
+        m = alive
+        while m:
+            i = m.bit_length() - 1
+            b = 1 << i
+            m ^= b
+            if not (rel[i] & alive):
+                alive ^= b
+                order.append(i)
+        if alive == before:
+            return None
+    return order
+
+
+def _warshall(rel):
     r = list(rel)
     n = len(r)
     for k in range(n):
@@ -254,19 +306,7 @@ def _opt(rel):
 
 
 def _acyclic(rel) -> bool:
-    """No cycle: peel off events without successors among the remaining."""
-    alive = 0
-    for i, row in enumerate(rel):
-        if row:
-            alive |= 1 << i
-    changed = True
-    while alive and changed:
-        changed = False
-        for i in _bits(alive):
-            if not (rel[i] & alive):
-                alive &= ~(1 << i)
-                changed = True
-    return alive == 0
+    return _sinks_first(rel) is not None
 
 
 def _irreflexive(rel) -> bool:
@@ -432,7 +472,11 @@ class _Static:
         self.after_unlock_lock_po = _restrict(po, tag("After-unlock-lock"), M)
         self.gp = _seq(_restrict(po, full, self.SyncRcu | self.SyncSrcu), po_opt)
         self.has_ul = bool(UL)
-        self.has_rcu = bool(self.SyncRcu | self.SyncSrcu)
+        # Without read-side critical sections rcu-order is just the grace
+        # periods, so rcu-fence = gp, rb is inside pb+ and the rcu axiom,
+        # fence and strong-fence gain nothing: skip the fixpoint.
+        self.has_rscs = bool((self.SyncRcu | self.SyncSrcu)
+                             and (tag("Rcu-lock") | self.SrcuLock))
         self.has_plain = bool(self.Plain)
 
         # RCU read-side critical sections: nested lock/unlock matched per thread.
@@ -578,20 +622,22 @@ class _Dynamic:
         # happens-before
         prop_int = [row & ~(1 << i) & int_[i] for i, row in enumerate(prop)]
         hb = _restrict(_union(ppo, rfe, prop_int), Marked, Marked)
-        if not _acyclic(hb):
+        hb_plus = _closure_acyclic(hb)
+        if hb_plus is None:
             return Verdict(False, "happens-before")
-        hb_star = _star(hb)
+        hb_star = _opt(hb_plus)
 
         # propagation: pb = prop ; strong-fence ; hb* ; [Marked]
         pb = _restrict(_seq(_seq(prop, strong_fence), hb_star), full, Marked)
-        if not _acyclic(pb):
+        pb_plus = _closure_acyclic(pb)
+        if pb_plus is None:
             return Verdict(False, "propagation")
-        pb_star = _star(pb)
+        pb_star = _opt(pb_plus)
 
         # rcu
         rb = [0] * n
         rcu_fence = [0] * n
-        if s.has_rcu:
+        if s.has_rscs:
             rcu_fence = self._rcu_fence(prop, hb_star, pb_star, rf0)
             rb = _restrict(_seq(_seq(_seq(prop, rcu_fence), hb_star), pb_star), full, Marked)
             if not _irreflexive(rb):
