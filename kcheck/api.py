@@ -8,7 +8,7 @@ from typing import Callable, Optional
 
 from .engine import runtime as _rt
 from .engine.runtime import ModelError, NO_WRITE, BLOCK
-from .engine.graph import MARKED, ACQUIRE
+from .engine.graph import MARKED, ACQUIRE, AWAIT
 
 
 def _run():
@@ -43,7 +43,7 @@ def join(task):
     r = _run()
     if task.done is None:
         raise ModelError(f"join({task.name}): only tasks started by spawn() can be joined")
-    r.rmw(task.done, lambda v: NO_WRITE if v else BLOCK, MARKED | ACQUIRE, f"join({task.name})")
+    r.rmw(task.done, lambda v: NO_WRITE if v else BLOCK, MARKED | ACQUIRE | AWAIT, f"join({task.name})")
 
 
 def current():

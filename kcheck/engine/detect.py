@@ -46,6 +46,14 @@ def use_after_free_race(run):
         for a in run.acc.get(oid, ()):
             if contains(f.view, a):
                 continue
+            if run.lkmm:
+                # under the LKMM only what happens before the free (porf here:
+                # the explorer never builds graphs outside porf) protects an access
+                obj = run.heap[oid][0]
+                return Bug("use-after-free",
+                           f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
+                           f"before {run._task_name(f.tid)}'s {f.op} of it", event=a,
+                           task=run.tasks[a.tid], other=f)
             if succ is None:
                 succ = sc.edges(run.g)
             if before is None:
@@ -78,3 +86,21 @@ def deadlock_bug(run):
     return Bug("deadlock", "deadlock: " + "; ".join(parts) + " - and nothing left can wake them",
                event=run.g.threads[stuck[0].tid][-1] if stuck else None,
                task=stuck[0] if stuck else None)
+
+
+def lkmm_races(run, mode, driver):
+    """The LKMM's data-race flag on a complete execution: a bug with
+    ``--races error``, a warning otherwise."""
+    from .memory import lkmm_bridge
+    pairs = lkmm_bridge.data_races(run.g)
+    if not pairs:
+        return None
+    a, b = pairs[0]
+    msg = (f"data race (LKMM) on {run._lid_name(a.lid)}: {a.op} in {run._task_name(a.tid)} and "
+           f"{b.op} in {run._task_name(b.tid)}")
+    if mode == "error":
+        return Bug("data-race", msg, event=b, task=run.tasks[b.tid], other=a)
+    w = driver.__dict__.setdefault("_warnings", [])
+    if msg not in w:
+        w.append(msg)
+    return None

@@ -147,8 +147,12 @@ def default_pick(run):
 class TruSt(Driver):
     """Optimal exhaustive exploration (see the module docstring)."""
 
-    def __init__(self, program, *, max_executions=None, on_progress=None, on_complete=None, **kw):
+    def __init__(self, program, *, max_executions=None, on_progress=None, on_complete=None,
+                 memory_model="sc", **kw):
         super().__init__(program, **kw)
+        self.lkmm = memory_model == "lkmm"
+        self.lkmm_races = kw.get("races", "warn") if self.lkmm else None
+        self.inconsistent = 0
         self.on_complete = on_complete   # called with each complete execution's Run (tests)
         self.max_executions = max_executions
         self.on_progress = on_progress
@@ -167,6 +171,10 @@ class TruSt(Driver):
         if not lst:
             return [None]
         view = e.view
+        if self.lkmm:
+            # only coherence constrains a read: what its own task wrote or read there before
+            view = [-1] * len(view)
+            view[e.tid] = e.idx
         lo = -1
         for i in range(len(lst) - 1, -1, -1):
             if contains(view, lst[i]):
@@ -202,6 +210,9 @@ class TruSt(Driver):
             others = lst[:-1]
             if others:
                 view = e.view
+                if self.lkmm:
+                    view = [-1] * len(view)
+                    view[e.tid] = e.idx
                 lo = 0
                 for i in range(len(others) - 1, -1, -1):
                     if contains(view, others[i]):
@@ -331,7 +342,7 @@ class TruSt(Driver):
             g.restrict(a.stamp)
             self._set_rf(g, a, b)
             a.maxadd = False
-            if not sc.read_extends(g, a):
+            if not (self._lkmm_ok(g) if self.lkmm else sc.read_extends(g, a)):
                 return False
             taken = _rmw_taken(g, b, a.lid)
             wpart = self._complete_rmw(g, a)
@@ -349,7 +360,7 @@ class TruSt(Driver):
             lst.remove(a)
             lst.insert(0 if b is None else lst.index(b) + 1, a)
             a.maxadd = False
-            if not sc.write_moves(g, a):
+            if not (self._lkmm_ok(g) if self.lkmm else sc.write_moves(g, a)):
                 return False
             self.calc_revisits(g, a)
             return True
@@ -382,7 +393,7 @@ class TruSt(Driver):
                 if e.kind == G.READ and e.rf is not None and e is not r2 and _deleted(g2, e.rf):
                     self._set_rf(g2, e, g2.co_max(e.lid))
                     e.maxadd = True
-        if not sc.consistent(g2):
+        if not (self._lkmm_ok(g2) if self.lkmm else sc.consistent(g2)):
             self.stack.pop()
             self.work = self.stack[-1][1]
             return False
@@ -395,6 +406,10 @@ class TruSt(Driver):
                 if e.kind == G.READ and e is not r2 and e.rmw is not None and e.maxadd and e.rf is g2.co_max(e.lid):
                     pass
         return True
+
+    def _lkmm_ok(self, g):
+        from .memory import lkmm_bridge
+        return sc.atomic(g) and lkmm_bridge.consistent(g)
 
     # -- the search ------------------------------------------------------
     def run(self):
@@ -427,6 +442,11 @@ class TruSt(Driver):
         g = self.stack[-1][0]
         run = self.execute(g)
         st = self.stats
+        if self.lkmm and not run.discarded and not self._lkmm_ok(run.g):
+            # a maximal extension the LKMM forbids: not an execution
+            self.inconsistent += 1
+            st.blocked += 1
+            return self._progress_and_limit()
         if run.bug is not None:
             run.bug = detect.root_cause(run, run.bug)
             self.bug_run = run
@@ -444,12 +464,22 @@ class TruSt(Driver):
                 run.bug = bug
                 self.bug_run = run
                 return True
+            if state == "complete" and self.lkmm and self.lkmm_races:
+                bug = detect.lkmm_races(run, self.lkmm_races, self)
+                if bug is not None:
+                    run.bug = bug
+                    self.bug_run = run
+                    return True
             if state == "complete":
                 st.executions += 1
                 if self.on_complete is not None:
                     self.on_complete(run)
             else:
                 st.blocked += 1
+        return self._progress_and_limit()
+
+    def _progress_and_limit(self):
+        st = self.stats
         if self.on_progress is not None:
             self.on_progress(self)
         if self.max_executions is not None and st.executions + st.blocked >= self.max_executions:

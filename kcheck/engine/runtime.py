@@ -177,6 +177,9 @@ class Run:
         self.race_reports = []
         self.noleak = set()
         self.trace = explorer.trace  # collect source lines for reports
+        self.lkmm = getattr(explorer, "lkmm", False)
+        if self.lkmm:
+            self.races = None        # the LKMM's own data-race flag is used instead
         self.notes = {}              # event -> (text, file, line)
 
     # -- the API kernel primitives use ----------------------------------
@@ -189,7 +192,7 @@ class Run:
             # the hot path: replaying a read of this task's, nothing to schedule
             e = self.replay[rpos]
             if (e.tid == cur.tid and e.idx == cur.pos and e.kind == 0 and e.lid == loc.lid
-                    and cur.steps < self.step_bound and not self.stopped):
+                    and cur.steps < self.step_bound and not self.stopped and not self.trace):
                 self.rpos = rpos + 1
                 cur.pos += 1
                 cur.steps += 1
@@ -199,10 +202,23 @@ class Run:
                     self._check_access(cur, e, loc)
                 v = loc.init if w is None else w.val
                 cur.last_read = (loc, v)
+                if self.lkmm:
+                    self._handle(cur, v, e)
                 return v
         v = self.request((0, loc, flags, op))
         cur.last_read = (loc, v)
+        if self.lkmm:
+            self._handle(cur, v, self.g.threads[cur.tid][cur.pos - 1])
         return v
+
+    def _handle(self, t, v, e):
+        """Remember that ``e`` read a pointer to an object (LKMM address dependencies)."""
+        oid = getattr(v, "_oid", None)
+        if oid is None:
+            owner = getattr(v, "_owner", None)
+            oid = getattr(owner, "_oid", None)
+        if oid is not None:
+            t.tls.setdefault("handles", {})[oid] = e
 
     def write(self, loc, val, flags, op):
         cur = self.cur
@@ -213,7 +229,7 @@ class Run:
         if rpos < self.nreplay:
             e = self.replay[rpos]
             if (e.tid == cur.tid and e.idx == cur.pos and e.kind == 1 and e.lid == loc.lid
-                    and cur.steps < self.step_bound and not self.stopped):
+                    and cur.steps < self.step_bound and not self.stopped and not self.trace):
                 self.rpos = rpos + 1
                 cur.pos += 1
                 cur.steps += 1
@@ -474,6 +490,8 @@ class Run:
             raise ModelError(f"replay diverged in task {t.name}: expected {e.op} but the model did "
                              f"{req[-1]} - model code must be deterministic apart from kcheck's choices")
         t.pos += 1
+        if self.trace:
+            self._note(e)
         if kind == 0:      # read
             val = self._val(e.rf, req[1])
             self._check_access(t, e, req[1])
@@ -647,6 +665,9 @@ class Run:
         oid = loc.oid
         if oid is not None and oid in self.heap:
             e.oid = oid
+            if self.lkmm:
+                dep = t.tls.get("handles", {}).get(oid)
+                e.arg = [dep] if dep is not None and dep is not e else None
             f = self.freed.get(oid)
             if f is not None and contains(e.view, f):
                 raise Bug("use-after-free", f"{e.op}({loc.name()}) after the object was freed by "

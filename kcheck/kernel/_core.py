@@ -12,12 +12,14 @@ import sys
 
 from ..engine import runtime as _rt
 from ..engine.runtime import Loc, ModelError, NO_WRITE, BLOCK
-from ..engine.graph import PLAIN, MARKED, ACQUIRE, RELEASE, MB
+from ..engine.graph import PLAIN, MARKED, ACQUIRE, RELEASE, MB, AWAIT
 
 ONCE = MARKED
 ACQ = MARKED | ACQUIRE
 REL = MARKED | RELEASE
 FULL = MARKED | ACQUIRE | RELEASE | MB
+WAIT = MARKED | AWAIT                # a load that blocks until it sees a value
+WAIT_ACQ = MARKED | ACQUIRE | AWAIT
 
 
 def run():

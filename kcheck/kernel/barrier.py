@@ -4,7 +4,7 @@ only strengthen a neighbouring RMW, as in linux-kernel.cat)."""
 
 from __future__ import annotations
 
-from ._core import run, loc_of, FULL, NO_WRITE, BLOCK
+from ._core import run, loc_of, FULL, NO_WRITE, BLOCK, WAIT, WAIT_ACQ
 
 
 def _fence(name):
@@ -47,14 +47,14 @@ def cpu_relax():
     if t is None or t.last_read is None:
         return
     loc, val = t.last_read
-    r.rmw(loc, lambda v: NO_WRITE if v != val else BLOCK, 1, "cpu_relax")
+    r.rmw(loc, lambda v: NO_WRITE if v != val else BLOCK, WAIT, "cpu_relax")
 
 
 def smp_cond_load_relaxed(p, cond):
     """Spin until ``cond(value)`` holds; returns the value (a blocking wait)."""
-    return run().rmw(loc_of(p), lambda v: NO_WRITE if cond(v) else BLOCK, 1, "smp_cond_load_relaxed")
+    return run().rmw(loc_of(p), lambda v: NO_WRITE if cond(v) else BLOCK, WAIT, "smp_cond_load_relaxed")
 
 
 def smp_cond_load_acquire(p, cond):
     """Spin until ``cond(value)`` holds, with acquire ordering; returns the value."""
-    return run().rmw(loc_of(p), lambda v: NO_WRITE if cond(v) else BLOCK, 3, "smp_cond_load_acquire")
+    return run().rmw(loc_of(p), lambda v: NO_WRITE if cond(v) else BLOCK, WAIT_ACQ, "smp_cond_load_acquire")

@@ -14,7 +14,7 @@ correct under sequential consistency).
 
 from __future__ import annotations
 
-from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL
+from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, WAIT_ACQ
 
 _LOCK = {0: 1}
 
@@ -166,7 +166,7 @@ def read_lock(lock):
         if r.read(lock._loc, ACQ, "read_lock") == 0:
             break
         r.write(flag, 0, ONCE, "read_lock")          # a writer holds or wants it: back off
-        r.rmw(lock._loc, _wait_zero, ACQ, "read_lock")
+        r.rmw(lock._loc, _wait_zero, WAIT_ACQ, "read_lock")
     t.held.append((lock, "r"))
 
 
@@ -192,7 +192,7 @@ def write_lock(lock):
     _take(lock, "w", "write_lock")
     for u in r.static:
         if u is not t and not u.callback:
-            r.rmw(lock._reader(u), _wait_zero, ACQ, "write_lock")
+            r.rmw(lock._reader(u), _wait_zero, WAIT_ACQ, "write_lock")
 
 
 def write_unlock(lock):

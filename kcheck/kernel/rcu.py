@@ -16,7 +16,7 @@ so far has run.  Callbacks may not themselves enter RCU read-side sections
 
 from __future__ import annotations
 
-from ._core import run, loc_of, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL
+from ._core import run, loc_of, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, WAIT_ACQ
 
 
 def _root(n):
@@ -64,6 +64,8 @@ def rcu_read_lock():
     if t.callback:
         raise ModelError(f"{t.name}: rcu_read_lock() inside an RCU callback is not modelled")
     if t.rcu == 0:
+        if r.lkmm:
+            r.fence("rcu_read_lock", "~rcu_read_lock")    # LKMM's Rcu-lock
         r.write(_flag(t), 1, ONCE, "rcu_read_lock")
     t.rcu += 1
 
@@ -78,6 +80,8 @@ def rcu_read_unlock():
     t.rcu -= 1
     if t.rcu == 0:
         r.write(_flag(t), 0, REL, "rcu_read_unlock")
+        if r.lkmm:
+            r.fence("rcu_read_unlock", "~rcu_read_unlock")
 
 
 def rcu_read_lock_held():
@@ -86,9 +90,11 @@ def rcu_read_lock_held():
 
 
 def _grace_period(r, me, op):
+    if r.lkmm:
+        r.fence("synchronize_rcu", "~synchronize_rcu")       # LKMM's Sync-rcu
     for u in r.static:
         if u is not me:
-            r.rmw(_flag(u), _wait_zero, ACQ, op)
+            r.rmw(_flag(u), _wait_zero, WAIT_ACQ, op)
 
 
 def synchronize_rcu():
@@ -159,7 +165,7 @@ def rcu_barrier():
     if t is None:
         return
     for u in r.static:
-        r.rmw(_cbcount(u.tid, u.name), _wait_zero, ACQ, "rcu_barrier")
+        r.rmw(_cbcount(u.tid, u.name), _wait_zero, WAIT_ACQ, "rcu_barrier")
 
 
 def rcu_dereference(p):

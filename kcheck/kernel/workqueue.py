@@ -13,7 +13,7 @@ deadlock.
 
 from __future__ import annotations
 
-from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, FULL, PLAIN
+from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, FULL, PLAIN, WAIT_ACQ
 
 # queue state: (pending items, items running, destroyed)
 
@@ -95,7 +95,7 @@ def work_pending(work):
 
 
 def flush_workqueue(wq):
-    run().rmw(wq._loc, lambda s: NO_WRITE if not s[0] and s[1] == 0 else BLOCK, ACQ, "flush_workqueue")
+    run().rmw(wq._loc, lambda s: NO_WRITE if not s[0] and s[1] == 0 else BLOCK, WAIT_ACQ, "flush_workqueue")
 
 
 def destroy_workqueue(wq):
@@ -104,4 +104,4 @@ def destroy_workqueue(wq):
 
 
 def flush_work(work):
-    run().rmw(work._pending, lambda p: NO_WRITE if p == 0 else BLOCK, ACQ, "flush_work")
+    run().rmw(work._pending, lambda p: NO_WRITE if p == 0 else BLOCK, WAIT_ACQ, "flush_work")

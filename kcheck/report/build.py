@@ -41,9 +41,9 @@ def explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, st
     from ..api import Result
     if memory_model not in ("sc", "lkmm"):
         raise ModelError(f"unknown memory model {memory_model!r} (sc, lkmm)")
-    if memory_model == "lkmm":
-        raise ModelError("--memory-model lkmm is available for litmus tests (kcheck litmus); "
-                         "whole programs under LKMM are not implemented yet")
+    if memory_model == "lkmm" and (strategy != "dpor" or preemption_bound is not None):
+        raise ModelError("--memory-model lkmm explores with --strategy dpor (no bound): random, "
+                         "PCT and bounded runs build SC interleavings")
     t0 = time.perf_counter()
     seen = set()
     kw = dict(step_bound=step_bound, races=races)
@@ -53,7 +53,8 @@ def explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, st
     distinct = None
     interrupted = False
     if strategy == "dpor" and preemption_bound is None:
-        d = TruSt(main, max_executions=max_executions, on_progress=progress, **kw)
+        d = TruSt(main, max_executions=max_executions, on_progress=progress,
+                  memory_model=memory_model, **kw)
         orig_execute = d.execute
 
         def execute(g, _orig=orig_execute):
@@ -131,7 +132,9 @@ def explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, st
         raise ModelError(f"unknown strategy {strategy!r} (dpor, random, pct)")
 
     report = None
-    if bug_run is not None:
+    if bug_run is not None and memory_model == "lkmm":
+        report = graph_bug_report(driver, bug_run)
+    elif bug_run is not None:
         report = bug_report(main, bug_run, step_bound=step_bound, races=races, minimize=minimize)
     res = Result(verdict="bug" if report else "no-bug", exhaustive=exhaustive,
                  memory_model=memory_model, strategy=strategy, executions=stats.executions,
@@ -173,6 +176,38 @@ def bug_report(main, run, *, step_bound, races, minimize=True):
     evs = trace_events(r3, b3)
     return BugReport(kind=b3.kind, message=b3.message, task=b3.task.name if b3.task else None,
                      trace=trace, schedule=S.encode(steps), events=evs,
+                     context_switches=S.switches(steps))
+
+
+def graph_bug_report(driver, run):
+    """A bug found under the LKMM: its execution may not exist under SC, so it
+    is not minimized by SC replays.  The graph is replayed once with source
+    tracking, and the trace lists events in an order that respects po and rf
+    (every read shows the write it reads from, which may be an older one)."""
+    from ..api import BugReport
+    from ..engine.runtime import Run, Bug as _Bug
+    g = run.g.copy()
+    driver.trace = True
+    try:
+        r2 = Run(driver, g, driver.program)
+        try:
+            r2.execute()
+        except _Bug as b:
+            r2.bug = b
+    finally:
+        driver.trace = False
+    bug = run.bug
+    if r2.bug is not None and r2.bug.kind == bug.kind:
+        bug = r2.bug
+    else:
+        r2 = run
+    from ..engine.runtime import replay_order
+    trace = format_trace(r2, bug, order=replay_order(r2.g))
+    steps = S.steps_of(r2, replay_order(r2.g))
+    return BugReport(kind=bug.kind, message=bug.message + " [LKMM execution: reads may read older "
+                     "writes, as shown; the schedule replays under SC only]",
+                     task=bug.task.name if bug.task else None, trace=trace,
+                     schedule=S.encode(steps), events=trace_events(r2, bug),
                      context_switches=S.switches(steps))
 
 

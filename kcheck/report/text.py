@@ -112,16 +112,19 @@ def describe(run, e, wpart=None, blocked=False):
     return op
 
 
-def steps_with_text(run):
+def steps_with_text(run, order=None):
     """[(task, text, where, event)] for every step of a traced run, in order."""
     out = []
-    evs = run.g.by_stamp()
+    evs = order if order is not None else run.g.by_stamp()
     nxt = {}
     for th in run.g.threads:
         for i, e in enumerate(th):
             if e.kind == G.WRITE and e.rmw is True and i > 0:
                 nxt[th[i - 1]] = e
+    latest = {}
     for e in evs:
+        if e.kind == G.WRITE:
+            latest[e.lid] = e
         if e.kind == G.WRITE and e.rmw is True:
             continue
         if e.op.startswith("~") or (e.op in HIDDEN and e.kind != G.SPAWN):
@@ -130,6 +133,10 @@ def steps_with_text(run):
         last = run.g.threads[e.tid][-1] is e
         blocked = t.blocked and last and e.kind == G.READ
         text = describe(run, e, nxt.get(e), blocked)
+        if e.kind == G.READ and e.rf is not latest.get(e.lid):
+            w = latest.get(e.lid)
+            text += (f"  [not {run.tasks[w.tid].name}'s newer {fmt_value(w.val)}: "
+                     "a weak-memory read]") if w is not None else ""
         note = run.notes.get(e) or run.notes.get(nxt.get(e))
         where = ""
         if note:
@@ -139,8 +146,8 @@ def steps_with_text(run):
     return out
 
 
-def format_trace(run, bug):
-    steps = steps_with_text(run)
+def format_trace(run, bug, order=None):
+    steps = steps_with_text(run, order)
     tasks = []
     for t, *_ in steps:
         if t not in tasks:

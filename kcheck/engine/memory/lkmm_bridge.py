@@ -1,0 +1,144 @@
+"""Whole programs under the LKMM: execution graphs -> herd-style executions.
+
+The explorer's graphs carry what the LKMM needs: each access's annotation
+(plain, ``ONCE``, ``ACQUIRE``, ``RELEASE``, ``MB`` for fully ordered RMWs),
+RMW pairs (a failed cmpxchg stays an atomic read without a partner, which
+the bell turns into an unordered access), fences by kernel name, and address
+dependencies (an access to an object right after reading a pointer to it).
+This module translates one graph into ``lkmm.Execution`` and asks
+``lkmm.check``.
+
+What the translation adds or leaves out:
+
+* a task started by another (``call_rcu`` callbacks, work items) begins
+  with an acquire read of a flag its parent set with a release store, so the
+  new context sees what its creator did before starting it;
+* locks are RMWs with acquire ordering and release stores (not lock.cat's
+  LKR/LKW/UL events): the ordering of a critical section, without lock.cat's
+  extra unlock->lock guarantees;
+* data and control dependencies are not tracked (Python has no taint), so
+  the LKMM checked here allows a little more than the kernel's: it may report
+  a bug the real LKMM forbids, never the reverse for them;
+* load buffering (a cycle through po and rf) is never explored: TruSt builds
+  graphs in porf order, as GenMC's LKMM mode does.
+"""
+
+from __future__ import annotations
+
+from .. import graph as G
+from . import lkmm
+
+FENCE_TAGS = {
+    "smp_mb": "MB", "smp_rmb": "Rmb", "smp_wmb": "Wmb",
+    "smp_mb__before_atomic": "Before-atomic", "smp_mb__after_atomic": "After-atomic",
+    "smp_mb__after_spinlock": "After-spinlock", "smp_mb__after_unlock_lock": "After-unlock-lock",
+    "smp_acquire__after_ctrl_dep": "Rmb", "barrier": "Barrier",
+    "rcu_read_lock": "Rcu-lock", "rcu_read_unlock": "Rcu-unlock", "synchronize_rcu": "Sync-rcu",
+}
+
+
+def _tags(flags):
+    if not flags & G.MARKED:
+        return frozenset()
+    if flags & G.MB:
+        return frozenset({"MB"})
+    if flags & G.ACQUIRE and not flags & G.RELEASE:
+        return frozenset({"ACQUIRE"})
+    if flags & G.RELEASE and not flags & G.ACQUIRE:
+        return frozenset({"RELEASE"})
+    if flags & G.ACQUIRE and flags & G.RELEASE:
+        return frozenset({"MB"})
+    return frozenset({"ONCE"})
+
+
+def to_execution(g):
+    """(lkmm.Execution, index of each graph event) for graph ``g``."""
+    events = []
+    index = {}
+    lids = set()
+    for th in g.threads:
+        for e in th:
+            if e.kind in (G.READ, G.WRITE):
+                lids.add(e.lid)
+    init = {}
+    for lid in sorted(lids, key=repr):
+        init[lid] = len(events)
+        events.append(lkmm.Event(None, "W", lid))
+    rf = {}
+    rmw = set()
+    addr = set()
+    spawn_w = {}
+    co_extra = {}
+    for tid, th in enumerate(g.threads):
+        if not th:
+            continue
+        sp = g.spawn_of.get(tid)
+        if sp is not None:
+            # the new context acquires what its creator released when starting it
+            key = ("spawn", tid)
+            w = spawn_w.get(key)
+            if w is None:
+                init[key] = len(events)
+                events.append(lkmm.Event(None, "W", key))
+                spawn_w[key] = None
+            r_i = len(events)
+            events.append(lkmm.Event(tid, "R", key, frozenset({"ACQUIRE"})))
+            co_extra.setdefault(key, []).append(("read", r_i, sp))
+        for e in th:
+            k = e.kind
+            if k == G.READ:
+                index[e] = len(events)
+                atomic = e.rmw is not None and not e.flags & G.AWAIT
+                events.append(lkmm.Event(tid, "R", e.lid, _tags(e.flags), atomic))
+            elif k == G.WRITE:
+                index[e] = len(events)
+                events.append(lkmm.Event(tid, "W", e.lid, _tags(e.flags), e.rmw is True))
+                if e.rmw is True:
+                    rmw.add((index[th[e.idx - 1]], index[e]))
+            elif k == G.FENCE:
+                tag = FENCE_TAGS.get(e.val)
+                if tag is not None:
+                    index[e] = len(events)
+                    events.append(lkmm.Event(tid, "F", None, frozenset({tag})))
+            elif k == G.SPAWN and e.arg is not None:
+                key = ("spawn", e.arg)
+                index[e] = len(events)
+                events.append(lkmm.Event(tid, "W", key, frozenset({"RELEASE"})))
+                spawn_w[key] = index[e]
+            if e.kind in (G.READ, G.WRITE) and e.arg:
+                for d in e.arg:
+                    if d in index:
+                        addr.add((index[d], index[e]))
+    # the spawn flag reads read their parent's store
+    for key, lst in co_extra.items():
+        for _, r_i, sp in lst:
+            rf[r_i] = spawn_w.get(key) if spawn_w.get(key) is not None else init[key]
+    co = {lid: [init[lid]] for lid in lids}
+    for key in co_extra:
+        co[key] = [init[key]] + ([spawn_w[key]] if spawn_w.get(key) is not None else [])
+    for lid, lst in g.co.items():
+        if lid in co:
+            co[lid] += [index[w] for w in lst if w in index]
+    for th in g.threads:
+        for e in th:
+            if e.kind == G.READ:
+                rf[index[e]] = init[e.lid] if e.rf is None else index[e.rf]
+    es = lkmm.EventStructure(tuple(events), frozenset(rmw), frozenset(addr))
+    return lkmm.Execution(es, rf, co), index
+
+
+def check(g, flags=False):
+    x, index = to_execution(g)
+    return lkmm.check(x, flags), x, index
+
+
+def consistent(g) -> bool:
+    v, _, _ = check(g, flags=False)
+    return v.consistent
+
+
+def data_races(g):
+    """Pairs of graph events that the LKMM flags as a data race."""
+    v, x, index = check(g, flags=True)
+    back = {i: e for e, i in index.items()}
+    return [(back[a], back[b]) for a, b in v.races if a in back and b in back]

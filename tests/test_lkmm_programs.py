@@ -1,0 +1,214 @@
+"""Whole programs under the LKMM: the classic shapes, written as models.
+
+Each model WARNs when the litmus test's "exists" outcome happens, so a bug
+means "Sometimes" and no bug "Never".  The expected verdicts are those of
+the kernel's litmus tests (tools/memory-model/litmus-tests) with the same
+shape; under SC every one of them is "Never".
+"""
+
+import pytest
+
+import kcheck
+from kcheck import spawn
+from kcheck.kernel import (KStruct, READ_ONCE, WRITE_ONCE, ptr, WARN_ON, smp_mb, smp_wmb, smp_rmb,
+                           smp_store_release, smp_load_acquire, atomic_t, atomic_inc, atomic_read,
+                           atomic_set, smp_mb__after_atomic, xchg, rcu_read_lock, rcu_read_unlock,
+                           synchronize_rcu, kzalloc, rcu_assign_pointer, rcu_dereference,
+                           kmemleak_not_leak)
+
+
+class xy(KStruct):
+    x: int
+    y: int
+    r0: int
+    r1: int
+
+
+def _pair(p0, p1, check):
+    def main():
+        s = xy()
+        t0 = spawn(p0, s, name="P0")
+        t1 = spawn(p1, s, name="P1")
+        spawn(check, s, t0, t1, name="exists")
+    return main
+
+
+def _exists(cond):
+    def check(s, t0, t1):
+        kcheck.join(t0)
+        kcheck.join(t1)
+        WARN_ON(cond(READ_ONCE(ptr(s, "r0")), READ_ONCE(ptr(s, "r1"))))
+    return check
+
+
+def mp(wfence, rfence, acqrel=False):
+    def p0(s):
+        WRITE_ONCE(ptr(s, "x"), 1)
+        wfence()
+        (smp_store_release if acqrel else WRITE_ONCE)(ptr(s, "y"), 1)
+
+    def p1(s):
+        r0 = (smp_load_acquire if acqrel else READ_ONCE)(ptr(s, "y"))
+        rfence()
+        r1 = READ_ONCE(ptr(s, "x"))
+        WRITE_ONCE(ptr(s, "r0"), r0)
+        WRITE_ONCE(ptr(s, "r1"), r1)
+    return _pair(p0, p1, _exists(lambda r0, r1: r0 == 1 and r1 == 0))
+
+
+def sb(fence):
+    def p0(s):
+        WRITE_ONCE(ptr(s, "x"), 1)
+        fence()
+        WRITE_ONCE(ptr(s, "r0"), READ_ONCE(ptr(s, "y")))
+
+    def p1(s):
+        WRITE_ONCE(ptr(s, "y"), 1)
+        fence()
+        WRITE_ONCE(ptr(s, "r1"), READ_ONCE(ptr(s, "x")))
+    return _pair(p0, p1, _exists(lambda r0, r1: r0 == 0 and r1 == 0))
+
+
+def nothing():
+    pass
+
+
+CASES = [
+    ("MP+poonceonces", mp(nothing, nothing), "Sometimes"),
+    ("MP+fencewmbonceonce+fencermbonceonce", mp(smp_wmb, smp_rmb), "Never"),
+    ("MP+pooncerelease+poacquireonce", mp(nothing, nothing, acqrel=True), "Never"),
+    ("MP+wmb-only", mp(smp_wmb, nothing), "Sometimes"),
+    ("SB+poonceonces", sb(nothing), "Sometimes"),
+    ("SB+fencembonceonces", sb(smp_mb), "Never"),
+    ("SB+wmb (not enough)", sb(smp_wmb), "Sometimes"),
+]
+
+
+@pytest.mark.parametrize("name,main,expected", CASES, ids=[c[0] for c in CASES])
+def test_litmus_shapes_under_lkmm(name, main, expected):
+    res = kcheck.check(main, memory_model="lkmm", races="off")
+    got = "Sometimes" if res.verdict == "bug" else "Never"
+    assert got == expected, res.bug and res.bug.trace
+    assert res.verdict == "bug" or res.exhaustive
+
+
+@pytest.mark.parametrize("name,main,expected", CASES, ids=[c[0] for c in CASES])
+def test_same_shapes_never_under_sc(name, main, expected):
+    assert kcheck.check(main, races="off").verdict == "no-bug"
+
+
+class ab(KStruct):
+    a: atomic_t
+    b: atomic_t
+    r0: int
+    r1: int
+
+
+def _sb_after_atomic(op):
+    """SB where each side does op(its atomic); smp_mb__after_atomic(); then reads the other."""
+    def p0(s):
+        op(s.a)
+        smp_mb__after_atomic()
+        WRITE_ONCE(ptr(s, "r0"), atomic_read(s.b))
+
+    def p1(s):
+        op(s.b)
+        smp_mb__after_atomic()
+        WRITE_ONCE(ptr(s, "r1"), atomic_read(s.a))
+
+    def main():
+        s = ab()
+        t0 = spawn(p0, s, name="P0")
+        t1 = spawn(p1, s, name="P1")
+        spawn(_exists(lambda r0, r1: r0 == 0 and r1 == 0), s, t0, t1, name="exists")
+    return main
+
+
+def test_mb_after_atomic_orders_only_around_an_rmw():
+    """smp_mb__after_atomic() after atomic_inc() is a full barrier (SB forbidden);
+    after atomic_set() (not an RMW) it orders nothing (SB allowed)."""
+    rmw = kcheck.check(_sb_after_atomic(atomic_inc), memory_model="lkmm", races="off")
+    plain = kcheck.check(_sb_after_atomic(lambda v: atomic_set(v, 1)), memory_model="lkmm", races="off")
+    assert rmw.verdict == "no-bug" and rmw.exhaustive
+    assert plain.verdict == "bug"
+
+
+def test_rcu_grace_period_protects_a_reader_under_lkmm():
+    """Unpublish, synchronize_rcu(), free: a reader in an RCU read-side
+    section never touches freed memory, under the LKMM too."""
+    from kcheck.kernel import kfree
+
+    class node(KStruct):
+        val: int
+
+    class head(KStruct):
+        p: node
+
+    def reader(h):
+        rcu_read_lock()
+        n = rcu_dereference(ptr(h, "p"))
+        if n is not None:
+            READ_ONCE(ptr(n, "val"))
+        rcu_read_unlock()
+
+    def updater(h, n):
+        rcu_assign_pointer(ptr(h, "p"), None)
+        synchronize_rcu()
+        kfree(n)
+
+    def updater_no_gp(h, n):
+        rcu_assign_pointer(ptr(h, "p"), None)
+        kfree(n)
+
+    def mk(upd):
+        def main():
+            n = kzalloc(node, val=1)
+            h = head(p=n)
+            spawn(reader, h, name="reader")
+            spawn(upd, h, n, name="updater")
+        return main
+
+    ok = kcheck.check(mk(updater), memory_model="lkmm")
+    assert ok.verdict == "no-bug" and ok.exhaustive, ok.bug and ok.bug.trace
+    bad = kcheck.check(mk(updater_no_gp), memory_model="lkmm")
+    assert bad.verdict == "bug" and bad.bug.kind == "use-after-free"
+
+
+def test_rcu_publication_relies_on_the_address_dependency():
+    """MP+onceassign+derefonce as a program: initialise, rcu_assign_pointer(),
+    and a reader that rcu_dereference()s and reads a field sees the
+    initialisation (the address dependency orders the two loads)."""
+    class node(KStruct):
+        val: int
+
+    class head(KStruct):
+        p: node
+
+    def writer(h):
+        n = kzalloc(node)
+        kmemleak_not_leak(n)
+        WRITE_ONCE(ptr(n, "val"), 1)
+        rcu_assign_pointer(ptr(h, "p"), n)
+
+    def reader(h):
+        n = rcu_dereference(ptr(h, "p"))
+        if n is not None:
+            WARN_ON(READ_ONCE(ptr(n, "val")) != 1)
+
+    def writer_plain_publish(h):
+        n = kzalloc(node)
+        kmemleak_not_leak(n)
+        WRITE_ONCE(ptr(n, "val"), 1)
+        WRITE_ONCE(ptr(h, "p"), n)          # no release: the reader may see the pointer first
+
+    def mk(w):
+        def main():
+            h = head()
+            spawn(w, h, name="writer")
+            spawn(reader, h, name="reader")
+        return main
+
+    res = kcheck.check(mk(writer), memory_model="lkmm", races="off")
+    assert res.verdict == "no-bug", res.bug and res.bug.trace
+    res = kcheck.check(mk(writer_plain_publish), memory_model="lkmm", races="off")
+    assert res.verdict == "bug" and res.bug.kind == "warn"
