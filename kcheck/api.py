@@ -102,13 +102,14 @@ class Result:
 
 def check(main: Callable, *, memory_model="sc", strategy="dpor", max_executions=None,
           step_bound=2000, preemption_bound=None, seed=0, races="warn", progress=None,
-          minimize=True, executions=None, depth=3) -> Result:
+          minimize=True, executions=None, depth=3, drop_barriers=()) -> Result:
     """Explore ``main`` and return a ``Result`` (see the CLI for the options)."""
     from .report.build import explore
     return explore(main, memory_model=memory_model, strategy=strategy,
                    max_executions=max_executions, step_bound=step_bound,
                    preemption_bound=preemption_bound, seed=seed, races=races,
-                   progress=progress, minimize=minimize, executions=executions, depth=depth)
+                   progress=progress, minimize=minimize, executions=executions, depth=depth,
+                   drop_barriers=drop_barriers)
 
 
 def replay(main: Callable, schedule: str, *, step_bound=2000, races="warn") -> Result:

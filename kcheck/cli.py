@@ -198,6 +198,9 @@ COMMON = [
     click.option("--races", type=click.Choice(["warn", "error", "off"]), default="warn", show_default=True,
                  help="data races between plain accesses: report as warnings, as bugs, or not at all"),
     click.option("--no-minimize", is_flag=True, help="print the first failing execution as found"),
+    click.option("--drop-barrier", "drop_barriers", multiple=True, metavar="NAME[@FUNC|@FILE:LINE]",
+                 help="switch a barrier off (smp_mb, smp_mb__after_atomic, ..., or xchg's implied "
+                      "barrier) to see whether the verdict depends on it; repeatable"),
     click.option("--json", "as_json", is_flag=True, help="one JSON object on stdout"),
     click.option("--html", "html", default=None, metavar="REPORT.html",
                  help="also write a self-contained HTML report (swimlanes) of the result"),
@@ -215,7 +218,8 @@ def check_opts(kw):
     return dict(memory_model=kw["memory_model"], strategy=kw["strategy"],
                 preemption_bound=kw["preemption_bound"], step_bound=kw["step_bound"],
                 max_executions=kw["max_executions"], executions=kw["executions"], seed=kw["seed"],
-                depth=kw["depth"], races=kw["races"], minimize=not kw["no_minimize"])
+                depth=kw["depth"], races=kw["races"], minimize=not kw["no_minimize"],
+                drop_barriers=kw["drop_barriers"])
 
 
 def write_html(res, path, title):

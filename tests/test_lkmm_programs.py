@@ -212,3 +212,13 @@ def test_rcu_publication_relies_on_the_address_dependency():
     assert res.verdict == "no-bug", res.bug and res.bug.trace
     res = kcheck.check(mk(writer_plain_publish), memory_model="lkmm", races="off")
     assert res.verdict == "bug" and res.bug.kind == "warn"
+
+
+def test_drop_barrier_shows_which_barrier_matters():
+    main = mp(smp_wmb, smp_rmb)
+    assert kcheck.check(main, memory_model="lkmm", races="off").verdict == "no-bug"
+    for name in ("smp_wmb", "smp_rmb"):
+        res = kcheck.check(main, memory_model="lkmm", races="off", drop_barriers=[name])
+        assert res.verdict == "bug", name
+    # under SC no barrier matters
+    assert kcheck.check(main, races="off", drop_barriers=["smp_wmb", "smp_rmb"]).verdict == "no-bug"

@@ -64,8 +64,9 @@ class Driver:
     """What every exploration strategy gives the runtime (shuttle's split:
     the runtime executes, the driver decides)."""
 
-    def __init__(self, program, *, step_bound=2000, races="warn", trace=False):
+    def __init__(self, program, *, step_bound=2000, races="warn", trace=False, drop_barriers=()):
         self.program = program
+        self.drop_barriers = tuple(drop_barriers)   # barrier specs switched off (kernel.barrier.dropped)
         self.step_bound = step_bound
         self.races = None if races == "off" else races
         self.trace = trace

@@ -62,7 +62,13 @@ def _xchg(order, name):
     flags = _ORD[order]
 
     def xchg(p, new):
-        return run().rmw(loc_of(p), lambda old: new, flags, name)
+        r = run()
+        f = flags
+        if order == "" and r.x.drop_barriers:
+            from .barrier import dropped
+            if dropped(r, "xchg"):
+                f = ONCE           # --drop-barrier xchg: its implied full barrier is dropped
+        return r.rmw(loc_of(p), lambda old: new, f, name)
     xchg.__name__ = name
     xchg.__doc__ = f"``{name}(p, new)``: store ``new``, return the old value."
     return xchg

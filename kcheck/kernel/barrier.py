@@ -7,9 +7,39 @@ from __future__ import annotations
 from ._core import run, loc_of, FULL, NO_WRITE, BLOCK, WAIT, WAIT_ACQ
 
 
+def dropped(r, name, depth=2):
+    """Is the barrier ``name`` at this call site switched off (``--drop-barrier``)?
+
+    A spec is ``NAME`` (every call), ``NAME@FUNCTION`` or ``NAME@FILE:LINE``
+    of the model code that calls it.  Used to ask whether a barrier matters:
+    drop it and see whether the verdict changes.
+    """
+    specs = r.x.drop_barriers
+    if not specs:
+        return False
+    import sys, os
+    f = sys._getframe(depth)
+    kdir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    models = os.path.join(kdir, "models")
+    while f is not None and f.f_code.co_filename.startswith(kdir) and not f.f_code.co_filename.startswith(models):
+        f = f.f_back
+    where_fn = f.f_code.co_name if f else ""
+    where_line = f"{os.path.basename(f.f_code.co_filename)}:{f.f_lineno}" if f else ""
+    for spec in specs:
+        n, _, at = spec.partition("@")
+        if n != name:
+            continue
+        if not at or at == where_fn or at == where_line:
+            return True
+    return False
+
+
 def _fence(name):
     def f():
-        run().fence(name)
+        r = run()
+        if r.x.drop_barriers and dropped(r, name):
+            return
+        r.fence(name)
     f.__name__ = name
     f.__doc__ = f"``{name}()``: a fence event (see the module docstring)."
     return f

@@ -37,7 +37,7 @@ def signature(run):
 
 def explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, step_bound=2000,
             preemption_bound=None, seed=0, races="warn", progress=None, minimize=True,
-            executions=None, depth=3):
+            executions=None, depth=3, drop_barriers=()):
     from ..api import Result
     if memory_model not in ("sc", "lkmm"):
         raise ModelError(f"unknown memory model {memory_model!r} (sc, lkmm)")
@@ -46,7 +46,7 @@ def explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, st
                          "PCT and bounded runs build SC interleavings")
     t0 = time.perf_counter()
     seen = set()
-    kw = dict(step_bound=step_bound, races=races)
+    kw = dict(step_bound=step_bound, races=races, drop_barriers=drop_barriers)
     bug_run = None
     exhaustive = False
     bound = None
@@ -135,7 +135,8 @@ def explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, st
     if bug_run is not None and memory_model == "lkmm":
         report = graph_bug_report(driver, bug_run)
     elif bug_run is not None:
-        report = bug_report(main, bug_run, step_bound=step_bound, races=races, minimize=minimize)
+        report = bug_report(main, bug_run, step_bound=step_bound, races=races, minimize=minimize,
+                            drop_barriers=drop_barriers)
     res = Result(verdict="bug" if report else "no-bug", exhaustive=exhaustive,
                  memory_model=memory_model, strategy=strategy, executions=stats.executions,
                  blocked=stats.blocked, events=stats.events, seconds=time.perf_counter() - t0,
@@ -144,7 +145,7 @@ def explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, st
     return res
 
 
-def bug_report(main, run, *, step_bound, races, minimize=True):
+def bug_report(main, run, *, step_bound, races, minimize=True, drop_barriers=()):
     from ..api import BugReport
     bug = run.bug
     try:
@@ -155,9 +156,9 @@ def bug_report(main, run, *, step_bound, races, minimize=True):
     steps = S.steps_of(run, order)
     best = None
     if minimize:
-        best = shrink(main, steps, bug, step_bound=step_bound, races=races)
+        best = shrink(main, steps, bug, step_bound=step_bound, races=races, drop_barriers=drop_barriers)
     if best is None:
-        d = Replay(main, steps, step_bound=step_bound, races=races)
+        d = Replay(main, steps, step_bound=step_bound, races=races, drop_barriers=drop_barriers)
         r2, b2, _ = d.run_once()
         if same_bug(bug, b2):
             best = (S.steps_of(r2), r2, b2)
@@ -167,7 +168,7 @@ def bug_report(main, run, *, step_bound, races, minimize=True):
                          "deterministically from its schedule; please report]",
                          task=bug.task.name if bug.task else None, trace="", schedule=S.encode(steps))
     steps = best[0]
-    d = Replay(main, steps, step_bound=step_bound, races=races, trace=True)
+    d = Replay(main, steps, step_bound=step_bound, races=races, trace=True, drop_barriers=drop_barriers)
     r3, b3, _ = d.run_once()
     if not same_bug(bug, b3):
         b3 = best[2]

@@ -27,7 +27,7 @@ def _cost(steps):
     return (S.switches(steps), len(steps))
 
 
-def shrink(program, steps, bug, *, step_bound, races, budget_s=8.0, budget_runs=400):
+def shrink(program, steps, bug, *, step_bound, races, budget_s=8.0, budget_runs=400, drop_barriers=()):
     """Returns (steps, run, bug) of the simplest failing schedule found."""
     t0 = time.perf_counter()
     runs = 0
@@ -35,7 +35,7 @@ def shrink(program, steps, bug, *, step_bound, races, budget_s=8.0, budget_runs=
     def attempt(cand):
         nonlocal runs
         runs += 1
-        d = Replay(program, cand, step_bound=step_bound, races=races)
+        d = Replay(program, cand, step_bound=step_bound, races=races, drop_barriers=drop_barriers)
         run, b, _ = d.run_once()
         if same_bug(bug, b):
             actual = S.steps_of(run)
