@@ -75,15 +75,14 @@ class Driver:
         self.next_tid = 0
         self.stats = Stats()
 
-    def tid_for(self, key, fixed=None):
+    def tid_for(self, key):
+        """The thread id of a dynamically started task, fixed for the whole
+        exploration by its key (its creator and how many it had started), so
+        the same task has the same id in every graph."""
         tid = self.tidmap.get(key)
         if tid is None:
-            if fixed is not None:
-                tid = fixed
-            else:
-                tid = max(self.next_tid, 1 + max(self.tidmap.values(), default=-1))
-            self.tidmap[key] = tid
-            self.next_tid = max(self.next_tid, tid + 1)
+            tid = self.tidmap[key] = self.next_tid
+            self.next_tid += 1
         return tid
 
     # -- hooks called by the runtime; the defaults make an SC interleaving --

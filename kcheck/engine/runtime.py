@@ -756,8 +756,11 @@ class Run:
         t = Task(tid, name or f"{getattr(fn, '__name__', 'task')}{tid}", fn, args, (tid,), daemon=daemon)
         self.tasks.append(t)
         self.static.append(t)
-        self.g.ensure_thread(tid)
-        self.x.tid_for(("static", tid), tid)
+        if len(self.g.threads) <= tid:
+            self.g.ensure_thread(tid)
+        x = self.x
+        if x.next_tid <= tid:
+            x.next_tid = tid + 1     # dynamic tasks get ids above every static one
         return t
 
     def _note(self, e):
