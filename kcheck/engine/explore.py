@@ -397,14 +397,16 @@ class TruSt(Driver):
             self.stack.pop()
             self.work = self.stack[-1][1]
             return False
+        if r2.rmw is not None and _blocks(r2.rmw, self.inits[r2.lid], s2):
+            # The wait now sees a value it cannot pass (a lock another task took):
+            # rather than keep a blocked read, take it out - its task waits, and
+            # asks again once the location changes (GenMC does the same for locks).
+            g2.threads[r2.tid].pop()
+            g2.reads[r2.lid].remove(r2)
+            return True
         wpart = self._complete_rmw(g2, r2)
         if wpart is not None:
             self.calc_revisits(g2, wpart)
-        for th in g2.threads:
-            if th:
-                e = th[-1]
-                if e.kind == G.READ and e is not r2 and e.rmw is not None and e.maxadd and e.rf is g2.co_max(e.lid):
-                    pass
         return True
 
     def _lkmm_ok(self, g):
