@@ -59,11 +59,12 @@ class BugReport:
     schedule: str
     events: list = field(default_factory=list)
     context_switches: int = 0
+    where: Optional[str] = None      # file:line in the model where the bug shows, when known
 
     def to_json(self):
         return {"kind": self.kind, "message": self.message, "task": self.task,
                 "trace": self.trace, "schedule": self.schedule, "events": self.events,
-                "context_switches": self.context_switches}
+                "context_switches": self.context_switches, "where": self.where}
 
 
 @dataclass
@@ -112,7 +113,7 @@ def check(main: Callable, *, memory_model="sc", strategy="dpor", max_executions=
                    drop_barriers=drop_barriers)
 
 
-def replay(main: Callable, schedule: str, *, step_bound=2000, races="warn") -> Result:
+def replay(main: Callable, schedule: str, *, step_bound=2000, races="warn", drop_barriers=()) -> Result:
     """Run one schedule (a string from a bug report) and report what it finds."""
     from .report.build import replay as _replay
-    return _replay(main, schedule, step_bound=step_bound, races=races)
+    return _replay(main, schedule, step_bound=step_bound, races=races, drop_barriers=drop_barriers)

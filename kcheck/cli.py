@@ -152,18 +152,33 @@ def _fail(msg, debug, exc=None):
     sys.exit(EXIT_ERROR)
 
 
-def print_result(res, as_json, path=None):
+def print_result(res, as_json, path=None, replay_extra=""):
     if as_json:
         click.echo(json.dumps(res.to_json(), indent=None))
     else:
         text = res.format()
-        if path:
-            text = text.replace("kcheck replay FILE", f"kcheck replay {path}")
+        if path and res.bug is not None:
+            old = f"kcheck replay FILE '{res.bug.schedule}'"
+            text = text.replace(old, f"kcheck replay {path} '{res.bug.schedule}'{replay_extra}")
         click.echo(text)
     return EXIT_BUG if res.bug else EXIT_OK
 
 
-def run_check(fn, *, path, as_json, debug, html=None, **opts):
+def replay_extra(entry="main", races="warn", step_bound=2000, drop_barriers=()):
+    """The options a replay needs to rerun the same model the same way."""
+    out = ""
+    if entry != "main":
+        out += f" --entry {entry}"
+    if races != "warn":
+        out += f" --races {races}"
+    if step_bound and step_bound != 2000:
+        out += f" --step-bound {step_bound}"
+    for d in drop_barriers:
+        out += f" --drop-barrier {d}"
+    return out
+
+
+def run_check(fn, *, path, as_json, debug, html=None, entry="main", **opts):
     """Shared by ``kcheck check`` and ``kcheck tdp-mmu check``: run, print, return the exit code."""
     from .api import check
     prog = Progress(enabled=not as_json or True)
@@ -179,7 +194,9 @@ def run_check(fn, *, path, as_json, debug, html=None, **opts):
     finally:
         prog.close()
     write_html(res, html, title=str(path))
-    return print_result(res, as_json, path)
+    extra = replay_extra(entry, opts.get("races", "warn"), opts.get("step_bound", 2000),
+                         opts.get("drop_barriers", ()))
+    return print_result(res, as_json, path, extra)
 
 
 COMMON = [
@@ -246,7 +263,7 @@ def check_cmd(file, entry, **kw):
     except UserError as e:
         _fail(str(e), kw["debug"], e.__cause__ or e)
     sys.exit(run_check(fn, path=file, as_json=kw["as_json"], debug=kw["debug"], html=kw["html"],
-                       **check_opts(kw)))
+                       entry=entry, **check_opts(kw)))
 
 
 @main.command("replay")
@@ -255,20 +272,21 @@ def check_cmd(file, entry, **kw):
 @click.option("--entry", default="main", show_default=True)
 @click.option("--step-bound", type=int, default=2000, show_default=True)
 @click.option("--races", type=click.Choice(["warn", "error", "off"]), default="warn")
+@click.option("--drop-barrier", "drop_barriers", multiple=True, metavar="NAME[@FUNC|@FILE:LINE]")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--debug", is_flag=True)
-def replay_cmd(file, schedule, entry, step_bound, races, as_json, debug):
+def replay_cmd(file, schedule, entry, step_bound, races, drop_barriers, as_json, debug):
     """Run FILE along SCHEDULE (from a bug report) and report what happens."""
     from .api import replay
     try:
         fn = load_model(file, entry)
         with Watchdog():
-            res = replay(fn, schedule, step_bound=step_bound, races=races)
+            res = replay(fn, schedule, step_bound=step_bound, races=races, drop_barriers=drop_barriers)
     except UserError as e:
         _fail(str(e), debug, e.__cause__ or e)
     except (ModelError, ScheduleError) as e:
         _fail(f"{file}: {e}", debug, e)
-    sys.exit(print_result(res, as_json, file))
+    sys.exit(print_result(res, as_json, file, replay_extra(entry, races, step_bound, drop_barriers)))
 
 
 @main.command("litmus")

@@ -82,7 +82,9 @@ def deadlock_bug(run):
     parts = []
     for t in stuck:
         e = run.g.threads[t.tid][-1]
-        parts.append(f"{t.name} waits in {e.op}")
+        w = run.g.co_max(e.lid)
+        by = f", last written by {run._task_name(w.tid)}" if w is not None else ""
+        parts.append(f"{t.name} waits in {e.op}({run._lid_name(e.lid)}{by})")
     return Bug("deadlock", "deadlock: " + "; ".join(parts) + " - and nothing left can wake them",
                event=run.g.threads[stuck[0].tid][-1] if stuck else None,
                task=stuck[0] if stuck else None)

@@ -67,7 +67,7 @@ class Driver:
     def __init__(self, program, *, step_bound=2000, races="warn", trace=False, drop_barriers=()):
         self.program = program
         self.drop_barriers = tuple(drop_barriers)   # barrier specs switched off (kernel.barrier.dropped)
-        self.step_bound = step_bound
+        self.step_bound = step_bound if step_bound else 2000
         self.races = None if races == "off" else races
         self.trace = trace
         self.inits = {}          # lid -> Loc (init values and names)

@@ -23,6 +23,7 @@ inline, which is what keeps the per-event path short.
 
 from __future__ import annotations
 
+import os
 import sys
 from greenlet import greenlet, GreenletExit
 
@@ -346,7 +347,8 @@ class Run:
             except RecursionError as e:
                 self._stop_with(Bug("livelock", f"task {t.name} recursed without bound ({e})", task=t))
             except Exception as e:
-                self._stop_with(Bug("model-error", f"{type(e).__name__}: {e}", task=t, other=e))
+                self._stop_with(Bug("model-error", f"{type(e).__name__}: {e}{_where_raised(e)}",
+                                    task=t, other=e))
             t.finished = True
         t.gl = greenlet(body, parent=self.root)
 
@@ -364,7 +366,7 @@ class Run:
     def _kill(self):
         self.stopped = True
         for t in self.tasks:
-            gl = t.gl
+            gl = t.gl if t is not None else None
             if gl is not None and not gl.dead and gl:
                 try:
                     gl.throw(Stop)
@@ -823,6 +825,19 @@ def replay_order(g):
             out.append(nxt)
             pos[tid] += 1
     return out
+
+
+def _where_raised(exc):
+    """' (at file:line in func)' for the innermost frame of ``exc`` (model code or kcheck's)."""
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last = tb
+        tb = tb.tb_next
+    if last is None:
+        return ""
+    c = last.tb_frame.f_code
+    return f" (at {os.path.basename(c.co_filename)}:{last.tb_lineno} in {c.co_name})"
 
 
 def _model_frame():

@@ -58,3 +58,12 @@ class KObject:
 
     def __hash__(self):
         return hash(self._kid)
+
+
+def anon(kind):
+    """A name for an object made on its own (not a struct field): ``spinlock_t#1``."""
+    r = run()
+    counts = r.__dict__.setdefault("_anon_counts", {})
+    n = counts.get(kind, 0)
+    counts[kind] = n + 1
+    return f"{kind}#{n}"

@@ -10,7 +10,7 @@ consistency ignores them, LKMM gives them meaning.
 
 from __future__ import annotations
 
-from ._core import run, loc_of, KObject, Loc, NO_WRITE, ONCE, ACQ, REL, FULL
+from ._core import run, loc_of, KObject, Loc, NO_WRITE, ONCE, ACQ, REL, FULL, anon
 
 _ORD = {"": FULL, "_relaxed": ONCE, "_acquire": ACQ, "_release": REL}
 
@@ -21,7 +21,7 @@ class atomic_t(KObject):
     __slots__ = ("_loc", "_kid")
 
     def __init__(self, i=0, owner=None, field=None):
-        self._loc = Loc(i, owner, field or "atomic")
+        self._loc = Loc(i, owner, field or anon(type(self).__name__))
         self._kid = ("a", self._loc.lid)
 
     @classmethod

@@ -9,7 +9,7 @@ is standing on it can still walk on - the RCU guarantee.
 
 from __future__ import annotations
 
-from ._core import run, KObject, Loc, PLAIN, ONCE, REL
+from ._core import run, KObject, Loc, PLAIN, ONCE, REL, anon
 
 LIST_POISON1 = "LIST_POISON1"
 LIST_POISON2 = "LIST_POISON2"
@@ -19,7 +19,7 @@ class list_head(KObject):
     __slots__ = ("_next", "_prev", "_owner", "_kid")
 
     def __init__(self, owner=None, field=None):
-        name = field or "list"
+        name = field or anon("list_head")
         self._owner = owner
         self._next = Loc(None, owner, f"{name}.next", plain=True)
         self._prev = Loc(None, owner, f"{name}.prev", plain=True)

@@ -14,7 +14,7 @@ correct under sequential consistency).
 
 from __future__ import annotations
 
-from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, WAIT_ACQ
+from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, WAIT_ACQ, anon
 
 _LOCK = {0: 1}
 
@@ -36,7 +36,7 @@ class spinlock_t(KObject):
     kind = "spinlock"
 
     def __init__(self, owner=None, field=None):
-        self._loc = Loc(0, owner, field or "lock")
+        self._loc = Loc(0, owner, field or anon(type(self).__name__))
         self._kid = ("l", self._loc.lid)
 
     @classmethod
@@ -133,7 +133,7 @@ class rwlock_t(KObject):
     kind = "rwlock"
 
     def __init__(self, owner=None, field=None):
-        self._loc = Loc(0, owner, field or "rwlock")     # the writer word
+        self._loc = Loc(0, owner, field or anon("rwlock_t"))     # the writer word
         self._kid = ("w", self._loc.lid)
         self._readers = {}
 

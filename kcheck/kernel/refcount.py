@@ -10,7 +10,7 @@ saturated; true with an underflow WARN at 0).
 
 from __future__ import annotations
 
-from ._core import run, KObject, Loc, NO_WRITE, ONCE, REL, FULL
+from ._core import run, KObject, Loc, NO_WRITE, ONCE, REL, FULL, anon
 from . import atomic as _a
 
 REFCOUNT_SATURATED = -(2 ** 31) // 2
@@ -25,7 +25,7 @@ class refcount_t(KObject):
     __slots__ = ("_loc", "_kid")
 
     def __init__(self, n=0, owner=None, field=None):
-        self._loc = Loc(n, owner, field or "refcount")
+        self._loc = Loc(n, owner, field or anon("refcount_t"))
         self._kid = ("r", self._loc.lid)
 
     @classmethod

@@ -39,6 +39,7 @@ class KStruct(KObject):
 
     _fields_: list = []
     _embedded_: list = []
+    _zeros_: dict = {}
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -59,6 +60,7 @@ class KStruct(KObject):
                 setattr(cls, name, _Plain(name))
         cls._fields_ = plain
         cls._embedded_ = emb
+        cls._zeros_ = {name: _zero(cls, name) for name in plain}
 
     def __init__(self, **init):
         r = run()
@@ -69,9 +71,10 @@ class KStruct(KObject):
         counts[type(self).__name__] = n + 1
         object.__setattr__(self, "_n", n)
         f = {}
+        zeros = self._zeros_
         for name in self._fields_:
             v = init.pop(name, None)
-            f[name] = Loc(v if v is not None else _zero(type(self), name), self, name, plain=True)
+            f[name] = Loc(v if v is not None else zeros[name], self, name, plain=True)
         object.__setattr__(self, "_f", f)
         for name, typ in self._embedded_:
             v = init.pop(name, None)

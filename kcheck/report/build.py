@@ -177,7 +177,7 @@ def bug_report(main, run, *, step_bound, races, minimize=True, drop_barriers=())
     evs = trace_events(r3, b3)
     return BugReport(kind=b3.kind, message=b3.message, task=b3.task.name if b3.task else None,
                      trace=trace, schedule=S.encode(steps), events=evs,
-                     context_switches=S.switches(steps))
+                     context_switches=S.switches(steps), where=bug_where(r3, b3))
 
 
 def graph_bug_report(driver, run):
@@ -209,7 +209,7 @@ def graph_bug_report(driver, run):
                      "writes, as shown; the schedule replays under SC only]",
                      task=bug.task.name if bug.task else None, trace=trace,
                      schedule=S.encode(steps), events=trace_events(r2, bug),
-                     context_switches=S.switches(steps))
+                     context_switches=S.switches(steps), where=bug_where(r2, bug))
 
 
 def _atomic_rmw(order):
@@ -224,11 +224,12 @@ def _atomic_rmw(order):
     return out
 
 
-def replay(main, schedule, *, step_bound=2000, races="warn"):
+def replay(main, schedule, *, step_bound=2000, races="warn", drop_barriers=()):
     from ..api import Result
     t0 = time.perf_counter()
     steps = S.decode(schedule)
-    d = Replay(main, steps, strict=True, step_bound=step_bound, races=races, trace=True)
+    d = Replay(main, steps, strict=True, step_bound=step_bound, races=races, trace=True,
+               drop_barriers=drop_barriers)
     run, bug, complete = d.run_once()
     if d.diverged is not None:
         pos, k = d.diverged
@@ -239,9 +240,11 @@ def replay(main, schedule, *, step_bound=2000, races="warn"):
         from ..api import BugReport
         report = BugReport(kind=bug.kind, message=bug.message, task=bug.task.name if bug.task else None,
                            trace=format_trace(run, bug), schedule=S.encode(S.steps_of(run)),
-                           context_switches=S.switches(S.steps_of(run)))
+                           context_switches=S.switches(S.steps_of(run)),
+                           events=trace_events(run, bug), where=bug_where(run, bug))
     return Result(verdict="bug" if report else "no-bug", exhaustive=False, memory_model="sc",
-                  strategy="replay", executions=1 if complete else 0, blocked=0 if complete else 1,
+                  strategy="replay", executions=1 if complete or report else 0,
+                  blocked=0 if complete or report else 1,
                   events=d.stats.events, seconds=time.perf_counter() - t0, bug=report)
 
 
@@ -318,3 +321,12 @@ def trace_events(run, bug):
 
 def _bracket_owner(name):
     return name.split(".reader[")[0]
+
+
+def bug_where(run, bug):
+    """``file:line`` of the model code where the bug shows."""
+    import os
+    w = getattr(bug, "where", None) or (run.notes.get(bug.event) if bug.event is not None else None)
+    if not w:
+        return None
+    return f"{os.path.basename(w[0])}:{w[1]}"

@@ -133,8 +133,12 @@ def causal_summary(bug, events=None):
         free = next((f for f in frees if _object_of_free(f) == obj), frees[0] if frees else None)
         if free is not None:
             obj = obj or _object_of_free(free)
-            return (f"{obj} freed by {free['task']} ({free['op']} at {_at(free)}) "
-                    f"while {ev['task']} still used it at {_at(ev)}")
+            freed = f"{obj} freed by {free['task']} ({free['op']} at {_at(free)})"
+            if events.index(free) < events.index(ev):
+                return f"{freed} while {ev['task']} still used it at {_at(ev)}"
+            # the trace shows the use first; the bug is that nothing keeps it first
+            return (f"{freed}, and nothing orders {ev['task']}'s use of it at {_at(ev)} "
+                    f"(step {ev['step']}) before the free")
 
     if kind == "double-free" and len(frees) >= 2:
         last = ev if ev in frees else frees[-1]
@@ -231,6 +235,7 @@ table.lanes { border-collapse: collapse; width: 100%; table-layout: fixed; }
 table.lanes th, table.lanes td { border-right: 1px solid var(--line); vertical-align: top;
                                  padding: 2px 6px; }
 table.lanes th.lane { position: sticky; top: 0; background: #f3f5f7; text-align: left;
+                      overflow-wrap: anywhere;
                       border-bottom: 2px solid var(--line); padding: 6px; z-index: 1; }
 table.lanes th.num, table.lanes td.num { width: 3.2em; color: var(--mute); text-align: right;
                                          border-right: 1px solid var(--line); }
@@ -251,7 +256,7 @@ td.cell.locked:not(.rcu) { background: var(--lock); }
 .step.bug { background: var(--bug); border: 2px solid var(--bug-ink); }
 .step.bug .badge { color: var(--bug-ink); font-weight: 700; font-size: 11px; }
 .bugline { color: var(--bug-ink); font-weight: 600; font-size: 12.5px; padding: 4px 0; }
-aside#state { flex: 0 0 300px; position: sticky; top: 8px; border: 1px solid var(--line);
+aside#state { flex: 0 0 300px; width: 300px; min-width: 0; overflow-wrap: anywhere; position: sticky; top: 8px; border: 1px solid var(--line);
               border-radius: 6px; padding: 10px 12px; background: #fafbfc; }
 aside#state h3 { margin: 0 0 6px; font-size: 14px; }
 aside#state table { border-collapse: collapse; width: 100%; font-size: 12.5px; }
@@ -378,7 +383,9 @@ def _lanes(events, bug_task=None, bug_message=None, bug_step=None, prefix=""):
     if bug_task and bug_task not in tasks:
         tasks.append(bug_task)
     state = {t: ([], False) for t in tasks}
-    out = ["<table class=\"lanes\">", "<thead><tr><th class=\"num\">#</th>"]
+    # at least ~28 characters per lane: more tasks scroll sideways rather than squeeze
+    out = [f"<table class=\"lanes\" style=\"min-width: {48 + 230 * len(tasks)}px\">",
+           "<thead><tr><th class=\"num\">#</th>"]
     out += [f"<th class=\"lane\" data-task=\"{_e(t)}\">{_e(t)}</th>" for t in tasks]
     out.append("</tr></thead><tbody>")
 

@@ -29,6 +29,9 @@ def fmt_value(v):
         return hex(v) if abs(v) > 0xffff else str(v)
     if isinstance(v, str):
         return v
+    kname = getattr(v, "_kname", None)
+    if callable(kname):
+        return kname()
     if callable(v) and hasattr(v, "__name__"):
         return v.__name__
     if isinstance(v, tuple):
@@ -70,6 +73,8 @@ def describe(run, e, wpart=None, blocked=False):
         name = loc_name(run, e.lid)
         loc = run.x.inits.get(e.lid)
         old = (loc.init if loc is not None else None) if e.rf is None else e.rf.val
+        if op.startswith("store ."):
+            return f"load {name} (to {op}) = {fmt_value(old)}"
         if op.startswith("load "):
             what = op[5:]
             if what.startswith("."):
@@ -205,8 +210,9 @@ def format_result(res):
     else:
         b = res.bug
         out.append(f"BUG {b.kind}: {b.message}")
-        out.append(f"  found after {res.executions} executions ({res.blocked} blocked), "
-                   f"memory model {res.memory_model}, {res.seconds:.2f} s; "
+        found = ("in the first execution explored" if res.executions + res.blocked == 0 else
+                 f"after {res.executions} complete executions ({res.blocked} blocked)")
+        out.append(f"  found {found}, memory model {res.memory_model}, {res.seconds:.2f} s; "
                    f"trace: {b.context_switches} context switches")
         out.append("")
         out.append(b.trace)

@@ -67,23 +67,21 @@ def to_execution(g):
     rf = {}
     rmw = set()
     addr = set()
-    spawn_w = {}
-    co_extra = {}
+    spawned = {tid for tid, sp in g.spawn_of.items() if tid < len(g.threads) and g.threads[tid]}
+    for tid in spawned:
+        key = ("spawn", tid)
+        init[key] = len(events)
+        events.append(lkmm.Event(None, "W", key))
+    spawn_w = {}      # ("spawn", tid) -> index of the creator's release store
+    spawn_r = {}      # ("spawn", tid) -> index of the new task's acquire load
     for tid, th in enumerate(g.threads):
         if not th:
             continue
-        sp = g.spawn_of.get(tid)
-        if sp is not None:
+        if tid in spawned:
             # the new context acquires what its creator released when starting it
             key = ("spawn", tid)
-            w = spawn_w.get(key)
-            if w is None:
-                init[key] = len(events)
-                events.append(lkmm.Event(None, "W", key))
-                spawn_w[key] = None
-            r_i = len(events)
+            spawn_r[key] = len(events)
             events.append(lkmm.Event(tid, "R", key, frozenset({"ACQUIRE"})))
-            co_extra.setdefault(key, []).append(("read", r_i, sp))
         for e in th:
             k = e.kind
             if k == G.READ:
@@ -100,7 +98,7 @@ def to_execution(g):
                 if tag is not None:
                     index[e] = len(events)
                     events.append(lkmm.Event(tid, "F", None, frozenset({tag})))
-            elif k == G.SPAWN and e.arg is not None:
+            elif k == G.SPAWN and e.arg in spawned:
                 key = ("spawn", e.arg)
                 index[e] = len(events)
                 events.append(lkmm.Event(tid, "W", key, frozenset({"RELEASE"})))
@@ -109,13 +107,11 @@ def to_execution(g):
                 for d in e.arg:
                     if d in index:
                         addr.add((index[d], index[e]))
-    # the spawn flag reads read their parent's store
-    for key, lst in co_extra.items():
-        for _, r_i, sp in lst:
-            rf[r_i] = spawn_w.get(key) if spawn_w.get(key) is not None else init[key]
     co = {lid: [init[lid]] for lid in lids}
-    for key in co_extra:
-        co[key] = [init[key]] + ([spawn_w[key]] if spawn_w.get(key) is not None else [])
+    for key, r_i in spawn_r.items():
+        w = spawn_w.get(key)
+        co[key] = [init[key]] + ([w] if w is not None else [])
+        rf[r_i] = w if w is not None else init[key]
     for lid, lst in g.co.items():
         if lid in co:
             co[lid] += [index[w] for w in lst if w in index]
