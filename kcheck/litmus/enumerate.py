@@ -29,7 +29,7 @@ from itertools import product
 
 from kcheck.engine.memory import lkmm
 
-from .semantics import Undefined, Var, evaluate, process_paths, truth, variables
+from .semantics import Free, Undefined, Unsolved, evaluate, process_paths, truth, variables
 from .syntax import And, Atom, Const, Implies, LitmusError, Loc, Not, Or, Sym, Test
 
 __all__ = ["Outcome", "run_test", "eval_prop", "observed_locations"]
@@ -51,14 +51,11 @@ class _Unknown(Exception):
     pass
 
 
-class _Cycle(Exception):
-    pass
-
-
 def prop_locations(p, out: list):
     if isinstance(p, Atom):
-        if p.loc not in out:
-            out.append(p.loc)
+        for loc in (p.loc, p.value):
+            if isinstance(loc, Loc) and loc not in out:
+                out.append(loc)
     elif isinstance(p, Not):
         prop_locations(p.prop, out)
     elif isinstance(p, (And, Or)):
@@ -80,9 +77,10 @@ def observed_locations(test: Test) -> list:
 
 
 def eval_prop(p, state: dict) -> bool:
+    """``state`` maps Loc -> value; a register a path never set is 0, as in herd."""
     if isinstance(p, Atom):
-        v = p.value
-        same = state[p.loc] == v
+        v = state.get(p.value, 0) if isinstance(p.value, Loc) else p.value
+        same = state.get(p.loc, 0) == v
         return not same if p.negated else same
     if isinstance(p, Not):
         return not eval_prop(p.prop, state)
@@ -180,7 +178,7 @@ class _Combination:
             if w is None:
                 raise _Unknown
             if key in visiting:
-                raise _Cycle
+                return Free(key)  # a cycle of copies: see semantics.Free
             visiting.add(key)
             try:
                 v = evaluate(vals[w], lookup)
@@ -249,7 +247,7 @@ class _Combination:
             try:
                 if truth(evaluate(v, lookup)) != want:
                     return False
-            except (_Unknown, _Cycle, Undefined):
+            except (_Unknown, Unsolved, Undefined):
                 continue
         return True
 
@@ -262,20 +260,30 @@ class _Combination:
             locs = [l if isinstance(l, (Sym, type(None))) else self.value(l, lookup)
                     for l in self.locs]
             read_values = {r: lookup(self.key_of[r]) for r in self.reads}
-        except _Cycle:
+        except Unsolved:
             return
-        for i, l in enumerate(locs):
-            if l is not None and not isinstance(l, Sym):
-                raise LitmusError(f"memory access to a non-address ({l})", self.test.file,
-                                  self.lines[i])
+        if any(isinstance(l, Free) for l in locs):
+            return
+        bad_read = None
         for r, w in rf.items():
-            if locs[r] != locs[w]:
-                return
-        write_values = {w: self.value(self.vals[w], lookup) for w in self.writes}
-        regs = {}
-        for path in self.paths:
-            for name, v in path.regs.items():
-                regs[Loc(path.tid, name)] = self.value(v, lookup)
+            lr, lw = locs[r], locs[w]
+            if not isinstance(lr, Sym):
+                bad_read = r
+            elif lr != lw:
+                return  # the read and its write are not at the same address
+        # Only an otherwise consistent choice can blame a non-pointer address.
+        for i, l in enumerate(locs):
+            if (l is not None and not isinstance(l, Sym)) or i == bad_read:
+                raise LitmusError(f"memory access through a non-pointer value ({locs[i]})",
+                                  self.test.file, self.lines[i])
+        try:
+            write_values = {w: self.value(self.vals[w], lookup) for w in self.writes}
+            regs = {}
+            for path in self.paths:
+                for name, v in path.regs.items():
+                    regs[Loc(path.tid, name)] = self.value(v, lookup)
+        except Unsolved:
+            return
         self.with_values(rf, locs, read_values, write_values, regs)
 
     # -- 2./3. lock rf, co
@@ -433,7 +441,7 @@ class _Combination:
         verdict = lkmm.check(lkmm.Execution(es, rf, co_map, values))
         if not verdict.consistent:
             return
-        out.states.add(tuple(state[l] for l in self.observed))
+        out.states.add(tuple(state.get(l, 0) for l in self.observed))
         if eval_prop(test.condition, state):
             out.positive += 1
         else:

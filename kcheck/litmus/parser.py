@@ -181,6 +181,9 @@ class _Parser:
             self.skip_type()
             while self.at("*"):
                 self.take()
+            if tid is None and self.tok.kind == "num" and self.peek().text == ":":
+                tid = int(self.take().text)  # "int *1:r1;"
+                self.take(":")
             name = self.take_name()
             if self.at("["):
                 raise self.error(f"arrays in the initial state are not supported ({name})")
@@ -404,8 +407,8 @@ class _Parser:
                 seen_cond = True
             else:
                 raise self.error(f"unexpected {t.text!r} after the processes")
-        if not seen_cond:
-            raise self.error("no final condition (exists / ~exists / forall)")
+        if not seen_cond:  # herd's default: forall (true)
+            test.quantifier, test.condition = "forall", Const(True)
 
     def loc(self):
         if self.tok.kind == "num" and self.peek().text == ":":
@@ -463,6 +466,8 @@ class _Parser:
         if self.at("&"):
             self.take()
             value = Sym(self.take_name())
+        elif self.tok.kind == "num" and self.peek().text == ":":
+            value = self.loc()  # herd's location-to-location atom, 0:r1=1:r1
         elif self.tok.kind == "name":
             value = Sym(self.take_name())
         else:
@@ -481,7 +486,16 @@ def parse_text(text: str, file: str = "<string>") -> Test:
         raise LitmusError(f"not a C litmus test (first word {first!r}, expected 'C')",
                           file, k + 1)
     name = m.group(1)
-    rest = "\n".join(lines[k + 1:])
+    # diy/herd "info" lines (Cycle=..., Hash=...) may sit before the initial
+    # state; blank them, keeping line numbers.
+    body = lines[k + 1:]
+    for j, line in enumerate(body):
+        t = line.strip()
+        if t.startswith("{") or re.match(r"P\d+\s*\(", t):
+            break
+        if re.match(r"[A-Za-z][\w.\-]*\s*=", t):
+            body[j] = ""
+    rest = "\n".join(body)
     toks, comments = _tokenize(rest, file, k + 2)
     p = _Parser(toks, file)
     # The expected verdict: the first "Result:" in a (* *) comment before P0.

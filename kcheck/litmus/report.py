@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .enumerate import Outcome
-from .syntax import And, Atom, Const, Implies, Not, Or, Sym, Test
+from .syntax import And, Atom, Const, Implies, Loc, Not, Or, Sym, Test
 
 __all__ = ["LitmusReport", "observation", "format_block", "format_error", "to_json", "summary_line"]
 
@@ -54,7 +54,9 @@ def observation(o: Outcome) -> str:
 
 
 def _value(v) -> str:
-    return v.name if isinstance(v, Sym) else str(v)
+    if isinstance(v, Loc):
+        return _loc(v)
+    return v.name if isinstance(v, Sym) else repr(v) if not isinstance(v, int) else str(v)
 
 
 def _loc(loc) -> str:
@@ -62,7 +64,9 @@ def _loc(loc) -> str:
 
 
 def _order(v):
-    return (1, v.name) if isinstance(v, Sym) else (0, v)
+    if isinstance(v, Sym):
+        return (1, v.name)
+    return (0, v) if isinstance(v, int) else (2, repr(v))
 
 
 def format_states(o: Outcome) -> list[str]:

@@ -16,13 +16,14 @@ loads), their results are constants per path.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .syntax import (
     Assign, Binary, Call, Decl, ExprStmt, If, Index, LitmusError, Name, Num, Sym, Unary, While,
 )
 
-__all__ = ["Var", "Op", "TEvent", "Path", "process_paths", "evaluate", "truth", "UNROLL"]
+__all__ = ["Var", "Op", "Free", "Unsolved", "TEvent", "Path", "process_paths", "evaluate",
+           "truth", "UNROLL"]
 
 #: herd7 unrolls C loops twice; longer executions are cut off and dropped.
 UNROLL = 2
@@ -56,6 +57,33 @@ class Undefined(Exception):
     """An operation herd cannot give a value to (division by zero, x + &y, ...)."""
 
 
+class Free:
+    """The value of a cycle of plain copies through memory (out of thin air).
+
+    herd merges variables equated by ``x := y`` into one class, so a cycle
+    of copies leaves the class unconstrained and the candidate is kept; any
+    computation on it stays an unsolved equation and the candidate is dropped.
+    """
+
+    __slots__ = ("key",)
+
+    def __init__(self, key):
+        self.key = key
+
+    def __eq__(self, other):
+        return isinstance(other, Free) and other.key == self.key
+
+    def __hash__(self):
+        return hash(("free", self.key))
+
+    def __repr__(self):
+        return "?"
+
+
+class Unsolved(Exception):
+    """A computation on a :class:`Free` value: herd leaves the equation unsolved."""
+
+
 def _int(v, op):
     if isinstance(v, Sym):
         raise Undefined(f"'{op}' on the address of {v.name}")
@@ -64,6 +92,9 @@ def _int(v, op):
 
 def apply(op: str, args: tuple):
     """One operator on concrete values (ints and addresses)."""
+    for a in args:
+        if isinstance(a, Free):
+            raise Unsolved
     if op in ("==", "!="):
         a, b = args
         same = a == b
@@ -74,6 +105,10 @@ def apply(op: str, args: tuple):
         return int(truth(args[0]) and truth(args[1]))
     if op == "||":
         return int(truth(args[0]) or truth(args[1]))
+    if op in ("+", "-") and isinstance(args[0], Sym) and args[1] == 0:
+        return args[0]  # p + 0: herd keeps the address (no arrays here)
+    if op == "+" and isinstance(args[1], Sym) and args[0] == 0:
+        return args[1]
     if len(args) == 1:
         a = _int(args[0], op)
         return -a if op == "neg" else ~a
@@ -113,6 +148,8 @@ def apply(op: str, args: tuple):
 
 
 def truth(v) -> bool:
+    if isinstance(v, Free):
+        raise Unsolved
     return True if isinstance(v, Sym) else v != 0
 
 
@@ -129,7 +166,7 @@ def mk(op, *args):
 
 def evaluate(v, lookup):
     """Value of ``v`` once ``lookup(key)`` gives every read's value."""
-    if isinstance(v, (int, Sym)):
+    if isinstance(v, (int, Sym, Free)):
         return v
     if isinstance(v, Var):
         return lookup(v.key)
@@ -271,7 +308,7 @@ class _Process:
             if e.id in st.regs:
                 v, d = st.regs[e.id]
                 return [(st, v, d)]
-            raise self.error(f"unknown variable '{e.id}'", e.line)
+            return [(st, 0, _EMPTY)]  # herd: a register nobody set holds 0
         if isinstance(e, Unary):
             if e.op == "*":
                 return self.plain_load(self.ev(e.arg, st), e.line)
@@ -458,8 +495,7 @@ class _Process:
 
     def stmt(self, s, st):
         if isinstance(s, Decl):
-            if s.init is None:
-                st.regs[s.name] = (0, _EMPTY)
+            if s.init is None:  # herd: a declaration is a no-op (init values stay)
                 return [st]
             out = []
             for s2, v, d in self.ev(s.init, st):

@@ -138,7 +138,7 @@ class Loc:
 @dataclass(frozen=True)
 class Atom:
     loc: Loc
-    value: Value
+    value: Value | Loc  # a Loc compares two cells (herd's ``0:r1=1:r1``)
     negated: bool = False  # ``loc != v``
 
 

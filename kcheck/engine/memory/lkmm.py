@@ -66,7 +66,7 @@ structure and cached on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Hashable, Mapping, Sequence
 
