@@ -291,13 +291,19 @@ def replay_cmd(file, schedule, entry, step_bound, races, drop_barriers, as_json,
 
 @main.command("litmus")
 @click.argument("paths", nargs=-1, required=True)
+@click.option("--engine", type=click.Choice(["herd", "trust"]), default="herd", show_default=True,
+              help="herd: enumerate candidate executions as herd7 does; trust: run each test as a "
+                   "kcheck program explored under the LKMM (a cross-check of whole-program mode)")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--debug", is_flag=True)
-def litmus_cmd(paths, as_json, debug):
+def litmus_cmd(paths, engine, as_json, debug):
     """Check C litmus tests under the Linux-kernel memory model (herd7-style output)."""
     for p in paths:
         if not os.path.exists(p):
             _fail(f"{p}: no such file or directory", debug)
+    if engine == "trust":
+        from .litmus.program import run_paths as run_program
+        sys.exit(run_program(list(paths), as_json, sys.stdout))
     from .litmus import run_paths
     sys.exit(run_paths(list(paths), as_json))
 

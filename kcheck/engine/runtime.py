@@ -199,7 +199,7 @@ class Run:
                 cur.steps += 1
                 self.nevents += 1
                 w = e.rf
-                if loc.oid is not None or loc.plain:
+                if loc.oid is not None or loc.plain or self.lkmm:
                     self._check_access(cur, e, loc)
                 v = loc.init if w is None else w.val
                 cur.last_read = (loc, v)
@@ -214,6 +214,9 @@ class Run:
 
     def _handle(self, t, v, e):
         """Remember that ``e`` read a pointer to an object (LKMM address dependencies)."""
+        if v.__class__ is Loc:
+            t.tls.setdefault("handles", {})[("loc", v.lid)] = e
+            return
         oid = getattr(v, "_oid", None)
         if oid is None:
             owner = getattr(v, "_owner", None)
@@ -236,7 +239,7 @@ class Run:
                 cur.steps += 1
                 self.nevents += 1
                 e.val = val
-                if loc.oid is not None or loc.plain:
+                if loc.oid is not None or loc.plain or self.lkmm:
                     self._check_access(cur, e, loc)
                 return None
         return self.request((1, loc, val, flags, op))
@@ -665,11 +668,15 @@ class Run:
 
     def _check_access(self, t, e, loc):
         oid = loc.oid
+        if self.lkmm:
+            hs = t.tls.get("handles")
+            if hs:
+                dep = hs.get(oid) if oid is not None else None
+                if dep is None:
+                    dep = hs.get(("loc", loc.lid))
+                e.arg = [dep] if dep is not None and dep is not e else None
         if oid is not None and oid in self.heap:
             e.oid = oid
-            if self.lkmm:
-                dep = t.tls.get("handles", {}).get(oid)
-                e.arg = [dep] if dep is not None and dep is not e else None
             f = self.freed.get(oid)
             if f is not None and contains(e.view, f):
                 raise Bug("use-after-free", f"{e.op}({loc.name()}) after the object was freed by "

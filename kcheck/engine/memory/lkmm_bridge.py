@@ -51,6 +51,12 @@ def _tags(flags):
     return frozenset({"ONCE"})
 
 
+LOCK_TAKE = {"spin_lock", "mutex_lock"}
+LOCK_TRY = {"spin_trylock", "mutex_trylock"}
+LOCK_RELEASE = {"spin_unlock", "mutex_unlock"}
+LOCK_TEST = {"spin_is_locked", "mutex_is_locked"}
+
+
 def to_execution(g):
     """(lkmm.Execution, index of each graph event) for graph ``g``."""
     events = []
@@ -84,7 +90,23 @@ def to_execution(g):
             events.append(lkmm.Event(tid, "R", key, frozenset({"ACQUIRE"})))
         for e in th:
             k = e.kind
-            if k == G.READ:
+            op = e.op
+            if k == G.READ and (op in LOCK_TAKE or op in LOCK_TRY):
+                # lock.cat's events: LKR/LKW for a taken lock, LF for a failed trylock
+                taken = e.idx + 1 < len(th) and th[e.idx + 1].rmw is True
+                index[e] = len(events)
+                events.append(lkmm.Event(tid, "LKR" if taken else "LF", e.lid))
+            elif k == G.WRITE and e.rmw is True and e.op in LOCK_TAKE | LOCK_TRY:
+                index[e] = len(events)
+                events.append(lkmm.Event(tid, "LKW", e.lid))
+            elif k == G.WRITE and op in LOCK_RELEASE:
+                index[e] = len(events)
+                events.append(lkmm.Event(tid, "UL", e.lid))
+            elif k == G.READ and op in LOCK_TEST:
+                index[e] = len(events)
+                v = None if e.rf is None else e.rf.val
+                events.append(lkmm.Event(tid, "RL" if v else "RU", e.lid))
+            elif k == G.READ:
                 index[e] = len(events)
                 atomic = e.rmw is not None and not e.flags & G.AWAIT
                 events.append(lkmm.Event(tid, "R", e.lid, _tags(e.flags), atomic))

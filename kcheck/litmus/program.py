@@ -1,0 +1,304 @@
+"""A litmus test as a kcheck model, explored by the engine (``--engine trust``).
+
+``kcheck litmus`` normally decides a test the way herd7 does: enumerate
+candidate executions and keep the ones the LKMM allows (``enumerate.py``).
+This module runs the same test as a *program* instead: each process becomes
+a task executing its statements with ``kcheck.kernel`` primitives, a last
+task joins them and reads the final state, and TruSt explores every
+execution under ``--memory-model lkmm``.  Comparing the two is how we check
+that whole-program exploration under the LKMM gives herd7's answers.
+
+The engine builds executions in porf order, as GenMC does, so it never sees
+load buffering (a cycle through po and rf): a test whose outcome needs one
+(``LB+poonceonces``) is ``Never`` here and ``Sometimes`` for herd7.  Locks
+are acquire/release RMWs rather than lock.cat's events, and data and control
+dependencies are not tracked.  ``srcu`` is not supported.
+"""
+
+from __future__ import annotations
+
+import time
+
+from . import syntax as S
+from .syntax import LitmusError
+from .. import api as _api
+from ..engine import runtime as _rt
+from ..engine.runtime import Loc
+from ..engine.explore import TruSt
+from ..engine import graph as G
+from ..kernel import _core as K
+from .. import kernel as kernel
+
+_LOADS = {"READ_ONCE": K.ONCE, "smp_load_acquire": K.ACQ, "rcu_dereference": K.ONCE,
+          "rcu_dereference_raw": K.ONCE}
+_STORES = {"WRITE_ONCE": K.ONCE, "smp_store_release": K.REL, "rcu_assign_pointer": K.REL,
+           "RCU_INIT_POINTER": K.ONCE}
+_FENCES = ("smp_mb", "smp_rmb", "smp_wmb", "smp_mb__before_atomic", "smp_mb__after_atomic",
+           "smp_mb__after_spinlock", "smp_mb__after_unlock_lock", "barrier")
+
+
+class _Obj:
+    """A litmus global seen as a kernel object (atomic_t, spinlock_t): one word."""
+
+    __slots__ = ("_loc", "_kid")
+
+    def __init__(self, loc):
+        self._loc = loc
+        self._kid = ("lit", loc.lid)
+
+    def __eq__(self, other):
+        return isinstance(other, _Obj) and other._loc.lid == self._loc.lid
+
+    def __hash__(self):
+        return hash(self._kid)
+
+
+class _Proc:
+    def __init__(self, test, proc, cells):
+        self.test, self.proc, self.cells = test, proc, cells
+        self.regs = {}
+
+    def err(self, msg, line):
+        return LitmusError(msg, self.test.file, line)
+
+    # -- values -----------------------------------------------------------
+    def value(self, v):
+        if isinstance(v, S.Sym):
+            return self.cells[v.name]
+        return v
+
+    def lval(self, e):
+        """The location an lvalue names."""
+        if isinstance(e, S.Unary) and e.op == "*":
+            p = self.eval(e.arg)
+            if not isinstance(p, Loc):
+                raise self.err(f"dereferencing a non-pointer ({p!r})", e.line)
+            return p
+        if isinstance(e, S.Name) and e.id in self.cells and e.id not in self.regs:
+            return self.cells[e.id]
+        raise self.err("unsupported lvalue", getattr(e, "line", 0))
+
+    def eval(self, e):
+        r = _rt.CURRENT
+        if isinstance(e, S.Num):
+            return e.value
+        if isinstance(e, S.Name):
+            if e.id in self.regs:
+                return self.regs[e.id]
+            if e.id in self.cells:
+                return self.cells[e.id]          # a parameter: the global's address
+            return 0
+        if isinstance(e, S.Unary):
+            if e.op == "*":
+                return r.read(self.lval(e), K.PLAIN, "load")
+            if e.op == "&":
+                return self.lval(e.arg) if not isinstance(e.arg, S.Name) else self.cells[e.arg.id]
+            v = self.eval(e.arg)
+            return {"-": lambda x: -x, "!": lambda x: int(not x), "~": lambda x: ~x}[e.op](v)
+        if isinstance(e, S.Binary):
+            if e.op == "&&":
+                return int(bool(self.eval(e.left)) and bool(self.eval(e.right)))
+            if e.op == "||":
+                return int(bool(self.eval(e.left)) or bool(self.eval(e.right)))
+            a, b = self.eval(e.left), self.eval(e.right)
+            if isinstance(a, Loc) or isinstance(b, Loc):
+                if e.op == "+" and b == 0:
+                    return a
+                if e.op in ("==", "!="):
+                    return int((a == b) == (e.op == "=="))
+                raise self.err(f"pointer arithmetic {e.op}", e.line)
+            ops = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "&": lambda: a & b,
+                   "|": lambda: a | b, "^": lambda: a ^ b, "==": lambda: int(a == b),
+                   "!=": lambda: int(a != b), "<": lambda: int(a < b), ">": lambda: int(a > b),
+                   "<=": lambda: int(a <= b), ">=": lambda: int(a >= b)}
+            if e.op not in ops:
+                raise self.err(f"operator {e.op}", e.line)
+            return ops[e.op]()
+        if isinstance(e, S.Call):
+            return self.call(e)
+        raise self.err(f"unsupported expression {type(e).__name__}", getattr(e, "line", 0))
+
+    def call(self, c):
+        r = _rt.CURRENT
+        fn, args = c.fn, c.args
+        if fn in _LOADS:
+            return r.read(self.lval(args[0]), _LOADS[fn], fn)
+        if fn in _STORES:
+            r.write(self.lval(args[0]), self.eval(args[1]), _STORES[fn], fn)
+            return 0
+        if fn == "smp_store_mb":
+            r.write(self.lval(args[0]), self.eval(args[1]), K.ONCE, fn)
+            r.fence("smp_mb")
+            return 0
+        if fn in _FENCES:
+            getattr(kernel, fn)()
+            return 0
+        if fn in ("rcu_read_lock", "rcu_read_unlock", "synchronize_rcu"):
+            getattr(kernel, fn)()
+            return 0
+        if fn in ("spin_lock", "spin_unlock", "spin_trylock", "spin_is_locked"):
+            res = getattr(kernel, fn)(_Obj(self.eval(args[0])))
+            return int(res) if res is not None else 0
+        if fn.startswith(("xchg", "cmpxchg")):
+            f = getattr(kernel, fn, None)
+            if f is None:
+                raise self.err(f"{fn} is not supported by the program engine", c.line)
+            return f(self.lval(args[0]) if not isinstance(args[0], S.Name) else self.eval(args[0]),
+                     *[self.eval(a) for a in args[1:]])
+        if fn.startswith("atomic_"):
+            f = getattr(kernel, fn, None)
+            if f is None:
+                raise self.err(f"{fn} is not supported by the program engine", c.line)
+            vals = [self.eval(a) for a in args]
+            vals = [_Obj(v) if isinstance(v, Loc) else v for v in vals]
+            res = f(*vals)
+            return int(res) if isinstance(res, bool) else (res if res is not None else 0)
+        raise self.err(f"{fn} is not supported by the program engine", c.line)
+
+    # -- statements -------------------------------------------------------
+    def run(self, body, depth=0):
+        for st in body:
+            if isinstance(st, S.Decl):
+                self.regs[st.name] = self.eval(st.init) if st.init is not None else self.regs.get(st.name, 0)
+            elif isinstance(st, S.Assign):
+                if isinstance(st.target, S.Name) and st.target.id not in self.cells:
+                    self.regs[st.target.id] = self.eval(st.value)
+                else:
+                    _rt.CURRENT.write(self.lval(st.target), self.eval(st.value), K.PLAIN, "store")
+            elif isinstance(st, S.ExprStmt):
+                self.eval(st.expr)
+            elif isinstance(st, S.If):
+                self.run(st.then if self.eval(st.cond) else st.orelse, depth)
+            elif isinstance(st, S.While):
+                n = 0
+                while self.eval(st.cond):
+                    n += 1
+                    if n > 2:                      # herd7 unrolls loops twice
+                        _rt.CURRENT.discard()
+                    self.run(st.body, depth)
+            else:
+                raise self.err(f"unsupported statement {type(st).__name__}", getattr(st, "line", 0))
+
+
+def _holds(p, state):
+    if isinstance(p, S.Const):
+        return p.value
+    if isinstance(p, S.Not):
+        return not _holds(p.prop, state)
+    if isinstance(p, S.And):
+        return all(_holds(q, state) for q in p.props)
+    if isinstance(p, S.Or):
+        return any(_holds(q, state) for q in p.props)
+    if isinstance(p, S.Implies):
+        return (not _holds(p.left, state)) or _holds(p.right, state)
+    if isinstance(p, S.Atom):
+        a = state.get(str(p.loc), 0)
+        b = state.get(str(p.value), 0) if isinstance(p.value, S.Loc) else (
+            p.value.name if isinstance(p.value, S.Sym) else p.value)
+        return (a != b) if p.negated else (a == b)
+    raise TypeError(p)
+
+
+def _show(v):
+    return v.field if isinstance(v, Loc) else v
+
+
+def explore(test):
+    """Run ``test`` as a program under the LKMM: (observation, positives, negatives, seconds)."""
+    outcomes = []
+    names = set(test.globals_init) | {p for pr in test.procs for p in pr.params}
+    names |= {v.name for v in list(test.globals_init.values()) + list(test.regs_init.values())
+              if isinstance(v, S.Sym)}
+    names = sorted(names)
+
+    def main():
+        cells = {n: Loc(0, None, n) for n in names}
+        for n, v in test.globals_init.items():
+            cells[n].init = cells[v.name] if isinstance(v, S.Sym) else v
+        tasks = []
+        for pr in test.procs:
+            tasks.append(_api.spawn(_body, test, pr, cells, name=f"P{pr.tid}"))
+        _api.spawn(_final, test, cells, tasks, name="final")
+
+    def on_complete(run):
+        for t in run.tasks:
+            if t is not None and t.name == "final":
+                outcomes.append(t.tls["state"])
+
+    t0 = time.perf_counter()
+    d = TruSt(main, on_complete=on_complete, memory_model="lkmm", races="off")
+    d.run()
+    if d.bug_run is not None and d.bug_run.bug.kind != "deadlock":
+        b = d.bug_run.bug
+        raise LitmusError(f"program engine: {b.kind}: {b.message}", test.file)
+    keep = [s for s in outcomes if test.filter is None or _holds(test.filter, s)]
+    pos = sum(1 for s in keep if _holds(test.condition, s))
+    neg = len(keep) - pos
+    obs = "Never" if pos == 0 else ("Always" if neg == 0 else "Sometimes")
+    return obs, pos, neg, time.perf_counter() - t0, d.bug_run is not None
+
+
+def _body(test, pr, cells):
+    p = _Proc(test, pr, cells)
+    for (tid, reg), v in test.regs_init.items():
+        if tid == pr.tid:
+            p.regs[reg] = p.value(v)
+    p.run(pr.body)
+    _api.current().tls["regs"] = dict(p.regs)
+
+
+def _final(test, cells, tasks):
+    for t in tasks:
+        _api.join(t)
+    state = {}
+    for n, c in cells.items():
+        state[n] = _show(kernel.READ_ONCE(c))
+    for t in tasks:
+        for reg, v in t.tls.get("regs", {}).items():
+            state[f"{t.name[1:]}:{reg}"] = _show(v)
+    _api.current().tls["state"] = state
+
+
+def run_paths(paths, as_json, out):
+    """``kcheck litmus --engine trust``: every test as a program; one line each."""
+    import json as _json
+    from . import collect
+    from .parser import parse_file
+    t0 = time.perf_counter()
+    rows = []
+    for path in collect(paths):
+        row = {"file": path, "name": None, "expected": None, "observation": None,
+               "positive": None, "negative": None, "match": None, "error": None, "seconds": 0.0}
+        try:
+            test = parse_file(path)
+            row["name"], row["expected"] = test.name, test.expected
+            obs, pos, neg, sec, dead = explore(test)
+            row.update(observation=obs, positive=pos, negative=neg, seconds=round(sec, 4))
+            if test.expected:
+                row["match"] = (obs == test.expected) or (test.expected.upper() == "DEADLOCK"
+                                                         and pos + neg == 0)
+        except (LitmusError, RecursionError) as e:
+            row["error"] = str(e)
+        rows.append(row)
+        if not as_json:
+            if row["error"]:
+                out.write(f"Test {row['name'] or path}: error: {row['error']}\n")
+            else:
+                m = "" if row["match"] is None else ("match" if row["match"] else "MISMATCH")
+                out.write(f"Observation {row['name']} {row['observation']} {row['positive']} "
+                          f"{row['negative']}  (Result: {row['expected']}) {m}\n")
+    secs = time.perf_counter() - t0
+    n = len(rows)
+    ok = sum(1 for r in rows if r["match"])
+    bad = sum(1 for r in rows if r["match"] is False)
+    errs = sum(1 for r in rows if r["error"])
+    summary = f"{n} tests, {ok} match, {bad} mismatch, {errs} errors, {secs:.2f} s (program engine, TruSt + LKMM)"
+    if as_json:
+        _json.dump({"engine": "trust", "tests": rows, "summary": {"tests": n, "match": ok,
+                    "mismatch": bad, "errors": errs, "seconds": round(secs, 3)}}, out, indent=2)
+        out.write("\n")
+    else:
+        out.write(summary + "\n")
+    if not rows or errs == n:
+        return 2
+    return 1 if bad else 0
