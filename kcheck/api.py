@@ -82,6 +82,16 @@ class Result:
     bound: Optional[str] = None
     interrupted: bool = False
     distinct: Optional[int] = None
+    estimate: Optional[float] = None
+    jobs: int = 1
+
+    @property
+    def peak_rss_mb(self):
+        """Peak resident memory of this process and of its worker processes, in MiB."""
+        import resource
+        kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                 resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        return round(kb / 1024, 1)
 
     @property
     def events_per_second(self):
@@ -93,6 +103,7 @@ class Result:
                 "executions": self.executions, "blocked": self.blocked, "events": self.events,
                 "seconds": round(self.seconds, 4), "bound": self.bound,
                 "interrupted": self.interrupted, "distinct_traces": self.distinct,
+                "estimate": self.estimate, "jobs": self.jobs, "peak_rss_mb": self.peak_rss_mb,
                 "warnings": self.warnings,
                 "bug": self.bug.to_json() if self.bug else None}
 
@@ -103,14 +114,16 @@ class Result:
 
 def check(main: Callable, *, memory_model="sc", strategy="dpor", max_executions=None,
           step_bound=2000, preemption_bound=None, seed=0, races="warn", progress=None,
-          minimize=True, executions=None, depth=3, drop_barriers=()) -> Result:
+          minimize=True, executions=None, depth=3, drop_barriers=(), jobs=1, cluster=None,
+          checkpoint=None, checkpoint_every=30.0, resume=None, estimate=False, spec=None) -> Result:
     """Explore ``main`` and return a ``Result`` (see the CLI for the options)."""
     from .report.build import explore
     return explore(main, memory_model=memory_model, strategy=strategy,
                    max_executions=max_executions, step_bound=step_bound,
                    preemption_bound=preemption_bound, seed=seed, races=races,
                    progress=progress, minimize=minimize, executions=executions, depth=depth,
-                   drop_barriers=drop_barriers)
+                   drop_barriers=drop_barriers, jobs=jobs, cluster=cluster, checkpoint=checkpoint,
+                   checkpoint_every=checkpoint_every, resume=resume, estimate=estimate, spec=spec)
 
 
 def replay(main: Callable, schedule: str, *, step_bound=2000, races="warn", drop_barriers=()) -> Result:

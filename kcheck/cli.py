@@ -218,6 +218,16 @@ COMMON = [
     click.option("--drop-barrier", "drop_barriers", multiple=True, metavar="NAME[@FUNC|@FILE:LINE]",
                  help="switch a barrier off (smp_mb, smp_mb__after_atomic, ..., or xchg's implied "
                       "barrier) to see whether the verdict depends on it; repeatable"),
+    click.option("--jobs", "-j", type=int, default=None,
+                 help="worker processes for exhaustive exploration (default: every core)"),
+    click.option("--cluster", default=None, metavar="ADDRESS",
+                 help="explore on a Dask distributed cluster (tcp://HOST:8786)"),
+    click.option("--checkpoint", default=None, metavar="FILE",
+                 help="write progress to FILE regularly, for --resume after a crash or kill"),
+    click.option("--checkpoint-every", type=float, default=30.0, show_default=True, metavar="SECONDS"),
+    click.option("--resume", default=None, metavar="FILE", help="continue from a checkpoint"),
+    click.option("--estimate", is_flag=True,
+                 help="print an estimate of the number of executions on stderr before exploring"),
     click.option("--json", "as_json", is_flag=True, help="one JSON object on stdout"),
     click.option("--html", "html", default=None, metavar="REPORT.html",
                  help="also write a self-contained HTML report (swimlanes) of the result"),
@@ -236,7 +246,11 @@ def check_opts(kw):
                 preemption_bound=kw["preemption_bound"], step_bound=kw["step_bound"],
                 max_executions=kw["max_executions"], executions=kw["executions"], seed=kw["seed"],
                 depth=kw["depth"], races=kw["races"], minimize=not kw["no_minimize"],
-                drop_barriers=kw["drop_barriers"])
+                drop_barriers=kw["drop_barriers"],
+                jobs=kw["jobs"] if kw["jobs"] is not None else (os.cpu_count() or 1),
+                cluster=kw["cluster"], checkpoint=kw["checkpoint"],
+                checkpoint_every=kw["checkpoint_every"], resume=kw["resume"],
+                estimate=kw["estimate"])
 
 
 def write_html(res, path, title):
@@ -263,7 +277,7 @@ def check_cmd(file, entry, **kw):
     except UserError as e:
         _fail(str(e), kw["debug"], e.__cause__ or e)
     sys.exit(run_check(fn, path=file, as_json=kw["as_json"], debug=kw["debug"], html=kw["html"],
-                       entry=entry, **check_opts(kw)))
+                       entry=entry, spec=("file", os.path.abspath(file), entry), **check_opts(kw)))
 
 
 @main.command("replay")

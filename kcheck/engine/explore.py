@@ -160,6 +160,9 @@ class TruSt(Driver):
         self.bug_run = None
         self.exhaustive = True
         self.interrupted = False
+        self.cur_path = ()
+        self.seq = 0
+        self.deadline = None        # stop and hand back the worklist after this time (units)
 
     # -- hooks ---------------------------------------------------------
     def read_candidates(self, run, e, loc, fn):
@@ -201,7 +204,7 @@ class TruSt(Driver):
         for w in cands[:-1]:
             if fn is not None and _blocks(fn, run.x.inits[e.lid], w):
                 continue   # a wait that would not return: the same as not running yet
-            work.append(("R", e, w))
+            self._push("R", e, w)
 
     def on_write(self, run, e):
         g = run.g
@@ -227,17 +230,25 @@ class TruSt(Driver):
                 for p in range(lo, len(others)):
                     if others[p].rmw is True:
                         continue
-                    work.append(("W", e, others[p - 1] if p > 0 else None))
+                    self._push("W", e, others[p - 1] if p > 0 else None)
         self.calc_revisits(g, e)
 
     def choose(self, run, e):
         work = self.work
         for v in range(1, e.arg):
-            work.append(("C", e, v))
+            self._push("C", e, v)
         return 0
 
     def pick(self, run):
         return default_pick(run)
+
+    def _push(self, kind, a, b):
+        """A worklist item.  Its path - the sequence numbers of the items
+        applied from the root to reach it - names it in every process: the
+        search is deterministic, so replaying the path rebuilds its graph
+        (how parallel, distributed and checkpointed exploration hand work on)."""
+        self.work.append((kind, a, b, self.cur_path + (self.seq,)))
+        self.seq += 1
 
     # -- revisits ------------------------------------------------------
     def calc_revisits(self, g, s):
@@ -246,7 +257,7 @@ class TruSt(Driver):
             if not r.revisitable or contains(sv, r):
                 continue
             if self.maximal(g, r, s):
-                self.work.append(("B", r, s))
+                self._push("B", r, s)
 
     @staticmethod
     def maximal(g, r, s):
@@ -335,7 +346,9 @@ class TruSt(Driver):
         return e
 
     def _apply(self, item):
-        kind, a, b = item
+        kind, a, b, path = item
+        self.cur_path = path
+        self.seq = 0
         top = self.stack[-1]
         g = top[0]
         if kind == "R":
@@ -417,23 +430,74 @@ class TruSt(Driver):
     def run(self):
         self.stack = [[Graph(), []]]
         self.work = self.stack[0][1]
+        self.cur_path, self.seq = (), 0
         try:
             if self._execute_top():
                 return self
-            while self.stack:
-                top = self.stack[-1]
-                if not top[1]:
-                    self.stack.pop()
-                    if self.stack:
-                        self.work = self.stack[-1][1]
-                    continue
-                self.work = top[1]
-                item = top[1].pop()
-                self.stats.revisits += 1
-                if not self._apply(item):
-                    continue
+            self._loop()
+        except KeyboardInterrupt:
+            self.interrupted = True
+            self.exhaustive = False
+        return self
+
+    def _loop(self):
+        """Pop and explore worklist items until none is left (or the deadline)."""
+        import time as _t
+        while self.stack:
+            top = self.stack[-1]
+            if not top[1]:
+                self.stack.pop()
+                if self.stack:
+                    self.work = self.stack[-1][1]
+                continue
+            if self.deadline is not None and _t.perf_counter() > self.deadline:
+                return
+            self.work = top[1]
+            item = top[1].pop()
+            self.stats.revisits += 1
+            if not self._apply(item):
+                continue
+            if self._execute_top():
+                return
+
+    def pending(self):
+        """Paths of the items not explored yet (each an independent subtree)."""
+        return [it[3] for level in self.stack for it in level[1]]
+
+    def run_from(self, path, deadline=None):
+        """Explore the subtree of the item named by ``path`` (() is the whole
+        space), stopping at ``deadline`` (perf_counter seconds) if given.
+
+        The ancestors on the path are replayed, not counted: whoever handed
+        out this path counts nothing below it.
+        """
+        self.stack = [[Graph(), []]]
+        self.work = self.stack[0][1]
+        self.cur_path, self.seq = (), 0
+        saved = (self.stats.executions, self.stats.blocked, self.on_complete)
+        try:
+            if path:
+                self.on_complete = None
                 if self._execute_top():
-                    return self
+                    raise RuntimeError("kcheck: replaying a unit's path met a bug the search had not")
+                for k, seq in enumerate(path):
+                    items = self.stack[-1][1]
+                    item = items[seq]
+                    for level in self.stack:
+                        level[1].clear()            # siblings belong to other units
+                    last = k == len(path) - 1
+                    if last:
+                        self.stats.executions, self.stats.blocked, self.on_complete = saved
+                    # an item whose own graph is not consistent can still have children
+                    # (the backward revisits its write was given): go on either way
+                    if self._apply(item) and self._execute_top():
+                        return self
+                    if not last:
+                        self.stats.executions, self.stats.blocked = saved[0], saved[1]
+            elif self._execute_top():
+                return self
+            self.deadline = deadline
+            self._loop()
         except KeyboardInterrupt:
             self.interrupted = True
             self.exhaustive = False

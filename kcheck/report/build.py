@@ -37,7 +37,8 @@ def signature(run):
 
 def explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, step_bound=2000,
             preemption_bound=None, seed=0, races="warn", progress=None, minimize=True,
-            executions=None, depth=3, drop_barriers=()):
+            executions=None, depth=3, drop_barriers=(), jobs=1, cluster=None, checkpoint=None,
+            checkpoint_every=30.0, resume=None, spec=None, estimate=False):
     from ..api import Result
     if memory_model not in ("sc", "lkmm"):
         raise ModelError(f"unknown memory model {memory_model!r} (sc, lkmm)")
@@ -52,6 +53,13 @@ def explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, st
     bound = None
     distinct = None
     interrupted = False
+    units = (jobs and jobs > 1) or cluster or checkpoint or resume
+    if strategy == "dpor" and preemption_bound is None and (units or estimate):
+        return _explore_units(main, spec or ("fn", main), memory_model=memory_model, races=races,
+                              step_bound=step_bound, drop_barriers=drop_barriers, jobs=jobs,
+                              cluster=cluster, checkpoint=checkpoint, checkpoint_every=checkpoint_every,
+                              resume=resume, progress=progress, max_executions=max_executions,
+                              estimate=estimate, t0=t0, units=units)
     if strategy == "dpor" and preemption_bound is None:
         d = TruSt(main, max_executions=max_executions, on_progress=progress,
                   memory_model=memory_model, **kw)
@@ -178,6 +186,49 @@ def bug_report(main, run, *, step_bound, races, minimize=True, drop_barriers=())
     return BugReport(kind=b3.kind, message=b3.message, task=b3.task.name if b3.task else None,
                      trace=trace, schedule=S.encode(steps), events=evs,
                      context_switches=S.switches(steps), where=bug_where(r3, b3))
+
+
+def _explore_units(main, spec, *, memory_model, races, step_bound, drop_barriers, jobs, cluster,
+                   checkpoint, checkpoint_every, resume, progress, max_executions, estimate, t0, units):
+    """Exhaustive exploration handed out in units (engine.parallel): --jobs,
+    --cluster, --checkpoint/--resume; and the up-front --estimate."""
+    import sys
+    from ..api import Result, BugReport
+    from ..engine import parallel as P
+    opts = dict(memory_model=memory_model, races=races, step_bound=step_bound,
+                drop_barriers=tuple(drop_barriers))
+    est = None
+    if estimate:
+        est, walks = P.estimate(main, opts)
+        if est is not None:
+            print(f"kcheck: estimated about {est:,.0f} executions (Knuth's estimator, {walks} random "
+                  "walks)", file=sys.stderr)
+    if not units:
+        jobs = 1
+    meta = {"model": spec[1] if spec[0] == "file" else getattr(main, "__qualname__", "main"),
+            "entry": spec[2] if spec[0] == "file" else None, "memory_model": memory_model,
+            "races": races, "step_bound": step_bound, "drop_barriers": list(drop_barriers)}
+    ck = P.Checkpoint(checkpoint, checkpoint_every, meta) if checkpoint else None
+    state = P.load_checkpoint(resume, meta) if resume else None
+    if cluster:
+        ex = P.DaskExecutor(spec, cluster)
+    elif jobs and jobs > 1:
+        ex = P.PoolExecutor(spec, jobs)
+    else:
+        ex = P.InlineExecutor(spec)
+    budget = 2.0 if cluster else (0.5 if jobs and jobs > 1 else 5.0)
+    if checkpoint:
+        budget = min(budget, max(checkpoint_every / 2, 0.05))   # units end between checkpoints
+    r = P.explore_units(ex, opts, budget=budget, checkpoint=ck, resume=state, progress=progress,
+                        max_executions=max_executions)
+    bug = BugReport(**{k: v for k, v in r["bug"].items()}) if r["bug"] else None
+    res = Result(verdict="bug" if bug else "no-bug", exhaustive=r["exhaustive"],
+                 memory_model=memory_model, strategy="dpor", executions=r["executions"],
+                 blocked=r["blocked"], events=r["events"], seconds=time.perf_counter() - t0,
+                 bug=bug, warnings=r["warnings"], interrupted=r["interrupted"])
+    res.estimate = est
+    res.jobs = ex.capacity
+    return res
 
 
 def graph_bug_report(driver, run):

@@ -1,0 +1,130 @@
+"""Exploration in units: the same executions on one core, two cores, a Dask
+cluster, and across a kill -9 and --resume."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import kcheck
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import programs  # noqa: E402
+
+MODEL = """
+import sys
+sys.path.insert(0, {bench!r})
+import programs
+main = programs.{fam}({n})
+"""
+
+
+def model_file(tmp_path, fam, n):
+    f = tmp_path / f"{fam}{n}.py"
+    f.write_text(MODEL.format(bench=str(ROOT / "benchmarks"), fam=fam, n=n))
+    return f
+
+
+@pytest.mark.parametrize("fam,n", [("readers", 9), ("lastzero", 6), ("indexer", 13), ("filesystem", 16)])
+def test_counts_do_not_depend_on_the_number_of_workers(fam, n):
+    main = programs.FAMILIES[fam](n)
+    serial = kcheck.check(main)
+    par = kcheck.check(main, jobs=2)
+    assert par.jobs == 2
+    assert (par.executions, par.blocked, par.verdict, par.exhaustive) == \
+        (serial.executions, serial.blocked, serial.verdict, serial.exhaustive)
+    assert par.executions == programs.TRACES[fam].get(n, par.executions)
+
+
+def test_a_bug_is_found_with_workers_too():
+    from runpy import run_path
+    m = run_path(str(ROOT / "examples" / "detectors" / "double_free.py"))
+    res = kcheck.check(m["buggy"], jobs=2)
+    assert res.verdict == "bug" and res.bug.kind == "double-free" and res.bug.trace
+
+
+def _kcheck(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "kcheck.cli", *map(str, args)], capture_output=True,
+                          text=True, cwd=ROOT, **kw)
+
+
+def test_kill_9_and_resume_explores_exactly_once(tmp_path):
+    f = model_file(tmp_path, "readers", 12)
+    full = json.loads(_kcheck("check", f, "--jobs", "1", "--json", timeout=600).stdout)
+    ck = tmp_path / "ck.json"
+    p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", "check", str(f), "--jobs", "1",
+                          "--checkpoint", str(ck), "--checkpoint-every", "0.2", "--json"],
+                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if ck.exists() and json.loads(ck.read_text())["counts"]["executions"] > 0:
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    saved = json.loads(ck.read_text())
+    assert saved["pending"], "killed before any checkpoint with work left"
+    res = _kcheck("check", f, "--jobs", "1", "--resume", ck, "--json", timeout=600)
+    out = json.loads(res.stdout)
+    assert out["executions"] == full["executions"] == 4096
+    assert out["exhaustive"] is True
+
+
+def _free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_cluster_mode_with_a_local_dask_scheduler_and_two_workers(tmp_path):
+    pytest.importorskip("distributed")
+    port = _free_port()
+    addr = f"tcp://127.0.0.1:{port}"
+    env = dict(os.environ, DASK_DISTRIBUTED__WORKER__DAEMON="False")
+    procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host",
+                               "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)]
+    try:
+        time.sleep(2)
+        for i in range(2):
+            procs.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", addr,
+                                           "--nthreads", "1", "--nworkers", "1", "--no-dashboard"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env))
+        from distributed import Client
+        with Client(addr, timeout="30s") as c:
+            c.wait_for_workers(2, timeout=60)
+        f = model_file(tmp_path, "lastzero", 6)
+        res = _kcheck("check", f, "--cluster", addr, "--json", timeout=300)
+        out = json.loads(res.stdout)
+        assert out["executions"] == kcheck.check(programs.lastzero(6)).executions
+        assert out["exhaustive"] is True and out["jobs"] == 2
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def test_estimate_is_printed_before_exploring(tmp_path):
+    f = model_file(tmp_path, "readers", 6)
+    res = _kcheck("check", f, "--estimate", "--jobs", "1", "--json", timeout=120)
+    assert "estimated about" in res.stderr
+    assert json.loads(res.stdout)["estimate"] > 0
+
+
+def test_peak_rss_is_reported():
+    res = kcheck.check(programs.readers(4))
+    assert 0 < res.to_json()["peak_rss_mb"] < 2000
