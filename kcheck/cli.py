@@ -18,6 +18,7 @@ import traceback
 import click
 
 from .engine.runtime import ModelError
+from .engine.watchdog import Watchdog
 from .report.schedule import ScheduleError
 
 EXIT_OK, EXIT_BUG, EXIT_ERROR = 0, 1, 2
@@ -64,50 +65,6 @@ def _model_line(exc, path):
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
-
-
-class Watchdog:
-    """Turns model code that runs without reaching a kernel call for too long
-    (an infinite loop in plain Python) into a model error."""
-
-    def __init__(self, seconds=None):
-        self.seconds = float(os.environ.get("KCHECK_WATCHDOG", "10")) if seconds is None else seconds
-        self.last = None
-        self.stamp = time.monotonic()
-
-    def __enter__(self):
-        if hasattr(signal, "setitimer") and self.seconds:
-            self.old = signal.signal(signal.SIGALRM, self._tick)
-            signal.setitimer(signal.ITIMER_REAL, 1.0, 1.0)
-        return self
-
-    def __exit__(self, *a):
-        if hasattr(signal, "setitimer") and self.seconds:
-            signal.setitimer(signal.ITIMER_REAL, 0, 0)
-            signal.signal(signal.SIGALRM, self.old)
-
-    def _tick(self, *a):
-        from .engine import runtime
-        run = runtime.CURRENT
-        now = time.monotonic()
-        key = (id(run), run.nevents if run is not None else None)
-        if run is None or key != self.last:
-            self.last = key
-            self.stamp = now
-            return
-        if now - self.stamp > self.seconds:
-            t = run.cur
-            kdir = os.path.dirname(os.path.abspath(__file__))
-            f = sys._getframe(1)
-            where = ""
-            while f is not None:
-                if not os.path.abspath(f.f_code.co_filename).startswith(kdir):
-                    where = f" at {f.f_code.co_filename}:{f.f_lineno}"
-                    break
-                f = f.f_back
-            self.stamp = now
-            raise ModelError(f"task {t.name if t else 'main()'} ran {self.seconds:.0f} s without "
-                             f"reaching a kernel call{where}: an infinite loop in plain Python?")
 
 
 class Progress:

@@ -139,11 +139,12 @@ def test_example_test_file_passes(path):
 # ----------------------------------------------------------------------
 TIMING = re.compile(r"\d+\.\d+ s\b")
 JSON_SECONDS = re.compile(r'"seconds": [0-9.e-]+')
+JSON_RSS = re.compile(r'"peak_rss_mb": [0-9.]+')
 
 
 def normalize(text):
     """Lines without trailing blanks, with wall times masked."""
-    return [JSON_SECONDS.sub('"seconds": T', TIMING.sub("T s", l.rstrip()))
+    return [JSON_RSS.sub('"peak_rss_mb": M', JSON_SECONDS.sub('"seconds": T', TIMING.sub("T s", l.rstrip())))
             for l in text.strip("\n").splitlines()]
 
 

@@ -58,8 +58,19 @@ def run_unit(spec, paths, budget, opts):
     """Explore the subtrees named by ``paths`` for about ``budget`` seconds.
 
     Returns a dict: executions, blocked, events, pending (paths left), bug (a
-    BugReport's JSON, or None), seconds.
+    BugReport's JSON, or None), seconds; or ``{"error": message}`` for a model
+    error (nondeterminism, bad API use), which the coordinator re-raises.
     """
+    from .runtime import KcheckSignal
+    from .watchdog import Watchdog
+    try:
+        with Watchdog():
+            return _run_unit(spec, paths, budget, opts)
+    except (ModelError, KcheckSignal, RecursionError) as e:
+        return {"error": str(e)}
+
+
+def _run_unit(spec, paths, budget, opts):
     program = _PROGRAM if spec is None else load_program(spec)
     t0 = time.perf_counter()
     deadline = t0 + budget if budget else None
@@ -241,6 +252,9 @@ def explore_units(executor, opts, *, budget=1.0, checkpoint=None, resume=None, p
                 inflight[_key(f)] = (f, paths)
             f, res = executor.wait([v[0] for v in inflight.values()])
             inflight.pop(_key(f))
+            if "error" in res:
+                executor.close()
+                raise ModelError(res["error"])
             units += 1
             for k in ("executions", "blocked", "events"):
                 counts[k] += res[k]

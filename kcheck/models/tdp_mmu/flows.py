@@ -14,11 +14,12 @@ from .v5_17 import RET_PF_RETRY
 
 DEFAULT_SIZES = {
     "levels": 2,          # page-table levels
-    "fanout": 4,          # entries per page table
-    "gfns": 1,            # GFNs each vCPU faults on (0 .. gfns-1)
-    "slot_pages": 1,      # GFNs the dirty-log walk covers (the memslot)
+    "fanout": 2,          # entries per page table (the kernel's 512; 4 is fine, 2 is fast)
+    "gfns": 2,            # GFNs each vCPU faults on (0 .. gfns-1)
+    "slot_pages": 2,      # GFNs the dirty-log walk covers (the memslot)
     "notifier_gfn": 0,    # the GFN the MMU notifier unmaps
     "fault_attempts": 2,  # a vCPU re-enters the guest at most this many times per GFN
+    "yields": 1,          # 1: every yield point is an explorer choice; 0: never yield (a bound)
 }
 
 
@@ -119,6 +120,7 @@ def make_main(cls, scenario: str, **sizes):
 
     def main():
         impl = cls(geo, checks=checks)
+        impl.yields = bool(cfg["yields"])
         kvm = Kvm()
         impl.kvm_mmu_init_tdp_mmu(kvm)
         role = impl.root_role_word()

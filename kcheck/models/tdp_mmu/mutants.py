@@ -29,7 +29,8 @@ from .variants import SeanV3, V5_18, V6_6
 
 
 class Mutant:
-    def __init__(self, name, base, cls, scenario, expect, doc, claim=None):
+    def __init__(self, name, base, cls, scenario, expect, doc, claim=None, sizes=None):
+        self.sizes = sizes or {}
         self.name = name
         self.base = base
         self.cls = cls
@@ -42,17 +43,17 @@ class Mutant:
 MUTANTS = {}
 
 
-def mutant(base, scenario, expect, doc, claim=None):
+def mutant(base, scenario, expect, doc, claim=None, sizes=None):
     def register(cls):
         name = cls.__name__.replace("_", "-").lower()
         cls.name = f"{base.name}/{name}"
         cls.doc = doc
-        MUTANTS[name] = Mutant(name, base.name, cls, scenario, expect, doc, claim)
+        MUTANTS[name] = Mutant(name, base.name, cls, scenario, expect, doc, claim, sizes)
         return cls
     return register
 
 
-@mutant(V5_18, "vcpu", "refcount-warn",
+@mutant(V5_18, "vcpu", "warn",
         "put_root drops refcount_set(…, 1) before queuing the zap worker")
 class no_refcount_set_1(V5_18):
     def put_root_reset_refcount(self, root):
@@ -66,7 +67,7 @@ class kfree_not_call_rcu(V5_18):
         self.tdp_mmu_free_sp(root)
 
 
-@mutant(V5_18, "vcpu", "use-after-free",
+@mutant(V5_18, "vcpu", "warn",
         "the last put frees the root without list_del_rcu: it stays on tdp_mmu_roots")
 class skip_list_del_rcu(V5_18):
     def tdp_mmu_unlink_root(self, kvm, root):
@@ -81,7 +82,8 @@ class rezap_invalid(SeanV3):
 
 
 @mutant(V5_18, "memslot+vcpu", "leak",
-        "invalidate_all_roots also takes and queues already-invalid roots (queue_work twice)", claim="C16")
+        "invalidate_all_roots also takes and queues already-invalid roots (queue_work twice)", claim="C16",
+        sizes={"gfns": 1, "yields": 0})
 class queue_invalid_roots(V5_18):
     def invalidate_skips(self, root):
         return False
@@ -144,7 +146,7 @@ class refcount_born_1(V6_6):
 
 @mutant(TdpMmu, "memslot+vcpu", "warn",
         "kvm_tdp_mmu_get_vcpu_root_hpa matches roots on level/address space only, ignoring invalid",
-        claim="C8")
+        claim="C8", sizes={"gfns": 1, "yields": 0})
 class reuse_invalid_root(TdpMmu):
     def root_matches(self, root, role):
         word = root.role.word
@@ -159,6 +161,7 @@ class invalidate_without_gift(TdpMmu):
         from kcheck.kernel import lockdep_assert_held_write
         lockdep_assert_held_write(kvm.mmu_lock)
         for root in list_for_each_entry(kvm.tdp_mmu_roots, "link"):
+            self.ghost_note_invalidated(root)
             root.role.invalid = 1
 
 

@@ -131,6 +131,8 @@ class TdpMmu:
         self.checks = checks
         self._frames = {}        # pfn -> (KvmMmuPage, PageTable): __va / page_private
         self._next_frame = {}    # per allocating task, so frame numbers replay identically
+        self._ghost_invalidated = {}
+        self.yields = True
         self.mmu_page_header_cache = None
 
     # ------------------------------------------------------------------
@@ -386,15 +388,39 @@ class TdpMmu:
     # ------------------------------------------------------------------
     # yielding
     # ------------------------------------------------------------------
+    def yield_wanted(self, kvm):
+        """``need_resched() || rwlock_needbreak(&kvm->mmu_lock)``.
+
+        Both are explorer choices that mean the same thing here ("yield now");
+        asking both would explore the yield twice, so one choice stands for both.
+        """
+        if not self.yields:
+            return False
+        return need_resched()
+
+    def cond_resched_mmu_lock(self, kvm, shared):
+        """cond_resched_rwlock_read/write() once yield_wanted() said yes.
+
+        kcheck's cond_resched_rwlock_*() make their own choice whether to drop the
+        lock; after need_resched() already chose, that second choice only adds a
+        "restart the walk without dropping the lock" path, so the lock is dropped
+        and retaken here directly, as __cond_resched_rwlock_*() does when it yields.
+        """
+        if shared:
+            lockdep_assert_held_read(kvm.mmu_lock)
+            read_unlock(kvm.mmu_lock)
+            read_lock(kvm.mmu_lock)
+        else:
+            lockdep_assert_held_write(kvm.mmu_lock)
+            write_unlock(kvm.mmu_lock)
+            write_lock(kvm.mmu_lock)
+
     def tdp_mmu_iter_cond_resched(self, kvm, it, flush, shared):
         if it.next_last_level_gfn == it.yielded_gfn:
             return False
-        if need_resched() or rwlock_needbreak(kvm.mmu_lock):
+        if self.yield_wanted(kvm):
             rcu_read_unlock()
-            if shared:
-                cond_resched_rwlock_read(kvm.mmu_lock)
-            else:
-                cond_resched_rwlock_write(kvm.mmu_lock)
+            self.cond_resched_mmu_lock(kvm, shared)
             rcu_read_lock()
             WARN_ON(it.gfn > it.next_last_level_gfn)
             it.tdp_iter_restart()
@@ -478,6 +504,7 @@ class TdpMmu:
     def kvm_tdp_mmu_invalidate_all_roots(self, kvm):
         lockdep_assert_held_write(kvm.mmu_lock)
         for root in list_for_each_entry(kvm.tdp_mmu_roots, "link"):
+            self.ghost_note_invalidated(root)
             if refcount_inc_not_zero(root.tdp_mmu_root_count):
                 root.role.invalid = 1
 
@@ -652,12 +679,19 @@ class TdpMmu:
     # ------------------------------------------------------------------
     # model check after a memslot update (still under slots_lock)
     # ------------------------------------------------------------------
+    def ghost_note_invalidated(self, root):
+        """Ghost bookkeeping (no event): the roots this task's invalidation covered."""
+        self._ghost_invalidated.setdefault(current().tid, []).append(root)
+
     def check_invalid_roots_zapped(self, kvm):
-        """No invalid root still on tdp_mmu_roots maps anything once the fast zap returns."""
+        """Once the fast zap returns, no root it invalidated that is still on
+        tdp_mmu_roots maps anything (roots invalidated later, e.g. by a
+        v5.18 put_root whose worker is still pending, are not its business)."""
+        covered = self._ghost_invalidated.pop(current().tid, [])
         read_lock(kvm.mmu_lock)
         rcu_read_lock()
         for root in list_for_each_entry_rcu(kvm.tdp_mmu_roots, "link"):
-            if root.role.invalid:
+            if any(root == r for r in covered) and root.role.invalid:
                 pt = root.spt
                 for i in range(self.geo.fanout):
                     spte = READ_ONCE(pt.ptes[i])

@@ -288,12 +288,9 @@ class V5_18(YieldingZapBase):
         WARN_ON(it.yielded)
         if it.next_last_level_gfn == it.yielded_gfn:
             return False
-        if need_resched() or rwlock_needbreak(kvm.mmu_lock):
+        if self.yield_wanted(kvm):
             rcu_read_unlock()
-            if shared:
-                cond_resched_rwlock_read(kvm.mmu_lock)
-            else:
-                cond_resched_rwlock_write(kvm.mmu_lock)
+            self.cond_resched_mmu_lock(kvm, shared)
             rcu_read_lock()
             WARN_ON(it.gfn > it.next_last_level_gfn)
             it.yielded = True
@@ -341,6 +338,7 @@ class V5_18(YieldingZapBase):
     def kvm_tdp_mmu_invalidate_all_roots(self, kvm):
         lockdep_assert_held_write(kvm.mmu_lock)
         for root in list_for_each_entry(kvm.tdp_mmu_roots, "link"):
+            self.ghost_note_invalidated(root)
             if self.invalidate_skips(root):
                 continue
             if not WARN_ON_ONCE(not self.kvm_tdp_mmu_get_root(root)):
@@ -433,6 +431,7 @@ class V6_6(V5_18):
         if not vm_dead:
             lockdep_assert_held_write(kvm.mmu_lock)
         for root in list_for_each_entry(kvm.tdp_mmu_roots, "link"):
+            self.ghost_note_invalidated(root)
             # "invalid roots can outlive a memslot update"
             if not root.role.invalid:
                 root.tdp_mmu_scheduled_root_to_zap = True
