@@ -22,13 +22,16 @@ class Watchdog:
         self.stamp = time.monotonic()
 
     def __enter__(self):
-        if hasattr(signal, "setitimer") and self.seconds:
+        import threading
+        self.on = (hasattr(signal, "setitimer") and bool(self.seconds)
+                   and threading.current_thread() is threading.main_thread())
+        if self.on:
             self.old = signal.signal(signal.SIGALRM, self._tick)
             signal.setitimer(signal.ITIMER_REAL, 1.0, 1.0)
         return self
 
     def __exit__(self, *a):
-        if hasattr(signal, "setitimer") and self.seconds:
+        if self.on:
             signal.setitimer(signal.ITIMER_REAL, 0, 0)
             signal.signal(signal.SIGALRM, self.old)
 
