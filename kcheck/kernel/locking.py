@@ -127,6 +127,33 @@ def mutex_is_locked(lock):
 
 
 # -- rwlock_t --------------------------------------------------------------
+#
+# Each task has its own reader word in the lock: 0 free, 1 held for read by
+# that task, WRITER when a writer has shut it.  A reader takes its word with
+# an RMW that waits while it is WRITER; a writer first takes the writer word
+# (writers exclude each other there), then shuts every task's reader word
+# with an RMW that waits while that task reads.  Every reader/writer pair
+# meets on exactly one word, through RMWs, so the explorer sees one conflict
+# per pair of critical sections - and none between two readers.
+
+WRITER = -1
+
+
+def _read_take(v):
+    return BLOCK if v == WRITER else v + 1
+
+
+def _read_try(v):
+    return NO_WRITE if v == WRITER else v + 1
+
+
+def _shut(v):
+    return WRITER if v == 0 else BLOCK
+
+
+def _shut_try(v):
+    return WRITER if v == 0 else NO_WRITE
+
 
 class rwlock_t(KObject):
     __slots__ = ("_loc", "_kid", "_readers")
@@ -144,9 +171,10 @@ class rwlock_t(KObject):
     def _reader(self, t):
         if t.dynamic:
             raise ModelError(f"{t.name}: taking an rwlock for read in an RCU callback is not modelled")
-        l = self._readers.get(t.tid)
+        l = self._readers.get((t.tid, t.name))
         if l is None:
-            l = self._readers[t.tid] = Loc.derived(self._loc, t.tid, 0, f"{self._loc.field}.reader[{t.name}]")
+            l = self._readers[(t.tid, t.name)] = Loc.derived(self._loc, t.tid, 0,
+                                                             f"{self._loc.field}.reader[{t.name}]")
         return l
 
     def __repr__(self):
@@ -160,13 +188,7 @@ def read_lock(lock):
         return
     if _held(t, lock):
         r.report("deadlock", f"read_lock: {t.name} already holds {lock._loc.name()}")
-    flag = lock._reader(t)
-    while True:
-        r.write(flag, 1, ONCE, "read_lock")
-        if r.read(lock._loc, ACQ, "read_lock") == 0:
-            break
-        r.write(flag, 0, ONCE, "read_lock")          # a writer holds or wants it: back off
-        r.rmw(lock._loc, _wait_zero, WAIT_ACQ, "read_lock")
+    r.rmw(lock._reader(t), _read_take, ACQ, "read_lock")
     t.held.append((lock, "r"))
 
 
@@ -191,24 +213,27 @@ def write_lock(lock):
         return
     _take(lock, "w", "write_lock")
     for u in r.static:
-        if u is not t and not u.callback:
-            r.rmw(lock._reader(u), _wait_zero, WAIT_ACQ, "write_lock")
+        if u is not t:
+            r.rmw(lock._reader(u), _shut, ACQ, "write_lock")
 
 
 def write_unlock(lock):
+    r = run()
+    t = r.cur
+    if t is not None:
+        for u in r.static:
+            if u is not t:
+                r.write(lock._reader(u), 0, REL, "write_unlock")
     _release(lock, "w", "write_unlock")
 
 
 def read_trylock(lock):
     r = run()
     t = r.cur
-    flag = lock._reader(t)
-    r.write(flag, 1, ONCE, "read_trylock")
-    if r.read(lock._loc, ACQ, "read_trylock") == 0:
-        t.held.append((lock, "r"))
-        return True
-    r.write(flag, 0, ONCE, "read_trylock")
-    return False
+    if r.rmw(lock._reader(t), _read_try, ACQ, "read_trylock") == WRITER:
+        return False
+    t.held.append((lock, "r"))
+    return True
 
 
 def write_trylock(lock):
@@ -216,10 +241,16 @@ def write_trylock(lock):
     t = r.cur
     if r.rmw(lock._loc, _try, ACQ, "write_trylock") != 0:
         return False
+    shut = []
     for u in r.static:
-        if u is not t and r.read(lock._reader(u), ACQ, "write_trylock") != 0:
+        if u is t:
+            continue
+        if r.rmw(lock._reader(u), _shut_try, ACQ, "write_trylock") != 0:
+            for v in shut:
+                r.write(lock._reader(v), 0, REL, "write_trylock")
             r.write(lock._loc, 0, REL, "write_trylock")
             return False
+        shut.append(u)
     t.held.append((lock, "w"))
     return True
 

@@ -48,7 +48,7 @@ def loc_name(run, lid):
 HIDDEN = {"call_rcu", "rcu callback done", "task exits"}    # bookkeeping of another row
 NO_LOCATION = {"rcu_read_lock", "rcu_read_unlock"}
 WAITS_FOR = {"rcu grace period": "grace period", "synchronize_rcu": "synchronize_rcu",
-             "rcu_barrier": "rcu_barrier", "write_lock": "write_lock"}
+             "rcu_barrier": "rcu_barrier"}
 
 
 def _bracket(name):
@@ -135,6 +135,9 @@ def steps_with_text(run, order=None):
         if e.op.startswith("~") or (e.op in HIDDEN and e.kind != G.SPAWN):
             continue        # implied by another step (refcount's acquire) or bookkeeping
         t = run.tasks[e.tid]
+        if e.op in ("write_lock", "write_unlock") and ".reader[" in loc_name(run, e.lid) and not (
+                t.blocked and run.g.threads[e.tid][-1] is e):
+            continue        # a writer shutting out each reader: shown only when it has to wait
         last = run.g.threads[e.tid][-1] is e
         blocked = t.blocked and last and e.kind == G.READ
         text = describe(run, e, nxt.get(e), blocked)
