@@ -248,7 +248,9 @@ def explore_units(executor, opts, *, budget=1.0, checkpoint=None, resume=None, p
                 # hand out about an equal share of what is queued, in one unit
                 share = max(1, len(queue) // (2 * executor.capacity))
                 paths = [queue.popleft() for _ in range(min(share, len(queue)))]
-                f = executor.submit([list(p) for p in paths], budget, opts)
+                # the first units are short, so that every worker gets work early
+                b = budget if units >= 2 * executor.capacity else min(budget, 0.1 * (units + 1))
+                f = executor.submit([list(p) for p in paths], b, opts)
                 inflight[_key(f)] = (f, paths)
             f, res = executor.wait([v[0] for v in inflight.values()])
             inflight.pop(_key(f))

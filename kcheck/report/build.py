@@ -216,7 +216,7 @@ def _explore_units(main, spec, *, memory_model, races, step_bound, drop_barriers
         ex = P.PoolExecutor(spec, jobs)
     else:
         ex = P.InlineExecutor(spec)
-    budget = 2.0 if cluster else (0.5 if jobs and jobs > 1 else 5.0)
+    budget = 2.0 if cluster else (1.0 if jobs and jobs > 1 else 5.0)
     if checkpoint:
         budget = min(budget, max(checkpoint_every / 2, 0.05))   # units end between checkpoints
     r = P.explore_units(ex, opts, budget=budget, checkpoint=ck, resume=state, progress=progress,

@@ -22,21 +22,36 @@ from .variants import SeanV3
 from . import resolve
 
 
+# Per-check exploration budget for checks expected to find no bug: the table
+# then says "bounded" for them.  Bug-hunting checks run without a budget.
+NO_BUG_BUDGET = 3000
+
+
 class Check:
     def __init__(self, label, variant, scenario, memory_model="sc", mutant=None,
-                 main=None, sizes=None):
+                 special=None, sizes=None, options=None):
         self.label = label
         self.variant = variant
         self.scenario = scenario
         self.memory_model = memory_model
         self.mutant = mutant
-        self.main = main
-        self.sizes = sizes or {}
+        self.special = special
+        self.sizes = dict(sizes or {})
+        if mutant and options is None:
+            from .mutants import MUTANTS
+            m = MUTANTS[mutant]
+            self.sizes = {**m.sizes, **self.sizes}
+            options = dict(m.options)
+        self.options = dict(options if options is not None else {"max_executions": NO_BUG_BUDGET})
 
     def build(self):
-        if self.main is not None:
-            return self.main
+        if self.special is not None:
+            return SPECIAL_MAINS[self.special]()
         return make_main(resolve(self.variant, self.mutant), self.scenario, **self.sizes)
+
+    def key(self):
+        return (self.variant, self.mutant, self.scenario, self.memory_model, self.special,
+                tuple(sorted(self.sizes.items())), tuple(sorted(self.options.items())))
 
     @property
     def name(self):
@@ -126,6 +141,12 @@ def _xchg_on_bit_main():
     return main
 
 
+SPECIAL_MAINS = {
+    "xchg-on-bit": _xchg_on_bit_main,
+    "sean-v3-no-mb": lambda: make_main(SeanV3NoBarriers, "vcpu+dirty-log"),
+}
+
+
 # ----------------------------------------------------------------------
 # scenario sets
 # ----------------------------------------------------------------------
@@ -144,19 +165,21 @@ def _labels(checks):
 def _claims():
     C = []
 
-    c1 = [Check("xchg-on-bit", "-", "put_root", main=_xchg_on_bit_main()),
+    c1 = [Check("xchg-on-bit", "-", "put_root", special="xchg-on-bit", options={}),
           Check("sean-v3:vcpu+dirty-log", "sean-v3", "vcpu+dirty-log"),
           Check("sean-xchg:vcpu+dirty-log", "sean-xchg", "vcpu+dirty-log")]
 
     def d1(res):
         probe = res["xchg-on-bit"]
         same = _bug(res["sean-v3:vcpu+dirty-log"]) == _bug(res["sean-xchg:vcpu+dirty-log"])
-        if _bug(probe) and _kind(probe) == "model-error" and same:
+        why = probe.error if probe.verdict == "error" else (probe.bug.message if probe.bug else "")
+        rejected = probe.verdict == "error" or _kind(probe) == "model-error"
+        if rejected and same:
             return "holds", ("not compilable: xchg on the one-bit field has no location "
-                             f"({probe.bug.message.splitlines()[0][:80]}); nearest runnable form "
+                             f"({why.splitlines()[0][:90]}); nearest runnable form "
                              "kvm_tdp_root_mark_invalid (xchg of role.word) agrees with v3's "
                              "open-coded sequence on vcpu+dirty-log")
-        if not _bug(probe):
+        if not rejected:
             return "refuted", "xchg on role.invalid ran"
         return "refuted", "sean-v3 and the xchg form disagree"
     C.append(Claim("C1", "Sean", "xchg() cannot operate on the one-bit role.invalid; v3's "
@@ -191,7 +214,7 @@ def _claims():
                    "refcount_dec_not_one drops a reference another task took", c4, d4,
                    withdrawn=True))
 
-    c56 = _variant_checks("paolo-dec-not-one", [READERS])
+    c56 = [Check(f"paolo-dec-not-one:{READERS}", "paolo-dec-not-one", READERS, options={})]
 
     def d5(res):
         r = res[c56[0].label]
@@ -253,7 +276,7 @@ def _claims():
 
     c11 = [Check("sean-v3:lkmm", "sean-v3", "vcpu+dirty-log", "lkmm"),
            Check("sean-v3-no-mb:lkmm", "sean-v3-no-mb", "vcpu+dirty-log", "lkmm",
-                 main=make_main(SeanV3NoBarriers, "vcpu+dirty-log"))]
+                 special="sean-v3-no-mb")]
 
     def d11(res):
         a, b = res["sean-v3:lkmm"], res["sean-v3-no-mb:lkmm"]
@@ -353,48 +376,77 @@ class Row:
         }
 
 
-class _Failed:
-    """Stands in for a Result when a check could not run (e.g. a memory model missing)."""
+class CheckResult:
+    """What a claim needs from a kcheck Result (picklable, so checks can run in parallel)."""
 
-    def __init__(self, err):
-        self.verdict = "error"
-        self.exhaustive = False
-        self.executions = 0
-        self.seconds = 0.0
-        self.bug = None
-        self.error = err
+    def __init__(self, verdict, exhaustive, executions, seconds, bug=None, text="", error=None):
+        self.verdict = verdict
+        self.exhaustive = exhaustive
+        self.executions = executions
+        self.seconds = seconds
+        self.bug = bug
+        self.text = text
+        self.error = error
+
+    def format(self):
+        return self.text
 
 
-def run_check(check, max_executions=None, step_bound=None, cache=None):
+class _Bug:
+    def __init__(self, kind, message):
+        self.kind = kind
+        self.message = message
+
+
+def run_check(check, step_bound=3000):
     import kcheck
-    key = (check.variant, check.mutant, check.scenario, check.memory_model,
-           tuple(sorted(check.sizes.items())), check.main is not None and check.label)
-    if cache is not None and key in cache:
-        return cache[key]
     try:
         r = kcheck.check(check.build(), memory_model=check.memory_model,
-                         max_executions=max_executions, step_bound=step_bound)
-    except Exception as e:          # a missing memory model, an engine failure
-        r = _Failed(f"{type(e).__name__}: {e}")
-    if cache is not None:
-        cache[key] = r
-    return r
+                         step_bound=step_bound, **check.options)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:      # kcheck's ModelError, a model the engine lacks, ...
+        return CheckResult("error", False, 0, 0.0, error=f"{type(e).__name__}: {e}")
+    bug = _Bug(r.bug.kind, r.bug.message) if r.bug is not None else None
+    return CheckResult(r.verdict, r.exhaustive, r.executions, r.seconds, bug,
+                       r.format() if bug is not None else "")
 
 
-def decide_claim(claim, max_executions=None, step_bound=None, cache=None):
-    t0 = time.monotonic()
-    results = {}
-    for ch in claim.checks:
-        results[ch.label] = run_check(ch, max_executions, step_bound, cache)
-    failed = [l for l, r in results.items() if isinstance(r, _Failed)]
+def _run_keyed(args):
+    key, check = args
+    return key, run_check(check)
+
+
+def run_checks(checks, jobs=2):
+    """Run distinct checks (by key) on ``jobs`` processes; returns key -> CheckResult."""
+    todo = {}
+    for ch in checks:
+        todo.setdefault(ch.key(), ch)
+    out = {}
+    if jobs > 1 and len(todo) > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as ex:
+            for key, res in ex.map(_run_keyed, todo.items()):
+                out[key] = res
+    else:
+        for key, ch in todo.items():
+            out[key] = run_check(ch)
+    return out
+
+
+def decide_claim(claim, results_by_key):
+    results = {ch.label: results_by_key[ch.key()] for ch in claim.checks}
+    seconds = sum(r.seconds for r in results.values())
+    failed = [l for l, r in results.items() if r.verdict == "error" and l != "xchg-on-bit"]
     if failed:
         verdict, reason = "n-a", f"{failed[0]} could not run: {results[failed[0]].error}"
     else:
         verdict, reason = claim.decide(results)
         bounded = [l for l, r in results.items() if r.verdict != "bug" and not r.exhaustive]
-        if bounded and verdict == "holds":
-            reason += f" (bounded: {', '.join(bounded)} not exhaustive)"
-    return Row(claim, verdict, reason, claim.checks, results, time.monotonic() - t0)
+        if bounded and verdict in ("holds", "refuted"):
+            reason += f" (bounded: {len(bounded)} check(s) stopped at their execution budget)"
+    return Row(claim, verdict, reason, claim.checks, results, seconds)
 
 
 def write_traces(row, out_dir):

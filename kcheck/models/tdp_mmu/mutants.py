@@ -29,8 +29,12 @@ from .variants import SeanV3, V5_18, V6_6
 
 
 class Mutant:
-    def __init__(self, name, base, cls, scenario, expect, doc, claim=None, sizes=None):
+    def __init__(self, name, base, cls, scenario, expect, doc, claim=None, sizes=None,
+                 options=None):
         self.sizes = sizes or {}
+        # how the catching check explores: exhaustive DPOR with a budget by default;
+        # a PCT search where the bug sits deep in DPOR's order
+        self.options = options or {"max_executions": 20000}
         self.name = name
         self.base = base
         self.cls = cls
@@ -43,12 +47,13 @@ class Mutant:
 MUTANTS = {}
 
 
-def mutant(base, scenario, expect, doc, claim=None, sizes=None):
+def mutant(base, scenario, expect, doc, claim=None, sizes=None, options=None):
     def register(cls):
         name = cls.__name__.replace("_", "-").lower()
         cls.name = f"{base.name}/{name}"
         cls.doc = doc
-        MUTANTS[name] = Mutant(name, base.name, cls, scenario, expect, doc, claim, sizes)
+        MUTANTS[name] = Mutant(name, base.name, cls, scenario, expect, doc, claim, sizes,
+                                 options)
         return cls
     return register
 
@@ -81,12 +86,24 @@ class rezap_invalid(SeanV3):
         return False
 
 
-@mutant(V5_18, "memslot+vcpu", "leak",
+@mutant(V5_18, "memslot+vcpu", "warn",
         "invalidate_all_roots also takes and queues already-invalid roots (queue_work twice)", claim="C16",
-        sizes={"gfns": 1, "yields": 0})
+        sizes={"gfns": 1, "yields": 0}, options={"strategy": "pct", "executions": 3000, "seed": 0})
 class queue_invalid_roots(V5_18):
-    def invalidate_skips(self, root):
-        return False
+    def kvm_tdp_mmu_invalidate_all_roots(self, kvm):
+        from kcheck.kernel import WARN_ON_ONCE, lockdep_assert_held_write, queue_work
+        lockdep_assert_held_write(kvm.mmu_lock)
+        for root in list_for_each_entry(kvm.tdp_mmu_roots, "link"):
+            self.ghost_note_invalidated(root)
+            was_invalid = root.role.invalid
+            if not WARN_ON_ONCE(not self.kvm_tdp_mmu_get_root(root)):
+                root.role.invalid = 1
+                if was_invalid:
+                    # the item may still be pending: re-queue it (INIT_WORK on a
+                    # pending item would corrupt the workqueue, so it is not re-inited)
+                    queue_work(kvm.tdp_mmu_zap_wq, root.tdp_mmu_async_work)
+                else:
+                    self.tdp_mmu_schedule_zap_root(kvm, root)
 
 
 @mutant(V5_18, "memslot+vcpu", "warn",
@@ -146,7 +163,7 @@ class refcount_born_1(V6_6):
 
 @mutant(TdpMmu, "memslot+vcpu", "warn",
         "kvm_tdp_mmu_get_vcpu_root_hpa matches roots on level/address space only, ignoring invalid",
-        claim="C8", sizes={"gfns": 1, "yields": 0})
+        claim="C8", sizes={"gfns": 1, "yields": 0}, options={"strategy": "pct", "executions": 3000, "seed": 0})
 class reuse_invalid_root(TdpMmu):
     def root_matches(self, root, role):
         word = root.role.word
