@@ -182,6 +182,15 @@ def _bits(m: int):
 
 
 def _seq(a, b):
+    """a ; b.  Sparse rows iterate their bits; when ``a`` is dense (po, hb*),
+    rows are OR-ed a byte at a time from per-byte tables of ``b`` (the "four
+    Russians" trick): O(n^2 / 8) instead of O(n^2 / 2)."""
+    n = len(b)
+    total = 0
+    for row in a:
+        total += row.bit_count()
+    if n >= 64 and total > 6 * n:
+        return _seq_tables(a, b, n)
     out = []
     for row in a:
         acc = 0
@@ -189,6 +198,35 @@ def _seq(a, b):
             low = row & -row
             acc |= b[low.bit_length() - 1]
             row ^= low
+        out.append(acc)
+    return out
+
+
+def _seq_tables(a, b, n):
+    # per-byte tables filled lazily: structured relations (po, hb*) use few
+    # distinct bytes per column block, so most of a table is never needed
+    tables = [{0: 0} for _ in range(0, n, 8)]
+    out = []
+    for row in a:
+        acc = 0
+        k = 0
+        while row:
+            byte = row & 255
+            if byte:
+                t = tables[k]
+                v = t.get(byte)
+                if v is None:
+                    v = 0
+                    base = k << 3
+                    x = byte
+                    while x:
+                        low = x & -x
+                        v |= b[base + low.bit_length() - 1]
+                        x ^= low
+                    t[byte] = v
+                acc |= v
+            row >>= 8
+            k += 1
         out.append(acc)
     return out
 
