@@ -231,3 +231,76 @@ def test_trust_visits_each_sc_graph_exactly_once(prog):
 @given(program(locks=True))
 def test_trust_with_spinlocks_visits_each_sc_graph_exactly_once(prog):
     _same(prog)
+
+
+def _replays_exactly(prog):
+    """Every explored graph, linearized and replayed as a schedule, comes back identical."""
+    from kcheck.engine.memory import sc
+    from kcheck.engine.strategies import Replay
+    from kcheck.report import schedule as S
+
+    graphs = []
+
+    def thread_main():
+        pass
+
+    seen = []
+    arrs = {}
+
+    def collect(run):
+        order = sc.linearize(run.g)
+        steps = S.steps_of(run, order)
+        seen.append((_shape(run.g), steps, run.program))
+
+    def main_of(prog):
+        def thread(a, lk, ops):
+            last = 0
+            skip = False
+            for o in ops:
+                if skip and o[0] not in ("lock", "unlock"):
+                    skip = False
+                    continue
+                skip = False
+                kind, loc = o[0], o[1]
+                if kind in ("r", "ifr"):
+                    last = READ_ONCE(a[loc])
+                    if kind == "ifr" and last != 0:
+                        skip = True
+                elif kind == "w":
+                    WRITE_ONCE(a[loc], o[2])
+                elif kind == "wr":
+                    WRITE_ONCE(a[loc], last + 1)
+                elif kind == "cas":
+                    cmpxchg(a[loc], o[2], o[3])
+                elif kind == "faa":
+                    atomic_fetch_add(1, _Atom(a[loc]))
+                elif kind == "lock":
+                    spin_lock(lk)
+                elif kind == "unlock":
+                    spin_unlock(lk)
+
+        def main():
+            a = KArray(NLOC)
+            lk = spinlock_t()
+            for ops in prog:
+                spawn(thread, a, lk, ops)
+        return main
+
+    main = main_of(prog)
+    TruSt(main, on_complete=collect, races="off").run()
+    for shape, steps, _ in seen:
+        r2, bug, complete = Replay(main, steps, strict=True, races="off").run_once()
+        assert complete and _shape(r2.g) == shape
+
+
+def _shape(g):
+    rf = tuple((e.tid, e.idx, e.kind, e.lid, None if e.rf is None else (e.rf.tid, e.rf.idx))
+               for th in g.threads for e in th)
+    co = tuple(sorted((lid, tuple((w.tid, w.idx) for w in lst)) for lid, lst in g.co.items() if lst))
+    return rf, co
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program(locks=True))
+def test_every_graph_replays_from_its_schedule(prog):
+    _replays_exactly(prog)

@@ -134,13 +134,17 @@ def linearize(g: Graph, prefer_tid=None):
         for i in range(1, len(th)):
             if th[i].rmw is True:
                 wpart[th[i - 1]] = th[i]
+    # edges from an RMW's read half to its write half: po, and fr when the
+    # write half is the co-successor of what the read half read
+    own = {w: sum(1 for b in succ.get(r, ()) if b is w) for r, w in wpart.items()}
     ready = {e for e, d in indeg.items() if d == 0}
     order = []
     cur = prefer_tid
 
     def ok(e):
+        """An RMW's read half may go only when nothing else must precede its write half."""
         w = wpart.get(e)
-        return w is None or indeg[w] == 1
+        return w is None or indeg[w] == own[w]
 
     def place(e):
         ready.discard(e)
