@@ -324,20 +324,23 @@ def trace_events(run, bug):
             cur[e.lid] = e.val
         op = e.op
         t = run.tasks[e.tid]
-        if op in ("spin_lock", "mutex_lock", "write_lock") and e.kind == G.READ and e in wparts:
-            held.setdefault(t.name, []).append(loc_name(run, e.lid))
-        elif op == "read_lock" and e.kind == G.READ and e.rmw is None:
-            pass
-        elif op in ("spin_unlock", "mutex_unlock", "write_unlock") and e.kind == G.WRITE:
-            n = loc_name(run, e.lid)
-            if n in held.get(t.name, []):
-                held[t.name].remove(n)
-        elif op == "read_lock" and e.kind == G.WRITE and e.val == 1:
-            held.setdefault(t.name, []).append(_bracket_owner(loc_name(run, e.lid)) + " (read)")
-        elif op == "read_unlock" and e.kind == G.WRITE:
-            n = _bracket_owner(loc_name(run, e.lid)) + " (read)"
-            if n in held.get(t.name, []):
-                held[t.name].remove(n)
+        name = loc_name(run, e.lid) if e.lid is not None else ""
+        reader_word = ".reader[" in name
+        mine = held.setdefault(t.name, [])
+        if e.kind == G.READ and e in wparts:
+            if op in ("spin_lock", "mutex_lock", "spin_trylock", "mutex_trylock", "write_lock",
+                      "write_trylock") and not reader_word:
+                mine.append(name)
+            elif op in ("read_lock", "read_trylock") and reader_word:
+                mine.append(_bracket_owner(name) + " (read)")
+        elif e.kind == G.WRITE and not reader_word and op in ("spin_unlock", "mutex_unlock",
+                                                              "write_unlock"):
+            if name in mine:
+                mine.remove(name)
+        elif e.kind == G.WRITE and op == "read_unlock":
+            n = _bracket_owner(name) + " (read)"
+            if n in mine:
+                mine.remove(n)
         elif op == "rcu_read_lock" and e.kind == G.WRITE:
             rcu[t.name] = 1
         elif op == "rcu_read_unlock" and e.kind == G.WRITE:

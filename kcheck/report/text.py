@@ -36,6 +36,8 @@ def fmt_value(v):
         return v.__name__
     if isinstance(v, tuple):
         return "(" + ", ".join(fmt_value(x) for x in v) + ")"
+    if type(v).__repr__ is object.__repr__:
+        return f"<{type(v).__name__}>"       # a plain Python object of the model
     r = repr(v)
     return r if len(r) < 40 else r[:37] + "..."
 
