@@ -46,7 +46,13 @@ class work_struct(KObject):
 
 
 def INIT_WORK(work, fn):
+    """Initialise a work item.  Doing it to an item that is queued corrupts the
+    workqueue in the kernel (CONFIG_DEBUG_OBJECTS_WORK says "ODEBUG: init
+    active"): kcheck reports it as a WARN."""
     r = run()
+    if r.cur is not None and r.read(work._pending, ONCE, "INIT_WORK") != 0:
+        r.report("warn", f"ODEBUG: init active (active state 0) object type: work_struct "
+                 f"({work!r} is still queued)")
     r.write(work._pending, 0, ONCE, "INIT_WORK")
     r.write(work._func, fn, PLAIN, "INIT_WORK")
 
