@@ -105,6 +105,21 @@ def _run_unit(spec, paths, budget, opts):
 def _pool_init(program):
     global _PROGRAM
     _PROGRAM = program
+    _die_with_parent()
+
+
+def _die_with_parent():
+    """A worker whose coordinator is gone (killed, timed out) exits instead of
+    exploring on for nobody."""
+    import threading
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(3)
+    threading.Thread(target=watch, daemon=True).start()
 
 
 # -- executors ---------------------------------------------------------------

@@ -24,7 +24,7 @@ from . import resolve
 
 # Per-check exploration budget for checks expected to find no bug: the table
 # then says "bounded" for them.  Bug-hunting checks run without a budget.
-NO_BUG_BUDGET = 3000
+NO_BUG_BUDGET = 15000
 
 
 class Check:

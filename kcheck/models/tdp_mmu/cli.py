@@ -64,8 +64,13 @@ def list_cmd():
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
 @click.option("--max-executions", type=int, default=None)
 @click.option("--step-bound", type=int, default=None)
+@click.option("--html", "html", default=None, metavar="REPORT.html",
+              help="also write a self-contained HTML report of the result")
+@click.option("--drop-barrier", "drop_barriers", multiple=True, metavar="NAME[@FUNC|@FILE:LINE]",
+              help="switch a barrier off (see kcheck check --help)")
 @_sizes_option
-def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, step_bound, sizes):
+def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, step_bound, html,
+              drop_barriers, sizes):
     """Explore one variant on one scenario."""
     import kcheck
     try:
@@ -73,10 +78,14 @@ def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, 
     except ValueError as e:
         raise click.UsageError(str(e)) from None
     try:
-        result = kcheck.check(main, memory_model=memory_model,
-                              max_executions=max_executions, step_bound=step_bound)
+        result = kcheck.check(main, memory_model=memory_model, max_executions=max_executions,
+                              step_bound=step_bound, drop_barriers=drop_barriers)
     except ValueError as e:          # e.g. an unknown memory model
         raise click.UsageError(str(e)) from None
+    if html:
+        from ...report.html import write_report
+        title = f"{variant}{'/' + mutant if mutant else ''} on {scenario} ({memory_model})"
+        write_report(result, html, title=title)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
     else:
@@ -90,7 +99,9 @@ def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, 
               help="directory for the traces of refuted claims (Cnn.txt)")
 @click.option("--only", default=None, help="comma-separated claim ids, e.g. C6,C12")
 @click.option("--jobs", type=int, default=2, show_default=True, help="checks run in parallel")
-def claims_cmd(as_json, out_dir, only, jobs):
+@click.option("--html", "html", default=None, metavar="CLAIMS.html",
+              help="also write the table as a page, each refuted claim linked to its trace")
+def claims_cmd(as_json, out_dir, only, jobs, html):
     """Decide claims C1–C18 by running the model."""
     from .claims import CLAIMS, decide_claim, run_checks, write_traces
     ids = list(CLAIMS)
@@ -109,6 +120,8 @@ def claims_cmd(as_json, out_dir, only, jobs):
         row = decide_claim(CLAIMS[cid], results)
         row.trace = write_traces(row, out_dir)
         rows.append(row)
+    if html:
+        _write_html(rows, html)
     if as_json:
         out = []
         for row in rows:
@@ -118,6 +131,30 @@ def claims_cmd(as_json, out_dir, only, jobs):
         click.echo(json.dumps({"claims": out}, indent=2))
         return
     _print_table(rows)
+
+
+def _write_html(rows, path):
+    """The claims table as a page (kcheck.report.html), each refuted claim linked to its traces."""
+    from ...report.html import write_claims_report
+    out = []
+    for row in rows:
+        j = row.to_json()
+        trace = None
+        if row.trace:
+            with open(row.trace) as f:
+                trace = f.read()
+        events = None
+        for r in row.results.values():
+            b = getattr(r, "bug", None)
+            if b is not None and getattr(b, "events", None):
+                events = b.events
+                break
+        out.append({"claim": j["id"], "who": j["who"], "text": j["claim"], "variants": j["variants"],
+                    "scenarios": j["scenarios"], "memory_model": ",".join(j["memory_models"]),
+                    "verdict": j["verdict"], "reason": j["reason"], "executions": j["executions"],
+                    "exhaustive": j["exhaustive"], "seconds": j["seconds"], "trace": trace,
+                    "events": events})
+    write_claims_report(out, path)
 
 
 def _print_table(rows):
