@@ -104,10 +104,8 @@ def brute_force(prog):
     return out
 
 
-def kcheck_graphs(prog):
-    seen = []
-    arrs = {}
-
+def model(prog, arrs=None):
+    """The program as a kcheck model (``arrs`` receives the array's location ids)."""
     def thread(a, lk, ops):
         last = 0
         skip = False
@@ -137,10 +135,18 @@ def kcheck_graphs(prog):
     def main():
         a = KArray(NLOC)
         lk = spinlock_t()
-        arrs["lids"] = {l.lid: i for i, l in enumerate(a)}
-        arrs["lids"][lk._loc.lid] = NLOC
+        if arrs is not None:
+            arrs["lids"] = {l.lid: i for i, l in enumerate(a)}
+            arrs["lids"][lk._loc.lid] = NLOC
         for ops in prog:
             spawn(thread, a, lk, ops)
+    return main
+
+
+def kcheck_graphs(prog):
+    seen = []
+    arrs = {}
+    main = model(prog, arrs)
 
     def on_complete(run):
         lids = arrs["lids"]
@@ -239,56 +245,14 @@ def _replays_exactly(prog):
     from kcheck.engine.strategies import Replay
     from kcheck.report import schedule as S
 
-    graphs = []
-
-    def thread_main():
-        pass
-
     seen = []
-    arrs = {}
 
     def collect(run):
-        order = sc.linearize(run.g)
-        steps = S.steps_of(run, order)
-        seen.append((_shape(run.g), steps, run.program))
+        seen.append((_shape(run.g), S.steps_of(run, sc.linearize(run.g))))
 
-    def main_of(prog):
-        def thread(a, lk, ops):
-            last = 0
-            skip = False
-            for o in ops:
-                if skip and o[0] not in ("lock", "unlock"):
-                    skip = False
-                    continue
-                skip = False
-                kind, loc = o[0], o[1]
-                if kind in ("r", "ifr"):
-                    last = READ_ONCE(a[loc])
-                    if kind == "ifr" and last != 0:
-                        skip = True
-                elif kind == "w":
-                    WRITE_ONCE(a[loc], o[2])
-                elif kind == "wr":
-                    WRITE_ONCE(a[loc], last + 1)
-                elif kind == "cas":
-                    cmpxchg(a[loc], o[2], o[3])
-                elif kind == "faa":
-                    atomic_fetch_add(1, _Atom(a[loc]))
-                elif kind == "lock":
-                    spin_lock(lk)
-                elif kind == "unlock":
-                    spin_unlock(lk)
-
-        def main():
-            a = KArray(NLOC)
-            lk = spinlock_t()
-            for ops in prog:
-                spawn(thread, a, lk, ops)
-        return main
-
-    main = main_of(prog)
+    main = model(prog)
     TruSt(main, on_complete=collect, races="off").run()
-    for shape, steps, _ in seen:
+    for shape, steps in seen:
         r2, bug, complete = Replay(main, steps, strict=True, races="off").run_once()
         assert complete and _shape(r2.g) == shape
 
