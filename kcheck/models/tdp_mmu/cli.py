@@ -133,6 +133,40 @@ def claims_cmd(as_json, out_dir, only, jobs, html):
     _print_table(rows)
 
 
+@tdp_mmu.command("barriers")
+@click.option("--variant", required=True, help="a variant, e.g. sean-v3")
+@click.option("--scenario", default="vcpu+dirty-log", show_default=True)
+@click.option("--memory-model", default="lkmm", show_default=True)
+@click.option("--max-executions", type=int, default=100, show_default=True,
+              help="bound on each run (LKMM runs of this model are slow)")
+@click.option("--json", "as_json", is_flag=True)
+@_sizes_option
+def barriers_cmd(variant, scenario, memory_model, max_executions, as_json, sizes):
+    """Drop each barrier of a variant in turn: is it necessary or redundant?"""
+    from .barriers import barrier_table
+    try:
+        base, rows = barrier_table(variant, scenario, memory_model=memory_model,
+                                   max_executions=max_executions, **_parse_sizes(sizes))
+    except (ValueError, KeyError) as e:
+        raise click.UsageError(str(e)) from None
+    if as_json:
+        click.echo(json.dumps({"variant": variant, "scenario": scenario, "memory_model": memory_model,
+                               "with_all": {"verdict": base.verdict, "executions": base.executions,
+                                            "exhaustive": base.exhaustive},
+                               "barriers": rows}, indent=2))
+        return
+    click.echo(f"{variant} on {scenario} ({memory_model}), every barrier in place: {base.verdict}, "
+               f"{base.executions} executions, {'exhaustive' if base.exhaustive else 'bounded'}")
+    for r in rows:
+        click.echo(f"  {r['barrier']:<24} {r['site']:<16} in {r['function']}: {r['effect']} "
+                   f"(without it: {r['verdict_without']}, {r['executions']} executions, "
+                   f"{'exhaustive' if r['exhaustive'] else 'bounded'}, {r['seconds']} s)")
+        if r["trace"]:
+            click.echo(r["trace"])
+    if not rows:
+        click.echo("  (no barrier written in this variant's own code)")
+
+
 def _write_html(rows, path):
     """The claims table as a page (kcheck.report.html), each refuted claim linked to its traces."""
     from ...report.html import write_claims_report
