@@ -166,7 +166,6 @@ class Run:
         self.discarded = False
         self.stopped = False
         self.main_lid = 0
-        self.main_locs = []
         self.freed = {}              # oid -> free event
         self.heap = {}               # oid -> (object, alloc event or None)
         self.acc = {}                # oid -> [access events]  (heap objects only)
@@ -781,10 +780,6 @@ class Run:
     def classify(self):
         """'complete', 'blocked' (an artifact of exploration) or raise Bug('deadlock')."""
         waiting = [t for t in self.tasks if t is not None and t.blocked]
-        for t in self.tasks:
-            if t is not None and not t.finished and not t.blocked and t.started:
-                # a task that is neither done nor blocked: cannot happen at the end
-                pass
         if not waiting:
             return "complete"
         for t in waiting:

@@ -35,6 +35,17 @@ def runnable(run):
     return out
 
 
+def ready_or_start(run):
+    """(runnable tasks, a task not started yet or None).  A task that has not
+    started runs to its first request before anything is decided: that makes
+    no event, so every driver starts such tasks first."""
+    ready = runnable(run)
+    for t in ready:
+        if not t.started:
+            return ready, t
+    return ready, None
+
+
 def _settle(run):
     """Classify a finished run; returns the bug (or None) and whether it completed."""
     if run.bug is not None:
@@ -65,12 +76,9 @@ class Replay(Driver):
         self.pending_choice = None
 
     def pick(self, run):
-        ready = runnable(run)
-        if not ready:
-            return None
-        for t in ready:
-            if not t.started:
-                return t
+        ready, start = ready_or_start(run)
+        if start is not None or not ready:
+            return start
         while self.pos < len(self.schedule):
             k, v = self.schedule[self.pos]
             self.pos += 1
@@ -107,12 +115,9 @@ class Random(Driver):
         self.rng = _random.Random(seed)
 
     def pick(self, run):
-        ready = runnable(run)
-        if not ready:
-            return None
-        for t in ready:
-            if not t.started:
-                return t
+        ready, start = ready_or_start(run)
+        if start is not None or not ready:
+            return start
         ok = [t for t in ready if not would_block(run, t)] or ready
         return self.rng.choice(ok)
 
@@ -135,12 +140,9 @@ class PCT(Driver):
             if self.depth > 1 else []
 
     def pick(self, run):
-        ready = runnable(run)
-        if not ready:
-            return None
-        for t in ready:
-            if not t.started:
-                return t
+        ready, start = ready_or_start(run)
+        if start is not None or not ready:
+            return start
         for t in ready:
             if t.tid not in self.prio:
                 self.prio[t.tid] = self.rng.random() + self.depth
@@ -172,12 +174,9 @@ class Bounded(Driver):
         self.cur = None
 
     def pick(self, run):
-        ready = runnable(run)
-        if not ready:
-            return None
-        for t in ready:
-            if not t.started:
-                return t
+        ready, start = ready_or_start(run)
+        if start is not None or not ready:
+            return start
         i = len(self.trail)
         cand = [t for t in ready if not would_block(run, t)] or ready
         cur = self.cur if self.cur in cand else None

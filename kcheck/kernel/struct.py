@@ -31,9 +31,6 @@ class _Plain:
         run().write(obj._f[self.name], val, PLAIN, self.store)
 
 
-_counter_key = "__kname_counts__"
-
-
 class KStruct(KObject):
     """Base class of model structs (see the module docstring)."""
 

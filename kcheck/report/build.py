@@ -158,7 +158,6 @@ def bug_report(main, run, *, step_bound, races, minimize=True, drop_barriers=())
     bug = run.bug
     try:
         order = sc.linearize(run.g, prefer_tid=None)
-        order = _atomic_rmw(order)
     except ValueError:
         order = run.g.by_stamp()
     steps = S.steps_of(run, order)
@@ -261,18 +260,6 @@ def graph_bug_report(driver, run):
                      task=bug.task.name if bug.task else None, trace=trace,
                      schedule=S.encode(steps), events=trace_events(r2, bug),
                      context_switches=S.switches(steps), where=bug_where(r2, bug))
-
-
-def _atomic_rmw(order):
-    """Keep the write half of an RMW right after its read half."""
-    out = []
-    pending = {}
-    placed = set()
-    for e in order:
-        if e.kind == G.WRITE and e.rmw is True:
-            continue
-        out.append(e)
-    return out
 
 
 def replay(main, schedule, *, step_bound=2000, races="warn", drop_barriers=()):
