@@ -94,12 +94,16 @@ def spin_unlock(lock):
     _release(lock, "x", "spin_unlock")
 
 
-def spin_trylock(lock):
+def _trylock(lock, op):
     r = run()
-    ok = r.rmw(lock._loc, _try, ACQ, "spin_trylock") == 0
+    ok = r.rmw(lock._loc, _try, ACQ, op) == 0
     if ok and r.cur is not None:
         r.cur.held.append((lock, "x"))
     return ok
+
+
+def spin_trylock(lock):
+    return _trylock(lock, "spin_trylock")
 
 
 def spin_is_locked(lock):
@@ -115,11 +119,7 @@ def mutex_unlock(lock):
 
 
 def mutex_trylock(lock):
-    r = run()
-    ok = r.rmw(lock._loc, _try, ACQ, "mutex_trylock") == 0
-    if ok and r.cur is not None:
-        r.cur.held.append((lock, "x"))
-    return ok
+    return _trylock(lock, "mutex_trylock")
 
 
 def mutex_is_locked(lock):
