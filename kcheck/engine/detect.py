@@ -41,6 +41,7 @@ def end_of_execution(run, complete):
 
 def use_after_free_race(run):
     succ = None
+    held = []                    # (access, free) that only RCU grace periods may order
     for oid, f in run.freed.items():
         before = None
         for a in run.acc.get(oid, ()):
@@ -59,12 +60,28 @@ def use_after_free_race(run):
             if before is None:
                 before = sc.predecessors_closure(run.g, f, succ)
             if a not in before:
-                obj = run.heap[oid][0]
-                return Bug("use-after-free",
-                           f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} can run after "
-                           f"{run._task_name(f.tid)} freed it ({f.op}): nothing orders the access "
-                           "before the free", event=a, task=run.tasks[a.tid], other=f)
+                if run.has_gp:
+                    held.append((a, f))
+                    continue
+                return _uaf_race(run, oid, a, f)
+    if held:
+        # Is the access before the free in every order that keeps the grace
+        # periods out of the read-side sections?  (memory/rcu_gp.py)
+        from .memory.rcu_gp import RcuOrder
+        keys = [e for pair in held for e in pair]
+        order = RcuOrder(run.g, extra_keys=keys)
+        for a, f in held:
+            if order.ok and not order.ordered(a, f) and order.can_precede(f, a):
+                return _uaf_race(run, f.oid, a, f)
     return None
+
+
+def _uaf_race(run, oid, a, f):
+    obj = run.heap[oid][0]
+    return Bug("use-after-free",
+               f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} can run after "
+               f"{run._task_name(f.tid)} freed it ({f.op}): nothing orders the access "
+               "before the free", event=a, task=run.tasks[a.tid], other=f)
 
 
 def leaks(run):

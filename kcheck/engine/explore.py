@@ -508,8 +508,9 @@ class TruSt(Driver):
         g = self.stack[-1][0]
         run = self.execute(g)
         st = self.stats
-        if self.lkmm and not run.discarded and not self._lkmm_ok(run.g):
-            # a maximal extension the LKMM forbids: not an execution
+        if run.inadmissible or (self.lkmm and not run.discarded and not self._lkmm_ok(run.g)):
+            # a maximal extension the LKMM forbids, or one whose grace periods cannot
+            # be kept out of the read-side sections (memory/rcu_gp.py): not an execution
             self.inconsistent += 1
             st.blocked += 1
             return self._progress_and_limit()

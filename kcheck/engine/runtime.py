@@ -56,6 +56,11 @@ class Bug(KcheckSignal):
         self.task = task
         self.other = other      # e.g. the free for a use-after-free, the racing access
         self.where = None       # (file, line, function) in the model, when known
+        self.deferred = False   # met after a grace period; kept because the run was admissible
+
+
+class Halt(BaseException):
+    """Stops one task at a bug whose verdict waits for the end of the run."""
 
 
 class Stop(BaseException):
@@ -181,6 +186,10 @@ class Run:
         if self.lkmm:
             self.races = None        # the LKMM's own data-race flag is used instead
         self.notes = {}              # event -> (text, file, line)
+        self.has_gp = False          # an RCU callback's grace period is in the graph (SC)
+        self.deferred = []           # bugs met after a grace period: real only if the run is admissible
+        self.inadmissible = False    # no SC order keeps the grace periods out of read-side sections
+        self.rcu = None              # memory.rcu_gp.RcuOrder of the finished run, when it has grace periods
 
     # -- the API kernel primitives use ----------------------------------
     def read(self, loc, flags, op):
@@ -326,10 +335,22 @@ class Run:
             for t in self.tasks:
                 self._make_greenlet(t)
             self._loop()
+            if self.has_gp and not self.discarded and self.bug is None:
+                self._check_grace_periods()
         finally:
             CURRENT = prev
             self._kill()
         return self
+
+    def _check_grace_periods(self):
+        """The run is over: is it an execution RCU allows?  (memory/rcu_gp.py)"""
+        from .memory.rcu_gp import RcuOrder
+        self.rcu = RcuOrder(self.g)
+        if not self.rcu.ok:
+            self.inadmissible = True
+            self.deferred = []
+        elif self.deferred:
+            self.bug = min(self.deferred, key=lambda b: b.event.stamp if b.event is not None else 0)
 
     def _make_greenlet(self, t):
         def body():
@@ -339,6 +360,8 @@ class Run:
                     self.write(t.done, 1, G.MARKED | G.RELEASE, "task exits")
             except (Stop, GreenletExit):
                 raise
+            except Halt:
+                pass
             except Bug as b:
                 self._stop_with(b)
             except AssertionError as e:
@@ -354,7 +377,26 @@ class Run:
             t.finished = True
         t.gl = greenlet(body, parent=self.root)
 
+    def _defer(self, bug, t):
+        """After a callback's grace period, a bug is real only if the finished run
+        can be ordered legally (rcu_gp): stop just its task and let the others run."""
+        if not self.has_gp or self.lkmm:
+            return False
+        if bug.task is None:
+            bug.task = t
+        t = bug.task
+        if bug.event is None and t is not None and t.pos:
+            bug.event = self.g.threads[t.tid][t.pos - 1]
+        bug.deferred = True
+        self.deferred.append(bug)
+        if t is not None:
+            t.finished = True
+            t.req = None
+        return True
+
     def _stop_with(self, bug):
+        if self._defer(bug, self.cur):
+            return
         if self.bug is None:
             self.bug = bug
             if bug.task is None:
@@ -391,9 +433,11 @@ class Run:
                 try:
                     val = self._process(n)
                 except Bug as b:
-                    self.bug = b
                     if b.task is None:
                         b.task = n
+                    if self._defer(b, n):
+                        continue
+                    self.bug = b
                     self.stopped = True
                     break
                 if n.blocked or self.stopped:
@@ -439,6 +483,8 @@ class Run:
                 except Bug as b:
                     if b.task is None:
                         b.task = cur
+                    if self._defer(b, cur):
+                        raise Halt()
                     self._stop_with(b)
                     raise Stop()
                 if not cur.blocked:
@@ -457,6 +503,10 @@ class Run:
             except Bug as b:
                 if b.task is None:
                     b.task = n
+                if self._defer(b, n):
+                    if n is cur:
+                        raise Halt()
+                    continue
                 self._stop_with(b)
                 raise Stop()
             if n.blocked:

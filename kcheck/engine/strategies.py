@@ -50,7 +50,7 @@ def _settle(run):
     """Classify a finished run; returns the bug (or None) and whether it completed."""
     if run.bug is not None:
         return detect.root_cause(run, run.bug), False
-    if run.discarded:
+    if run.discarded or run.inadmissible:
         return None, False
     state = run.classify()
     if state == "deadlock":

@@ -1,22 +1,33 @@
 """RCU: read-side critical sections, grace periods, callbacks, list operations.
 
 Each task that may read under RCU has a flag (is it inside a read-side
-critical section?).  A grace period reads every other task's flag and waits
-(a blocking read, not a spin) until it sees the task outside its section, so
-every section that began before the grace period ends before it does.  A
-grace period may also wait for sections that began after it started - RCU
-allows a grace period to last longer.
+critical section?), written by rcu_read_lock() and rcu_read_unlock().
 
-``call_rcu(head, fn)`` starts a new context (a task): it waits out a grace
-period that began at the call, then runs ``fn(head)``; the explorer places
-it anywhere after that.  ``rcu_barrier()`` waits until every callback queued
-so far has run.  Callbacks may not themselves enter RCU read-side sections
-(kcheck says so if they do).
+``synchronize_rcu()`` reads every other task's flag and waits (a blocking
+read, not a spin) until it sees the task outside its section, so every
+section that began before the grace period ends before it does.
+
+``call_rcu(head, fn)`` starts a new context (a task) that runs ``fn(head)``
+after a grace period.  Under sequential consistency that grace period is
+*declarative*: the callback records a grace-period event and runs on, and
+an execution counts only if its events can be ordered so that no grace
+period falls inside a read-side section it must wait for
+(``engine/memory/rcu_gp.py``).  Waiting by reading flags would order each
+callback against every read-side section of every task - sections that
+never touch the freed object included - and multiply the executions by the
+places a grace period can end (400x on the TDP MMU's memslot+vcpu).  Under
+the LKMM the callback waits on the flags as synchronize_rcu() does, and the
+model's own RCU axioms apply on top.
+
+``rcu_barrier()`` waits until every callback queued so far has run.
+Callbacks may not themselves enter RCU read-side sections (kcheck says so if
+they do).
 """
 
 from __future__ import annotations
 
 from ._core import run, loc_of, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, WAIT_ACQ
+from ..engine.memory.rcu_gp import GP_OP
 
 
 def _root(n):
@@ -48,7 +59,21 @@ def _cbcount(tid, name):
     key = (tid, name)
     l = _pending.get(key)
     if l is None:
-        l = _pending[key] = Loc.derived(_CBS, tid, 0, f"call_rcu_pending[{name}]")
+        l = _pending[key] = Loc.derived(_CBS, tid, 0, f"call_rcu_queued[{name}]")
+    return l
+
+
+def _cbdone(tid, name, i):
+    key = (tid, name, i)
+    l = _pending.get(key)
+    if l is None:
+        l = _pending[key] = Loc.__new__(Loc)
+        l.lid = (1 << 41) + (tid << 20) + i       # fixed by who queued it and its number
+        l.init = 0
+        l.owner = None
+        l.field = f"rcu_callback_done[{name}#{i}]"
+        l.oid = None
+        l.plain = False
     return l
 
 
@@ -139,15 +164,23 @@ def call_rcu(head, fn):
     t = r.cur
     if t is None:
         raise ModelError("call_rcu() from main(): queue callbacks from a task")
+    # Each queuing context numbers its callbacks (one counter it alone mostly
+    # writes), and each callback has its own "done" word: callbacks finishing
+    # never conflict with one another, only with an rcu_barrier() waiting.
     root = r.tasks[t.order[0]]
-    cnt = _cbcount(root.tid, root.name)
-    r.rmw(cnt, lambda v: v + 1, ONCE, "call_rcu")
+    n = r.rmw(_cbcount(root.tid, root.name), lambda v: v + 1, ONCE, "call_rcu") + 1
+    done = _cbdone(root.tid, root.name, n)
 
     def callback():
         me = r_cur()
-        _grace_period(run(), me, "rcu grace period")
+        rr = run()
+        if rr.lkmm or not getattr(rr.x, "rcu_declarative", True):
+            _grace_period(rr, me, "rcu grace period")
+        else:
+            rr.fence("rcu_gp", GP_OP)
+            rr.has_gp = True          # from now on a bug is real only if the run is admissible
         fn(head)
-        run().rmw(cnt, lambda v: v - 1, REL, "rcu callback done")
+        run().write(done, 1, REL, "rcu callback done")
 
     name = f"rcu:{getattr(fn, '__name__', 'callback')}"
     child = r.spawn(callback, (), name, False, "call_rcu")
@@ -160,12 +193,20 @@ def r_cur():
 
 
 def rcu_barrier():
+    """Wait for every callback queued before: read how many each context queued,
+    then wait on each one's "done" word."""
     r = run()
     t = r.cur
     if t is None:
         return
     for u in r.static:
-        r.rmw(_cbcount(u.tid, u.name), _wait_zero, WAIT_ACQ, "rcu_barrier")
+        n = r.read(_cbcount(u.tid, u.name), ONCE, "rcu_barrier")
+        for i in range(1, n + 1):
+            r.rmw(_cbdone(u.tid, u.name, i), _wait_one, WAIT_ACQ, "rcu_barrier")
+
+
+def _wait_one(v):
+    return NO_WRITE if v == 1 else BLOCK
 
 
 def rcu_dereference(p):

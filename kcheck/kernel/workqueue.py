@@ -3,28 +3,45 @@
 A workqueue made by ``alloc_workqueue`` (in ``main()``) gets worker tasks
 (``max_active`` of them, default 2).  ``queue_work`` sets the item's pending
 bit - queuing an item that is already pending does nothing and returns false,
-as in the kernel - and appends it to the queue; a worker takes the oldest
-item, clears its pending bit and runs it.  ``flush_workqueue`` waits until
-the queue is empty and no item runs (it may also wait for items queued after
-it started, which the kernel would not); ``destroy_workqueue`` flushes and
-lets the workers exit.  Idle workers at the end of an execution are not a
-deadlock.
+as in the kernel - numbers the queuing and appends it to the queue; a worker
+takes the oldest item, clears its pending bit, runs it and marks that
+queuing done.  ``flush_workqueue`` reads how many queuings there have been
+and waits until each is done - it waits for what was queued before it, as
+the kernel's does; ``destroy_workqueue`` flushes and lets the workers exit.
+Idle workers at the end of an execution are not a deadlock.
+
+A worker finishing an item writes a word of its own, so finishing never
+conflicts with queuing or with another worker taking work: only the things
+that race in the kernel (two workers taking, queue vs take, flush vs queue)
+make the explorer branch.
 """
 
 from __future__ import annotations
 
 from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, FULL, PLAIN, WAIT_ACQ
 
-# queue state: (pending items, items running, destroyed)
+# queue state: (pending (work, number) pairs, destroyed); the count of queuings is a word of its own
 
 
 class workqueue_struct(KObject):
-    __slots__ = ("_loc", "_kid", "name")
+    __slots__ = ("_loc", "_count", "_kid", "name")
 
     def __init__(self, name):
         self.name = name
-        self._loc = Loc(((), 0, False), None, f"workqueue({name})")
+        self._loc = Loc(((), False), None, f"workqueue({name})")
+        self._count = Loc(0, None, f"workqueue({name}).queued")
         self._kid = ("q", self._loc.lid)
+
+    def _done(self, i):
+        """The word the worker that runs the ``i``-th queuing sets when it is done."""
+        l = Loc.__new__(Loc)
+        l.lid = (1 << 42) + (self._loc.lid << 20) + i
+        l.init = 0
+        l.owner = None
+        l.field = f"workqueue({self.name}).done[{i}]"
+        l.oid = None
+        l.plain = False
+        return l
 
 
 class work_struct(KObject):
@@ -58,23 +75,27 @@ def INIT_WORK(work, fn):
 
 
 def _take(state):
-    pending, running, dead = state
+    pending, dead = state
     if pending:
-        return (pending[1:], running + 1, dead)
+        return (pending[1:], dead)
     return NO_WRITE if dead else BLOCK
 
 
 def _worker(wq):
     r = run()
     while True:
-        pending, running, dead = r.rmw(wq._loc, _take, ACQ, "worker: take work")
+        pending, dead = r.rmw(wq._loc, _take, ACQ, "worker: take work")
         if not pending:
             return
-        work = pending[0]
+        work, i = pending[0]
         r.write(work._pending, 0, FULL, "worker: clear pending")
         fn = r.read(work._func, PLAIN, "worker: load func")
         fn(work)
-        r.rmw(wq._loc, lambda s: (s[0], s[1] - 1, s[2]), REL, "worker: work done")
+        r.write(wq._done(i), 1, REL, "worker: work done")
+
+
+def _is_one(v):
+    return NO_WRITE if v == 1 else BLOCK
 
 
 def alloc_workqueue(name, flags=0, max_active=0, workers=None):
@@ -92,7 +113,11 @@ def queue_work(wq, work):
     r = run()
     if r.rmw(work._pending, lambda p: 1 if p == 0 else NO_WRITE, FULL, "queue_work") != 0:
         return False
-    r.rmw(wq._loc, lambda s: (s[0] + (work,), s[1], s[2]) if not s[2] else NO_WRITE, REL, "queue_work")
+    i = r.rmw(wq._count, lambda n: n + 1, ONCE, "queue_work") + 1
+    old = r.rmw(wq._loc, lambda s: (s[0] + ((work, i),), s[1]) if not s[1] else NO_WRITE, REL,
+                "queue_work")
+    if old[1]:
+        r.report("warn", f"queue_work on workqueue {wq.name} after destroy_workqueue")
     return True
 
 
@@ -101,12 +126,15 @@ def work_pending(work):
 
 
 def flush_workqueue(wq):
-    run().rmw(wq._loc, lambda s: NO_WRITE if not s[0] and s[1] == 0 else BLOCK, WAIT_ACQ, "flush_workqueue")
+    r = run()
+    n = r.read(wq._count, ONCE, "flush_workqueue")
+    for i in range(1, n + 1):
+        r.rmw(wq._done(i), _is_one, WAIT_ACQ, "flush_workqueue")
 
 
 def destroy_workqueue(wq):
     flush_workqueue(wq)
-    run().rmw(wq._loc, lambda s: (s[0], s[1], True), FULL, "destroy_workqueue")
+    run().rmw(wq._loc, lambda s: (s[0], True), FULL, "destroy_workqueue")
 
 
 def flush_work(work):

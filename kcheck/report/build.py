@@ -157,7 +157,8 @@ def bug_report(main, run, *, step_bound, races, minimize=True, drop_barriers=())
     from ..api import BugReport
     bug = run.bug
     try:
-        order = sc.linearize(run.g, prefer_tid=None)
+        extra = run.rcu.edges() if run.rcu is not None and run.rcu.ok else ()
+        order = sc.linearize(run.g, prefer_tid=None, extra=extra)
     except ValueError:
         order = run.g.by_stamp()
     steps = S.steps_of(run, order)

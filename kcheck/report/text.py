@@ -158,6 +158,12 @@ def steps_with_text(run, order=None):
 
 def format_trace(run, bug, order=None):
     steps = steps_with_text(run, order)
+    if bug is not None and bug.deferred and bug.event is not None:
+        # the other tasks ran on after this bug (to learn whether RCU allowed the
+        # run); what they did afterwards is not part of the story
+        cut = next((i for i, s in enumerate(steps) if s[3] is bug.event), None)
+        if cut is not None:
+            steps = steps[:cut + 1]
     tasks = []
     for t, *_ in steps:
         if t not in tasks:

@@ -116,8 +116,9 @@ def predecessors_closure(g: Graph, dst, succ=None):
     return seen
 
 
-def linearize(g: Graph, prefer_tid=None):
-    """One SC order of ``g`` with few context switches.
+def linearize(g: Graph, prefer_tid=None, extra=()):
+    """One SC order of ``g`` with few context switches (``extra``: more edges
+    it must respect, such as where RCU grace periods go).
 
     Greedy: stay on a task while its next event is ready, otherwise switch to
     the ready event added earliest.  The two halves of a read-modify-write are
@@ -125,6 +126,8 @@ def linearize(g: Graph, prefer_tid=None):
     nothing ordered after the read half can precede the write half.
     """
     succ = edges(g)
+    for a, b in extra:
+        succ.setdefault(a, []).append(b)
     indeg = {e: 0 for e in g.events()}
     for outs in succ.values():
         for b in outs:

@@ -133,6 +133,61 @@ def claims_cmd(as_json, out_dir, only, jobs, html):
     _print_table(rows)
 
 
+@tdp_mmu.command("matrix")
+@click.option("--variant", "variants", multiple=True, help="only these variants (default: all)")
+@click.option("--scenario", "scenarios", multiple=True,
+              help="only these scenarios (default: every pair of flows)")
+@click.option("--jobs", type=int, default=2, show_default=True, help="cells run in parallel")
+@click.option("--max-executions", type=int, default=None,
+              help="budget per cell (default: none - every cell exhaustive)")
+@click.option("--out", "out_dir", default="out/matrix", show_default=True,
+              help="directory for the trace of every bug (VARIANT__SCENARIO.txt)")
+@click.option("--json", "as_json", is_flag=True, help="print the matrix as JSON")
+@click.option("--markdown", is_flag=True, help="print the matrix as a Markdown table")
+@_sizes_option
+def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, markdown, sizes):
+    """Every variant on every two-flow scenario, exhaustively under SC."""
+    import time
+    from .matrix import run_matrix, to_json, to_markdown, write_cell_traces, cell_text
+    bad = [v for v in variants if v not in VARIANTS]
+    if bad:
+        raise click.UsageError(f"unknown variant(s) {bad}; variants: {', '.join(VARIANTS)}")
+    for s in scenarios:
+        try:
+            from .flows import parse_scenario
+            parse_scenario(s)
+        except ValueError as e:
+            raise click.UsageError(str(e)) from None
+    sz = _parse_sizes(sizes)
+    t0 = time.perf_counter()
+    vs, ss, cells = run_matrix(list(variants) or None, list(scenarios) or None, jobs=jobs,
+                               max_executions=max_executions, sizes=sz)
+    paths = write_cell_traces(vs, ss, cells, out_dir)
+    took = time.perf_counter() - t0
+    if as_json:
+        j = to_json(vs, ss, cells, paths, sz)
+        j["seconds"] = round(took, 1)
+        click.echo(json.dumps(j, indent=2))
+    elif markdown:
+        click.echo(to_markdown(vs, ss, cells))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+        t = Table(title="TDP MMU verdict matrix (SC; cell: verdict and executions)")
+        t.add_column("scenario")
+        for v in vs:
+            t.add_column(v, overflow="fold")
+        for s in ss:
+            t.add_row(s, *[cell_text(cells[(v, s)]) for v in vs])
+        Console(width=200).print(t)
+        n = len(cells)
+        ex = sum(1 for r in cells.values() if r.verdict == "bug" or r.exhaustive)
+        click.echo(f"{n} cells, {ex} decided exhaustively (a bug found is decided), "
+                   f"{sum(r.executions for r in cells.values())} executions, {took:.0f} s; "
+                   f"traces in {out_dir}/")
+    sys.exit(1 if any(r.verdict == "bug" for r in cells.values()) else 0)
+
+
 @tdp_mmu.command("barriers")
 @click.option("--variant", required=True, help="a variant, e.g. sean-v3")
 @click.option("--scenario", default="vcpu+dirty-log", show_default=True)

@@ -1,0 +1,212 @@
+"""The grace periods of ``call_rcu`` callbacks as a constraint on SC executions.
+
+RCU's guarantee, for sequential consistency: a grace period never falls
+strictly inside a read-side critical section it has to wait for.  For a
+grace period ``g`` and a section ``[L, U]`` of another task, every SC order
+of the execution must have ``U`` before ``g`` or ``g`` before ``L``.
+
+Under SC a callback does not wait by reading the other tasks' read-side
+flags (that would order it against every section of every task and
+multiply the executions by the places a grace period can end).  It records
+an event, ``rcu grace period``, and runs on; these flag writes and grace
+period events conflict with nothing, so the explorer sees only the accesses
+that matter.  An execution counts when this module finds an SC order of its
+``po | rf | co | fr`` that also keeps every grace period out of the sections:
+
+1. reachability between the events the constraint names (section ends,
+   grace periods, and any events a caller asks about) is computed once,
+   as bitsets over the graph's transitive closure;
+2. *saturation*: ``L ->+ g`` forces ``U -> g``; ``g ->+ U`` forces
+   ``g -> L``; repeat until nothing changes (a forced edge that closes a
+   cycle makes the execution impossible);
+3. the pairs still open are decided by search (``g -> L`` first).
+
+Sections left open at the end of an execution (a task that stopped at a bug
+or waits for good) end at the task's last event.
+"""
+
+from __future__ import annotations
+
+from .. import graph as G
+from . import sc
+
+GP_OP = "rcu grace period"
+
+
+def grace_periods(g):
+    return [e for th in g.threads for e in th if e.kind == G.FENCE and e.op == GP_OP]
+
+
+def sections(g):
+    """(L, U) per read-side section, U the task's last event when still open."""
+    out = []
+    for th in g.threads:
+        L = None
+        for e in th:
+            if e.kind == G.WRITE:
+                if e.op == "rcu_read_lock":
+                    L = e
+                elif e.op == "rcu_read_unlock" and L is not None:
+                    out.append((L, e))
+                    L = None
+        if L is not None:
+            out.append((L, th[-1]))
+    return out
+
+
+class RcuOrder:
+    """Decides whether an SC graph's grace periods can be placed legally.
+
+    ``ok`` is False when no SC order keeps every grace period out of the
+    sections it waits for.  ``ordered(a, b)`` says whether ``a`` precedes
+    ``b`` in every such order; ``can_precede(a, b)`` whether some such order
+    runs ``a`` first; ``edges()`` gives the decisions of one such order (to
+    linearize a trace)."""
+
+    def __init__(self, g, extra_keys=()):
+        self.g = g
+        gps = grace_periods(g)
+        secs = sections(g)
+        keys = {}
+        for e in gps:
+            keys.setdefault(e, len(keys))
+        for L, U in secs:
+            keys.setdefault(L, len(keys))
+            keys.setdefault(U, len(keys))
+        for e in extra_keys:
+            keys.setdefault(e, len(keys))
+        self.keys = keys
+        self.pairs = [(keys[gp], keys[L], keys[U]) for gp in gps for (L, U) in secs
+                      if L.tid != gp.tid]
+        kr = _closure(g, keys)
+        self.ok = kr is not None
+        self.forced = None
+        self.rest = None
+        self._solution = None
+        if self.ok:
+            st = _saturate(kr, self.pairs, [])
+            if st is None:
+                self.ok = False
+            else:
+                self.forced, self.rest, self.forced_edges = st
+                sol = _search(list(self.forced), self.rest, list(self.forced_edges))
+                if sol is None:
+                    self.ok = False
+                else:
+                    self._solution = sol
+
+    def ordered(self, a, b):
+        """``a`` precedes ``b`` in every admissible SC order (both must be keys)."""
+        ka, kb = self.keys[a], self.keys[b]
+        return bool(self.forced[ka] >> kb & 1)
+
+    def can_precede(self, a, b):
+        """Some admissible SC order runs ``a`` before ``b`` (both keys)."""
+        kr = list(self.forced)
+        ka, kb = self.keys[a], self.keys[b]
+        if not _add(kr, ka, kb):
+            return False
+        st = _saturate(kr, self.rest, [])
+        if st is None:
+            return False
+        return _search(list(st[0]), st[1], []) is not None
+
+    def edges(self):
+        """Edges (event, event) that make ``sc.linearize`` produce an admissible order."""
+        inv = {i: e for e, i in self.keys.items()}
+        return [(inv[a], inv[b]) for a, b in (self._solution or ())]
+
+
+def _closure(g, keys):
+    """For each key, the bitset of keys it reaches through po|rf|co|fr|spawn
+    (None if the graph has a cycle)."""
+    succ = sc.edges(g)
+    indeg = {}
+    for e in g.events():
+        indeg.setdefault(e, 0)
+    for outs in succ.values():
+        for b in outs:
+            indeg[b] = indeg.get(b, 0) + 1
+    stack = [e for e, d in indeg.items() if d == 0]
+    order = []
+    while stack:
+        e = stack.pop()
+        order.append(e)
+        for b in succ.get(e, ()):
+            d = indeg[b] - 1
+            indeg[b] = d
+            if d == 0:
+                stack.append(b)
+    if len(order) != len(indeg):
+        return None
+    reach = {}
+    for e in reversed(order):
+        r = 0
+        for b in succ.get(e, ()):
+            r |= reach[b]
+            k = keys.get(b)
+            if k is not None:
+                r |= 1 << k
+        reach[e] = r
+    kr = [0] * len(keys)
+    for e, k in keys.items():
+        kr[k] = reach.get(e, 0)
+    return kr
+
+
+def _add(kr, a, b):
+    """Add the edge a -> b to the key closure ``kr`` in place; False on a cycle."""
+    if a == b or kr[b] >> a & 1:
+        return False
+    if kr[a] >> b & 1:
+        return True
+    add = kr[b] | (1 << b)
+    bit = 1 << a
+    for x in range(len(kr)):
+        if x == a or kr[x] & bit:
+            kr[x] |= add
+    return True
+
+
+def _saturate(kr, pairs, added):
+    """Apply every forced decision; returns (closure, undecided pairs, edges added) or None."""
+    while True:
+        changed = False
+        rest = []
+        for p in pairs:
+            gp, L, U = p
+            if kr[U] >> gp & 1 or kr[gp] >> L & 1:
+                continue                       # already outside the section
+            if kr[L] >> gp & 1 or L == gp:
+                if not _add(kr, U, gp):
+                    return None
+                added.append((U, gp))
+                changed = True
+            elif kr[gp] >> U & 1:
+                if not _add(kr, gp, L):
+                    return None
+                added.append((gp, L))
+                changed = True
+            else:
+                rest.append(p)
+        pairs = rest
+        if not changed:
+            return kr, pairs, added
+
+
+def _search(kr, pairs, added):
+    """Decide the undecided pairs (grace period first, then section first); the edges or None."""
+    st = _saturate(kr, pairs, added)
+    if st is None:
+        return None
+    kr, pairs, added = st
+    if not pairs:
+        return added
+    gp, L, U = pairs[0]
+    for a, b in ((gp, L), (U, gp)):
+        kr2 = list(kr)
+        if _add(kr2, a, b):
+            res = _search(kr2, pairs[1:], added + [(a, b)])
+            if res is not None:
+                return res
+    return None
