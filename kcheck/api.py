@@ -18,10 +18,15 @@ def _run():
     return r
 
 
-def spawn(fn, *args, name=None):
-    """Start a task running ``fn(*args)`` (from ``main()``)."""
+def spawn(fn, *args, name=None, setup=False):
+    """Start a task running ``fn(*args)`` (from ``main()``).
+
+    ``setup=True`` marks a task that only prepares state the others start
+    from (they join it first): a trace shows its steps folded into one line,
+    since every interleaving starts the same way."""
     r = _run()
     t = r.spawn_static(fn, args, name)
+    t.setup = setup
     from .engine.runtime import Loc
     t.done = Loc(0, None, f"{t.name}.done")
     return t

@@ -14,7 +14,7 @@ from kcheck.kernel import (KStruct, READ_ONCE, WRITE_ONCE, ptr, WARN_ON, smp_mb,
                            smp_store_release, smp_load_acquire, atomic_t, atomic_inc, atomic_read,
                            atomic_set, smp_mb__after_atomic, xchg, rcu_read_lock, rcu_read_unlock,
                            synchronize_rcu, kzalloc, rcu_assign_pointer, rcu_dereference,
-                           kmemleak_not_leak)
+                           kmemleak_not_leak, address_from)
 
 
 class xy(KStruct):
@@ -212,6 +212,49 @@ def test_rcu_publication_relies_on_the_address_dependency():
     assert res.verdict == "no-bug", res.bug and res.bug.trace
     res = kcheck.check(mk(writer_plain_publish), memory_model="lkmm", races="off")
     assert res.verdict == "bug" and res.bug.kind == "warn"
+
+
+def test_address_from_carries_a_dependency_through_a_number():
+    """A page-table-like publication: the writer initialises a page, then
+    publishes its frame *number* with a release store; the reader loads the
+    number with READ_ONCE and finds the page by it (``__va(pfn)`` in C).  The
+    LKMM orders the reader's two loads by the address dependency - but only
+    if the model says the page's address came from the number."""
+    class page(KStruct):
+        val: int
+
+    class table(KStruct):
+        pfn: int
+
+    frames = {}
+
+    def writer(t):
+        pg = frames[7]
+        WRITE_ONCE(ptr(pg, "val"), 1)
+        smp_store_release(ptr(t, "pfn"), 7)
+
+    def reader(say_it):
+        def body(t):
+            pfn = READ_ONCE(ptr(t, "pfn"))
+            if pfn:
+                pg = address_from(pfn, frames[pfn]) if say_it else frames[pfn]
+                WARN_ON(READ_ONCE(ptr(pg, "val")) != 1)
+        return body
+
+    def mk(say_it):
+        def main():
+            frames[7] = page()
+            t = table()
+            spawn(writer, t, name="writer")
+            spawn(reader(say_it), t, name="reader")
+        return main
+
+    res = kcheck.check(mk(True), memory_model="lkmm", races="off")
+    assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
+    res = kcheck.check(mk(False), memory_model="lkmm", races="off")
+    assert res.verdict == "bug" and res.bug.kind == "warn"
+    res = kcheck.check(mk(True), memory_model="sc")
+    assert res.verdict == "no-bug"
 
 
 def test_drop_barrier_shows_which_barrier_matters():

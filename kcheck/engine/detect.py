@@ -111,7 +111,7 @@ def lkmm_races(run, mode, driver):
     """The LKMM's data-race flag on a complete execution: a bug with
     ``--races error``, a warning otherwise."""
     from .memory import lkmm_bridge
-    pairs = lkmm_bridge.data_races(run.g)
+    pairs = lkmm_bridge.data_races(run.g, getattr(run, "lkmm_check", None))
     if not pairs:
         return None
     a, b = pairs[0]

@@ -508,7 +508,14 @@ class TruSt(Driver):
         g = self.stack[-1][0]
         run = self.execute(g)
         st = self.stats
-        if run.inadmissible or (self.lkmm and not run.discarded and not self._lkmm_ok(run.g)):
+        if self.lkmm and not run.discarded:
+            # one check gives both the verdict and (if wanted) the data-race flag
+            from .memory import lkmm_bridge
+            run.lkmm_check = lkmm_bridge.check(run.g, flags=bool(self.lkmm_races))
+            lkmm_ok = run.lkmm_check[0].consistent and sc.atomic(run.g)
+        else:
+            lkmm_ok = True
+        if run.inadmissible or not lkmm_ok:
             # a maximal extension the LKMM forbids, or one whose grace periods cannot
             # be kept out of the read-side sections (memory/rcu_gp.py): not an execution
             self.inconsistent += 1

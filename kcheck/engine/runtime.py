@@ -70,7 +70,7 @@ class Stop(BaseException):
 class Task:
     __slots__ = ("tid", "name", "fn", "args", "gl", "req", "blocked", "finished",
                  "daemon", "dynamic", "order", "pos", "steps", "held", "rcu",
-                 "nspawn", "nlid", "done", "callback", "tls", "started", "last_read")
+                 "nspawn", "nlid", "done", "callback", "tls", "started", "last_read", "setup")
 
     def __init__(self, tid, name, fn, args, order, daemon=False, dynamic=False):
         self.tid = tid
@@ -93,6 +93,7 @@ class Task:
         self.nlid = 0
         self.done = None            # Loc written 1 when the task ends (join)
         self.callback = False       # an RCU callback context
+        self.setup = False          # prepares state before the scenario (traces fold it)
         self.tls = {}               # per-task state kept by kernel primitives
         self.last_read = None       # (loc, value) of the last read, for cpu_relax()
 
@@ -225,12 +226,31 @@ class Run:
         if v.__class__ is Loc:
             t.tls.setdefault("handles", {})[("loc", v.lid)] = e
             return
+        if v.__class__ is int:
+            # an address in disguise (an SPTE, a pfn): kernel.address_from() may use it
+            t.tls.setdefault("vals", {})[v] = e
+            return
         oid = getattr(v, "_oid", None)
         if oid is None:
             owner = getattr(v, "_owner", None)
             oid = getattr(owner, "_oid", None)
         if oid is not None:
             t.tls.setdefault("handles", {})[oid] = e
+
+    def address_from(self, src, obj):
+        """``obj``'s address was computed from ``src`` (a value this task read, or an
+        object reached that way): carry the address dependency (LKMM only)."""
+        t = self.cur
+        if not self.lkmm or t is None:
+            return
+        hs = t.tls.setdefault("handles", {})
+        if src.__class__ is int:
+            e = t.tls.get("vals", {}).get(src)
+        else:
+            e = hs.get(_oid(src))
+        oid = _oid(obj)
+        if e is not None and oid is not None:
+            hs[oid] = e
 
     def write(self, loc, val, flags, op):
         cur = self.cur
@@ -840,6 +860,13 @@ class Run:
         if not stuck:
             return "complete"
         return "deadlock"
+
+
+def _oid(obj):
+    oid = getattr(obj, "_oid", None)
+    if oid is None:
+        oid = getattr(getattr(obj, "_owner", None), "_oid", None)
+    return oid
 
 
 def replay_order(g):

@@ -18,7 +18,7 @@ from .refcount import (refcount_t, REFCOUNT_INIT, REFCOUNT_SATURATED, refcount_s
 from .barrier import (smp_mb, smp_rmb, smp_wmb, smp_mb__before_atomic, smp_mb__after_atomic,
                       smp_mb__after_spinlock, smp_mb__after_unlock_lock, smp_acquire__after_ctrl_dep,
                       barrier, smp_store_mb, cpu_relax, smp_cond_load_relaxed,
-                      smp_cond_load_acquire)
+                      smp_cond_load_acquire, address_from)
 from .locking import (spinlock_t, rwlock_t, mutex, DEFINE_SPINLOCK, spin_lock, spin_unlock, spin_trylock,
                       spin_is_locked, mutex_lock, mutex_unlock, mutex_trylock, mutex_is_locked,
                       read_lock, read_unlock, write_lock, write_unlock, read_trylock, write_trylock,

@@ -88,3 +88,17 @@ def smp_cond_load_relaxed(p, cond):
 def smp_cond_load_acquire(p, cond):
     """Spin until ``cond(value)`` holds, with acquire ordering; returns the value."""
     return run().rmw(loc_of(p), lambda v: NO_WRITE if cond(v) else BLOCK, WAIT_ACQ, "smp_cond_load_acquire")
+
+
+def address_from(src, obj):
+    """Say that ``obj``'s address is computed from ``src`` and return ``obj``.
+
+    ``src`` is a value this task read (an SPTE holding a pfn, a physical
+    address) or another object reached that way.  In C that is ``__va()``,
+    ``pfn_to_page()``, ``page_private()`` or ``container_of()`` on the loaded
+    value, and the LKMM orders every access through ``obj`` after the load
+    (an address dependency).  Python hides the arithmetic, so a model that
+    turns numbers into objects says so here; under SC it does nothing.
+    """
+    run().address_from(src, obj)
+    return obj

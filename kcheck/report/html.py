@@ -526,7 +526,9 @@ def render_claims_report(rows, traces_href=None):
     """The claims page as a string, and ``{file name: page}`` for per-claim traces
     (empty unless ``traces_href``, the traces directory as seen from the page, is
     given).  See :func:`write_claims_report`."""
-    head = ["claim", "who", "claim text", "variants", "scenarios", "memory model", "verdict",
+    two = any("lkmm_verdict" in r for r in rows)
+    head = ["claim", "who", "claim text", "variants", "scenarios", "memory model",
+            *(("SC", "LKMM") if two else ("verdict",)),
             "executions", "exhaustive", "seconds", "trace"]
     out = ["<header><h1>TDP MMU claims</h1><div class=\"meta\">Each claim decided by running "
            "the model; refuted claims link to the trace that refutes them.</div></header>",
@@ -553,7 +555,10 @@ def render_claims_report(rows, traces_href=None):
                  _e(", ".join(row["variants"]) if isinstance(row["variants"], (list, tuple)) else row["variants"]),
                  _e(", ".join(row["scenarios"]) if isinstance(row["scenarios"], (list, tuple)) else row["scenarios"]),
                  _e(", ".join(mm) if isinstance(mm, (list, tuple)) else mm),
-                 f"<span class=\"v-{_e(row['verdict'])}\">{_e(row['verdict'])}</span>",
+                 *([f"<span class=\"v-{_e(v)}\">{_e(v)}</span>"
+                    for v in (row.get("sc_verdict", row["verdict"]), row.get("lkmm_verdict", "-"))]
+                   if two else
+                   [f"<span class=\"v-{_e(row['verdict'])}\">{_e(row['verdict'])}</span>"]),
                  _e(row["executions"]), "yes" if row["exhaustive"] else "no (bounded)",
                  f"{float(row['seconds']):.1f}", link]
         out.append(f"<tr id=\"claim-{_e(cid)}\">" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")

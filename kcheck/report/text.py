@@ -156,6 +156,26 @@ def steps_with_text(run, order=None):
     return out
 
 
+def _fold_setup(steps, bug):
+    """A setup task's leading steps (``spawn(..., setup=True)``) as one line
+    naming the functions it ran: the same in every interleaving, so noise."""
+    k = 0
+    while k < len(steps) and getattr(steps[k][0], "setup", False):
+        k += 1
+    bug_ev = bug.event if bug is not None else None
+    if k < 4 or any(s[3] is bug_ev for s in steps[:k]):
+        return steps
+    funcs = []
+    for _, _, where, _ in steps[:k]:
+        f = where.split()[0] if where else ""
+        if f and f not in funcs:
+            funcs.append(f)
+    more = ", …" if len(funcs) > 3 else ""
+    text = (f"({k} setup steps before the other tasks start: "
+            f"{', '.join(funcs[:3]) or 'not traced'}{more})")
+    return [(steps[0][0], text, "", None)] + steps[k:]
+
+
 def format_trace(run, bug, order=None):
     steps = steps_with_text(run, order)
     if bug is not None and bug.deferred and bug.event is not None:
@@ -164,6 +184,7 @@ def format_trace(run, bug, order=None):
         cut = next((i for i, s in enumerate(steps) if s[3] is bug.event), None)
         if cut is not None:
             steps = steps[:cut + 1]
+    steps = _fold_setup(steps, bug)
     tasks = []
     for t, *_ in steps:
         if t not in tasks:
@@ -181,7 +202,7 @@ def format_trace(run, bug, order=None):
     prev = None
     for i, (t, text, where, e) in enumerate(steps, 1):
         ci = tasks.index(t)
-        mark = ">>" if (e is bug_ev or (bug_ev is not None and bug_ev.kind == G.WRITE
+        mark = ">>" if e is not None and (e is bug_ev or (bug_ev is not None and bug_ev.kind == G.WRITE
                                          and bug_ev.rmw is True and e.tid == bug_ev.tid
                                          and e.idx == bug_ev.idx - 1)) else "  "
         body = textwrap.wrap(text, col, break_on_hyphens=False) or [""]

@@ -18,13 +18,17 @@ import os
 import time
 
 from .flows import make_main
-from .variants import SeanV3
 from . import resolve
 
 
 # Per-check exploration budget for checks expected to find no bug: the table
 # then says "bounded" for them.  Bug-hunting checks run without a budget.
 NO_BUG_BUDGET = 15000
+
+# The same for checks under the LKMM, which costs ~0.1 s per execution on
+# this model (a consistency check per revisit): sean-v3 on vcpu+dirty-log is
+# exhaustive in ~300 executions; three dirty-log/vcpu tasks are not.
+LKMM_BUDGET = 600
 
 
 class Check:
@@ -49,6 +53,12 @@ class Check:
             return SPECIAL_MAINS[self.special]()
         return make_main(resolve(self.variant, self.mutant), self.scenario, **self.sizes)
 
+    def under_lkmm(self):
+        """This check again under the LKMM, with the LKMM's execution budget."""
+        return Check(self.label, self.variant, self.scenario, "lkmm", mutant=self.mutant,
+                     special=self.special, sizes=self.sizes,
+                     options={**self.options, "max_executions": LKMM_BUDGET})
+
     def key(self):
         return (self.variant, self.mutant, self.scenario, self.memory_model, self.special,
                 tuple(sorted(self.sizes.items())), tuple(sorted(self.options.items())))
@@ -60,13 +70,24 @@ class Check:
 
 
 class Claim:
-    def __init__(self, cid, who, doc, checks, decide, withdrawn=False):
+    """``lkmm`` says how the claim is decided under the Linux-kernel memory model:
+
+    - ``"recheck"``: the claim depends on the memory model; every SC check that
+      found no bug runs again under the LKMM (a bug found under SC is one
+      under the LKMM too: every SC execution is an LKMM execution);
+    - ``"own"``: the claim is about barriers, its checks are LKMM checks, and
+      under SC (where a barrier orders nothing) it is not applicable;
+    - ``None``: the claim is about lock-protected logic, decided under SC only.
+    """
+
+    def __init__(self, cid, who, doc, checks, decide, withdrawn=False, lkmm=None):
         self.id = cid
         self.who = who
         self.doc = doc
         self.checks = checks
         self.decide = decide
         self.withdrawn = withdrawn
+        self.lkmm = lkmm
 
 
 # ----------------------------------------------------------------------
@@ -106,27 +127,6 @@ def _caught(label, kinds, what):
     return decide
 
 
-# C11: sean-v3 without the two barriers, to compare with sean-v3 under LKMM
-class SeanV3NoBarriers(SeanV3):
-    name = "sean-v3-no-mb"
-    doc = "sean-v3 without smp_mb__after_atomic / smp_mb__before_atomic"
-
-    def kvm_tdp_mmu_put_root(self, kvm, root, shared):
-        from kcheck.kernel import (WARN_ON, refcount_dec_and_test, refcount_set)
-        while True:
-            self.kvm_lockdep_assert_mmu_lock_held(kvm, shared)
-            if not refcount_dec_and_test(root.tdp_mmu_root_count):
-                return
-            WARN_ON(not root.tdp_mmu_page)
-            if root.role.invalid:
-                self.tdp_mmu_unlink_root(kvm, root)
-                self.tdp_mmu_free_root(root)
-                return
-            root.role.invalid = 1
-            refcount_set(root.tdp_mmu_root_count, 1)
-            self.tdp_mmu_zap_root(kvm, root, shared)
-
-
 def _xchg_on_bit_main():
     """C1: the C form ``xchg(&root->role.invalid, true)``, as literally as Python allows."""
     from kcheck import spawn
@@ -143,7 +143,6 @@ def _xchg_on_bit_main():
 
 SPECIAL_MAINS = {
     "xchg-on-bit": _xchg_on_bit_main,
-    "sean-v3-no-mb": lambda: make_main(SeanV3NoBarriers, "vcpu+dirty-log"),
 }
 
 
@@ -151,6 +150,9 @@ SPECIAL_MAINS = {
 # scenario sets
 # ----------------------------------------------------------------------
 READERS = "vcpu+dirty-log+dirty-log"
+# where put_root's barriers are asked about: a vCPU's put races with the
+# dirty-log walker's reference (get_root, put_root) on the same root
+BARRIER_SCENARIO = "vcpu+dirty-log"
 CORRECTNESS = ["vcpu+dirty-log", "memslot+vcpu", "vcpu+notifier", "vcpu+zap-all", READERS]
 
 
@@ -183,7 +185,8 @@ def _claims():
             return "refuted", "xchg on role.invalid ran"
         return "refuted", "sean-v3 and the xchg form disagree"
     C.append(Claim("C1", "Sean", "xchg() cannot operate on the one-bit role.invalid; v3's "
-                   "barrier sequence is an open-coded xchg on a single bit", c1, d1))
+                   "barrier sequence is an open-coded xchg on a single bit", c1, d1,
+                   lkmm="recheck"))
 
     c2 = _variant_checks("sean-xchg", [READERS]) + _variant_checks("paolo-xchg", [READERS])
 
@@ -195,12 +198,13 @@ def _claims():
         return "holds", f"{bad[0]}: {_kind(res[bad[0]])}"
     C.append(Claim("C2", "Sean (withdrawn)", "with the refcount at 1 another task uses the root, "
                    "so marking it invalid makes its validity checks non-deterministic", c2, d2,
-                   withdrawn=True))
+                   withdrawn=True, lkmm="recheck"))
 
     c3 = _variant_checks("sean-v3", [READERS])
     C.append(Claim("C3", "Sean", "concurrent readers may or may not see role.invalid as true, "
                    "and KVM tolerates that", c3,
-                   _no_bug_claim(_labels(c3), "readers racing with the plain store of invalid")))
+                   _no_bug_claim(_labels(c3), "readers racing with the plain store of invalid"),
+                   lkmm="recheck"))
 
     c4 = _variant_checks("paolo-dec-not-one", ["vcpu+dirty-log"])
 
@@ -275,21 +279,34 @@ def _claims():
     C.append(Claim("C10", "Sean", "invalidating a root while its refcount is >= 1 is fine", c10,
                    _no_bug_claim(_labels(c10), "v5.18 invalidates referenced roots")))
 
-    # LKMM explores ~5 executions/s on this model: a small budget, and the row says bounded
-    lk = {"max_executions": 100}
-    c11 = [Check("sean-v3:lkmm", "sean-v3", "vcpu+dirty-log", "lkmm", options=lk),
-           Check("sean-v3-no-mb:lkmm", "sean-v3-no-mb", "vcpu+dirty-log", "lkmm",
-                 special="sean-v3-no-mb", options=lk)]
+    # C11: sean-v3 under the LKMM with every barrier, then without each
+    # barrier its put_root writes, one at a time (barriers.barrier_sites)
+    from .barriers import barrier_sites
+    lk = {"max_executions": LKMM_BUDGET}
+    c11 = [Check("sean-v3:lkmm", "sean-v3", BARRIER_SCENARIO, "lkmm", options=lk)]
+    for name, where, func in barrier_sites("sean-v3"):
+        c11.append(Check(f"sean-v3 without {name} ({where})", "sean-v3", BARRIER_SCENARIO,
+                         "lkmm", options={**lk, "drop_barriers": (f"{name}@{where}",)}))
 
     def d11(res):
-        a, b = res["sean-v3:lkmm"], res["sean-v3-no-mb:lkmm"]
-        if not _bug(a) and not _bug(b):
-            return "holds", "with or without the barriers: no bug under LKMM"
-        if _bug(b) and not _bug(a):
-            return "refuted", f"without the barriers: {_kind(b)}: {b.bug.message}"
-        return "n-a", f"sean-v3 itself fails under LKMM ({_kind(a)})"
+        base = res["sean-v3:lkmm"]
+        if _bug(base):
+            return "n-a", f"sean-v3 itself fails under LKMM ({_kind(base)}: {base.bug.message})"
+        parts, needed = [], []
+        for ch in c11[1:]:
+            r = res[ch.label]
+            what = ch.label.replace("sean-v3 without ", "")
+            if _bug(r):
+                needed.append(what)
+                parts.append(f"{what}: necessary ({_kind(r)}: {r.bug.message})")
+            else:
+                parts.append(f"{what}: redundant ({r.executions} executions, "
+                             f"{'exhaustive' if r.exhaustive else 'bounded'})")
+        if needed:
+            return "refuted", "; ".join(parts)
+        return "holds", "every barrier redundant on " + BARRIER_SCENARIO + ": " + "; ".join(parts)
     C.append(Claim("C11", "Sean", "the barriers are not needed for xchg: only put_root consumes "
-                   "them and it always does an atomic xchg", c11, d11))
+                   "them and it always does an atomic xchg", c11, d11, lkmm="own"))
 
     for cid, variant, who, text in (
             ("C12", "sean-v3", "Sean", "sean-v3 is correct: races with readers under the read "
@@ -297,7 +314,8 @@ def _claims():
             ("C13", "sean-xchg", "Sean", "sean-xchg is correct"),
             ("C14", "paolo-xchg", "Paolo, Sean", "paolo-xchg is correct")):
         checks = _variant_checks(variant, CORRECTNESS)
-        C.append(Claim(cid, who, text, checks, _no_bug_claim(_labels(checks), variant)))
+        C.append(Claim(cid, who, text, checks, _no_bug_claim(_labels(checks), variant),
+                       lkmm="recheck"))
 
     c15 = [Check("mutant:put-root-no-queue", "v5.18", "memslot+vcpu", mutant="put-root-no-queue")]
     C.append(Claim("C15", "v5.18 comment", "zapping from the worker is required: without it the "
@@ -342,40 +360,71 @@ CLAIMS = _claims()
 # running the table
 # ----------------------------------------------------------------------
 class Row:
-    def __init__(self, claim, verdict, reason, checks, results, seconds):
+    """A claim decided: the verdict under SC and under the LKMM, with the results behind each."""
+
+    def __init__(self, claim, verdict, reason, checks, results, seconds,
+                 lkmm_verdict="-", lkmm_reason="", lkmm_results=None):
         self.claim = claim
         self.verdict = verdict
         self.reason = reason
         self.checks = checks
         self.results = results
         self.seconds = seconds
+        self.lkmm_verdict = lkmm_verdict
+        self.lkmm_reason = lkmm_reason
+        self.lkmm_results = lkmm_results or {}
+
+    def _all(self):
+        seen = {}
+        for r in list(self.results.values()) + list(self.lkmm_results.values()):
+            seen[id(r)] = r
+        return list(seen.values())
 
     @property
     def executions(self):
-        return sum(r.executions for r in self.results.values())
+        return sum(r.executions for r in self._all())
 
     @property
     def exhaustive(self):
-        return all(r.exhaustive or r.verdict == "bug" for r in self.results.values())
+        return all(r.exhaustive or r.verdict in ("bug", "error") for r in self._all())
+
+    def exhaustive_text(self):
+        def ok(rs):
+            return all(r.exhaustive or r.verdict in ("bug", "error") for r in rs)
+        sc = ok(self.results.values()) if self.claim.lkmm != "own" else None
+        lk = ok(self.lkmm_results.values()) if self.lkmm_results else None
+        parts = []
+        if sc is not None:
+            parts.append("SC " + ("yes" if sc else "bounded"))
+        if lk is not None:
+            parts.append("LKMM " + ("yes" if lk else "bounded"))
+        return ", ".join(parts)
 
     def to_json(self):
         c = self.claim
+
+        def checks(results, mm_default):
+            return [{"check": ch.name, "memory_model": mm_default or ch.memory_model,
+                     "verdict": results[ch.label].verdict,
+                     "bug": _kind(results[ch.label]),
+                     "executions": results[ch.label].executions,
+                     "exhaustive": results[ch.label].exhaustive,
+                     "seconds": round(results[ch.label].seconds, 2)}
+                    for ch in self.checks if ch.label in results]
+        mms = sorted({ch.memory_model for ch in self.checks} | ({"lkmm"} if self.lkmm_results else set()))
         return {
             "id": c.id, "who": c.who, "claim": c.doc, "withdrawn": c.withdrawn,
             "verdict": self.verdict, "reason": self.reason,
+            "lkmm": {"verdict": self.lkmm_verdict, "reason": self.lkmm_reason,
+                     "checks": checks(self.lkmm_results, "lkmm") if self.lkmm_results else []},
             "variants": sorted({ch.variant + (f"/{ch.mutant}" if ch.mutant else "")
                                 for ch in self.checks}),
             "scenarios": sorted({ch.scenario for ch in self.checks}),
-            "memory_models": sorted({ch.memory_model for ch in self.checks}),
+            "memory_models": mms,
             "executions": self.executions, "exhaustive": self.exhaustive,
+            "exhaustive_by_model": self.exhaustive_text(),
             "seconds": round(self.seconds, 2),
-            "checks": [{"check": ch.name, "memory_model": ch.memory_model,
-                        "verdict": self.results[ch.label].verdict,
-                        "bug": _kind(self.results[ch.label]),
-                        "executions": self.results[ch.label].executions,
-                        "exhaustive": self.results[ch.label].exhaustive,
-                        "seconds": round(self.results[ch.label].seconds, 2)}
-                       for ch in self.checks],
+            "checks": checks(self.results, None) if c.lkmm != "own" else [],
         }
 
 
@@ -438,30 +487,74 @@ def run_checks(checks, jobs=2):
     return out
 
 
-def decide_claim(claim, results_by_key):
-    results = {ch.label: results_by_key[ch.key()] for ch in claim.checks}
-    seconds = sum(r.seconds for r in results.values())
+def lkmm_rechecks(claims, sc_results):
+    """The LKMM runs the claims need once the SC results are in: each SC check
+    of a memory-model-dependent claim that found no bug.  (A bug found under
+    SC needs no rerun: every SC execution is an LKMM execution.)"""
+    out = []
+    for c in claims:
+        if c.lkmm != "recheck":
+            continue
+        sc = {ch.label: sc_results[ch.key()] for ch in c.checks}
+        if _decide(c, sc)[0] == "refuted" and any(_bug(r) for r in sc.values()):
+            continue            # refuted by an SC bug: refuted under the LKMM as well
+        for ch in c.checks:
+            r = sc_results[ch.key()]
+            if ch.special is None and r.verdict not in ("bug", "error"):
+                out.append(ch.under_lkmm())
+    return out
+
+
+def _decide(claim, results):
     failed = [l for l, r in results.items() if r.verdict == "error" and l != "xchg-on-bit"]
     if failed:
-        verdict, reason = "n-a", f"{failed[0]} could not run: {results[failed[0]].error}"
-    else:
-        verdict, reason = claim.decide(results)
-        bounded = [l for l, r in results.items() if r.verdict != "bug" and not r.exhaustive]
-        if bounded and verdict in ("holds", "refuted"):
-            reason += f" (bounded: {len(bounded)} check(s) stopped at their execution budget)"
-    return Row(claim, verdict, reason, claim.checks, results, seconds)
+        return "n-a", f"{failed[0]} could not run: {results[failed[0]].error}"
+    verdict, reason = claim.decide(results)
+    bounded = [l for l, r in results.items() if r.verdict not in ("bug", "error") and not r.exhaustive]
+    if bounded and verdict in ("holds", "refuted"):
+        reason += f" (bounded: {len(bounded)} check(s) stopped at their execution budget)"
+    return verdict, reason
+
+
+def decide_claim(claim, results_by_key, lkmm_by_key=None):
+    lkmm_by_key = lkmm_by_key or {}
+    results = {ch.label: results_by_key[ch.key()] for ch in claim.checks}
+    seconds = sum(r.seconds for r in results.values())
+    if claim.lkmm == "own":
+        lv, lr = _decide(claim, results)
+        return Row(claim, "n-a", "barriers order nothing under sequential consistency: decided "
+                   "under the LKMM", claim.checks, {}, seconds, lv, lr, results)
+    verdict, reason = _decide(claim, results)
+    if claim.lkmm != "recheck":
+        return Row(claim, verdict, reason, claim.checks, results, seconds, "-",
+                   "lock-protected logic: decided under SC")
+    lres = {}
+    for ch in claim.checks:
+        k = ch.under_lkmm().key()
+        lres[ch.label] = lkmm_by_key.get(k, results[ch.label])
+    lv, lr = _decide(claim, lres)
+    rerun = [l for l in lres if lres[l] is not results[l]]
+    carried = [l for l in lres if lres[l] is results[l] and _bug(results[l])]
+    if carried and not rerun:
+        lr += " (the SC bug is an LKMM bug: every SC execution is an LKMM execution)"
+    seconds += sum(lres[l].seconds for l in rerun)
+    return Row(claim, verdict, reason, claim.checks, results, seconds, lv, lr,
+               {l: lres[l] for l in lres})
 
 
 def write_traces(row, out_dir):
     """Write the minimized trace of every bug behind a refuted claim to DIR/Cnn.txt."""
-    if row.verdict != "refuted":
+    if row.verdict != "refuted" and row.lkmm_verdict != "refuted":
         return None
     bugs = [(l, r) for l, r in row.results.items() if getattr(r, "bug", None) is not None]
+    bugs += [(f"{l} (LKMM)", r) for l, r in row.lkmm_results.items()
+             if getattr(r, "bug", None) is not None and r is not row.results.get(l)]
     os.makedirs(out_dir, exist_ok=True)
     path = os.path.join(out_dir, f"{row.claim.id}.txt")
     with open(path, "w") as f:
         f.write(f"{row.claim.id} ({row.claim.who}): {row.claim.doc}\n")
-        f.write(f"verdict: refuted — {row.reason}\n\n")
+        f.write(f"verdict under SC: {row.verdict} — {row.reason}\n")
+        f.write(f"verdict under the LKMM: {row.lkmm_verdict} — {row.lkmm_reason}\n\n")
         if not bugs:
             f.write("(the refutation is the absence of a bug; no trace)\n")
         for label, r in bugs:

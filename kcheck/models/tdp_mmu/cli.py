@@ -103,7 +103,7 @@ def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, 
               help="also write the table as a page, each refuted claim linked to its trace")
 def claims_cmd(as_json, out_dir, only, jobs, html):
     """Decide claims C1–C18 by running the model."""
-    from .claims import CLAIMS, decide_claim, run_checks, write_traces
+    from .claims import CLAIMS, decide_claim, lkmm_rechecks, run_checks, write_traces
     ids = list(CLAIMS)
     if only:
         ids = [i.strip() for i in only.split(",")]
@@ -115,9 +115,16 @@ def claims_cmd(as_json, out_dir, only, jobs, html):
         click.echo(f"running {len({c.key() for c in checks})} checks on {jobs} process(es)…",
                    err=True)
     results = run_checks(checks, jobs=jobs)
+    # then, for the claims that depend on the memory model, every SC check
+    # that found no bug again under the LKMM
+    again = lkmm_rechecks([CLAIMS[cid] for cid in ids], results)
+    if again and not as_json:
+        click.echo(f"running {len({c.key() for c in again})} of them again under the LKMM…",
+                   err=True)
+    lkmm_results = run_checks(again, jobs=jobs) if again else {}
     rows = []
     for cid in ids:
-        row = decide_claim(CLAIMS[cid], results)
+        row = decide_claim(CLAIMS[cid], results, lkmm_results)
         row.trace = write_traces(row, out_dir)
         rows.append(row)
     if html:
@@ -238,9 +245,14 @@ def _write_html(rows, path):
             if b is not None and getattr(b, "events", None):
                 events = b.events
                 break
+        refuted = "refuted" in (j["verdict"], j["lkmm"]["verdict"])
         out.append({"claim": j["id"], "who": j["who"], "text": j["claim"], "variants": j["variants"],
                     "scenarios": j["scenarios"], "memory_model": ",".join(j["memory_models"]),
-                    "verdict": j["verdict"], "reason": j["reason"], "executions": j["executions"],
+                    "verdict": "refuted" if refuted else j["verdict"],
+                    "sc_verdict": j["verdict"], "lkmm_verdict": j["lkmm"]["verdict"],
+                    "reason": j["reason"] + (f" | LKMM: {j['lkmm']['reason']}"
+                                             if j["lkmm"]["reason"] else ""),
+                    "executions": j["executions"],
                     "exhaustive": j["exhaustive"], "seconds": j["seconds"], "trace": trace,
                     "events": events})
     write_claims_report(out, path)
@@ -249,18 +261,20 @@ def _write_html(rows, path):
 def _print_table(rows):
     from rich.console import Console
     from rich.table import Table
-    t = Table(title="TDP MMU claims", show_lines=False)
-    for col in ("claim", "variants", "scenarios", "mm", "verdict", "reason", "executions",
+    t = Table(title="TDP MMU claims (verdict under SC and under the LKMM)", show_lines=False)
+    for col in ("claim", "variants", "scenarios", "SC", "LKMM", "reason", "executions",
                 "exhaustive", "seconds"):
         t.add_column(col, overflow="fold")
     for row in rows:
         j = row.to_json()
         cid = j["id"] + (" (w)" if j["withdrawn"] else "")
+        reason = j["reason"]
+        if j["lkmm"]["reason"] and row.claim.lkmm:
+            reason += f" | LKMM: {j['lkmm']['reason']}"
         t.add_row(cid, ", ".join(j["variants"]), ", ".join(j["scenarios"]),
-                  ",".join(j["memory_models"]), j["verdict"],
-                  j["reason"] + (f" [trace: {row.trace}]" if row.trace else ""),
-                  str(j["executions"]), "yes" if j["exhaustive"] else "no",
-                  f"{j['seconds']:.1f}")
+                  j["verdict"], j["lkmm"]["verdict"],
+                  reason + (f" [trace: {row.trace}]" if row.trace else ""),
+                  str(j["executions"]), row.exhaustive_text(), f"{j['seconds']:.1f}")
     Console(width=200).print(t)
 
 

@@ -20,6 +20,7 @@ DEFAULT_SIZES = {
     "notifier_gfn": 0,    # the GFN the MMU notifier unmaps
     "fault_attempts": 2,  # a vCPU re-enters the guest at most this many times per GFN
     "yields": 1,          # 1: every yield point is an explorer choice; 0: never yield (a bound)
+    "resident": 0,        # vCPUs that loaded a root and faulted on every GFN before the flows start
 }
 
 
@@ -98,6 +99,22 @@ def parse_scenario(scenario: str):
     return names
 
 
+def boot(impl, vcpus, sizes):
+    """Resident vCPUs: each loads its root (or shares one) and maps every GFN,
+    then stays out of the guest holding its reference until teardown, so the
+    flows find roots and page tables to walk, zap and invalidate."""
+    for v in vcpus:
+        impl.kvm_mmu_load(v)
+        for gfn in range(sizes["gfns"]):
+            impl.direct_page_fault(v, gfn)
+
+
+def after(first, fn, *args):
+    """Run ``fn`` once ``first`` (the boot task) has finished."""
+    join(first)
+    fn(*args)
+
+
 def teardown(impl, kvm, vcpus, tasks):
     """kvm_destroy_vm(): flush all shadow pages, destroy vCPUs, uninit the MMU."""
     for t in tasks:
@@ -125,6 +142,12 @@ def make_main(cls, scenario: str, **sizes):
         impl.kvm_mmu_init_tdp_mmu(kvm)
         role = impl.root_role_word()
         vcpus, tasks = [], []
+        first = None
+        if cfg["resident"]:
+            resident = [Vcpu(kvm, role, i) for i in range(cfg["resident"])]
+            vcpus.extend(resident)
+            first = spawn(boot, impl, resident, cfg, name="boot", setup=True)
+            tasks.append(first)
         counts = {}
         for name in names:
             counts[name] = counts.get(name, 0) + 1
@@ -132,9 +155,13 @@ def make_main(cls, scenario: str, **sizes):
             if name == "vcpu":
                 v = Vcpu(kvm, role, len(vcpus))
                 vcpus.append(v)
-                tasks.append(spawn(flow_vcpu, impl, v, cfg, name=label))
+                fn, args = flow_vcpu, (impl, v, cfg)
             else:
-                tasks.append(spawn(FLOWS[name].fn, impl, kvm, cfg, name=label))
+                fn, args = FLOWS[name].fn, (impl, kvm, cfg)
+            if first is None:
+                tasks.append(spawn(fn, *args, name=label))
+            else:
+                tasks.append(spawn(after, first, fn, *args, name=label))
         spawn(teardown, impl, kvm, vcpus, tasks, name="teardown")
 
     main.__name__ = f"tdp_mmu[{cls.name}:{scenario}]"

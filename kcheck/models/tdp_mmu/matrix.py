@@ -21,7 +21,13 @@ def two_flow_scenarios():
     return [f"{a}+{b}" for a, b in itertools.combinations_with_replacement(FLOWS, 2)]
 
 
+# The matrix runs with a resident vCPU (flows.boot): without one, scenarios
+# that have no vcpu flow have no root to zap or walk and are decided trivially.
+MATRIX_SIZES = {"resident": 1}
+
+
 def matrix_checks(variants=None, scenarios=None, max_executions=None, sizes=None):
+    sizes = {**MATRIX_SIZES, **(sizes or {})}
     variants = variants or [cls.name for cls in VARIANT_CLASSES]
     scenarios = scenarios or two_flow_scenarios()
     opts = {"max_executions": max_executions} if max_executions else {}
@@ -70,7 +76,7 @@ def to_markdown(variants, scenarios, cells):
 
 def to_json(variants, scenarios, cells, paths, sizes=None):
     return {
-        "sizes": {**DEFAULT_SIZES, **(sizes or {})},
+        "sizes": {**DEFAULT_SIZES, **MATRIX_SIZES, **(sizes or {})},
         "memory_model": "sc",
         "variants": variants,
         "scenarios": scenarios,

@@ -27,7 +27,7 @@ class TdpIter:
     def spte_to_child_pt(self, spte, level):
         if not is_shadow_present_pte(spte) or is_last_spte(spte, level):
             return None
-        return self.mmu.pfn_to_pt(spte_to_pfn(spte))
+        return self.mmu.pfn_to_pt(spte_to_pfn(spte), spte)
 
     def tdp_iter_refresh_sptep(self):
         pt = self.pt_path[self.level]

@@ -18,6 +18,7 @@ Conventions:
 
 from kcheck import assume, current
 from kcheck.kernel import (
+    address_from,
     BUG,
     KArray,
     KStruct,
@@ -142,16 +143,24 @@ class TdpMmu:
         tid = current().tid
         n = self._next_frame.get(tid, 0)
         self._next_frame[tid] = n + 1
-        return 1 + tid * 4096 + n
+        # 0x1000 up: a frame number is not mistaken for a small count when
+        # address_from() looks up which read produced it
+        return 0x1000 + tid * 4096 + n
 
-    def pfn_to_pt(self, pfn):
-        return self._frames[pfn][1]
+    # Each lookup is address arithmetic in C (__va, pfn_to_page, page_private):
+    # address_from() gives the LKMM the dependency on the load of the number.
+    def pfn_to_pt(self, pfn, spte=None):
+        pt = self._frames[pfn][1]
+        address_from(pfn if spte is None else spte, pt.page)
+        return pt
 
     def to_shadow_page(self, hpa):
-        return self._frames[hpa][0]
+        sp = self._frames[hpa][0]
+        address_from(hpa, sp)
+        return sp
 
     def sptep_to_sp(self, sptep):
-        return self._frames[sptep[0].pfn][0]
+        return address_from(sptep[0].page, self._frames[sptep[0].pfn][0])
 
     def root_role_word(self, smm=0):
         return kvm_mmu_page_role.pack(level=self.geo.levels, direct=1, access=ACC_ALL,
@@ -351,7 +360,7 @@ class TdpMmu:
             WARN_ON(not is_removed_spte(new_spte))
             return
         if was_present and not was_leaf and (pfn_changed or not is_present):
-            self.handle_removed_pt(kvm, self.pfn_to_pt(spte_to_pfn(old_spte)), shared)
+            self.handle_removed_pt(kvm, self.pfn_to_pt(spte_to_pfn(old_spte), old_spte), shared)
 
     # ------------------------------------------------------------------
     # SPTE updates
