@@ -102,3 +102,30 @@ def test_claims_json_full_table(tmp_path):
         assert r["verdict"] in ("holds", "refuted", "n-a")
         if r["verdict"] == "refuted":
             assert (tmp_path / f"{r['id']}.txt").exists()
+
+
+def test_matrix_cells_are_exhaustive_and_bugs_have_traces(tmp_path):
+    out = CliRunner().invoke(tdp_mmu, ["matrix", "--json", "--jobs", "1", "--out", str(tmp_path),
+                                       "--variant", "v6.6", "--variant", "sean-v3",
+                                       "--scenario", "vcpu+memslot", "--scenario", "memslot+dirty-log"])
+    assert out.exit_code == 1, out.output          # sean-v3 has a bug on vcpu+memslot
+    j = json.loads(out.output)
+    assert j["sizes"]["resident"] == 1
+    cells = {(c["variant"], c["scenario"]): c for c in j["cells"]}
+    assert len(cells) == 4
+    bad = cells[("sean-v3", "vcpu+memslot")]
+    assert bad["verdict"] == "bug" and bad["bug"] == "refcount-warn"
+    text = open(bad["trace"]).read()
+    assert "--size resident=1" in text.splitlines()[0]
+    assert "setup steps before" in text and "REFCOUNT-WARN" in text
+    for key in [("v6.6", "vcpu+memslot"), ("v6.6", "memslot+dirty-log"), ("sean-v3", "memslot+dirty-log")]:
+        c = cells[key]
+        assert c["verdict"] == "no-bug" and c["exhaustive"] and c["executions"] > 1, c
+
+
+def test_matrix_scenarios_are_every_pair_of_flows():
+    from kcheck.models.tdp_mmu.matrix import two_flow_scenarios
+    from kcheck.models.tdp_mmu import FLOWS
+    s = two_flow_scenarios()
+    assert len(s) == len(FLOWS) * (len(FLOWS) + 1) // 2
+    assert "vcpu+vcpu" in s and "memslot+zap-all" in s

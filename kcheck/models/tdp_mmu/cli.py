@@ -169,7 +169,7 @@ def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, mark
     t0 = time.perf_counter()
     vs, ss, cells = run_matrix(list(variants) or None, list(scenarios) or None, jobs=jobs,
                                max_executions=max_executions, sizes=sz)
-    paths = write_cell_traces(vs, ss, cells, out_dir)
+    paths = write_cell_traces(vs, ss, cells, out_dir, sz)
     took = time.perf_counter() - t0
     if as_json:
         j = to_json(vs, ss, cells, paths, sz)

@@ -52,8 +52,9 @@ def cell_text(r):
     return f"ok {r.executions}" + ("" if r.exhaustive else " (bounded)")
 
 
-def write_cell_traces(variants, scenarios, cells, out_dir):
+def write_cell_traces(variants, scenarios, cells, out_dir, sizes=None):
     """Each bug's minimized trace to DIR/VARIANT__SCENARIO.txt; returns the paths."""
+    sz = "".join(f" --size {k}={v}" for k, v in {**MATRIX_SIZES, **(sizes or {})}.items())
     paths = {}
     for (v, s), r in cells.items():
         if r.verdict != "bug":
@@ -61,7 +62,7 @@ def write_cell_traces(variants, scenarios, cells, out_dir):
         os.makedirs(out_dir, exist_ok=True)
         p = os.path.join(out_dir, f"{v}__{s}.txt")
         with open(p, "w") as f:
-            f.write(f"kcheck tdp-mmu check --variant {v} --scenario {s}\n\n{r.format()}\n")
+            f.write(f"kcheck tdp-mmu check --variant {v} --scenario {s}{sz}\n\n{r.format()}\n")
         paths[(v, s)] = p
     return paths
 

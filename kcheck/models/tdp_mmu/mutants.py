@@ -87,8 +87,7 @@ class rezap_invalid(SeanV3):
 
 
 @mutant(V5_18, "memslot+vcpu", "warn",
-        "invalidate_all_roots also takes and queues already-invalid roots (queue_work twice)", claim="C16",
-        sizes={"gfns": 1, "yields": 0}, options={"strategy": "pct", "executions": 3000, "seed": 0})
+        "invalidate_all_roots also takes and queues already-invalid roots (queue_work twice)", claim="C16")
 class queue_invalid_roots(V5_18):
     def kvm_tdp_mmu_invalidate_all_roots(self, kvm):
         from kcheck.kernel import WARN_ON_ONCE, lockdep_assert_held_write, queue_work
@@ -163,7 +162,7 @@ class refcount_born_1(V6_6):
 
 @mutant(TdpMmu, "memslot+vcpu", "warn",
         "kvm_tdp_mmu_get_vcpu_root_hpa matches roots on level/address space only, ignoring invalid",
-        claim="C8", sizes={"gfns": 1, "yields": 0}, options={"strategy": "pct", "executions": 3000, "seed": 0})
+        claim="C8")
 class reuse_invalid_root(TdpMmu):
     def root_matches(self, root, role):
         word = root.role.word
