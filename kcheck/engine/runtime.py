@@ -125,6 +125,19 @@ class Loc:
         self.plain = plain          # may be accessed with plain C loads/stores
 
     @classmethod
+    def fixed(cls, lid, field, init=0):
+        """A location with an id chosen by a kernel primitive (an RCU callback's
+        "done" word, a work item's), the same in every run whoever creates it."""
+        l = cls.__new__(cls)
+        l.lid = lid
+        l.init = init
+        l.owner = None
+        l.field = field
+        l.oid = None
+        l.plain = False
+        return l
+
+    @classmethod
     def derived(cls, parent, k, init=0, field=None):
         """A location tied to ``parent`` (per-task reader flags of a lock, ...):
         its id depends only on ``parent`` and ``k``, whichever task makes it."""

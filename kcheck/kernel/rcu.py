@@ -31,14 +31,7 @@ from ..engine.memory.rcu_gp import GP_OP
 
 
 def _root(n):
-    l = Loc.__new__(Loc)
-    l.lid = (1 << 40) + n
-    l.init = 0
-    l.owner = None
-    l.field = ("rcu", "call_rcu")[n]
-    l.oid = None
-    l.plain = False
-    return l
+    return Loc.fixed((1 << 40) + n, ("rcu", "call_rcu")[n])
 
 
 _RCU = _root(0)
@@ -67,13 +60,8 @@ def _cbdone(tid, name, i):
     key = (tid, name, i)
     l = _pending.get(key)
     if l is None:
-        l = _pending[key] = Loc.__new__(Loc)
-        l.lid = (1 << 41) + (tid << 20) + i       # fixed by who queued it and its number
-        l.init = 0
-        l.owner = None
-        l.field = f"rcu_callback_done[{name}#{i}]"
-        l.oid = None
-        l.plain = False
+        # fixed by who queued it and its number
+        l = _pending[key] = Loc.fixed((1 << 41) + (tid << 20) + i, f"rcu_callback_done[{name}#{i}]")
     return l
 
 

@@ -34,14 +34,7 @@ class workqueue_struct(KObject):
 
     def _done(self, i):
         """The word the worker that runs the ``i``-th queuing sets when it is done."""
-        l = Loc.__new__(Loc)
-        l.lid = (1 << 42) + (self._loc.lid << 20) + i
-        l.init = 0
-        l.owner = None
-        l.field = f"workqueue({self.name}).done[{i}]"
-        l.oid = None
-        l.plain = False
-        return l
+        return Loc.fixed((1 << 42) + (self._loc.lid << 20) + i, f"workqueue({self.name}).done[{i}]")
 
 
 class work_struct(KObject):

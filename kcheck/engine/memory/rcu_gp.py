@@ -121,23 +121,8 @@ def _closure(g, keys):
     """For each key, the bitset of keys it reaches through po|rf|co|fr|spawn
     (None if the graph has a cycle)."""
     succ = sc.edges(g)
-    indeg = {}
-    for e in g.events():
-        indeg.setdefault(e, 0)
-    for outs in succ.values():
-        for b in outs:
-            indeg[b] = indeg.get(b, 0) + 1
-    stack = [e for e, d in indeg.items() if d == 0]
-    order = []
-    while stack:
-        e = stack.pop()
-        order.append(e)
-        for b in succ.get(e, ()):
-            d = indeg[b] - 1
-            indeg[b] = d
-            if d == 0:
-                stack.append(b)
-    if len(order) != len(indeg):
+    order = sc.topo_order(g, succ)
+    if order is None:
         return None
     reach = {}
     for e in reversed(order):

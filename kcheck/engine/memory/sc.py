@@ -58,11 +58,10 @@ def atomic(g: Graph) -> bool:
     return True
 
 
-def consistent(g: Graph) -> bool:
-    """True when the graph has a sequentially consistent linearization."""
-    if not atomic(g):
-        return False
-    succ = edges(g)
+def topo_order(g: Graph, succ=None):
+    """The graph's events in an order respecting ``succ`` (default: po|rf|co|fr|spawn),
+    or None if those edges have a cycle."""
+    succ = succ if succ is not None else edges(g)
     indeg = {}
     for e in g.events():
         indeg.setdefault(e, 0)
@@ -70,16 +69,21 @@ def consistent(g: Graph) -> bool:
         for b in outs:
             indeg[b] = indeg.get(b, 0) + 1
     stack = [e for e, d in indeg.items() if d == 0]
-    seen = 0
+    order = []
     while stack:
         e = stack.pop()
-        seen += 1
+        order.append(e)
         for b in succ.get(e, ()):
             d = indeg[b] - 1
             indeg[b] = d
             if d == 0:
                 stack.append(b)
-    return seen == len(indeg)
+    return order if len(order) == len(indeg) else None
+
+
+def consistent(g: Graph) -> bool:
+    """True when the graph has a sequentially consistent linearization."""
+    return atomic(g) and topo_order(g) is not None
 
 
 def reaches(g: Graph, src, dst) -> bool:
