@@ -50,3 +50,33 @@ def test_fixed_twin_is_clean_and_exhaustive(name, kind):
     assert res.verdict == "no-bug", res.bug and res.bug.message
     assert res.exhaustive
     assert res.executions >= 1
+
+
+class _Opaque:
+    """Its repr has an address, which differs between processes and runs."""
+
+
+def test_an_assert_that_pytest_rewrote_still_replays():
+    # This module's asserts are rewritten by pytest: the message of a failing
+    # assert in model code gains lines of explanation with object addresses.
+    # The bug must still replay as the same bug from its schedule.
+    from kcheck import spawn, check
+    from kcheck.kernel import KStruct, READ_ONCE, WRITE_ONCE, ptr
+
+    class box(KStruct):
+        v: int
+
+    def writer(b):
+        WRITE_ONCE(ptr(b, "v"), 1)
+
+    def reader(b):
+        assert READ_ONCE(ptr(b, "v")) == 0 or _Opaque() is None
+
+    def main():
+        b = box()
+        spawn(writer, b, name="writer")
+        spawn(reader, b, name="reader")
+
+    r = check(main)
+    assert r.verdict == "bug" and r.bug.kind == "warn"
+    assert "did not replay" not in r.bug.message and "!!" in r.bug.trace

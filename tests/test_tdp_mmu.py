@@ -45,27 +45,15 @@ def test_v5_18_two_flow_scenarios_are_clean_and_exhaustive(scenario):
     assert r.exhaustive
 
 
-FAST_MUTANTS = list(MUTANTS)
-SLOW_MUTANTS = [n for n in MUTANTS if n not in FAST_MUTANTS]
-
-
-def _check_mutant(name):
+@pytest.mark.parametrize("name", list(MUTANTS))
+def test_mutant_is_caught(name):
     m = MUTANTS[name]
     r = kcheck.check(build_main(m.base, m.scenario, mutant=name, **m.sizes), step_bound=3000,
                      **m.options)
     assert r.verdict == "bug", f"{m.base}/{name} on {m.scenario} survived"
     assert r.bug.kind == m.expect, (name, r.bug.kind, r.bug.message)
-
-
-@pytest.mark.parametrize("name", FAST_MUTANTS)
-def test_mutant_is_caught(name):
-    _check_mutant(name)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", SLOW_MUTANTS)
-def test_mutant_is_caught_slow(name):
-    _check_mutant(name)
+    # with a trace that ends at the bug, and a schedule that replays it
+    assert "!!" in r.bug.trace and r.bug.schedule, r.format()
 
 
 def test_mutant_selected_as_variant_name_or_option():
