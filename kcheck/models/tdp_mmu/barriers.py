@@ -52,6 +52,15 @@ def _scan(obj):
     return sites
 
 
+def barrier_effect(base, without):
+    """What dropping a barrier did, from the results with it (``base``) and without."""
+    if base.verdict == "no-bug" and without.verdict == "bug":
+        return "necessary"
+    if base.verdict == without.verdict == "no-bug":
+        return "redundant" + ("" if without.exhaustive and base.exhaustive else " (bounded)")
+    return "no change: buggy either way"
+
+
 def barrier_table(variant, scenario, memory_model="lkmm", max_executions=100, **sizes):
     """Run the variant with every barrier, then without each one in turn."""
     import kcheck
@@ -63,12 +72,7 @@ def barrier_table(variant, scenario, memory_model="lkmm", max_executions=100, **
         spec = f"{name}@{where}"
         r = kcheck.check(main, memory_model=memory_model, max_executions=max_executions,
                          drop_barriers=[spec])
-        if base.verdict == "no-bug" and r.verdict == "bug":
-            effect = "necessary"
-        elif base.verdict == r.verdict == "no-bug":
-            effect = "redundant" + ("" if r.exhaustive and base.exhaustive else " (bounded)")
-        else:
-            effect = "no change: buggy either way"
+        effect = barrier_effect(base, r)
         rows.append({"barrier": name, "site": where, "function": func, "effect": effect,
                      "verdict_without": r.verdict, "executions": r.executions,
                      "exhaustive": r.exhaustive, "seconds": round(r.seconds, 1),

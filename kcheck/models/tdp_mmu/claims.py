@@ -101,6 +101,11 @@ def _kind(r):
     return r.bug.kind if r.bug is not None else None
 
 
+def _covered(r):
+    """A check whose result stands: it found a bug, could not run, or was exhaustive."""
+    return r.exhaustive or r.verdict in ("bug", "error")
+
+
 def _all_clean(results, labels):
     bad = [l for l in labels if _bug(results[l])]
     return not bad, bad
@@ -282,34 +287,33 @@ def _claims():
 
     # C11: sean-v3 under the LKMM with every barrier, then without each
     # barrier its put_root writes, one at a time (barriers.barrier_sites)
-    from .barriers import barrier_sites
+    from .barriers import barrier_effect, barrier_sites
     lk = {"max_executions": LKMM_BUDGET}
-    c11 = []
+    c11, drops = [], []          # drops: (label with the barrier, label without, what)
     for scen, sizes in BARRIER_SCENARIOS:
         tag = scen + "".join(f" {k}={v}" for k, v in sizes.items())
-        c11.append(Check(f"sean-v3:lkmm:{tag}", "sean-v3", scen, "lkmm", sizes=sizes, options=lk))
+        base = Check(f"sean-v3:lkmm:{tag}", "sean-v3", scen, "lkmm", sizes=sizes, options=lk)
+        c11.append(base)
         for name, where, func in barrier_sites("sean-v3"):
-            c11.append(Check(f"sean-v3 without {name} ({where}) on {tag}", "sean-v3", scen, "lkmm",
-                             sizes=sizes,
+            what = f"{name} ({where}) on {tag}"
+            c11.append(Check(f"sean-v3 without {what}", "sean-v3", scen, "lkmm", sizes=sizes,
                              options={**lk, "drop_barriers": (f"{name}@{where}",)}))
+            drops.append((base.label, c11[-1].label, what))
 
     def d11(res):
-        bases = [ch for ch in c11 if ch.label.startswith("sean-v3:lkmm:")]
-        for ch in bases:
-            if _bug(res[ch.label]):
-                r = res[ch.label]
+        for with_label, _, _ in drops:
+            r = res[with_label]
+            if _bug(r):
                 return "n-a", f"sean-v3 itself fails under LKMM ({_kind(r)}: {r.bug.message})"
         parts, needed = [], []
-        for ch in c11:
-            if ch in bases:
-                continue
-            r = res[ch.label]
-            what = ch.label.replace("sean-v3 without ", "")
-            if _bug(r):
+        for with_label, without_label, what in drops:
+            r = res[without_label]
+            effect = barrier_effect(res[with_label], r)
+            if effect == "necessary":
                 needed.append(what)
                 parts.append(f"{what}: necessary ({_kind(r)}: {r.bug.message})")
             else:
-                parts.append(f"{what}: redundant ({r.executions} executions, "
+                parts.append(f"{what}: {effect.split()[0]} ({r.executions} executions, "
                              f"{'exhaustive' if r.exhaustive else 'bounded'})")
         if needed:
             return "refuted", "; ".join(parts)
@@ -395,14 +399,14 @@ class Row:
 
     @property
     def exhaustive(self):
-        return all(r.exhaustive or r.verdict in ("bug", "error") for r in self._all())
+        return all(_covered(r) for r in self._all())
 
     def exhaustive_text(self):
         def ok(rs, verdict):
             rs = list(rs)
             if verdict == "refuted" and any(_bug(r) for r in rs):
                 return True             # a bug found decides it, whatever else was bounded
-            return all(r.exhaustive or r.verdict in ("bug", "error") for r in rs)
+            return all(_covered(r) for r in rs)
         sc = ok(self.results.values(), self.verdict) if self.claim.lkmm != "own" else None
         lk = ok(self.lkmm_results.values(), self.lkmm_verdict) if self.lkmm_results else None
         parts = []
@@ -522,7 +526,7 @@ def _decide(claim, results):
     if failed:
         return "n-a", f"{failed[0]} could not run: {results[failed[0]].error}"
     verdict, reason = claim.decide(results)
-    bounded = [l for l, r in results.items() if r.verdict not in ("bug", "error") and not r.exhaustive]
+    bounded = [l for l, r in results.items() if not _covered(r)]
     by_bug = verdict == "refuted" and any(_bug(r) for r in results.values())
     if bounded and verdict in ("holds", "refuted") and not by_bug:
         reason += f" (bounded: {len(bounded)} check(s) stopped at their execution budget)"
