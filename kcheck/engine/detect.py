@@ -39,6 +39,28 @@ def end_of_execution(run, complete):
     return None
 
 
+def every_bug(run, race_mode=None, driver=None):
+    """(bugs, state) of a finished --keep-going run: the bugs its tasks met, then
+    a deadlock, a use-after-free by a race and leaks; ``state`` is 'complete',
+    'blocked' or 'deadlock' (Run.classify)."""
+    bugs = list(run.found)
+    state = run.classify()
+    if state == "deadlock":
+        bugs.append(deadlock_bug(run))
+    uaf = use_after_free_race(run)
+    if uaf is not None:
+        bugs.append(uaf)
+    if state == "complete":
+        leak = leaks(run)
+        if leak is not None:
+            bugs.append(leak)
+        if run.lkmm and race_mode:
+            race = lkmm_races_bug(run, race_mode, driver)
+            if race is not None:
+                bugs.append(race)
+    return bugs, state
+
+
 def use_after_free_race(run):
     succ = None
     held = []                    # (access, free) that only RCU grace periods may order
@@ -107,7 +129,7 @@ def deadlock_bug(run):
                task=stuck[0] if stuck else None)
 
 
-def lkmm_races(run, mode, driver):
+def lkmm_races_bug(run, mode, driver):
     """The LKMM's data-race flag on a complete execution: a bug with
     ``--races error``, a warning otherwise."""
     from .memory import lkmm_bridge
@@ -119,6 +141,8 @@ def lkmm_races(run, mode, driver):
            f"{b.op} in {run._task_name(b.tid)}")
     if mode == "error":
         return Bug("data-race", msg, event=b, task=run.tasks[b.tid], other=a)
+    if driver is None:
+        return None
     w = driver.__dict__.setdefault("_warnings", [])
     if msg not in w:
         w.append(msg)

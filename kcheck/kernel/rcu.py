@@ -116,7 +116,10 @@ def synchronize_rcu():
     if t is None:
         return
     if t.rcu:
-        r.report("lockdep", f"synchronize_rcu() in {t.name} inside an RCU read-side critical section")
+        # the kernel warns ("Illegal synchronize_rcu() in RCU read-side critical
+        # section") and then waits forever for the section it is in
+        r.report("lockdep", f"synchronize_rcu() in {t.name} inside an RCU read-side critical section",
+                 fatal=True)
     _grace_period(r, t, "synchronize_rcu")
 
 
