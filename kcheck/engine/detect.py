@@ -19,6 +19,13 @@ from .graph import contains
 from .runtime import Bug
 
 
+def whole_bug(*a, **kw):
+    """A bug found on the whole execution (not at one event of it)."""
+    b = Bug(*a, **kw)
+    b.whole = True
+    return b
+
+
 def root_cause(run, bug):
     """A bug that stopped an execution may be the echo of an earlier
     use-after-free (a refcount underflow on freed memory, say): report the
@@ -73,7 +80,7 @@ def use_after_free_race(run):
                 # under the LKMM only what happens before the free (porf here:
                 # the explorer never builds graphs outside porf) protects an access
                 obj = run.heap[oid][0]
-                return Bug("use-after-free",
+                return whole_bug("use-after-free",
                            f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
                            f"before {run._task_name(f.tid)}'s {f.op} of it", event=a,
                            task=run.tasks[a.tid], other=f)
@@ -100,7 +107,7 @@ def use_after_free_race(run):
 
 def _uaf_race(run, oid, a, f):
     obj = run.heap[oid][0]
-    return Bug("use-after-free",
+    return whole_bug("use-after-free",
                f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} can run after "
                f"{run._task_name(f.tid)} freed it ({f.op}): nothing orders the access "
                "before the free", event=a, task=run.tasks[a.tid], other=f)
@@ -111,7 +118,7 @@ def leaks(run):
         if oid in run.freed or oid in run.noleak:
             continue
         who = run._task_name(ev.tid) if ev is not None else "main()"
-        return Bug("leak", f"{obj._kname()} allocated by {who} is never freed "
+        return whole_bug("leak", f"{obj._kname()} allocated by {who} is never freed "
                    "(every task has finished)", event=ev)
     return None
 
@@ -124,7 +131,7 @@ def deadlock_bug(run):
         w = run.g.co_max(e.lid)
         by = f", last written by {run._task_name(w.tid)}" if w is not None else ""
         parts.append(f"{t.name} waits in {e.op}({run._lid_name(e.lid)}{by})")
-    return Bug("deadlock", "deadlock: " + "; ".join(parts) + " - and nothing left can wake them",
+    return whole_bug("deadlock", "deadlock: " + "; ".join(parts) + " - and nothing left can wake them",
                event=run.g.threads[stuck[0].tid][-1] if stuck else None,
                task=stuck[0] if stuck else None)
 
@@ -133,6 +140,9 @@ def lkmm_races_bug(run, mode, driver):
     """The LKMM's data-race flag on a complete execution: a bug with
     ``--races error``, a warning otherwise."""
     from .memory import lkmm_bridge
+    if not lkmm_bridge.may_race(run.g):
+        return None
+    # the check made for the verdict has the flags when races matter (explore.py)
     pairs = lkmm_bridge.data_races(run.g, getattr(run, "lkmm_check", None))
     if not pairs:
         return None
@@ -140,7 +150,7 @@ def lkmm_races_bug(run, mode, driver):
     msg = (f"data race (LKMM) on {run._lid_name(a.lid)}: {a.op} in {run._task_name(a.tid)} and "
            f"{b.op} in {run._task_name(b.tid)}")
     if mode == "error":
-        return Bug("data-race", msg, event=b, task=run.tasks[b.tid], other=a)
+        return whole_bug("data-race", msg, event=b, task=run.tasks[b.tid], other=a)
     if driver is None:
         return None
     w = driver.__dict__.setdefault("_warnings", [])

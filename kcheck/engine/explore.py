@@ -531,10 +531,16 @@ class TruSt(Driver):
         run = self.execute(g)
         st = self.stats
         if self.lkmm and not run.discarded:
-            # one check gives both the verdict and (if wanted) the data-race flag
+            # one check gives both the verdict and (if wanted) the data-race flag;
+            # an SC execution needs the full check only for the flag
             from .memory import lkmm_bridge
-            run.lkmm_check = lkmm_bridge.check(run.g, flags=bool(self.lkmm_races), inits=self.inits)
-            lkmm_ok = run.lkmm_check[0].consistent and sc.atomic(run.g)
+            flags = bool(self.lkmm_races) and lkmm_bridge.may_race(run.g)
+            if not flags and lkmm_bridge.sc_shortcut(run.g, self.inits):
+                run.lkmm_check = None
+                lkmm_ok = True
+            else:
+                run.lkmm_check = lkmm_bridge.check(run.g, flags=flags, inits=self.inits)
+                lkmm_ok = run.lkmm_check[0].consistent and sc.atomic(run.g)
         else:
             lkmm_ok = True
         if run.inadmissible or not lkmm_ok:

@@ -57,6 +57,7 @@ class Bug(KcheckSignal):
         self.other = other      # e.g. the free for a use-after-free, the racing access
         self.where = None       # (file, line, function) in the model, when known
         self.deferred = False   # met after a grace period; kept because the run was admissible
+        self.whole = False      # found on the whole execution (detect.py), not at one event
 
 
 class Halt(BaseException):
@@ -360,6 +361,7 @@ class Run:
         if fatal is None:
             fatal = kind not in NON_FATAL
         if not fatal and self.keep_going and t is not None:
+            b.deferred = True          # the run goes on after it (traces stop at it)
             self.found.append(b)
             return
         raise b

@@ -233,23 +233,48 @@ def _cell(s, w):
     return s[:w].ljust(w)
 
 
-def format_result(res):
+def format_result(res, path="FILE", extra=""):
+    """The text result: a verdict line, and per bug its trace and replay command
+    (``path`` and ``extra``, the options a replay needs, fill the command)."""
     out = []
-    mode = "exhaustive" if res.exhaustive else (f"bounded ({res.bound})" if res.bound else "not exhaustive")
-    if res.bug is None:
+    if res.exhaustive:
+        mode = "exhaustive"
+        if res.excludes:
+            mode += " (no load-buffering executions: a cycle in po | rf is never explored)"
+    else:
+        mode = f"bounded ({res.bound})" if res.bound else "not exhaustive"
+    if res.bug is None and res.strategy == "replay":
+        out.append(f"no bug in this execution ({res.bound}), memory model {res.memory_model}, "
+                   f"{res.seconds:.2f} s; a replay is one execution, not a check")
+    elif res.bug is None:
         out.append(f"no bug found: {res.executions} executions ({res.blocked} blocked), {mode}, "
                    f"memory model {res.memory_model}, {res.seconds:.2f} s")
-    else:
-        b = res.bug
+    bugs = res.bugs or ([res.bug] if res.bug is not None else [])
+    if len(bugs) > 1:
+        out.append(f"{len(bugs)} distinct bugs found in {res.executions} executions "
+                   f"({res.blocked} blocked), {mode}, memory model {res.memory_model}, "
+                   f"{res.seconds:.2f} s")
+        out.append("")
+    for k, b in enumerate(bugs):
+        if k:
+            out.append("")
         out.append(f"BUG {b.kind}: {b.message}")
-        found = ("in the first execution explored" if res.executions + res.blocked == 0 else
-                 f"after {res.executions} complete executions ({res.blocked} blocked)")
-        out.append(f"  found {found}, memory model {res.memory_model}, {res.seconds:.2f} s; "
-                   f"trace: {b.context_switches} context switches")
-        out.append("")
-        out.append(b.trace)
-        out.append("")
-        out.append(f"replay: kcheck replay FILE '{b.schedule}'")
+        if len(bugs) == 1:
+            found = ("in the first execution explored" if res.executions + res.blocked == 0 else
+                     f"after {res.executions} complete executions ({res.blocked} blocked)")
+            if res.strategy == "replay":
+                found = "replaying the schedule"
+            out.append(f"  found {found}, memory model {res.memory_model}, {res.seconds:.2f} s; "
+                       f"trace: {b.context_switches} context switches")
+        else:
+            out.append(f"  trace: {b.context_switches} context switches")
+        if b.trace:
+            out.append("")
+            out.append(b.trace)
+        if b.schedule:
+            out.append("")
+            mm = " --memory-model lkmm" if b.memory_model == "lkmm" else ""
+            out.append(f"replay: kcheck replay {path} '{b.schedule}'{mm}{extra}")
     for w in res.warnings[:5]:
         out.append(f"warning: {w}")
     if len(res.warnings) > 5:
