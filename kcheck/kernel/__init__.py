@@ -37,3 +37,19 @@ from .slab import (kmalloc, kzalloc, kfree, kvfree, kmem_cache_create, kmem_cach
 from .bug import WARN_ON, WARN_ON_ONCE, WARN, WARN_ONCE, BUG_ON, BUG, KVM_BUG_ON
 from .workqueue import (workqueue_struct, work_struct, alloc_workqueue, INIT_WORK, queue_work,
                         flush_workqueue, destroy_workqueue, flush_work, work_pending)
+from .sched import (TASK_RUNNING, TASK_INTERRUPTIBLE, TASK_UNINTERRUPTIBLE, TASK_NORMAL, TASK_IDLE,
+                    MAX_SCHEDULE_TIMEOUT, set_current_state, __set_current_state, get_current_state,
+                    schedule, schedule_timeout, wake_up_process, wake_up_state, might_sleep, msleep,
+                    usleep_range, preempt_disable, preempt_enable, local_bh_disable, local_bh_enable,
+                    local_irq_disable, local_irq_enable, local_irq_save, local_irq_restore,
+                    irqs_disabled, in_atomic)
+from .wait import (wait_queue_head_t, wait_queue_head, wait_queue_entry, DECLARE_WAIT_QUEUE_HEAD,
+                   init_waitqueue_head, DEFINE_WAIT, init_wait_entry, DECLARE_WAITQUEUE,
+                   add_wait_queue, add_wait_queue_exclusive, remove_wait_queue, prepare_to_wait,
+                   prepare_to_wait_exclusive, prepare_to_wait_event, finish_wait, waitqueue_active,
+                   wq_has_sleeper, wake_up, wake_up_all, wake_up_nr, wake_up_interruptible,
+                   wake_up_interruptible_all, wait_event, wait_event_interruptible,
+                   wait_event_exclusive, wait_event_timeout, wait_event_interruptible_timeout)
+from .completion import (completion, DECLARE_COMPLETION, init_completion, reinit_completion, complete,
+                         complete_all, wait_for_completion, wait_for_completion_timeout,
+                         wait_for_completion_interruptible, try_wait_for_completion, completion_done)

@@ -251,6 +251,9 @@ def graph_bug_report(driver, run):
     bug = run.bug
     if r2.bug is not None and r2.bug.kind == bug.kind:
         bug = r2.bug
+    elif r2.bug is None and bug.kind in ("deadlock", "lost-wakeup") and r2.classify() == "deadlock":
+        from ..engine import detect
+        bug = detect.deadlock_bug(r2)        # found at the end of the run: find it again on the traced one
     else:
         r2 = run
     from ..engine.runtime import replay_order
