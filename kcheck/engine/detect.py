@@ -35,9 +35,30 @@ def end_of_execution(run, complete):
     bug = use_after_free_race(run)
     if bug is not None:
         return bug
+    # checks a kernel primitive registered for the finished execution
+    # (kmem_cache_destroy: every object of the cache freed before it)
+    for check in getattr(run, "end_checks", ()):
+        bug = check(run, complete)
+        if bug is not None:
+            return bug
     if complete:
         return leaks(run)
     return None
+
+
+def must_precede(run, a, b):
+    """Is ``a`` before ``b`` in every order of the execution the memory model
+    allows?  Under SC: a path of po | rf | co | fr | spawn, or one the RCU grace
+    periods force; under the LKMM: porf (what orders a free before a use)."""
+    if run.lkmm:
+        return contains(b.view, a)
+    if a in sc.predecessors_closure(run.g, b):
+        return True
+    if run.has_gp:
+        from .memory.rcu_gp import RcuOrder
+        order = RcuOrder(run.g, extra_keys=[a, b])
+        return order.ok and order.ordered(a, b)
+    return False
 
 
 def use_after_free_race(run):

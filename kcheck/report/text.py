@@ -152,7 +152,7 @@ def describe(run, e, wpart=None, blocked=False):
             return f"store {name} = {fmt_value(e.val)} (was {fmt_value(old)})"
         return f"{op}(&{name})  {fmt_value(old)} -> {fmt_value(e.val)}"
     if k == G.FENCE:
-        return f"{op}()"
+        return op if op.endswith(")") else f"{op}()"
     if k == G.CHOICE:
         return f"{op} -> {'yes' if e.val == 1 and e.arg == 2 else e.val}"
     if k in (G.ALLOC, G.FREE):
