@@ -192,3 +192,7 @@ def completion_done(x):
         _release(x.lock, "x", "spin_unlock")
         g.note = " = true"
     return True
+
+__all__ = ["completion", "DECLARE_COMPLETION", "init_completion", "reinit_completion",
+           "complete", "complete_all", "wait_for_completion", "wait_for_completion_timeout",
+           "wait_for_completion_interruptible", "try_wait_for_completion", "completion_done"]

@@ -130,3 +130,9 @@ def hash_for_each_safe(table, member):
 def hash_for_each_rcu(table, member, cond=False):
     for b in table.buckets:
         yield from hlist_for_each_entry_rcu(b, member, cond)
+
+__all__ = ["hashtable", "DECLARE_HASHTABLE", "DEFINE_HASHTABLE", "HASH_SIZE", "hash_init",
+           "hash_add", "hash_add_rcu", "hash_del", "hash_del_rcu", "hash_empty",
+           "hash_for_each_possible", "hash_for_each_possible_safe", "hash_for_each_possible_rcu",
+           "hash_for_each", "hash_for_each_safe", "hash_for_each_rcu", "hash_32", "hash_64",
+           "hash_long", "hash_min"]

@@ -90,3 +90,6 @@ def kref_put_mutex(k, release, lock):
         release(k)
         return 1
     return 0
+
+__all__ = ["kref", "KREF_INIT", "kref_init", "kref_read", "kref_get", "kref_get_unless_zero",
+           "kref_put", "kref_put_lock", "kref_put_mutex"]

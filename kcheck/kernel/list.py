@@ -540,3 +540,17 @@ def hlist_for_each_entry_rcu(head, member=None, cond=False):
     r = run()
     _rcu_check(r, cond, "hlist_for_each_entry_rcu")
     return _hwalk(head._first, ONCE, "hlist_for_each_entry_rcu")
+
+__all__ = ["list_head", "LIST_HEAD", "INIT_LIST_HEAD", "LIST_POISON1", "LIST_POISON2",
+           "list_entry", "list_add", "list_add_tail", "list_del", "list_del_init", "list_move",
+           "list_move_tail", "list_splice", "list_splice_init", "list_splice_tail_init",
+           "list_empty", "list_is_last", "list_is_singular", "list_first_entry",
+           "list_last_entry", "list_first_entry_or_null", "list_next_entry", "list_prev_entry",
+           "list_for_each_entry", "list_for_each_entry_safe", "list_for_each_entry_reverse",
+           "list_add_rcu", "list_add_tail_rcu", "list_del_rcu", "list_replace_rcu",
+           "list_for_each_entry_rcu", "list_for_each_entry_srcu", "list_first_or_null_rcu",
+           "list_next_or_null_rcu", "list_next_entry_or_null_rcu", "hlist_head", "hlist_node",
+           "HLIST_HEAD", "INIT_HLIST_HEAD", "INIT_HLIST_NODE", "hlist_entry", "hlist_unhashed",
+           "hlist_empty", "hlist_add_head", "hlist_del", "hlist_del_init", "hlist_add_head_rcu",
+           "hlist_del_rcu", "hlist_del_init_rcu", "hlist_for_each_entry",
+           "hlist_for_each_entry_safe", "hlist_for_each_entry_rcu"]

@@ -141,3 +141,8 @@ def llist_reverse_order(node):
         r.write(tmp._next, head, PLAIN, "llist_reverse_order")
         head = tmp
     return head
+
+__all__ = ["llist_head", "llist_node", "LLIST_HEAD", "init_llist_head", "llist_entry",
+           "llist_empty", "llist_add", "llist_add_batch", "llist_del_all", "llist_del_first",
+           "llist_next", "llist_for_each_entry", "llist_for_each_entry_safe",
+           "llist_reverse_order"]

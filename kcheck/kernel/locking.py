@@ -578,3 +578,22 @@ def downgrade_write(sem):
                 r.write(sem._reader(u), 0, REL, "write_unlock")
         r.write(sem._loc, 0, REL, "write_unlock")
 
+__all__ = ["spinlock_t", "raw_spinlock_t", "rwlock_t", "mutex", "rw_semaphore",
+           "DEFINE_SPINLOCK", "DEFINE_RAW_SPINLOCK", "spin_lock_init", "spin_lock",
+           "spin_unlock", "spin_trylock", "spin_is_locked", "spin_lock_bh", "spin_unlock_bh",
+           "spin_trylock_bh", "spin_lock_irq", "spin_unlock_irq", "spin_lock_irqsave",
+           "spin_unlock_irqrestore", "raw_spin_lock", "raw_spin_unlock", "raw_spin_trylock",
+           "raw_spin_lock_irq", "raw_spin_unlock_irq", "raw_spin_lock_irqsave",
+           "raw_spin_unlock_irqrestore", "mutex_lock", "mutex_lock_interruptible",
+           "mutex_lock_killable", "mutex_unlock", "mutex_trylock", "mutex_is_locked",
+           "read_lock", "read_unlock", "write_lock", "write_unlock", "read_trylock",
+           "write_trylock", "read_lock_bh", "read_unlock_bh", "write_lock_bh", "write_unlock_bh",
+           "read_lock_irq", "read_unlock_irq", "write_lock_irq", "write_unlock_irq",
+           "read_lock_irqsave", "read_unlock_irqrestore", "write_lock_irqsave",
+           "write_unlock_irqrestore", "DECLARE_RWSEM", "init_rwsem", "down_read",
+           "down_read_killable", "down_read_interruptible", "down_read_trylock", "up_read",
+           "down_write", "down_write_killable", "down_write_trylock", "up_write",
+           "downgrade_write", "rwlock_needbreak", "need_resched", "cond_resched",
+           "cond_resched_lock", "cond_resched_rwlock_read", "cond_resched_rwlock_write",
+           "lockdep_assert_held", "lockdep_assert_held_read", "lockdep_assert_held_write",
+           "lockdep_assert_not_held", "lockdep_is_held"]

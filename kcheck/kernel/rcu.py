@@ -360,3 +360,12 @@ def RCU_INIT_POINTER(p, v):
 def _reset_run_caches():
     _flags.clear()
     _pending.clear()
+
+__all__ = ["rcu_head", "container_of", "rcu_read_lock", "rcu_read_unlock", "rcu_read_lock_bh",
+           "rcu_read_unlock_bh", "rcu_read_lock_sched", "rcu_read_unlock_sched",
+           "rcu_read_lock_held", "rcu_read_lock_bh_held", "rcu_read_lock_sched_held",
+           "rcu_read_lock_any_held", "synchronize_rcu", "synchronize_rcu_expedited", "call_rcu",
+           "rcu_barrier", "rcu_dereference", "rcu_dereference_check", "rcu_dereference_bh",
+           "rcu_dereference_bh_check", "rcu_dereference_sched", "rcu_dereference_sched_check",
+           "rcu_dereference_raw", "rcu_access_pointer", "rcu_dereference_protected",
+           "rcu_assign_pointer", "RCU_INIT_POINTER"]

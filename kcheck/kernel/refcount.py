@@ -147,3 +147,9 @@ def refcount_dec_and_mutex_lock(r, lock, _op="refcount_dec_and_mutex_lock"):
         mutex_unlock(lock)
         return False
     return True
+
+__all__ = ["refcount_t", "REFCOUNT_INIT", "REFCOUNT_SATURATED", "refcount_set", "refcount_read",
+           "refcount_inc", "refcount_add", "refcount_inc_not_zero", "refcount_add_not_zero",
+           "refcount_dec", "refcount_dec_and_test", "refcount_sub_and_test",
+           "refcount_dec_not_one", "refcount_dec_if_one", "refcount_dec_and_lock",
+           "refcount_dec_and_mutex_lock"]

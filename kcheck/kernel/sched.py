@@ -410,3 +410,11 @@ def source_of(fn):
         elif c == "," and depth == 0:
             return text[:k].strip()
     return text.strip()
+
+__all__ = ["TASK_RUNNING", "TASK_INTERRUPTIBLE", "TASK_UNINTERRUPTIBLE", "TASK_NORMAL",
+           "TASK_IDLE", "MAX_SCHEDULE_TIMEOUT", "set_current_state", "__set_current_state",
+           "get_current_state", "schedule", "schedule_timeout", "wake_up_process",
+           "wake_up_state", "might_sleep", "msleep", "usleep_range", "preempt_disable",
+           "preempt_enable", "local_bh_disable", "local_bh_enable", "local_irq_disable",
+           "local_irq_enable", "local_irq_save", "local_irq_restore", "irqs_disabled",
+           "in_atomic"]

@@ -259,3 +259,12 @@ def read_sequnlock_excl(sl):
     r = run()
     with op(r, lambda: f"read_sequnlock_excl({sl!r})"):
         _release(sl.lock, "x", "spin_unlock")
+
+__all__ = ["seqcount_t", "SEQCNT_ZERO", "seqcount_init", "seqcount_spinlock_init",
+           "seqcount_mutex_init", "read_seqcount_begin", "raw_read_seqcount_begin",
+           "raw_seqcount_begin", "raw_read_seqcount", "read_seqcount_retry",
+           "write_seqcount_begin", "raw_write_seqcount_begin", "write_seqcount_end",
+           "raw_write_seqcount_end", "write_seqcount_invalidate", "seqlock_t", "DEFINE_SEQLOCK",
+           "seqlock_init", "read_seqbegin", "read_seqretry", "write_seqlock", "write_sequnlock",
+           "write_seqlock_bh", "write_sequnlock_bh", "write_seqlock_irqsave",
+           "write_sequnlock_irqrestore", "read_seqlock_excl", "read_sequnlock_excl"]

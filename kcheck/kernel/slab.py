@@ -217,3 +217,8 @@ def _check_destroyed(r, complete):
 def kmemleak_not_leak(obj):
     """Tell the leak check that ``obj`` is meant to outlive the model."""
     run().noleak.add(obj._oid)
+
+__all__ = ["kmalloc", "kzalloc", "kvmalloc", "kvzalloc", "kfree", "kvfree", "kfree_sensitive",
+           "kfree_rcu", "kvfree_rcu", "kfree_rcu_mightsleep", "kvfree_rcu_mightsleep",
+           "kmem_cache", "kmem_cache_create", "kmem_cache_alloc", "kmem_cache_zalloc",
+           "kmem_cache_free", "kmem_cache_destroy", "kmemleak_not_leak"]

@@ -237,3 +237,8 @@ def cleanup_srcu_struct(ssp):
                     r.report("warn", f"WARN_ON(rcu_segcblist_n_cbs(&sdp->srcu_cblist)): "
                              f"cleanup_srcu_struct({ssp!r}) with a call_srcu() callback queued by "
                              f"{u.name} still pending (call srcu_barrier() first)")
+
+__all__ = ["srcu_struct", "DEFINE_SRCU", "DEFINE_STATIC_SRCU", "init_srcu_struct",
+           "cleanup_srcu_struct", "srcu_read_lock", "srcu_read_unlock", "srcu_read_lock_held",
+           "srcu_dereference", "srcu_dereference_check", "synchronize_srcu",
+           "synchronize_srcu_expedited", "call_srcu", "srcu_barrier"]

@@ -386,3 +386,12 @@ def wait_event_interruptible_timeout(wq, condition, timeout):
         return ret
     return _wait_event(wq, condition, TASK_INTERRUPTIBLE, False, timeout,
                        "wait_event_interruptible_timeout")
+
+__all__ = ["wait_queue_head_t", "wait_queue_head", "wait_queue_entry", "DECLARE_WAIT_QUEUE_HEAD",
+           "init_waitqueue_head", "DEFINE_WAIT", "init_wait_entry", "DECLARE_WAITQUEUE",
+           "add_wait_queue", "add_wait_queue_exclusive", "remove_wait_queue", "prepare_to_wait",
+           "prepare_to_wait_exclusive", "prepare_to_wait_event", "finish_wait",
+           "waitqueue_active", "wq_has_sleeper", "wake_up", "wake_up_all", "wake_up_nr",
+           "wake_up_interruptible", "wake_up_interruptible_all", "wait_event",
+           "wait_event_interruptible", "wait_event_exclusive", "wait_event_timeout",
+           "wait_event_interruptible_timeout"]

@@ -141,3 +141,6 @@ def destroy_workqueue(wq):
 def flush_work(work):
     _sched.sleep_check("flush_work")
     run().rmw(work._pending, lambda p: NO_WRITE if p == 0 else BLOCK, WAIT_ACQ, "flush_work")
+
+__all__ = ["workqueue_struct", "work_struct", "alloc_workqueue", "INIT_WORK", "queue_work",
+           "flush_workqueue", "destroy_workqueue", "flush_work", "work_pending"]

@@ -157,7 +157,9 @@ def describe(run, e, wpart=None, blocked=False):
         return f"{op} -> {'yes' if e.val == 1 and e.arg == 2 else e.val}"
     if k in (G.ALLOC, G.FREE):
         obj = run.heap.get(e.oid, (None,))[0]
-        return f"{op}({fmt_value(obj)})" if k == G.FREE else f"{op} -> {fmt_value(obj)}"
+        if k == G.FREE:
+            return f"{op[:-1]}, {fmt_value(obj)})" if op.endswith(")") else f"{op}({fmt_value(obj)})"
+        return f"{op} -> {fmt_value(obj)}"
     if k == G.SPAWN:
         child = run.tasks[e.arg] if e.arg is not None and e.arg < len(run.tasks) else None
         if op == "call_rcu" and child is not None:
