@@ -385,6 +385,19 @@ def usleep_range(lo, hi):
     sleep_check("usleep_range")
 
 
+def ssleep(secs):
+    """Sleep ``secs`` seconds (``msleep(secs * 1000)``): may not be called in atomic context."""
+    sleep_check("ssleep")
+
+
+def mdelay(msecs):
+    """Busy-wait ``msecs`` milliseconds: legal in atomic context; no event (time is not modelled)."""
+
+
+def udelay(usecs):
+    """Busy-wait ``usecs`` microseconds: legal in atomic context; no event."""
+
+
 # -- lambda source for reports ---------------------------------------------------
 
 def source_of(fn):
@@ -411,10 +424,12 @@ def source_of(fn):
             return text[:k].strip()
     return text.strip()
 
+
 __all__ = ["TASK_RUNNING", "TASK_INTERRUPTIBLE", "TASK_UNINTERRUPTIBLE", "TASK_NORMAL",
            "TASK_IDLE", "MAX_SCHEDULE_TIMEOUT", "set_current_state", "__set_current_state",
            "get_current_state", "schedule", "schedule_timeout", "wake_up_process",
-           "wake_up_state", "might_sleep", "msleep", "usleep_range", "preempt_disable",
+           "wake_up_state", "might_sleep", "msleep", "usleep_range", "ssleep", "mdelay",
+           "udelay", "preempt_disable",
            "preempt_enable", "local_bh_disable", "local_bh_enable", "local_irq_disable",
            "local_irq_enable", "local_irq_save", "local_irq_restore", "irqs_disabled",
            "in_atomic"]
