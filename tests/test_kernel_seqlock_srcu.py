@@ -297,3 +297,23 @@ def test_srcu_under_the_lkmm_carries_srcu_events():
     TruSt(main, memory_model="lkmm", on_complete=on_complete).run()
     assert seen and all(t == ["Srcu-lock", "Srcu-unlock", "Sync-srcu"] and n == 1 and not f
                         for t, n, f in seen)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_srcu_readers_make_one_graph_per_grace_period_order(n):
+    """DPOR optimality: N readers of one srcu_struct and a synchronize_srcu()
+    make 2^N graphs (each section before or after the grace period), and a
+    reader of another domain adds none - readers never conflict with each
+    other, nor with another domain's grace period."""
+    def reader(d, ss):
+        i = srcu_read_lock(ss)
+        srcu_read_unlock(ss, i)
+
+    def main():
+        d = dom()
+        for k in range(n):
+            spawn(reader, d, d.ss, name=f"reader{k}")
+        spawn(reader, d, d.other, name="other-domain")
+        spawn(lambda d: synchronize_srcu(d.ss), d, name="updater")
+    res = kcheck.check(main)
+    assert res.executions == 2 ** n and res.blocked == 0

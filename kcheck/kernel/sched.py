@@ -303,12 +303,14 @@ def in_atomic():
     return t is not None and atomic_reason(t) is not None
 
 
-def atomic_reason(t):
-    """Why ``t`` may not sleep now (None: it may)."""
+def atomic_reason(t, allowed=None):
+    """Why ``t`` may not sleep now (None: it may).  ``allowed``: a lock the
+    caller may hold (``cond_resched_lock()`` drops it before sleeping)."""
     if t.callback:
         return "in an RCU callback (softirq context)"
     for lock, mode in t.held:
-        if getattr(lock, "kind", None) in ("spinlock", "rwlock"):
+        if (getattr(lock, "kind", None) in ("spinlock", "rwlock")
+                and not (allowed is not None and lock == allowed)):
             return f"holding {lock.kind} {lock._loc.name()}"
     tls = t.tls
     if tls.get("irq"):
@@ -332,22 +334,8 @@ def _here():
 
 
 def _check_sleep(r, t, what, scheduling=False, allowed=None):
-    """``might_sleep()`` (``__might_resched``); ``allowed``: a lock the caller
-    may hold (cond_resched_lock() and friends drop it before sleeping)."""
-    why = None
-    if t.callback:
-        why = "in an RCU callback (softirq context)"
-    else:
-        for lock, mode in t.held:
-            if (getattr(lock, "kind", None) in ("spinlock", "rwlock")
-                    and not (allowed is not None and lock == allowed)):
-                why = f"holding {lock.kind} {lock._loc.name()}"
-                break
-        if why is None:
-            tls = t.tls
-            why = ("with interrupts disabled" if tls.get("irq") else
-                   "with bottom halves disabled" if tls.get("bh") else
-                   "with preemption disabled" if tls.get("preempt") else None)
+    """``might_sleep()`` (``__might_resched``) on behalf of ``what``."""
+    why = atomic_reason(t, allowed)
     if why is not None:
         head = (f"BUG: scheduling while atomic: {t.name}" if scheduling else
                 f"BUG: sleeping function called from invalid context at {_here()}")
