@@ -427,6 +427,14 @@ class Run:
         def body():
             try:
                 t.fn(*t.args)
+                if t.held or t.rcu or t.tls:
+                    bug = _detect.held_at_exit(self, t)    # lockdep: "still has locks held!"
+                    if bug is not None and self.keep_going:
+                        bug.event = self.last_event()            # a splat: the task still ends
+                        bug.deferred = True
+                        self.found.append(bug)
+                    elif bug is not None:
+                        raise bug
                 if t.done is not None:
                     self.write(t.done, 1, G.MARKED | G.RELEASE, "task exits")
             except (Stop, GreenletExit):
@@ -922,10 +930,16 @@ class Run:
         stuck = [t for t in waiting if not t.daemon]
         if not stuck:
             return "complete"
+        for t in stuck:
+            sleep = t.tls.get("sleep")
+            if sleep is not None and sleep.timer:
+                return "blocked"     # its timer ends the sleep: the timeout choice explores that
         return "deadlock"
 
 
-NON_FATAL = frozenset({"warn", "refcount-warn", "lockdep", "data-race"})
+# splats after which the kernel goes on (with --keep-going the task does too)
+NON_FATAL = frozenset({"warn", "refcount-warn", "lockdep", "data-race", "sleep-in-atomic",
+                       "sleep-in-rcu", "suspicious-rcu-usage", "held-at-exit"})
 
 
 def _met_at(bug):
@@ -1013,3 +1027,5 @@ _REQ_KIND = (G.READ, G.WRITE, G.READ, G.FENCE, G.CHOICE, G.ALLOC, G.FREE, G.SPAW
 import os as _os
 _KCHECK_DIR = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
 _MODELS_DIR = _os.path.join(_KCHECK_DIR, "models")
+
+from . import detect as _detect     # noqa: E402  (detect imports Bug from here)

@@ -52,3 +52,5 @@ def KVM_BUG_ON(cond, kvm=None):
     if cond:
         run().report("warn", f"KVM_BUG_ON at {_where()}")
     return bool(cond)
+
+__all__ = ["WARN_ON", "WARN_ON_ONCE", "WARN", "WARN_ONCE", "BUG_ON", "BUG", "KVM_BUG_ON"]

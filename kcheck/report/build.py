@@ -127,8 +127,9 @@ def trace_events(run, bug):
     """The steps of a traced run as JSON-able dicts: what the HTML report and
     ``--json`` consumers need (task, text, source, locks held, RCU nesting,
     and the fields of the object the step touched, as they are after it)."""
-    from .text import steps_with_text, fmt_value, loc_name
+    from .text import steps_with_text, fmt_value, loc_name, op_groups
     steps = steps_with_text(run)
+    groups = op_groups(run)          # kernel operations made of several steps (HTML folds them)
     # values of every location as the interleaving goes, to show object state
     cur = {}
     held = {}
@@ -192,7 +193,8 @@ def trace_events(run, bug):
                     "location": loc_name(run, e.lid) if e.lid is not None else None,
                     "object": obj._kname() if obj is not None and hasattr(obj, "_kname") else None,
                     "fields": fields, "locks": list(held.get(task.name, [])),
-                    "rcu": bool(rcu.get(task.name)), "bug": e is bug.event})
+                    "rcu": bool(rcu.get(task.name)), "bug": e is bug.event,
+                    "group": list(groups[e]) if e in groups else None})
     out.sort(key=lambda d: d["step"])
     return out
 

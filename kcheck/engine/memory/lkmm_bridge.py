@@ -61,6 +61,12 @@ LOCK_TRY = {"spin_trylock", "mutex_trylock"}
 LOCK_RELEASE = {"spin_unlock", "mutex_unlock"}
 LOCK_TEST = {"spin_is_locked", "mutex_is_locked"}
 _LOCK_OPS = LOCK_TAKE | LOCK_TRY | LOCK_RELEASE | LOCK_TEST
+# SRCU (kernel/srcu.py): a read-side section is a load (Srcu-lock) and a store
+# (Srcu-unlock, data-dependent on the load) of the srcu_struct; synchronize_srcu
+# is a fence on it (its value is ("synchronize_srcu", lid)).
+SRCU_LOCK = "~srcu_read_lock"
+SRCU_UNLOCK = "~srcu_read_unlock"
+SYNC_SRCU = "synchronize_srcu"
 _ORDERED = G.ACQUIRE | G.RELEASE | G.MB
 
 
@@ -126,12 +132,15 @@ def to_execution(g, inits=None):
                     owners[e.lid] = e.tid
                 elif o != e.tid:
                     keep.add(e.lid)
-                if (e.rmw is not None or e.flags & _ORDERED or e.deps or e.op in _LOCK_OPS):
+                if (e.rmw is not None or e.flags & _ORDERED or e.deps or e.op in _LOCK_OPS
+                        or e.op == SRCU_LOCK or e.op == SRCU_UNLOCK):
                     keep.add(e.lid)
                     if e.deps:
                         for ds in e.deps:
                             for d in ds:
                                 keep.add(d.lid)
+            elif e.kind == G.FENCE and e.val.__class__ is tuple and e.val[0] == SYNC_SRCU:
+                keep.add(e.val[1])
     lids = keep
     init = {}
     for lid in sorted(lids, key=repr):
@@ -166,11 +175,29 @@ def to_execution(g, inits=None):
             key = ("spawn", tid)
             spawn_r[key] = len(events)
             events.append(lkmm.Event(tid, "R", key, frozenset({"ACQUIRE"})))
+        srcu_open = []     # this task's Srcu-lock events not yet matched by an Srcu-unlock
         for e in th:
             k = e.kind
             op = e.op
             if k <= G.WRITE and e.lid not in lids:
                 continue           # a task's private location (see the module docstring)
+            if op == SRCU_LOCK and k == G.READ:
+                index[e] = len(events)
+                srcu_open.append(e)
+                events.append(lkmm.Event(tid, "R", e.lid, frozenset({"Srcu-lock"})))
+                continue
+            if op == SRCU_UNLOCK and k == G.WRITE:
+                index[e] = len(events)
+                events.append(lkmm.Event(tid, "W", e.lid, frozenset({"Srcu-unlock"})))
+                for j in range(len(srcu_open) - 1, -1, -1):
+                    if srcu_open[j].lid == e.lid:
+                        data.add((index[srcu_open.pop(j)], index[e]))
+                        break
+                continue
+            if k == G.FENCE and e.val.__class__ is tuple and e.val[0] == SYNC_SRCU:
+                index[e] = len(events)
+                events.append(lkmm.Event(tid, "F", e.val[1], frozenset({"Sync-srcu"})))
+                continue
             if k == G.READ and (op in LOCK_TAKE or op in LOCK_TRY):
                 # lock.cat's events: LKR/LKW for a taken lock, LF for a failed trylock
                 taken = (e.idx + 1 < len(th) and th[e.idx + 1].rmw is True) or e in pending
