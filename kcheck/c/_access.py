@@ -37,10 +37,12 @@ def c_bug(kind, msg, src):
     raise b
 
 
-def model_error(msg, src):
+def model_error(msg, src, col=None):
+    """C that cannot run on (not a kernel bug): ``file:line: error: msg``."""
+    from ._parse import CError
     if src:
-        return ModelError(f"{os.path.basename(src[0])}:{src[1]}: {msg}")
-    return ModelError(msg)
+        return CError(f"{msg} (in {src[2]}())", src[0], src[1], col)
+    return CError(msg)
 
 
 def bad_pointer(p, off, size, write, src, what=""):
@@ -83,8 +85,10 @@ def set_src(r, src):
 
 # -- the general case of a load and a store ---------------------------------------
 
-def read_slow(b, o, size, flags, op, src):
-    """Read ``size`` bytes at ``o`` of block ``b``; a raw value (the caller converts)."""
+def read_slow(b, o, size, flags, op, src, check=True):
+    """Read ``size`` bytes at ``o`` of block ``b``; a raw value (the caller converts).
+    ``check=False``: uninitialised memory reads as UNINIT instead of a report (the
+    load half of a bitfield store is not a use of the other bits)."""
     if o < 0 or o + size > b.size:
         out_of_bounds(b, o, size, False, src)
     if b.readonly:
@@ -95,7 +99,7 @@ def read_slow(b, o, size, flags, op, src):
         c = b.cell(o)
         set_src(r, src)
         v = r.read(c, flags, op)
-        if v is UNINIT:
+        if v is UNINIT and check:
             uninit(c, src)
         return v
     # part of a cell, or several cells: read each cell once, assemble the bytes
@@ -110,9 +114,9 @@ def read_slow(b, o, size, flags, op, src):
         c = b.cell(co)
         set_src(r, src)
         v = r.read(c, flags, op)
-        if v is UNINIT:
+        if v is UNINIT and check:
             uninit(c, src)
-        raw = bytes_of(v, cs)
+        raw = bytes_of(v, cs) or bytes(cs)
         lo, hi = max(co, o), min(co + cs, o + size)
         out[lo - o:hi - o] = raw[lo - co:hi - co]
         pos = co + cs

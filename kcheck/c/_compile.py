@@ -46,7 +46,7 @@ class CFunc:
     e.g. as a ``call_rcu`` callback or from a Python harness)."""
 
     __slots__ = ("name", "ftype", "cursor", "compiler", "nslots", "params", "body", "src",
-                 "__name__", "_ready", "frame_init")
+                 "__name__", "_ready", "_state")
 
     def __init__(self, name, ftype, cursor, compiler):
         self.name = self.__name__ = name
@@ -54,14 +54,21 @@ class CFunc:
         self.cursor = cursor
         self.compiler = compiler
         self._ready = False
+        self._state = 0           # 0 not compiled, 1 compiling (a recursive call), 2 ready
         self.body = None
         self.params = []
         self.nslots = FIRST_SLOT
         self.src = None
 
     def ensure(self):
-        if not self._ready:
-            self.compiler.compile_function(self)
+        if self._state == 0:
+            self._state = 1
+            try:
+                self.compiler.compile_function(self)
+            except BaseException:
+                self._state = 0
+                raise
+            self._state = 2
         return self
 
     def invoke(self, args):
@@ -1422,9 +1429,13 @@ class Compiler:
         return bbd
 
     def flags_op(self, lv, store):
+        """A volatile access is a marked one (READ_ONCE/WRITE_ONCE are volatile
+        accesses); a plain one carries its C text (``load p->x``), which data-race
+        warnings show."""
         if lv.vol:
             return MARKED, ("WRITE_ONCE" if store else "READ_ONCE")
-        return PLAIN, ("store" if store else "load")
+        text = lv.text or "?"
+        return PLAIN, (f"store {text}" if store else f"load {text}")
 
     def load(self, lv, c, flags=None, op=None):
         """fn(frame) -> the value of ``lv`` (events for memory); ``flags``/``op`` for
@@ -1578,12 +1589,13 @@ class Compiler:
         if lv.kind == "priv":
             s, off, dyn = lv.slot, lv.off, lv.dyn
             cells = ct.cells()
+            whole = off == 0 and dyn is None and ct is self._priv_type(lv)
 
             def lpa(f):
                 d = f[s]
-                o = off if dyn is None else off + dyn(f)
-                if o == 0 and ct is self._priv_type(lv):
+                if whole:
                     return dict(d)
+                o = off if dyn is None else off + dyn(f)
                 return {co: d.get(o + co, 0) for co, _ in cells}
             return lpa
         bo = self._bo(lv, c)
@@ -1700,8 +1712,10 @@ class Compiler:
             c_ = b.cells.get(o)
             r = rt.CURRENT
             if c_ is None or c_.size != us:
-                old = A.read_slow(b, o, us, flags, op, src)
-                if old.__class__ is not int:
+                old = A.read_slow(b, o, us, flags, op, src, check=False)
+                if old is UNINIT:
+                    old = 0
+                elif old.__class__ is not int:
                     old = A.to_int(old, ULONG, src)
                 A.write_slow(b, o, us, (old & ~(mask << sh)) | ((v & mask) << sh), flags, op, src)
                 return
@@ -1911,6 +1925,10 @@ class Compiler:
                 for co, _ in t.cells():
                     vals[off + co] = (v or {}).get(co, 0)
             else:
+                if t.is_ptr:
+                    pre = self.prog.store_conversion(t)
+                    if pre is not None:
+                        v = pre(v)
                 lay = ct.cell_at(off) if ct is not None else None
                 if lay is None or lay == (off, t.size):
                     vals[off] = v

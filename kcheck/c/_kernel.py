@@ -1206,7 +1206,7 @@ def compile_call(comp, c):
             raise error_at(c, f"'{name}' is not supported")
         defn = fdecl.get_definition()
         if defn is not None:
-            cf = comp.prog.cfunc(defn)
+            cf = comp.prog.cfunc(defn).ensure()
             return call_c(comp, c, cf, args)
         py = binding(name)
         if py is not None:
@@ -1218,6 +1218,7 @@ def compile_call(comp, c):
     fp = comp.expr(callee)
     argfs = tuple(comp.expr(a) for a in args)
     src = comp.src(c)
+    col = c.location.column
     text = comp.text(callee) or "function pointer"
 
     def call_ptr(f):
@@ -1228,7 +1229,8 @@ def compile_call(comp, c):
             return inv(vals)
         if fn is None or fn.__class__ is Wild:
             A.bad_pointer(fn, 0, 8, False, src, f"call through {text}")
-        raise A.model_error(f"call through {text}, which holds {fn!r}, not a function", src)
+        raise A.model_error(f"call through {text}, which holds {fn!r}, not a function kcheck "
+                            "knows", src, col)
     return call_ptr
 
 
@@ -1255,7 +1257,7 @@ def function_value(comp, fdecl, c):
     name = fdecl.spelling
     defn = fdecl.get_definition()
     if defn is not None:
-        cf = comp.prog.cfunc(defn)
+        cf = comp.prog.cfunc(defn).ensure()
         return lambda f: cf
     py = binding(name)
     if py is not None:

@@ -16,6 +16,8 @@ import os
 
 import clang.cindex as ci
 
+from ..engine.runtime import ModelError
+
 K = ci.CursorKind
 T = ci.TypeKind
 
@@ -29,8 +31,11 @@ BASE_ARGS = ["-x", "c", "-std=gnu11", "-target", "x86_64-unknown-linux-gnu", "-n
              "-Wno-unused-value", "-Wno-gnu-variable-sized-type-not-at-end"]
 
 
-class CError(Exception):
-    """A C input kcheck cannot run: ``file:line:col: error: message`` (exit 2)."""
+class CError(ModelError):
+    """A C input kcheck cannot run: ``file:line:col: error: message`` (exit 2),
+    printed as is, in the compiler's format (``verbatim``)."""
+
+    verbatim = True
 
     def __init__(self, message, file=None, line=None, col=None):
         self.message = message

@@ -151,7 +151,10 @@ class CProgram:
             G[k] = b
         for k, (d, ct, label, items) in enumerate(self.globals):
             if items is not None:
-                G[k].init = self.comp.eval_items(items, [None] * FIRST_SLOT, ct)
+                b = G[k]
+                b.init = self.comp.eval_items(items, [None] * FIRST_SLOT, ct)
+                for o, cell in b.cells.items():      # made while evaluating (a view of itself)
+                    cell.init = b.init.get(o, b.default)
         return cs
 
     def main_parts(self):

@@ -388,7 +388,8 @@ class TypeTable:
                             unit=(uo, us))
                 ct.fields[fc.spelling] = fld
                 names.append(fc.spelling)
-            slots.append((uo, us, None, names[0] if len(names) == 1 else ""))
+            slots.append((uo, us, None, names[0] if len(names) == 1 else
+                          "/".join(names[:3]) + ("/..." if len(names) > 3 else "")))
             run.clear()
 
         for fc in decl.get_children():
@@ -409,7 +410,7 @@ class TypeTable:
             close_run()
             ft = self.get(fc.type, fc)
             off = bo // 8
-            name = "" if fc.is_anonymous() or not fc.spelling else fc.spelling
+            name = fc.spelling or ""
             ct.fields[fc.spelling or f"<anon@{off}>"] = Field(fc.spelling, off, ft)
             slots.append((off, ft.size, ft, name))
         close_run()
