@@ -31,7 +31,7 @@ import os
 
 from ..engine import runtime as rt
 from ..engine.graph import PLAIN, MARKED
-from ._parse import K, T, CError, error_at, binop, unop, evaluate_int, in_kcheck_headers
+from ._parse import K, T, CError, error_at, binop, unop, evaluate_int, in_kcheck_headers, var_initializer
 from ._types import (IntT, PtrT, ArrayT, RecordT, FuncT, VoidT, INT, ULONG, LONG, BOOL,
                      member_info)
 from ._memory import Ptr, Wild, Block, UNINIT, new_block, ptr_to_int, int_to_ptr, MASK64
@@ -472,10 +472,7 @@ class Compiler:
         ct = self.T(d)
         key = d.hash
         slot = ctx.slot(key)
-        init = None
-        for ch in d.get_children():
-            if ch.kind.is_expression() or ch.kind == K.INIT_LIST_EXPR:
-                init = ch
+        init = var_initializer(d)
         src = self.src(d)
         if key in ctx.taken:
             name = f"{ctx.name}.{d.spelling}"

@@ -84,6 +84,8 @@ _ev_u64 = _bind("clang_EvalResult_getAsUnsigned", [ctypes.c_void_p], ctypes.c_ul
 _ev_s64 = _bind("clang_EvalResult_getAsLongLong", [ctypes.c_void_p], ctypes.c_longlong)
 _ev_str = _bind("clang_EvalResult_getAsStr", [ctypes.c_void_p], ctypes.c_char_p)
 _ev_dispose = _bind("clang_EvalResult_dispose", [ctypes.c_void_p], None)
+_var_init = _bind("clang_Cursor_getVarDeclInitializer", [ci.Cursor], ci.Cursor)
+_var_init.errcheck = ci.Cursor.from_result
 
 # CXBinaryOperatorKind (clang-c/Index.h, LLVM 17+)
 BINOPS = {3: "*", 4: "/", 5: "%", 6: "+", 7: "-", 8: "<<", 9: ">>", 11: "<", 12: ">", 13: "<=",
@@ -101,6 +103,14 @@ def binop(c):
 
 def unop(c):
     return UNOPS.get(_unop(c))
+
+
+def var_initializer(c):
+    """The initialiser of a variable declaration, or None (array bounds are not one)."""
+    r = _var_init(c)
+    if r is None or r.kind.is_invalid():
+        return None
+    return r
 
 
 def evaluate_int(c):

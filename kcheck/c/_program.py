@@ -32,7 +32,7 @@ import os
 
 from ..engine import runtime as rt
 from ..engine.runtime import ModelError
-from ._parse import K, T, CError, parse, error_at, Source, in_kcheck_headers, unop
+from ._parse import K, T, CError, parse, error_at, Source, in_kcheck_headers, unop, var_initializer
 from ._types import TypeTable, RecordT
 from ._memory import Block, CState, Ptr, RO_BASE, new_block
 from ._compile import Compiler, CFunc, FIRST_SLOT, _strip, _decayed
@@ -91,10 +91,7 @@ class CProgram:
             raise error_at(d, f"global '{d.spelling}' has an incomplete type")
         k = self.gindex[key] = len(self.globals)
         self.globals.append(None)
-        init = None
-        for ch in d.get_children():
-            if ch.kind.is_expression() or ch.kind == K.INIT_LIST_EXPR:
-                init = ch
+        init = var_initializer(d)
         saved = self.comp.fn
         self.comp.fn = None
         try:
