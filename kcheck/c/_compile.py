@@ -12,7 +12,7 @@ model.
 * A statement becomes ``fn(frame) -> signal``: None to fall through, or
   RETURN / BREAK / CONTINUE / GOTO (the label in ``frame[1]``).
 * A frame is a Python list: slot 0 the return value, 1 a goto's label,
-  2 and 3 the dependency registers of LKMM mode (``_deps``), then the
+  2 to 4 the dependency registers of LKMM mode (``_deps``), then the
   private locals.
 
 Locals and parameters whose address is never taken, and local arrays and
@@ -38,7 +38,7 @@ from ._memory import Ptr, Wild, Block, UNINIT, new_block, ptr_to_int, int_to_ptr
 from . import _access as A
 
 RETURN, BREAK, CONTINUE, GOTO = 1, 2, 3, 4
-FIRST_SLOT = 4
+FIRST_SLOT = 5
 
 
 class CFunc:
@@ -74,6 +74,9 @@ class CFunc:
     def invoke(self, args):
         if not self._ready:
             self.ensure()
+        if self.compiler.deps:
+            from ._deps import invoke_d, EMPTY
+            return invoke_d(self, args, [EMPTY] * len(args))[0]
         f = [None] * self.nslots
         for setp, v in zip(self.params, args):
             setp(f, v)
@@ -174,12 +177,38 @@ class FnCtx:
 
 
 class Compiler:
+    deps = False            # _deps.DepsCompiler: the same, with LKMM dependencies
+
     def __init__(self, prog):
         self.prog = prog
         self.types = prog.types
         self.src_text = prog.source
         self.fn = None                 # the FnCtx being compiled
         self._hint = None
+        self.funcs = {}                # definition hash -> CFunc
+        self.by_name = {}              # functions of the file, by name
+        self._gitems = {}              # global index -> initialiser items
+        self.main_parts = None
+
+    def cfunc(self, defn):
+        key = defn.hash
+        cf = self.funcs.get(key)
+        if cf is None:
+            ft = self.types.get(defn.type, defn)
+            cf = self.funcs[key] = CFunc(defn.spelling, ft, defn, self)
+        return cf
+
+    def global_items(self, k):
+        """The initialiser of global ``k``, compiled by this compiler (None: zero)."""
+        if k not in self._gitems:
+            d, ct, label, init = self.prog.globals[k]
+            saved = self.fn
+            self.fn = None
+            try:
+                self._gitems[k] = self.init_items(ct, init) if init is not None else None
+            finally:
+                self.fn = saved
+        return self._gitems[k]
 
     # -- helpers -----------------------------------------------------------------
     def T(self, c):
@@ -340,7 +369,7 @@ class Compiler:
         k = c.kind
         m = _STMTS.get(k)
         if m is not None:
-            return m(self, c)
+            return m(self, c) if callable(m) else getattr(self, m)(c)
         if k == K.ASM_STMT or k == K.MS_ASM_STMT:
             raise self.err(c, "inline assembly is not supported: kcheck runs C, not machine code "
                               "(use the kernel primitive the asm implements)")
@@ -720,7 +749,7 @@ class Compiler:
         k = c.kind
         m = _EXPRS.get(k)
         if m is not None:
-            return m(self, c)
+            return getattr(self, m)(c)
         if k == K.UNEXPOSED_EXPR:
             return self.ex_unexposed(c)
         if k in (K.MEMBER_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR, K.DECL_REF_EXPR):
@@ -2181,38 +2210,38 @@ import clang.cindex as _ci  # noqa: E402
 ci_SC = _ci.StorageClass
 
 _STMTS = {
-    K.COMPOUND_STMT: Compiler.st_compound,
-    K.DECL_STMT: Compiler.st_decl,
-    K.RETURN_STMT: Compiler.st_return,
-    K.IF_STMT: Compiler.st_if,
-    K.WHILE_STMT: Compiler.st_while,
-    K.DO_STMT: Compiler.st_do,
-    K.FOR_STMT: Compiler.st_for,
-    K.SWITCH_STMT: Compiler.st_switch,
-    K.GOTO_STMT: Compiler.st_goto,
-    K.LABEL_STMT: Compiler.st_label,
+    K.COMPOUND_STMT: "st_compound",
+    K.DECL_STMT: "st_decl",
+    K.RETURN_STMT: "st_return",
+    K.IF_STMT: "st_if",
+    K.WHILE_STMT: "st_while",
+    K.DO_STMT: "st_do",
+    K.FOR_STMT: "st_for",
+    K.SWITCH_STMT: "st_switch",
+    K.GOTO_STMT: "st_goto",
+    K.LABEL_STMT: "st_label",
     K.NULL_STMT: lambda self, c: _nop,
     K.BREAK_STMT: lambda self, c: (lambda f: BREAK),
     K.CONTINUE_STMT: lambda self, c: (lambda f: CONTINUE),
 }
 
 _EXPRS = {
-    K.INTEGER_LITERAL: Compiler.ex_literal,
-    K.CHARACTER_LITERAL: Compiler.ex_literal,
-    K.STRING_LITERAL: Compiler.ex_string,
-    K.PAREN_EXPR: Compiler.ex_paren,
-    K.CSTYLE_CAST_EXPR: Compiler.ex_cast,
-    K.UNARY_OPERATOR: Compiler.ex_unary,
-    K.BINARY_OPERATOR: Compiler.ex_binary,
-    K.COMPOUND_ASSIGNMENT_OPERATOR: Compiler.ex_binary,
-    K.CONDITIONAL_OPERATOR: Compiler.ex_conditional,
-    K.CXX_UNARY_EXPR: Compiler.ex_sizeof,
-    K.DECL_REF_EXPR: Compiler.ex_declref,
-    K.CALL_EXPR: Compiler.ex_call,
-    K.StmtExpr: Compiler.ex_stmtexpr,
-    K.INIT_LIST_EXPR: Compiler.ex_initlist,
-    K.COMPOUND_LITERAL_EXPR: Compiler.ex_compound_literal,
-    K.GENERIC_SELECTION_EXPR: Compiler.ex_generic,
+    K.INTEGER_LITERAL: "ex_literal",
+    K.CHARACTER_LITERAL: "ex_literal",
+    K.STRING_LITERAL: "ex_string",
+    K.PAREN_EXPR: "ex_paren",
+    K.CSTYLE_CAST_EXPR: "ex_cast",
+    K.UNARY_OPERATOR: "ex_unary",
+    K.BINARY_OPERATOR: "ex_binary",
+    K.COMPOUND_ASSIGNMENT_OPERATOR: "ex_binary",
+    K.CONDITIONAL_OPERATOR: "ex_conditional",
+    K.CXX_UNARY_EXPR: "ex_sizeof",
+    K.DECL_REF_EXPR: "ex_declref",
+    K.CALL_EXPR: "ex_call",
+    K.StmtExpr: "ex_stmtexpr",
+    K.INIT_LIST_EXPR: "ex_initlist",
+    K.COMPOUND_LITERAL_EXPR: "ex_compound_literal",
+    K.GENERIC_SELECTION_EXPR: "ex_generic",
 }
 
 

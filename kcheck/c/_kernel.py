@@ -1206,7 +1206,7 @@ def compile_call(comp, c):
             raise error_at(c, f"'{name}' is not supported")
         defn = fdecl.get_definition()
         if defn is not None:
-            cf = comp.prog.cfunc(defn).ensure()
+            cf = comp.cfunc(defn).ensure()
             return call_c(comp, c, cf, args)
         py = binding(name)
         if py is not None:
@@ -1257,7 +1257,7 @@ def function_value(comp, fdecl, c):
     name = fdecl.spelling
     defn = fdecl.get_definition()
     if defn is not None:
-        cf = comp.prog.cfunc(defn).ensure()
+        cf = comp.cfunc(defn).ensure()
         return lambda f: cf
     py = binding(name)
     if py is not None:

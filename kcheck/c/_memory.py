@@ -216,7 +216,7 @@ class Wild:
 class CState:
     """The C side of one kcheck run: globals, the blocks by address, name counters."""
 
-    __slots__ = ("globals", "by_addr", "counts", "tasks", "ncreated", "prog", "strings")
+    __slots__ = ("globals", "by_addr", "counts", "tasks", "ncreated", "prog", "strings", "comp")
 
     def __init__(self, prog):
         self.prog = prog

@@ -41,45 +41,54 @@ from ._kernel import store_conversion as _store_conv
 
 
 class CProgram:
+    """A C file, parsed once and compiled once per memory model: under SC plain
+    closures, under the LKMM closures that also compute dependencies (``_deps``)."""
+
     def __init__(self, path, defines=(), include_dirs=()):
         self.path = path
         self.tu = parse(path, defines, include_dirs)
         self.types = TypeTable()
         self.source = Source()
-        self.comp = Compiler(self)
         self.G = []                   # this run's global blocks, by index
-        self.globals = []             # [(decl cursor, ctype, label, items)]
+        self.globals = []             # [(decl cursor, ctype, label, initialiser cursor)]
         self.gindex = {}
-        self.funcs = {}               # definition hash -> CFunc
-        self.by_name = {}             # name -> CFunc (functions defined in the program)
         self.strings = {}             # literal bytes -> Block
         self.static_names = []
         self._conv = {}
-        self.main_fn = None
-        self._main_parts = None
+        self._defs = []               # function definitions of the file
+        self.comp = Compiler(self)
+        self._comp_d = None
         top = self.tu.cursor
         for c in top.get_children():
             if c.kind == K.FUNCTION_DECL and c.is_definition():
-                cf = self.cfunc(c)
                 if not in_kcheck_headers(c):
-                    self.by_name[c.spelling] = cf
+                    self._defs.append(c)
             elif c.kind == K.VAR_DECL and not in_kcheck_headers(c):
                 if c.storage_class != _SC.EXTERN or c.is_definition():
                     self.global_var(c)
-        # compile every function of the file now: errors are load-time errors
-        for cf in list(self.by_name.values()):
+        self._compile_all(self.comp)    # errors are load-time errors
+        self.functions = {name: CFunction(self, name) for name in self.comp.by_name}
+
+    def _compile_all(self, comp):
+        for c in self._defs:
+            comp.by_name[c.spelling] = comp.cfunc(c)
+        for cf in list(comp.by_name.values()):
             cf.ensure()
-        self.main_fn = self.by_name.get("main")
+        for k in range(len(self.globals)):
+            comp.global_items(k)
 
-    # -- what the compiler asks ---------------------------------------------------------
-    def cfunc(self, defn):
-        key = defn.hash
-        cf = self.funcs.get(key)
-        if cf is None:
-            ft = self.types.get(defn.type, defn)
-            cf = self.funcs[key] = CFunc(defn.spelling, ft, defn, self.comp)
-        return cf
+    def compiler(self, lkmm=False):
+        """The compiled program for a memory model."""
+        if not lkmm:
+            return self.comp
+        if self._comp_d is None:
+            from ._deps import DepsCompiler
+            comp = DepsCompiler(self)
+            self._compile_all(comp)
+            self._comp_d = comp
+        return self._comp_d
 
+    # -- what the compilers ask ---------------------------------------------------------
     def global_var(self, decl):
         d = decl.get_definition() or decl
         key = d.hash
@@ -90,19 +99,11 @@ class CProgram:
         if not ct.size and not ct.is_array:
             raise error_at(d, f"global '{d.spelling}' has an incomplete type")
         k = self.gindex[key] = len(self.globals)
-        self.globals.append(None)
-        init = var_initializer(d)
-        saved = self.comp.fn
-        self.comp.fn = None
-        try:
-            items = self.comp.init_items(ct, init) if init is not None else None
-        finally:
-            self.comp.fn = saved
         label = d.spelling
         parent = d.semantic_parent
         if parent is not None and parent.kind == K.FUNCTION_DECL:
             label = f"{parent.spelling}.{d.spelling}"
-        self.globals[k] = (d, ct, label, items)
+        self.globals.append((d, ct, label, var_initializer(d)))
         self.G.append(None)
         return k
 
@@ -138,41 +139,49 @@ class CProgram:
         return self.types.records.get(name)
 
     # -- the entry -----------------------------------------------------------------------
-    def new_run_state(self):
+    def new_run_state(self, comp):
         """Create this run's C state: globals with their initial values."""
         r = rt.CURRENT
         cs = r._c = CState(self)
+        cs.comp = comp
         G = self.G
-        for k, (d, ct, label, items) in enumerate(self.globals):
-            b = new_block(max(ct.size, 1), ct, "global", label)
-            G[k] = b
-        for k, (d, ct, label, items) in enumerate(self.globals):
+        for k, (d, ct, label, init) in enumerate(self.globals):
+            G[k] = new_block(max(ct.size, 1), ct, "global", label)
+        frame = [None] * FIRST_SLOT
+        if comp.deps:
+            frame[2], frame[3], frame[4] = frozenset(), {}, 0
+        for k, (d, ct, label, init) in enumerate(self.globals):
+            items = comp.global_items(k)
             if items is not None:
                 b = G[k]
-                b.init = self.comp.eval_items(items, [None] * FIRST_SLOT, ct)
+                b.init = comp.eval_items(items, frame, ct)
                 for o, cell in b.cells.items():      # made while evaluating (a view of itself)
                     cell.init = b.init.get(o, b.default)
         return cs
 
-    def main_parts(self):
-        if self._main_parts is None:
-            if self.main_fn is None:
-                raise CError("no function 'main' (a C harness starts its tasks in main())",
-                             self.path)
-            self._main_parts = self.comp.split_main(self.main_fn)
-        return self._main_parts
-
     def entry(self):
         """kcheck's main(): globals, then the part of C main() that runs before the tasks."""
-        prefix, rest, nslots = self.main_parts()
         r = rt.CURRENT
+        comp = self.compiler(r.lkmm)
+        if comp.main_parts is None:
+            main = comp.by_name.get("main")
+            if main is None:
+                raise CError("no function 'main' (a C harness starts its tasks in main(); "
+                             "or call the C functions from a Python main(): kcheck.c.load)",
+                             self.path)
+            comp.main_parts = comp.split_main(main)
+        prefix, rest, nslots = comp.main_parts
+        if comp.deps:
+            r.exact_deps = True
         self.static_names = []
-        cs = self.new_run_state()
+        cs = self.new_run_state(comp)
         f = [None] * nslots
+        if comp.deps:
+            f[2], f[3], f[4] = frozenset(), {}, 0
         if prefix is not None:
             prefix(f)
         if rest is not None:
-            t = r.spawn_static(_continue_main, (rest, f), "main")
+            r.spawn_static(_continue_main, (rest, f), "main")
         # a function started more than once is named fn1, fn2, ...
         counts = cs.ncreated
         for t in self.static_names:
@@ -183,17 +192,47 @@ class CProgram:
             raise ModelError("main() started no task")
 
     # -- Python harnesses ------------------------------------------------------------------
+    def setup(self):
+        """For a Python main(): create this run's C globals (call it first)."""
+        r = rt.CURRENT
+        if r is None:
+            raise ModelError("setup() runs inside a kcheck main()")
+        comp = self.compiler(r.lkmm)
+        if comp.deps:
+            r.exact_deps = True
+        self.static_names = []
+        self.new_run_state(comp)
+
     def __getattr__(self, name):
-        fns = self.__dict__.get("by_name", {})
+        fns = self.__dict__.get("functions", {})
         if name in fns:
             return fns[name]
         raise AttributeError(name)
 
     def function(self, name):
-        cf = self.by_name.get(name)
-        if cf is None:
+        f = self.functions.get(name)
+        if f is None:
             raise KeyError(f"{self.path}: no function {name!r}")
-        return cf
+        return f
+
+
+class CFunction:
+    """A C function as Python calls it: the version compiled for the current run's
+    memory model, arguments converted from Python (kernel objects, CStruct handles)."""
+
+    def __init__(self, prog, name):
+        self.prog = prog
+        self.name = self.__name__ = name
+
+    def __call__(self, *args):
+        r = rt.CURRENT
+        comp = self.prog.compiler(bool(r is not None and r.lkmm))
+        if r is not None and getattr(r, "_c", None) is None:
+            self.prog.new_run_state(comp)
+        return comp.by_name[self.name](*args)
+
+    def __repr__(self):
+        return f"<C function {self.name}>"
 
 
 def _continue_main(rest, f):
