@@ -355,9 +355,17 @@ class TruSt(Driver):
             g.restrict(a.stamp)
             self._set_rf(g, a, b)
             a.maxadd = False
+            taken = _rmw_taken(g, b, a.lid)
+            if self.lkmm and taken and a.rmw is not None:
+                # An RMW reading a write another RMW already read: not an execution
+                # (atomicity), but its write may revisit that RMW's read - the order
+                # "this RMW first".  Each such revisit is checked when applied.
+                wpart = self._complete_rmw(g, a)
+                if wpart is not None:
+                    self.calc_revisits(g, wpart)
+                    return False
             if not (self._lkmm_ok(g) if self.lkmm else sc.read_extends(g, a)):
                 return False
-            taken = _rmw_taken(g, b, a.lid)
             wpart = self._complete_rmw(g, a)
             if wpart is not None:
                 self.calc_revisits(g, wpart)
@@ -424,7 +432,7 @@ class TruSt(Driver):
 
     def _lkmm_ok(self, g):
         from .memory import lkmm_bridge
-        return sc.atomic(g) and lkmm_bridge.consistent(g)
+        return sc.atomic(g) and lkmm_bridge.consistent(g, self.inits)
 
     # -- the search ------------------------------------------------------
     def run(self):
@@ -511,7 +519,7 @@ class TruSt(Driver):
         if self.lkmm and not run.discarded:
             # one check gives both the verdict and (if wanted) the data-race flag
             from .memory import lkmm_bridge
-            run.lkmm_check = lkmm_bridge.check(run.g, flags=bool(self.lkmm_races))
+            run.lkmm_check = lkmm_bridge.check(run.g, flags=bool(self.lkmm_races), inits=self.inits)
             lkmm_ok = run.lkmm_check[0].consistent and sc.atomic(run.g)
         else:
             lkmm_ok = True

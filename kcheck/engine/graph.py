@@ -41,7 +41,7 @@ class Event:
 
     __slots__ = ("tid", "idx", "stamp", "kind", "lid", "val", "flags", "rf",
                  "rmw", "maxadd", "revisitable", "view", "hb", "op", "oid",
-                 "arg", "fresh")
+                 "arg", "fresh", "deps")
 
     def __init__(self, tid, idx, stamp, kind, lid, val, flags, op):
         self.tid = tid
@@ -61,6 +61,7 @@ class Event:
         self.oid = None         # object id the access touches (for use-after-free)
         self.arg = None         # kind-specific: spawn key, choice range, free/alloc info
         self.fresh = True       # not yet checked for races (set again when its rf changes)
+        self.deps = None        # LKMM: (addr, data, ctrl) - read events this access depends on
 
     @property
     def pos(self):
@@ -205,6 +206,7 @@ class Graph:
                 c.rmw = e.rmw; c.maxadd = e.maxadd; c.revisitable = e.revisitable
                 c.view = e.view; c.hb = e.hb; c.op = e.op; c.oid = e.oid; c.arg = e.arg
                 c.fresh = e.fresh
+                c.deps = e.deps
                 m[e] = c
                 nt.append(c)
             g.threads.append(nt)
@@ -212,6 +214,8 @@ class Graph:
             for c in th:
                 if c.rf is not None:
                     c.rf = m.get(c.rf, c.rf)
+                if c.deps is not None:
+                    c.deps = tuple(tuple(m[d] for d in ds if d in m) for ds in c.deps)
         for lid, lst in self.co.items():
             g.co[lid] = [m[w] for w in lst if w in m]
         for lid, lst in self.reads.items():

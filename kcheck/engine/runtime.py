@@ -70,7 +70,8 @@ class Stop(BaseException):
 class Task:
     __slots__ = ("tid", "name", "fn", "args", "gl", "req", "blocked", "finished",
                  "daemon", "dynamic", "order", "pos", "steps", "held", "rcu",
-                 "nspawn", "nlid", "done", "callback", "tls", "started", "last_read", "setup")
+                 "nspawn", "nlid", "done", "callback", "tls", "started", "last_read", "setup",
+                 "deps")
 
     def __init__(self, tid, name, fn, args, order, daemon=False, dynamic=False):
         self.tid = tid
@@ -96,6 +97,7 @@ class Task:
         self.setup = False          # prepares state before the scenario (traces fold it)
         self.tls = {}               # per-task state kept by kernel primitives
         self.last_read = None       # (loc, value) of the last read, for cpu_relax()
+        self.deps = None            # (addr, data, ctrl) set by a front end: Run.set_deps
 
     def __repr__(self):
         return f"<Task {self.tid} {self.name}>"
@@ -204,6 +206,7 @@ class Run:
         self.deferred = []           # bugs met after a grace period: real only if the run is admissible
         self.inadmissible = False    # no SC order keeps the grace periods out of read-side sections
         self.rcu = None              # memory.rcu_gp.RcuOrder of the finished run, when it has grace periods
+        self.exact_deps = False      # a front end gives every access its dependencies (set_deps)
 
     # -- the API kernel primitives use ----------------------------------
     def read(self, loc, flags, op):
@@ -225,14 +228,25 @@ class Run:
                     self._check_access(cur, e, loc)
                 v = loc.init if w is None else w.val
                 cur.last_read = (loc, v)
-                if self.lkmm:
+                if self.lkmm and not self.exact_deps:
                     self._handle(cur, v, e)
                 return v
         v = self.request((0, loc, flags, op))
         cur.last_read = (loc, v)
-        if self.lkmm:
+        if self.lkmm and not self.exact_deps:
             self._handle(cur, v, self.g.threads[cur.tid][cur.pos - 1])
         return v
+
+    def set_deps(self, addr=(), data=(), ctrl=()):
+        """For front ends that know the program's data flow (C): every memory
+        access the current task makes from now on depends on these read events
+        (herd's addr, data and ctrl relations under the LKMM; SC ignores them),
+        until the next call.  Read events come from ``last_event()`` right after
+        each read.  Set ``exact_deps = True`` too, so the runtime stops guessing
+        address dependencies from pointer handles."""
+        t = self.cur
+        if t is not None:
+            t.deps = (tuple(addr), tuple(data), tuple(ctrl)) if (addr or data or ctrl) else None
 
     def _handle(self, t, v, e):
         """Remember that ``e`` read a pointer to an object (LKMM address dependencies)."""
@@ -751,12 +765,16 @@ class Run:
     def _check_access(self, t, e, loc):
         oid = loc.oid
         if self.lkmm:
-            hs = t.tls.get("handles")
-            if hs:
-                dep = hs.get(oid) if oid is not None else None
-                if dep is None:
-                    dep = hs.get(("loc", loc.lid))
-                e.arg = [dep] if dep is not None and dep is not e else None
+            if self.exact_deps:
+                e.deps = t.deps
+            else:
+                hs = t.tls.get("handles")
+                dep = None
+                if hs:
+                    dep = hs.get(oid) if oid is not None else None
+                    if dep is None:
+                        dep = hs.get(("loc", loc.lid))
+                e.deps = ((dep,), (), ()) if dep is not None and dep is not e else None
         if oid is not None and oid in self.heap:
             e.oid = oid
             f = self.freed.get(oid)
@@ -933,7 +951,15 @@ def _where_raised(exc):
 
 
 def _model_frame():
-    """(file, line, function) of the model code that made the current request."""
+    """(file, line, function) of the model code that made the current request.
+
+    A front end that interprets another language (C) keeps the position of the
+    statement it runs in the task's ``tls["src"]``; that wins over Python frames."""
+    r = CURRENT
+    if r is not None and r.cur is not None:
+        src = r.cur.tls.get("src")
+        if src is not None:
+            return src
     f = sys._getframe(2)
     while f is not None:
         fn = f.f_code.co_filename
