@@ -18,7 +18,7 @@ import os
 from ..engine import runtime as rt
 from ..engine.runtime import Bug, ModelError
 from ..engine.graph import PLAIN
-from ._memory import Ptr, Wild, UNINIT, bytes_of, ptr_to_int, int_to_ptr, MASK64
+from ._memory import Ptr, Wild, UNINIT, bytes_of, ptr_to_int, int_to_ptr, MASK64, escape
 
 
 def where(src):
@@ -95,6 +95,8 @@ def read_slow(b, o, size, flags, op, src, check=True):
         return int.from_bytes(b.data[o:o + size], "little")
     lay = b.layout(o)
     r = rt.CURRENT
+    if b.priv:
+        return _priv_read(b, o, size, lay)
     if lay is not None and lay[0] == o and lay[1] == size:
         c = b.cell(o)
         set_src(r, src)
@@ -131,6 +133,10 @@ def write_slow(b, o, size, v, flags, op, src):
               f"({b._kname()}) in {where(src)}", src)
     lay = b.layout(o)
     r = rt.CURRENT
+    if b.priv:
+        _priv_write(b, o, size, v, lay)
+        return
+    escape(v)
     if lay is not None and lay[0] == o and lay[1] == size:
         set_src(r, src)
         r.write(b.cell(o), v, flags, op)
@@ -157,6 +163,59 @@ def write_slow(b, o, size, v, flags, op, src):
         set_src(r, src)
         r.write(c, int.from_bytes(new, "little"), flags, op)
         pos = co + cs
+
+
+def _priv_read(b, o, size, lay):
+    pv = b.pvals
+    if lay is not None and lay[0] == o and lay[1] == size:
+        return pv.get(o, b.default if b.init is None else b.init.get(o, b.default))
+    out = bytearray(size)
+    pos = o
+    while pos < o + size:
+        lay = b.layout(pos)
+        if lay is None:
+            pos += 1
+            continue
+        co, cs = lay
+        v = pv.get(co, b.default if b.init is None else b.init.get(co, b.default))
+        raw = bytes_of(v, cs) or bytes(cs)
+        lo, hi = max(co, o), min(co + cs, o + size)
+        out[lo - o:hi - o] = raw[lo - co:hi - co]
+        pos = co + cs
+    return int.from_bytes(out, "little")
+
+
+def _priv_write(b, o, size, v, lay):
+    pv = b.pvals
+    if lay is not None and lay[0] == o and lay[1] == size:
+        pv[o] = v
+        return
+    raw = bytes_of(v, size) or bytes(size)
+    pos = o
+    while pos < o + size:
+        lay = b.layout(pos)
+        if lay is None:
+            pos += 1
+            continue
+        co, cs = lay
+        lo, hi = max(co, o), min(co + cs, o + size)
+        old = pv.get(co, b.default if b.init is None else b.init.get(co, b.default))
+        cur = bytes_of(old, cs) or bytes(cs)
+        pv[co] = int.from_bytes(cur[:lo - co] + raw[lo - o:hi - o] + cur[hi - co:], "little")
+        pos = co + cs
+
+
+def priv_rmw(b, o, size, fn, src):
+    """An atomic operation on a location only this task can see: no event."""
+    from ..engine.runtime import NO_WRITE, BLOCK
+    lay = b.layout(o)
+    old = _priv_read(b, o, size, lay)
+    new = fn(old)
+    if new is BLOCK:
+        raise model_error("a wait on a location only this task can see never ends", src)
+    if new is not NO_WRITE:
+        _priv_write(b, o, size, new, lay)
+    return old
 
 
 def cells_of(b, o, size, src, write):

@@ -34,11 +34,11 @@ from ..engine.graph import PLAIN, MARKED
 from ._parse import K, T, CError, error_at, binop, unop, evaluate_int, in_kcheck_headers, var_initializer
 from ._types import (IntT, PtrT, ArrayT, RecordT, FuncT, VoidT, INT, ULONG, LONG, BOOL,
                      member_info)
-from ._memory import Ptr, Wild, Block, UNINIT, new_block, ptr_to_int, int_to_ptr, MASK64
+from ._memory import Ptr, Wild, Block, UNINIT, new_block, ptr_to_int, int_to_ptr, MASK64, publish
 from . import _access as A
 
 RETURN, BREAK, CONTINUE, GOTO = 1, 2, 3, 4
-FIRST_SLOT = 5
+FIRST_SLOT = 6
 
 
 class CFunc:
@@ -1631,6 +1631,8 @@ class Compiler:
 
         def lma(f):
             b, o = bo(f)
+            if b.priv:
+                return {co: A.read_slow(b, o + co, cs, flags, op, src) for co, cs in ct.cells()}
             r = rt.CURRENT
             out = {}
             for co, cell in A.cells_of(b, o, size, src, False):
@@ -1676,6 +1678,8 @@ class Compiler:
             if c_ is None or c_.size != size:
                 wr_slow(b, o, size, v, flags, op, src)
                 return
+            if v.__class__ is Ptr and v.b.priv:
+                publish(v.b)            # its address escapes into shared memory
             r = rt.CURRENT
             if r.trace:
                 A.set_src(r, src)
@@ -1766,11 +1770,18 @@ class Compiler:
 
         def sma(f, v):
             b, o = bo(f)
+            if b.priv:
+                for co, cs in ct.cells():
+                    A.write_slow(b, o + co, cs, v.get(co, 0), flags, op, src)
+                return
             r = rt.CURRENT
             for co, cell in A.cells_of(b, o, size, src, True):
+                val = v.get(co, 0)
+                if val.__class__ is Ptr and val.b.priv:
+                    publish(val.b)
                 if r.trace:
                     A.set_src(r, src)
-                r.write(cell, v.get(co, 0), flags, op)
+                r.write(cell, val, flags, op)
         return sma
 
     # -- initialisers ------------------------------------------------------------------------

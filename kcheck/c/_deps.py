@@ -35,7 +35,8 @@ from ._memory import new_block
 from ._parse import K, binop, unop
 
 EMPTY = frozenset()
-DEPS, LDEPS, APOS = 2, 3, 4          # frame slots: register, locals' sets, position after the address
+DEPS, LDEPS, APOS, WHERE = 2, 3, 4, 5   # frame slots: register, locals' sets, position after
+                                        # the address, (block, offset) of the access
 
 
 def ctrl_add(d):
@@ -90,6 +91,7 @@ class DepsCompiler(Compiler):
             r = rt.CURRENT
             set_deps(r, addr, data)
             f[APOS] = _pos(r)
+            f[WHERE] = (b, o)
             return b, o
         return bo_d
 
@@ -113,6 +115,13 @@ class DepsCompiler(Compiler):
             got = reads_since(r, f[APOS])
             if got:
                 f[DEPS] = f[DEPS] | got
+            else:
+                b, o = f[WHERE]
+                pd = b.pdeps
+                if pd:                      # a private local's value carries its own set
+                    d = pd.get(o)
+                    if d:
+                        f[DEPS] = f[DEPS] | d
             return v
         return ld_d
 
@@ -137,7 +146,17 @@ class DepsCompiler(Compiler):
                 else:
                     f[LDEPS][k] = f[DEPS]
             return sp_d
-        return Compiler.store_fn(self, lv, c, flags, op)
+        inner = Compiler.store_fn(self, lv, c, flags, op)
+
+        def sm_d(f, v):
+            data = f[DEPS]
+            inner(f, v)
+            b, o = f[WHERE]
+            if b.priv:
+                if b.pdeps is None:
+                    b.pdeps = {}
+                b.pdeps[o] = data
+        return sm_d
 
     def _priv_key(self, lv):
         s, off, dyn = lv.slot, lv.off, lv.dyn
@@ -383,6 +402,7 @@ def invoke_d(cf, args, deps):
     f[DEPS] = EMPTY
     f[LDEPS] = {}
     f[APOS] = 0
+    f[WHERE] = None
     for setp, v, d in zip(cf.params, args, deps):
         setp(f, v, d)
     f[DEPS] = EMPTY

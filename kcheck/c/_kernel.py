@@ -32,7 +32,7 @@ from ..engine.runtime import Loc, ModelError, NO_WRITE, BLOCK
 from ..engine.graph import PLAIN, MARKED, ACQUIRE, RELEASE, MB, AWAIT
 from ._parse import K, T, error_at, evaluate_int
 from ._types import VoidT, FuncT, RecordT, ULONG, INT
-from ._memory import Ptr, Wild, Block, UNINIT, new_block, ptr_to_int, int_to_ptr
+from ._memory import Ptr, Wild, Block, UNINIT, new_block, ptr_to_int, int_to_ptr, publish, escape
 from . import _access as A
 
 FULL = MARKED | ACQUIRE | RELEASE | MB
@@ -120,6 +120,8 @@ def view(p, rec_name, src=None):
             return p
         raise A.model_error(f"{rec_name} expected, got {p!r}", src)
     b = p.b
+    if b.priv:
+        publish(b)                  # a kernel primitive may keep the address
     vs = b.views
     if vs is None:
         vs = b.views = {}
@@ -340,6 +342,8 @@ def call_binding(comp, c, name, py, ftype, args):
 
         def call1(f):
             v0 = a0(f)
+            if v0.__class__ is Ptr and v0.b.priv:
+                publish(v0.b)
             r = rt.CURRENT
             if r.trace:
                 A.set_src(r, src)
@@ -349,6 +353,9 @@ def call_binding(comp, c, name, py, ftype, args):
 
     def calln(f):
         vals = [a(f) for a in argfs]
+        for v in vals:
+            if v.__class__ is Ptr and v.b.priv:
+                publish(v.b)
         r = rt.CURRENT
         if r.trace:
             A.set_src(r, src)
@@ -471,6 +478,8 @@ def _cell_fn(comp, lv, c):
         b, o = bo(f)
         if o < 0 or o + size > b.size:
             A.out_of_bounds(b, o, size, True, src)
+        if b.priv:
+            return (b, o)              # only this task sees it: no event (rmw_on)
         cl = b.cells.get(o)
         if cl is None:
             lay = b.layout(o)
@@ -480,6 +489,13 @@ def _cell_fn(comp, lv, c):
             cl = b.cell(o)
         return cl
     return cell
+
+
+def rmw_on(r, cl, fn, flags, op, size, src):
+    """An atomic read-modify-write of a cell, or of a private location (no event)."""
+    if cl.__class__ is tuple:
+        return A.priv_rmw(cl[0], cl[1], size, fn, src)
+    return r.rmw(cl, fn, flags, op)
 
 
 def _val_norm(ct):
@@ -510,6 +526,7 @@ def _i_xchg(comp, c, args):
     src = comp.src(c)
     norm = _val_norm(lv.ct)
     pre = comp.prog.store_conversion(lv.ct)
+    size = lv.ct.size
 
     def xchg(f):
         new = val(f)
@@ -522,7 +539,8 @@ def _i_xchg(comp, c, args):
             fl = MARKED
         if r.trace:
             A.set_src(r, src)
-        return norm(r.rmw(cl, lambda old: new, fl, op))
+        escape(new)
+        return norm(rmw_on(r, cl, lambda old: new, fl, op, size, src))
     return xchg
 
 
@@ -536,6 +554,7 @@ def _i_cmpxchg(comp, c, args):
     src = comp.src(c)
     norm = _val_norm(lv.ct)
     pre = comp.prog.store_conversion(lv.ct)
+    size = lv.ct.size
 
     def cmpxchg(f):
         old, new = oldf(f), newf(f)
@@ -548,7 +567,9 @@ def _i_cmpxchg(comp, c, args):
             fl = MARKED
         if r.trace:
             A.set_src(r, src)
-        return norm(r.rmw(cl, lambda cur: new if norm(cur) == old else NO_WRITE, fl, op))
+        escape(new)
+        return norm(rmw_on(r, cl, lambda cur: new if norm(cur) == old else NO_WRITE, fl, op, size,
+                           src))
     return cmpxchg
 
 
@@ -566,6 +587,7 @@ def _i_try_cmpxchg(comp, c, args):
     olv = LV("mem", lv.ct, pf=oldp)
     ld = comp.load(olv, c)
     st = comp.store_fn(olv, c)
+    size = lv.ct.size
 
     def try_cmpxchg(f):
         old = ld(f)
@@ -574,7 +596,9 @@ def _i_try_cmpxchg(comp, c, args):
         r = rt.CURRENT
         if r.trace:
             A.set_src(r, src)
-        seen = norm(r.rmw(cl, lambda cur: new if norm(cur) == old else NO_WRITE, flags, op))
+        escape(new)
+        seen = norm(rmw_on(r, cl, lambda cur: new if norm(cur) == old else NO_WRITE, flags, op,
+                           size, src))
         if seen == old:
             return 1
         st(f, seen)
@@ -1088,6 +1112,7 @@ def _i_pthread_create(comp, c, args):
     def pthread_create(f):
         fn = fnf(f)
         a = argf(f)
+        escape(a)                       # the new task sees what its argument points to
         if not hasattr(fn, "invoke"):
             raise A.model_error(f"pthread_create: {fn!r} is not a C function", src)
         r = rt.CURRENT

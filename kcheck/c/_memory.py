@@ -57,7 +57,7 @@ class Cell(Loc):
 
 class Block:
     __slots__ = ("lid", "_oid", "size", "ctype", "cells", "kind", "init", "default", "label",
-                 "n", "views", "readonly", "addr", "data", "__weakref__")
+                 "n", "views", "readonly", "addr", "data", "priv", "pvals", "pdeps", "__weakref__")
 
     def __init__(self, lid, size, ctype, kind, label, default=0, init=None, n=None):
         self.lid = lid
@@ -74,6 +74,12 @@ class Block:
         self.readonly = kind == "string"
         self.addr = (BASE + (lid << SHIFT)) & MASK64 if kind != "string" else lid
         self.data = None            # string literal bytes
+        # A local whose address is taken stays its task's own until a pointer to it
+        # escapes (stored in shared memory, handed to a kernel primitive or a new
+        # task): until then its values live here, and its accesses are no events.
+        self.priv = kind == "stack"
+        self.pvals = {} if self.priv else None
+        self.pdeps = None
 
     def _kname(self):
         if self.kind == "heap":
@@ -126,6 +132,8 @@ class Block:
         c = self.cells.get(off)
         if c is not None:
             return c
+        if self.priv:
+            publish(self)
         lay = self.layout(off)
         if lay is None or lay[0] != off:
             return None
@@ -233,6 +241,38 @@ def cstate():
     if r is None:
         raise ModelError("C code runs only while kcheck runs a model")
     return r._c
+
+
+def publish(b):
+    """A private block's address escapes: from now on it is kcheck memory (its
+    current contents become the initial values of its cells), and so is every
+    private block it points to."""
+    if not b.priv:
+        return
+    b.priv = False
+    vals = b.pvals
+    b.pvals = None
+    init = dict(b.init or {})
+    init.update(vals)
+    b.init = init
+    for v in vals.values():
+        if v.__class__ is Ptr and v.b.priv:
+            publish(v.b)
+        elif v.__class__ is dict:
+            for x in v.values():
+                if x.__class__ is Ptr and x.b.priv:
+                    publish(x.b)
+
+
+def escape(v):
+    """``v`` is stored where other tasks can see it: publish what it points to."""
+    if v.__class__ is Ptr:
+        if v.b.priv:
+            publish(v.b)
+    elif v.__class__ is dict:
+        for x in v.values():
+            if x.__class__ is Ptr and x.b.priv:
+                publish(x.b)
 
 
 def new_block(size, ctype, kind, label, default=0, init=None):
