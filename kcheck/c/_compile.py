@@ -2408,7 +2408,12 @@ def _pure_start(self, c):
             inner = _decayed(x)
             if inner is not None:
                 return addr_ok(inner)
-            return all(val_ok(y) for y in x.get_children() if y.kind.is_expression())
+            ch = [y for y in x.get_children() if y.kind.is_expression()]
+            if (len(ch) == 1 and ch[0].kind in (K.DECL_REF_EXPR, K.ARRAY_SUBSCRIPT_EXPR,
+                                                K.MEMBER_REF_EXPR)
+                    and ch[0].type.is_const_qualified()):
+                return addr_ok(ch[0])        # a load of a const object: nobody writes it
+            return all(val_ok(y) for y in ch)
         if k in (K.PAREN_EXPR, K.CSTYLE_CAST_EXPR, K.CONDITIONAL_OPERATOR):
             return all(val_ok(y) for y in x.get_children() if y.kind.is_expression())
         if k in (K.BINARY_OPERATOR, K.COMPOUND_ASSIGNMENT_OPERATOR):

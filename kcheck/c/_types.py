@@ -440,6 +440,11 @@ def member_info(base_type, field_cursor, table):
     (anonymous struct/union members included: clang gives the offset through them)."""
     bt = base_type.get_canonical()
     name = field_cursor.spelling
+    if field_cursor.is_anonymous() or "(anonymous" in name or "(unnamed" in name:
+        # the implicit access through an anonymous struct/union member (x.y of
+        # union { struct { int y; }; }): its offset in its own record
+        ct = table.get(field_cursor.type, field_cursor)
+        return field_cursor.get_field_offsetof() // 8, Field("", 0, ct)
     bitpos = bt.get_offset(name)
     parent = field_cursor.semantic_parent
     prec = table.get(parent.type, field_cursor)
