@@ -203,6 +203,35 @@ class CProgram:
         self.static_names = []
         self.new_run_state(comp)
 
+    def new(self, type_name, heap=False, **fields):
+        """A new C object of type ``type_name`` ("struct kvm") in the current run, as a
+        CStruct handle; ``heap=True`` makes it a kmalloc'd object (freed or leaked)."""
+        from ._objects import CStruct
+        r = rt.CURRENT
+        if r is None:
+            raise ModelError("C objects are made while kcheck runs a model (in main() or a task)")
+        if getattr(r, "_c", None) is None:
+            self.new_run_state(self.compiler(r.lkmm))
+        ct = self.types.records.get(type_name)
+        if ct is None or not ct.complete:
+            raise KeyError(f"{self.path}: no complete type {type_name!r}")
+        label = type_name.split(" ", 1)[-1]
+        b = new_block(ct.size, ct, "heap" if heap else "global",
+                      label if heap else f"{label}#{r._c.counts.setdefault(label, 0)}")
+        if not heap:
+            r._c.counts[label] += 1
+        else:
+            r.alloc(b, "kzalloc")
+        obj = CStruct(Ptr(b, 0), ct)
+        for k, v in fields.items():
+            setattr(obj, k, v)
+        return obj
+
+    def out(self, type_name="int"):
+        """A private C object for an out-parameter (``bool *stale``): pass ``o.ptr``,
+        read ``o.value`` after the call.  It is the caller's own: no events."""
+        return _Out(self, type_name)
+
     def __getattr__(self, name):
         fns = self.__dict__.get("functions", {})
         if name in fns:
@@ -216,6 +245,24 @@ class CProgram:
         return f
 
 
+class _Out:
+    _SIZES = {"bool": 1, "_Bool": 1, "char": 1, "short": 2, "int": 4, "long": 8,
+              "unsigned int": 4, "unsigned long": 8, "u64": 8, "u32": 4}
+
+    def __init__(self, prog, type_name):
+        from . import _access as A
+        size = self._SIZES.get(type_name, 8)
+        self.size = size
+        self.block = new_block(size, None, "stack", f"({type_name} out)")
+        self.ptr = Ptr(self.block, 0)
+
+    @property
+    def value(self):
+        from . import _access as A
+        from ..engine.graph import PLAIN
+        return A.read_slow(self.block, 0, self.size, PLAIN, "load", None)
+
+
 class CFunction:
     """A C function as Python calls it: the version compiled for the current run's
     memory model, arguments converted from Python (kernel objects, CStruct handles)."""
@@ -225,11 +272,13 @@ class CFunction:
         self.name = self.__name__ = name
 
     def __call__(self, *args):
+        from ._objects import to_python
         r = rt.CURRENT
         comp = self.prog.compiler(bool(r is not None and r.lkmm))
         if r is not None and getattr(r, "_c", None) is None:
             self.prog.new_run_state(comp)
-        return comp.by_name[self.name](*args)
+        cf = comp.by_name[self.name]
+        return to_python(cf(*args), cf.ftype.ret)
 
     def __repr__(self):
         return f"<C function {self.name}>"
