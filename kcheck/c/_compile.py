@@ -185,6 +185,7 @@ class Compiler:
         self.src_text = prog.source
         self.fn = None                 # the FnCtx being compiled
         self._hint = None
+        self._stmt_text = None         # the statement being compiled (for sites inside macros)
         self.funcs = {}                # definition hash -> CFunc
         self.by_name = {}              # functions of the file, by name
         self._gitems = {}              # global index -> initialiser items
@@ -235,9 +236,12 @@ class Compiler:
         return self.expr(x)
 
     def src(self, c):
+        """The C position of an access or call: (file, line, function, source text) -
+        the text is what a trace shows for the step (a macro call stays a macro call)."""
         loc = c.location
         fname = loc.file.name if loc.file is not None else "?"
-        return (fname, loc.line, self.fn.name if self.fn is not None else "?")
+        text = self.text(c) or self._stmt_text or ""
+        return (fname, loc.line, self.fn.name if self.fn is not None else "?", text)
 
     def text(self, c):
         return self.src_text.text(c)
@@ -366,6 +370,17 @@ class Compiler:
 
     # -- statements -------------------------------------------------------------------
     def stmt(self, c):
+        k = c.kind
+        if k.is_expression() or k in (K.RETURN_STMT, K.DECL_STMT):
+            saved = self._stmt_text
+            self._stmt_text = self.text(c) or saved
+            try:
+                return self._stmt(c)
+            finally:
+                self._stmt_text = saved
+        return self._stmt(c)
+
+    def _stmt(self, c):
         k = c.kind
         m = _STMTS.get(k)
         if m is not None:

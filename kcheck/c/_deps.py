@@ -332,9 +332,9 @@ class DepsCompiler(Compiler):
             return v
         return cond_d
 
-    def stmt(self, c):
+    def _stmt(self, c):
         k = c.kind
-        inner = Compiler.stmt(self, c)
+        inner = Compiler._stmt(self, c)
         if k.is_expression() or k == K.StmtExpr:
             def st_d(f):
                 f[DEPS] = EMPTY
