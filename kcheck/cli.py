@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -35,7 +36,7 @@ def load_model(path, entry="main", defines=()):
         raise UserError(f"{path}: no such file")
     if path.endswith(".c"):
         from .c import load as load_c
-        return load_c(path, defines).entry
+        return load_c(path, defines).main_entry()
     if os.path.isdir(path):
         raise UserError(f"{path}: is a directory, expected a model file (.py)")
     name = "kcheck_model_" + str(abs(hash(os.path.abspath(path))))
@@ -106,11 +107,14 @@ class Progress:
             self.live = None
 
 
+_LOCATED = re.compile(r"^\S+:\d+(:\d+)?: error: ")
+
+
 def _fail(msg, debug, exc=None):
     if debug and exc is not None:
         traceback.print_exception(exc)
-    if getattr(exc, "verbatim", False):      # already "file:line:col: error: ..." (C input)
-        msg = str(exc)
+    if getattr(exc, "verbatim", False) or _LOCATED.match(str(exc)):
+        msg = str(exc)                        # already "file:line:col: error: ..." (C input)
     else:
         msg = f"kcheck: error: {msg}"
     click.echo(msg, err=True)

@@ -46,7 +46,7 @@ class CFunc:
     e.g. as a ``call_rcu`` callback or from a Python harness)."""
 
     __slots__ = ("name", "ftype", "cursor", "compiler", "nslots", "params", "body", "src",
-                 "__name__", "_ready", "_state")
+                 "__name__", "_ready", "_state", "setup")
 
     def __init__(self, name, ftype, cursor, compiler):
         self.name = self.__name__ = name
@@ -56,6 +56,9 @@ class CFunc:
         self._ready = False
         self._state = 0           # 0 not compiled, 1 compiling (a recursive call), 2 ready
         self.body = None
+        # __kcheck_setup: a task that only prepares state (traces fold its steps)
+        self.setup = any(ch.kind == K.ANNOTATE_ATTR and ch.spelling == "kcheck:setup"
+                         for ch in cursor.get_children())
         self.params = []
         self.nslots = FIRST_SLOT
         self.src = None

@@ -1128,6 +1128,7 @@ def _i_pthread_create(comp, c, args):
             t = r.spawn_static(task_body, (a,), name)
             cs.prog.static_names.append(t)
             t.done = Loc(0, None, f"{name}.done")
+            t.setup = fn.setup
         else:
             if r.trace:
                 A.set_src(r, src)

@@ -159,10 +159,12 @@ class CProgram:
                     cell.init = b.init.get(o, b.default)
         return cs
 
-    def entry(self):
-        """kcheck's main(): globals, then the part of C main() that runs before the tasks."""
-        r = rt.CURRENT
-        comp = self.compiler(r.lkmm)
+    def main_entry(self):
+        """``entry``, once C main() is known to exist and compiles (for ``kcheck check``)."""
+        self._main_parts(self.comp)
+        return self.entry
+
+    def _main_parts(self, comp):
         if comp.main_parts is None:
             main = comp.by_name.get("main")
             if main is None:
@@ -170,7 +172,13 @@ class CProgram:
                              "or call the C functions from a Python main(): kcheck.c.load)",
                              self.path)
             comp.main_parts = comp.split_main(main)
-        prefix, rest, nslots = comp.main_parts
+        return comp.main_parts
+
+    def entry(self):
+        """kcheck's main(): globals, then the part of C main() that runs before the tasks."""
+        r = rt.CURRENT
+        comp = self.compiler(r.lkmm)
+        prefix, rest, nslots = self._main_parts(comp)
         if comp.deps:
             r.exact_deps = True
         self.static_names = []

@@ -53,9 +53,6 @@ typedef u64 *tdp_ptep_t;
 #define PG_LEVEL_1G		3
 #define ACC_ALL			7
 
-/* KVM_BUG_ON(): a WARN that also marks the VM bugged */
-#define KVM_BUG_ON(cond, kvm)	__kcheck_warn(!!(cond), "KVM_BUG_ON", 0)
-
 union kvm_mmu_page_role {
 	u32 word;
 	struct {

@@ -29,6 +29,7 @@
 #define cmpxchg_acquire(ptr, o, n)	__kc_cmpxchg(ptr, o, n, __KC_ACQ, "cmpxchg_acquire")
 #define cmpxchg_release(ptr, o, n)	__kc_cmpxchg(ptr, o, n, __KC_REL, "cmpxchg_release")
 #define cmpxchg64(ptr, o, n)		cmpxchg(ptr, o, n)
+#define xchg64(ptr, x)			xchg(ptr, x)
 #define try_cmpxchg(ptr, po, n)		__kc_try_cmpxchg(ptr, po, n, __KC_FULL, "try_cmpxchg")
 #define try_cmpxchg_relaxed(ptr, po, n)	__kc_try_cmpxchg(ptr, po, n, __KC_ONCE, "try_cmpxchg_relaxed")
 #define try_cmpxchg_acquire(ptr, po, n)	__kc_try_cmpxchg(ptr, po, n, __KC_ACQ, "try_cmpxchg_acquire")

@@ -15,8 +15,9 @@
 #define BUG_ON(condition)		((void)__kcheck_warn(!!(condition), "BUG_ON", 0))
 #define BUG()				((void)__kcheck_warn(1, "BUG", 0))
 #define VM_BUG_ON(condition)		BUG_ON(condition)
+/* KVM's WARN that also marks the VM bugged (linux/kvm_host.h) */
+#define KVM_BUG_ON(condition, kvm)	__kcheck_warn(!!(condition), "KVM_BUG_ON", 0)
 #define VM_WARN_ON(condition)		((void)WARN_ON(condition))
 #define VM_WARN_ON_ONCE(condition)	((void)WARN_ON_ONCE(condition))
 
-#include <linux/compiler.h>
 #endif

@@ -78,4 +78,7 @@ do {									\
 #define BUILD_BUG_ON(cond)	_Static_assert(!(cond), "BUILD_BUG_ON failed: " #cond)
 #define BUILD_BUG_ON_MSG(cond, msg) _Static_assert(!(cond), msg)
 
+/* as the kernel's (via asm/rwonce.h): the barriers come with the compiler helpers */
+#include <asm/barrier.h>
+
 #endif /* __LINUX_COMPILER_H */
