@@ -1109,31 +1109,42 @@ def _i_pthread_create(comp, c, args):
     st = comp.store_fn(LV("mem", ULONG, pf=tp, text="*thread"), c)
     src = comp.src(c)
 
+    bodies = {}
+
+    def body_of(fn):
+        """The task body for C function ``fn`` (one per function, reused every run)."""
+        b = bodies.get(fn)
+        if b is None:
+            def task_body(arg, fn=fn):
+                ret = fn.invoke((arg,))
+                r = rt.CURRENT
+                r._c.tasks[r.cur.tid] = ret
+            task_body.__name__ = fn.name
+            b = bodies[fn] = task_body
+        return b
+
     def pthread_create(f):
         fn = fnf(f)
         a = argf(f)
-        escape(a)                       # the new task sees what its argument points to
+        if a.__class__ is Ptr and a.b.priv:
+            publish(a.b)                # the new task sees what its argument points to
         if not hasattr(fn, "invoke"):
             raise A.model_error(f"pthread_create: {fn!r} is not a C function", src)
         r = rt.CURRENT
         cs = r._c
-        name = _task_name(cs, fn.name)
-
-        def task_body(arg, fn=fn):
-            ret = fn.invoke([arg])
-            t = rt.CURRENT.cur
-            rt.CURRENT._c.tasks[t.tid] = ret
-        task_body.__name__ = fn.name
+        base = fn.name
+        n = cs.ncreated.get(base, 0) + 1
+        cs.ncreated[base] = n
+        name = base if n == 1 else f"{base}{n}"
         if r.cur is None:
-            t = r.spawn_static(task_body, (a,), name)
+            t = r.spawn_static(body_of(fn), (a,), name)
             cs.prog.static_names.append(t)
-            t.done = Loc(0, None, f"{name}.done")
             t.setup = fn.setup
         else:
             if r.trace:
                 A.set_src(r, src)
-            t = r.spawn(task_body, (a,), name, False, "pthread_create")
-            t.done = Loc(0, None, f"{name}.done")
+            t = r.spawn(body_of(fn), (a,), name, False, "pthread_create")
+        t.done = Loc(0, None, f"{name}.done")
         st(f, t.tid + 1)
         return 0
     return pthread_create

@@ -34,7 +34,7 @@ from ..engine import runtime as rt
 from ..engine.runtime import ModelError
 from ._parse import K, T, CError, parse, error_at, Source, in_kcheck_headers, unop, var_initializer
 from ._types import TypeTable, RecordT
-from ._memory import Block, CState, Ptr, RO_BASE, new_block
+from ._memory import Block, CState, Ptr, RO_BASE, SHIFT, new_block
 from ._compile import Compiler, CFunc, FIRST_SLOT, _strip, _decayed
 from . import _kernel
 from ._kernel import store_conversion as _store_conv
@@ -55,6 +55,7 @@ class CProgram:
         self.strings = {}             # literal bytes -> Block
         self.static_names = []
         self._conv = {}
+        self._gcache = {}             # memory model -> the global blocks, kept across runs
         self._defs = []               # function definitions of the file
         self.comp = Compiler(self)
         self._comp_d = None
@@ -140,11 +141,31 @@ class CProgram:
 
     # -- the entry -----------------------------------------------------------------------
     def new_run_state(self, comp):
-        """Create this run's C state: globals with their initial values."""
+        """This run's C state: the globals with their initial values.
+
+        The global blocks are made once and kept from run to run (with their
+        cells, names and views): they have the same ids in every run anyway,
+        since they come first, and only their initial values are reset here
+        (main() writes initial values into them)."""
         r = rt.CURRENT
         cs = r._c = CState(self)
         cs.comp = comp
         G = self.G
+        cached = self._gcache.get(comp.deps)
+        if cached is not None:
+            for k, b in enumerate(cached):
+                if r.new_lid() != b.lid:          # the runs' ids must line up
+                    cached = None
+                    break
+            else:
+                for b in cached:
+                    cs.by_addr[b.addr >> SHIFT] = b
+                    init, default = b.init, b.default
+                    for o, cell in b.cells.items():
+                        cell.init = default if init is None else init.get(o, default)
+                G[:] = cached
+                return cs
+            raise ModelError("kcheck.c: the globals' ids moved between runs")
         for k, (d, ct, label, init) in enumerate(self.globals):
             G[k] = new_block(max(ct.size, 1), ct, "global", label)
         frame = [None] * FIRST_SLOT
@@ -157,6 +178,7 @@ class CProgram:
                 b.init = comp.eval_items(items, frame, ct)
                 for o, cell in b.cells.items():      # made while evaluating (a view of itself)
                     cell.init = b.init.get(o, b.default)
+        self._gcache[comp.deps] = list(G)
         return cs
 
     def main_entry(self):
