@@ -1059,6 +1059,11 @@ class Compiler:
                 if (ta.is_int and tb.is_int) or kb is None and op in ("==", "!="):
                     return pyop(ea, kb)
 
+        if ta.is_int and tb.is_int and ct.is_int:
+            inline = _INLINE_INT.get(op)
+            if inline is not None:
+                return inline(ea, eb, ct)
+
         def bin_(f):
             return fn(ea(f), eb(f))
         return bin_
@@ -1514,6 +1519,12 @@ class Compiler:
                 b, o = bo(f)
                 c_ = b.cells.get(o)
                 if c_ is None or c_.size != size:
+                    pv = b.pvals
+                    if pv is not None and o in pv and b.layout(o) == (o, size):
+                        v = pv[o]               # a local only this task sees
+                        if v.__class__ is int and lo <= v <= hi:
+                            return v
+                        return fix(v, ct, src)
                     v = rd_slow(b, o, size, flags, op, src)
                 else:
                     r = rt.CURRENT
@@ -1533,6 +1544,12 @@ class Compiler:
                 b, o = bo(f)
                 c_ = b.cells.get(o)
                 if c_ is None or c_.size != size:
+                    pv = b.pvals
+                    if pv is not None and o in pv and b.layout(o) == (o, size):
+                        v = pv[o]               # a local only this task sees
+                        if v is None or v.__class__ is Ptr:
+                            return v
+                        return conv(v)
                     v = rd_slow(b, o, size, flags, op, src)
                 else:
                     r = rt.CURRENT
@@ -1694,6 +1711,10 @@ class Compiler:
                 v = pre(v)
             c_ = b.cells.get(o)
             if c_ is None or c_.size != size:
+                pv = b.pvals
+                if pv is not None and o in pv and b.layout(o) == (o, size):
+                    pv[o] = v                   # a local only this task sees
+                    return
                 wr_slow(b, o, size, v, flags, op, src)
                 return
             if v.__class__ is Ptr and v.b.priv:
@@ -2170,6 +2191,75 @@ def _mk_gek(ea, k):
         return 1 if ea(f) >= k else 0
     return gek
 
+
+def _i_eq(ea, eb, ct):
+    def eq(f):
+        return 1 if ea(f) == eb(f) else 0
+    return eq
+
+
+def _i_ne(ea, eb, ct):
+    def ne(f):
+        return 1 if ea(f) != eb(f) else 0
+    return ne
+
+
+def _i_lt(ea, eb, ct):
+    def lt(f):
+        return 1 if ea(f) < eb(f) else 0
+    return lt
+
+
+def _i_gt(ea, eb, ct):
+    def gt(f):
+        return 1 if ea(f) > eb(f) else 0
+    return gt
+
+
+def _i_le(ea, eb, ct):
+    def le(f):
+        return 1 if ea(f) <= eb(f) else 0
+    return le
+
+
+def _i_ge(ea, eb, ct):
+    def ge(f):
+        return 1 if ea(f) >= eb(f) else 0
+    return ge
+
+
+def _i_and(ea, eb, ct):
+    def and_(f):                    # in-range operands: the result is in range
+        return ea(f) & eb(f)
+    return and_
+
+
+def _i_or(ea, eb, ct):
+    def or_(f):
+        return ea(f) | eb(f)
+    return or_
+
+
+def _i_add(ea, eb, ct):
+    lo, hi, wrap = ct.lo, ct.hi, ct.wrap
+
+    def add(f):
+        v = ea(f) + eb(f)
+        return v if lo <= v <= hi else wrap(v)
+    return add
+
+
+def _i_sub(ea, eb, ct):
+    lo, hi, wrap = ct.lo, ct.hi, ct.wrap
+
+    def sub(f):
+        v = ea(f) - eb(f)
+        return v if lo <= v <= hi else wrap(v)
+    return sub
+
+
+_INLINE_INT = {"==": _i_eq, "!=": _i_ne, "<": _i_lt, ">": _i_gt, "<=": _i_le, ">=": _i_ge,
+               "&": _i_and, "|": _i_or, "+": _i_add, "-": _i_sub}
 
 _CMP_PY = {"==": _mk_eqk, "!=": _mk_nek, "<": _mk_ltk, ">": _mk_gtk, "<=": _mk_lek, ">=": _mk_gek}
 
