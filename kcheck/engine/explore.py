@@ -64,8 +64,10 @@ class Driver:
     """What every exploration strategy gives the runtime (shuttle's split:
     the runtime executes, the driver decides)."""
 
-    def __init__(self, program, *, step_bound=2000, races="warn", trace=False, drop_barriers=()):
+    def __init__(self, program, *, step_bound=2000, races="warn", trace=False, drop_barriers=(),
+                 keep_going=False):
         self.program = program
+        self.keep_going = keep_going   # runs go on past bugs (runtime.Run.found)
         self.drop_barriers = tuple(drop_barriers)   # barrier specs switched off (kernel.barrier.dropped)
         self.step_bound = step_bound if step_bound else 2000
         self.races = None if races == "off" else races
@@ -148,8 +150,13 @@ class TruSt(Driver):
     """Optimal exhaustive exploration (see the module docstring)."""
 
     def __init__(self, program, *, max_executions=None, on_progress=None, on_complete=None,
-                 memory_model="sc", **kw):
+                 memory_model="sc", on_bug=None, **kw):
         super().__init__(program, **kw)
+        # With keep_going, ``on_bug(run, bug)`` is called for every bug of every
+        # execution (a run goes on past its bugs, so the search misses nothing after
+        # one); it returns True to stop the search there.
+        self.on_bug = on_bug
+        self.bugs = 0
         self.lkmm = memory_model == "lkmm"
         self.lkmm_races = kw.get("races", "warn") if self.lkmm else None
         self.inconsistent = 0
@@ -190,6 +197,12 @@ class TruSt(Driver):
                     j = lst.index(w)
                     if j > lo:
                         lo = j
+        if g.floors:
+            f = g.floors.get((e.tid, e.idx))
+            if f is not None and f.lid == lid:
+                j = lst.index(f)
+                if j > lo:
+                    lo = j
         cands = []
         allow_init = lo < 0
         if allow_init:
@@ -424,6 +437,7 @@ class TruSt(Driver):
             # asks again once the location changes (GenMC does the same for locks).
             g2.threads[r2.tid].pop()
             g2.reads[r2.lid].remove(r2)
+            g2.floors[(r2.tid, r2.idx)] = s2
             return True
         wpart = self._complete_rmw(g2, r2)
         if wpart is not None:
@@ -517,10 +531,16 @@ class TruSt(Driver):
         run = self.execute(g)
         st = self.stats
         if self.lkmm and not run.discarded:
-            # one check gives both the verdict and (if wanted) the data-race flag
+            # one check gives both the verdict and (if wanted) the data-race flag;
+            # an SC execution needs the full check only for the flag
             from .memory import lkmm_bridge
-            run.lkmm_check = lkmm_bridge.check(run.g, flags=bool(self.lkmm_races), inits=self.inits)
-            lkmm_ok = run.lkmm_check[0].consistent and sc.atomic(run.g)
+            flags = bool(self.lkmm_races) and lkmm_bridge.may_race(run.g)
+            if not flags and lkmm_bridge.sc_shortcut(run.g, self.inits):
+                run.lkmm_check = None
+                lkmm_ok = True
+            else:
+                run.lkmm_check = lkmm_bridge.check(run.g, flags=flags, inits=self.inits)
+                lkmm_ok = run.lkmm_check[0].consistent and sc.atomic(run.g)
         else:
             lkmm_ok = True
         if run.inadmissible or not lkmm_ok:
@@ -529,35 +549,60 @@ class TruSt(Driver):
             self.inconsistent += 1
             st.blocked += 1
             return self._progress_and_limit()
+        if self.keep_going:
+            return self._settle_all(run)
         if run.bug is not None:
             run.bug = detect.root_cause(run, run.bug)
-            self.bug_run = run
-            return True
+            return self._found(run)
         if run.discarded:
             st.blocked += 1
         else:
             state = run.classify()
             if state == "deadlock":
                 run.bug = detect.deadlock_bug(run)
-                self.bug_run = run
-                return True
+                return self._found(run)
             bug = detect.end_of_execution(run, complete=(state == "complete"))
             if bug is not None:
                 run.bug = bug
-                self.bug_run = run
-                return True
+                return self._found(run)
             if state == "complete" and self.lkmm and self.lkmm_races:
-                bug = detect.lkmm_races(run, self.lkmm_races, self)
+                bug = detect.lkmm_races_bug(run, self.lkmm_races, self)
                 if bug is not None:
                     run.bug = bug
-                    self.bug_run = run
-                    return True
+                    return self._found(run)
             if state == "complete":
                 st.executions += 1
                 if self.on_complete is not None:
                     self.on_complete(run)
             else:
                 st.blocked += 1
+        return self._progress_and_limit()
+
+    def _found(self, run):
+        """A buggy execution: the search stops at its first bug."""
+        self.bugs += 1
+        self.bug_run = run
+        return True
+
+    def _settle_all(self, run):
+        """--keep-going: count the execution, hand each of its bugs to ``on_bug``."""
+        st = self.stats
+        if run.discarded:
+            st.blocked += 1
+            return self._progress_and_limit()
+        bugs, state = detect.every_bug(run, self.lkmm_races if self.lkmm else None, self)
+        if state == "blocked":
+            st.blocked += 1
+        else:
+            st.executions += 1
+            if state == "complete" and self.on_complete is not None:
+                self.on_complete(run)
+        for b in bugs:
+            self.bugs += 1
+            if self.on_bug is None or self.on_bug(run, b):
+                run.bug = b
+                self.bug_run = run
+                return True
         return self._progress_and_limit()
 
     def _progress_and_limit(self):

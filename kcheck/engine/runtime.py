@@ -57,6 +57,7 @@ class Bug(KcheckSignal):
         self.other = other      # e.g. the free for a use-after-free, the racing access
         self.where = None       # (file, line, function) in the model, when known
         self.deferred = False   # met after a grace period; kept because the run was admissible
+        self.whole = False      # found on the whole execution (detect.py), not at one event
 
 
 class Halt(BaseException):
@@ -207,6 +208,11 @@ class Run:
         self.inadmissible = False    # no SC order keeps the grace periods out of read-side sections
         self.rcu = None              # memory.rcu_gp.RcuOrder of the finished run, when it has grace periods
         self.exact_deps = False      # a front end gives every access its dependencies (set_deps)
+        # --keep-going: a bug stops only the task that met it (a WARN not even that: the
+        # kernel goes on after one), every other task runs on, and the run ends as usual,
+        # so the search can go on from a whole execution.  ``found`` lists its bugs.
+        self.keep_going = getattr(explorer, "keep_going", False)
+        self.found = []
 
     # -- the API kernel primitives use ----------------------------------
     def read(self, loc, flags, op):
@@ -343,11 +349,21 @@ class Run:
             return None
         return self.g.threads[t.tid][t.pos - 1]
 
-    def report(self, kind, message, event=None):
-        """A bug found by a kernel primitive (WARN_ON, refcount, lockdep ...)."""
+    def report(self, kind, message, event=None, fatal=None):
+        """A bug found by a kernel primitive (WARN_ON, refcount, lockdep ...).
+
+        ``fatal``: whether the kernel stops the task there (BUG_ON, an oops);
+        by default WARNs, refcount WARNs and lockdep splats are not: with
+        --keep-going the task goes on, as it would in the kernel."""
         t = self.cur
         b = Bug(kind, message, task=t, event=event or self.last_event())
         b.where = _model_frame()
+        if fatal is None:
+            fatal = kind not in NON_FATAL
+        if not fatal and self.keep_going and t is not None:
+            b.deferred = True          # the run goes on after it (traces stop at it)
+            self.found.append(b)
+            return
         raise b
 
     def discard(self):
@@ -384,6 +400,11 @@ class Run:
             self._loop()
             if self.has_gp and not self.discarded and self.bug is None:
                 self._check_grace_periods()
+            elif self.keep_going and self.deferred and self.bug is None:
+                self.found.extend(self.deferred)
+                self.deferred = []
+            if self.found and self.bug is None and not self.inadmissible:
+                self.bug = min(self.found, key=_met_at)
         finally:
             CURRENT = prev
             self._kill()
@@ -396,13 +417,24 @@ class Run:
         if not self.rcu.ok:
             self.inadmissible = True
             self.deferred = []
+            self.found = []
         elif self.deferred:
-            self.bug = min(self.deferred, key=lambda b: b.event.stamp if b.event is not None else 0)
+            self.found.extend(self.deferred)
+            self.deferred = []
+            self.bug = min(self.found, key=_met_at)
 
     def _make_greenlet(self, t):
         def body():
             try:
                 t.fn(*t.args)
+                if t.held or t.rcu or t.tls:
+                    bug = _detect.held_at_exit(self, t)    # lockdep: "still has locks held!"
+                    if bug is not None and self.keep_going:
+                        bug.event = self.last_event()            # a splat: the task still ends
+                        bug.deferred = True
+                        self.found.append(bug)
+                    elif bug is not None:
+                        raise bug
                 if t.done is not None:
                     self.write(t.done, 1, G.MARKED | G.RELEASE, "task exits")
             except (Stop, GreenletExit):
@@ -426,8 +458,9 @@ class Run:
 
     def _defer(self, bug, t):
         """After a callback's grace period, a bug is real only if the finished run
-        can be ordered legally (rcu_gp): stop just its task and let the others run."""
-        if not self.has_gp or self.lkmm:
+        can be ordered legally (rcu_gp): stop just its task and let the others run.
+        With --keep-going every bug does that."""
+        if not self.keep_going and (not self.has_gp or self.lkmm):
             return False
         if bug.task is None:
             bug.task = t
@@ -827,7 +860,14 @@ class Run:
             rep = (o, e)
             self.race_reports.append(rep)
             e.fresh = False
-            if self.races == "error":
+            if self.races == "error" and self.keep_going:
+                b = Bug("data-race", f"data race on {self._lid_name(e.lid)}: {e.op} in "
+                        f"{self._task_name(e.tid)} and {o.op} in {self._task_name(o.tid)} are not "
+                        "ordered by happens-before and at least one is a plain access",
+                        event=e, task=t, other=o)
+                b.where = _model_frame()
+                self.found.append(b)
+            elif self.races == "error":
                 raise Bug("data-race", f"data race on {self._lid_name(e.lid)}: {e.op} in "
                           f"{self._task_name(e.tid)} and {o.op} in {self._task_name(o.tid)} are not "
                           "ordered by happens-before and at least one is a plain access",
@@ -890,7 +930,20 @@ class Run:
         stuck = [t for t in waiting if not t.daemon]
         if not stuck:
             return "complete"
+        for t in stuck:
+            sleep = t.tls.get("sleep")
+            if sleep is not None and sleep.timer:
+                return "blocked"     # its timer ends the sleep: the timeout choice explores that
         return "deadlock"
+
+
+# splats after which the kernel goes on (with --keep-going the task does too)
+NON_FATAL = frozenset({"warn", "refcount-warn", "lockdep", "data-race", "sleep-in-atomic",
+                       "sleep-in-rcu", "suspicious-rcu-usage", "held-at-exit"})
+
+
+def _met_at(bug):
+    return bug.event.stamp if bug.event is not None else -1
 
 
 def _oid(obj):
@@ -974,3 +1027,5 @@ _REQ_KIND = (G.READ, G.WRITE, G.READ, G.FENCE, G.CHOICE, G.ALLOC, G.FREE, G.SPAW
 import os as _os
 _KCHECK_DIR = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
 _MODELS_DIR = _os.path.join(_KCHECK_DIR, "models")
+
+from . import detect as _detect     # noqa: E402  (detect imports Bug from here)

@@ -271,6 +271,20 @@ def _show(v):
 
 def explore(test):
     """Run ``test`` as a program under the LKMM: (observation, positives, negatives, seconds)."""
+    outcomes, bug, secs = final_states(test)
+    if bug is not None and bug.kind != "deadlock":
+        raise LitmusError(f"program engine: {bug.kind}: {bug.message}", test.file)
+    keep = [s for s in outcomes if test.filter is None or _holds(test.filter, s)]
+    pos = sum(1 for s in keep if _holds(test.condition, s))
+    neg = len(keep) - pos
+    obs = "Never" if pos == 0 else ("Always" if neg == 0 else "Sometimes")
+    return obs, pos, neg, secs, bug is not None
+
+
+def final_states(test):
+    """Every final state of ``test`` run as a program under the LKMM, one per
+    execution (globals by name, registers as ``"tid:reg"``); the first bug met
+    (None if none) and the seconds taken."""
     outcomes = []
     names = set(test.globals_init) | {p for pr in test.procs for p in pr.params}
     names |= {v.name for v in list(test.globals_init.values()) + list(test.regs_init.values())
@@ -294,14 +308,8 @@ def explore(test):
     t0 = time.perf_counter()
     d = TruSt(main, on_complete=on_complete, memory_model="lkmm", races="off")
     d.run()
-    if d.bug_run is not None and d.bug_run.bug.kind != "deadlock":
-        b = d.bug_run.bug
-        raise LitmusError(f"program engine: {b.kind}: {b.message}", test.file)
-    keep = [s for s in outcomes if test.filter is None or _holds(test.filter, s)]
-    pos = sum(1 for s in keep if _holds(test.condition, s))
-    neg = len(keep) - pos
-    obs = "Never" if pos == 0 else ("Always" if neg == 0 else "Sometimes")
-    return obs, pos, neg, time.perf_counter() - t0, d.bug_run is not None
+    bug = d.bug_run.bug if d.bug_run is not None else None
+    return outcomes, bug, time.perf_counter() - t0
 
 
 def _body(test, pr, cells):

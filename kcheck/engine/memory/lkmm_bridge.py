@@ -61,6 +61,12 @@ LOCK_TRY = {"spin_trylock", "mutex_trylock"}
 LOCK_RELEASE = {"spin_unlock", "mutex_unlock"}
 LOCK_TEST = {"spin_is_locked", "mutex_is_locked"}
 _LOCK_OPS = LOCK_TAKE | LOCK_TRY | LOCK_RELEASE | LOCK_TEST
+# SRCU (kernel/srcu.py): a read-side section is a load (Srcu-lock) and a store
+# (Srcu-unlock, data-dependent on the load) of the srcu_struct; synchronize_srcu
+# is a fence on it (its value is ("synchronize_srcu", lid)).
+SRCU_LOCK = "~srcu_read_lock"
+SRCU_UNLOCK = "~srcu_read_unlock"
+SYNC_SRCU = "synchronize_srcu"
 _ORDERED = G.ACQUIRE | G.RELEASE | G.MB
 
 
@@ -126,12 +132,15 @@ def to_execution(g, inits=None):
                     owners[e.lid] = e.tid
                 elif o != e.tid:
                     keep.add(e.lid)
-                if (e.rmw is not None or e.flags & _ORDERED or e.deps or e.op in _LOCK_OPS):
+                if (e.rmw is not None or e.flags & _ORDERED or e.deps or e.op in _LOCK_OPS
+                        or e.op == SRCU_LOCK or e.op == SRCU_UNLOCK):
                     keep.add(e.lid)
                     if e.deps:
                         for ds in e.deps:
                             for d in ds:
                                 keep.add(d.lid)
+            elif e.kind == G.FENCE and e.val.__class__ is tuple and e.val[0] == SYNC_SRCU:
+                keep.add(e.val[1])
     lids = keep
     init = {}
     for lid in sorted(lids, key=repr):
@@ -166,11 +175,29 @@ def to_execution(g, inits=None):
             key = ("spawn", tid)
             spawn_r[key] = len(events)
             events.append(lkmm.Event(tid, "R", key, frozenset({"ACQUIRE"})))
+        srcu_open = []     # this task's Srcu-lock events not yet matched by an Srcu-unlock
         for e in th:
             k = e.kind
             op = e.op
             if k <= G.WRITE and e.lid not in lids:
                 continue           # a task's private location (see the module docstring)
+            if op == SRCU_LOCK and k == G.READ:
+                index[e] = len(events)
+                srcu_open.append(e)
+                events.append(lkmm.Event(tid, "R", e.lid, frozenset({"Srcu-lock"})))
+                continue
+            if op == SRCU_UNLOCK and k == G.WRITE:
+                index[e] = len(events)
+                events.append(lkmm.Event(tid, "W", e.lid, frozenset({"Srcu-unlock"})))
+                for j in range(len(srcu_open) - 1, -1, -1):
+                    if srcu_open[j].lid == e.lid:
+                        data.add((index[srcu_open.pop(j)], index[e]))
+                        break
+                continue
+            if k == G.FENCE and e.val.__class__ is tuple and e.val[0] == SYNC_SRCU:
+                index[e] = len(events)
+                events.append(lkmm.Event(tid, "F", e.val[1], frozenset({"Sync-srcu"})))
+                continue
             if k == G.READ and (op in LOCK_TAKE or op in LOCK_TRY):
                 # lock.cat's events: LKR/LKW for a taken lock, LF for a failed trylock
                 taken = (e.idx + 1 < len(th) and th[e.idx + 1].rmw is True) or e in pending
@@ -243,13 +270,45 @@ def to_execution(g, inits=None):
 
 
 def check(g, flags=False, inits=None):
+    """(lkmm.Verdict, execution, index): the full check (``flags``: herd's flags too)."""
     x, index = to_execution(g, inits)
     return lkmm.check(x, flags), x, index
 
 
+def sc_shortcut(g, inits=None) -> bool:
+    """Is ``g`` a sequentially consistent execution?  Then the LKMM allows it too:
+    every SC execution is an LKMM execution (checked against the LKMM itself by
+    tests/test_lkmm_oracle.py), and an O(events) check spares the relation
+    algebra, cubic in the events, for the executions only the LKMM allows."""
+    if inits and pending_writes(g, inits):
+        return False
+    from . import sc
+    return sc.consistent(g)
+
+
 def consistent(g, inits=None) -> bool:
+    if sc_shortcut(g, inits):
+        return True
     v, _, _ = check(g, flags=False, inits=inits)
     return v.consistent
+
+
+def may_race(g) -> bool:
+    """Could the LKMM flag a data race in ``g``?  Only where a plain access meets
+    an access of another task to the same location."""
+    plain = {}
+    tasks = {}
+    for th in g.threads:
+        for e in th:
+            if e.kind == G.READ or e.kind == G.WRITE:
+                t = tasks.get(e.lid)
+                if t is None:
+                    tasks[e.lid] = e.tid
+                elif t != e.tid:
+                    tasks[e.lid] = -1
+                if not e.flags & G.MARKED:
+                    plain[e.lid] = True
+    return any(tasks.get(lid) == -1 for lid in plain)
 
 
 def data_races(g, checked=None):
