@@ -255,10 +255,18 @@ def to_int(v, ct, src):
 
 
 def to_ptr(v):
-    """Convert a loaded value to a C pointer (a view of a kernel object to its address)."""
+    """Convert a loaded value to a C pointer: a view of a kernel object to its address,
+    a location (an hlist node's pprev) to the address of its word, a poisoned list
+    pointer to the kernel's poison address."""
     if v.__class__ is int:
         return int_to_ptr(v)
     cp = getattr(v, "_cptr", None)
     if cp is not None:
         return cp
+    blk = getattr(v, "block", None)
+    if blk is not None and v.__class__.__name__ == "Cell":
+        return Ptr(blk, v.off)
+    addr = getattr(v, "addr", None)
+    if addr is not None and v.__class__.__name__ == "_Poison":
+        return Wild(addr)
     return v

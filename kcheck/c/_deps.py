@@ -408,3 +408,14 @@ def invoke_d(cf, args, deps):
     f[DEPS] = EMPTY
     cf.body(f)
     return f[0], f[LDEPS].get("ret", EMPTY)
+
+
+def call_with_deps(r, f, addr, data, call):
+    """Run a kernel primitive's events with these sources; its result depends on the
+    reads it made.  Returns the result; leaves the result's set in the register."""
+    pos = _pos(r)
+    set_deps(r, addr, data)
+    v = call()
+    got = reads_since(r, pos)
+    set_deps(r, EMPTY, EMPTY)
+    return v, got

@@ -46,7 +46,9 @@ def _view_class(cls):
 
 _CLS = {name: _view_class(getattr(_K, name)) for name in
         ("atomic_t", "atomic64_t", "refcount_t", "spinlock_t", "rwlock_t", "mutex", "list_head",
-         "rcu_head", "work_struct")}
+         "rcu_head", "work_struct", "rw_semaphore", "kref", "completion", "wait_queue_head_t",
+         "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
+         "llist_node")}
 
 
 def _single(tag, kind):
@@ -60,10 +62,130 @@ def _single(tag, kind):
         v._loc = c
         v._kid = (tag, c.lid)
         v._cptr = Ptr(b, o)
-        if kind == "rwlock_t":
+        if kind in ("rwlock_t", "rw_semaphore"):
             v._readers = {}
         return v
     return build
+
+
+def _hidden(b, o, k, init, name):
+    """A word of a kernel object that C cannot see (a wait queue's list of waiters,
+    kept by kcheck.kernel): a location of its own, tied to the object's first cell."""
+    parent = b.cell(o)
+    loc = Loc.derived(parent, k, init, name)
+    if b.views is None:
+        b.views = {}
+    b.views.setdefault("hidden", []).append((loc, init))
+    return loc
+
+
+def _new(kind):
+    cls = _CLS[kind]
+    return cls.__new__(cls)
+
+
+def _spin(b, o):
+    return view(Ptr(b, o), "struct spinlock")
+
+
+def _kref(b, o, size):
+    v = _new("kref")
+    v.refcount = view(Ptr(b, o), "struct refcount_struct")
+    v._owner = v._cptr = Ptr(b, o)
+    v._name = b.cell_name(o) or "kref"
+    v._kid = ("K", v.refcount._loc.lid)
+    return v
+
+
+def _completion(b, o, size):
+    v = _new("completion")
+    v._name = _obj_name(b, o, "completion")
+    v._done = b.cell(o)
+    v.lock = _spin(b, o + 4)
+    v._wait = _hidden(b, o, 1, (), f"{v._name}.wait")
+    v._kid = ("C", v._done.lid)
+    v._cptr = Ptr(b, o)
+    return v
+
+
+def _wait_queue_head(b, o, size):
+    v = _new("wait_queue_head_t")
+    v._name = _obj_name(b, o, "wait_queue_head")
+    v.lock = _spin(b, o)
+    v._loc = _hidden(b, o, 1, (), f"{v._name}.head")
+    v._kid = ("Q", v._loc.lid)
+    v._cptr = Ptr(b, o)
+    return v
+
+
+def _wait_queue_entry(b, o, size):
+    """A C struct wait_queue_entry as kcheck.kernel's: its task and whether a
+    wake-up dequeues it (func == autoremove_wake_function)."""
+    from ..kernel.wait import wait_queue_entry
+    def val(off):
+        if b.priv:
+            return b.pvals.get(o + off, 0)
+        return rt.CURRENT.read(b.cell(o + off), PLAIN, "wait_queue_entry")
+    flags, task, func = val(0), val(8), val(16)
+    auto = getattr(func, "name", None) != "default_wake_function"
+    if task is None or not hasattr(task, "tid"):
+        task = rt.CURRENT.cur
+    return wait_queue_entry(task, flags or 0, autoremove=auto)
+
+
+def _srcu(b, o, size):
+    v = _new("srcu_struct")
+    v._name = _obj_name(b, o, "srcu_struct")
+    v._loc = b.cell(o)
+    v._kid = ("U", v._loc.lid)
+    v._cptr = Ptr(b, o)
+    return v
+
+
+def _seqcount(b, o, size, lock=None):
+    v = _new("seqcount_t")
+    v._loc = b.cell(o)
+    v._kid = ("s", v._loc.lid)
+    v.lock = lock
+    v._cptr = Ptr(b, o)
+    return v
+
+
+def _seqlock(b, o, size):
+    v = _new("seqlock_t")
+    v.lock = _spin(b, o + 4)
+    v.seqcount = view(Ptr(b, o), "struct seqcount")
+    v.seqcount.lock = v.lock
+    v._kid = ("S", v.seqcount._loc.lid)
+    v._cptr = Ptr(b, o)
+    return v
+
+
+def _one_ptr(kind, slot, tag):
+    def build(b, o, size):
+        c = b.cell(o)
+        v = _new(kind)
+        setattr(v, slot, c)
+        v._owner = v._cptr = Ptr(b, o)
+        v._kid = (tag, c.lid)
+        return v
+    return build
+
+
+def _hlist_node(b, o, size):
+    v = _new("hlist_node")
+    v._next, v._pprev = b.cell(o), b.cell(o + 8)
+    v._owner = v._cptr = Ptr(b, o)
+    v._kid = ("N", v._next.lid)
+    return v
+
+
+def _obj_name(b, o, default):
+    n = b.cell_name(o)
+    base = b._kname()
+    if not n:
+        return base
+    return f"{base}->{n}" if b.kind == "heap" else f"{base}.{n}"
 
 
 def _list_head(b, o, size):
@@ -108,7 +230,22 @@ VIEWS = {
     "struct list_head": _list_head,
     "struct callback_head": _rcu_head,
     "struct work_struct": _work_struct,
+    "struct rw_semaphore": _single("w", "rw_semaphore"),
+    "struct kref": _kref,
+    "struct completion": _completion,
+    "struct wait_queue_head": _wait_queue_head,
+    "struct wait_queue_entry": _wait_queue_entry,
+    "struct srcu_struct": _srcu,
+    "struct seqcount": _seqcount,
+    "seqlock_t": _seqlock,
+    "struct hlist_head": _one_ptr("hlist_head", "_first", "H"),
+    "struct hlist_node": _hlist_node,
+    "struct llist_head": _one_ptr("llist_head", "_first", "l"),
+    "struct llist_node": _one_ptr("llist_node", "_next", "n"),
 }
+
+# views made afresh at each use (they read the C object's words)
+_UNCACHED = {"struct wait_queue_entry"}
 
 
 def view(p, rec_name, src=None):
@@ -120,6 +257,8 @@ def view(p, rec_name, src=None):
             return p
         raise A.model_error(f"{rec_name} expected, got {p!r}", src)
     b = p.b
+    if rec_name in _UNCACHED:
+        return VIEWS[rec_name](b, p.o, 0)
     if b.priv:
         publish(b)                  # a kernel primitive may keep the address
     vs = b.views
@@ -150,15 +289,32 @@ def view_name(ct):
     return None
 
 
+# pointers kcheck.kernel's list operations store and follow
+_LINKS = {"struct list_head", "struct hlist_node", "struct llist_node", "struct hlist_head"}
+
+
 def store_conversion(ct):
     """What a store of type ``ct`` does to a C value so kcheck.kernel can read it:
-    a ``struct list_head *`` is stored as the list_head object."""
-    if ct.is_ptr and view_name(ct) == "struct list_head":
+    a ``struct list_head *`` (hlist, llist) is stored as the kernel object, a
+    ``struct hlist_node **`` (an hlist node's pprev) as the location it names."""
+    if not ct.is_ptr:
+        return None
+    vn = view_name(ct)
+    if vn in _LINKS:
         def pre(v):
             if v.__class__ is Ptr:
-                return view(v, "struct list_head")
+                return view(v, vn)
             return v
         return pre
+    t = ct.target
+    if t.is_ptr and view_name(t) == "struct hlist_node":
+        def pre2(v):
+            if v.__class__ is Ptr:
+                if v.b.priv:
+                    publish(v.b)
+                return v.b.cell(v.o)
+            return v
+        return pre2
     return None
 
 
@@ -186,8 +342,14 @@ def from_python(v, ct):
 
 # -- bindings ---------------------------------------------------------------------------------
 
-# C name -> kcheck.kernel name, where they differ
-RENAMED = {}
+# C name -> kcheck.kernel name, where they differ (the _irqsave forms return the flags
+# their C macro assigns)
+RENAMED = {"_spin_lock_irqsave": "spin_lock_irqsave",
+           "_raw_spin_lock_irqsave": "raw_spin_lock_irqsave",
+           "_read_lock_irqsave": "read_lock_irqsave",
+           "_write_lock_irqsave": "write_lock_irqsave",
+           "_write_seqlock_irqsave": "write_seqlock_irqsave",
+           "_local_irq_save": "local_irq_save"}
 
 # kcheck.kernel names a C program does not call, and why
 PYTHON_ONLY = {
@@ -225,6 +387,13 @@ PYTHON_ONLY = {
     "kmem_cache_zalloc": "C's own",
     "kmem_cache_free": "C's own",
     "kmemleak_not_leak": "C's own (takes a C pointer)",
+    "kmem_cache_destroy": "C's own (destroys a C cache; kcheck.kernel's checks)",
+    "kfree_rcu": "a C macro over C's own __kcheck_kfree_rcu",
+    "kvfree_rcu": "a C macro over C's own __kcheck_kfree_rcu",
+    "kfree_rcu_mightsleep": "C's own (takes a C pointer)",
+    "kvfree_rcu_mightsleep": "C's own (takes a C pointer)",
+    "hashtable": "C's hashtable is an array of hlist_head (DEFINE_HASHTABLE) and the kernel's "
+                 "macros over the hlist operations",
 }
 
 # names implemented by the C runtime, typed by their pointer (asm/cmpxchg.h, asm/barrier.h)
@@ -279,10 +448,47 @@ def _read_cstring(p, src):
     return out.decode("utf-8", "replace")
 
 
-def _arg_conv(comp, arg, pt, src):
+class CBitmap(_K.KArray):
+    """An ``unsigned long *`` bitmap for kcheck.kernel's bit operations: the words
+    from the pointer to the end of its object."""
+
+    def __init__(self, p):
+        b, o = p.b, p.o
+        if b.priv:
+            publish(b)
+        self._kid = ("B", b.lid, o)
+        self._owner = None
+        n = max((b.size - o) // 8, 0)
+        self._locs = [b.cell(o + 8 * i) for i in range(n)]
+
+
+def _bitmap(v, src):
+    if v.__class__ is not Ptr:
+        A.bad_pointer(v, 0, 8, False, src, "bitmap")
+    bm = (v.b.views or {}).get(("bitmap", v.o))
+    if bm is None:
+        bm = CBitmap(v)
+        if v.b.views is None:
+            v.b.views = {}
+        v.b.views[("bitmap", v.o)] = bm
+    return bm
+
+
+_BITMAP_FUNCS = {"set_bit", "clear_bit", "change_bit", "clear_bit_unlock", "test_bit",
+                 "test_bit_acquire", "test_and_set_bit", "test_and_clear_bit",
+                 "test_and_change_bit", "test_and_set_bit_lock", "__set_bit", "__clear_bit",
+                 "__change_bit", "__clear_bit_unlock", "__test_and_set_bit",
+                 "__test_and_clear_bit", "find_first_bit"}
+
+
+def _arg_conv(comp, arg, pt, src, fname=None):
     """fn(C value) -> the value kcheck.kernel takes for an argument of type ``pt``."""
     if pt is None:
         return None
+    if fname in _BITMAP_FUNCS and pt.is_ptr and pt.target.is_int and pt.target.size == 8:
+        def bm(v):
+            return _bitmap(v, src)
+        return bm
     if pt.is_ptr:
         orig = comp.T(_uncast(arg))
         vn = view_name(orig) or view_name(pt)
@@ -323,7 +529,7 @@ def call_binding(comp, c, name, py, ftype, args):
     for i, a in enumerate(args):
         e = comp.expr(a)
         pt = params[i] if i < len(params) else None
-        conv = _arg_conv(comp, a, pt, src)
+        conv = _arg_conv(comp, a, pt, src, name)
         if conv is not None:
             e = _compose(conv, e)
         argfs.append(e)
@@ -336,6 +542,31 @@ def call_binding(comp, c, name, py, ftype, args):
     if special is not None:
         return special(comp, c, py, argfs, args, rc, src)
     argfs = tuple(argfs)
+    if comp.deps:
+        from ._deps import call_with_deps, EMPTY
+        kinds = tuple((params[i].is_ptr if i < len(params) else False) for i in range(len(argfs)))
+
+        def call_d(f):
+            saved = f[2]
+            addr = data = EMPTY
+            vals = []
+            for a, is_ptr in zip(argfs, kinds):
+                f[2] = EMPTY
+                vals.append(a(f))
+                if is_ptr:
+                    addr = addr | f[2]
+                else:
+                    data = data | f[2]
+            for v in vals:
+                if v.__class__ is Ptr and v.b.priv:
+                    publish(v.b)
+            r = rt.CURRENT
+            if r.trace:
+                A.set_src(r, src)
+            v, got = call_with_deps(r, f, addr, data, lambda: py(*vals))
+            f[2] = saved | got
+            return rc(v) if rc is not None else v
+        return call_d
     n = len(argfs)
     if n == 1:
         a0, = argfs
@@ -516,6 +747,28 @@ def _val_norm(ct):
     return lambda v: v
 
 
+def _loc_deps(comp, values, cell, body):
+    """LKMM mode for an intrinsic on a location: the values' sets are its data
+    dependencies, the pointer's its address dependency (the cell closure, through
+    DepsCompiler._bo, gives both to the runtime), the reads it makes its result's."""
+    if not comp.deps:
+        return None
+    from ._deps import reads_since, set_deps, EMPTY, APOS
+
+    def with_deps(f):
+        saved = f[2]
+        f[2] = EMPTY
+        vals = [v(f) for v in values]
+        cl = cell(f)                   # set_deps(addr, data = the values' sets)
+        r = rt.CURRENT
+        res = body(f, vals, cl)
+        got = reads_since(r, f[APOS])
+        set_deps(r, EMPTY, EMPTY)
+        f[2] = saved | got
+        return res
+    return with_deps
+
+
 @intrinsic("__kcheck_xchg")
 def _i_xchg(comp, c, args):
     lv, _ = _target_lv(comp, args[0])
@@ -528,11 +781,10 @@ def _i_xchg(comp, c, args):
     pre = comp.prog.store_conversion(lv.ct)
     size = lv.ct.size
 
-    def xchg(f):
-        new = val(f)
+    def body(f, vals, cl):
+        new = vals[0]
         if pre is not None:
             new = pre(new)
-        cl = cell(f)
         r = rt.CURRENT
         fl = flags
         if r.x.drop_barriers and fl == FULL and dropped(r, op, src):
@@ -541,7 +793,11 @@ def _i_xchg(comp, c, args):
             A.set_src(r, src)
         escape(new)
         return norm(rmw_on(r, cl, lambda old: new, fl, op, size, src))
-    return xchg
+
+    def xchg(f):
+        new = val(f)
+        return body(f, (new,), cell(f))
+    return _loc_deps(comp, (val,), cell, body) or xchg
 
 
 @intrinsic("__kcheck_cmpxchg")
@@ -556,11 +812,10 @@ def _i_cmpxchg(comp, c, args):
     pre = comp.prog.store_conversion(lv.ct)
     size = lv.ct.size
 
-    def cmpxchg(f):
-        old, new = oldf(f), newf(f)
+    def body(f, vals, cl):
+        old, new = vals
         if pre is not None:
             new = pre(new)
-        cl = cell(f)
         r = rt.CURRENT
         fl = flags
         if r.x.drop_barriers and fl == FULL and dropped(r, op, src):
@@ -570,7 +825,11 @@ def _i_cmpxchg(comp, c, args):
         escape(new)
         return norm(rmw_on(r, cl, lambda cur: new if norm(cur) == old else NO_WRITE, fl, op, size,
                            src))
-    return cmpxchg
+
+    def cmpxchg(f):
+        vals = (oldf(f), newf(f))
+        return body(f, vals, cell(f))
+    return _loc_deps(comp, (oldf, newf), cell, body) or cmpxchg
 
 
 @intrinsic("__kcheck_try_cmpxchg")
@@ -701,6 +960,98 @@ def _i_assume(comp, c, args):
     return assume
 
 
+@intrinsic("get_current")
+def _i_current(comp, c, args):
+    def current(f):
+        return rt.CURRENT.cur          # the running task (struct task_struct *)
+    return current
+
+
+@intrinsic("__kcheck_pyloc")
+def _i_pyloc(comp, c, args):
+    """kcheck.kernel's NAME on the location ``p`` points at (rcu_dereference(), rcu_assign_pointer(),
+    srcu_dereference() ...), the result converted by the location's C type."""
+    lv, _ = _target_lv(comp, args[0])
+    name = _string_const(comp, args[1])
+    py = getattr(_K, name, None)
+    if py is None:
+        raise error_at(c, f"kcheck.kernel has no {name}")
+    cell = _cell_fn(comp, lv, c)
+    src = comp.src(c)
+    norm = _val_norm(lv.ct)
+    pre = comp.prog.store_conversion(lv.ct)
+    extra = []
+    for a in args[2:]:
+        e = comp.expr(a)
+        conv = _arg_conv(comp, a, comp.T(_uncast(a)), src)
+        if conv is not None:
+            e = _compose(conv, e)
+        elif pre is not None and comp.T(_uncast(a)).is_ptr:
+            e = _compose(pre, e)
+        extra.append(e)
+    extra = tuple(extra)
+
+    def body(f, vals, cl):
+        for v in vals:
+            escape(v)
+        if cl.__class__ is tuple:              # a local only this task sees: publish it
+            b, o = cl
+            publish(b)
+            cl = b.cell(o)
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        v = py(cl, *vals)
+        return None if v is None and not lv.ct.is_ptr else norm(v)
+
+    def pyloc(f):
+        vals = [e(f) for e in extra]
+        return body(f, vals, cell(f))
+    return _loc_deps(comp, extra, cell, body) or pyloc
+
+
+@intrinsic("__kcheck_kfree_rcu")
+def _i_kfree_rcu(comp, c, args):
+    """kfree_rcu(ptr, rhf): free ptr's object after a grace period, through its rcu_head."""
+    p = comp.expr(args[0])
+    head = comp.expr(args[1])
+    what = _string_const(comp, args[2])
+    src = comp.src(c)
+    free_op = "kvfree" if what.startswith("kv") else "kfree"
+
+    def kfree_rcu(f):
+        obj, h = p(f), head(f)
+        if obj is None:
+            return None
+        hv = view(h, "struct callback_head", src)
+
+        def cb(_head, obj=obj):
+            _free(obj, free_op, src)
+        cb.__name__ = what
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        _K.call_rcu(hv, cb)
+    return kfree_rcu
+
+
+@intrinsic("kfree_rcu_mightsleep", "kvfree_rcu_mightsleep")
+def _i_kfree_rcu_mightsleep(comp, c, args):
+    p = comp.expr(args[0])
+    src = comp.src(c)
+
+    def mightsleep(f):
+        obj = p(f)
+        if obj is None:
+            return None
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        _K.synchronize_rcu()
+        _free(obj, "kfree", src)
+    return mightsleep
+
+
 @intrinsic("printk", "printf", "_printk")
 def _i_printk(comp, c, args):
     argfs = [comp.expr(a) for a in args]
@@ -737,12 +1088,15 @@ def _i_unreachable(comp, c, args):
 # -- memory ------------------------------------------------------------------------------------
 
 class KCache:
-    """struct kmem_cache: objects of one size (and, when known, one C type)."""
+    """struct kmem_cache: objects of one size (and, when known, one C type).  The
+    objects are registered with kcheck.kernel.slab's per-run state, so that its
+    kmem_cache_destroy() checks ("objects remaining") apply to C caches too."""
 
     def __init__(self, name, size, ctype):
         self.name = name
         self.size = size
         self.ctype = ctype
+        self.cls = Block
 
     def _kname(self):
         return f"kmem_cache({self.name})"
@@ -889,15 +1243,20 @@ def _i_cache_alloc(comp, c, args):
     src = comp.src(c)
 
     def alloc(f):
+        from ..kernel import slab as S
         k = cache(f)
         if not isinstance(k, KCache):
             A.bad_pointer(k, 0, 8, False, src, "struct kmem_cache")
+        r = rt.CURRENT
+        if r.cur is not None:
+            S._after_destroy(r, k, op)
         ct = hint if (hint is not None and not isinstance(hint, VoidT)) else k.ctype
         p = _new_heap(k.size, ct, zero or bool(flags(f) & 0x100), f"{op}({k.name})", src)
         if p.__class__ is Ptr:
             if p.b.views is None:
                 p.b.views = {}
             p.b.views["cache"] = k
+            S._state(r, k)["objs"].append(p.b._oid)
         return p
     return alloc
 
@@ -909,7 +1268,11 @@ def _i_cache_free(comp, c, args):
     src = comp.src(c)
 
     def free(f):
+        from ..kernel import slab as S
         k = cache(f)
+        r = rt.CURRENT
+        if isinstance(k, KCache) and r.cur is not None:
+            S._after_destroy(r, k, "kmem_cache_free")
         _free(p(f), f"kmem_cache_free({getattr(k, 'name', '?')})", src, cache=k)
     return free
 
@@ -917,7 +1280,17 @@ def _i_cache_free(comp, c, args):
 @intrinsic("kmem_cache_destroy")
 def _i_cache_destroy(comp, c, args):
     cache = comp.expr(args[0])
-    return lambda f: (cache(f), None)[1]
+    src = comp.src(c)
+
+    def destroy(f):
+        k = cache(f)
+        if k is None:
+            return None
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        _K.kmem_cache_destroy(k)
+    return destroy
 
 
 @intrinsic("kmemleak_not_leak")
@@ -1172,6 +1545,9 @@ def _i_pthread_join(comp, c, args):
         t = tasks[k - 1]
         if r.trace:
             A.set_src(r, src)
+        if comp.deps:
+            from ._deps import set_deps, EMPTY
+            set_deps(r, EMPTY, EMPTY)
         join_task(r, t, f"pthread_join({t.name})")
         rp = retp(f)
         if rp is not None:

@@ -163,6 +163,10 @@ class CProgram:
                     init, default = b.init, b.default
                     for o, cell in b.cells.items():
                         cell.init = default if init is None else init.get(o, default)
+                    vs = b.views
+                    if vs:
+                        for loc, v0 in vs.get("hidden", ()):
+                            loc.init = v0            # kernel objects' words C cannot see
                 G[:] = cached
                 return cs
             raise ModelError("kcheck.c: the globals' ids moved between runs")

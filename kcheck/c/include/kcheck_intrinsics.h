@@ -21,11 +21,16 @@ extern unsigned long __kcheck_xchg(volatile void *p, int flags, const char *op, 
 extern unsigned long __kcheck_cmpxchg(volatile void *p, int flags, const char *op, ...);
 /* try_cmpxchg: returns whether it swapped; on failure *old gets the value seen */
 extern _Bool __kcheck_try_cmpxchg(volatile void *p, void *old, int flags, const char *op, ...);
+/* kcheck.kernel's primitive NAME on the location p points at, typed by p
+ * (rcu_dereference(), rcu_assign_pointer() ...): extra arguments follow */
+extern unsigned long __kcheck_pyloc(const volatile void *p, const char *name, ...);
 /* a fence event: smp_mb(), smp_wmb(), ... (--drop-barrier can switch one off) */
 extern void __kcheck_fence(const char *name);
 /* WARN_ON and friends: report a kernel bug at the caller's line when cond is true */
 extern int __kcheck_warn(long cond, const char *kind, const char *fmt, ...);
 extern void __kcheck_assert_fail(const char *expr);
+/* a lockdep report at the caller's line when cond is false */
+extern void __kcheck_lockdep(long cond, const char *msg);
 /* explorer choices */
 extern int kcheck_nondet(int n);
 extern void kcheck_assume(long cond);

@@ -94,6 +94,12 @@ extern bool atomic_add_negative(int i, atomic_t *v);
 extern int atomic_fetch_add_unless(atomic_t *v, int a, int u);
 extern bool atomic_add_unless(atomic_t *v, int a, int u);
 extern bool atomic_inc_not_zero(atomic_t *v);
+extern bool atomic_add_negative_relaxed(int i, atomic_t *v);
+extern bool atomic_add_negative_acquire(int i, atomic_t *v);
+extern bool atomic_add_negative_release(int i, atomic_t *v);
+extern bool atomic_inc_unless_negative(atomic_t *v);
+extern bool atomic_dec_unless_positive(atomic_t *v);
+extern int atomic_dec_if_positive(atomic_t *v);
 
 /* atomic64_t */
 extern s64 atomic64_read(const atomic64_t *v);
@@ -175,10 +181,19 @@ extern bool atomic64_add_negative(s64 i, atomic64_t *v);
 extern s64 atomic64_fetch_add_unless(atomic64_t *v, s64 a, s64 u);
 extern bool atomic64_add_unless(atomic64_t *v, s64 a, s64 u);
 extern bool atomic64_inc_not_zero(atomic64_t *v);
+extern bool atomic64_add_negative_relaxed(s64 i, atomic64_t *v);
+extern bool atomic64_add_negative_acquire(s64 i, atomic64_t *v);
+extern bool atomic64_add_negative_release(s64 i, atomic64_t *v);
+extern bool atomic64_inc_unless_negative(atomic64_t *v);
+extern bool atomic64_dec_unless_positive(atomic64_t *v);
+extern s64 atomic64_dec_if_positive(atomic64_t *v);
 
 /* atomic_long_t is atomic64_t on 64-bit kernels */
 #define atomic_long_add atomic64_add
 #define atomic_long_add_negative atomic64_add_negative
+#define atomic_long_add_negative_acquire atomic64_add_negative_acquire
+#define atomic_long_add_negative_relaxed atomic64_add_negative_relaxed
+#define atomic_long_add_negative_release atomic64_add_negative_release
 #define atomic_long_add_return atomic64_add_return
 #define atomic_long_add_return_acquire atomic64_add_return_acquire
 #define atomic_long_add_return_relaxed atomic64_add_return_relaxed
@@ -192,10 +207,12 @@ extern bool atomic64_inc_not_zero(atomic64_t *v);
 #define atomic_long_cmpxchg_release atomic64_cmpxchg_release
 #define atomic_long_dec atomic64_dec
 #define atomic_long_dec_and_test atomic64_dec_and_test
+#define atomic_long_dec_if_positive atomic64_dec_if_positive
 #define atomic_long_dec_return atomic64_dec_return
 #define atomic_long_dec_return_acquire atomic64_dec_return_acquire
 #define atomic_long_dec_return_relaxed atomic64_dec_return_relaxed
 #define atomic_long_dec_return_release atomic64_dec_return_release
+#define atomic_long_dec_unless_positive atomic64_dec_unless_positive
 #define atomic_long_fetch_add atomic64_fetch_add
 #define atomic_long_fetch_add_acquire atomic64_fetch_add_acquire
 #define atomic_long_fetch_add_relaxed atomic64_fetch_add_relaxed
@@ -236,6 +253,7 @@ extern bool atomic64_inc_not_zero(atomic64_t *v);
 #define atomic_long_inc_return_acquire atomic64_inc_return_acquire
 #define atomic_long_inc_return_relaxed atomic64_inc_return_relaxed
 #define atomic_long_inc_return_release atomic64_inc_return_release
+#define atomic_long_inc_unless_negative atomic64_inc_unless_negative
 #define atomic_long_or atomic64_or
 #define atomic_long_read atomic64_read
 #define atomic_long_read_acquire atomic64_read_acquire

@@ -18,7 +18,7 @@ extern int lockdep_is_held(const void *lock);
 #define lockdep_assert(cond)		do { WARN_ON(!(cond)); } while (0)
 #define lockdep_is_held_type(l, r)	lockdep_is_held(l)
 #define lockdep_assert_irqs_enabled()	do { } while (0)
-#define might_sleep()			do { } while (0)
+extern void might_sleep(void);
 #define might_lock(l)			do { } while (0)
 
 #endif

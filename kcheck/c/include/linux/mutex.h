@@ -19,7 +19,7 @@ extern void mutex_lock(struct mutex *lock);
 extern void mutex_unlock(struct mutex *lock);
 extern int mutex_trylock(struct mutex *lock);
 extern bool mutex_is_locked(struct mutex *lock);
-#define mutex_lock_interruptible(lock)	({ mutex_lock(lock); 0; })
-#define mutex_lock_killable(lock)	({ mutex_lock(lock); 0; })
+extern int mutex_lock_interruptible(struct mutex *lock);
+extern int mutex_lock_killable(struct mutex *lock);
 
 #endif

@@ -13,6 +13,19 @@
 extern void list_add_rcu(struct list_head *new, struct list_head *head);
 extern void list_add_tail_rcu(struct list_head *new, struct list_head *head);
 extern void list_del_rcu(struct list_head *entry);
+extern void list_replace_rcu(struct list_head *old, struct list_head *new);
+extern void hlist_add_head_rcu(struct hlist_node *n, struct hlist_head *h);
+extern void hlist_del_rcu(struct hlist_node *n);
+extern void hlist_del_init_rcu(struct hlist_node *n);
+
+#define hlist_first_rcu(head)	(*((struct hlist_node __rcu **)(&(head)->first)))
+#define hlist_next_rcu(node)	(*((struct hlist_node __rcu **)(&(node)->next)))
+#define hlist_for_each_entry_rcu(pos, head, member, cond...)		\
+	for (pos = hlist_entry_safe(READ_ONCE(hlist_first_rcu(head)),	\
+			typeof(*(pos)), member);			\
+		pos;							\
+		pos = hlist_entry_safe(READ_ONCE(hlist_next_rcu(&(pos)->member)), \
+			typeof(*(pos)), member))
 
 #define list_next_rcu(list)	(*((struct list_head __rcu **)(&(list)->next)))
 #define list_entry_rcu(ptr, type, member)	container_of(READ_ONCE(ptr), type, member)

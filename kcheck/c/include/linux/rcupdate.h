@@ -16,34 +16,33 @@
 
 extern void rcu_read_lock(void);
 extern void rcu_read_unlock(void);
+extern void rcu_read_lock_bh(void);
+extern void rcu_read_unlock_bh(void);
+extern void rcu_read_lock_sched(void);
+extern void rcu_read_unlock_sched(void);
 extern int rcu_read_lock_held(void);
+extern int rcu_read_lock_bh_held(void);
+extern int rcu_read_lock_sched_held(void);
+extern int rcu_read_lock_any_held(void);
 extern void synchronize_rcu(void);
+extern void synchronize_rcu_expedited(void);
 extern void call_rcu(struct rcu_head *head, rcu_callback_t func);
 extern void rcu_barrier(void);
-extern void __kcheck_lockdep(long cond, const char *msg);
 
-#define rcu_read_lock_bh()		rcu_read_lock()
-#define rcu_read_unlock_bh()		rcu_read_unlock()
-#define rcu_read_lock_sched()		rcu_read_lock()
-#define rcu_read_unlock_sched()		rcu_read_unlock()
-#define rcu_read_lock_bh_held()		rcu_read_lock_held()
-#define rcu_read_lock_sched_held()	rcu_read_lock_held()
-#define synchronize_rcu_expedited()	synchronize_rcu()
-
-#define rcu_dereference(p)	((typeof(p))__kcheck_load(&(p), __KC_ONCE, "rcu_dereference"))
-#define rcu_dereference_raw(p)	((typeof(p))__kcheck_load(&(p), __KC_ONCE, "rcu_dereference_raw"))
-#define rcu_dereference_check(p, c)	rcu_dereference(p)
-#define rcu_dereference_bh(p)		rcu_dereference(p)
-#define rcu_dereference_sched(p)	rcu_dereference(p)
-#define rcu_dereference_protected(p, c) ({					\
-	__kcheck_lockdep(!!(c), "rcu_dereference_protected(): the protecting condition is false"); \
-	((typeof(p))__kcheck_load(&(p), __KC_PLAIN, "rcu_dereference_protected")); })
-#define rcu_access_pointer(p)	((typeof(p))__kcheck_load(&(p), __KC_ONCE, "rcu_access_pointer"))
-
+/* kcheck.kernel's, on the location p names: lockdep's "suspicious RCU usage" included */
+#define rcu_dereference(p)		((typeof(p))__kcheck_pyloc(&(p), "rcu_dereference"))
+#define rcu_dereference_check(p, c)	((typeof(p))__kcheck_pyloc(&(p), "rcu_dereference_check", !!(c)))
+#define rcu_dereference_bh(p)		((typeof(p))__kcheck_pyloc(&(p), "rcu_dereference_bh"))
+#define rcu_dereference_bh_check(p, c)	((typeof(p))__kcheck_pyloc(&(p), "rcu_dereference_bh_check", !!(c)))
+#define rcu_dereference_sched(p)	((typeof(p))__kcheck_pyloc(&(p), "rcu_dereference_sched"))
+#define rcu_dereference_sched_check(p, c) ((typeof(p))__kcheck_pyloc(&(p), "rcu_dereference_sched_check", !!(c)))
+#define rcu_dereference_raw(p)		((typeof(p))__kcheck_pyloc(&(p), "rcu_dereference_raw"))
+#define rcu_dereference_protected(p, c)	((typeof(p))__kcheck_pyloc(&(p), "rcu_dereference_protected", !!(c)))
+#define rcu_access_pointer(p)		((typeof(p))__kcheck_pyloc(&(p), "rcu_access_pointer"))
 #define rcu_assign_pointer(p, v)						\
-	do { typeof(p) __v = (v); __kcheck_store(&(p), __KC_REL, "rcu_assign_pointer", __v); } while (0)
+	do { typeof(p) __v = (v); (void)__kcheck_pyloc(&(p), "rcu_assign_pointer", __v); } while (0)
 #define RCU_INIT_POINTER(p, v)							\
-	do { typeof(p) __v = (v); __kcheck_store(&(p), __KC_ONCE, "RCU_INIT_POINTER", __v); } while (0)
+	do { typeof(p) __v = (v); (void)__kcheck_pyloc(&(p), "RCU_INIT_POINTER", __v); } while (0)
 #define RCU_POINTER_INITIALIZER(p, v)	.p = (v)
 
 #endif

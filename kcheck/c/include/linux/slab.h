@@ -37,6 +37,13 @@ extern void kmem_cache_destroy(struct kmem_cache *s);
 /* tell the leak check that an object is meant to outlive the model */
 extern void kmemleak_not_leak(const void *ptr);
 
+/* free after an RCU grace period: the object's rcu_head is the member rhf */
+extern void __kcheck_kfree_rcu(const void *ptr, struct rcu_head *head, const char *what);
+extern void kfree_rcu_mightsleep(const void *ptr);
+extern void kvfree_rcu_mightsleep(const void *ptr);
+#define kfree_rcu(ptr, rhf)	__kcheck_kfree_rcu(ptr, &(ptr)->rhf, "kfree_rcu")
+#define kvfree_rcu(ptr, rhf)	__kcheck_kfree_rcu(ptr, &(ptr)->rhf, "kvfree_rcu")
+
 #define SLAB_ACCOUNT		0x04000000U
 #define SLAB_HWCACHE_ALIGN	0x00002000U
 #define SLAB_PANIC		0x00040000U

@@ -15,23 +15,37 @@ typedef struct spinlock {
 	int rlock;
 } spinlock_t;
 
-#define __SPIN_LOCK_UNLOCKED(lockname)	{ 0 }
-#define DEFINE_SPINLOCK(x)	spinlock_t x = __SPIN_LOCK_UNLOCKED(x)
-#define spin_lock_init(lock)	do { (lock)->rlock = 0; } while (0)
+typedef spinlock_t raw_spinlock_t;
 
+#define __SPIN_LOCK_UNLOCKED(lockname)	{ 0 }
+#define __RAW_SPIN_LOCK_UNLOCKED(lockname)	{ 0 }
+#define DEFINE_SPINLOCK(x)	spinlock_t x = __SPIN_LOCK_UNLOCKED(x)
+#define DEFINE_RAW_SPINLOCK(x)	raw_spinlock_t x = __RAW_SPIN_LOCK_UNLOCKED(x)
+
+extern void spin_lock_init(spinlock_t *lock);
 extern void spin_lock(spinlock_t *lock);
 extern void spin_unlock(spinlock_t *lock);
 extern int spin_trylock(spinlock_t *lock);
 extern int spin_is_locked(spinlock_t *lock);
+extern void spin_lock_bh(spinlock_t *lock);
+extern void spin_unlock_bh(spinlock_t *lock);
+extern int spin_trylock_bh(spinlock_t *lock);
+extern void spin_lock_irq(spinlock_t *lock);
+extern void spin_unlock_irq(spinlock_t *lock);
+extern unsigned long _spin_lock_irqsave(spinlock_t *lock);
+extern void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
+#define spin_lock_irqsave(lock, flags)	do { (flags) = _spin_lock_irqsave(lock); } while (0)
 
-#define spin_lock_bh(lock)		spin_lock(lock)
-#define spin_unlock_bh(lock)		spin_unlock(lock)
-#define spin_lock_irq(lock)		spin_lock(lock)
-#define spin_unlock_irq(lock)		spin_unlock(lock)
-#define spin_lock_irqsave(lock, flags)	do { (flags) = 0; spin_lock(lock); } while (0)
-#define spin_unlock_irqrestore(lock, flags) do { (void)(flags); spin_unlock(lock); } while (0)
-#define raw_spin_lock(lock)		spin_lock(lock)
-#define raw_spin_unlock(lock)		spin_unlock(lock)
+#define raw_spin_lock_init(lock)	spin_lock_init(lock)
+extern void raw_spin_lock(raw_spinlock_t *lock);
+extern void raw_spin_unlock(raw_spinlock_t *lock);
+extern int raw_spin_trylock(raw_spinlock_t *lock);
+extern void raw_spin_lock_irq(raw_spinlock_t *lock);
+extern void raw_spin_unlock_irq(raw_spinlock_t *lock);
+extern unsigned long _raw_spin_lock_irqsave(raw_spinlock_t *lock);
+extern void raw_spin_unlock_irqrestore(raw_spinlock_t *lock, unsigned long flags);
+#define raw_spin_lock_irqsave(lock, flags)	do { (flags) = _raw_spin_lock_irqsave(lock); } while (0)
+
 #define assert_spin_locked(lock)	lockdep_assert_held(lock)
 
 #include <linux/lockdep.h>
