@@ -960,6 +960,29 @@ def _i_assume(comp, c, args):
     return assume
 
 
+@intrinsic("__kcheck_list_check_rcu", "__kcheck_list_check_srcu")
+def _i_list_check(comp, c, args):
+    """lockdep's __list_check_rcu(): an RCU list walked outside a reader, with its condition false."""
+    from ..kernel import list as L
+    cond = comp.expr(args[0])
+    what = _string_const(comp, args[1]) if len(args) > 1 else "list_for_each_entry_srcu"
+    srcu = c.spelling == "__kcheck_list_check_srcu"
+    src = comp.src(c)
+
+    def check(f):
+        v = cond(f)
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        if srcu:
+            if r.cur is not None and not v:
+                r.report("suspicious-rcu-usage", "suspicious RCU usage: RCU-list traversed without "
+                         f"holding the required lock!! (list_for_each_entry_srcu in {r.cur.name})")
+        else:
+            L._rcu_check(r, v, what)
+    return check
+
+
 @intrinsic("get_current")
 def _i_current(comp, c, args):
     def current(f):

@@ -21,7 +21,8 @@ extern void hlist_del_init_rcu(struct hlist_node *n);
 #define hlist_first_rcu(head)	(*((struct hlist_node __rcu **)(&(head)->first)))
 #define hlist_next_rcu(node)	(*((struct hlist_node __rcu **)(&(node)->next)))
 #define hlist_for_each_entry_rcu(pos, head, member, cond...)		\
-	for (pos = hlist_entry_safe(READ_ONCE(hlist_first_rcu(head)),	\
+	for (__list_check_rcu("hlist_for_each_entry_rcu", ## cond, 0),	\
+	     pos = hlist_entry_safe(READ_ONCE(hlist_first_rcu(head)),	\
 			typeof(*(pos)), member);			\
 		pos;							\
 		pos = hlist_entry_safe(READ_ONCE(hlist_next_rcu(&(pos)->member)), \
@@ -43,8 +44,13 @@ extern void hlist_del_init_rcu(struct hlist_node *n);
 	likely(__next != __head) ? list_entry_rcu(__next, type, member) : NULL; \
 })
 
+/* lockdep: outside an RCU reader the optional condition must hold (kcheck.kernel's check) */
+extern void __kcheck_list_check_rcu(long cond, const char *what);
+#define __list_check_rcu(what, cond, extra...)	__kcheck_list_check_rcu(!!(cond), what)
+
 #define list_for_each_entry_rcu(pos, head, member, cond...)		\
-	for (pos = list_entry_rcu((head)->next, typeof(*pos), member);	\
+	for (__list_check_rcu("list_for_each_entry_rcu", ## cond, 0),	\
+	     pos = list_entry_rcu((head)->next, typeof(*pos), member);	\
 		&pos->member != (head);					\
 		pos = list_entry_rcu(pos->member.next, typeof(*pos), member))
 

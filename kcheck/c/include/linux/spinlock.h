@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include <linux/compiler.h>
 #include <linux/rwlock.h>
+#include <linux/atomic.h>	/* as the kernel's spinlock.h pulls it in */
 
 typedef struct spinlock {
 	int rlock;

@@ -27,8 +27,10 @@ extern void srcu_barrier(struct srcu_struct *ssp);
 	((typeof(p))__kcheck_pyloc(&(p), "srcu_dereference_check", ssp, !!(c)))
 #define srcu_dereference(p, ssp)	((typeof(p))__kcheck_pyloc(&(p), "srcu_dereference", ssp))
 
+extern void __kcheck_list_check_srcu(long cond);
 #define list_for_each_entry_srcu(pos, head, member, cond)		\
-	for (pos = list_entry_rcu((head)->next, typeof(*pos), member);	\
+	for (__kcheck_list_check_srcu(!!(cond)),			\
+	     pos = list_entry_rcu((head)->next, typeof(*pos), member);	\
 		&pos->member != (head);					\
 		pos = list_entry_rcu(pos->member.next, typeof(*pos), member))
 
