@@ -197,12 +197,6 @@ class TruSt(Driver):
                     j = lst.index(w)
                     if j > lo:
                         lo = j
-        if g.floors:
-            f = g.floors.get((e.tid, e.idx))
-            if f is not None and f.lid == lid:
-                j = lst.index(f)
-                if j > lo:
-                    lo = j
         cands = []
         allow_init = lo < 0
         if allow_init:
@@ -432,12 +426,10 @@ class TruSt(Driver):
             self.work = self.stack[-1][1]
             return False
         if r2.rmw is not None and _blocks(r2.rmw, self.inits[r2.lid], s2):
-            # The wait now sees a value it cannot pass (a lock another task took):
-            # rather than keep a blocked read, take it out - its task waits, and
-            # asks again once the location changes (GenMC does the same for locks).
-            g2.threads[r2.tid].pop()
-            g2.reads[r2.lid].remove(r2)
-            g2.floors[(r2.tid, r2.idx)] = s2
+            # The wait now sees a value it cannot pass (a lock another task holds): its
+            # task stays blocked there, and each later write to the location may
+            # revisit the wait (GenMC's blocked reads).  A run that ends with it still
+            # blocked is a blocked execution, counted apart.
             return True
         wpart = self._complete_rmw(g2, r2)
         if wpart is not None:
@@ -618,11 +610,13 @@ class TruSt(Driver):
 def _blocks(fn, loc, w):
     """Would a wait (an RMW whose function says BLOCK) block reading ``w``?
 
-    Such a read stops its task for good in that graph, which is the same as
-    the task not having run yet: every outcome of the other tasks is also
-    reached with the wait placed last, reading the final value.  So TruSt
-    does not branch on values that block (GenMC does the same for lock and
-    assume reads); deadlocks still show up when every task waits.
+    A forward revisit to such a value stops its task for good in a graph that
+    can never be revisited again (the read is not added maximally), which is
+    the same as the task not having run yet: every outcome of the other tasks
+    is also reached with the wait placed last, reading the final value.  So
+    TruSt does not branch forward on values that block (GenMC neither);
+    deadlocks still show up when every task waits.  A backward revisit to a
+    blocking value is kept: later writes may revisit the wait again.
     """
     try:
         return fn(loc.init if w is None else w.val) is BLOCK

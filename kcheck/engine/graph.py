@@ -92,7 +92,7 @@ def join(a, b):
 class Graph:
     """A (partial) execution graph, with what TruSt needs to restrict and copy it."""
 
-    __slots__ = ("threads", "co", "reads", "next_stamp", "spawn_of", "stamp_order_ok", "floors")
+    __slots__ = ("threads", "co", "reads", "next_stamp", "spawn_of", "stamp_order_ok")
 
     def __init__(self):
         self.threads: list[list[Event]] = []
@@ -101,12 +101,6 @@ class Graph:
         self.next_stamp = 0
         self.spawn_of: dict[int, Event] = {}       # dynamic tid -> its spawn event
         self.stamp_order_ok = True   # every read added after its source (no backward revisit yet)
-        # (tid, idx) -> write: a wait taken out of the graph because it would block on that
-        # write (explore.py, backward revisits); when its task asks again, it may only read
-        # that write or a co-later one - earlier ones are the graphs where it did not wait.
-        # The floor holds for the graphs that revisit starts; a later backward revisit
-        # that deletes the re-added wait starts afresh (copy_keep drops it).
-        self.floors: dict = {}
 
     # -- queries -------------------------------------------------------
     def events(self):
@@ -190,9 +184,6 @@ class Graph:
         if self.spawn_of:
             for tid in [t for t, sp in self.spawn_of.items() if sp.stamp > stamp]:
                 del self.spawn_of[tid]
-        if self.floors:
-            for k in [k for k, w in self.floors.items() if w.stamp > stamp]:
-                del self.floors[k]
         self.next_stamp = stamp + 1
 
     def copy_keep(self, keep):
@@ -232,15 +223,6 @@ class Graph:
         for tid, sp in self.spawn_of.items():
             if sp in m:
                 g.spawn_of[tid] = m[sp]
-        for k, w in self.floors.items():
-            if w not in m:
-                continue
-            tid, idx = k
-            th = self.threads[tid] if tid < len(self.threads) else ()
-            if (idx < len(th) and th[idx] not in m) or (idx > 0 and th[idx - 1] not in m) \
-                    or (idx == 0 and tid in self.spawn_of and self.spawn_of[tid] not in m):
-                continue    # the wait, or what led its task to it, is deleted: it starts afresh
-            g.floors[k] = m[w]
         g.next_stamp = self.next_stamp
         g.stamp_order_ok = self.stamp_order_ok
         return g
