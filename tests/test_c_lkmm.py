@@ -136,3 +136,56 @@ def test_control_dependencies_reach_the_runtime(tmp_path):
         rt.Run.set_deps = orig
     assert ("p0", ("READ_ONCE",)) in seen
     assert all(not c for name, c in seen if name == "p1"), "p1 has no branch"
+
+
+TRY = r"""
+#include <linux/atomic.h>
+#include <pthread.h>
+
+atomic_t x;
+int y, z, w;
+
+void *p0(void *arg)
+{
+	int r = READ_ONCE(y);
+	int old = 5, o2 = 5;
+
+	atomic_try_cmpxchg_relaxed(&x, &old, r);
+	try_cmpxchg_relaxed(&z, &o2, r);
+	WRITE_ONCE(w, old + o2);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a;
+
+	pthread_create(&a, NULL, p0, NULL);
+	return 0;
+}
+"""
+
+
+def test_try_cmpxchg_dependencies(tmp_path):
+    """atomic_try_cmpxchg() and try_cmpxchg(): the new value is the RMW's data
+    dependency, and the expected value they store back on failure carries the
+    RMW's read on to the next store."""
+    from kcheck.engine import runtime as rt
+    f = tmp_path / "try.c"
+    f.write_text(TRY)
+    prog = kcheck.c.load(str(f))
+    seen = []
+    orig = rt.Run.set_deps
+
+    def spy(self, addr=(), data=(), ctrl=()):
+        if self.cur is not None and self.cur.name == "p0" and data:
+            seen.append(tuple(sorted(e.op for e in data)))
+        return orig(self, addr, data, ctrl)
+    rt.Run.set_deps = spy
+    try:
+        kcheck.check(prog.entry, memory_model="lkmm")
+    finally:
+        rt.Run.set_deps = orig
+    assert ("READ_ONCE",) in seen                       # the two RMWs' new value
+    ops = {op for s in seen for op in s}
+    assert {"atomic_try_cmpxchg_relaxed", "try_cmpxchg_relaxed"} <= ops, seen   # WRITE_ONCE(w, ...)

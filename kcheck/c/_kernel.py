@@ -618,7 +618,31 @@ def _try_cmpxchg_adapter(comp, c, py, argfs, args, rc, src):
         if not ok:
             st(f, seen)
         return 1 if ok else 0
-    return tc
+    if not comp.deps:
+        return tc
+    from ._deps import call_with_deps, EMPTY
+
+    def tc_d(f):
+        # the atomic's pointer is the address dependency, the expected and new values
+        # the data dependencies; the value stored back and the result depend on its read
+        saved = f[2]
+        f[2] = EMPTY
+        v = v_f(f)
+        addr = f[2]
+        f[2] = EMPTY
+        old = ld(f)
+        new = new_f(f)
+        data = f[2]
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        (ok, seen), got = call_with_deps(r, f, addr, data, lambda: py(v, old, new))
+        if not ok:
+            f[2] = got
+            st(f, seen)
+        f[2] = saved | got
+        return 1 if ok else 0
+    return tc_d
 
 
 _ADAPTERS = {}
@@ -862,7 +886,34 @@ def _i_try_cmpxchg(comp, c, args):
             return 1
         st(f, seen)
         return 0
-    return try_cmpxchg
+    if not comp.deps:
+        return try_cmpxchg
+    from ._deps import reads_since, set_deps, EMPTY, APOS
+
+    def try_cmpxchg_d(f):
+        # the expected and new values are the RMW's data dependencies, the pointer
+        # its address dependency; the value seen, stored back on failure, and the
+        # result depend on the RMW's read
+        saved = f[2]
+        f[2] = EMPTY
+        old = ld(f)
+        new = newf(f)
+        cl = cell(f)
+        pos = f[APOS]
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        escape(new)
+        seen = norm(rmw_on(r, cl, lambda cur: new if norm(cur) == old else NO_WRITE, flags, op,
+                           size, src))
+        got = reads_since(r, pos)
+        set_deps(r, EMPTY, EMPTY)
+        if seen != old:
+            f[2] = got
+            st(f, seen)
+        f[2] = saved | got
+        return 1 if seen == old else 0
+    return try_cmpxchg_d
 
 
 @intrinsic("__kcheck_fence")
