@@ -102,3 +102,20 @@ def test_debug_shows_the_traceback(tmp_path):
     f.write_text(CASES["inline_asm"][0])
     rc, out, err = kcheck_cli("check", f, "--debug")
     assert rc == 2 and "Traceback" in err
+
+
+def test_read_lock_in_a_thread_started_by_a_thread(tmp_path):
+    """kcheck.kernel keeps rwlock readers per static task: a thread a thread started
+    cannot take one for read, and the error says what to do instead."""
+    f = tmp_path / "dyn.c"
+    f.write_text("""#include <linux/spinlock.h>
+#include <pthread.h>
+DEFINE_RWLOCK(l);
+void *child(void *a) { read_lock(&l); read_unlock(&l); return NULL; }
+void *parent(void *a) { pthread_t c; pthread_create(&c, NULL, child, NULL); return NULL; }
+int main(void) { pthread_t p; pthread_create(&p, NULL, parent, NULL); return 0; }
+""")
+    rc, out, err = kcheck_cli("check", f)
+    assert rc == 2 and len(err.strip().splitlines()) == 1, err
+    assert "child: read_lock() in a thread that another thread started is not modelled" in err
+    assert "start child() from main()" in err

@@ -44,11 +44,20 @@ def _view_class(cls):
     return type(f"c_{cls.__name__}", (cls,), {"__slots__": ("_cptr",), "__module__": __name__})
 
 
+def _rw_reader(self, t):
+    if t.dynamic and getattr(t.fn, "c_pthread", False):
+        raise ModelError(f"{t.name}: read_lock() in a thread that another thread started is not "
+                         f"modelled (kcheck.kernel keeps readers per static task): start "
+                         f"{t.name}() from main()")
+    return _K.rwlock_t._reader(self, t)
+
+
 _CLS = {name: _view_class(getattr(_K, name)) for name in
         ("atomic_t", "atomic64_t", "refcount_t", "spinlock_t", "rwlock_t", "mutex", "list_head",
          "rcu_head", "work_struct", "rw_semaphore", "kref", "completion", "wait_queue_head_t",
          "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
          "llist_node")}
+_CLS["rwlock_t"]._reader = _rw_reader
 
 
 def _single(tag, kind):
@@ -1567,6 +1576,7 @@ def _i_pthread_create(comp, c, args):
                 r = rt.CURRENT
                 r._c.tasks[r.cur.tid] = ret
             task_body.__name__ = fn.name
+            task_body.c_pthread = True
             b = bodies[fn] = task_body
         return b
 
