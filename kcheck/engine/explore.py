@@ -426,10 +426,18 @@ class TruSt(Driver):
             self.work = self.stack[-1][1]
             return False
         if r2.rmw is not None and _blocks(r2.rmw, self.inits[r2.lid], s2):
-            # The wait now sees a value it cannot pass (a lock another task holds): its
-            # task stays blocked there, and each later write to the location may
-            # revisit the wait (GenMC's blocked reads).  A run that ends with it still
-            # blocked is a blocked execution, counted apart.
+            if not r2.flags & G.AWAIT:
+                # A lock taken by another task: take the acquisition out, and let
+                # its task ask again once the lock is free (GenMC's
+                # removeCASReadIfBlocks).  Only for RMWs that write when they pass:
+                # whatever such a read could read before the lock was taken is read
+                # by the RMW that took it.
+                g2.threads[r2.tid].pop()
+                g2.reads[r2.lid].remove(r2)
+            # A read-only wait (join, a grace period, smp_cond_load) stays blocked on
+            # the value: each later write to the location may revisit it, as GenMC
+            # does with blocked reads.  A run that ends with it still blocked is a
+            # blocked execution, counted apart.
             return True
         wpart = self._complete_rmw(g2, r2)
         if wpart is not None:
