@@ -158,7 +158,7 @@ class TruSt(Driver):
         self.on_bug = on_bug
         self.bugs = 0
         self.lkmm = memory_model == "lkmm"
-        self.lkmm_races = kw.get("races", "warn") if self.lkmm else None
+        self.lkmm_races = self.races if self.lkmm else None     # None with --races off
         self.inconsistent = 0
         self.on_complete = on_complete   # called with each complete execution's Run (tests)
         self.max_executions = max_executions
@@ -180,11 +180,12 @@ class TruSt(Driver):
         lst = g.co.get(lid)
         if not lst:
             return [None]
-        view = e.view
-        if self.lkmm:
-            # only coherence constrains a read: what its own task wrote or read there before
-            view = [-1] * len(view)
-            view[e.tid] = e.idx
+        # Under SC a read may not read a write older than one in its porf-past (or than
+        # what a read in that past read).  Under the LKMM the same holds for its
+        # happens-before past through release -> acquire reads-from (e.hb, see
+        # graph.synchronizes): the LKMM orders those writes before the read too, so an
+        # older one is never consistent and is not even tried.
+        view = e.hb if self.lkmm else e.view
         lo = -1
         for i in range(len(lst) - 1, -1, -1):
             if contains(view, lst[i]):
@@ -219,10 +220,7 @@ class TruSt(Driver):
             lst = g.co[e.lid]
             others = lst[:-1]
             if others:
-                view = e.view
-                if self.lkmm:
-                    view = [-1] * len(view)
-                    view[e.tid] = e.idx
+                view = e.hb if self.lkmm else e.view
                 lo = 0
                 for i in range(len(others) - 1, -1, -1):
                     if contains(view, others[i]):
@@ -321,7 +319,7 @@ class TruSt(Driver):
         hb[r.tid] = r.idx
         if w is not None:
             v = join(v, w.view)
-            if r.flags & G.MARKED and w.flags & G.MARKED:
+            if G.synchronizes(r, w, self.lkmm):
                 hb = join(hb, w.hb)
         r.view = v
         r.hb = hb

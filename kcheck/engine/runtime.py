@@ -743,7 +743,7 @@ class Run:
         e.rf = w
         if w is not None:
             e.view = join(e.view, w.view)
-            if flags & G.MARKED and w.flags & G.MARKED:
+            if G.synchronizes(e, w, self.lkmm):
                 e.hb = join(e.hb, w.hb)
         rs = g.reads.get(lid)
         if rs is None:
