@@ -138,7 +138,7 @@ def make_main(cls, scenario: str, **sizes):
     def main():
         impl = cls(geo, checks=checks)
         impl.yields = bool(cfg["yields"])
-        kvm = Kvm()
+        kvm = impl.new_kvm() if hasattr(impl, "new_kvm") else Kvm()   # C: kcheck.c objects
         impl.kvm_mmu_init_tdp_mmu(kvm)
         role = impl.root_role_word()
         vcpus, tasks = [], []
