@@ -42,7 +42,20 @@ class KcheckSignal(BaseException):
 
 
 class ModelError(KcheckSignal):
-    """An error in the model itself (bad API use, nondeterminism)."""
+    """An error in the model itself (bad API use, nondeterminism).
+
+    ``where``: (file, line, function) of the model code it points at, when known
+    (the runtime fills it in from the traceback of one raised in model code)."""
+
+    def __init__(self, message="", where=None):
+        super().__init__(message)
+        self.where = where
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C while kcheck runs model code (``catching_ctrl_c`` raises it), told
+    apart from a ``KeyboardInterrupt`` the model raises itself, which is a model
+    error like any other exception of the model's."""
 
 
 class Bug(KcheckSignal):
@@ -192,6 +205,7 @@ class Run:
         self.heap = {}               # oid -> (object, alloc event or None)
         self.acc = {}                # oid -> [access events]  (heap objects only)
         self.racy = {}               # lid -> [access events] of plain-capable locations
+        self.racy_tids = {}          # lid -> tasks with an event in racy[lid]
         self.plain_lids = set()      # locations that have seen a plain access
         self.nevents = 0
         self.step_bound = explorer.step_bound
@@ -391,13 +405,29 @@ class Run:
         try:
             try:
                 self.program()
-            except (Bug, ModelError):
+            except ModelError as e:
+                if e.where is None:
+                    e.where = _model_where(e)
                 raise
+            except (KcheckSignal, Interrupted):
+                raise
+            except BaseException as e:
+                # main() only builds the initial state: whatever it raises is the same in
+                # every execution, an error in the model rather than a bug it finds
+                msg, where = model_exception(e)
+                raise ModelError(f"in main(): {msg}", where=where) from e
             if not self.tasks:
                 raise ModelError("main() spawned no task")
             for t in self.tasks:
                 self._make_greenlet(t)
-            self._loop()
+            try:
+                self._loop()
+            except (KcheckSignal, Interrupted):
+                raise
+            except BaseException as e:
+                # model code run on the scheduler's side (a wait condition): a model error
+                msg, where = model_exception(e)
+                raise ModelError(msg, where=where) from e
             if self.has_gp and not self.discarded and self.bug is None:
                 self._check_grace_periods()
             elif self.keep_going and self.deferred and self.bug is None:
@@ -437,22 +467,30 @@ class Run:
                         raise bug
                 if t.done is not None:
                     self.write(t.done, 1, G.MARKED | G.RELEASE, "task exits")
-            except (Stop, GreenletExit):
+            except (Stop, GreenletExit, Interrupted):
                 raise
             except Halt:
                 pass
             except Bug as b:
                 self._stop_with(b)
-            except AssertionError as e:
-                self._stop_with(Bug("warn", f"assertion failed: {e}" if str(e) else "assertion failed",
-                                    task=t))
-            except ModelError:
+            except ModelError as e:
+                if e.where is None:
+                    e.where = _model_where(e)
                 raise               # surfaces in the root greenlet: exit 2, not a bug
             except RecursionError as e:
                 self._stop_with(Bug("livelock", f"task {t.name} recursed without bound ({e})", task=t))
-            except Exception as e:
-                self._stop_with(Bug("model-error", f"{type(e).__name__}: {e}{_where_raised(e)}",
-                                    task=t, other=e))
+            except BaseException as e:
+                # The model's own assert is its WARN_ON.  Anything else it raises (of
+                # any class: SystemExit, KeyboardInterrupt, GeneratorExit ... ) or that
+                # a kernel call raises on its arguments stops the execution as a model
+                # error, with the trace of the interleaving that led there.
+                msg, where = model_exception(e)
+                if isinstance(e, AssertionError) and _raised_in_model(e):
+                    b = Bug("warn", f"assertion failed: {e}" if str(e) else "assertion failed", task=t)
+                else:
+                    b = Bug("model-error", msg, task=t, other=e)
+                b.where = where
+                self._stop_with(b)
             t.finished = True
         t.gl = greenlet(body, parent=self.root)
 
@@ -782,7 +820,10 @@ class Run:
             e.view = join(e.view, rmw_of.view)
             e.hb = join(e.hb, rmw_of.hb)
             w = rmw_of.rf
-            lst.insert(0 if w is None else lst.index(w) + 1, e)
+            if w is not None and lst and lst[-1] is w:
+                lst.append(e)             # the usual case; index() would cost a loop its length
+            else:
+                lst.insert(0 if w is None else lst.index(w) + 1, e)
         else:
             lst.append(e)
         self._check_access(t, e, loc)
@@ -840,8 +881,10 @@ class Run:
                 lst = self.racy.get(e.lid)
                 if lst is None:
                     self.racy[e.lid] = [e]
+                    self.racy_tids[e.lid] = {e.tid}
                 else:
                     lst.append(e)
+                    self.racy_tids[e.lid].add(e.tid)
                 if not e.flags & G.MARKED:
                     self.plain_lids.add(e.lid)
 
@@ -851,14 +894,21 @@ class Run:
         lst = self.racy.get(lid)
         if lst is None:
             self.racy[lid] = [e]
+            self.racy_tids[lid] = {e.tid}
             if plain:
                 self.plain_lids.add(lid)
             return
+        tids = self.racy_tids[lid]
         if not plain and lid not in self.plain_lids:
             lst.append(e)          # marked accesses only so far: no race possible yet
+            tids.add(e.tid)
             return
         if plain:
             self.plain_lids.add(lid)
+        if len(tids) == 1 and e.tid in tids:
+            lst.append(e)          # only this task has been here: nothing to race with
+            return
+        tids.add(e.tid)
         is_w = e.kind == G.WRITE
         for o in lst:
             if o.tid == e.tid:
@@ -1014,17 +1064,136 @@ def replay_order(g):
     return out
 
 
-def _where_raised(exc):
-    """' (at file:line in func)' for the innermost frame of ``exc`` (model code or kcheck's)."""
+def _frames(exc):
+    """(frame, line, last instruction) along the traceback of ``exc``, outermost first."""
+    out = []
     tb = exc.__traceback__
-    last = None
     while tb is not None:
-        last = tb
+        out.append((tb.tb_frame, tb.tb_lineno, tb.tb_lasti))
         tb = tb.tb_next
+    return out
+
+
+def _in_model(filename):
+    """Is ``filename`` model code: neither kcheck's own (bar the models it ships) nor
+    Python's library?"""
+    if filename.startswith(_KCHECK_DIR):
+        return filename.startswith(_MODELS_DIR)
+    return not filename.startswith(_LIB_DIRS) and not filename.startswith("<frozen")
+
+
+def _model_where(exc):
+    """(file, line, function) of the innermost model frame ``exc`` passed through."""
+    for f, line, _ in reversed(_frames(exc)):
+        if _in_model(f.f_code.co_filename):
+            return (f.f_code.co_filename, line, f.f_code.co_name)
+    return None
+
+
+def _raised_in_model(exc):
+    fr = _frames(exc)
+    return bool(fr) and _in_model(fr[-1][0].f_code.co_filename)
+
+
+def model_exception(exc):
+    """(message, where) for an exception raised while model code ran.
+
+    Raised by the model's own code, the message is the exception; raised inside a
+    kernel call the model made (``spin_lock(5)``), it names that call as the model
+    wrote it and the argument the call cannot work on, and ``where`` is the
+    model's line that made the call, not kcheck's line that tripped over it."""
+    what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    fr = _frames(exc)
+    last = None
+    for i, (f, _, _) in enumerate(fr):
+        if _in_model(f.f_code.co_filename):
+            last = i
     if last is None:
-        return ""
-    c = last.tb_frame.f_code
-    return f" (at {os.path.basename(c.co_filename)}:{last.tb_lineno} in {c.co_name})"
+        return what, None
+    f, line, lasti = fr[last]
+    where = (f.f_code.co_filename, line, f.f_code.co_name)
+    if last + 1 < len(fr) and fr[last + 1][0].f_code.co_filename.startswith(_KCHECK_DIR):
+        return _bad_call(_call_text(f, lasti), fr[last + 1][0], exc, what), where
+    return what, where
+
+
+def _call_text(frame, lasti):
+    """The source text of the call the frame was making (``spin_lock(5)``), or None."""
+    import linecache
+    try:
+        pos = list(frame.f_code.co_positions())[lasti // 2]
+    except (IndexError, ValueError):
+        return None
+    line, end, col, end_col = pos
+    if line is None or col is None:
+        return None
+    text = linecache.getline(frame.f_code.co_filename, line)
+    text = text[col:end_col] if end == line and end_col is not None else text[col:].rstrip()
+    return text if "(" in text else None
+
+
+def _bad_call(call, frame, exc, what):
+    """``spin_lock(5): the argument is an int (5), which spin_lock() does not work on``
+    for the kernel call ``frame`` that raised ``exc`` on the model's arguments."""
+    code = frame.f_code
+    n = code.co_argcount + code.co_kwonlyargcount
+    params = code.co_varnames[:n]
+    vals = [frame.f_locals.get(p) for p in params]
+    if call is None:
+        call = f"{code.co_name}({', '.join(_short(v) for v in vals)})"
+    name = call.split("(", 1)[0].rsplit(".", 1)[-1] or code.co_name
+    obj = getattr(exc, "obj", _UNSET) if isinstance(exc, AttributeError) else _UNSET
+    for p, v in zip(params, vals):
+        if v is obj:
+            arg = "the argument" if len(params) == 1 else f"the argument {p}"
+            kind = "NULL" if v is None else f"{_article(type(v).__name__)} {type(v).__name__} ({_short(v)})"
+            return f"{call}: {arg} is {kind}, which {name}() does not work on"
+    return f"{call}: {name}() could not use its arguments ({what})"
+
+
+_UNSET = object()
+
+
+def _short(v):
+    if v is None:
+        return "NULL"
+    try:
+        r = repr(v)
+    except Exception:
+        r = f"<{type(v).__name__}>"
+    if " object at 0x" in r:
+        r = f"<{type(v).__name__}>"
+    return r if len(r) <= 40 else r[:37] + "..."
+
+
+def _article(word):
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+class catching_ctrl_c:
+    """While model code runs, Ctrl-C raises ``Interrupted`` (not a plain
+    KeyboardInterrupt), so that the runtime can tell the user's Ctrl-C from a
+    KeyboardInterrupt the model raises.  Only in the main thread, and only over
+    Python's default handler; nesting is harmless."""
+
+    def __enter__(self):
+        import signal
+        import threading
+        self.old = None
+        if threading.current_thread() is threading.main_thread() \
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self.old = signal.signal(signal.SIGINT, _on_sigint)
+        return self
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            import signal
+            signal.signal(signal.SIGINT, self.old)
+        return False
+
+
+def _on_sigint(signum, frame):
+    raise Interrupted()
 
 
 def _model_frame():
@@ -1049,7 +1218,9 @@ def _model_frame():
 _REQ_KIND = (G.READ, G.WRITE, G.READ, G.FENCE, G.CHOICE, G.ALLOC, G.FREE, G.SPAWN)
 
 import os as _os
+import sysconfig as _sysconfig
 _KCHECK_DIR = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
 _MODELS_DIR = _os.path.join(_KCHECK_DIR, "models")
+_LIB_DIRS = tuple({_sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
 
 from . import detect as _detect     # noqa: E402  (detect imports Bug from here)

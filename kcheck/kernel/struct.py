@@ -78,7 +78,10 @@ class KStruct(KObject):
             sub = typ._embed(self, name, v)
             object.__setattr__(self, name, sub)
         if init:
-            raise ModelError(f"{type(self).__name__} has no field(s) {', '.join(init)}")
+            have = ", ".join(list(self._fields_) + [name for name, _ in self._embedded_]) or "none"
+            raise ModelError(f"{type(self).__name__}({', '.join(f'{k}=...' for k in init)}): "
+                             f"{type(self).__name__} has no field{'s' if len(init) > 1 else ''} "
+                             f"{', '.join(init)} (its fields: {have})")
 
     def _kname(self):
         return f"{type(self).__name__}#{self._n}"
@@ -113,13 +116,27 @@ def _resolve(cls, name):
 
 def ptr(obj, field):
     """``&obj->field`` for a plain field: a location for READ_ONCE, xchg, ..."""
-    try:
-        return obj._f[field]
-    except (AttributeError, KeyError):
-        sub = getattr(obj, field, None)
+    f = getattr(obj, "_f", None)
+    if f is not None and field in f:
+        return f[field]
+    if obj is None:
+        raise ModelError(f"ptr(NULL, {field!r}): the object is NULL")
+    attr = getattr(type(obj), field, None)
+    if isinstance(attr, _Bits):
+        # what the C compiler says to &root->role.invalid (the seed thread's discovery)
+        width = attr.mask.bit_length()
+        raise ModelError(f"address of bit-field requested: &{obj._loc.name()}.{field} is "
+                         f"{width} bit{'s' if width != 1 else ''} of a word, not an object of its "
+                         "own: an atomic such as xchg() cannot take it (C: error: address of "
+                         "bit-field requested)")
+    if not isinstance(attr, (property, _Plain)):
+        sub = getattr(obj, field, None)          # an embedded object (a lock, an atomic_t)
         if sub is not None and hasattr(sub, "_loc"):
             return sub._loc
-        raise ModelError(f"{obj!r} has no plain field {field!r}") from None
+    fields = list(f) if f is not None else []
+    fields += [name for name, _ in getattr(type(obj), "_embedded_", [])]
+    have = f" (its fields: {', '.join(fields)})" if fields else ""
+    raise ModelError(f"ptr({obj!r}, {field!r}): {type(obj).__name__} has no field {field!r}{have}")
 
 
 class KArray(KObject):
