@@ -170,6 +170,7 @@ class TruSt(Driver):
         self.cur_path = ()
         self.seq = 0
         self.deadline = None        # stop and hand back the worklist after this time (units)
+        self._groups = {}           # id(read list) -> the list's reads by task (_by_task)
 
     # -- hooks ---------------------------------------------------------
     def read_candidates(self, run, e, loc, fn):
@@ -191,13 +192,17 @@ class TruSt(Driver):
             if contains(view, lst[i]):
                 lo = i
                 break
-        for r in g.reads.get(lid, ()):
-            if r is not e and contains(view, r):
-                w = r.rf
-                if w is not None:
-                    j = lst.index(w)
-                    if j > lo:
-                        lo = j
+        if lo < len(lst) - 1:
+            # a read in the past may have read a later write (the latest write in
+            # the past already bounds it: then there is nothing to look for, which
+            # keeps a task looping on one location linear in its length)
+            for r in g.reads.get(lid, ()):
+                if r is not e and contains(view, r):
+                    w = r.rf
+                    if w is not None:
+                        j = lst.index(w)
+                        if j > lo:
+                            lo = j
         cands = []
         allow_init = lo < 0
         if allow_init:
@@ -218,24 +223,29 @@ class TruSt(Driver):
         g = run.g
         if e.rmw is not True:
             lst = g.co[e.lid]
-            others = lst[:-1]
-            if others:
+            n = len(lst) - 1            # the writes before e (last) in coherence
+            if n:
                 view = e.hb if self.lkmm else e.view
                 lo = 0
-                for i in range(len(others) - 1, -1, -1):
-                    if contains(view, others[i]):
+                for i in range(n - 1, -1, -1):
+                    if contains(view, lst[i]):
                         lo = i + 1
                         break
-                for r in g.reads.get(e.lid, ()):
-                    if contains(view, r) and r.rf is not None:
-                        j = others.index(r.rf) + 1 if r.rf in others else 0
-                        if j > lo:
-                            lo = j
-                work = self.work
-                for p in range(lo, len(others)):
-                    if others[p].rmw is True:
+                if lo < n:
+                    # reads in the past may bound it further (not when the latest write
+                    # already does: a task looping on a location stays linear)
+                    for r in g.reads.get(e.lid, ()):
+                        if contains(view, r) and r.rf is not None:
+                            try:
+                                j = lst.index(r.rf, 0, n) + 1
+                            except ValueError:
+                                j = 0
+                            if j > lo:
+                                lo = j
+                for p in range(lo, n):
+                    if lst[p].rmw is True:
                         continue
-                    self._push("W", e, others[p - 1] if p > 0 else None)
+                    self._push("W", e, lst[p - 1] if p > 0 else None)
         self.calc_revisits(g, e)
 
     def choose(self, run, e):
@@ -258,11 +268,53 @@ class TruSt(Driver):
     # -- revisits ------------------------------------------------------
     def calc_revisits(self, g, s):
         sv = s.view
-        for r in g.reads.get(s.lid, ()):
+        reads = g.reads.get(s.lid, ())
+        if len(reads) > 16:
+            reads = self._outside(reads, sv)
+        for r in reads:
             if not r.revisitable or contains(sv, r):
                 continue
             if self.maximal(g, r, s):
                 self._push("B", r, s)
+
+    def _outside(self, reads, view):
+        """The reads of ``reads`` outside the porf-prefix ``view``, in their order.
+
+        A task that loops on one location piles up reads that are all in the past
+        of its next write; looking at each of them for every write made a loop's
+        exploration quadratic in its length.  Grouped by task (po order: stamps
+        grow along a task), the reads past ``view`` are a suffix of each group."""
+        groups = self._by_task(reads)
+        out = []
+        for tid, rs in groups.items():
+            bound = view[tid] if tid < len(view) else -1
+            i = len(rs)
+            while i and rs[i - 1].idx > bound:
+                i -= 1
+            out.extend(rs[i:])
+        if len(groups) > 1:
+            out.sort(key=_stamp)
+        return out
+
+    def _by_task(self, reads):
+        """``reads`` grouped by task, kept up to date per list: a graph's read lists
+        only grow, are filtered into new lists, or lose one read (a lock
+        acquisition taken out), and the check on the last read seen catches that."""
+        cache = self._groups
+        c = cache.get(id(reads))
+        n = len(reads)
+        if c is not None and c[0] is reads and 0 < c[1] <= n and reads[c[1] - 1] is c[2]:
+            groups = c[3]
+            for r in reads[c[1]:]:
+                groups.setdefault(r.tid, []).append(r)
+        else:
+            if len(cache) > 256:
+                cache.clear()
+            groups = {}
+            for r in reads:
+                groups.setdefault(r.tid, []).append(r)
+        cache[id(reads)] = (reads, n, reads[-1], groups)
+        return groups
 
     @staticmethod
     def maximal(g, r, s):
@@ -519,19 +571,24 @@ class TruSt(Driver):
         self.work = self.stack[0][1]
         self.cur_path, self.seq = (), 0
         saved = (self.stats.executions, self.stats.blocked, self.on_complete)
+        limit = self.max_executions
         try:
             if path:
                 self.on_complete = None
+                self.max_executions = None          # the ancestors' replays count nothing
                 if self._execute_top():
-                    raise RuntimeError("kcheck: replaying a unit's path met a bug the search had not")
+                    raise ModelError(_PATH_MISFIT)
                 for k, seq in enumerate(path):
                     items = self.stack[-1][1]
+                    if not (isinstance(seq, int) and 0 <= seq < len(items)):
+                        raise ModelError(_PATH_MISFIT)
                     item = items[seq]
                     for level in self.stack:
                         level[1].clear()            # siblings belong to other units
                     last = k == len(path) - 1
                     if last:
                         self.stats.executions, self.stats.blocked, self.on_complete = saved
+                        self.max_executions = limit
                     # an item whose own graph is not consistent can still have children
                     # (the backward revisits its write was given): go on either way
                     if self._apply(item) and self._execute_top():
@@ -643,6 +700,10 @@ class TruSt(Driver):
         return False
 
 
+_PATH_MISFIT = ("a path of the search does not lead where it did (a checkpoint of another version "
+                "of the model, or nondeterministic model code)")
+
+
 # events whose addition can make a consistent LKMM graph inconsistent
 _CLOSES_SECTION = frozenset({"rcu_read_unlock", "~rcu_read_unlock", "~srcu_read_unlock"})
 _OPENS_SECTION = frozenset({"rcu_read_lock", "~rcu_read_lock", "~srcu_read_lock"})
@@ -660,6 +721,10 @@ def _opened_before(th, k, upto):
                 return th[j].stamp <= upto
             depth -= 1
     return True
+
+
+def _stamp(e):
+    return e.stamp
 
 
 def _blocks(fn, loc, w):

@@ -12,6 +12,7 @@ import os
 import textwrap
 
 from ..engine import graph as G
+from .story import shown_until
 
 WIDTH = 100
 
@@ -139,7 +140,7 @@ def describe(run, e, wpart=None, blocked=False):
     if k == G.WRITE:
         name = loc_name(run, e.lid)
         lst = run.g.co.get(e.lid, [])
-        i = lst.index(e) if e in lst else 0
+        i = _co_index(run).get(e, 0)
         if i > 0:
             old = lst[i - 1].val
         else:
@@ -166,6 +167,15 @@ def describe(run, e, wpart=None, blocked=False):
             return f"call_rcu(..., {child.name[4:]})"
         return f"{op} -> starts {child.name if child else '?'}"
     return op
+
+
+def _co_index(run):
+    """Each write's position in coherence (a trace of a long loop asks for many)."""
+    idx = run.__dict__.get("_co_index")
+    if idx is None:
+        idx = run.__dict__["_co_index"] = {w: i for lst in run.g.co.values()
+                                           for i, w in enumerate(lst)}
+    return idx
 
 
 def steps_with_text(run, order=None):
@@ -320,10 +330,11 @@ def _fold_setup(steps, bug):
 
 def format_trace(run, bug, order=None):
     steps = steps_with_text(run, order)
-    if bug is not None and bug.deferred and bug.event is not None:
-        # the other tasks ran on after this bug (to learn whether RCU allowed the
-        # run); what they did afterwards is not part of the story
-        cut = next((i for i, s in enumerate(steps) if s[3] is bug.event), None)
+    end = shown_until(bug)
+    if end is not None:
+        # the other tasks ran on after this bug (to learn whether RCU allowed the run,
+        # or to finish the execution a race is found on): not part of the story
+        cut = next((i for i, s in enumerate(steps) if s[3] is end), None)
         if cut is not None:
             steps = steps[:cut + 1]
     steps = _fold_ops(run, steps, bug)
@@ -336,44 +347,123 @@ def format_trace(run, bug, order=None):
         tasks.append(bug.task)
     tasks.sort(key=lambda t: t.order)
     n = max(len(tasks), 1)
-    col = max(24, (WIDTH - 6 - 3 * (n - 1)) // n)
+    nw = len(str(len(steps)))
+    nw = 3 if nw <= 3 else nw + 1              # width of the step numbers (a blank after ">>")
+    pad = " " * (nw + 3)
+    col = max(24, (WIDTH - len(pad) - 3 * (n - 1)) // n)
     lines = []
-    hdr = "      " + " | ".join(_cell(t.name, col) for t in tasks)
+    hdr = pad + " | ".join(_cell(t.name, col) for t in tasks)
     lines.append(hdr.rstrip())
-    lines.append("      " + "-+-".join("-" * col for _ in tasks))
+    lines.append(pad + "-+-".join("-" * col for _ in tasks))
     bug_ev = bug.event if bug is not None else None
-    prev = None
-    for i, (t, text, where, e) in enumerate(steps, 1):
-        ci = tasks.index(t)
-        mark = ">>" if e is not None and (e is bug_ev or (bug_ev is not None and bug_ev.kind == G.WRITE
-                                         and bug_ev.rmw is True and e.tid == bug_ev.tid
-                                         and e.idx == bug_ev.idx - 1)) else "  "
-        body = textwrap.wrap(text, col, break_on_hyphens=False) or [""]
-        if where:
-            body += textwrap.wrap("  " + where, col)
-        for j, chunk in enumerate(body):
-            cells = [" " * col] * n
-            cells[ci] = _cell(chunk, col)
-            num = f"{mark}{i:3d} " if j == 0 else "      "
-            lines.append((num + " | ".join(cells)).rstrip())
-        prev = t
+
+    def flagged(e):
+        return e is not None and (e is bug_ev or (bug_ev is not None and bug_ev.kind == G.WRITE
+                                                  and bug_ev.rmw is True and e.tid == bug_ev.tid
+                                                  and e.idx == bug_ev.idx - 1))
+    keys = [_loop_key(st) for st in steps]
+    folds = {a: (p, r) for a, p, r in repeats(keys, {i for i, st in enumerate(steps)
+                                                      if flagged(st[3])})}
+    i = 0
+    while i < len(steps):
+        t, text, where, e = steps[i]
+        if i in folds:
+            # a loop: its first round, then how often it went round again
+            p, r = folds[i]
+            for k in range(i, i + p):
+                _row(lines, steps[k], k + 1, tasks, col, nw, flagged(steps[k][3]))
+            a, b = i + p + 1, i + r * p
+            what = "the step above" if p == 1 else f"the {p} steps above"
+            more = plural(r - 1, "more time")
+            _line(lines, tasks.index(t), f"... {what}, {more} (steps {a}-{b})", col, n, pad)
+            i += r * p
+            continue
+        _row(lines, steps[i], i + 1, tasks, col, nw, flagged(e))
+        i += 1
     if bug is not None and bug.task is not None:
         # the bug itself, as the last row of the task that hit it
         t = bug.task
         ci = tasks.index(t)
-        body = textwrap.wrap(f"{bug.kind.upper()}: {bug.message}", col, break_on_hyphens=False)[:4]
+        body = textwrap.wrap(f"{headline(bug.kind)}: {bug.message}", col, break_on_hyphens=False)
         w = getattr(bug, "where", None)
         if w:
             body += textwrap.wrap(f"  {w[2]}() {os.path.basename(w[0])}:{w[1]}", col)
         for j, chunk in enumerate(body):
             cells = [" " * col] * n
             cells[ci] = _cell(chunk, col)
-            lines.append(((">> !! " if j == 0 else "      ") + " | ".join(cells)).rstrip())
+            lines.append(((">> !! ".ljust(len(pad)) if j == 0 else pad) + " | ".join(cells)).rstrip())
     return "\n".join(lines)
+
+
+def _row(lines, step, num, tasks, col, nw, flag):
+    t, text, where, e = step
+    n = len(tasks)
+    ci = tasks.index(t)
+    body = textwrap.wrap(text, col, break_on_hyphens=False) or [""]
+    if where:
+        body += textwrap.wrap("  " + where, col)
+    for j, chunk in enumerate(body):
+        cells = [" " * col] * n
+        cells[ci] = _cell(chunk, col)
+        head = f"{'>>' if flag else '  '}{num:{nw}d} " if j == 0 else " " * (nw + 3)
+        lines.append((head + " | ".join(cells)).rstrip())
+
+
+def _line(lines, ci, text, col, n, pad):
+    for chunk in textwrap.wrap(text, col, break_on_hyphens=False):
+        cells = [" " * col] * n
+        cells[ci] = _cell(chunk, col)
+        lines.append((pad + " | ".join(cells)).rstrip())
+
+
+def _loop_key(step):
+    """What must be equal for two steps to be the same step of a loop: task, source
+    line, and the operation on the same location (values may differ)."""
+    t, text, where, e = step
+    if e is None:
+        return (id(step),)
+    return (t.tid, where, e.kind, e.op, e.lid)
+
+
+def repeats(keys, keep=(), longest=16, least=5):
+    """``[(start, period, rounds)]``: stretches of ``keys`` where a block of ``period``
+    keys comes back in a row - a loop going round at least ``least`` times - to
+    show as one round and a count.  The last round is left out of the stretch
+    (the loop's last values, and where a bug stops it, stay visible), and so is
+    every stretch that would hide an index in ``keep``."""
+    out = []
+    n = len(keys)
+    i = 0
+    while i < n:
+        best = None
+        for p in range(1, min(longest, (n - i) // least) + 1):
+            r = 1
+            while i + (r + 1) * p <= n and keys[i + r * p:i + (r + 1) * p] == keys[i:i + p]:
+                r += 1
+            r -= 1                      # leave the last round out
+            if r >= least - 1 and (best is None or r * p > best[1] * best[2]):
+                best = (i, p, r)
+        if best is not None and not any(best[0] + best[1] <= k < best[0] + best[1] * best[2]
+                                        for k in keep):
+            out.append(best)
+            i = best[0] + best[1] * best[2]
+        else:
+            i += 1
+    return out
+
+
+def headline(kind):
+    """How the trace names a bug's kind: ``USE-AFTER-FREE``, ``MODEL ERROR``."""
+    return "MODEL ERROR" if kind == "model-error" else kind.upper()
 
 
 def _cell(s, w):
     return s[:w].ljust(w)
+
+
+def plural(n, word, words=None):
+    """``1 execution``, ``2 executions``."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
 def format_result(res, path="FILE", extra=""):
@@ -386,31 +476,39 @@ def format_result(res, path="FILE", extra=""):
             mode += " (no load-buffering executions: a cycle in po | rf is never explored)"
     else:
         mode = f"bounded ({res.bound})" if res.bound else "not exhaustive"
+    runs = f"{plural(res.executions, 'execution')} ({res.blocked} blocked)"
     if res.bug is None and res.strategy == "replay":
         out.append(f"no bug in this execution ({res.bound}), memory model {res.memory_model}, "
                    f"{res.seconds:.2f} s; a replay is one execution, not a check")
     elif res.bug is None:
-        out.append(f"no bug found: {res.executions} executions ({res.blocked} blocked), {mode}, "
-                   f"memory model {res.memory_model}, {res.seconds:.2f} s")
-    bugs = res.bugs or ([res.bug] if res.bug is not None else [])
-    if len(bugs) > 1:
-        out.append(f"{len(bugs)} distinct bugs found in {res.executions} executions "
-                   f"({res.blocked} blocked), {mode}, memory model {res.memory_model}, "
+        out.append(f"no bug found: {runs}, {mode}, memory model {res.memory_model}, "
                    f"{res.seconds:.2f} s")
+    bugs = res.bugs or ([res.bug] if res.bug is not None else [])
+    # several bugs, or one in a search that went on past it (--keep-going): say what was covered
+    summary = len(bugs) > 1 or (bugs and res.exhaustive)
+    if summary:
+        out.append(f"{plural(len(bugs), 'distinct bug')} found in {runs}, {mode}, "
+                   f"memory model {res.memory_model}, {res.seconds:.2f} s")
         out.append("")
     for k, b in enumerate(bugs):
         if k:
             out.append("")
-        out.append(f"BUG {b.kind}: {b.message}")
-        if len(bugs) == 1:
+        if b.kind == "model-error":
+            out.append(f"MODEL ERROR{' in task ' + b.task if b.task else ''}: {b.message}")
+            out.append("  (an exception in the model, not a bug kcheck found: fix the model; "
+                       "the trace shows the interleaving that raised it)")
+        else:
+            out.append(f"BUG {b.kind}: {b.message}")
+        switches = plural(b.context_switches, "context switch", "context switches")
+        if not summary:
             found = ("in the first execution explored" if res.executions + res.blocked == 0 else
-                     f"after {res.executions} complete executions ({res.blocked} blocked)")
+                     f"after {plural(res.executions, 'complete execution')} ({res.blocked} blocked)")
             if res.strategy == "replay":
                 found = "replaying the schedule"
             out.append(f"  found {found}, memory model {res.memory_model}, {res.seconds:.2f} s; "
-                       f"trace: {b.context_switches} context switches")
+                       f"trace: {switches}")
         else:
-            out.append(f"  trace: {b.context_switches} context switches")
+            out.append(f"  trace: {switches}")
         if b.trace:
             out.append("")
             out.append(b.trace)
