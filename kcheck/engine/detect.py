@@ -100,6 +100,7 @@ def use_after_free_race(run):
     held = []                    # (access, free) that only RCU grace periods may order
     for oid, f in run.freed.items():
         before = None
+        racing = None
         for a in run.acc.get(oid, ()):
             if contains(f.view, a):
                 continue
@@ -111,13 +112,18 @@ def use_after_free_race(run):
                 if run.has_gp:
                     held.append((a, f))
                     continue
-                return _uaf_race(run, oid, a, f)
+                if a.stamp > f.stamp:
+                    return _uaf_race(run, oid, a, f)     # it did run after the free: report that one
+                racing = racing or a
+        if racing is not None:
+            return _uaf_race(run, oid, racing, f)
     if held:
         # Is the access before the free in every order that keeps the grace
         # periods out of the read-side sections?  (memory/rcu_gp.py)
         from .memory.rcu_gp import RcuOrder
         keys = [e for pair in held for e in pair]
         order = RcuOrder(run.g, extra_keys=keys)
+        held.sort(key=lambda p: p[0].stamp < p[1].stamp)     # accesses that ran after the free first
         for a, f in held:
             if order.ok and not order.ordered(a, f) and order.can_precede(f, a):
                 return _uaf_race(run, f.oid, a, f)
@@ -284,9 +290,11 @@ def deadlock_bug(run):
         by = f", last written by {run._task_name(w.tid)}" if w is not None else ""
         parts.append(f"{t.name} waits in {e.op}({run._lid_name(e.lid)}{by})")
     ev = run.g.threads[stuck[0].tid][-1] if stuck else None
+    # the kind heads the report ("BUG deadlock: ..."): the message does not repeat it
     if stuck and asleep == len(stuck):
-        return whole_bug("lost-wakeup", "lost wake-up: " + "; ".join(parts), event=ev, task=stuck[0])
-    return whole_bug("deadlock", "deadlock: " + "; ".join(parts) + " - and nothing left can wake them",
+        return whole_bug("lost-wakeup", "; ".join(parts), event=ev, task=stuck[0])
+    them = "them" if len(stuck) > 1 else "it"
+    return whole_bug("deadlock", "; ".join(parts) + f" - and nothing left can wake {them}",
                      event=ev, task=stuck[0] if stuck else None)
 
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 import time
 
 from ..engine.strategies import Replay
-from ..engine.runtime import ModelError
+from ..engine.runtime import ModelError, catching_ctrl_c
 from ..engine import graph as G
 from ..engine import detect
 from ..engine import schedule as S
-from .minimize import shrink, same_bug
+from .minimize import shrink, same_bug, story_steps
+from .story import race_order, shown_until
 from .result import Result, BugReport
 from .text import format_trace
 
@@ -27,15 +28,24 @@ from .text import format_trace
 def result(main, outcome, *, memory_model, strategy, step_bound=2000, races="warn", minimize=True,
            drop_barriers=(), started=None):
     """The ``Result`` of a search: a report for each bug it found."""
-    reports = [bug_report(main, f, step_bound=step_bound, races=races, minimize=minimize,
-                          drop_barriers=drop_barriers) for f in outcome.bugs]
+    with catching_ctrl_c():
+        reports = [bug_report(main, f, step_bound=step_bound, races=races, minimize=minimize,
+                              drop_barriers=drop_barriers) for f in outcome.bugs]
     secs = time.perf_counter() - started if started is not None else 0.0
-    return Result(verdict="bug" if reports else "no-bug", exhaustive=outcome.exhaustive,
+    return Result(verdict=_verdict(reports), exhaustive=outcome.exhaustive,
                   memory_model=memory_model, strategy=strategy, executions=outcome.executions,
                   blocked=outcome.blocked, events=outcome.events, seconds=secs,
                   bug=reports[0] if reports else None, bugs=reports, warnings=outcome.warnings,
                   bound=outcome.bound, interrupted=outcome.interrupted, distinct=outcome.distinct,
-                  estimate=outcome.estimate, jobs=outcome.jobs)
+                  estimate=outcome.estimate, jobs=outcome.jobs, barriers=outcome.barriers)
+
+
+def _verdict(reports):
+    """"bug", "no-bug", or "error" when the model raised an exception (a model error:
+    the verdict on the kernel code is unknown)."""
+    if any(r.kind == "model-error" for r in reports):
+        return "error"
+    return "bug" if reports else "no-bug"
 
 
 def replay_to(main, steps, target, *, memory_model="sc", keep_going=False, trace=False,
@@ -61,6 +71,12 @@ def bug_report(main, found, *, step_bound=2000, races="warn", minimize=True, dro
         run, bug, d = replay_to(main, steps, found, strict=True, trace=True, **kw)
         if d.inconsistent or d.diverged is not None or not same_bug(found, bug):
             return _not_replayed(found)
+        if race_order(run, bug) is not None:
+            # a use-after-free by a race: tell it free first, ending at the access
+            story = story_steps(run, bug)
+            run2, bug2, d2 = replay_to(main, story, found, strict=True, trace=True, **kw)
+            if d2.inconsistent is None and d2.diverged is None and same_bug(found, bug2):
+                return _report(run2, bug2, story, found.memory_model)
         return _report(run, bug, steps, found.memory_model)
     best = shrink(lambda cand: replay_to(main, cand, found, **kw)[:2], steps, found) \
         if minimize else None
@@ -68,7 +84,7 @@ def bug_report(main, found, *, step_bound=2000, races="warn", minimize=True, dro
         run, bug, _ = replay_to(main, steps, found, **kw)
         if not same_bug(found, bug):
             return _not_replayed(found)
-        best = (S.ending_with(S.steps_of(run), bug), run, bug)
+        best = (story_steps(run, bug), run, bug)
     steps = best[0]
     run, bug, _ = replay_to(main, steps, found, trace=True, **kw)
     if not same_bug(found, bug):
@@ -90,12 +106,20 @@ def _not_replayed(found):
                      task=found.task, trace="", schedule="", memory_model=found.memory_model)
 
 
-def replay(main, schedule, *, step_bound=2000, races="warn", drop_barriers=(), memory_model="sc"):
-    """``kcheck replay``: run one schedule exactly; a ModelError if it does not fit the model."""
+def replay(main, schedule, *, step_bound=2000, races="warn", drop_barriers=(), memory_model="sc",
+           keep_going=False, ignore=()):
+    """``kcheck replay``: run one schedule exactly; a ModelError if it does not fit the model.
+    ``keep_going``/``ignore`` as in the check the schedule comes from (the tasks go on
+    past bugs; the first bug not ignored is reported)."""
     t0 = time.perf_counter()
     steps = S.decode(schedule)
-    run, bug, d = replay_to(main, steps, None, memory_model=memory_model, trace=True, strict=True,
-                            step_bound=step_bound, races=races, drop_barriers=drop_barriers)
+    keep_going = keep_going or bool(ignore)
+    with catching_ctrl_c():
+        run, bug, d = replay_to(main, steps, None, memory_model=memory_model, trace=True, strict=True,
+                                keep_going=keep_going, step_bound=step_bound, races=races,
+                                drop_barriers=drop_barriers)
+    if keep_going and not run.discarded and not run.inadmissible:
+        bug = next((b for b in detect.every_bug(run)[0] if b.kind not in ignore), None)
     if d.diverged is not None:
         pos, what = d.diverged
         raise ModelError(f"replay diverged at step {pos + 1}: {what} (a different model, or "
@@ -117,10 +141,11 @@ def replay(main, schedule, *, step_bound=2000, races="warn", drop_barriers=(), m
     extra = d.stats.events - len(steps)
     bound = (f"one execution: the schedule's {len(steps)} steps"
              + (f", then the tasks went on ({extra} more events)" if d.ran_past and extra > 0 else ""))
-    return Result(verdict="bug" if report else "no-bug", exhaustive=False, memory_model=memory_model,
+    return Result(verdict=_verdict([report] if report else []), exhaustive=False,
+                  memory_model=memory_model,
                   strategy="replay", executions=1, blocked=0, events=d.stats.events,
                   seconds=time.perf_counter() - t0, bug=report, bugs=[report] if report else [],
-                  bound=bound)
+                  bound=bound, barriers=d.__dict__.get("barrier_sites", set()))
 
 
 def trace_events(run, bug):
@@ -129,6 +154,11 @@ def trace_events(run, bug):
     and the fields of the object the step touched, as they are after it)."""
     from .text import steps_with_text, fmt_value, loc_name, op_groups
     steps = steps_with_text(run)
+    end = shown_until(bug)             # as the text trace: it ends at the bug
+    if end is not None:
+        k = next((i for i, st in enumerate(steps) if st[3] is end), None)
+        if k is not None:
+            steps = steps[:k + 1]
     groups = op_groups(run)          # kernel operations made of several steps (HTML folds them)
     # values of every location as the interleaving goes, to show object state
     cur = {}

@@ -13,6 +13,7 @@ import time
 
 from ..engine import schedule as S
 from ..engine.bugs import identity
+from .story import race_order
 
 
 def same_bug(a, b):
@@ -25,6 +26,19 @@ def same_bug(a, b):
     if a.kind in ("warn", "refcount-warn", "lockdep", "model-error"):
         return identity(a.kind, a.message) == identity(b.kind, b.message)
     return True
+
+
+def story_steps(run, b):
+    """The schedule of the steps a report of bug ``b`` of ``run`` shows (story.py):
+    for a use-after-free by a race, the free first and the access last; after a
+    bug --keep-going ran on past, nothing later; else the whole run."""
+    evs = race_order(run, b)
+    if evs is not None:
+        return S.steps_of(run, evs, annotate=run.lkmm)
+    evs = run.g.by_stamp()
+    if run.keep_going and b.event is not None and not b.whole:
+        evs = [e for e in evs if e.stamp <= b.event.stamp]    # the run went on (--keep-going)
+    return S.ending_with(S.steps_of(run, evs), b)
 
 
 def _cost(steps):
@@ -42,10 +56,7 @@ def shrink(replay, steps, bug, *, budget_s=8.0, budget_runs=400):
         runs += 1
         run, b = replay(cand)
         if same_bug(bug, b):
-            evs = run.g.by_stamp()
-            if run.keep_going and b.event is not None and not b.whole:
-                evs = [e for e in evs if e.stamp <= b.event.stamp]    # the run went on (--keep-going)
-            return S.ending_with(S.steps_of(run, evs), b), run, b
+            return story_steps(run, b), run, b
         return None
 
     best = attempt(steps)
