@@ -81,8 +81,9 @@ def check(main: Callable, *, memory_model="sc", strategy="dpor", max_executions=
 
 
 def replay(main: Callable, schedule: str, *, step_bound=2000, races="warn", drop_barriers=(),
-           memory_model="sc") -> Result:
-    """Run one schedule (a string from a bug report) and report what it finds."""
+           memory_model="sc", keep_going=False, ignore=()) -> Result:
+    """Run one schedule (a string from a bug report) and report what it finds
+    (``keep_going``/``ignore``: as the check that found it)."""
     from .report.build import replay as _replay
     return _replay(main, schedule, step_bound=step_bound, races=races, drop_barriers=drop_barriers,
-                   memory_model=memory_model)
+                   memory_model=memory_model, keep_going=keep_going, ignore=ignore)

@@ -2,7 +2,10 @@
 
 Exit codes: 0 no bug found in the explored space, 1 bug found, 2 usage or
 model error (a one-line message naming the file and line; ``--debug`` shows
-the traceback).
+the traceback), 130 interrupted (Ctrl-C: what was covered is printed first).
+Under ``--json`` stdout holds exactly one JSON object whatever happens; what
+the model prints goes to stderr.  docs/reference/cli.md has the table of
+every bad input and what it gets.
 """
 
 from __future__ import annotations
@@ -11,22 +14,37 @@ import importlib.util
 import json
 import os
 import re
-import signal
 import sys
 import time
 import traceback
 
 import click
 
-from .engine.runtime import ModelError
+from .engine.runtime import ModelError, catching_ctrl_c, model_exception
 from .engine.watchdog import Watchdog
 from .engine.schedule import ScheduleError
 
-EXIT_OK, EXIT_BUG, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+#: Bug kinds a model can meet (``--ignore KIND``).
+BUG_KINDS = ("use-after-free", "double-free", "leak", "refcount-warn", "warn", "deadlock",
+             "lost-wakeup", "livelock", "data-race", "lockdep", "gpf", "sleep-in-atomic",
+             "sleep-in-rcu", "suspicious-rcu-usage", "held-at-exit")
 
 
 class UserError(Exception):
     """Bad input: printed as one line, exit 2."""
+
+
+class Fail(Exception):
+    """End the command with ``message`` on stderr (and, under --json, as the JSON
+    object on stdout) and exit ``code``."""
+
+    def __init__(self, message, code=EXIT_ERROR, exc=None, verbatim=False):
+        super().__init__(message)
+        self.code = code
+        self.exc = exc
+        self.verbatim = verbatim        # already "file:line: error: ..." (the C front end)
 
 
 def load_model(path, entry="main", defines=()):
@@ -39,6 +57,9 @@ def load_model(path, entry="main", defines=()):
         return load_c(path, defines).main_entry()
     if os.path.isdir(path):
         raise UserError(f"{path}: is a directory, expected a model file (.py)")
+    nul = _nul_line(path)
+    if nul:
+        raise UserError(f"{path}:{nul}: not Python source: the file holds a NUL byte (a binary file?)")
     name = "kcheck_model_" + str(abs(hash(os.path.abspath(path))))
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
@@ -46,13 +67,17 @@ def load_model(path, entry="main", defines=()):
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod
     try:
-        spec.loader.exec_module(mod)
+        with catching_ctrl_c():
+            spec.loader.exec_module(mod)
     except SyntaxError as e:
-        raise UserError(f"{e.filename or path}:{e.lineno}: syntax error: {e.msg}") from e
-    except (ModelError, Exception) as e:
-        line = _model_line(e, path)
-        raise UserError(f"{path}{':' + str(line) if line else ''}: error while importing the model: "
-                        f"{type(e).__name__}: {e}") from e
+        line = f":{e.lineno}" if e.lineno else ""
+        raise UserError(f"{e.filename or path}{line}: syntax error: {e.msg}") from e
+    except KeyboardInterrupt as e:
+        if type(e).__name__ == "Interrupted":
+            raise
+        raise UserError(_import_error(path, e)) from e
+    except BaseException as e:          # SystemExit, ModelError, anything the module raises
+        raise UserError(_import_error(path, e)) from e
     fn = getattr(mod, entry, None)
     if fn is None:
         raise UserError(f"{path}: no function {entry!r} (name it with --entry)")
@@ -61,15 +86,53 @@ def load_model(path, entry="main", defines=()):
     return fn
 
 
-def _model_line(exc, path):
-    tb = exc.__traceback__
-    line = None
-    ap = os.path.abspath(path)
-    while tb is not None:
-        if os.path.abspath(tb.tb_frame.f_code.co_filename) == ap:
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
+def _import_error(path, e):
+    msg, where = model_exception(e)
+    if isinstance(e, ModelError):
+        msg = str(e)
+    return f"{located(where, path)}: error while importing the model: {msg}"
+
+
+def _nul_line(path):
+    """The line of the first NUL byte of ``path`` (Python refuses such a file), or None."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    i = data.find(b"\0")
+    return data.count(b"\n", 0, i) + 1 if i >= 0 else None
+
+
+def located(where, path):
+    """``FILE:LINE`` for a (file, line, ...) in the model, the file named as the
+    user named the model when it is the model; else ``path``."""
+    if not where:
+        return str(path)
+    f, line = where[0], where[1]
+    if path and os.path.abspath(f) == os.path.abspath(str(path)):
+        f = str(path)
+    else:
+        rel = os.path.relpath(f)
+        f = rel if not rel.startswith("..") else f
+    return f"{f}:{line}"
+
+
+def _model_error_message(e, path):
+    """One line for a ModelError: where in the model, then what."""
+    msg = str(e)
+    if _verbatim(e):
+        return msg                            # already "file:line:col: error: ..." (C input)
+    return f"{located(e.where, path)}: {msg}"
+
+
+def _verbatim(e):
+    return bool(getattr(e, "verbatim", False) or _LOCATED.match(str(e)))
+
+
+def _model_fail(e, path):
+    """The Fail that ends the command on ModelError ``e`` of the model at ``path``."""
+    return Fail(_model_error_message(e, path), exc=e, verbatim=_verbatim(e))
 
 
 class Progress:
@@ -110,26 +173,111 @@ class Progress:
 _LOCATED = re.compile(r"^\S+:\d+(:\d+)?: error: ")
 
 
-def _fail(msg, debug, exc=None):
-    if debug and exc is not None:
-        traceback.print_exception(exc)
-    if getattr(exc, "verbatim", False) or _LOCATED.match(str(exc)):
-        msg = str(exc)                        # already "file:line:col: error: ..." (C input)
-    else:
-        msg = f"kcheck: error: {msg}"
-    click.echo(msg, err=True)
-    sys.exit(EXIT_ERROR)
+# -- where the output goes ------------------------------------------------------
+
+class _Output:
+    """What the command prints: under --json, the one JSON object (on the real
+    stdout) - never more than one."""
+
+    def __init__(self):
+        self.as_json = False
+        self.json_done = False
+
+    def result(self, res, path, extra, error=None):
+        if self.as_json:
+            obj = res.to_json()
+            if error:
+                obj["verdict"], obj["error"] = "error", error
+            self.json(obj)
+        else:
+            click.echo(res.format(path or "FILE", extra))
+
+    def json(self, obj):
+        if not self.json_done:
+            self.json_done = True
+            click.echo(json.dumps(obj, indent=None))
+
+
+OUT = _Output()
+
+
+class model_output_to_stderr:
+    """Under --json, stdout is for the JSON object: what the model prints while it
+    runs (here, or in worker processes forked meanwhile) goes to stderr."""
+
+    def __init__(self, on):
+        self.on = on
+        self.saved = None
+        self.swapped = None
+
+    def __enter__(self):
+        if not self.on:
+            return self
+        try:
+            sys.stdout.flush()
+            fd = sys.stdout.fileno()
+            sys.stderr.flush()
+            self.saved = (fd, os.dup(fd))
+            os.dup2(sys.stderr.fileno(), fd)
+        except (AttributeError, OSError, ValueError):
+            self.swapped = sys.stdout         # not a file descriptor (a test harness)
+            sys.stdout = sys.stderr
+        return self
+
+    def __exit__(self, *exc):
+        if self.saved is not None:
+            sys.stdout.flush()
+            fd, copy = self.saved
+            os.dup2(copy, fd)
+            os.close(copy)
+        elif self.swapped is not None:
+            sys.stdout = self.swapped
+        return False
+
+
+# -- exit codes -----------------------------------------------------------------
+
+def exit_code(res):
+    """0 no bug (and the run ended on its own), 1 bug, 2 model error, 130 Ctrl-C."""
+    if _model_error(res) is not None:
+        return EXIT_ERROR
+    if res.bug is not None:
+        return EXIT_BUG
+    if res.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def _model_error(res):
+    return next((b for b in res.bugs if b.kind == "model-error"), None)
 
 
 def print_result(res, as_json, path=None, replay_extra=""):
-    if as_json:
-        click.echo(json.dumps(res.to_json(), indent=None))
-    else:
-        click.echo(res.format(path or "FILE", replay_extra))
-    return EXIT_BUG if res.bug else EXIT_OK
+    """Print a result; returns the exit code.  A model error (an exception the
+    model raised on some interleaving) prints its trace like a bug, and one line
+    on stderr, and exits 2."""
+    err = _model_error(res)
+    line = None
+    if err is not None:
+        task = f"in task {err.task}: " if err.task else ""
+        line = f"{_where_of(err, path)}: {task}{err.message}"
+    OUT.result(res, path, replay_extra, error=line)
+    if line:
+        click.echo(f"kcheck: error: {line}", err=True)
+    return exit_code(res)
 
 
-def replay_extra(entry="main", races="warn", step_bound=2000, drop_barriers=()):
+def _where_of(bug, path):
+    if not bug.where:
+        return str(path)
+    f, _, line = bug.where.rpartition(":")
+    if path and os.path.basename(str(path)) == f:
+        f = str(path)
+    return f"{f}:{line}"
+
+
+def replay_extra(entry="main", races="warn", step_bound=2000, drop_barriers=(), keep_going=False,
+                 ignore=()):
     """The options a replay needs to rerun the same model the same way."""
     out = ""
     if entry != "main":
@@ -140,60 +288,147 @@ def replay_extra(entry="main", races="warn", step_bound=2000, drop_barriers=()):
         out += f" --step-bound {step_bound}"
     for d in drop_barriers:
         out += f" --drop-barrier {d}"
+    if keep_going:
+        out += " --keep-going"
+    for k in ignore:
+        out += f" --ignore {k}"
     return out
 
 
-def run_check(fn, *, path, as_json, debug, html=None, entry="main", replay_args="", **opts):
+# -- checks before and after a run -----------------------------------------------
+
+def _writable(opt, path):
+    """Fail now, not after a long run, if ``path`` cannot be written."""
+    d = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise Fail(f"{opt} {path}: is a directory")
+    if not os.path.isdir(d):
+        raise Fail(f"{opt} {path}: no such directory {os.path.dirname(path) or '.'}")
+    if not os.access(d, os.W_OK):
+        raise Fail(f"{opt} {path}: the directory is not writable")
+
+
+def _check_drop_specs(specs, is_c):
+    """A spec must name a barrier kcheck can drop (Python models; C decides its own)."""
+    if is_c:
+        return
+    from .kernel.barrier import DROPPABLE
+    for spec in specs:
+        name, _, at = spec.partition("@")
+        if name not in DROPPABLE:
+            raise Fail(f"--drop-barrier {spec}: {name or 'an empty name'} is not a barrier kcheck "
+                       f"can drop ({', '.join(DROPPABLE)})")
+        if "@" in spec and not at:
+            raise Fail(f"--drop-barrier {spec}: say which call after '@' (a function, or FILE:LINE)")
+
+
+def _unmatched_drops(res, specs, is_c):
+    """--drop-barrier specs that matched no barrier the model executed: an error,
+    not a silent no-op (the verdict would be the one with every barrier in)."""
+    if is_c or not specs:
+        return
+    from .kernel.barrier import unmatched
+    bad = unmatched(specs, res.barriers)
+    if not bad:
+        return
+    met = sorted({f"{n}@{fn} ({line})" for n, fn, line in res.barriers})
+    seen = f"; the barriers it met: {', '.join(met[:6])}" + (", ..." if len(met) > 6 else "") \
+        if met else "; it met no barrier kcheck can drop"
+    runs = "the execution" if res.strategy == "replay" else f"{res.executions + res.blocked} executions"
+    raise Fail(f"--drop-barrier {', '.join(bad)}: matches no barrier the model executed in the "
+               f"{runs} explored{seen}")
+
+
+def write_html(res, path, title):
+    if not path:
+        return
+    from .report.html import write_report
+    try:
+        write_report(res, path, title=title)
+    except OSError as e:
+        raise Fail(f"--html {path}: {e.strerror or e}") from e
+
+
+def run_check(fn, *, path, as_json, debug, html=None, entry="main", replay_args="", is_c=False,
+              **opts):
     """Shared by ``kcheck check`` and ``kcheck tdp-mmu check``: run, print, return the exit code."""
     from .api import check
-    prog = Progress(enabled=not as_json or True)
+    if html:
+        _writable("--html", html)
+    if opts.get("checkpoint"):
+        _writable("--checkpoint", opts["checkpoint"])
+    if opts.get("resume") and not os.path.isfile(opts["resume"]):
+        raise Fail(f"--resume {opts['resume']}: no such file")
+    prog = Progress()
     try:
-        with Watchdog():
+        with model_output_to_stderr(as_json), Watchdog():
             res = check(fn, progress=prog, **opts)
     except ModelError as e:
-        prog.close()
-        _fail(f"{path}: {e}", debug, e)
+        raise _model_fail(e, path) from e
     except RecursionError as e:
-        prog.close()
-        _fail(f"{path}: model recursion too deep: {e}", debug, e)
+        raise Fail(f"{path}: model recursion too deep: {e}", exc=e) from e
     finally:
         prog.close()
+    _unmatched_drops(res, opts.get("drop_barriers", ()), is_c)
     write_html(res, html, title=str(path))
     extra = replay_extra(entry, opts.get("races", "warn"), opts.get("step_bound", 2000),
-                         opts.get("drop_barriers", ())) + replay_args
+                         opts.get("drop_barriers", ()), opts.get("keep_going", False),
+                         opts.get("ignore", ())) + replay_args
     return print_result(res, as_json, path, extra)
 
+
+# -- options ----------------------------------------------------------------------
+
+def _cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+_POS = click.IntRange(min=1)
+_NONNEG = click.IntRange(min=0)
 
 COMMON = [
     click.option("--memory-model", type=click.Choice(["sc", "lkmm"]), default="sc", show_default=True,
                  help="sc: sequential consistency; lkmm: the Linux-kernel memory model"),
     click.option("--strategy", type=click.Choice(["dpor", "random", "pct"]), default="dpor",
                  show_default=True, help="dpor: exhaustive optimal (TruSt); random/pct: sampling"),
-    click.option("--preemption-bound", type=int, default=None,
+    click.option("--preemption-bound", type=_NONNEG, default=None, metavar="K",
                  help="explore only schedules with at most K preemptions (not exhaustive)"),
-    click.option("--step-bound", type=int, default=2000, show_default=True,
+    click.option("--step-bound", type=_POS, default=2000, show_default=True, metavar="N",
                  help="events per task before it counts as a livelock"),
-    click.option("--max-executions", type=int, default=None, help="stop after N executions"),
-    click.option("--executions", type=int, default=None, help="runs for random/pct (default 1000)"),
+    click.option("--max-executions", type=_POS, default=None, metavar="N",
+                 help="stop after N executions (also with --jobs)"),
+    click.option("--executions", type=_POS, default=None, metavar="N",
+                 help="runs for --strategy random/pct (default 1000)"),
     click.option("--seed", type=int, default=0, show_default=True, help="seed for random/pct"),
-    click.option("--depth", type=int, default=3, show_default=True, help="PCT bug depth"),
+    click.option("--depth", type=_POS, default=3, show_default=True, help="PCT bug depth"),
     click.option("--races", type=click.Choice(["warn", "error", "off"]), default="warn", show_default=True,
                  help="data races between plain accesses: report as warnings, as bugs, or not at all"),
+    click.option("--keep-going", is_flag=True,
+                 help="go on past bugs and report every distinct one (kind and place)"),
+    click.option("--ignore", "ignore", multiple=True, type=click.Choice(BUG_KINDS), metavar="KIND",
+                 help="do not report bugs of KIND (leak, warn, ...), so that they hide no "
+                      "other bug; repeatable"),
     click.option("--no-minimize", is_flag=True, help="print the first failing execution as found"),
     click.option("--drop-barrier", "drop_barriers", multiple=True, metavar="NAME[@FUNC|@FILE:LINE]",
                  help="switch a barrier off (smp_mb, smp_mb__after_atomic, ..., or xchg's implied "
-                      "barrier) to see whether the verdict depends on it; repeatable"),
-    click.option("--jobs", "-j", type=int, default=None,
-                 help="worker processes for exhaustive exploration (default: every core)"),
+                      "barrier) to see whether the verdict depends on it; repeatable; a spec that "
+                      "matches no barrier the model executes is an error"),
+    click.option("--jobs", "-j", type=_POS, default=None, metavar="N",
+                 help="worker processes for exhaustive exploration (default and at most: every core)"),
     click.option("--cluster", default=None, metavar="ADDRESS",
                  help="explore on a Dask distributed cluster (tcp://HOST:8786)"),
     click.option("--checkpoint", default=None, metavar="FILE",
                  help="write progress to FILE regularly, for --resume after a crash or kill"),
-    click.option("--checkpoint-every", type=float, default=30.0, show_default=True, metavar="SECONDS"),
+    click.option("--checkpoint-every", type=click.FloatRange(min=0, min_open=True), default=30.0,
+                 show_default=True, metavar="SECONDS"),
     click.option("--resume", default=None, metavar="FILE", help="continue from a checkpoint"),
     click.option("--estimate", is_flag=True,
                  help="print an estimate of the number of executions on stderr before exploring"),
-    click.option("--json", "as_json", is_flag=True, help="one JSON object on stdout"),
+    click.option("--json", "as_json", is_flag=True,
+                 help="one JSON object on stdout (what the model prints goes to stderr)"),
     click.option("--html", "html", default=None, metavar="REPORT.html",
                  help="also write a self-contained HTML report (swimlanes) of the result"),
     click.option("--debug", is_flag=True, help="show tracebacks of model and kcheck errors"),
@@ -206,26 +441,119 @@ def common_options(f):
     return f
 
 
+def _given(ctx, name):
+    src = ctx.get_parameter_source(name)
+    return src is not None and src.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def _check_combinations(ctx, kw):
+    """Options that would be silently ignored in this combination are errors."""
+    exhaustive = kw["strategy"] == "dpor" and kw["preemption_bound"] is None
+    if kw["executions"] is not None and kw["strategy"] == "dpor":
+        raise click.UsageError("--executions sets the number of runs of --strategy random/pct; "
+                               "to stop a dpor exploration early use --max-executions")
+    for name, opt in (("seed", "--seed"), ("depth", "--depth")):
+        if _given(ctx, name) and kw["strategy"] == "dpor":
+            raise click.UsageError(f"{opt} is for --strategy {'pct' if name == 'depth' else 'random/pct'}")
+    if _given(ctx, "depth") and kw["strategy"] == "random":
+        raise click.UsageError("--depth is for --strategy pct")
+    if kw["preemption_bound"] is not None and kw["strategy"] != "dpor":
+        raise click.UsageError("--preemption-bound bounds the exhaustive search (--strategy dpor)")
+    if not exhaustive:
+        for name, opt in (("jobs", "--jobs"), ("cluster", "--cluster"), ("checkpoint", "--checkpoint"),
+                          ("resume", "--resume"), ("estimate", "--estimate")):
+            if _given(ctx, name) and (kw[name] not in (None, False, 1)):
+                raise click.UsageError(f"{opt} works with the exhaustive search (--strategy dpor, "
+                                       "no --preemption-bound)")
+    if _given(ctx, "checkpoint_every") and not kw["checkpoint"]:
+        raise click.UsageError("--checkpoint-every goes with --checkpoint FILE")
+
+
+def _jobs(kw):
+    cores = _cores()
+    jobs = kw["jobs"]
+    if jobs is None:
+        return cores
+    if jobs > cores:
+        click.echo(f"kcheck: --jobs {jobs} is more than the {cores} cores this process may use: "
+                   f"using {cores}", err=True)
+        return cores
+    return jobs
+
+
 def check_opts(kw):
     return dict(memory_model=kw["memory_model"], strategy=kw["strategy"],
                 preemption_bound=kw["preemption_bound"], step_bound=kw["step_bound"],
                 max_executions=kw["max_executions"], executions=kw["executions"], seed=kw["seed"],
                 depth=kw["depth"], races=kw["races"], minimize=not kw["no_minimize"],
-                drop_barriers=kw["drop_barriers"],
-                jobs=kw["jobs"] if kw["jobs"] is not None else (os.cpu_count() or 1),
+                drop_barriers=kw["drop_barriers"], jobs=_jobs(kw),
                 cluster=kw["cluster"], checkpoint=kw["checkpoint"],
                 checkpoint_every=kw["checkpoint_every"], resume=kw["resume"],
-                estimate=kw["estimate"])
+                estimate=kw["estimate"], keep_going=kw["keep_going"], ignore=tuple(kw["ignore"]))
 
 
-def write_html(res, path, title):
-    if not path:
-        return
-    from .report.html import write_report
-    write_report(res, path, title=title)
+# -- the command group: one place that keeps the contract -------------------------
+
+class _Kcheck(click.Group):
+    """Every way a command can end goes through ``main`` here: a one-line message
+    and exit 2 for bad input (click's usage errors too), 130 for Ctrl-C, never a
+    traceback without --debug, and under --json one JSON object on stdout."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        args = list(sys.argv[1:] if args is None else args)
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        OUT.as_json = "--json" in args
+        OUT.json_done = False
+        debug = "--debug" in args
+        code = _run(lambda: super(_Kcheck, self).main(args, prog_name, complete_var,
+                                                      standalone_mode=False, **extra), debug)
+        sys.stdout.flush()
+        sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _run(invoke, debug):
+    try:
+        rv = invoke()
+        return rv if isinstance(rv, int) else EXIT_OK
+    except Fail as e:
+        if debug and e.exc is not None:
+            traceback.print_exception(e.exc)
+        return _fail_out(str(e), e.code, verbatim=e.verbatim)
+    except UserError as e:
+        if debug:
+            traceback.print_exception(e.__cause__ or e)
+        return _fail_out(str(e), EXIT_ERROR)
+    except click.exceptions.Abort as e:
+        if isinstance(e.__context__, KeyboardInterrupt) or isinstance(e.__cause__, KeyboardInterrupt):
+            return _fail_out("interrupted (Ctrl-C) before any result", EXIT_INTERRUPTED, "interrupted")
+        return _fail_out("aborted", EXIT_ERROR)
+    except click.ClickException as e:
+        ctx = getattr(e, "ctx", None)
+        hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+        return _fail_out(e.format_message().replace("\n", " ") + hint, EXIT_ERROR)
+    except KeyboardInterrupt:
+        return _fail_out("interrupted (Ctrl-C) before any result", EXIT_INTERRUPTED, "interrupted")
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (EXIT_OK if e.code is None else EXIT_ERROR)
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as e:
+        if debug:
+            traceback.print_exception(e)
+        return _fail_out(f"internal error: {type(e).__name__}: {e} (run with --debug for the "
+                         "traceback, and please report it)", EXIT_ERROR)
+
+
+def _fail_out(msg, code, verdict="error", verbatim=False):
+    plain = verbatim or msg.startswith("kcheck: ") or _LOCATED.match(msg)
+    click.echo(msg if plain else f"kcheck: error: {msg}", err=True)
+    if OUT.as_json:
+        OUT.json({"verdict": verdict, "error": msg, "exit_code": code})
+    return code
+
+
+@click.group(cls=_Kcheck, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kcheck")
 def main():
     """kcheck: model checking for Linux-kernel concurrency."""
@@ -235,52 +563,69 @@ _DEFINE = click.option("-D", "--define", "defines", multiple=True, metavar="NAME
                        help="a preprocessor definition for a C file (kcheck check FILE.c)")
 
 
+def _load(file, entry, defines, as_json):
+    try:
+        with model_output_to_stderr(as_json):
+            return load_model(file, entry, defines)
+    except ModelError as e:                   # C that clang or kcheck rejects
+        raise _model_fail(e, file) from e
+
+
 @main.command("check")
 @click.argument("file")
 @click.option("--entry", default="main", show_default=True, help="the model's entry function")
 @_DEFINE
 @common_options
-def check_cmd(file, entry, defines, **kw):
+@click.pass_context
+def check_cmd(ctx, file, entry, defines, **kw):
     """Explore every interleaving of the model in FILE (.py, or C: .c)."""
-    try:
-        fn = load_model(file, entry, defines)
-    except UserError as e:
-        _fail(str(e), kw["debug"], e.__cause__ or e)
-    except ModelError as e:                   # C that clang or kcheck rejects
-        _fail(str(e), kw["debug"], e)
-    spec = ("fn", fn) if file.endswith(".c") else ("file", os.path.abspath(file), entry)
-    sys.exit(run_check(fn, path=file, as_json=kw["as_json"], debug=kw["debug"], html=kw["html"],
-                       entry=entry, spec=spec, replay_args="".join(f" -D {d}" for d in defines),
-                       **check_opts(kw)))
+    _check_combinations(ctx, kw)
+    is_c = file.endswith(".c")
+    _check_drop_specs(kw["drop_barriers"], is_c)
+    fn = _load(file, entry, defines, kw["as_json"])
+    spec = ("fn", fn) if is_c else ("file", os.path.abspath(file), entry)
+    return run_check(fn, path=file, as_json=kw["as_json"], debug=kw["debug"], html=kw["html"],
+                     entry=entry, spec=spec, replay_args="".join(f" -D {d}" for d in defines),
+                     is_c=is_c, **check_opts(kw))
 
 
 @main.command("replay")
 @click.argument("file")
 @click.argument("schedule")
 @click.option("--entry", default="main", show_default=True)
-@click.option("--step-bound", type=int, default=2000, show_default=True)
+@click.option("--step-bound", type=_POS, default=2000, show_default=True, metavar="N")
 @click.option("--races", type=click.Choice(["warn", "error", "off"]), default="warn")
 @click.option("--drop-barrier", "drop_barriers", multiple=True, metavar="NAME[@FUNC|@FILE:LINE]")
 @click.option("--memory-model", type=click.Choice(["sc", "lkmm"]), default="sc", show_default=True,
               help="lkmm for a schedule from an LKMM run (it may read older writes)")
+@click.option("--keep-going", is_flag=True,
+              help="for a schedule from a --keep-going run: tasks go on past bugs")
+@click.option("--ignore", "ignore", multiple=True, type=click.Choice(BUG_KINDS), metavar="KIND",
+              help="as for kcheck check")
 @_DEFINE
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--debug", is_flag=True)
-def replay_cmd(file, schedule, entry, step_bound, races, drop_barriers, memory_model, defines, as_json,
-               debug):
+def replay_cmd(file, schedule, entry, step_bound, races, drop_barriers, memory_model, keep_going,
+               ignore, defines, as_json, debug):
     """Run FILE along SCHEDULE (from a bug report) and report what happens."""
     from .api import replay
+    is_c = file.endswith(".c")
+    _check_drop_specs(drop_barriers, is_c)
+    fn = _load(file, entry, defines, as_json)
     try:
-        fn = load_model(file, entry, defines)
-        with Watchdog():
+        with model_output_to_stderr(as_json), Watchdog():
             res = replay(fn, schedule, step_bound=step_bound, races=races, drop_barriers=drop_barriers,
-                         memory_model=memory_model)
-    except UserError as e:
-        _fail(str(e), debug, e.__cause__ or e)
-    except (ModelError, ScheduleError) as e:
-        _fail(f"{file}: {e}", debug, e)
-    sys.exit(print_result(res, as_json, file, replay_extra(entry, races, step_bound, drop_barriers)
-                          + "".join(f" -D {d}" for d in defines)))
+                         memory_model=memory_model, keep_going=keep_going, ignore=ignore)
+    except ModelError as e:
+        raise _model_fail(e, file) from e
+    except ScheduleError as e:
+        raise Fail(f"{file}: {e}", exc=e) from e
+    except RecursionError as e:
+        raise Fail(f"{file}: model recursion too deep: {e}", exc=e) from e
+    _unmatched_drops(res, drop_barriers, is_c)
+    return print_result(res, as_json, file,
+                        replay_extra(entry, races, step_bound, drop_barriers, keep_going, ignore)
+                        + "".join(f" -D {d}" for d in defines))
 
 
 @main.command("litmus")
@@ -294,12 +639,12 @@ def litmus_cmd(paths, engine, as_json, debug):
     """Check C litmus tests under the Linux-kernel memory model (herd7-style output)."""
     for p in paths:
         if not os.path.exists(p):
-            _fail(f"{p}: no such file or directory", debug)
+            raise Fail(f"{p}: no such file or directory")
     if engine == "trust":
         from .litmus.program import run_paths as run_program
-        sys.exit(run_program(list(paths), as_json, sys.stdout))
+        return run_program(list(paths), as_json, sys.stdout)
     from .litmus import run_paths
-    sys.exit(run_paths(list(paths), as_json))
+    return run_paths(list(paths), as_json)
 
 
 def _add_tdp():

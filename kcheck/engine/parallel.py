@@ -30,7 +30,7 @@ from .explore import TruSt
 from .runtime import ModelError
 from .bugs import Collector, identity
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2      # 2: the model file's hash is in it
 
 
 # -- the worker side ---------------------------------------------------------
@@ -60,16 +60,22 @@ def run_unit(spec, paths, budget, opts):
 
     Returns a dict: executions, blocked, events, pending (paths left), bugs
     (bugs.BugFound as JSON: each replays from its schedule), stopped (a bug
-    ended the search), seconds; or ``{"error": message}`` for a model error
-    (nondeterminism, bad API use), which the coordinator re-raises.
+    ended the search), seconds; or ``{"error": message, "where": ...}`` for a
+    model error (nondeterminism, bad API use), which the coordinator re-raises.
+    Whatever else goes wrong comes back as an error too: a worker that let an
+    exception escape would leave the coordinator waiting for ever.
     """
-    from .runtime import KcheckSignal
+    from .runtime import Interrupted
     from .watchdog import Watchdog
     try:
         with Watchdog():
             return _run_unit(spec, paths, budget, opts)
-    except (ModelError, KcheckSignal, RecursionError) as e:
-        return {"error": str(e)}
+    except Interrupted:
+        raise
+    except ModelError as e:
+        return {"error": str(e), "where": e.where}
+    except BaseException as e:
+        return {"error": f"{type(e).__name__}: {e}" if str(e) else type(e).__name__, "where": None}
 
 
 def _run_unit(spec, paths, budget, opts):
@@ -77,21 +83,29 @@ def _run_unit(spec, paths, budget, opts):
     t0 = time.perf_counter()
     deadline = t0 + budget if budget else None
     out = {"executions": 0, "blocked": 0, "events": 0, "pending": [], "bugs": [], "warnings": [],
-           "stopped": False}
+           "barriers": [], "stopped": False}
     opts = dict(opts)
     keep_going, ignore = opts.pop("collect", (False, ()))
+    limit = opts.pop("limit", None)       # executions this unit may make (--max-executions)
+    used = 0
     paths = [tuple(p) for p in paths]
     for i, path in enumerate(paths):
-        if deadline is not None and time.perf_counter() > deadline and i > 0:
+        if i > 0 and ((deadline is not None and time.perf_counter() > deadline)
+                      or (limit is not None and used >= limit)):
             out["pending"] += [list(p) for p in paths[i:]]
             break
         col = Collector(opts.get("memory_model", "sc"), keep_going, ignore)
-        d = TruSt(program, on_bug=col, **opts)
+        d = TruSt(program, on_bug=col, max_executions=None if limit is None else limit - used, **opts)
         d.run_from(path, deadline)
+        if d.interrupted:
+            from .runtime import Interrupted
+            raise Interrupted()     # Ctrl-C in an inline unit: the coordinator stops
         out["executions"] += d.stats.executions
         out["blocked"] += d.stats.blocked
+        used += d.stats.executions + d.stats.blocked
         out["events"] += d.stats.events
         out["warnings"] += list(getattr(d, "_warnings", []))
+        out["barriers"] += [list(b) for b in d.__dict__.get("barrier_sites", ())]
         if d.bug_run is not None and not opts.get("keep_going") and not col.bugs:
             col(d.bug_run, d.bug_run.bug)
         out["bugs"] += [b.to_json() for b in col.bugs]
@@ -107,6 +121,8 @@ def _run_unit(spec, paths, budget, opts):
 def _pool_init(program):
     global _PROGRAM
     _PROGRAM = program
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the coordinator's to handle
     _die_with_parent()
 
 
@@ -227,18 +243,44 @@ class Checkpoint:
         self.last = time.perf_counter()
 
 
+def file_hash(path):
+    """The model file's SHA-256: a checkpoint's paths only mean something for the
+    model they were made with."""
+    import hashlib
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError:
+        return None
+
+
 def load_checkpoint(path, meta):
     try:
         with open(path) as f:
             data = json.load(f)
     except (OSError, ValueError) as e:
         raise ModelError(f"{path}: not a kcheck checkpoint ({e})") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"{path}: not a kcheck checkpoint")
     if data.get("version") != CHECKPOINT_VERSION:
-        raise ModelError(f"{path}: checkpoint version {data.get('version')} is not supported")
+        raise ModelError(f"{path}: checkpoint version {data.get('version')} is not supported "
+                         f"(this kcheck writes version {CHECKPOINT_VERSION})")
     for k, v in meta.items():
         if data.get(k) != v:
+            if k == "model_sha256":
+                raise ModelError(f"{path}: the model file changed since this checkpoint was "
+                                 "written; start again without --resume")
             raise ModelError(f"{path}: the checkpoint is for {k}={data.get(k)!r}, not {v!r}")
-    return data["counts"], [tuple(p) for p in data["pending"]]
+    counts, pending = data.get("counts"), data.get("pending")
+    keys = ("executions", "blocked", "events")
+    if not (isinstance(counts, dict) and all(isinstance(counts.get(k), int) and counts[k] >= 0
+                                             for k in keys)
+            and isinstance(pending, list)
+            and all(isinstance(p, list) and all(isinstance(i, int) and i >= 0 for i in p)
+                    for p in pending)):
+        raise ModelError(f"{path}: a damaged checkpoint (counts or pending paths are not what "
+                         "kcheck writes)")
+    return {k: counts[k] for k in keys}, [tuple(p) for p in pending]
 
 
 def explore_units(executor, opts, *, budget=1.0, checkpoint=None, resume=None, progress=None,
@@ -247,7 +289,7 @@ def explore_units(executor, opts, *, budget=1.0, checkpoint=None, resume=None, p
     with ``keep_going``), or the limit.
 
     Returns a dict: executions, blocked, events, bugs (bugs.BugFound as JSON),
-    exhaustive, interrupted, warnings, units.
+    exhaustive, interrupted, warnings, units, barriers (the sites --drop-barrier saw).
     """
     opts = dict(opts, collect=(keep_going, tuple(ignore)))
     seen = set()
@@ -257,33 +299,50 @@ def explore_units(executor, opts, *, budget=1.0, checkpoint=None, resume=None, p
     if resume is not None:
         counts, paths = resume
         queue = deque(paths)
-    inflight = {}
+    inflight = {}                 # key -> (future, paths, executions it may make)
     warnings = []
+    barriers = set()              # barrier sites met (--drop-barrier)
     stop = False
     units = 0
     interrupted = False
     stats = _Stats(counts)
+    handing = []                  # paths taken from the queue, not yet in flight
     try:
         while queue or inflight:
             while queue and len(inflight) < executor.capacity:
+                # --max-executions: a unit may make only what no other unit has been
+                # promised, so the total never passes the limit, however many run
+                limit = None
+                if max_executions is not None:
+                    free = (max_executions - counts["executions"] - counts["blocked"]
+                            - sum(v[2] for v in inflight.values()))
+                    if free <= 0:
+                        break
+                    limit = -(-free // (executor.capacity - len(inflight)))
                 # hand out about an equal share of what is queued, in one unit
                 share = max(1, len(queue) // (2 * executor.capacity))
-                paths = [queue.popleft() for _ in range(min(share, len(queue)))]
+                handing = [queue.popleft() for _ in range(min(share, len(queue)))]
                 # the first units are short, so that every worker gets work early
                 b = budget if units >= 2 * executor.capacity else min(budget, 0.1 * (units + 1))
-                f = executor.submit([list(p) for p in paths], b, opts)
-                inflight[_key(f)] = (f, paths)
+                f = executor.submit([list(p) for p in handing], b,
+                                    opts if limit is None else dict(opts, limit=limit))
+                inflight[_key(f)] = (f, handing, limit or 0)
+                handing = []
+            if not inflight:
+                break
             f, res = executor.wait([v[0] for v in inflight.values()])
             inflight.pop(_key(f))
             if "error" in res:
                 executor.close()
-                raise ModelError(res["error"])
+                where = res.get("where")
+                raise ModelError(res["error"], where=tuple(where) if where else None)
             units += 1
             for k in ("executions", "blocked", "events"):
                 counts[k] += res[k]
             for w in res.get("warnings", []):
                 if w not in warnings:
                     warnings.append(w)
+            barriers.update(tuple(b) for b in res.get("barriers", ()))
             for b in res["bugs"]:
                 key = identity(b["kind"], b["message"])
                 if key not in seen:
@@ -296,18 +355,19 @@ def explore_units(executor, opts, *, budget=1.0, checkpoint=None, resume=None, p
             if progress is not None:
                 progress(stats)
             if checkpoint is not None and checkpoint.due():
-                checkpoint.write(counts, list(queue) + [p for _, ps in inflight.values() for p in ps])
+                checkpoint.write(counts, list(queue) + [p for v in inflight.values() for p in v[1]])
             if max_executions is not None and counts["executions"] + counts["blocked"] >= max_executions:
                 break
     except KeyboardInterrupt:
         interrupted = True
-    left = list(queue) + [p for _, ps in inflight.values() for p in ps]
+    left = handing + list(queue) + [p for v in inflight.values() for p in v[1]]
     if checkpoint is not None and checkpoint.path and not stop:
         checkpoint.write(counts, left)
     executor.close()
     return {"executions": counts["executions"], "blocked": counts["blocked"], "events": counts["events"],
             "bugs": bugs, "exhaustive": not stop and not left and not interrupted,
-            "interrupted": interrupted, "warnings": warnings, "units": units}
+            "interrupted": interrupted, "warnings": warnings, "units": units,
+            "barriers": sorted(barriers)}
 
 
 def _key(f):

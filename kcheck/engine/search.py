@@ -36,6 +36,7 @@ class Outcome:
     distinct: int | None = None                    # distinct executions a sampling run saw
     estimate: float | None = None
     jobs: int = 1
+    barriers: set = field(default_factory=set)    # (name, function, file:line) met, with drop specs
 
 
 def _race_warnings(driver, run, seen):
@@ -57,10 +58,17 @@ def signature(run):
     return hash((rf, co))
 
 
-def explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, step_bound=2000,
-            preemption_bound=None, seed=0, races="warn", progress=None, executions=None, depth=3,
-            drop_barriers=(), jobs=1, cluster=None, checkpoint=None, checkpoint_every=30.0,
-            resume=None, spec=None, estimate=False, keep_going=False, ignore=()) -> Outcome:
+def explore(main, **kw) -> Outcome:
+    """Run the search; Ctrl-C ends it early with what was covered (``interrupted``)."""
+    from .runtime import catching_ctrl_c
+    with catching_ctrl_c():
+        return _explore(main, **kw)
+
+
+def _explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, step_bound=2000,
+             preemption_bound=None, seed=0, races="warn", progress=None, executions=None, depth=3,
+             drop_barriers=(), jobs=1, cluster=None, checkpoint=None, checkpoint_every=30.0,
+             resume=None, spec=None, estimate=False, keep_going=False, ignore=()) -> Outcome:
     if memory_model not in ("sc", "lkmm"):
         raise ModelError(f"unknown memory model {memory_model!r} (sc, lkmm)")
     if memory_model == "lkmm" and (strategy != "dpor" or preemption_bound is not None):
@@ -153,6 +161,7 @@ def explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, st
     out.executions, out.blocked, out.events = st.executions, st.blocked, st.events
     out.bugs = collect.bugs
     out.warnings = list(getattr(driver, "_warnings", []))
+    out.barriers = driver.__dict__.get("barrier_sites", set())
     return out
 
 
@@ -186,7 +195,8 @@ def _explore_units(main, spec, *, memory_model, kw, jobs, cluster, checkpoint, c
     meta = {"model": spec[1] if spec[0] == "file" else getattr(main, "__qualname__", "main"),
             "entry": spec[2] if spec[0] == "file" else None, "memory_model": memory_model,
             "races": kw["races"], "step_bound": kw["step_bound"],
-            "drop_barriers": list(kw["drop_barriers"])}
+            "drop_barriers": list(kw["drop_barriers"]),
+            "model_sha256": P.file_hash(spec[1]) if spec[0] == "file" else None}
     ck = P.Checkpoint(checkpoint, checkpoint_every, meta) if checkpoint else None
     state = P.load_checkpoint(resume, meta) if resume else None
     if cluster:
@@ -203,5 +213,6 @@ def _explore_units(main, spec, *, memory_model, kw, jobs, cluster, checkpoint, c
     out.executions, out.blocked, out.events = r["executions"], r["blocked"], r["events"]
     out.bugs = [BugFound(**b) for b in r["bugs"]]
     out.exhaustive, out.interrupted, out.warnings = r["exhaustive"], r["interrupted"], r["warnings"]
+    out.barriers = {tuple(b) for b in r["barriers"]}
     out.jobs = ex.capacity
     return out

@@ -25,13 +25,26 @@ def dropped(r, name, depth=2):
         f = f.f_back
     where_fn = f.f_code.co_name if f else ""
     where_line = f"{os.path.basename(f.f_code.co_filename)}:{f.f_lineno}" if f else ""
-    for spec in specs:
-        n, _, at = spec.partition("@")
-        if n != name:
-            continue
-        if not at or at == where_fn or at == where_line:
-            return True
-    return False
+    # the barriers met, so that a spec that matches none of them is an error, not a no-op
+    r.x.__dict__.setdefault("barrier_sites", set()).add((name, where_fn, where_line))
+    return any(_matches(spec, name, where_fn, where_line) for spec in specs)
+
+
+def _matches(spec, name, fn, line):
+    n, _, at = spec.partition("@")
+    return n == name and (not at or at == fn or at == line)
+
+
+#: What ``--drop-barrier NAME`` may name: these fences and ``xchg``'s implied barrier.
+DROPPABLE = ("smp_mb", "smp_rmb", "smp_wmb", "smp_mb__before_atomic", "smp_mb__after_atomic",
+             "smp_mb__after_spinlock", "smp_mb__after_unlock_lock", "smp_acquire__after_ctrl_dep",
+             "xchg")
+
+
+def unmatched(specs, sites):
+    """The specs of ``specs`` that match none of ``sites`` ((name, function,
+    file:line) of the barriers a run met, ``dropped`` records them)."""
+    return [spec for spec in specs if not any(_matches(spec, *site) for site in sites)]
 
 
 def _fence(name):

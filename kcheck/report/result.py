@@ -51,6 +51,8 @@ class Result:
     estimate: Optional[float] = None
     jobs: int = 1
     bugs: list = field(default_factory=list)     # every distinct bug (--keep-going); bug is bugs[0]
+    barriers: set = field(default_factory=set, repr=False)   # barriers met, with --drop-barrier:
+    #                                         (name, function, file:line); not in the JSON
 
     @property
     def excludes(self):
