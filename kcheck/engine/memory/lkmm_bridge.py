@@ -15,12 +15,15 @@ What the translation adds or leaves out:
   new context sees what its creator did before starting it;
 * spinlocks and mutexes become lock.cat's events (LKR/LKW for a lock taken,
   LF for a failed trylock, UL, RL/RU for is_locked tests);
-* a location only one task ever touches, with plain or ``ONCE`` accesses
-  that are not part of an RMW, a dependency or a lock, is left out: it has
-  no rf, co or fr between tasks, and every ordering a fence gives through it
-  the fence gives directly, so no LKMM relation between the other events
-  changes - and the relation algebra, cubic in the events, gets cheaper
-  (TDP MMU graphs lose a third to a half of their events);
+* a location only one task ever touches, with accesses that are not part of
+  an RMW, a dependency or a lock, is left out: it has no rf, co or fr between
+  tasks, and every ordering a fence, a release or an acquire gives through it
+  is given directly (a release write there only ends po-rel edges, an acquire
+  read there only starts acq-po ones; a chain through either has a shorter
+  twin), so no LKMM relation between the other events changes - and the
+  relation algebra, cubic in the events, gets cheaper (TDP MMU graphs lose a
+  third to a half of their events, RCU read-side flags nobody waits on
+  included);
 * data and control dependencies are not tracked (Python has no taint), so
   the LKMM checked here allows a little more than the kernel's: it may report
   a bug the real LKMM forbids, never the reverse for them;
@@ -67,7 +70,6 @@ _LOCK_OPS = LOCK_TAKE | LOCK_TRY | LOCK_RELEASE | LOCK_TEST
 SRCU_LOCK = "~srcu_read_lock"
 SRCU_UNLOCK = "~srcu_read_unlock"
 SYNC_SRCU = "synchronize_srcu"
-_ORDERED = G.ACQUIRE | G.RELEASE | G.MB
 
 
 class _PendingWrite:
@@ -135,7 +137,7 @@ def to_execution(g, inits=None):
                     owners[e.lid] = e.tid
                 elif o != e.tid:
                     keep.add(e.lid)
-                if (e.rmw is not None or e.flags & _ORDERED or e.deps or e.op in _LOCK_OPS
+                if (e.rmw is not None or e.deps or e.op in _LOCK_OPS
                         or e.op == SRCU_LOCK or e.op == SRCU_UNLOCK):
                     keep.add(e.lid)
                     if e.deps:
