@@ -623,9 +623,17 @@ def replay_cmd(file, schedule, entry, step_bound, races, drop_barriers, memory_m
     except RecursionError as e:
         raise Fail(f"{file}: model recursion too deep: {e}", exc=e) from e
     _unmatched_drops(res, drop_barriers, is_c)
-    return print_result(res, as_json, file,
+    code = print_result(res, as_json, file,
                         replay_extra(entry, races, step_bound, drop_barriers, keep_going, ignore)
                         + "".join(f" -D {d}" for d in defines))
+    if res.bug is None and res.ran_past:
+        # a bug report's schedule ends at the bug: one that runs out first is cut
+        # short, or the model changed (a fix) - say which steps were not the schedule's
+        click.echo(f"kcheck: note: {file}: the schedule ran out and the tasks went on by "
+                   f"themselves ({res.ran_past} more events): no bug on this interleaving of a "
+                   "changed model, or a truncated schedule (a bug report's schedule ends at "
+                   "the bug)", err=True)
+    return code
 
 
 @main.command("litmus")

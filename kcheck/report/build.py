@@ -93,10 +93,25 @@ def bug_report(main, found, *, step_bound=2000, races="warn", minimize=True, dro
 
 
 def _report(run, bug, steps, memory_model):
+    events = trace_events(run, bug)
     return BugReport(kind=bug.kind, message=bug.message, task=bug.task.name if bug.task else None,
                      trace=format_trace(run, bug), schedule=S.encode(steps),
-                     events=trace_events(run, bug), context_switches=S.switches(steps),
-                     where=bug_where(run, bug), memory_model=memory_model)
+                     events=events, context_switches=S.switches(steps),
+                     where=bug_where(run, bug), memory_model=memory_model,
+                     lanes=lanes(run, bug, events))
+
+
+def lanes(run, bug, events):
+    """The tasks of a trace in the order of its columns: the text trace's order
+    (spawn order), which the HTML lanes follow too."""
+    names = {ev["task"] for ev in events}
+    if bug.task is not None:
+        names.add(bug.task.name)
+    out = []
+    for t in sorted(run.tasks, key=lambda t: t.order):
+        if t.name in names and t.name not in out:
+            out.append(t.name)
+    return out
 
 
 def _not_replayed(found):
@@ -145,7 +160,8 @@ def replay(main, schedule, *, step_bound=2000, races="warn", drop_barriers=(), m
                   memory_model=memory_model,
                   strategy="replay", executions=1, blocked=0, events=d.stats.events,
                   seconds=time.perf_counter() - t0, bug=report, bugs=[report] if report else [],
-                  bound=bound, barriers=d.__dict__.get("barrier_sites", set()))
+                  bound=bound, barriers=d.__dict__.get("barrier_sites", set()),
+                  ran_past=extra if d.ran_past and extra > 0 else 0)
 
 
 def trace_events(run, bug):

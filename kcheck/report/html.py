@@ -158,12 +158,24 @@ def causal_summary(bug, events=None):
         waiting = {t: w for t, w in waiting.items() if w is not None}
         if waiting:
             parts = []
+            held_by = {}                # lock -> the tasks that hold it
+            for task, (e, op, loc) in waiting.items():
+                for held in e.get("locks", []):
+                    held_by.setdefault(held, set()).add(task)
+            cycle = len(waiting) > 1    # every one waits for a lock another one holds
             for task, (e, op, loc) in waiting.items():
                 held = [l for l in e.get("locks", [])]
                 holding = f", holding {', '.join(held)}" if held else ""
                 parts.append(f"{task} waits in {op}({loc}) at {_at(e)}{holding}")
-            return ("deadlock: " + "; ".join(parts)
-                    + " - each waits for a lock another one holds")
+                if not (held_by.get(loc, set()) - {task}):
+                    cycle = False
+            if cycle:
+                return "; ".join(parts) + " - each waits for a lock another one holds"
+            them = "them" if len(waiting) > 1 else "it"
+            return "; ".join(parts) + f" - and nothing left can wake {them}"
+
+    if kind == "lost-wakeup":
+        return msg                # the detector's message already tells who sleeps and why
 
     if kind == "leak":
         m = re.match(r"(\S+) allocated by", msg)
@@ -376,10 +388,12 @@ def _page(title, body, script=""):
             + (f"<script>{script}</script>\n" if script else "") + "</body>\n</html>\n")
 
 
-def _lanes(events, bug_task=None, bug_message=None, bug_step=None, prefix=""):
-    """The swimlane table: one column per task (in order of first appearance),
-    one row per step; each lane keeps its lock/RCU shading between its steps."""
-    tasks = []
+def _lanes(events, bug_task=None, bug_message=None, bug_step=None, prefix="", order=()):
+    """The swimlane table: one column per task (in ``order``, the text trace's
+    column order, then any other in order of first appearance), one row per
+    step; each lane keeps its lock/RCU shading between its steps."""
+    present = {ev["task"] for ev in events} | ({bug_task} if bug_task else set())
+    tasks = [t for t in order if t in present]
     for ev in events:
         if ev["task"] not in tasks:
             tasks.append(ev["task"])
@@ -516,7 +530,8 @@ def render_report(result, title=None):
         if events:
             body.append(_legend())
             body.append("<div class=\"layout\"><div class=\"lanes-wrap\">"
-                        + _lanes(events, bug.task, f"{bug.kind.upper()}: {bug.message}", bug_step)
+                        + _lanes(events, bug.task, f"{bug.kind.upper()}: {bug.message}", bug_step,
+                                 order=getattr(bug, "lanes", None) or ())
                         + "</div><aside id=\"state\"><p class=\"hint\">Click a step to see the "
                           "object it touched.</p></aside></div>")
             body.append(f"<script type=\"application/json\" id=\"kcheck-events\">"
@@ -570,7 +585,7 @@ def _claim_trace_body(row, prefix):
         step = _bug_event(b, events)["step"]
         if b.kind:
             parts.append(f"<p id=\"{prefix}summary\">{_e(causal_summary(b, events))}</p>")
-        parts.append(_lanes(events, b.task, None, step, prefix=prefix))
+        parts.append(_lanes(events, b.task, None, step, prefix=prefix, order=row.get("lanes") or ()))
     if row.get("trace"):
         parts.append(f"<pre>{_e(row['trace'])}</pre>")
     if not events and not row.get("trace"):

@@ -25,12 +25,13 @@ class BugReport:
     context_switches: int = 0
     where: Optional[str] = None      # file:line in the model where the bug shows, when known
     memory_model: str = "sc"         # what `kcheck replay` needs to reproduce it
+    lanes: list = field(default_factory=list)   # the tasks, in the text trace's column order
 
     def to_json(self):
         return {"kind": self.kind, "message": self.message, "task": self.task,
                 "trace": self.trace, "schedule": self.schedule, "events": self.events,
                 "context_switches": self.context_switches, "where": self.where,
-                "memory_model": self.memory_model}
+                "memory_model": self.memory_model, "lanes": self.lanes}
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Result:
     estimate: Optional[float] = None
     jobs: int = 1
     bugs: list = field(default_factory=list)     # every distinct bug (--keep-going); bug is bugs[0]
+    ran_past: int = field(default=0, repr=False)   # a replay: events made after the schedule ran out
     barriers: set = field(default_factory=set, repr=False)   # barriers met, with --drop-barrier:
     #                                         (name, function, file:line); not in the JSON
 

@@ -62,8 +62,8 @@ def list_cmd():
 @click.option("--mutant", default=None, help="a mutant of the variant")
 @click.option("--memory-model", default="sc", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
-@click.option("--max-executions", type=int, default=None)
-@click.option("--step-bound", type=int, default=None)
+@click.option("--max-executions", type=click.IntRange(min=1), default=None)
+@click.option("--step-bound", type=click.IntRange(min=1), default=None)
 @click.option("--html", "html", default=None, metavar="REPORT.html",
               help="also write a self-contained HTML report of the result")
 @click.option("--drop-barrier", "drop_barriers", multiple=True, metavar="NAME[@FUNC|@FILE:LINE]",
@@ -98,7 +98,7 @@ def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, 
 @click.option("--out", "out_dir", default="out/claims", show_default=True,
               help="directory for the traces of refuted claims (Cnn.txt)")
 @click.option("--only", default=None, help="comma-separated claim ids, e.g. C6,C12")
-@click.option("--jobs", type=int, default=2, show_default=True, help="checks run in parallel")
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="checks run in parallel")
 @click.option("--html", "html", default=None, metavar="CLAIMS.html",
               help="also write the table as a page, each refuted claim linked to its trace")
 def claims_cmd(as_json, out_dir, only, jobs, html):
@@ -144,8 +144,8 @@ def claims_cmd(as_json, out_dir, only, jobs, html):
 @click.option("--variant", "variants", multiple=True, help="only these variants (default: all)")
 @click.option("--scenario", "scenarios", multiple=True,
               help="only these scenarios (default: every pair of flows)")
-@click.option("--jobs", type=int, default=2, show_default=True, help="cells run in parallel")
-@click.option("--max-executions", type=int, default=None,
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="cells run in parallel")
+@click.option("--max-executions", type=click.IntRange(min=1), default=None,
               help="budget per cell (default: none - every cell exhaustive)")
 @click.option("--out", "out_dir", default="out/matrix", show_default=True,
               help="directory for the trace of every bug (VARIANT__SCENARIO.txt)")
@@ -199,7 +199,7 @@ def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, mark
 @click.option("--variant", required=True, help="a variant, e.g. sean-v3")
 @click.option("--scenario", default="vcpu+dirty-log", show_default=True)
 @click.option("--memory-model", default="lkmm", show_default=True)
-@click.option("--max-executions", type=int, default=100, show_default=True,
+@click.option("--max-executions", type=click.IntRange(min=1), default=100, show_default=True,
               help="bound on each run (LKMM runs of this model are slow)")
 @click.option("--json", "as_json", is_flag=True)
 @_sizes_option
