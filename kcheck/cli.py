@@ -501,6 +501,7 @@ class _Kcheck(click.Group):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         args = list(sys.argv[1:] if args is None else args)
+        prog_name = prog_name or "kcheck"     # also under python -m kcheck.cli
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         OUT.as_json = "--json" in args

@@ -189,7 +189,9 @@ def cli_reference():
              "Generated from the click definitions by `python tests/test_docs.py`; "
              "`tests/test_docs.py` fails when this page and `kcheck --help` disagree.", "",
              "Exit codes: 0 no bug found in the explored space, 1 bug found (for `litmus`: a "
-             "test disagrees with its `Result:` line), 2 usage or model error.", ""]
+             "test disagrees with its `Result:` line), 2 usage or model error, 130 interrupted "
+             "(Ctrl-C; what was covered is printed first). The [error contract](#error-contract) "
+             "below lists what every bad input gets.", ""]
 
     def walk(cmd, path, parent):
         # make_context applies the group's context_settings (-h as well as --help)
@@ -202,6 +204,8 @@ def cli_reference():
                 walk(cmd.get_command(ctx, sub), path + [sub], ctx)
 
     walk(main, ["kcheck"], None)
+    from cli_contract import table          # tests/cli_contract.py: the cases, run by tests
+    parts.append(table())
     return "\n".join(parts).rstrip() + "\n"
 
 

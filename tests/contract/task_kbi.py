@@ -1,0 +1,9 @@
+from kcheck import spawn
+
+
+def task():
+    raise KeyboardInterrupt
+
+
+def main():
+    spawn(task, name="t")
