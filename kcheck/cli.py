@@ -67,7 +67,8 @@ def load_model(path, entry="main", defines=()):
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod
     try:
-        with catching_ctrl_c():
+        from .engine.watchdog import ImportWatchdog
+        with catching_ctrl_c(), ImportWatchdog():
             spec.loader.exec_module(mod)
     except SyntaxError as e:
         line = f":{e.lineno}" if e.lineno else ""

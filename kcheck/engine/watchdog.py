@@ -57,3 +57,31 @@ class Watchdog:
             self.stamp = now
             raise ModelError(f"task {t.name if t else 'main()'} ran {self.seconds:.0f} s without "
                              f"reaching a kernel call{where}: an infinite loop in plain Python?")
+
+
+class ImportWatchdog:
+    """Importing a model runs no kernel call at all, so ``Watchdog`` cannot tell a
+    slow import from a loop at module level: an import that has not finished
+    after the same number of seconds is a model error (one line, exit 2), not a
+    hang."""
+
+    def __init__(self, seconds=None):
+        self.seconds = float(os.environ.get("KCHECK_WATCHDOG", "10")) if seconds is None else seconds
+
+    def __enter__(self):
+        import threading
+        self.on = (hasattr(signal, "setitimer") and bool(self.seconds)
+                   and threading.current_thread() is threading.main_thread())
+        if self.on:
+            self.old = signal.signal(signal.SIGALRM, self._fire)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds, 0)
+        return self
+
+    def __exit__(self, *a):
+        if self.on:
+            signal.setitimer(signal.ITIMER_REAL, 0, 0)
+            signal.signal(signal.SIGALRM, self.old)
+
+    def _fire(self, *a):
+        raise ModelError(f"importing the model ran {self.seconds:.0f} s without finishing: an "
+                         "infinite loop at module level?")
