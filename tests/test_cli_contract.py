@@ -300,3 +300,39 @@ def _load(path):
     ns = {}
     exec(compile(path.read_text(), str(path), "exec"), ns)
     return ns["main"]
+
+
+WORK_RAISES = """
+from kcheck import spawn
+from kcheck.kernel import KStruct, work_struct, INIT_WORK, alloc_workqueue, queue_work, flush_workqueue
+
+class Obj(KStruct):
+    work: work_struct
+
+def wfn(work):
+    raise ValueError("v")
+
+def task(o, wq):
+    queue_work(wq, o.work)
+    flush_workqueue(wq)
+
+def main():
+    o = Obj()
+    wq = alloc_workqueue("wq")
+    INIT_WORK(o.work, wfn)
+    spawn(task, o, wq, name="t")
+"""
+
+
+def test_keep_going_past_a_model_error_reports_no_consequence_and_no_exhaustive(tmp_path):
+    """(found by tests/test_cli_fuzz.py) A work item that raises kills its worker:
+    the flush waiting for it is not a deadlock of the kernel code, and a run
+    whose task died of an exception is not an exhaustive exploration."""
+    f = tmp_path / "work.py"
+    f.write_text(WORK_RAISES)
+    for extra in ([], ["--keep-going"]):
+        rc, out, err = _cli("check", f, "--json", *extra)
+        j = json.loads(out)
+        assert rc == 2 and [b["kind"] for b in j["bugs"]] == ["model-error"], out
+        assert j["verdict"] == "error" and j["exhaustive"] is False
+        assert err.strip().endswith("in task kworker/wq:0: ValueError: v")

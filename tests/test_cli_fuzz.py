@@ -137,6 +137,8 @@ def render(m):
             reached = "task"
         if site == "task":
             kinds = set()               # the task stops at the fault, before the bug
+        elif m["bug"] in ("assert", "double-free", "livelock"):
+            reached = None              # the task stops at the bug, before it queues the fault
     return src, reached, kinds
 
 

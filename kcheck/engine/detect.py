@@ -62,6 +62,10 @@ def every_bug(run, race_mode=None, driver=None):
     'blocked' or 'deadlock' (Run.classify)."""
     bugs = list(run.found)
     state = run.classify()
+    if any(b.kind == "model-error" for b in bugs):
+        # a task died of an exception in the model: the others waiting for it for
+        # ever, or what it would have freed, say nothing about the kernel code
+        return bugs, state
     if state == "deadlock":
         bugs.append(deadlock_bug(run))
     uaf = use_after_free_race(run)

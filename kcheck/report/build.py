@@ -32,7 +32,10 @@ def result(main, outcome, *, memory_model, strategy, step_bound=2000, races="war
         reports = [bug_report(main, f, step_bound=step_bound, races=races, minimize=minimize,
                               drop_barriers=drop_barriers) for f in outcome.bugs]
     secs = time.perf_counter() - started if started is not None else 0.0
-    return Result(verdict=_verdict(reports), exhaustive=outcome.exhaustive,
+    # a model error is never "exhaustive": the task that raised it did not go on, so
+    # what it would have done next was not explored
+    exhaustive = outcome.exhaustive and not any(r.kind == "model-error" for r in reports)
+    return Result(verdict=_verdict(reports), exhaustive=exhaustive,
                   memory_model=memory_model, strategy=strategy, executions=outcome.executions,
                   blocked=outcome.blocked, events=outcome.events, seconds=secs,
                   bug=reports[0] if reports else None, bugs=reports, warnings=outcome.warnings,
