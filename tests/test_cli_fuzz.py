@@ -251,6 +251,11 @@ def check_contract(src, reached, kinds, o, jobs, tmp):
           suppress_health_check=list(HealthCheck), database=None)
 @given(m=models(), o=OPTIONS)
 def test_cli_contract_holds_for_generated_models(m, o, tmp_path_factory):
+    if m["bug"] == "livelock" and "livelock" in o["ignore"]:
+        # ignored, a livelock lets every execution run to the step bound, interleaved
+        # with the other tasks' steps: an exploration of billions of executions (with
+        # progress on stderr, and Ctrl-C), not a hang - and not a test of the contract
+        o = dict(o, ignore=[k for k in o["ignore"] if k != "livelock"])
     src, reached, kinds = render(m)
     tmp = tmp_path_factory.mktemp("fuzz")
     for jobs in ("1", "2"):
