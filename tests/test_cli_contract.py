@@ -336,3 +336,25 @@ def test_keep_going_past_a_model_error_reports_no_consequence_and_no_exhaustive(
         assert rc == 2 and [b["kind"] for b in j["bugs"]] == ["model-error"], out
         assert j["verdict"] == "error" and j["exhaustive"] is False
         assert err.strip().endswith("in task kworker/wq:0: ValueError: v")
+
+
+def test_watchdog_counts_the_models_time_not_the_explorers():
+    """(found by tests/test_cli_fuzz.py) A write with thousands of reads to revisit
+    keeps the explorer busy for seconds within one event: that is not the model
+    looping "without reaching a kernel call"."""
+    import os
+    from kcheck.engine import watchdog
+    engine = os.path.join(os.path.dirname(watchdog.__file__), "explore.py")
+    kernel = os.path.join(os.path.dirname(os.path.dirname(watchdog.__file__)), "kernel", "struct.py")
+
+    def frame_in(path, inner=None):
+        ns = {"sys": sys, "inner": inner}
+        exec(compile("def f():\n    return inner() if inner else sys._getframe()\n", path, "exec"), ns)
+        return ns["f"]
+
+    model = str(C / "livelock.py")
+    # the model calls a kernel call, which calls the explorer: the explorer's time
+    assert watchdog._exploring(frame_in(model, frame_in(kernel, frame_in(engine)))())
+    # the model loops in itself, or in a kernel helper that makes no event: the model's
+    assert not watchdog._exploring(frame_in(model)())
+    assert not watchdog._exploring(frame_in(model, frame_in(kernel))())

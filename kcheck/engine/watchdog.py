@@ -40,7 +40,9 @@ class Watchdog:
         run = runtime.CURRENT
         now = time.monotonic()
         key = (id(run), run.nevents if run is not None else None)
-        if run is None or key != self.last:
+        if run is None or key != self.last or _exploring(sys._getframe(1)):
+            # an event happened, or kcheck's explorer is at work on one (a write with
+            # thousands of reads to revisit takes a while): not the model's time
             self.last = key
             self.stamp = now
             return
@@ -57,6 +59,27 @@ class Watchdog:
             self.stamp = now
             raise ModelError(f"task {t.name if t else 'main()'} ran {self.seconds:.0f} s without "
                              f"reaching a kernel call{where}: an infinite loop in plain Python?")
+
+
+_ENGINE = os.path.dirname(os.path.abspath(__file__))
+_KCHECK = os.path.dirname(_ENGINE)
+_MODELS = os.path.join(_KCHECK, "models")
+
+
+def _exploring(f):
+    """Was the interrupted code kcheck's engine (rather than model code that runs
+    without reaching a kernel call)?  The innermost frame that is neither the
+    kernel API's nor Python's library's decides."""
+    from .runtime import _LIB_DIRS
+    while f is not None:
+        fn = f.f_code.co_filename
+        if fn.startswith(_ENGINE):
+            return True
+        if fn.startswith(_MODELS) or not (fn.startswith(_KCHECK) or fn.startswith(_LIB_DIRS)
+                                          or fn.startswith("<frozen")):
+            return False
+        f = f.f_back
+    return False
 
 
 class ImportWatchdog:
