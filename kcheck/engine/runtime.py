@@ -72,7 +72,7 @@ class Task:
     __slots__ = ("tid", "name", "fn", "args", "gl", "req", "blocked", "finished",
                  "daemon", "dynamic", "order", "pos", "steps", "held", "rcu",
                  "nspawn", "nlid", "done", "callback", "tls", "started", "last_read", "setup",
-                 "deps")
+                 "deps", "ctx")
 
     def __init__(self, tid, name, fn, args, order, daemon=False, dynamic=False):
         self.tid = tid
@@ -99,6 +99,7 @@ class Task:
         self.tls = {}               # per-task state kept by kernel primitives
         self.last_read = None       # (loc, value) of the last read, for cpu_relax()
         self.deps = None            # (addr, data, ctrl) set by a front end: Run.set_deps
+        self.ctx = None             # the _Context (greenlet) it runs on
 
     def __repr__(self):
         return f"<Task {self.tid} {self.name}>"
@@ -213,6 +214,10 @@ class Run:
         # so the search can go on from a whole execution.  ``found`` lists its bugs.
         self.keep_going = getattr(explorer, "keep_going", False)
         self.found = []
+        try:
+            self.contexts = explorer._contexts     # idle task contexts, reused run after run
+        except AttributeError:
+            self.contexts = explorer._contexts = []
 
     # -- the API kernel primitives use ----------------------------------
     def read(self, loc, flags, op):
@@ -408,6 +413,7 @@ class Run:
         finally:
             CURRENT = prev
             self._kill()
+            self._release()
         return self
 
     def _check_grace_periods(self):
@@ -424,37 +430,71 @@ class Run:
             self.bug = min(self.found, key=_met_at)
 
     def _make_greenlet(self, t):
-        def body():
-            try:
-                t.fn(*t.args)
-                if t.held or t.rcu or t.tls:
-                    bug = _detect.held_at_exit(self, t)    # lockdep: "still has locks held!"
-                    if bug is not None and self.keep_going:
-                        bug.event = self.last_event()            # a splat: the task still ends
-                        bug.deferred = True
-                        self.found.append(bug)
-                    elif bug is not None:
-                        raise bug
-                if t.done is not None:
-                    self.write(t.done, 1, G.MARKED | G.RELEASE, "task exits")
-            except (Stop, GreenletExit):
-                raise
-            except Halt:
-                pass
-            except Bug as b:
-                self._stop_with(b)
-            except AssertionError as e:
-                self._stop_with(Bug("warn", f"assertion failed: {e}" if str(e) else "assertion failed",
-                                    task=t))
-            except ModelError:
-                raise               # surfaces in the root greenlet: exit 2, not a bug
-            except RecursionError as e:
-                self._stop_with(Bug("livelock", f"task {t.name} recursed without bound ({e})", task=t))
-            except Exception as e:
-                self._stop_with(Bug("model-error", f"{type(e).__name__}: {e}{_where_raised(e)}",
-                                    task=t, other=e))
-            t.finished = True
-        t.gl = greenlet(body, parent=self.root)
+        """Put task ``t`` on a context: an idle one left by an earlier run, or a new one.
+
+        A greenlet is a context switch's worth of C stack plus, on Python 3.11, a
+        16 KiB frame stack that CPython maps (mmap) on its first frame and unmaps
+        when the greenlet dies: one greenlet per task per execution was a third
+        of the run's time, most of it in the kernel.  A context runs task bodies
+        one after another (``_Context.main``), so a search maps them once."""
+        pool = self.contexts
+        if pool:
+            ctx = pool.pop()
+            if ctx.gl.parent is not self.root:
+                ctx.gl.parent = self.root
+        else:
+            ctx = _Context()
+            ctx.gl = greenlet(ctx.main, parent=self.root)
+        ctx.run = self
+        ctx.task = t
+        t.ctx = ctx
+        t.gl = ctx.gl
+
+    def _body(self, t):
+        """Run task ``t`` to its end (in its context's greenlet)."""
+        try:
+            t.fn(*t.args)
+            if t.held or t.rcu or t.tls:
+                bug = _detect.held_at_exit(self, t)    # lockdep: "still has locks held!"
+                if bug is not None and self.keep_going:
+                    bug.event = self.last_event()            # a splat: the task still ends
+                    bug.deferred = True
+                    self.found.append(bug)
+                elif bug is not None:
+                    raise bug
+            if t.done is not None:
+                self.write(t.done, 1, G.MARKED | G.RELEASE, "task exits")
+        except (Stop, GreenletExit):
+            raise
+        except Halt:
+            pass
+        except Bug as b:
+            self._stop_with(b)
+        except AssertionError as e:
+            self._stop_with(Bug("warn", f"assertion failed: {e}" if str(e) else "assertion failed",
+                                task=t))
+        except ModelError:
+            raise               # surfaces in the root greenlet: exit 2, not a bug
+        except RecursionError as e:
+            self._stop_with(Bug("livelock", f"task {t.name} recursed without bound ({e})", task=t))
+        except Exception as e:
+            self._stop_with(Bug("model-error", f"{type(e).__name__}: {e}{_where_raised(e)}",
+                                task=t, other=e))
+        t.finished = True
+
+    def _release(self):
+        """The run is over: its tasks' contexts are idle again (a context whose
+        greenlet died, on a model error, is dropped)."""
+        pool = self.contexts
+        for t in self.tasks:
+            ctx = t.ctx if t is not None else None
+            if ctx is None or ctx.run is not self:
+                continue
+            if ctx.task is not None and t.started:
+                continue            # still inside the task: cannot be reused
+            ctx.run = ctx.task = None
+            if not ctx.gl.dead:
+                pool.append(ctx)
 
     def _defer(self, bug, t):
         """After a callback's grace period, a bug is real only if the finished run
@@ -491,7 +531,7 @@ class Run:
         self.stopped = True
         for t in self.tasks:
             gl = t.gl if t is not None else None
-            if gl is not None and not gl.dead and gl:
+            if gl is not None and not gl.dead and gl and t.ctx.task is t:
                 try:
                     gl.throw(Stop)
                 except Stop:
@@ -949,6 +989,28 @@ class Run:
             if sleep is not None and sleep.timer:
                 return "blocked"     # its timer ends the sleep: the timeout choice explores that
         return "deadlock"
+
+
+class _Context:
+    """A greenlet that runs task bodies one after another (see Run._make_greenlet).
+
+    Between tasks it waits in its root's ``switch()``, with ``task`` None; a
+    run hands it a task by setting ``run`` and ``task`` and switching to it.
+    A task unwound with ``Stop`` (an abandoned run) leaves it idle too."""
+
+    __slots__ = ("gl", "run", "task")
+
+    def main(self):
+        while True:
+            run, t = self.run, self.task
+            try:
+                run._body(t)
+            except Stop:
+                pass
+            root = run.root
+            self.task = None
+            run = t = None
+            root.switch()
 
 
 # splats after which the kernel goes on (with --keep-going the task does too)
