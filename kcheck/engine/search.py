@@ -189,6 +189,15 @@ def _explore_units(main, spec, *, memory_model, kw, jobs, cluster, checkpoint, c
             "drop_barriers": list(kw["drop_barriers"])}
     ck = P.Checkpoint(checkpoint, checkpoint_every, meta) if checkpoint else None
     state = P.load_checkpoint(resume, meta) if resume else None
+    if jobs and jobs > 1 and not cluster and not checkpoint and not resume:
+        # workers that keep their subtrees (no time-budgeted units to hand back and replay)
+        r = P.explore_local(spec, jobs, opts, progress=progress, max_executions=max_executions,
+                            keep_going=keep_going, ignore=ignore)
+        out.executions, out.blocked, out.events = r["executions"], r["blocked"], r["events"]
+        out.bugs = [BugFound(**b) for b in r["bugs"]]
+        out.exhaustive, out.interrupted, out.warnings = r["exhaustive"], r["interrupted"], r["warnings"]
+        out.jobs = jobs
+        return out
     if cluster:
         ex = P.DaskExecutor(spec, cluster)
     elif jobs and jobs > 1:
