@@ -1050,9 +1050,20 @@ def replay_order(g):
     pos = [0] * len(threads)
     spawn_of = g.spawn_of
     out = []
+    READ = G.READ
     for e in evs:
-        if pos[e.tid] > e.idx:
+        tid = e.tid
+        p = pos[tid]
+        if p > e.idx:
             continue
+        if p == e.idx:
+            # the common case: its task, its spawn and its write are there already
+            sp = spawn_of.get(tid) if p == 0 else None
+            w = e.rf if e.kind == READ else None
+            if (sp is None or pos[sp.tid] > sp.idx) and (w is None or pos[w.tid] > w.idx):
+                out.append(e)
+                pos[tid] = p + 1
+                continue
         stack = [(e.tid, e.idx)]
         while stack:
             tid, idx = stack[-1]
