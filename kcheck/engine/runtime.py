@@ -121,7 +121,10 @@ class Loc:
         if run is None:
             raise ModelError("kernel objects can only be created while kcheck runs a model "
                              "(inside main() or a task)")
-        self.lid = run.new_lid()
+        if run.cur is None:             # main(): numbered in order (Run.new_lid, inlined)
+            self.lid = run.main_lid = run.main_lid + 1
+        else:
+            self.lid = run.new_lid()
         self.init = init
         self.owner = owner
         self.field = field
@@ -710,21 +713,29 @@ class Run:
 
     def _new_event(self, t, kind, lid, val, flags, op):
         g = self.g
-        idx = len(g.threads[t.tid])
-        e = Event(t.tid, idx, g.next_stamp, kind, lid, val, flags, op)
+        tid = t.tid
+        th = g.threads[tid]
+        idx = len(th)
+        e = Event(tid, idx, g.next_stamp, kind, lid, val, flags, op)
         g.next_stamp += 1
-        base = g.base_view(t.tid, idx)
-        v = list(base)
-        if len(v) <= t.tid:
-            v.extend([-1] * (t.tid + 1 - len(v)))
-        v[t.tid] = idx
+        # the views of the po-predecessor, or of the spawn (Graph.base_view/base_hb, inlined)
+        if idx:
+            prev = th[idx - 1]
+            v = prev.view[:]
+            hb = prev.hb[:]
+        else:
+            sp = g.spawn_of.get(tid)
+            v = list(sp.view) if sp is not None else []
+            hb = list(sp.hb) if sp is not None else []
+        if len(v) <= tid:
+            v.extend([-1] * (tid + 1 - len(v)))
+        v[tid] = idx
         e.view = v
-        hb = list(g.base_hb(t.tid, idx))
-        if len(hb) <= t.tid:
-            hb.extend([-1] * (t.tid + 1 - len(hb)))
-        hb[t.tid] = idx
+        if len(hb) <= tid:
+            hb.extend([-1] * (tid + 1 - len(hb)))
+        hb[tid] = idx
         e.hb = hb
-        g.threads[t.tid].append(e)
+        th.append(e)
         t.pos += 1
         if self.trace:
             self._note(e)
@@ -955,11 +966,13 @@ class Run:
     def spawn_static(self, fn, args, name, daemon=False):
         if self.cur is not None:
             raise ModelError("spawn() is for main(); tasks start other contexts with call_rcu/queue_work")
-        tid = len(self.tasks)
-        t = Task(tid, name or f"{getattr(fn, '__name__', 'task')}{tid}", fn, args, (tid,), daemon=daemon)
-        self.tasks.append(t)
+        tasks = self.tasks
+        tid = len(tasks)
+        t = Task(tid, name or f"{getattr(fn, '__name__', 'task')}{tid}", fn, args, (tid,), daemon)
+        tasks.append(t)
         self.static.append(t)
-        if len(self.g.threads) <= tid:
+        threads = self.g.threads
+        if len(threads) <= tid:
             self.g.ensure_thread(tid)
         x = self.x
         if x.next_tid <= tid:
