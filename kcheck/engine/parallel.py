@@ -15,7 +15,7 @@ puts those back in its queue.  That is work sharing without any shared state:
   ``--checkpoint``) or on a Dask cluster (``--cluster``); Dask gives the
   scheduler, the transport and the failure handling, which is why we use it
   rather than a home-made protocol;
-* a plain ``--jobs N`` run uses ``explore_local`` instead: workers keep their
+* a plain ``--jobs N`` run (no limit) uses ``explore_local`` instead: workers keep their
   subtrees and give work away only when another worker is idle, so paths are
   replayed only at those hand-offs (units replayed one per budget);
 * a checkpoint is the counts so far plus the paths still to explore; after a
@@ -252,6 +252,9 @@ def _steal_worker(wid, inbox, outbox, hungry, stop, opts):
             return
         sent = {"executions": 0, "blocked": 0, "events": 0}
         last = [time.perf_counter()]
+        # work is given away only after this much CPU time on the path: below it the
+        # hand-off (a replay of the path, a message) costs more than it saves
+        share_after = time.process_time() + 0.05
         d = None
 
         def counts():
@@ -268,7 +271,7 @@ def _steal_worker(wid, inbox, outbox, hungry, stop, opts):
                 raise _Yield()
             if driver.deadline is None:
                 return
-            if hungry.value > 0:
+            if hungry.value > 0 and time.process_time() > share_after:
                 _donate(driver, hungry, outbox, wid)
             now = time.perf_counter()
             if now - last[0] > 0.25:
