@@ -128,3 +128,14 @@ def test_estimate_is_printed_before_exploring(tmp_path):
 def test_peak_rss_is_reported():
     res = kcheck.check(programs.readers(4))
     assert 0 < res.to_json()["peak_rss_mb"] < 2000
+
+
+@pytest.mark.parametrize("fam,n", [("lastzero", 9), ("readers", 10)])
+def test_two_workers_do_about_the_serial_work(fam, n):
+    # Workers keep their subtrees and replay a path only when one gives work to an
+    # idle other: the events (replays included) stay close to the serial run's.
+    main = programs.FAMILIES[fam](n)
+    serial = kcheck.check(main)
+    par = kcheck.check(main, jobs=2)
+    assert par.executions == serial.executions
+    assert par.events <= 1.10 * serial.events
