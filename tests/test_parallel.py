@@ -56,7 +56,8 @@ def _kcheck(*args, **kw):
 
 
 def test_kill_9_and_resume_explores_exactly_once(tmp_path):
-    f = model_file(tmp_path, "readers", 12)
+    # big enough that the run is still going when it is killed, however fast it gets
+    f = model_file(tmp_path, "readers", 15)
     full = json.loads(_kcheck("check", f, "--jobs", "1", "--json", timeout=600).stdout)
     ck = tmp_path / "ck.json"
     p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", "check", str(f), "--jobs", "1",
@@ -68,13 +69,14 @@ def test_kill_9_and_resume_explores_exactly_once(tmp_path):
             break
         time.sleep(0.05)
     time.sleep(0.3)
+    assert p.poll() is None, "the run ended before it could be killed"
     os.kill(p.pid, signal.SIGKILL)
     p.wait()
     saved = json.loads(ck.read_text())
     assert saved["pending"], "killed before any checkpoint with work left"
     res = _kcheck("check", f, "--jobs", "1", "--resume", ck, "--json", timeout=600)
     out = json.loads(res.stdout)
-    assert out["executions"] == full["executions"] == 4096
+    assert out["executions"] == full["executions"] == 32768
     assert out["exhaustive"] is True
 
 
