@@ -2,7 +2,8 @@
 
     python benchmarks/speedup.py [family] [n] [--jobs 2]
 
-Prints both runs' counts (they must be equal) and the speed-up.
+Prints both runs' counts (they must be equal), the speed-up, and the events
+of both (the parallel run replays the path of each subtree handed over).
 """
 
 import argparse
@@ -25,7 +26,9 @@ def main():
     many = kcheck.check(FAMILIES[a.family](a.n), jobs=a.jobs)
     assert (one.executions, one.blocked) == (many.executions, many.blocked)
     print(f"{a.family}({a.n}): {one.executions} executions; --jobs 1 {one.seconds:.1f} s, "
-          f"--jobs {a.jobs} {many.seconds:.1f} s: speed-up {one.seconds / many.seconds:.2f}x", flush=True)
+          f"--jobs {a.jobs} {many.seconds:.1f} s: speed-up {one.seconds / many.seconds:.2f}x; events "
+          f"{one.events:,} and {many.events:,} ({many.events / one.events - 1:+.1%}: paths replayed "
+          "where work was handed over)", flush=True)
 
 
 if __name__ == "__main__":

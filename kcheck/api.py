@@ -23,11 +23,12 @@ def spawn(fn, *args, name=None, setup=False):
     ``setup=True`` marks a task that only prepares state the others start
     from (they join it first): a trace shows its steps folded into one line,
     since every interleaving starts the same way."""
-    r = _run()
+    r = _rt.CURRENT
+    if r is None:
+        _run()
     t = r.spawn_static(fn, args, name)
     t.setup = setup
-    from .engine.runtime import Loc
-    t.done = Loc(0, None, f"{t.name}.done")
+    t.done = _rt.Loc(0, None, f"{t.name}.done")
     return t
 
 

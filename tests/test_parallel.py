@@ -56,7 +56,8 @@ def _kcheck(*args, **kw):
 
 
 def test_kill_9_and_resume_explores_exactly_once(tmp_path):
-    f = model_file(tmp_path, "readers", 12)
+    # big enough that the run is still going when it is killed, however fast it gets
+    f = model_file(tmp_path, "readers", 15)
     full = json.loads(_kcheck("check", f, "--jobs", "1", "--json", timeout=600).stdout)
     ck = tmp_path / "ck.json"
     p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", "check", str(f), "--jobs", "1",
@@ -68,13 +69,14 @@ def test_kill_9_and_resume_explores_exactly_once(tmp_path):
             break
         time.sleep(0.05)
     time.sleep(0.3)
+    assert p.poll() is None, "the run ended before it could be killed"
     os.kill(p.pid, signal.SIGKILL)
     p.wait()
     saved = json.loads(ck.read_text())
     assert saved["pending"], "killed before any checkpoint with work left"
     res = _kcheck("check", f, "--jobs", "1", "--resume", ck, "--json", timeout=600)
     out = json.loads(res.stdout)
-    assert out["executions"] == full["executions"] == 4096
+    assert out["executions"] == full["executions"] == 32768
     assert out["exhaustive"] is True
 
 
@@ -128,3 +130,14 @@ def test_estimate_is_printed_before_exploring(tmp_path):
 def test_peak_rss_is_reported():
     res = kcheck.check(programs.readers(4))
     assert 0 < res.to_json()["peak_rss_mb"] < 2000
+
+
+@pytest.mark.parametrize("fam,n", [("lastzero", 9), ("readers", 10)])
+def test_two_workers_do_about_the_serial_work(fam, n):
+    # Workers keep their subtrees and replay a path only when one gives work to an
+    # idle other: the events (replays included) stay close to the serial run's.
+    main = programs.FAMILIES[fam](n)
+    serial = kcheck.check(main)
+    par = kcheck.check(main, jobs=2)
+    assert par.executions == serial.executions
+    assert par.events <= 1.10 * serial.events

@@ -22,6 +22,10 @@ between *marked* accesses: the happens-before used to flag data races.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
+_STAMP = attrgetter("stamp")
+
 # Event kinds.  Small ints: the per-event path compares them a lot.
 READ, WRITE, FENCE, ALLOC, FREE, SPAWN, CHOICE = range(7)
 KIND_NAMES = ("R", "W", "F", "alloc", "free", "spawn", "choice")
@@ -136,7 +140,7 @@ class Graph:
 
     def by_stamp(self):
         evs = [e for th in self.threads for e in th]
-        evs.sort(key=lambda e: e.stamp)
+        evs.sort(key=_STAMP)
         return evs
 
     def size(self):

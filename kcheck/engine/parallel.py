@@ -11,9 +11,13 @@ puts those back in its queue.  That is work sharing without any shared state:
 * the set of executions explored is exactly the serial one (each subtree is
   explored once, by whoever holds its path), so the counts and the verdict do
   not depend on the number of workers;
-* the same units run on a local process pool (``--jobs``) or on a Dask
-  cluster (``--cluster``); Dask gives the scheduler, the transport and the
-  failure handling, which is why we use it rather than a home-made protocol;
+* the same units run on a local process pool (``--jobs`` with
+  ``--checkpoint``) or on a Dask cluster (``--cluster``); Dask gives the
+  scheduler, the transport and the failure handling, which is why we use it
+  rather than a home-made protocol;
+* a plain ``--jobs N`` run (no limit) uses ``explore_local`` instead: workers keep their
+  subtrees and give work away only when another worker is idle, so paths are
+  replayed only at those hand-offs (units replayed one per budget);
 * a checkpoint is the counts so far plus the paths still to explore; after a
   ``kill -9``, ``--resume`` continues from it, re-exploring only the units
   that were in flight (their results had not been counted).
@@ -81,7 +85,12 @@ def run_unit(spec, paths, budget, opts):
 def _run_unit(spec, paths, budget, opts):
     program = _PROGRAM if spec is None else load_program(spec)
     t0 = time.perf_counter()
-    deadline = t0 + budget if budget else None
+    # Budgets are CPU time (on a loaded machine a wall-clock budget ends units
+    # before they do anything but replay their paths), counted from the end of
+    # each path's replay and at least twice that replay: a deep path is worth
+    # exploring longer before its remainder is handed back and replayed again.
+    clock = time.process_time
+    deadline = clock() + budget if budget else None
     out = {"executions": 0, "blocked": 0, "events": 0, "pending": [], "bugs": [], "warnings": [],
            "barriers": [], "stopped": False}
     opts = dict(opts)
@@ -90,13 +99,20 @@ def _run_unit(spec, paths, budget, opts):
     used = 0
     paths = [tuple(p) for p in paths]
     for i, path in enumerate(paths):
-        if i > 0 and ((deadline is not None and time.perf_counter() > deadline)
+        if i > 0 and ((deadline is not None and clock() > deadline)
                       or (limit is not None and used >= limit)):
             out["pending"] += [list(p) for p in paths[i:]]
             break
         col = Collector(opts.get("memory_model", "sc"), keep_going, ignore)
         d = TruSt(program, on_bug=col, max_executions=None if limit is None else limit - used, **opts)
-        d.run_from(path, deadline)
+        d.clock = clock
+        if deadline is not None and deadline > 0:
+            d.on_progress = _budget_after_replay(clock, clock(), deadline)
+            d.run_from(path, float("inf"))
+            if d.deadline is not None and d.deadline != float("inf"):
+                deadline = max(deadline, d.deadline)     # (None: the limit ended it first)
+        else:
+            d.run_from(path, deadline)
         if d.interrupted:
             from .runtime import Interrupted
             raise Interrupted()     # Ctrl-C in an inline unit: the coordinator stops
@@ -116,6 +132,17 @@ def _run_unit(spec, paths, budget, opts):
         out["pending"] += [list(p) for p in d.pending()]
     out["seconds"] = time.perf_counter() - t0
     return out
+
+
+def _budget_after_replay(clock, start, deadline):
+    """An on_progress hook that sets the driver's deadline once the path's
+    replay is over (``run_from`` was given +inf as the deadline: it is set
+    when the replay ends, and the hook runs after the next execution)."""
+    def hook(d):
+        if d.deadline == float("inf"):
+            now = clock()
+            d.deadline = max(deadline, now + 2 * (now - start))
+    return hook
 
 
 def _pool_init(program):
@@ -216,6 +243,214 @@ class DaskExecutor:
 
     def close(self):
         self.client.close()
+
+
+# -- local workers that keep their own work -----------------------------------
+
+class _Yield(BaseException):
+    """Ends a worker's search from its progress hook (the coordinator said stop)."""
+
+
+def _steal_worker(wid, inbox, outbox, hungry, stop, opts):
+    """A worker process of ``explore_local``: explores the paths it is sent,
+    keeping everything below them to itself, and gives part of its worklist
+    away only when the coordinator has an idle worker (``hungry``)."""
+    import signal
+    from .runtime import KcheckSignal
+    from .watchdog import Watchdog
+    signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the coordinator's to handle
+    _die_with_parent()
+    opts = dict(opts)
+    keep_going, ignore = opts.pop("collect", (False, ()))
+    while True:
+        path = inbox.get()
+        if path is None:
+            return
+        sent = {"executions": 0, "blocked": 0, "events": 0}
+        last = [time.perf_counter()]
+        # work is given away only after this much CPU time on the path: below it the
+        # hand-off (a replay of the path, a message) costs more than it saves
+        share_after = time.process_time() + 0.05
+        d = None
+
+        def counts():
+            st = d.stats
+            now = {"executions": st.executions, "blocked": st.blocked, "events": st.events}
+            delta = {k: now[k] - sent[k] for k in now}
+            sent.update(now)
+            return delta
+
+        def hook(driver):
+            # called after every execution; the path's ancestors are replayed first
+            # (deadline still None then) and their worklists are not this worker's
+            if stop.value:
+                raise _Yield()
+            if driver.deadline is None:
+                return
+            if hungry.value > 0 and time.process_time() > share_after:
+                _donate(driver, hungry, outbox, wid)
+            now = time.perf_counter()
+            if now - last[0] > 0.25:
+                last[0] = now
+                outbox.put(("progress", wid, counts()))
+
+        try:
+            with Watchdog():
+                col = Collector(opts.get("memory_model", "sc"), keep_going, ignore)
+                d = TruSt(program_of_worker(), on_bug=col, on_progress=hook, **opts)
+                try:
+                    d.run_from(tuple(path), float("inf"))
+                except _Yield:
+                    outbox.put(("done", wid, dict(counts(), bugs=[], warnings=[], stopped=True,
+                                                  barriers=[])))
+                    continue
+                if d.bug_run is not None and not opts.get("keep_going") and not col.bugs:
+                    col(d.bug_run, d.bug_run.bug)
+                res = dict(counts(), bugs=[b.to_json() for b in col.bugs],
+                           warnings=list(getattr(d, "_warnings", [])),
+                           stopped=bool(col.bugs) and not keep_going,
+                           barriers=[list(b) for b in d.__dict__.get("barrier_sites", ())])
+        except ModelError as e:
+            outbox.put(("error", wid, (str(e), e.where)))
+            continue
+        except BaseException as e:
+            # whatever else escapes comes back as an error: a worker that died
+            # silently would leave the coordinator waiting
+            outbox.put(("error", wid, (f"{type(e).__name__}: {e}" if str(e) else type(e).__name__,
+                                       None)))
+            continue
+        outbox.put(("done", wid, res))
+
+
+def program_of_worker():
+    return _PROGRAM
+
+
+def _donate(d, hungry, outbox, wid):
+    """Give half of the shallowest pending items (the biggest subtrees, the
+    shortest paths to replay) to the coordinator for an idle worker; keep at
+    least one item."""
+    levels = [lv[1] for lv in d.stack if lv[1]]
+    total = sum(len(w) for w in levels)
+    if total < 2:
+        return
+    with hungry.get_lock():
+        if hungry.value <= 0:
+            return
+        hungry.value -= 1
+    items = levels[0]
+    k = max(1, len(items) // 2)
+    if k >= total:
+        k = total - 1
+    give = items[:k]          # a level's worklist is popped from the end: these come last
+    del items[:k]
+    outbox.put(("donate", wid, [list(it[3]) for it in give]))
+
+
+def explore_local(spec, jobs, opts, *, progress=None, max_executions=None, keep_going=False,
+                  ignore=()):
+    """Exhaustive exploration on ``jobs`` local processes that keep their work.
+
+    Unlike units (which end on a time budget and hand everything back, so that
+    whoever takes a path replays it from the root), a worker here explores its
+    whole subtree and only gives work away when another worker is idle: it
+    sends the coordinator half of its shallowest pending items, whose paths are
+    the shortest to replay.  The set of executions is the serial one (each
+    subtree is explored once, by whoever holds its path).
+
+    Returns the same dict as ``explore_units``.
+    """
+    import multiprocessing as mp
+    global _PROGRAM
+    ctx = mp.get_context("fork")
+    _PROGRAM = load_program(spec)
+    opts = dict(opts, collect=(keep_going, tuple(ignore)))
+    hungry = ctx.Value("i", 0)
+    stop = ctx.Value("i", 0)
+    outbox = ctx.Queue()
+    inboxes = [ctx.SimpleQueue() for _ in range(jobs)]
+    procs = [ctx.Process(target=_steal_worker, args=(i, inboxes[i], outbox, hungry, stop, opts),
+                         daemon=True) for i in range(jobs)]
+    for p in procs:
+        p.start()
+    counts = {"executions": 0, "blocked": 0, "events": 0}
+    stats = _Stats(counts)
+    queue = deque()
+    idle = set(range(1, jobs))
+    inboxes[0].put(())
+    busy = {0}
+    with hungry.get_lock():
+        hungry.value = len(idle)
+    bugs, seen, warnings = [], set(), []
+    barriers = set()              # barrier sites met (--drop-barrier)
+    stopped = interrupted = False
+    units = 0
+    error = None
+    try:
+        while busy:
+            try:
+                kind, wid, data = outbox.get(timeout=1.0)
+            except Exception:
+                dead = [p for i, p in enumerate(procs) if i in busy and not p.is_alive()]
+                if dead:
+                    error = f"a worker process died (exit code {dead[0].exitcode})"
+                    break
+                continue
+            if kind == "error":
+                error = data            # (message, where in the model)
+                break
+            if kind == "donate":
+                queue.extend(tuple(p) for p in data)
+            else:
+                for k in ("executions", "blocked", "events"):
+                    counts[k] += data[k]
+            if kind == "done":
+                units += 1
+                busy.discard(wid)
+                idle.add(wid)
+                for w in data["warnings"]:
+                    if w not in warnings:
+                        warnings.append(w)
+                barriers.update(tuple(b) for b in data.get("barriers", ()))
+                for b in data["bugs"]:
+                    key = identity(b["kind"], b["message"])
+                    if key not in seen:
+                        seen.add(key)
+                        bugs.append(b)
+                if data["stopped"]:
+                    stopped = True
+                    break
+            while queue and idle:
+                w = idle.pop()
+                inboxes[w].put(queue.popleft())
+                busy.add(w)
+            if kind == "done" and wid in idle and not queue:
+                with hungry.get_lock():
+                    hungry.value += 1
+            if progress is not None and kind != "donate":
+                progress(stats)
+            if max_executions is not None and counts["executions"] + counts["blocked"] >= max_executions:
+                stopped = True
+                break
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        stop.value = 1
+        for q in inboxes:
+            q.put(None)
+        for p in procs:
+            p.join(timeout=0.2)
+            if p.is_alive():
+                p.terminate()
+                p.join()
+        outbox.close()
+    if error is not None:
+        msg, where = error if isinstance(error, tuple) else (error, None)
+        raise ModelError(msg, where=tuple(where) if where else None)
+    exhaustive = not stopped and not interrupted and not queue and not busy
+    return {"executions": counts["executions"], "blocked": counts["blocked"], "events": counts["events"],
+            "bugs": bugs, "exhaustive": exhaustive, "interrupted": interrupted, "warnings": warnings,
+            "units": units, "barriers": sorted(barriers)}
 
 
 # -- the coordinator ---------------------------------------------------------

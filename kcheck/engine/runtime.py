@@ -85,7 +85,7 @@ class Task:
     __slots__ = ("tid", "name", "fn", "args", "gl", "req", "blocked", "finished",
                  "daemon", "dynamic", "order", "pos", "steps", "held", "rcu",
                  "nspawn", "nlid", "done", "callback", "tls", "started", "last_read", "setup",
-                 "deps")
+                 "deps", "ctx")
 
     def __init__(self, tid, name, fn, args, order, daemon=False, dynamic=False):
         self.tid = tid
@@ -112,6 +112,7 @@ class Task:
         self.tls = {}               # per-task state kept by kernel primitives
         self.last_read = None       # (loc, value) of the last read, for cpu_relax()
         self.deps = None            # (addr, data, ctrl) set by a front end: Run.set_deps
+        self.ctx = None             # the _Context (greenlet) it runs on
 
     def __repr__(self):
         return f"<Task {self.tid} {self.name}>"
@@ -133,7 +134,10 @@ class Loc:
         if run is None:
             raise ModelError("kernel objects can only be created while kcheck runs a model "
                              "(inside main() or a task)")
-        self.lid = run.new_lid()
+        if run.cur is None:             # main(): numbered in order (Run.new_lid, inlined)
+            self.lid = run.main_lid = run.main_lid + 1
+        else:
+            self.lid = run.new_lid()
         self.init = init
         self.owner = owner
         self.field = field
@@ -227,6 +231,10 @@ class Run:
         # so the search can go on from a whole execution.  ``found`` lists its bugs.
         self.keep_going = getattr(explorer, "keep_going", False)
         self.found = []
+        try:
+            self.contexts = explorer._contexts     # idle task contexts, reused run after run
+        except AttributeError:
+            self.contexts = explorer._contexts = []
 
     # -- the API kernel primitives use ----------------------------------
     def read(self, loc, flags, op):
@@ -438,6 +446,7 @@ class Run:
         finally:
             CURRENT = prev
             self._kill()
+            self._release()
         return self
 
     def _check_grace_periods(self):
@@ -454,45 +463,79 @@ class Run:
             self.bug = min(self.found, key=_met_at)
 
     def _make_greenlet(self, t):
-        def body():
-            try:
-                t.fn(*t.args)
-                if t.held or t.rcu or t.tls:
-                    bug = _detect.held_at_exit(self, t)    # lockdep: "still has locks held!"
-                    if bug is not None and self.keep_going:
-                        bug.event = self.last_event()            # a splat: the task still ends
-                        bug.deferred = True
-                        self.found.append(bug)
-                    elif bug is not None:
-                        raise bug
-                if t.done is not None:
-                    self.write(t.done, 1, G.MARKED | G.RELEASE, "task exits")
-            except (Stop, GreenletExit, Interrupted):
-                raise
-            except Halt:
-                pass
-            except Bug as b:
-                self._stop_with(b)
-            except ModelError as e:
-                if e.where is None:
-                    e.where = _model_where(e)
-                raise               # surfaces in the root greenlet: exit 2, not a bug
-            except RecursionError as e:
-                self._stop_with(Bug("livelock", f"task {t.name} recursed without bound ({e})", task=t))
-            except BaseException as e:
-                # The model's own assert is its WARN_ON.  Anything else it raises (of
-                # any class: SystemExit, KeyboardInterrupt, GeneratorExit ... ) or that
-                # a kernel call raises on its arguments stops the execution as a model
-                # error, with the trace of the interleaving that led there.
-                msg, where = model_exception(e)
-                if isinstance(e, AssertionError) and _raised_in_model(e):
-                    b = Bug("warn", f"assertion failed: {e}" if str(e) else "assertion failed", task=t)
-                else:
-                    b = Bug("model-error", msg, task=t, other=e)
-                b.where = where
-                self._stop_with(b)
-            t.finished = True
-        t.gl = greenlet(body, parent=self.root)
+        """Put task ``t`` on a context: an idle one left by an earlier run, or a new one.
+
+        A greenlet is a context switch's worth of C stack plus, on Python 3.11, a
+        16 KiB frame stack that CPython maps (mmap) on its first frame and unmaps
+        when the greenlet dies: one greenlet per task per execution was a third
+        of the run's time, most of it in the kernel.  A context runs task bodies
+        one after another (``_Context.main``), so a search maps them once."""
+        pool = self.contexts
+        if pool:
+            ctx = pool.pop()
+            if ctx.gl.parent is not self.root:
+                ctx.gl.parent = self.root
+        else:
+            ctx = _Context()
+            ctx.gl = greenlet(ctx.main, parent=self.root)
+        ctx.run = self
+        ctx.task = t
+        t.ctx = ctx
+        t.gl = ctx.gl
+
+    def _body(self, t):
+        """Run task ``t`` to its end (in its context's greenlet)."""
+        try:
+            t.fn(*t.args)
+            if t.held or t.rcu or t.tls:
+                bug = _detect.held_at_exit(self, t)    # lockdep: "still has locks held!"
+                if bug is not None and self.keep_going:
+                    bug.event = self.last_event()            # a splat: the task still ends
+                    bug.deferred = True
+                    self.found.append(bug)
+                elif bug is not None:
+                    raise bug
+            if t.done is not None:
+                self.write(t.done, 1, G.MARKED | G.RELEASE, "task exits")
+        except (Stop, GreenletExit, Interrupted):
+            raise
+        except Halt:
+            pass
+        except Bug as b:
+            self._stop_with(b)
+        except ModelError as e:
+            if e.where is None:
+                e.where = _model_where(e)
+            raise               # surfaces in the root greenlet: exit 2, not a bug
+        except RecursionError as e:
+            self._stop_with(Bug("livelock", f"task {t.name} recursed without bound ({e})", task=t))
+        except BaseException as e:
+            # The model's own assert is its WARN_ON.  Anything else it raises (of
+            # any class: SystemExit, KeyboardInterrupt, GeneratorExit ... ) or that
+            # a kernel call raises on its arguments stops the execution as a model
+            # error, with the trace of the interleaving that led there.
+            msg, where = model_exception(e)
+            if isinstance(e, AssertionError) and _raised_in_model(e):
+                b = Bug("warn", f"assertion failed: {e}" if str(e) else "assertion failed", task=t)
+            else:
+                b = Bug("model-error", msg, task=t, other=e)
+            b.where = where
+            self._stop_with(b)
+        t.finished = True
+
+    def _release(self):
+        """The run is over: its tasks' contexts are idle again (a context whose
+        greenlet died, on a model error, is dropped)."""
+        pool = self.contexts
+        for t in self.tasks:
+            ctx = t.ctx if t is not None else None
+            if ctx is None or ctx.run is not self:
+                continue
+            if ctx.task is not None and t.started:
+                continue            # still inside the task: cannot be reused
+            ctx.run = ctx.task = None
+            if not ctx.gl.dead:
+                pool.append(ctx)
 
     def _defer(self, bug, t):
         """After a callback's grace period, a bug is real only if the finished run
@@ -529,7 +572,7 @@ class Run:
         self.stopped = True
         for t in self.tasks:
             gl = t.gl if t is not None else None
-            if gl is not None and not gl.dead and gl:
+            if gl is not None and not gl.dead and gl and t.ctx.task is t:
                 try:
                     gl.throw(Stop)
                 except Stop:
@@ -708,21 +751,29 @@ class Run:
 
     def _new_event(self, t, kind, lid, val, flags, op):
         g = self.g
-        idx = len(g.threads[t.tid])
-        e = Event(t.tid, idx, g.next_stamp, kind, lid, val, flags, op)
+        tid = t.tid
+        th = g.threads[tid]
+        idx = len(th)
+        e = Event(tid, idx, g.next_stamp, kind, lid, val, flags, op)
         g.next_stamp += 1
-        base = g.base_view(t.tid, idx)
-        v = list(base)
-        if len(v) <= t.tid:
-            v.extend([-1] * (t.tid + 1 - len(v)))
-        v[t.tid] = idx
+        # the views of the po-predecessor, or of the spawn (Graph.base_view/base_hb, inlined)
+        if idx:
+            prev = th[idx - 1]
+            v = prev.view[:]
+            hb = prev.hb[:]
+        else:
+            sp = g.spawn_of.get(tid)
+            v = list(sp.view) if sp is not None else []
+            hb = list(sp.hb) if sp is not None else []
+        if len(v) <= tid:
+            v.extend([-1] * (tid + 1 - len(v)))
+        v[tid] = idx
         e.view = v
-        hb = list(g.base_hb(t.tid, idx))
-        if len(hb) <= t.tid:
-            hb.extend([-1] * (t.tid + 1 - len(hb)))
-        hb[t.tid] = idx
+        if len(hb) <= tid:
+            hb.extend([-1] * (tid + 1 - len(hb)))
+        hb[tid] = idx
         e.hb = hb
-        g.threads[t.tid].append(e)
+        th.append(e)
         t.pos += 1
         if self.trace:
             self._note(e)
@@ -965,11 +1016,13 @@ class Run:
     def spawn_static(self, fn, args, name, daemon=False):
         if self.cur is not None:
             raise ModelError("spawn() is for main(); tasks start other contexts with call_rcu/queue_work")
-        tid = len(self.tasks)
-        t = Task(tid, name or f"{getattr(fn, '__name__', 'task')}{tid}", fn, args, (tid,), daemon=daemon)
-        self.tasks.append(t)
+        tasks = self.tasks
+        tid = len(tasks)
+        t = Task(tid, name or f"{getattr(fn, '__name__', 'task')}{tid}", fn, args, (tid,), daemon)
+        tasks.append(t)
         self.static.append(t)
-        if len(self.g.threads) <= tid:
+        threads = self.g.threads
+        if len(threads) <= tid:
             self.g.ensure_thread(tid)
         x = self.x
         if x.next_tid <= tid:
@@ -999,6 +1052,28 @@ class Run:
             if sleep is not None and sleep.timer:
                 return "blocked"     # its timer ends the sleep: the timeout choice explores that
         return "deadlock"
+
+
+class _Context:
+    """A greenlet that runs task bodies one after another (see Run._make_greenlet).
+
+    Between tasks it waits in its root's ``switch()``, with ``task`` None; a
+    run hands it a task by setting ``run`` and ``task`` and switching to it.
+    A task unwound with ``Stop`` (an abandoned run) leaves it idle too."""
+
+    __slots__ = ("gl", "run", "task")
+
+    def main(self):
+        while True:
+            run, t = self.run, self.task
+            try:
+                run._body(t)
+            except Stop:
+                pass
+            root = run.root
+            self.task = None
+            run = t = None
+            root.switch()
 
 
 # splats after which the kernel goes on (with --keep-going the task does too)
@@ -1038,9 +1113,20 @@ def replay_order(g):
     pos = [0] * len(threads)
     spawn_of = g.spawn_of
     out = []
+    READ = G.READ
     for e in evs:
-        if pos[e.tid] > e.idx:
+        tid = e.tid
+        p = pos[tid]
+        if p > e.idx:
             continue
+        if p == e.idx:
+            # the common case: its task, its spawn and its write are there already
+            sp = spawn_of.get(tid) if p == 0 else None
+            w = e.rf if e.kind == READ else None
+            if (sp is None or pos[sp.tid] > sp.idx) and (w is None or pos[w.tid] > w.idx):
+                out.append(e)
+                pos[tid] = p + 1
+                continue
         stack = [(e.tid, e.idx)]
         while stack:
             tid, idx = stack[-1]

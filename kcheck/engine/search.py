@@ -199,6 +199,17 @@ def _explore_units(main, spec, *, memory_model, kw, jobs, cluster, checkpoint, c
             "model_sha256": P.file_hash(spec[1]) if spec[0] == "file" else None}
     ck = P.Checkpoint(checkpoint, checkpoint_every, meta) if checkpoint else None
     state = P.load_checkpoint(resume, meta) if resume else None
+    if jobs and jobs > 1 and not cluster and not checkpoint and not resume and max_executions is None:
+        # workers that keep their subtrees (no time-budgeted units to hand back and replay);
+        # an execution limit is counted by the units' coordinator
+        r = P.explore_local(spec, jobs, opts, progress=progress, keep_going=keep_going,
+                            ignore=ignore)
+        out.executions, out.blocked, out.events = r["executions"], r["blocked"], r["events"]
+        out.bugs = [BugFound(**b) for b in r["bugs"]]
+        out.exhaustive, out.interrupted, out.warnings = r["exhaustive"], r["interrupted"], r["warnings"]
+        out.barriers = {tuple(b) for b in r["barriers"]}
+        out.jobs = jobs
+        return out
     if cluster:
         ex = P.DaskExecutor(spec, cluster)
     elif jobs and jobs > 1:
