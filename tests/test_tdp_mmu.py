@@ -117,3 +117,20 @@ def test_matrix_scenarios_are_every_pair_of_flows():
     s = two_flow_scenarios()
     assert len(s) == len(FLOWS) * (len(FLOWS) + 1) // 2
     assert "vcpu+vcpu" in s and "memslot+zap-all" in s
+
+
+@pytest.mark.parametrize("variant", ALL_VARIANTS)
+def test_a_walk_yielding_mid_table_revisits_the_entry_at_the_yield_point(variant):
+    """With three GFNs a zap can yield before the middle entry of a table.  v5.16+
+    sets iter->yielded and lets tdp_iter_next() restart at that GFN; a walk that
+    restarted and then advanced would skip the entry and leave it mapped."""
+    r = kcheck.check(build_main(variant, "memslot", resident=1, gfns=3))
+    assert r.verdict == "no-bug", r.format()
+    assert r.exhaustive
+
+
+def test_the_pre_5_16_iterator_skips_the_entry_at_the_yield_point():
+    m = MUTANTS["advance-after-restart"]
+    r = kcheck.check(build_main(m.base, m.scenario, mutant="advance-after-restart", **m.sizes))
+    assert r.verdict == "bug" and r.bug.kind == "warn", r.format()
+    assert "invalidated root was zapped" in r.bug.message
