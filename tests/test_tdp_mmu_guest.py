@@ -82,7 +82,7 @@ def test_zap_all_runs_with_no_vcpu_in_the_guest():
 
 
 @pytest.mark.parametrize("variant", ["v5.17", "v5.18"])
-@pytest.mark.parametrize("scenario", ["split", "collapse+vcpu"])
+@pytest.mark.parametrize("scenario", ["split+vcpu", "collapse+notifier"])
 def test_eager_split_and_collapse_on_huge_pages(variant, scenario):
     _clean(variant, scenario, resident=1, huge=1)
 

@@ -50,19 +50,24 @@ class Flow:
 
 def flow_vcpu(impl, vcpu, sizes):
     """KVM_RUN: the guest touches GFNs 0 .. gfns-1 and comes back to the
-    notifier's GFN; an EPT violation makes KVM handle the fault and re-enter."""
+    notifier's GFN.  It runs until an EPT violation exits to KVM, which handles
+    the fault and enters again (at most ``fault_attempts`` faults per touch)."""
     impl.kvm_mmu_load(vcpu)
     touches = list(range(sizes["gfns"]))
     if touches:
         touches.append(sizes["notifier_gfn"])
-    for gfn in touches:
-        for attempt in range(sizes["fault_attempts"] + 1):
-            r = impl.vcpu_run_access(vcpu, gfn)
-            if r != "violation" or attempt == sizes["fault_attempts"]:
-                break
-            impl.direct_page_fault(vcpu, gfn)      # kvm_mmu_page_fault()
-        if r == "dead":
+    i = faults = 0
+    while i < len(touches):
+        i = impl.vcpu_run(vcpu, touches, i)
+        if i is None:                      # the VM is dead: KVM_RUN fails
             break
+        if i == len(touches):
+            break
+        if faults == sizes["fault_attempts"]:
+            i, faults = i + 1, 0           # the guest gives up on this page
+            continue
+        faults += 1
+        impl.direct_page_fault(vcpu, touches[i])       # kvm_mmu_page_fault()
     impl.kvm_mmu_unload(vcpu)
 
 

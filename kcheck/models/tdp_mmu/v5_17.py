@@ -928,14 +928,16 @@ class TdpMmu:
             if reqs & KVM_REQ_TLB_FLUSH and kvm_check_request(vcpu, KVM_REQ_TLB_FLUSH):
                 vcpu.tlb.flush()                        # kvm_vcpu_flush_tlb_all()
 
-    def vcpu_run_access(self, vcpu, gfn):
-        """One guest entry that touches ``gfn``: "ok", "violation" (an EPT
-        violation: the caller handles the fault) or "dead" (KVM_RUN fails)."""
+    def vcpu_run(self, vcpu, touches, i):
+        """One stay in the guest: it touches ``touches[i:]`` in order until one
+        takes an EPT violation.  Returns the index of that touch (or
+        ``len(touches)``), or None if the VM is dead (KVM_RUN fails)."""
         if not self.vcpu_enter_guest(vcpu):
-            return "dead"
-        ok = guest_access(self, vcpu, gfn)
+            return None
+        while i < len(touches) and guest_access(self, vcpu, touches[i]):
+            i += 1
         smp_store_release(ptr(vcpu.arch, "mode"), OUTSIDE_GUEST_MODE)   # VM-exit
-        return "ok" if ok else "violation"
+        return i
 
     def kvm_vm_dead(self, kvm):
         """No vCPU runs from now on: vm_dead set, every vCPU kicked out of the guest."""
