@@ -31,11 +31,12 @@ class Vcpu:
     """A vCPU: its kvm, the root role it wants, its private MMU state (root,
     TLB) and the words other CPUs touch (``arch``: mode and requests)."""
 
-    def __init__(self, kvm, role, index, name):
+    def __init__(self, kvm, role, index, name, runs=True):
         self.kvm = kvm
         self.role = role
         self.index = index
         self.name = name
+        self.runs = runs                   # enters the guest (a resident vCPU does not)
         self.arch = KvmVcpuArch()
         self.root_hpa = INVALID_PAGE       # vcpu->arch.mmu->root_hpa
         self.tlb = Tlb()
@@ -236,7 +237,8 @@ def make_main(cls, scenario: str, **sizes):
         impl.vcpus = vcpus
         first = None
         if cfg["resident"]:
-            resident = [Vcpu(kvm, role, i, f"resident{i}") for i in range(cfg["resident"])]
+            resident = [Vcpu(kvm, role, i, f"resident{i}", runs=False)
+                        for i in range(cfg["resident"])]
             vcpus.extend(resident)
             first = spawn(boot, impl, resident, cfg, name="boot", setup=True)
             tasks.append(first)

@@ -150,9 +150,14 @@ class HostMemory:
 def kvm_make_all_cpus_request(vcpus, req):
     """Set ``req`` on every vCPU, then wait until each is out of guest mode
     (``KVM_REQUEST_WAIT``: the kick's IPI is acknowledged once the vCPU has left
-    the guest; it services the request before it enters again)."""
+    the guest; it services the request before it enters again).
+
+    A vCPU that will never enter the guest again (a resident vCPU once booted)
+    never reads its requests and is never in guest mode: its bit and its wait
+    are left out, as they could only order two senders against each other."""
     for v in vcpus:
-        atomic_or(req, v.arch.requests)          # kvm_make_request(): set_bit()
+        if v.runs:
+            atomic_or(req, v.arch.requests)      # kvm_make_request(): set_bit()
     kvm_kick_all_and_wait(vcpus)
 
 
@@ -161,7 +166,8 @@ def kvm_kick_all_and_wait(vcpus):
     see whatever was written before when it enters again."""
     smp_mb()
     for v in vcpus:
-        smp_cond_load_acquire(ptr(v.arch, "mode"), lambda m: m != IN_GUEST_MODE)
+        if v.runs:
+            smp_cond_load_acquire(ptr(v.arch, "mode"), lambda m: m != IN_GUEST_MODE)
 
 
 def kvm_request_pending(vcpu):
