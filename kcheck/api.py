@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable
 
 from .engine import runtime as _rt
 from .engine.runtime import ModelError, NO_WRITE, BLOCK
 from .engine.graph import MARKED, ACQUIRE, AWAIT
+from .report.result import Result, BugReport
 
 
 def _run():
@@ -55,83 +54,35 @@ def current():
     return _run().cur
 
 
-@dataclass
-class BugReport:
-    kind: str
-    message: str
-    task: Optional[str]
-    trace: str
-    schedule: str
-    events: list = field(default_factory=list)
-    context_switches: int = 0
-    where: Optional[str] = None      # file:line in the model where the bug shows, when known
-
-    def to_json(self):
-        return {"kind": self.kind, "message": self.message, "task": self.task,
-                "trace": self.trace, "schedule": self.schedule, "events": self.events,
-                "context_switches": self.context_switches, "where": self.where}
-
-
-@dataclass
-class Result:
-    verdict: str
-    exhaustive: bool
-    memory_model: str
-    strategy: str
-    executions: int
-    blocked: int
-    events: int
-    seconds: float
-    bug: Optional[BugReport] = None
-    warnings: list = field(default_factory=list)
-    bound: Optional[str] = None
-    interrupted: bool = False
-    distinct: Optional[int] = None
-    estimate: Optional[float] = None
-    jobs: int = 1
-
-    @property
-    def peak_rss_mb(self):
-        """Peak resident memory of this process and of its worker processes, in MiB."""
-        import resource
-        kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                 resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-        return round(kb / 1024, 1)
-
-    @property
-    def events_per_second(self):
-        return self.events / self.seconds if self.seconds > 0 else 0.0
-
-    def to_json(self):
-        return {"verdict": self.verdict, "exhaustive": self.exhaustive,
-                "memory_model": self.memory_model, "strategy": self.strategy,
-                "executions": self.executions, "blocked": self.blocked, "events": self.events,
-                "seconds": round(self.seconds, 4), "bound": self.bound,
-                "interrupted": self.interrupted, "distinct_traces": self.distinct,
-                "estimate": self.estimate, "jobs": self.jobs, "peak_rss_mb": self.peak_rss_mb,
-                "warnings": self.warnings,
-                "bug": self.bug.to_json() if self.bug else None}
-
-    def format(self):
-        from .report.text import format_result
-        return format_result(self)
-
-
 def check(main: Callable, *, memory_model="sc", strategy="dpor", max_executions=None,
           step_bound=2000, preemption_bound=None, seed=0, races="warn", progress=None,
           minimize=True, executions=None, depth=3, drop_barriers=(), jobs=1, cluster=None,
-          checkpoint=None, checkpoint_every=30.0, resume=None, estimate=False, spec=None) -> Result:
-    """Explore ``main`` and return a ``Result`` (see the CLI for the options)."""
-    from .report.build import explore
-    return explore(main, memory_model=memory_model, strategy=strategy,
-                   max_executions=max_executions, step_bound=step_bound,
-                   preemption_bound=preemption_bound, seed=seed, races=races,
-                   progress=progress, minimize=minimize, executions=executions, depth=depth,
-                   drop_barriers=drop_barriers, jobs=jobs, cluster=cluster, checkpoint=checkpoint,
-                   checkpoint_every=checkpoint_every, resume=resume, estimate=estimate, spec=spec)
+          checkpoint=None, checkpoint_every=30.0, resume=None, estimate=False, spec=None,
+          keep_going=False, ignore=()) -> Result:
+    """Explore ``main`` and return a ``Result`` (see the CLI for the options).
+
+    ``keep_going``: go on past bugs and report every distinct one (``Result.bugs``);
+    ``ignore``: bug kinds not to report (``("leak",)``)."""
+    import time
+    from .engine import search
+    from .report import build
+    t0 = time.perf_counter()
+    outcome = search.explore(main, memory_model=memory_model, strategy=strategy,
+                             max_executions=max_executions, step_bound=step_bound,
+                             preemption_bound=preemption_bound, seed=seed, races=races,
+                             progress=progress, executions=executions, depth=depth,
+                             drop_barriers=drop_barriers, jobs=jobs, cluster=cluster,
+                             checkpoint=checkpoint, checkpoint_every=checkpoint_every,
+                             resume=resume, estimate=estimate, spec=spec, keep_going=keep_going,
+                             ignore=ignore)
+    return build.result(main, outcome, memory_model=memory_model, strategy=strategy,
+                        step_bound=step_bound, races=races, minimize=minimize,
+                        drop_barriers=drop_barriers, started=t0)
 
 
-def replay(main: Callable, schedule: str, *, step_bound=2000, races="warn", drop_barriers=()) -> Result:
+def replay(main: Callable, schedule: str, *, step_bound=2000, races="warn", drop_barriers=(),
+           memory_model="sc") -> Result:
     """Run one schedule (a string from a bug report) and report what it finds."""
     from .report.build import replay as _replay
-    return _replay(main, schedule, step_bound=step_bound, races=races, drop_barriers=drop_barriers)
+    return _replay(main, schedule, step_bound=step_bound, races=races, drop_barriers=drop_barriers,
+                   memory_model=memory_model)

@@ -19,7 +19,7 @@ import click
 
 from .engine.runtime import ModelError
 from .engine.watchdog import Watchdog
-from .report.schedule import ScheduleError
+from .engine.schedule import ScheduleError
 
 EXIT_OK, EXIT_BUG, EXIT_ERROR = 0, 1, 2
 
@@ -113,11 +113,7 @@ def print_result(res, as_json, path=None, replay_extra=""):
     if as_json:
         click.echo(json.dumps(res.to_json(), indent=None))
     else:
-        text = res.format()
-        if path and res.bug is not None:
-            old = f"kcheck replay FILE '{res.bug.schedule}'"
-            text = text.replace(old, f"kcheck replay {path} '{res.bug.schedule}'{replay_extra}")
-        click.echo(text)
+        click.echo(res.format(path or "FILE", replay_extra))
     return EXIT_BUG if res.bug else EXIT_OK
 
 
@@ -244,15 +240,18 @@ def check_cmd(file, entry, **kw):
 @click.option("--step-bound", type=int, default=2000, show_default=True)
 @click.option("--races", type=click.Choice(["warn", "error", "off"]), default="warn")
 @click.option("--drop-barrier", "drop_barriers", multiple=True, metavar="NAME[@FUNC|@FILE:LINE]")
+@click.option("--memory-model", type=click.Choice(["sc", "lkmm"]), default="sc", show_default=True,
+              help="lkmm for a schedule from an LKMM run (it may read older writes)")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--debug", is_flag=True)
-def replay_cmd(file, schedule, entry, step_bound, races, drop_barriers, as_json, debug):
+def replay_cmd(file, schedule, entry, step_bound, races, drop_barriers, memory_model, as_json, debug):
     """Run FILE along SCHEDULE (from a bug report) and report what happens."""
     from .api import replay
     try:
         fn = load_model(file, entry)
         with Watchdog():
-            res = replay(fn, schedule, step_bound=step_bound, races=races, drop_barriers=drop_barriers)
+            res = replay(fn, schedule, step_bound=step_bound, races=races, drop_barriers=drop_barriers,
+                         memory_model=memory_model)
     except UserError as e:
         _fail(str(e), debug, e.__cause__ or e)
     except (ModelError, ScheduleError) as e:

@@ -191,9 +191,11 @@ def test_rcu_publication_relies_on_the_address_dependency():
         rcu_assign_pointer(ptr(h, "p"), n)
 
     def reader(h):
+        rcu_read_lock()                     # lockdep wants rcu_dereference() in a reader
         n = rcu_dereference(ptr(h, "p"))
         if n is not None:
             WARN_ON(READ_ONCE(ptr(n, "val")) != 1)
+        rcu_read_unlock()
 
     def writer_plain_publish(h):
         n = kzalloc(node)

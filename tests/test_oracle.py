@@ -243,7 +243,7 @@ def _replays_exactly(prog):
     """Every explored graph, linearized and replayed as a schedule, comes back identical."""
     from kcheck.engine.memory import sc
     from kcheck.engine.strategies import Replay
-    from kcheck.report import schedule as S
+    from kcheck.engine import schedule as S
 
     seen = []
 

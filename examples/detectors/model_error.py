@@ -2,7 +2,7 @@
 in the model is reported with the interleaving that led to it).
 Fixed: check for NULL, as the C code must."""
 from kcheck import spawn
-from kcheck.kernel import KStruct, rcu_dereference, rcu_assign_pointer, ptr
+from kcheck.kernel import KStruct, rcu_dereference, rcu_assign_pointer, ptr, rcu_read_lock, rcu_read_unlock
 
 
 class cfg(KStruct):
@@ -18,13 +18,19 @@ def publish(h, c):
 
 
 def use_buggy(h):
+    rcu_read_lock()
     c = rcu_dereference(ptr(h, "cur"))
-    return c.val
+    v = c.val
+    rcu_read_unlock()
+    return v
 
 
 def use_fixed(h):
+    rcu_read_lock()
     c = rcu_dereference(ptr(h, "cur"))
-    return c.val if c is not None else 0
+    v = c.val if c is not None else 0
+    rcu_read_unlock()
+    return v
 
 
 def _main(use):

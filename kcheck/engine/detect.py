@@ -9,7 +9,8 @@ remains needs the finished graph:
   consistent order runs the free first, and the access touches freed memory.
 * **leaks**: heap objects still allocated when every task has finished.
 * **deadlock**: tasks blocked for good - each waits on a value that is the
-  last one its location will ever hold (its read reads the co-latest write).
+  last one its location will ever hold (its read reads the co-latest write);
+  when every one of them is asleep in ``schedule()`` it is a **lost wake-up**.
 """
 
 from __future__ import annotations
@@ -17,6 +18,13 @@ from __future__ import annotations
 from .memory import sc
 from .graph import contains
 from .runtime import Bug
+
+
+def whole_bug(*a, **kw):
+    """A bug found on the whole execution (not at one event of it)."""
+    b = Bug(*a, **kw)
+    b.whole = True
+    return b
 
 
 def root_cause(run, bug):
@@ -34,9 +42,52 @@ def end_of_execution(run, complete):
     bug = use_after_free_race(run)
     if bug is not None:
         return bug
+    # checks a kernel primitive registered for the finished execution
+    # (kmem_cache_destroy: every object of the cache freed before it)
+    for check in getattr(run, "end_checks", ()):
+        bug = check(run, complete)
+        if bug is not None:
+            return bug
     if complete:
         return leaks(run)
     return None
+
+
+def every_bug(run, race_mode=None, driver=None):
+    """(bugs, state) of a finished --keep-going run: the bugs its tasks met, then
+    a deadlock, a use-after-free by a race and leaks; ``state`` is 'complete',
+    'blocked' or 'deadlock' (Run.classify)."""
+    bugs = list(run.found)
+    state = run.classify()
+    if state == "deadlock":
+        bugs.append(deadlock_bug(run))
+    uaf = use_after_free_race(run)
+    if uaf is not None:
+        bugs.append(uaf)
+    if state == "complete":
+        leak = leaks(run)
+        if leak is not None:
+            bugs.append(leak)
+        if run.lkmm and race_mode:
+            race = lkmm_races_bug(run, race_mode, driver)
+            if race is not None:
+                bugs.append(race)
+    return bugs, state
+
+
+def must_precede(run, a, b):
+    """Is ``a`` before ``b`` in every order of the execution the memory model
+    allows?  Under SC: a path of po | rf | co | fr | spawn, or one the RCU grace
+    periods force; under the LKMM: porf (what orders a free before a use)."""
+    if run.lkmm:
+        return contains(b.view, a)
+    if a in sc.predecessors_closure(run.g, b):
+        return True
+    if run.has_gp:
+        from .memory.rcu_gp import RcuOrder
+        order = RcuOrder(run.g, extra_keys=[a, b])
+        return order.ok and order.ordered(a, b)
+    return False
 
 
 def use_after_free_race(run):
@@ -51,7 +102,7 @@ def use_after_free_race(run):
                 # under the LKMM only what happens before the free (porf here:
                 # the explorer never builds graphs outside porf) protects an access
                 obj = run.heap[oid][0]
-                return Bug("use-after-free",
+                return whole_bug("use-after-free",
                            f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
                            f"before {run._task_name(f.tid)}'s {f.op} of it", event=a,
                            task=run.tasks[a.tid], other=f)
@@ -78,7 +129,7 @@ def use_after_free_race(run):
 
 def _uaf_race(run, oid, a, f):
     obj = run.heap[oid][0]
-    return Bug("use-after-free",
+    return whole_bug("use-after-free",
                f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} can run after "
                f"{run._task_name(f.tid)} freed it ({f.op}): nothing orders the access "
                "before the free", event=a, task=run.tasks[a.tid], other=f)
@@ -89,28 +140,85 @@ def leaks(run):
         if oid in run.freed or oid in run.noleak:
             continue
         who = run._task_name(ev.tid) if ev is not None else "main()"
-        return Bug("leak", f"{obj._kname()} allocated by {who} is never freed "
+        return whole_bug("leak", f"{obj._kname()} allocated by {who} is never freed "
                    "(every task has finished)", event=ev)
     return None
 
 
 def deadlock_bug(run):
+    """Tasks blocked for good.  A task asleep in ``schedule()`` (its state word)
+    with nothing left to wake it is a **lost wake-up**; a task waiting for a
+    lock (or any other value) is part of a **deadlock**.  The message says, for
+    each, what it waits for: the lock and who holds it, or the queue and
+    condition it sleeps on and the wake-up it missed (the kernel primitive that
+    put it to sleep left a description in ``t.tls["sleep"]``)."""
     stuck = [t for t in run.tasks if t is not None and t.blocked and not t.daemon]
     parts = []
+    asleep = 0
     for t in stuck:
         e = run.g.threads[t.tid][-1]
+        sleep = t.tls.get("sleep")
+        if sleep is not None and e.op == "schedule":
+            asleep += 1
+            parts.append(sleep.describe(run, t))
+            continue
+        holder = _holder(run, t, e.lid)
+        if holder is not None:
+            parts.append(f"{t.name} waits in {e.op}({run._lid_name(e.lid)}), held by {holder}")
+            continue
         w = run.g.co_max(e.lid)
         by = f", last written by {run._task_name(w.tid)}" if w is not None else ""
         parts.append(f"{t.name} waits in {e.op}({run._lid_name(e.lid)}{by})")
-    return Bug("deadlock", "deadlock: " + "; ".join(parts) + " - and nothing left can wake them",
-               event=run.g.threads[stuck[0].tid][-1] if stuck else None,
-               task=stuck[0] if stuck else None)
+    ev = run.g.threads[stuck[0].tid][-1] if stuck else None
+    if stuck and asleep == len(stuck):
+        return whole_bug("lost-wakeup", "lost wake-up: " + "; ".join(parts), event=ev, task=stuck[0])
+    return whole_bug("deadlock", "deadlock: " + "; ".join(parts) + " - and nothing left can wake them",
+                     event=ev, task=stuck[0] if stuck else None)
 
 
-def lkmm_races(run, mode, driver):
+def _holder(run, me, lid):
+    """The task (and how) holding the lock whose word ``lid`` ``me`` waits on."""
+    for u in run.tasks:
+        if u is None or u is me:
+            continue
+        for lock, mode in u.held:
+            loc = getattr(lock, "_loc", None)
+            if loc is not None and loc.lid == lid:
+                return u.name + (" for write" if mode == "w" else "")
+            readers = getattr(lock, "_readers", None)
+            if readers and any(l.lid == lid for l in readers.values()):
+                return u.name + (" for read" if mode == "r" else " for write")
+    return None
+
+
+def held_at_exit(run, t):
+    """A task that ends holding a lock or inside a read-side critical section:
+    lockdep's "BUG: ... still has locks held!" (kind ``held-at-exit``)."""
+    held = [f"{lock._loc.name()}" + (" (read)" if mode == "r" else "") for lock, mode in t.held
+            if getattr(lock, "kind", None) is not None]
+    if t.rcu:
+        held.append("rcu_read_lock")
+    srcu = t.tls.get("srcu")
+    if srcu:
+        held += [f"srcu_read_lock({name})" for name, n in srcu.items() if n]
+    for key, what in (("bh", "bottom halves disabled"), ("preempt", "preemption disabled")):
+        if t.tls.get(key):
+            held.append(what)
+    if t.tls.get("irq"):
+        held.append("interrupts disabled")
+    if not held:
+        return None
+    return Bug("held-at-exit", f"BUG: {t.name} still has locks held! ({', '.join(held)}) "
+               f"when it returns", task=t)
+
+
+def lkmm_races_bug(run, mode, driver):
     """The LKMM's data-race flag on a complete execution: a bug with
     ``--races error``, a warning otherwise."""
     from .memory import lkmm_bridge
+    if not lkmm_bridge.may_race(run.g):
+        return None
+    # the check made for the verdict has the flags when races matter (explore.py)
     pairs = lkmm_bridge.data_races(run.g, getattr(run, "lkmm_check", None))
     if not pairs:
         return None
@@ -118,7 +226,9 @@ def lkmm_races(run, mode, driver):
     msg = (f"data race (LKMM) on {run._lid_name(a.lid)}: {a.op} in {run._task_name(a.tid)} and "
            f"{b.op} in {run._task_name(b.tid)}")
     if mode == "error":
-        return Bug("data-race", msg, event=b, task=run.tasks[b.tid], other=a)
+        return whole_bug("data-race", msg, event=b, task=run.tasks[b.tid], other=a)
+    if driver is None:
+        return None
     w = driver.__dict__.setdefault("_warnings", [])
     if msg not in w:
         w.append(msg)

@@ -64,8 +64,10 @@ class Driver:
     """What every exploration strategy gives the runtime (shuttle's split:
     the runtime executes, the driver decides)."""
 
-    def __init__(self, program, *, step_bound=2000, races="warn", trace=False, drop_barriers=()):
+    def __init__(self, program, *, step_bound=2000, races="warn", trace=False, drop_barriers=(),
+                 keep_going=False):
         self.program = program
+        self.keep_going = keep_going   # runs go on past bugs (runtime.Run.found)
         self.drop_barriers = tuple(drop_barriers)   # barrier specs switched off (kernel.barrier.dropped)
         self.step_bound = step_bound if step_bound else 2000
         self.races = None if races == "off" else races
@@ -148,10 +150,15 @@ class TruSt(Driver):
     """Optimal exhaustive exploration (see the module docstring)."""
 
     def __init__(self, program, *, max_executions=None, on_progress=None, on_complete=None,
-                 memory_model="sc", **kw):
+                 memory_model="sc", on_bug=None, **kw):
         super().__init__(program, **kw)
+        # With keep_going, ``on_bug(run, bug)`` is called for every bug of every
+        # execution (a run goes on past its bugs, so the search misses nothing after
+        # one); it returns True to stop the search there.
+        self.on_bug = on_bug
+        self.bugs = 0
         self.lkmm = memory_model == "lkmm"
-        self.lkmm_races = kw.get("races", "warn") if self.lkmm else None
+        self.lkmm_races = self.races if self.lkmm else None     # None with --races off
         self.inconsistent = 0
         self.on_complete = on_complete   # called with each complete execution's Run (tests)
         self.max_executions = max_executions
@@ -173,11 +180,12 @@ class TruSt(Driver):
         lst = g.co.get(lid)
         if not lst:
             return [None]
-        view = e.view
-        if self.lkmm:
-            # only coherence constrains a read: what its own task wrote or read there before
-            view = [-1] * len(view)
-            view[e.tid] = e.idx
+        # Under SC a read may not read a write older than one in its porf-past (or than
+        # what a read in that past read).  Under the LKMM the same holds for its
+        # happens-before past through release -> acquire reads-from (e.hb, see
+        # graph.synchronizes): the LKMM orders those writes before the read too, so an
+        # older one is never consistent and is not even tried.
+        view = e.hb if self.lkmm else e.view
         lo = -1
         for i in range(len(lst) - 1, -1, -1):
             if contains(view, lst[i]):
@@ -212,10 +220,7 @@ class TruSt(Driver):
             lst = g.co[e.lid]
             others = lst[:-1]
             if others:
-                view = e.view
-                if self.lkmm:
-                    view = [-1] * len(view)
-                    view[e.tid] = e.idx
+                view = e.hb if self.lkmm else e.view
                 lo = 0
                 for i in range(len(others) - 1, -1, -1):
                     if contains(view, others[i]):
@@ -314,7 +319,7 @@ class TruSt(Driver):
         hb[r.tid] = r.idx
         if w is not None:
             v = join(v, w.view)
-            if r.flags & G.MARKED and w.flags & G.MARKED:
+            if G.synchronizes(r, w, self.lkmm):
                 hb = join(hb, w.hb)
         r.view = v
         r.hb = hb
@@ -355,9 +360,17 @@ class TruSt(Driver):
             g.restrict(a.stamp)
             self._set_rf(g, a, b)
             a.maxadd = False
+            taken = _rmw_taken(g, b, a.lid)
+            if self.lkmm and taken and a.rmw is not None:
+                # An RMW reading a write another RMW already read: not an execution
+                # (atomicity), but its write may revisit that RMW's read - the order
+                # "this RMW first".  Each such revisit is checked when applied.
+                wpart = self._complete_rmw(g, a)
+                if wpart is not None:
+                    self.calc_revisits(g, wpart)
+                    return False
             if not (self._lkmm_ok(g) if self.lkmm else sc.read_extends(g, a)):
                 return False
-            taken = _rmw_taken(g, b, a.lid)
             wpart = self._complete_rmw(g, a)
             if wpart is not None:
                 self.calc_revisits(g, wpart)
@@ -411,11 +424,18 @@ class TruSt(Driver):
             self.work = self.stack[-1][1]
             return False
         if r2.rmw is not None and _blocks(r2.rmw, self.inits[r2.lid], s2):
-            # The wait now sees a value it cannot pass (a lock another task took):
-            # rather than keep a blocked read, take it out - its task waits, and
-            # asks again once the location changes (GenMC does the same for locks).
-            g2.threads[r2.tid].pop()
-            g2.reads[r2.lid].remove(r2)
+            if not r2.flags & G.AWAIT:
+                # A lock taken by another task: take the acquisition out, and let
+                # its task ask again once the lock is free (GenMC's
+                # removeCASReadIfBlocks).  Only for RMWs that write when they pass:
+                # whatever such a read could read before the lock was taken is read
+                # by the RMW that took it.
+                g2.threads[r2.tid].pop()
+                g2.reads[r2.lid].remove(r2)
+            # A read-only wait (join, a grace period, smp_cond_load) stays blocked on
+            # the value: each later write to the location may revisit it, as GenMC
+            # does with blocked reads.  A run that ends with it still blocked is a
+            # blocked execution, counted apart.
             return True
         wpart = self._complete_rmw(g2, r2)
         if wpart is not None:
@@ -424,7 +444,7 @@ class TruSt(Driver):
 
     def _lkmm_ok(self, g):
         from .memory import lkmm_bridge
-        return sc.atomic(g) and lkmm_bridge.consistent(g)
+        return sc.atomic(g) and lkmm_bridge.consistent(g, self.inits)
 
     # -- the search ------------------------------------------------------
     def run(self):
@@ -509,10 +529,16 @@ class TruSt(Driver):
         run = self.execute(g)
         st = self.stats
         if self.lkmm and not run.discarded:
-            # one check gives both the verdict and (if wanted) the data-race flag
+            # one check gives both the verdict and (if wanted) the data-race flag;
+            # an SC execution needs the full check only for the flag
             from .memory import lkmm_bridge
-            run.lkmm_check = lkmm_bridge.check(run.g, flags=bool(self.lkmm_races))
-            lkmm_ok = run.lkmm_check[0].consistent and sc.atomic(run.g)
+            flags = bool(self.lkmm_races) and lkmm_bridge.may_race(run.g)
+            if not flags and lkmm_bridge.sc_shortcut(run.g, self.inits):
+                run.lkmm_check = None
+                lkmm_ok = True
+            else:
+                run.lkmm_check = lkmm_bridge.check(run.g, flags=flags, inits=self.inits)
+                lkmm_ok = run.lkmm_check[0].consistent and sc.atomic(run.g)
         else:
             lkmm_ok = True
         if run.inadmissible or not lkmm_ok:
@@ -521,35 +547,60 @@ class TruSt(Driver):
             self.inconsistent += 1
             st.blocked += 1
             return self._progress_and_limit()
+        if self.keep_going:
+            return self._settle_all(run)
         if run.bug is not None:
             run.bug = detect.root_cause(run, run.bug)
-            self.bug_run = run
-            return True
+            return self._found(run)
         if run.discarded:
             st.blocked += 1
         else:
             state = run.classify()
             if state == "deadlock":
                 run.bug = detect.deadlock_bug(run)
-                self.bug_run = run
-                return True
+                return self._found(run)
             bug = detect.end_of_execution(run, complete=(state == "complete"))
             if bug is not None:
                 run.bug = bug
-                self.bug_run = run
-                return True
+                return self._found(run)
             if state == "complete" and self.lkmm and self.lkmm_races:
-                bug = detect.lkmm_races(run, self.lkmm_races, self)
+                bug = detect.lkmm_races_bug(run, self.lkmm_races, self)
                 if bug is not None:
                     run.bug = bug
-                    self.bug_run = run
-                    return True
+                    return self._found(run)
             if state == "complete":
                 st.executions += 1
                 if self.on_complete is not None:
                     self.on_complete(run)
             else:
                 st.blocked += 1
+        return self._progress_and_limit()
+
+    def _found(self, run):
+        """A buggy execution: the search stops at its first bug."""
+        self.bugs += 1
+        self.bug_run = run
+        return True
+
+    def _settle_all(self, run):
+        """--keep-going: count the execution, hand each of its bugs to ``on_bug``."""
+        st = self.stats
+        if run.discarded:
+            st.blocked += 1
+            return self._progress_and_limit()
+        bugs, state = detect.every_bug(run, self.lkmm_races if self.lkmm else None, self)
+        if state == "blocked":
+            st.blocked += 1
+        else:
+            st.executions += 1
+            if state == "complete" and self.on_complete is not None:
+                self.on_complete(run)
+        for b in bugs:
+            self.bugs += 1
+            if self.on_bug is None or self.on_bug(run, b):
+                run.bug = b
+                self.bug_run = run
+                return True
         return self._progress_and_limit()
 
     def _progress_and_limit(self):
@@ -565,11 +616,13 @@ class TruSt(Driver):
 def _blocks(fn, loc, w):
     """Would a wait (an RMW whose function says BLOCK) block reading ``w``?
 
-    Such a read stops its task for good in that graph, which is the same as
-    the task not having run yet: every outcome of the other tasks is also
-    reached with the wait placed last, reading the final value.  So TruSt
-    does not branch on values that block (GenMC does the same for lock and
-    assume reads); deadlocks still show up when every task waits.
+    A forward revisit to such a value stops its task for good in a graph that
+    can never be revisited again (the read is not added maximally), which is
+    the same as the task not having run yet: every outcome of the other tasks
+    is also reached with the wait placed last, reading the final value.  So
+    TruSt does not branch forward on values that block (GenMC neither);
+    deadlocks still show up when every task waits.  A backward revisit to a
+    blocking value is kept: later writes may revisit the wait again.
     """
     try:
         return fn(loc.init if w is None else w.val) is BLOCK

@@ -41,7 +41,7 @@ class Event:
 
     __slots__ = ("tid", "idx", "stamp", "kind", "lid", "val", "flags", "rf",
                  "rmw", "maxadd", "revisitable", "view", "hb", "op", "oid",
-                 "arg", "fresh")
+                 "arg", "fresh", "deps")
 
     def __init__(self, tid, idx, stamp, kind, lid, val, flags, op):
         self.tid = tid
@@ -56,11 +56,12 @@ class Event:
         self.maxadd = True      # TruSt: added reading / placed co-maximally
         self.revisitable = True
         self.view = None        # porf view (list of ints)
-        self.hb = None          # happens-before view, marked rf only
+        self.hb = None          # happens-before view through synchronizing rf only (synchronizes())
         self.op = op            # kernel-level operation name, for traces
         self.oid = None         # object id the access touches (for use-after-free)
         self.arg = None         # kind-specific: spawn key, choice range, free/alloc info
         self.fresh = True       # not yet checked for races (set again when its rf changes)
+        self.deps = None        # LKMM: (addr, data, ctrl) - read events this access depends on
 
     @property
     def pos(self):
@@ -68,6 +69,30 @@ class Event:
 
     def __repr__(self):
         return f"<{KIND_NAMES[self.kind]} {self.tid}.{self.idx} #{self.stamp} {self.op} lid={self.lid} val={self.val!r}>"
+
+
+def synchronizes(r, w, lkmm, init=None):
+    """Does read ``r`` reading write ``w`` carry ``w``'s happens-before view?
+
+    Under SC (the race detector's happens-before) any marked read of a marked
+    write does.  Under the LKMM only an acquire read of a release write does
+    (lock.cat's lock and unlock included; an RMW that did not write - a failed
+    cmpxchg_acquire or trylock - is not an acquire): what the LKMM's
+    A-cumulative po-rel ; rfe ; acq-po orders.  ``init`` is the location's
+    initial value, to tell whether an RMW read writes."""
+    if not lkmm:
+        return r.flags & MARKED and w.flags & MARKED
+    if not (r.flags & ACQUIRE and w.flags & RELEASE):
+        return False
+    fn = r.rmw
+    if fn is None or fn is True or r.flags & AWAIT:
+        return True
+    from .runtime import NO_WRITE, BLOCK
+    try:
+        res = fn(w.val)
+    except Exception:
+        return False
+    return res is not NO_WRITE and res is not BLOCK
 
 
 def contains(view, ev) -> bool:
@@ -205,6 +230,7 @@ class Graph:
                 c.rmw = e.rmw; c.maxadd = e.maxadd; c.revisitable = e.revisitable
                 c.view = e.view; c.hb = e.hb; c.op = e.op; c.oid = e.oid; c.arg = e.arg
                 c.fresh = e.fresh
+                c.deps = e.deps
                 m[e] = c
                 nt.append(c)
             g.threads.append(nt)
@@ -212,6 +238,8 @@ class Graph:
             for c in th:
                 if c.rf is not None:
                     c.rf = m.get(c.rf, c.rf)
+                if c.deps is not None:
+                    c.deps = tuple(tuple(m[d] for d in ds if d in m) for ds in c.deps)
         for lid, lst in self.co.items():
             g.co[lid] = [m[w] for w in lst if w in m]
         for lid, lst in self.reads.items():

@@ -28,6 +28,7 @@ from collections import deque
 
 from .explore import TruSt
 from .runtime import ModelError
+from .bugs import Collector, identity
 
 CHECKPOINT_VERSION = 1
 
@@ -57,9 +58,10 @@ def load_program(spec):
 def run_unit(spec, paths, budget, opts):
     """Explore the subtrees named by ``paths`` for about ``budget`` seconds.
 
-    Returns a dict: executions, blocked, events, pending (paths left), bug (a
-    BugReport's JSON, or None), seconds; or ``{"error": message}`` for a model
-    error (nondeterminism, bad API use), which the coordinator re-raises.
+    Returns a dict: executions, blocked, events, pending (paths left), bugs
+    (bugs.BugFound as JSON: each replays from its schedule), stopped (a bug
+    ended the search), seconds; or ``{"error": message}`` for a model error
+    (nondeterminism, bad API use), which the coordinator re-raises.
     """
     from .runtime import KcheckSignal
     from .watchdog import Watchdog
@@ -74,28 +76,28 @@ def _run_unit(spec, paths, budget, opts):
     program = _PROGRAM if spec is None else load_program(spec)
     t0 = time.perf_counter()
     deadline = t0 + budget if budget else None
-    out = {"executions": 0, "blocked": 0, "events": 0, "pending": [], "bug": None, "warnings": []}
+    out = {"executions": 0, "blocked": 0, "events": 0, "pending": [], "bugs": [], "warnings": [],
+           "stopped": False}
+    opts = dict(opts)
+    keep_going, ignore = opts.pop("collect", (False, ()))
     paths = [tuple(p) for p in paths]
     for i, path in enumerate(paths):
         if deadline is not None and time.perf_counter() > deadline and i > 0:
             out["pending"] += [list(p) for p in paths[i:]]
             break
-        d = TruSt(program, **opts)
+        col = Collector(opts.get("memory_model", "sc"), keep_going, ignore)
+        d = TruSt(program, on_bug=col, **opts)
         d.run_from(path, deadline)
         out["executions"] += d.stats.executions
         out["blocked"] += d.stats.blocked
         out["events"] += d.stats.events
         out["warnings"] += list(getattr(d, "_warnings", []))
-        if d.bug_run is not None:
-            from ..report.build import bug_report, graph_bug_report
-            run = d.bug_run
-            if opts.get("memory_model") == "lkmm":
-                rep = graph_bug_report(d, run)
-            else:
-                rep = bug_report(program, run, step_bound=d.step_bound, races=opts.get("races", "warn"),
-                                 drop_barriers=opts.get("drop_barriers", ()))
-            out["bug"] = rep.to_json()
+        if d.bug_run is not None and not opts.get("keep_going") and not col.bugs:
+            col(d.bug_run, d.bug_run.bug)
+        out["bugs"] += [b.to_json() for b in col.bugs]
+        if col.bugs and not keep_going:
             out["pending"] = []
+            out["stopped"] = True
             break
         out["pending"] += [list(p) for p in d.pending()]
     out["seconds"] = time.perf_counter() - t0
@@ -240,12 +242,16 @@ def load_checkpoint(path, meta):
 
 
 def explore_units(executor, opts, *, budget=1.0, checkpoint=None, resume=None, progress=None,
-                  max_executions=None):
-    """Coordinate units until the space is exhausted, a bug is found, or the limit.
+                  max_executions=None, keep_going=False, ignore=()):
+    """Coordinate units until the space is exhausted, a bug is found (all of them,
+    with ``keep_going``), or the limit.
 
-    Returns a dict: executions, blocked, events, bug (JSON or None), exhaustive,
-    interrupted, warnings, units.
+    Returns a dict: executions, blocked, events, bugs (bugs.BugFound as JSON),
+    exhaustive, interrupted, warnings, units.
     """
+    opts = dict(opts, collect=(keep_going, tuple(ignore)))
+    seen = set()
+    bugs = []
     counts = {"executions": 0, "blocked": 0, "events": 0}
     queue = deque([()])
     if resume is not None:
@@ -253,7 +259,7 @@ def explore_units(executor, opts, *, budget=1.0, checkpoint=None, resume=None, p
         queue = deque(paths)
     inflight = {}
     warnings = []
-    bug = None
+    stop = False
     units = 0
     interrupted = False
     stats = _Stats(counts)
@@ -278,8 +284,13 @@ def explore_units(executor, opts, *, budget=1.0, checkpoint=None, resume=None, p
             for w in res.get("warnings", []):
                 if w not in warnings:
                     warnings.append(w)
-            if res["bug"] is not None:
-                bug = res["bug"]
+            for b in res["bugs"]:
+                key = identity(b["kind"], b["message"])
+                if key not in seen:
+                    seen.add(key)
+                    bugs.append(b)
+            if res["stopped"]:
+                stop = True
                 break
             queue.extend(tuple(p) for p in res["pending"])
             if progress is not None:
@@ -291,11 +302,11 @@ def explore_units(executor, opts, *, budget=1.0, checkpoint=None, resume=None, p
     except KeyboardInterrupt:
         interrupted = True
     left = list(queue) + [p for _, ps in inflight.values() for p in ps]
-    if checkpoint is not None and checkpoint.path and bug is None:
+    if checkpoint is not None and checkpoint.path and not stop:
         checkpoint.write(counts, left)
     executor.close()
     return {"executions": counts["executions"], "blocked": counts["blocked"], "events": counts["events"],
-            "bug": bug, "exhaustive": bug is None and not left and not interrupted,
+            "bugs": bugs, "exhaustive": not stop and not left and not interrupted,
             "interrupted": interrupted, "warnings": warnings, "units": units}
 
 

@@ -57,6 +57,7 @@ class Bug(KcheckSignal):
         self.other = other      # e.g. the free for a use-after-free, the racing access
         self.where = None       # (file, line, function) in the model, when known
         self.deferred = False   # met after a grace period; kept because the run was admissible
+        self.whole = False      # found on the whole execution (detect.py), not at one event
 
 
 class Halt(BaseException):
@@ -70,7 +71,8 @@ class Stop(BaseException):
 class Task:
     __slots__ = ("tid", "name", "fn", "args", "gl", "req", "blocked", "finished",
                  "daemon", "dynamic", "order", "pos", "steps", "held", "rcu",
-                 "nspawn", "nlid", "done", "callback", "tls", "started", "last_read", "setup")
+                 "nspawn", "nlid", "done", "callback", "tls", "started", "last_read", "setup",
+                 "deps")
 
     def __init__(self, tid, name, fn, args, order, daemon=False, dynamic=False):
         self.tid = tid
@@ -96,6 +98,7 @@ class Task:
         self.setup = False          # prepares state before the scenario (traces fold it)
         self.tls = {}               # per-task state kept by kernel primitives
         self.last_read = None       # (loc, value) of the last read, for cpu_relax()
+        self.deps = None            # (addr, data, ctrl) set by a front end: Run.set_deps
 
     def __repr__(self):
         return f"<Task {self.tid} {self.name}>"
@@ -204,6 +207,12 @@ class Run:
         self.deferred = []           # bugs met after a grace period: real only if the run is admissible
         self.inadmissible = False    # no SC order keeps the grace periods out of read-side sections
         self.rcu = None              # memory.rcu_gp.RcuOrder of the finished run, when it has grace periods
+        self.exact_deps = False      # a front end gives every access its dependencies (set_deps)
+        # --keep-going: a bug stops only the task that met it (a WARN not even that: the
+        # kernel goes on after one), every other task runs on, and the run ends as usual,
+        # so the search can go on from a whole execution.  ``found`` lists its bugs.
+        self.keep_going = getattr(explorer, "keep_going", False)
+        self.found = []
 
     # -- the API kernel primitives use ----------------------------------
     def read(self, loc, flags, op):
@@ -225,14 +234,25 @@ class Run:
                     self._check_access(cur, e, loc)
                 v = loc.init if w is None else w.val
                 cur.last_read = (loc, v)
-                if self.lkmm:
+                if self.lkmm and not self.exact_deps:
                     self._handle(cur, v, e)
                 return v
         v = self.request((0, loc, flags, op))
         cur.last_read = (loc, v)
-        if self.lkmm:
+        if self.lkmm and not self.exact_deps:
             self._handle(cur, v, self.g.threads[cur.tid][cur.pos - 1])
         return v
+
+    def set_deps(self, addr=(), data=(), ctrl=()):
+        """For front ends that know the program's data flow (C): every memory
+        access the current task makes from now on depends on these read events
+        (herd's addr, data and ctrl relations under the LKMM; SC ignores them),
+        until the next call.  Read events come from ``last_event()`` right after
+        each read.  Set ``exact_deps = True`` too, so the runtime stops guessing
+        address dependencies from pointer handles."""
+        t = self.cur
+        if t is not None:
+            t.deps = (tuple(addr), tuple(data), tuple(ctrl)) if (addr or data or ctrl) else None
 
     def _handle(self, t, v, e):
         """Remember that ``e`` read a pointer to an object (LKMM address dependencies)."""
@@ -329,11 +349,21 @@ class Run:
             return None
         return self.g.threads[t.tid][t.pos - 1]
 
-    def report(self, kind, message, event=None):
-        """A bug found by a kernel primitive (WARN_ON, refcount, lockdep ...)."""
+    def report(self, kind, message, event=None, fatal=None):
+        """A bug found by a kernel primitive (WARN_ON, refcount, lockdep ...).
+
+        ``fatal``: whether the kernel stops the task there (BUG_ON, an oops);
+        by default WARNs, refcount WARNs and lockdep splats are not: with
+        --keep-going the task goes on, as it would in the kernel."""
         t = self.cur
         b = Bug(kind, message, task=t, event=event or self.last_event())
         b.where = _model_frame()
+        if fatal is None:
+            fatal = kind not in NON_FATAL
+        if not fatal and self.keep_going and t is not None:
+            b.deferred = True          # the run goes on after it (traces stop at it)
+            self.found.append(b)
+            return
         raise b
 
     def discard(self):
@@ -370,6 +400,11 @@ class Run:
             self._loop()
             if self.has_gp and not self.discarded and self.bug is None:
                 self._check_grace_periods()
+            elif self.keep_going and self.deferred and self.bug is None:
+                self.found.extend(self.deferred)
+                self.deferred = []
+            if self.found and self.bug is None and not self.inadmissible:
+                self.bug = min(self.found, key=_met_at)
         finally:
             CURRENT = prev
             self._kill()
@@ -382,13 +417,24 @@ class Run:
         if not self.rcu.ok:
             self.inadmissible = True
             self.deferred = []
+            self.found = []
         elif self.deferred:
-            self.bug = min(self.deferred, key=lambda b: b.event.stamp if b.event is not None else 0)
+            self.found.extend(self.deferred)
+            self.deferred = []
+            self.bug = min(self.found, key=_met_at)
 
     def _make_greenlet(self, t):
         def body():
             try:
                 t.fn(*t.args)
+                if t.held or t.rcu or t.tls:
+                    bug = _detect.held_at_exit(self, t)    # lockdep: "still has locks held!"
+                    if bug is not None and self.keep_going:
+                        bug.event = self.last_event()            # a splat: the task still ends
+                        bug.deferred = True
+                        self.found.append(bug)
+                    elif bug is not None:
+                        raise bug
                 if t.done is not None:
                     self.write(t.done, 1, G.MARKED | G.RELEASE, "task exits")
             except (Stop, GreenletExit):
@@ -412,8 +458,9 @@ class Run:
 
     def _defer(self, bug, t):
         """After a callback's grace period, a bug is real only if the finished run
-        can be ordered legally (rcu_gp): stop just its task and let the others run."""
-        if not self.has_gp or self.lkmm:
+        can be ordered legally (rcu_gp): stop just its task and let the others run.
+        With --keep-going every bug does that."""
+        if not self.keep_going and (not self.has_gp or self.lkmm):
             return False
         if bug.task is None:
             bug.task = t
@@ -696,7 +743,7 @@ class Run:
         e.rf = w
         if w is not None:
             e.view = join(e.view, w.view)
-            if flags & G.MARKED and w.flags & G.MARKED:
+            if G.synchronizes(e, w, self.lkmm):
                 e.hb = join(e.hb, w.hb)
         rs = g.reads.get(lid)
         if rs is None:
@@ -751,12 +798,16 @@ class Run:
     def _check_access(self, t, e, loc):
         oid = loc.oid
         if self.lkmm:
-            hs = t.tls.get("handles")
-            if hs:
-                dep = hs.get(oid) if oid is not None else None
-                if dep is None:
-                    dep = hs.get(("loc", loc.lid))
-                e.arg = [dep] if dep is not None and dep is not e else None
+            if self.exact_deps:
+                e.deps = t.deps
+            else:
+                hs = t.tls.get("handles")
+                dep = None
+                if hs:
+                    dep = hs.get(oid) if oid is not None else None
+                    if dep is None:
+                        dep = hs.get(("loc", loc.lid))
+                e.deps = ((dep,), (), ()) if dep is not None and dep is not e else None
         if oid is not None and oid in self.heap:
             e.oid = oid
             f = self.freed.get(oid)
@@ -809,7 +860,14 @@ class Run:
             rep = (o, e)
             self.race_reports.append(rep)
             e.fresh = False
-            if self.races == "error":
+            if self.races == "error" and self.keep_going:
+                b = Bug("data-race", f"data race on {self._lid_name(e.lid)}: {e.op} in "
+                        f"{self._task_name(e.tid)} and {o.op} in {self._task_name(o.tid)} are not "
+                        "ordered by happens-before and at least one is a plain access",
+                        event=e, task=t, other=o)
+                b.where = _model_frame()
+                self.found.append(b)
+            elif self.races == "error":
                 raise Bug("data-race", f"data race on {self._lid_name(e.lid)}: {e.op} in "
                           f"{self._task_name(e.tid)} and {o.op} in {self._task_name(o.tid)} are not "
                           "ordered by happens-before and at least one is a plain access",
@@ -872,7 +930,20 @@ class Run:
         stuck = [t for t in waiting if not t.daemon]
         if not stuck:
             return "complete"
+        for t in stuck:
+            sleep = t.tls.get("sleep")
+            if sleep is not None and sleep.timer:
+                return "blocked"     # its timer ends the sleep: the timeout choice explores that
         return "deadlock"
+
+
+# splats after which the kernel goes on (with --keep-going the task does too)
+NON_FATAL = frozenset({"warn", "refcount-warn", "lockdep", "data-race", "sleep-in-atomic",
+                       "sleep-in-rcu", "suspicious-rcu-usage", "held-at-exit"})
+
+
+def _met_at(bug):
+    return bug.event.stamp if bug.event is not None else -1
 
 
 def _oid(obj):
@@ -933,7 +1004,15 @@ def _where_raised(exc):
 
 
 def _model_frame():
-    """(file, line, function) of the model code that made the current request."""
+    """(file, line, function) of the model code that made the current request.
+
+    A front end that interprets another language (C) keeps the position of the
+    statement it runs in the task's ``tls["src"]``; that wins over Python frames."""
+    r = CURRENT
+    if r is not None and r.cur is not None:
+        src = r.cur.tls.get("src")
+        if src is not None:
+            return src
     f = sys._getframe(2)
     while f is not None:
         fn = f.f_code.co_filename
@@ -948,3 +1027,5 @@ _REQ_KIND = (G.READ, G.WRITE, G.READ, G.FENCE, G.CHOICE, G.ALLOC, G.FREE, G.SPAW
 import os as _os
 _KCHECK_DIR = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
 _MODELS_DIR = _os.path.join(_KCHECK_DIR, "models")
+
+from . import detect as _detect     # noqa: E402  (detect imports Bug from here)

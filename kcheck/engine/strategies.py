@@ -46,7 +46,7 @@ def ready_or_start(run):
     return ready, None
 
 
-def _settle(run):
+def _settle(run, driver=None):
     """Classify a finished run; returns the bug (or None) and whether it completed."""
     if run.bug is not None:
         return detect.root_cause(run, run.bug), False
@@ -56,6 +56,8 @@ def _settle(run):
     if state == "deadlock":
         return detect.deadlock_bug(run), False
     bug = detect.end_of_execution(run, complete=(state == "complete"))
+    if bug is None and state == "complete" and run.lkmm and driver is not None and driver.races:
+        bug = detect.lkmm_races_bug(run, driver.races, None)
     return bug, state == "complete"
 
 
@@ -64,9 +66,14 @@ def key_of(t):
 
 
 class Replay(Driver):
-    """Follow a schedule: a list of (task key, choice value or None)."""
+    """Follow a schedule (engine/schedule.py): task keys, choice values, and for
+    an LKMM execution the write a read reads or where a write goes in coherence.
 
-    def __init__(self, program, schedule, *, strict=False, **kw):
+    Under ``memory_model="lkmm"`` the run is the LKMM's (fences, dependencies)
+    and ``run_once`` checks that the graph the schedule built is one the LKMM
+    allows (``inconsistent`` names the axiom it breaks, if not)."""
+
+    def __init__(self, program, schedule, *, strict=False, memory_model="sc", **kw):
         super().__init__(program, **kw)
         self.schedule = list(schedule)
         self.pos = 0
@@ -74,27 +81,76 @@ class Replay(Driver):
         self.diverged = None
         self.last = None
         self.pending_choice = None
+        self.pending_mark = None       # ("rf" | "co", src) of the step being made
+        self.lkmm = memory_model == "lkmm"
+        self.inconsistent = None       # the axiom the built graph breaks, if any
+        self.ran_past = False          # tasks still ran once the schedule was used up
 
     def pick(self, run):
         ready, start = ready_or_start(run)
         if start is not None or not ready:
             return start
+        self.pending_mark = None
         while self.pos < len(self.schedule):
             k, v = self.schedule[self.pos]
             self.pos += 1
             for t in ready:
                 if key_of(t) == k:
-                    self.pending_choice = v
+                    if isinstance(v, tuple):
+                        self.pending_choice, self.pending_mark = None, v
+                    else:
+                        self.pending_choice = v
                     self.last = t
                     return t
             if self.strict and self.diverged is None:
-                self.diverged = (self.pos - 1, k)
+                self.diverged = (self.pos - 1, f"task {k} cannot run there")
         self.pending_choice = None
+        self.ran_past = True
         if self.last is not None and self.last in ready and not would_block(run, self.last):
             return self.last
         t = default_pick(run)
         self.last = t
         return t
+
+    def _event(self, run, src, lid):
+        """The write ``src`` = (task key, event index) names, or a divergence."""
+        k, i = src
+        for t in run.tasks:
+            if t is not None and key_of(t) == k:
+                th = run.g.threads[t.tid]
+                if i < len(th) and th[i].kind == G.WRITE and th[i].lid == lid:
+                    return th[i]
+                break
+        if self.diverged is None:
+            self.diverged = (self.pos - 1, f"{k}:{i} is not a write to that location made so far")
+        return None
+
+    def read_candidates(self, run, e, loc, fn):
+        cands = super().read_candidates(run, e, loc, fn)
+        mark = self.pending_mark
+        if mark is not None and mark[0] == "rf":
+            self.pending_mark = None
+            if mark[1] is None:
+                return [None]
+            w = self._event(run, mark[1], loc.lid)
+            if w is not None:
+                return [w]
+        return cands
+
+    def on_write(self, run, e):
+        mark = self.pending_mark
+        if mark is None or mark[0] != "co" or e.rmw is True:
+            return
+        self.pending_mark = None
+        lst = run.g.co[e.lid]
+        if mark[1] is None:
+            lst.remove(e)
+            lst.insert(0, e)
+            return
+        w = self._event(run, mark[1], e.lid)
+        if w is not None and w in lst:
+            lst.remove(e)
+            lst.insert(lst.index(w) + 1, e)
 
     def choose(self, run, e):
         v = self.pending_choice
@@ -105,7 +161,17 @@ class Replay(Driver):
 
     def run_once(self):
         run = self.execute(Graph())
-        bug, complete = _settle(run)
+        if self.lkmm and not run.discarded:
+            from .memory import lkmm_bridge, sc
+            run.lkmm_check = lkmm_bridge.check(run.g, flags=bool(self.races), inits=self.inits)
+            verdict = run.lkmm_check[0]
+            if not (verdict.consistent and sc.atomic(run.g)):
+                self.inconsistent = verdict.axiom or "atomic"
+        elif not self.lkmm and not run.discarded:
+            from .memory import sc
+            if not sc.consistent(run.g):
+                self.inconsistent = "sequential consistency"
+        bug, complete = _settle(run, self)
         return run, bug, complete
 
 

@@ -67,3 +67,70 @@ def anon(kind):
     n = counts.get(kind, 0)
     counts[kind] = n + 1
     return f"{kind}#{n}"
+
+
+# -- one kernel operation, one trace line ------------------------------------
+#
+# A primitive such as list_del_rcu() or prepare_to_wait() makes several events
+# (pointer stores, a lock, a state word).  A reviewer reads it as one step, so
+# it marks its events as one operation: ``with op(r, text): ...``.  Outside a
+# traced replay (the run that prints a bug's trace) this costs one attribute
+# test per operation and nothing per event.  A traced run records, per task,
+# the range of po-indices the outermost operation covered; report/text.py and
+# report/html.py fold those events into one line (HTML can expand it).
+
+class _NoOp:
+    """What ``op()`` gives outside traced runs: setting ``note`` on it is harmless."""
+    note = ""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+_NO_OP = _NoOp()
+
+
+class _Op:
+    __slots__ = ("r", "t", "start", "text", "note", "outer")
+
+    def __init__(self, r, t, text):
+        self.r = r
+        self.t = t
+        self.text = text
+        self.note = ""           # appended to the text when the operation ends ("wakes cpu1")
+
+    def __enter__(self):
+        t = self.t
+        depth = t.tls.get("op_depth", 0)
+        self.outer = depth == 0
+        t.tls["op_depth"] = depth + 1
+        self.start = t.pos
+        return self
+
+    def __exit__(self, *exc):
+        t = self.t
+        t.tls["op_depth"] -= 1
+        if self.outer and t.pos > self.start:
+            text = self.text() if callable(self.text) else self.text
+            self.r.__dict__.setdefault("op_groups", []).append(
+                (t.tid, self.start, t.pos - 1, text + self.note))
+        return False
+
+
+def op(r, text):
+    """Mark the events made inside ``with`` as one kernel operation named ``text``
+    (a string, or a function giving it: only called in traced runs)."""
+    t = r.cur
+    if not r.trace or t is None:
+        return _NO_OP
+    return _Op(r, t, text)
+
+
+def name_of(x):
+    """``&obj->field`` for an argument as the kernel source would write it."""
+    if x is None:
+        return "NULL"
+    return repr(x)

@@ -36,8 +36,21 @@ class atomic64_t(atomic_t):
     __slots__ = ()
 
 
+class atomic_long_t(atomic64_t):
+    """``atomic_long_t``: ``atomic64_t`` on the 64-bit kernels kcheck models."""
+    __slots__ = ()
+
+
 def ATOMIC_INIT(i):
     return atomic_t(i)
+
+
+def ATOMIC64_INIT(i):
+    return atomic64_t(i)
+
+
+def ATOMIC_LONG_INIT(i):
+    return atomic_long_t(i)
 
 
 # -- generic marked accessors --------------------------------------------
@@ -206,19 +219,22 @@ def _gen_atomic(prefix):
         out[f"{prefix}_cmpxchg{o}"] = mk_cmpxchg()
         out[f"{prefix}_try_cmpxchg{o}"] = mk_try()
 
-    def cond(name, f, test):
-        op = f"{prefix}_{name}"
+    def cond(name, f, test, order=""):
+        op = f"{prefix}_{name}{order}"
+        flags = _ORD[order]
 
         def fn(*a):
             *args, v = a
-            return test(run().rmw(v._loc, lambda old: f(old, *args), FULL, op), *args)
+            return test(run().rmw(v._loc, lambda old: f(old, *args), flags, op), *args)
         fn.__name__ = op
         return fn
 
     out[f"{prefix}_sub_and_test"] = cond("sub_and_test", lambda old, i: old - i, lambda old, i: old - i == 0)
     out[f"{prefix}_dec_and_test"] = cond("dec_and_test", lambda old: old - 1, lambda old: old - 1 == 0)
     out[f"{prefix}_inc_and_test"] = cond("inc_and_test", lambda old: old + 1, lambda old: old + 1 == 0)
-    out[f"{prefix}_add_negative"] = cond("add_negative", lambda old, i: old + i, lambda old, i: old + i < 0)
+    for o in _ORD:
+        out[f"{prefix}_add_negative{o}"] = cond("add_negative", lambda old, i: old + i,
+                                                lambda old, i: old + i < 0, o)
 
     def fetch_add_unless(v, a, u):
         return run().rmw(v._loc, lambda old: NO_WRITE if old == u else old + a, FULL,
@@ -231,6 +247,25 @@ def _gen_atomic(prefix):
         return run().rmw(v._loc, lambda old: NO_WRITE if old == 0 else old + 1, FULL,
                          f"{prefix}_inc_not_zero") != 0
 
+    def inc_unless_negative(v):
+        """Increment unless negative; true if it did (fully ordered then)."""
+        return run().rmw(v._loc, lambda old: NO_WRITE if old < 0 else old + 1, FULL,
+                         f"{prefix}_inc_unless_negative") >= 0
+
+    def dec_unless_positive(v):
+        """Decrement unless positive; true if it did (fully ordered then)."""
+        return run().rmw(v._loc, lambda old: NO_WRITE if old > 0 else old - 1, FULL,
+                         f"{prefix}_dec_unless_positive") <= 0
+
+    def dec_if_positive(v):
+        """Decrement if the result is not negative; returns old - 1 either way
+        (negative: nothing was stored)."""
+        return run().rmw(v._loc, lambda old: NO_WRITE if old - 1 < 0 else old - 1, FULL,
+                         f"{prefix}_dec_if_positive") - 1
+
+    out[f"{prefix}_inc_unless_negative"] = inc_unless_negative
+    out[f"{prefix}_dec_unless_positive"] = dec_unless_positive
+    out[f"{prefix}_dec_if_positive"] = dec_if_positive
     out[f"{prefix}_fetch_add_unless"] = fetch_add_unless
     out[f"{prefix}_add_unless"] = add_unless
     out[f"{prefix}_inc_not_zero"] = inc_not_zero
@@ -239,7 +274,9 @@ def _gen_atomic(prefix):
 
 g.update(_gen_atomic("atomic"))
 g.update(_gen_atomic("atomic64"))
+g.update(_gen_atomic("atomic_long"))
 del g, _o
 
 __all__ = [n for n in list(globals()) if n.startswith(("atomic", "xchg", "cmpxchg", "try_cmpxchg"))
-           or n in ("READ_ONCE", "WRITE_ONCE", "smp_load_acquire", "smp_store_release", "ATOMIC_INIT")]
+           or n in ("READ_ONCE", "WRITE_ONCE", "smp_load_acquire", "smp_store_release", "ATOMIC_INIT",
+                    "ATOMIC64_INIT", "ATOMIC_LONG_INIT")]

@@ -102,3 +102,8 @@ def address_from(src, obj):
     """
     run().address_from(src, obj)
     return obj
+
+__all__ = ["smp_mb", "smp_rmb", "smp_wmb", "smp_mb__before_atomic", "smp_mb__after_atomic",
+           "smp_mb__after_spinlock", "smp_mb__after_unlock_lock", "smp_acquire__after_ctrl_dep",
+           "barrier", "smp_store_mb", "cpu_relax", "smp_cond_load_relaxed",
+           "smp_cond_load_acquire", "address_from"]

@@ -41,14 +41,16 @@ def WARN_ONCE(cond, fmt="", *args):
 
 def BUG_ON(cond):
     if cond:
-        run().report("warn", f"BUG_ON at {_where()}")
+        run().report("warn", f"BUG_ON at {_where()}", fatal=True)
 
 
 def BUG():
-    run().report("warn", f"BUG at {_where()}")
+    run().report("warn", f"BUG at {_where()}", fatal=True)
 
 
 def KVM_BUG_ON(cond, kvm=None):
     if cond:
         run().report("warn", f"KVM_BUG_ON at {_where()}")
     return bool(cond)
+
+__all__ = ["WARN_ON", "WARN_ON_ONCE", "WARN", "WARN_ONCE", "BUG_ON", "BUG", "KVM_BUG_ON"]

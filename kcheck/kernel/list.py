@@ -1,18 +1,66 @@
-"""``struct list_head`` and the RCU list operations (include/linux/rculist.h).
+"""``struct list_head``, ``struct hlist_head`` and the RCU list operations
+(include/linux/list.h, include/linux/rculist.h).
 
-Writers use the plain/marked accesses the kernel uses (``list_add_rcu``
+Writers use the plain and marked accesses the kernel uses (``list_add_rcu``
 publishes with ``rcu_assign_pointer``, ``list_del_rcu`` unlinks with
 ``WRITE_ONCE`` and poisons ``prev``); readers follow ``next`` with
-``rcu_dereference``.  A removed entry keeps its ``next``, so a reader that
-is standing on it can still walk on - the RCU guarantee.
+``READ_ONCE``/``rcu_dereference``.  A removed entry keeps its ``next``, so a
+reader standing on it can still walk on - the RCU guarantee.  Each operation
+is one line in a trace (``list_del_rcu(&e->link)``); HTML reports can
+expand it into its pointer stores.
+
+``list_del()`` poisons both pointers (``LIST_POISON1``/``2``, the kernel's
+0xdead000000000100 and ...122).  Following one - an RCU reader on an entry
+removed with ``list_del()`` instead of ``list_del_rcu()``, or a second
+``list_del()`` - is a general protection fault in the kernel: kcheck reports
+a bug of kind ``gpf`` with the trace.
+
+The RCU walkers check their context as lockdep does: outside any RCU
+read-side section they need their optional condition argument to hold
+(``list_for_each_entry_rcu(head, "member", lockdep_is_held(&lock))``),
+otherwise it is the kernel's "RCU-list traversed in non-reader section!!"
+(kind ``suspicious-rcu-usage``).
 """
 
 from __future__ import annotations
 
-from ._core import run, KObject, Loc, PLAIN, ONCE, REL, anon
+from ._core import run, KObject, Loc, ModelError, PLAIN, ONCE, REL, ACQ, FULL, NO_WRITE, op, anon
 
-LIST_POISON1 = "LIST_POISON1"
-LIST_POISON2 = "LIST_POISON2"
+
+class _Poison:
+    """A poisoned list pointer: any dereference is a general protection fault."""
+
+    __slots__ = ("name", "addr")
+
+    def __init__(self, name, addr):
+        self.name = name
+        self.addr = addr
+
+    def _kname(self):
+        return self.name
+
+    def __repr__(self):
+        return self.name
+
+
+LIST_POISON1 = _Poison("LIST_POISON1", 0xdead000000000100)
+LIST_POISON2 = _Poison("LIST_POISON2", 0xdead000000000122)
+
+
+def _gpf(r, p, what):
+    r.report("gpf", f"general protection fault, probably for non-canonical address {p.addr:#x}: "
+             f"{what} followed {p.name}, a pointer list_del() poisoned (the entry was removed "
+             "with list_del()/hlist_del(), not the _rcu form, or removed twice)")
+
+
+def _node(r, p, what):
+    """``p`` is about to be dereferenced."""
+    if p.__class__ is _Poison:
+        _gpf(r, p, what)
+    if p is None:
+        r.report("gpf", f"BUG: kernel NULL pointer dereference: {what} followed a NULL list pointer "
+                 "(an uninitialised list_head or hlist entry)")
+    return p
 
 
 class list_head(KObject):
@@ -42,101 +90,467 @@ def LIST_HEAD():
 
 def INIT_LIST_HEAD(h):
     r = run()
-    r.write(h._next, h, ONCE, "INIT_LIST_HEAD")
-    r.write(h._prev, h, PLAIN, "INIT_LIST_HEAD")
+    with op(r, lambda: f"INIT_LIST_HEAD({h!r})"):
+        r.write(h._next, h, ONCE, "INIT_LIST_HEAD")
+        r.write(h._prev, h, PLAIN, "INIT_LIST_HEAD")
 
 
 def list_entry(node, member=None):
+    """``container_of(node, type, member)``: the struct ``node`` is embedded in."""
+    r = run()
+    _node(r, node, "list_entry()")
     return node._owner
 
 
-def _add(r, new, prev, nxt, op):
-    r.write(nxt._prev, new, PLAIN, op)
-    r.write(new._next, nxt, PLAIN, op)
-    r.write(new._prev, prev, PLAIN, op)
-    r.write(prev._next, new, ONCE, op)
+def _add(r, new, prev, nxt, what):
+    _node(r, nxt, what)
+    _node(r, prev, what)
+    r.write(nxt._prev, new, PLAIN, what)
+    r.write(new._next, nxt, PLAIN, what)
+    r.write(new._prev, prev, PLAIN, what)
+    r.write(prev._next, new, ONCE, what)
 
 
 def list_add(new, head):
     r = run()
-    _add(r, new, head, r.read(head._next, PLAIN, "list_add"), "list_add")
+    with op(r, lambda: f"list_add({new!r}, {head!r})"):
+        _add(r, new, head, r.read(head._next, PLAIN, "list_add"), "list_add")
 
 
 def list_add_tail(new, head):
     r = run()
-    _add(r, new, r.read(head._prev, PLAIN, "list_add_tail"), head, "list_add_tail")
+    with op(r, lambda: f"list_add_tail({new!r}, {head!r})"):
+        _add(r, new, r.read(head._prev, PLAIN, "list_add_tail"), head, "list_add_tail")
 
 
-def _add_rcu(r, new, prev, nxt, op):
-    r.write(new._next, nxt, PLAIN, op)
-    r.write(new._prev, prev, PLAIN, op)
-    r.write(prev._next, new, REL, op)          # rcu_assign_pointer(list_next_rcu(prev), new)
-    r.write(nxt._prev, new, PLAIN, op)
+def _add_rcu(r, new, prev, nxt, what):
+    _node(r, nxt, what)
+    _node(r, prev, what)
+    r.write(new._next, nxt, PLAIN, what)
+    r.write(new._prev, prev, PLAIN, what)
+    r.write(prev._next, new, REL, what)          # rcu_assign_pointer(list_next_rcu(prev), new)
+    r.write(nxt._prev, new, PLAIN, what)
 
 
 def list_add_rcu(new, head):
     r = run()
-    _add_rcu(r, new, head, r.read(head._next, PLAIN, "list_add_rcu"), "list_add_rcu")
+    with op(r, lambda: f"list_add_rcu({new!r}, {head!r})"):
+        _add_rcu(r, new, head, r.read(head._next, PLAIN, "list_add_rcu"), "list_add_rcu")
 
 
 def list_add_tail_rcu(new, head):
     r = run()
-    _add_rcu(r, new, r.read(head._prev, PLAIN, "list_add_tail_rcu"), head, "list_add_tail_rcu")
+    with op(r, lambda: f"list_add_tail_rcu({new!r}, {head!r})"):
+        _add_rcu(r, new, r.read(head._prev, PLAIN, "list_add_tail_rcu"), head, "list_add_tail_rcu")
 
 
-def _unlink(r, entry, op):
-    nxt = r.read(entry._next, PLAIN, op)
-    prev = r.read(entry._prev, PLAIN, op)
-    r.write(nxt._prev, prev, PLAIN, op)
-    r.write(prev._next, nxt, ONCE, op)
+def _unlink(r, entry, what):
+    """``__list_del_entry``: make the neighbours point at each other."""
+    nxt = r.read(entry._next, PLAIN, what)
+    prev = r.read(entry._prev, PLAIN, what)
+    _node(r, nxt, what)
+    _node(r, prev, what)
+    r.write(nxt._prev, prev, PLAIN, what)
+    r.write(prev._next, nxt, ONCE, what)
 
 
 def list_del(entry):
     r = run()
-    _unlink(r, entry, "list_del")
-    r.write(entry._next, LIST_POISON1, PLAIN, "list_del")
-    r.write(entry._prev, LIST_POISON2, PLAIN, "list_del")
+    with op(r, lambda: f"list_del({entry!r})"):
+        _unlink(r, entry, "list_del")
+        r.write(entry._next, LIST_POISON1, PLAIN, "list_del")
+        r.write(entry._prev, LIST_POISON2, PLAIN, "list_del")
+
+
+def list_del_init(entry):
+    """Unlink and make ``entry`` an empty list again (``list_empty(entry)`` is then true)."""
+    r = run()
+    with op(r, lambda: f"list_del_init({entry!r})"):
+        _unlink(r, entry, "list_del_init")
+        r.write(entry._next, entry, ONCE, "list_del_init")
+        r.write(entry._prev, entry, PLAIN, "list_del_init")
 
 
 def list_del_rcu(entry):
+    """Unlink but keep ``next``: readers standing on ``entry`` can walk on.
+    Free it only after a grace period."""
     r = run()
-    _unlink(r, entry, "list_del_rcu")
-    r.write(entry._prev, LIST_POISON2, PLAIN, "list_del_rcu")
+    with op(r, lambda: f"list_del_rcu({entry!r})"):
+        _unlink(r, entry, "list_del_rcu")
+        r.write(entry._prev, LIST_POISON2, PLAIN, "list_del_rcu")
+
+
+def list_replace_rcu(old, new):
+    """Put ``new`` where ``old`` is, publishing it with ``rcu_assign_pointer``."""
+    r = run()
+    with op(r, lambda: f"list_replace_rcu({old!r}, {new!r})"):
+        nxt = r.read(old._next, PLAIN, "list_replace_rcu")
+        prev = r.read(old._prev, PLAIN, "list_replace_rcu")
+        _node(r, nxt, "list_replace_rcu")
+        _node(r, prev, "list_replace_rcu")
+        r.write(new._next, nxt, PLAIN, "list_replace_rcu")
+        r.write(new._prev, prev, PLAIN, "list_replace_rcu")
+        r.write(prev._next, new, REL, "list_replace_rcu")
+        r.write(nxt._prev, new, PLAIN, "list_replace_rcu")
+        r.write(old._prev, LIST_POISON2, PLAIN, "list_replace_rcu")
+
+
+def list_move(entry, head):
+    r = run()
+    with op(r, lambda: f"list_move({entry!r}, {head!r})"):
+        _unlink(r, entry, "list_move")
+        _add(r, entry, head, r.read(head._next, PLAIN, "list_move"), "list_move")
+
+
+def list_move_tail(entry, head):
+    r = run()
+    with op(r, lambda: f"list_move_tail({entry!r}, {head!r})"):
+        _unlink(r, entry, "list_move_tail")
+        _add(r, entry, r.read(head._prev, PLAIN, "list_move_tail"), head, "list_move_tail")
+
+
+def _splice(r, lst, prev, nxt, what):
+    first = r.read(lst._next, PLAIN, what)
+    last = r.read(lst._prev, PLAIN, what)
+    _node(r, first, what)
+    _node(r, last, what)
+    r.write(first._prev, prev, PLAIN, what)
+    r.write(prev._next, first, PLAIN, what)
+    r.write(last._next, nxt, PLAIN, what)
+    r.write(nxt._prev, last, PLAIN, what)
+
+
+def list_splice(lst, head):
+    r = run()
+    with op(r, lambda: f"list_splice({lst!r}, {head!r})"):
+        if r.read(lst._next, ONCE, "list_splice") != lst:
+            _splice(r, lst, head, r.read(head._next, PLAIN, "list_splice"), "list_splice")
+
+
+def list_splice_init(lst, head):
+    """Move every entry of ``lst`` to the front of ``head`` and leave ``lst`` empty."""
+    r = run()
+    with op(r, lambda: f"list_splice_init({lst!r}, {head!r})"):
+        if r.read(lst._next, ONCE, "list_splice_init") != lst:
+            _splice(r, lst, head, r.read(head._next, PLAIN, "list_splice_init"), "list_splice_init")
+            r.write(lst._next, lst, ONCE, "list_splice_init")
+            r.write(lst._prev, lst, PLAIN, "list_splice_init")
+
+
+def list_splice_tail_init(lst, head):
+    r = run()
+    with op(r, lambda: f"list_splice_tail_init({lst!r}, {head!r})"):
+        if r.read(lst._next, ONCE, "list_splice_tail_init") != lst:
+            _splice(r, lst, r.read(head._prev, PLAIN, "list_splice_tail_init"), head,
+                    "list_splice_tail_init")
+            r.write(lst._next, lst, ONCE, "list_splice_tail_init")
+            r.write(lst._prev, lst, PLAIN, "list_splice_tail_init")
 
 
 def list_empty(head):
     return run().read(head._next, ONCE, "list_empty") == head
 
 
-def _walk(head, flags, op):
+def list_is_last(node, head):
+    return run().read(node._next, PLAIN, "list_is_last") == head
+
+
+def list_is_singular(head):
     r = run()
-    pos = r.read(head._next, flags, op)
+    nxt = r.read(head._next, ONCE, "list_is_singular")
+    return nxt != head and nxt == r.read(head._prev, PLAIN, "list_is_singular")
+
+
+def list_first_entry(head, member=None):
+    """The first entry (the list must not be empty: on an empty list this is the
+    head's own container, as in C)."""
+    r = run()
+    return list_entry(r.read(head._next, PLAIN, "list_first_entry"))
+
+
+def list_last_entry(head, member=None):
+    r = run()
+    return list_entry(r.read(head._prev, PLAIN, "list_last_entry"))
+
+
+def list_first_entry_or_null(head, member=None):
+    r = run()
+    pos = r.read(head._next, ONCE, "list_first_entry_or_null")
+    return None if pos == head else list_entry(pos)
+
+
+def list_next_entry(entry, member):
+    r = run()
+    return list_entry(r.read(getattr(entry, member)._next, PLAIN, "list_next_entry"))
+
+
+def list_prev_entry(entry, member):
+    r = run()
+    return list_entry(r.read(getattr(entry, member)._prev, PLAIN, "list_prev_entry"))
+
+
+def _walk(head, flags, what):
+    r = run()
+    pos = r.read(head._next, flags, what)
     while pos != head:
-        if pos == LIST_POISON1 or pos is None:
-            r.report("use-after-free", f"{op}: walked into a deleted or uninitialised list entry")
+        _node(r, pos, what)
         yield pos._owner
-        pos = r.read(pos._next, flags, op)
+        pos = r.read(pos._next, flags, what)
 
 
 def list_for_each_entry(head, member=None):
     return _walk(head, PLAIN, "list_for_each_entry")
 
 
-def list_for_each_entry_rcu(head, member=None, cond=None):
+def list_for_each_entry_safe(head, member=None):
+    """Iterate over the entries, reading the next one before the loop body runs,
+    so the body may ``list_del`` (and free) the entry it is given."""
+    r = run()
+    pos = r.read(head._next, PLAIN, "list_for_each_entry_safe")
+    _node(r, pos, "list_for_each_entry_safe")
+    n = r.read(pos._next, PLAIN, "list_for_each_entry_safe") if pos != head else None
+    while pos != head:
+        yield pos._owner
+        pos = n
+        _node(r, pos, "list_for_each_entry_safe")
+        if pos != head:
+            n = r.read(pos._next, PLAIN, "list_for_each_entry_safe")
+
+
+def list_for_each_entry_reverse(head, member=None):
+    r = run()
+    pos = r.read(head._prev, PLAIN, "list_for_each_entry_reverse")
+    while pos != head:
+        _node(r, pos, "list_for_each_entry_reverse")
+        yield pos._owner
+        pos = r.read(pos._prev, PLAIN, "list_for_each_entry_reverse")
+
+
+def _rcu_check(r, cond, what):
+    """``__list_check_rcu``: outside an RCU reader the condition must hold."""
+    t = r.cur
+    if t is None or cond:
+        return
+    from .rcu import rcu_read_lock_any_held
+    if not rcu_read_lock_any_held():
+        r.report("suspicious-rcu-usage", f"suspicious RCU usage: RCU-list traversed in non-reader "
+                 f"section!! ({what} in {t.name}, outside rcu_read_lock() and with its lockdep "
+                 "condition false)")
+
+
+def list_for_each_entry_rcu(head, member=None, cond=False):
+    """Iterate under RCU; ``cond`` is the optional lockdep condition (for example
+    ``lockdep_is_held(&lock)``) that makes a walk outside ``rcu_read_lock()`` legal."""
+    r = run()
+    _rcu_check(r, cond, "list_for_each_entry_rcu")
     return _walk(head, ONCE, "list_for_each_entry_rcu")
 
 
+def list_for_each_entry_srcu(head, member, cond):
+    """Iterate under SRCU: ``cond`` (``srcu_read_lock_held(&ss)`` or a lock) must hold."""
+    r = run()
+    if r.cur is not None and not cond:
+        r.report("suspicious-rcu-usage", f"suspicious RCU usage: RCU-list traversed without holding "
+                 f"the required lock!! (list_for_each_entry_srcu in {r.cur.name})")
+    return _walk(head, ONCE, "list_for_each_entry_srcu")
+
+
 def list_first_or_null_rcu(head, member=None):
-    pos = run().read(head._next, ONCE, "list_first_or_null_rcu")
-    return None if pos == head else pos._owner
+    r = run()
+    pos = r.read(head._next, ONCE, "list_first_or_null_rcu")
+    return None if pos == head else list_entry(pos)
 
 
 def list_next_or_null_rcu(head, node, member=None):
     """The entry after ``node`` (a list_head), or None at the end."""
-    pos = run().read(node._next, ONCE, "list_next_or_null_rcu")
-    return None if pos == head else pos._owner
+    r = run()
+    pos = r.read(node._next, ONCE, "list_next_or_null_rcu")
+    return None if pos == head else list_entry(pos)
 
 
 def list_next_entry_or_null_rcu(head, entry, member):
     node = getattr(entry, member)
     return list_next_or_null_rcu(head, node, member)
+
+
+# -- hlist: a head with one pointer, nodes with next and pprev (&previous next) --------
+
+class hlist_head(KObject):
+    __slots__ = ("_first", "_owner", "_kid")
+
+    def __init__(self, owner=None, field=None):
+        name = field or anon("hlist_head")
+        self._owner = owner
+        self._first = Loc(None, owner, f"{name}.first", plain=True)
+        self._kid = ("H", self._first.lid)
+
+    @classmethod
+    def _embed(cls, owner, name, v):
+        return cls(owner, name)
+
+    def __repr__(self):
+        return f"&{self._first.name()[:-6]}"
+
+
+class hlist_node(KObject):
+    """``struct hlist_node { next; pprev; }``: ``pprev`` holds the location of the
+    pointer that points at this node (the head's ``first`` or the previous ``next``)."""
+
+    __slots__ = ("_next", "_pprev", "_owner", "_kid")
+
+    def __init__(self, owner=None, field=None):
+        name = field or anon("hlist_node")
+        self._owner = owner
+        self._next = Loc(None, owner, f"{name}.next", plain=True)
+        self._pprev = Loc(None, owner, f"{name}.pprev", plain=True)
+        self._kid = ("N", self._next.lid)
+
+    @classmethod
+    def _embed(cls, owner, name, v):
+        return cls(owner, name)
+
+    def __repr__(self):
+        return f"&{self._next.name()[:-5]}"
+
+
+def HLIST_HEAD():
+    return hlist_head()
+
+
+def INIT_HLIST_HEAD(h):
+    run().write(h._first, None, PLAIN, "INIT_HLIST_HEAD")
+
+
+def INIT_HLIST_NODE(n):
+    r = run()
+    with op(r, lambda: f"INIT_HLIST_NODE({n!r})"):
+        r.write(n._next, None, PLAIN, "INIT_HLIST_NODE")
+        r.write(n._pprev, None, PLAIN, "INIT_HLIST_NODE")
+
+
+def hlist_entry(node, member=None):
+    r = run()
+    _node(r, node, "hlist_entry()")
+    return node._owner
+
+
+def hlist_unhashed(n):
+    return run().read(n._pprev, PLAIN, "hlist_unhashed") is None
+
+
+def hlist_empty(h):
+    return run().read(h._first, ONCE, "hlist_empty") is None
+
+
+def _hlist_del(r, n, what):
+    nxt = r.read(n._next, PLAIN, what)
+    pprev = r.read(n._pprev, PLAIN, what)
+    if nxt.__class__ is _Poison:
+        _gpf(r, nxt, what)
+    if pprev.__class__ is _Poison or pprev is None:
+        _node(r, pprev, what)
+    r.write(pprev, nxt, ONCE, what)                    # WRITE_ONCE(*pprev, next)
+    if nxt is not None:
+        r.write(nxt._pprev, pprev, ONCE, what)
+
+
+def hlist_add_head(n, h):
+    r = run()
+    with op(r, lambda: f"hlist_add_head({n!r}, {h!r})"):
+        first = r.read(h._first, PLAIN, "hlist_add_head")
+        r.write(n._next, first, ONCE, "hlist_add_head")
+        if first is not None:
+            r.write(first._pprev, n._next, ONCE, "hlist_add_head")
+        r.write(h._first, n, ONCE, "hlist_add_head")
+        r.write(n._pprev, h._first, ONCE, "hlist_add_head")
+
+
+def hlist_del(n):
+    r = run()
+    with op(r, lambda: f"hlist_del({n!r})"):
+        _hlist_del(r, n, "hlist_del")
+        r.write(n._next, LIST_POISON1, PLAIN, "hlist_del")
+        r.write(n._pprev, LIST_POISON2, PLAIN, "hlist_del")
+
+
+def hlist_del_init(n):
+    r = run()
+    with op(r, lambda: f"hlist_del_init({n!r})"):
+        if r.read(n._pprev, PLAIN, "hlist_del_init") is not None:
+            _hlist_del(r, n, "hlist_del_init")
+            r.write(n._next, None, PLAIN, "hlist_del_init")
+            r.write(n._pprev, None, PLAIN, "hlist_del_init")
+
+
+def hlist_add_head_rcu(n, h):
+    """Publish ``n`` at the front of ``h`` for RCU readers."""
+    r = run()
+    with op(r, lambda: f"hlist_add_head_rcu({n!r}, {h!r})"):
+        first = r.read(h._first, PLAIN, "hlist_add_head_rcu")
+        r.write(n._next, first, PLAIN, "hlist_add_head_rcu")
+        r.write(n._pprev, h._first, ONCE, "hlist_add_head_rcu")
+        r.write(h._first, n, REL, "hlist_add_head_rcu")     # rcu_assign_pointer(hlist_first_rcu(h), n)
+        if first is not None:
+            r.write(first._pprev, n._next, ONCE, "hlist_add_head_rcu")
+
+
+def hlist_del_rcu(n):
+    """Unlink ``n`` but keep its ``next`` for readers standing on it."""
+    r = run()
+    with op(r, lambda: f"hlist_del_rcu({n!r})"):
+        _hlist_del(r, n, "hlist_del_rcu")
+        r.write(n._pprev, LIST_POISON2, ONCE, "hlist_del_rcu")
+
+
+def hlist_del_init_rcu(n):
+    """Unlink ``n`` if hashed and mark it unhashed (``pprev = NULL``); ``next`` is kept."""
+    r = run()
+    with op(r, lambda: f"hlist_del_init_rcu({n!r})"):
+        if r.read(n._pprev, PLAIN, "hlist_del_init_rcu") is not None:
+            _hlist_del(r, n, "hlist_del_init_rcu")
+            r.write(n._pprev, None, ONCE, "hlist_del_init_rcu")
+
+
+def _hwalk(first_loc, flags, what):
+    r = run()
+    pos = r.read(first_loc, flags, what)
+    while pos is not None:
+        _node(r, pos, what)
+        yield pos._owner
+        pos = r.read(pos._next, flags, what)
+
+
+def hlist_for_each_entry(head, member=None):
+    return _hwalk(head._first, PLAIN, "hlist_for_each_entry")
+
+
+def hlist_for_each_entry_safe(head, member=None):
+    r = run()
+    pos = r.read(head._first, PLAIN, "hlist_for_each_entry_safe")
+    while pos is not None:
+        _node(r, pos, "hlist_for_each_entry_safe")
+        n = r.read(pos._next, PLAIN, "hlist_for_each_entry_safe")
+        yield pos._owner
+        pos = n
+
+
+def hlist_for_each_entry_rcu(head, member=None, cond=False):
+    """Iterate under RCU (``cond``: the lockdep condition that makes a walk outside
+    ``rcu_read_lock()`` legal)."""
+    r = run()
+    _rcu_check(r, cond, "hlist_for_each_entry_rcu")
+    return _hwalk(head._first, ONCE, "hlist_for_each_entry_rcu")
+
+__all__ = ["list_head", "LIST_HEAD", "INIT_LIST_HEAD", "LIST_POISON1", "LIST_POISON2",
+           "list_entry", "list_add", "list_add_tail", "list_del", "list_del_init", "list_move",
+           "list_move_tail", "list_splice", "list_splice_init", "list_splice_tail_init",
+           "list_empty", "list_is_last", "list_is_singular", "list_first_entry",
+           "list_last_entry", "list_first_entry_or_null", "list_next_entry", "list_prev_entry",
+           "list_for_each_entry", "list_for_each_entry_safe", "list_for_each_entry_reverse",
+           "list_add_rcu", "list_add_tail_rcu", "list_del_rcu", "list_replace_rcu",
+           "list_for_each_entry_rcu", "list_for_each_entry_srcu", "list_first_or_null_rcu",
+           "list_next_or_null_rcu", "list_next_entry_or_null_rcu", "hlist_head", "hlist_node",
+           "HLIST_HEAD", "INIT_HLIST_HEAD", "INIT_HLIST_NODE", "hlist_entry", "hlist_unhashed",
+           "hlist_empty", "hlist_add_head", "hlist_del", "hlist_del_init", "hlist_add_head_rcu",
+           "hlist_del_rcu", "hlist_del_init_rcu", "hlist_for_each_entry",
+           "hlist_for_each_entry_safe", "hlist_for_each_entry_rcu"]

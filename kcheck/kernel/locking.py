@@ -10,11 +10,23 @@ not matter and the explorer does not try both.  A reader announces itself,
 then checks for a writer and backs off if there is one; a writer takes the
 writer word, then waits for every reader flag to clear (Dekker's protocol,
 correct under sequential consistency).
+
+``struct rw_semaphore`` is the same design (one graph per writer order, however
+many readers) with sleeping: ``down_read``/``down_write`` call
+``might_sleep()``.  A waiting writer does not hold back new readers here (the
+kernel's rwsem queues them behind it), so a deadlock that needs that fairness
+is not found; a task taking the same rwsem twice is reported (lockdep's
+"possible recursive locking"), as for every lock.
+
+The ``_bh``, ``_irq`` and ``_irqsave`` forms take the lock and disable bottom
+halves or interrupts (kernel/sched.py keeps those counters for the sleep
+checks); each is one operation in a trace.
 """
 
 from __future__ import annotations
 
-from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, WAIT_ACQ, anon
+from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, WAIT_ACQ, anon, op
+from . import sched as _sched
 
 _LOCK = {0: 1}
 
@@ -111,7 +123,22 @@ def spin_is_locked(lock):
 
 
 def mutex_lock(lock):
+    _sched.sleep_check("mutex_lock")
     _take(lock, "x", "mutex_lock")
+
+
+def mutex_lock_interruptible(lock):
+    """As ``mutex_lock``; returns 0 (signals are not modelled)."""
+    _sched.sleep_check("mutex_lock_interruptible")
+    _take(lock, "x", "mutex_lock")
+    return 0
+
+
+def mutex_lock_killable(lock):
+    """As ``mutex_lock``; returns 0 (signals are not modelled)."""
+    _sched.sleep_check("mutex_lock_killable")
+    _take(lock, "x", "mutex_lock")
+    return 0
 
 
 def mutex_unlock(lock):
@@ -266,13 +293,18 @@ def need_resched():
 
 
 def cond_resched():
-    """A voluntary preemption point.  kcheck already explores every
-    interleaving, so there is nothing to add: no event."""
+    """A voluntary preemption point: ``__might_resched()`` (a sleep in atomic or
+    RCU context is a bug, whether or not it yields); kcheck explores every
+    interleaving anyway, so there is no event."""
+    _sched.sleep_check("cond_resched")
+    return 0
 
 
 def cond_resched_rwlock_read(lock):
-    """Drop and retake ``lock`` for read if the explorer chooses to yield here."""
+    """Drop and retake ``lock`` for read if the explorer chooses to yield here.
+    Holding ``lock`` itself is allowed, anything else that forbids sleeping is not."""
     lockdep_assert_held_read(lock)
+    _sched.sleep_check("cond_resched_rwlock_read", allowed=lock)
     if run().choice(2, "cond_resched_rwlock_read") == 0:
         return False
     read_unlock(lock)
@@ -283,10 +315,22 @@ def cond_resched_rwlock_read(lock):
 def cond_resched_rwlock_write(lock):
     """Drop and retake ``lock`` for write if the explorer chooses to yield here."""
     lockdep_assert_held_write(lock)
+    _sched.sleep_check("cond_resched_rwlock_write", allowed=lock)
     if run().choice(2, "cond_resched_rwlock_write") == 0:
         return False
     write_unlock(lock)
     write_lock(lock)
+    return True
+
+
+def cond_resched_lock(lock):
+    """Drop and retake the spinlock ``lock`` if the explorer chooses to yield here."""
+    lockdep_assert_held(lock)
+    _sched.sleep_check("cond_resched_lock", allowed=lock)
+    if run().choice(2, "cond_resched_lock") == 0:
+        return False
+    spin_unlock(lock)
+    spin_lock(lock)
     return True
 
 
@@ -323,3 +367,233 @@ def lockdep_assert_not_held(lock):
 def lockdep_is_held(lock):
     t = run().cur
     return t is not None and _held(t, lock)
+
+
+# -- the _bh / _irq / _irqsave forms ------------------------------------------------
+
+raw_spinlock_t = spinlock_t
+
+
+def DEFINE_RAW_SPINLOCK():
+    return spinlock_t()
+
+
+def spin_lock_init(lock):
+    run().write(lock._loc, 0, ONCE, "spin_lock_init")
+
+
+def spin_lock_bh(lock):
+    r = run()
+    with op(r, lambda: f"spin_lock_bh({lock!r})"):
+        _sched.local_bh_disable()
+        _take(lock, "x", "spin_lock")
+
+
+def spin_unlock_bh(lock):
+    r = run()
+    with op(r, lambda: f"spin_unlock_bh({lock!r})"):
+        _release(lock, "x", "spin_unlock")
+        _sched.local_bh_enable()
+
+
+def spin_trylock_bh(lock):
+    r = run()
+    with op(r, lambda: f"spin_trylock_bh({lock!r})"):
+        _sched.local_bh_disable()
+        ok = _trylock(lock, "spin_trylock")
+        if not ok:
+            _sched.local_bh_enable()
+    return ok
+
+
+def spin_lock_irq(lock):
+    r = run()
+    with op(r, lambda: f"spin_lock_irq({lock!r})"):
+        _sched.local_irq_disable()
+        _take(lock, "x", "spin_lock")
+
+
+def spin_unlock_irq(lock):
+    r = run()
+    with op(r, lambda: f"spin_unlock_irq({lock!r})"):
+        _release(lock, "x", "spin_unlock")
+        _sched.local_irq_enable()
+
+
+def spin_lock_irqsave(lock):
+    """``spin_lock_irqsave(lock, flags)``: returns ``flags`` for ``spin_unlock_irqrestore``."""
+    r = run()
+    with op(r, lambda: f"spin_lock_irqsave({lock!r})"):
+        flags = _sched.local_irq_save()
+        _take(lock, "x", "spin_lock")
+    return flags
+
+
+def spin_unlock_irqrestore(lock, flags):
+    r = run()
+    with op(r, lambda: f"spin_unlock_irqrestore({lock!r})"):
+        _release(lock, "x", "spin_unlock")
+        _sched.local_irq_restore(flags)
+
+
+raw_spin_lock = spin_lock
+raw_spin_unlock = spin_unlock
+raw_spin_trylock = spin_trylock
+raw_spin_lock_irq = spin_lock_irq
+raw_spin_unlock_irq = spin_unlock_irq
+raw_spin_lock_irqsave = spin_lock_irqsave
+raw_spin_unlock_irqrestore = spin_unlock_irqrestore
+
+
+def _rw_variant(name, take, enter, leave):
+    def fn(lock, *flags):
+        r = run()
+        with op(r, lambda: f"{name}({lock!r})"):
+            if enter is not None:
+                res = enter(*flags)
+            else:
+                res = None
+            take(lock)
+            if leave is not None:
+                leave(*flags)
+        return res
+    fn.__name__ = name
+    return fn
+
+
+def _irq_restore(flags):
+    _sched.local_irq_restore(flags)
+
+
+read_lock_bh = _rw_variant("read_lock_bh", read_lock, _sched.local_bh_disable, None)
+write_lock_bh = _rw_variant("write_lock_bh", write_lock, _sched.local_bh_disable, None)
+read_lock_irq = _rw_variant("read_lock_irq", read_lock, _sched.local_irq_disable, None)
+write_lock_irq = _rw_variant("write_lock_irq", write_lock, _sched.local_irq_disable, None)
+read_lock_irqsave = _rw_variant("read_lock_irqsave", read_lock, _sched.local_irq_save, None)
+write_lock_irqsave = _rw_variant("write_lock_irqsave", write_lock, _sched.local_irq_save, None)
+read_unlock_bh = _rw_variant("read_unlock_bh", read_unlock, None, _sched.local_bh_enable)
+write_unlock_bh = _rw_variant("write_unlock_bh", write_unlock, None, _sched.local_bh_enable)
+read_unlock_irq = _rw_variant("read_unlock_irq", read_unlock, None, _sched.local_irq_enable)
+write_unlock_irq = _rw_variant("write_unlock_irq", write_unlock, None, _sched.local_irq_enable)
+read_unlock_irqrestore = _rw_variant("read_unlock_irqrestore", read_unlock, None, _irq_restore)
+write_unlock_irqrestore = _rw_variant("write_unlock_irqrestore", write_unlock, None, _irq_restore)
+
+
+# -- struct rw_semaphore -----------------------------------------------------------
+
+class rw_semaphore(rwlock_t):
+    """``struct rw_semaphore``: an ``rwlock_t`` whose waiters sleep (see the module docstring)."""
+
+    __slots__ = ()
+    kind = "rwsem"
+
+    def __init__(self, owner=None, field=None):
+        super().__init__(owner, field or anon("rw_semaphore"))
+
+
+def DECLARE_RWSEM():
+    return rw_semaphore()
+
+
+def init_rwsem(sem):
+    run().write(sem._loc, 0, ONCE, "init_rwsem")
+
+
+def down_read(sem):
+    r = run()
+    _sched.sleep_check("down_read")
+    with op(r, lambda: f"down_read({sem!r})"):
+        read_lock(sem)
+
+
+def down_read_killable(sem):
+    """As ``down_read``; returns 0 (signals are not modelled)."""
+    down_read(sem)
+    return 0
+
+
+down_read_interruptible = down_read_killable
+
+
+def down_read_trylock(sem):
+    r = run()
+    with op(r, lambda: f"down_read_trylock({sem!r})") as g:
+        ok = read_trylock(sem)
+        g.note = " = 1" if ok else " = 0"
+    return int(ok)
+
+
+def up_read(sem):
+    r = run()
+    with op(r, lambda: f"up_read({sem!r})"):
+        read_unlock(sem)
+
+
+def down_write(sem):
+    r = run()
+    _sched.sleep_check("down_write")
+    with op(r, lambda: f"down_write({sem!r})"):
+        write_lock(sem)
+
+
+def down_write_killable(sem):
+    """As ``down_write``; returns 0 (signals are not modelled)."""
+    down_write(sem)
+    return 0
+
+
+def down_write_trylock(sem):
+    r = run()
+    with op(r, lambda: f"down_write_trylock({sem!r})") as g:
+        ok = write_trylock(sem)
+        g.note = " = 1" if ok else " = 0"
+    return int(ok)
+
+
+def up_write(sem):
+    r = run()
+    with op(r, lambda: f"up_write({sem!r})"):
+        write_unlock(sem)
+
+
+def downgrade_write(sem):
+    """Turn a write hold into a read hold without letting another writer in:
+    take this task's reader word, then let the others' reader words go, then
+    the writer word."""
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    with op(r, lambda: f"downgrade_write({sem!r})"):
+        for i, (l, m) in enumerate(t.held):
+            if l == sem and m == "w":
+                del t.held[i]
+                break
+        else:
+            r.report("lockdep", f"downgrade_write: {t.name} does not hold {sem._loc.name()} for write")
+        r.rmw(sem._reader(t), _read_take, ACQ, "read_lock")
+        t.held.append((sem, "r"))
+        for u in r.static:
+            if u is not t:
+                r.write(sem._reader(u), 0, REL, "write_unlock")
+        r.write(sem._loc, 0, REL, "write_unlock")
+
+__all__ = ["spinlock_t", "raw_spinlock_t", "rwlock_t", "mutex", "rw_semaphore",
+           "DEFINE_SPINLOCK", "DEFINE_RAW_SPINLOCK", "spin_lock_init", "spin_lock",
+           "spin_unlock", "spin_trylock", "spin_is_locked", "spin_lock_bh", "spin_unlock_bh",
+           "spin_trylock_bh", "spin_lock_irq", "spin_unlock_irq", "spin_lock_irqsave",
+           "spin_unlock_irqrestore", "raw_spin_lock", "raw_spin_unlock", "raw_spin_trylock",
+           "raw_spin_lock_irq", "raw_spin_unlock_irq", "raw_spin_lock_irqsave",
+           "raw_spin_unlock_irqrestore", "mutex_lock", "mutex_lock_interruptible",
+           "mutex_lock_killable", "mutex_unlock", "mutex_trylock", "mutex_is_locked",
+           "read_lock", "read_unlock", "write_lock", "write_unlock", "read_trylock",
+           "write_trylock", "read_lock_bh", "read_unlock_bh", "write_lock_bh", "write_unlock_bh",
+           "read_lock_irq", "read_unlock_irq", "write_lock_irq", "write_unlock_irq",
+           "read_lock_irqsave", "read_unlock_irqrestore", "write_lock_irqsave",
+           "write_unlock_irqrestore", "DECLARE_RWSEM", "init_rwsem", "down_read",
+           "down_read_killable", "down_read_interruptible", "down_read_trylock", "up_read",
+           "down_write", "down_write_killable", "down_write_trylock", "up_write",
+           "downgrade_write", "rwlock_needbreak", "need_resched", "cond_resched",
+           "cond_resched_lock", "cond_resched_rwlock_read", "cond_resched_rwlock_write",
+           "lockdep_assert_held", "lockdep_assert_held_read", "lockdep_assert_held_write",
+           "lockdep_assert_not_held", "lockdep_is_held"]

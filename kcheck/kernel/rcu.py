@@ -26,7 +26,8 @@ they do).
 
 from __future__ import annotations
 
-from ._core import run, loc_of, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, WAIT_ACQ
+from ._core import run, loc_of, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, WAIT_ACQ, op
+from . import sched as _sched
 from ..engine.memory.rcu_gp import GP_OP
 
 
@@ -69,11 +70,7 @@ def _wait_zero(v):
     return NO_WRITE if v == 0 else BLOCK
 
 
-def rcu_read_lock():
-    r = run()
-    t = r.cur
-    if t is None:
-        return
+def _lock(r, t):
     if t.callback:
         raise ModelError(f"{t.name}: rcu_read_lock() inside an RCU callback is not modelled")
     if t.rcu == 0:
@@ -83,13 +80,14 @@ def rcu_read_lock():
     t.rcu += 1
 
 
-def rcu_read_unlock():
-    r = run()
-    t = r.cur
-    if t is None:
-        return
-    if t.rcu == 0:
-        r.report("lockdep", f"rcu_read_unlock() in {t.name} without rcu_read_lock()")
+def _unlock(r, t, what, key=None):
+    if t.rcu == 0 or (key is not None and not t.tls.get(key)):
+        r.report("lockdep", f"{what}() in {t.name} without {what.replace('unlock', 'lock')}()")
+    if key is not None:
+        t.tls[key] -= 1
+    elif _sched.rcu_depth(t) <= 0:
+        r.report("lockdep", f"{what}() in {t.name} without rcu_read_lock() (only a _bh or _sched "
+                 "section is open)")
     t.rcu -= 1
     if t.rcu == 0:
         r.write(_flag(t), 0, REL, "rcu_read_unlock")
@@ -97,9 +95,89 @@ def rcu_read_unlock():
             r.fence("rcu_read_unlock", "~rcu_read_unlock")
 
 
+def rcu_read_lock():
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    _lock(r, t)
+
+
+def rcu_read_unlock():
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    _unlock(r, t, "rcu_read_unlock")
+
+
+def rcu_read_lock_bh():
+    """An RCU reader that also disables bottom halves (the flavours are one since 4.20:
+    ``synchronize_rcu()`` waits for it)."""
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    with op(r, "rcu_read_lock_bh()"):
+        _sched.local_bh_disable()
+        _lock(r, t)
+        t.tls["rcu_bh"] = t.tls.get("rcu_bh", 0) + 1
+
+
+def rcu_read_unlock_bh():
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    with op(r, "rcu_read_unlock_bh()"):
+        _unlock(r, t, "rcu_read_unlock_bh", "rcu_bh")
+        _sched.local_bh_enable()
+
+
+def rcu_read_lock_sched():
+    """An RCU reader that disables preemption."""
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    with op(r, "rcu_read_lock_sched()"):
+        _sched.preempt_disable()
+        _lock(r, t)
+        t.tls["rcu_sched"] = t.tls.get("rcu_sched", 0) + 1
+
+
+def rcu_read_unlock_sched():
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    with op(r, "rcu_read_unlock_sched()"):
+        _unlock(r, t, "rcu_read_unlock_sched", "rcu_sched")
+        _sched.preempt_enable()
+
+
 def rcu_read_lock_held():
+    """Inside ``rcu_read_lock()`` (lockdep's ``rcu_lock_map``)."""
     t = run().cur
-    return t is not None and t.rcu > 0
+    return t is not None and _sched.rcu_depth(t) > 0
+
+
+def rcu_read_lock_bh_held():
+    """Inside ``rcu_read_lock_bh()``, or with bottom halves or interrupts disabled."""
+    t = run().cur
+    return t is not None and bool(t.tls.get("rcu_bh") or t.tls.get("bh") or t.tls.get("irq")
+                                  or t.callback)
+
+
+def rcu_read_lock_sched_held():
+    """Preemption disabled in any way (``rcu_read_lock_sched``, a spinlock, bh, irqs)."""
+    t = run().cur
+    return t is not None and _sched.atomic_reason(t) is not None
+
+
+def rcu_read_lock_any_held():
+    t = run().cur
+    return t is not None and (t.rcu > 0 or _sched.atomic_reason(t) is not None)
 
 
 def _grace_period(r, me, op):
@@ -110,14 +188,24 @@ def _grace_period(r, me, op):
             r.rmw(_flag(u), _wait_zero, WAIT_ACQ, op)
 
 
+def _no_reader(r, t, what, fatal=False):
+    if t.rcu:
+        r.report("sleep-in-rcu", f"Illegal {what}() in RCU read-side critical section: {t.name}",
+                 fatal=fatal)
+
+
 def synchronize_rcu():
     r = run()
     t = r.cur
     if t is None:
         return
-    if t.rcu:
-        r.report("lockdep", f"synchronize_rcu() in {t.name} inside an RCU read-side critical section")
+    # the kernel warns, then waits for ever: the grace period waits for the section it is in
+    _no_reader(r, t, "synchronize_rcu", fatal=True)
+    _sched.sleep_check("synchronize_rcu")
     _grace_period(r, t, "synchronize_rcu")
+
+
+synchronize_rcu_expedited = synchronize_rcu
 
 
 class rcu_head(KObject):
@@ -187,6 +275,8 @@ def rcu_barrier():
     t = r.cur
     if t is None:
         return
+    _no_reader(r, t, "rcu_barrier")
+    _sched.sleep_check("rcu_barrier")
     for u in r.static:
         n = r.read(_cbcount(u.tid, u.name), ONCE, "rcu_barrier")
         for i in range(1, n + 1):
@@ -197,19 +287,68 @@ def _wait_one(v):
     return NO_WRITE if v == 1 else BLOCK
 
 
+def _suspicious(r, what):
+    t = r.cur
+    r.report("suspicious-rcu-usage", f"suspicious {what}() usage: {t.name} dereferences an "
+             "RCU-protected pointer outside a matching read-side critical section and without "
+             "the update-side lock the condition names")
+
+
+def rcu_dereference_check(p, c=False):
+    """``rcu_dereference()`` that is also legal when ``c`` holds (``lockdep_is_held(&lock)``)."""
+    r = run()
+    if r.cur is not None and not c and not rcu_read_lock_held():
+        _suspicious(r, "rcu_dereference_check")
+    return r.read(loc_of(p), ONCE, "rcu_dereference")
+
+
 def rcu_dereference(p):
-    return run().read(loc_of(p), ONCE, "rcu_dereference")
+    """A marked load legal only inside ``rcu_read_lock()`` (lockdep checks it)."""
+    r = run()
+    if r.cur is not None and not rcu_read_lock_held():
+        _suspicious(r, "rcu_dereference_check")
+    return r.read(loc_of(p), ONCE, "rcu_dereference")
+
+
+def rcu_dereference_bh_check(p, c=False):
+    r = run()
+    if r.cur is not None and not c and not rcu_read_lock_bh_held():
+        _suspicious(r, "rcu_dereference_bh_check")
+    return r.read(loc_of(p), ONCE, "rcu_dereference_bh")
+
+
+def rcu_dereference_bh(p):
+    return rcu_dereference_bh_check(p, False)
+
+
+def rcu_dereference_sched_check(p, c=False):
+    r = run()
+    if r.cur is not None and not c and not rcu_read_lock_sched_held():
+        _suspicious(r, "rcu_dereference_sched_check")
+    return r.read(loc_of(p), ONCE, "rcu_dereference_sched")
+
+
+def rcu_dereference_sched(p):
+    return rcu_dereference_sched_check(p, False)
 
 
 def rcu_dereference_raw(p):
+    """No lockdep check (the caller knows why it is safe)."""
     return run().read(loc_of(p), ONCE, "rcu_dereference_raw")
 
 
-def rcu_dereference_protected(p, cond=True):
-    from .bug import WARN_ON_ONCE
-    if not cond:
-        run().report("lockdep", "rcu_dereference_protected(): the protecting condition is false")
-    return run().read(loc_of(p), 0, "rcu_dereference_protected")
+def rcu_access_pointer(p):
+    """The pointer's value, for a NULL test only: no check, no dereference."""
+    return run().read(loc_of(p), ONCE, "rcu_access_pointer")
+
+
+def rcu_dereference_protected(p, c=True):
+    """A plain load legal only where updates cannot happen (``c``: the update-side
+    lock is held, ``lockdep_is_held(&lock)``)."""
+    r = run()
+    if r.cur is not None and not c:
+        _suspicious(r, "rcu_dereference_protected")
+    return r.read(loc_of(p), 0, "rcu_dereference_protected")
 
 
 def rcu_assign_pointer(p, v):
@@ -223,3 +362,12 @@ def RCU_INIT_POINTER(p, v):
 def _reset_run_caches():
     _flags.clear()
     _pending.clear()
+
+__all__ = ["rcu_head", "container_of", "rcu_read_lock", "rcu_read_unlock", "rcu_read_lock_bh",
+           "rcu_read_unlock_bh", "rcu_read_lock_sched", "rcu_read_unlock_sched",
+           "rcu_read_lock_held", "rcu_read_lock_bh_held", "rcu_read_lock_sched_held",
+           "rcu_read_lock_any_held", "synchronize_rcu", "synchronize_rcu_expedited", "call_rcu",
+           "rcu_barrier", "rcu_dereference", "rcu_dereference_check", "rcu_dereference_bh",
+           "rcu_dereference_bh_check", "rcu_dereference_sched", "rcu_dereference_sched_check",
+           "rcu_dereference_raw", "rcu_access_pointer", "rcu_dereference_protected",
+           "rcu_assign_pointer", "RCU_INIT_POINTER"]

@@ -47,12 +47,12 @@ def _warn_saturate(r, msg, op):
     rt.report("refcount-warn", f"{msg} ({op} on {r._loc.name()})", event=ev)
 
 
-def refcount_set(r, n):
-    run().write(r._loc, n, ONCE, "refcount_set")
+def refcount_set(r, n, _op="refcount_set"):
+    run().write(r._loc, n, ONCE, _op)
 
 
-def refcount_read(r):
-    return run().read(r._loc, ONCE, "refcount_read")
+def refcount_read(r, _op="refcount_read"):
+    return run().read(r._loc, ONCE, _op)
 
 
 def refcount_add_not_zero(i, r):
@@ -62,10 +62,10 @@ def refcount_add_not_zero(i, r):
     return old != 0
 
 
-def refcount_inc_not_zero(r):
-    old = run().rmw(r._loc, lambda o: NO_WRITE if o == 0 else o + 1, ONCE, "refcount_inc_not_zero")
+def refcount_inc_not_zero(r, _op="refcount_inc_not_zero"):
+    old = run().rmw(r._loc, lambda o: NO_WRITE if o == 0 else o + 1, ONCE, _op)
     if old < 0 or old + 1 < 0:
-        _warn_saturate(r, SATURATED, "refcount_inc_not_zero")
+        _warn_saturate(r, SATURATED, _op)
     return old != 0
 
 
@@ -77,12 +77,12 @@ def refcount_add(i, r):
         _warn_saturate(r, SATURATED, "refcount_add")
 
 
-def refcount_inc(r):
-    old = run().rmw(r._loc, lambda o: o + 1, ONCE, "refcount_inc")
+def refcount_inc(r, _op="refcount_inc"):
+    old = run().rmw(r._loc, lambda o: o + 1, ONCE, _op)
     if old == 0:
-        _warn_saturate(r, ADD_UAF, "refcount_inc")
+        _warn_saturate(r, ADD_UAF, _op)
     elif old < 0 or old + 1 < 0:
-        _warn_saturate(r, SATURATED, "refcount_inc")
+        _warn_saturate(r, SATURATED, _op)
 
 
 def refcount_sub_and_test(i, r, _op="refcount_sub_and_test"):
@@ -96,8 +96,8 @@ def refcount_sub_and_test(i, r, _op="refcount_sub_and_test"):
     return False
 
 
-def refcount_dec_and_test(r):
-    return refcount_sub_and_test(1, r, "refcount_dec_and_test")
+def refcount_dec_and_test(r, _op="refcount_dec_and_test"):
+    return refcount_sub_and_test(1, r, _op)
 
 
 def refcount_dec(r):
@@ -106,18 +106,18 @@ def refcount_dec(r):
         _warn_saturate(r, DEC_LEAK, "refcount_dec")
 
 
-def refcount_dec_not_one(r):
+def refcount_dec_not_one(r, _op="refcount_dec_not_one"):
     def fn(v):
         if v == REFCOUNT_SATURATED or v == 1 or v == 0:
             return NO_WRITE
         return v - 1
-    old = run().rmw(r._loc, fn, REL, "refcount_dec_not_one")
+    old = run().rmw(r._loc, fn, REL, _op)
     if old == REFCOUNT_SATURATED:
         return True
     if old == 1:
         return False
     if old == 0:
-        run().report("refcount-warn", f"{SUB_UAF} (refcount_dec_not_one on {r._loc.name()})")
+        run().report("refcount-warn", f"{SUB_UAF} ({_op} on {r._loc.name()})")
     return True
 
 
@@ -126,23 +126,30 @@ def refcount_dec_if_one(r):
     return old == 1
 
 
-def refcount_dec_and_lock(r, lock):
+def refcount_dec_and_lock(r, lock, _op="refcount_dec_and_lock"):
+    """Decrement; if that would reach 0, take ``lock`` first and return true holding it."""
     from .locking import spin_lock, spin_unlock
-    if refcount_dec_not_one(r):
+    if refcount_dec_not_one(r, _op):
         return False
     spin_lock(lock)
-    if not refcount_dec_and_test(r):
+    if not refcount_dec_and_test(r, _op):
         spin_unlock(lock)
         return False
     return True
 
 
-def refcount_dec_and_mutex_lock(r, lock):
+def refcount_dec_and_mutex_lock(r, lock, _op="refcount_dec_and_mutex_lock"):
     from .locking import mutex_lock, mutex_unlock
-    if refcount_dec_not_one(r):
+    if refcount_dec_not_one(r, _op):
         return False
     mutex_lock(lock)
-    if not refcount_dec_and_test(r):
+    if not refcount_dec_and_test(r, _op):
         mutex_unlock(lock)
         return False
     return True
+
+__all__ = ["refcount_t", "REFCOUNT_INIT", "REFCOUNT_SATURATED", "refcount_set", "refcount_read",
+           "refcount_inc", "refcount_add", "refcount_inc_not_zero", "refcount_add_not_zero",
+           "refcount_dec", "refcount_dec_and_test", "refcount_sub_and_test",
+           "refcount_dec_not_one", "refcount_dec_if_one", "refcount_dec_and_lock",
+           "refcount_dec_and_mutex_lock"]

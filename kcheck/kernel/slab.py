@@ -1,10 +1,30 @@
-"""kmalloc / kfree and kmem caches.  Every heap object's life is tracked: an
-access after its free is a use-after-free, a second free a double free, and
-an object still allocated when every task has finished is a leak."""
+"""kmalloc / kfree, kmem caches, and frees deferred by RCU.
+
+Every heap object's life is tracked: an access after its free is a
+use-after-free, a second free a double free, and an object still allocated
+when every task has finished is a leak.
+
+``kmem_cache_destroy`` checks what the kernel checks: every object of the
+cache must be freed before it, or the kernel WARNs "kmem_cache_destroy NAME:
+Slab cache still has objects" (SLUB first prints "Objects remaining in NAME on
+__kmem_cache_shutdown()").  "Before" means in every order of the execution,
+so an object an RCU callback frees into the cache (``call_rcu`` whose
+callback calls ``kmem_cache_free``) is still there unless ``rcu_barrier()``
+ran first - the reason module exit code calls it.  Allocating from or freeing
+into a destroyed cache is a use-after-free of the cache.  (Since v6.12 the
+kernel's ``kmem_cache_destroy`` waits for pending ``kfree_rcu()`` frees by
+itself; kcheck models the earlier behaviour, where it does not.)
+
+``kfree_rcu(obj, "field")`` frees ``obj`` after a grace period, through its
+``rcu_head`` field, as ``call_rcu`` would with a callback calling ``kfree``;
+``kfree_rcu_mightsleep(obj)`` waits for the grace period itself.
+``kfree_sensitive`` zeroes the object, then frees it: the zeroing is not an
+event (only a use-after-free could see it, and that is reported anyway).
+"""
 
 from __future__ import annotations
 
-from ._core import run, ModelError
+from ._core import run, ModelError, op
 
 
 def kmalloc(cls, **init):
@@ -19,6 +39,10 @@ def kzalloc(cls, **init):
     return obj
 
 
+kvmalloc = kmalloc
+kvzalloc = kzalloc
+
+
 def kfree(obj):
     if obj is None:
         return
@@ -31,34 +55,170 @@ def kvfree(obj):
     run().free(obj, "kvfree")
 
 
+def kfree_sensitive(obj):
+    """Zero ``obj`` (``memzero_explicit``), then ``kfree`` it."""
+    if obj is None:
+        return
+    run().free(obj, "kfree_sensitive")
+
+
+def _rcu_free(obj, field, what, free_op):
+    from .rcu import call_rcu
+    r = run()
+    if obj is None:
+        return
+    head = getattr(obj, field, None) if field is not None else None
+    if head is None or type(head).__name__ != "rcu_head":
+        raise ModelError(f"{what}({obj!r}, {field!r}): the second argument names the object's "
+                         "rcu_head field")
+
+    def kfree_rcu_cb(h):
+        run().free(obj, free_op)
+    kfree_rcu_cb.__name__ = what
+    with op(r, lambda: f"{what}({obj!r}, {field})"):
+        call_rcu(head, kfree_rcu_cb)
+
+
+def kfree_rcu(obj, field):
+    """Free ``obj`` after an RCU grace period (``field``: its ``rcu_head``)."""
+    _rcu_free(obj, field, "kfree_rcu", "kfree")
+
+
+def kvfree_rcu(obj, field):
+    _rcu_free(obj, field, "kvfree_rcu", "kvfree")
+
+
+def kfree_rcu_mightsleep(obj):
+    """``kfree_rcu(ptr)`` without an ``rcu_head``: wait for a grace period here, then free."""
+    from .rcu import synchronize_rcu
+    if obj is None:
+        return
+    synchronize_rcu()
+    run().free(obj, "kfree")
+
+
+kvfree_rcu_mightsleep = kfree_rcu_mightsleep
+
+
 class kmem_cache:
     def __init__(self, name, cls):
         self.name = name
         self.cls = cls
+
+    def __repr__(self):
+        return f"kmem_cache({self.name})"
 
 
 def kmem_cache_create(name, cls, *a, **kw):
     return kmem_cache(name, cls)
 
 
+def _state(r, cache):
+    """Per-run state of a cache: its objects and its destroy event."""
+    st = r.__dict__.setdefault("slab_caches", {})
+    s = st.get(id(cache))
+    if s is None:
+        s = st[id(cache)] = {"cache": cache, "objs": [], "destroy": None}
+    return s
+
+
+def _after_destroy(r, cache, what):
+    s = _state(r, cache)
+    d = s["destroy"]
+    t = r.cur
+    if d is not None and t is not None and t.pos and d.tid < len(r.g.threads):
+        from ..engine.graph import contains
+        if contains(r.g.threads[t.tid][t.pos - 1].view, d) or d.tid == t.tid:
+            r.report("use-after-free", f"{what} on {cache.name} after kmem_cache_destroy({cache.name}) "
+                     f"by {r._task_name(d.tid)}: the cache is gone")
+
+
 def kmem_cache_alloc(cache, **init):
+    r = run()
+    _after_destroy(r, cache, "kmem_cache_alloc")
     obj = cache.cls(**init)
-    run().alloc(obj, f"kmem_cache_alloc({cache.name})")
+    r.alloc(obj, f"kmem_cache_alloc({cache.name})")
+    _state(r, cache)["objs"].append(obj._oid)
     return obj
 
 
 def kmem_cache_zalloc(cache, **init):
+    r = run()
+    _after_destroy(r, cache, "kmem_cache_zalloc")
     obj = cache.cls(**init)
-    run().alloc(obj, f"kmem_cache_zalloc({cache.name})")
+    r.alloc(obj, f"kmem_cache_zalloc({cache.name})")
+    _state(r, cache)["objs"].append(obj._oid)
     return obj
 
 
 def kmem_cache_free(cache, obj):
     if not isinstance(obj, cache.cls):
         raise ModelError(f"kmem_cache_free({cache.name}, {obj!r}): object is not from this cache")
-    run().free(obj, f"kmem_cache_free({cache.name})")
+    r = run()
+    _after_destroy(r, cache, "kmem_cache_free")
+    r.free(obj, f"kmem_cache_free({cache.name})")
+
+
+def kmem_cache_destroy(cache):
+    """Destroy the cache: every object must have been freed (see the module docstring)."""
+    if cache is None:
+        return
+    r = run()
+    if r.cur is None:
+        raise ModelError("kmem_cache_destroy() from main(): destroy caches from a task")
+    from .sched import sleep_check
+    sleep_check("kmem_cache_destroy")
+    s = _state(r, cache)
+    if s["destroy"] is not None:
+        r.report("use-after-free", f"kmem_cache_destroy({cache.name}) twice")
+    r.fence("kmem_cache_destroy", f"kmem_cache_destroy({cache.name})")
+    s["destroy"] = r.last_event()
+    # whether every object was freed before is a question about every order of
+    # the finished execution, not about this run's: decided at its end
+    checks = r.__dict__.setdefault("end_checks", [])
+    if _check_destroyed not in checks:
+        checks.append(_check_destroyed)
+
+
+def _check_destroyed(r, complete):
+    """At the end of the run: was every alloc and free of a destroyed cache
+    ordered before its destroy, whatever the interleaving?"""
+    from ..engine.detect import must_precede
+    from ..engine.runtime import Bug
+    for s in r.__dict__.get("slab_caches", {}).values():
+        d = s["destroy"]
+        if d is None:
+            continue
+        cache = s["cache"]
+        for oid in s["objs"]:
+            obj, a = r.heap[oid]
+            f = r.freed.get(oid)
+            if f is None:
+                if not complete:
+                    continue         # the run stopped early: its free may still come
+                why = "it is never freed"
+                late = a
+            elif not must_precede(r, f, d):
+                why = (f"{r._task_name(f.tid)}'s {f.op} of it can come after the destroy: "
+                       "nothing orders it before")
+                late = f
+            elif a is not None and not must_precede(r, a, d):
+                why = f"{r._task_name(a.tid)} can allocate it after the destroy"
+                late = a
+            else:
+                continue
+            return Bug("warn", f"kmem_cache_destroy {cache.name}: Slab cache still has objects when "
+                       f"called from {r._task_name(d.tid)} (Objects remaining in {cache.name} on "
+                       f"__kmem_cache_shutdown(): {obj._kname()}; {why})",
+                       event=d, task=r.tasks[d.tid], other=late)
+    return None
 
 
 def kmemleak_not_leak(obj):
     """Tell the leak check that ``obj`` is meant to outlive the model."""
     run().noleak.add(obj._oid)
+
+__all__ = ["kmalloc", "kzalloc", "kvmalloc", "kvzalloc", "kfree", "kvfree", "kfree_sensitive",
+           "kfree_rcu", "kvfree_rcu", "kfree_rcu_mightsleep", "kvfree_rcu_mightsleep",
+           "kmem_cache", "kmem_cache_create", "kmem_cache_alloc", "kmem_cache_zalloc",
+           "kmem_cache_free", "kmem_cache_destroy", "kmemleak_not_leak"]

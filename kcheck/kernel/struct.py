@@ -230,3 +230,5 @@ class _Bits:
         w = r.read(obj._loc, PLAIN, self.store)
         w = (w & ~(self.mask << self.shift)) | ((int(v) & self.mask) << self.shift)
         r.write(obj._loc, w, PLAIN, self.store)
+
+__all__ = ["KStruct", "KArray", "Bitfield", "ptr"]

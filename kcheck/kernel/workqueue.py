@@ -19,6 +19,7 @@ make the explorer branch.
 from __future__ import annotations
 
 from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, FULL, PLAIN, WAIT_ACQ
+from . import sched as _sched
 
 # queue state: (pending (work, number) pairs, destroyed); the count of queuings is a word of its own
 
@@ -84,6 +85,12 @@ def _worker(wq):
         r.write(work._pending, 0, FULL, "worker: clear pending")
         fn = r.read(work._func, PLAIN, "worker: load func")
         fn(work)
+        t = r.cur
+        if t.held or t.rcu or t.tls.get("bh") or t.tls.get("preempt") or t.tls.get("irq"):
+            held = [l._loc.name() for l, m in t.held] + (["rcu_read_lock"] if t.rcu else [])
+            r.report("held-at-exit", f"BUG: workqueue leaked lock or atomic: {t.name} "
+                     f"({', '.join(held) or 'atomic context'}); last function: "
+                     f"{getattr(fn, '__name__', fn)}")
         r.write(wq._done(i), 1, REL, "worker: work done")
 
 
@@ -120,6 +127,7 @@ def work_pending(work):
 
 def flush_workqueue(wq):
     r = run()
+    _sched.sleep_check("flush_workqueue")
     n = r.read(wq._count, ONCE, "flush_workqueue")
     for i in range(1, n + 1):
         r.rmw(wq._done(i), _is_one, WAIT_ACQ, "flush_workqueue")
@@ -131,4 +139,8 @@ def destroy_workqueue(wq):
 
 
 def flush_work(work):
+    _sched.sleep_check("flush_work")
     run().rmw(work._pending, lambda p: NO_WRITE if p == 0 else BLOCK, WAIT_ACQ, "flush_work")
+
+__all__ = ["workqueue_struct", "work_struct", "alloc_workqueue", "INIT_WORK", "queue_work",
+           "flush_workqueue", "destroy_workqueue", "flush_work", "work_pending"]

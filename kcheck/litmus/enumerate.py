@@ -45,6 +45,11 @@ class Outcome:
     negative: int = 0
     flags: set = field(default_factory=set)
     candidates: int = 0  # candidate executions given to the model
+    # states some allowed execution without a cycle in po | rf reaches (what an
+    # explorer that builds executions in porf order, as kcheck's and GenMC's, can see),
+    # and how many allowed executions have such a cycle (load buffering)
+    porf_acyclic_states: set = field(default_factory=set)
+    lb_executions: int = 0
 
 
 class _Unknown(Exception):
@@ -441,7 +446,15 @@ class _Combination:
         verdict = lkmm.check(lkmm.Execution(es, rf, co_map, values))
         if not verdict.consistent:
             return
-        out.states.add(tuple(state.get(l, 0) for l in self.observed))
+        st = tuple(state.get(l, 0) for l in self.observed)
+        out.states.add(st)
+        porf = list(es.static.po)
+        for r, w in rf.items():
+            porf[w] |= 1 << r
+        if lkmm._acyclic(porf):
+            out.porf_acyclic_states.add(st)
+        else:
+            out.lb_executions += 1
         if eval_prop(test.condition, state):
             out.positive += 1
         else:

@@ -53,10 +53,19 @@ class _Obj:
         return hash(self._kid)
 
 
+_NONE = frozenset()
+
+
 class _Proc:
+    """One litmus process run as a task.  Every value carries the set of read
+    events it was computed from (herd's dependencies through registers), and
+    each access is given its address, data and control dependencies exactly
+    (``Run.set_deps``), as ``semantics.py`` gives them to the enumerator."""
+
     def __init__(self, test, proc, cells):
         self.test, self.proc, self.cells = test, proc, cells
-        self.regs = {}
+        self.regs = {}            # name -> (value, deps)
+        self.ctrl = _NONE
 
     def err(self, msg, line):
         return LitmusError(msg, self.test.file, line)
@@ -68,44 +77,70 @@ class _Proc:
         return v
 
     def lval(self, e):
-        """The location an lvalue names."""
+        """(location, deps) an lvalue names."""
         if isinstance(e, S.Unary) and e.op == "*":
-            p = self.eval(e.arg)
+            p, d = self.eval(e.arg)
             if not isinstance(p, Loc):
                 raise self.err(f"dereferencing a non-pointer ({p!r})", e.line)
-            return p
+            return p, d
         if isinstance(e, S.Name) and e.id in self.cells and e.id not in self.regs:
-            return self.cells[e.id]
+            return self.cells[e.id], _NONE
         raise self.err("unsupported lvalue", getattr(e, "line", 0))
 
-    def eval(self, e):
+    def ptr(self, e):
+        """(location, deps) of a pointer argument: ``&x``, ``x`` (a parameter) or ``*p``."""
+        if isinstance(e, S.Name):
+            v, d = self.eval(e)
+        else:
+            v, d = self.lval(e) if not (isinstance(e, S.Unary) and e.op == "&") else self.eval(e)
+        return v, d
+
+    def access(self, fn, *args, addr=_NONE, data=_NONE):
+        """Call a kernel primitive with this access's dependencies; (result, read deps)."""
         r = _rt.CURRENT
+        r.set_deps(addr, data, self.ctrl)
+        try:
+            res = fn(*args)
+        finally:
+            r.set_deps()
+        e = r.last_event()
+        if e is not None and e.kind == G.WRITE and e.rmw is True:
+            e = r.g.threads[e.tid][e.idx - 1]
+        return res, (frozenset((e,)) if e is not None and e.kind == G.READ else _NONE)
+
+    def eval(self, e):
+        """(value, deps)."""
         if isinstance(e, S.Num):
-            return e.value
+            return e.value, _NONE
         if isinstance(e, S.Name):
             if e.id in self.regs:
                 return self.regs[e.id]
             if e.id in self.cells:
-                return self.cells[e.id]          # a parameter: the global's address
-            return 0
+                return self.cells[e.id], _NONE          # a parameter: the global's address
+            return 0, _NONE
         if isinstance(e, S.Unary):
             if e.op == "*":
-                return r.read(self.lval(e), K.PLAIN, "load")
+                loc, d = self.lval(e)
+                return self.access(_rt.CURRENT.read, loc, K.PLAIN, "load", addr=d)
             if e.op == "&":
-                return self.lval(e.arg) if not isinstance(e.arg, S.Name) else self.cells[e.arg.id]
-            v = self.eval(e.arg)
-            return {"-": lambda x: -x, "!": lambda x: int(not x), "~": lambda x: ~x}[e.op](v)
+                if isinstance(e.arg, S.Name):
+                    return self.cells[e.arg.id], _NONE
+                return self.lval(e.arg)
+            v, d = self.eval(e.arg)
+            return {"-": lambda x: -x, "!": lambda x: int(not x), "~": lambda x: ~x}[e.op](v), d
         if isinstance(e, S.Binary):
+            a, da = self.eval(e.left)
+            b, db = self.eval(e.right)
+            d = da | db
             if e.op == "&&":
-                return int(bool(self.eval(e.left)) and bool(self.eval(e.right)))
+                return int(bool(a) and bool(b)), d
             if e.op == "||":
-                return int(bool(self.eval(e.left)) or bool(self.eval(e.right)))
-            a, b = self.eval(e.left), self.eval(e.right)
+                return int(bool(a) or bool(b)), d
             if isinstance(a, Loc) or isinstance(b, Loc):
                 if e.op == "+" and b == 0:
-                    return a
+                    return a, d
                 if e.op in ("==", "!="):
-                    return int((a == b) == (e.op == "=="))
+                    return int((a == b) == (e.op == "==")), d
                 raise self.err(f"pointer arithmetic {e.op}", e.line)
             ops = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "&": lambda: a & b,
                    "|": lambda: a | b, "^": lambda: a ^ b, "==": lambda: int(a == b),
@@ -113,7 +148,7 @@ class _Proc:
                    "<=": lambda: int(a <= b), ">=": lambda: int(a >= b)}
             if e.op not in ops:
                 raise self.err(f"operator {e.op}", e.line)
-            return ops[e.op]()
+            return ops[e.op](), d
         if isinstance(e, S.Call):
             return self.call(e)
         raise self.err(f"unsupported expression {type(e).__name__}", getattr(e, "line", 0))
@@ -122,60 +157,91 @@ class _Proc:
         r = _rt.CURRENT
         fn, args = c.fn, c.args
         if fn in _LOADS:
-            return r.read(self.lval(args[0]), _LOADS[fn], fn)
+            loc, d = self.lval(args[0]) if fn in ("READ_ONCE", "rcu_dereference",
+                                                  "rcu_dereference_raw") else self.ptr(args[0])
+            return self.access(r.read, loc, _LOADS[fn], fn, addr=d)
         if fn in _STORES:
-            r.write(self.lval(args[0]), self.eval(args[1]), _STORES[fn], fn)
-            return 0
+            loc, d = self.lval(args[0]) if fn in ("WRITE_ONCE", "rcu_assign_pointer",
+                                                  "RCU_INIT_POINTER") else self.ptr(args[0])
+            v, dv = self.eval(args[1])
+            self.access(r.write, loc, v, _STORES[fn], fn, addr=d, data=dv)
+            return 0, _NONE
         if fn == "smp_store_mb":
-            r.write(self.lval(args[0]), self.eval(args[1]), K.ONCE, fn)
+            loc, d = self.lval(args[0])
+            v, dv = self.eval(args[1])
+            self.access(r.write, loc, v, K.ONCE, fn, addr=d, data=dv)
             r.fence("smp_mb")
-            return 0
-        if fn in _FENCES:
+            return 0, _NONE
+        if fn in _FENCES or fn in ("rcu_read_lock", "rcu_read_unlock", "synchronize_rcu"):
             getattr(kernel, fn)()
-            return 0
-        if fn in ("rcu_read_lock", "rcu_read_unlock", "synchronize_rcu"):
-            getattr(kernel, fn)()
-            return 0
+            return 0, _NONE
         if fn in ("spin_lock", "spin_unlock", "spin_trylock", "spin_is_locked"):
-            res = getattr(kernel, fn)(_Obj(self.eval(args[0])))
-            return int(res) if res is not None else 0
+            loc, d = self.eval(args[0])
+            res, rd = self.access(getattr(kernel, fn), _Obj(loc), addr=d)
+            return (int(res) if res is not None else 0), (rd if fn in ("spin_trylock",
+                                                                       "spin_is_locked") else _NONE)
         if fn.startswith(("xchg", "cmpxchg")):
             f = getattr(kernel, fn, None)
             if f is None:
                 raise self.err(f"{fn} is not supported by the program engine", c.line)
-            return f(self.lval(args[0]) if not isinstance(args[0], S.Name) else self.eval(args[0]),
-                     *[self.eval(a) for a in args[1:]])
+            loc, d = self.eval(args[0]) if isinstance(args[0], S.Name) else self.lval(args[0])
+            vals = [self.eval(a) for a in args[1:]]
+            data = _NONE
+            for _, dv in vals[-1:]:
+                data = dv
+            return self.access(f, loc, *[v for v, _ in vals], addr=d, data=data)
         if fn.startswith("atomic_"):
             f = getattr(kernel, fn, None)
             if f is None:
                 raise self.err(f"{fn} is not supported by the program engine", c.line)
             vals = [self.eval(a) for a in args]
-            vals = [_Obj(v) if isinstance(v, Loc) else v for v in vals]
-            res = f(*vals)
-            return int(res) if isinstance(res, bool) else (res if res is not None else 0)
+            addr = _NONE
+            data = _NONE
+            for v, dv in vals:
+                if isinstance(v, Loc):
+                    addr = addr | dv
+                else:
+                    data = data | dv
+            res, rd = self.access(f, *[_Obj(v) if isinstance(v, Loc) else v for v, _ in vals],
+                                  addr=addr, data=data)
+            res = int(res) if isinstance(res, bool) else (res if res is not None else 0)
+            return res, rd | data
         raise self.err(f"{fn} is not supported by the program engine", c.line)
 
     # -- statements -------------------------------------------------------
     def run(self, body, depth=0):
         for st in body:
             if isinstance(st, S.Decl):
-                self.regs[st.name] = self.eval(st.init) if st.init is not None else self.regs.get(st.name, 0)
+                self.regs[st.name] = self.eval(st.init) if st.init is not None else self.regs.get(
+                    st.name, (0, _NONE))
             elif isinstance(st, S.Assign):
                 if isinstance(st.target, S.Name) and st.target.id not in self.cells:
                     self.regs[st.target.id] = self.eval(st.value)
                 else:
-                    _rt.CURRENT.write(self.lval(st.target), self.eval(st.value), K.PLAIN, "store")
+                    loc, d = self.lval(st.target)
+                    v, dv = self.eval(st.value)
+                    self.access(_rt.CURRENT.write, loc, v, K.PLAIN, "store", addr=d, data=dv)
             elif isinstance(st, S.ExprStmt):
                 self.eval(st.expr)
             elif isinstance(st, S.If):
-                self.run(st.then if self.eval(st.cond) else st.orelse, depth)
+                v, d = self.eval(st.cond)
+                outer = self.ctrl
+                self.ctrl = outer | d
+                self.run(st.then if v else st.orelse, depth)
+                self.ctrl = outer
             elif isinstance(st, S.While):
                 n = 0
-                while self.eval(st.cond):
+                outer = self.ctrl
+                while True:
+                    v, d = self.eval(st.cond)
+                    if not v:
+                        break
                     n += 1
                     if n > 2:                      # herd7 unrolls loops twice
                         _rt.CURRENT.discard()
+                    self.ctrl = self.ctrl | d
                     self.run(st.body, depth)
+                self.ctrl = outer
             else:
                 raise self.err(f"unsupported statement {type(st).__name__}", getattr(st, "line", 0))
 
@@ -205,6 +271,20 @@ def _show(v):
 
 def explore(test):
     """Run ``test`` as a program under the LKMM: (observation, positives, negatives, seconds)."""
+    outcomes, bug, secs = final_states(test)
+    if bug is not None and bug.kind != "deadlock":
+        raise LitmusError(f"program engine: {bug.kind}: {bug.message}", test.file)
+    keep = [s for s in outcomes if test.filter is None or _holds(test.filter, s)]
+    pos = sum(1 for s in keep if _holds(test.condition, s))
+    neg = len(keep) - pos
+    obs = "Never" if pos == 0 else ("Always" if neg == 0 else "Sometimes")
+    return obs, pos, neg, secs, bug is not None
+
+
+def final_states(test):
+    """Every final state of ``test`` run as a program under the LKMM, one per
+    execution (globals by name, registers as ``"tid:reg"``); the first bug met
+    (None if none) and the seconds taken."""
     outcomes = []
     names = set(test.globals_init) | {p for pr in test.procs for p in pr.params}
     names |= {v.name for v in list(test.globals_init.values()) + list(test.regs_init.values())
@@ -228,23 +308,18 @@ def explore(test):
     t0 = time.perf_counter()
     d = TruSt(main, on_complete=on_complete, memory_model="lkmm", races="off")
     d.run()
-    if d.bug_run is not None and d.bug_run.bug.kind != "deadlock":
-        b = d.bug_run.bug
-        raise LitmusError(f"program engine: {b.kind}: {b.message}", test.file)
-    keep = [s for s in outcomes if test.filter is None or _holds(test.filter, s)]
-    pos = sum(1 for s in keep if _holds(test.condition, s))
-    neg = len(keep) - pos
-    obs = "Never" if pos == 0 else ("Always" if neg == 0 else "Sometimes")
-    return obs, pos, neg, time.perf_counter() - t0, d.bug_run is not None
+    bug = d.bug_run.bug if d.bug_run is not None else None
+    return outcomes, bug, time.perf_counter() - t0
 
 
 def _body(test, pr, cells):
+    _rt.CURRENT.exact_deps = True
     p = _Proc(test, pr, cells)
     for (tid, reg), v in test.regs_init.items():
         if tid == pr.tid:
-            p.regs[reg] = p.value(v)
+            p.regs[reg] = (p.value(v), _NONE)
     p.run(pr.body)
-    _api.current().tls["regs"] = dict(p.regs)
+    _api.current().tls["regs"] = {k: v for k, (v, _) in p.regs.items()}
 
 
 def _final(test, cells, tasks):

@@ -255,6 +255,8 @@ td.cell.locked:not(.rcu) { background: var(--lock); }
 .tag.lock { background: var(--lock); color: var(--lock-ink); border: 1px solid var(--lock-ink); }
 .step.bug { background: var(--bug); border: 2px solid var(--bug-ink); }
 .step.bug .badge { color: var(--bug-ink); font-weight: 700; font-size: 11px; }
+.step.op details { margin-top: 2px; font-size: 11.5px; color: var(--mute); }
+.step.inner { margin: 2px 0 2px 8px; padding: 2px 4px; }
 .bugline { color: var(--bug-ink); font-weight: 600; font-size: 12.5px; padding: 4px 0; }
 aside#state { flex: 0 0 300px; width: 300px; min-width: 0; overflow-wrap: anywhere; position: sticky; top: 8px; border: 1px solid var(--line);
               border-radius: 6px; padding: 10px 12px; background: #fafbfc; }
@@ -395,23 +397,49 @@ def _lanes(events, bug_task=None, bug_message=None, bug_step=None, prefix=""):
         held = f" title=\"{_e(t)} holds {_e(', '.join(locks))}\"" if locks else ""
         return f"<td class=\"{cls}\" data-task=\"{_e(t)}\"{held}>{inner}</td>"
 
-    for ev in events:
+    def step_box(ev, is_bug, inner=False):
         t = ev["task"]
-        state[t] = (list(ev.get("locks") or []), bool(ev.get("rcu")))
-        is_bug = ev["step"] == bug_step
         tags = []
-        if ev.get("rcu"):
-            tags.append("<span class=\"tag rcu\">RCU read-side</span>")
-        for lk in ev.get("locks") or []:
-            tags.append(f"<span class=\"tag lock\">holds {_e(lk)}</span>")
-        box = (f"<div class=\"step{' bug' if is_bug else ''}\" id=\"{prefix}step-{ev['step']}\" "
-               f"data-step=\"{ev['step']}\" data-task=\"{_e(t)}\" tabindex=\"0\">"
-               + ("<div class=\"badge\">BUG HERE</div>" if is_bug else "")
-               + f"<div class=\"text\">{_step_text(ev['text'])}</div>"
-               + (f"<div class=\"where\">{_e(ev['where'])}</div>" if ev.get("where") else "")
-               + (f"<div class=\"tags\">{''.join(tags)}</div>" if tags else "")
-               + "</div>")
-        row = [f"<tr><td class=\"num\">{ev['step']}</td>"]
+        if not inner:
+            if ev.get("rcu"):
+                tags.append("<span class=\"tag rcu\">RCU read-side</span>")
+            for lk in ev.get("locks") or []:
+                tags.append(f"<span class=\"tag lock\">holds {_e(lk)}</span>")
+        return (f"<div class=\"step{' bug' if is_bug else ''}{' inner' if inner else ''}\" "
+                f"id=\"{prefix}step-{ev['step']}\" "
+                f"data-step=\"{ev['step']}\" data-task=\"{_e(t)}\" tabindex=\"0\">"
+                + ("<div class=\"badge\">BUG HERE</div>" if is_bug and not inner else "")
+                + f"<div class=\"text\">{_step_text(ev['text'])}</div>"
+                + (f"<div class=\"where\">{_e(ev['where'])}</div>" if ev.get("where") and not inner else "")
+                + (f"<div class=\"tags\">{''.join(tags)}</div>" if tags else "")
+                + "</div>")
+
+    for ev, members in _fold_groups(events):
+        t = ev["task"]
+        last = members[-1]
+        state[t] = (list(last.get("locks") or []), bool(last.get("rcu")))
+        is_bug = any(m["step"] == bug_step for m in members)
+        if len(members) == 1:
+            box = step_box(ev, is_bug)
+        else:
+            # one kernel operation (list_del_rcu, wake_up, ...): its name, and its steps on demand
+            tags = []
+            if last.get("rcu"):
+                tags.append("<span class=\"tag rcu\">RCU read-side</span>")
+            for lk in last.get("locks") or []:
+                tags.append(f"<span class=\"tag lock\">holds {_e(lk)}</span>")
+            rep = next((m for m in members if m["step"] == bug_step), ev)
+            box = (f"<div class=\"step op{' bug' if is_bug else ''}\" data-step=\"{rep['step']}\" "
+                   f"data-task=\"{_e(t)}\" tabindex=\"0\">"
+                   + ("<div class=\"badge\">BUG HERE</div>" if is_bug else "")
+                   + f"<div class=\"text\">{_e(ev['group'][1])}</div>"
+                   + (f"<div class=\"where\">{_e(ev['where'])}</div>" if ev.get("where") else "")
+                   + (f"<div class=\"tags\">{''.join(tags)}</div>" if tags else "")
+                   + f"<details><summary>{len(members)} steps</summary>"
+                   + "".join(step_box(m, m["step"] == bug_step, inner=True) for m in members)
+                   + "</details></div>")
+        num = ev["step"] if len(members) == 1 else f"{ev['step']}-{last['step']}"
+        row = [f"<tr><td class=\"num\">{num}</td>"]
         row += [cell(u, box if u == t else "") for u in tasks]
         out.append("".join(row) + "</tr>")
     if bug_task and bug_message:
@@ -421,6 +449,33 @@ def _lanes(events, bug_task=None, bug_message=None, bug_step=None, prefix=""):
         out.append("".join(row) + "</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
+
+
+def _fold_groups(events):
+    """``[(first event, [events])]``: the consecutive steps of one kernel operation
+    (their ``group``, from report.text.op_groups) as one entry, when all its steps
+    are together; every other step on its own."""
+    total = {}
+    for ev in events:
+        g = ev.get("group")
+        if g:
+            total[g[0]] = total.get(g[0], 0) + 1
+    out = []
+    i = 0
+    while i < len(events):
+        ev = events[i]
+        g = ev.get("group")
+        j = i
+        if g:
+            while (j + 1 < len(events) and events[j + 1].get("group")
+                   and events[j + 1]["group"][0] == g[0]):
+                j += 1
+        if g and j - i + 1 == total[g[0]] and j > i:
+            out.append((ev, events[i:j + 1]))
+        else:
+            out.extend((e, [e]) for e in events[i:j + 1])
+        i = j + 1
+    return out
 
 
 def _legend():

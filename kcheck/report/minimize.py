@@ -9,20 +9,10 @@ or deleting a block of steps are both meaningful proposals.
 
 from __future__ import annotations
 
-import re
 import time
 
-from ..engine.strategies import Replay
-from . import schedule as S
-
-
-_OBJ_NO = re.compile(r"#\d+|0x[0-9a-f]+")
-
-
-def _identity(message):
-    # the first line: under pytest an ``assert`` in model code carries pytest's
-    # explanation on the lines after it, with objects' reprs and addresses
-    return _OBJ_NO.sub("#", message.split("\n", 1)[0])
+from ..engine import schedule as S
+from ..engine.bugs import identity
 
 
 def same_bug(a, b):
@@ -33,7 +23,7 @@ def same_bug(a, b):
     if a is None or b is None or a.kind != b.kind:
         return False
     if a.kind in ("warn", "refcount-warn", "lockdep", "model-error"):
-        return _identity(a.message) == _identity(b.message)
+        return identity(a.kind, a.message) == identity(b.kind, b.message)
     return True
 
 
@@ -41,19 +31,21 @@ def _cost(steps):
     return (S.switches(steps), len(steps))
 
 
-def shrink(program, steps, bug, *, step_bound, races, budget_s=8.0, budget_runs=400, drop_barriers=()):
-    """Returns (steps, run, bug) of the simplest failing schedule found."""
+def shrink(replay, steps, bug, *, budget_s=8.0, budget_runs=400):
+    """Returns (steps, run, bug) of the simplest failing schedule found;
+    ``replay(steps)`` gives (run, bug) of one replay."""
     t0 = time.perf_counter()
     runs = 0
 
     def attempt(cand):
         nonlocal runs
         runs += 1
-        d = Replay(program, cand, step_bound=step_bound, races=races, drop_barriers=drop_barriers)
-        run, b, _ = d.run_once()
+        run, b = replay(cand)
         if same_bug(bug, b):
-            actual = S.steps_of(run)
-            return actual, run, b
+            evs = run.g.by_stamp()
+            if run.keep_going and b.event is not None and not b.whole:
+                evs = [e for e in evs if e.stamp <= b.event.stamp]    # the run went on (--keep-going)
+            return S.ending_with(S.steps_of(run, evs), b), run, b
         return None
 
     best = attempt(steps)

@@ -29,6 +29,8 @@ def fmt_value(v):
         return hex(v) if abs(v) > 0xffff else str(v)
     if isinstance(v, str):
         return v
+    if type(v).__name__ == "Task":
+        return v.name
     kname = getattr(v, "_kname", None)
     if callable(kname):
         return kname()
@@ -57,12 +59,57 @@ def _bracket(name):
     return name[name.index("[") + 1:name.rindex("]")] if "[" in name and "]" in name else name
 
 
+_STATES = {0: "TASK_RUNNING", 1: "TASK_INTERRUPTIBLE", 2: "TASK_UNINTERRUPTIBLE",
+           0x402: "TASK_IDLE"}
+
+
+def _task_of_state(name):
+    return name[:-len("->__state")] if name.endswith("->__state") else name
+
+
+def _sched_step(run, e, wpart, blocked, old):
+    """Steps on a task's state word (kernel/sched.py), in the scheduler's words."""
+    op = e.op
+    name = loc_name(run, e.lid)
+    who = _task_of_state(name)
+    if op == "schedule":
+        if blocked:
+            return f"schedule(): {who} sleeps ({_STATES.get(old, old)})"
+        return "schedule(): woken, TASK_RUNNING"
+    if op in ("set_current_state", "__set_current_state"):
+        return f"{op}({_STATES.get(e.val, e.val)})"
+    if op in ("try_to_wake_up", "wake_up_process", "wake_up_state", "timer: wake_up_process"):
+        if wpart is not None:
+            return f"{op}({who}): {_STATES.get(old, old)} -> TASK_RUNNING"
+        return f"{op}({who}): {_STATES.get(old, old)}, nothing to wake"
+    if op == "get_current_state":
+        return f"get_current_state() = {_STATES.get(old, old)}"
+    return None
+
+
+_SCHED_OPS = {"schedule", "set_current_state", "__set_current_state", "try_to_wake_up",
+              "wake_up_process", "wake_up_state", "timer: wake_up_process", "get_current_state"}
+
+
 def describe(run, e, wpart=None, blocked=False):
     """One step in kernel terms."""
     k = e.kind
     op = e.op
     if op in NO_LOCATION:
         return f"{op}()"
+    if op in _SCHED_OPS and k != G.FENCE:
+        if k == G.READ:
+            loc = run.x.inits.get(e.lid)
+            old = (loc.init if loc is not None else None) if e.rf is None else e.rf.val
+        else:
+            old = None
+        text = _sched_step(run, e, wpart, blocked, old)
+        if text is not None:
+            return text
+    if op == "waitqueue_active" and k == G.READ:
+        loc = run.x.inits.get(e.lid)
+        q = (loc.init if loc is not None else ()) if e.rf is None else e.rf.val
+        return f"waitqueue_active(&{loc_name(run, e.lid)[:-5]}) = {'true' if q else 'false'}"
     if op in WAITS_FOR and k == G.READ and e.rmw is not None:
         who = _bracket(loc_name(run, e.lid))
         what = "holds the lock for read" if op == "write_lock" else (
@@ -105,12 +152,14 @@ def describe(run, e, wpart=None, blocked=False):
             return f"store {name} = {fmt_value(e.val)} (was {fmt_value(old)})"
         return f"{op}(&{name})  {fmt_value(old)} -> {fmt_value(e.val)}"
     if k == G.FENCE:
-        return f"{op}()"
+        return op if op.endswith(")") else f"{op}()"
     if k == G.CHOICE:
         return f"{op} -> {'yes' if e.val == 1 and e.arg == 2 else e.val}"
     if k in (G.ALLOC, G.FREE):
         obj = run.heap.get(e.oid, (None,))[0]
-        return f"{op}({fmt_value(obj)})" if k == G.FREE else f"{op} -> {fmt_value(obj)}"
+        if k == G.FREE:
+            return f"{op[:-1]}, {fmt_value(obj)})" if op.endswith(")") else f"{op}({fmt_value(obj)})"
+        return f"{op} -> {fmt_value(obj)}"
     if k == G.SPAWN:
         child = run.tasks[e.arg] if e.arg is not None and e.arg < len(run.tasks) else None
         if op == "call_rcu" and child is not None:
@@ -156,6 +205,76 @@ def steps_with_text(run, order=None):
     return out
 
 
+def op_groups(run):
+    """``{event: (group id, text)}`` for the events of each kernel operation a
+    traced run recorded (``kernel._core.op``): a list_del_rcu(), a wake_up()."""
+    groups = getattr(run, "op_groups", None)
+    if not groups:
+        return {}
+    out = {}
+    threads = run.g.threads
+    for gid, (tid, a, b, text) in enumerate(groups):
+        th = threads[tid] if tid < len(threads) else ()
+        for i in range(a, min(b + 1, len(th))):
+            out[th[i]] = (gid, text)
+    return out
+
+
+def _fold_ops(run, steps, bug):
+    """One line per kernel operation: the steps of an operation that follow one
+    another in the trace become its name (``list_del_rcu(&e->link)``).  An
+    operation another task's step cuts in two keeps its steps, each marked
+    with the operation, because then the interleaving inside it matters."""
+    groups = op_groups(run)
+    if not groups:
+        return steps
+    total = {}
+    for st in steps:
+        g = groups.get(st[3])
+        if g is not None:
+            total[g[0]] = total.get(g[0], 0) + 1
+    bug_ev = bug.event if bug is not None else None
+    bug_read = None
+    if bug_ev is not None and bug_ev.kind == G.WRITE and bug_ev.rmw is True:
+        bug_read = run.g.threads[bug_ev.tid][bug_ev.idx - 1]
+    out = []
+    i = 0
+    n = len(steps)
+    while i < n:
+        st = steps[i]
+        g = groups.get(st[3])
+        if g is None:
+            out.append(st)
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and groups.get(steps[j + 1][3], (None,))[0] == g[0]:
+            j += 1
+        run_len = j - i + 1
+        if run_len == total[g[0]]:
+            evs = [x[3] for x in steps[i:j + 1]]
+            rep = next((e for e in evs if e is bug_ev or e is bug_read), evs[0])
+            t = st[0]
+            last = evs[-1]
+            text = g[1]
+            if t.blocked and run.g.threads[last.tid][-1] is last:
+                text += _waits(run, last)
+            where = next((x[2] for x in steps[i:j + 1] if x[2]), "")
+            out.append((t, text, where, rep))
+        else:
+            for x in steps[i:j + 1]:
+                out.append((x[0], f"{x[1]}  [in {g[1]}]", x[2], x[3]))
+        i = j + 1
+    return out
+
+
+def _waits(run, e):
+    """What a blocked step inside an operation waits for."""
+    if e.op == "schedule":
+        return ": sleeps"
+    return ": waits"
+
+
 def _fold_setup(steps, bug):
     """A setup task's leading steps (``spawn(..., setup=True)``) as one line
     naming the functions it ran: the same in every interleaving, so noise."""
@@ -184,6 +303,7 @@ def format_trace(run, bug, order=None):
         cut = next((i for i, s in enumerate(steps) if s[3] is bug.event), None)
         if cut is not None:
             steps = steps[:cut + 1]
+    steps = _fold_ops(run, steps, bug)
     steps = _fold_setup(steps, bug)
     tasks = []
     for t, *_ in steps:
@@ -233,23 +353,48 @@ def _cell(s, w):
     return s[:w].ljust(w)
 
 
-def format_result(res):
+def format_result(res, path="FILE", extra=""):
+    """The text result: a verdict line, and per bug its trace and replay command
+    (``path`` and ``extra``, the options a replay needs, fill the command)."""
     out = []
-    mode = "exhaustive" if res.exhaustive else (f"bounded ({res.bound})" if res.bound else "not exhaustive")
-    if res.bug is None:
+    if res.exhaustive:
+        mode = "exhaustive"
+        if res.excludes:
+            mode += " (no load-buffering executions: a cycle in po | rf is never explored)"
+    else:
+        mode = f"bounded ({res.bound})" if res.bound else "not exhaustive"
+    if res.bug is None and res.strategy == "replay":
+        out.append(f"no bug in this execution ({res.bound}), memory model {res.memory_model}, "
+                   f"{res.seconds:.2f} s; a replay is one execution, not a check")
+    elif res.bug is None:
         out.append(f"no bug found: {res.executions} executions ({res.blocked} blocked), {mode}, "
                    f"memory model {res.memory_model}, {res.seconds:.2f} s")
-    else:
-        b = res.bug
+    bugs = res.bugs or ([res.bug] if res.bug is not None else [])
+    if len(bugs) > 1:
+        out.append(f"{len(bugs)} distinct bugs found in {res.executions} executions "
+                   f"({res.blocked} blocked), {mode}, memory model {res.memory_model}, "
+                   f"{res.seconds:.2f} s")
+        out.append("")
+    for k, b in enumerate(bugs):
+        if k:
+            out.append("")
         out.append(f"BUG {b.kind}: {b.message}")
-        found = ("in the first execution explored" if res.executions + res.blocked == 0 else
-                 f"after {res.executions} complete executions ({res.blocked} blocked)")
-        out.append(f"  found {found}, memory model {res.memory_model}, {res.seconds:.2f} s; "
-                   f"trace: {b.context_switches} context switches")
-        out.append("")
-        out.append(b.trace)
-        out.append("")
-        out.append(f"replay: kcheck replay FILE '{b.schedule}'")
+        if len(bugs) == 1:
+            found = ("in the first execution explored" if res.executions + res.blocked == 0 else
+                     f"after {res.executions} complete executions ({res.blocked} blocked)")
+            if res.strategy == "replay":
+                found = "replaying the schedule"
+            out.append(f"  found {found}, memory model {res.memory_model}, {res.seconds:.2f} s; "
+                       f"trace: {b.context_switches} context switches")
+        else:
+            out.append(f"  trace: {b.context_switches} context switches")
+        if b.trace:
+            out.append("")
+            out.append(b.trace)
+        if b.schedule:
+            out.append("")
+            mm = " --memory-model lkmm" if b.memory_model == "lkmm" else ""
+            out.append(f"replay: kcheck replay {path} '{b.schedule}'{mm}{extra}")
     for w in res.warnings[:5]:
         out.append(f"warning: {w}")
     if len(res.warnings) > 5:

@@ -61,11 +61,65 @@ LOCK_TRY = {"spin_trylock", "mutex_trylock"}
 LOCK_RELEASE = {"spin_unlock", "mutex_unlock"}
 LOCK_TEST = {"spin_is_locked", "mutex_is_locked"}
 _LOCK_OPS = LOCK_TAKE | LOCK_TRY | LOCK_RELEASE | LOCK_TEST
+# SRCU (kernel/srcu.py): a read-side section is a load (Srcu-lock) and a store
+# (Srcu-unlock, data-dependent on the load) of the srcu_struct; synchronize_srcu
+# is a fence on it (its value is ("synchronize_srcu", lid)).
+SRCU_LOCK = "~srcu_read_lock"
+SRCU_UNLOCK = "~srcu_read_unlock"
+SYNC_SRCU = "synchronize_srcu"
 _ORDERED = G.ACQUIRE | G.RELEASE | G.MB
 
 
-def to_execution(g):
-    """(lkmm.Execution, index of each graph event) for graph ``g``."""
+class _PendingWrite:
+    """The write half of an RMW whose read half is in the graph but whose write
+    the runtime adds only when the task runs again (a read just revisited, or
+    one left reading the latest write after a revisit).  The execution the
+    graph stands for has that write, immediately co-after what the read read:
+    without it a ``spin_lock`` read would look like a failed trylock to
+    lock.cat and a value-returning RMW would lose its full barrier."""
+
+    __slots__ = ("tid", "idx", "lid", "flags", "op", "read")
+
+    def __init__(self, r):
+        self.tid, self.idx, self.lid = r.tid, r.idx + 1, r.lid
+        self.flags, self.op, self.read = r.flags, r.op, r
+
+
+def pending_writes(g, inits):
+    """{read: _PendingWrite} for every RMW read last in its task that will write.
+
+    ``inits`` maps location ids to their ``Loc`` (the initial values); a read
+    whose function says NO_WRITE (a failed cmpxchg or trylock) or BLOCK (a
+    wait that cannot pass) stays a lone read, as in the execution."""
+    from ..runtime import NO_WRITE, BLOCK
+    out = {}
+    for th in g.threads:
+        if not th:
+            continue
+        e = th[-1]
+        fn = e.rmw
+        if e.kind != G.READ or fn is None or fn is True or e.flags & G.AWAIT:
+            continue
+        loc = inits.get(e.lid)
+        if loc is None:
+            continue
+        old = loc.init if e.rf is None else e.rf.val
+        try:
+            res = fn(old)
+        except Exception:
+            continue
+        if res is NO_WRITE or res is BLOCK:
+            continue
+        out[e] = _PendingWrite(e)
+    return out
+
+
+def to_execution(g, inits=None):
+    """(lkmm.Execution, index of each graph event) for graph ``g``.
+
+    ``inits`` (location id -> ``Loc``) lets RMWs whose write half is not in the
+    graph yet be completed (``pending_writes``); without it they stay reads."""
+    pending = pending_writes(g, inits) if inits else {}
     events = []
     index = {}
     owners = {}
@@ -78,11 +132,15 @@ def to_execution(g):
                     owners[e.lid] = e.tid
                 elif o != e.tid:
                     keep.add(e.lid)
-                if (e.rmw is not None or e.flags & _ORDERED or e.arg or e.op in _LOCK_OPS):
+                if (e.rmw is not None or e.flags & _ORDERED or e.deps or e.op in _LOCK_OPS
+                        or e.op == SRCU_LOCK or e.op == SRCU_UNLOCK):
                     keep.add(e.lid)
-                    if e.arg:
-                        for d in e.arg:
-                            keep.add(d.lid)
+                    if e.deps:
+                        for ds in e.deps:
+                            for d in ds:
+                                keep.add(d.lid)
+            elif e.kind == G.FENCE and e.val.__class__ is tuple and e.val[0] == SYNC_SRCU:
+                keep.add(e.val[1])
     lids = keep
     init = {}
     for lid in sorted(lids, key=repr):
@@ -90,7 +148,18 @@ def to_execution(g):
         events.append(lkmm.Event(None, "W", lid))
     rf = {}
     rmw = set()
-    addr = set()
+    addr, data, ctrl = set(), set(), set()
+
+    def depend(e, i, is_write):
+        """herd's addr/data/ctrl edges into event index ``i`` from ``e.deps``."""
+        a, d, c = e.deps
+        for src, rel in ((a, addr), (d, data if is_write else None), (c, ctrl)):
+            if rel is None:
+                continue
+            for x in src:
+                j = index.get(x)
+                if j is not None and j != i:
+                    rel.add((j, i))
     spawned = {tid for tid, sp in g.spawn_of.items() if tid < len(g.threads) and g.threads[tid]}
     for tid in spawned:
         key = ("spawn", tid)
@@ -106,14 +175,32 @@ def to_execution(g):
             key = ("spawn", tid)
             spawn_r[key] = len(events)
             events.append(lkmm.Event(tid, "R", key, frozenset({"ACQUIRE"})))
+        srcu_open = []     # this task's Srcu-lock events not yet matched by an Srcu-unlock
         for e in th:
             k = e.kind
             op = e.op
             if k <= G.WRITE and e.lid not in lids:
                 continue           # a task's private location (see the module docstring)
+            if op == SRCU_LOCK and k == G.READ:
+                index[e] = len(events)
+                srcu_open.append(e)
+                events.append(lkmm.Event(tid, "R", e.lid, frozenset({"Srcu-lock"})))
+                continue
+            if op == SRCU_UNLOCK and k == G.WRITE:
+                index[e] = len(events)
+                events.append(lkmm.Event(tid, "W", e.lid, frozenset({"Srcu-unlock"})))
+                for j in range(len(srcu_open) - 1, -1, -1):
+                    if srcu_open[j].lid == e.lid:
+                        data.add((index[srcu_open.pop(j)], index[e]))
+                        break
+                continue
+            if k == G.FENCE and e.val.__class__ is tuple and e.val[0] == SYNC_SRCU:
+                index[e] = len(events)
+                events.append(lkmm.Event(tid, "F", e.val[1], frozenset({"Sync-srcu"})))
+                continue
             if k == G.READ and (op in LOCK_TAKE or op in LOCK_TRY):
                 # lock.cat's events: LKR/LKW for a taken lock, LF for a failed trylock
-                taken = e.idx + 1 < len(th) and th[e.idx + 1].rmw is True
+                taken = (e.idx + 1 < len(th) and th[e.idx + 1].rmw is True) or e in pending
                 index[e] = len(events)
                 events.append(lkmm.Event(tid, "LKR" if taken else "LF", e.lid))
             elif k == G.WRITE and e.rmw is True and e.op in LOCK_TAKE | LOCK_TRY:
@@ -145,10 +232,18 @@ def to_execution(g):
                 index[e] = len(events)
                 events.append(lkmm.Event(tid, "W", key, frozenset({"RELEASE"})))
                 spawn_w[key] = index[e]
-            if e.kind in (G.READ, G.WRITE) and e.arg:
-                for d in e.arg:
-                    if d in index:
-                        addr.add((index[d], index[e]))
+            if e.deps is not None and e in index and k <= G.WRITE:
+                depend(e, index[e], k == G.WRITE)
+            pw = pending.get(e) if pending else None
+            if pw is not None and e in index:
+                index[pw] = len(events)
+                lock = op in LOCK_TAKE or op in LOCK_TRY
+                events.append(lkmm.Event(tid, "LKW" if lock else "W", e.lid,
+                                         frozenset() if lock else _tags(e.flags), not lock))
+                if not lock:
+                    rmw.add((index[e], index[pw]))
+                if e.deps is not None:
+                    depend(e, index[pw], True)
     co = {lid: [init[lid]] for lid in lids}
     for key, r_i in spawn_r.items():
         w = spawn_w.get(key)
@@ -157,22 +252,63 @@ def to_execution(g):
     for lid, lst in g.co.items():
         if lid in co:
             co[lid] += [index[w] for w in lst if w in index]
+    for r, pw in pending.items():
+        lst = co.get(r.lid)
+        if lst is None or pw not in index:
+            continue
+        # immediately co-after the write the read half read (atomicity)
+        at = 1 if r.rf is None else (lst.index(index[r.rf]) + 1 if r.rf in index else None)
+        if at is not None:
+            lst.insert(at, index[pw])
     for th in g.threads:
         for e in th:
             if e.kind == G.READ and e in index:
                 rf[index[e]] = init[e.lid] if e.rf is None else index[e.rf]
-    es = lkmm.EventStructure(tuple(events), frozenset(rmw), frozenset(addr))
+    es = lkmm.EventStructure(tuple(events), frozenset(rmw), frozenset(addr), frozenset(data),
+                             frozenset(ctrl))
     return lkmm.Execution(es, rf, co), index
 
 
-def check(g, flags=False):
-    x, index = to_execution(g)
+def check(g, flags=False, inits=None):
+    """(lkmm.Verdict, execution, index): the full check (``flags``: herd's flags too)."""
+    x, index = to_execution(g, inits)
     return lkmm.check(x, flags), x, index
 
 
-def consistent(g) -> bool:
-    v, _, _ = check(g, flags=False)
+def sc_shortcut(g, inits=None) -> bool:
+    """Is ``g`` a sequentially consistent execution?  Then the LKMM allows it too:
+    every SC execution is an LKMM execution (checked against the LKMM itself by
+    tests/test_lkmm_oracle.py), and an O(events) check spares the relation
+    algebra, cubic in the events, for the executions only the LKMM allows."""
+    if inits and pending_writes(g, inits):
+        return False
+    from . import sc
+    return sc.consistent(g)
+
+
+def consistent(g, inits=None) -> bool:
+    if sc_shortcut(g, inits):
+        return True
+    v, _, _ = check(g, flags=False, inits=inits)
     return v.consistent
+
+
+def may_race(g) -> bool:
+    """Could the LKMM flag a data race in ``g``?  Only where a plain access meets
+    an access of another task to the same location."""
+    plain = {}
+    tasks = {}
+    for th in g.threads:
+        for e in th:
+            if e.kind == G.READ or e.kind == G.WRITE:
+                t = tasks.get(e.lid)
+                if t is None:
+                    tasks[e.lid] = e.tid
+                elif t != e.tid:
+                    tasks[e.lid] = -1
+                if not e.flags & G.MARKED:
+                    plain[e.lid] = True
+    return any(tasks.get(lid) == -1 for lid in plain)
 
 
 def data_races(g, checked=None):

@@ -22,7 +22,9 @@ that matter.  An execution counts when this module finds an SC order of its
 3. the pairs still open are decided by search (``g -> L`` first).
 
 Sections left open at the end of an execution (a task that stopped at a bug
-or waits for good) end at the task's last event.
+or waits for good) end at the task's last event.  SRCU is the same with one
+domain per ``srcu_struct``: a ``call_srcu`` grace period waits only for the
+sections of its own domain.
 """
 
 from __future__ import annotations
@@ -33,24 +35,39 @@ from . import sc
 GP_OP = "rcu grace period"
 
 
+SECTION_OPEN = {"rcu_read_lock": False, "srcu_read_lock": True}      # True: its value names an SRCU domain
+SECTION_CLOSE = {"rcu_read_unlock", "srcu_read_unlock"}
+
+
+def domain_of_gp(e):
+    """None for an RCU grace period, the ``srcu_struct``'s id for an SRCU one
+    (the callback's fence value is ``("srcu", id)``)."""
+    v = e.val
+    return v[1] if v.__class__ is tuple else None
+
+
 def grace_periods(g):
     return [e for th in g.threads for e in th if e.kind == G.FENCE and e.op == GP_OP]
 
 
 def sections(g):
-    """(L, U) per read-side section, U the task's last event when still open."""
+    """(L, U, domain) per read-side section, U the task's last event when still
+    open.  A section is its task's write of its reader flag (one flag per task
+    for RCU, one per task and ``srcu_struct`` for SRCU, whose value is the
+    domain) and the write that clears it."""
     out = []
     for th in g.threads:
-        L = None
+        open_ = {}
         for e in th:
             if e.kind == G.WRITE:
-                if e.op == "rcu_read_lock":
-                    L = e
-                elif e.op == "rcu_read_unlock" and L is not None:
-                    out.append((L, e))
-                    L = None
-        if L is not None:
-            out.append((L, th[-1]))
+                srcu = SECTION_OPEN.get(e.op)
+                if srcu is not None:
+                    open_[e.lid] = (e, e.val if srcu else None)
+                elif e.op in SECTION_CLOSE and e.lid in open_:
+                    L, dom = open_.pop(e.lid)
+                    out.append((L, e, dom))
+        for L, dom in open_.values():
+            out.append((L, th[-1], dom))
     return out
 
 
@@ -70,14 +87,15 @@ class RcuOrder:
         keys = {}
         for e in gps:
             keys.setdefault(e, len(keys))
-        for L, U in secs:
+        for L, U, _ in secs:
             keys.setdefault(L, len(keys))
             keys.setdefault(U, len(keys))
         for e in extra_keys:
             keys.setdefault(e, len(keys))
         self.keys = keys
-        self.pairs = [(keys[gp], keys[L], keys[U]) for gp in gps for (L, U) in secs
-                      if L.tid != gp.tid]
+        # a grace period waits only for the sections of its own flavour (RCU, or one srcu_struct)
+        self.pairs = [(keys[gp], keys[L], keys[U]) for gp in gps for (L, U, dom) in secs
+                      if L.tid != gp.tid and dom == domain_of_gp(gp)]
         kr = _closure(g, keys)
         self.ok = kr is not None
         self.forced = None

@@ -1,0 +1,270 @@
+"""Sequence counters and sequential locks (include/linux/seqlock.h).
+
+A writer makes the sequence odd (``write_seqcount_begin``: increment, then
+``smp_wmb()``), writes, and makes it even again (``smp_wmb()``, increment).
+A reader waits for an even sequence (``read_seqcount_begin``: the kernel
+spins with ``cpu_relax()``; here it is a blocking wait), ``smp_rmb()``,
+reads, then ``read_seqcount_retry``: ``smp_rmb()`` and "did the sequence
+change?".  The reader's loop is the model's own code, as in C::
+
+    while True:
+        seq = read_seqbegin(&sl)
+        ... read ...
+        if not read_seqretry(&sl, seq):
+            break
+
+Under the LKMM the barriers carry the guarantee; under SC they are
+no-ops and the retry alone does.  Using what was read before the retry
+says it is consistent is the classic seqcount reader bug.
+
+The writer's increment is a plain ``s->sequence++`` in the kernel, which
+KCSAN excuses (``kcsan_nestable_atomic_begin``); here it is a marked load
+and store so that kcheck's race checks do not flag it.  ``seqlock_t`` adds a
+spinlock that serializes writers (``write_seqlock``); a plain ``seqcount_t``
+writer must be serialized by the caller and, as lockdep asserts in
+``write_seqcount_begin``, run with preemption disabled (a spinlock held,
+bottom halves or interrupts off); ``seqcount_spinlock_t`` names its lock and
+``write_seqcount_begin`` asserts that lock is held.
+"""
+
+from __future__ import annotations
+
+from ._core import run, KObject, Loc, NO_WRITE, BLOCK, ONCE, WAIT, op, anon
+from .locking import spinlock_t, _take, _release, _held
+from . import sched as _sched
+
+
+class seqcount_t(KObject):
+    __slots__ = ("_loc", "_kid", "lock")
+
+    def __init__(self, owner=None, field=None, lock=None):
+        self._loc = Loc(0, owner, f"{field or anon('seqcount_t')}.sequence")
+        self._kid = ("s", self._loc.lid)
+        self.lock = lock            # seqcount_spinlock_t / seqcount_mutex_t: the writer's lock
+
+    @classmethod
+    def _embed(cls, owner, name, v):
+        return cls(owner, name)
+
+    def __repr__(self):
+        return f"&{self._loc.name()[:-len('.sequence')]}"
+
+
+def SEQCNT_ZERO():
+    return seqcount_t()
+
+
+def seqcount_init(s):
+    run().write(s._loc, 0, ONCE, "seqcount_init")
+
+
+def seqcount_spinlock_init(s, lock):
+    """``seqcount_spinlock_init(s, lock)``: writers must hold ``lock``."""
+    s.lock = lock
+    run().write(s._loc, 0, ONCE, "seqcount_init")
+
+
+seqcount_mutex_init = seqcount_spinlock_init
+
+
+def _even(v):
+    return BLOCK if v & 1 else NO_WRITE
+
+
+def raw_read_seqcount_begin(s):
+    r = run()
+    with op(r, lambda: f"read_seqcount_begin({s!r})") as g:
+        v = r.rmw(s._loc, _even, WAIT, "read_seqcount_begin")
+        r.fence("smp_rmb", "~read_seqcount_begin")
+        g.note = f" = {v}"
+    return v
+
+
+read_seqcount_begin = raw_read_seqcount_begin
+
+
+def raw_seqcount_begin(s):
+    """Do not wait for a writer: the sequence with its low bit cleared (a retry
+    will fail if a writer was active)."""
+    r = run()
+    with op(r, lambda: f"raw_seqcount_begin({s!r})") as g:
+        v = r.read(s._loc, ONCE, "raw_seqcount_begin")
+        r.fence("smp_rmb", "~raw_seqcount_begin")
+        g.note = f" = {v & ~1}"
+    return v & ~1
+
+
+def raw_read_seqcount(s):
+    r = run()
+    v = r.read(s._loc, ONCE, "raw_read_seqcount")
+    r.fence("smp_rmb", "~raw_read_seqcount")
+    return v
+
+
+def read_seqcount_retry(s, start):
+    """True if a writer ran since ``start``: the caller must retry."""
+    r = run()
+    with op(r, lambda: f"read_seqcount_retry({s!r}, {start})") as g:
+        r.fence("smp_rmb", "~read_seqcount_retry")
+        v = r.read(s._loc, ONCE, "read_seqcount_retry")
+        g.note = f" = {'true' if v != start else 'false'}"
+    return v != start
+
+
+def _writer_check(r, s, what):
+    t = r.cur
+    if t is None:
+        return
+    if s.lock is not None:
+        if not _held(t, s.lock):
+            r.report("lockdep", f"lockdep_assert_held({s.lock._loc.name()}) failed in {t.name}: "
+                     f"{what}({s!r}) without the seqcount's lock")
+    elif _sched.atomic_reason(t) is None:
+        r.report("lockdep", f"{what}({s!r}) in {t.name} with preemption enabled "
+                 "(lockdep_assert_preemption_disabled): a preempted writer would stall every reader")
+
+
+def _inc(r, s, what):
+    v = r.read(s._loc, ONCE, what)
+    r.write(s._loc, v + 1, ONCE, what)
+    return v + 1
+
+
+def raw_write_seqcount_begin(s):
+    r = run()
+    with op(r, lambda: f"write_seqcount_begin({s!r})"):
+        _inc(r, s, "write_seqcount_begin")
+        r.fence("smp_wmb", "~write_seqcount_begin")
+
+
+def write_seqcount_begin(s):
+    r = run()
+    _writer_check(r, s, "write_seqcount_begin")
+    raw_write_seqcount_begin(s)
+
+
+def raw_write_seqcount_end(s):
+    r = run()
+    with op(r, lambda: f"write_seqcount_end({s!r})"):
+        r.fence("smp_wmb", "~write_seqcount_end")
+        _inc(r, s, "write_seqcount_end")
+
+
+write_seqcount_end = raw_write_seqcount_end
+
+
+def write_seqcount_invalidate(s):
+    """Bump the sequence by 2: readers that began before retry."""
+    r = run()
+    with op(r, lambda: f"write_seqcount_invalidate({s!r})"):
+        r.fence("smp_wmb", "~write_seqcount_invalidate")
+        v = r.read(s._loc, ONCE, "write_seqcount_invalidate")
+        r.write(s._loc, v + 2, ONCE, "write_seqcount_invalidate")
+
+
+# -- seqlock_t -----------------------------------------------------------------
+
+class seqlock_t(KObject):
+    """``seqlock_t``: a sequence counter and the spinlock its writers take."""
+
+    __slots__ = ("seqcount", "lock", "_kid")
+
+    def __init__(self, owner=None, field=None):
+        name = field or anon("seqlock_t")
+        self.lock = spinlock_t(owner, f"{name}.lock")
+        self.seqcount = seqcount_t(owner, f"{name}.seqcount", lock=self.lock)
+        self._kid = ("S", self.seqcount._loc.lid)
+
+    @classmethod
+    def _embed(cls, owner, name, v):
+        return cls(owner, name)
+
+    def __repr__(self):
+        return repr(self.seqcount)[:-len(".seqcount")]
+
+
+def DEFINE_SEQLOCK():
+    return seqlock_t()
+
+
+def seqlock_init(sl):
+    r = run()
+    r.write(sl.seqcount._loc, 0, ONCE, "seqlock_init")
+    r.write(sl.lock._loc, 0, ONCE, "spin_lock_init")
+
+
+def read_seqbegin(sl):
+    return read_seqcount_begin(sl.seqcount)
+
+
+def read_seqretry(sl, start):
+    return read_seqcount_retry(sl.seqcount, start)
+
+
+def write_seqlock(sl):
+    r = run()
+    with op(r, lambda: f"write_seqlock({sl!r})"):
+        _take(sl.lock, "x", "spin_lock")
+        raw_write_seqcount_begin(sl.seqcount)
+
+
+def write_sequnlock(sl):
+    r = run()
+    with op(r, lambda: f"write_sequnlock({sl!r})"):
+        raw_write_seqcount_end(sl.seqcount)
+        _release(sl.lock, "x", "spin_unlock")
+
+
+def write_seqlock_bh(sl):
+    r = run()
+    with op(r, lambda: f"write_seqlock_bh({sl!r})"):
+        _sched.local_bh_disable()
+        _take(sl.lock, "x", "spin_lock")
+        raw_write_seqcount_begin(sl.seqcount)
+
+
+def write_sequnlock_bh(sl):
+    r = run()
+    with op(r, lambda: f"write_sequnlock_bh({sl!r})"):
+        raw_write_seqcount_end(sl.seqcount)
+        _release(sl.lock, "x", "spin_unlock")
+        _sched.local_bh_enable()
+
+
+def write_seqlock_irqsave(sl):
+    r = run()
+    with op(r, lambda: f"write_seqlock_irqsave({sl!r})"):
+        flags = _sched.local_irq_save()
+        _take(sl.lock, "x", "spin_lock")
+        raw_write_seqcount_begin(sl.seqcount)
+    return flags
+
+
+def write_sequnlock_irqrestore(sl, flags):
+    r = run()
+    with op(r, lambda: f"write_sequnlock_irqrestore({sl!r})"):
+        raw_write_seqcount_end(sl.seqcount)
+        _release(sl.lock, "x", "spin_unlock")
+        _sched.local_irq_restore(flags)
+
+
+def read_seqlock_excl(sl):
+    """A reader that locks out writers (and other such readers): the spinlock only."""
+    r = run()
+    with op(r, lambda: f"read_seqlock_excl({sl!r})"):
+        _take(sl.lock, "x", "spin_lock")
+
+
+def read_sequnlock_excl(sl):
+    r = run()
+    with op(r, lambda: f"read_sequnlock_excl({sl!r})"):
+        _release(sl.lock, "x", "spin_unlock")
+
+__all__ = ["seqcount_t", "SEQCNT_ZERO", "seqcount_init", "seqcount_spinlock_init",
+           "seqcount_mutex_init", "read_seqcount_begin", "raw_read_seqcount_begin",
+           "raw_seqcount_begin", "raw_read_seqcount", "read_seqcount_retry",
+           "write_seqcount_begin", "raw_write_seqcount_begin", "write_seqcount_end",
+           "raw_write_seqcount_end", "write_seqcount_invalidate", "seqlock_t", "DEFINE_SEQLOCK",
+           "seqlock_init", "read_seqbegin", "read_seqretry", "write_seqlock", "write_sequnlock",
+           "write_seqlock_bh", "write_sequnlock_bh", "write_seqlock_irqsave",
+           "write_sequnlock_irqrestore", "read_seqlock_excl", "read_sequnlock_excl"]

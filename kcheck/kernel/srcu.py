@@ -1,0 +1,244 @@
+"""Sleepable RCU (include/linux/srcu.h): read-side sections and grace periods per
+``srcu_struct``.
+
+SRCU is RCU with one domain per ``srcu_struct``: ``synchronize_srcu(ssp)``
+waits only for the readers of ``ssp``, and readers may sleep.  kcheck runs it
+as it runs RCU (kernel/rcu.py), domain by domain:
+
+* each task has, per ``srcu_struct``, a reader flag that ``srcu_read_lock``
+  sets (to the domain's id) and ``srcu_read_unlock`` clears;
+* ``synchronize_srcu`` waits (a blocking read, never a spin) until each other
+  task's flag for that domain is clear;
+* ``call_srcu(ssp, head, fn)`` runs ``fn(head)`` in its own context after a
+  grace period of that domain.  Under sequential consistency the grace
+  period is a constraint on the finished execution, checked per domain by
+  engine/memory/rcu_gp.py, as for ``call_rcu``; under the LKMM the callback
+  waits on the flags.  ``srcu_barrier(ssp)`` waits for the callbacks queued
+  on ``ssp`` before it.
+
+Under the LKMM each ``srcu_read_lock`` is also a load of the ``srcu_struct``
+(the LKMM's Srcu-lock event), each ``srcu_read_unlock`` a store of the index
+that lock returned (Srcu-unlock, data-dependent on it) and
+``synchronize_srcu`` a Sync-srcu fence on the struct: the LKMM's SRCU axioms
+apply, as herd7 applies them to ``srcu_read_lock(s)`` in a litmus test.
+
+``cleanup_srcu_struct`` with readers inside or callbacks pending WARNs, as
+the kernel's does.  SRCU callbacks run with bottom halves disabled: they may
+not sleep.
+"""
+
+from __future__ import annotations
+
+from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, REL, WAIT_ACQ, op, anon
+from . import sched as _sched
+from ..engine.memory.rcu_gp import GP_OP
+
+
+class srcu_struct(KObject):
+    __slots__ = ("_loc", "_kid", "_name")
+
+    def __init__(self, owner=None, field=None):
+        self._name = field or anon("srcu_struct")
+        self._loc = Loc(0, owner, self._name)
+        self._kid = ("U", self._loc.lid)
+
+    @classmethod
+    def _embed(cls, owner, name, v):
+        return cls(owner, name)
+
+    def __repr__(self):
+        return f"&{self._loc.name()}"
+
+    def _id(self):
+        return self._loc.lid
+
+    def _flag(self, t):
+        return Loc.derived(self._loc, t.tid, 0, f"{self._name}.srcu_read_lock[{t.name}]")
+
+    def _queued(self, tid, name):
+        return Loc.derived(self._loc, 2048 + tid, 0, f"call_srcu_queued({self._name})[{name}]")
+
+    def _done(self, tid, name, i):
+        return Loc.fixed((1 << 60) + (self._loc.lid << 21) + (tid << 10) + i,
+                         f"srcu_callback_done({self._name})[{name}#{i}]")
+
+
+def DEFINE_SRCU():
+    return srcu_struct()
+
+
+DEFINE_STATIC_SRCU = DEFINE_SRCU
+
+
+def init_srcu_struct(ssp):
+    r = run()
+    if r.cur is not None:
+        r.write(ssp._loc, 0, ONCE, "init_srcu_struct")
+    return 0
+
+
+def _nest(t, ssp):
+    d = t.tls.get("srcu")
+    if d is None:
+        d = t.tls["srcu"] = {}
+    return d
+
+
+def srcu_read_lock(ssp):
+    """Enter a read-side section of ``ssp``; returns the index for ``srcu_read_unlock``."""
+    r = run()
+    t = r.cur
+    if t is None:
+        return 0
+    if t.callback:
+        raise ModelError(f"{t.name}: srcu_read_lock() inside an RCU/SRCU callback is not modelled")
+    with op(r, lambda: f"srcu_read_lock({ssp!r})"):
+        d = _nest(t, ssp)
+        key = ssp._name
+        n = d.get(key, 0)
+        if n == 0:
+            r.write(ssp._flag(t), ssp._id(), ONCE, "srcu_read_lock")
+        d[key] = n + 1
+        if r.lkmm:
+            r.read(ssp._loc, ONCE, "~srcu_read_lock")         # the LKMM's Srcu-lock
+    return 0
+
+
+def srcu_read_unlock(ssp, idx):
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    with op(r, lambda: f"srcu_read_unlock({ssp!r})"):
+        d = _nest(t, ssp)
+        key = ssp._name
+        n = d.get(key, 0)
+        if n == 0:
+            r.report("lockdep", f"srcu_read_unlock({ssp!r}) in {t.name} without srcu_read_lock()")
+        if r.lkmm:
+            r.write(ssp._loc, idx, ONCE, "~srcu_read_unlock")  # Srcu-unlock, data-dependent on the lock
+        d[key] = n - 1
+        if n == 1:
+            r.write(ssp._flag(t), 0, REL, "srcu_read_unlock")
+
+
+def srcu_read_lock_held(ssp):
+    t = run().cur
+    return t is not None and bool(t.tls.get("srcu", {}).get(ssp._name))
+
+
+def srcu_dereference_check(p, ssp, c=False):
+    from .rcu import _suspicious
+    from ._core import loc_of
+    r = run()
+    if r.cur is not None and not c and not srcu_read_lock_held(ssp):
+        _suspicious(r, "srcu_dereference_check")
+    return r.read(loc_of(p), ONCE, "srcu_dereference")
+
+
+def srcu_dereference(p, ssp):
+    """``rcu_dereference`` for ``ssp``'s readers (lockdep checks the section)."""
+    return srcu_dereference_check(p, ssp, False)
+
+
+def _wait_zero(v):
+    return NO_WRITE if v == 0 else BLOCK
+
+
+def _grace_period(r, ssp, me, what):
+    if r.lkmm:
+        r.fence(("synchronize_srcu", ssp._loc.lid), "~synchronize_srcu")     # Sync-srcu on ssp
+    for u in r.static:
+        if u is not me:
+            r.rmw(ssp._flag(u), _wait_zero, WAIT_ACQ, what)
+
+
+def synchronize_srcu(ssp):
+    """Wait until every read-side section of ``ssp`` that began before has ended."""
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    if t.rcu:
+        r.report("sleep-in-rcu", f"Illegal synchronize_srcu() in RCU read-side critical section: "
+                 f"{t.name}")
+    if t.tls.get("srcu", {}).get(ssp._name):
+        r.report("deadlock", f"Illegal synchronize_srcu() in same-type SRCU read-side critical "
+                 f"section: {t.name} waits for its own srcu_read_lock({ssp!r})")
+    _sched.sleep_check("synchronize_srcu")
+    with op(r, lambda: f"synchronize_srcu({ssp!r})"):
+        _grace_period(r, ssp, t, "synchronize_srcu")
+
+
+synchronize_srcu_expedited = synchronize_srcu
+
+
+def call_srcu(ssp, head, fn):
+    """Run ``fn(head)`` in its own context after an SRCU grace period of ``ssp``."""
+    r = run()
+    t = r.cur
+    if t is None:
+        raise ModelError("call_srcu() from main(): queue callbacks from a task")
+    root = r.tasks[t.order[0]]
+    n = r.rmw(ssp._queued(root.tid, root.name), lambda v: v + 1, ONCE, "call_srcu") + 1
+    done = ssp._done(root.tid, root.name, n)
+
+    def callback():
+        rr = run()
+        me = rr.cur
+        if rr.lkmm or not getattr(rr.x, "rcu_declarative", True):
+            _grace_period(rr, ssp, me, "srcu grace period")
+        else:
+            rr.fence(("srcu", ssp._id()), GP_OP)
+            rr.has_gp = True
+        fn(head)
+        run().write(done, 1, REL, "rcu callback done")
+
+    name = f"srcu:{getattr(fn, '__name__', 'callback')}"
+    child = r.spawn(callback, (), name, False, "call_srcu")
+    child.callback = True
+
+
+def _is_one(v):
+    return NO_WRITE if v == 1 else BLOCK
+
+
+def srcu_barrier(ssp):
+    """Wait for every callback queued on ``ssp`` before this call."""
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    _sched.sleep_check("srcu_barrier")
+    with op(r, lambda: f"srcu_barrier({ssp!r})"):
+        for u in r.static:
+            n = r.read(ssp._queued(u.tid, u.name), ONCE, "srcu_barrier")
+            for i in range(1, n + 1):
+                r.rmw(ssp._done(u.tid, u.name, i), _is_one, WAIT_ACQ, "srcu_barrier")
+
+
+def cleanup_srcu_struct(ssp):
+    """Tear ``ssp`` down: WARNs if a reader is inside or a callback is still pending
+    (the kernel's ``WARN_ON(srcu_readers_active(ssp))`` and its pending-callback check)."""
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    _sched.sleep_check("cleanup_srcu_struct")
+    with op(r, lambda: f"cleanup_srcu_struct({ssp!r})"):
+        for u in r.static:
+            if u is not t and r.read(ssp._flag(u), ONCE, "cleanup_srcu_struct"):
+                r.report("warn", f"WARN_ON(srcu_readers_active(ssp)): cleanup_srcu_struct({ssp!r}) "
+                         f"while {u.name} is inside srcu_read_lock()")
+        for u in r.static:
+            n = r.read(ssp._queued(u.tid, u.name), ONCE, "cleanup_srcu_struct")
+            for i in range(1, n + 1):
+                if r.read(ssp._done(u.tid, u.name, i), ONCE, "cleanup_srcu_struct") != 1:
+                    r.report("warn", f"WARN_ON(rcu_segcblist_n_cbs(&sdp->srcu_cblist)): "
+                             f"cleanup_srcu_struct({ssp!r}) with a call_srcu() callback queued by "
+                             f"{u.name} still pending (call srcu_barrier() first)")
+
+__all__ = ["srcu_struct", "DEFINE_SRCU", "DEFINE_STATIC_SRCU", "init_srcu_struct",
+           "cleanup_srcu_struct", "srcu_read_lock", "srcu_read_unlock", "srcu_read_lock_held",
+           "srcu_dereference", "srcu_dereference_check", "synchronize_srcu",
+           "synchronize_srcu_expedited", "call_srcu", "srcu_barrier"]

@@ -1,0 +1,216 @@
+"""Random kernel-style programs for the memory-model oracles (not a test module).
+
+A program is a list of threads; a thread is a list of operations, some of
+which (lock regions, RCU sections, trylock bodies) hold operations of their
+own.  ``model(prog)`` turns one into a kcheck model; ``program()`` is the
+hypothesis strategy.  The operations cover what the explorer treats
+specially: marked and plain accesses, RMWs that always write and cmpxchg
+that may fail, every fence, spinlocks, mutexes, rwlocks for read and write,
+trylocks, ``spin_is_locked``, RCU read sections and ``synchronize_rcu``,
+``call_rcu``, control flow on read values, waits (``smp_cond_load_acquire``,
+``cpu_relax`` loops, ``join``) and WARN_ON.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from kcheck import spawn, join
+from kcheck.engine import graph as G
+from kcheck.kernel import (
+    KStruct, KArray, READ_ONCE, WRITE_ONCE, smp_load_acquire, smp_store_release, xchg, cmpxchg,
+    atomic_t, atomic_inc, atomic_fetch_add, atomic_add_return_relaxed, smp_mb, smp_rmb, smp_wmb,
+    smp_mb__before_atomic, smp_mb__after_atomic, spinlock_t, mutex, rwlock_t, spin_lock,
+    spin_unlock, spin_trylock, spin_is_locked, mutex_lock, mutex_unlock, read_lock, read_unlock,
+    write_lock, write_unlock, rcu_read_lock, rcu_read_unlock, synchronize_rcu, call_rcu, rcu_head,
+    smp_cond_load_acquire, cpu_relax, WARN_ON, ptr,
+)
+
+NLOC = 2
+FENCES = ("smp_mb", "smp_rmb", "smp_wmb", "smp_mb__before_atomic", "smp_mb__after_atomic")
+_FENCE_FN = {"smp_mb": smp_mb, "smp_rmb": smp_rmb, "smp_wmb": smp_wmb,
+             "smp_mb__before_atomic": smp_mb__before_atomic,
+             "smp_mb__after_atomic": smp_mb__after_atomic}
+
+loc = st.integers(0, NLOC - 1)
+val = st.integers(1, 2)
+
+simple = st.one_of(
+    st.tuples(st.just("r"), loc, st.sampled_from(["once", "acquire"])),
+    st.tuples(st.just("w"), loc, val, st.sampled_from(["once", "release"])),
+    st.tuples(st.just("xchg"), loc, val),
+    st.tuples(st.just("cmpxchg"), loc, st.integers(0, 1), val),
+    st.tuples(st.just("inc"), loc),
+    st.tuples(st.just("fetch_add"), loc),
+    st.tuples(st.just("add_return_relaxed"), loc),
+    st.tuples(st.just("fence"), st.sampled_from(FENCES)),
+    st.tuples(st.just("ifr"), loc),                      # read; skip the next op if nonzero
+    st.tuples(st.just("warn"), loc, st.integers(0, 2)),  # WARN_ON(READ_ONCE(a[i]) == v)
+)
+plain = st.one_of(
+    st.tuples(st.just("pr"), loc),
+    st.tuples(st.just("pw"), loc, val),
+)
+lockish = st.sampled_from(["spin", "mutex", "read", "write"])
+
+
+def _region(inner):
+    return st.one_of(
+        st.tuples(st.just("lock"), lockish, st.lists(inner, min_size=1, max_size=2)),
+        st.tuples(st.just("trylock"), st.lists(inner, min_size=1, max_size=2)),
+        st.tuples(st.just("rcu"), st.lists(inner, min_size=1, max_size=2)),
+    )
+
+
+def ops(waits=True, rcu_cb=False, plains=False):
+    base = st.one_of(simple, plain) if plains else simple
+    extra = [st.tuples(st.just("is_locked")), st.tuples(st.just("sync_rcu"))]
+    if waits:
+        extra += [st.tuples(st.just("cond_load"), loc), st.tuples(st.just("relax_wait"), loc)]
+    if rcu_cb:
+        extra += [st.tuples(st.just("call_rcu"), loc, val)]
+    leaf = st.one_of(base, *extra)
+    return st.one_of(leaf, _region(leaf))
+
+
+@st.composite
+def program(draw, waits=True, rcu_cb=False, plains=False, joins=True, max_threads=3, max_ops=3):
+    n = draw(st.integers(2, max_threads))
+    prog = []
+    for t in range(n):
+        body = draw(st.lists(ops(waits, rcu_cb, plains), min_size=1, max_size=max_ops))
+        if joins and t > 0 and draw(st.booleans()):
+            body = [("join", draw(st.integers(0, t - 1)))] + body
+        prog.append(body)
+    return prog
+
+
+class shared(KStruct):
+    f0: int          # plain fields for pr/pw
+    f1: int
+    lk: spinlock_t
+    mx: mutex
+    rw: rwlock_t
+    head: rcu_head
+
+
+def _atom(a, i):
+    return _A(a[i])
+
+
+class _A:
+    """An array element seen as an atomic_t (one word)."""
+
+    def __init__(self, l):
+        self._loc = l
+
+
+def _cb_store(i, v):
+    def cb(head):
+        WRITE_ONCE(head._owner._cells[i], v)
+    cb.__name__ = f"store_a{i}"
+    return cb
+
+
+def _run(ops_, s, a, tasks):
+    skip = False
+    for o in ops_:
+        if skip:
+            skip = False
+            continue
+        k = o[0]
+        if k == "r":
+            (READ_ONCE if o[2] == "once" else smp_load_acquire)(a[o[1]])
+        elif k == "w":
+            (WRITE_ONCE if o[3] == "once" else smp_store_release)(a[o[1]], o[2])
+        elif k == "pr":
+            getattr(s, f"f{o[1]}")
+        elif k == "pw":
+            setattr(s, f"f{o[1]}", o[2])
+        elif k == "xchg":
+            xchg(a[o[1]], o[2])
+        elif k == "cmpxchg":
+            cmpxchg(a[o[1]], o[2], o[3])
+        elif k == "inc":
+            atomic_inc(_atom(a, o[1]))
+        elif k == "fetch_add":
+            atomic_fetch_add(1, _atom(a, o[1]))
+        elif k == "add_return_relaxed":
+            atomic_add_return_relaxed(1, _atom(a, o[1]))
+        elif k == "fence":
+            _FENCE_FN[o[1]]()
+        elif k == "ifr":
+            skip = READ_ONCE(a[o[1]]) != 0
+        elif k == "warn":
+            WARN_ON(READ_ONCE(a[o[1]]) == o[2])
+        elif k == "is_locked":
+            if spin_is_locked(s.lk):
+                READ_ONCE(a[0])
+        elif k == "sync_rcu":
+            synchronize_rcu()
+        elif k == "cond_load":
+            smp_cond_load_acquire(a[o[1]], lambda v: v != 0)
+        elif k == "relax_wait":
+            while READ_ONCE(a[o[1]]) == 0:
+                cpu_relax()
+        elif k == "call_rcu":
+            call_rcu(s.head, _cb_store(o[1], o[2]))
+        elif k == "join":
+            join(tasks[o[1]])
+        elif k == "lock":
+            take, drop = {"spin": (spin_lock, spin_unlock), "mutex": (mutex_lock, mutex_unlock),
+                          "read": (read_lock, read_unlock), "write": (write_lock, write_unlock)}[o[1]]
+            lk = s.rw if o[1] in ("read", "write") else (s.mx if o[1] == "mutex" else s.lk)
+            take(lk)
+            _run(o[2], s, a, tasks)
+            drop(lk)
+        elif k == "trylock":
+            if spin_trylock(s.lk):
+                _run(o[1], s, a, tasks)
+                spin_unlock(s.lk)
+        elif k == "rcu":
+            rcu_read_lock()
+            _run(o[1], s, a, tasks)
+            rcu_read_unlock()
+        else:
+            raise ValueError(o)
+
+
+def model(prog):
+    def main():
+        s = shared()
+        a = KArray(NLOC)
+        object.__setattr__(s, "_cells", a)
+        tasks = []
+        for t, body in enumerate(prog):
+            tasks.append(spawn(_run, body, s, a, tasks, name=f"T{t}"))
+    return main
+
+
+def shape(g):
+    """An execution as reads-from and coherence over memory accesses only.
+
+    Fences and other non-access events are left out, and each access is named
+    by its task and its position among that task's accesses, so that the same
+    execution explored under SC and under the LKMM (which adds fence events
+    for rcu_read_lock and friends) gets the same shape."""
+    key = {}
+    for th in g.threads:
+        k = 0
+        for e in th:
+            if e.kind in (G.READ, G.WRITE):
+                key[e] = (e.tid, k)
+                k += 1
+    accs = tuple(tuple((G.KIND_NAMES[e.kind], e.lid, None if e.rf is None else key.get(e.rf, "?"))
+                       for e in th if e.kind in (G.READ, G.WRITE)) for th in g.threads)
+    co = tuple(sorted((lid, tuple(key[w] for w in lst)) for lid, lst in g.co.items() if lst))
+    return accs, co
+
+
+def bug_key(b):
+    """A bug's identity for the oracles: its kind and the model line it shows at
+    (for a data race, the location raced on: the two detectors see different pairs)."""
+    if b.kind == "data-race":
+        return (b.kind, b.event.lid if b.event is not None else None)
+    where = b.where[1] if getattr(b, "where", None) else None
+    return (b.kind, where)

@@ -1,0 +1,233 @@
+"""rw_semaphore, the _bh/_irq lock forms, rcu_read_lock_bh/_sched (kernel/locking.py).
+
+DPOR optimality, as tests/engine_repro_rwlock.py checks it for rwlock_t: k
+reader and k writer critical sections have C(2k, k) traces, and N readers
+with one writer 2^N (each reader's section before or after the writer's) -
+the readers never conflict with one another, so no order of theirs is
+explored twice.
+"""
+
+from math import comb
+
+import pytest
+
+import kcheck
+from kcheck import spawn
+from kcheck.kernel import (KStruct, atomic_t, atomic_read, atomic_set, rw_semaphore, down_read, up_read,
+                           down_write, up_write, downgrade_write, down_read_trylock,
+                           down_write_trylock, lockdep_assert_held_read, lockdep_assert_held_write,
+                           spinlock_t, spin_lock_bh, spin_unlock_bh, spin_lock_irq, spin_unlock_irq,
+                           spin_lock_irqsave, spin_unlock_irqrestore, irqs_disabled, rwlock_t,
+                           read_lock_bh, read_unlock_bh, write_lock_bh, write_unlock_bh,
+                           rcu_read_lock_bh, rcu_read_unlock_bh, rcu_read_lock_sched,
+                           rcu_read_unlock_sched, synchronize_rcu, kzalloc, kfree, READ_ONCE, ptr,
+                           rcu_assign_pointer, rcu_dereference_bh, rcu_dereference_sched,
+                           rcu_dereference, local_bh_disable, local_bh_enable, WARN_ON)
+
+
+def _reader(sem, x, k):
+    for _ in range(k):
+        down_read(sem)
+        atomic_read(x)
+        up_read(sem)
+
+
+def _writer(sem, x, k):
+    for i in range(k):
+        down_write(sem)
+        atomic_set(x, i + 1)
+        up_write(sem)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_rwsem_reader_writer_sections_are_optimal(k):
+    def main():
+        sem, x = rw_semaphore(), atomic_t(0)
+        spawn(_reader, sem, x, k, name="reader")
+        spawn(_writer, sem, x, k, name="writer")
+    res = kcheck.check(main)
+    assert res.executions == comb(2 * k, k) and res.blocked == 0
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_n_rwsem_readers_make_one_graph_per_writer_order(n):
+    def main():
+        sem, x = rw_semaphore(), atomic_t(0)
+        for i in range(n):
+            spawn(_reader, sem, x, 1, name=f"reader{i}")
+        spawn(_writer, sem, x, 1, name="writer")
+    res = kcheck.check(main)
+    assert res.executions == 2 ** n and res.blocked == 0
+
+
+def test_downgrade_write_keeps_writers_out():
+    class s(KStruct):
+        sem: rw_semaphore
+        v: int
+
+    def downgrader(o):
+        down_write(o.sem)
+        o.v = 1
+        downgrade_write(o.sem)
+        lockdep_assert_held_read(o.sem)
+        WARN_ON(o.v != 1)                   # no writer can get in between
+        up_read(o.sem)
+
+    def writer(o):
+        down_write(o.sem)
+        o.v = 2
+        up_write(o.sem)
+
+    def main():
+        o = s()
+        spawn(downgrader, o, name="a")
+        spawn(writer, o, name="b")
+    res = kcheck.check(main, races="error")
+    assert res.verdict == "no-bug" and res.exhaustive
+
+    def bad(o):
+        down_write(o.sem)
+        o.v = 1
+        up_write(o.sem)                    # "downgrade" by dropping and retaking: a writer gets in
+        down_read(o.sem)
+        WARN_ON(o.v != 1)
+        up_read(o.sem)
+
+    def main2():
+        o = s()
+        spawn(bad, o, name="a")
+        spawn(writer, o, name="b")
+    assert kcheck.check(main2).bug.kind == "warn"
+
+
+def test_rwsem_trylocks_and_lockdep():
+    got = []
+
+    def a(sem):
+        if down_write_trylock(sem):
+            lockdep_assert_held_write(sem)
+            got.append("w")
+            up_write(sem)
+
+    def b(sem):
+        if down_read_trylock(sem):
+            got.append("r")
+            lockdep_assert_held_write(sem)  # wrong: held for read only
+            up_read(sem)
+
+    def main():
+        sem = rw_semaphore()
+        spawn(a, sem, name="a")
+        spawn(b, sem, name="b")
+    res = kcheck.check(main)
+    assert res.bug.kind == "lockdep"
+
+
+def test_recursive_down_read_is_reported():
+    def t(sem):
+        down_read(sem)
+        down_read(sem)
+
+    def main():
+        spawn(t, rw_semaphore(), name="t")
+    assert kcheck.check(main).bug.kind == "deadlock"
+
+
+class lk(KStruct):
+    lock: spinlock_t
+    rw: rwlock_t
+    v: int
+    w: int
+
+
+def test_bh_and_irq_forms_take_the_lock_and_restore_the_context():
+    seen = []
+
+    def t(o):
+        spin_lock_bh(o.lock)
+        o.v = o.v + 1
+        spin_unlock_bh(o.lock)
+        flags = spin_lock_irqsave(o.lock)
+        seen.append(irqs_disabled())
+        flags2 = spin_lock_irqsave(lk_other[0].lock)
+        spin_unlock_irqrestore(lk_other[0].lock, flags2)
+        seen.append(irqs_disabled())          # still off: restored to what it was
+        spin_unlock_irqrestore(o.lock, flags)
+        seen.append(irqs_disabled())
+        spin_lock_irq(o.lock)
+        spin_unlock_irq(o.lock)
+        read_lock_bh(o.rw)
+        read_unlock_bh(o.rw)
+        write_lock_bh(o.rw)
+        o.w = o.w + 1                         # its own field: o.v is the spinlock's
+        write_unlock_bh(o.rw)
+
+    lk_other = []
+
+    def main():
+        o = lk()
+        lk_other[:] = [lk()]
+        spawn(t, o, name="a")
+        spawn(t, o, name="b")
+    res = kcheck.check(main, races="error")
+    assert res.verdict == "no-bug" and res.exhaustive, res.bug and (res.bug.message + res.bug.trace)
+    assert seen[:3] == [True, True, False]
+
+
+def test_unbalanced_local_bh_enable_is_lockdep():
+    def t(o):
+        local_bh_enable()
+
+    def main():
+        spawn(t, lk(), name="t")
+    assert kcheck.check(main).bug.kind == "lockdep"
+
+
+class node(KStruct):
+    val: int
+
+
+class gp(KStruct):
+    p: node
+
+
+@pytest.mark.parametrize("flavour", ["bh", "sched"])
+def test_rcu_bh_and_sched_readers_are_waited_for_by_synchronize_rcu(flavour):
+    lock, unlock, deref = {"bh": (rcu_read_lock_bh, rcu_read_unlock_bh, rcu_dereference_bh),
+                           "sched": (rcu_read_lock_sched, rcu_read_unlock_sched,
+                                     rcu_dereference_sched)}[flavour]
+
+    def reader(g):
+        lock()
+        n = deref(ptr(g, "p"))
+        if n is not None:
+            n.val
+        unlock()
+
+    def updater(g, wait):
+        n = READ_ONCE(ptr(g, "p"))
+        rcu_assign_pointer(ptr(g, "p"), None)
+        if wait:
+            synchronize_rcu()
+        kfree(n)
+
+    for wait, verdict in ((True, "no-bug"), (False, "bug")):
+        def main(wait=wait):
+            g = gp(p=kzalloc(node))
+            spawn(reader, g, name="reader")
+            spawn(updater, g, wait, name="updater")
+        res = kcheck.check(main)
+        assert res.verdict == verdict, res.bug and res.bug.trace
+
+
+def test_rcu_dereference_needs_the_matching_flavour():
+    def reader(g):
+        rcu_read_lock_bh()
+        rcu_dereference(ptr(g, "p"))       # lockdep: rcu_dereference_bh() is the bh reader's
+        rcu_read_unlock_bh()
+
+    def main():
+        spawn(reader, gp(), name="reader")
+    res = kcheck.check(main)
+    assert res.bug.kind == "suspicious-rcu-usage"
+    assert "suspicious rcu_dereference_check() usage" in res.bug.message

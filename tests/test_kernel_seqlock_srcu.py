@@ -1,0 +1,319 @@
+"""seqcount_t / seqlock_t (kernel/seqlock.py) and SRCU (kernel/srcu.py)."""
+
+import pytest
+
+import kcheck
+from kcheck import spawn, join
+from kcheck.kernel import (KStruct, READ_ONCE, WRITE_ONCE, ptr, WARN_ON, seqlock_t, read_seqbegin,
+                           read_seqretry, write_seqlock, write_sequnlock, seqcount_t,
+                           read_seqcount_begin, read_seqcount_retry, raw_seqcount_begin,
+                           write_seqcount_begin, write_seqcount_end, raw_write_seqcount_begin,
+                           raw_write_seqcount_end, seqcount_spinlock_init, spinlock_t, spin_lock,
+                           spin_unlock, preempt_disable, preempt_enable, srcu_struct, srcu_read_lock,
+                           srcu_read_unlock, srcu_dereference, synchronize_srcu, call_srcu,
+                           srcu_barrier, cleanup_srcu_struct, rcu_head, container_of, kzalloc, kfree,
+                           rcu_assign_pointer, rcu_dereference_protected, synchronize_rcu,
+                           list_head, list_for_each_entry_srcu, srcu_read_lock_held, smp_wmb)
+
+
+class pair(KStruct):
+    sl: seqlock_t
+    a: int
+    b: int
+
+
+def writer(p):
+    write_seqlock(p.sl)
+    WRITE_ONCE(ptr(p, "a"), 1)
+    WRITE_ONCE(ptr(p, "b"), 1)
+    write_sequnlock(p.sl)
+
+
+def reader_retries(p):
+    while True:
+        seq = read_seqbegin(p.sl)
+        a = READ_ONCE(ptr(p, "a"))
+        b = READ_ONCE(ptr(p, "b"))
+        if not read_seqretry(p.sl, seq):
+            break
+    WARN_ON(a != b)
+
+
+def reader_uses_before_retry(p):
+    seq = read_seqbegin(p.sl)
+    a = READ_ONCE(ptr(p, "a"))
+    b = READ_ONCE(ptr(p, "b"))
+    WARN_ON(a != b)                  # used before read_seqretry() says it is consistent
+    read_seqretry(p.sl, seq)
+
+
+def _seq(reader):
+    def main():
+        p = pair()
+        spawn(writer, p, name="writer")
+        spawn(reader, p, name="reader")
+    return main
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+def test_seqlock_reader_must_retry_before_using(mm):
+    bad = kcheck.check(_seq(reader_uses_before_retry), memory_model=mm)
+    assert bad.bug.kind == "warn"
+    ok = kcheck.check(_seq(reader_retries), memory_model=mm)
+    assert ok.verdict == "no-bug" and ok.exhaustive
+
+
+class cnt(KStruct):
+    s: seqcount_t
+    lock: spinlock_t
+    a: int
+    b: int
+
+
+def test_seqcount_barriers_matter_under_the_lkmm():
+    """raw_write_seqcount_begin/end carry the smp_wmb()s; a writer that bumps the
+    count with plain WRITE_ONCEs lets a reader see a torn pair."""
+    def writer_no_wmb(c):
+        WRITE_ONCE(c.s, READ_ONCE(c.s) + 1)          # the sequence word, without smp_wmb()
+        WRITE_ONCE(ptr(c, "a"), 1)
+        WRITE_ONCE(ptr(c, "b"), 1)
+        WRITE_ONCE(c.s, READ_ONCE(c.s) + 1)
+
+    def writer_ok(c):
+        preempt_disable()
+        write_seqcount_begin(c.s)
+        WRITE_ONCE(ptr(c, "a"), 1)
+        WRITE_ONCE(ptr(c, "b"), 1)
+        write_seqcount_end(c.s)
+        preempt_enable()
+
+    def reader(c):
+        while True:
+            seq = read_seqcount_begin(c.s)
+            b = READ_ONCE(ptr(c, "b"))
+            a = READ_ONCE(ptr(c, "a"))
+            if not read_seqcount_retry(c.s, seq):
+                break
+        WARN_ON(b == 1 and a != 1)
+
+    def mk(w):
+        def main():
+            c = cnt()
+            spawn(w, c, name="writer")
+            spawn(reader, c, name="reader")
+        return main
+    assert kcheck.check(mk(writer_no_wmb)).verdict == "no-bug"
+    assert kcheck.check(mk(writer_no_wmb), memory_model="lkmm").bug.kind == "warn"
+    ok = kcheck.check(mk(writer_ok), memory_model="lkmm")
+    assert ok.verdict == "no-bug" and ok.exhaustive
+
+
+def test_seqcount_writer_checks():
+    def preemptible(c):
+        write_seqcount_begin(c.s)
+        write_seqcount_end(c.s)
+
+    def raw(c):
+        raw_write_seqcount_begin(c.s)
+        raw_write_seqcount_end(c.s)
+
+    def locked_without_lock(c):
+        seqcount_spinlock_init(c.s, c.lock)
+        write_seqcount_begin(c.s)
+
+    def locked(c):
+        seqcount_spinlock_init(c.s, c.lock)
+        spin_lock(c.lock)
+        write_seqcount_begin(c.s)
+        write_seqcount_end(c.s)
+        spin_unlock(c.lock)
+
+    def run(f):
+        def main():
+            spawn(f, cnt(), name="t")
+        return kcheck.check(main)
+    res = run(preemptible)
+    assert res.bug.kind == "lockdep" and "preemption enabled" in res.bug.message
+    assert run(raw).verdict == "no-bug"
+    assert run(locked_without_lock).bug.kind == "lockdep"
+    assert run(locked).verdict == "no-bug"
+
+
+def test_raw_seqcount_begin_does_not_wait():
+    seen = []
+
+    def reader(c):
+        seen.append(raw_seqcount_begin(c.s))
+
+    def w(c):
+        raw_write_seqcount_begin(c.s)
+        raw_write_seqcount_end(c.s)
+
+    def main():
+        c = cnt()
+        spawn(w, c, name="w")
+        spawn(reader, c, name="r")
+    assert kcheck.check(main).verdict == "no-bug"
+    assert set(seen) == {0, 2}
+
+
+class obj(KStruct):
+    val: int
+    rcu: rcu_head
+
+
+class dom(KStruct):
+    p: obj
+    ss: srcu_struct
+    other: srcu_struct
+
+
+def srcu_reader(d):
+    idx = srcu_read_lock(d.ss)
+    o = srcu_dereference(ptr(d, "p"), d.ss)
+    if o is not None:
+        READ_ONCE(ptr(o, "val"))
+    srcu_read_unlock(d.ss, idx)
+
+
+def _free(head):
+    kfree(container_of(head, obj))
+
+
+UPDATERS = {
+    "synchronize_srcu(other)": (lambda d, o: (synchronize_srcu(d.other), kfree(o)), "bug"),
+    "synchronize_rcu": (lambda d, o: (synchronize_rcu(), kfree(o)), "bug"),
+    "synchronize_srcu(ss)": (lambda d, o: (synchronize_srcu(d.ss), kfree(o)), "no-bug"),
+    "call_srcu(other)": (lambda d, o: call_srcu(d.other, o.rcu, _free), "bug"),
+    "call_srcu(ss)": (lambda d, o: call_srcu(d.ss, o.rcu, _free), "no-bug"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UPDATERS))
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+def test_an_srcu_grace_period_waits_for_its_own_domain_only(name, mm):
+    fn, verdict = UPDATERS[name]
+
+    def updater(d):
+        o = rcu_dereference_protected(ptr(d, "p"), True)
+        rcu_assign_pointer(ptr(d, "p"), None)
+        fn(d, o)
+
+    def main():
+        d = dom(p=kzalloc(obj))
+        spawn(srcu_reader, d, name="reader")
+        spawn(updater, d, name="updater")
+    res = kcheck.check(main, memory_model=mm)
+    assert res.verdict == verdict, res.bug and res.bug.trace
+    if res.bug:
+        assert res.bug.kind == "use-after-free"
+    else:
+        assert res.exhaustive
+
+
+def test_srcu_dereference_outside_its_section():
+    def bad(d):
+        srcu_dereference(ptr(d, "p"), d.ss)
+
+    def other_domain(d):
+        i = srcu_read_lock(d.other)
+        srcu_dereference(ptr(d, "p"), d.ss)
+        srcu_read_unlock(d.other, i)
+
+    for f in (bad, other_domain):
+        def main(f=f):
+            spawn(f, dom(), name="t")
+        assert kcheck.check(main).bug.kind == "suspicious-rcu-usage"
+
+
+def test_cleanup_srcu_struct_with_callbacks_pending_warns_and_srcu_barrier_fixes_it():
+    def t(d, barrier):
+        o = kzalloc(obj)
+        call_srcu(d.ss, o.rcu, _free)
+        if barrier:
+            srcu_barrier(d.ss)
+        cleanup_srcu_struct(d.ss)
+
+    for barrier, verdict in ((False, "bug"), (True, "no-bug")):
+        def main(barrier=barrier):
+            spawn(t, dom(), barrier, name="exit")
+        res = kcheck.check(main)
+        assert res.verdict == verdict
+        if res.bug:
+            assert res.bug.kind == "warn" and "srcu_barrier" in res.bug.message
+
+
+def test_cleanup_srcu_struct_with_a_reader_inside_warns():
+    def main():
+        d = dom()
+        r = spawn(srcu_reader, d, name="reader")
+
+        def exit_(d):
+            cleanup_srcu_struct(d.ss)
+        spawn(exit_, d, name="exit")
+    res = kcheck.check(main)
+    assert res.bug.kind == "warn" and "srcu_readers_active" in res.bug.message
+
+
+def test_srcu_list_walker_needs_its_condition():
+    class lst(KStruct):
+        head: list_head
+        ss: srcu_struct
+
+    def ok(l):
+        i = srcu_read_lock(l.ss)
+        for e in list_for_each_entry_srcu(l.head, "link", srcu_read_lock_held(l.ss)):
+            pass
+        srcu_read_unlock(l.ss, i)
+
+    def bad(l):
+        for e in list_for_each_entry_srcu(l.head, "link", srcu_read_lock_held(l.ss)):
+            pass
+    for f, verdict in ((ok, "no-bug"), (bad, "bug")):
+        def main(f=f):
+            spawn(f, lst(), name="t")
+        assert kcheck.check(main).verdict == verdict
+
+
+def test_srcu_under_the_lkmm_carries_srcu_events():
+    """The LKMM execution has the Srcu-lock/Srcu-unlock pair (data-dependent) and
+    the Sync-srcu fence on the srcu_struct, and no unmatched-srcu flag."""
+    from kcheck.engine.explore import TruSt
+    from kcheck.engine.memory import lkmm_bridge
+    seen = []
+
+    def updater(d):
+        synchronize_srcu(d.ss)
+
+    def main():
+        d = dom()
+        spawn(srcu_reader, d, name="reader")
+        spawn(updater, d, name="updater")
+
+    def on_complete(run):
+        v, x, _ = lkmm_bridge.check(run.g, flags=True)
+        tags = [t for e in x.es.events for t in e.tags if t in ("Srcu-lock", "Srcu-unlock", "Sync-srcu")]
+        seen.append((sorted(tags), len(x.es.data), set(v.flags)))
+    TruSt(main, memory_model="lkmm", on_complete=on_complete).run()
+    assert seen and all(t == ["Srcu-lock", "Srcu-unlock", "Sync-srcu"] and n == 1 and not f
+                        for t, n, f in seen)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_srcu_readers_make_one_graph_per_grace_period_order(n):
+    """DPOR optimality: N readers of one srcu_struct and a synchronize_srcu()
+    make 2^N graphs (each section before or after the grace period), and a
+    reader of another domain adds none - readers never conflict with each
+    other, nor with another domain's grace period."""
+    def reader(d, ss):
+        i = srcu_read_lock(ss)
+        srcu_read_unlock(ss, i)
+
+    def main():
+        d = dom()
+        for k in range(n):
+            spawn(reader, d, d.ss, name=f"reader{k}")
+        spawn(reader, d, d.other, name="other-domain")
+        spawn(lambda d: synchronize_srcu(d.ss), d, name="updater")
+    res = kcheck.check(main)
+    assert res.executions == 2 ** n and res.blocked == 0

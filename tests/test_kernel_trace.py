@@ -1,0 +1,118 @@
+"""One kernel operation, one trace line (kernel/_core.op, report/text.py, report/html.py).
+
+A primitive marks the events it makes; a traced replay records the ranges;
+the text trace prints the operation's name when its steps are together and
+marks each step with it when another task cuts in; the HTML report folds
+them into one box that expands.  Outside traced runs nothing is recorded."""
+
+import kcheck
+from kcheck import spawn, join
+from kcheck.engine.explore import TruSt
+from kcheck.kernel import (KStruct, list_head, list_add_tail_rcu, list_del_rcu, list_del,
+                           list_for_each_entry_rcu, rcu_read_lock, rcu_read_unlock, kzalloc, kfree,
+                           READ_ONCE, ptr, spinlock_t, spin_lock_irqsave, spin_unlock_irqrestore,
+                           wait_queue_head_t, wait_event, wake_up, WRITE_ONCE, synchronize_rcu)
+from kcheck.report.html import render_report
+
+
+class item(KStruct):
+    link: list_head
+    val: int
+
+
+class box(KStruct):
+    head: list_head
+    lock: spinlock_t
+
+
+def _model(remove, wait=False):
+    def main():
+        b = box()
+        its = [kzalloc(item, val=i) for i in range(2)]
+        for it in its:                       # main() builds the list: initial state
+            list_add_tail_rcu(it.link, b.head)
+
+        def reader(b):
+            rcu_read_lock()
+            for e in list_for_each_entry_rcu(b.head, "link"):
+                READ_ONCE(ptr(e, "val"))
+            rcu_read_unlock()
+
+        def remover(b):
+            f = spin_lock_irqsave(b.lock)
+            remove(its[0].link)
+            list_del_rcu(its[1].link)
+            spin_unlock_irqrestore(b.lock, f)
+            if wait:
+                synchronize_rcu()
+            kfree(its[0])
+            kfree(its[1])
+        spawn(reader, b, name="reader")
+        spawn(remover, b, name="remover")
+    return main
+
+
+def test_untraced_runs_record_no_operations():
+    runs = []
+    d = TruSt(_model(list_del_rcu, wait=True), on_complete=runs.append)
+    d.run()
+    assert d.bug_run is None and len(runs) > 1
+    assert all(not getattr(r, "op_groups", None) for r in runs)
+
+
+def test_text_trace_folds_each_operation():
+    res = kcheck.check(_model(list_del_rcu))
+    assert res.bug.kind == "use-after-free"
+    lines = [ln for ln in res.bug.trace.splitlines() if "list_del_rcu(&item#0->link)" in ln]
+    assert len(lines) == 1
+    assert "item#0->link.next" not in res.bug.trace.split("list_del_rcu(&item#0->link)")[1]
+    assert "spin_lock_irqsave(&box#0->lock)" in res.bug.trace
+    assert "LIST_POISON2" not in res.bug.trace
+
+
+def test_a_bug_inside_an_operation_marks_its_line():
+    res = kcheck.check(_model(list_del, wait=True))
+    assert res.bug.kind == "gpf"
+    marked = [ln for ln in res.bug.trace.splitlines() if ln.startswith(">>") and "!!" not in ln]
+    assert marked and "list_for_each_entry_rcu" in marked[0]
+
+
+class dev(KStruct):
+    cond: int
+    wq: wait_queue_head_t
+
+
+def test_an_interleaved_operation_shows_its_steps_each_marked():
+    from kcheck.report.text import format_trace
+
+    def sleeper(d):
+        wait_event(d.wq, lambda: READ_ONCE(ptr(d, "cond")))
+
+    def waker(d):
+        WRITE_ONCE(ptr(d, "cond"), 1)
+        wake_up(d.wq)
+
+    def main():
+        d = dev()
+        spawn(sleeper, d, name="sleeper")
+        spawn(waker, d, name="waker")
+    traces = []
+    # every execution traced: some interleave the waker's wake_up() with the
+    # sleeper's prepare_to_wait_event(), others keep each in one piece
+    d = TruSt(main, trace=True, on_complete=lambda run: traces.append(format_trace(run, None)))
+    d.run()
+    assert d.bug_run is None and len(traces) > 2
+    split = [t for t in traces if "[in " in t]
+    whole = [t for t in traces if "[in " not in t]
+    assert split and whole
+    assert any("[in prepare_to_wait_event(&dev#0->wq, TASK_UNINTERRUPTIBLE)]" in t
+               or "[in wake_up(&dev#0->wq)" in t for t in split)
+    assert any("prepare_to_wait_event(&dev#0->wq," in t for t in whole)
+
+
+def test_html_folds_and_expands():
+    res = kcheck.check(_model(list_del_rcu))
+    page = render_report(res)
+    assert "list_del_rcu(&amp;item#0-&gt;link)" in page
+    assert page.count("<details><summary>") >= 2
+    assert "5 steps" in page                         # list_del_rcu: 2 loads, 3 stores
