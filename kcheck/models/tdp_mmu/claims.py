@@ -88,11 +88,12 @@ class Check:
 
 
 def claims_at_sizes(claims, sizes):
-    """The claims with every check at ``sizes`` (on top of its own)."""
+    """The claims with every check at ``sizes`` (on top of its own) - except the
+    checks of mutants, which run where their bug is caught."""
     out = {}
     for cid, c in claims.items():
-        out[cid] = Claim(c.id, c.who, c.doc, [ch.with_sizes(sizes) for ch in c.checks], c.decide,
-                         withdrawn=c.withdrawn, lkmm=c.lkmm)
+        checks = [ch if ch.mutant else ch.with_sizes(sizes) for ch in c.checks]
+        out[cid] = Claim(c.id, c.who, c.doc, checks, c.decide, withdrawn=c.withdrawn, lkmm=c.lkmm)
     return out
 
 

@@ -193,7 +193,8 @@ def after(first, fn, *args):
 
 def teardown(impl, kvm, vcpus, tasks):
     """kvm_destroy_vm(): flush all shadow pages, destroy vCPUs, uninit the MMU,
-    free struct kvm (anything that still reaches it is a use-after-free)."""
+    free struct kvm (anything that still reaches it is a use-after-free); then
+    the module exits and destroys its kmem cache (anything still in it WARNs)."""
     for t in tasks:
         join(t)
     impl.kvm_mmu_zap_all(kvm)            # kvm_arch_flush_shadow_all()
@@ -201,6 +202,7 @@ def teardown(impl, kvm, vcpus, tasks):
         impl.kvm_mmu_unload(vcpu)        # kvm_mmu_destroy()
     impl.kvm_mmu_uninit_vm(kvm)
     kfree(kvm)                           # kvm_arch_free_vm()
+    impl.kvm_mmu_vendor_module_exit()    # rmmod kvm: the module's caches go
 
 
 def make_main(cls, scenario: str, **sizes):

@@ -9,6 +9,8 @@ Select one with ``--variant BASE --mutant NAME`` or the variant name
 from kcheck.kernel import (
     WARN_ON,
     WARN_ON_ONCE,
+    list_del,
+    list_empty,
     call_rcu,
     kmem_cache_free,
     list_first_or_null_rcu,
@@ -274,3 +276,70 @@ class defer_flush_after_rcu_unlock(TdpMmu):
 class split_all_roots(V5_18):
     def split_huge_pages_roots(self, kvm, as_id, shared):
         return self.for_each_tdp_mmu_root_yield_safe(kvm, as_id, shared)
+
+
+# ----------------------------------------------------------------------
+# Kernel API context checks (sleep, RCU dereference, list poison, caches)
+# ----------------------------------------------------------------------
+@mutant(TdpMmu, "vcpu", "warn",
+        "kvm_mmu_uninit_tdp_mmu() without rcu_barrier(): the module's kmem_cache_destroy() "
+        "meets the root freed by a pending RCU callback (\"Slab cache still has objects\")")
+class uninit_without_rcu_barrier(TdpMmu):
+    def kvm_mmu_uninit_tdp_mmu(self, kvm):
+        WARN_ON(not list_empty(kvm.tdp_mmu_pages))
+        WARN_ON(not list_empty(kvm.tdp_mmu_roots))
+
+
+@mutant(TdpMmu, "split", "sleep-in-atomic",
+        "eager splitting allocates with GFP_KERNEL without dropping mmu_lock and RCU first",
+        sizes={"huge": 1, "resident": 1})
+class split_alloc_sleeps_under_lock(TdpMmu):
+    def tdp_mmu_alloc_sp_for_split(self, kvm, it, shared):
+        return self._TdpMmu__tdp_mmu_alloc_sp_for_split(True)
+
+
+@mutant(TdpMmu, "split", "sleep-in-rcu",
+        "eager splitting drops mmu_lock to allocate with GFP_KERNEL but keeps the RCU "
+        "read-side section", sizes={"huge": 1, "resident": 1})
+class split_alloc_sleeps_under_rcu(TdpMmu):
+    def tdp_mmu_alloc_sp_for_split(self, kvm, it, shared):
+        from kcheck import nondet
+        if not nondet(2):
+            return self._TdpMmu__tdp_mmu_alloc_sp_for_split(False)
+        read_unlock(kvm.mmu_lock)
+        it.yielded = True
+        sp = self._TdpMmu__tdp_mmu_alloc_sp_for_split(True)
+        read_lock(kvm.mmu_lock)
+        return sp
+
+
+@mutant(TdpMmu, "dirty-log", "suspicious-rcu-usage",
+        "clear_dirty_gfn_range() walks the SPTEs without rcu_read_lock(): only the mmu_lock "
+        "read lock protects the page tables it reads", sizes={"resident": 1})
+class clear_dirty_without_rcu(TdpMmu):
+    def clear_dirty_gfn_range(self, kvm, root, start, end):
+        from .spte import is_dirty_spte, is_last_spte, is_shadow_present_pte, shadow_dirty_mask
+        spte_set = False
+        for it in self.root_walk(root, 1, start, end):      # no rcu_read_lock()
+            if not is_shadow_present_pte(it.old_spte) or not is_last_spte(it.old_spte, it.level):
+                continue
+            while True:
+                if self.tdp_mmu_iter_cond_resched(kvm, it, False, True):
+                    break
+                if not is_shadow_present_pte(it.old_spte) or not is_dirty_spte(it.old_spte):
+                    break
+                if not self.tdp_mmu_set_spte_atomic(kvm, it, it.old_spte & ~shadow_dirty_mask):
+                    spte_set = True
+                    break
+        return spte_set
+
+
+@mutant(V5_18, "vcpu+walker", "gpf",
+        "put_root unlinks the root with list_del() instead of list_del_rcu(): a walker that "
+        "found it on the list under RCU and skips it (invalid) follows LIST_POISON1",
+        sizes={"gfns": 0})
+class unlink_root_list_del(V5_18):
+    def tdp_mmu_unlink_root(self, kvm, root):
+        spin_lock(kvm.tdp_mmu_pages_lock)
+        list_del(root.link)
+        spin_unlock(kvm.tdp_mmu_pages_lock)

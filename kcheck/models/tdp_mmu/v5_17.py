@@ -34,6 +34,7 @@ from kcheck.kernel import (
     INIT_LIST_HEAD,
     kfree,
     kmem_cache_create,
+    kmem_cache_destroy,
     kmem_cache_free,
     kmem_cache_zalloc,
     kzalloc,
@@ -49,6 +50,8 @@ from kcheck.kernel import (
     lockdep_assert_held,
     lockdep_assert_held_read,
     lockdep_assert_held_write,
+    lockdep_is_held,
+    might_sleep,
     mutex_lock,
     mutex_unlock,
     need_resched,
@@ -105,7 +108,7 @@ from .spte import (
     spte_to_pfn,
 )
 from .structs import KvmMmuPage, kvm_mmu_page_role
-from .tdp_iter import for_each_tdp_pte_min_level
+from .tdp_iter import for_each_tdp_pte_min_level, kvm_tdp_mmu_read_spte
 
 RET_PF_RETRY = "RET_PF_RETRY"
 RET_PF_FIXED = "RET_PF_FIXED"
@@ -323,8 +326,10 @@ class TdpMmu:
         return self._for_each_tdp_mmu_root_yield_safe(kvm, as_id, shared, False)
 
     def for_each_tdp_mmu_root(self, kvm, as_id):
-        # list_for_each_entry_rcu with lockdep_is_held_type(mmu_lock, 0) || pages_lock
-        for root in list_for_each_entry_rcu(kvm.tdp_mmu_roots, "link"):
+        # lockdep_is_held_type(&kvm->mmu_lock, 0) || lockdep_is_held(&tdp_mmu_pages_lock):
+        # kcheck's lockdep_is_held() does not tell the read from the write mode
+        cond = lockdep_is_held(kvm.mmu_lock) or lockdep_is_held(kvm.tdp_mmu_pages_lock)
+        for root in list_for_each_entry_rcu(kvm.tdp_mmu_roots, "link", cond):
             if self.kvm_mmu_page_as_id(root) != as_id:
                 continue
             yield root
@@ -383,7 +388,7 @@ class TdpMmu:
                 old_spte = xchg(pt.ptes[i], REMOVED_SPTE)
                 assume(not is_removed_spte(old_spte))
             else:
-                old_spte = READ_ONCE(pt.ptes[i])
+                old_spte = kvm_tdp_mmu_read_spte((pt, i))
                 if not is_shadow_present_pte(old_spte):
                     continue
                 WRITE_ONCE(pt.ptes[i], REMOVED_SPTE)
@@ -486,10 +491,12 @@ class TdpMmu:
         if shared:
             lockdep_assert_held_read(kvm.mmu_lock)
             read_unlock(kvm.mmu_lock)
+            might_sleep()           # the reschedule between the unlock and the relock
             read_lock(kvm.mmu_lock)
         else:
             lockdep_assert_held_write(kvm.mmu_lock)
             write_unlock(kvm.mmu_lock)
+            might_sleep()
             write_lock(kvm.mmu_lock)
 
     def tdp_mmu_iter_cond_resched(self, kvm, it, flush, shared):
@@ -745,7 +752,9 @@ class TdpMmu:
         for root in self.for_each_valid_tdp_mmu_root_yield_safe(kvm, as_id, True):
             self.zap_collapsible_spte_range(kvm, root, start, end)
 
-    def __tdp_mmu_alloc_sp_for_split(self):
+    def __tdp_mmu_alloc_sp_for_split(self, gfp_kernel):
+        if gfp_kernel:
+            might_sleep()           # GFP_KERNEL may enter reclaim; GFP_NOWAIT does not
         sp = kmem_cache_zalloc(self.mmu_page_header_cache)
         pt = self.alloc_page()
         sp.spt = pt
@@ -757,14 +766,14 @@ class TdpMmu:
         mmu_lock, allocate with GFP_KERNEL (which may sleep) and take them again:
         the walk restarts from the root (iter->yielded)."""
         if not nondet(2):
-            return self.__tdp_mmu_alloc_sp_for_split()
+            return self.__tdp_mmu_alloc_sp_for_split(False)
         rcu_read_unlock()
         if shared:
             read_unlock(kvm.mmu_lock)
         else:
             write_unlock(kvm.mmu_lock)
         it.yielded = True
-        sp = self.__tdp_mmu_alloc_sp_for_split()
+        sp = self.__tdp_mmu_alloc_sp_for_split(True)
         if shared:
             read_lock(kvm.mmu_lock)
         else:
@@ -1002,6 +1011,12 @@ class TdpMmu:
     def kvm_mmu_uninit_vm(self, kvm):
         self.kvm_mmu_uninit_tdp_mmu(kvm)
 
+    def kvm_mmu_vendor_module_exit(self):
+        """Module exit (mmu_destroy_caches()) once the last VM is gone: the cache
+        must be empty - pending RCU callbacks included, hence the rcu_barrier()
+        in kvm_mmu_uninit_tdp_mmu()."""
+        kmem_cache_destroy(self.mmu_page_header_cache)
+
     # ------------------------------------------------------------------
     # model check after a memslot update (still under slots_lock)
     # ------------------------------------------------------------------
@@ -1020,7 +1035,7 @@ class TdpMmu:
             if any(root == r for r in covered) and root.role.invalid:
                 pt = root.spt
                 for i in range(self.geo.fanout):
-                    spte = READ_ONCE(pt.ptes[i])
+                    spte = kvm_tdp_mmu_read_spte((pt, i))
                     assert not is_shadow_present_pte(spte), \
                         "memslot update returned before an invalidated root was zapped"
         rcu_read_unlock()
