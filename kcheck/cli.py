@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -28,10 +29,14 @@ class UserError(Exception):
     """Bad input: printed as one line, exit 2."""
 
 
-def load_model(path, entry="main"):
-    """Import a model file; return its entry function, or raise UserError."""
+def load_model(path, entry="main", defines=()):
+    """Import a model file (or compile a C file, kcheck.c); return its entry function,
+    or raise UserError."""
     if not os.path.exists(path):
         raise UserError(f"{path}: no such file")
+    if path.endswith(".c"):
+        from .c import load as load_c
+        return load_c(path, defines).main_entry()
     if os.path.isdir(path):
         raise UserError(f"{path}: is a directory, expected a model file (.py)")
     name = "kcheck_model_" + str(abs(hash(os.path.abspath(path))))
@@ -102,10 +107,17 @@ class Progress:
             self.live = None
 
 
+_LOCATED = re.compile(r"^\S+:\d+(:\d+)?: error: ")
+
+
 def _fail(msg, debug, exc=None):
     if debug and exc is not None:
         traceback.print_exception(exc)
-    click.echo(f"kcheck: error: {msg}", err=True)
+    if getattr(exc, "verbatim", False) or _LOCATED.match(str(exc)):
+        msg = str(exc)                        # already "file:line:col: error: ..." (C input)
+    else:
+        msg = f"kcheck: error: {msg}"
+    click.echo(msg, err=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -131,7 +143,7 @@ def replay_extra(entry="main", races="warn", step_bound=2000, drop_barriers=()):
     return out
 
 
-def run_check(fn, *, path, as_json, debug, html=None, entry="main", **opts):
+def run_check(fn, *, path, as_json, debug, html=None, entry="main", replay_args="", **opts):
     """Shared by ``kcheck check`` and ``kcheck tdp-mmu check``: run, print, return the exit code."""
     from .api import check
     prog = Progress(enabled=not as_json or True)
@@ -148,7 +160,7 @@ def run_check(fn, *, path, as_json, debug, html=None, entry="main", **opts):
         prog.close()
     write_html(res, html, title=str(path))
     extra = replay_extra(entry, opts.get("races", "warn"), opts.get("step_bound", 2000),
-                         opts.get("drop_barriers", ()))
+                         opts.get("drop_barriers", ())) + replay_args
     return print_result(res, as_json, path, extra)
 
 
@@ -219,18 +231,27 @@ def main():
     """kcheck: model checking for Linux-kernel concurrency."""
 
 
+_DEFINE = click.option("-D", "--define", "defines", multiple=True, metavar="NAME[=VALUE]",
+                       help="a preprocessor definition for a C file (kcheck check FILE.c)")
+
+
 @main.command("check")
 @click.argument("file")
 @click.option("--entry", default="main", show_default=True, help="the model's entry function")
+@_DEFINE
 @common_options
-def check_cmd(file, entry, **kw):
-    """Explore every interleaving of the model in FILE."""
+def check_cmd(file, entry, defines, **kw):
+    """Explore every interleaving of the model in FILE (.py, or C: .c)."""
     try:
-        fn = load_model(file, entry)
+        fn = load_model(file, entry, defines)
     except UserError as e:
         _fail(str(e), kw["debug"], e.__cause__ or e)
+    except ModelError as e:                   # C that clang or kcheck rejects
+        _fail(str(e), kw["debug"], e)
+    spec = ("fn", fn) if file.endswith(".c") else ("file", os.path.abspath(file), entry)
     sys.exit(run_check(fn, path=file, as_json=kw["as_json"], debug=kw["debug"], html=kw["html"],
-                       entry=entry, spec=("file", os.path.abspath(file), entry), **check_opts(kw)))
+                       entry=entry, spec=spec, replay_args="".join(f" -D {d}" for d in defines),
+                       **check_opts(kw)))
 
 
 @main.command("replay")
@@ -242,13 +263,15 @@ def check_cmd(file, entry, **kw):
 @click.option("--drop-barrier", "drop_barriers", multiple=True, metavar="NAME[@FUNC|@FILE:LINE]")
 @click.option("--memory-model", type=click.Choice(["sc", "lkmm"]), default="sc", show_default=True,
               help="lkmm for a schedule from an LKMM run (it may read older writes)")
+@_DEFINE
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--debug", is_flag=True)
-def replay_cmd(file, schedule, entry, step_bound, races, drop_barriers, memory_model, as_json, debug):
+def replay_cmd(file, schedule, entry, step_bound, races, drop_barriers, memory_model, defines, as_json,
+               debug):
     """Run FILE along SCHEDULE (from a bug report) and report what happens."""
     from .api import replay
     try:
-        fn = load_model(file, entry)
+        fn = load_model(file, entry, defines)
         with Watchdog():
             res = replay(fn, schedule, step_bound=step_bound, races=races, drop_barriers=drop_barriers,
                          memory_model=memory_model)
@@ -256,7 +279,8 @@ def replay_cmd(file, schedule, entry, step_bound, races, drop_barriers, memory_m
         _fail(str(e), debug, e.__cause__ or e)
     except (ModelError, ScheduleError) as e:
         _fail(f"{file}: {e}", debug, e)
-    sys.exit(print_result(res, as_json, file, replay_extra(entry, races, step_bound, drop_barriers)))
+    sys.exit(print_result(res, as_json, file, replay_extra(entry, races, step_bound, drop_barriers)
+                          + "".join(f" -D {d}" for d in defines)))
 
 
 @main.command("litmus")

@@ -15,7 +15,10 @@ remains needs the finished graph:
 
 from __future__ import annotations
 
+import os
+
 from .memory import sc
+from . import graph as G
 from .graph import contains
 from .runtime import Bug
 
@@ -91,6 +94,8 @@ def must_precede(run, a, b):
 
 
 def use_after_free_race(run):
+    if run.lkmm:
+        return _lkmm_use_after_free(run)
     succ = None
     held = []                    # (access, free) that only RCU grace periods may order
     for oid, f in run.freed.items():
@@ -98,14 +103,6 @@ def use_after_free_race(run):
         for a in run.acc.get(oid, ()):
             if contains(f.view, a):
                 continue
-            if run.lkmm:
-                # under the LKMM only what happens before the free (porf here:
-                # the explorer never builds graphs outside porf) protects an access
-                obj = run.heap[oid][0]
-                return whole_bug("use-after-free",
-                           f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
-                           f"before {run._task_name(f.tid)}'s {f.op} of it", event=a,
-                           task=run.tasks[a.tid], other=f)
             if succ is None:
                 succ = sc.edges(run.g)
             if before is None:
@@ -124,6 +121,123 @@ def use_after_free_race(run):
         for a, f in held:
             if order.ok and not order.ordered(a, f) and order.can_precede(f, a):
                 return _uaf_race(run, f.oid, a, f)
+    return None
+
+
+CHECK_FAST_PATHS = bool(os.environ.get("KCHECK_CHECK_FAST_PATHS"))
+
+
+def lkmm_uaf_questions(run):
+    """(access, kfree) pairs only the LKMM's relation algebra can tell ordered or
+    not: accesses of another task that are neither after the free in porf, nor
+    synchronized before it (release -> acquire), nor in a read-side section the
+    free's grace period must wait for (_rcu_orders)."""
+    pairs = []
+    sections = {}
+    for oid, f in run.freed.items():
+        for a in run.acc.get(oid, ()):
+            if a.tid == f.tid or contains(a.view, f) or contains(f.hb, a):
+                continue
+            if _rcu_orders(run.g, a, f, sections):
+                continue
+            pairs.append((a, f))
+    return pairs
+
+
+def _rcu_orders(g, a, f, sections):
+    """Does RCU order ``a`` before ``f`` without asking the whole model?
+
+    If ``a`` lies in a closed read-side section [L, U] of its task T, ``f`` comes
+    after a grace period G of its own task, and an event of T after L happens
+    before G (G's happens-before view reaches past L in T: a release or spawn of
+    T's, marked), that is an rcu-link from the section's start to G.  Then
+    rcu-rscsi ; rcu-link ; rcu-gp is in rcu-order, and rcu-fence = po ; rcu-order
+    ; po? relates everything before U to everything after G: a is before f.
+    With KCHECK_CHECK_FAST_PATHS=1 the full model is asked too (tests)."""
+    th_f = g.threads[f.tid]
+    gp = None
+    for e in reversed(th_f[:f.idx]):
+        if e.kind == G.FENCE and e.val == "synchronize_rcu":
+            gp = e
+            break
+    if gp is None:
+        return False
+    sec = sections.get(a.tid)
+    if sec is None:
+        sec = sections[a.tid] = _sections(g.threads[a.tid])
+    for lo, hi in sec:
+        if lo < a.idx < hi:
+            key = (a.tid, lo, gp)
+            linked = sections.get(key)
+            if linked is None:
+                linked = sections[key] = _links(g, g.threads[a.tid], lo, gp)
+            if linked and CHECK_FAST_PATHS:
+                from .memory import lkmm_bridge
+                ok = lkmm_bridge.ordered_before(g, [(a, f)])
+                assert ok is None or ok[0], "RCU fast path disagrees with the LKMM"
+            return linked
+    return False
+
+
+def _links(g, th, lo, gp):
+    """Is there an rcu-link from the section starting at index ``lo`` of ``th`` to
+    the grace period ``gp``: an event of the section's task after its start that
+    happens before ``gp`` (a release or spawn of its, reached through ``gp``'s
+    happens-before view), or a marked read there that reads a write older than
+    one that does (prop: fre, then the cumulative release chain to ``gp``)?"""
+    view = gp.hb
+    tid = th[0].tid if th else -1
+    if len(view) > tid and view[tid] > lo:
+        return True
+    for x in th[lo + 1:]:
+        if x.kind != G.READ or not x.flags & G.MARKED:
+            continue
+        lst = g.co.get(x.lid, ())
+        start = 0 if x.rf is None else lst.index(x.rf) + 1
+        for w in lst[start:]:
+            if w.tid != tid and w.flags & G.MARKED and contains(view, w):
+                return True
+    return False
+
+
+def _sections(th):
+    """(Rcu-lock index, Rcu-unlock index) of the closed outermost read-side sections."""
+    out = []
+    start = None
+    for e in th:
+        if e.kind == G.FENCE and e.val == "rcu_read_lock" and start is None:
+            start = e.idx
+        elif e.kind == G.FENCE and e.val == "rcu_read_unlock" and start is not None:
+            out.append((start, e.idx))
+            start = None
+    return out
+
+
+def _lkmm_use_after_free(run):
+    """Under the LKMM an access of another task is safe from a kfree() only if the
+    LKMM orders it before the free, as a race-free access before a conflicting
+    write (lkmm.check's ``ordered``): release/acquire, fences, dependencies, and
+    RCU's grace periods (the callback's Sync-rcu and the rcu axiom).  Accesses
+    that synchronize with the free through release -> acquire are ordered
+    without asking; an access the free is in the past of is caught as it runs."""
+    pairs = lkmm_uaf_questions(run)
+    if not pairs:
+        return None
+    checked = getattr(run, "lkmm_check", None)
+    if checked is not None and len(checked[0].ordered) == len(pairs):
+        answers = checked[0].ordered          # asked with the execution's own check (explore.py)
+    else:
+        from .memory import lkmm_bridge
+        answers = lkmm_bridge.ordered_before(run.g, pairs, run.x.inits)
+    if answers is None:
+        return None
+    for (a, f), ok in zip(pairs, answers):
+        if not ok:
+            obj = run.heap[f.oid][0]
+            return whole_bug("use-after-free",
+                             f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
+                             f"before {run._task_name(f.tid)}'s {f.op} of it by the LKMM",
+                             event=a, task=run.tasks[a.tid], other=f)
     return None
 
 
@@ -216,7 +330,8 @@ def lkmm_races_bug(run, mode, driver):
     """The LKMM's data-race flag on a complete execution: a bug with
     ``--races error``, a warning otherwise."""
     from .memory import lkmm_bridge
-    if not lkmm_bridge.may_race(run.g):
+    known = driver.__dict__.get("_race_keys") if driver is not None and mode != "error" else None
+    if not lkmm_bridge.may_race(run.g, known):
         return None
     # the check made for the verdict has the flags when races matter (explore.py)
     pairs = lkmm_bridge.data_races(run.g, getattr(run, "lkmm_check", None))
@@ -229,6 +344,9 @@ def lkmm_races_bug(run, mode, driver):
         return whole_bug("data-race", msg, event=b, task=run.tasks[b.tid], other=a)
     if driver is None:
         return None
+    keys = driver.__dict__.setdefault("_race_keys", set())
+    for x, y in pairs:
+        keys.add((x.lid, x.op, y.op))
     w = driver.__dict__.setdefault("_warnings", [])
     if msg not in w:
         w.append(msg)

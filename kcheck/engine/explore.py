@@ -444,7 +444,31 @@ class TruSt(Driver):
 
     def _lkmm_ok(self, g):
         from .memory import lkmm_bridge
-        return sc.atomic(g) and lkmm_bridge.consistent(g, self.inits)
+        ok = sc.atomic(g) and lkmm_bridge.consistent(g, self.inits)
+        if ok:
+            g.checked = g.next_stamp - 1
+        return ok
+
+    @staticmethod
+    def _extends_checked(g):
+        """Was ``g`` made from a graph found consistent (``g.checked``) by adding
+        events maximally (reads of the latest write, writes last in coherence: what
+        a run adds)?  The LKMM is extensible that way - a new event has no edge out
+        of it - except for an unlock that closes a read-side section (rcu-rscsi
+        leaves it)."""
+        upto = g.checked
+        if upto is None:
+            return False
+        for th in g.threads:
+            for k in range(len(th) - 1, -1, -1):
+                e = th[k]
+                if e.stamp <= upto:
+                    break
+                if e.op in _CLOSES_SECTION and _opened_before(th, k, upto):
+                    # a section the checked graph had open is closed: rcu-fence may now
+                    # relate events it already had (a new event only has edges to newer ones)
+                    return False
+        return True
 
     # -- the search ------------------------------------------------------
     def run(self):
@@ -532,13 +556,19 @@ class TruSt(Driver):
             # one check gives both the verdict and (if wanted) the data-race flag;
             # an SC execution needs the full check only for the flag
             from .memory import lkmm_bridge
-            flags = bool(self.lkmm_races) and lkmm_bridge.may_race(run.g)
-            if not flags and lkmm_bridge.sc_shortcut(run.g, self.inits):
+            known = self.__dict__.get("_race_keys") if self.lkmm_races == "warn" else None
+            flags = bool(self.lkmm_races) and lkmm_bridge.may_race(run.g, known)
+            uaf = detect.lkmm_uaf_questions(run) if run.freed else ()
+            if not flags and not uaf and (self._extends_checked(run.g)
+                                          or lkmm_bridge.sc_shortcut(run.g, self.inits)):
                 run.lkmm_check = None
                 lkmm_ok = True
             else:
-                run.lkmm_check = lkmm_bridge.check(run.g, flags=flags, inits=self.inits)
+                # one check for consistency, the race flag and the use-after-free questions
+                run.lkmm_check = lkmm_bridge.check(run.g, flags=flags, inits=self.inits, ordered=uaf)
                 lkmm_ok = run.lkmm_check[0].consistent and sc.atomic(run.g)
+            if lkmm_ok:
+                run.g.checked = run.g.next_stamp - 1
         else:
             lkmm_ok = True
         if run.inadmissible or not lkmm_ok:
@@ -611,6 +641,25 @@ class TruSt(Driver):
             self.exhaustive = not any(top[1] for top in self.stack)
             return True
         return False
+
+
+# events whose addition can make a consistent LKMM graph inconsistent
+_CLOSES_SECTION = frozenset({"rcu_read_unlock", "~rcu_read_unlock", "~srcu_read_unlock"})
+_OPENS_SECTION = frozenset({"rcu_read_lock", "~rcu_read_lock", "~srcu_read_lock"})
+
+
+def _opened_before(th, k, upto):
+    """Was the read-side section that ``th[k]`` closes opened at or before stamp ``upto``?"""
+    depth = 0
+    for j in range(k - 1, -1, -1):
+        op = th[j].op
+        if op in _CLOSES_SECTION:
+            depth += 1
+        elif op in _OPENS_SECTION:
+            if depth == 0:
+                return th[j].stamp <= upto
+            depth -= 1
+    return True
 
 
 def _blocks(fn, loc, w):

@@ -116,7 +116,7 @@ def join(a, b):
 class Graph:
     """A (partial) execution graph, with what TruSt needs to restrict and copy it."""
 
-    __slots__ = ("threads", "co", "reads", "next_stamp", "spawn_of", "stamp_order_ok")
+    __slots__ = ("threads", "co", "reads", "next_stamp", "spawn_of", "stamp_order_ok", "checked")
 
     def __init__(self):
         self.threads: list[list[Event]] = []
@@ -125,6 +125,9 @@ class Graph:
         self.next_stamp = 0
         self.spawn_of: dict[int, Event] = {}       # dynamic tid -> its spawn event
         self.stamp_order_ok = True   # every read added after its source (no backward revisit yet)
+        # the events stamped up to this are known to form a consistent graph (LKMM;
+        # None: unknown).  The empty graph is consistent.
+        self.checked = -1
 
     # -- queries -------------------------------------------------------
     def events(self):
@@ -209,6 +212,8 @@ class Graph:
             for tid in [t for t, sp in self.spawn_of.items() if sp.stamp > stamp]:
                 del self.spawn_of[tid]
         self.next_stamp = stamp + 1
+        if self.checked is not None and self.checked > stamp:
+            self.checked = stamp
 
     def copy_keep(self, keep):
         """A copy holding the events for which ``keep(ev)`` is true.
@@ -249,6 +254,7 @@ class Graph:
                 g.spawn_of[tid] = m[sp]
         g.next_stamp = self.next_stamp
         g.stamp_order_ok = self.stamp_order_ok
+        g.checked = None
         return g
 
     def copy(self):

@@ -713,7 +713,9 @@ class Run:
             self._add_write(t, loc, res, req[3] | G.RMW_FLAG, req[4], rmw_of=e)
             return old
         if kind == 3:
-            self._new_event(t, G.FENCE, None, req[1], 0, req[-1])
+            e = self._new_event(t, G.FENCE, None, req[1], 0, req[-1])
+            if req[1] == "smp_acquire__after_ctrl_dep" and self.lkmm:
+                self._acquire_after_ctrl_dep(t, e)
             return None
         if kind == 4:
             e = self._new_event(t, G.CHOICE, None, 0, 0, req[-1])
@@ -732,6 +734,18 @@ class Run:
             e = self._new_event(t, G.SPAWN, None, None, 0, req[-1])
             return self._spawned(t, e, req)
         raise ModelError(f"unknown request {req!r}")
+
+    def _acquire_after_ctrl_dep(self, t, e):
+        """smp_acquire__after_ctrl_dep() makes the load controlling its branch an
+        acquire (lkmm_bridge gives that load the ACQUIRE tag): what follows the
+        fence carries the happens-before view of the write the load read."""
+        th = self.g.threads[t.tid]
+        for x in reversed(th[:e.idx]):
+            if x.kind == G.READ and x.flags & G.MARKED:
+                w = x.rf
+                if w is not None and G.synchronizes(_Acquiring(x), w, True):
+                    e.hb = join(e.hb, w.hb)
+                return
 
     def _add_read(self, t, loc, flags, op, fn):
         g = self.g
@@ -938,6 +952,16 @@ class Run:
 
 
 # splats after which the kernel goes on (with --keep-going the task does too)
+class _Acquiring:
+    """A read seen with acquire ordering (its flags plus ACQUIRE)."""
+
+    __slots__ = ("flags", "rmw")
+
+    def __init__(self, r):
+        self.flags = r.flags | G.ACQUIRE
+        self.rmw = r.rmw
+
+
 NON_FATAL = frozenset({"warn", "refcount-warn", "lockdep", "data-race", "sleep-in-atomic",
                        "sleep-in-rcu", "suspicious-rcu-usage", "held-at-exit"})
 

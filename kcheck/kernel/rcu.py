@@ -250,8 +250,13 @@ def call_rcu(head, fn):
     def callback():
         me = r_cur()
         rr = run()
-        if rr.lkmm or not getattr(rr.x, "rcu_declarative", True):
+        if not getattr(rr.x, "rcu_declarative", True):
             _grace_period(rr, me, "rcu grace period")
+        elif rr.lkmm:
+            # the LKMM's own grace period: a Sync-rcu fence, constrained by its rcu
+            # axiom; an access is then protected from the free only if the LKMM orders
+            # it before (detect.use_after_free_race), not by waiting on readers' flags
+            rr.fence("synchronize_rcu", "~rcu grace period")
         else:
             rr.fence("rcu_gp", GP_OP)
             rr.has_gp = True          # from now on a bug is real only if the run is admissible

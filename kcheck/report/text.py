@@ -199,10 +199,33 @@ def steps_with_text(run, order=None):
         note = run.notes.get(e) or run.notes.get(nxt.get(e))
         where = ""
         if note:
-            fname, line, func = note
+            fname, line, func = note[:3]
             where = f"{func}() {os.path.basename(fname)}:{line}"
+            if len(note) > 3 and note[3]:
+                text = source_text(note[3], text, run, e)
         out.append((t, text, where, e))
     return out
+
+
+def source_text(src, text, run, e):
+    """A front end's source text for a step (C: the expression that made it,
+    ``tls["src"] = (file, line, function, text)``) in place of the operation and
+    location, with the values and the object: ``refcount_dec_and_test(&root->
+    tdp_mmu_root_count)  1 -> 0  [kvm_mmu_page#0]``."""
+    rest = ""
+    if " (to store ." in text and " = " in text:          # the load half of a bitfield store
+        rest = ": load word = " + text.rsplit(" = ", 1)[1]
+    else:
+        for sep in ("  ", ": word", " = ", " waits"):
+            if sep in text:
+                rest = sep + text.split(sep, 1)[1]
+                break
+    if text.startswith(("load ", "store ")) and " (to store ." not in text:
+        src = text.split(" ", 1)[0] + " " + src          # a plain access says so
+    loc = run.x.inits.get(e.lid) if e.lid is not None else None
+    owner = getattr(loc, "owner", None)
+    obj = f"  [{owner._kname()}]" if owner is not None and hasattr(owner, "_kname") else ""
+    return f"{src}{rest}{obj}"
 
 
 def op_groups(run):

@@ -151,11 +151,20 @@ class Verdict:
     axiom: str | None = None
     flags: frozenset = frozenset()
     races: tuple = ()
+    ordered: tuple = ()     # answers to check(..., ordered=pairs), in order
 
 
-def check(x: Execution, flags: bool = True) -> Verdict:
-    """Evaluate the LKMM on one execution (flags only if it is consistent)."""
-    return _Dynamic(x).verdict(flags)
+def check(x: Execution, flags: bool = True, ordered=()) -> Verdict:
+    """Evaluate the LKMM on one execution (flags only if it is consistent).
+
+    ``ordered``: pairs ``(a, w)`` of event indices, ``w`` a marked write; for a
+    consistent execution the verdict says, for each, whether the LKMM orders
+    ``a`` before ``w`` the way it orders a race-free access before a conflicting
+    write: a fence between them, or ``a`` post-bounded, then executes-before
+    (``xb* = (hb | pb | rb)*``), then ``w`` pre-bounded.  kcheck asks it of
+    every access to an object and the object's kfree(): not ordered is a
+    use-after-free."""
+    return _Dynamic(x).verdict(flags, tuple(ordered))
 
 
 def lkmm_consistent(x: Execution) -> tuple[bool, str | None]:
@@ -365,6 +374,34 @@ def _domain(rel) -> int:
 
 def _range(rel) -> int:
     return _or_all(rel)
+
+
+def _any_reversed(a, b, c):
+    """Is ``a & b & c^-1`` non-empty (some (i, j) in a and b with (j, i) in c)?"""
+    for i, row in enumerate(a):
+        m = row & b[i]
+        bit = 1 << i
+        while m:
+            low = m & -m
+            if c[low.bit_length() - 1] & bit:
+                return True
+            m ^= low
+    return False
+
+
+def _drop_reversed(a, c):
+    """``a \\ c^-1``: the pairs (i, j) of ``a`` whose (j, i) is not in ``c``."""
+    out = []
+    for i, row in enumerate(a):
+        bit = 1 << i
+        m = row
+        while m:
+            low = m & -m
+            if c[low.bit_length() - 1] & bit:
+                row &= ~low
+            m ^= low
+        out.append(row)
+    return out
 
 
 def _pairs(rel):
@@ -584,7 +621,7 @@ class _Dynamic:
         self.x = x
         self.s = x.es.static
 
-    def verdict(self, want_flags: bool) -> Verdict:
+    def verdict(self, want_flags: bool, ordered=()) -> Verdict:
         s = self.s
         if s.lock_axiom:
             return Verdict(False, s.lock_axiom)
@@ -684,6 +721,7 @@ class _Dynamic:
             strong_fence = _union(strong_fence, rcu_fence)
 
         races = ()
+        xb_star = None
         if s.has_plain:
             xb_star = _star(_union(hb, pb, rb))
             result = self._plain(rf, co, fr, ext, int_, fence, strong_fence, nonrw_fence,
@@ -691,14 +729,52 @@ class _Dynamic:
             if result is False:
                 return Verdict(False, "plain-coherence")
             races = result
+        answers = ()
+        if ordered:
+            if xb_star is None:
+                xb_star = _star(_union(hb, pb, rb))
+            answers = self._ordered(ordered, fence, nonrw_fence, addr, rmw_seq, xb_star)
         if not want_flags:
-            return Verdict(True)
+            return Verdict(True, ordered=answers)
         flags = set(s.flags)
         if races:
             flags.add("data-race")
         if s.SrcuLock or s.SrcuUnlock:
             flags |= self._srcu_flags(rf0)
-        return Verdict(True, None, frozenset(flags), tuple(races))
+        return Verdict(True, None, frozenset(flags), tuple(races), answers)
+
+    def _ordered(self, pairs, fence, nonrw_fence, addr, rmw_seq, xb_star):
+        """For each (a, w): a's post-bounded ; xb* ; w's pre-bounded, or a fence."""
+        s = self.s
+        full, Marked, R = s.full, s.Marked, s.R
+        rmb_f = s.fencerel(s.tag("Rmb"))
+        not_noreturn = full & ~s.Noreturn
+        r_post = _restrict(_opt(_union(nonrw_fence, _restrict(rmb_f, not_noreturn, s.R4rmb))),
+                           full, Marked)
+        w_post = _seq(_restrict(_opt(fence), full, Marked), rmw_seq)
+        w_pre = _restrict(_opt(_union(addr, fence)), Marked, full)
+        out = []
+        for a, w in pairs:
+            if (fence[a] >> w) & 1:
+                out.append(True)
+                continue
+            post = r_post[a] if (R >> a) & 1 else w_post[a]
+            reach = 0
+            m = post
+            while m:
+                low = m & -m
+                reach |= xb_star[low.bit_length() - 1]
+                m ^= low
+            hit = False
+            m = reach
+            while m:
+                low = m & -m
+                if (w_pre[low.bit_length() - 1] >> w) & 1:
+                    hit = True
+                    break
+                m ^= low
+            out.append(hit)
+        return tuple(out)
 
     # lock.cat's generation rules, checked on a given graph.
     def _lock_rf_ok(self, rf, co) -> bool:
@@ -844,11 +920,10 @@ class _Dynamic:
             ext[i] & ((M if (Plain >> i) & 1 else 0) | (Plain if ((M & ~IW) >> i) & 1 else 0))
             for i in range(n)
         ]
-        rw_xbstar_inv = _inverse(rw_xbstar, n)
-        wr_incoh = _inter(_inter(pre_race, rf), rw_xbstar_inv)
-        rw_incoh = _inter(_inter(pre_race, fr), _inverse(wr_vis, n))
-        ww_incoh = _inter(_inter(pre_race, co), _inverse(ww_vis, n))
-        if not (_empty(wr_incoh) and _empty(rw_incoh) and _empty(ww_incoh)):
+        # x-incoh = pre-race & x & y^-1: the pairs of pre-race & x are few, so each is
+        # tested against y directly instead of transposing the dense y
+        if (_any_reversed(pre_race, rf, rw_xbstar) or _any_reversed(pre_race, fr, wr_vis)
+                or _any_reversed(pre_race, co, ww_vis)):
             return False
         if not want_races:
             return ()
@@ -856,6 +931,7 @@ class _Dynamic:
         w_marked = [(Marked if (W >> i) & 1 else 0) for i in range(n)]
         ww_nonrace = _inter(_inter(ww_vis, _union(marked_w, rw_xbstar)), _union(w_marked, wr_vis))
         ww_race = _diff(_inter(pre_race, co), ww_nonrace)
-        wr_race = _diff(_diff(_inter(pre_race, _seq(_opt(co), rf)), wr_vis), rw_xbstar_inv)
+        wr_race = _diff(_inter(pre_race, _seq(_opt(co), rf)), wr_vis)
+        wr_race = _drop_reversed(wr_race, rw_xbstar)
         rw_race = _diff(_inter(pre_race, fr), rw_xbstar)
         return _pairs(_union(ww_race, wr_race, rw_race))

@@ -15,12 +15,15 @@ What the translation adds or leaves out:
   new context sees what its creator did before starting it;
 * spinlocks and mutexes become lock.cat's events (LKR/LKW for a lock taken,
   LF for a failed trylock, UL, RL/RU for is_locked tests);
-* a location only one task ever touches, with plain or ``ONCE`` accesses
-  that are not part of an RMW, a dependency or a lock, is left out: it has
-  no rf, co or fr between tasks, and every ordering a fence gives through it
-  the fence gives directly, so no LKMM relation between the other events
-  changes - and the relation algebra, cubic in the events, gets cheaper
-  (TDP MMU graphs lose a third to a half of their events);
+* a location only one task ever touches, with accesses that are not part of
+  an RMW, a dependency or a lock, is left out: it has no rf, co or fr between
+  tasks, and every ordering a fence, a release or an acquire gives through it
+  is given directly (a release write there only ends po-rel edges, an acquire
+  read there only starts acq-po ones; a chain through either has a shorter
+  twin), so no LKMM relation between the other events changes - and the
+  relation algebra, cubic in the events, gets cheaper (TDP MMU graphs lose a
+  third to a half of their events, RCU read-side flags nobody waits on
+  included);
 * data and control dependencies are not tracked (Python has no taint), so
   the LKMM checked here allows a little more than the kernel's: it may report
   a bug the real LKMM forbids, never the reverse for them;
@@ -67,7 +70,6 @@ _LOCK_OPS = LOCK_TAKE | LOCK_TRY | LOCK_RELEASE | LOCK_TEST
 SRCU_LOCK = "~srcu_read_lock"
 SRCU_UNLOCK = "~srcu_read_unlock"
 SYNC_SRCU = "synchronize_srcu"
-_ORDERED = G.ACQUIRE | G.RELEASE | G.MB
 
 
 class _PendingWrite:
@@ -124,15 +126,18 @@ def to_execution(g, inits=None):
     index = {}
     owners = {}
     keep = set()           # locations with an access the LKMM must see
+    freed = {e.oid for th in g.threads for e in th if e.kind == G.FREE and e.oid is not None}
     for th in g.threads:
         for e in th:
+            if freed and e.oid in freed and e.kind <= G.WRITE:
+                keep.add(e.lid)      # ordered (or not) before the kfree(): a use-after-free question
             if e.kind in (G.READ, G.WRITE):
                 o = owners.get(e.lid)
                 if o is None:
                     owners[e.lid] = e.tid
                 elif o != e.tid:
                     keep.add(e.lid)
-                if (e.rmw is not None or e.flags & _ORDERED or e.deps or e.op in _LOCK_OPS
+                if (e.rmw is not None or e.deps or e.op in _LOCK_OPS
                         or e.op == SRCU_LOCK or e.op == SRCU_UNLOCK):
                     keep.add(e.lid)
                     if e.deps:
@@ -227,6 +232,13 @@ def to_execution(g, inits=None):
                 if tag is not None:
                     index[e] = len(events)
                     events.append(lkmm.Event(tid, "F", None, frozenset({tag})))
+                if e.val == "smp_acquire__after_ctrl_dep":
+                    _acquire_controlling_load(th, e, index, events)
+            elif k == G.FREE and e.oid is not None:
+                # kfree(): a marked write of its own, so that detect.py can ask the LKMM
+                # whether each access to the object is ordered before it
+                index[e] = len(events)
+                events.append(lkmm.Event(tid, "W", ("free", e.oid, e.tid, e.idx), frozenset({"ONCE"})))
             elif k == G.SPAWN and e.arg in spawned:
                 key = ("spawn", e.arg)
                 index[e] = len(events)
@@ -245,6 +257,12 @@ def to_execution(g, inits=None):
                 if e.deps is not None:
                     depend(e, index[pw], True)
     co = {lid: [init[lid]] for lid in lids}
+    for e, i in index.items():
+        if e.__class__ is G.Event and e.kind == G.FREE:
+            key = events[i].loc
+            init[key] = len(events)
+            events.append(lkmm.Event(None, "W", key))
+            co[key] = [init[key], i]
     for key, r_i in spawn_r.items():
         w = spawn_w.get(key)
         co[key] = [init[key]] + ([w] if w is not None else [])
@@ -264,15 +282,54 @@ def to_execution(g, inits=None):
         for e in th:
             if e.kind == G.READ and e in index:
                 rf[index[e]] = init[e.lid] if e.rf is None else index[e.rf]
-    es = lkmm.EventStructure(tuple(events), frozenset(rmw), frozenset(addr), frozenset(data),
-                             frozenset(ctrl))
+    key = (tuple(events), frozenset(rmw), frozenset(addr), frozenset(data), frozenset(ctrl))
+    es = _STRUCTURES.get(key)
+    if es is None:
+        es = lkmm.EventStructure(*key)
+        if len(_STRUCTURES) >= 256:
+            _STRUCTURES.pop(next(iter(_STRUCTURES)))
+        _STRUCTURES[key] = es
     return lkmm.Execution(es, rf, co), index
 
 
-def check(g, flags=False, inits=None):
-    """(lkmm.Verdict, execution, index): the full check (``flags``: herd's flags too)."""
+# Event structures already seen (their static relations - po, fences, tags,
+# dependencies - are computed once, on first use): the graphs a revisit tries
+# share their events and differ in rf and co.
+_STRUCTURES = {}
+
+
+def _acquire_controlling_load(th, fence, index, events):
+    """smp_acquire__after_ctrl_dep() makes the load that controls the branch it
+    sits in an acquire (a control dependency orders LOAD->STORE, the smp_rmb()
+    LOAD->LOAD).  A Python model has no control dependencies to carry, so the
+    load is the last marked read before the fence (refcount_dec_and_test's
+    fetch-sub, for one): it gets the ACQUIRE that ctrl + rmb amount to."""
+    for e in reversed(th[:fence.idx]):
+        if e.kind == G.READ and e.flags & G.MARKED and e in index:
+            i = index[e]
+            ev = events[i]
+            events[i] = lkmm.Event(ev.tid, ev.kind, ev.loc, ev.tags | {"ACQUIRE"}, ev.atomic)
+            return
+
+
+def check(g, flags=False, inits=None, ordered=()):
+    """(lkmm.Verdict, execution, index): the full check (``flags``: herd's flags
+    too; ``ordered``: (access, kfree) pairs of graph events, see ordered_before)."""
     x, index = to_execution(g, inits)
-    return lkmm.check(x, flags), x, index
+    q = [(index[a], index[f]) for a, f in ordered if a in index and f in index]
+    v = lkmm.check(x, flags, q)
+    if ordered and v.consistent:
+        it = iter(v.ordered)
+        answers = tuple(next(it) if a in index and f in index else False for a, f in ordered)
+        v = lkmm.Verdict(v.consistent, v.axiom, v.flags, v.races, answers)
+    return v, x, index
+
+
+def ordered_before(g, pairs, inits=None):
+    """For each (access, kfree event) of ``g``: does the LKMM order the access
+    before the free (lkmm.check's ``ordered``)?  None if ``g`` is inconsistent."""
+    v, _, _ = check(g, False, inits, pairs)
+    return list(v.ordered) if v.consistent else None
 
 
 def sc_shortcut(g, inits=None) -> bool:
@@ -293,22 +350,30 @@ def consistent(g, inits=None) -> bool:
     return v.consistent
 
 
-def may_race(g) -> bool:
+def may_race(g, known=None) -> bool:
     """Could the LKMM flag a data race in ``g``?  Only where a plain access meets
-    an access of another task to the same location."""
-    plain = {}
-    tasks = {}
+    a conflicting access of another task to the same location.  ``known``: the
+    (location, op, op) pairs already reported - a run whose every candidate pair
+    is among them cannot add a warning."""
+    by_lid = {}
     for th in g.threads:
         for e in th:
             if e.kind == G.READ or e.kind == G.WRITE:
-                t = tasks.get(e.lid)
-                if t is None:
-                    tasks[e.lid] = e.tid
-                elif t != e.tid:
-                    tasks[e.lid] = -1
-                if not e.flags & G.MARKED:
-                    plain[e.lid] = True
-    return any(tasks.get(lid) == -1 for lid in plain)
+                by_lid.setdefault(e.lid, []).append(e)
+    for lid, accs in by_lid.items():
+        if all(e.flags & G.MARKED for e in accs) or len({e.tid for e in accs}) < 2:
+            continue
+        for i, a in enumerate(accs):
+            for b in accs[i + 1:]:
+                if a.tid == b.tid or (a.kind == G.READ and b.kind == G.READ):
+                    continue
+                if a.flags & G.MARKED and b.flags & G.MARKED:
+                    continue
+                if G.contains(b.hb, a) or G.contains(a.hb, b):
+                    continue      # release -> acquire orders them: post-/pre-bounded, no race
+                if known is None or (lid, a.op, b.op) not in known and (lid, b.op, a.op) not in known:
+                    return True
+    return False
 
 
 def data_races(g, checked=None):

@@ -1,0 +1,1787 @@
+"""The kernel calls C can make.
+
+Two kinds:
+
+* **bindings** - a table from C names to ``kcheck.kernel``: a call to
+  ``refcount_dec_and_test(&root->tdp_mmu_root_count)`` from C is a call of
+  ``kcheck.kernel.refcount_dec_and_test`` on a *view* of the C memory at
+  that address (a ``refcount_t`` whose location is the C cell), so the C and
+  the Python front ends share one implementation of every primitive, with
+  its WARNs, lockdep checks and orderings.  Arguments are converted by the C
+  prototype in the headers (``kcheck/c/include``); adding a primitive is a
+  prototype there and, if kcheck.kernel names it differently, a line in
+  ``RENAMED``.
+* **intrinsics** - what C itself needs from the runtime and kcheck.kernel
+  cannot give a Python model: typed generic accessors (``READ_ONCE`` is a
+  volatile access; ``xchg``, ``cmpxchg``, ``smp_load_acquire``,
+  ``rcu_dereference`` are type-generic macros over ``__kcheck_*``),
+  allocation of C memory, ``memcpy``, ``pthread_create``/``pthread_join``,
+  WARN_ON at the C line.
+
+A call to a function that is neither defined in the C file nor known here is
+an error naming it (never a silent no-op).
+"""
+
+from __future__ import annotations
+
+import os
+
+from .. import kernel as _K
+from ..engine import runtime as rt
+from ..engine.runtime import Loc, ModelError, NO_WRITE, BLOCK
+from ..engine.graph import PLAIN, MARKED, ACQUIRE, RELEASE, MB, AWAIT
+from ._parse import K, T, error_at, evaluate_int
+from ._types import VoidT, FuncT, RecordT, ULONG, INT
+from ._memory import Ptr, Wild, Block, UNINIT, new_block, ptr_to_int, int_to_ptr, publish, escape
+from . import _access as A
+
+FULL = MARKED | ACQUIRE | RELEASE | MB
+
+
+# -- views: kernel objects over C memory -------------------------------------------------
+
+def _view_class(cls):
+    return type(f"c_{cls.__name__}", (cls,), {"__slots__": ("_cptr",), "__module__": __name__})
+
+
+def _rw_reader(self, t):
+    if t.dynamic and getattr(t.fn, "c_pthread", False):
+        raise ModelError(f"{t.name}: read_lock() in a thread that another thread started is not "
+                         f"modelled (kcheck.kernel keeps readers per static task): start "
+                         f"{t.name}() from main()")
+    return _K.rwlock_t._reader(self, t)
+
+
+_CLS = {name: _view_class(getattr(_K, name)) for name in
+        ("atomic_t", "atomic64_t", "refcount_t", "spinlock_t", "rwlock_t", "mutex", "list_head",
+         "rcu_head", "work_struct", "rw_semaphore", "kref", "completion", "wait_queue_head_t",
+         "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
+         "llist_node")}
+_CLS["rwlock_t"]._reader = _rw_reader
+
+
+def _single(tag, kind):
+    cls = _CLS[kind]
+
+    def build(b, o, size):
+        c = b.cell(o)
+        if c is None:
+            return None
+        v = cls.__new__(cls)
+        v._loc = c
+        v._kid = (tag, c.lid)
+        v._cptr = Ptr(b, o)
+        if kind in ("rwlock_t", "rw_semaphore"):
+            v._readers = {}
+        return v
+    return build
+
+
+def _hidden(b, o, k, init, name):
+    """A word of a kernel object that C cannot see (a wait queue's list of waiters,
+    kept by kcheck.kernel): a location of its own, tied to the object's first cell."""
+    parent = b.cell(o)
+    loc = Loc.derived(parent, k, init, name)
+    if b.views is None:
+        b.views = {}
+    b.views.setdefault("hidden", []).append((loc, init))
+    return loc
+
+
+def _new(kind):
+    cls = _CLS[kind]
+    return cls.__new__(cls)
+
+
+def _spin(b, o):
+    return view(Ptr(b, o), "struct spinlock")
+
+
+def _kref(b, o, size):
+    v = _new("kref")
+    v.refcount = view(Ptr(b, o), "struct refcount_struct")
+    v._owner = v._cptr = Ptr(b, o)
+    v._name = b.cell_name(o) or "kref"
+    v._kid = ("K", v.refcount._loc.lid)
+    return v
+
+
+def _completion(b, o, size):
+    v = _new("completion")
+    v._name = _obj_name(b, o, "completion")
+    v._done = b.cell(o)
+    v.lock = _spin(b, o + 4)
+    v._wait = _hidden(b, o, 1, (), f"{v._name}.wait")
+    v._kid = ("C", v._done.lid)
+    v._cptr = Ptr(b, o)
+    return v
+
+
+def _wait_queue_head(b, o, size):
+    v = _new("wait_queue_head_t")
+    v._name = _obj_name(b, o, "wait_queue_head")
+    v.lock = _spin(b, o)
+    v._loc = _hidden(b, o, 1, (), f"{v._name}.head")
+    v._kid = ("Q", v._loc.lid)
+    v._cptr = Ptr(b, o)
+    return v
+
+
+def _wait_queue_entry(b, o, size):
+    """A C struct wait_queue_entry as kcheck.kernel's: its task and whether a
+    wake-up dequeues it (func == autoremove_wake_function)."""
+    from ..kernel.wait import wait_queue_entry
+    def val(off):
+        if b.priv:
+            return b.pvals.get(o + off, 0)
+        return rt.CURRENT.read(b.cell(o + off), PLAIN, "wait_queue_entry")
+    flags, task, func = val(0), val(8), val(16)
+    auto = getattr(func, "name", None) != "default_wake_function"
+    if task is None or not hasattr(task, "tid"):
+        task = rt.CURRENT.cur
+    return wait_queue_entry(task, flags or 0, autoremove=auto)
+
+
+def _srcu(b, o, size):
+    v = _new("srcu_struct")
+    v._name = _obj_name(b, o, "srcu_struct")
+    v._loc = b.cell(o)
+    v._kid = ("U", v._loc.lid)
+    v._cptr = Ptr(b, o)
+    return v
+
+
+def _seqcount(b, o, size, lock=None):
+    v = _new("seqcount_t")
+    v._loc = b.cell(o)
+    v._kid = ("s", v._loc.lid)
+    v.lock = lock
+    v._cptr = Ptr(b, o)
+    return v
+
+
+def _seqlock(b, o, size):
+    v = _new("seqlock_t")
+    v.lock = _spin(b, o + 4)
+    v.seqcount = view(Ptr(b, o), "struct seqcount")
+    v.seqcount.lock = v.lock
+    v._kid = ("S", v.seqcount._loc.lid)
+    v._cptr = Ptr(b, o)
+    return v
+
+
+def _one_ptr(kind, slot, tag):
+    def build(b, o, size):
+        c = b.cell(o)
+        v = _new(kind)
+        setattr(v, slot, c)
+        v._owner = v._cptr = Ptr(b, o)
+        v._kid = (tag, c.lid)
+        return v
+    return build
+
+
+def _hlist_node(b, o, size):
+    v = _new("hlist_node")
+    v._next, v._pprev = b.cell(o), b.cell(o + 8)
+    v._owner = v._cptr = Ptr(b, o)
+    v._kid = ("N", v._next.lid)
+    return v
+
+
+def _obj_name(b, o, default):
+    n = b.cell_name(o)
+    base = b._kname()
+    if not n:
+        return base
+    return f"{base}->{n}" if b.kind == "heap" else f"{base}.{n}"
+
+
+def _list_head(b, o, size):
+    n, p = b.cell(o), b.cell(o + 8)
+    if n is None or p is None:
+        return None
+    v = _CLS["list_head"].__new__(_CLS["list_head"])
+    v._next, v._prev = n, p
+    v._cptr = v._owner = Ptr(b, o)
+    v._kid = ("L", n.lid)
+    return v
+
+
+def _rcu_head(b, o, size):
+    v = _CLS["rcu_head"].__new__(_CLS["rcu_head"])
+    v._cptr = v._owner = Ptr(b, o)
+    v._name = b.cell_name(o) or "rcu_head"
+    v._kid = ("h", b.lid, o)
+    return v
+
+
+def _work_struct(b, o, size):
+    pend, fn = b.cell(o), b.cell(o + 24)
+    if pend is None or fn is None:
+        return None
+    v = _CLS["work_struct"].__new__(_CLS["work_struct"])
+    v._pending, v._func = pend, fn
+    v._cptr = v._owner = Ptr(b, o)
+    v._name = b.cell_name(o) or "work"
+    v._kid = ("k", pend.lid)
+    return v
+
+
+# C record name (as clang spells the type) -> builder of the kcheck.kernel object
+VIEWS = {
+    "atomic_t": _single("a", "atomic_t"),
+    "atomic64_t": _single("a", "atomic64_t"),
+    "struct refcount_struct": _single("r", "refcount_t"),
+    "struct spinlock": _single("l", "spinlock_t"),
+    "rwlock_t": _single("w", "rwlock_t"),
+    "struct mutex": _single("l", "mutex"),
+    "struct list_head": _list_head,
+    "struct callback_head": _rcu_head,
+    "struct work_struct": _work_struct,
+    "struct rw_semaphore": _single("w", "rw_semaphore"),
+    "struct kref": _kref,
+    "struct completion": _completion,
+    "struct wait_queue_head": _wait_queue_head,
+    "struct wait_queue_entry": _wait_queue_entry,
+    "struct srcu_struct": _srcu,
+    "struct seqcount": _seqcount,
+    "seqlock_t": _seqlock,
+    "struct hlist_head": _one_ptr("hlist_head", "_first", "H"),
+    "struct hlist_node": _hlist_node,
+    "struct llist_head": _one_ptr("llist_head", "_first", "l"),
+    "struct llist_node": _one_ptr("llist_node", "_next", "n"),
+}
+
+# views made afresh at each use (they read the C object's words)
+_UNCACHED = {"struct wait_queue_entry"}
+
+
+def view(p, rec_name, src=None):
+    """The kcheck.kernel object for the C object of type ``rec_name`` at ``p``."""
+    if p.__class__ is not Ptr:
+        if p is None or p.__class__ is Wild:
+            A.bad_pointer(p, 0, 8, False, src, rec_name)
+        if p.__class__ in _VIEW_TYPES:
+            return p
+        raise A.model_error(f"{rec_name} expected, got {p!r}", src)
+    b = p.b
+    if rec_name in _UNCACHED:
+        return VIEWS[rec_name](b, p.o, 0)
+    if b.priv:
+        publish(b)                  # a kernel primitive may keep the address
+    vs = b.views
+    if vs is None:
+        vs = b.views = {}
+    key = (p.o, rec_name)
+    v = vs.get(key)
+    if v is None:
+        if p.o < 0 or p.o >= b.size:
+            A.out_of_bounds(b, p.o, 1, False, src)
+        v = VIEWS[rec_name](b, p.o, 0)
+        if v is None:
+            raise A.model_error(f"{p!r} does not point at a {rec_name}", src)
+        vs[key] = v
+    return v
+
+
+_VIEW_TYPES = frozenset(_CLS.values())
+
+
+def view_name(ct):
+    """The VIEWS key of pointer type ``ct``'s target, or None."""
+    if not ct.is_ptr:
+        return None
+    t = ct.target
+    if isinstance(t, RecordT) and t.name in VIEWS:
+        return t.name
+    return None
+
+
+# pointers kcheck.kernel's list operations store and follow
+_LINKS = {"struct list_head", "struct hlist_node", "struct llist_node", "struct hlist_head"}
+
+
+def store_conversion(ct):
+    """What a store of type ``ct`` does to a C value so kcheck.kernel can read it:
+    a ``struct list_head *`` (hlist, llist) is stored as the kernel object, a
+    ``struct hlist_node **`` (an hlist node's pprev) as the location it names."""
+    if not ct.is_ptr:
+        return None
+    vn = view_name(ct)
+    if vn in _LINKS:
+        def pre(v):
+            if v.__class__ is Ptr:
+                return view(v, vn)
+            return v
+        return pre
+    t = ct.target
+    if t.is_ptr and view_name(t) == "struct hlist_node":
+        def pre2(v):
+            if v.__class__ is Ptr:
+                if v.b.priv:
+                    publish(v.b)
+                return v.b.cell(v.o)
+            return v
+        return pre2
+    return None
+
+
+def from_python(v, ct):
+    """A Python value (a kcheck.kernel object, a CStruct handle) as a C value of type ``ct``."""
+    if ct.is_ptr:
+        if v is None or v.__class__ is Ptr or v.__class__ is Wild:
+            return v
+        cp = getattr(v, "_cptr", None)
+        if cp is not None:
+            return cp
+        if isinstance(v, int) and not isinstance(v, bool):
+            return int_to_ptr(v)
+        return v
+    if ct.is_int:
+        if v is True or v is False:
+            return int(v)
+        if isinstance(v, int):
+            return ct.wrap(v)
+        cp = getattr(v, "_cptr", None)
+        if cp is not None:
+            return ct.wrap(ptr_to_int(cp))
+    return v
+
+
+# -- bindings ---------------------------------------------------------------------------------
+
+# C name -> kcheck.kernel name, where they differ (the _irqsave forms return the flags
+# their C macro assigns)
+RENAMED = {"_spin_lock_irqsave": "spin_lock_irqsave",
+           "_raw_spin_lock_irqsave": "raw_spin_lock_irqsave",
+           "_read_lock_irqsave": "read_lock_irqsave",
+           "_write_lock_irqsave": "write_lock_irqsave",
+           "_write_seqlock_irqsave": "write_seqlock_irqsave",
+           "_local_irq_save": "local_irq_save"}
+
+# kcheck.kernel names a C program does not call, and why
+PYTHON_ONLY = {
+    "KStruct": "C declares structs",
+    "KArray": "C declares arrays",
+    "Bitfield": "C declares bitfields; clang lays them out",
+    "KObject": "the base class of kernel objects in Python",
+    "ptr": "C writes &p->field",
+    "address_from": "C's address dependencies follow the data flow",
+    "DEFINE_SPINLOCK": "a C macro (a spinlock_t initialiser)",
+    "LIST_HEAD": "a C macro (a list_head initialiser)",
+    "ATOMIC_INIT": "a C macro (an atomic_t initialiser)",
+    "REFCOUNT_INIT": "a C macro (a refcount_t initialiser)",
+    "REFCOUNT_SATURATED": "a C macro (INT_MIN / 2)",
+    "LIST_POISON1": "a C macro (the kernel's poison pointer)",
+    "LIST_POISON2": "a C macro (the kernel's poison pointer)",
+    "container_of": "a C macro (address arithmetic)",
+    "list_entry": "a C macro (container_of)",
+    "list_for_each_entry": "a C macro (a for loop over the pointers)",
+    "list_for_each_entry_rcu": "a C macro (a for loop over the pointers)",
+    "list_first_or_null_rcu": "a C macro (READ_ONCE and container_of)",
+    "list_next_or_null_rcu": "a C macro (READ_ONCE and container_of)",
+    "list_next_entry_or_null_rcu": "a C macro (READ_ONCE and container_of)",
+    "READ_ONCE": "a C macro (a volatile load)",
+    "WRITE_ONCE": "a C macro (a volatile store)",
+    "barrier": "a C macro (a compiler barrier)",
+    "kmem_cache": "an opaque struct in C (struct kmem_cache)",
+    "workqueue_struct": "an opaque struct in C",
+    "kmalloc": "C's own (allocates C memory of a size)",
+    "kzalloc": "C's own (allocates C memory of a size)",
+    "kfree": "C's own (frees C memory)",
+    "kvfree": "C's own (frees C memory)",
+    "kmem_cache_create": "C's own (a cache of objects of a size)",
+    "kmem_cache_alloc": "C's own",
+    "kmem_cache_zalloc": "C's own",
+    "kmem_cache_free": "C's own",
+    "kmemleak_not_leak": "C's own (takes a C pointer)",
+    "kmem_cache_destroy": "C's own (destroys a C cache; kcheck.kernel's checks)",
+    "kfree_rcu": "a C macro over C's own __kcheck_kfree_rcu",
+    "kvfree_rcu": "a C macro over C's own __kcheck_kfree_rcu",
+    "kfree_rcu_mightsleep": "C's own (takes a C pointer)",
+    "kvfree_rcu_mightsleep": "C's own (takes a C pointer)",
+    "hashtable": "C's hashtable is an array of hlist_head (DEFINE_HASHTABLE) and the kernel's "
+                 "macros over the hlist operations",
+}
+
+# names implemented by the C runtime, typed by their pointer (asm/cmpxchg.h, asm/barrier.h)
+C_MACROS = {"xchg", "cmpxchg", "try_cmpxchg", "smp_load_acquire", "smp_store_release", "smp_store_mb",
+            "smp_mb", "smp_rmb", "smp_wmb", "smp_mb__before_atomic", "smp_mb__after_atomic",
+            "smp_mb__after_spinlock", "smp_mb__after_unlock_lock", "smp_acquire__after_ctrl_dep",
+            "smp_cond_load_relaxed", "smp_cond_load_acquire", "rcu_dereference",
+            "rcu_dereference_raw", "rcu_dereference_protected", "rcu_assign_pointer",
+            "RCU_INIT_POINTER", "WARN_ON", "WARN_ON_ONCE", "WARN", "WARN_ONCE", "BUG_ON", "BUG",
+            "KVM_BUG_ON"}
+
+
+def binding(name):
+    """The kcheck.kernel function a C call of ``name`` runs, or None."""
+    py = getattr(_K, RENAMED.get(name, name), None)
+    if py is None or not callable(py) or isinstance(py, type) or name in PYTHON_ONLY:
+        return None
+    return py
+
+
+def _uncast(c):
+    """An argument before clang's implicit conversion to the parameter type."""
+    while c.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR):
+        ch = list(c.get_children())
+        if len(ch) != 1:
+            break
+        c = ch[0]
+    return c
+
+
+def _string_const(comp, c):
+    s = _uncast(c)
+    if s.kind == K.STRING_LITERAL:
+        return comp.prog.string_bytes(s).rstrip(b"\0").decode("utf-8", "replace")
+    return None
+
+
+def _read_cstring(p, src):
+    if p is None:
+        return "(null)"
+    if p.__class__ is not Ptr:
+        return repr(p)
+    b = p.b
+    out = bytearray()
+    o = p.o
+    while o < b.size and len(out) < 256:
+        v = A.read_slow(b, o, 1, PLAIN, "load", src)
+        if v == 0:
+            break
+        out.append(v & 0xFF)
+        o += 1
+    return out.decode("utf-8", "replace")
+
+
+class CBitmap(_K.KArray):
+    """An ``unsigned long *`` bitmap for kcheck.kernel's bit operations: the words
+    from the pointer to the end of its object."""
+
+    def __init__(self, p):
+        b, o = p.b, p.o
+        if b.priv:
+            publish(b)
+        self._kid = ("B", b.lid, o)
+        self._owner = None
+        n = max((b.size - o) // 8, 0)
+        self._locs = [b.cell(o + 8 * i) for i in range(n)]
+
+
+def _bitmap(v, src):
+    if v.__class__ is not Ptr:
+        A.bad_pointer(v, 0, 8, False, src, "bitmap")
+    bm = (v.b.views or {}).get(("bitmap", v.o))
+    if bm is None:
+        bm = CBitmap(v)
+        if v.b.views is None:
+            v.b.views = {}
+        v.b.views[("bitmap", v.o)] = bm
+    return bm
+
+
+_BITMAP_FUNCS = {"set_bit", "clear_bit", "change_bit", "clear_bit_unlock", "test_bit",
+                 "test_bit_acquire", "test_and_set_bit", "test_and_clear_bit",
+                 "test_and_change_bit", "test_and_set_bit_lock", "__set_bit", "__clear_bit",
+                 "__change_bit", "__clear_bit_unlock", "__test_and_set_bit",
+                 "__test_and_clear_bit", "find_first_bit"}
+
+
+def _arg_conv(comp, arg, pt, src, fname=None):
+    """fn(C value) -> the value kcheck.kernel takes for an argument of type ``pt``."""
+    if pt is None:
+        return None
+    if fname in _BITMAP_FUNCS and pt.is_ptr and pt.target.is_int and pt.target.size == 8:
+        def bm(v):
+            return _bitmap(v, src)
+        return bm
+    if pt.is_ptr:
+        orig = comp.T(_uncast(arg))
+        vn = view_name(orig) or view_name(pt)
+        if vn is not None:
+            def cv(v):
+                return view(v, vn, src)
+            return cv
+        t = pt.target
+        if t.is_int and t.size == 1:        # a C string
+            def cs(v):
+                return _read_cstring(v, src)
+            return cs
+    return None
+
+
+def _ret_conv(ct):
+    if isinstance(ct, VoidT):
+        return None
+    if ct.is_int:
+        if ct.is_bool:
+            return lambda v: 1 if v else 0
+        wrap = ct.wrap
+
+        def ri(v):
+            if v is True or v is False or v is None:
+                return 1 if v else 0
+            return wrap(v)
+        return ri
+    if ct.is_ptr:
+        return A.to_ptr
+    return None
+
+
+def call_binding(comp, c, name, py, ftype, args):
+    src = comp.src(c)
+    params = ftype.params
+    argfs = []
+    for i, a in enumerate(args):
+        e = comp.expr(a)
+        pt = params[i] if i < len(params) else None
+        conv = _arg_conv(comp, a, pt, src, name)
+        if conv is not None:
+            e = _compose(conv, e)
+        argfs.append(e)
+    if not ftype.variadic and len(args) != len(params):
+        raise error_at(c, f"{name}: expected {len(params)} arguments")
+    if ftype.variadic:
+        argfs = argfs[:len(params)]
+    rc = _ret_conv(ftype.ret)
+    special = _ADAPTERS.get(name)
+    if special is not None:
+        return special(comp, c, py, argfs, args, rc, src)
+    argfs = tuple(argfs)
+    if comp.deps:
+        from ._deps import call_with_deps, EMPTY
+        kinds = tuple((params[i].is_ptr if i < len(params) else False) for i in range(len(argfs)))
+
+        def call_d(f):
+            saved = f[2]
+            addr = data = EMPTY
+            vals = []
+            for a, is_ptr in zip(argfs, kinds):
+                f[2] = EMPTY
+                vals.append(a(f))
+                if is_ptr:
+                    addr = addr | f[2]
+                else:
+                    data = data | f[2]
+            for v in vals:
+                if v.__class__ is Ptr and v.b.priv:
+                    publish(v.b)
+            r = rt.CURRENT
+            if r.trace:
+                A.set_src(r, src)
+            v, got = call_with_deps(r, f, addr, data, lambda: py(*vals))
+            f[2] = saved | got
+            return rc(v) if rc is not None else v
+        return call_d
+    n = len(argfs)
+    if n == 1:
+        a0, = argfs
+
+        def call1(f):
+            v0 = a0(f)
+            if v0.__class__ is Ptr and v0.b.priv:
+                publish(v0.b)
+            r = rt.CURRENT
+            if r.trace:
+                A.set_src(r, src)
+            v = py(v0)
+            return rc(v) if rc is not None else v
+        return call1
+
+    def calln(f):
+        vals = [a(f) for a in argfs]
+        for v in vals:
+            if v.__class__ is Ptr and v.b.priv:
+                publish(v.b)
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        v = py(*vals)
+        return rc(v) if rc is not None else v
+    return calln
+
+
+def _compose(conv, e):
+    def ce(f):
+        return conv(e(f))
+    return ce
+
+
+def _try_cmpxchg_adapter(comp, c, py, argfs, args, rc, src):
+    """atomic_try_cmpxchg(v, int *old, new): C passes a pointer to the expected value
+    and gets the value seen back in it; kcheck.kernel takes and returns values."""
+    from ._compile import LV
+    v_f, old_p, new_f = argfs
+    ptype = comp.T(_uncast(args[1]))
+    lv = LV("mem", ptype.target, pf=old_p)
+    ld = comp.load(lv, args[1])
+    st = comp.store_fn(lv, args[1])
+
+    def tc(f):
+        v = v_f(f)
+        old = ld(f)
+        ok, seen = py(v, old, new_f(f))
+        if not ok:
+            st(f, seen)
+        return 1 if ok else 0
+    if not comp.deps:
+        return tc
+    from ._deps import call_with_deps, EMPTY
+
+    def tc_d(f):
+        # the atomic's pointer is the address dependency, the expected and new values
+        # the data dependencies; the value stored back and the result depend on its read
+        saved = f[2]
+        f[2] = EMPTY
+        v = v_f(f)
+        addr = f[2]
+        f[2] = EMPTY
+        old = ld(f)
+        new = new_f(f)
+        data = f[2]
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        (ok, seen), got = call_with_deps(r, f, addr, data, lambda: py(v, old, new))
+        if not ok:
+            f[2] = got
+            st(f, seen)
+        f[2] = saved | got
+        return 1 if ok else 0
+    return tc_d
+
+
+_ADAPTERS = {}
+for _p in ("atomic", "atomic64"):
+    for _o in ("", "_relaxed", "_acquire", "_release"):
+        _ADAPTERS[f"{_p}_try_cmpxchg{_o}"] = _try_cmpxchg_adapter
+
+
+# -- intrinsics ----------------------------------------------------------------------------
+
+INTRINSICS = {}
+
+
+def intrinsic(*names):
+    def deco(fn):
+        for n in names:
+            INTRINSICS[n] = fn
+        return fn
+    return deco
+
+
+def _target_lv(comp, arg):
+    """The object a pointer argument addresses, as an lvalue of its own type."""
+    from ._compile import LV, _strip_casts_to_addr
+    inner = _strip_casts_to_addr(arg)
+    if inner is not None:
+        lv = comp.lvalue(inner)
+        if lv.fld is None:
+            return lv, inner
+    a = _uncast(arg)
+    pt = comp.T(a)
+    if not pt.is_ptr:
+        raise error_at(arg, "a pointer is needed here")
+    return LV("mem", pt.target, pf=comp.expr(a), text=comp.text(a)), a
+
+
+def _const_int(comp, c):
+    v = evaluate_int(c)
+    if v is None:
+        raise error_at(c, "a constant is needed here")
+    return v
+
+
+def dropped(r, name, src):
+    """Is barrier ``name`` switched off at C position ``src`` (--drop-barrier
+    NAME, NAME@FUNCTION, NAME@FILE:LINE)?"""
+    specs = r.x.drop_barriers
+    for spec in specs:
+        n, _, at = spec.partition("@")
+        if n != name:
+            continue
+        if not at or (src and (at == src[2] or at == f"{os.path.basename(src[0])}:{src[1]}")):
+            return True
+    return False
+
+
+@intrinsic("__kcheck_load")
+def _i_load(comp, c, args):
+    lv, at = _target_lv(comp, args[0])
+    flags = _const_int(comp, args[1])
+    op = _string_const(comp, args[2])
+    return comp.load(lv, c, flags=flags, op=op)
+
+
+@intrinsic("__kcheck_store")
+def _i_store(comp, c, args):
+    lv, at = _target_lv(comp, args[0])
+    flags = _const_int(comp, args[1])
+    op = _string_const(comp, args[2])
+    val = comp.convert(comp.expr(args[3]), comp.T(_uncast(args[3])), lv.ct, c)
+    st = comp.store_fn(lv, c, flags=flags, op=op)
+
+    def store(f):
+        v = val(f)
+        st(f, v)
+    return store
+
+
+def _cell_fn(comp, lv, c):
+    """fn(frame) -> the cell of a whole-location lvalue (for an atomic RMW)."""
+    if lv.kind != "mem":
+        raise error_at(c, "an atomic operation on a local whose address is never taken")
+    bo = comp._bo(lv, c, write=True)
+    size = lv.ct.size
+    src = comp.src(c)
+
+    def cell(f):
+        b, o = bo(f)
+        if o < 0 or o + size > b.size:
+            A.out_of_bounds(b, o, size, True, src)
+        if b.priv:
+            return (b, o)              # only this task sees it: no event (rmw_on)
+        cl = b.cells.get(o)
+        if cl is None:
+            lay = b.layout(o)
+            if lay != (o, size):
+                raise A.model_error(f"an atomic operation on part of a location ({size} bytes at "
+                                    f"offset {o} of {b._kname()})", src)
+            cl = b.cell(o)
+        return cl
+    return cell
+
+
+def rmw_on(r, cl, fn, flags, op, size, src):
+    """An atomic read-modify-write of a cell, or of a private location (no event)."""
+    if cl.__class__ is tuple:
+        return A.priv_rmw(cl[0], cl[1], size, fn, src)
+    return r.rmw(cl, fn, flags, op)
+
+
+def _val_norm(ct):
+    if ct.is_ptr:
+        def np(v):
+            if v is None or v.__class__ is Ptr:
+                return v
+            return A.to_ptr(v)
+        return np
+    if ct.is_int:
+        def ni(v):
+            if v.__class__ is int and ct.lo <= v <= ct.hi:
+                return v
+            if v is UNINIT:
+                return v
+            return A.to_int(v, ct, None)
+        return ni
+    return lambda v: v
+
+
+def _loc_deps(comp, values, cell, body):
+    """LKMM mode for an intrinsic on a location: the values' sets are its data
+    dependencies, the pointer's its address dependency (the cell closure, through
+    DepsCompiler._bo, gives both to the runtime), the reads it makes its result's."""
+    if not comp.deps:
+        return None
+    from ._deps import reads_since, set_deps, EMPTY, APOS
+
+    def with_deps(f):
+        saved = f[2]
+        f[2] = EMPTY
+        vals = [v(f) for v in values]
+        cl = cell(f)                   # set_deps(addr, data = the values' sets)
+        r = rt.CURRENT
+        res = body(f, vals, cl)
+        got = reads_since(r, f[APOS])
+        set_deps(r, EMPTY, EMPTY)
+        f[2] = saved | got
+        return res
+    return with_deps
+
+
+@intrinsic("__kcheck_xchg")
+def _i_xchg(comp, c, args):
+    lv, _ = _target_lv(comp, args[0])
+    flags = _const_int(comp, args[1])
+    op = _string_const(comp, args[2])
+    val = comp.expr(args[3])
+    cell = _cell_fn(comp, lv, c)
+    src = comp.src(c)
+    norm = _val_norm(lv.ct)
+    pre = comp.prog.store_conversion(lv.ct)
+    size = lv.ct.size
+
+    def body(f, vals, cl):
+        new = vals[0]
+        if pre is not None:
+            new = pre(new)
+        r = rt.CURRENT
+        fl = flags
+        if r.x.drop_barriers and fl == FULL and dropped(r, op, src):
+            fl = MARKED
+        if r.trace:
+            A.set_src(r, src)
+        escape(new)
+        return norm(rmw_on(r, cl, lambda old: new, fl, op, size, src))
+
+    def xchg(f):
+        new = val(f)
+        return body(f, (new,), cell(f))
+    return _loc_deps(comp, (val,), cell, body) or xchg
+
+
+@intrinsic("__kcheck_cmpxchg")
+def _i_cmpxchg(comp, c, args):
+    lv, _ = _target_lv(comp, args[0])
+    flags = _const_int(comp, args[1])
+    op = _string_const(comp, args[2])
+    oldf, newf = comp.expr(args[3]), comp.expr(args[4])
+    cell = _cell_fn(comp, lv, c)
+    src = comp.src(c)
+    norm = _val_norm(lv.ct)
+    pre = comp.prog.store_conversion(lv.ct)
+    size = lv.ct.size
+
+    def body(f, vals, cl):
+        old, new = vals
+        if pre is not None:
+            new = pre(new)
+        r = rt.CURRENT
+        fl = flags
+        if r.x.drop_barriers and fl == FULL and dropped(r, op, src):
+            fl = MARKED
+        if r.trace:
+            A.set_src(r, src)
+        escape(new)
+        return norm(rmw_on(r, cl, lambda cur: new if norm(cur) == old else NO_WRITE, fl, op, size,
+                           src))
+
+    def cmpxchg(f):
+        vals = (oldf(f), newf(f))
+        return body(f, vals, cell(f))
+    return _loc_deps(comp, (oldf, newf), cell, body) or cmpxchg
+
+
+@intrinsic("__kcheck_try_cmpxchg")
+def _i_try_cmpxchg(comp, c, args):
+    from ._compile import LV
+    lv, _ = _target_lv(comp, args[0])
+    oldp = comp.expr(args[1])
+    flags = _const_int(comp, args[2])
+    op = _string_const(comp, args[3])
+    newf = comp.expr(args[4])
+    cell = _cell_fn(comp, lv, c)
+    src = comp.src(c)
+    norm = _val_norm(lv.ct)
+    olv = LV("mem", lv.ct, pf=oldp)
+    ld = comp.load(olv, c)
+    st = comp.store_fn(olv, c)
+    size = lv.ct.size
+
+    def try_cmpxchg(f):
+        old = ld(f)
+        new = newf(f)
+        cl = cell(f)
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        escape(new)
+        seen = norm(rmw_on(r, cl, lambda cur: new if norm(cur) == old else NO_WRITE, flags, op,
+                           size, src))
+        if seen == old:
+            return 1
+        st(f, seen)
+        return 0
+    if not comp.deps:
+        return try_cmpxchg
+    from ._deps import reads_since, set_deps, EMPTY, APOS
+
+    def try_cmpxchg_d(f):
+        # the expected and new values are the RMW's data dependencies, the pointer
+        # its address dependency; the value seen, stored back on failure, and the
+        # result depend on the RMW's read
+        saved = f[2]
+        f[2] = EMPTY
+        old = ld(f)
+        new = newf(f)
+        cl = cell(f)
+        pos = f[APOS]
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        escape(new)
+        seen = norm(rmw_on(r, cl, lambda cur: new if norm(cur) == old else NO_WRITE, flags, op,
+                           size, src))
+        got = reads_since(r, pos)
+        set_deps(r, EMPTY, EMPTY)
+        if seen != old:
+            f[2] = got
+            st(f, seen)
+        f[2] = saved | got
+        return 1 if seen == old else 0
+    return try_cmpxchg_d
+
+
+@intrinsic("__kcheck_fence")
+def _i_fence(comp, c, args):
+    name = _string_const(comp, args[0])
+    src = comp.src(c)
+
+    def fence(f):
+        r = rt.CURRENT
+        if r.cur is None:
+            return None
+        if r.x.drop_barriers and dropped(r, name, src):
+            return None
+        if r.trace:
+            A.set_src(r, src)
+        r.fence(name)
+    return fence
+
+
+def _fmt(fmt, vals):
+    if fmt is None:
+        return ""
+    try:
+        import re
+        py = re.sub(r"%l*[lhzjt]*([diuxXcsp])", lambda m: "%" + ("d" if m.group(1) in "iu" else
+                                                                 "x" if m.group(1) == "p" else m.group(1)),
+                    fmt)
+        return (py % tuple(vals)).strip()
+    except Exception:
+        return fmt.strip()
+
+
+@intrinsic("__kcheck_warn")
+def _i_warn(comp, c, args):
+    cond = comp.expr(args[0])
+    kind = _string_const(comp, args[1])
+    fmt = _string_const(comp, args[2]) if len(args) > 2 else None
+    rest = [comp.expr(a) for a in args[3:]]
+    src = comp.src(c)
+    here = f"{os.path.basename(src[0])}:{src[1]} in {src[2]}()"
+
+    def warn(f):
+        if not cond(f):
+            return 0
+        msg = f"{kind} at {here}"
+        if fmt:
+            msg += ": " + _fmt(fmt, [v(f) for v in rest])
+        A.c_bug("warn", msg, src)
+    return warn
+
+
+@intrinsic("__kcheck_assert_fail")
+def _i_assert(comp, c, args):
+    text = _string_const(comp, args[0])
+    src = comp.src(c)
+
+    def fail(f):
+        A.c_bug("warn", f"assertion failed: {text}", src)
+    return fail
+
+
+@intrinsic("__kcheck_lockdep")
+def _i_lockdep(comp, c, args):
+    cond = comp.expr(args[0])
+    msg = _string_const(comp, args[1])
+    src = comp.src(c)
+
+    def ld(f):
+        if not cond(f):
+            A.c_bug("lockdep", msg, src)
+    return ld
+
+
+@intrinsic("kcheck_nondet")
+def _i_nondet(comp, c, args):
+    n = comp.expr(args[0])
+    src = comp.src(c)
+
+    def nondet(f):
+        k = n(f)
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        return r.choice(k, f"nondet({k})")
+    return nondet
+
+
+@intrinsic("kcheck_assume")
+def _i_assume(comp, c, args):
+    cond = comp.expr(args[0])
+
+    def assume(f):
+        if not cond(f):
+            rt.CURRENT.discard()
+    return assume
+
+
+@intrinsic("__kcheck_list_check_rcu", "__kcheck_list_check_srcu")
+def _i_list_check(comp, c, args):
+    """lockdep's __list_check_rcu(): an RCU list walked outside a reader, with its condition false."""
+    from ..kernel import list as L
+    cond = comp.expr(args[0])
+    what = _string_const(comp, args[1]) if len(args) > 1 else "list_for_each_entry_srcu"
+    srcu = c.spelling == "__kcheck_list_check_srcu"
+    src = comp.src(c)
+
+    def check(f):
+        v = cond(f)
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        if srcu:
+            if r.cur is not None and not v:
+                r.report("suspicious-rcu-usage", "suspicious RCU usage: RCU-list traversed without "
+                         f"holding the required lock!! (list_for_each_entry_srcu in {r.cur.name})")
+        else:
+            L._rcu_check(r, v, what)
+    return check
+
+
+@intrinsic("get_current")
+def _i_current(comp, c, args):
+    def current(f):
+        return rt.CURRENT.cur          # the running task (struct task_struct *)
+    return current
+
+
+@intrinsic("__kcheck_pyloc")
+def _i_pyloc(comp, c, args):
+    """kcheck.kernel's NAME on the location ``p`` points at (rcu_dereference(), rcu_assign_pointer(),
+    srcu_dereference() ...), the result converted by the location's C type."""
+    lv, _ = _target_lv(comp, args[0])
+    name = _string_const(comp, args[1])
+    py = getattr(_K, name, None)
+    if py is None:
+        raise error_at(c, f"kcheck.kernel has no {name}")
+    cell = _cell_fn(comp, lv, c)
+    src = comp.src(c)
+    norm = _val_norm(lv.ct)
+    pre = comp.prog.store_conversion(lv.ct)
+    extra = []
+    for a in args[2:]:
+        e = comp.expr(a)
+        conv = _arg_conv(comp, a, comp.T(_uncast(a)), src)
+        if conv is not None:
+            e = _compose(conv, e)
+        elif pre is not None and comp.T(_uncast(a)).is_ptr:
+            e = _compose(pre, e)
+        extra.append(e)
+    extra = tuple(extra)
+
+    def body(f, vals, cl):
+        for v in vals:
+            escape(v)
+        if cl.__class__ is tuple:              # a local only this task sees: publish it
+            b, o = cl
+            publish(b)
+            cl = b.cell(o)
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        v = py(cl, *vals)
+        return None if v is None and not lv.ct.is_ptr else norm(v)
+
+    def pyloc(f):
+        vals = [e(f) for e in extra]
+        return body(f, vals, cell(f))
+    return _loc_deps(comp, extra, cell, body) or pyloc
+
+
+@intrinsic("__kcheck_kfree_rcu")
+def _i_kfree_rcu(comp, c, args):
+    """kfree_rcu(ptr, rhf): free ptr's object after a grace period, through its rcu_head."""
+    p = comp.expr(args[0])
+    head = comp.expr(args[1])
+    what = _string_const(comp, args[2])
+    src = comp.src(c)
+    free_op = "kvfree" if what.startswith("kv") else "kfree"
+
+    def kfree_rcu(f):
+        obj, h = p(f), head(f)
+        if obj is None:
+            return None
+        hv = view(h, "struct callback_head", src)
+
+        def cb(_head, obj=obj):
+            _free(obj, free_op, src)
+        cb.__name__ = what
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        _K.call_rcu(hv, cb)
+    return kfree_rcu
+
+
+@intrinsic("kfree_rcu_mightsleep", "kvfree_rcu_mightsleep")
+def _i_kfree_rcu_mightsleep(comp, c, args):
+    p = comp.expr(args[0])
+    src = comp.src(c)
+
+    def mightsleep(f):
+        obj = p(f)
+        if obj is None:
+            return None
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        _K.synchronize_rcu()
+        _free(obj, "kfree", src)
+    return mightsleep
+
+
+@intrinsic("printk", "printf", "_printk")
+def _i_printk(comp, c, args):
+    argfs = [comp.expr(a) for a in args]
+
+    def printk(f):
+        for a in argfs:
+            a(f)
+        return 0
+    return printk
+
+
+@intrinsic("__builtin_expect")
+def _i_expect(comp, c, args):
+    return comp.expr(args[0])
+
+
+@intrinsic("__builtin_constant_p")
+def _i_constant_p(comp, c, args):
+    v = evaluate_int(args[0])
+    k = 1 if v is not None else 0
+    return lambda f: k
+
+
+@intrinsic("__builtin_unreachable", "__builtin_trap", "abort")
+def _i_unreachable(comp, c, args):
+    src = comp.src(c)
+    name = c.spelling
+
+    def unreachable(f):
+        A.c_bug("warn", f"{name}() reached at {os.path.basename(src[0])}:{src[1]} in {src[2]}()", src)
+    return unreachable
+
+
+# -- memory ------------------------------------------------------------------------------------
+
+class KCache:
+    """struct kmem_cache: objects of one size (and, when known, one C type).  The
+    objects are registered with kcheck.kernel.slab's per-run state, so that its
+    kmem_cache_destroy() checks ("objects remaining") apply to C caches too."""
+
+    def __init__(self, name, size, ctype):
+        self.name = name
+        self.size = size
+        self.ctype = ctype
+        self.cls = Block
+
+    def _kname(self):
+        return f"kmem_cache({self.name})"
+
+    __repr__ = _kname
+
+
+def _alloc_type(comp, c, size_arg):
+    """The C type an allocation is for: the pointer type it is converted to at the
+    call site, else the type of a sizeof() in its size argument."""
+    hint = comp.take_hint()
+    if hint is not None and not isinstance(hint, VoidT) and hint.size:
+        return hint
+    return _sizeof_type(comp, size_arg)
+
+
+def _sizeof_type(comp, size_arg):
+    """T for a size written ``sizeof(T)`` or ``sizeof(expr of type T)``."""
+    if size_arg is None:
+        return None
+    s = _uncast(size_arg)
+    if s.kind != K.CXX_UNARY_EXPR:
+        return None
+    toks = [t.spelling for t in s.get_tokens()]
+    if not toks or toks[0] != "sizeof":
+        return None
+    for x in s.get_children():
+        if x.kind == K.TYPE_REF:
+            return comp.types.get(x.type, x)
+        if x.kind.is_expression():
+            t = comp.T(x)
+            if t.is_record or t.is_array or t.is_int or t.is_ptr:
+                return t
+    return None
+
+
+def _label(ct, size):
+    if ct is None:
+        return "kmalloc"
+    name = ct.name
+    for p in ("struct ", "union "):
+        if name.startswith(p):
+            name = name[len(p):]
+    return name
+
+
+def _new_heap(size, ct, zero, op, src):
+    r = rt.CURRENT
+    if size <= 0:
+        return Wild(0x10)                         # ZERO_SIZE_PTR
+    b = new_block(size, ct if (ct is not None and ct.size and size % ct.size == 0) else None,
+                  "heap", _label(ct, size), 0 if zero else UNINIT)
+    if r.trace:
+        A.set_src(r, src)
+    r.alloc(b, op)
+    return Ptr(b, 0)
+
+
+@intrinsic("kmalloc", "kzalloc", "kvmalloc", "kvzalloc", "malloc")
+def _i_kmalloc(comp, c, args):
+    name = c.spelling
+    ct = _alloc_type(comp, c, args[0])
+    size = comp.expr(args[0])
+    zero = name in ("kzalloc", "kvzalloc")
+    flags = comp.expr(args[1]) if len(args) > 1 else (lambda f: 0)
+    src = comp.src(c)
+
+    def kmalloc(f):
+        n = size(f)
+        z = zero or bool(flags(f) & 0x100)         # __GFP_ZERO
+        return _new_heap(n, ct, z, name, src)
+    return kmalloc
+
+
+@intrinsic("kcalloc", "kmalloc_array", "kvcalloc", "calloc")
+def _i_kcalloc(comp, c, args):
+    name = c.spelling
+    ct = _alloc_type(comp, c, args[1])
+    n, size = comp.expr(args[0]), comp.expr(args[1])
+    zero = name in ("kcalloc", "kvcalloc", "calloc")
+    flags = comp.expr(args[2]) if len(args) > 2 else (lambda f: 0)
+    src = comp.src(c)
+
+    def kcalloc(f):
+        z = zero or bool(flags(f) & 0x100)
+        return _new_heap(n(f) * size(f), ct, z, name, src)
+    return kcalloc
+
+
+def _free(p, op, src, cache=None):
+    if p is None:
+        return
+    r = rt.CURRENT
+    if p.__class__ is not Ptr:
+        A.c_bug("invalid-free", f"BUG: KASAN: invalid-free in {A.where(src)}: {op}({p!r})", src)
+    b = p.b
+    if b.kind != "heap":
+        A.c_bug("invalid-free", f"BUG: KASAN: invalid-free in {A.where(src)}: {op} of "
+                f"{b._kname()}, which is not a heap object", src)
+    if p.o != 0:
+        A.c_bug("invalid-free", f"BUG: KASAN: invalid-free in {A.where(src)}: {op} of a pointer "
+                f"{p.o} bytes into {b._kname()}", src)
+    if cache is not None:
+        owner = (b.views or {}).get("cache")
+        if owner is not None and owner is not cache:
+            A.c_bug("warn", f"WARN: cache_from_obj: Wrong slab cache. {cache.name} but object is "
+                    f"from {owner.name} ({A.where(src)})", src)
+    if r.trace:
+        A.set_src(r, src)
+    r.free(b, op)
+
+
+@intrinsic("kfree", "kvfree", "kfree_sensitive", "free")
+def _i_kfree(comp, c, args):
+    p = comp.expr(args[0])
+    name = c.spelling
+    src = comp.src(c)
+
+    def kfree(f):
+        _free(p(f), name, src)
+    return kfree
+
+
+@intrinsic("kmem_cache_create")
+def _i_cache_create(comp, c, args):
+    name = comp.expr(args[0])
+    size = comp.expr(args[1])
+    comp.take_hint()
+    ct = _sizeof_type(comp, args[1])
+    src = comp.src(c)
+
+    def create(f):
+        return KCache(_read_cstring(name(f), src), size(f), ct)
+    return create
+
+
+@intrinsic("kmem_cache_alloc", "kmem_cache_zalloc")
+def _i_cache_alloc(comp, c, args):
+    cache = comp.expr(args[0])
+    flags = comp.expr(args[1])
+    hint = comp.take_hint()
+    zero = c.spelling == "kmem_cache_zalloc"
+    op = c.spelling
+    src = comp.src(c)
+
+    def alloc(f):
+        from ..kernel import slab as S
+        k = cache(f)
+        if not isinstance(k, KCache):
+            A.bad_pointer(k, 0, 8, False, src, "struct kmem_cache")
+        r = rt.CURRENT
+        if r.cur is not None:
+            S._after_destroy(r, k, op)
+        ct = hint if (hint is not None and not isinstance(hint, VoidT)) else k.ctype
+        p = _new_heap(k.size, ct, zero or bool(flags(f) & 0x100), f"{op}({k.name})", src)
+        if p.__class__ is Ptr:
+            if p.b.views is None:
+                p.b.views = {}
+            p.b.views["cache"] = k
+            S._state(r, k)["objs"].append(p.b._oid)
+        return p
+    return alloc
+
+
+@intrinsic("kmem_cache_free")
+def _i_cache_free(comp, c, args):
+    cache = comp.expr(args[0])
+    p = comp.expr(args[1])
+    src = comp.src(c)
+
+    def free(f):
+        from ..kernel import slab as S
+        k = cache(f)
+        r = rt.CURRENT
+        if isinstance(k, KCache) and r.cur is not None:
+            S._after_destroy(r, k, "kmem_cache_free")
+        _free(p(f), f"kmem_cache_free({getattr(k, 'name', '?')})", src, cache=k)
+    return free
+
+
+@intrinsic("kmem_cache_destroy")
+def _i_cache_destroy(comp, c, args):
+    cache = comp.expr(args[0])
+    src = comp.src(c)
+
+    def destroy(f):
+        k = cache(f)
+        if k is None:
+            return None
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        _K.kmem_cache_destroy(k)
+    return destroy
+
+
+@intrinsic("kmemleak_not_leak")
+def _i_not_leak(comp, c, args):
+    p = comp.expr(args[0])
+
+    def not_leak(f):
+        v = p(f)
+        if v.__class__ is Ptr:
+            rt.CURRENT.noleak.add(v.b._oid)
+    return not_leak
+
+
+PAGE_SIZE = 4096
+
+
+@intrinsic("__get_free_page", "get_zeroed_page")
+def _i_get_page(comp, c, args):
+    zero_always = c.spelling == "get_zeroed_page"
+    flags = comp.expr(args[0])
+    src = comp.src(c)
+    page_t = comp.prog.struct_type("struct page")
+    op = c.spelling
+
+    def get_page(f):
+        z = zero_always or bool(flags(f) & 0x100)
+        r = rt.CURRENT
+        b = new_block(PAGE_SIZE, None, "heap", "page", 0 if z else UNINIT)
+        meta = new_block(page_t.size if page_t is not None else 16, page_t, "global",
+                         f"struct page of {b._kname()}")
+        b.views = {"page": None, "meta": meta}
+        meta.views = {"data": b}
+        if r.trace:
+            A.set_src(r, src)
+        r.alloc(b, op)
+        return b.addr
+    return get_page
+
+
+@intrinsic("free_page")
+def _i_free_page(comp, c, args):
+    addr = comp.expr(args[0])
+    src = comp.src(c)
+
+    def free_page(f):
+        a = addr(f)
+        if a == 0:
+            return
+        p = int_to_ptr(a)
+        _free(p, "free_page", src)
+    return free_page
+
+
+@intrinsic("virt_to_page")
+def _i_virt_to_page(comp, c, args):
+    p = comp.expr(args[0])
+    src = comp.src(c)
+
+    def v2p(f):
+        v = p(f)
+        if v.__class__ is not Ptr:
+            v = A.to_ptr(v) if v is not None else None
+        if v.__class__ is not Ptr:
+            A.bad_pointer(v, 0, 8, False, src, "virt_to_page")
+        meta = (v.b.views or {}).get("meta")
+        if meta is None:
+            raise A.model_error(f"virt_to_page({v!r}): not a page from __get_free_page()", src)
+        return Ptr(meta, 0)
+    return v2p
+
+
+@intrinsic("page_address")
+def _i_page_address(comp, c, args):
+    p = comp.expr(args[0])
+
+    def page_address(f):
+        v = p(f)
+        data = (v.b.views or {}).get("data") if v.__class__ is Ptr else None
+        return Ptr(data, 0) if data is not None else None
+    return page_address
+
+
+@intrinsic("memset", "__builtin_memset")
+def _i_memset(comp, c, args):
+    p, ch, n = (comp.expr(a) for a in args)
+    src = comp.src(c)
+
+    def memset(f):
+        d, v, k = p(f), ch(f), n(f)
+        if k == 0:
+            return d
+        if d.__class__ is not Ptr:
+            A.bad_pointer(d, 0, k, True, src)
+        b, o = d.b, d.o
+        pos = o
+        while pos < o + k:
+            lay = b.layout(pos)
+            if lay is not None and lay[0] == pos and pos + lay[1] <= o + k:
+                A.write_slow(b, pos, lay[1], int.from_bytes(bytes([v & 0xFF]) * lay[1], "little"),
+                             PLAIN, "memset", src)
+                pos += lay[1]
+            else:
+                A.write_slow(b, pos, 1, v & 0xFF, PLAIN, "memset", src)
+                pos += 1
+        return d
+    return memset
+
+
+@intrinsic("memcpy", "memmove", "__builtin_memcpy", "__builtin_memmove")
+def _i_memcpy(comp, c, args):
+    dp, sp, n = (comp.expr(a) for a in args)
+    src = comp.src(c)
+    name = c.spelling.replace("__builtin_", "")
+
+    def memcpy(f):
+        d, s, k = dp(f), sp(f), n(f)
+        if k == 0:
+            return d
+        if d.__class__ is not Ptr:
+            A.bad_pointer(d, 0, k, True, src)
+        if s.__class__ is not Ptr:
+            A.bad_pointer(s, 0, k, False, src)
+        vals = []
+        pos = 0
+        while pos < k:
+            lay_s = s.b.layout(s.o + pos)
+            lay_d = d.b.layout(d.o + pos)
+            if (lay_s is not None and lay_d is not None and lay_s[0] == s.o + pos and
+                    lay_d[0] == d.o + pos and lay_s[1] == lay_d[1] and pos + lay_s[1] <= k):
+                w = lay_s[1]
+            else:
+                w = 1
+            vals.append((pos, w, A.read_slow(s.b, s.o + pos, w, PLAIN, name, src)))
+            pos += w
+        for pos, w, v in vals:
+            A.write_slow(d.b, d.o + pos, w, v, PLAIN, name, src)
+        return d
+    return memcpy
+
+
+@intrinsic("memcmp", "__builtin_memcmp")
+def _i_memcmp(comp, c, args):
+    ap, bp, n = (comp.expr(a) for a in args)
+    src = comp.src(c)
+
+    def memcmp(f):
+        a, b, k = ap(f), bp(f), n(f)
+        for i in range(k):
+            x = A.read_slow(a.b, a.o + i, 1, PLAIN, "memcmp", src) & 0xFF
+            y = A.read_slow(b.b, b.o + i, 1, PLAIN, "memcmp", src) & 0xFF
+            if x != y:
+                return -1 if x < y else 1
+        return 0
+    return memcmp
+
+
+@intrinsic("strlen", "__builtin_strlen")
+def _i_strlen(comp, c, args):
+    p = comp.expr(args[0])
+    src = comp.src(c)
+    return lambda f: len(_read_cstring(p(f), src).encode())
+
+
+@intrinsic("strcmp", "__builtin_strcmp")
+def _i_strcmp(comp, c, args):
+    a, b = (comp.expr(x) for x in args)
+    src = comp.src(c)
+
+    def strcmp(f):
+        x, y = _read_cstring(a(f), src), _read_cstring(b(f), src)
+        return 0 if x == y else (-1 if x < y else 1)
+    return strcmp
+
+
+# -- tasks ----------------------------------------------------------------------------------
+
+def _task_name(cs, base):
+    n = cs.ncreated.get(base, 0) + 1
+    cs.ncreated[base] = n
+    return base if n == 1 else f"{base}{n}"
+
+
+@intrinsic("pthread_create")
+def _i_pthread_create(comp, c, args):
+    from ._compile import LV
+    tp = comp.expr(args[0])
+    fnf = comp.expr(args[2])
+    argf = comp.expr(args[3])
+    st = comp.store_fn(LV("mem", ULONG, pf=tp, text="*thread"), c)
+    src = comp.src(c)
+
+    bodies = {}
+
+    def body_of(fn):
+        """The task body for C function ``fn`` (one per function, reused every run)."""
+        b = bodies.get(fn)
+        if b is None:
+            def task_body(arg, fn=fn):
+                ret = fn.invoke((arg,))
+                r = rt.CURRENT
+                r._c.tasks[r.cur.tid] = ret
+            task_body.__name__ = fn.name
+            task_body.c_pthread = True
+            b = bodies[fn] = task_body
+        return b
+
+    def pthread_create(f):
+        fn = fnf(f)
+        a = argf(f)
+        if a.__class__ is Ptr and a.b.priv:
+            publish(a.b)                # the new task sees what its argument points to
+        if not hasattr(fn, "invoke"):
+            raise A.model_error(f"pthread_create: {fn!r} is not a C function", src)
+        r = rt.CURRENT
+        cs = r._c
+        base = fn.name
+        n = cs.ncreated.get(base, 0) + 1
+        cs.ncreated[base] = n
+        name = base if n == 1 else f"{base}{n}"
+        if r.cur is None:
+            t = r.spawn_static(body_of(fn), (a,), name)
+            cs.prog.static_names.append(t)
+            t.setup = fn.setup
+        else:
+            if r.trace:
+                A.set_src(r, src)
+            t = r.spawn(body_of(fn), (a,), name, False, "pthread_create")
+        t.done = Loc(0, None, f"{name}.done")
+        st(f, t.tid + 1)
+        return 0
+    return pthread_create
+
+
+def join_task(r, t, op):
+    r.rmw(t.done, lambda v: NO_WRITE if v else BLOCK, MARKED | ACQUIRE | AWAIT, op)
+
+
+@intrinsic("pthread_join")
+def _i_pthread_join(comp, c, args):
+    from ._compile import LV
+    tidf = comp.expr(args[0])
+    retp = comp.expr(args[1])
+    st = comp.store_fn(LV("mem", comp.T(_uncast(args[1])).target if comp.T(_uncast(args[1])).is_ptr
+                          else ULONG, pf=retp), c)
+    src = comp.src(c)
+
+    def pthread_join(f):
+        k = tidf(f)
+        r = rt.CURRENT
+        tasks = r.tasks
+        if not (1 <= k <= len(tasks)) or tasks[k - 1] is None or tasks[k - 1].done is None:
+            raise A.model_error(f"pthread_join({k}): no such thread", src)
+        t = tasks[k - 1]
+        if r.trace:
+            A.set_src(r, src)
+        if comp.deps:
+            from ._deps import set_deps, EMPTY
+            set_deps(r, EMPTY, EMPTY)
+        join_task(r, t, f"pthread_join({t.name})")
+        rp = retp(f)
+        if rp is not None:
+            st(f, r._c.tasks.get(t.tid))
+        return 0
+    return pthread_join
+
+
+@intrinsic("pthread_self")
+def _i_pthread_self(comp, c, args):
+    def pthread_self(f):
+        t = rt.CURRENT.cur
+        return 0 if t is None else t.tid + 1
+    return pthread_self
+
+
+def _mutex_call(pyname):
+    def make(comp, c, args):
+        m = comp.expr(args[0])
+        src = comp.src(c)
+        py = getattr(_K, pyname) if pyname else None
+
+        def call(f):
+            v = view(m(f), "struct mutex", src)
+            if py is None:
+                return 0
+            r = rt.CURRENT
+            if r.trace:
+                A.set_src(r, src)
+            res = py(v)
+            return 0 if res is None else (0 if res else 16)   # trylock: EBUSY
+        return call
+    return make
+
+
+INTRINSICS["pthread_mutex_lock"] = _mutex_call("mutex_lock")
+INTRINSICS["pthread_mutex_unlock"] = _mutex_call("mutex_unlock")
+INTRINSICS["pthread_mutex_trylock"] = _mutex_call("mutex_trylock")
+INTRINSICS["pthread_mutex_init"] = _mutex_call(None)
+INTRINSICS["pthread_mutex_destroy"] = _mutex_call(None)
+
+
+# -- calls ------------------------------------------------------------------------------------
+
+def _direct_callee(callee):
+    c = callee
+    while c.kind in (K.UNEXPOSED_EXPR, K.PAREN_EXPR):
+        ch = list(c.get_children())
+        if len(ch) != 1:
+            return None
+        c = ch[0]
+    if c.kind == K.DECL_REF_EXPR:
+        ref = c.referenced
+        if ref is not None and ref.kind == K.FUNCTION_DECL:
+            return ref
+    return None
+
+
+def compile_call(comp, c):
+    ch = list(c.get_children())
+    callee, args = ch[0], ch[1:]
+    fdecl = _direct_callee(callee)
+    if fdecl is not None:
+        name = fdecl.spelling
+        intr = INTRINSICS.get(name)
+        if intr is not None:
+            return intr(comp, c, args)
+        if name.startswith("__builtin_"):
+            raise error_at(c, f"'{name}' is not supported")
+        defn = fdecl.get_definition()
+        if defn is not None:
+            cf = comp.cfunc(defn).ensure()
+            return call_c(comp, c, cf, args)
+        py = binding(name)
+        if py is not None:
+            ft = comp.types.get(fdecl.type, fdecl)
+            return call_binding(comp, c, name, py, ft, args)
+        raise error_at(c, f"call to '{name}': kcheck does not model this kernel function "
+                          "(define it in the C file, or leave the call out)")
+    # a call through a function pointer
+    fp = comp.expr(callee)
+    argfs = tuple(comp.expr(a) for a in args)
+    src = comp.src(c)
+    col = c.location.column
+    text = comp.text(callee) or "function pointer"
+
+    def call_ptr(f):
+        fn = fp(f)
+        vals = [a(f) for a in argfs]
+        inv = getattr(fn, "invoke", None)
+        if inv is not None:
+            return inv(vals)
+        if fn is None or fn.__class__ is Wild:
+            A.bad_pointer(fn, 0, 8, False, src, f"call through {text}")
+        raise A.model_error(f"call through {text}, which holds {fn!r}, not a function kcheck "
+                            "knows", src, col)
+    return call_ptr
+
+
+def call_c(comp, c, cf, args):
+    argfs = tuple(comp.expr(a) for a in args)
+    n = len(argfs)
+    inv = cf.invoke
+    if n == 0:
+        return lambda f: inv(())
+    if n == 1:
+        a0, = argfs
+        return lambda f: inv((a0(f),))
+    if n == 2:
+        a0, a1 = argfs
+        return lambda f: inv((a0(f), a1(f)))
+    if n == 3:
+        a0, a1, a2 = argfs
+        return lambda f: inv((a0(f), a1(f), a2(f)))
+    return lambda f: inv([a(f) for a in argfs])
+
+
+def function_value(comp, fdecl, c):
+    """The value of a function name (a function pointer): a CFunc or a kernel binding."""
+    name = fdecl.spelling
+    defn = fdecl.get_definition()
+    if defn is not None:
+        cf = comp.cfunc(defn).ensure()
+        return lambda f: cf
+    py = binding(name)
+    if py is not None:
+        ft = comp.types.get(fdecl.type, fdecl)
+        kf = KFunc(name, py, ft)
+        return lambda f: kf
+    raise error_at(c, f"'{name}': kcheck does not model this kernel function "
+                      "(define it in the C file)")
+
+
+class KFunc:
+    """A kcheck.kernel function used as a C function pointer (``call_rcu(head, kfree)``...)."""
+
+    def __init__(self, name, py, ftype):
+        self.name = self.__name__ = name
+        self.py = py
+        self.ftype = ftype
+
+    def invoke(self, args):
+        conv = []
+        for a, pt in zip(args, self.ftype.params):
+            vn = view_name(pt)
+            conv.append(view(a, vn) if vn is not None and a.__class__ is Ptr else a)
+        return self.py(*conv)
+
+    def __call__(self, *args):
+        return self.py(*args)
+
+    def _kname(self):
+        return self.name

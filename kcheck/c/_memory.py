@@ -1,0 +1,332 @@
+"""C memory on kcheck's runtime: blocks, cells, pointers.
+
+A *block* is one C object: a global variable, a ``kmalloc``/``kzalloc``/
+``kmem_cache_alloc`` object, a page from ``__get_free_page``, a local whose
+address is taken, a string literal.  Its bytes are cut into *cells*
+(``_types``: a scalar member, a bitfield storage unit, a union's shared
+word), and each cell is a kcheck location (``Loc``): every load and store
+of a cell is an event, with the block as the object whose life the
+runtime tracks (use-after-free, double free, leaks).
+
+Cells are made on first use, but a cell's id depends only on its block's id
+and its offset, and a block's id on the task that made it and how many it
+had made - so the same cell has the same id in every replay, whichever task
+touches it first, and nothing is created for the bytes a model never uses.
+
+A C pointer is a ``Ptr`` (block, offset) or ``None`` (NULL).  Pointers
+convert to integers and back through a deterministic address per block, so
+the kernel's address arithmetic (``__pa``/``__va``, an SPTE holding a page
+frame number, ``container_of``) works on real numbers.
+"""
+
+from __future__ import annotations
+
+from ..engine import runtime as _rt
+from ..engine.runtime import Loc, Bug, ModelError
+
+MASK64 = (1 << 64) - 1
+BASE = 0xFFFF888000000000        # the kernel's direct map
+SHIFT = 20                       # a block owns 1 MiB of address space
+RO_BASE = 0xFFFFFFFF81000000     # string literals (read-only data)
+CELL_LID = 1 << 64
+
+
+class _Uninit:
+    """The content of kmalloc'd memory nobody has written."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<uninitialised>"
+
+    def _kname(self):
+        return "<uninitialised>"
+
+
+UNINIT = _Uninit()
+
+
+class Cell(Loc):
+    """One location of a block: ``size`` bytes at ``off``."""
+
+    __slots__ = ("size", "block", "off")
+
+    @property
+    def _loc(self):            # kernel primitives accept a Cell where they take a location
+        return self
+
+
+class Block:
+    __slots__ = ("lid", "_oid", "size", "ctype", "cells", "kind", "init", "default", "label",
+                 "n", "views", "readonly", "addr", "data", "priv", "pvals", "pdeps", "__weakref__")
+
+    def __init__(self, lid, size, ctype, kind, label, default=0, init=None, n=None):
+        self.lid = lid
+        self._oid = lid if kind == "heap" else None
+        self.size = size
+        self.ctype = ctype          # the C type laid over it, or None (8-byte words)
+        self.cells = {}
+        self.kind = kind            # "global" "heap" "stack" "string" "page"
+        self.label = label          # type tag (heap) or variable name
+        self.n = n                  # heap: the per-type number in this run
+        self.default = default      # 0, or UNINIT for kmalloc
+        self.init = init            # {offset: value} from a C initializer
+        self.views = None
+        self.readonly = kind == "string"
+        self.addr = (BASE + (lid << SHIFT)) & MASK64 if kind != "string" else lid
+        self.data = None            # string literal bytes
+        # A local whose address is taken stays its task's own until a pointer to it
+        # escapes (stored in shared memory, handed to a kernel primitive or a new
+        # task): until then its values live here, and its accesses are no events.
+        self.priv = kind == "stack"
+        self.pvals = {} if self.priv else None
+        self.pdeps = None
+
+    def _kname(self):
+        if self.kind == "heap":
+            return f"{self.label}#{self.n}"
+        return self.label
+
+    def __repr__(self):
+        return self._kname()
+
+    @property
+    def _f(self):
+        """Cells made so far, by member name (the HTML report's object panel)."""
+        out = {}
+        for o in sorted(self.cells):
+            c = self.cells[o]
+            out[c.field or self._kname()] = c
+        return out
+
+    def layout(self, off):
+        """(offset, size) of the cell holding byte ``off``."""
+        ct = self.ctype
+        if ct is not None:
+            r = ct.cell_at(off)
+            if r is not None:
+                return r
+            if 0 <= off < ct.size:
+                return None           # padding
+            if ct.size and off >= ct.size and self.size > ct.size:
+                # an array of the type (kcalloc, a page of structs): repeat the layout
+                k, r0 = divmod(off, ct.size)
+                sub = ct.cell_at(r0)
+                return None if sub is None else (k * ct.size + sub[0], sub[1])
+        if not (0 <= off < self.size):
+            return None
+        o = off & ~7
+        return (o, min(8, self.size - o))
+
+    def cell_name(self, off):
+        ct = self.ctype
+        if ct is None:
+            return f"[{off}]" if self.size > 8 else ""
+        if off >= ct.size and ct.size:
+            k, r = divmod(off, ct.size)
+            sub = ct.cell_name(r)
+            return f"[{k}]" + ("" if not sub else ("." + sub if not sub.startswith("[") else sub))
+        return ct.cell_name(off)
+
+    def cell(self, off):
+        """The cell starting at ``off`` (which must be a cell boundary)."""
+        c = self.cells.get(off)
+        if c is not None:
+            return c
+        if self.priv:
+            publish(self)
+        lay = self.layout(off)
+        if lay is None or lay[0] != off:
+            return None
+        c = Cell.__new__(Cell)
+        c.lid = CELL_LID + (self.lid << 24) + off
+        c.size = lay[1]
+        c.block = self
+        c.off = off
+        v = self.default
+        if self.init is not None:
+            v = self.init.get(off, v)
+        c.init = v
+        path = self.cell_name(off)
+        if self.kind == "heap":
+            c.owner = self
+            c.oid = self._oid
+            c.field = path or None
+        else:
+            c.owner = None
+            c.oid = None
+            c.field = (self.label + ("" if not path else (path if path.startswith("[") else "." + path)))
+        c.plain = True
+        self.cells[off] = c
+        return c
+
+
+class Ptr:
+    """A C pointer into a block (``b``), at byte offset ``o`` (which may lie outside
+    the block: C allows computing such pointers, only dereferencing them is a bug)."""
+
+    __slots__ = ("b", "o")
+
+    def __init__(self, b, o):
+        self.b = b
+        self.o = o
+
+    def __eq__(self, other):
+        return other.__class__ is Ptr and other.b is self.b and other.o == self.o
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        return hash((id(self.b), self.o))
+
+    @property
+    def addr(self):
+        return (self.b.addr + self.o) & MASK64
+
+    def _kname(self):
+        b = self.b
+        if self.o == 0:
+            return b._kname()
+        name = b.cell_name(self.o) if b.layout(self.o) is not None else ""
+        if name:
+            sep = "->" if b.kind == "heap" else "."
+            return f"&{b._kname()}{sep}{name}" if not name.startswith("[") else f"&{b._kname()}{name}"
+        return f"{b._kname()}+{self.o}"
+
+    def __repr__(self):
+        return self._kname()
+
+
+class Wild:
+    """A pointer to no block: made from an integer, or by arithmetic on NULL
+    (``container_of(NULL, ...)``).  Dereferencing it is a kernel oops."""
+
+    __slots__ = ("addr",)
+
+    def __init__(self, addr):
+        self.addr = addr & MASK64
+
+    def __eq__(self, other):
+        return other.__class__ is Wild and other.addr == self.addr
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        return hash(self.addr)
+
+    def _kname(self):
+        return hex(self.addr)
+
+    __repr__ = _kname
+
+
+class CState:
+    """The C side of one kcheck run: globals, the blocks by address, name counters."""
+
+    __slots__ = ("globals", "by_addr", "counts", "tasks", "ncreated", "prog", "strings", "comp")
+
+    def __init__(self, prog):
+        self.prog = prog
+        self.globals = []
+        self.by_addr = {}
+        self.counts = {}
+        self.tasks = {}
+        self.ncreated = {}
+        self.strings = prog.strings
+
+
+def cstate():
+    r = _rt.CURRENT
+    if r is None:
+        raise ModelError("C code runs only while kcheck runs a model")
+    return r._c
+
+
+def publish(b):
+    """A private block's address escapes: from now on it is kcheck memory (its
+    current contents become the initial values of its cells), and so is every
+    private block it points to."""
+    if not b.priv:
+        return
+    b.priv = False
+    vals = b.pvals
+    b.pvals = None
+    init = dict(b.init or {})
+    init.update(vals)
+    b.init = init
+    for v in vals.values():
+        if v.__class__ is Ptr and v.b.priv:
+            publish(v.b)
+        elif v.__class__ is dict:
+            for x in v.values():
+                if x.__class__ is Ptr and x.b.priv:
+                    publish(x.b)
+
+
+def escape(v):
+    """``v`` is stored where other tasks can see it: publish what it points to."""
+    if v.__class__ is Ptr:
+        if v.b.priv:
+            publish(v.b)
+    elif v.__class__ is dict:
+        for x in v.values():
+            if x.__class__ is Ptr and x.b.priv:
+                publish(x.b)
+
+
+def new_block(size, ctype, kind, label, default=0, init=None):
+    r = _rt.CURRENT
+    cs = r._c
+    lid = r.new_lid()
+    n = None
+    if kind == "heap":
+        n = cs.counts.get(label, 0)
+        cs.counts[label] = n + 1
+    b = Block(lid, size, ctype, kind, label, default, init, n)
+    cs.by_addr[b.addr >> SHIFT] = b
+    return b
+
+
+def ptr_to_int(p):
+    if p is None:
+        return 0
+    if p.__class__ is Ptr or p.__class__ is Wild:
+        return p.addr
+    if isinstance(p, int):
+        return p & MASK64
+    raise ModelError(f"cannot convert {p!r} to an integer")
+
+
+def int_to_ptr(v):
+    """The pointer whose address is ``v`` (NULL for 0)."""
+    v &= MASK64
+    if v == 0:
+        return None
+    if v >= RO_BASE:
+        s = _rt.CURRENT._c.strings if _rt.CURRENT is not None else None
+        if s is not None:
+            for b in s.values():
+                if b.addr <= v < b.addr + max(b.size, 1):
+                    return Ptr(b, v - b.addr)
+    r = _rt.CURRENT
+    if r is not None and v >= BASE:
+        b = r._c.by_addr.get(v >> SHIFT)
+        if b is not None:
+            return Ptr(b, v - b.addr)
+    return Wild(v)
+
+
+def bytes_of(v, size):
+    """Little-endian bytes of a scalar value (pointers by address)."""
+    if v.__class__ is not int:
+        if v is None or v.__class__ is Ptr or v.__class__ is Wild:
+            v = ptr_to_int(v)
+        elif v is UNINIT:
+            return None
+        elif v is True or v is False:
+            v = int(v)
+        else:
+            raise ModelError(f"a byte-wise access to a location holding {v!r} "
+                             "(a kernel object); access it with its own type")
+    return (v & ((1 << (8 * size)) - 1)).to_bytes(size, "little")

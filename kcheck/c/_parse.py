@@ -1,0 +1,206 @@
+"""Parsing C with clang's own front end (the ``libclang`` wheel).
+
+kcheck never parses C itself: clang preprocesses, parses and type-checks the
+file against the kernel headers shipped in ``kcheck/c/include`` (``-nostdinc``:
+no system compiler or libc headers are needed), and its diagnostics are
+kcheck's errors, word for word (``file.c:19:32: error: address of bit-field
+requested``).  This module holds what the Python bindings of libclang 18 do
+not wrap: the operator of a binary or unary expression and constant
+evaluation, both exported by the shared library itself.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+
+import clang.cindex as ci
+
+from ..engine.runtime import ModelError
+
+K = ci.CursorKind
+T = ci.TypeKind
+
+INCLUDE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "include")
+
+# -target fixes the data model (LP64, x86-64 struct layout) whatever the host is
+BASE_ARGS = ["-x", "c", "-std=gnu11", "-target", "x86_64-unknown-linux-gnu", "-nostdinc",
+             "-ffreestanding", "-fno-ms-extensions", "-D__KERNEL__", "-D__KCHECK__",
+             "-Werror=implicit-function-declaration", "-Werror=int-conversion",
+             "-Werror=incompatible-pointer-types", "-Werror=return-type",
+             "-Wno-unused-value", "-Wno-gnu-variable-sized-type-not-at-end"]
+
+
+class CError(ModelError):
+    """A C input kcheck cannot run: ``file:line:col: error: message`` (exit 2),
+    printed as is, in the compiler's format (``verbatim``)."""
+
+    verbatim = True
+
+    def __init__(self, message, file=None, line=None, col=None):
+        self.message = message
+        self.file = file
+        self.line = line
+        self.col = col
+        super().__init__(str(self))
+
+    def __str__(self):
+        where = ""
+        if self.file:
+            where = f"{self.file}:"
+            if self.line:
+                where += f"{self.line}:"
+                if self.col:
+                    where += f"{self.col}:"
+            where += " "
+        return f"{where}error: {self.message}"
+
+
+def error_at(cursor, message):
+    """A CError at ``cursor``'s position (the expansion of a macro: the user's line)."""
+    loc = cursor.location
+    f = loc.file.name if loc.file is not None else None
+    return CError(message, f, loc.line, loc.column)
+
+
+# -- what the Python bindings leave out ---------------------------------------
+
+_lib = ci.conf.lib
+
+
+def _bind(name, argtypes, restype):
+    fn = getattr(_lib, name)
+    fn.argtypes = argtypes
+    fn.restype = restype
+    return fn
+
+
+_binop = _bind("clang_getCursorBinaryOperatorKind", [ci.Cursor], ctypes.c_int)
+_unop = _bind("clang_getCursorUnaryOperatorKind", [ci.Cursor], ctypes.c_int)
+_eval = _bind("clang_Cursor_Evaluate", [ci.Cursor], ctypes.c_void_p)
+_ev_kind = _bind("clang_EvalResult_getKind", [ctypes.c_void_p], ctypes.c_int)
+_ev_unsigned = _bind("clang_EvalResult_isUnsignedInt", [ctypes.c_void_p], ctypes.c_uint)
+_ev_u64 = _bind("clang_EvalResult_getAsUnsigned", [ctypes.c_void_p], ctypes.c_ulonglong)
+_ev_s64 = _bind("clang_EvalResult_getAsLongLong", [ctypes.c_void_p], ctypes.c_longlong)
+_ev_str = _bind("clang_EvalResult_getAsStr", [ctypes.c_void_p], ctypes.c_char_p)
+_ev_dispose = _bind("clang_EvalResult_dispose", [ctypes.c_void_p], None)
+_var_init = _bind("clang_Cursor_getVarDeclInitializer", [ci.Cursor], ci.Cursor)
+_var_init.errcheck = ci.Cursor.from_result
+
+# CXBinaryOperatorKind (clang-c/Index.h, LLVM 17+)
+BINOPS = {3: "*", 4: "/", 5: "%", 6: "+", 7: "-", 8: "<<", 9: ">>", 11: "<", 12: ">", 13: "<=",
+          14: ">=", 15: "==", 16: "!=", 17: "&", 18: "^", 19: "|", 20: "&&", 21: "||", 22: "=",
+          23: "*=", 24: "/=", 25: "%=", 26: "+=", 27: "-=", 28: "<<=", 29: ">>=", 30: "&=",
+          31: "^=", 32: "|=", 33: ","}
+# CXUnaryOperatorKind
+UNOPS = {1: "post++", 2: "post--", 3: "++", 4: "--", 5: "&", 6: "*", 7: "+", 8: "-", 9: "~",
+         10: "!", 13: "__extension__"}
+
+
+def binop(c):
+    return BINOPS.get(_binop(c))
+
+
+def unop(c):
+    return UNOPS.get(_unop(c))
+
+
+def var_initializer(c):
+    """The initialiser of a variable declaration, or None (array bounds are not one)."""
+    r = _var_init(c)
+    if r is None or r.kind.is_invalid():
+        return None
+    return r
+
+
+def evaluate_int(c):
+    """The value of an integer constant expression, or None."""
+    r = _eval(c)
+    if not r:
+        return None
+    try:
+        if _ev_kind(r) != 1:          # CXEval_Int
+            return None
+        if _ev_unsigned(r):
+            return _ev_u64(r)
+        return _ev_s64(r)
+    finally:
+        _ev_dispose(r)
+
+
+# -- parsing --------------------------------------------------------------------
+
+_INDEX = None
+
+
+def index():
+    global _INDEX
+    if _INDEX is None:
+        _INDEX = ci.Index.create()
+    return _INDEX
+
+
+def parse(path, defines=(), include_dirs=()):
+    """Parse ``path``; raise CError with clang's first error."""
+    if not os.path.exists(path):
+        raise CError("no such file", path)
+    args = list(BASE_ARGS)
+    for d in include_dirs:
+        args += ["-I", d]
+    args += ["-I", os.path.dirname(os.path.abspath(path)), "-I", INCLUDE_DIR]
+    for d in defines:
+        args.append("-D" + d)
+    try:
+        tu = index().parse(path, args=args,
+                           options=ci.TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD)
+    except ci.TranslationUnitLoadError as e:
+        raise CError(f"clang could not parse the file ({e})", path) from None
+    for d in tu.diagnostics:
+        if d.severity >= ci.Diagnostic.Error:
+            loc = d.location
+            f = loc.file.name if loc.file is not None else path
+            raise CError(d.spelling, _shown(f, path), loc.line or None, loc.column or None)
+    return tu
+
+
+def _shown(f, path):
+    """A file name as the user typed it (headers of kcheck's own by their include path)."""
+    if os.path.abspath(f) == os.path.abspath(path):
+        return path
+    if os.path.abspath(f).startswith(INCLUDE_DIR + os.sep):
+        return "<kcheck>/" + os.path.relpath(f, INCLUDE_DIR)
+    return f
+
+
+def in_kcheck_headers(cursor):
+    f = cursor.location.file
+    return f is not None and os.path.abspath(f.name).startswith(INCLUDE_DIR + os.sep)
+
+
+class Source:
+    """The text of the files a translation unit reads, to show C expressions in traces."""
+
+    def __init__(self):
+        self._files = {}
+
+    def text(self, cursor, limit=80):
+        """The source text of ``cursor`` as written (a macro call stays a macro call)."""
+        ext = cursor.extent
+        s, e = ext.start, ext.end
+        if s.file is None or e.file is None or s.file.name != e.file.name:
+            return None
+        data = self._files.get(s.file.name)
+        if data is None:
+            try:
+                with open(s.file.name, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                data = b""
+            self._files[s.file.name] = data
+        if not (0 <= s.offset <= e.offset <= len(data)):
+            return None
+        t = data[s.offset:e.offset].decode("utf-8", "replace")
+        t = " ".join(t.split())
+        if len(t) > limit:
+            t = t[:limit - 3] + "..."
+        return t

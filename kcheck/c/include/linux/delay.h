@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* kcheck: sleeping and busy delays (time is not modelled: a sleep is a sleep check) */
+#ifndef _LINUX_DELAY_H
+#define _LINUX_DELAY_H
+extern void msleep(unsigned int msecs);
+extern void usleep_range(unsigned long min, unsigned long max);
+extern void ssleep(unsigned int seconds);
+extern void mdelay(unsigned long msecs);
+extern void udelay(unsigned long usecs);
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* kcheck: struct mutex (include/linux/mutex.h): a sleeping lock, as spinlock_t. */
+#ifndef __LINUX_MUTEX_H
+#define __LINUX_MUTEX_H
+
+#include <linux/types.h>
+#include <linux/lockdep.h>
+
+struct mutex {
+	atomic_long_t owner;
+};
+
+#define __MUTEX_INITIALIZER(lockname)	{ .owner = ATOMIC_LONG_INIT(0) }
+#define DEFINE_MUTEX(mutexname)	struct mutex mutexname = __MUTEX_INITIALIZER(mutexname)
+#define mutex_init(lock)	do { (lock)->owner.counter = 0; } while (0)
+#define mutex_destroy(lock)	do { } while (0)
+
+extern void mutex_lock(struct mutex *lock);
+extern void mutex_unlock(struct mutex *lock);
+extern int mutex_trylock(struct mutex *lock);
+extern bool mutex_is_locked(struct mutex *lock);
+extern int mutex_lock_interruptible(struct mutex *lock);
+extern int mutex_lock_killable(struct mutex *lock);
+
+#endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kcheck: RCU (include/linux/rcupdate.h).  rcu_dereference() is a marked load
+ * (the LKMM orders what the loaded pointer addresses after it: an address
+ * dependency, which kcheck derives from the C data flow); rcu_assign_pointer()
+ * a release store.  call_rcu() runs its callback in a context of its own
+ * after a grace period.
+ */
+#ifndef __LINUX_RCUPDATE_H
+#define __LINUX_RCUPDATE_H
+
+#include <linux/types.h>
+#include <linux/compiler.h>
+#include <linux/lockdep.h>
+#include <asm/barrier.h>
+
+extern void rcu_read_lock(void);
+extern void rcu_read_unlock(void);
+extern void rcu_read_lock_bh(void);
+extern void rcu_read_unlock_bh(void);
+extern void rcu_read_lock_sched(void);
+extern void rcu_read_unlock_sched(void);
+extern int rcu_read_lock_held(void);
+extern int rcu_read_lock_bh_held(void);
+extern int rcu_read_lock_sched_held(void);
+extern int rcu_read_lock_any_held(void);
+extern void synchronize_rcu(void);
+extern void synchronize_rcu_expedited(void);
+extern void call_rcu(struct rcu_head *head, rcu_callback_t func);
+extern void rcu_barrier(void);
+
+/* kcheck.kernel's, on the location p names: lockdep's "suspicious RCU usage" included */
+#define rcu_dereference(p)		((typeof(p))__kcheck_pyloc(&(p), "rcu_dereference"))
+#define rcu_dereference_check(p, c)	((typeof(p))__kcheck_pyloc(&(p), "rcu_dereference_check", !!(c)))
+#define rcu_dereference_bh(p)		((typeof(p))__kcheck_pyloc(&(p), "rcu_dereference_bh"))
+#define rcu_dereference_bh_check(p, c)	((typeof(p))__kcheck_pyloc(&(p), "rcu_dereference_bh_check", !!(c)))
+#define rcu_dereference_sched(p)	((typeof(p))__kcheck_pyloc(&(p), "rcu_dereference_sched"))
+#define rcu_dereference_sched_check(p, c) ((typeof(p))__kcheck_pyloc(&(p), "rcu_dereference_sched_check", !!(c)))
+#define rcu_dereference_raw(p)		((typeof(p))__kcheck_pyloc(&(p), "rcu_dereference_raw"))
+#define rcu_dereference_protected(p, c)	((typeof(p))__kcheck_pyloc(&(p), "rcu_dereference_protected", !!(c)))
+#define rcu_access_pointer(p)		((typeof(p))__kcheck_pyloc(&(p), "rcu_access_pointer"))
+#define rcu_assign_pointer(p, v)						\
+	do { typeof(p) __v = (v); (void)__kcheck_pyloc(&(p), "rcu_assign_pointer", __v); } while (0)
+#define RCU_INIT_POINTER(p, v)							\
+	do { typeof(p) __v = (v); (void)__kcheck_pyloc(&(p), "RCU_INIT_POINTER", __v); } while (0)
+#define RCU_POINTER_INITIALIZER(p, v)	.p = (v)
+
+#endif

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* kcheck: struct rw_semaphore (include/linux/rwsem.h): an rwlock whose waiters sleep. */
+#ifndef _LINUX_RWSEM_H
+#define _LINUX_RWSEM_H
+
+#include <linux/types.h>
+
+struct rw_semaphore {
+	atomic_long_t count;
+};
+
+#define __RWSEM_INITIALIZER(name)	{ .count = ATOMIC_LONG_INIT(0) }
+#define DECLARE_RWSEM(name)	struct rw_semaphore name = __RWSEM_INITIALIZER(name)
+
+extern void init_rwsem(struct rw_semaphore *sem);
+extern void down_read(struct rw_semaphore *sem);
+extern int down_read_killable(struct rw_semaphore *sem);
+extern int down_read_interruptible(struct rw_semaphore *sem);
+extern int down_read_trylock(struct rw_semaphore *sem);
+extern void up_read(struct rw_semaphore *sem);
+extern void down_write(struct rw_semaphore *sem);
+extern int down_write_killable(struct rw_semaphore *sem);
+extern int down_write_trylock(struct rw_semaphore *sem);
+extern void up_write(struct rw_semaphore *sem);
+extern void downgrade_write(struct rw_semaphore *sem);
+
+#endif

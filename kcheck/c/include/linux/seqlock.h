@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* kcheck: sequence counters and seqlocks (include/linux/seqlock.h), kcheck.kernel's. */
+#ifndef __LINUX_SEQLOCK_H
+#define __LINUX_SEQLOCK_H
+
+#include <linux/spinlock.h>
+#include <linux/mutex.h>
+
+typedef struct seqcount {
+	unsigned sequence;
+} seqcount_t;
+
+typedef struct {
+	seqcount_t seqcount;
+	spinlock_t lock;
+} seqlock_t;
+
+typedef seqcount_t seqcount_spinlock_t;
+typedef seqcount_t seqcount_mutex_t;
+
+#define SEQCNT_ZERO(name)		{ .sequence = 0 }
+#define __SEQLOCK_UNLOCKED(name)	{ SEQCNT_ZERO(name), __SPIN_LOCK_UNLOCKED(name) }
+#define DEFINE_SEQLOCK(sl)		seqlock_t sl = __SEQLOCK_UNLOCKED(sl)
+
+extern void seqcount_init(seqcount_t *s);
+extern void seqcount_spinlock_init(seqcount_t *s, spinlock_t *lock);
+extern void seqcount_mutex_init(seqcount_t *s, struct mutex *lock);
+extern unsigned raw_read_seqcount_begin(const seqcount_t *s);
+extern unsigned read_seqcount_begin(const seqcount_t *s);
+extern unsigned raw_seqcount_begin(const seqcount_t *s);
+extern unsigned raw_read_seqcount(const seqcount_t *s);
+extern int read_seqcount_retry(const seqcount_t *s, unsigned start);
+extern void raw_write_seqcount_begin(seqcount_t *s);
+extern void write_seqcount_begin(seqcount_t *s);
+extern void raw_write_seqcount_end(seqcount_t *s);
+extern void write_seqcount_end(seqcount_t *s);
+extern void write_seqcount_invalidate(seqcount_t *s);
+
+extern void seqlock_init(seqlock_t *sl);
+extern unsigned read_seqbegin(const seqlock_t *sl);
+extern unsigned read_seqretry(const seqlock_t *sl, unsigned start);
+extern void write_seqlock(seqlock_t *sl);
+extern void write_sequnlock(seqlock_t *sl);
+extern void write_seqlock_bh(seqlock_t *sl);
+extern void write_sequnlock_bh(seqlock_t *sl);
+extern unsigned long _write_seqlock_irqsave(seqlock_t *sl);
+extern void write_sequnlock_irqrestore(seqlock_t *sl, unsigned long flags);
+#define write_seqlock_irqsave(lock, flags)	do { (flags) = _write_seqlock_irqsave(lock); } while (0)
+extern void read_seqlock_excl(seqlock_t *sl);
+extern void read_sequnlock_excl(seqlock_t *sl);
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kcheck: kmalloc and kmem caches (include/linux/slab.h).  Each object's life
+ * is tracked: an access after kfree() is a use-after-free, a second kfree() a
+ * double free, an object alive when every task has finished a leak; kmalloc()
+ * memory nobody wrote is reported when read (KMSAN's uninit-value).
+ */
+#ifndef _LINUX_SLAB_H
+#define _LINUX_SLAB_H
+
+#include <linux/types.h>
+#include <linux/gfp.h>
+
+struct kmem_cache;
+
+extern void *kmalloc(size_t size, gfp_t flags);
+extern void *kzalloc(size_t size, gfp_t flags);
+extern void *kcalloc(size_t n, size_t size, gfp_t flags);
+extern void *kmalloc_array(size_t n, size_t size, gfp_t flags);
+extern void *kvmalloc(size_t size, gfp_t flags);
+extern void *kvzalloc(size_t size, gfp_t flags);
+extern void *kvcalloc(size_t n, size_t size, gfp_t flags);
+extern void kfree(const void *objp);
+extern void kvfree(const void *addr);
+extern void kfree_sensitive(const void *objp);
+
+extern struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
+					    unsigned int align, slab_flags_t flags,
+					    void (*ctor)(void *));
+#define KMEM_CACHE(__struct, __flags)					\
+	kmem_cache_create(#__struct, sizeof(struct __struct), __alignof__(struct __struct), \
+			  (__flags), NULL)
+extern void *kmem_cache_alloc(struct kmem_cache *s, gfp_t flags);
+extern void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t flags);
+extern void kmem_cache_free(struct kmem_cache *s, void *objp);
+extern void kmem_cache_destroy(struct kmem_cache *s);
+/* tell the leak check that an object is meant to outlive the model */
+extern void kmemleak_not_leak(const void *ptr);
+
+/* free after an RCU grace period: the object's rcu_head is the member rhf */
+extern void __kcheck_kfree_rcu(const void *ptr, struct rcu_head *head, const char *what);
+extern void kfree_rcu_mightsleep(const void *ptr);
+extern void kvfree_rcu_mightsleep(const void *ptr);
+#define kfree_rcu(ptr, rhf)	__kcheck_kfree_rcu(ptr, &(ptr)->rhf, "kfree_rcu")
+#define kvfree_rcu(ptr, rhf)	__kcheck_kfree_rcu(ptr, &(ptr)->rhf, "kvfree_rcu")
+
+#define SLAB_ACCOUNT		0x04000000U
+#define SLAB_HWCACHE_ALIGN	0x00002000U
+#define SLAB_PANIC		0x00040000U
+#define SLAB_TYPESAFE_BY_RCU	0x00080000U
+
+#endif

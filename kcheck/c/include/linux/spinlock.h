@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kcheck: spinlock_t (include/linux/spinlock.h).  Taking a lock is an acquire
+ * RMW that blocks while the lock is held; releasing it a release store.  The
+ * _bh/_irq/_irqsave forms take the same lock (interrupts are not modelled).
+ */
+#ifndef __LINUX_SPINLOCK_H
+#define __LINUX_SPINLOCK_H
+
+#include <linux/types.h>
+#include <linux/compiler.h>
+#include <linux/rwlock.h>
+#include <linux/atomic.h>	/* as the kernel's spinlock.h pulls it in */
+
+typedef struct spinlock {
+	int rlock;
+} spinlock_t;
+
+typedef spinlock_t raw_spinlock_t;
+
+#define __SPIN_LOCK_UNLOCKED(lockname)	{ 0 }
+#define __RAW_SPIN_LOCK_UNLOCKED(lockname)	{ 0 }
+#define DEFINE_SPINLOCK(x)	spinlock_t x = __SPIN_LOCK_UNLOCKED(x)
+#define DEFINE_RAW_SPINLOCK(x)	raw_spinlock_t x = __RAW_SPIN_LOCK_UNLOCKED(x)
+
+extern void spin_lock_init(spinlock_t *lock);
+extern void spin_lock(spinlock_t *lock);
+extern void spin_unlock(spinlock_t *lock);
+extern int spin_trylock(spinlock_t *lock);
+extern int spin_is_locked(spinlock_t *lock);
+extern void spin_lock_bh(spinlock_t *lock);
+extern void spin_unlock_bh(spinlock_t *lock);
+extern int spin_trylock_bh(spinlock_t *lock);
+extern void spin_lock_irq(spinlock_t *lock);
+extern void spin_unlock_irq(spinlock_t *lock);
+extern unsigned long _spin_lock_irqsave(spinlock_t *lock);
+extern void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
+#define spin_lock_irqsave(lock, flags)	do { (flags) = _spin_lock_irqsave(lock); } while (0)
+
+#define raw_spin_lock_init(lock)	spin_lock_init(lock)
+extern void raw_spin_lock(raw_spinlock_t *lock);
+extern void raw_spin_unlock(raw_spinlock_t *lock);
+extern int raw_spin_trylock(raw_spinlock_t *lock);
+extern void raw_spin_lock_irq(raw_spinlock_t *lock);
+extern void raw_spin_unlock_irq(raw_spinlock_t *lock);
+extern unsigned long _raw_spin_lock_irqsave(raw_spinlock_t *lock);
+extern void raw_spin_unlock_irqrestore(raw_spinlock_t *lock, unsigned long flags);
+#define raw_spin_lock_irqsave(lock, flags)	do { (flags) = _raw_spin_lock_irqsave(lock); } while (0)
+
+#define assert_spin_locked(lock)	lockdep_assert_held(lock)
+
+#include <linux/lockdep.h>
+
+#endif

@@ -1,0 +1,121 @@
+"""Bad C: one line in the compiler's format (file:line:col: error: ...), exit 2,
+no traceback - for what clang rejects and for what kcheck cannot run."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CASES = {
+    "syntax": ("""#include <linux/kernel.h>
+int main(void)
+{
+	int x = 1
+	return x;
+}
+""", "4:11: error: expected ';' at end of declaration"),
+    "unknown_function": ("""#include <linux/kernel.h>
+struct kvm;
+void kvm_flush_remote_tlbs(struct kvm *kvm);
+int main(void)
+{
+	kvm_flush_remote_tlbs(NULL);
+	return 0;
+}
+""", "6:2: error: call to 'kvm_flush_remote_tlbs': kcheck does not model this kernel function"),
+    "inline_asm": ("""#include <linux/kernel.h>
+int main(void)
+{
+	asm volatile("mfence" ::: "memory");
+	return 0;
+}
+""", "4:2: error: inline assembly is not supported"),
+    "unknown_function_pointer": ("""#include <linux/kernel.h>
+void ext_handler(int x);
+static void (*handler)(int) = ext_handler;
+int main(void)
+{
+	handler(1);
+	return 0;
+}
+""", "3:31: error: 'ext_handler': kcheck does not model this kernel function"),
+    "bitfield_xchg": ("""#include <linux/kernel.h>
+#include <linux/atomic.h>
+union role { u32 word; struct { unsigned level:4; unsigned invalid:1; }; };
+struct root { union role role; };
+bool mark(struct root *root)
+{
+	return xchg(&root->role.invalid, true);
+}
+int main(void) { return 0; }
+""", "7:9: error: address of bit-field requested"),
+    "goto_into_loop": ("""#include <linux/kernel.h>
+int main(void)
+{
+	int i = 0;
+	goto inside;
+	while (i < 3) {
+inside:
+		i++;
+	}
+	return 0;
+}
+""", "5:2: error: goto inside: a jump into a nested block or loop is not supported"),
+    "no_main": ("""#include <linux/kernel.h>
+int helper(void) { return 0; }
+""", "error: no function 'main'"),
+}
+
+
+def kcheck_cli(*args):
+    p = subprocess.run([sys.executable, "-m", "kcheck.cli", *map(str, args)], capture_output=True,
+                       text=True, cwd=ROOT, timeout=120, env=dict(os.environ, KCHECK_WATCHDOG="2"))
+    return p.returncode, p.stdout, p.stderr
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_c_is_one_line_exit_2(tmp_path, name):
+    text, want = CASES[name]
+    f = tmp_path / f"{name}.c"
+    f.write_text(text)
+    rc, out, err = kcheck_cli("check", f)
+    assert rc == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith(f"{f}:") and want in lines[0], err
+
+
+def test_the_thread_xchg_proposal_as_typed():
+    """Paolo's first proposal as the mail typed it: clang's bit-field error at its line."""
+    f = "examples/c/tdp_mmu/paolo-dec-not-one-as-typed.c"
+    rc, out, err = kcheck_cli("check", f)
+    assert rc == 2
+    assert err.strip() == f"{f}:22:7: error: address of bit-field requested"
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    f = tmp_path / "asm.c"
+    f.write_text(CASES["inline_asm"][0])
+    rc, out, err = kcheck_cli("check", f, "--debug")
+    assert rc == 2 and "Traceback" in err
+
+
+def test_read_lock_in_a_thread_started_by_a_thread(tmp_path):
+    """kcheck.kernel keeps rwlock readers per static task: a thread a thread started
+    cannot take one for read, and the error says what to do instead."""
+    f = tmp_path / "dyn.c"
+    f.write_text("""#include <linux/spinlock.h>
+#include <pthread.h>
+DEFINE_RWLOCK(l);
+void *child(void *a) { read_lock(&l); read_unlock(&l); return NULL; }
+void *parent(void *a) { pthread_t c; pthread_create(&c, NULL, child, NULL); return NULL; }
+int main(void) { pthread_t p; pthread_create(&p, NULL, parent, NULL); return 0; }
+""")
+    rc, out, err = kcheck_cli("check", f)
+    assert rc == 2 and len(err.strip().splitlines()) == 1, err
+    assert "child: read_lock() in a thread that another thread started is not modelled" in err
+    assert "start child() from main()" in err

@@ -1,0 +1,166 @@
+"""Harnesses: C main() with pthreads, cut where its tasks start (objects built
+before the first pthread_create are the initial state; what follows a thread
+start runs concurrently with it, as C means), and Python main()s calling C
+functions on C objects (kcheck.c.load)."""
+
+import pytest
+
+import kcheck
+import kcheck.c
+from kcheck.kernel import spin_lock, spin_unlock
+
+AFTER_CREATE = r"""
+#include <linux/kernel.h>
+#include <pthread.h>
+
+static int x;
+
+static void *reader(void *arg)
+{
+	WARN_ON(READ_ONCE(x) == 0);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t t;
+
+	WRITE_ONCE(x, BEFORE);		/* before any task: the initial state */
+	pthread_create(&t, NULL, reader, NULL);
+	WRITE_ONCE(x, 1);		/* after it: concurrent with the reader */
+	pthread_join(t, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("before,want", [(0, "warn"), (2, "no-bug")])
+def test_main_is_cut_where_tasks_start(tmp_path, before, want):
+    f = tmp_path / "main.c"
+    f.write_text(AFTER_CREATE)
+    r = kcheck.check(kcheck.c.load(str(f), defines=[f"BEFORE={before}"]).entry)
+    got = r.bug.kind if r.bug else "no-bug"
+    assert got == want, r.format()
+    if want == "warn":
+        assert r.bug.task == "reader"
+
+
+NAMES = r"""
+#include <linux/kernel.h>
+#include <linux/atomic.h>
+#include <kcheck.h>
+#include <pthread.h>
+
+static atomic_t n;
+
+static __kcheck_setup void *boot(void *arg) { atomic_inc(&n); return NULL; }
+static void *worker(void *arg) { atomic_inc(&n); return NULL; }
+static void *spawner(void *arg)
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, worker, NULL);	/* a task started by a task */
+	pthread_join(t, NULL);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t t[4];
+
+	pthread_create(&t[0], NULL, boot, NULL);
+	pthread_create(&t[1], NULL, worker, NULL);
+	pthread_create(&t[2], NULL, worker, NULL);
+	pthread_create(&t[3], NULL, spawner, NULL);
+	pthread_join(t[0], NULL);
+	pthread_join(t[1], NULL);
+	pthread_join(t[2], NULL);
+	pthread_join(t[3], NULL);
+	BUG_ON(atomic_read(&n) != 4);
+	return 0;
+}
+"""
+
+
+def test_task_names_setup_and_dynamic_tasks(tmp_path):
+    from kcheck.engine import runtime as rt
+    f = tmp_path / "names.c"
+    f.write_text(NAMES)
+    prog = kcheck.c.load(str(f))
+    seen = {}
+
+    def main():
+        prog.entry()
+        for t in rt.CURRENT.tasks:
+            seen[t.name] = t.setup
+    r = kcheck.check(main)
+    assert r.bug is None and r.exhaustive
+    assert seen == {"boot": True, "worker1": False, "worker2": False, "spawner": False,
+                    "main": False}
+
+
+PY_HARNESS = r"""
+#include <linux/kernel.h>
+#include <linux/spinlock.h>
+#include <linux/refcount.h>
+
+struct counter {
+	spinlock_t lock;
+	refcount_t users;
+	int value;
+};
+
+void counter_add(struct counter *c, int v)
+{
+	spin_lock(&c->lock);
+	c->value += v;
+	spin_unlock(&c->lock);
+}
+
+int counter_get(struct counter *c)
+{
+	return READ_ONCE(c->value);
+}
+"""
+
+
+def test_python_main_drives_c_functions(tmp_path):
+    f = tmp_path / "counter.c"
+    f.write_text(PY_HARNESS)
+    prog = kcheck.c.load(str(f))
+
+    def main():
+        c = prog.new("struct counter", value=5)
+        t1 = kcheck.spawn(prog.counter_add, c, 1, name="add1")
+        t2 = kcheck.spawn(prog.counter_add, c, 2, name="add2")
+        kcheck.spawn(check, c, t1, t2, name="check")
+
+    def check(c, *tasks):
+        for t in tasks:
+            kcheck.join(t)
+        spin_lock(c.lock)                      # a C spinlock_t, taken from Python
+        assert prog.counter_get(c) == 8 and c.value == 8
+        spin_unlock(c.lock)
+
+    r = kcheck.check(main)
+    assert r.bug is None and r.exhaustive and r.executions == 2
+
+
+def test_python_main_finds_a_c_race(tmp_path):
+    f = tmp_path / "counter.c"
+    f.write_text(PY_HARNESS.replace("spin_lock(&c->lock);", "").replace("spin_unlock(&c->lock);", ""))
+    prog = kcheck.c.load(str(f))
+
+    def main():
+        c = prog.new("struct counter")
+        t1 = kcheck.spawn(prog.counter_add, c, 1, name="add1")
+        t2 = kcheck.spawn(prog.counter_add, c, 2, name="add2")
+        kcheck.spawn(check, c, t1, t2, name="check")
+
+    def check(c, *tasks):
+        for t in tasks:
+            kcheck.join(t)
+        assert c.value == 3, "lost update"
+
+    r = kcheck.check(main)
+    assert r.bug is not None and "lost update" in r.bug.message

@@ -1,0 +1,191 @@
+"""LKMM dependencies from the C data flow: an address dependency through
+rcu_dereference() (through locals, function arguments and return values, and
+a struct local whose address is taken) orders the dependent load as herd7
+does; the same reader without the dependency may see the old value.  Data
+and control dependencies follow the same register rules (dep+plain, in
+test_c_litmus.py, needs both)."""
+
+import pytest
+
+import kcheck
+import kcheck.c
+
+MP_DEP = r"""
+#include <linux/kernel.h>
+#include <linux/rcupdate.h>
+#include <pthread.h>
+
+struct foo { int a; };
+struct holder { struct foo *p; };
+static struct foo init_foo, new_foo;
+static struct foo *gp = &init_foo;
+
+static void *writer(void *arg)
+{
+	WRITE_ONCE(new_foo.a, 1);
+	rcu_assign_pointer(gp, &new_foo);
+	return NULL;
+}
+
+static struct foo *pass(struct foo *p) { return p; }
+static int peek(struct holder *h) { return READ_ONCE(h->p->a); }
+
+static void *reader(void *arg)
+{
+	struct foo *p;
+	struct holder h;
+	int v;
+
+	rcu_read_lock();
+	p = rcu_dereference(gp);
+#if HOW == 0		/* the dependent load */
+	v = READ_ONCE(p->a);
+#elif HOW == 1		/* through a function's argument and return value */
+	v = READ_ONCE(pass(p)->a);
+#elif HOW == 2		/* through a struct local whose address is taken */
+	h.p = p;
+	v = peek(&h);
+#elif HOW == 3		/* no dependency: the address does not come from the load */
+	v = READ_ONCE(new_foo.a);
+#endif
+	rcu_read_unlock();
+	BUG_ON(p == &new_foo && v == 0);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+
+	pthread_create(&a, NULL, writer, NULL);
+	pthread_create(&b, NULL, reader, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("how,want", [(0, "no-bug"), (1, "no-bug"), (2, "no-bug"), (3, "warn")])
+def test_address_dependency(tmp_path, how, want):
+    f = tmp_path / "mp.c"
+    f.write_text(MP_DEP)
+    prog = kcheck.c.load(str(f), defines=[f"HOW={how}"])
+    r = kcheck.check(prog.entry, memory_model="lkmm")
+    got = r.bug.kind if r.bug else "no-bug"
+    assert got == want, r.format()
+    if want == "no-bug":
+        assert r.exhaustive
+    # under SC there is nothing to see either way
+    assert kcheck.check(prog.entry).bug is None
+
+
+CTRL = r"""
+#include <linux/kernel.h>
+#include <pthread.h>
+
+static int x, y, z;
+
+static void *p0(void *arg)
+{
+	int r = READ_ONCE(x);
+
+	if (r)
+		WRITE_ONCE(z, 1);
+#if AFTER
+	WRITE_ONCE(y, 1);	/* po-after the branch: herd7 counts it control dependent too */
+#endif
+	return NULL;
+}
+
+static void *p1(void *arg)
+{
+	int r = READ_ONCE(y);
+
+	smp_mb();
+	WRITE_ONCE(x, r);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+
+	pthread_create(&a, NULL, p0, NULL);
+	pthread_create(&b, NULL, p1, NULL);
+	return 0;
+}
+"""
+
+
+def test_control_dependencies_reach_the_runtime(tmp_path):
+    """The store after the if depends on the load that decided it (set_deps is
+    called with it as a control source)."""
+    from kcheck.engine import runtime as rt
+    f = tmp_path / "ctrl.c"
+    f.write_text(CTRL)
+    prog = kcheck.c.load(str(f), defines=["AFTER=1"])
+    seen = []
+    orig = rt.Run.set_deps
+
+    def spy(self, addr=(), data=(), ctrl=()):
+        seen.append((self.cur.name if self.cur else None, tuple(e.op for e in ctrl)))
+        return orig(self, addr, data, ctrl)
+    rt.Run.set_deps = spy
+    try:
+        kcheck.check(prog.entry, memory_model="lkmm")
+    finally:
+        rt.Run.set_deps = orig
+    assert ("p0", ("READ_ONCE",)) in seen
+    assert all(not c for name, c in seen if name == "p1"), "p1 has no branch"
+
+
+TRY = r"""
+#include <linux/atomic.h>
+#include <pthread.h>
+
+atomic_t x;
+int y, z, w;
+
+void *p0(void *arg)
+{
+	int r = READ_ONCE(y);
+	int old = 5, o2 = 5;
+
+	atomic_try_cmpxchg_relaxed(&x, &old, r);
+	try_cmpxchg_relaxed(&z, &o2, r);
+	WRITE_ONCE(w, old + o2);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a;
+
+	pthread_create(&a, NULL, p0, NULL);
+	return 0;
+}
+"""
+
+
+def test_try_cmpxchg_dependencies(tmp_path):
+    """atomic_try_cmpxchg() and try_cmpxchg(): the new value is the RMW's data
+    dependency, and the expected value they store back on failure carries the
+    RMW's read on to the next store."""
+    from kcheck.engine import runtime as rt
+    f = tmp_path / "try.c"
+    f.write_text(TRY)
+    prog = kcheck.c.load(str(f))
+    seen = []
+    orig = rt.Run.set_deps
+
+    def spy(self, addr=(), data=(), ctrl=()):
+        if self.cur is not None and self.cur.name == "p0" and data:
+            seen.append(tuple(sorted(e.op for e in data)))
+        return orig(self, addr, data, ctrl)
+    rt.Run.set_deps = spy
+    try:
+        kcheck.check(prog.entry, memory_model="lkmm")
+    finally:
+        rt.Run.set_deps = orig
+    assert ("READ_ONCE",) in seen                       # the two RMWs' new value
+    ops = {op for s in seen for op in s}
+    assert {"atomic_try_cmpxchg_relaxed", "try_cmpxchg_relaxed"} <= ops, seen   # WRITE_ONCE(w, ...)

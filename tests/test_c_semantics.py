@@ -1,0 +1,255 @@
+"""kcheck.c runs C as C: integer widths and wrap-around, pointers into objects,
+structs, unions and bitfields as clang lays them out, initialisers, control
+flow - and the kernel's reports when C goes wrong (NULL, out of bounds,
+uninitialised kmalloc memory, use-after-free, double free, leaks).
+
+Each program checks itself with assert(); each has a twin whose assert must
+fail, so a test cannot pass because nothing ran."""
+
+import pytest
+
+import kcheck
+import kcheck.c
+
+SEMANTICS = r"""
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <assert.h>
+
+struct inner { int a; char b; };
+struct outer {
+	int x;
+	struct inner in[3];
+	union { u64 w; u32 h[2]; } u;
+	unsigned char bits_a:3, bits_b:5;
+	signed int sb:4;
+	void (*fn)(int *);
+	const char *name;
+};
+union role { u32 word; struct { unsigned level:4; unsigned pad:7; unsigned invalid:1; }; };
+
+static int counter;
+static struct outer g = { .x = 1, .in = { [1] = { .a = 5, .b = 'q' } },
+			  .u.w = 0x1122334455667788ULL, .name = "hi" };
+static int arr[] = { 1, 2, [5] = 6 };
+static struct inner pairs[2] = { 1, 'a', 2, 'b' };	/* brace elision */
+
+static void bump(int *p) { (*p)++; counter++; }
+static int fact(int n) { return n <= 1 ? 1 : n * fact(n - 1); }
+static int sum(int n)
+{
+	int s = 0, i;
+	for (i = 0; i < n; i++) {
+		if (i == 2)
+			continue;
+		s += i;
+	}
+	switch (n) {
+	case 1: s += 100; break;
+	case 4: s += 1000;	/* falls through */
+	default: s += 7;
+	}
+	i = 0;
+again:
+	if (++i < 3)
+		goto again;
+	return s + i;
+}
+
+int main(void)
+{
+	struct outer *o = kmalloc(sizeof(*o), GFP_KERNEL);
+	struct inner loc = { 7, 'z' }, copy;
+	union role r = { .level = 3 };
+	int i, *ip;
+	long l;
+	unsigned u = 0;
+	char buf[4] = "abc";
+
+	assert(g.x == 1 && g.in[1].a == 5 && g.in[1].b == 'q' && g.in[0].a == 0);
+	assert(g.u.h[0] == 0x55667788 && g.u.h[1] == 0x11223344);
+	assert(sizeof(arr) == 6 * sizeof(int) && arr[5] == 6 && arr[3] == 0);
+	assert(pairs[1].a == 2 && pairs[1].b == 'b');
+	assert(g.name[1] == 'i' && buf[2] == 'c' && buf[3] == 0);
+	o->x = 3;
+	o->fn = bump;
+	o->fn(&o->x);
+	assert(o->x == 4 && counter == 1);
+	copy = loc;
+	copy.a++;
+	assert(copy.a == 8 && loc.a == 7);
+	o->in[2] = copy;
+	assert(o->in[2].a == 8 && o->in[2].b == 'z');
+	o->bits_a = 9;			/* truncated to 3 bits */
+	o->bits_b = 31;
+	o->sb = 7;
+	o->sb++;			/* wraps to -8 */
+	assert(o->bits_a == 1 && o->bits_b == 31 && o->sb == -8);
+	r.invalid = 1;
+	assert(r.word == ((1 << 11) | 3));
+	ip = &o->in[0].a;
+	ip += 2 * (sizeof(struct inner) / sizeof(int));
+	assert(ip == &o->in[2].a && ip > &o->in[1].a);
+	assert(container_of(ip, struct inner, a) == &o->in[2]);
+	l = (long)(&o->in[2]) - (long)o;
+	assert(l == offsetof(struct outer, in[2]));
+	u--;
+	assert(u == 0xffffffff && (int)u == -1);
+	assert((u8)300 == 44 && (s8)200 == -56 && -7 / 2 == -3 && -7 % 2 == -1);
+	assert(((-5) >> 1) == -3 && (5u >> 1) == 2);
+	assert(fact(5) == 120 && sum(4) == 0 + 1 + 3 + 1000 + 7 + 3);
+	i = 0;
+	do { i += 3; } while (i < 10);
+	assert(i == 12 && min(3, 4) == 3 && max_t(int, -1, 2) == 2 && ARRAY_SIZE(g.in) == 3);
+	assert(CHECK_WRONG);
+	kfree(o);
+	return 0;
+}
+"""
+
+
+def load(tmp_path, text, name="prog.c", defines=()):
+    p = tmp_path / name
+    p.write_text(text)
+    return kcheck.c.load(str(p), defines=defines)
+
+
+def verdict(prog, **kw):
+    r = kcheck.check(prog.entry, **kw)
+    return (r.bug.kind if r.bug else "no-bug"), r
+
+
+def test_c_semantics_hold(tmp_path):
+    got, r = verdict(load(tmp_path, SEMANTICS, defines=["CHECK_WRONG=1"]))
+    assert got == "no-bug" and r.exhaustive, r.format()
+
+
+def test_c_semantics_twin_fails(tmp_path):
+    got, r = verdict(load(tmp_path, SEMANTICS, defines=["CHECK_WRONG=(fact(5) == 121)"]))
+    assert got == "warn" and "assertion failed: CHECK_WRONG" in r.bug.message
+
+
+BUGS = r"""
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <pthread.h>
+
+struct obj { int a; int b[2]; };
+static struct obj *shared;
+
+static void *user(void *arg)
+{
+	struct obj *o = READ_ONCE(shared);
+	int v = 0;
+#if KIND == 1
+	o = NULL;
+#endif
+	if (o)
+		v = o->a;
+#if KIND == 1
+	v = o->a;			/* NULL dereference */
+#elif KIND == 2
+	v = o->b[2];			/* one past the end */
+#elif KIND == 3
+	v = o->b[1];			/* never written */
+#endif
+	return (void *)(long)v;
+}
+
+static void *owner(void *arg)
+{
+	struct obj *o = arg;
+#if KIND == 4
+	kfree(o);			/* while user may still read it */
+#elif KIND == 5
+	kfree(o);
+	kfree(o);
+#elif KIND == 6
+	/* never freed: a leak */
+#elif KIND == 7
+	kfree(&o->b[1]);
+#else
+	(void)o;
+#endif
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+	struct obj *o = kmalloc(sizeof(*o), GFP_KERNEL);
+
+	o->a = 1;
+#if KIND != 3
+	o->b[1] = 2;
+#endif
+	shared = o;
+	pthread_create(&a, NULL, user, NULL);
+	pthread_create(&b, NULL, owner, o);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+#if KIND == 0 || KIND == 1 || KIND == 2 || KIND == 3
+	kfree(o);
+#endif
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("kind,want,text", [
+    (0, "no-bug", None),
+    (1, "null-deref", "BUG: kernel NULL pointer dereference"),
+    (2, "slab-out-of-bounds", "BUG: KASAN: slab-out-of-bounds in user()"),
+    (3, "uninit-value", "BUG: KMSAN: uninit-value in user()"),
+    (4, "use-after-free", "can run after owner freed it (kfree)"),
+    (5, "double-free", "already freed"),
+    (6, "leak", "obj#0 allocated by main() is never freed"),
+    (7, "invalid-free", "BUG: KASAN: invalid-free"),
+])
+def test_kernel_reports(tmp_path, kind, want, text):
+    got, r = verdict(load(tmp_path, BUGS, defines=[f"KIND={kind}"]))
+    assert got == want, r.format()
+    if text:
+        assert text in r.bug.message, r.bug.message
+    else:
+        assert r.exhaustive
+
+
+LOCALS = r"""
+#include <linux/kernel.h>
+#include <pthread.h>
+#include <assert.h>
+
+struct it { int pos; int *arr; };
+static int data[4];
+
+static void step(struct it *it) { it->pos++; }
+
+static void *walker(void *arg)
+{
+	struct it it = { 0, data };	/* its address is taken, but never escapes */
+	int sum = 0;
+
+	while (it.pos < 4) {
+		sum += READ_ONCE(it.arr[it.pos]);
+		step(&it);
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, walker, NULL);
+	return 0;
+}
+"""
+
+
+def test_private_locals_make_no_events(tmp_path):
+    """A local whose address only ever goes to this task's own functions is no memory
+    kcheck tracks: the walk is 4 READ_ONCEs (and the task's exit), nothing else."""
+    got, r = verdict(load(tmp_path, LOCALS))
+    assert got == "no-bug" and r.executions == 1
+    assert r.events == 5, r.events
