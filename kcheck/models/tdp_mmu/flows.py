@@ -232,10 +232,7 @@ def make_main(cls, scenario: str, **sizes):
         impl.huge = bool(cfg["huge"])
         impl.slot_gfns = slot_gfns
         impl.host = HostMemory(geo, hsize, slot_gfns, generations)
-        if hasattr(impl, "new_kvm"):                 # C: a kcheck.c struct kvm
-            kvm = impl.new_kvm(memslot_flags=flags0)
-        else:
-            kvm = kzalloc(Kvm, mmu_notifier=(0, 0, 0, 0), memslot_flags=flags0)
+        kvm = kzalloc(Kvm, mmu_notifier=(0, 0, 0, 0), memslot_flags=flags0)
         impl.kvm_mmu_init_tdp_mmu(kvm)
         role = impl.root_role_word()
         vcpus, tasks = [], []
