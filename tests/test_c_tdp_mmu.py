@@ -70,3 +70,13 @@ def test_replay_of_a_c_schedule():
     fn = load_model(path, defines=["FLOWS=VCPU,MEMSLOT", "RESIDENT=1"])
     again = kcheck.replay(fn, r.bug.schedule)
     assert again.bug is not None and again.bug.kind == r.bug.kind
+
+
+def test_c_v5_17_iterator_does_not_skip_the_yield_point():
+    # v5.17's tdp_mmu_iter_cond_resched sets iter->yielded and tdp_iter_next()
+    # restarts at the yield point; a walk that restarted and then stepped on
+    # skipped an entry, and at GFNS=3 the fast zap left an invalid root mapped
+    prog = kcheck.c.load(os.path.join(TDP, "v5.17.c"),
+                         defines=["FLOWS=MEMSLOT", "RESIDENT=1", "GFNS=3"])
+    r = kcheck.check(prog.entry)
+    assert r.bug is None and r.exhaustive, r.format()
