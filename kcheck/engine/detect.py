@@ -99,11 +99,14 @@ def must_precede_all(run, events, b):
     graph (and one placement of the grace periods) for all of them, not one
     per event: an end-of-run check over many objects stays one graph walk."""
     events = [a for a in events if a is not None]
+    out = {a for a in events if contains(b.view, a)}     # porf: before in every order
     if run.lkmm:
-        return {a for a in events if contains(b.view, a)}
-    before = sc.predecessors_closure(run.g, b)
-    out = {a for a in events if a in before}
+        return out
     rest = [a for a in events if a not in out]
+    if rest:
+        before = sc.predecessors_closure(run.g, b)
+        out.update(a for a in rest if a in before)
+        rest = [a for a in rest if a not in out]
     if rest and run.has_gp:
         from .memory.rcu_gp import RcuOrder
         order = RcuOrder(run.g, extra_keys=rest + [b])
