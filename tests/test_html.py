@@ -145,6 +145,15 @@ def test_no_bug_report_says_exhaustive(tmp_path):
     page = Page(out.read_text())
     assert "no bug found" in page.text_of["verdict"]
     assert "exhaustive" in out.read_text() and page.steps == []
+    assert "load buffering" not in out.read_text()
+
+
+def test_lkmm_report_says_what_exhaustive_leaves_out(tmp_path):
+    res = kcheck.check(load_model(str(DEADLOCK), "fixed"), memory_model="lkmm")
+    out = tmp_path / "fixed-lkmm.html"
+    write_report(res, out)
+    assert res.exhaustive
+    assert "exhaustive (except load buffering: executions with a cycle in po | rf" in out.read_text()
 
 
 def test_claims_page_links_each_refuted_claim(tmp_path):

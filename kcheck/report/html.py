@@ -362,7 +362,8 @@ def _step_text(text):
 
 def _mode(result):
     if result.exhaustive:
-        return "exhaustive"
+        # what "exhaustive" leaves out, said where the verdict is (as the text does)
+        return "exhaustive" + "".join(f" (except {x})" for x in result.excludes)
     if result.bound:
         return f"bounded ({result.bound})"
     return "stopped at the first bug" if result.bug is not None else "not exhaustive"

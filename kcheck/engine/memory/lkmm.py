@@ -724,8 +724,12 @@ class _Dynamic:
         xb_star = None
         if s.has_plain:
             xb_star = _star(_union(hb, pb, rb))
-            result = self._plain(rf, co, fr, ext, int_, fence, strong_fence, nonrw_fence,
-                                 addr, cumul_fence, rfe, rmw_seq, xb_star, want_flags)
+            if want_flags:
+                result = self._plain(rf, co, fr, ext, int_, fence, strong_fence, nonrw_fence,
+                                     addr, cumul_fence, rfe, rmw_seq, xb_star, want_flags)
+            else:
+                result = self._plain_coherent(rf, co, fr, ext, int_, fence, strong_fence,
+                                              nonrw_fence, addr, cf_star, rfe, rmw_seq, xb_star)
             if result is False:
                 return Verdict(False, "plain-coherence")
             races = result
@@ -890,6 +894,120 @@ class _Dynamic:
         if vals is not None and any(vals.get(i) != vals.get(j) for i, j in _pairs(rscs)):
             out.add("srcu-bad-value-match")
         return out
+
+    def _plain_coherent(self, rf, co, fr, ext, int_, fence, strong_fence, nonrw_fence, addr,
+                        cf_star, rfe, rmw_seq, xb_star):
+        """Plain-access coherence alone (no race flags): ``()`` or False.
+
+        The same axiom as ``_plain`` - no pre-race pair of rf, fr or co whose
+        reverse is in rw-xbstar, wr-vis or ww-vis - but those three relations
+        are dense (they go through xb*) and only a few of their entries are
+        ever asked, one per pre-race pair of rf, fr or co.  So each entry is
+        computed on its own, from rows of xb* and cumul-fence* and the columns
+        of the pre-bounded relations, and nothing else is built: on the TDP
+        MMU's executions this is most of the cost of a check."""
+        s = self.s
+        n = s.n
+        Marked, Plain, M, IW = s.Marked, s.Plain, s.M, s.IW
+        asks = []                 # (relation, j, i): is (j, i) in the relation?
+        for i in range(n):
+            e = ext[i]
+            if not e:
+                continue
+            pr = e & ((M if (Plain >> i) & 1 else 0) | (Plain if ((M & ~IW) >> i) & 1 else 0))
+            if not pr:
+                continue
+            for rel, which in ((rf, 0), (fr, 1), (co, 2)):
+                m = pr & rel[i]
+                while m:
+                    low = m & -m
+                    asks.append((which, low.bit_length() - 1, i))
+                    m ^= low
+        if not asks:
+            return ()
+        rmb_f = s.fencerel(s.tag("Rmb"))
+        not_noreturn = s.full & ~s.Noreturn
+        R4rmb = s.R4rmb
+
+        def col_pre(i, reads):
+            # {t : i in X-pre-bounded[t]}: w-pre-bounded = [Marked] ; (addr | fence)?,
+            # r-pre-bounded = [Marked] ; (addr | nonrw-fence | [R4rmb] ; fencerel(Rmb) ;
+            # [~Noreturn])?
+            bit = 1 << i
+            col = bit & Marked
+            m = Marked & ~bit
+            nr = (not_noreturn >> i) & 1
+            while m:
+                low = m & -m
+                t = low.bit_length() - 1
+                m ^= low
+                if (addr[t] & bit) or (reads and ((nonrw_fence[t] & bit) or (
+                        nr and (R4rmb >> t) & 1 and (rmb_f[t] & bit)))) or (
+                        not reads and (fence[t] & bit)):
+                    col |= low
+            return col
+
+        def through(mask, rel):
+            acc = 0
+            while mask:
+                low = mask & -mask
+                acc |= rel[low.bit_length() - 1]
+                mask ^= low
+            return acc
+
+        vis_rows = {}
+
+        def vis(k):
+            # vis = [cumul-fence* ; rfe? ; [Marked]] ; ((strong-fence ; [Marked] ; xb*) | (xb* & int))
+            v = vis_rows.get(k)
+            if v is None:
+                m = 0
+                c = cf_star[k]
+                while c:
+                    low = c & -c
+                    m |= rfe[low.bit_length() - 1] | low
+                    c ^= low
+                m &= Marked
+                v = 0
+                while m:
+                    low = m & -m
+                    j = low.bit_length() - 1
+                    v |= through(strong_fence[j] & Marked, xb_star) | (xb_star[j] & int_[j])
+                    m ^= low
+                vis_rows[k] = v
+            return v
+
+        cols = {}
+        for which, j, i in asks:
+            if (fence[j] >> i) & 1:
+                return False
+            if which == 0:
+                # rw-xbstar = fence | r-post-bounded ; xb* ; w-pre-bounded
+                key = (i, False)
+                col = cols.get(key)
+                if col is None:
+                    col = cols[key] = col_pre(i, False)
+                post = (nonrw_fence[j] | (rmb_f[j] & R4rmb if (not_noreturn >> j) & 1 else 0)
+                        | (1 << j)) & Marked
+                if through(post, xb_star) & col:
+                    return False
+                continue
+            # ww-vis / wr-vis = fence | strong-fence ; xb* ; X-pre | w-post-bounded ; vis ; X-pre
+            key = (i, which == 1)
+            col = cols.get(key)
+            if col is None:
+                col = cols[key] = col_pre(i, which == 1)
+            if through(strong_fence[j], xb_star) & col:
+                return False
+            post = through((fence[j] | (1 << j)) & Marked, rmw_seq)
+            acc = 0
+            while post:
+                low = post & -post
+                acc |= vis(low.bit_length() - 1)
+                post ^= low
+            if acc & col:
+                return False
+        return ()
 
     def _plain(self, rf, co, fr, ext, int_, fence, strong_fence, nonrw_fence, addr,
                cumul_fence, rfe, rmw_seq, xb_star, want_races):

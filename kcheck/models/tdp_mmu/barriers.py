@@ -61,7 +61,7 @@ def barrier_effect(base, without):
     return "no change: buggy either way"
 
 
-def barrier_table(variant, scenario, memory_model="lkmm", max_executions=100, **sizes):
+def barrier_table(variant, scenario, memory_model="lkmm", max_executions=2000, **sizes):
     """Run the variant with every barrier, then without each one in turn."""
     import kcheck
     from . import build_main
