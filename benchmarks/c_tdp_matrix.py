@@ -1,14 +1,23 @@
 """The verdict matrix, C against Python: every TDP MMU variant on every two-flow
-scenario, as C (examples/c/tdp_mmu/VARIANT.c) and as the Python model.
+scenario of the flows the C port has, as C (examples/c/tdp_mmu/VARIANT.c) and
+as the Python model.
 
     python benchmarks/c_tdp_matrix.py [--variants v5.17,...] [--scenarios vcpu+memslot,...]
                                       [--jobs 2] [--json out/c_matrix.json]
 
 Cells run exhaustively under SC with one resident vCPU (--size resident=1, as
-`kcheck tdp-mmu matrix`), one process per cell (--jobs cells at a time), so
-that "found after N executions" is the serial count.  A cell prints
-"C verdict executions / Python verdict executions"; the last columns say
-whether they agree and the seconds each took.
+`kcheck tdp-mmu matrix`) at the C harness's default sizes, one process per
+cell (--jobs cells at a time), so that "found after N executions" is the
+serial count.  A cell prints "C verdict executions / Python verdict
+executions"; the last columns say whether they agree and the seconds each took.
+
+What is compared is the verdict only.  The C port is the root lifecycle as
+the Python model had it before issue 12; the Python model now also runs the
+guest (vCPU mode and requests, TLBs, hardware page walks, host pages with a
+lifetime), a memslot update and a notifier with their flags and sequence
+count, and frees struct kvm at teardown, so it explores other (more)
+executions of the same scenarios and its counts are not the C's.  The
+golden counts of the C port are in tests/test_c_tdp_mmu.py.
 """
 
 import argparse
@@ -75,7 +84,7 @@ def main():
         row = []
         for v in vs:
             c, p = res[("c", v, s)], res[("py", v, s)]
-            same = c[0] == p[0] and c[1] == p[1]
+            same = c[0] == p[0] and (c[2] or c[0] != "ok") and (p[2] or p[0] != "ok")
             agree += same
             total += 1
             csec += c[3]
@@ -83,7 +92,7 @@ def main():
             mark = "" if same else " **differs**"
             row.append(f"{c[0]} {c[1]:,} / {p[0]} {p[1]:,}{mark}")
         print(f"| {s} | " + " | ".join(row) + " |")
-    print(f"\n{agree} of {total} cells agree (verdict and executions); C {csec:.0f} s, "
+    print(f"\n{agree} of {total} cells agree (verdict; counts differ by design); C {csec:.0f} s, "
           f"Python {psec:.0f} s of checking ({time.perf_counter() - t0:.0f} s wall, {a.jobs} jobs)")
     if a.json:
         os.makedirs(os.path.dirname(a.json) or ".", exist_ok=True)

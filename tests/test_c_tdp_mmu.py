@@ -1,11 +1,14 @@
-"""The TDP MMU root lifecycle in C (examples/c/tdp_mmu) gives the Python
-model's verdicts and execution counts: the golden numbers below are the
-verdict matrix's (README; kcheck tdp-mmu matrix, model of kcheck 5e210a5),
-which benchmarks/c_tdp_matrix.py compares cell by cell.  The C is also driven
-by the Python model's own flows (python_flows.py)."""
+"""The TDP MMU root lifecycle in C (examples/c/tdp_mmu) gives the verdicts
+and execution counts of the Python model it was ported from: the golden
+numbers below are that model's verdict matrix (kcheck 5e210a5, before issue
+12).  The Python model has since grown what the C port does not model (the
+guest: vCPU mode, requests, TLBs and hardware walks; host pages with a
+lifetime; memslot flags and the notifier's sequence count; v5.17's
+iter->yielded; walker, split and collapse flows; struct kvm freed), so its
+counts are no longer the C's, and benchmarks/c_tdp_matrix.py compares the two
+on verdicts only."""
 
 import os
-import sys
 
 import pytest
 
@@ -50,19 +53,6 @@ def test_c_gives_the_models_verdict_and_count(variant, scenario, resident):
         assert r.exhaustive
 
 
-def test_c_driven_by_the_python_flows():
-    sys.path.insert(0, TDP)
-    try:
-        from python_flows import c_impl
-    finally:
-        sys.path.remove(TDP)
-    from kcheck.models.tdp_mmu.flows import make_main
-    r = kcheck.check(make_main(c_impl("sean-v3"), "vcpu+memslot", resident=1))
-    assert r.bug is not None and r.bug.kind == "refcount-warn" and r.executions == 196
-    r = kcheck.check(make_main(c_impl("v5.17"), "vcpu+dirty-log"))
-    assert r.bug is None and r.exhaustive and r.executions == 19
-
-
 def test_trace_in_c_terms():
     r = c_check("paolo-dec-not-one", "vcpu+dirty-log+dirty-log", 0)
     last = [e for e in r.bug.events if e["bug"]][0]
@@ -80,3 +70,13 @@ def test_replay_of_a_c_schedule():
     fn = load_model(path, defines=["FLOWS=VCPU,MEMSLOT", "RESIDENT=1"])
     again = kcheck.replay(fn, r.bug.schedule)
     assert again.bug is not None and again.bug.kind == r.bug.kind
+
+
+def test_c_v5_17_iterator_does_not_skip_the_yield_point():
+    # v5.17's tdp_mmu_iter_cond_resched sets iter->yielded and tdp_iter_next()
+    # restarts at the yield point; a walk that restarted and then stepped on
+    # skipped an entry, and at GFNS=3 the fast zap left an invalid root mapped
+    prog = kcheck.c.load(os.path.join(TDP, "v5.17.c"),
+                         defines=["FLOWS=MEMSLOT", "RESIDENT=1", "GFNS=3"])
+    r = kcheck.check(prog.entry)
+    assert r.bug is None and r.exhaustive, r.format()

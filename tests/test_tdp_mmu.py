@@ -27,7 +27,7 @@ def test_every_variant_flow_mutant_and_claim_is_listed():
 def test_paolo_dec_not_one_use_after_free_through_the_cli():
     """C6: Sean's use-after-free in Paolo's first proposal, exit code 1."""
     out = CliRunner().invoke(tdp_mmu, ["check", "--variant", "paolo-dec-not-one",
-                                       "--scenario", "vcpu+dirty-log+dirty-log", "--json"])
+                                       "--scenario", "vcpu+walker+walker", "--json"])
     assert out.exit_code == 1, out.output
     j = json.loads(out.output)
     assert j["verdict"] == "bug"
@@ -71,7 +71,8 @@ def test_usage_errors_exit_2():
 
 def test_claims_json_subset(tmp_path):
     out = CliRunner().invoke(tdp_mmu, ["claims", "--json", "--only", "C1,C9,C16", "--jobs", "1",
-                                       "--out", str(tmp_path)])
+                                       "--out", str(tmp_path), "--size", "fanout=2",
+                                       "--size", "gfns=2", "--size", "slot_pages=2"])
     assert out.exit_code == 0, out.output
     j = json.loads(out.output)
     rows = {r["id"]: r for r in j["claims"]}
@@ -82,7 +83,11 @@ def test_claims_json_subset(tmp_path):
 
 @pytest.mark.slow
 def test_claims_json_full_table(tmp_path):
-    out = CliRunner().invoke(tdp_mmu, ["claims", "--json", "--out", str(tmp_path)])
+    # every claim, at fanout=2 (the claims' own sizes, fanout=3 gfns=3, take far
+    # longer than a test run: README, TDP MMU section); this checks the table
+    out = CliRunner().invoke(tdp_mmu, ["claims", "--json", "--out", str(tmp_path),
+                                       "--size", "fanout=2", "--size", "gfns=2",
+                                       "--size", "slot_pages=2"])
     assert out.exit_code == 0, out.output
     j = json.loads(out.output)
     assert [r["id"] for r in j["claims"]] == [f"C{i}" for i in range(1, 19)]
@@ -93,27 +98,38 @@ def test_claims_json_full_table(tmp_path):
 
 
 def test_matrix_cells_are_exhaustive_and_bugs_have_traces(tmp_path):
+    # the matrix's own sizes are the expensive ones; --size shrinks them here (and
+    # without a resident vCPU the vCPU's own root is the one the proposals lose)
+    small = ["--size", "fanout=2", "--size", "gfns=2", "--size", "slot_pages=2",
+             "--size", "resident=0"]
     out = CliRunner().invoke(tdp_mmu, ["matrix", "--json", "--jobs", "1", "--out", str(tmp_path),
                                        "--variant", "v6.6", "--variant", "sean-v3",
-                                       "--scenario", "vcpu+memslot", "--scenario", "memslot+dirty-log"])
+                                       "--scenario", "vcpu+memslot", "--scenario", "memslot+walker",
+                                       *small])
     assert out.exit_code == 1, out.output          # sean-v3 has a bug on vcpu+memslot
     j = json.loads(out.output)
-    assert j["sizes"]["resident"] == 1
+    assert j["sizes"]["resident"] == 0 and j["sizes"]["fanout"] == 2
     cells = {(c["variant"], c["scenario"]): c for c in j["cells"]}
     assert len(cells) == 4
     bad = cells[("sean-v3", "vcpu+memslot")]
     assert bad["verdict"] == "bug" and bad["bug"] == "refcount-warn"
     text = open(bad["trace"]).read()
-    assert "--size resident=1" in text.splitlines()[0]
-    assert "setup steps before" in text and "REFCOUNT-WARN" in text
-    for key in [("v6.6", "vcpu+memslot"), ("v6.6", "memslot+dirty-log"), ("sean-v3", "memslot+dirty-log")]:
+    assert "--size resident=0" in text.splitlines()[0] and "--size fanout=2" in text.splitlines()[0]
+    assert "REFCOUNT-WARN" in text
+    for key in [("v6.6", "vcpu+memslot"), ("v6.6", "memslot+walker"), ("sean-v3", "memslot+walker")]:
         c = cells[key]
         assert c["verdict"] == "no-bug" and c["exhaustive"] and c["executions"] > 1, c
 
 
-def test_matrix_scenarios_are_every_pair_of_flows():
-    from kcheck.models.tdp_mmu.matrix import two_flow_scenarios
-    from kcheck.models.tdp_mmu import FLOWS
+def test_matrix_rows():
+    from kcheck.models.tdp_mmu.matrix import (BASE_FLOWS, MATRIX_SIZES, matrix_scenarios,
+                                              scenario_sizes, two_flow_scenarios)
     s = two_flow_scenarios()
-    assert len(s) == len(FLOWS) * (len(FLOWS) + 1) // 2
+    assert len(s) == len(BASE_FLOWS) * (len(BASE_FLOWS) + 1) // 2
     assert "vcpu+vcpu" in s and "memslot+zap-all" in s
+    rows = matrix_scenarios()
+    for three in ("vcpu+walker+walker", "vcpu+memslot+memslot", "memslot+walker+walker"):
+        assert three in rows
+    assert scenario_sizes("split+vcpu") == {"huge": 1} and scenario_sizes("vcpu+walker") == {}
+    # a walk can yield mid-table: more than two entries per table, three GFNs
+    assert MATRIX_SIZES["fanout"] >= 3 and MATRIX_SIZES["gfns"] >= 3

@@ -97,6 +97,28 @@ def must_precede(run, a, b):
     return False
 
 
+def must_precede_all(run, events, b):
+    """``must_precede(run, a, b)`` for every ``a`` of ``events`` at once: the
+    set of those that are before ``b`` in every order.  One closure of the
+    graph (and one placement of the grace periods) for all of them, not one
+    per event: an end-of-run check over many objects stays one graph walk."""
+    events = [a for a in events if a is not None]
+    out = {a for a in events if contains(b.view, a)}     # porf: before in every order
+    if run.lkmm:
+        return out
+    rest = [a for a in events if a not in out]
+    if rest:
+        before = sc.predecessors_closure(run.g, b)
+        out.update(a for a in rest if a in before)
+        rest = [a for a in rest if a not in out]
+    if rest and run.has_gp:
+        from .memory.rcu_gp import RcuOrder
+        order = RcuOrder(run.g, extra_keys=rest + [b])
+        if order.ok:
+            out.update(a for a in rest if order.ordered(a, b))
+    return out
+
+
 def use_after_free_race(run):
     if run.lkmm:
         return _lkmm_use_after_free(run)

@@ -183,26 +183,26 @@ def kmem_cache_destroy(cache):
 def _check_destroyed(r, complete):
     """At the end of the run: was every alloc and free of a destroyed cache
     ordered before its destroy, whatever the interleaving?"""
-    from ..engine.detect import must_precede
+    from ..engine.detect import must_precede_all
     from ..engine.runtime import Bug
     for s in r.__dict__.get("slab_caches", {}).values():
         d = s["destroy"]
         if d is None:
             continue
         cache = s["cache"]
-        for oid in s["objs"]:
-            obj, a = r.heap[oid]
-            f = r.freed.get(oid)
+        objs = [(oid, r.heap[oid][0], r.heap[oid][1], r.freed.get(oid)) for oid in s["objs"]]
+        done = must_precede_all(r, [e for _, _, a, f in objs for e in (a, f)], d)
+        for oid, obj, a, f in objs:
             if f is None:
                 if not complete:
                     continue         # the run stopped early: its free may still come
                 why = "it is never freed"
                 late = a
-            elif not must_precede(r, f, d):
+            elif f not in done:
                 why = (f"{r._task_name(f.tid)}'s {f.op} of it can come after the destroy: "
                        "nothing orders it before")
                 late = f
-            elif a is not None and not must_precede(r, a, d):
+            elif a is not None and a not in done:
                 why = f"{r._task_name(a.tid)} can allocate it after the destroy"
                 late = a
             else:

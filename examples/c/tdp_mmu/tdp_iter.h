@@ -21,7 +21,7 @@ struct tdp_iter {
 	int level;
 	u64 old_spte;			/* the SPTE's value as last read */
 	bool valid;
-	bool yielded;			/* v5.18: the walk dropped mmu_lock and must restart */
+	bool yielded;			/* since 5.16: the walk dropped mmu_lock and must restart */
 };
 
 static inline u64 kvm_tdp_mmu_read_spte(tdp_ptep_t sptep)

@@ -470,11 +470,16 @@ static inline void cond_resched_mmu_lock(struct kvm *kvm, bool shared)
 #ifndef VARIANT_tdp_mmu_iter_cond_resched
 /*
  * Yield if the MMU lock is contended or this thread needs to return control
- * to the scheduler.  Returns true if this function yielded (v5.17).
+ * to the scheduler.  Returns true if this function yielded (v5.17).  Since
+ * 5.16 ("Don't advance iterator after restart due to yielding") it does not
+ * restart the walk itself: it sets iter->yielded and tdp_iter_next() restarts
+ * at the yield point instead of stepping past it.
  */
 static inline bool tdp_mmu_iter_cond_resched(struct kvm *kvm, struct tdp_iter *iter,
 					     bool flush, bool shared)
 {
+	WARN_ON(iter->yielded);
+
 	/* Ensure forward progress has been made before yielding. */
 	if (iter->next_last_level_gfn == iter->yielded_gfn)
 		return false;
@@ -486,10 +491,10 @@ static inline bool tdp_mmu_iter_cond_resched(struct kvm *kvm, struct tdp_iter *i
 
 		WARN_ON(iter->gfn > iter->next_last_level_gfn);
 
-		tdp_iter_restart(iter);
-		return true;
+		iter->yielded = true;
 	}
-	return false;
+
+	return iter->yielded;
 }
 #endif
 

@@ -105,12 +105,18 @@ def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, 
               help="executions per check run again under the LKMM (default 2000; 0: no "
                    "budget, every LKMM check exhaustive - the readers scenario then takes "
                    "~15 min per check)")
-def claims_cmd(as_json, out_dir, only, jobs, html, lkmm_budget):
-    """Decide claims C1–C18 by running the model."""
+@_sizes_option
+def claims_cmd(as_json, out_dir, only, jobs, html, lkmm_budget, sizes):
+    """Decide claims C1–C18 by running the model (at fanout=3, gfns=3, slot_pages=3
+    unless --size says otherwise)."""
     from . import claims as claims_mod
-    from .claims import CLAIMS, decide_claim, lkmm_rechecks, run_checks, write_traces
+    from .claims import CLAIMS, claims_at_sizes, decide_claim, lkmm_rechecks, run_checks, \
+        write_traces
     if lkmm_budget is not None:
         claims_mod.LKMM_BUDGET = lkmm_budget or None
+    sz = _parse_sizes(sizes)
+    if sz:
+        CLAIMS = claims_at_sizes(CLAIMS, sz)
     ids = list(CLAIMS)
     if only:
         ids = [i.strip() for i in only.split(",")]
@@ -150,7 +156,8 @@ def claims_cmd(as_json, out_dir, only, jobs, html, lkmm_budget):
 @tdp_mmu.command("matrix")
 @click.option("--variant", "variants", multiple=True, help="only these variants (default: all)")
 @click.option("--scenario", "scenarios", multiple=True,
-              help="only these scenarios (default: every pair of flows)")
+              help="only these scenarios (default: every pair of base flows, the huge-page "
+                   "rows and the three-flow rows)")
 @click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="cells run in parallel")
 @click.option("--max-executions", type=click.IntRange(min=1), default=None,
               help="budget per cell (default: none - every cell exhaustive)")
@@ -160,9 +167,9 @@ def claims_cmd(as_json, out_dir, only, jobs, html, lkmm_budget):
 @click.option("--markdown", is_flag=True, help="print the matrix as a Markdown table")
 @_sizes_option
 def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, markdown, sizes):
-    """Every variant on every two-flow scenario, exhaustively under SC."""
+    """Every variant on every scenario of the matrix, exhaustively under SC."""
     import time
-    from .matrix import run_matrix, to_json, to_markdown, write_cell_traces, cell_text
+    from .matrix import run_matrix, to_json, to_markdown, write_cell_traces, cell_text, row_label
     bad = [v for v in variants if v not in VARIANTS]
     if bad:
         raise click.UsageError(f"unknown variant(s) {bad}; variants: {', '.join(VARIANTS)}")
@@ -192,7 +199,7 @@ def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, mark
         for v in vs:
             t.add_column(v, overflow="fold")
         for s in ss:
-            t.add_row(s, *[cell_text(cells[(v, s)]) for v in vs])
+            t.add_row(row_label(s), *[cell_text(cells[(v, s)]) for v in vs])
         Console(width=200).print(t)
         n = len(cells)
         ex = sum(1 for r in cells.values() if r.verdict == "bug" or r.exhaustive)

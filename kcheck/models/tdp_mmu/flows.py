@@ -5,33 +5,41 @@ returns a ``main()`` that creates the VM, spawns one task per flow, and a
 teardown task that joins them and destroys the VM as kvm_destroy_vm() does.
 """
 
-from kcheck import join, spawn
-from kcheck.kernel import mutex_lock, mutex_unlock
+from kcheck import current, join, spawn
+from kcheck.kernel import READ_ONCE, WRITE_ONCE, kfree, kzalloc, mutex_lock, mutex_unlock, ptr
 
+from .guest import HostMemory, KvmVcpuArch, Tlb
 from .spte import Geometry
-from .structs import Kvm, KvmVcpu
-from .v5_17 import RET_PF_RETRY
+from .structs import Kvm
+from .v5_17 import INVALID_PAGE, KVM_MEM_LOG_DIRTY_PAGES, KVM_MEMSLOT_INVALID
 
 DEFAULT_SIZES = {
     "levels": 2,          # page-table levels
     "fanout": 2,          # entries per page table (the kernel's 512; 4 is fine, 2 is fast)
-    "gfns": 2,            # GFNs each vCPU faults on (0 .. gfns-1)
+    "gfns": 2,            # GFNs each vCPU touches (0 .. gfns-1, then notifier_gfn again)
     "slot_pages": 2,      # GFNs the dirty-log walk covers (the memslot)
-    "notifier_gfn": 0,    # the GFN the MMU notifier unmaps
-    "fault_attempts": 2,  # a vCPU re-enters the guest at most this many times per GFN
+    "notifier_gfn": 0,    # the notifier unmaps the host page holding this GFN ...
+    "notifier_pages": 1,  # ... and the host pages after it, this many in all
+    "fault_attempts": 2,  # a vCPU faults at most this many times per GFN it touches
     "yields": 1,          # 1: every yield point is an explorer choice; 0: never yield (a bound)
     "resident": 0,        # vCPUs that loaded a root and faulted on every GFN before the flows start
+    "huge": 0,            # 1: the host backs guest memory with huge pages (fanout GFNs each)
 }
 
 
 class Vcpu:
-    """A vCPU as the flows see it: its kvm, the root role it wants, its MMU state."""
+    """A vCPU: its kvm, the root role it wants, its private MMU state (root,
+    TLB) and the words other CPUs touch (``arch``: mode and requests)."""
 
-    def __init__(self, kvm, role, index):
+    def __init__(self, kvm, role, index, name, runs=True):
         self.kvm = kvm
         self.role = role
         self.index = index
-        self.mmu = KvmVcpu(root_hpa=None)
+        self.name = name
+        self.runs = runs                   # enters the guest (a resident vCPU does not)
+        self.arch = KvmVcpuArch()
+        self.root_hpa = INVALID_PAGE       # vcpu->arch.mmu->root_hpa
+        self.tlb = Tlb()
 
 
 class Flow:
@@ -42,51 +50,119 @@ class Flow:
 
 
 def flow_vcpu(impl, vcpu, sizes):
+    """KVM_RUN: the guest touches GFNs 0 .. gfns-1 and comes back to the
+    notifier's GFN.  It runs until an EPT violation exits to KVM, which handles
+    the fault and enters again (at most ``fault_attempts`` faults per touch)."""
     impl.kvm_mmu_load(vcpu)
-    for gfn in range(sizes["gfns"]):
-        for _ in range(sizes["fault_attempts"]):
-            r, stale = impl.direct_page_fault(vcpu, gfn)
-            if stale:
-                impl.kvm_mmu_reload_obsolete(vcpu)
-                continue
-            if r == RET_PF_RETRY:
-                continue
+    touches = list(range(sizes["gfns"]))
+    if touches:
+        touches.append(sizes["notifier_gfn"])
+    i = faults = 0
+    while i < len(touches):
+        i = impl.vcpu_run(vcpu, touches, i)
+        if i is None:                      # the VM is dead: KVM_RUN fails
             break
+        if i == len(touches):
+            break
+        if faults == sizes["fault_attempts"]:
+            i, faults = i + 1, 0           # the guest gives up on this page
+            continue
+        faults += 1
+        impl.direct_page_fault(vcpu, touches[i])       # kvm_mmu_page_fault()
     impl.kvm_mmu_unload(vcpu)
 
 
 def flow_memslot(impl, kvm, sizes):
+    """Delete-and-recreate (or move) the memslot: kvm_set_memslot() marks the old
+    slot invalid, kvm_mmu_zap_all_fast() drops its mappings, then the old memory
+    is no longer the guest's and the new slot (new host pages) goes live."""
     mutex_lock(kvm.slots_lock)
+    flags = READ_ONCE(ptr(kvm, "memslot_flags"))
+    WRITE_ONCE(ptr(kvm, "memslot_flags"), flags | KVM_MEMSLOT_INVALID)
     impl.kvm_mmu_zap_all_fast(kvm)
     if impl.checks:
         impl.check_invalid_roots_zapped(kvm)
+    for b in impl.host.blocks:
+        impl.host.replace_page(b, current().name)
+    WRITE_ONCE(ptr(kvm, "memslot_flags"), flags)
     mutex_unlock(kvm.slots_lock)
 
 
 def flow_notifier(impl, kvm, sizes):
-    g = sizes["notifier_gfn"]
-    impl.kvm_unmap_gfn_range(kvm, g, g + 1)
+    """The host replaces the page behind notifier_gfn: invalidate_range_start,
+    the host takes the old page away, invalidate_range_end."""
+    start, _ = impl.host.block_range(sizes["notifier_gfn"])
+    b0 = impl.host.block_of(start)
+    blocks = range(b0, b0 + sizes["notifier_pages"])
+    end = impl.host.block_range(blocks[-1] * impl.host.hsize)[1]
+    impl.kvm_mmu_notifier_invalidate_range_start(kvm, start, end)
+    for b in blocks:
+        impl.host.replace_page(b, current().name)
+    impl.kvm_mmu_notifier_invalidate_range_end(kvm)
 
 
 def flow_dirty_log(impl, kvm, sizes):
+    """KVM_GET_DIRTY_LOG / KVM_CLEAR_DIRTY_LOG: under slots_lock, clear the D bit
+    of every leaf in the slot (read lock)."""
+    mutex_lock(kvm.slots_lock)
     impl.kvm_mmu_slot_leaf_clear_dirty(kvm, 0, sizes["slot_pages"])
+    mutex_unlock(kvm.slots_lock)
+
+
+def flow_walker(impl, kvm, sizes):
+    """A read-side walker of valid roots that holds no other lock: what the thread
+    reasons about when it speaks of readers under the read lock (references taken
+    and put by the yield-safe iterator, role.invalid read, yields).  Read-only, so
+    it stands for any such walker without claiming one kernel caller."""
+    impl.kvm_mmu_walk_valid_roots(kvm, 0, sizes["slot_pages"])
 
 
 def flow_zap_all(impl, kvm, sizes):
+    """kvm_mmu_notifier_release(): the VMM's mm is gone, so no vCPU thread is in
+    KVM_RUN (kvm_vm_dead() stands for that), then kvm_mmu_zap_all()."""
+    impl.kvm_vm_dead(kvm)
     impl.kvm_mmu_zap_all(kvm)
+
+
+def flow_split(impl, kvm, sizes):
+    """Enable dirty logging (KVM_SET_USER_MEMORY_REGION, flags only): the new slot
+    disallows huge pages, then eager page splitting (kvm_mmu_slot_apply_flags)."""
+    mutex_lock(kvm.slots_lock)
+    flags = READ_ONCE(ptr(kvm, "memslot_flags"))
+    if not flags & KVM_MEM_LOG_DIRTY_PAGES:
+        WRITE_ONCE(ptr(kvm, "memslot_flags"), flags | KVM_MEM_LOG_DIRTY_PAGES)
+        impl.kvm_mmu_slot_try_split_huge_pages(kvm, 0, impl.slot_gfns)
+    mutex_unlock(kvm.slots_lock)
+
+
+def flow_collapse(impl, kvm, sizes):
+    """Disable dirty logging: huge pages allowed again, then the 4K leaves that
+    could be huge are zapped (kvm_mmu_zap_collapsible_sptes) to be refaulted huge."""
+    mutex_lock(kvm.slots_lock)
+    flags = READ_ONCE(ptr(kvm, "memslot_flags"))
+    if flags & KVM_MEM_LOG_DIRTY_PAGES:
+        WRITE_ONCE(ptr(kvm, "memslot_flags"), flags & ~KVM_MEM_LOG_DIRTY_PAGES)
+        impl.kvm_mmu_zap_collapsible_sptes(kvm, 0, impl.slot_gfns)
+    mutex_unlock(kvm.slots_lock)
 
 
 FLOWS = {
     "vcpu": Flow("vcpu", flow_vcpu,
-                 "load a root (write lock), fault on GFNs (read lock, stale-root retry), put the root"),
+                 "KVM_RUN: load a root, guest touches GFNs (TLB, page walk), faults (read lock), put the root"),
     "memslot": Flow("memslot", flow_memslot,
-                    "kvm_mmu_zap_all_fast under slots_lock: invalidate roots, then zap them"),
+                    "memslot move/delete under slots_lock: kvm_mmu_zap_all_fast, old memory taken away"),
     "notifier": Flow("notifier", flow_notifier,
-                     "MMU-notifier unmap of one GFN under the write lock"),
+                     "MMU notifier: unmap a host page (write lock), take it away, end"),
     "dirty-log": Flow("dirty-log", flow_dirty_log,
-                      "read-side walk of valid roots clearing dirty bits (yield-safe iterator)"),
+                      "dirty-log ioctl: under slots_lock, clear dirty bits of valid roots (read lock)"),
+    "walker": Flow("walker", flow_walker,
+                   "any read-side walker of valid roots (yield-safe iterator, read lock, no slots_lock)"),
     "zap-all": Flow("zap-all", flow_zap_all,
-                    "kvm_mmu_zap_all: zap every root under the write lock"),
+                    "kvm_mmu_notifier_release: no vCPU runs any more, zap every root (write lock)"),
+    "split": Flow("split", flow_split,
+                  "enable dirty logging: eager page splitting (read lock, drops it to allocate)"),
+    "collapse": Flow("collapse", flow_collapse,
+                     "disable dirty logging: zap collapsible 4K SPTEs (read lock)"),
 }
 
 
@@ -116,13 +192,17 @@ def after(first, fn, *args):
 
 
 def teardown(impl, kvm, vcpus, tasks):
-    """kvm_destroy_vm(): flush all shadow pages, destroy vCPUs, uninit the MMU."""
+    """kvm_destroy_vm(): flush all shadow pages, destroy vCPUs, uninit the MMU,
+    free struct kvm (anything that still reaches it is a use-after-free); then
+    the module exits and destroys its kmem cache (anything still in it WARNs)."""
     for t in tasks:
         join(t)
     impl.kvm_mmu_zap_all(kvm)            # kvm_arch_flush_shadow_all()
     for vcpu in vcpus:
         impl.kvm_mmu_unload(vcpu)        # kvm_mmu_destroy()
     impl.kvm_mmu_uninit_vm(kvm)
+    kfree(kvm)                           # kvm_arch_free_vm()
+    impl.kvm_mmu_vendor_module_exit()    # rmmod kvm: the module's caches go
 
 
 def make_main(cls, scenario: str, **sizes):
@@ -135,16 +215,32 @@ def make_main(cls, scenario: str, **sizes):
     cfg.update(sizes)
     geo = Geometry(cfg["levels"], cfg["fanout"])
 
+    hsize = geo.fanout if cfg["huge"] else 1
+    notifier_end = (cfg["notifier_gfn"] // hsize + cfg["notifier_pages"]) * hsize
+    slot_gfns = max(cfg["gfns"], cfg["slot_pages"], notifier_end, 1)
+    slot_gfns = -(-slot_gfns // hsize) * hsize
+    if slot_gfns > geo.max_gfn_exclusive:
+        raise ValueError(f"the memslot ({slot_gfns} GFNs) does not fit in "
+                         f"{geo.levels} levels of {geo.fanout} entries")
+    generations = 1 + names.count("notifier") + names.count("memslot")
+    # dirty logging starts on if the scenario only turns it off
+    flags0 = KVM_MEM_LOG_DIRTY_PAGES if "collapse" in names and "split" not in names else 0
+
     def main():
         impl = cls(geo, checks=checks)
         impl.yields = bool(cfg["yields"])
-        kvm = impl.new_kvm() if hasattr(impl, "new_kvm") else Kvm()   # C: kcheck.c objects
+        impl.huge = bool(cfg["huge"])
+        impl.slot_gfns = slot_gfns
+        impl.host = HostMemory(geo, hsize, slot_gfns, generations)
+        kvm = kzalloc(Kvm, mmu_notifier=(0, 0, 0, 0), memslot_flags=flags0)
         impl.kvm_mmu_init_tdp_mmu(kvm)
         role = impl.root_role_word()
         vcpus, tasks = [], []
+        impl.vcpus = vcpus
         first = None
         if cfg["resident"]:
-            resident = [Vcpu(kvm, role, i) for i in range(cfg["resident"])]
+            resident = [Vcpu(kvm, role, i, f"resident{i}", runs=False)
+                        for i in range(cfg["resident"])]
             vcpus.extend(resident)
             first = spawn(boot, impl, resident, cfg, name="boot", setup=True)
             tasks.append(first)
@@ -153,7 +249,7 @@ def make_main(cls, scenario: str, **sizes):
             counts[name] = counts.get(name, 0) + 1
             label = f"{name}{counts[name]}" if names.count(name) > 1 else name
             if name == "vcpu":
-                v = Vcpu(kvm, role, len(vcpus))
+                v = Vcpu(kvm, role, len(vcpus), label)
                 vcpus.append(v)
                 fn, args = flow_vcpu, (impl, v, cfg)
             else:

@@ -1,9 +1,14 @@
-"""The verdict matrix: every variant on every two-flow scenario, explored exhaustively.
+"""The verdict matrix: every variant on every scenario that matters, explored exhaustively.
 
-A cell is one ``kcheck.check`` of ``build_main(variant, "a+b")`` under SC
+A cell is one ``kcheck.check`` of ``build_main(variant, scenario)`` under SC
 with no execution budget unless one is asked for, so "no bug" in a cell
 means no bug in any execution of that scenario at the model's sizes.  A cell
 cut short by a budget says "bounded" and is never shown as exhaustive.
+
+The rows: every pair of the base flows; the huge-page flows (eager splitting,
+collapsing) paired with the flows they race with, with huge pages on; and the
+three-flow scenarios the thread's hard cases need: two read-side walkers,
+two memslot updates, a memslot update with two walkers.
 """
 
 from __future__ import annotations
@@ -12,27 +17,47 @@ import itertools
 import os
 
 from .claims import Check, run_checks
-from .flows import FLOWS, DEFAULT_SIZES
+from .flows import DEFAULT_SIZES
 from .variants import VARIANT_CLASSES
 
+# Flows that need no huge pages to do something
+BASE_FLOWS = ("vcpu", "memslot", "notifier", "dirty-log", "walker", "zap-all")
 
-def two_flow_scenarios():
-    """Every pair of flows, a flow paired with itself included (15 for 5 flows)."""
-    return [f"{a}+{b}" for a, b in itertools.combinations_with_replacement(FLOWS, 2)]
+# Eager splitting and collapsing only act on huge pages (--size huge=1)
+HUGE_SCENARIOS = ("split+vcpu", "split+notifier", "split+walker", "split+memslot",
+                  "collapse+vcpu", "collapse+notifier", "collapse+walker", "split+collapse")
 
+THREE_FLOW_SCENARIOS = ("vcpu+walker+walker", "vcpu+memslot+memslot", "memslot+walker+walker")
 
 # The matrix runs with a resident vCPU (flows.boot): without one, scenarios
 # that have no vcpu flow have no root to zap or walk and are decided trivially.
-MATRIX_SIZES = {"resident": 1}
+# Three entries per page table and three GFNs: a walk can yield mid-table.
+MATRIX_SIZES = {"resident": 1, "fanout": 3, "gfns": 3, "slot_pages": 3}
+
+
+def two_flow_scenarios():
+    """Every pair of base flows, a flow paired with itself included (21 for 6 flows)."""
+    return [f"{a}+{b}" for a, b in itertools.combinations_with_replacement(BASE_FLOWS, 2)]
+
+
+def matrix_scenarios():
+    return two_flow_scenarios() + list(HUGE_SCENARIOS) + list(THREE_FLOW_SCENARIOS)
+
+
+def scenario_sizes(scenario):
+    """Sizes a row needs beyond MATRIX_SIZES: huge pages for split and collapse."""
+    flows = scenario.split("+")
+    return {"huge": 1} if "split" in flows or "collapse" in flows else {}
 
 
 def matrix_checks(variants=None, scenarios=None, max_executions=None, sizes=None):
-    sizes = {**MATRIX_SIZES, **(sizes or {})}
     variants = variants or [cls.name for cls in VARIANT_CLASSES]
-    scenarios = scenarios or two_flow_scenarios()
+    scenarios = scenarios or matrix_scenarios()
     opts = {"max_executions": max_executions} if max_executions else {}
-    return [Check(f"{v} on {s}", v, s, sizes=sizes, options=opts)
-            for s in scenarios for v in variants], variants, scenarios
+    checks = [Check(f"{v} on {s}", v, s,
+                    sizes={**MATRIX_SIZES, **scenario_sizes(s), **(sizes or {})}, options=opts)
+              for s in scenarios for v in variants]
+    return checks, variants, scenarios
 
 
 def run_matrix(variants=None, scenarios=None, jobs=2, max_executions=None, sizes=None):
@@ -48,17 +73,18 @@ def cell_text(r):
     if r.verdict == "error":
         return "error"
     if r.verdict == "bug":
-        return f"BUG {r.bug.kind} ({r.executions})"
-    return f"ok {r.executions}" + ("" if r.exhaustive else " (bounded)")
+        return f"BUG {r.bug.kind} ({r.executions:,})"
+    return f"ok {r.executions:,}" + ("" if r.exhaustive else " (bounded)")
 
 
 def write_cell_traces(variants, scenarios, cells, out_dir, sizes=None):
     """Each bug's minimized trace to DIR/VARIANT__SCENARIO.txt; returns the paths."""
-    sz = "".join(f" --size {k}={v}" for k, v in {**MATRIX_SIZES, **(sizes or {})}.items())
     paths = {}
     for (v, s), r in cells.items():
         if r.verdict != "bug":
             continue
+        sz = "".join(f" --size {k}={n}" for k, n in
+                     {**MATRIX_SIZES, **scenario_sizes(s), **(sizes or {})}.items())
         os.makedirs(out_dir, exist_ok=True)
         p = os.path.join(out_dir, f"{v}__{s}.txt")
         with open(p, "w") as f:
@@ -67,11 +93,16 @@ def write_cell_traces(variants, scenarios, cells, out_dir, sizes=None):
     return paths
 
 
+def row_label(s):
+    return s + (" (huge)" if scenario_sizes(s) else "")
+
+
 def to_markdown(variants, scenarios, cells):
     lines = ["| scenario | " + " | ".join(variants) + " |",
              "|---|" + "---|" * len(variants)]
     for s in scenarios:
-        lines.append(f"| {s} | " + " | ".join(cell_text(cells[(v, s)]) for v in variants) + " |")
+        lines.append(f"| {row_label(s)} | "
+                     + " | ".join(cell_text(cells[(v, s)]) for v in variants) + " |")
     return "\n".join(lines)
 
 
@@ -81,7 +112,7 @@ def to_json(variants, scenarios, cells, paths, sizes=None):
         "memory_model": "sc",
         "variants": variants,
         "scenarios": scenarios,
-        "cells": [{"variant": v, "scenario": s, "verdict": r.verdict,
+        "cells": [{"variant": v, "scenario": s, "sizes": scenario_sizes(s), "verdict": r.verdict,
                    "bug": r.bug.kind if r.bug is not None else None,
                    "message": r.bug.message if r.bug is not None else None,
                    "executions": r.executions, "exhaustive": r.exhaustive,

@@ -8,6 +8,9 @@ Select one with ``--variant BASE --mutant NAME`` or the variant name
 
 from kcheck.kernel import (
     WARN_ON,
+    WARN_ON_ONCE,
+    list_del,
+    list_empty,
     call_rcu,
     kmem_cache_free,
     list_first_or_null_rcu,
@@ -58,6 +61,25 @@ def mutant(base, scenario, expect, doc, claim=None, sizes=None, options=None):
     return register
 
 
+@mutant(TdpMmu, "memslot", "warn",
+        "tdp_mmu_iter_cond_resched restarts the walk itself and the caller then advances "
+        "(before 'Don't advance iterator after restart due to yielding', v5.16): the SPTE at "
+        "the yield point is skipped", sizes={"resident": 1, "gfns": 3})
+class advance_after_restart(TdpMmu):
+    def tdp_mmu_iter_cond_resched(self, kvm, it, flush, shared):
+        from kcheck.kernel import rcu_read_lock, rcu_read_unlock
+        if it.next_last_level_gfn == it.yielded_gfn:
+            return False
+        if self.yield_wanted(kvm):
+            rcu_read_unlock()
+            self.cond_resched_mmu_lock(kvm, shared)
+            rcu_read_lock()
+            WARN_ON(it.gfn > it.next_last_level_gfn)
+            it.tdp_iter_restart()
+            return True
+        return False
+
+
 @mutant(V5_18, "vcpu", "warn",
         "put_root drops refcount_set(…, 1) before queuing the zap worker")
 class no_refcount_set_1(V5_18):
@@ -87,7 +109,8 @@ class rezap_invalid(SeanV3):
 
 
 @mutant(V5_18, "memslot+vcpu", "warn",
-        "invalidate_all_roots also takes and queues already-invalid roots (queue_work twice)", claim="C16")
+        "invalidate_all_roots also takes and queues already-invalid roots (queue_work twice)",
+        claim="C16", sizes={"gfns": 0})
 class queue_invalid_roots(V5_18):
     def kvm_tdp_mmu_invalidate_all_roots(self, kvm):
         from kcheck.kernel import WARN_ON_ONCE, lockdep_assert_held_write, queue_work
@@ -191,3 +214,132 @@ class invalidate_under_read_lock(V5_18):
         self.kvm_tdp_mmu_invalidate_all_roots(kvm)
         read_unlock(kvm.mmu_lock)
         self.zap_invalidated_roots_after_fast_zap(kvm)
+
+
+# ----------------------------------------------------------------------
+# The MMU's own job: no translation to a page the host has taken away
+# (guest.py), and no page-table page freed under a vCPU's TLB.
+# ----------------------------------------------------------------------
+@mutant(V5_18, "vcpu+notifier", "stale-mapping",
+        "the MMU notifier zaps the SPTEs but does not flush the TLBs before returning",
+        sizes={"resident": 1})
+class notifier_no_flush(V5_18):
+    def kvm_mmu_notifier_invalidate_range_start(self, kvm, start, end):
+        from kcheck.kernel import WRITE_ONCE, ptr, write_lock, write_unlock
+        write_lock(kvm.mmu_lock)
+        seq, count, s0, e0 = kvm.mmu_notifier
+        WRITE_ONCE(ptr(kvm, "mmu_notifier"), (seq, count + 1, start, end))
+        self.kvm_unmap_gfn_range(kvm, start, end)       # flush request dropped
+        write_unlock(kvm.mmu_lock)
+
+
+@mutant(TdpMmu, "memslot+notifier", "stale-mapping",
+        "the notifier zaps valid roots only (before 'Zap _all_ roots when unmapping gfn "
+        "range in TDP MMU', a fix v5.17 has): an invalid root being zapped by a memslot update "
+        "still maps the page when the notifier returns", sizes={"resident": 1})
+class notifier_skips_invalid_roots(TdpMmu):
+    def _kvm_tdp_mmu_zap_gfn_range(self, kvm, as_id, start, end, can_yield, flush):
+        for root in self._for_each_tdp_mmu_root_yield_safe(kvm, as_id, False, True):
+            flush = self.zap_gfn_range(kvm, root, start, end, can_yield, flush, False)
+        return flush
+
+
+@mutant(TdpMmu, "vcpu+notifier", "stale-mapping",
+        "put_root unlinks the root, then zaps it yielding mmu_lock: the notifier cannot "
+        "reach the root while it still maps the page (why v5.17's zap does not yield)",
+        sizes={"gfns": 3, "notifier_gfn": 2})
+class put_root_zap_yields(TdpMmu):
+    def kvm_tdp_mmu_put_root(self, kvm, root, shared):
+        self.kvm_lockdep_assert_mmu_lock_held(kvm, shared)
+        if not refcount_dec_and_test(root.tdp_mmu_root_count):
+            return
+        WARN_ON(not root.tdp_mmu_page)
+        self.tdp_mmu_unlink_root(kvm, root)
+        self.zap_gfn_range(kvm, root, 0, None, True, False, shared)
+        self.tdp_mmu_free_root(root)
+
+
+@mutant(TdpMmu, "vcpu+notifier", "use-after-free",
+        "v5.17 with v5.18's 'Defer TLB flush to caller when freeing TDP MMU shadow pages' "
+        "but without 'Do remote TLB flush before dropping RCU in TDP MMU resched': a yield "
+        "drops RCU before the pending flush, the page table is freed under a vCPU's "
+        "paging-structure cache", sizes={"gfns": 2, "notifier_pages": 3, "fault_attempts": 1})
+class defer_flush_after_rcu_unlock(TdpMmu):
+    handle_removed_pt_flushes = False
+    flush_before_rcu_unlock = False
+
+
+@mutant(V5_18, "split", "lockdep",
+        "v5.18 with v5.17's eager page splitting: the all-roots yield-safe iterator under "
+        "mmu_lock held for read (v5.18 requires it held for write)",
+        sizes={"huge": 1, "resident": 1})
+class split_all_roots(V5_18):
+    def split_huge_pages_roots(self, kvm, as_id, shared):
+        return self.for_each_tdp_mmu_root_yield_safe(kvm, as_id, shared)
+
+
+# ----------------------------------------------------------------------
+# Kernel API context checks (sleep, RCU dereference, list poison, caches)
+# ----------------------------------------------------------------------
+@mutant(TdpMmu, "vcpu", "warn",
+        "kvm_mmu_uninit_tdp_mmu() without rcu_barrier(): the module's kmem_cache_destroy() "
+        "meets the root freed by a pending RCU callback (\"Slab cache still has objects\")")
+class uninit_without_rcu_barrier(TdpMmu):
+    def kvm_mmu_uninit_tdp_mmu(self, kvm):
+        WARN_ON(not list_empty(kvm.tdp_mmu_pages))
+        WARN_ON(not list_empty(kvm.tdp_mmu_roots))
+
+
+@mutant(TdpMmu, "split", "sleep-in-atomic",
+        "eager splitting allocates with GFP_KERNEL without dropping mmu_lock and RCU first",
+        sizes={"huge": 1, "resident": 1})
+class split_alloc_sleeps_under_lock(TdpMmu):
+    def tdp_mmu_alloc_sp_for_split(self, kvm, it, shared):
+        return self._TdpMmu__tdp_mmu_alloc_sp_for_split(True)
+
+
+@mutant(TdpMmu, "split", "sleep-in-rcu",
+        "eager splitting drops mmu_lock to allocate with GFP_KERNEL but keeps the RCU "
+        "read-side section", sizes={"huge": 1, "resident": 1})
+class split_alloc_sleeps_under_rcu(TdpMmu):
+    def tdp_mmu_alloc_sp_for_split(self, kvm, it, shared):
+        from kcheck import nondet
+        if not nondet(2):
+            return self._TdpMmu__tdp_mmu_alloc_sp_for_split(False)
+        read_unlock(kvm.mmu_lock)
+        it.yielded = True
+        sp = self._TdpMmu__tdp_mmu_alloc_sp_for_split(True)
+        read_lock(kvm.mmu_lock)
+        return sp
+
+
+@mutant(TdpMmu, "dirty-log", "suspicious-rcu-usage",
+        "clear_dirty_gfn_range() walks the SPTEs without rcu_read_lock(): only the mmu_lock "
+        "read lock protects the page tables it reads", sizes={"resident": 1})
+class clear_dirty_without_rcu(TdpMmu):
+    def clear_dirty_gfn_range(self, kvm, root, start, end):
+        from .spte import is_dirty_spte, is_last_spte, is_shadow_present_pte, shadow_dirty_mask
+        spte_set = False
+        for it in self.root_walk(root, 1, start, end):      # no rcu_read_lock()
+            if not is_shadow_present_pte(it.old_spte) or not is_last_spte(it.old_spte, it.level):
+                continue
+            while True:
+                if self.tdp_mmu_iter_cond_resched(kvm, it, False, True):
+                    break
+                if not is_shadow_present_pte(it.old_spte) or not is_dirty_spte(it.old_spte):
+                    break
+                if not self.tdp_mmu_set_spte_atomic(kvm, it, it.old_spte & ~shadow_dirty_mask):
+                    spte_set = True
+                    break
+        return spte_set
+
+
+@mutant(V5_18, "vcpu+walker", "gpf",
+        "put_root unlinks the root with list_del() instead of list_del_rcu(): a walker that "
+        "found it on the list under RCU and skips it (invalid) follows LIST_POISON1",
+        sizes={"gfns": 0})
+class unlink_root_list_del(V5_18):
+    def tdp_mmu_unlink_root(self, kvm, root):
+        spin_lock(kvm.tdp_mmu_pages_lock)
+        list_del(root.link)
+        spin_unlock(kvm.tdp_mmu_pages_lock)

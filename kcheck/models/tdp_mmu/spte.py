@@ -66,14 +66,30 @@ def is_dirty_spte(spte: int) -> bool:
     return bool(spte & shadow_dirty_mask)
 
 
+def is_accessed_spte(spte: int) -> bool:
+    return bool(spte & shadow_accessed_mask)
+
+
 def make_nonleaf_spte(child_pfn: int) -> int:
     return (child_pfn << PAGE_SHIFT) | SPTE_MMU_PRESENT_MASK | PT_WRITABLE_MASK
 
 
-def make_spte(gfn: int) -> int:
-    """A writable 4K leaf for ``gfn``, with A/D set as a write fault leaves it."""
-    return (((GUEST_PFN_BASE + gfn) << PAGE_SHIFT) | SPTE_MMU_PRESENT_MASK
-            | PT_WRITABLE_MASK | shadow_accessed_mask | shadow_dirty_mask)
+def make_spte(pfn: int, level: int = 1) -> int:
+    """A writable leaf mapping frame ``pfn`` at ``level`` (huge above 4K), with
+    A/D set as a write fault leaves it."""
+    return ((pfn << PAGE_SHIFT) | SPTE_MMU_PRESENT_MASK | PT_WRITABLE_MASK
+            | shadow_accessed_mask | shadow_dirty_mask
+            | (PT_PAGE_SIZE_MASK if level > 1 else 0))
+
+
+def make_huge_page_split_spte(huge_spte: int, level: int, index: int, geo) -> int:
+    """The ``index``-th child of a huge SPTE at ``level``: same bits, frame offset
+    by the child's size, the page-size bit only if the child is still huge."""
+    child_pfn = spte_to_pfn(huge_spte) + index * geo.pages_per_hpage(level - 1)
+    bits = huge_spte & ((1 << PAGE_SHIFT) - 1) & ~PT_PAGE_SIZE_MASK
+    if level - 1 > PG_LEVEL_4K:
+        bits |= PT_PAGE_SIZE_MASK
+    return (child_pfn << PAGE_SHIFT) | bits
 
 
 class Geometry:

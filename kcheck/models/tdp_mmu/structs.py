@@ -68,9 +68,11 @@ class Kvm(KStruct):
     tdp_mmu_pages_count: atomic64_t    # kvm->arch.tdp_mmu_pages (v6.1+ counter)
     tdp_mmu_pages_lock: spinlock_t
     tdp_mmu_zap_wq: object             # struct workqueue_struct * (v5.18 .. v6.5)
+    # (mmu_notifier_seq, mmu_notifier_count, mmu_notifier_range_start, _end):
+    # four fields of struct kvm kept in one word - written together, only under
+    # mmu_lock held for write, and read together
+    mmu_notifier: object
+    memslot_flags: int                 # the one memslot's flags (KVM_MEMSLOT_INVALID, dirty logging)
+    vm_dead: int
 
 
-class KvmVcpu(KStruct):
-    """The slice of struct kvm_vcpu / struct kvm_mmu the flows need."""
-
-    root_hpa: object                   # vcpu->arch.mmu->root_hpa (a root page, or None)

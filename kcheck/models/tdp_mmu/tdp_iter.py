@@ -1,12 +1,21 @@
 """The TDP iterator (arch/x86/kvm/mmu/tdp_iter.c, tdp_iter.h).
 
-A pre-order walk over one root's page tables.  Each SPTE read is a
-``READ_ONCE`` of the page table's KArray slot, exactly where the kernel reads
-it (``kvm_tdp_mmu_read_spte``); everything else in the iterator is the
-walking task's private state.  ``sptep`` is ``(page_table, index)``.
+A pre-order walk over one root's page tables.  Each SPTE read is one marked
+load of the page table's KArray slot, exactly where the kernel reads it
+(``kvm_tdp_mmu_read_spte``: ``READ_ONCE(*rcu_dereference(sptep))``), made
+with ``rcu_dereference`` so that lockdep's check of the pointer applies: a
+walk outside ``rcu_read_lock()`` is suspicious RCU usage.  Everything else in
+the iterator is the walking task's private state.  ``sptep`` is
+``(page_table, index)``.
 """
 
-from kcheck.kernel import READ_ONCE, WARN_ON_ONCE
+from kcheck.kernel import WARN_ON_ONCE, rcu_dereference
+
+
+def kvm_tdp_mmu_read_spte(sptep):
+    """``READ_ONCE(*rcu_dereference(sptep))``: the load, with the RCU check."""
+    pt, i = sptep
+    return rcu_dereference(pt.ptes[i])
 
 from .spte import is_last_spte, is_shadow_present_pte, spte_to_pfn
 
@@ -21,8 +30,7 @@ class TdpIter:
 
     # --- helpers mirroring tdp_iter.c -------------------------------------
     def read_spte(self):
-        pt, i = self.sptep
-        return READ_ONCE(pt.ptes[i])
+        return kvm_tdp_mmu_read_spte(self.sptep)
 
     def spte_to_child_pt(self, spte, level):
         if not is_shadow_present_pte(spte) or is_last_spte(spte, level):

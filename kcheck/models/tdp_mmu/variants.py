@@ -99,11 +99,8 @@ class YieldingZapBase(TdpMmu):
                     break
 
     def zap_root_set_spte_atomic(self, kvm, it):
-        """Returns True when done with this SPTE."""
-        if self.tdp_mmu_set_spte_atomic(kvm, it, 0):
-            return True
-        self.reread_after_failed_cmpxchg(it)
-        return False
+        """Returns True when done with this SPTE (else retry with the refreshed old_spte)."""
+        return not self.tdp_mmu_set_spte_atomic(kvm, it, 0)
 
     def tdp_mmu_zap_root(self, kvm, root, shared):
         # "The root must have an elevated refcount so that it's reachable via
@@ -203,6 +200,15 @@ class V5_18(YieldingZapBase):
     doc = "v5.18 as merged: mark_invalid by xchg of role.word; valid roots' last put queues a zap worker"
     kernel = "v5.18 (tdp_mmu.c as of v5.18 .. v6.5)"
 
+    # "Defer TLB flush to caller when freeing TDP MMU shadow pages": the
+    # caller's RCU read-side section stands for every vCPU in the guest, so a
+    # pending flush is done before RCU is dropped ("Do remote TLB flush before
+    # dropping RCU in TDP MMU resched"), and a fault that replaces a page
+    # table by a huge page flushes itself.
+    handle_removed_pt_flushes = False
+    flush_before_rcu_unlock = True
+    target_level_flushes_removed_pt = True
+
     # --- init / uninit ---------------------------------------------------
     def kvm_mmu_init_tdp_mmu(self, kvm):
         super().kvm_mmu_init_tdp_mmu(kvm)
@@ -270,31 +276,16 @@ class V5_18(YieldingZapBase):
 
     # --- SPTE updates (v5.18 forms) -------------------------------------------
     def tdp_mmu_set_spte_atomic(self, kvm, it, new_spte):
-        """v5.18: WARNs on a frozen old value; refreshes iter->old_spte on failure."""
+        """v6.0+: callers must not pass a REMOVED old value (WARN), refresh on failure."""
         WARN_ON_ONCE(it.yielded or is_removed_spte(it.old_spte))
         lockdep_assert_held_read(kvm.mmu_lock)
         pt, i = it.sptep
         old_spte = cmpxchg(pt.ptes[i], it.old_spte, new_spte)
         if old_spte != it.old_spte:
             it.old_spte = old_spte
-            return False
+            return -EBUSY
         self.handle_changed_spte(kvm, 0, it.gfn, it.old_spte, new_spte, it.level, True)
-        return True
-
-    def reread_after_failed_cmpxchg(self, it):
-        pass    # tdp_mmu_set_spte_atomic() already refreshed iter->old_spte
-
-    def tdp_mmu_iter_cond_resched(self, kvm, it, flush, shared):
-        WARN_ON(it.yielded)
-        if it.next_last_level_gfn == it.yielded_gfn:
-            return False
-        if self.yield_wanted(kvm):
-            rcu_read_unlock()
-            self.cond_resched_mmu_lock(kvm, shared)
-            rcu_read_lock()
-            WARN_ON(it.gfn > it.next_last_level_gfn)
-            it.yielded = True
-        return it.yielded
+        return 0
 
     def map_target_frozen(self, it):
         return is_removed_spte(it.old_spte)
@@ -356,12 +347,14 @@ class V5_18(YieldingZapBase):
         # read without mmu_lock, as kvm_mmu_free_obsolete_roots() does
         return hpa is not None and bool(self.to_shadow_page(hpa).role.invalid)
 
-    def kvm_mmu_reload_obsolete(self, vcpu):
-        """KVM_REQ_MMU_FREE_OBSOLETE_ROOTS: free the obsolete root, then kvm_mmu_reload()."""
-        if self.is_obsolete_root(vcpu.mmu.root_hpa):
+    def kvm_mmu_reload_request(self, vcpu):
+        """KVM_REQ_MMU_FREE_OBSOLETE_ROOTS: free the root only if it is obsolete;
+        kvm_mmu_reload() then loads one."""
+        if self.is_obsolete_root(vcpu.root_hpa):
             self.kvm_mmu_free_roots(vcpu)
-        if vcpu.mmu.root_hpa is None:
-            self.kvm_mmu_load(vcpu)
+
+    def split_huge_pages_roots(self, kvm, as_id, shared):
+        return self.for_each_valid_tdp_mmu_root_yield_safe(kvm, as_id, shared)
 
 
 # ----------------------------------------------------------------------
