@@ -240,13 +240,7 @@ class model_output_to_stderr:
 
 def exit_code(res):
     """0 no bug (and the run ended on its own), 1 bug, 2 model error, 130 Ctrl-C."""
-    if _model_error(res) is not None:
-        return EXIT_ERROR
-    if res.bug is not None:
-        return EXIT_BUG
-    if res.interrupted:
-        return EXIT_INTERRUPTED
-    return EXIT_OK
+    return res.exit_code
 
 
 def _model_error(res):

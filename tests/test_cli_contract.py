@@ -90,6 +90,23 @@ def test_ctrl_c_under_json_is_one_object_never_exhaustive(jobs, tmp_path):
     assert j["interrupted"] is True and j["exhaustive"] is False and j["executions"] > 0
 
 
+@pytest.mark.parametrize("cmd", [
+    ["tdp-mmu", "check", "--variant", "v5.18", "--scenario", "vcpu+walker+walker"],
+    ["tdp-mmu", "claims", "--only", "C3"],
+    ["tdp-mmu", "matrix", "--variant", "v5.18"],
+])
+def test_ctrl_c_in_the_tdp_mmu_commands_exits_130(cmd):
+    p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", *cmd],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(5)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, (out[-500:], err[-500:])
+    assert "Traceback" not in out + err, err
+    assert "interrupted" in out + err
+
+
 def test_a_run_that_ends_on_its_own_exits_0():
     p = subprocess.run([sys.executable, "-m", "kcheck.cli", "check", C / "ok.py", "--json"],
                        capture_output=True, text=True, cwd=ROOT, timeout=120)

@@ -57,6 +57,16 @@ class Result:
     #                                         (name, function, file:line); not in the JSON
 
     @property
+    def exit_code(self):
+        """The CLI's exit code for this result: 2 a model error, 1 a bug, 130 cut
+        short by Ctrl-C, 0 no bug in a run that ended on its own."""
+        if any(b.kind == "model-error" for b in self.bugs):
+            return 2
+        if self.bug is not None:
+            return 1
+        return 130 if self.interrupted else 0
+
+    @property
     def excludes(self):
         """Classes of executions the exploration does not cover, even when exhaustive."""
         return [LKMM_EXCLUDES] if self.memory_model == "lkmm" else []

@@ -513,6 +513,9 @@ def run_check(check, step_bound=3000):
         raise
     except BaseException as e:      # kcheck's ModelError, a model the engine lacks, ...
         return CheckResult("error", False, 0, 0.0, error=f"{type(e).__name__}: {e}")
+    if r.interrupted:
+        # Ctrl-C: a cut-short check decides nothing; the table is abandoned
+        raise KeyboardInterrupt
     bug = _Bug(r.bug.kind, r.bug.message) if r.bug is not None else None
     return CheckResult(r.verdict, r.exhaustive, r.executions, r.seconds, bug,
                        r.format() if bug is not None else "")
@@ -520,7 +523,10 @@ def run_check(check, step_bound=3000):
 
 def _run_keyed(args):
     key, check = args
-    return key, run_check(check)
+    try:
+        return key, run_check(check)
+    except KeyboardInterrupt:
+        return key, None            # told to the parent, which stops the pool
 
 
 def run_checks(checks, jobs=2):
@@ -531,10 +537,18 @@ def run_checks(checks, jobs=2):
     out = {}
     if jobs > 1 and len(todo) > 1:
         import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as ex:
-            for key, res in ex.map(_run_keyed, todo.items()):
+        pool = mp.get_context("fork").Pool(jobs)
+        try:
+            for key, res in pool.imap(_run_keyed, todo.items()):
+                if res is None:
+                    raise KeyboardInterrupt
                 out[key] = res
+            pool.close()
+        except BaseException:
+            pool.terminate()        # Ctrl-C: do not wait for the checks still queued
+            raise
+        finally:
+            pool.join()
     else:
         for key, ch in todo.items():
             out[key] = run_check(ch)

@@ -32,7 +32,7 @@ def _parse_sizes(sizes):
     return out
 
 
-@click.group("tdp-mmu")
+@click.group("tdp-mmu", context_settings={"help_option_names": ["-h", "--help"]})
 def tdp_mmu():
     """The KVM TDP MMU root-lifecycle model: variants, flows, mutants, claims."""
 
@@ -90,7 +90,7 @@ def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, 
         click.echo(json.dumps(result.to_json(), indent=2))
     else:
         click.echo(result.format())
-    sys.exit(1 if result.verdict == "bug" else 0)
+    sys.exit(result.exit_code)
 
 
 @tdp_mmu.command("claims")
