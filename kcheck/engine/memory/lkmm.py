@@ -726,7 +726,7 @@ class _Dynamic:
             xb_star = _star(_union(hb, pb, rb))
             if want_flags:
                 result = self._plain(rf, co, fr, ext, int_, fence, strong_fence, nonrw_fence,
-                                     addr, cumul_fence, rfe, rmw_seq, xb_star, want_flags)
+                                     addr, cumul_fence, rfe, rmw_seq, xb_star)
             else:
                 result = self._plain_coherent(rf, co, fr, ext, int_, fence, strong_fence,
                                               nonrw_fence, addr, cf_star, rfe, rmw_seq, xb_star)
@@ -1010,8 +1010,9 @@ class _Dynamic:
         return ()
 
     def _plain(self, rf, co, fr, ext, int_, fence, strong_fence, nonrw_fence, addr,
-               cumul_fence, rfe, rmw_seq, xb_star, want_races):
-        """Plain-access coherence; returns False if violated, else the race pairs."""
+               cumul_fence, rfe, rmw_seq, xb_star):
+        """Plain-access coherence and the data-race flag: False if coherence is
+        violated, else the race pairs (the relations whole: the flag needs them)."""
         s = self.s
         n, full = s.n, s.full
         Marked, Plain, M, W, IW = s.Marked, s.Plain, s.M, s.W, s.IW
@@ -1043,8 +1044,6 @@ class _Dynamic:
         if (_any_reversed(pre_race, rf, rw_xbstar) or _any_reversed(pre_race, fr, wr_vis)
                 or _any_reversed(pre_race, co, ww_vis)):
             return False
-        if not want_races:
-            return ()
         marked_w = [(W if (Marked >> i) & 1 else 0) for i in range(n)]
         w_marked = [(Marked if (W >> i) & 1 else 0) for i in range(n)]
         ww_nonrace = _inter(_inter(ww_vis, _union(marked_w, rw_xbstar)), _union(w_marked, wr_vis))
