@@ -194,3 +194,44 @@ def test_declarative_matches_operational(readers, updater, flag):
     main = program(readers, updater, flag_after_free=flag)
     b1, b0, n1, n0 = both(main)
     assert (b1 is None) == (b0 is None), (b1 and b1.message, b0 and b0.message)
+
+
+# -- the linear-time admissibility test never says yes where RcuOrder says no ---------
+
+def _checking_fast_path(monkeypatch):
+    """Make every run's fast answer face RcuOrder's; count both answers."""
+    from kcheck.engine.memory import rcu_gp
+    seen = {"fast": 0, "full": 0}
+    real = rcu_gp.admissible_order
+
+    def checked(g, order):
+        fast = real(g, order)
+        full = rcu_gp.RcuOrder(g).ok
+        assert not fast or full, "admissible_order said yes, RcuOrder says no"
+        seen["fast" if fast else "full"] += 1
+        return fast
+    monkeypatch.setattr(rcu_gp, "admissible_order", checked)
+    return seen
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(readers=st.lists(st.lists(reader_op, min_size=1, max_size=6), min_size=1, max_size=2),
+       updater=st.lists(updater_op, min_size=1, max_size=3),
+       flag=st.booleans())
+def test_run_order_fast_path_agrees_with_rcu_order(readers, updater, flag):
+    import pytest
+    with pytest.MonkeyPatch.context() as mp:
+        _checking_fast_path(mp)
+        main = program(readers, updater, flag_after_free=flag)
+        explore(main, True, limit=3000)
+
+
+def test_run_order_fast_path_on_the_tdp_mmu(monkeypatch):
+    """The TDP MMU's walkers and call_rcu callbacks: the fast path answers
+    about half the executions, and never where RcuOrder would say no."""
+    from kcheck.models.tdp_mmu.claims import Check
+    seen = _checking_fast_path(monkeypatch)
+    ch = Check("x", "sean-v3", "vcpu+walker+walker")
+    d = TruSt(ch.build(), max_executions=400, step_bound=3000)
+    d.run()
+    assert seen["fast"] > 50 and seen["full"] > 0, seen

@@ -88,11 +88,11 @@ def must_precede(run, a, b):
     periods force; under the LKMM: porf (what orders a free before a use)."""
     if run.lkmm:
         return contains(b.view, a)
-    if a in sc.predecessors_closure(run.g, b):
+    if sc.reach(run).before(a, b):
         return True
     if run.has_gp:
         from .memory.rcu_gp import RcuOrder
-        order = RcuOrder(run.g, extra_keys=[a, b])
+        order = RcuOrder(run.g, extra_keys=[a, b], reach=sc.reach(run))
         return order.ok and order.ordered(a, b)
     return False
 
@@ -108,12 +108,12 @@ def must_precede_all(run, events, b):
         return out
     rest = [a for a in events if a not in out]
     if rest:
-        before = sc.predecessors_closure(run.g, b)
-        out.update(a for a in rest if a in before)
+        rch = sc.reach(run)
+        out.update(a for a in rest if rch.before(a, b))
         rest = [a for a in rest if a not in out]
     if rest and run.has_gp:
         from .memory.rcu_gp import RcuOrder
-        order = RcuOrder(run.g, extra_keys=rest + [b])
+        order = RcuOrder(run.g, extra_keys=rest + [b], reach=sc.reach(run))
         if order.ok:
             out.update(a for a in rest if order.ordered(a, b))
     return out
@@ -122,19 +122,16 @@ def must_precede_all(run, events, b):
 def use_after_free_race(run):
     if run.lkmm:
         return _lkmm_use_after_free(run)
-    succ = None
+    rch = None
     held = []                    # (access, free) that only RCU grace periods may order
     for oid, f in run.freed.items():
-        before = None
         racing = None
         for a in run.acc.get(oid, ()):
             if contains(f.view, a):
                 continue
-            if succ is None:
-                succ = sc.edges(run.g)
-            if before is None:
-                before = sc.predecessors_closure(run.g, f, succ)
-            if a not in before:
+            if rch is None:
+                rch = sc.reach(run)
+            if not rch.before(a, f):
                 if run.has_gp:
                     held.append((a, f))
                     continue
@@ -148,7 +145,7 @@ def use_after_free_race(run):
         # periods out of the read-side sections?  (memory/rcu_gp.py)
         from .memory.rcu_gp import RcuOrder
         keys = [e for pair in held for e in pair]
-        order = RcuOrder(run.g, extra_keys=keys)
+        order = RcuOrder(run.g, extra_keys=keys, reach=rch)
         held.sort(key=lambda p: p[0].stamp < p[1].stamp)     # accesses that ran after the free first
         for a, f in held:
             if order.ok and not order.ordered(a, f) and order.can_precede(f, a):

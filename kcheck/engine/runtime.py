@@ -199,6 +199,7 @@ class Run:
         self.cur = None
         self.root = None
         self.replay = replay_order(graph)
+        self.stamp0 = graph.next_stamp   # events stamped from here on are this run's own
         self.nreplay = len(self.replay)
         self.rpos = 0
         self.bug = None
@@ -225,6 +226,7 @@ class Run:
         self.deferred = []           # bugs met after a grace period: real only if the run is admissible
         self.inadmissible = False    # no SC order keeps the grace periods out of read-side sections
         self.rcu = None              # memory.rcu_gp.RcuOrder of the finished run, when it has grace periods
+        self.sc_reach = None         # memory.sc.Reach of the finished graph (memory.sc.reach)
         self.exact_deps = False      # a front end gives every access its dependencies (set_deps)
         # --keep-going: a bug stops only the task that met it (a WARN not even that: the
         # kernel goes on after one), every other task runs on, and the run ends as usual,
@@ -451,8 +453,22 @@ class Run:
 
     def _check_grace_periods(self):
         """The run is over: is it an execution RCU allows?  (memory/rcu_gp.py)"""
-        from .memory.rcu_gp import RcuOrder
-        self.rcu = RcuOrder(self.g)
+        from .memory.rcu_gp import RcuOrder, admissible_order
+        g = self.g
+        base = self.stamp0
+        new = [e for th in g.threads for e in th if e.stamp >= base]
+        new.sort(key=G._STAMP)
+        if admissible_order(g, self.replay + new):
+            # the order this run took is an admissible one: RcuOrder is built only
+            # if a trace needs its edges (schedule.of_bug)
+            self.rcu = None
+            if self.deferred:
+                self.found.extend(self.deferred)
+                self.deferred = []
+                self.bug = min(self.found, key=_met_at)
+            return
+        from .memory.sc import reach
+        self.rcu = RcuOrder(g, reach=reach(self))
         if not self.rcu.ok:
             self.inadmissible = True
             self.deferred = []

@@ -186,7 +186,11 @@ def of_bug(run, lkmm=False):
     g = run.g
     bug = run.bug
     if not lkmm or sc.consistent(g):
-        extra = run.rcu.edges() if run.rcu is not None and run.rcu.ok else ()
+        rcu = run.rcu
+        if rcu is None and run.has_gp and not lkmm:
+            from .memory.rcu_gp import RcuOrder
+            rcu = run.rcu = RcuOrder(g)
+        extra = rcu.edges() if rcu is not None and rcu.ok else ()
         try:
             order = sc.linearize(g, extra=extra)
         except ValueError:

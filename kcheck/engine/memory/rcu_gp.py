@@ -71,6 +71,57 @@ def sections(g):
     return out
 
 
+def admissible_order(g, order):
+    """Is ``order`` an SC order of ``g`` that keeps every grace period out of
+    the read-side sections it waits for?
+
+    ``order`` lists every event of ``g`` once, respecting po and spawn (the
+    order a run executed them in).  It is an SC order of the graph when each
+    read sees the write to its location that comes last before it and the
+    writes of a location come in coherence order; that is one sweep, no
+    closure.  A run's own order usually passes, and then the execution is
+    admissible without ``RcuOrder``'s search: the question asked of every
+    execution of a model with ``call_rcu`` gets its answer in linear time.
+    False says only that this order does not show it."""
+    co, reads = g.co, g.reads
+    if len(order) != sum(len(th) for th in g.threads):
+        return False
+    last = {}
+    nco = {}
+    at = {}                      # grace periods and section ends -> position
+    READ, WRITE, FENCE = G.READ, G.WRITE, G.FENCE
+    for i, e in enumerate(order):
+        k = e.kind
+        if k == READ:
+            if e.lid in reads and e.rf is not last.get(e.lid):
+                return False
+        elif k == WRITE:
+            lid = e.lid
+            lst = co.get(lid)
+            if lst is not None:
+                j = nco.get(lid, 0)
+                if j >= len(lst) or lst[j] is not e:
+                    return False
+                nco[lid] = j + 1
+                last[lid] = e
+            if e.op in SECTION_OPEN or e.op in SECTION_CLOSE:
+                at[e] = i
+        elif k == FENCE and e.op == GP_OP:
+            at[e] = i
+    gps = [e for e in at if e.kind == FENCE]
+    if not gps:
+        return True
+    for L, U, dom in sections(g):
+        lo = at[L]
+        hi = at.get(U)
+        if hi is None:
+            hi = order.index(U)
+        for gp in gps:
+            if gp.tid != L.tid and dom == domain_of_gp(gp) and lo < at[gp] < hi:
+                return False
+    return True
+
+
 class RcuOrder:
     """Decides whether an SC graph's grace periods can be placed legally.
 
@@ -80,7 +131,7 @@ class RcuOrder:
     runs ``a`` first; ``edges()`` gives the decisions of one such order (to
     linearize a trace)."""
 
-    def __init__(self, g, extra_keys=()):
+    def __init__(self, g, extra_keys=(), reach=None):
         self.g = g
         gps = grace_periods(g)
         secs = sections(g)
@@ -96,7 +147,7 @@ class RcuOrder:
         # a grace period waits only for the sections of its own flavour (RCU, or one srcu_struct)
         self.pairs = [(keys[gp], keys[L], keys[U]) for gp in gps for (L, U, dom) in secs
                       if L.tid != gp.tid and dom == domain_of_gp(gp)]
-        kr = _closure(g, keys)
+        kr = _closure(g, keys, reach)
         self.ok = kr is not None
         self.forced = None
         self.rest = None
@@ -135,25 +186,24 @@ class RcuOrder:
         return [(inv[a], inv[b]) for a, b in (self._solution or ())]
 
 
-def _closure(g, keys):
+def _closure(g, keys, reach=None):
     """For each key, the bitset of keys it reaches through po|rf|co|fr|spawn
-    (None if the graph has a cycle)."""
-    succ = sc.edges(g)
-    order = sc.topo_order(g, succ)
-    if order is None:
+    (None if the graph has a cycle).  ``reach``: the graph's ``sc.Reach``,
+    if the caller has it already."""
+    if reach is None:
+        reach = sc.Reach(g)
+    if not reach.ok:
         return None
-    reach = {}
-    for e in reversed(order):
-        r = 0
-        for b in succ.get(e, ()):
-            r |= reach[b]
-            k = keys.get(b)
-            if k is not None:
-                r |= 1 << k
-        reach[e] = r
+    base, bits = reach.base, reach.bits
+    nums = [(base[e.tid] + e.idx, k) for e, k in keys.items()]
     kr = [0] * len(keys)
-    for e, k in keys.items():
-        kr[k] = reach.get(e, 0)
+    for n, k in nums:
+        b = bits[n]
+        r = 0
+        for m, j in nums:
+            if b >> m & 1:
+                r |= 1 << j
+        kr[k] = r
     return kr
 
 

@@ -46,6 +46,125 @@ def edges(g: Graph):
     return succ
 
 
+def _numbered(g: Graph):
+    """(base, last, succ, order): events numbered ``base[tid] + idx``, whether
+    each is its task's last, its non-po successors, and a topological order of
+    po | rf | co | fr | spawn (shorter than the events if there is a cycle)."""
+    threads = g.threads
+    base = []
+    n = 0
+    for th in threads:
+        base.append(n)
+        n += len(th)
+    last = [False] * n                      # last event of its task: no po successor
+    for t, th in enumerate(threads):
+        if th:
+            last[base[t] + len(th) - 1] = True
+    succ = [()] * n
+    indeg = [1] * n
+    for t, th in enumerate(threads):
+        if th:
+            indeg[base[t]] = 0
+    for tid, sp in g.spawn_of.items():
+        if tid < len(threads) and threads[tid]:
+            a = base[sp.tid] + sp.idx
+            b = base[tid]
+            succ[a] = succ[a] + (b,)
+            indeg[b] += 1
+    conext = {}
+    for lst in g.co.values():
+        prev = None
+        for w in lst:
+            b = base[w.tid] + w.idx
+            if prev is not None:
+                a = base[prev.tid] + prev.idx
+                succ[a] = succ[a] + (b,)
+                indeg[b] += 1
+                conext[prev] = b
+            prev = w
+    for lid, rs in g.reads.items():
+        lst = g.co.get(lid)
+        first = base[lst[0].tid] + lst[0].idx if lst else None
+        for r in rs:
+            rn = base[r.tid] + r.idx
+            w = r.rf
+            if w is not None:
+                a = base[w.tid] + w.idx
+                succ[a] = succ[a] + (rn,)
+                indeg[rn] += 1
+                nxt = conext.get(w)
+            else:
+                nxt = first
+            if nxt is not None and nxt != rn:
+                succ[rn] = succ[rn] + (nxt,)
+                indeg[nxt] += 1
+    stack = [i for i in range(n) if indeg[i] == 0]
+    order = []
+    while stack:
+        a = stack.pop()
+        order.append(a)
+        if not last[a]:
+            b = a + 1
+            d = indeg[b] - 1
+            indeg[b] = d
+            if not d:
+                stack.append(b)
+        for b in succ[a]:
+            d = indeg[b] - 1
+            indeg[b] = d
+            if not d:
+                stack.append(b)
+    return base, last, succ, order
+
+
+class Reach:
+    """Reachability through ``po | rf | co | fr | spawn`` of a whole graph, as
+    one bitset per event (bit ``num(e)``: ``e`` is reachable).
+
+    The end of an SC execution asks several questions of its graph - may a
+    grace period fall inside a section (rcu_gp), is every access to a freed
+    object before the free (detect) - and each used to rebuild the edge dict
+    and its topological order.  One pass here answers all of them: events are
+    numbered per task (``base[tid] + idx``), the only edges kept are the
+    non-po ones (po is ``n -> n + 1``), and the bitsets are built in reverse
+    topological order.  ``ok`` is False if the edges have a cycle."""
+
+    __slots__ = ("base", "bits", "ok", "order")
+
+    def __init__(self, g: Graph):
+        base, last, succ, order = _numbered(g)
+        n = len(last)
+        self.base = base
+        self.ok = len(order) == n
+        self.order = order
+        bits = [0] * n
+        if self.ok:
+            for a in reversed(order):
+                r = 0
+                if not last[a]:
+                    b = a + 1
+                    r = bits[b] | (1 << b)
+                for b in succ[a]:
+                    r |= bits[b] | (1 << b)
+                bits[a] = r
+        self.bits = bits
+
+    def num(self, e):
+        return self.base[e.tid] + e.idx
+
+    def before(self, a, b):
+        """``a ->+ b``: ``a`` precedes ``b`` in every SC order of the graph."""
+        return bool(self.bits[self.base[a.tid] + a.idx] >> (self.base[b.tid] + b.idx) & 1)
+
+
+def reach(run):
+    """The finished run's ``Reach``, built once and kept on the run."""
+    r = run.sc_reach
+    if r is None:
+        r = run.sc_reach = Reach(run.g)
+    return r
+
+
 def atomic(g: Graph) -> bool:
     """RMW atomicity: the write half of each RMW is immediately co-after the
     write its read half reads from (nothing can come in between)."""
@@ -58,66 +177,12 @@ def atomic(g: Graph) -> bool:
     return True
 
 
-def topo_order(g: Graph, succ=None):
-    """The graph's events in an order respecting ``succ`` (default: po|rf|co|fr|spawn),
-    or None if those edges have a cycle."""
-    succ = succ if succ is not None else edges(g)
-    indeg = {}
-    for e in g.events():
-        indeg.setdefault(e, 0)
-    for outs in succ.values():
-        for b in outs:
-            indeg[b] = indeg.get(b, 0) + 1
-    stack = [e for e, d in indeg.items() if d == 0]
-    order = []
-    while stack:
-        e = stack.pop()
-        order.append(e)
-        for b in succ.get(e, ()):
-            d = indeg[b] - 1
-            indeg[b] = d
-            if d == 0:
-                stack.append(b)
-    return order if len(order) == len(indeg) else None
-
-
 def consistent(g: Graph) -> bool:
     """True when the graph has a sequentially consistent linearization."""
-    return atomic(g) and topo_order(g) is not None
-
-
-def reaches(g: Graph, src, dst) -> bool:
-    """Is ``src`` before ``dst`` in every SC order of ``g``, i.e. src ->+ dst?"""
-    succ = edges(g)
-    seen = {src}
-    stack = [src]
-    while stack:
-        e = stack.pop()
-        for b in succ.get(e, ()):
-            if b is dst:
-                return True
-            if b not in seen:
-                seen.add(b)
-                stack.append(b)
-    return False
-
-
-def predecessors_closure(g: Graph, dst, succ=None):
-    """Every event that is ordered before ``dst`` in all SC orders."""
-    succ = succ if succ is not None else edges(g)
-    pred: dict = {}
-    for a, outs in succ.items():
-        for b in outs:
-            pred.setdefault(b, []).append(a)
-    seen = set()
-    stack = [dst]
-    while stack:
-        e = stack.pop()
-        for a in pred.get(e, ()):
-            if a not in seen:
-                seen.add(a)
-                stack.append(a)
-    return seen
+    if not atomic(g):
+        return False
+    base, last, succ, order = _numbered(g)
+    return len(order) == len(last)
 
 
 def linearize(g: Graph, prefer_tid=None, extra=()):
