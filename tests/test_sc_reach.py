@@ -91,3 +91,28 @@ def test_reach_is_the_closure_of_the_edges(prog):
               keep_going=True, max_executions=2000)
     d.run()
     assume(graphs)          # a program whose tasks all wait for ever has no complete graph
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(prog=program(max_threads=3, max_ops=3))
+def test_revisit_judged_before_its_copy_as_after(prog):
+    """``sc.revisit_acyclic`` judges a backward revisit on the graph before the
+    copy; with CHECK_FAST_PATHS the explorer copies anyway and asserts that the
+    copy's po | rf | co | fr | spawn is acyclic exactly when it said so."""
+    import pytest
+    from kcheck.engine import detect
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(detect, "CHECK_FAST_PATHS", True)
+        d = TruSt(model(prog), on_bug=lambda run, bug: False, keep_going=True,
+                  max_executions=3000)
+        d.run()
+
+
+def test_revisit_judged_before_its_copy_on_the_tdp_mmu(monkeypatch):
+    from kcheck.engine import detect
+    from kcheck.models.tdp_mmu.claims import Check
+    monkeypatch.setattr(detect, "CHECK_FAST_PATHS", True)
+    ch = Check("x", "v5.18", "memslot+vcpu")
+    d = TruSt(ch.build(), max_executions=300, step_bound=3000)
+    d.run()
+    assert d.stats.executions == 300

@@ -186,8 +186,15 @@ class TruSt(Driver):
         # what a read in that past read).  Under the LKMM the same holds for its
         # happens-before past through release -> acquire reads-from (e.hb, see
         # graph.synchronizes): the LKMM orders those writes before the read too, so an
-        # older one is never consistent and is not even tried.
-        view = e.hb if self.lkmm else e.view
+        # older one is never consistent and is not even tried.  A read in that past
+        # bounds it only if it and the write it read are marked: the release's
+        # A-cumulativity that carries that write along is
+        # [Marked] ; (rfe ; [Marked])? ; po-rel, so a plain ``r0 = *x`` before
+        # spin_unlock(), or a READ_ONCE() of a plain ``*x = 1``, does not stop the
+        # next lock holder from reading an older x (herd agrees:
+        # tests/test_lkmm_enumeration.py).
+        lkmm = self.lkmm
+        view = e.hb if lkmm else e.view
         lo = -1
         for i in range(len(lst) - 1, -1, -1):
             if contains(view, lst[i]):
@@ -198,9 +205,9 @@ class TruSt(Driver):
             # the past already bounds it: then there is nothing to look for, which
             # keeps a task looping on one location linear in its length)
             for r in g.reads.get(lid, ()):
-                if r is not e and contains(view, r):
+                if r is not e and contains(view, r) and (not lkmm or r.flags & G.MARKED):
                     w = r.rf
-                    if w is not None:
+                    if w is not None and (not lkmm or w.flags & G.MARKED):
                         j = lst.index(w)
                         if j > lo:
                             lo = j
@@ -235,8 +242,10 @@ class TruSt(Driver):
                 if lo < n:
                     # reads in the past may bound it further (not when the latest write
                     # already does: a task looping on a location stays linear)
+                    # (marked reads only under the LKMM, as in read_candidates)
                     for r in g.reads.get(e.lid, ()):
-                        if contains(view, r) and r.rf is not None:
+                        if (contains(view, r) and r.rf is not None and (
+                                not self.lkmm or r.flags & r.rf.flags & G.MARKED)):
                             try:
                                 j = lst.index(r.rf, 0, n) + 1
                             except ValueError:
@@ -453,14 +462,16 @@ class TruSt(Driver):
         g.restrict(s.stamp)
         rstamp = r.stamp
         sv = s.view
-        g2 = g.copy_keep(lambda e: e.stamp <= rstamp or contains(sv, e))
+        pre = None
+        if not self.lkmm:
+            # judged before the copy: most backward revisits of a large model fail here
+            pre = sc.revisit_acyclic(g, r, s, rstamp, sv)
+            if pre is False and not detect.CHECK_FAST_PATHS:
+                return False
+        g2 = g.copy_revisit(rstamp, sv)
         r2 = g2.threads[r.tid][r.idx]
         s2 = g2.threads[s.tid][s.idx]
         g2.stamp_order_ok = False
-        for th in g2.threads:
-            for e in th:
-                if contains(sv, e):
-                    e.revisitable = False
         self.stack.append([g2, []])
         self.work = self.stack[-1][1]
         self._set_rf(g2, r2, s2)
@@ -472,6 +483,12 @@ class TruSt(Driver):
                 if e.kind == G.READ and e.rf is not None and e is not r2 and _deleted(g2, e.rf):
                     self._set_rf(g2, e, g2.co_max(e.lid))
                     e.maxadd = True
+        if pre is not None and detect.CHECK_FAST_PATHS:
+            assert pre == bool(sc.Reach(g2).ok), "revisit_acyclic disagrees with the copy"
+            if not pre:
+                self.stack.pop()
+                self.work = self.stack[-1][1]
+                return False
         if not (self._lkmm_ok(g2) if self.lkmm else sc.consistent(g2)):
             self.stack.pop()
             self.work = self.stack[-1][1]

@@ -261,5 +261,57 @@ class Graph:
         g.checked = None
         return g
 
+    def copy_revisit(self, rstamp, sv):
+        """``copy_keep`` for a backward revisit, the hot case: keep the events
+        added up to ``rstamp`` and the porf-prefix ``sv`` of the revisiting
+        write, the latter made not revisitable - in one pass with no call per
+        event (a copy per revisit was a fifth of a TDP MMU check's time)."""
+        g = Graph()
+        m = {}
+        new = Event.__new__
+        nsv = len(sv)
+        gthreads = g.threads
+        reads = []
+        for tid, th in enumerate(self.threads):
+            lim = sv[tid] if tid < nsv else -1
+            nt = []
+            for e in th:
+                if e.idx <= lim:
+                    rev = False
+                elif e.stamp <= rstamp:
+                    rev = e.revisitable
+                else:
+                    break
+                c = new(Event)
+                c.tid = e.tid; c.idx = e.idx; c.stamp = e.stamp; c.kind = e.kind
+                c.lid = e.lid; c.val = e.val; c.flags = e.flags; c.rf = e.rf
+                c.rmw = e.rmw; c.maxadd = e.maxadd; c.revisitable = rev
+                c.view = e.view; c.hb = e.hb; c.op = e.op; c.oid = e.oid; c.arg = e.arg
+                c.fresh = e.fresh
+                c.deps = e.deps
+                if e.rf is not None or e.deps is not None:
+                    reads.append(c)
+                m[e] = c
+                nt.append(c)
+            gthreads.append(nt)
+        for c in reads:
+            if c.rf is not None:
+                c.rf = m.get(c.rf, c.rf)
+            if c.deps is not None:
+                c.deps = tuple(tuple(m[d] for d in ds if d in m) for ds in c.deps)
+        gco = g.co
+        for lid, lst in self.co.items():
+            gco[lid] = [m[w] for w in lst if w in m]
+        greads = g.reads
+        for lid, lst in self.reads.items():
+            greads[lid] = [m[r] for r in lst if r in m]
+        for tid, sp in self.spawn_of.items():
+            if sp in m:
+                g.spawn_of[tid] = m[sp]
+        g.next_stamp = self.next_stamp
+        g.stamp_order_ok = self.stamp_order_ok
+        g.checked = None
+        return g
+
     def copy(self):
         return self.copy_keep(lambda e: True)

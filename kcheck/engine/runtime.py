@@ -255,7 +255,7 @@ class Run:
                 self.nevents += 1
                 w = e.rf
                 if loc.oid is not None or loc.plain or self.lkmm:
-                    self._check_access(cur, e, loc)
+                    self._checked_access(cur, e, loc)
                 v = loc.init if w is None else w.val
                 cur.last_read = (loc, v)
                 if self.lkmm and not self.exact_deps:
@@ -325,7 +325,7 @@ class Run:
                 self.nevents += 1
                 e.val = val
                 if loc.oid is not None or loc.plain or self.lkmm:
-                    self._check_access(cur, e, loc)
+                    self._checked_access(cur, e, loc)
                 return None
         return self.request((1, loc, val, flags, op))
 
@@ -340,17 +340,68 @@ class Run:
                 loc.init = res
             return old
         cur = self.cur
+        rpos = self.rpos
+        if rpos < self.nreplay:
+            # replaying this task's RMW, both halves in the graph (or no write): as
+            # _replay_one does it, without the scheduling round trip
+            e = self.replay[rpos]
+            if (e.tid == cur.tid and e.idx == cur.pos and e.kind == 0 and e.lid == loc.lid
+                    and cur.steps < self.step_bound and not self.stopped and not self.trace):
+                w = e.rf
+                old = loc.init if w is None else w.val
+                res = fn(old)
+                if res is not BLOCK:
+                    th = self.g.threads[cur.tid]
+                    wpos = cur.pos + 1
+                    if res is NO_WRITE or wpos < len(th):
+                        self.rpos = rpos + 1
+                        cur.pos = wpos
+                        cur.steps += 1
+                        self.nevents += 1
+                        check = loc.oid is not None or loc.plain or self.lkmm
+                        if check:
+                            self._checked_access(cur, e, loc)
+                        if res is not NO_WRITE:
+                            we = th[wpos]
+                            cur.pos = wpos + 1
+                            if rpos + 1 < self.nreplay and self.replay[rpos + 1] is we:
+                                self.rpos = rpos + 2
+                            we.val = res
+                            if check:
+                                self._checked_access(cur, we, loc)
+                        cur.last_read = (loc, old)
+                        return old
         old = self.request((2, loc, fn, flags, op))
         cur.last_read = (loc, old)
         return old
 
+    def _replaying(self, cur, kind):
+        """The next replay event is ``cur``'s own, of ``kind``, and may take a fast
+        path: then the cursor and counters move past it and it is returned."""
+        rpos = self.rpos
+        if rpos < self.nreplay:
+            e = self.replay[rpos]
+            if (e.tid == cur.tid and e.idx == cur.pos and e.kind == kind
+                    and cur.steps < self.step_bound and not self.stopped and not self.trace):
+                self.rpos = rpos + 1
+                cur.pos += 1
+                cur.steps += 1
+                self.nevents += 1
+                return e
+        return None
+
     def fence(self, kind, op=None):
-        if self.cur is not None:
+        cur = self.cur
+        if cur is not None and self._replaying(cur, G.FENCE) is None:
             self.request((3, kind, op or kind))
 
     def choice(self, n, op):
-        if self.cur is None:
+        cur = self.cur
+        if cur is None:
             raise ModelError(f"{op}: explorer choices are made by tasks, not by main()")
+        e = self._replaying(cur, G.CHOICE)
+        if e is not None:
+            return e.val
         return self.request((4, n, op))
 
     def alloc(self, obj, op):
@@ -692,6 +743,20 @@ class Run:
                 return val
             return self._switch_to(n, val)
 
+    def _checked_access(self, cur, e, loc):
+        """``_check_access`` for the replay fast paths in read(), write() and rmw(),
+        a bug it raises handled as request() handles one (deferred past a grace
+        period, or the run stopped)."""
+        try:
+            self._check_access(cur, e, loc)
+        except Bug as b:
+            if b.task is None:
+                b.task = cur
+            if self._defer(b, cur):
+                raise Halt()
+            self._stop_with(b)
+            raise Stop()
+
     def _switch_to(self, n, val, start=False):
         self.cur = n
         res = n.gl.switch() if start else n.gl.switch(val)
@@ -721,6 +786,11 @@ class Run:
             raise ModelError(f"replay diverged in task {t.name}: expected {e.op} but the model did "
                              f"{req[-1]} - model code must be deterministic apart from kcheck's choices")
         t.pos += 1
+        rpos = self.rpos
+        if rpos < self.nreplay and self.replay[rpos] is e:
+            # _pick chose this task for this event: the cursor moves past it here, so
+            # that the task's next request finds its own event there (the fast paths)
+            self.rpos = rpos + 1
         if self.trace:
             self._note(e)
         if kind == 0:      # read
@@ -745,6 +815,9 @@ class Run:
             if t.pos < len(th):
                 w = th[t.pos]
                 t.pos += 1
+                rpos = self.rpos
+                if rpos < self.nreplay and self.replay[rpos] is w:
+                    self.rpos = rpos + 1
                 w.val = res
                 self._check_access(t, w, loc)
             else:
