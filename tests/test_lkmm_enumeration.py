@@ -110,7 +110,7 @@ def _as_enumerated(test, state):
     return tuple(out)
 
 
-@settings(max_examples=150 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=500 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
 @given(litmus())
 def test_explorer_final_states_equal_herd_enumeration_apart_from_load_buffering(text):
     test = parse_text(text, "generated.litmus")

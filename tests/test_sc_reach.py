@@ -1,4 +1,4 @@
-"""``memory.sc.Reach`` and ``sc.consistent`` against the edge lists they replace.
+"""``memory.sc.Reach``, ``sc.consistent`` and the revisit pre-check against what they replace.
 
 The end of an SC execution answers "is a before b in every SC order" from one
 bitset per event (``sc.Reach``); ``sc.consistent`` finds a cycle with integer
@@ -96,9 +96,9 @@ def test_reach_is_the_closure_of_the_edges(prog):
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(prog=program(max_threads=3, max_ops=3))
 def test_revisit_judged_before_its_copy_as_after(prog):
-    """``sc.revisit_acyclic`` judges a backward revisit on the graph before the
+    """``sc.revisit_breaks_atomicity`` judges a backward revisit on the graph before the
     copy; with CHECK_FAST_PATHS the explorer copies anyway and asserts that the
-    copy's po | rf | co | fr | spawn is acyclic exactly when it said so."""
+    copy breaks RMW atomicity (sc.atomic) exactly when it said so."""
     import pytest
     from kcheck.engine import detect
     with pytest.MonkeyPatch.context() as mp:

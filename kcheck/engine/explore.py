@@ -462,11 +462,11 @@ class TruSt(Driver):
         g.restrict(s.stamp)
         rstamp = r.stamp
         sv = s.view
-        pre = None
+        broken = False
         if not self.lkmm:
             # judged before the copy: most backward revisits of a large model fail here
-            pre = sc.revisit_acyclic(g, r, s, rstamp, sv)
-            if pre is False and not detect.CHECK_FAST_PATHS:
+            broken = sc.revisit_breaks_atomicity(g, r, s, rstamp, sv)
+            if broken and not detect.CHECK_FAST_PATHS:
                 return False
         g2 = g.copy_revisit(rstamp, sv)
         r2 = g2.threads[r.tid][r.idx]
@@ -483,12 +483,13 @@ class TruSt(Driver):
                 if e.kind == G.READ and e.rf is not None and e is not r2 and _deleted(g2, e.rf):
                     self._set_rf(g2, e, g2.co_max(e.lid))
                     e.maxadd = True
-        if pre is not None and detect.CHECK_FAST_PATHS:
-            assert pre == bool(sc.Reach(g2).ok), "revisit_acyclic disagrees with the copy"
-            if not pre:
-                self.stack.pop()
-                self.work = self.stack[-1][1]
-                return False
+        if detect.CHECK_FAST_PATHS and not self.lkmm:
+            # the copy made anyway, to be asked too
+            assert broken == (not sc.atomic(g2)), "revisit_breaks_atomicity disagrees with the copy"
+        if broken:
+            self.stack.pop()
+            self.work = self.stack[-1][1]
+            return False
         if not (self._lkmm_ok(g2) if self.lkmm else sc.consistent(g2)):
             self.stack.pop()
             self.work = self.stack[-1][1]

@@ -47,61 +47,48 @@ def edges(g: Graph):
     return succ
 
 
-def _numbered(g: Graph, nkeep=None, rf_over=None):
+def _numbered(g: Graph):
     """(base, last, succ, order): events numbered ``base[tid] + idx``, whether
     each is its task's last, its non-po successors, and a topological order of
-    po | rf | co | fr | spawn (shorter than the events if there is a cycle).
-
-    ``nkeep`` (events kept per task, a prefix of each) and ``rf_over`` (read ->
-    the write it reads instead) describe the graph a backward revisit would
-    build, so that it can be judged before it is copied (``revisit_acyclic``)."""
+    po | rf | co | fr | spawn (shorter than the events if there is a cycle)."""
     threads = g.threads
-    if nkeep is None:
-        nkeep = [len(th) for th in threads]
     base = []
     n = 0
-    for k in nkeep:
+    for th in threads:
         base.append(n)
-        n += k
+        n += len(th)
     last = [False] * n                      # last event of its task: no po successor
-    indeg = [1] * n
-    for t, k in enumerate(nkeep):
-        if k:
-            last[base[t] + k - 1] = True
-            indeg[base[t]] = 0
+    for t, th in enumerate(threads):
+        if th:
+            last[base[t] + len(th) - 1] = True
     succ = [()] * n
-    ntask = len(nkeep)
+    indeg = [1] * n
+    for t, th in enumerate(threads):
+        if th:
+            indeg[base[t]] = 0
     for tid, sp in g.spawn_of.items():
-        if tid < ntask and nkeep[tid] and sp.idx < nkeep[sp.tid]:
+        if tid < len(threads) and threads[tid]:
             a = base[sp.tid] + sp.idx
             b = base[tid]
             succ[a] = succ[a] + (b,)
             indeg[b] += 1
     conext = {}
-    firsts = {}
-    for lid, lst in g.co.items():
+    for lst in g.co.values():
         prev = None
         for w in lst:
-            if w.idx >= nkeep[w.tid]:
-                continue
             b = base[w.tid] + w.idx
             if prev is not None:
                 a = base[prev.tid] + prev.idx
                 succ[a] = succ[a] + (b,)
                 indeg[b] += 1
                 conext[prev] = b
-            else:
-                firsts[lid] = b
             prev = w
     for lid, rs in g.reads.items():
-        first = firsts.get(lid)
+        lst = g.co.get(lid)
+        first = base[lst[0].tid] + lst[0].idx if lst else None
         for r in rs:
-            if r.idx >= nkeep[r.tid]:
-                continue
             rn = base[r.tid] + r.idx
             w = r.rf
-            if rf_over is not None:
-                w = rf_over.get(r, w)
             if w is not None:
                 a = base[w.tid] + w.idx
                 succ[a] = succ[a] + (rn,)
@@ -131,43 +118,32 @@ def _numbered(g: Graph, nkeep=None, rf_over=None):
     return base, last, succ, order
 
 
-def revisit_acyclic(g: Graph, r, s, rstamp, sv):
-    """Would the backward revisit "``r`` reads ``s``" (explore.py) build a graph
-    whose po | rf | co | fr | spawn is acyclic?  Asked of the graph as it
-    is, before the copy the revisit makes: most revisits of a TDP MMU check
-    are rejected here, and a copy costs more than this.  The graph judged is
-    the one the revisit builds - each task's events up to ``rstamp`` or in
-    ``s``'s porf-view ``sv``, ``r`` reading ``s``, a last read whose write is
-    gone reading the co-latest kept write.  None: not the shape this handles
-    (a read before its task's last that lost its write); ask the copy."""
+def revisit_breaks_atomicity(g: Graph, r, s, rstamp, sv) -> bool:
+    """Would the backward revisit "``r`` reads ``s``" (explore.py) keep an RMW
+    whose write is not right after the write its read reads?  Asked of the
+    graph before the revisit copies it.
+
+    When an RMW reads a write another RMW already read, the explorer keeps
+    that graph (it breaks atomicity) only for the revisits its write makes
+    ("this RMW first"); every such revisit that keeps both RMWs is
+    inconsistent.  On a TDP MMU check those were five revisits in six, each
+    paying a copy of the graph and a whole-graph check to learn it.  The
+    revisit keeps each task's events up to ``rstamp`` or in ``s``'s
+    porf-view ``sv``; ``r``'s own write is not kept (it comes after ``r``).
+    True exactly when ``sc.atomic`` of the copy would be False."""
     nsv = len(sv)
-    nkeep = []
-    for tid, th in enumerate(g.threads):
-        lim = sv[tid] if tid < nsv else -1
-        k = 0
-        for e in th:
-            if e.idx <= lim or e.stamp <= rstamp:
-                k += 1
-            else:
-                break
-        nkeep.append(k)
-    rf_over = {r: s}
-    for tid, th in enumerate(g.threads):
-        k = nkeep[tid]
-        for e in th[:k]:
-            w = e.rf
-            if e.kind != G.READ or w is None or e is r or w.idx < nkeep[w.tid]:
+    threads = g.threads
+    for lst in g.co.values():
+        prev = None
+        for w in lst:
+            if not (w.stamp <= rstamp or (w.tid < nsv and sv[w.tid] >= w.idx)):
                 continue
-            if e.idx != k - 1:
-                return None
-            top = None
-            for x in reversed(g.co.get(e.lid, ())):
-                if x.idx < nkeep[x.tid]:
-                    top = x
-                    break
-            rf_over[e] = top
-    base, last, succ, order = _numbered(g, nkeep, rf_over)
-    return len(order) == len(last)
+            if w.rmw is True:
+                rd = threads[w.tid][w.idx - 1]
+                if rd is not r and rd.rf is not prev:
+                    return True
+            prev = w
+    return False
 
 
 class Reach:
