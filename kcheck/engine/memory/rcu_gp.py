@@ -196,13 +196,19 @@ def _closure(g, keys, reach=None):
         return None
     base, bits = reach.base, reach.bits
     nums = [(base[e.tid] + e.idx, k) for e, k in keys.items()]
+    keybit = {}                 # event number's bit -> its key's bit
+    mask = 0
+    for n, k in nums:
+        keybit[1 << n] = 1 << k
+        mask |= 1 << n
     kr = [0] * len(keys)
     for n, k in nums:
-        b = bits[n]
+        x = bits[n] & mask      # the keys it reaches, as event bits
         r = 0
-        for m, j in nums:
-            if b >> m & 1:
-                r |= 1 << j
+        while x:
+            low = x & -x
+            r |= keybit[low]
+            x ^= low
         kr[k] = r
     return kr
 
