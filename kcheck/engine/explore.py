@@ -468,7 +468,7 @@ class TruSt(Driver):
             broken = sc.revisit_breaks_atomicity(g, r, s, rstamp, sv)
             if broken and not detect.CHECK_FAST_PATHS:
                 return False
-        g2 = g.copy_revisit(rstamp, sv)
+        g2 = g.copy_keep(rstamp, sv)
         r2 = g2.threads[r.tid][r.idx]
         s2 = g2.threads[s.tid][s.idx]
         g2.stamp_order_ok = False

@@ -219,53 +219,15 @@ class Graph:
         if self.checked is not None and self.checked > stamp:
             self.checked = stamp
 
-    def copy_keep(self, keep):
-        """A copy holding the events for which ``keep(ev)`` is true.
+    def copy_keep(self, rstamp, sv=()):
+        """A copy holding the events added up to ``rstamp`` and those in the
+        porf-view ``sv`` (a backward revisit's: the revisiting write's
+        porf-prefix), the latter made not revisitable.
 
         Kept events are copied (their labels are mutable); ``rf`` pointers are
-        re-targeted at the copies.  The kept set must be po-prefix closed per
-        task, which TruSt's revisit views are.
-        """
-        g = Graph()
-        m = {}
-        for th in self.threads:
-            nt = []
-            for e in th:
-                if not keep(e):
-                    break
-                c = Event.__new__(Event)
-                c.tid = e.tid; c.idx = e.idx; c.stamp = e.stamp; c.kind = e.kind
-                c.lid = e.lid; c.val = e.val; c.flags = e.flags; c.rf = e.rf
-                c.rmw = e.rmw; c.maxadd = e.maxadd; c.revisitable = e.revisitable
-                c.view = e.view; c.hb = e.hb; c.op = e.op; c.oid = e.oid; c.arg = e.arg
-                c.fresh = e.fresh
-                c.deps = e.deps
-                m[e] = c
-                nt.append(c)
-            g.threads.append(nt)
-        for th in g.threads:
-            for c in th:
-                if c.rf is not None:
-                    c.rf = m.get(c.rf, c.rf)
-                if c.deps is not None:
-                    c.deps = tuple(tuple(m[d] for d in ds if d in m) for ds in c.deps)
-        for lid, lst in self.co.items():
-            g.co[lid] = [m[w] for w in lst if w in m]
-        for lid, lst in self.reads.items():
-            g.reads[lid] = [m[r] for r in lst if r in m]
-        for tid, sp in self.spawn_of.items():
-            if sp in m:
-                g.spawn_of[tid] = m[sp]
-        g.next_stamp = self.next_stamp
-        g.stamp_order_ok = self.stamp_order_ok
-        g.checked = None
-        return g
-
-    def copy_revisit(self, rstamp, sv):
-        """``copy_keep`` for a backward revisit, the hot case: keep the events
-        added up to ``rstamp`` and the porf-prefix ``sv`` of the revisiting
-        write, the latter made not revisitable - in one pass with no call per
-        event (a copy per revisit was a fifth of a TDP MMU check's time)."""
+        re-targeted at the copies.  The kept set is po-prefix closed per task.
+        One pass, no call per event: a copy per revisit was a fifth of a TDP
+        MMU check's time."""
         g = Graph()
         m = {}
         new = Event.__new__
@@ -314,4 +276,4 @@ class Graph:
         return g
 
     def copy(self):
-        return self.copy_keep(lambda e: True)
+        return self.copy_keep(self.next_stamp)

@@ -709,12 +709,7 @@ class Run:
                 try:
                     val = self._process(cur)
                 except Bug as b:
-                    if b.task is None:
-                        b.task = cur
-                    if self._defer(b, cur):
-                        raise Halt()
-                    self._stop_with(b)
-                    raise Stop()
+                    self._met_by(b, cur)
                 if not cur.blocked:
                     return val
         while True:
@@ -750,12 +745,17 @@ class Run:
         try:
             self._check_access(cur, e, loc)
         except Bug as b:
-            if b.task is None:
-                b.task = cur
-            if self._defer(b, cur):
-                raise Halt()
-            self._stop_with(b)
-            raise Stop()
+            self._met_by(b, cur)
+
+    def _met_by(self, b, cur):
+        """Bug ``b`` met by the running task's own request: deferred past a grace
+        period (Halt: the task stops, the run goes on) or the run stops (Stop)."""
+        if b.task is None:
+            b.task = cur
+        if self._defer(b, cur):
+            raise Halt()
+        self._stop_with(b)
+        raise Stop()
 
     def _switch_to(self, n, val, start=False):
         self.cur = n
