@@ -556,13 +556,20 @@ def expected_cost(check):
     return cost
 
 
-def run_checks(checks, jobs=2):
+def run_checks(checks, jobs=2, done=None):
     """Run distinct checks (by key) on ``jobs`` processes, the costliest
-    first (``expected_cost``); returns key -> CheckResult."""
+    first (``expected_cost``); returns key -> CheckResult.  ``done(check,
+    result, finished, total)`` is called as each one finishes (progress)."""
     todo = {}
     for ch in checks:
         todo.setdefault(ch.key(), ch)
     out = {}
+
+    def finished(key, res):
+        out[key] = res
+        if done is not None:
+            done(todo[key], res, len(out), len(todo))
+
     if jobs > 1 and len(todo) > 1:
         import multiprocessing as mp
         queue = sorted(todo.items(), key=lambda kv: -expected_cost(kv[1]))
@@ -571,7 +578,7 @@ def run_checks(checks, jobs=2):
             for key, res in pool.imap_unordered(_run_keyed, queue):
                 if res is None:
                     raise KeyboardInterrupt
-                out[key] = res
+                finished(key, res)
             pool.close()
         except BaseException:
             pool.terminate()        # Ctrl-C: do not wait for the checks still queued
@@ -580,7 +587,7 @@ def run_checks(checks, jobs=2):
             pool.join()
     else:
         for key, ch in todo.items():
-            out[key] = run_check(ch)
+            finished(key, run_check(ch))
     return out
 
 

@@ -93,6 +93,41 @@ def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, 
     sys.exit(result.exit_code)
 
 
+class _TableProgress:
+    """A line on stderr as each check of a table finishes (a table runs for
+    minutes): which, its verdict and executions, and how far the table is.
+    On a terminal, or with KCHECK_PROGRESS=1, as the top command's progress."""
+
+    def __init__(self, what):
+        import os
+        import sys
+        import time
+        self.what = what
+        self.t0 = time.perf_counter()
+        self.enabled = sys.stderr.isatty() or os.environ.get("KCHECK_PROGRESS") == "1"
+        self.console = None
+
+    def __call__(self, check, res, k, n):
+        if not self.enabled:
+            return
+        import time
+        if self.console is None:
+            from rich.console import Console
+            self.console = Console(stderr=True, highlight=False)
+        el = time.perf_counter() - self.t0
+        name = check.label if check.special is not None else check.name
+        if res.verdict == "error":
+            self.console.print(f"[{k}/{n} {self.what}] {name}: does not run: {res.error}",
+                               soft_wrap=True, markup=False)
+            return
+        how = res.verdict if res.verdict != "bug" or res.bug is None else f"bug ({res.bug.kind})"
+        extent = ("exhaustive" if res.exhaustive else
+                  "stopped at it" if res.verdict == "bug" else "bounded")
+        self.console.print(f"[{k}/{n} {self.what}] {name}: {how}, {res.executions:,} "
+                           f"executions, {extent}, {res.seconds:.1f} s (table: {el:.0f} s)",
+                           soft_wrap=True, markup=False)
+
+
 @tdp_mmu.command("claims")
 @click.option("--json", "as_json", is_flag=True, help="print the table as JSON")
 @click.option("--out", "out_dir", default="out/claims", show_default=True,
@@ -127,14 +162,14 @@ def claims_cmd(as_json, out_dir, only, jobs, html, lkmm_budget, sizes):
     if not as_json:
         click.echo(f"running {len({c.key() for c in checks})} checks on {jobs} process(es)…",
                    err=True)
-    results = run_checks(checks, jobs=jobs)
+    results = run_checks(checks, jobs=jobs, done=_TableProgress("SC"))
     # then, for the claims that depend on the memory model, every SC check
     # that found no bug again under the LKMM
     again = lkmm_rechecks([CLAIMS[cid] for cid in ids], results)
     if again and not as_json:
         click.echo(f"running {len({c.key() for c in again})} of them again under the LKMM…",
                    err=True)
-    lkmm_results = run_checks(again, jobs=jobs) if again else {}
+    lkmm_results = run_checks(again, jobs=jobs, done=_TableProgress("LKMM")) if again else {}
     rows = []
     for cid in ids:
         row = decide_claim(CLAIMS[cid], results, lkmm_results)
@@ -182,6 +217,7 @@ def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, mark
     sz = _parse_sizes(sizes)
     t0 = time.perf_counter()
     vs, ss, cells = run_matrix(list(variants) or None, list(scenarios) or None, jobs=jobs,
+                               done=_TableProgress("cell"),
                                max_executions=max_executions, sizes=sz)
     paths = write_cell_traces(vs, ss, cells, out_dir, sz)
     took = time.perf_counter() - t0

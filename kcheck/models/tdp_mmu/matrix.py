@@ -60,9 +60,9 @@ def matrix_checks(variants=None, scenarios=None, max_executions=None, sizes=None
     return checks, variants, scenarios
 
 
-def run_matrix(variants=None, scenarios=None, jobs=2, max_executions=None, sizes=None):
+def run_matrix(variants=None, scenarios=None, jobs=2, max_executions=None, sizes=None, done=None):
     checks, variants, scenarios = matrix_checks(variants, scenarios, max_executions, sizes)
-    results = run_checks(checks, jobs=jobs)
+    results = run_checks(checks, jobs=jobs, done=done)
     cells = {}
     for ch in checks:
         cells[(ch.variant, ch.scenario)] = results[ch.key()]
