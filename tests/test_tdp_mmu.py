@@ -133,3 +133,26 @@ def test_matrix_rows():
     assert scenario_sizes("split+vcpu") == {"huge": 1} and scenario_sizes("vcpu+walker") == {}
     # a walk can yield mid-table: more than two entries per table, three GFNs
     assert MATRIX_SIZES["fanout"] >= 3 and MATRIX_SIZES["gfns"] >= 3
+
+
+def test_every_clean_claim_check_has_a_root_to_work_on():
+    """A check expected to find no bug must give its flows a root: a scenario
+    without a vCPU flow and without a resident vCPU has none, and explores
+    almost nothing (C10's memslot+walker was 2 executions of that)."""
+    from kcheck.models.tdp_mmu.claims import CLAIMS
+    from kcheck.models.tdp_mmu.flows import parse_scenario, DEFAULT_SIZES
+    for cid, c in CLAIMS.items():
+        for ch in c.checks:
+            if ch.mutant or ch.special:
+                continue
+            flows = parse_scenario(ch.scenario)
+            resident = ch.sizes.get("resident", DEFAULT_SIZES["resident"])
+            assert "vcpu" in flows or resident >= 1, f"{cid}: {ch.label} has no root"
+
+
+def test_c10_walker_check_is_not_vacuous():
+    import kcheck
+    from kcheck.models.tdp_mmu.claims import CLAIMS
+    ch = next(c for c in CLAIMS["C10"].checks if "walker" in c.scenario)
+    r = kcheck.check(ch.build(), step_bound=3000, max_executions=300)
+    assert r.bug is None and r.executions == 300 and not r.exhaustive
