@@ -18,7 +18,7 @@ porf order and never sees those.  They are counted, never dropped silently:
 
 import os
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from kcheck.litmus.enumerate import run_test, observed_locations
 from kcheck.litmus.parser import parse_text
@@ -110,8 +110,29 @@ def _as_enumerated(test, state):
     return tuple(out)
 
 
+# Found at KCHECK_ORACLE_SCALE=20: a read in the happens-before past bounds a
+# new read only if it and the write it read are marked (A-cumulativity).
+A_CUMUL_PLAIN_READ = ("C generated\n\n{}\n\n"
+                      "P0(int *x, int *y, spinlock_t *l)\n{\n\tint r0;\n\tspin_lock(l);\n"
+                      "\tr0 = *x;\n\tspin_unlock(l);\n\tWRITE_ONCE(*y, 1);\n}\n\n"
+                      "P1(int *x, int *y, spinlock_t *l)\n{\n\tint r0;\n\tint r1;\n"
+                      "\tspin_lock(l);\n\tr0 = READ_ONCE(*y);\n\tspin_unlock(l);\n"
+                      "\tr1 = READ_ONCE(*x);\n}\n\n"
+                      "P2(int *x, int *y, spinlock_t *l)\n{\n\tWRITE_ONCE(*x, 1);\n}\n\n"
+                      "locations [x; y; 0:r0; 1:r0; 1:r1]\nexists (x=0)\n")
+A_CUMUL_PLAIN_WRITE = ("C generated\n\n{}\n\n"
+                       "P0(int *x, int *y, spinlock_t *l)\n{\n\tint r0;\n"
+                       "\tr0 = READ_ONCE(*x);\n\tsmp_store_release(y, 1);\n}\n\n"
+                       "P1(int *x, int *y, spinlock_t *l)\n{\n\tint r0;\n\tint r1;\n"
+                       "\tr0 = xchg(y, 1);\n\tr1 = READ_ONCE(*x);\n}\n\n"
+                       "P2(int *x, int *y, spinlock_t *l)\n{\n\t*x = 1;\n}\n\n"
+                       "locations [x; y; 0:r0; 1:r0; 1:r1]\nexists (x=0)\n")
+
+
 @settings(max_examples=500 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
 @given(litmus())
+@example(A_CUMUL_PLAIN_READ)
+@example(A_CUMUL_PLAIN_WRITE)
 def test_explorer_final_states_equal_herd_enumeration_apart_from_load_buffering(text):
     test = parse_text(text, "generated.litmus")
     herd = run_test(test)
