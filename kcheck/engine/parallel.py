@@ -42,6 +42,19 @@ CHECKPOINT_VERSION = 2      # 2: the model file's hash is in it
 _PROGRAM = None   # set in forked pool workers
 
 
+def _merge(res, warnings, barriers, bugs, seen, identity):
+    """Fold one worker's (or unit's) warnings, barrier sites and bugs into the
+    run's, each bug once by ``identity``."""
+    for w in res.get("warnings", ()):
+        if w not in warnings:
+            warnings.append(w)
+    barriers.update(tuple(b) for b in res.get("barriers", ()))
+    for b in res["bugs"]:
+        key = identity(b["kind"], b["message"])
+        if key not in seen:
+            seen.add(key)
+            bugs.append(b)
+
 def load_program(spec):
     """A model's entry function from its spec: ("file", path, entry) or ("fn", function)."""
     if spec[0] == "fn":
@@ -408,15 +421,7 @@ def explore_local(spec, jobs, opts, *, progress=None, max_executions=None, keep_
                 units += 1
                 busy.discard(wid)
                 idle.add(wid)
-                for w in data["warnings"]:
-                    if w not in warnings:
-                        warnings.append(w)
-                barriers.update(tuple(b) for b in data.get("barriers", ()))
-                for b in data["bugs"]:
-                    key = identity(b["kind"], b["message"])
-                    if key not in seen:
-                        seen.add(key)
-                        bugs.append(b)
+                _merge(data, warnings, barriers, bugs, seen, identity)
                 if data["stopped"]:
                     stopped = True
                     break
@@ -574,15 +579,7 @@ def explore_units(executor, opts, *, budget=1.0, checkpoint=None, resume=None, p
             units += 1
             for k in ("executions", "blocked", "events"):
                 counts[k] += res[k]
-            for w in res.get("warnings", []):
-                if w not in warnings:
-                    warnings.append(w)
-            barriers.update(tuple(b) for b in res.get("barriers", ()))
-            for b in res["bugs"]:
-                key = identity(b["kind"], b["message"])
-                if key not in seen:
-                    seen.add(key)
-                    bugs.append(b)
+            _merge(res, warnings, barriers, bugs, seen, identity)
             if res["stopped"]:
                 stop = True
                 break

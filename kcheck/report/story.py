@@ -47,13 +47,7 @@ def race_order(run, bug):
 
 
 def _porf_edges(g):
-    succ = {}
-    for th in g.threads:
-        for i in range(len(th) - 1):
-            succ.setdefault(th[i], []).append(th[i + 1])
-    for tid, sp in g.spawn_of.items():
-        if tid < len(g.threads) and g.threads[tid]:
-            succ.setdefault(sp, []).append(g.threads[tid][0])
+    succ = sc.po_spawn_edges(g)
     for th in g.threads:
         for e in th:
             if e.kind == G.READ and e.rf is not None:

@@ -18,8 +18,8 @@ from .. import graph as G
 from ..graph import Graph
 
 
-def edges(g: Graph):
-    """Successor lists of ``po | rf | co | fr | spawn`` (immediate edges only)."""
+def po_spawn_edges(g: Graph):
+    """Successor lists of ``po | spawn`` (immediate edges), for callers to add to."""
     succ: dict = {}
     for th in g.threads:
         for i in range(len(th) - 1):
@@ -27,6 +27,12 @@ def edges(g: Graph):
     for tid, sp in g.spawn_of.items():
         if tid < len(g.threads) and g.threads[tid]:
             succ.setdefault(sp, []).append(g.threads[tid][0])
+    return succ
+
+
+def edges(g: Graph):
+    """Successor lists of ``po | rf | co | fr | spawn`` (immediate edges only)."""
+    succ = po_spawn_edges(g)
     co_next = {}
     for lst in g.co.values():
         for i in range(len(lst) - 1):
