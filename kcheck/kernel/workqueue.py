@@ -14,6 +14,18 @@ A worker finishing an item writes a word of its own, so finishing never
 conflicts with queuing or with another worker taking work: only the things
 that race in the kernel (two workers taking, queue vs take, flush vs queue)
 make the explorer branch.
+
+The workers of one queue are interchangeable: they run the same loop from
+the same state, and nothing a work function can see tells one from another
+(``current()`` aside, which kernel code does not look at).  So an execution
+in which ``kworker:1`` takes an item before ``kworker:0`` ever has is the
+same execution, workers renamed, as one in which ``kworker:0`` takes it.
+kcheck explores only the executions in which workers start in index order -
+worker ``i`` takes its first item only after workers ``0 .. i-1`` have taken
+theirs - which cuts the executions of a queue with two workers and one
+item in half and loses no behaviour (symmetry reduction).  The queue's word
+counts the workers that have started, so the rule costs no event.
+``SYMMETRIC_WORKERS = False`` turns it off (tests compare both ways).
 """
 
 from __future__ import annotations
@@ -21,7 +33,10 @@ from __future__ import annotations
 from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, FULL, PLAIN, WAIT_ACQ
 from . import sched as _sched
 
-# queue state: (pending (work, number) pairs, destroyed); the count of queuings is a word of its own
+# queue state: (pending (work, number) pairs, destroyed, workers started);
+# the count of queuings is a word of its own
+
+SYMMETRIC_WORKERS = True
 
 
 class workqueue_struct(KObject):
@@ -29,7 +44,7 @@ class workqueue_struct(KObject):
 
     def __init__(self, name):
         self.name = name
-        self._loc = Loc(((), False), None, f"workqueue({name})")
+        self._loc = Loc(((), False, 0), None, f"workqueue({name})")
         self._count = Loc(0, None, f"workqueue({name}).queued")
         self._kid = ("q", self._loc.lid)
 
@@ -68,17 +83,21 @@ def INIT_WORK(work, fn):
     r.write(work._func, fn, PLAIN, "INIT_WORK")
 
 
-def _take(state):
-    pending, dead = state
-    if pending:
-        return (pending[1:], dead)
-    return NO_WRITE if dead else BLOCK
+def _taker(i):
+    """The take of worker ``i``: the oldest item, once workers ``0 .. i-1`` have started."""
+    def take(state):
+        pending, dead, started = state
+        if pending and (i <= started or not SYMMETRIC_WORKERS):
+            return (pending[1:], dead, max(started, i + 1))
+        return NO_WRITE if dead and not pending else BLOCK
+    return take
 
 
-def _worker(wq):
+def _worker(wq, i):
     r = run()
+    take = _taker(i)
     while True:
-        pending, dead = r.rmw(wq._loc, _take, ACQ, "worker: take work")
+        pending, dead, _ = r.rmw(wq._loc, take, ACQ, "worker: take work")
         if not pending:
             return
         work, i = pending[0]
@@ -105,7 +124,7 @@ def alloc_workqueue(name, flags=0, max_active=0, workers=None):
     wq = workqueue_struct(name)
     n = workers if workers is not None else (max_active if 0 < max_active <= 2 else 2)
     for i in range(n):
-        r.spawn_static(_worker, (wq,), f"kworker/{name}:{i}", daemon=True)
+        r.spawn_static(_worker, (wq, i), f"kworker/{name}:{i}", daemon=True)
     return wq
 
 
@@ -114,7 +133,7 @@ def queue_work(wq, work):
     if r.rmw(work._pending, lambda p: 1 if p == 0 else NO_WRITE, FULL, "queue_work") != 0:
         return False
     i = r.rmw(wq._count, lambda n: n + 1, ONCE, "queue_work") + 1
-    old = r.rmw(wq._loc, lambda s: (s[0] + ((work, i),), s[1]) if not s[1] else NO_WRITE, REL,
+    old = r.rmw(wq._loc, lambda s: (s[0] + ((work, i),), s[1], s[2]) if not s[1] else NO_WRITE, REL,
                 "queue_work")
     if old[1]:
         r.report("warn", f"queue_work on workqueue {wq.name} after destroy_workqueue")
@@ -135,7 +154,7 @@ def flush_workqueue(wq):
 
 def destroy_workqueue(wq):
     flush_workqueue(wq)
-    run().rmw(wq._loc, lambda s: (s[0], True), FULL, "destroy_workqueue")
+    run().rmw(wq._loc, lambda s: (s[0], True, s[2]), FULL, "destroy_workqueue")
 
 
 def flush_work(work):
