@@ -6,7 +6,9 @@ guest: vCPU mode, requests, TLBs and hardware walks; host pages with a
 lifetime; memslot flags and the notifier's sequence count; v5.17's
 iter->yielded; walker, split and collapse flows; struct kvm freed), so its
 counts are no longer the C's, and benchmarks/c_tdp_matrix.py compares the two
-on verdicts only."""
+on verdicts only.  The v5.18 counts are half the model's of then: its two
+zap workers now start in index order (the workqueue's symmetry reduction),
+in C as in Python."""
 
 import os
 
@@ -29,8 +31,8 @@ GOLDEN = {
     ("paolo-xchg", "vcpu+memslot", 1): ("refcount-warn", 196),
     ("sean-xchg", "dirty-log+zap-all", 1): ("no-bug", 40),
     ("paolo-dec-not-one", "vcpu+dirty-log+dirty-log", 0): ("refcount-warn", 179),
-    ("v5.18", "vcpu+dirty-log", 1): ("no-bug", 136),
-    ("v5.18", "memslot+notifier", 1): ("no-bug", 36),
+    ("v5.18", "vcpu+dirty-log", 1): ("no-bug", 68),
+    ("v5.18", "memslot+notifier", 1): ("no-bug", 18),
     ("v6.6", "vcpu+dirty-log", 1): ("no-bug", 68),
     ("v6.6", "memslot+memslot", 1): ("no-bug", 8),
 }

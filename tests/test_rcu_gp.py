@@ -227,11 +227,12 @@ def test_run_order_fast_path_agrees_with_rcu_order(readers, updater, flag):
 
 
 def test_run_order_fast_path_on_the_tdp_mmu(monkeypatch):
-    """The TDP MMU's walkers and call_rcu callbacks: the fast path answers
-    about half the executions, and never where RcuOrder would say no."""
+    """The TDP MMU's walkers and call_rcu callbacks: the run's order repaired
+    into an SC order answers nearly every execution (the run's order as it
+    is, about half), and never where RcuOrder would say no."""
     from kcheck.models.tdp_mmu.claims import Check
     seen = _checking_fast_path(monkeypatch)
     ch = Check("x", "sean-v3", "vcpu+walker+walker")
     d = TruSt(ch.build(), max_executions=400, step_bound=3000)
     d.run()
-    assert seen["fast"] > 50 and seen["full"] > 0, seen
+    assert seen["fast"] > 350, seen

@@ -72,42 +72,27 @@ def sections(g):
 
 
 def admissible_order(g, order):
-    """Is ``order`` an SC order of ``g`` that keeps every grace period out of
-    the read-side sections it waits for?
+    """Does the SC order nearest to ``order`` keep every grace period out of the
+    read-side sections it waits for?  False says only that this order does
+    not show it (``RcuOrder`` decides).
 
-    ``order`` lists every event of ``g`` once, respecting po and spawn (the
-    order a run executed them in).  It is an SC order of the graph when each
-    read sees the write to its location that comes last before it and the
-    writes of a location come in coherence order; that is one sweep, no
-    closure.  A run's own order usually passes, and then the execution is
-    admissible without ``RcuOrder``'s search: the question asked of every
-    execution of a model with ``call_rcu`` gets its answer in linear time.
-    False says only that this order does not show it."""
-    co, reads = g.co, g.reads
+    ``order`` lists every event of ``g`` once, respecting po, rf and spawn (a
+    run's order: replayed events, then its own).  It often breaks coherence:
+    a read the explorer added late may read a write that an earlier-added
+    write overwrites.  ``_near_sc_order`` repairs that in one pass, and the
+    grace periods are checked against that order's section bounds, so the
+    question asked of every execution of a model with ``call_rcu`` usually
+    gets its answer in linear time, without the whole-graph closure."""
     if len(order) != sum(len(th) for th in g.threads):
         return False
-    last = {}
-    nco = {}
-    at = {}                      # grace periods and section ends -> position
-    READ, WRITE, FENCE = G.READ, G.WRITE, G.FENCE
-    for i, e in enumerate(order):
-        k = e.kind
-        if k == READ:
-            if e.lid in reads and e.rf is not last.get(e.lid):
-                return False
-        elif k == WRITE:
-            lid = e.lid
-            lst = co.get(lid)
-            if lst is not None:
-                j = nco.get(lid, 0)
-                if j >= len(lst) or lst[j] is not e:
-                    return False
-                nco[lid] = j + 1
-                last[lid] = e
-            if e.op in SECTION_OPEN or e.op in SECTION_CLOSE:
-                at[e] = i
-        elif k == FENCE and e.op == GP_OP:
-            at[e] = i
+    near = _near_sc_order(g, order)
+    return near is not None and _gps_outside(g, near[0], near[1])
+
+
+def _gps_outside(g, order, at):
+    """Is every grace period of the SC order ``order`` (``at``: positions of its
+    grace periods and section ends) outside the sections it waits for?"""
+    FENCE = G.FENCE
     gps = [e for e in at if e.kind == FENCE]
     if not gps:
         return True
@@ -120,6 +105,99 @@ def admissible_order(g, order):
             if gp.tid != L.tid and dom == domain_of_gp(gp) and lo < at[gp] < hi:
                 return False
     return True
+
+
+def _near_sc_order(g, order):
+    """(an SC order of ``g`` that keeps ``order`` where it can, the positions in
+    it of the grace periods and section bounds), or None.
+
+    Events are taken in ``order``; one whose predecessors are not all out yet
+    pulls them first (depth first): its task's earlier events, its spawn,
+    the write it reads, and for a write the write before it in coherence and
+    every read of that write (or, for the first write, every read of the
+    initial value).  Those are the po, spawn, rf, co and fr edges, so the
+    result is a topological order of an SC graph's ``po | rf | co | fr``
+    (each read sees the last write before it); an order that is one already
+    comes back unchanged.  A cycle (an inconsistent graph) gives None."""
+    threads = g.threads
+    spawn_of = g.spawn_of
+    readers = {}                 # write (or lid, for its initial value) -> reads of it
+    for lid, rs in g.reads.items():
+        for r in rs:
+            k = r.rf
+            if k is None:
+                k = lid
+            lst = readers.get(k)
+            if lst is None:
+                readers[k] = [r]
+            else:
+                lst.append(r)
+    coprev = {}
+    for lid, lst in g.co.items():
+        prev = lid
+        for w in lst:
+            coprev[w] = prev
+            prev = w
+    READ, WRITE, FENCE = G.READ, G.WRITE, G.FENCE
+    pos = [0] * len(threads)
+    out = []
+    at = {}
+
+    def need(x, p):
+        """The first predecessor of ``x`` (the next event of its task) not out yet."""
+        if p == 0:
+            sp = spawn_of.get(x.tid)
+            if sp is not None and pos[sp.tid] <= sp.idx:
+                return sp
+        k = x.kind
+        if k == READ:
+            w = x.rf
+            if w is not None and pos[w.tid] <= w.idx:
+                return w
+        elif k == WRITE:
+            prev = coprev.get(x)
+            if prev is not None:
+                if prev.__class__ is not int and pos[prev.tid] <= prev.idx:
+                    return prev
+                rs = readers.get(prev)
+                if rs is not None:
+                    for r in rs:
+                        if pos[r.tid] <= r.idx:
+                            return r
+            if x.op in SECTION_OPEN or x.op in SECTION_CLOSE:
+                at[x] = len(out)
+        elif k == FENCE and x.op == GP_OP:
+            at[x] = len(out)
+        return None
+
+    limit = len(order) + 1
+    for e in order:
+        t = e.tid
+        p = pos[t]
+        if p > e.idx:
+            continue
+        if p == e.idx and need(e, p) is None:
+            out.append(e)
+            pos[t] = p + 1
+            continue
+        stack = [e]
+        while stack:
+            x = stack[-1]
+            t = x.tid
+            p = pos[t]
+            if p > x.idx:
+                stack.pop()
+                continue
+            nxt = threads[t][p] if p < x.idx else need(x, p)
+            if nxt is None:
+                out.append(x)
+                pos[t] = p + 1
+                stack.pop()
+            else:
+                stack.append(nxt)
+                if len(stack) > limit:
+                    return None
+    return out, at
 
 
 class RcuOrder:
