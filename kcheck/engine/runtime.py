@@ -74,7 +74,8 @@ class Bug(KcheckSignal):
 
 
 class Halt(BaseException):
-    """Stops one task at a bug whose verdict waits for the end of the run."""
+    """Stops one task and lets the others run on: at a bug whose verdict waits
+    for the end of the run, or at ``assume(False)``."""
 
 
 class Stop(BaseException):
@@ -442,11 +443,21 @@ class Run:
         raise b
 
     def discard(self):
-        """``assume(False)``: this execution does not count."""
+        """``assume(False)``: this execution does not count.
+
+        Only the task that assumed stops.  The others run on to their ends, so
+        that the writes they make are still added and revisit the reads that
+        led here: stopping the whole run lost every execution in which a read
+        before the ``assume`` reads a write another task had not made yet (an
+        ``assume(v == 1)`` on a flag set later was never satisfied, and what
+        came after it never explored).  A bug met after the discard is
+        nobody's (the run does not count): it stops only its task."""
         self.discarded = True
-        self.stopped = True
-        self.root.switch()
-        raise Stop()
+        if self.cur is None:
+            self.stopped = True
+            self.root.switch()
+            raise Stop()
+        raise Halt()
 
     # -- ids -------------------------------------------------------------
     def new_lid(self):
@@ -489,7 +500,10 @@ class Run:
                 # model code run on the scheduler's side (a wait condition): a model error
                 msg, where = model_exception(e)
                 raise ModelError(msg, where=where) from e
-            if self.has_gp and not self.discarded and self.bug is None:
+            if self.discarded:
+                self.deferred = []
+                self.found = []
+            elif self.has_gp and self.bug is None:
                 self._check_grace_periods()
             elif self.keep_going and self.deferred and self.bug is None:
                 self.found.extend(self.deferred)
@@ -608,6 +622,11 @@ class Run:
         """After a callback's grace period, a bug is real only if the finished run
         can be ordered legally (rcu_gp): stop just its task and let the others run.
         With --keep-going every bug does that."""
+        if self.discarded:
+            if t is not None:
+                t.finished = True
+                t.req = None
+            return True
         if not self.keep_going and (not self.has_gp or self.lkmm):
             return False
         if bug.task is None:
