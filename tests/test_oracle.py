@@ -9,6 +9,7 @@ missing (a missing graph is a bug kcheck could miss).
 
 from hypothesis import given, settings, strategies as st, HealthCheck
 
+import kcheck
 from kcheck.engine.explore import TruSt
 from kcheck.engine import graph as G
 from kcheck import spawn
@@ -24,6 +25,8 @@ op = st.one_of(
     st.tuples(st.just("faa"), st.integers(0, NLOC - 1)),
     st.tuples(st.just("ifr"), st.integers(0, NLOC - 1)),          # read; skip next op if nonzero
 )
+# read; assume(value != v): an interleaving where it fails is not an execution
+assume_op = st.tuples(st.just("as"), st.integers(0, NLOC - 1), st.integers(0, 2))
 def _with_lock(ops, draw):
     """Wrap a random slice of a thread's ops in lock/unlock of one spinlock."""
     lo = draw(st.integers(0, len(ops)))
@@ -34,8 +37,9 @@ def _with_lock(ops, draw):
 
 
 @st.composite
-def program(draw, locks=False):
-    prog = draw(st.lists(st.lists(op, min_size=1, max_size=4), min_size=2, max_size=3))
+def program(draw, locks=False, assumes=False):
+    ops = st.one_of(op, assume_op) if assumes else op
+    prog = draw(st.lists(st.lists(ops, min_size=1, max_size=4), min_size=2, max_size=3))
     if locks:
         prog = [_with_lock(p, draw) for p in prog]
     return prog
@@ -68,11 +72,13 @@ def brute_force(prog):
             o = prog[t][i]
             kind, loc = o[0], o[1]
             val, src = mem2.get(loc, (0, "init"))
-            if kind in ("r", "ifr"):
+            if kind in ("r", "ifr", "as"):
                 reads2[(t, i)] = src
                 regs2[t] = val
                 if kind == "ifr" and val != 0:
                     skip2[t] = True
+                if kind == "as" and val == o[2]:
+                    continue                  # assume failed: not an execution
             elif kind == "w":
                 mem2[loc] = (o[2], (t, i))
                 co2.setdefault(loc, []).append((t, i))
@@ -115,10 +121,12 @@ def model(prog, arrs=None):
                 continue
             skip = False
             kind, loc = o[0], o[1]
-            if kind in ("r", "ifr"):
+            if kind in ("r", "ifr", "as"):
                 last = READ_ONCE(a[loc])
                 if kind == "ifr" and last != 0:
                     skip = True
+                if kind == "as":
+                    kcheck.assume(last != o[2])
             elif kind == "w":
                 WRITE_ONCE(a[loc], o[2])
             elif kind == "wr":
@@ -236,6 +244,15 @@ def test_trust_visits_each_sc_graph_exactly_once(prog):
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(program(locks=True))
 def test_trust_with_spinlocks_visits_each_sc_graph_exactly_once(prog):
+    _same(prog)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program(locks=True, assumes=True))
+def test_trust_with_assume_visits_each_sc_graph_that_satisfies_it_exactly_once(prog):
+    """``assume``: the executions where every assume holds, each once - the
+    brute force drops an interleaving at a failing assume, kcheck must still
+    find the ones where a later write satisfies it."""
     _same(prog)
 
 
