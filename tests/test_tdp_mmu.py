@@ -156,3 +156,15 @@ def test_c10_walker_check_is_not_vacuous():
     ch = next(c for c in CLAIMS["C10"].checks if "walker" in c.scenario)
     r = kcheck.check(ch.build(), step_bound=3000, max_executions=300)
     assert r.bug is None and r.executions == 300 and not r.exhaustive
+
+
+def test_a_long_claims_check_says_it_is_still_running(capsys, monkeypatch):
+    """The claims table prints a line per finished check; one that runs for
+    minutes says, every minute, how far it is (here: every 256 executions)."""
+    from kcheck.models.tdp_mmu import claims
+    monkeypatch.setattr(claims._Heartbeat, "PERIOD", 0.0)
+    ch = claims.Check("x", "v5.18", "vcpu+dirty-log", sizes={"fanout": 2, "gfns": 2, "slot_pages": 2})
+    res = claims.run_check(ch, heartbeat=True)
+    assert res.verdict == "no-bug" and res.executions >= 256
+    err = capsys.readouterr().err
+    assert "v5.18 on vcpu+dirty-log: still running, 256 executions" in err, err
