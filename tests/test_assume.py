@@ -83,3 +83,12 @@ def test_a_bug_only_discarded_executions_have_is_not_reported():
         res = kcheck.check(main, memory_model=mm)
         assert res.verdict == "no-bug" and res.exhaustive, res.format()
         assert res.executions == 2 and res.blocked > 0, res.format()
+
+
+def test_assume_false_in_main_is_a_model_error():
+    def main():
+        assume(False)
+        spawn(lambda: None, name="t")
+    from kcheck.engine.runtime import ModelError
+    with pytest.raises(ModelError, match="assume\\(\\) is for tasks"):
+        kcheck.check(main)

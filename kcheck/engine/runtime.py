@@ -452,11 +452,10 @@ class Run:
         ``assume(v == 1)`` on a flag set later was never satisfied, and what
         came after it never explored).  A bug met after the discard is
         nobody's (the run does not count): it stops only its task."""
-        self.discarded = True
         if self.cur is None:
-            self.stopped = True
-            self.root.switch()
-            raise Stop()
+            raise ModelError("assume() is for tasks: main() builds the initial state, "
+                             "the same in every execution")
+        self.discarded = True
         raise Halt()
 
     # -- ids -------------------------------------------------------------
