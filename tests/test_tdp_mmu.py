@@ -168,3 +168,16 @@ def test_a_long_claims_check_says_it_is_still_running(capsys, monkeypatch):
     assert res.verdict == "no-bug" and res.executions >= 256
     err = capsys.readouterr().err
     assert "v5.18 on vcpu+dirty-log: still running, 256 executions" in err, err
+
+
+def test_table_sizes_replace_the_claims_defaults_not_a_checks_own():
+    """``kcheck tdp-mmu claims --size gfns=2``: every check at gfns=2 except one
+    that sets gfns itself (C11's ``vcpu+vcpu gfns=0``, labelled so)."""
+    from kcheck.models.tdp_mmu import claims
+    table = claims.claims_at_sizes(claims.CLAIMS, {"fanout": 2, "gfns": 2})
+    c11 = [ch for ch in table["C11"].checks if ch.scenario == "vcpu+vcpu"]
+    assert c11 and all(ch.sizes["gfns"] == 0 and ch.sizes["fanout"] == 2 for ch in c11)
+    c8 = [ch for ch in table["C8"].checks if ch.mutant is None]
+    assert c8 and all(ch.sizes["gfns"] == 2 for ch in c8)
+    lk = [ch.under_lkmm() for ch in c11]
+    assert all(ch.sizes["gfns"] == 0 for ch in lk)

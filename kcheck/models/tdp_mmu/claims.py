@@ -57,15 +57,18 @@ class Check:
             self.sizes.update(m.sizes)
             if options is None:
                 options = dict(m.options)
-        self.sizes.update(sizes or {})
+        self.own = dict(sizes or {})     # the check's own sizes, part of what it checks
+        self.sizes.update(self.own)
         self.options = dict(options if options is not None else {"max_executions": NO_BUG_BUDGET})
 
     def with_sizes(self, sizes):
-        """This check at other sizes (``kcheck tdp-mmu claims --size``)."""
+        """This check at other sizes (``kcheck tdp-mmu claims --size``), its own
+        sizes kept: C11's ``vcpu+vcpu gfns=0`` stays at no GFN, as its label says."""
         c = Check(self.label, self.variant, self.scenario, self.memory_model, special=self.special,
                   options=self.options)
         c.mutant = self.mutant
-        c.sizes = {**self.sizes, **sizes}
+        c.own = dict(self.own)
+        c.sizes = {**self.sizes, **sizes, **self.own}
         return c
 
     def build(self):
@@ -81,6 +84,7 @@ class Check:
         c = Check(self.label, self.variant, self.scenario, "lkmm", special=self.special,
                   options=options)
         c.mutant = self.mutant
+        c.own = dict(self.own)
         c.sizes = dict(self.sizes)
         return c
 
@@ -95,8 +99,9 @@ class Check:
 
 
 def claims_at_sizes(claims, sizes):
-    """The claims with every check at ``sizes`` (on top of its own) - except the
-    checks of mutants, which run where their bug is caught."""
+    """The claims with every check at ``sizes`` in place of the claims' default
+    sizes - except the sizes a check sets itself, and the checks of mutants,
+    which run where their bug is caught."""
     out = {}
     for cid, c in claims.items():
         checks = [ch if ch.mutant else ch.with_sizes(sizes) for ch in c.checks]
