@@ -93,14 +93,14 @@ def _taker(i):
     return take
 
 
-def _worker(wq, i):
+def _worker(wq, index):
     r = run()
-    take = _taker(i)
+    take = _taker(index)
     while True:
         pending, dead, _ = r.rmw(wq._loc, take, ACQ, "worker: take work")
         if not pending:
             return
-        work, i = pending[0]
+        work, nth = pending[0]
         r.write(work._pending, 0, FULL, "worker: clear pending")
         fn = r.read(work._func, PLAIN, "worker: load func")
         fn(work)
@@ -110,7 +110,7 @@ def _worker(wq, i):
             r.report("held-at-exit", f"BUG: workqueue leaked lock or atomic: {t.name} "
                      f"({', '.join(held) or 'atomic context'}); last function: "
                      f"{getattr(fn, '__name__', fn)}")
-        r.write(wq._done(i), 1, REL, "worker: work done")
+        r.write(wq._done(nth), 1, REL, "worker: work done")
 
 
 def _is_one(v):
