@@ -236,3 +236,71 @@ def test_run_order_fast_path_on_the_tdp_mmu(monkeypatch):
     d = TruSt(ch.build(), max_executions=400, step_bound=3000)
     d.run()
     assert seen["fast"] > 350, seen
+
+
+# -- the repaired order is an SC order of the graph, and keeps what it can -------------
+
+def _is_sc_order(g, order):
+    """Every event once; po and spawn kept; each write in coherence order; each
+    read sees the write to its location that is last before it."""
+    from kcheck.engine import graph as G
+    if sorted(map(id, order)) != sorted(id(e) for th in g.threads for e in th):
+        return False
+    at = {e: i for i, e in enumerate(order)}
+    for th in g.threads:
+        if any(at[a] > at[b] for a, b in zip(th, th[1:])):
+            return False
+    for tid, sp in g.spawn_of.items():
+        if tid < len(g.threads) and g.threads[tid] and at[sp] > at[g.threads[tid][0]]:
+            return False
+    last, nco = {}, {}
+    for e in order:
+        if e.kind == G.WRITE and e.lid in g.co:
+            j = nco.get(e.lid, 0)
+            if g.co[e.lid][j] is not e:
+                return False
+            nco[e.lid] = j + 1
+            last[e.lid] = e
+        elif e.kind == G.READ and e.lid in g.reads and e.rf is not last.get(e.lid):
+            return False
+    return True
+
+
+def _checking_repair(monkeypatch):
+    from kcheck.engine.memory import rcu_gp
+    seen = {"repaired": 0, "unchanged": 0}
+    real = rcu_gp._near_sc_order
+
+    def checked(g, order):
+        res = real(g, order)
+        assert res is not None, "a consistent graph has an SC order"
+        near, at = res
+        assert _is_sc_order(g, near), "the repaired order is not an SC order of the graph"
+        if _is_sc_order(g, order):
+            assert near == order, "an order that is SC already must come back unchanged"
+            seen["unchanged"] += 1
+        else:
+            seen["repaired"] += 1
+        return res
+    monkeypatch.setattr(rcu_gp, "_near_sc_order", checked)
+    return seen
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(readers=st.lists(st.lists(reader_op, min_size=1, max_size=6), min_size=1, max_size=2),
+       updater=st.lists(updater_op, min_size=1, max_size=3),
+       flag=st.booleans())
+def test_repaired_order_is_an_sc_order_on_generated_programs(readers, updater, flag):
+    import pytest
+    with pytest.MonkeyPatch.context() as mp:
+        _checking_repair(mp)
+        explore(program(readers, updater, flag_after_free=flag), True, limit=3000)
+
+
+def test_repaired_order_is_an_sc_order_on_the_tdp_mmu(monkeypatch):
+    """Where the run's order breaks coherence (most v5.18 memslot+vcpu runs)."""
+    from kcheck.models.tdp_mmu.claims import Check
+    seen = _checking_repair(monkeypatch)
+    d = TruSt(Check("x", "v5.18", "memslot+vcpu").build(), max_executions=300, step_bound=3000)
+    d.run()
+    assert seen["repaired"] > 100, seen
