@@ -23,6 +23,7 @@ import click
 from .engine.runtime import ModelError, catching_ctrl_c, model_exception
 from .engine.watchdog import Watchdog
 from .engine.schedule import ScheduleError
+from .report.progress import Progress
 
 EXIT_OK, EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -134,41 +135,6 @@ def _verbatim(e):
 def _model_fail(e, path):
     """The Fail that ends the command on ModelError ``e`` of the model at ``path``."""
     return Fail(_model_error_message(e, path), exc=e, verbatim=_verbatim(e))
-
-
-class Progress:
-    """Rich progress on stderr (executions, executions/s, elapsed) for runs over a second."""
-
-    def __init__(self, enabled=True):
-        self.enabled = enabled and sys.stderr.isatty() or os.environ.get("KCHECK_PROGRESS") == "1"
-        self.t0 = time.perf_counter()
-        self.last = 0.0
-        self.live = None
-
-    def __call__(self, driver):
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        if now - self.t0 < 1.0 or now - self.last < 0.25:
-            return
-        self.last = now
-        st = driver.stats
-        el = now - self.t0
-        n = st.executions + st.blocked
-        msg = (f"explored {st.executions} executions ({st.blocked} blocked), "
-               f"{n / el:,.0f} exec/s, {st.events / el:,.0f} events/s, {el:.1f} s")
-        if self.live is None:
-            from rich.console import Console
-            from rich.live import Live
-            self.live = Live(msg, console=Console(stderr=True), transient=True, refresh_per_second=4)
-            self.live.start()
-        else:
-            self.live.update(msg)
-
-    def close(self):
-        if self.live is not None:
-            self.live.stop()
-            self.live = None
 
 
 _LOCATED = re.compile(r"^\S+:\d+(:\d+)?: error: ")

@@ -77,11 +77,15 @@ def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, 
         main = build_main(variant, scenario, mutant=mutant, **_parse_sizes(sizes))
     except ValueError as e:
         raise click.UsageError(str(e)) from None
+    from ...report.progress import Progress
+    prog = Progress()
     try:
         result = kcheck.check(main, memory_model=memory_model, max_executions=max_executions,
-                              step_bound=step_bound, drop_barriers=drop_barriers)
+                              step_bound=step_bound, drop_barriers=drop_barriers, progress=prog)
     except ValueError as e:          # e.g. an unknown memory model
         raise click.UsageError(str(e)) from None
+    finally:
+        prog.close()
     if html:
         from ...report.html import write_report
         title = f"{variant}{'/' + mutant if mutant else ''} on {scenario} ({memory_model})"
