@@ -15,7 +15,6 @@ import json
 import os
 import re
 import sys
-import time
 import traceback
 
 import click

@@ -162,7 +162,8 @@ def test_a_long_claims_check_says_it_is_still_running(capsys, monkeypatch):
     """The claims table prints a line per finished check; one that runs for
     minutes says, every minute, how far it is (here: every 256 executions)."""
     from kcheck.models.tdp_mmu import claims
-    monkeypatch.setattr(claims._Heartbeat, "PERIOD", 0.0)
+    from kcheck.report import progress
+    monkeypatch.setattr(progress.Heartbeat, "PERIOD", 0.0)
     ch = claims.Check("x", "v5.18", "vcpu+dirty-log", sizes={"fanout": 2, "gfns": 2, "slot_pages": 2})
     res = claims.run_check(ch, heartbeat=True)
     assert res.verdict == "no-bug" and res.executions >= 256

@@ -55,6 +55,7 @@ def _merge(res, warnings, barriers, bugs, seen, identity):
             seen.add(key)
             bugs.append(b)
 
+
 def load_program(spec):
     """A model's entry function from its spec: ("file", path, entry) or ("fn", function)."""
     if spec[0] == "fn":

@@ -620,7 +620,8 @@ class Run:
     def _defer(self, bug, t):
         """After a callback's grace period, a bug is real only if the finished run
         can be ordered legally (rcu_gp): stop just its task and let the others run.
-        With --keep-going every bug does that."""
+        With --keep-going every bug does that.  In a run ``assume`` discarded, the
+        bug is dropped (the run does not count) and only its task stops."""
         if self.discarded:
             if t is not None:
                 t.finished = True

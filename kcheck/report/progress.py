@@ -1,9 +1,11 @@
-"""Progress of one exploration on stderr, for the commands that run one.
+"""Progress on stderr while kcheck works, on a terminal or with ``KCHECK_PROGRESS=1``.
 
-Long work shows how far it is: executions, their rate, events per second
-and the time so far, on a terminal (or with ``KCHECK_PROGRESS=1``), as one
-live line that disappears when the run ends.  The explorer calls it after
-every execution; it redraws at most four times a second.
+Long work shows how far it is.  ``Progress``: one exploration's executions,
+their rate, events per second and the time so far, as one live line that
+disappears when the run ends.  ``Heartbeat``: for an exploration in a pool
+worker (a claims or matrix table), where a live line would fight the
+table's own, a plain line every minute.  The explorer calls either after
+every execution, so both look at the clock sparingly.
 """
 
 from __future__ import annotations
@@ -13,11 +15,16 @@ import sys
 import time
 
 
+def wanted():
+    """Is progress to be shown: stderr is a terminal, or KCHECK_PROGRESS=1."""
+    return sys.stderr.isatty() or os.environ.get("KCHECK_PROGRESS") == "1"
+
+
 class Progress:
     """Rich progress on stderr (executions, executions/s, elapsed) for runs over a second."""
 
-    def __init__(self, enabled=True):
-        self.enabled = enabled and sys.stderr.isatty() or os.environ.get("KCHECK_PROGRESS") == "1"
+    def __init__(self):
+        self.enabled = wanted()
         self.t0 = time.perf_counter()
         self.last = 0.0
         self.live = None
@@ -48,3 +55,32 @@ class Progress:
         if self.live is not None:
             self.live.stop()
             self.live = None
+
+
+class Heartbeat:
+    """A line on stderr every minute while one check of a table runs long (a
+    table's own line comes only as each check finishes, and the largest take
+    tens of minutes): the executions so far and their rate.  It looks at the
+    clock only every 256th execution."""
+
+    PERIOD = 60.0
+
+    def __init__(self, name):
+        self.name = name
+        self.n = 0
+        self.next = time.perf_counter() + self.PERIOD
+
+    def __call__(self, d):
+        self.n += 1
+        if self.n & 255:
+            return
+        now = time.perf_counter()
+        if now < self.next:
+            return
+        self.next = now + self.PERIOD
+        st = getattr(d, "stats", None)
+        if st is None:
+            return
+        secs = max(st.seconds, 1e-9)
+        print(f"  ... {self.name}: still running, {st.executions:,} executions "
+              f"({st.executions / secs:,.0f}/s), {secs / 60:.0f} min", file=sys.stderr, flush=True)

@@ -18,6 +18,7 @@ import os
 import time
 
 from .flows import make_main
+from ...report.progress import wanted
 from . import resolve
 
 
@@ -514,50 +515,12 @@ class _Bug:
         self.message = message
 
 
-class _Heartbeat:
-    """A line on stderr every minute while one check of a table runs long: a
-    table's progress line comes only as each check finishes, and the largest
-    take tens of minutes.  On when the table's progress is (a terminal, or
-    KCHECK_PROGRESS=1); the explorer calls it after every execution, so it
-    looks at the clock only every 256th."""
-
-    PERIOD = 60.0
-
-    def __init__(self, name):
-        import time
-        self.name = name
-        self.n = 0
-        self.next = time.perf_counter() + self.PERIOD
-
-    @staticmethod
-    def wanted():
-        import os
-        import sys
-        return sys.stderr.isatty() or os.environ.get("KCHECK_PROGRESS") == "1"
-
-    def __call__(self, d):
-        self.n += 1
-        if self.n & 255:
-            return
-        import sys
-        import time
-        now = time.perf_counter()
-        if now < self.next:
-            return
-        self.next = now + self.PERIOD
-        st = getattr(d, "stats", None)
-        if st is None:
-            return
-        secs = max(st.seconds, 1e-9)
-        print(f"  ... {self.name}: still running, {st.executions:,} executions "
-              f"({st.executions / secs:,.0f}/s), {secs / 60:.0f} min", file=sys.stderr, flush=True)
-
-
 def run_check(check, step_bound=3000, heartbeat=False):
     import kcheck
     progress = None
     if heartbeat and check.special is None:
-        progress = _Heartbeat(check.name + (" (LKMM)" if check.memory_model == "lkmm" else ""))
+        from ...report.progress import Heartbeat
+        progress = Heartbeat(check.name + (" (LKMM)" if check.memory_model == "lkmm" else ""))
     try:
         r = kcheck.check(check.build(), memory_model=check.memory_model,
                          step_bound=step_bound, progress=progress, **check.options)
@@ -576,7 +539,7 @@ def run_check(check, step_bound=3000, heartbeat=False):
 def _run_keyed(args):
     key, check = args
     try:
-        return key, run_check(check, heartbeat=_Heartbeat.wanted())
+        return key, run_check(check, heartbeat=wanted())
     except KeyboardInterrupt:
         return key, None            # told to the parent, which stops the pool
 
@@ -638,7 +601,7 @@ def run_checks(checks, jobs=2, done=None):
         finally:
             pool.join()
     else:
-        beat = _Heartbeat.wanted()
+        beat = wanted()
         for key, ch in todo.items():
             finished(key, run_check(ch, heartbeat=beat))
     return out

@@ -103,12 +103,11 @@ class _TableProgress:
     On a terminal, or with KCHECK_PROGRESS=1, as the top command's progress."""
 
     def __init__(self, what):
-        import os
-        import sys
         import time
+        from ...report.progress import wanted
         self.what = what
         self.t0 = time.perf_counter()
-        self.enabled = sys.stderr.isatty() or os.environ.get("KCHECK_PROGRESS") == "1"
+        self.enabled = wanted()
         self.console = None
 
     def __call__(self, check, res, k, n):
