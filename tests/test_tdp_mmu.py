@@ -182,3 +182,40 @@ def test_table_sizes_replace_the_claims_defaults_not_a_checks_own():
     assert c8 and all(ch.sizes["gfns"] == 2 for ch in c8)
     lk = [ch.under_lkmm() for ch in c11]
     assert all(ch.sizes["gfns"] == 0 for ch in lk)
+
+
+def test_claims_workers_stop_when_the_table_is_killed():
+    """kill -9 of `kcheck tdp-mmu claims` leaves no pool worker exploring on
+    for nobody (they used to run to the end of their check, an hour at the
+    claims' sizes)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", "tdp-mmu", "claims", "--only", "C8"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        kids = []
+        for _ in range(100):                  # the pool's two workers
+            time.sleep(0.1)
+            try:
+                with open(f"/proc/{p.pid}/task/{p.pid}/children") as f:
+                    kids = [int(x) for x in f.read().split()]
+            except OSError:
+                break
+            if len(kids) >= 2:
+                break
+        assert len(kids) >= 2, "the table never started its workers"
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+        deadline = time.time() + 10
+        alive = kids
+        while alive and time.time() < deadline:
+            time.sleep(0.2)
+            alive = [k for k in kids if os.path.exists(f"/proc/{k}")
+                     and open(f"/proc/{k}/stat").read().split()[2] != "Z"]
+        assert not alive, f"workers {alive} outlived the table"
+    finally:
+        if p.poll() is None:
+            p.kill()

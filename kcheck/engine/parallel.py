@@ -164,10 +164,10 @@ def _pool_init(program):
     _PROGRAM = program
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the coordinator's to handle
-    _die_with_parent()
+    die_with_parent()
 
 
-def _die_with_parent():
+def die_with_parent():
     """A worker whose coordinator is gone (killed, timed out) exits instead of
     exploring on for nobody."""
     import threading
@@ -273,7 +273,7 @@ def _steal_worker(wid, inbox, outbox, hungry, stop, opts):
     from .runtime import KcheckSignal
     from .watchdog import Watchdog
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the coordinator's to handle
-    _die_with_parent()
+    die_with_parent()
     opts = dict(opts)
     keep_going, ignore = opts.pop("collect", (False, ()))
     while True:

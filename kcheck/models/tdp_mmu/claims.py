@@ -588,7 +588,9 @@ def run_checks(checks, jobs=2, done=None):
     if jobs > 1 and len(todo) > 1:
         import multiprocessing as mp
         queue = sorted(todo.items(), key=lambda kv: -expected_cost(kv[1]))
-        pool = mp.get_context("fork").Pool(jobs)
+        from ...engine.parallel import die_with_parent
+        # a worker whose table is gone (the parent killed with -9) stops too
+        pool = mp.get_context("fork").Pool(jobs, initializer=die_with_parent)
         try:
             for key, res in pool.imap_unordered(_run_keyed, queue):
                 if res is None:
