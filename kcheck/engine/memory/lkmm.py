@@ -294,11 +294,15 @@ def _closure_acyclic(rel):
         return None
     r = list(rel)
     for i in order:
-        row = acc = r[i]
-        while row:
-            low = row & -row
-            acc |= r[low.bit_length() - 1]
-            row ^= low
+        todo = acc = r[i]
+        while todo:
+            # lowest first: in po-built relations an earlier successor's closed row
+            # often holds the later ones, which are then skipped
+            low = todo & -todo
+            rj = r[low.bit_length() - 1]
+            acc |= rj
+            todo &= ~rj
+            todo ^= low
         r[i] = acc
     return r
 
