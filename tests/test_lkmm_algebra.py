@@ -62,6 +62,7 @@ def test_composition_is_the_definition(a, b):
     want = _naive_seq(a, b)
     assert L._seq(a, b) == want
     assert L._seq_tables(a, b, n) == want        # the dense path, whatever the density
+    assert L._seq_tables(a, b, n, width=8) == want
 
 
 @settings(max_examples=200, deadline=None)
