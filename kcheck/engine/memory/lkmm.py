@@ -660,6 +660,15 @@ class _Dynamic:
         # coherence: acyclic po-loc | rf | co | fr
         if not _acyclic(_union(s.po_loc, rf, co, fr)):
             return Verdict(False, "coherence")
+        # An initial write has no edge into it in any relation (nothing is po-, co-
+        # or fr-before it), so it lies on no cycle and relays no path between other
+        # events; no check asks for a pair starting at it.  Its rf and co rows have
+        # done their work (fr, lock-rf): dropping them keeps every relation built
+        # from them free of rows that nothing reads.
+        iw = s.IW
+        if iw:
+            rf = [0 if (iw >> i) & 1 else row for i, row in enumerate(rf)]
+            co = [0 if (iw >> i) & 1 else row for i, row in enumerate(co)]
         rfe, rfi = _inter(rf, ext), _inter(rf, int_)
         coe, fre = _inter(co, ext), _inter(fr, ext)
         # atomic: empty rmw & (fre ; coe)

@@ -46,6 +46,13 @@ FENCE_TAGS = {
 
 
 def _tags(flags):
+    t = _TAGS.get(flags)
+    if t is None:
+        t = _TAGS[flags] = _tags_of(flags)
+    return t
+
+
+def _tags_of(flags):
     if not flags & G.MARKED:
         return frozenset()
     if flags & G.MB:
@@ -57,6 +64,20 @@ def _tags(flags):
     if flags & G.ACQUIRE and flags & G.RELEASE:
         return frozenset({"MB"})
     return frozenset({"ONCE"})
+
+
+_TAGS = {}      # flags -> herd's tags (one frozenset per distinct flags value)
+_EVENTS = {}    # lkmm.Event is frozen: one instance per distinct value, built once
+
+
+def _event(tid, kind, loc=None, tags=frozenset(), atomic=False):
+    key = (tid, kind, loc, tags, atomic)
+    e = _EVENTS.get(key)
+    if e is None:
+        if len(_EVENTS) >= 65536:
+            _EVENTS.clear()
+        e = _EVENTS[key] = lkmm.Event(tid, kind, loc, tags, atomic)
+    return e
 
 
 LOCK_TAKE = {"spin_lock", "mutex_lock"}
@@ -150,7 +171,7 @@ def to_execution(g, inits=None):
     init = {}
     for lid in sorted(lids, key=repr):
         init[lid] = len(events)
-        events.append(lkmm.Event(None, "W", lid))
+        events.append(_event(None, "W", lid))
     rf = {}
     rmw = set()
     addr, data, ctrl = set(), set(), set()
@@ -169,7 +190,7 @@ def to_execution(g, inits=None):
     for tid in spawned:
         key = ("spawn", tid)
         init[key] = len(events)
-        events.append(lkmm.Event(None, "W", key))
+        events.append(_event(None, "W", key))
     spawn_w = {}      # ("spawn", tid) -> index of the creator's release store
     spawn_r = {}      # ("spawn", tid) -> index of the new task's acquire load
     for tid, th in enumerate(g.threads):
@@ -179,7 +200,7 @@ def to_execution(g, inits=None):
             # the new context acquires what its creator released when starting it
             key = ("spawn", tid)
             spawn_r[key] = len(events)
-            events.append(lkmm.Event(tid, "R", key, frozenset({"ACQUIRE"})))
+            events.append(_event(tid, "R", key, frozenset({"ACQUIRE"})))
         srcu_open = []     # this task's Srcu-lock events not yet matched by an Srcu-unlock
         for e in th:
             k = e.kind
@@ -189,11 +210,11 @@ def to_execution(g, inits=None):
             if op == SRCU_LOCK and k == G.READ:
                 index[e] = len(events)
                 srcu_open.append(e)
-                events.append(lkmm.Event(tid, "R", e.lid, frozenset({"Srcu-lock"})))
+                events.append(_event(tid, "R", e.lid, frozenset({"Srcu-lock"})))
                 continue
             if op == SRCU_UNLOCK and k == G.WRITE:
                 index[e] = len(events)
-                events.append(lkmm.Event(tid, "W", e.lid, frozenset({"Srcu-unlock"})))
+                events.append(_event(tid, "W", e.lid, frozenset({"Srcu-unlock"})))
                 for j in range(len(srcu_open) - 1, -1, -1):
                     if srcu_open[j].lid == e.lid:
                         data.add((index[srcu_open.pop(j)], index[e]))
@@ -201,48 +222,48 @@ def to_execution(g, inits=None):
                 continue
             if k == G.FENCE and e.val.__class__ is tuple and e.val[0] == SYNC_SRCU:
                 index[e] = len(events)
-                events.append(lkmm.Event(tid, "F", e.val[1], frozenset({"Sync-srcu"})))
+                events.append(_event(tid, "F", e.val[1], frozenset({"Sync-srcu"})))
                 continue
             if k == G.READ and (op in LOCK_TAKE or op in LOCK_TRY):
                 # lock.cat's events: LKR/LKW for a taken lock, LF for a failed trylock
                 taken = (e.idx + 1 < len(th) and th[e.idx + 1].rmw is True) or e in pending
                 index[e] = len(events)
-                events.append(lkmm.Event(tid, "LKR" if taken else "LF", e.lid))
+                events.append(_event(tid, "LKR" if taken else "LF", e.lid))
             elif k == G.WRITE and e.rmw is True and e.op in LOCK_TAKE | LOCK_TRY:
                 index[e] = len(events)
-                events.append(lkmm.Event(tid, "LKW", e.lid))
+                events.append(_event(tid, "LKW", e.lid))
             elif k == G.WRITE and op in LOCK_RELEASE:
                 index[e] = len(events)
-                events.append(lkmm.Event(tid, "UL", e.lid))
+                events.append(_event(tid, "UL", e.lid))
             elif k == G.READ and op in LOCK_TEST:
                 index[e] = len(events)
                 v = None if e.rf is None else e.rf.val
-                events.append(lkmm.Event(tid, "RL" if v else "RU", e.lid))
+                events.append(_event(tid, "RL" if v else "RU", e.lid))
             elif k == G.READ:
                 index[e] = len(events)
                 atomic = e.rmw is not None and not e.flags & G.AWAIT
-                events.append(lkmm.Event(tid, "R", e.lid, _tags(e.flags), atomic))
+                events.append(_event(tid, "R", e.lid, _tags(e.flags), atomic))
             elif k == G.WRITE:
                 index[e] = len(events)
-                events.append(lkmm.Event(tid, "W", e.lid, _tags(e.flags), e.rmw is True))
+                events.append(_event(tid, "W", e.lid, _tags(e.flags), e.rmw is True))
                 if e.rmw is True:
                     rmw.add((index[th[e.idx - 1]], index[e]))
             elif k == G.FENCE:
                 tag = FENCE_TAGS.get(e.val)
                 if tag is not None:
                     index[e] = len(events)
-                    events.append(lkmm.Event(tid, "F", None, frozenset({tag})))
+                    events.append(_event(tid, "F", None, frozenset({tag})))
                 if e.val == "smp_acquire__after_ctrl_dep":
                     _acquire_controlling_load(th, e, index, events)
             elif k == G.FREE and e.oid is not None:
                 # kfree(): a marked write of its own, so that detect.py can ask the LKMM
                 # whether each access to the object is ordered before it
                 index[e] = len(events)
-                events.append(lkmm.Event(tid, "W", ("free", e.oid, e.tid, e.idx), frozenset({"ONCE"})))
+                events.append(_event(tid, "W", ("free", e.oid, e.tid, e.idx), frozenset({"ONCE"})))
             elif k == G.SPAWN and e.arg in spawned:
                 key = ("spawn", e.arg)
                 index[e] = len(events)
-                events.append(lkmm.Event(tid, "W", key, frozenset({"RELEASE"})))
+                events.append(_event(tid, "W", key, frozenset({"RELEASE"})))
                 spawn_w[key] = index[e]
             if e.deps is not None and e in index and k <= G.WRITE:
                 depend(e, index[e], k == G.WRITE)
@@ -250,7 +271,7 @@ def to_execution(g, inits=None):
             if pw is not None and e in index:
                 index[pw] = len(events)
                 lock = op in LOCK_TAKE or op in LOCK_TRY
-                events.append(lkmm.Event(tid, "LKW" if lock else "W", e.lid,
+                events.append(_event(tid, "LKW" if lock else "W", e.lid,
                                          frozenset() if lock else _tags(e.flags), not lock))
                 if not lock:
                     rmw.add((index[e], index[pw]))
@@ -261,7 +282,7 @@ def to_execution(g, inits=None):
         if e.__class__ is G.Event and e.kind == G.FREE:
             key = events[i].loc
             init[key] = len(events)
-            events.append(lkmm.Event(None, "W", key))
+            events.append(_event(None, "W", key))
             co[key] = [init[key], i]
     for key, r_i in spawn_r.items():
         w = spawn_w.get(key)
@@ -308,7 +329,7 @@ def _acquire_controlling_load(th, fence, index, events):
         if e.kind == G.READ and e.flags & G.MARKED and e in index:
             i = index[e]
             ev = events[i]
-            events[i] = lkmm.Event(ev.tid, ev.kind, ev.loc, ev.tags | {"ACQUIRE"}, ev.atomic)
+            events[i] = _event(ev.tid, ev.kind, ev.loc, ev.tags | {"ACQUIRE"}, ev.atomic)
             return
 
 
