@@ -90,3 +90,23 @@ def test_eager_split_and_collapse_on_huge_pages(variant, scenario):
 def test_eager_split_of_v5_17_under_the_read_lock_is_flagged_in_v5_18():
     r = _mutant("split-all-roots")
     assert r.verdict == "bug" and r.bug.kind == "lockdep", r.format()
+
+
+def test_kvm_make_request_publishes_what_was_written_before_it_under_the_lkmm():
+    """kvm_make_request() is smp_wmb() + set_bit(), kvm_check_request() test_bit()
+    + clear_bit() + smp_mb__after_atomic().  Without the smp_wmb() the LKMM lets
+    the vCPU take KVM_REQ_MMU_FREE_OBSOLETE_ROOTS, still see its root valid, and
+    walk a page table the read-locked zap has handed to RCU: a use-after-free the
+    real v6.6 does not have (the model once lacked that smp_wmb() and reported
+    exactly this on memslot+vcpu under the LKMM)."""
+    sizes = dict(fanout=2, gfns=1, slot_pages=1, fault_attempts=1, yields=0)
+    main = build_main("v6.6", "memslot+vcpu", **sizes)
+    r = kcheck.check(main, memory_model="lkmm", step_bound=3000)
+    assert r.verdict == "no-bug" and r.exhaustive, r.format()
+    bad = kcheck.check(main, memory_model="lkmm", step_bound=3000,
+                       drop_barriers=("smp_wmb@kvm_make_request",))
+    assert bad.verdict == "bug" and bad.bug.kind == "use-after-free", bad.format()
+    assert "kvm_check_request" in bad.bug.trace or "requests" in bad.bug.trace
+    again = kcheck.replay(main, bad.bug.schedule, memory_model="lkmm", step_bound=3000,
+                          drop_barriers=("smp_wmb@kvm_make_request",))
+    assert again.verdict == "bug" and again.bug.kind == "use-after-free"

@@ -423,15 +423,27 @@ class TruSt(Driver):
             self._set_rf(g, a, b)
             a.maxadd = False
             taken = _rmw_taken(g, b, a.lid)
-            if self.lkmm and taken and a.rmw is not None:
-                # An RMW reading a write another RMW already read: not an execution
-                # (atomicity), but its write may revisit that RMW's read - the order
-                # "this RMW first".  Each such revisit is checked when applied.
-                wpart = self._complete_rmw(g, a)
+            if self.lkmm:
+                # The write half is added before the check, so that the check sees
+                # the RMW whole (and an SC graph is recognised as one, which a
+                # pending write half stops: lkmm_bridge.sc_shortcut).  It carries
+                # the read's dependencies, as the runtime gives them.
+                wpart = self._complete_rmw(g, a) if a.rmw is not None else None
+                if wpart is not None:
+                    wpart.deps = a.deps
+                    if taken:
+                        # An RMW reading a write another RMW already read: not an
+                        # execution (atomicity), but its write may revisit that RMW's
+                        # read - the order "this RMW first".  Each such revisit is
+                        # checked when applied.
+                        self.calc_revisits(g, wpart)
+                        return False
+                if not self._lkmm_ok(g):
+                    return False
                 if wpart is not None:
                     self.calc_revisits(g, wpart)
-                    return False
-            if not (self._lkmm_ok(g) if self.lkmm else sc.read_extends(g, a)):
+                return True
+            if not sc.read_extends(g, a):
                 return False
             wpart = self._complete_rmw(g, a)
             if wpart is not None:
@@ -490,11 +502,24 @@ class TruSt(Driver):
             self.stack.pop()
             self.work = self.stack[-1][1]
             return False
+        blocks = r2.rmw is not None and _blocks(r2.rmw, self.inits[r2.lid], s2)
+        if self.lkmm and not blocks:
+            # the RMW checked whole, as for a forward revisit (above)
+            wpart = self._complete_rmw(g2, r2)
+            if wpart is not None:
+                wpart.deps = r2.deps
+            if not self._lkmm_ok(g2):
+                self.stack.pop()
+                self.work = self.stack[-1][1]
+                return False
+            if wpart is not None:
+                self.calc_revisits(g2, wpart)
+            return True
         if not (self._lkmm_ok(g2) if self.lkmm else sc.consistent(g2)):
             self.stack.pop()
             self.work = self.stack[-1][1]
             return False
-        if r2.rmw is not None and _blocks(r2.rmw, self.inits[r2.lid], s2):
+        if blocks:
             if not r2.flags & G.AWAIT:
                 # A lock taken by another task: take the acquisition out, and let
                 # its task ask again once the lock is free (GenMC's

@@ -33,8 +33,10 @@ away is found, not only one that did.
 vCPU mode and requests are the kernel's protocol (``vcpu->mode``,
 ``vcpu->requests``, ``kvm_make_all_cpus_request()``): the vCPU sets
 ``vcpu->mode = IN_GUEST_MODE``, a full barrier, then checks its requests; a
-sender sets the request bit, then waits until the vCPU is out of guest mode
-(the IPI and its acknowledgement, ``KVM_REQUEST_WAIT``).  The TLB is the vCPU's private state:
+sender publishes what it wrote (``smp_wmb()``), sets the request bit, then
+waits until the vCPU is out of guest mode (the IPI and its acknowledgement,
+``KVM_REQUEST_WAIT``); the vCPU takes a request with ``test_bit()``,
+``clear_bit()`` and ``smp_mb__after_atomic()``, as ``kvm_check_request()`` does.  The TLB is the vCPU's private state:
 only the vCPU changes it, when it services a flush or loads a root.
 """
 
@@ -43,14 +45,16 @@ from kcheck.kernel import (
     READ_ONCE,
     WRITE_ONCE,
     address_from,
+    atomic_andnot,
     atomic_fetch_add,
-    atomic_fetch_andnot,
     atomic_or,
     atomic_read,
     atomic_t,
     ptr,
     smp_cond_load_acquire,
     smp_mb,
+    smp_mb__after_atomic,
+    smp_wmb,
 )
 
 from .spte import GUEST_PFN_BASE, is_last_spte, is_shadow_present_pte, spte_to_pfn
@@ -157,8 +161,17 @@ def kvm_make_all_cpus_request(vcpus, req):
     are left out, as they could only order two senders against each other."""
     for v in vcpus:
         if v.runs:
-            atomic_or(req, v.arch.requests)      # kvm_make_request(): set_bit()
+            kvm_make_request(req, v)
     kvm_kick_all_and_wait(vcpus)
+
+
+def kvm_make_request(req, vcpu):
+    """``smp_wmb()`` then ``set_bit()``: what the sender wrote before the request
+    (an invalidated root, a zapped SPTE) is published with it, for the vCPU's
+    ``kvm_check_request()``.  ``set_bit()`` is an unordered atomic RMW, so without
+    the ``smp_wmb()`` the LKMM lets a vCPU see the request and an older root."""
+    smp_wmb()
+    atomic_or(req, vcpu.arch.requests)
 
 
 def kvm_kick_all_and_wait(vcpus):
@@ -175,8 +188,14 @@ def kvm_request_pending(vcpu):
 
 
 def kvm_check_request(vcpu, req):
-    """Test and clear one request bit (kvm_test_request() + kvm_clear_request())."""
-    return bool(atomic_fetch_andnot(req, vcpu.arch.requests) & req)
+    """``kvm_test_request()`` (``test_bit()``), then ``kvm_clear_request()``
+    (``clear_bit()``, unordered) and ``smp_mb__after_atomic()``, paired with
+    ``kvm_make_request()``'s ``smp_wmb()``."""
+    if not atomic_read(vcpu.arch.requests) & req:
+        return False
+    atomic_andnot(req, vcpu.arch.requests)
+    smp_mb__after_atomic()
+    return True
 
 
 # ----------------------------------------------------------------------
