@@ -22,6 +22,9 @@ def main():
     ap.add_argument("--only", default=None, help="comma-separated mutant names")
     a = ap.parse_args()
     names = a.only.split(",") if a.only else list(MUTANTS)
+    unknown = [n for n in names if n not in MUTANTS]
+    if unknown:
+        ap.error(f"unknown mutant {unknown[0]!r} (kcheck tdp-mmu list names them)")
     print("| mutant | scenario | sizes | expected | found | executions | CPU s | message |")
     print("|---|---|---|---|---|---|---|---|")
     caught = 0

@@ -142,7 +142,7 @@ class _TableProgress:
 @click.option("--lkmm-budget", type=click.IntRange(min=0), default=None, metavar="N",
               help="executions per check run again under the LKMM (default 2000; 0: no "
                    "budget, every LKMM check exhaustive - the readers scenario then takes "
-                   "~15 min per check)")
+                   "hours per check at the claims' sizes)")
 @_sizes_option
 def claims_cmd(as_json, out_dir, only, jobs, html, lkmm_budget, sizes):
     """Decide claims C1–C18 by running the model (at fanout=3, gfns=3, slot_pages=3
