@@ -21,7 +21,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default=None, help="comma-separated mutant names")
     a = ap.parse_args()
-    names = a.only.split(",") if a.only else list(MUTANTS)
+    # a mutant by its name, or as the table prints it (BASE/NAME)
+    names = [n.strip().rsplit("/", 1)[-1] for n in a.only.split(",")] if a.only else list(MUTANTS)
     unknown = [n for n in names if n not in MUTANTS]
     if unknown:
         ap.error(f"unknown mutant {unknown[0]!r} (kcheck tdp-mmu list names them)")
