@@ -219,3 +219,30 @@ def test_claims_workers_stop_when_the_table_is_killed():
     finally:
         if p.poll() is None:
             p.kill()
+
+
+def test_ctrl_c_in_the_claims_table_says_what_was_covered(monkeypatch):
+    """Ctrl-C during `kcheck tdp-mmu claims` exits 130 with the checks that had
+    finished (their verdicts and executions), not "before any result"."""
+    from kcheck.models.tdp_mmu import claims as claims_mod
+    real = claims_mod.run_check
+    calls = []
+
+    def run_check(check, **kw):
+        calls.append(check)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(check, **kw)
+    monkeypatch.setattr(claims_mod, "run_check", run_check)
+    args = ["claims", "--only", "C4,C16", "--jobs", "1", "--size", "fanout=2", "--size", "gfns=2",
+            "--size", "slot_pages=2"]
+    out = CliRunner().invoke(tdp_mmu, args + ["--json"])
+    assert out.exit_code == 130, out.output
+    j = json.loads(out.stdout)
+    assert j["verdict"] == "interrupted" and j["exit_code"] == 130
+    assert len(j["checks"]) == 1 and j["checks"][0]["check"] == calls[0].name
+    assert j["checks"][0]["verdict"] in ("no-bug", "bug") and j["checks"][0]["executions"] > 0
+    calls.clear()
+    out = CliRunner().invoke(tdp_mmu, args)
+    assert out.exit_code == 130
+    assert "1 of" in out.stderr and calls[0].name in out.stderr

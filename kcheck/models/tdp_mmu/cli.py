@@ -97,6 +97,40 @@ def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, 
     sys.exit(result.exit_code)
 
 
+class _Covered:
+    """The checks of a table that finished, so that Ctrl-C can say what was
+    covered: each one's verdict, executions and whether it was exhaustive
+    (no claim is decided from part of its checks)."""
+
+    def __init__(self, total):
+        self.total = total
+        self.done = []
+
+    def wrap(self, progress, mm):
+        def done(check, res, k, n):
+            self.done.append((check, mm, res))
+            progress(check, res, k, n)
+        return done
+
+    def report(self, as_json):
+        rows = [{"check": ch.label if ch.special is not None else ch.name, "memory_model": mm,
+                 "verdict": r.verdict, "bug": r.bug.kind if r.bug is not None else None,
+                 "executions": r.executions, "exhaustive": r.exhaustive,
+                 "seconds": round(r.seconds, 2)} for ch, mm, r in self.done]
+        msg = (f"interrupted (Ctrl-C): {len(rows)} of {self.total} checks finished, "
+               "no claim decided")
+        click.echo(f"kcheck: {msg}", err=True)
+        if as_json:
+            click.echo(json.dumps({"verdict": "interrupted", "error": msg, "checks": rows,
+                                   "exit_code": 130}, indent=2))
+            return
+        for row in rows:
+            how = row["verdict"] + (f" ({row['bug']})" if row["bug"] else "")
+            extent = "exhaustive" if row["exhaustive"] else "not exhaustive"
+            click.echo(f"  {row['check']} [{row['memory_model']}]: {how}, "
+                       f"{row['executions']:,} executions, {extent}", err=True)
+
+
 class _TableProgress:
     """A line on stderr as each check of a table finishes (a table runs for
     minutes): which, its verdict and executions, and how far the table is.
@@ -165,14 +199,21 @@ def claims_cmd(as_json, out_dir, only, jobs, html, lkmm_budget, sizes):
     if not as_json:
         click.echo(f"running {len({c.key() for c in checks})} checks on {jobs} process(es)…",
                    err=True)
-    results = run_checks(checks, jobs=jobs, done=_TableProgress("SC"))
-    # then, for the claims that depend on the memory model, every SC check
-    # that found no bug again under the LKMM
-    again = lkmm_rechecks([CLAIMS[cid] for cid in ids], results)
-    if again and not as_json:
-        click.echo(f"running {len({c.key() for c in again})} of them again under the LKMM…",
-                   err=True)
-    lkmm_results = run_checks(again, jobs=jobs, done=_TableProgress("LKMM")) if again else {}
+    covered = _Covered(len({c.key() for c in checks}))
+    try:
+        results = run_checks(checks, jobs=jobs, done=covered.wrap(_TableProgress("SC"), "sc"))
+        # then, for the claims that depend on the memory model, every SC check
+        # that found no bug again under the LKMM
+        again = lkmm_rechecks([CLAIMS[cid] for cid in ids], results)
+        if again and not as_json:
+            click.echo(f"running {len({c.key() for c in again})} of them again under the LKMM…",
+                       err=True)
+        covered.total += len({c.key() for c in again})
+        lkmm_results = run_checks(again, jobs=jobs,
+                                  done=covered.wrap(_TableProgress("LKMM"), "lkmm")) if again else {}
+    except KeyboardInterrupt:
+        covered.report(as_json)
+        sys.exit(130)
     rows = []
     for cid in ids:
         row = decide_claim(CLAIMS[cid], results, lkmm_results)
