@@ -34,8 +34,8 @@ CLAIM_SIZES = {"fanout": 3, "gfns": 3, "slot_pages": 3}
 # --lkmm-budget``; None: exhaustive).  On the three-task readers scenario an
 # LKMM execution costs ~7x an SC one (a consistency check of the whole graph
 # per execution, in pure Python) and there are several times as many: at the
-# claims' sizes C3's check has 130,198 SC executions and over 430,000 LKMM
-# ones (not finished after 84 min of CPU, 2026-11-28), so C2 and C3 say
+# claims' sizes C3's check has 130,198 SC executions and over 480,000 LKMM
+# ones (not finished after 97 min of CPU, 2026-11-28), so C2 and C3 say
 # "bounded" unless run with --lkmm-budget 0; a check that ends within the
 # budget says "exhaustive".
 LKMM_BUDGET = 2000
