@@ -33,6 +33,8 @@ What the translation adds or leaves out:
 
 from __future__ import annotations
 
+import functools
+
 from .. import graph as G
 from . import lkmm
 
@@ -45,14 +47,8 @@ FENCE_TAGS = {
 }
 
 
+@functools.lru_cache(maxsize=None)     # one frozenset per distinct flags value
 def _tags(flags):
-    t = _TAGS.get(flags)
-    if t is None:
-        t = _TAGS[flags] = _tags_of(flags)
-    return t
-
-
-def _tags_of(flags):
     if not flags & G.MARKED:
         return frozenset()
     if flags & G.MB:
@@ -66,18 +62,10 @@ def _tags_of(flags):
     return frozenset({"ONCE"})
 
 
-_TAGS = {}      # flags -> herd's tags (one frozenset per distinct flags value)
-_EVENTS = {}    # lkmm.Event is frozen: one instance per distinct value, built once
-
-
+@functools.lru_cache(maxsize=65536)
 def _event(tid, kind, loc=None, tags=frozenset(), atomic=False):
-    key = (tid, kind, loc, tags, atomic)
-    e = _EVENTS.get(key)
-    if e is None:
-        if len(_EVENTS) >= 65536:
-            _EVENTS.clear()
-        e = _EVENTS[key] = lkmm.Event(tid, kind, loc, tags, atomic)
-    return e
+    """lkmm.Event is frozen: one instance per distinct value, built once."""
+    return lkmm.Event(tid, kind, loc, tags, atomic)
 
 
 LOCK_TAKE = {"spin_lock", "mutex_lock"}
