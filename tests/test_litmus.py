@@ -469,3 +469,41 @@ def test_graph_interface_reports_races():
     assert lkmm.lkmm_data_races(x) == [(2, 1)]  # the read races with the plain write
     v = lkmm.check(x)
     assert v.consistent and "data-race" in v.flags
+
+
+def test_herd_syntax_kernel_tests_use_is_accepted():
+    """What herd7 7.58 accepts in Paul McKenney's litmus collection (checked with
+    herd7): an OCaml comment inside the initial state, lines of text between
+    the name and the initial state, a ';' after the final condition."""
+    text = textwrap.dedent("""\
+        C C-RCU-remove-like
+        C a second name line, skipped by herd
+        Hash=0123
+        {
+            int *z=1; (* List: x->y then x->z. *)
+            int *y=2;
+            int *x=y;
+            int 0:r1 = z;
+        }
+
+        P0(int *x, int *y, int *z)
+        {
+            rcu_assign_pointer(*x, r1);
+            synchronize_rcu();
+            WRITE_ONCE(*y, 0);
+        }
+
+        P1(int *x, int *y, int *z)
+        {
+            rcu_read_lock();
+            r1 = rcu_dereference(*x);
+            r2 = READ_ONCE(*r1);
+            rcu_read_unlock();
+        }
+
+        exists (1:r2=0);
+        """)
+    out = run_test(parse_text(text, "inline.litmus"))
+    assert observation(out) == "Never"      # herd7: Never 0 2
+    with pytest.raises(LitmusError, match=r"inline.litmus:5: unexpected 'junk'"):
+        parse_text("C t\n{\n}\nP0(int *x) { WRITE_ONCE(*x, 1); }\nexists (x=1); junk\n", "inline.litmus")

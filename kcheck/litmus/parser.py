@@ -47,12 +47,15 @@ class _Tok:
 
 
 def _tokenize(text: str, file: str, line0: int):
-    """Tokens plus the texts of the ``(* *)`` comments (only outside braces)."""
+    """Tokens plus the texts of the ``(* *)`` comments: outside braces, and in
+    the initial state, which herd reads with its own lexer (a comment there
+    is common: ``int *z=1; (* List: x->y *)``).  In a process body ``(*`` is C."""
     toks, comments = [], []
     i, line, depth, n = 0, line0, 0, len(text)
+    init = None             # the initial-state block: open (True), over (False)
     while i < n:
         c = text[i]
-        if text.startswith("(*", i) and depth == 0:
+        if text.startswith("(*", i) and (depth == 0 or init):
             j, nest = i + 2, 1
             while j < n and nest:
                 if text.startswith("(*", j):
@@ -94,9 +97,13 @@ def _tokenize(text: str, file: str, line0: int):
         elif kind != "ws":
             tok = m.group()
             if tok == "{":
+                if depth == 0 and init is None:
+                    init = not any(t.kind == "name" and re.fullmatch(r"P\d+", t.text) for t in toks)
                 depth += 1
             elif tok == "}":
                 depth -= 1
+                if depth == 0 and init:
+                    init = False
             toks.append(_Tok(kind, tok, line))
         i = m.end()
     toks.append(_Tok("eof", "", line))
@@ -405,6 +412,8 @@ class _Parser:
                     test.quantifier = self.take().text
                 test.condition = self.prop()
                 seen_cond = True
+                if self.at(";"):        # herd accepts "exists (...);"
+                    self.take()
             else:
                 raise self.error(f"unexpected {t.text!r} after the processes")
         if not seen_cond:  # herd's default: forall (true)
@@ -486,15 +495,19 @@ def parse_text(text: str, file: str = "<string>") -> Test:
         raise LitmusError(f"not a C litmus test (first word {first!r}, expected 'C')",
                           file, k + 1)
     name = m.group(1)
-    # diy/herd "info" lines (Cycle=..., Hash=...) may sit before the initial
-    # state; blank them, keeping line numbers.
+    # Between the name and the initial state herd skips whatever is not a
+    # comment: diy's "info" lines (Cycle=..., Hash=...), a second "C name",
+    # free text.  Blank them, keeping line numbers.
     body = lines[k + 1:]
+    nest = 0
     for j, line in enumerate(body):
         t = line.strip()
-        if t.startswith("{") or re.match(r"P\d+\s*\(", t):
+        if not nest and (t.startswith("{") or re.match(r"P\d+\s*\(", t)):
             break
-        if re.match(r"[A-Za-z][\w.\-]*\s*=", t):
+        if not nest and t and not t.startswith("(*") and not t.startswith('"'):
             body[j] = ""
+            continue
+        nest = max(0, nest + line.count("(*") - line.count("*)"))
     rest = "\n".join(body)
     toks, comments = _tokenize(rest, file, k + 2)
     p = _Parser(toks, file)
