@@ -137,6 +137,8 @@ class Loc:
                              "(inside main() or a task)")
         if run.cur is None:             # main(): numbered in order (Run.new_lid, inlined)
             self.lid = run.main_lid = run.main_lid + 1
+            if run.main_locs is not None:
+                run.main_locs.append(self)      # main() is being recorded (engine/initial.py)
         else:
             self.lid = run.new_lid()
         self.init = init
@@ -207,6 +209,7 @@ class Run:
         self.discarded = False
         self.stopped = False
         self.main_lid = 0
+        self.main_locs = None        # while main() is recorded: the locations it makes
         self.freed = {}              # oid -> free event
         self.heap = {}               # oid -> (object, alloc event or None)
         self.acc = {}                # oid -> [access events]  (heap objects only)
@@ -475,7 +478,7 @@ class Run:
         self.root = greenlet.getcurrent()
         try:
             try:
-                self.program()
+                _initial.run_main(self, Task, _detect.CHECK_FAST_PATHS)
             except ModelError as e:
                 if e.where is None:
                     e.where = _model_where(e)
@@ -1418,3 +1421,4 @@ _MODELS_DIR = _os.path.join(_KCHECK_DIR, "models")
 _LIB_DIRS = tuple({_sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
 
 from . import detect as _detect     # noqa: E402  (detect imports Bug from here)
+from . import initial as _initial   # noqa: E402

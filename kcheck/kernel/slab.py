@@ -24,7 +24,7 @@ event (only a use-after-free could see it, and that is reported anyway).
 
 from __future__ import annotations
 
-from ._core import run, ModelError, op
+from ._core import run, ModelError, op, anon
 
 
 def kmalloc(cls, **init):
@@ -101,9 +101,25 @@ kvfree_rcu_mightsleep = kfree_rcu_mightsleep
 
 
 class kmem_cache:
+    """A cache handle; its objects and its destroy live in the run (``_state``).
+
+    Two handles are the same cache when made by the same ``kmem_cache_create``
+    call in the same place of the model (its name and the order it came in),
+    so a run's state finds the cache whichever run made the handle."""
+
+    __slots__ = ("name", "cls", "serial")
+
     def __init__(self, name, cls):
         self.name = name
         self.cls = cls
+        self.serial = anon("kmem_cache")
+
+    def __eq__(self, other):
+        return other.__class__ is kmem_cache and other.serial == self.serial \
+            and other.name == self.name
+
+    def __hash__(self):
+        return hash((self.name, self.serial))
 
     def __repr__(self):
         return f"kmem_cache({self.name})"
@@ -116,9 +132,9 @@ def kmem_cache_create(name, cls, *a, **kw):
 def _state(r, cache):
     """Per-run state of a cache: its objects and its destroy event."""
     st = r.__dict__.setdefault("slab_caches", {})
-    s = st.get(id(cache))
+    s = st.get(cache)
     if s is None:
-        s = st[id(cache)] = {"cache": cache, "objs": [], "destroy": None}
+        s = st[cache] = {"cache": cache, "objs": [], "destroy": None}
     return s
 
 

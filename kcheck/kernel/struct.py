@@ -83,6 +83,23 @@ class KStruct(KObject):
                              f"{type(self).__name__} has no field{'s' if len(init) > 1 else ''} "
                              f"{', '.join(init)} (its fields: {have})")
 
+    def __setattr__(self, name, value):
+        # ``obj.flag = 1`` on a name that is not a field would be a Python
+        # attribute: no event, nothing for the explorer to order, and every
+        # interleaving looks like the one that ran first.  A struct's shared
+        # state is its declared fields; a store to anything else is a model
+        # error.  (Fields and properties store through their descriptors.)
+        d = getattr(type(self), name, None)
+        if d is not None and hasattr(d, "__set__"):
+            d.__set__(self, value)
+        elif name.startswith("_"):
+            object.__setattr__(self, name, value)   # private bookkeeping, not shared state
+        else:
+            fields = list(self._fields_) + [n for n, _ in self._embedded_]
+            have = f" (its fields: {', '.join(fields)})" if fields else " (it has no fields)"
+            raise ModelError(f"{type(self).__name__} has no field {name!r}{have}: declare it "
+                             f"in the class (`{name}: int`) so that its loads and stores are events")
+
     def _kname(self):
         return f"{type(self).__name__}#{self._n}"
 

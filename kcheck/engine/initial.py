@@ -1,0 +1,270 @@
+"""main()'s initial state: built once per search, restored in every run.
+
+``main()`` only builds the initial state - kernel objects, their initial
+values, the tasks - and it must be deterministic (replay depends on it), so
+every run of a search builds the same state.  Building it anew each run was a
+quarter of the time of a small benchmark and two fifths of ``readers``
+(creating the objects, their locations, the ``Task``s), for nothing.
+
+Reusing it is sound only if no run can change what the next one starts
+from.  Kernel objects qualify: their state lives in the execution graph, a
+Python object is a handle (``Loc`` and ``KStruct`` stores to undeclared
+names are refused).  Anything else a task can reach and mutate without an
+event - a Python list passed to a task, a dict in a closure, a ``Task``
+handle, a module global that ``main()`` rebinds - would leak one run's
+changes into the next, so the first run checks all of it (``_reusable``),
+and a program that fails the check simply has its ``main()`` run every time,
+as before.  What ``main()`` leaves on the ``Run`` (object name counters,
+slab caches, the heap) is copied back container by container each run.
+
+``ENABLED = False`` (tests: the oracle in ``tests/test_initial_state.py``)
+runs ``main()`` every time; with ``KCHECK_CHECK_FAST_PATHS`` it runs every
+time and must rebuild exactly the recorded state.
+"""
+
+from __future__ import annotations
+
+import types
+
+ENABLED = True
+
+_SCALARS = (type(None), bool, int, float, complex, str, bytes, range, type(Ellipsis))
+_CONTAINERS = (dict, list, set)
+_STANDARD_STRUCT_ATTRS = frozenset({"_oid", "_kid", "_n", "_f"})
+_CLONED = (dict, list, set, tuple)
+# a Task's slots that belong to a run (its greenlet, its context), not to main()
+_PER_RUN_TASK_SLOTS = frozenset({"gl", "ctx", "req"})
+
+
+class MainState:
+    """What one ``main()`` built: its tasks and what it left on the run."""
+
+    __slots__ = ("tasks", "attrs")
+
+    def __init__(self, tasks, attrs):
+        self.tasks = tasks      # per static task: Task() arguments, then (slot, value) set after
+        self.attrs = attrs      # Run attributes main() set or changed
+
+    def restore(self, run, task_cls):
+        for k, v in self.attrs.items():
+            setattr(run, k, _clone(v))
+        tasks = run.tasks
+        ensure = run.g.ensure_thread
+        for tid, name, fn, args, order, daemon, extras in self.tasks:
+            if args.__class__ is _Refs:
+                args = tuple(tasks[a.tid] if a.__class__ is _TaskRef else a for a in args.args)
+            t = task_cls(tid, name, fn, args, order, daemon)
+            for k, v in extras:
+                setattr(t, k, v if v.__class__ not in _CLONED else _clone(v))
+            tasks.append(t)
+            ensure(tid)
+        run.static = list(tasks)
+
+    def same_as(self, other):
+        """Did two main() runs build the same state (KCHECK_CHECK_FAST_PATHS)?"""
+        if len(self.tasks) != len(other.tasks):
+            return False
+        for a, b in zip(self.tasks, other.tasks):
+            if a[:2] != b[:2] or a[2] is not b[2] or a[3] != b[3] or a[4:6] != b[4:6]:
+                return False
+            if len(a[6]) != len(b[6]):
+                return False
+            for (k, u), (j, v) in zip(a[6], b[6]):
+                if k != j:
+                    return False
+                if k == "done":
+                    if u.lid != v.lid:
+                        return False
+                elif not (u is v or _equal(u, v)):
+                    return False
+        return self.attrs.keys() == other.attrs.keys() and all(
+            _equal(self.attrs[k], other.attrs[k]) for k in self.attrs)
+
+
+class _TaskRef:
+    """A task handle among a task's arguments: the task of this id in each run."""
+
+    __slots__ = ("tid",)
+
+    def __init__(self, tid):
+        self.tid = tid
+
+    def __eq__(self, other):
+        return other.__class__ is _TaskRef and other.tid == self.tid
+
+    __hash__ = None
+
+
+class _Refs:
+    """Arguments holding task handles (rebuilt per run)."""
+
+    __slots__ = ("args",)
+
+    def __init__(self, args):
+        self.args = args
+
+    def __eq__(self, other):
+        return other.__class__ is _Refs and other.args == self.args
+
+    __hash__ = None
+
+
+def run_main(run, task_cls, check_fast_paths=False):
+    """Build ``run``'s initial state: restore the recorded one, or run main()
+    (and record it, the first time)."""
+    x = run.x
+    state = x.__dict__.get("_main_state")
+    if state.__class__ is MainState and ENABLED and not check_fast_paths:
+        state.restore(run, task_cls)
+        return
+    if state is False or not ENABLED:
+        run.program()
+        return
+    recorded = _record(run, task_cls)
+    if state is None:
+        x._main_state = recorded if recorded is not None else False
+    elif recorded is None or not state.same_as(recorded):
+        raise AssertionError("main() built a different initial state than in the first run")
+
+
+def _record(run, task_cls):
+    """Run main() and return its MainState, or None if it is not reusable."""
+    before = {k: _clone(v) for k, v in vars(run).items()}
+    g = getattr(run.program, "__globals__", None)
+    gbefore = dict(g) if g is not None else None
+    run.main_locs = []
+    try:
+        run.program()
+    finally:
+        locs, run.main_locs = run.main_locs, None
+    if g is not None:
+        # main() rebinding or growing its module's globals: what tasks read
+        # there would be the last run's, not this one's
+        if g.keys() != gbefore.keys() or any(g[k] is not v for k, v in gbefore.items()):
+            return None
+    seen = set()
+    tasks = []
+    slots = [k for k in task_cls.__slots__ if k not in _PER_RUN_TASK_SLOTS]
+    for t in run.tasks:
+        if t is None or t.dynamic or t.started or t.pos or t.gl is not None:
+            return None
+        args = t.args
+        if any(a.__class__ is task_cls for a in args):
+            # a task handle for join(): this run's task of that id
+            if any(a.__class__ is task_cls and (a.tid >= t.tid or run.tasks[a.tid] is not a)
+                   for a in args):
+                return None
+            args = _Refs(tuple(_TaskRef(a.tid) if a.__class__ is task_cls else a for a in args))
+        if not (_reusable(t.fn, seen) and _reusable(args, seen)):
+            return None
+        fresh = task_cls(t.tid, t.name, t.fn, t.args, t.order, t.daemon)
+        extras = []
+        for k in slots:
+            v = getattr(t, k)
+            if _equal(v, getattr(fresh, k)):
+                continue
+            if k != "done" and not _clonable(v, seen):
+                return None
+            extras.append((k, v))
+        tasks.append((t.tid, t.name, t.fn, args, t.order, t.daemon, tuple(extras)))
+    for loc in locs:
+        if not _reusable(loc.init, seen):
+            return None
+    attrs = {}
+    for k, v in vars(run).items():
+        if k in ("tasks", "static", "main_locs"):
+            continue
+        if k in before and _equal(before[k], v):
+            continue
+        if not _clonable(v, seen):
+            return None
+        attrs[k] = _clone(v)
+    return MainState(tasks, attrs)
+
+
+def _reusable(v, seen):
+    """Can ``v`` be handed to every run as it is (no Python state a run changes)?"""
+    if isinstance(v, _SCALARS) or isinstance(v, type):
+        return True
+    i = id(v)
+    if i in seen:
+        return True
+    seen.add(i)
+    if isinstance(v, (tuple, frozenset)):
+        return all(_reusable(e, seen) for e in v)
+    if v.__class__ is _Refs:
+        return _reusable(v.args, seen)
+    if v.__class__ is _TaskRef:
+        return True
+    if isinstance(v, types.FunctionType):
+        if _ours(v):
+            return True
+        cells = v.__closure__ or ()
+        try:
+            contents = [c.cell_contents for c in cells]
+        except ValueError:          # an empty cell: bound later, by whom?
+            return False
+        return (all(_reusable(e, seen) for e in contents)
+                and _reusable(v.__defaults__, seen)
+                and all(_reusable(e, seen) for e in (v.__kwdefaults__ or {}).values()))
+    if isinstance(v, types.MethodType):
+        return _reusable(v.__self__, seen) and _reusable(v.__func__, seen)
+    if isinstance(v, types.BuiltinFunctionType):
+        return v.__self__ is None or isinstance(v.__self__, types.ModuleType)
+    from ..kernel._core import KObject
+    from .runtime import Loc
+    if isinstance(v, Loc):
+        return True
+    if isinstance(v, KObject):
+        if _ours(type(v)):
+            return True          # kcheck's kernel objects: handles, state in the graph
+        d = getattr(v, "__dict__", {})
+        embedded = {n for n, _ in getattr(type(v), "_embedded_", ())}
+        for k, e in d.items():
+            if k in _STANDARD_STRUCT_ATTRS:
+                continue
+            if not _reusable(e, seen):
+                return False
+            if k not in embedded and not k.startswith("_"):
+                return False
+        return True
+    if type(v).__module__.startswith("kcheck.kernel") and not isinstance(v, _CONTAINERS):
+        return True              # kmem_cache and the like: immutable after creation
+    return False
+
+
+def _ours(obj):
+    mod = getattr(obj, "__module__", None) or ""
+    return mod == "kcheck" or (mod.startswith("kcheck.") and not mod.startswith("kcheck.models"))
+
+
+def _clonable(v, seen):
+    """Reusable once its containers are copied (what main() leaves on the run)."""
+    if isinstance(v, dict):
+        return all(_clonable(k, seen) and _clonable(e, seen) for k, e in v.items())
+    if isinstance(v, (list, set)):
+        return all(_clonable(e, seen) for e in v)
+    if isinstance(v, tuple):
+        return all(_clonable(e, seen) for e in v)
+    return _reusable(v, seen)
+
+
+def _clone(v):
+    """A copy of ``v``'s containers (dicts, lists, sets, tuples of them); leaves shared."""
+    c = v.__class__
+    if c is dict:
+        return {k: _clone(e) for k, e in v.items()}
+    if c is list:
+        return [_clone(e) for e in v]
+    if c is set:
+        return set(v)
+    if c is tuple and any(e.__class__ in (dict, list, set, tuple) for e in v):
+        return tuple(_clone(e) for e in v)
+    return v
+
+
+def _equal(a, b):
+    try:
+        return type(a) is type(b) and (a is b or a == b)
+    except Exception:
+        return False

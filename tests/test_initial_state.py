@@ -1,0 +1,222 @@
+"""main()'s initial state built once and restored (engine/initial.py) against
+main() run every time: the same executions, in the same order, on generated
+programs; and the programs whose state cannot be reused fall back to the old
+way (the tests below fail if they did not)."""
+
+import pytest
+from hypothesis import given, settings, strategies as st, HealthCheck
+
+import kcheck
+from kcheck import spawn, join
+from kcheck.engine import initial, detect
+from kcheck.engine.runtime import ModelError
+from kcheck.engine.explore import TruSt
+from kcheck.kernel import (KArray, KStruct, READ_ONCE, WRITE_ONCE, WARN_ON, cmpxchg, xchg, spinlock_t,
+                           spin_lock, spin_unlock, kzalloc, kfree, refcount_t, refcount_dec_and_test,
+                           refcount_inc_not_zero, kmem_cache_create, kmem_cache_zalloc,
+                           kmem_cache_free, smp_mb)
+
+NLOC = 2
+
+op = st.one_of(
+    st.tuples(st.just("r"), st.integers(0, NLOC - 1)),
+    st.tuples(st.just("w"), st.integers(0, NLOC - 1), st.integers(1, 2)),
+    st.tuples(st.just("cas"), st.integers(0, NLOC - 1), st.integers(0, 1), st.integers(1, 3)),
+    st.tuples(st.just("xchg"), st.integers(0, NLOC - 1), st.integers(0, 2)),
+    st.tuples(st.just("lock")),
+    st.tuples(st.just("mb")),
+    st.tuples(st.just("warn"), st.integers(0, NLOC - 1), st.integers(0, 2)),
+    st.tuples(st.just("get")),            # refcount_inc_not_zero on the shared object
+    st.tuples(st.just("put")),            # refcount_dec_and_test, kfree on zero
+)
+
+program = st.tuples(
+    st.lists(st.lists(op, min_size=1, max_size=3).map(tuple), min_size=2, max_size=3).map(tuple),
+    st.booleans(),                        # a task that joins the others
+    st.booleans(),                        # main allocates from a kmem_cache
+)
+
+
+class obj(KStruct):
+    ref: refcount_t
+    val: int
+
+
+def _model(prog):
+    threads, joiner, cached = prog
+
+    def thread(a, lk, o, ops):
+        for o_ in ops:
+            k = o_[0]
+            if k == "r":
+                READ_ONCE(a[o_[1]])
+            elif k == "w":
+                WRITE_ONCE(a[o_[1]], o_[2])
+            elif k == "cas":
+                cmpxchg(a[o_[1]], o_[2], o_[3])
+            elif k == "xchg":
+                xchg(a[o_[1]], o_[2])
+            elif k == "lock":
+                spin_lock(lk)
+                WRITE_ONCE(a[0], READ_ONCE(a[0]) + 1)
+                spin_unlock(lk)
+            elif k == "mb":
+                smp_mb()
+            elif k == "warn":
+                WARN_ON(READ_ONCE(a[o_[1]]) == o_[2] + 5)
+            elif k == "get":
+                if refcount_inc_not_zero(o.ref):
+                    o.val = 1
+                    if refcount_dec_and_test(o.ref):
+                        kfree(o)
+            elif k == "put":
+                if refcount_dec_and_test(o.ref):
+                    kfree(o)
+                return
+
+    def waiter(a, *tasks):
+        for t in tasks:
+            join(t)
+        WARN_ON(READ_ONCE(a[1]) == 7)
+
+    def main():
+        a = KArray(NLOC)
+        lk = spinlock_t()
+        if cached:
+            cache = kmem_cache_create("objs", obj)
+            o = kmem_cache_zalloc(cache, ref=2)
+        else:
+            o = kzalloc(obj, ref=2)
+        ts = tuple(spawn(thread, a, lk, o, ops, name=f"t{i}") for i, ops in enumerate(threads))
+        if joiner:
+            spawn(waiter, a, *ts, name="waiter")
+    return main
+
+
+def _explore(main, *, enabled, check=False):
+    """Every execution TruSt visits, in order: each event with what it reads
+    from, the coherence order, and the bug (if any)."""
+    seen = []
+
+    def key(run):
+        g = run.g
+        evs = tuple((e.tid, e.idx, e.kind, e.lid, e.val if e.kind == 1 else None,
+                     None if getattr(e, "rf", None) is None else (e.rf.tid, e.rf.idx))
+                    for th in g.threads for e in th)
+        co = tuple(sorted((lid, tuple((w.tid, w.idx) for w in ws)) for lid, ws in g.co.items()))
+        return evs, co
+
+    def on_complete(run):
+        seen.append(key(run))
+
+    saved = initial.ENABLED, detect.CHECK_FAST_PATHS
+    initial.ENABLED, detect.CHECK_FAST_PATHS = enabled, check
+    try:
+        d = TruSt(main, on_complete=on_complete, races="off", keep_going=True,
+                  on_bug=lambda run, bug: seen.append(("bug", bug.kind, key(run))) and False)
+        d.run()
+    finally:
+        initial.ENABLED, detect.CHECK_FAST_PATHS = saved
+    return seen, d
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program)
+def test_restored_initial_state_visits_the_same_executions_as_running_main_each_time(prog):
+    fresh, _ = _explore(_model(prog), enabled=False)
+    restored, d = _explore(_model(prog), enabled=True)
+    assert d.__dict__.get("_main_state").__class__ is initial.MainState, "the restore path did not run"
+    assert restored == fresh
+    # and main() run every time builds exactly the recorded state
+    checked, _ = _explore(_model(prog), enabled=True, check=True)
+    assert checked == fresh
+
+
+def _state_of(main):
+    _, d = _explore(main, enabled=True)
+    return d.__dict__.get("_main_state")
+
+
+def test_a_python_list_given_to_a_task_is_not_reused():
+    # Each run must start with an empty list: reusing main()'s would carry the
+    # first run's append into the second, and the WARN would fire.
+    def task(a, log):
+        log.append(READ_ONCE(a[0]))
+        WARN_ON(len(log) > 1)
+
+    def main():
+        a = KArray(1)
+        spawn(task, a, [], name="t")
+        spawn(WRITE_ONCE, a[0], 1, name="w")
+    assert _state_of(main) is False
+    r = kcheck.check(main)
+    assert r.bug is None and r.executions == 2 and r.exhaustive
+
+
+def test_state_in_a_closure_is_not_reused():
+    def main():
+        log = []
+
+        def task(a):
+            log.append(READ_ONCE(a[0]))
+            WARN_ON(len(log) > 1)
+        a = KArray(1)
+        spawn(task, a, name="t")
+        spawn(WRITE_ONCE, a[0], 1, name="w")
+    assert _state_of(main) is False
+    assert kcheck.check(main).bug is None
+
+
+SHARED = None
+
+
+def test_main_that_rebinds_a_module_global_is_not_reused():
+    def task(a):
+        SHARED.append(READ_ONCE(a[0]))
+        WARN_ON(len(SHARED) > 1)
+
+    def main():
+        global SHARED
+        SHARED = []
+        a = KArray(1)
+        spawn(task, a, name="t")
+        spawn(WRITE_ONCE, a[0], 1, name="w")
+    assert _state_of(main) is False
+    r = kcheck.check(main)
+    assert r.bug is None and r.executions == 2 and r.exhaustive
+
+
+def test_kernel_objects_and_join_handles_are_reused():
+    class s(KStruct):
+        lock: spinlock_t
+        flag: int
+
+    def a(o):
+        spin_lock(o.lock); o.flag = 1; spin_unlock(o.lock)
+
+    def b(o, t):
+        join(t)
+        WARN_ON(o.flag == 0)
+
+    def main():
+        o = s()
+        t = spawn(a, o, name="a")
+        spawn(b, o, t, name="b")
+    st_ = _state_of(main)
+    assert st_.__class__ is initial.MainState
+    r = kcheck.check(main)
+    assert r.bug is None and r.exhaustive
+
+
+def test_a_store_to_an_undeclared_struct_field_is_a_model_error():
+    class s(KStruct):
+        lock: spinlock_t
+
+    def a(o):
+        o.flag = 1
+
+    def main():
+        o = s()
+        spawn(a, o, name="a")
+    with pytest.raises(ModelError, match="s has no field 'flag'"):
+        kcheck.check(main)
