@@ -1,0 +1,113 @@
+"""kcheck's litmus engine against herd7 on a directory of LKMM litmus tests.
+
+    python benchmarks/herd7_compare.py --herd7 /path/to/herd7 DIR [DIR ...]
+
+Runs ``kcheck litmus --json`` and ``herd7 -conf linux-kernel.cfg`` (the
+LKMM files in tests/data/lkmm/model, the kernel's v6.15 model) on every
+``*.litmus`` file under the directories and compares the two Observations
+(Never / Sometimes / Always) and the data-race flag.  A test either tool
+rejects, or that runs past ``--timeout`` in either, is counted apart and
+listed, never silently dropped.  The ``Result:`` lines of a collection are
+not used: many predate the current model.
+
+herd7 is not part of kcheck and is not built by it: bring your own (herdtools7
+>= 7.58, see tests/data/lkmm/PROVENANCE.md).  Exit status 1 if any test
+disagrees.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODEL = os.path.join(os.path.dirname(HERE), "tests", "data", "lkmm", "model")
+
+
+def run_herd(herd7, path, timeout):
+    try:
+        p = subprocess.run([herd7, "-I", MODEL, "-conf", "linux-kernel.cfg", path],
+                           capture_output=True, text=True, timeout=timeout, cwd=MODEL)
+    except subprocess.TimeoutExpired:
+        return "timeout", None
+    m = re.search(r"^Observation \S+ (\w+)", p.stdout, re.M)
+    if not m:
+        return "error", None
+    return m.group(1), "data-race" in re.findall(r"^Flag (\S+)", p.stdout, re.M)
+
+
+def run_kcheck(path, timeout):
+    try:
+        p = subprocess.run([sys.executable, "-m", "kcheck.cli", "litmus", "--json", path],
+                           capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "timeout", None
+    try:
+        t = json.loads(p.stdout)["tests"][0]
+    except (ValueError, KeyError, IndexError):
+        return "error", None
+    if t.get("error") or not t.get("observation"):
+        return "error", None
+    return t["observation"], "data-race" in (t.get("flags") or [])
+
+
+def one(herd7, path, timeout):
+    t0 = time.perf_counter()
+    h = run_herd(herd7, path, timeout)
+    t1 = time.perf_counter()
+    k = run_kcheck(path, timeout)
+    t2 = time.perf_counter()
+    return path, h, k, t1 - t0, t2 - t1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--herd7", default="herd7", help="the herd7 binary (default: herd7 on PATH)")
+    ap.add_argument("--timeout", type=float, default=20.0, help="seconds per test and tool")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("dirs", nargs="+")
+    a = ap.parse_args()
+    files = []
+    for d in a.dirs:
+        if os.path.isfile(d):
+            files.append(d)
+            continue
+        for root, _, names in os.walk(d):
+            files += [os.path.join(root, n) for n in names if n.endswith(".litmus")]
+    files.sort()
+    if not files:
+        raise SystemExit("herd7_compare.py: no .litmus file under " + " ".join(a.dirs))
+    counts = {}
+    odd = []
+    th = tk = 0.0
+    with cf.ThreadPoolExecutor(max(1, a.jobs)) as ex:
+        for path, h, k, dh, dk in ex.map(lambda f: one(a.herd7, f, a.timeout), files):
+            th, tk = th + dh, tk + dk
+            if h[0] in ("timeout", "error") or k[0] in ("timeout", "error"):
+                key = f"herd7 {h[0] if h[0] in ('timeout', 'error') else 'ok'}, " \
+                      f"kcheck {k[0] if k[0] in ('timeout', 'error') else 'ok'}"
+                if h[0] not in ("timeout", "error") or k[0] not in ("timeout", "error"):
+                    odd.append(f"{key}: {path} (herd7 {h[0]}, kcheck {k[0]})")
+            elif h == k:
+                key = "agree"
+            else:
+                key = "DISAGREE"
+                odd.append(f"DISAGREE: {path}: herd7 {h[0]}{' +data-race' if h[1] else ''}, "
+                           f"kcheck {k[0]}{' +data-race' if k[1] else ''}")
+            counts[key] = counts.get(key, 0) + 1
+    print(f"{len(files)} tests; herd7 {th:.0f} s, kcheck {tk:.0f} s (wall, summed)")
+    for key in sorted(counts):
+        print(f"  {key}: {counts[key]}")
+    for line in odd:
+        print(line)
+    return 1 if counts.get("DISAGREE") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
