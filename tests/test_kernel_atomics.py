@@ -1,12 +1,15 @@
 """The atomic_t / atomic64_t / atomic_long_t API (kernel/atomic.py): values, and
 orderings that matter under the LKMM (Documentation/atomic_t.txt)."""
 
+import re
+
 import pytest
 
 import kcheck
 from kcheck import spawn
 import kcheck.kernel as K
-from kcheck.kernel import KStruct, atomic_t, atomic64_t, atomic_long_t, ptr, READ_ONCE, WRITE_ONCE, WARN_ON
+from kcheck.kernel import KStruct, atomic_t, atomic64_t, atomic_long_t, ptr, READ_ONCE, WRITE_ONCE, WARN_ON, refcount_t, kref
+from kcheck.engine.runtime import ModelError
 
 
 PREFIXES = ["atomic", "atomic64", "atomic_long"]
@@ -101,3 +104,32 @@ def test_the_acquire_side(take, verdict):
 
 def test_atomic_long_is_atomic64():
     assert issubclass(atomic_long_t, atomic64_t)
+
+
+@pytest.mark.parametrize("make,expr,accessor", [
+    (lambda: atomic_t(0), lambda x: x == 0, "atomic_read()"),
+    (lambda: atomic_t(0), lambda x: not x, "atomic_read()"),
+    (lambda: atomic64_t(0), lambda x: x != 1, "atomic64_read()"),
+    (lambda: refcount_t(1), lambda x: x == 1, "refcount_read()"),
+    (lambda: refcount_t(1), lambda x: bool(x), "refcount_read()"),
+    (lambda: kref(1), lambda x: x == 1, "kref_read()"),
+])
+def test_testing_a_value_like_object_instead_of_its_value_is_a_model_error(make, expr, accessor):
+    # `WARN_ON(x == 0)` on an atomic_t compared the handle: never equal, so the
+    # WARN could never fire and the model passed; C would not compile it.
+    def t(x):
+        WARN_ON(expr(x))
+
+    def main():
+        spawn(t, make(), name="t")
+    with pytest.raises(ModelError, match=re.escape(accessor)):
+        kcheck.check(main)
+
+
+def test_handles_still_compare_with_each_other_and_with_none():
+    def t(x, y):
+        WARN_ON(x == y or x is None or x == None or not (x == x))   # noqa: E711
+
+    def main():
+        spawn(t, atomic_t(0), atomic_t(0), name="t")
+    assert kcheck.check(main).bug is None

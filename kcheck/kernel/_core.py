@@ -49,15 +49,32 @@ class KObject:
     """Base of every kernel object: identity is the allocation key ``_kid``."""
 
     __slots__ = ()
+    # value-like objects (atomic_t, refcount_t, kref): the accessor that reads
+    # them.  ``x == 0`` or ``if x:`` on one tests the handle, which is always
+    # true or never equal: in C it does not compile (a struct is no scalar);
+    # here it is a model error naming the accessor, not a silent verdict.
+    _read_with = None
 
     def __eq__(self, other):
-        return other.__class__ is self.__class__ and other._kid == self._kid
+        if other.__class__ is self.__class__:
+            return other._kid == self._kid
+        if self._read_with is not None and other.__class__ in (int, bool, float):
+            raise ModelError(f"{self!r} == {other!r} compares the {type(self).__name__} itself, not "
+                             f"its value (C: invalid operands, a struct is not a scalar): "
+                             f"use {self._read_with}")
+        return False
 
     def __ne__(self, other):
         return not self.__eq__(other)
 
     def __hash__(self):
         return hash(self._kid)
+
+
+def _value_truth(self):
+    raise ModelError(f"the truth value of {self!r} tests the {type(self).__name__} itself, not its "
+                     f"value (C: used struct type value where scalar is required): "
+                     f"use {self._read_with}")
 
 
 def anon(kind):

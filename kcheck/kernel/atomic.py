@@ -10,13 +10,16 @@ consistency ignores them, LKMM gives them meaning.
 
 from __future__ import annotations
 
-from ._core import run, loc_of, KObject, Loc, NO_WRITE, ONCE, ACQ, REL, FULL, anon
+from ._core import run, loc_of, KObject, Loc, NO_WRITE, ONCE, ACQ, REL, FULL, anon, _value_truth
 
 _ORD = {"": FULL, "_relaxed": ONCE, "_acquire": ACQ, "_release": REL}
 
 
 class atomic_t(KObject):
     """``atomic_t``: one marked word."""
+
+    _read_with = "atomic_read()"
+    __bool__ = _value_truth
 
     __slots__ = ("_loc", "_kid")
 
@@ -34,10 +37,13 @@ class atomic_t(KObject):
 
 class atomic64_t(atomic_t):
     __slots__ = ()
+    _read_with = "atomic64_read()"
 
 
 class atomic_long_t(atomic64_t):
     """``atomic_long_t``: ``atomic64_t`` on the 64-bit kernels kcheck models."""
+
+    _read_with = "atomic_long_read()"
     __slots__ = ()
 
 

@@ -13,7 +13,7 @@ when the count would reach zero (``refcount_dec_and_lock``).
 
 from __future__ import annotations
 
-from ._core import KObject, ModelError, anon
+from ._core import KObject, ModelError, anon, _value_truth
 from . import refcount as R
 
 
@@ -21,6 +21,8 @@ class kref(KObject):
     """``struct kref { refcount_t refcount; }``; embed it in a struct."""
 
     __slots__ = ("refcount", "_owner", "_kid", "_name")
+    _read_with = "kref_read()"
+    __bool__ = _value_truth
 
     def __init__(self, n=0, owner=None, field=None):
         self._owner = owner

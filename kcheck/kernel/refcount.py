@@ -10,7 +10,7 @@ saturated; true with an underflow WARN at 0).
 
 from __future__ import annotations
 
-from ._core import run, KObject, Loc, NO_WRITE, ONCE, REL, FULL, anon
+from ._core import run, KObject, Loc, NO_WRITE, ONCE, REL, FULL, anon, _value_truth
 from . import atomic as _a
 
 REFCOUNT_SATURATED = -(2 ** 31) // 2
@@ -23,6 +23,8 @@ SATURATED = "refcount_t: saturated; leaking memory."
 
 class refcount_t(KObject):
     __slots__ = ("_loc", "_kid")
+    _read_with = "refcount_read()"
+    __bool__ = _value_truth
 
     def __init__(self, n=0, owner=None, field=None):
         self._loc = Loc(n, owner, field or anon("refcount_t"))
