@@ -231,3 +231,28 @@ def test_rcu_dereference_needs_the_matching_flavour():
     res = kcheck.check(main)
     assert res.bug.kind == "suspicious-rcu-usage"
     assert "suspicious rcu_dereference_check() usage" in res.bug.message
+
+
+@pytest.mark.parametrize("first", ["locker", "unlocker"])
+def test_a_bug_met_before_a_tasks_first_event_replays(first):
+    # The unlocker's lockdep report comes before it makes any event, and the
+    # locker's held-at-exit after its last one.  The replay used to start every
+    # task before following the schedule, so the unlocker's report came first
+    # whatever the schedule said: "did not replay from its schedule".
+    from kcheck.kernel import mutex, mutex_lock, mutex_unlock
+
+    def locker(m):
+        mutex_lock(m)
+
+    def unlocker(m):
+        mutex_unlock(m)
+
+    def main():
+        m = mutex()
+        for name in ([first] + [n for n in ("locker", "unlocker") if n != first]):
+            spawn(locker if name == "locker" else unlocker, m, name=name)
+    res = kcheck.check(main)
+    assert res.verdict == "bug" and res.bug.schedule, res.bug.message
+    assert "did not replay" not in res.bug.message
+    again = kcheck.replay(main, res.bug.schedule)
+    assert (again.bug.kind, again.bug.message) == (res.bug.kind, res.bug.message)
