@@ -269,3 +269,28 @@ def test_each_list_operation_is_one_line_of_the_trace():
     assert {"list_del_rcu(&item#0->link)", "list_add_tail_rcu(&item#1->link, &box#0->head)"} <= texts
     steps = [ev for ev in res.bug.events if ev["group"] and ev["group"][1] == "list_del_rcu(&item#0->link)"]
     assert len(steps) == 5 and any("LIST_POISON2" in ev["text"] for ev in steps)
+
+
+@pytest.mark.parametrize("add", ["list_add", "list_add_tail", "list_add_rcu"])
+def test_adding_an_entry_twice_is_lib_list_debugs_double_add(add):
+    import kcheck.kernel as K
+
+    class node(KStruct):
+        link: list_head
+
+    class head(KStruct):
+        lst: list_head
+
+    def t(h, a, b):
+        f = getattr(K, add)
+        f(a.link, h.lst)
+        f(b.link, h.lst)       # two different entries: fine
+        f(b.link, h.lst)       # b again: next to itself
+
+    def main():
+        h = head()
+        spawn(t, h, node(), node(), name="t")
+    res = kcheck.check(main)
+    assert res.verdict == "bug" and res.bug.kind == "warn", res.bug and res.bug.message
+    assert "list_add double add" in res.bug.message
+    assert kcheck.replay(main, res.bug.schedule).bug.message == res.bug.message

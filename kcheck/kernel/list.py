@@ -102,9 +102,19 @@ def list_entry(node, member=None):
     return node._owner
 
 
+def _double_add(r, new, prev, nxt, what):
+    """CONFIG_DEBUG_LIST's "list_add double add" (lib/list_debug.c): ``new`` is
+    already next to where it goes - added twice.  Decided on the pointers the
+    add reads anyway, so it costs no event; the kernel WARNs and skips the add."""
+    if new == prev or new == nxt:
+        r.report("warn", f"list_add double add: new={new!r}, prev={prev!r}, next={nxt!r} "
+                 f"({what}; CONFIG_DEBUG_LIST)")
+
+
 def _add(r, new, prev, nxt, what):
     _node(r, nxt, what)
     _node(r, prev, what)
+    _double_add(r, new, prev, nxt, what)
     r.write(nxt._prev, new, PLAIN, what)
     r.write(new._next, nxt, PLAIN, what)
     r.write(new._prev, prev, PLAIN, what)
@@ -126,6 +136,7 @@ def list_add_tail(new, head):
 def _add_rcu(r, new, prev, nxt, what):
     _node(r, nxt, what)
     _node(r, prev, what)
+    _double_add(r, new, prev, nxt, what)
     r.write(new._next, nxt, PLAIN, what)
     r.write(new._prev, prev, PLAIN, what)
     r.write(prev._next, new, REL, what)          # rcu_assign_pointer(list_next_rcu(prev), new)
