@@ -220,3 +220,40 @@ def test_a_store_to_an_undeclared_struct_field_is_a_model_error():
         spawn(a, o, name="a")
     with pytest.raises(ModelError, match="s has no field 'flag'"):
         kcheck.check(main)
+
+
+COUNTER = 0
+
+
+def test_a_task_rebinding_a_module_global_is_warned_about():
+    def t():
+        global COUNTER
+        COUNTER = COUNTER + 1         # a race kcheck cannot see: no event
+
+    def main():
+        spawn(t, name="a")
+        spawn(t, name="b")
+    r = kcheck.check(main)
+    assert any("module global 'COUNTER'" in w for w in r.warnings), r.warnings
+
+    def clean():
+        a = KArray(1)
+        spawn(WRITE_ONCE, a[0], 1, name="a")
+        spawn(READ_ONCE, a[0], name="b")
+    assert not kcheck.check(clean).warnings
+
+
+@pytest.mark.parametrize("where", ["init", "store"])
+def test_a_python_container_in_a_struct_field_is_a_model_error(where):
+    class s(KStruct):
+        items: list
+
+    def a(o):
+        if where == "store":
+            o.items = [1]
+
+    def main():
+        o = s(items=[]) if where == "init" else s()
+        spawn(a, o, name="a")
+    with pytest.raises(ModelError, match="s.items = a Python list"):
+        kcheck.check(main)

@@ -25,6 +25,7 @@ time and must rebuild exactly the recorded state.
 from __future__ import annotations
 
 import types
+from dataclasses import dataclass
 
 ENABLED = True
 
@@ -81,32 +82,18 @@ class MainState:
             _equal(self.attrs[k], other.attrs[k]) for k in self.attrs)
 
 
+@dataclass(frozen=True, slots=True)
 class _TaskRef:
     """A task handle among a task's arguments: the task of this id in each run."""
 
-    __slots__ = ("tid",)
-
-    def __init__(self, tid):
-        self.tid = tid
-
-    def __eq__(self, other):
-        return other.__class__ is _TaskRef and other.tid == self.tid
-
-    __hash__ = None
+    tid: int
 
 
+@dataclass(frozen=True, slots=True)
 class _Refs:
     """Arguments holding task handles (rebuilt per run)."""
 
-    __slots__ = ("args",)
-
-    def __init__(self, args):
-        self.args = args
-
-    def __eq__(self, other):
-        return other.__class__ is _Refs and other.args == self.args
-
-    __hash__ = None
+    args: tuple
 
 
 def run_main(run, task_cls, check_fast_paths=False):
@@ -268,3 +255,45 @@ def _equal(a, b):
         return type(a) is type(b) and (a is b or a == b)
     except Exception:
         return False
+
+
+# -- module globals that tasks rebind ---------------------------------------
+#
+# ``counter += 1`` on a module global in a task is Python state: no event, so
+# no interleaving of it is explored and a race on it is never seen.  kcheck
+# cannot order it, but it can say so: in the first runs of a search the
+# globals of main()'s module are compared before and after the tasks ran.
+
+WATCHED_RUNS = 32
+
+
+def watch_globals(run):
+    """Before the tasks run (the first WATCHED_RUNS runs): main()'s module globals."""
+    x = run.x
+    n = x.__dict__.get("_globals_watched", 0)
+    if n >= WATCHED_RUNS:
+        return None
+    x._globals_watched = n + 1
+    g = getattr(run.program, "__globals__", None)
+    if g is None:
+        return None
+    return g, {k: id(v) for k, v in g.items()}
+
+
+def rebound_globals(run, watch):
+    """After the tasks ran: warn once per global a task rebound."""
+    g, before = watch
+    changed = [k for k, v in g.items() if before.get(k) != id(v) and not k.startswith("__")]
+    if not changed:
+        return
+    x = run.x
+    told = x.__dict__.setdefault("_globals_told", set())
+    mod = g.get("__file__") or g.get("__name__", "the model")
+    for k in changed:
+        if k in told:
+            continue
+        told.add(k)
+        x.__dict__.setdefault("_warnings", []).append(
+            f"a task rebinds the module global {k!r} ({mod}): Python state is not shared memory "
+            "to kcheck - its loads and stores are no events, so no interleaving of them is "
+            "explored; keep shared state in kernel objects (atomic_t, a KStruct field)")

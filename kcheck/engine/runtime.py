@@ -494,6 +494,7 @@ class Run:
                 raise ModelError("main() spawned no task")
             for t in self.tasks:
                 self._make_greenlet(t)
+            watch = _initial.watch_globals(self)
             try:
                 self._loop()
             except (KcheckSignal, Interrupted):
@@ -502,6 +503,8 @@ class Run:
                 # model code run on the scheduler's side (a wait condition): a model error
                 msg, where = model_exception(e)
                 raise ModelError(msg, where=where) from e
+            if watch is not None:
+                _initial.rebound_globals(self, watch)
             if self.discarded:
                 self.deferred = []
                 self.found = []

@@ -28,7 +28,21 @@ class _Plain:
         return run().read(obj._f[self.name], PLAIN, self.load)
 
     def __set__(self, obj, val):
+        if val.__class__ in _CONTAINERS:
+            _container_error(obj, self.name, val)
         run().write(obj._f[self.name], val, PLAIN, self.store)
+
+
+# A field holds a scalar or a pointer, as in C.  A Python list or dict stored in
+# one would be shared by reference and changed in place with no event: every
+# task would see every change at once, in no interleaving kcheck explores.
+_CONTAINERS = frozenset({list, dict, set, bytearray})
+
+
+def _container_error(obj, name, val):
+    raise ModelError(f"{type(obj).__name__}.{name} = a Python {type(val).__name__}: a field holds a "
+                     "value or a pointer, and changes inside a Python container are no events "
+                     "(use KArray, a list_head, or one field per value)")
 
 
 class KStruct(KObject):
@@ -71,6 +85,8 @@ class KStruct(KObject):
         zeros = self._zeros_
         for name in self._fields_:
             v = init.pop(name, None)
+            if v.__class__ in _CONTAINERS:
+                _container_error(self, name, v)
             f[name] = Loc(v if v is not None else zeros[name], self, name, plain=True)
         object.__setattr__(self, "_f", f)
         for name, typ in self._embedded_:
