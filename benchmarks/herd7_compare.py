@@ -78,7 +78,7 @@ def main():
         if os.path.isfile(d):
             files.append(d)
             continue
-        for root, _, names in os.walk(d):
+        for root, _, names in os.walk(d, followlinks=True):
             files += [os.path.join(root, n) for n in names if n.endswith(".litmus")]
     files.sort()
     if not files:
