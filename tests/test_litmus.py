@@ -507,3 +507,11 @@ def test_herd_syntax_kernel_tests_use_is_accepted():
     assert observation(out) == "Never"      # herd7: Never 0 2
     with pytest.raises(LitmusError, match=r"inline.litmus:5: unexpected 'junk'"):
         parse_text("C t\n{\n}\nP0(int *x) { WRITE_ONCE(*x, 1); }\nexists (x=1); junk\n", "inline.litmus")
+
+
+def test_empty_and_binary_files_get_one_short_line():
+    with pytest.raises(LitmusError, match=r"^x.litmus:1: empty file"):
+        parse_text("", "x.litmus")
+    with pytest.raises(LitmusError) as e:
+        parse_text("\x00\x01\x02\xff" * 100 + "\n", "x.litmus")
+    assert str(e.value).startswith("x.litmus:1: not a C litmus test") and len(str(e.value)) < 120

@@ -492,8 +492,13 @@ def parse_text(text: str, file: str = "<string>") -> Test:
     m = re.match(r"\s*C\s+(\S+)", lines[k]) if k < len(lines) else None
     if not m:
         first = lines[k].split()[0] if k < len(lines) and lines[k].split() else ""
+        if not first:
+            raise LitmusError("empty file: not a C litmus test", file, 1)
+        if len(first) > 24 or not first.isprintable() or not first.isascii():
+            # binary or foreign text: show its start, not a screenful of escapes
+            first = "".join(c if c.isascii() and c.isprintable() else "?" for c in first[:24]) + "..."
         raise LitmusError(f"not a C litmus test (first word {first!r}, expected 'C')",
-                          file, k + 1)
+                          file, min(k + 1, max(1, len(lines))))
     name = m.group(1)
     # Between the name and the initial state herd skips whatever is not a
     # comment: diy's "info" lines (Cycle=..., Hash=...), a second "C name",
