@@ -296,3 +296,24 @@ def test_repaired_order_is_an_sc_order_on_the_tdp_mmu(monkeypatch):
     d = TruSt(Check("x", "v5.18", "memslot+vcpu").build(), max_executions=300, step_bound=3000)
     d.run()
     assert seen["repaired"] > 100, seen
+
+
+# -- the use-after-free question's fast paths against the closure -------------------------
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(readers=st.lists(st.lists(reader_op, min_size=1, max_size=6), min_size=1, max_size=2),
+       updater=st.lists(updater_op, min_size=1, max_size=3),
+       flag=st.booleans())
+def test_use_after_free_fast_paths_agree_with_reach_and_rcu_order(readers, updater, flag):
+    """``sc.hop_before`` and ``rcu_gp.gp_orders`` answer most "is this access
+    before that free in every admissible order" questions without the
+    closure; with CHECK_FAST_PATHS each answer is checked against Reach and
+    RcuOrder (an AssertionError in the search), and the verdict must still
+    be the operational model's."""
+    import pytest
+    from kcheck.engine import detect
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(detect, "CHECK_FAST_PATHS", True)
+        main = program(readers, updater, flag_after_free=flag)
+        b1, b0, _, _ = both(main)
+    assert (b1 is None) == (b0 is None), (b1 and b1.message, b0 and b0.message)

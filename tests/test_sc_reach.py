@@ -63,6 +63,8 @@ def _check_graph(g):
         for a in evs:
             for b in evs:
                 assert r.before(a, b) == (b in cl[a]), (a, b)
+                if sc.hop_before(g, a, b):       # sufficient, never more
+                    assert b in cl[a], ("hop_before", a, b)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
@@ -116,3 +118,23 @@ def test_revisit_judged_before_its_copy_on_the_tdp_mmu(monkeypatch):
     d = TruSt(ch.build(), max_executions=300, step_bound=3000)
     d.run()
     assert d.stats.executions == 300
+
+
+def test_hop_before_on_the_tdp_mmu_agrees_with_reach(monkeypatch):
+    """The end-of-run use-after-free question takes ``sc.hop_before`` first; with
+    CHECK_FAST_PATHS it asserts Reach agrees on every pair it answers (RCU-freed
+    page tables walked by two walkers: the pairs that path is for)."""
+    from kcheck.engine import detect
+    from kcheck.models.tdp_mmu import build_main
+    monkeypatch.setattr(detect, "CHECK_FAST_PATHS", True)
+    calls = []
+    real = sc.hop_before
+
+    def spy(g, a, b):
+        ok = real(g, a, b)
+        calls.append(ok)
+        return ok
+    monkeypatch.setattr(sc, "hop_before", spy)
+    d = TruSt(build_main("sean-v3", "vcpu+walker+walker"), max_executions=300, step_bound=3000)
+    d.run()
+    assert d.stats.executions == 300 and any(calls)

@@ -124,11 +124,28 @@ def use_after_free_race(run):
         return _lkmm_use_after_free(run)
     rch = None
     held = []                    # (access, free) that only RCU grace periods may order
+    g = run.g
+    secs = None
+    verify = []                  # CHECK_FAST_PATHS: pairs the grace-period rule ordered
     for oid, f in run.freed.items():
         racing = None
         for a in run.acc.get(oid, ()):
             if contains(f.view, a):
                 continue
+            if sc.hop_before(g, a, f):
+                # ordered through one co | fr edge: no closure needed
+                if CHECK_FAST_PATHS:
+                    assert sc.reach(run).before(a, f), "sc.hop_before disagrees with Reach"
+                continue
+            if run.has_gp:
+                from .memory import rcu_gp
+                if secs is None:
+                    secs = rcu_gp.sections_by_task(g)
+                if rcu_gp.gp_orders(g, a, f, secs):
+                    # a reader's access, freed after a grace period that must wait for it
+                    if CHECK_FAST_PATHS:
+                        verify.append((a, f))
+                    continue
             if rch is None:
                 rch = sc.reach(run)
             if not rch.before(a, f):
@@ -140,6 +157,12 @@ def use_after_free_race(run):
                 racing = racing or a
         if racing is not None:
             return _uaf_race(run, oid, racing, f)
+    if verify:
+        from .memory.rcu_gp import RcuOrder
+        order = RcuOrder(g, extra_keys=[e for pair in verify for e in pair], reach=sc.reach(run))
+        for a, f in verify:
+            assert order.ok and (order.ordered(a, f) or not order.can_precede(f, a)), \
+                "rcu_gp.gp_orders disagrees with RcuOrder"
     if held:
         # Is the access before the free in every order that keeps the grace
         # periods out of the read-side sections?  (memory/rcu_gp.py)

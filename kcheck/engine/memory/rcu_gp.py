@@ -71,6 +71,44 @@ def sections(g):
     return out
 
 
+def sections_by_task(g):
+    """``sections(g)`` grouped by task: tid -> [(L, U, domain)]."""
+    out = {}
+    for L, U, dom in sections(g):
+        out.setdefault(L.tid, []).append((L, U, dom))
+    return out
+
+
+def gp_orders(g, a, b, secs):
+    """A sufficient test that ``a`` precedes ``b`` in every admissible order
+    (what ``RcuOrder.ordered`` / ``can_precede`` decide with the closure):
+    ``b`` comes after a grace period ``gp`` of its task (a callback's), ``a``
+    lies in a read-side section [L, U] of another task that ``gp`` waits
+    for, and L precedes ``gp`` in every SC order (``gp``'s porf-view holds L,
+    or ``sc.hop_before``).  Then ``gp`` cannot come before L, so, kept out
+    of the section, it comes after U: a <= U < gp < b.  This is how RCU
+    orders a reader's access before the free of what it read (L, then the
+    reader's load, from-read to the unlink, which comes before call_rcu).
+    False means "not shown".  ``secs``: ``sections_by_task(g)``."""
+    from .sc import hop_before
+    mine = secs.get(a.tid)
+    if not mine or b.tid == a.tid:
+        return False
+    gps = None
+    for L, U, dom in mine:
+        if not (L.idx < a.idx <= U.idx):
+            continue
+        if gps is None:
+            th = g.threads[b.tid]
+            gps = [e for e in th[:b.idx] if e.kind == G.FENCE and e.op == GP_OP]
+            if not gps:
+                return False
+        for gp in reversed(gps):
+            if domain_of_gp(gp) == dom and (G.contains(gp.view, L) or hop_before(g, L, gp)):
+                return True
+    return False
+
+
 def admissible_order(g, order):
     """Does the SC order nearest to ``order`` keep every grace period out of the
     read-side sections it waits for?  False says only that this order does

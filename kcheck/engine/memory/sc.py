@@ -152,6 +152,37 @@ def revisit_breaks_atomicity(g: Graph, r, s, rstamp, sv) -> bool:
     return False
 
 
+def hop_before(g: Graph, a, b) -> bool:
+    """A sufficient test of ``a ->+ b`` (Reach.before) without the whole-graph
+    closure: ``a`` is followed in its own task (``a`` itself included) by an
+    event ``x`` with a coherence or from-read edge to a write ``y`` that is in
+    ``b``'s porf-view - so ``a ->po* x ->co|fr y ->porf* b``.  One hop of
+    co | fr is what most "must this access precede that free" questions of an
+    SC run need (on a three-task TDP MMU check every such pair that is ordered
+    at all was ordered this way); False means "not shown", never "not
+    before".  With KCHECK_CHECK_FAST_PATHS=1 the caller asks Reach too."""
+    bv = b.view
+    nb = len(bv)
+    co = g.co
+    for x in g.threads[a.tid][a.idx:]:
+        k = x.kind
+        if k == G.WRITE:
+            src = x
+        elif k == G.READ:
+            src = x.rf            # fr: every write coherence-after the one it read
+        else:
+            continue
+        lst = co.get(x.lid)
+        if not lst:
+            continue
+        i = 0 if src is None else lst.index(src) + 1 if src in lst else len(lst)
+        for y in lst[i:]:
+            t = y.tid
+            if t < nb and bv[t] >= y.idx:
+                return True
+    return False
+
+
 class Reach:
     """Reachability through ``po | rf | co | fr | spawn`` of a whole graph, as
     one bitset per event (bit ``num(e)``: ``e`` is reachable).
