@@ -81,3 +81,40 @@ def test_an_assert_that_pytest_rewrote_still_replays():
     r = check(main)
     assert r.verdict == "bug" and r.bug.kind == "warn"
     assert "did not replay" not in r.bug.message and "!!" in r.bug.trace
+
+
+@pytest.mark.parametrize("what", ["warn", "refcount", "model-error"])
+def test_a_bare_except_does_not_swallow_what_kcheck_raises(what):
+    # `try: ... except: pass` around a WARN_ON made the run "no bug, exhaustive":
+    # kcheck's signals are BaseExceptions, which a bare except catches.  The
+    # kernel has printed the WARN by then; the run takes it as met.
+    from kcheck import spawn
+    from kcheck.kernel import (KStruct, atomic_t, atomic_set, refcount_t, refcount_dec, spinlock_t,
+                               WARN_ON)
+    from kcheck.engine.runtime import ModelError
+
+    class s(KStruct):
+        lock: spinlock_t
+
+    def t(x, r, o):
+        try:
+            if what == "warn":
+                WARN_ON(True)
+            elif what == "refcount":
+                refcount_dec(r)          # 0 -> underflow WARN
+            else:
+                o.flag = 1               # not a field
+        except:                          # noqa: E722
+            pass
+        atomic_set(x, 1)
+
+    def main():
+        spawn(t, atomic_t(0), refcount_t(0), s(), name="t")
+    if what == "model-error":
+        with pytest.raises(ModelError, match="no field 'flag'"):
+            kcheck.check(main)
+        return
+    r = kcheck.check(main)
+    assert r.verdict == "bug" and r.bug.kind in ("warn", "refcount-warn"), r
+    again = kcheck.replay(main, r.bug.schedule)
+    assert again.bug.kind == r.bug.kind

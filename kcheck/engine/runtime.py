@@ -50,6 +50,7 @@ class ModelError(KcheckSignal):
     def __init__(self, message="", where=None):
         super().__init__(message)
         self.where = where
+        _raised_in_task(self)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -71,6 +72,21 @@ class Bug(KcheckSignal):
         self.where = None       # (file, line, function) in the model, when known
         self.deferred = False   # met after a grace period; kept because the run was admissible
         self.whole = False      # found on the whole execution (detect.py), not at one event
+        _raised_in_task(self)
+
+
+def _raised_in_task(sig):
+    """A Bug or ModelError made while a task runs (in its greenlet) is on its
+    way into model code, which could swallow it with a bare ``except:`` and go
+    on as if the WARN had not fired.  The run remembers it (``Run.inflight``)
+    and, when the task ends or the run does, takes any that nobody handled
+    as met (Run._swallowed)."""
+    r = CURRENT
+    if r is not None and r.cur is not None and r.root is not None and greenlet.getcurrent() is not r.root:
+        lst = r.inflight
+        if lst is None:
+            lst = r.inflight = []
+        lst.append((r.cur, sig))
 
 
 class Halt(BaseException):
@@ -210,6 +226,7 @@ class Run:
         self.stopped = False
         self.main_lid = 0
         self.main_locs = None        # while main() is recorded: the locations it makes
+        self.inflight = None         # (task, Bug or ModelError) raised into a task (_raised_in_task)
         self.freed = {}              # oid -> free event
         self.heap = {}               # oid -> (object, alloc event or None)
         self.acc = {}                # oid -> [access events]  (heap objects only)
@@ -505,6 +522,15 @@ class Run:
                 raise ModelError(msg, where=where) from e
             if watch is not None:
                 _initial.rebound_globals(self, watch)
+            if self.inflight is not None and self.bug is None and not self.discarded:
+                # a task swallowed a bug and never returned (it waits, or was stopped)
+                try:
+                    self._swallowed()
+                except ModelError:
+                    raise
+                except Bug as b:
+                    if not self._defer(b, b.task):
+                        self.bug = b
             if self.discarded:
                 self.deferred = []
                 self.found = []
@@ -573,6 +599,8 @@ class Run:
         """Run task ``t`` to its end (in its context's greenlet)."""
         try:
             t.fn(*t.args)
+            if self.inflight is not None:
+                self._swallowed(t)
             if t.held or t.rcu or t.tls:
                 bug = _detect.held_at_exit(self, t)    # lockdep: "still has locks held!"
                 if bug is not None and self.keep_going:
@@ -608,6 +636,25 @@ class Run:
             b.where = where
             self._stop_with(b)
         t.finished = True
+
+    def _handled(self, sig):
+        return sig is self.bug or any(sig is b for b in self.found) \
+            or any(sig is b for b in self.deferred)
+
+    def _swallowed(self, t=None):
+        """Raise again the first kcheck signal raised into ``t`` (any task: None)
+        that its code caught and dropped: a bare ``except:`` around a WARN_ON
+        does not make the WARN go away (the kernel has printed it)."""
+        keep = []
+        hit = None
+        for task, sig in self.inflight:
+            if hit is None and (t is None or task is t) and not self._handled(sig):
+                hit = sig
+            elif t is not None and task is not t:
+                keep.append((task, sig))
+        self.inflight = keep or None
+        if hit is not None:
+            raise hit
 
     def _release(self):
         """The run is over: its tasks' contexts are idle again (a context whose
