@@ -118,3 +118,29 @@ def test_a_bare_except_does_not_swallow_what_kcheck_raises(what):
     assert r.verdict == "bug" and r.bug.kind in ("warn", "refcount-warn"), r
     again = kcheck.replay(main, r.bug.schedule)
     assert again.bug.kind == r.bug.kind
+
+
+@pytest.mark.parametrize("kind", ["generator", "coroutine"])
+def test_a_task_function_that_runs_nothing_is_a_model_error(kind):
+    # `def a(x): atomic_set(x, 1); yield` returns a generator and runs nothing:
+    # the WARN in b could never fire, and the check said "no bug, exhaustive".
+    from kcheck import spawn
+    from kcheck.kernel import atomic_t, atomic_set, atomic_read, WARN_ON
+    from kcheck.engine.runtime import ModelError
+
+    def gen(x):
+        atomic_set(x, 1)
+        yield
+
+    async def coro(x):
+        atomic_set(x, 1)
+
+    def b(x):
+        WARN_ON(atomic_read(x) == 1)
+
+    def main():
+        x = atomic_t(0)
+        spawn(gen if kind == "generator" else coro, x, name="a")
+        spawn(b, x, name="b")
+    with pytest.raises(ModelError, match="none of its body ran"):
+        kcheck.check(main)

@@ -598,7 +598,9 @@ class Run:
     def _body(self, t):
         """Run task ``t`` to its end (in its context's greenlet)."""
         try:
-            t.fn(*t.args)
+            res = t.fn(*t.args)
+            if res is not None and hasattr(res, "send") and hasattr(res, "throw"):
+                _not_run(t, res)
             if self.inflight is not None:
                 self._swallowed(t)
             if t.held or t.rcu or t.tls:
@@ -1250,6 +1252,21 @@ class _Acquiring:
 
 NON_FATAL = frozenset({"warn", "refcount-warn", "lockdep", "data-race", "sleep-in-atomic",
                        "sleep-in-rcu", "suspicious-rcu-usage", "held-at-exit"})
+
+
+def _not_run(t, res):
+    """A task function that returned a generator or a coroutine ran none of its
+    body (a ``yield`` in it, or ``async def``): a task that does nothing would
+    pass every check, so it is a model error."""
+    close = getattr(res, "close", None)
+    if close is not None:
+        close()             # no "coroutine was never awaited" warning on top
+    what = "a coroutine (async def)" if hasattr(res, "cr_code") else "a generator (it contains yield)"
+    name = getattr(t.fn, "__name__", repr(t.fn))
+    code = getattr(res, "cr_code", None) or getattr(res, "gi_code", None)
+    where = (code.co_filename, code.co_firstlineno, name) if code is not None else None
+    raise ModelError(f"task {t.name}: {name}() returned {what}, so none of its body ran; "
+                     "a task function must be a plain function", where=where)
 
 
 def _met_at(bug):
