@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import sys
+import types
 from greenlet import greenlet, GreenletExit
 
 from . import graph as G
@@ -599,7 +600,7 @@ class Run:
         """Run task ``t`` to its end (in its context's greenlet)."""
         try:
             res = t.fn(*t.args)
-            if res is not None and hasattr(res, "send") and hasattr(res, "throw"):
+            if res is not None and res.__class__ in _NOT_RUN:
                 _not_run(t, res)
             if self.inflight is not None:
                 self._swallowed(t)
@@ -1252,6 +1253,9 @@ class _Acquiring:
 
 NON_FATAL = frozenset({"warn", "refcount-warn", "lockdep", "data-race", "sleep-in-atomic",
                        "sleep-in-rcu", "suspicious-rcu-usage", "held-at-exit"})
+
+
+_NOT_RUN = frozenset({types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType})
 
 
 def _not_run(t, res):

@@ -9,6 +9,7 @@ not by Python object identity - compare pointers with ``==``.
 from __future__ import annotations
 
 import sys
+import zlib
 
 from ..engine import runtime as _rt
 from ..engine.runtime import Loc, ModelError, NO_WRITE, BLOCK
@@ -68,7 +69,20 @@ class KObject:
         return not self.__eq__(other)
 
     def __hash__(self):
-        return hash(self._kid)
+        # Stable across processes: a set of kernel objects must iterate in the
+        # same order in the process that printed a replay command as in the one
+        # that runs it, and in every worker of --jobs/--cluster.  hash() of the
+        # identity tuple would not be (its strings' hashes are salted per
+        # process, PYTHONHASHSEED), and model code iterating such a set would
+        # replay differently.
+        kid = self._kid
+        h = _STABLE_HASH.get(kid)
+        if h is None:
+            h = _STABLE_HASH[kid] = zlib.crc32(repr(kid).encode())
+        return h
+
+
+_STABLE_HASH = {}
 
 
 def _value_truth(self):

@@ -24,6 +24,8 @@ event (only a use-after-free could see it, and that is reported anyway).
 
 from __future__ import annotations
 
+import zlib
+
 from ._core import run, ModelError, op, anon
 
 
@@ -119,7 +121,7 @@ class kmem_cache:
             and other.name == self.name
 
     def __hash__(self):
-        return hash((self.name, self.serial))
+        return zlib.crc32(f"{self.name}\0{self.serial}".encode())     # stable across processes
 
     def __repr__(self):
         return f"kmem_cache({self.name})"
