@@ -78,6 +78,8 @@ class KObject:
         kid = self._kid
         h = _STABLE_HASH.get(kid)
         if h is None:
+            if len(_STABLE_HASH) > 200_000:
+                _STABLE_HASH.clear()      # identities made of id()s (an ownerless rcu_head) only grow
             h = _STABLE_HASH[kid] = zlib.crc32(repr(kid).encode())
         return h
 
