@@ -144,3 +144,28 @@ def test_a_task_function_that_runs_nothing_is_a_model_error(kind):
         spawn(b, x, name="b")
     with pytest.raises(ModelError, match="none of its body ran"):
         kcheck.check(main)
+
+
+@pytest.mark.parametrize("index,kind", [(-1, "global-out-of-bounds"), (2, "global-out-of-bounds"),
+                                        (5, "slab-out-of-bounds")])
+def test_an_array_index_outside_the_array_is_kasans_out_of_bounds(index, kind):
+    # a[-1] was Python's last element (silently), a[2] of a 2-array an IndexError
+    # reported as a model error; C has neither: both are KASAN out-of-bounds.
+    from kcheck import spawn
+    from kcheck.kernel import KArray, KStruct, WRITE_ONCE, kzalloc, kfree
+
+    class s(KStruct):
+        words: KArray.of(4)
+
+    def t(a, o):
+        if kind.startswith("slab"):
+            WRITE_ONCE(o.words[index], 1)
+        else:
+            WRITE_ONCE(a[index], 1)
+        kfree(o)
+
+    def main():
+        spawn(t, KArray(2), kzalloc(s), name="t")
+    r = kcheck.check(main)
+    assert r.verdict == "bug" and r.bug.kind == kind, r.bug and r.bug.message
+    assert kcheck.replay(main, r.bug.schedule).bug.kind == kind

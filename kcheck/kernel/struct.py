@@ -182,7 +182,33 @@ class KArray(KObject):
         self._locs = [Loc(init, owner, f"{field or 'arr'}[{i}]", plain=True) for i in range(n)]
 
     def __getitem__(self, i):
-        return self._locs[i]
+        # C has no negative index from the end, and no index past the end:
+        # either is an access outside the array (KASAN's out-of-bounds), not a
+        # Python list's wrap-around or IndexError
+        if i.__class__ is not int:
+            if isinstance(i, slice):
+                return self._locs[i]
+            if not isinstance(i, int):
+                raise ModelError(f"{self!r}[{i!r}]: an array index is an int")
+        if i >= 0:
+            try:
+                return self._locs[i]
+            except IndexError:
+                pass
+        self._out_of_bounds(i)
+
+    def _out_of_bounds(self, i):
+        r = run()
+        owner = self._owner
+        kind = "slab" if owner is not None and getattr(owner, "_oid", None) in r.heap else "global"
+        r.report(f"{kind}-out-of-bounds",
+                 f"BUG: KASAN: {kind}-out-of-bounds: index {i} of {self!r}, an array of "
+                 f"{len(self._locs)} (valid: 0..{len(self._locs) - 1})", fatal=True)
+
+    def __repr__(self):
+        if self._owner is not None and self._kid[1].__class__ is tuple:
+            return f"{self._owner!r}->{self._kid[1][1]}"
+        return f"KArray#{self._kid[1]}"
 
     def __len__(self):
         return len(self._locs)
