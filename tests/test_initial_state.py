@@ -93,7 +93,7 @@ def _model(prog):
     return main
 
 
-def _explore(main, *, enabled, check=False):
+def _explore(main, *, enabled, check=False, memory_model="sc"):
     """Every execution TruSt visits, in order: each event with what it reads
     from, the coherence order, and the bug (if any)."""
     seen = []
@@ -115,6 +115,7 @@ def _explore(main, *, enabled, check=False):
         # bounded: both ways must visit the same first executions in the same
         # order, and a generated program can have millions of them
         d = TruSt(main, on_complete=on_complete, races="off", keep_going=True, max_executions=1500,
+                  memory_model=memory_model,
                   on_bug=lambda run, bug: seen.append(("bug", bug.kind, key(run))) and False)
         d.run()
     finally:
@@ -132,6 +133,15 @@ def test_restored_initial_state_visits_the_same_executions_as_running_main_each_
     # and main() run every time builds exactly the recorded state
     checked, _ = _explore(_model(prog), enabled=True, check=True)
     assert checked == fresh
+
+
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(program)
+def test_restored_initial_state_under_the_lkmm_too(prog):
+    fresh, _ = _explore(_model(prog), enabled=False, memory_model="lkmm")
+    restored, d = _explore(_model(prog), enabled=True, memory_model="lkmm")
+    assert d.__dict__.get("_main_state").__class__ is initial.MainState
+    assert restored == fresh
 
 
 def _state_of(main):
