@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 
-from .memory import sc
+from .memory import sc, rcu_gp
 from . import graph as G
 from .graph import contains
 from .runtime import Bug
@@ -138,7 +138,6 @@ def use_after_free_race(run):
                     assert sc.reach(run).before(a, f), "sc.hop_before disagrees with Reach"
                 continue
             if run.has_gp:
-                from .memory import rcu_gp
                 if secs is None:
                     secs = rcu_gp.sections_by_task(g)
                 if rcu_gp.gp_orders(g, a, f, secs):
@@ -158,8 +157,7 @@ def use_after_free_race(run):
         if racing is not None:
             return _uaf_race(run, oid, racing, f)
     if verify:
-        from .memory.rcu_gp import RcuOrder
-        order = RcuOrder(g, extra_keys=[e for pair in verify for e in pair], reach=sc.reach(run))
+        order = rcu_gp.RcuOrder(g, extra_keys=[e for pair in verify for e in pair], reach=sc.reach(run))
         for a, f in verify:
             assert order.ok and (order.ordered(a, f) or not order.can_precede(f, a)), \
                 "rcu_gp.gp_orders disagrees with RcuOrder"

@@ -94,7 +94,7 @@ class KStruct(KObject):
             sub = typ._embed(self, name, v)
             object.__setattr__(self, name, sub)
         if init:
-            have = ", ".join(list(self._fields_) + [name for name, _ in self._embedded_]) or "none"
+            have = ", ".join(_field_names(type(self))) or "none"
             raise ModelError(f"{type(self).__name__}({', '.join(f'{k}=...' for k in init)}): "
                              f"{type(self).__name__} has no field{'s' if len(init) > 1 else ''} "
                              f"{', '.join(init)} (its fields: {have})")
@@ -111,7 +111,7 @@ class KStruct(KObject):
         elif name.startswith("_"):
             object.__setattr__(self, name, value)   # private bookkeeping, not shared state
         else:
-            fields = list(self._fields_) + [n for n, _ in self._embedded_]
+            fields = _field_names(type(self))
             have = f" (its fields: {', '.join(fields)})" if fields else " (it has no fields)"
             raise ModelError(f"{type(self).__name__} has no field {name!r}{have}: declare it "
                              f"in the class (`{name}: int`) so that its loads and stores are events")
@@ -123,6 +123,11 @@ class KStruct(KObject):
         return self._kname()
 
     __hash__ = KObject.__hash__
+
+
+def _field_names(cls):
+    """A struct type's fields as a message lists them: plain ones, then embedded."""
+    return list(getattr(cls, "_fields_", ())) + [n for n, _ in getattr(cls, "_embedded_", ())]
 
 
 def _zero(cls, name):
@@ -166,8 +171,7 @@ def ptr(obj, field):
         sub = getattr(obj, field, None)          # an embedded object (a lock, an atomic_t)
         if sub is not None and hasattr(sub, "_loc"):
             return sub._loc
-    fields = list(f) if f is not None else []
-    fields += [name for name, _ in getattr(type(obj), "_embedded_", [])]
+    fields = _field_names(type(obj))
     have = f" (its fields: {', '.join(fields)})" if fields else ""
     raise ModelError(f"ptr({obj!r}, {field!r}): {type(obj).__name__} has no field {field!r}{have}")
 

@@ -90,7 +90,6 @@ def gp_orders(g, a, b, secs):
     orders a reader's access before the free of what it read (L, then the
     reader's load, from-read to the unlink, which comes before call_rcu).
     False means "not shown".  ``secs``: ``sections_by_task(g)``."""
-    from .sc import hop_before
     mine = secs.get(a.tid)
     if not mine or b.tid == a.tid:
         return False
@@ -104,7 +103,7 @@ def gp_orders(g, a, b, secs):
             if not gps:
                 return False
         for gp in reversed(gps):
-            if domain_of_gp(gp) == dom and (G.contains(gp.view, L) or hop_before(g, L, gp)):
+            if domain_of_gp(gp) == dom and (G.contains(gp.view, L) or sc.hop_before(g, L, gp)):
                 return True
     return False
 
