@@ -105,6 +105,8 @@ class Driver:
     def pick(self, run):
         return default_pick(run)
 
+    pick.pure = True    # no state: the runtime may ask twice (runtime.Run._chain)
+
     def execute(self, g):
         run = Run(self, g, self.program)
         try:
@@ -266,6 +268,8 @@ class TruSt(Driver):
 
     def pick(self, run):
         return default_pick(run)
+
+    pick.pure = True
 
     def _push(self, kind, a, b):
         """A worklist item.  Its path - the sequence numbers of the items
