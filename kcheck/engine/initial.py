@@ -43,22 +43,26 @@ class MainState:
     __slots__ = ("tasks", "attrs")
 
     def __init__(self, tasks, attrs):
-        self.tasks = tasks      # per static task: Task() arguments, then (slot, value) set after
+        self.tasks = tasks      # per static task: Task() arguments, its join location, (slot, value) set after
         self.attrs = attrs      # Run attributes main() set or changed
 
     def restore(self, run, task_cls):
         for k, v in self.attrs.items():
             setattr(run, k, _clone(v))
         tasks = run.tasks
-        ensure = run.g.ensure_thread
-        for tid, name, fn, args, order, daemon, extras in self.tasks:
+        append = tasks.append
+        # (a task's join location, the one slot every spawn sets, goes to the
+        # constructor: a generic setattr per task was a third of this)
+        for tid, name, fn, args, order, daemon, done, extras in self.tasks:
             if args.__class__ is _Refs:
                 args = tuple(tasks[a.tid] if a.__class__ is _TaskRef else a for a in args.args)
-            t = task_cls(tid, name, fn, args, order, daemon)
-            for k, v in extras:
-                setattr(t, k, v if v.__class__ not in _CLONED else _clone(v))
-            tasks.append(t)
-            ensure(tid)
+            t = task_cls(tid, name, fn, args, order, daemon, False, done)
+            if extras:
+                for k, v in extras:
+                    setattr(t, k, v if v.__class__ not in _CLONED else _clone(v))
+            append(t)
+        if tasks:
+            run.g.ensure_thread(tasks[-1].tid)
         run.static = list(tasks)
 
     def same_as(self, other):
@@ -66,17 +70,14 @@ class MainState:
         if len(self.tasks) != len(other.tasks):
             return False
         for a, b in zip(self.tasks, other.tasks):
-            if a[:2] != b[:2] or a[2] is not b[2] or a[3] != b[3] or a[4:6] != b[4:6]:
+            if a[:2] != b[:2] or not _same_fn(a[2], b[2]) or a[3] != b[3] or a[4:6] != b[4:6]:
                 return False
-            if len(a[6]) != len(b[6]):
+            if (a[6] is None) != (b[6] is None) or (a[6] is not None and a[6].lid != b[6].lid):
                 return False
-            for (k, u), (j, v) in zip(a[6], b[6]):
-                if k != j:
-                    return False
-                if k == "done":
-                    if u.lid != v.lid:
-                        return False
-                elif not (u is v or _equal(u, v)):
+            if len(a[7]) != len(b[7]):
+                return False
+            for (k, u), (j, v) in zip(a[7], b[7]):
+                if k != j or not (u is v or _equal(u, v)):
                     return False
         return self.attrs.keys() == other.attrs.keys() and all(
             _equal(self.attrs[k], other.attrs[k]) for k in self.attrs)
@@ -147,13 +148,15 @@ def _record(run, task_cls):
         fresh = task_cls(t.tid, t.name, t.fn, t.args, t.order, t.daemon)
         extras = []
         for k in slots:
+            if k == "done":
+                continue
             v = getattr(t, k)
             if _equal(v, getattr(fresh, k)):
                 continue
-            if k != "done" and not _clonable(v, seen):
+            if not _clonable(v, seen):
                 return None
             extras.append((k, v))
-        tasks.append((t.tid, t.name, t.fn, args, t.order, t.daemon, tuple(extras)))
+        tasks.append((t.tid, t.name, t.fn, args, t.order, t.daemon, t.done, tuple(extras)))
     for loc in locs:
         if not _reusable(loc.init, seen):
             return None
@@ -248,6 +251,26 @@ def _clone(v):
     if c is tuple and any(e.__class__ in (dict, list, set, tuple) for e in v):
         return tuple(_clone(e) for e in v)
     return v
+
+
+def _same_fn(f, g, depth=0):
+    """The same task function: the same object, or a closure main() made
+    again from the same code over equal values (a task function defined
+    inside main() is a new object each run)."""
+    if f is g:
+        return True
+    if not (isinstance(f, types.FunctionType) and isinstance(g, types.FunctionType)):
+        return _equal(f, g)
+    if depth > 8:               # closures that refer to each other
+        return False
+    if f.__code__ is not g.__code__ or f.__defaults__ != g.__defaults__:
+        return False
+    cf, cg = f.__closure__ or (), g.__closure__ or ()
+    try:
+        return len(cf) == len(cg) and all(
+            _same_fn(a.cell_contents, b.cell_contents, depth + 1) for a, b in zip(cf, cg))
+    except ValueError:          # an empty cell
+        return False
 
 
 def _equal(a, b):

@@ -105,7 +105,7 @@ class Task:
                  "nspawn", "nlid", "done", "callback", "tls", "started", "last_read", "setup",
                  "deps", "ctx")
 
-    def __init__(self, tid, name, fn, args, order, daemon=False, dynamic=False):
+    def __init__(self, tid, name, fn, args, order, daemon=False, dynamic=False, done=None):
         self.tid = tid
         self.name = name
         self.fn = fn
@@ -124,7 +124,7 @@ class Task:
         self.rcu = 0                # rcu_read_lock nesting
         self.nspawn = 0
         self.nlid = 0
-        self.done = None            # Loc written 1 when the task ends (join)
+        self.done = done            # Loc written 1 when the task ends (join)
         self.callback = False       # an RCU callback context
         self.setup = False          # prepares state before the scenario (traces fold it)
         self.tls = {}               # per-task state kept by kernel primitives
