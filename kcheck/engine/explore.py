@@ -133,8 +133,24 @@ def would_block(run, t):
 def default_pick(run):
     """Lowest-ordered runnable task, preferring ones that would not block."""
     fallback = None
-    for t in run.tasks:
-        if t is None or t.finished or t.blocked:
+    tasks = run.tasks
+    i = run.live_from
+    n = len(tasks)
+    lead = True
+    while i < n:
+        t = tasks[i]
+        i += 1
+        if t is None:
+            lead = False        # a slot a spawn may still fill
+            continue
+        if t.finished:
+            if lead:
+                # a task that ended stays ended: later picks of this run start past it
+                # (a run of many short tasks made every pick scan them all)
+                run.live_from = i
+            continue
+        lead = False
+        if t.blocked:
             continue
         if not t.started:
             return t

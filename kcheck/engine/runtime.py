@@ -216,6 +216,7 @@ class Run:
         self.program = program
         self.tasks: list[Task] = []  # indexed by tid
         self.static = []             # tasks spawned by main (RCU / rwlock readers)
+        self.live_from = 0           # tasks[:live_from] have ended (explore.default_pick)
         self.cur = None
         self.root = None
         self.replay = replay_order(graph)
