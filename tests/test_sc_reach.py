@@ -100,7 +100,9 @@ def test_reach_is_the_closure_of_the_edges(prog):
 def test_revisit_judged_before_its_copy_as_after(prog):
     """``sc.revisit_breaks_atomicity`` judges a backward revisit on the graph before the
     copy; with CHECK_FAST_PATHS the explorer copies anyway and asserts that the
-    copy breaks RMW atomicity (sc.atomic) exactly when it said so."""
+    copy breaks RMW atomicity (sc.atomic) exactly when it said so, and that the
+    copy's consistency judged by one search (``_revisit_consistent``) is the
+    whole-graph check's."""
     import pytest
     from kcheck.engine import detect
     with pytest.MonkeyPatch.context() as mp:
@@ -108,6 +110,26 @@ def test_revisit_judged_before_its_copy_as_after(prog):
         d = TruSt(model(prog), on_bug=lambda run, bug: False, keep_going=True,
                   max_executions=3000)
         d.run()
+
+
+def test_revisit_consistency_by_one_search_on_the_benchmarks(monkeypatch):
+    """A backward revisit's graph is judged SC by one search from the write after
+    the revisited read's new source (``TruSt._revisit_consistent``); with
+    CHECK_FAST_PATHS every judgement is asserted against the whole-graph check
+    (generated programs: the test above).  The published counts stay."""
+    import sys
+    from pathlib import Path
+    from kcheck.engine import detect
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import programs
+    monkeypatch.setattr(detect, "CHECK_FAST_PATHS", True)
+    seen = []
+    real = sc.read_extends
+    monkeypatch.setattr(sc, "read_extends", lambda g, r: seen.append(1) or real(g, r))
+    for fam, n in (("lastzero", 5), ("indexer", 13), ("filesystem", 16), ("readers", 5)):
+        d = TruSt(getattr(programs, fam)(n)).run()
+        assert d.stats.executions == programs.TRACES[fam][n], fam
+    assert seen
 
 
 def test_revisit_judged_before_its_copy_on_the_tdp_mmu(monkeypatch):
