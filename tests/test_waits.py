@@ -20,7 +20,8 @@ from kcheck.kernel import (
     read_unlock, write_lock, write_unlock, down_read, up_read, down_write, up_write,
     rcu_read_lock, rcu_read_unlock, synchronize_rcu, call_rcu, rcu_barrier, rcu_head,
     smp_cond_load_acquire, smp_cond_load_relaxed, cpu_relax, smp_store_release,
-    alloc_workqueue, work_struct, INIT_WORK, queue_work, flush_workqueue, completion,
+    alloc_workqueue, work_struct, INIT_WORK, queue_work, flush_workqueue, flush_work,
+    cancel_work_sync, completion,
     init_completion, complete, wait_for_completion, wait_queue_head_t, init_waitqueue_head,
     wait_event, wake_up,
 )
@@ -161,6 +162,20 @@ def flush_workqueue_pair():
     return signaller, waiter
 
 
+def flush_work_pair(flush):
+    """flush_work / cancel_work_sync: the item's function has returned when the
+    flush returns (a queued item that cancel takes back never runs: x stays 0)."""
+    def signaller(s):
+        INIT_WORK(s.work, _work_fn)
+        queue_work(s._wq, s.work)
+        flush(s.work)
+        WRITE_ONCE(_flag(s), 1)
+
+    def waiter(s):
+        WARN_ON(READ_ONCE(_flag(s)) == 1 and READ_ONCE(_x(s)) == 1)
+    return signaller, waiter
+
+
 def completion_pair():
     def signaller(s):
         WRITE_ONCE(_x(s), 1)
@@ -215,6 +230,8 @@ CASES = {
     "synchronize_rcu": synchronize_rcu_pair,
     "rcu_barrier": rcu_barrier_pair,
     "flush_workqueue": flush_workqueue_pair,
+    "flush_work": lambda: flush_work_pair(flush_work),
+    "cancel_work_sync": lambda: flush_work_pair(cancel_work_sync),
     "completion": completion_pair,
     "wait_event": wait_event_pair,
     "join": join_pair,

@@ -10,6 +10,12 @@ and waits until each is done - it waits for what was queued before it, as
 the kernel's does; ``destroy_workqueue`` flushes and lets the workers exit.
 Idle workers at the end of an execution are not a deadlock.
 
+A work item is not reentrant: an instance queued while the last one still
+runs starts only once it has returned.  The kernel hands such an instance
+to the worker running the last one; kcheck's worker that took it waits
+instead (a difference only for a queue whose every worker is busy with a
+function that waits for more work of the same queue).
+
 A worker finishing an item writes a word of its own, so finishing never
 conflicts with queuing or with another worker taking work: only the things
 that race in the kernel (two workers taking, queue vs take, flush vs queue)
@@ -29,6 +35,8 @@ counts the workers that have started, so the rule costs no event.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, FULL, PLAIN, WAIT_ACQ
 from . import sched as _sched
@@ -71,15 +79,46 @@ class work_struct(KObject):
         return f"&{self._owner!r}->{self._name}" if self._owner is not None else "work"
 
 
+@dataclass(frozen=True, slots=True)
+class _Queued:
+    """A work item's pending word once it has been queued (0 before): whether
+    it is pending, its instance - how many times it has been queued - and the
+    queue it went to.  ``flush_work`` and ``cancel_work_sync`` wait for the
+    instance to finish running (its own done word, ``_instance_done``), which
+    a pending bit alone cannot tell: it clears when a worker takes the item,
+    before the function runs."""
+
+    pending: bool
+    seq: int
+    wq: object
+
+    def __repr__(self):
+        return f"{'pending' if self.pending else 'idle'} #{self.seq} on {self.wq.name}"
+
+
+def _is_pending(v):
+    return v.__class__ is _Queued and v.pending
+
+
+def _instance_done(work, seq):
+    """The word the worker that runs ``work``'s ``seq``-th queuing sets when the
+    function has returned (or ``cancel_work`` when it took that queuing back)."""
+    return Loc.fixed((1 << 44) + (work._pending.lid << 20) + seq, f"{work._name}.done[{seq}]")
+
+
 def INIT_WORK(work, fn):
     """Initialise a work item.  Doing it to an item that is queued corrupts the
     workqueue in the kernel (CONFIG_DEBUG_OBJECTS_WORK says "ODEBUG: init
     active"): kcheck reports it as a WARN."""
     r = run()
-    if r.cur is not None and r.read(work._pending, ONCE, "INIT_WORK") != 0:
+    old = r.read(work._pending, ONCE, "INIT_WORK") if r.cur is not None else work._pending.init
+    if _is_pending(old):
         r.report("warn", f"ODEBUG: init active (active state 0) object type: work_struct "
                  f"({work!r} is still queued)")
-    r.write(work._pending, 0, ONCE, "INIT_WORK")
+    # an item queued before keeps counting its instances (a flush of an old one
+    # must not find a new instance's done word already set)
+    r.write(work._pending, _Queued(False, old.seq, old.wq) if old.__class__ is _Queued else 0,
+            ONCE, "INIT_WORK")
     r.write(work._func, fn, PLAIN, "INIT_WORK")
 
 
@@ -100,9 +139,16 @@ def _worker(wq, index):
         pending, dead, _ = r.rmw(wq._loc, take, ACQ, "worker: take work")
         if not pending:
             return
-        work, nth = pending[0]
-        r.write(work._pending, 0, FULL, "worker: clear pending")
+        work, nth, seq = pending[0]
+        if seq > 1:
+            # a work item never runs on two workers at once: the kernel hands a
+            # new instance to the worker still running the last one; here the
+            # worker that took it waits for that one to return
+            r.rmw(_instance_done(work, seq - 1), _is_one, WAIT_ACQ, "worker: wait for the running instance")
+        # process_one_work(): worker->current_func = work->func, then
+        # set_work_pool_and_clear_pending() (a full barrier), then the call
         fn = r.read(work._func, PLAIN, "worker: load func")
+        r.write(work._pending, _Queued(False, seq, wq), FULL, "worker: clear pending")
         fn(work)
         t = r.cur
         if t.held or t.rcu or t.tls.get("bh") or t.tls.get("preempt") or t.tls.get("irq"):
@@ -110,6 +156,9 @@ def _worker(wq, index):
             r.report("held-at-exit", f"BUG: workqueue leaked lock or atomic: {t.name} "
                      f"({', '.join(held) or 'atomic context'}); last function: "
                      f"{getattr(fn, '__name__', fn)}")
+        # the item may be freed by now (a work function often frees its container):
+        # its done word is the queue's, not a field of the item
+        r.write(_instance_done(work, seq), 1, REL, "worker: work done")
         r.write(wq._done(nth), 1, REL, "worker: work done")
 
 
@@ -130,18 +179,25 @@ def alloc_workqueue(name, flags=0, max_active=0, workers=None):
 
 def queue_work(wq, work):
     r = run()
-    if r.rmw(work._pending, lambda p: 1 if p == 0 else NO_WRITE, FULL, "queue_work") != 0:
+
+    def set_pending(v):
+        if v.__class__ is _Queued:
+            return NO_WRITE if v.pending else _Queued(True, v.seq + 1, wq)
+        return _Queued(True, 1, wq)
+    p = r.rmw(work._pending, set_pending, FULL, "queue_work")
+    if _is_pending(p):
         return False
+    seq = p.seq + 1 if p.__class__ is _Queued else 1
     i = r.rmw(wq._count, lambda n: n + 1, ONCE, "queue_work") + 1
-    old = r.rmw(wq._loc, lambda s: (s[0] + ((work, i),), s[1], s[2]) if not s[1] else NO_WRITE, REL,
-                "queue_work")
+    old = r.rmw(wq._loc, lambda s: (s[0] + ((work, i, seq),), s[1], s[2]) if not s[1] else NO_WRITE,
+                REL, "queue_work")
     if old[1]:
         r.report("warn", f"queue_work on workqueue {wq.name} after destroy_workqueue")
     return True
 
 
 def work_pending(work):
-    return run().read(work._pending, ONCE, "work_pending") != 0
+    return _is_pending(run().read(work._pending, ONCE, "work_pending"))
 
 
 def flush_workqueue(wq):
@@ -158,8 +214,66 @@ def destroy_workqueue(wq):
 
 
 def flush_work(work):
+    """Wait until the last queuing of ``work`` made before the call has finished
+    running; true if it had not (the kernel's: "false if it was already idle").
+
+    Not until its pending bit clears: a worker clears it when it takes the
+    item, before the function runs, and ``flush_work(); kfree()`` is the
+    kernel's teardown idiom exactly because flush_work waits for the function."""
     _sched.sleep_check("flush_work")
-    run().rmw(work._pending, lambda p: NO_WRITE if p == 0 else BLOCK, WAIT_ACQ, "flush_work")
+    r = run()
+    v = r.read(work._pending, ONCE, "flush_work")
+    if v.__class__ is not _Queued:
+        return False
+    done = _instance_done(work, v.seq)
+    if r.read(done, ACQ, "flush_work") == 1:
+        return False
+    r.rmw(done, _is_one, WAIT_ACQ, "flush_work")
+    return True
+
+
+def _cancel(work, what, wait):
+    r = run()
+    v = r.read(work._pending, ONCE, what)
+    if v.__class__ is not _Queued:
+        return False
+    wq = v.wq
+
+    def grab(s):
+        left = tuple(p for p in s[0] if p[0] != work)
+        return (left, s[1], s[2]) if len(left) < len(s[0]) else NO_WRITE
+    old = r.rmw(wq._loc, grab, FULL, what)
+    taken = [p for p in old[0] if p[0] == work]
+    if taken:
+        # taken back before a worker got it: it will not run, it is not pending
+        # any more, and flushes stop waiting for it
+        _, nth, seq = taken[-1]
+        r.write(work._pending, _Queued(False, seq, wq), ONCE, what)
+        r.write(_instance_done(work, seq), 1, REL, what)
+        r.write(wq._done(nth), 1, REL, what)
+        last = seq - 1          # an earlier instance may still be running
+    else:
+        last = v.seq            # taken by a worker (running or done), or never pending
+    if wait and last > 0:
+        r.rmw(_instance_done(work, last), _is_one, WAIT_ACQ, what)
+    return bool(taken)
+
+
+def cancel_work_sync(work):
+    """Take ``work`` off its queue if it is pending and wait until no instance
+    of it runs; true if it was pending (the kernel's ``cancel_work_sync``).
+    An item caught between setting its pending bit and joining the queue is
+    let run and waited for (the kernel spins until it can take it; what runs
+    is an execution the kernel has too, the canceller being late)."""
+    _sched.sleep_check("cancel_work_sync")
+    return _cancel(work, "cancel_work_sync", True)
+
+
+def cancel_work(work):
+    """Take ``work`` off its queue if it is pending, without waiting for a
+    running instance; true if it was pending."""
+    return _cancel(work, "cancel_work", False)
 
 __all__ = ["workqueue_struct", "work_struct", "alloc_workqueue", "INIT_WORK", "queue_work",
-           "flush_workqueue", "destroy_workqueue", "flush_work", "work_pending"]
+           "flush_workqueue", "destroy_workqueue", "flush_work", "work_pending", "cancel_work_sync",
+           "cancel_work"]

@@ -1,0 +1,169 @@
+"""flush_work() and cancel_work_sync() wait for the work function to return.
+
+``flush_work(); kfree()`` is the kernel's teardown idiom: flush_work returns
+only once the last queuing of the item has finished running.  kcheck once
+waited only for the pending bit to clear - which a worker does when it takes
+the item, before calling it - and so called the idiom a use-after-free.
+Each case below is a twin: the teardown that waits is clean, the one that
+does not (no flush, or ``cancel_work`` that does not wait) has the bug, under
+both memory models."""
+
+import pytest
+
+import kcheck
+from kcheck import spawn
+from kcheck.kernel import (
+    KStruct, WARN_ON, alloc_workqueue, work_struct, INIT_WORK, queue_work, flush_work,
+    flush_workqueue, cancel_work_sync, cancel_work, container_of, kzalloc, kfree, READ_ONCE,
+    WRITE_ONCE, ptr, atomic_t, atomic_read, atomic_inc,
+)
+
+
+class dev(KStruct):
+    work: work_struct
+    data: int
+    runs: atomic_t
+
+
+def work_fn(w):
+    d = container_of(w, dev, "work")
+    WRITE_ONCE(ptr(d, "data"), 1)
+    atomic_inc(d.runs)
+
+
+def teardown_model(stop):
+    def owner(wq, d):
+        queue_work(wq, d.work)
+        stop(d.work)
+        kfree(d)
+
+    def main():
+        wq = alloc_workqueue("wq")
+        d = kzalloc(dev)
+        INIT_WORK(d.work, work_fn)
+        spawn(owner, wq, d, name="owner")
+    return main
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+@pytest.mark.parametrize("stop,verdict", [
+    (flush_work, "no-bug"), (cancel_work_sync, "no-bug"),
+    (cancel_work, "bug"), (lambda w: None, "bug"),
+], ids=["flush_work", "cancel_work_sync", "cancel_work", "nothing"])
+def test_teardown_after_the_work_waits_for_its_function(stop, verdict, memory_model):
+    res = kcheck.check(teardown_model(stop), memory_model=memory_model)
+    assert res.verdict == verdict, res.bug and res.bug.message
+    if verdict == "no-bug":
+        assert res.exhaustive
+    else:
+        assert res.bug.kind == "use-after-free"
+        again = kcheck.replay(teardown_model(stop), res.bug.schedule, memory_model=memory_model)
+        assert again.bug is not None and again.bug.kind == "use-after-free"
+
+
+def test_flush_and_cancel_return_what_the_kernel_returns():
+    """flush_work: false if never queued or already idle, true if it waited;
+    cancel_work_sync: true exactly when it took a pending item back (which then
+    never runs); either way no instance runs once it has returned."""
+    seen = set()
+
+    def owner(wq, d):
+        WARN_ON(flush_work(d.work))                 # never queued: idle
+        queue_work(wq, d.work)
+        waited = flush_work(d.work)
+        WARN_ON(atomic_read(d.runs) != 1)
+        WARN_ON(flush_work(d.work))                 # idle again
+        queue_work(wq, d.work)
+        taken = cancel_work_sync(d.work)
+        n = atomic_read(d.runs)
+        WARN_ON(n != (1 if taken else 2))
+        WARN_ON(cancel_work_sync(d.work))           # nothing pending any more
+        flush_workqueue(wq)                         # a cancelled queuing is not waited for
+        WARN_ON(atomic_read(d.runs) != n)
+        seen.add((waited, taken))
+        kfree(d)
+
+    def main():
+        wq = alloc_workqueue("wq")
+        d = kzalloc(dev)
+        INIT_WORK(d.work, work_fn)
+        spawn(owner, wq, d, name="owner")
+    res = kcheck.check(main)
+    assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.message
+    # flush_work found the item still queued or running in some executions, and
+    # cancel_work_sync took it back in some and found it taken in others
+    assert {w for w, _ in seen} == {True, False} or {w for w, _ in seen} == {True}
+    assert {t for _, t in seen} == {True, False}
+
+
+def test_cancel_waits_for_an_instance_already_running():
+    """A requeued item: cancel takes the pending queuing back but must still
+    wait for the earlier instance that a worker is running."""
+    def owner(wq, d):
+        queue_work(wq, d.work)
+        queue_work(wq, d.work)          # pending again only once the first was taken
+        cancel_work_sync(d.work)
+        kfree(d)
+
+    def main():
+        wq = alloc_workqueue("wq")
+        d = kzalloc(dev)
+        INIT_WORK(d.work, work_fn)
+        spawn(owner, wq, d, name="owner")
+    for mm in ("sc", "lkmm"):
+        res = kcheck.check(main, memory_model=mm)
+        assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.message
+
+
+C_TEARDOWN = r"""
+#include <linux/workqueue.h>
+#include <linux/slab.h>
+#include <pthread.h>
+
+struct dev {
+	struct work_struct work;
+	int data;
+};
+
+static struct workqueue_struct *wq;
+
+static void work_fn(struct work_struct *w)
+{
+	struct dev *d = container_of(w, struct dev, work);	/* workqueue.h brings it, as the kernel's does */
+	WRITE_ONCE(d->data, 1);
+}
+
+static void *owner(void *arg)
+{
+	struct dev *d = arg;
+	queue_work(wq, &d->work);
+	STOP(&d->work);
+	kfree(d);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t t;
+	struct dev *d;
+	wq = alloc_workqueue("wq", 0, 0);
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	INIT_WORK(&d->work, work_fn);
+	pthread_create(&t, NULL, owner, d);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("stop,verdict", [
+    ("flush_work", "no-bug"), ("cancel_work_sync", "no-bug"), ("cancel_work", "use-after-free"),
+    ("(void)", "use-after-free"),
+])
+def test_the_same_teardown_in_c(tmp_path, stop, verdict):
+    import kcheck.c
+    f = tmp_path / "teardown.c"
+    f.write_text(C_TEARDOWN.replace("STOP", stop))
+    prog = kcheck.c.load(str(f))
+    for mm in ("sc", "lkmm"):
+        r = kcheck.check(prog.entry, memory_model=mm)
+        assert (r.bug.kind if r.bug else "no-bug") == verdict, r.format()
