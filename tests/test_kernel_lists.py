@@ -294,3 +294,36 @@ def test_adding_an_entry_twice_is_lib_list_debugs_double_add(add):
     assert res.verdict == "bug" and res.bug.kind == "warn", res.bug and res.bug.message
     assert "list_add double add" in res.bug.message
     assert kcheck.replay(main, res.bug.schedule).bug.message == res.bug.message
+
+
+@pytest.mark.parametrize("walk", [
+    lambda b: list_for_each_entry_rcu(b.head, item, "link"),      # C's argument order
+    lambda b: list_for_each_entry(b.head, item),
+    lambda b: list_for_each_entry_rcu(b.head, "link", "yes"),      # a cond that is no condition
+])
+def test_a_walk_with_cs_argument_order_is_a_model_error(walk):
+    """``list_for_each_entry_rcu(head, item, "link")`` once took "link" for a true
+    lockdep condition, so a walk outside rcu_read_lock() was not reported; now
+    the type where the member name goes is refused, naming the call."""
+    def body(b, its, out):
+        INIT_LIST_HEAD(b.head)
+        list_add_rcu(its[0].link, b.head)
+        for it in walk(b):
+            out["v"] = READ_ONCE(ptr(it, "val"))
+        for it in its:
+            kfree(it)
+    from kcheck.engine.runtime import ModelError
+    with pytest.raises(ModelError, match=r"list_for_each_entry(_rcu)?(\(head, member\))?: "):
+        _single(body)
+
+
+def test_a_walk_outside_rcu_read_lock_without_a_condition_is_reported():
+    def body(b, its, out):
+        INIT_LIST_HEAD(b.head)
+        list_add_rcu(its[0].link, b.head)
+        for it in list_for_each_entry_rcu(b.head, "link"):
+            out["v"] = READ_ONCE(ptr(it, "val"))
+        for it in its:
+            kfree(it)
+    res, _ = _single(body)
+    assert res.bug is not None and res.bug.kind == "suspicious-rcu-usage", res.format()

@@ -97,6 +97,7 @@ def INIT_LIST_HEAD(h):
 
 def list_entry(node, member=None):
     """``container_of(node, type, member)``: the struct ``node`` is embedded in."""
+    _args("list_entry", member)
     r = run()
     _node(r, node, "list_entry()")
     return node._owner
@@ -275,27 +276,32 @@ def list_is_singular(head):
 def list_first_entry(head, member=None):
     """The first entry (the list must not be empty: on an empty list this is the
     head's own container, as in C)."""
+    _args("list_first_entry", member)
     r = run()
     return list_entry(r.read(head._next, PLAIN, "list_first_entry"))
 
 
 def list_last_entry(head, member=None):
+    _args("list_last_entry", member)
     r = run()
     return list_entry(r.read(head._prev, PLAIN, "list_last_entry"))
 
 
 def list_first_entry_or_null(head, member=None):
+    _args("list_first_entry_or_null", member)
     r = run()
     pos = r.read(head._next, ONCE, "list_first_entry_or_null")
     return None if pos == head else list_entry(pos)
 
 
 def list_next_entry(entry, member):
+    _args("list_next_entry", member)
     r = run()
     return list_entry(r.read(getattr(entry, member)._next, PLAIN, "list_next_entry"))
 
 
 def list_prev_entry(entry, member):
+    _args("list_prev_entry", member)
     r = run()
     return list_entry(r.read(getattr(entry, member)._prev, PLAIN, "list_prev_entry"))
 
@@ -310,12 +316,14 @@ def _walk(head, flags, what):
 
 
 def list_for_each_entry(head, member=None):
+    _args("list_for_each_entry", member)
     return _walk(head, PLAIN, "list_for_each_entry")
 
 
 def list_for_each_entry_safe(head, member=None):
     """Iterate over the entries, reading the next one before the loop body runs,
     so the body may ``list_del`` (and free) the entry it is given."""
+    _args("list_for_each_entry_safe", member)
     r = run()
     pos = r.read(head._next, PLAIN, "list_for_each_entry_safe")
     _node(r, pos, "list_for_each_entry_safe")
@@ -329,12 +337,29 @@ def list_for_each_entry_safe(head, member=None):
 
 
 def list_for_each_entry_reverse(head, member=None):
+    _args("list_for_each_entry_reverse", member)
     r = run()
     pos = r.read(head._prev, PLAIN, "list_for_each_entry_reverse")
     while pos != head:
         _node(r, pos, "list_for_each_entry_reverse")
         yield pos._owner
         pos = r.read(pos._prev, PLAIN, "list_for_each_entry_reverse")
+
+
+def _args(what, member, cond=False):
+    """The walkers take (head, member[, cond]) - C's ``pos`` is what they yield,
+    and the entry's type comes from the list.  A type where the member name
+    goes, or a cond that is no lockdep condition, is the C argument order
+    carried over (``list_for_each_entry_rcu(head, item, "node")``): its "node"
+    would be taken for a true lockdep condition and silence the RCU check, so
+    it is a model error, not a guess."""
+    if member is not None and member.__class__ is not str:
+        raise ModelError(f"{what}(head, member): member is the name of the list_head field, a str "
+                         f"(got {getattr(member, '__name__', repr(member))}); the entry's type comes "
+                         "from the list")
+    if cond is not False and cond is not True and cond.__class__ is not int:
+        raise ModelError(f"{what}: the lockdep condition must be a bool such as "
+                         f"lockdep_is_held(lock) (got {cond!r})")
 
 
 def _rcu_check(r, cond, what):
@@ -352,6 +377,7 @@ def _rcu_check(r, cond, what):
 def list_for_each_entry_rcu(head, member=None, cond=False):
     """Iterate under RCU; ``cond`` is the optional lockdep condition (for example
     ``lockdep_is_held(&lock)``) that makes a walk outside ``rcu_read_lock()`` legal."""
+    _args("list_for_each_entry_rcu", member, cond)
     r = run()
     _rcu_check(r, cond, "list_for_each_entry_rcu")
     return _walk(head, ONCE, "list_for_each_entry_rcu")
@@ -359,6 +385,7 @@ def list_for_each_entry_rcu(head, member=None, cond=False):
 
 def list_for_each_entry_srcu(head, member, cond):
     """Iterate under SRCU: ``cond`` (``srcu_read_lock_held(&ss)`` or a lock) must hold."""
+    _args("list_for_each_entry_srcu", member, cond)
     r = run()
     if r.cur is not None and not cond:
         r.report("suspicious-rcu-usage", f"suspicious RCU usage: RCU-list traversed without holding "
@@ -367,6 +394,7 @@ def list_for_each_entry_srcu(head, member, cond):
 
 
 def list_first_or_null_rcu(head, member=None):
+    _args("list_first_or_null_rcu", member)
     r = run()
     pos = r.read(head._next, ONCE, "list_first_or_null_rcu")
     return None if pos == head else list_entry(pos)
@@ -374,12 +402,14 @@ def list_first_or_null_rcu(head, member=None):
 
 def list_next_or_null_rcu(head, node, member=None):
     """The entry after ``node`` (a list_head), or None at the end."""
+    _args("list_next_or_null_rcu", member)
     r = run()
     pos = r.read(node._next, ONCE, "list_next_or_null_rcu")
     return None if pos == head else list_entry(pos)
 
 
 def list_next_entry_or_null_rcu(head, entry, member):
+    _args("list_next_entry_or_null_rcu", member)
     node = getattr(entry, member)
     return list_next_or_null_rcu(head, node, member)
 
@@ -440,6 +470,7 @@ def INIT_HLIST_NODE(n):
 
 
 def hlist_entry(node, member=None):
+    _args("hlist_entry", member)
     r = run()
     _node(r, node, "hlist_entry()")
     return node._owner
@@ -532,10 +563,12 @@ def _hwalk(first_loc, flags, what):
 
 
 def hlist_for_each_entry(head, member=None):
+    _args("hlist_for_each_entry", member)
     return _hwalk(head._first, PLAIN, "hlist_for_each_entry")
 
 
 def hlist_for_each_entry_safe(head, member=None):
+    _args("hlist_for_each_entry_safe", member)
     r = run()
     pos = r.read(head._first, PLAIN, "hlist_for_each_entry_safe")
     while pos is not None:
@@ -548,6 +581,7 @@ def hlist_for_each_entry_safe(head, member=None):
 def hlist_for_each_entry_rcu(head, member=None, cond=False):
     """Iterate under RCU (``cond``: the lockdep condition that makes a walk outside
     ``rcu_read_lock()`` legal)."""
+    _args("hlist_for_each_entry_rcu", member, cond)
     r = run()
     _rcu_check(r, cond, "hlist_for_each_entry_rcu")
     return _hwalk(head._first, ONCE, "hlist_for_each_entry_rcu")
