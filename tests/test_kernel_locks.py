@@ -256,3 +256,87 @@ def test_a_bug_met_before_a_tasks_first_event_replays(first):
     assert "did not replay" not in res.bug.message
     again = kcheck.replay(main, res.bug.schedule)
     assert (again.bug.kind, again.bug.message) == (res.bug.kind, res.bug.message)
+
+
+# -- lockdep's softirq safety: a lock an RCU callback takes ---------------------
+
+def _softirq_model(proc_take, proc_drop, cb_take=None, cb_drop=None, srcu=False):
+    from kcheck.kernel import (KStruct, spinlock_t, rcu_head, call_rcu, container_of,
+                               spin_lock, spin_unlock, srcu_struct, init_srcu_struct, call_srcu,
+                               srcu_barrier, rwlock_t)
+
+    class S(KStruct):
+        lock: spinlock_t
+        rw: rwlock_t
+        head: rcu_head
+        ss: srcu_struct
+        n: int
+
+    def cb(h):
+        o = container_of(h, S, "head")
+        (cb_take or spin_lock)(o)
+        o.n = 1
+        (cb_drop or spin_unlock)(o)
+
+    def proc(o):
+        if srcu:
+            call_srcu(o.ss, o.head, cb)
+        else:
+            call_rcu(o.head, cb)
+        proc_take(o)
+        o.n = 2
+        proc_drop(o)
+
+    def main():
+        o = S()
+        if srcu:
+            init_srcu_struct(o.ss)
+        kcheck.spawn(proc, o, name="proc")
+    return main
+
+
+def _lk(f):
+    return lambda o: f(o.lock)
+
+
+def _rw(f):
+    return lambda o: f(o.rw)
+
+
+@pytest.mark.parametrize("case,verdict", [
+    ("spin_lock", "lockdep"), ("spin_lock_bh", "no-bug"), ("spin_lock_irq", "no-bug"),
+    ("spin_trylock", "no-bug"), ("srcu callback", "no-bug"),
+    ("read_lock, write in callback", "lockdep"),
+])
+def test_a_lock_taken_in_an_rcu_callback_and_with_softirqs_on(case, verdict):
+    """lockdep's "inconsistent {SOFTIRQ-ON-W} -> {IN-SOFTIRQ-W} usage": the
+    callback may run on the CPU that holds the lock with softirqs enabled and
+    spin forever.  Reported whichever usage comes first."""
+    from kcheck.kernel import (spin_lock, spin_unlock, spin_lock_bh, spin_unlock_bh, spin_lock_irq,
+                               spin_unlock_irq, spin_trylock, read_lock, read_unlock, write_lock,
+                               write_unlock)
+    if case == "spin_lock":
+        m = _softirq_model(_lk(spin_lock), _lk(spin_unlock), _lk(spin_lock), _lk(spin_unlock))
+    elif case == "spin_lock_bh":
+        m = _softirq_model(_lk(spin_lock_bh), _lk(spin_unlock_bh), _lk(spin_lock), _lk(spin_unlock))
+    elif case == "spin_lock_irq":
+        m = _softirq_model(_lk(spin_lock_irq), _lk(spin_unlock_irq), _lk(spin_lock), _lk(spin_unlock))
+    elif case == "spin_trylock":
+        from kcheck.kernel import spin_is_locked
+
+        def drop(o):
+            if spin_is_locked(o.lock) and any(l == o.lock for l, _ in kcheck.current().held):
+                spin_unlock(o.lock)
+        m = _softirq_model(lambda o: spin_trylock(o.lock), drop, _lk(spin_lock), _lk(spin_unlock))
+    elif case == "srcu callback":
+        m = _softirq_model(_lk(spin_lock), _lk(spin_unlock), _lk(spin_lock), _lk(spin_unlock), srcu=True)
+    else:
+        m = _softirq_model(_rw(read_lock), _rw(read_unlock), _rw(write_lock), _rw(write_unlock))
+    res = kcheck.check(m)
+    if verdict == "no-bug":
+        assert res.verdict == "no-bug" and res.exhaustive, res.format()
+    else:
+        assert res.bug is not None and res.bug.kind == "lockdep", res.format()
+        assert "SOFTIRQ-ON" in res.bug.message and "IN-SOFTIRQ" in res.bug.message
+        again = kcheck.replay(m, res.bug.schedule)
+        assert again.bug is not None and again.bug.kind == "lockdep"

@@ -240,6 +240,7 @@ class Run:
         self.races = explorer.races
         self.race_reports = []
         self.noleak = set()
+        self.lock_usage = None       # lid -> {(softirq state, mode): task} (kernel/locking.py)
         self.trace = explorer.trace  # collect source lines for reports
         self.lkmm = getattr(explorer, "lkmm", False)
         if self.lkmm:

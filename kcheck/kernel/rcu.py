@@ -266,6 +266,7 @@ def call_rcu(head, fn):
     name = f"rcu:{getattr(fn, '__name__', 'callback')}"
     child = r.spawn(callback, (), name, False, "call_rcu")
     child.callback = True
+    child.tls["softirq"] = True     # RCU_SOFTIRQ (lockdep's IN-SOFTIRQ: kernel/locking.py)
     return None
 
 
