@@ -90,7 +90,7 @@ def _irq_usage(r, t, lock, mode, trylock=False):
     count as taking it with softirqs on (it cannot spin); disabled
     interrupts keep softirqs off too; two read acquisitions of an rwlock
     are fine (readers do not exclude each other)."""
-    if lock.kind == "mutex":
+    if getattr(lock, "kind", None) == "mutex":
         return                  # a sleeping lock in softirq is already sleep-in-atomic
     if t.tls.get("softirq"):
         state = "IN-SOFTIRQ"
