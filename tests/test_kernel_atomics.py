@@ -133,3 +133,81 @@ def test_handles_still_compare_with_each_other_and_with_none():
     def main():
         spawn(t, atomic_t(0), atomic_t(0), name="t")
     assert kcheck.check(main).bug is None
+
+
+def test_atomic_arithmetic_wraps_as_the_kernels_does():
+    """atomic_t is a C int and atomic64_t / atomic_long_t 64-bit: + and - wrap in
+    two's complement.  Python's integers do not, so an atomic_t counter pushed
+    past INT_MAX never went negative - the overflow refcount_t exists to catch."""
+    from kcheck.kernel import (KStruct, atomic_t, atomic64_t, atomic_set, atomic_inc, atomic_read,
+                               atomic_dec_return, atomic64_set, atomic64_inc_return, atomic_add_negative,
+                               atomic_cmpxchg, atomic_inc_and_test, refcount_t, refcount_inc,
+                               refcount_read, REFCOUNT_SATURATED, WARN_ON)
+
+    class S(KStruct):
+        a: atomic_t
+        b: atomic64_t
+        r: refcount_t
+
+    def t(o):
+        atomic_set(o.a, 2**31 - 1)
+        atomic_inc(o.a)
+        WARN_ON(atomic_read(o.a) != -2**31)
+        WARN_ON(atomic_dec_return(o.a) != 2**31 - 1)             # and back
+        WARN_ON(not atomic_add_negative(1, o.a))
+        atomic_set(o.a, 2**32 - 1)                                  # C's int conversion: -1
+        WARN_ON(atomic_read(o.a) != -1)
+        WARN_ON(not atomic_inc_and_test(o.a))
+        WARN_ON(atomic_cmpxchg(o.a, 2**32, 5) != 0)                 # 2**32 is 0 as an int
+        WARN_ON(atomic_read(o.a) != 5)
+        atomic64_set(o.b, 2**63 - 1)
+        WARN_ON(atomic64_inc_return(o.b) != -2**63)
+
+    def main():
+        o = S(r=2**31 - 1)
+        kcheck.spawn(t, o, name="t")
+    res = kcheck.check(main)
+    assert res.verdict == "no-bug" and res.exhaustive, res.format()
+
+    def over(o):
+        refcount_inc(o.r)                           # INT_MAX + 1: saturate and WARN
+
+    def main2():
+        o = S(r=2**31 - 1)
+        kcheck.spawn(over, o, name="t")
+    res = kcheck.check(main2)
+    assert res.bug is not None and res.bug.kind == "refcount-warn", res.format()
+    assert "saturated" in res.bug.message
+
+
+def test_c_integers_and_atomics_wrap_and_linux_limits_is_there(tmp_path):
+    import kcheck.c
+    f = tmp_path / "wrap.c"
+    f.write_text(r"""
+#include <linux/limits.h>
+#include <linux/atomic.h>
+#include <linux/bug.h>
+#include <pthread.h>
+static atomic_t a = ATOMIC_INIT(0);
+static void *t(void *arg)
+{
+	int x = INT_MAX;
+	unsigned int u = 0;
+	x++;
+	u--;
+	WARN_ON(x != INT_MIN);
+	WARN_ON(u != UINT_MAX || S8_MIN != -128 || SIZE_MAX == 0);
+	atomic_set(&a, INT_MAX);
+	atomic_inc(&a);
+	WARN_ON(atomic_read(&a) != INT_MIN);
+	return NULL;
+}
+int main(void)
+{
+	pthread_t p;
+	pthread_create(&p, NULL, t, NULL);
+	return 0;
+}
+""")
+    r = kcheck.check(kcheck.c.load(str(f)).entry)
+    assert r.verdict == "no-bug" and r.exhaustive, r.format()

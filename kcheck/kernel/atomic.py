@@ -126,26 +126,45 @@ try_cmpxchg64 = g["try_cmpxchg"]
 
 
 # -- atomic_t operations ---------------------------------------------------
+#
+# atomic_t is an int and atomic64_t / atomic_long_t a 64-bit integer: their
+# arithmetic wraps in two's complement (the kernel is built with
+# -fno-strict-overflow, and the RMWs are instructions).  Python's integers do
+# not, so an overflow - what refcount_t exists to catch, and what CVE-2016-0728
+# rode from a keyring's atomic_t to a use-after-free - would never happen.
+
+def _s32(x):
+    """``x`` as a C int (two's complement wrap); anything but an int as it is."""
+    return ((x + 0x80000000) & 0xffffffff) - 0x80000000 if x.__class__ is int else x
+
+
+def _s64(x):
+    return ((x + 0x8000000000000000) & 0xffffffffffffffff) - 0x8000000000000000 \
+        if x.__class__ is int else x
+
 
 def _gen_atomic(prefix):
     out = {}
+    w = _s32 if prefix == "atomic" else _s64
+    B, M = (0x80000000, 0xffffffff) if prefix == "atomic" else (0x8000000000000000, 0xffffffffffffffff)
 
     def read(v):
         return run().read(v._loc, ONCE, f"{prefix}_read")
 
     def set_(v, i):
-        run().write(v._loc, i, ONCE, f"{prefix}_set")
+        run().write(v._loc, w(i), ONCE, f"{prefix}_set")
 
     def read_acquire(v):
         return run().read(v._loc, ACQ, f"{prefix}_read_acquire")
 
     def set_release(v, i):
-        run().write(v._loc, i, REL, f"{prefix}_set_release")
+        run().write(v._loc, w(i), REL, f"{prefix}_set_release")
 
     out.update({f"{prefix}_read": read, f"{prefix}_set": set_,
                 f"{prefix}_read_acquire": read_acquire, f"{prefix}_set_release": set_release})
 
-    ops = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b,
+    # results stay in range: & | ^ of in-range values are in range; + and - wrap
+    ops = {"add": lambda a, b: ((a + b + B) & M) - B, "sub": lambda a, b: ((a - b + B) & M) - B,
            "and": lambda a, b: a & b, "or": lambda a, b: a | b, "xor": lambda a, b: a ^ b,
            "andnot": lambda a, b: a & ~b}
 
@@ -202,6 +221,7 @@ def _gen_atomic(prefix):
             flags = _ORD[o]
 
             def fn(v, new):
+                new = w(new)
                 return run().rmw(v._loc, lambda old: new, flags, op)
             return fn
 
@@ -210,6 +230,7 @@ def _gen_atomic(prefix):
             flags = _ORD[o]
 
             def fn(v, old, new):
+                old, new = w(old), w(new)
                 return run().rmw(v._loc, lambda cur: new if cur == old else NO_WRITE, flags, op)
             return fn
 
@@ -218,6 +239,7 @@ def _gen_atomic(prefix):
             flags = _ORD[o]
 
             def fn(v, old, new):
+                old, new = w(old), w(new)
                 cur = run().rmw(v._loc, lambda cur: new if cur == old else NO_WRITE, flags, op)
                 return (cur == old, cur)
             return fn
@@ -235,39 +257,42 @@ def _gen_atomic(prefix):
         fn.__name__ = op
         return fn
 
-    out[f"{prefix}_sub_and_test"] = cond("sub_and_test", lambda old, i: old - i, lambda old, i: old - i == 0)
-    out[f"{prefix}_dec_and_test"] = cond("dec_and_test", lambda old: old - 1, lambda old: old - 1 == 0)
-    out[f"{prefix}_inc_and_test"] = cond("inc_and_test", lambda old: old + 1, lambda old: old + 1 == 0)
+    add, sub = ops["add"], ops["sub"]
+    out[f"{prefix}_sub_and_test"] = cond("sub_and_test", sub, lambda old, i: sub(old, i) == 0)
+    out[f"{prefix}_dec_and_test"] = cond("dec_and_test", lambda old: sub(old, 1),
+                                         lambda old: sub(old, 1) == 0)
+    out[f"{prefix}_inc_and_test"] = cond("inc_and_test", lambda old: add(old, 1),
+                                         lambda old: add(old, 1) == 0)
     for o in _ORD:
-        out[f"{prefix}_add_negative{o}"] = cond("add_negative", lambda old, i: old + i,
-                                                lambda old, i: old + i < 0, o)
+        out[f"{prefix}_add_negative{o}"] = cond("add_negative", add, lambda old, i: add(old, i) < 0, o)
 
     def fetch_add_unless(v, a, u):
-        return run().rmw(v._loc, lambda old: NO_WRITE if old == u else old + a, FULL,
+        u = w(u)
+        return run().rmw(v._loc, lambda old: NO_WRITE if old == u else add(old, a), FULL,
                          f"{prefix}_fetch_add_unless")
 
     def add_unless(v, a, u):
-        return fetch_add_unless(v, a, u) != u
+        return fetch_add_unless(v, a, u) != w(u)
 
     def inc_not_zero(v):
-        return run().rmw(v._loc, lambda old: NO_WRITE if old == 0 else old + 1, FULL,
+        return run().rmw(v._loc, lambda old: NO_WRITE if old == 0 else add(old, 1), FULL,
                          f"{prefix}_inc_not_zero") != 0
 
     def inc_unless_negative(v):
         """Increment unless negative; true if it did (fully ordered then)."""
-        return run().rmw(v._loc, lambda old: NO_WRITE if old < 0 else old + 1, FULL,
+        return run().rmw(v._loc, lambda old: NO_WRITE if old < 0 else add(old, 1), FULL,
                          f"{prefix}_inc_unless_negative") >= 0
 
     def dec_unless_positive(v):
         """Decrement unless positive; true if it did (fully ordered then)."""
-        return run().rmw(v._loc, lambda old: NO_WRITE if old > 0 else old - 1, FULL,
+        return run().rmw(v._loc, lambda old: NO_WRITE if old > 0 else sub(old, 1), FULL,
                          f"{prefix}_dec_unless_positive") <= 0
 
     def dec_if_positive(v):
         """Decrement if the result is not negative; returns old - 1 either way
         (negative: nothing was stored)."""
-        return run().rmw(v._loc, lambda old: NO_WRITE if old - 1 < 0 else old - 1, FULL,
-                         f"{prefix}_dec_if_positive") - 1
+        return sub(run().rmw(v._loc, lambda old: NO_WRITE if sub(old, 1) < 0 else sub(old, 1), FULL,
+                             f"{prefix}_dec_if_positive"), 1)
 
     out[f"{prefix}_inc_unless_negative"] = inc_unless_negative
     out[f"{prefix}_dec_unless_positive"] = dec_unless_positive

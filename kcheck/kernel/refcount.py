@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ._core import run, KObject, Loc, NO_WRITE, ONCE, REL, FULL, anon, _value_truth
 from . import atomic as _a
+from .atomic import _s32
 
 REFCOUNT_SATURATED = -(2 ** 31) // 2
 
@@ -58,42 +59,42 @@ def refcount_read(r, _op="refcount_read"):
 
 
 def refcount_add_not_zero(i, r):
-    old = run().rmw(r._loc, lambda o: NO_WRITE if o == 0 else o + i, ONCE, "refcount_add_not_zero")
-    if old < 0 or old + i < 0:
+    old = run().rmw(r._loc, lambda o: NO_WRITE if o == 0 else _s32(o + i), ONCE, "refcount_add_not_zero")
+    if old < 0 or _s32(old + i) < 0:
         _warn_saturate(r, SATURATED, "refcount_add_not_zero")
     return old != 0
 
 
 def refcount_inc_not_zero(r, _op="refcount_inc_not_zero"):
-    old = run().rmw(r._loc, lambda o: NO_WRITE if o == 0 else o + 1, ONCE, _op)
-    if old < 0 or old + 1 < 0:
+    old = run().rmw(r._loc, lambda o: NO_WRITE if o == 0 else _s32(o + 1), ONCE, _op)
+    if old < 0 or _s32(old + 1) < 0:
         _warn_saturate(r, SATURATED, _op)
     return old != 0
 
 
 def refcount_add(i, r):
-    old = run().rmw(r._loc, lambda o: o + i, ONCE, "refcount_add")
+    old = run().rmw(r._loc, lambda o: _s32(o + i), ONCE, "refcount_add")
     if old == 0:
         _warn_saturate(r, ADD_UAF, "refcount_add")
-    elif old < 0 or old + i < 0:
+    elif old < 0 or _s32(old + i) < 0:
         _warn_saturate(r, SATURATED, "refcount_add")
 
 
 def refcount_inc(r, _op="refcount_inc"):
-    old = run().rmw(r._loc, lambda o: o + 1, ONCE, _op)
+    old = run().rmw(r._loc, lambda o: _s32(o + 1), ONCE, _op)
     if old == 0:
         _warn_saturate(r, ADD_UAF, _op)
-    elif old < 0 or old + 1 < 0:
+    elif old < 0 or _s32(old + 1) < 0:
         _warn_saturate(r, SATURATED, _op)
 
 
 def refcount_sub_and_test(i, r, _op="refcount_sub_and_test"):
     # release fetch-sub; the acquire on success is smp_acquire__after_ctrl_dep()
-    old = run().rmw(r._loc, lambda o: o - i, REL, _op)
+    old = run().rmw(r._loc, lambda o: _s32(o - i), REL, _op)
     if old == i:
         run().fence("smp_acquire__after_ctrl_dep", "~acquire after " + _op)
         return True
-    if old < 0 or old - i < 0:
+    if old < 0 or _s32(old - i) < 0:
         _warn_saturate(r, SUB_UAF, _op)
     return False
 
@@ -103,7 +104,7 @@ def refcount_dec_and_test(r, _op="refcount_dec_and_test"):
 
 
 def refcount_dec(r):
-    old = run().rmw(r._loc, lambda o: o - 1, REL, "refcount_dec")
+    old = run().rmw(r._loc, lambda o: _s32(o - 1), REL, "refcount_dec")
     if old <= 1:
         _warn_saturate(r, DEC_LEAK, "refcount_dec")
 
