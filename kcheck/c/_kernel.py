@@ -56,7 +56,7 @@ _CLS = {name: _view_class(getattr(_K, name)) for name in
         ("atomic_t", "atomic64_t", "refcount_t", "spinlock_t", "rwlock_t", "mutex", "list_head",
          "rcu_head", "work_struct", "rw_semaphore", "kref", "completion", "wait_queue_head_t",
          "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
-         "llist_node")}
+         "llist_node", "timer_list")}
 _CLS["rwlock_t"]._reader = _rw_reader
 
 
@@ -228,6 +228,22 @@ def _work_struct(b, o, size):
     return v
 
 
+def _timer_list(b, o, size):
+    # struct timer_list { struct hlist_node entry; unsigned long expires; function; flags; }:
+    # the state word is the timer base's record (kernel/timer.py), not C memory
+    anchor, fn = b.cell(o), b.cell(o + 24)
+    if anchor is None or fn is None:
+        return None
+    v = _CLS["timer_list"].__new__(_CLS["timer_list"])
+    name = b.cell_name(o) or "timer"
+    v._name = name[:-len(".entry.next")] if name.endswith(".entry.next") else name
+    v._state = Loc.fixed((1 << 46) + anchor.lid, f"{v._name}.state")
+    v._func = fn
+    v._cptr = v._owner = Ptr(b, o)
+    v._kid = ("T", anchor.lid)
+    return v
+
+
 # C record name (as clang spells the type) -> builder of the kcheck.kernel object
 VIEWS = {
     "atomic_t": _single("a", "atomic_t"),
@@ -239,6 +255,7 @@ VIEWS = {
     "struct list_head": _list_head,
     "struct callback_head": _rcu_head,
     "struct work_struct": _work_struct,
+    "struct timer_list": _timer_list,
     "struct rw_semaphore": _single("w", "rw_semaphore"),
     "struct kref": _kref,
     "struct completion": _completion,
@@ -403,6 +420,11 @@ PYTHON_ONLY = {
     "kvfree_rcu_mightsleep": "C's own (takes a C pointer)",
     "hashtable": "C's hashtable is an array of hlist_head (DEFINE_HASHTABLE) and the kernel's "
                  "macros over the hlist operations",
+    "from_timer": "a C macro (container_of)",
+    "HZ": "a C macro (linux/timer.h)",
+    "jiffies": "a C macro (linux/timer.h: time is not modelled)",
+    "msecs_to_jiffies": "a C macro (linux/timer.h)",
+    "usecs_to_jiffies": "a C macro (linux/timer.h)",
 }
 
 # names implemented by the C runtime, typed by their pointer (asm/cmpxchg.h, asm/barrier.h)

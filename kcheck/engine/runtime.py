@@ -37,6 +37,14 @@ BLOCK = object()      # an RMW/await that cannot proceed with the value it read
 CURRENT = None        # the active Run (kernel primitives look it up here)
 
 
+# How deep contexts may start contexts (an RCU callback queuing a callback, a
+# timer arming a timer ...) before an execution is cut: see Run._cut.  Real
+# chains are short (a task, its callback, what that queues); one that goes
+# on is one context re-arming itself.
+CHAIN_BOUND = 16
+CHAIN_CUT = "cut: "
+
+
 class KcheckSignal(BaseException):
     """Base of kcheck's own exceptions: BaseException, so that a model's
     ``except Exception`` cannot swallow a detected bug."""
@@ -442,7 +450,24 @@ class Run:
         return self.request((6, obj, op))
 
     def spawn(self, fn, args, name, daemon, op):
+        cur = self.cur
+        if cur is not None and len(cur.order) >= CHAIN_BOUND:
+            self._cut(name)
         return self.request((7, fn, args, name, daemon, op))
+
+    def _cut(self, name):
+        """A context started by a context started by ... ``CHAIN_BOUND`` deep: a
+        callback or timer that arms itself again each time it runs.  The chain
+        has no end (every run of it starts the next), so neither would the
+        search: each execution in which the others wait once more is a new one.
+        The execution is dropped (as by ``assume(False)``) and the search says
+        it was cut - bounded, never exhaustive (search.explore)."""
+        ws = self.x.__dict__.setdefault("_warnings", [])
+        if not any(w.startswith(CHAIN_CUT) for w in ws):
+            ws.append(f"{CHAIN_CUT}{self.cur.name} would start {name} {CHAIN_BOUND} contexts deep "
+                      "(a callback or timer that starts itself again each time it runs): executions "
+                      "past that depth were not explored, so the result is bounded, not exhaustive")
+        self.discard()
 
     def last_event(self):
         t = self.cur

@@ -60,9 +60,15 @@ def signature(run):
 
 def explore(main, **kw) -> Outcome:
     """Run the search; Ctrl-C ends it early with what was covered (``interrupted``)."""
-    from .runtime import catching_ctrl_c
+    from .runtime import catching_ctrl_c, CHAIN_CUT, CHAIN_BOUND
     with catching_ctrl_c():
-        return _explore(main, **kw)
+        out = _explore(main, **kw)
+    if any(w.startswith(CHAIN_CUT) for w in out.warnings):
+        # some executions were cut (runtime.Run.spawn): whatever the strategy
+        # says, what was explored is not all there is
+        out.exhaustive = False
+        out.bound = out.bound or f"contexts started by contexts cut at depth {CHAIN_BOUND}"
+    return out
 
 
 def _explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, step_bound=2000,

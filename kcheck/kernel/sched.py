@@ -307,7 +307,7 @@ def atomic_reason(t, allowed=None):
     """Why ``t`` may not sleep now (None: it may).  ``allowed``: a lock the
     caller may hold (``cond_resched_lock()`` drops it before sleeping)."""
     if t.callback:
-        return "in an RCU callback (softirq context)"
+        return f"in {t.tls.get('context', 'an RCU callback')} (softirq context)"
     for lock, mode in t.held:
         if (getattr(lock, "kind", None) in ("spinlock", "rwlock")
                 and not (allowed is not None and lock == allowed)):

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kcheck: timers (include/linux/timer.h).  Time is not modelled: an armed
+ * timer may fire at any point after it is armed, and the explorer tries every
+ * one.  The function runs in softirq context.  del_timer() does not wait for
+ * a running function; del_timer_sync() and timer_shutdown_sync() do.
+ */
+#ifndef _LINUX_TIMER_H
+#define _LINUX_TIMER_H
+
+#include <linux/types.h>
+#include <linux/kernel.h>
+#include <linux/container_of.h>
+
+struct timer_list {
+	struct hlist_node entry;
+	unsigned long expires;
+	void (*function)(struct timer_list *);
+	u32 flags;
+};
+
+#define HZ			250
+/* jiffies does not advance: time is not modelled */
+#define jiffies			((unsigned long)0)
+#define msecs_to_jiffies(m)	((((unsigned long)(m)) * HZ + 999) / 1000)
+#define usecs_to_jiffies(u)	((((unsigned long)(u)) * HZ + 999999) / 1000000)
+
+#define from_timer(var, callback_timer, timer_fieldname) \
+	container_of(callback_timer, typeof(*var), timer_fieldname)
+
+extern void timer_setup(struct timer_list *timer, void (*function)(struct timer_list *),
+			unsigned int flags);
+extern int mod_timer(struct timer_list *timer, unsigned long expires);
+extern void add_timer(struct timer_list *timer);
+extern int timer_pending(const struct timer_list *timer);
+extern int del_timer(struct timer_list *timer);
+extern int del_timer_sync(struct timer_list *timer);
+extern int timer_delete(struct timer_list *timer);
+extern int timer_delete_sync(struct timer_list *timer);
+extern int timer_shutdown(struct timer_list *timer);
+extern int timer_shutdown_sync(struct timer_list *timer);
+
+#endif

@@ -1,0 +1,228 @@
+"""Timers (include/linux/timer.h): ``timer_setup``, ``mod_timer``,
+``del_timer`` and ``del_timer_sync``.
+
+Time is not modelled: an armed timer may fire at any point after it is
+armed - the explorer tries every one - which is all the kernel promises
+(a timeout is no ordering).  Arming an inactive timer starts a firing
+context for that instance, run like an RCU callback: softirq context, so
+sleeping there is a bug and lockdep's softirq rule applies to the locks it
+takes.  When it runs, it fires only if its instance is still the pending
+one: ``del_timer`` (``timer_delete``) takes a pending timer back and the
+instance then never calls the function.
+
+The classic bug is ``del_timer(); kfree()`` while the function runs on
+another CPU: ``del_timer`` does not wait for a running callback,
+``del_timer_sync`` (``timer_delete_sync``) does - every instance of the
+function that may still run has returned when it does.  A timer's function
+never runs twice at once (the kernel keeps a running timer on its CPU's
+base): an instance re-armed from its own function fires after that one
+returns.  ``timer_shutdown_sync`` also makes later arming a no-op.
+
+The timer's word holds whether it is pending and how many times it has been
+armed (its instance); each instance has a done word of its own, set when its
+firing context is over, so firings never conflict with one another.  The
+word stands for the timer base's record, not the structure's memory: an
+access to a freed timer by ``mod_timer`` or ``del_timer`` is not reported
+(the function it calls, and ``timer_setup``, access the structure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, REL, FULL, PLAIN, WAIT_ACQ, anon
+
+HZ = 250
+# jiffies does not advance: time is not modelled (every firing point is explored)
+jiffies = 0
+
+
+def msecs_to_jiffies(m):
+    return (m * HZ + 999) // 1000
+
+
+def usecs_to_jiffies(u):
+    return (u * HZ + 999999) // 1000000
+
+
+@dataclass(frozen=True, slots=True)
+class _Armed:
+    """A timer's word once it has been armed (0 before)."""
+
+    pending: bool
+    seq: int
+    shutdown: bool = False
+
+    def __repr__(self):
+        state = "pending" if self.pending else "shut down" if self.shutdown else "idle"
+        return f"{state} #{self.seq}"
+
+
+class timer_list(KObject):
+    __slots__ = ("_state", "_func", "_owner", "_kid", "_name")
+
+    def __init__(self, owner=None, field=None):
+        self._owner = owner
+        self._name = field or anon("timer")
+        # the timer base's record of it (whether it is pending, its instance):
+        # not the structure's own memory, so a firing context whose instance was
+        # deleted touches nothing of a structure that may be freed by now
+        self._state = Loc(0, None, f"{self._name}.state")
+        self._func = Loc(None, owner, f"{self._name}.function", plain=True)
+        self._kid = ("T", self._state.lid)
+
+    @classmethod
+    def _embed(cls, owner, name, v):
+        return cls(owner, name)
+
+    def __repr__(self):
+        return f"&{self._owner!r}->{self._name}" if self._owner is not None else self._name
+
+
+def _done(timer, seq):
+    """Set when the firing context of ``timer``'s ``seq``-th arming is over."""
+    return Loc.fixed((1 << 45) + (timer._state.lid << 20) + seq, f"{timer._name}.fired[{seq}]")
+
+
+def _is_one(v):
+    return NO_WRITE if v == 1 else BLOCK
+
+
+def timer_setup(timer, fn, flags=0):
+    """Initialise: ``fn(timer)`` is what firing calls.  Doing it to a pending
+    timer is a WARN (ODEBUG: "init active")."""
+    if not callable(fn):
+        raise ModelError(f"timer_setup({timer!r}, {fn!r}): the function must be callable")
+    r = run()
+    old = r.read(timer._state, ONCE, "timer_setup") if r.cur is not None else timer._state.init
+    if old.__class__ is _Armed and old.pending:
+        r.report("warn", f"ODEBUG: init active (active state 0) object type: timer_list ({timer!r} "
+                 "is pending)")
+    r.write(timer._state, _Armed(False, old.seq) if old.__class__ is _Armed else 0, ONCE, "timer_setup")
+    r.write(timer._func, fn, PLAIN, "timer_setup")
+
+
+def _fire(timer, seq):
+    """The firing context of ``timer``'s ``seq``-th arming."""
+    r = run()
+    if seq > 1:
+        # never two at once: the instance before has returned first
+        r.rmw(_done(timer, seq - 1), _is_one, WAIT_ACQ, "timer: wait for the running instance")
+
+    def detach(v):
+        return _Armed(False, seq) if v.__class__ is _Armed and v.pending and v.seq == seq else NO_WRITE
+    old = r.rmw(timer._state, detach, FULL, "timer: expire")
+    if old.__class__ is _Armed and old.pending and old.seq == seq:
+        fn = r.read(timer._func, PLAIN, "timer: load function")
+        if fn is None:
+            raise ModelError(f"{timer!r} fired without timer_setup()")
+        fn(timer)           # (a lock it returns holding: held-at-exit when the context ends)
+    r.write(_done(timer, seq), 1, REL, "timer: done")
+
+
+def _arm(timer, what, warn_pending=False):
+    r = run()
+    t = r.cur
+    if t is None:
+        raise ModelError(f"{what}() from main(): arm timers from a task")
+
+    def arm(v):
+        if v.__class__ is _Armed:
+            if v.pending or v.shutdown:
+                return NO_WRITE
+            return _Armed(True, v.seq + 1)
+        return _Armed(True, 1)
+    old = r.rmw(timer._state, arm, FULL, what)
+    if old.__class__ is _Armed and (old.pending or old.shutdown):
+        if warn_pending and old.pending:
+            r.report("warn", f"WARNING: {what} of a pending timer ({timer!r})")
+        return 1 if old.pending else 0
+    seq = old.seq + 1 if old.__class__ is _Armed else 1
+    child = r.spawn(_fire, (timer, seq), f"timer:{timer._name}", False, what)
+    child.callback = True
+    child.tls["softirq"] = True
+    child.tls["context"] = "a timer callback"
+    return 0
+
+
+def mod_timer(timer, expires=0):
+    """Arm the timer (``expires`` is not modelled); 1 if it was pending (it stays
+    so, one instance), 0 if it was inactive.  A shut-down timer stays off."""
+    return _arm(timer, "mod_timer")
+
+
+def add_timer(timer):
+    """Arm an inactive timer; on a pending one the kernel WARNs and does nothing."""
+    _arm(timer, "add_timer", warn_pending=True)
+
+
+def timer_pending(timer):
+    v = run().read(timer._state, ONCE, "timer_pending")
+    return v.__class__ is _Armed and v.pending
+
+
+def _delete(timer, what, wait, shutdown=False):
+    r = run()
+
+    def take(v):
+        if v.__class__ is not _Armed:
+            return _Armed(False, 0, True) if shutdown else NO_WRITE
+        if not v.pending and (v.shutdown or not shutdown):
+            return NO_WRITE
+        return _Armed(False, v.seq, v.shutdown or shutdown)
+    old = r.rmw(timer._state, take, FULL, what)
+    was = old.__class__ is _Armed and old.pending
+    if wait and old.__class__ is _Armed:
+        # the instance that may be running: the one before the pending one taken
+        # back (that one now never calls the function), else the last one armed
+        last = old.seq - 1 if was else old.seq
+        if last > 0:
+            t = r.cur
+            if t is not None and t.tls.get("context") == "a timer callback" and t.args and \
+                    t.args[0] == timer and t.args[1] == last:
+                r.report("deadlock", f"{what}({timer!r}) from its own function waits for itself")
+            r.rmw(_done(timer, last), _is_one, WAIT_ACQ, what)
+    return 1 if was else 0
+
+
+def del_timer(timer):
+    """Deactivate a pending timer (it will not fire); 1 if it was pending.  A
+    running function is not waited for."""
+    return _delete(timer, "del_timer", False)
+
+
+def del_timer_sync(timer):
+    """As ``del_timer``, then wait until no instance of the function runs."""
+    return _delete(timer, "del_timer_sync", True)
+
+
+def timer_shutdown(timer):
+    """Deactivate and make later arming a no-op; no wait."""
+    return _delete(timer, "timer_shutdown", False, shutdown=True)
+
+
+def timer_shutdown_sync(timer):
+    """Deactivate, make later arming a no-op, and wait for a running function."""
+    return _delete(timer, "timer_shutdown_sync", True, shutdown=True)
+
+
+timer_delete = del_timer
+timer_delete_sync = del_timer_sync
+
+
+def from_timer(var_type, timer, field):
+    """``from_timer(var, timer, field)``: the structure ``timer`` is embedded in
+    (``container_of``)."""
+    owner = getattr(timer, "_owner", None)
+    if owner is None:
+        raise ModelError(f"from_timer({timer!r}): not embedded in a struct")
+    if isinstance(var_type, type) and not isinstance(owner, var_type):
+        raise ModelError(f"from_timer({timer!r}, {var_type.__name__}): it is inside a "
+                         f"{type(owner).__name__}")
+    return owner
+
+
+__all__ = ["timer_list", "timer_setup", "mod_timer", "add_timer", "timer_pending", "del_timer",
+           "del_timer_sync", "timer_delete", "timer_delete_sync", "timer_shutdown",
+           "timer_shutdown_sync", "from_timer", "HZ", "jiffies", "msecs_to_jiffies",
+           "usecs_to_jiffies"]

@@ -1,0 +1,213 @@
+"""Timers: del_timer() does not wait for a running function, del_timer_sync()
+does.  ``del_timer(); kfree()`` while the function runs on another CPU is the
+classic timer use-after-free (and why timer_shutdown_sync() exists).  Each
+case is a twin - the teardown that waits is clean, the one that does not has
+the bug - under both memory models, in Python and in C; and a timer that
+arms itself forever makes a bounded result, never a hang."""
+
+import pytest
+
+import kcheck
+from kcheck import spawn
+from kcheck.kernel import (
+    KStruct, timer_list, timer_setup, mod_timer, add_timer, del_timer, del_timer_sync,
+    timer_shutdown_sync, timer_pending, from_timer, jiffies, HZ, kzalloc, kfree, WRITE_ONCE, ptr,
+    WARN_ON, spinlock_t, spin_lock, spin_unlock, spin_lock_bh, spin_unlock_bh, msleep, atomic_t,
+    atomic_inc, atomic_read, rcu_head, call_rcu,
+)
+
+
+class dev(KStruct):
+    timer: timer_list
+    lock: spinlock_t
+    data: int
+    fired: atomic_t
+
+
+def timeout_fn(t):
+    d = from_timer(dev, t, "timer")
+    WRITE_ONCE(ptr(d, "data"), 1)
+    atomic_inc(d.fired)
+
+
+def teardown(stop):
+    def owner(d):
+        mod_timer(d.timer, jiffies + HZ)
+        stop(d.timer)
+        kfree(d)
+
+    def main():
+        d = kzalloc(dev)
+        timer_setup(d.timer, timeout_fn, 0)
+        spawn(owner, d, name="owner")
+    return main
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+@pytest.mark.parametrize("stop,verdict", [
+    (del_timer_sync, "no-bug"), (timer_shutdown_sync, "no-bug"), (del_timer, "use-after-free"),
+    (lambda t: None, "use-after-free"),
+], ids=["del_timer_sync", "timer_shutdown_sync", "del_timer", "nothing"])
+def test_teardown_of_a_timer(stop, verdict, memory_model):
+    res = kcheck.check(teardown(stop), memory_model=memory_model)
+    assert (res.bug.kind if res.bug else "no-bug") == verdict, res.format()
+    if verdict == "no-bug":
+        assert res.exhaustive
+    else:
+        again = kcheck.replay(teardown(stop), res.bug.schedule, memory_model=memory_model)
+        assert again.bug is not None and again.bug.kind == verdict
+
+
+def test_what_the_timer_calls_return():
+    """mod_timer: 1 if pending; del_timer: 1 if it took a pending one back (which
+    then never fires); after del_timer_sync the function has run at most once and
+    is not running; a shut-down timer cannot be armed again."""
+    def owner(d):
+        WARN_ON(timer_pending(d.timer))
+        WARN_ON(mod_timer(d.timer, jiffies + 1) != 0)
+        mod_timer(d.timer, jiffies + 2)          # 1 if it had not fired yet, else a new instance
+        took = del_timer_sync(d.timer)
+        n = atomic_read(d.fired)
+        WARN_ON(n > 2 or (took and n == 2) or (not took and n == 0))
+        WARN_ON(timer_pending(d.timer))
+        timer_shutdown_sync(d.timer)
+        WARN_ON(mod_timer(d.timer, jiffies + 1) != 0)
+        WARN_ON(timer_pending(d.timer))
+        WARN_ON(atomic_read(d.fired) != n)
+        kfree(d)
+
+    def main():
+        d = kzalloc(dev)
+        timer_setup(d.timer, timeout_fn, 0)
+        spawn(owner, d, name="owner")
+    res = kcheck.check(main)
+    assert res.verdict == "no-bug" and res.exhaustive, res.format()
+
+
+def test_del_timer_sync_under_the_lock_the_function_takes_deadlocks():
+    def fn(t):
+        d = from_timer(dev, t, "timer")
+        spin_lock(d.lock)
+        d.data = 1
+        spin_unlock(d.lock)
+
+    def owner(d):
+        mod_timer(d.timer, jiffies + HZ)
+        spin_lock_bh(d.lock)
+        del_timer_sync(d.timer)
+        spin_unlock_bh(d.lock)
+        kfree(d)
+
+    def main():
+        d = kzalloc(dev)
+        timer_setup(d.timer, fn, 0)
+        spawn(owner, d, name="owner")
+    res = kcheck.check(main)
+    assert res.bug is not None and res.bug.kind == "deadlock", res.format()
+
+
+def test_a_timer_function_may_not_sleep():
+    def fn(t):
+        msleep(1)
+
+    def owner(d):
+        mod_timer(d.timer, jiffies + HZ)
+        del_timer_sync(d.timer)
+        kfree(d)
+
+    def main():
+        d = kzalloc(dev)
+        timer_setup(d.timer, fn, 0)
+        spawn(owner, d, name="owner")
+    res = kcheck.check(main)
+    assert res.bug is not None and res.bug.kind == "sleep-in-atomic", res.format()
+    assert "timer callback" in res.bug.message
+
+
+def test_a_timer_that_arms_itself_forever_gives_a_bounded_result():
+    """Each firing arms the next: without a bound the search never ends (every
+    execution in which the owner waits once more is a new one).  The chain is cut
+    at 16 contexts deep and the result is bounded, not exhaustive - never a hang,
+    never "exhaustive"."""
+    def fn(t):
+        atomic_inc(from_timer(dev, t, "timer").fired)
+        mod_timer(t, jiffies + 1)
+
+    def owner(d):
+        mod_timer(d.timer, jiffies + HZ)
+        del_timer_sync(d.timer)
+        kfree(d)
+
+    def main():
+        d = kzalloc(dev)
+        timer_setup(d.timer, fn, 0)
+        spawn(owner, d, name="owner")
+    for jobs in (1, 2):
+        res = kcheck.check(main, jobs=jobs)
+        assert res.verdict == "no-bug" and not res.exhaustive, res.format()
+        assert "cut at depth 16" in res.bound
+        assert any(w.startswith("cut: ") for w in res.warnings)
+
+
+def test_an_rcu_callback_that_queues_itself_forever_gives_a_bounded_result():
+    class S(KStruct):
+        head: rcu_head
+
+    def cb(h):
+        call_rcu(h, cb)
+
+    def main():
+        o = S()
+        spawn(lambda: call_rcu(o.head, cb), name="t")
+    res = kcheck.check(main)
+    assert res.verdict == "no-bug" and not res.exhaustive and "cut" in res.bound, res.format()
+
+
+C_TEARDOWN = r"""
+#include <linux/timer.h>
+#include <linux/slab.h>
+#include <pthread.h>
+
+struct dev {
+	struct timer_list timer;
+	int data;
+};
+
+static void timeout_fn(struct timer_list *t)
+{
+	struct dev *d = from_timer(d, t, timer);
+	WRITE_ONCE(d->data, 1);
+}
+
+static void *owner(void *arg)
+{
+	struct dev *d = arg;
+	mod_timer(&d->timer, jiffies + msecs_to_jiffies(10));
+	STOP(&d->timer);
+	kfree(d);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t t;
+	struct dev *d = kzalloc(sizeof(*d), GFP_KERNEL);
+	timer_setup(&d->timer, timeout_fn, 0);
+	pthread_create(&t, NULL, owner, d);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("stop,verdict", [
+    ("del_timer_sync", "no-bug"), ("timer_shutdown_sync", "no-bug"), ("del_timer", "use-after-free"),
+    ("(void)", "use-after-free"),
+])
+def test_the_same_teardown_in_c(tmp_path, stop, verdict):
+    import kcheck.c
+    f = tmp_path / "timer.c"
+    f.write_text(C_TEARDOWN.replace("STOP", stop))
+    prog = kcheck.c.load(str(f))
+    for mm in ("sc", "lkmm"):
+        r = kcheck.check(prog.entry, memory_model=mm)
+        assert (r.bug.kind if r.bug else "no-bug") == verdict, r.format()
