@@ -167,3 +167,141 @@ def test_the_same_teardown_in_c(tmp_path, stop, verdict):
     for mm in ("sc", "lkmm"):
         r = kcheck.check(prog.entry, memory_model=mm)
         assert (r.bug.kind if r.bug else "no-bug") == verdict, r.format()
+
+
+# -- system workqueues and delayed work ----------------------------------------
+
+from kcheck.kernel import (  # noqa: E402
+    delayed_work, to_delayed_work, INIT_DELAYED_WORK, queue_delayed_work, schedule_delayed_work,
+    cancel_delayed_work, cancel_delayed_work_sync, flush_delayed_work, schedule_work, system_wq,
+)
+
+
+class ddev(KStruct):
+    dwork: delayed_work
+    data: int
+
+
+def dwork_fn(w):
+    d = container_of(to_delayed_work(w), ddev, "dwork")
+    WRITE_ONCE(ptr(d, "data"), 1)
+
+
+def delayed_model(queue, stop):
+    def owner(wq, d):
+        queue(wq, d.dwork)
+        stop(d.dwork)
+        kfree(d)
+
+    def main():
+        wq = alloc_workqueue("wq")
+        d = kzalloc(ddev)
+        INIT_DELAYED_WORK(d.dwork, dwork_fn)
+        spawn(owner, wq, d, name="owner")
+    return main
+
+
+QUEUES = {
+    "queue_delayed_work(wq)": lambda wq, dw: queue_delayed_work(wq, dw, 10),
+    "schedule_delayed_work": lambda wq, dw: schedule_delayed_work(dw, 10),
+    "queue_delayed_work(system_wq)": lambda wq, dw: queue_delayed_work(system_wq, dw, 10),
+}
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+@pytest.mark.parametrize("queue", sorted(QUEUES))
+@pytest.mark.parametrize("stop,verdict", [
+    (cancel_delayed_work_sync, "no-bug"), (flush_delayed_work, "no-bug"),
+    (cancel_delayed_work, "use-after-free"),
+], ids=["cancel_delayed_work_sync", "flush_delayed_work", "cancel_delayed_work"])
+def test_delayed_work_teardown(queue, stop, verdict, memory_model):
+    """cancel_delayed_work() does not wait for a running function: the classic
+    driver teardown use-after-free; cancel_delayed_work_sync() does.  A worker
+    whose queuing was cancelled touches nothing of the (freed) item."""
+    res = kcheck.check(delayed_model(QUEUES[queue], stop), memory_model=memory_model)
+    assert (res.bug.kind if res.bug else "no-bug") == verdict, res.format()
+    if verdict == "no-bug":
+        assert res.exhaustive
+
+
+def test_schedule_work_runs_the_item_in_its_own_worker_and_is_not_reentrant():
+    def work_fn2(w):
+        d = container_of(w, dev, "work")
+        n = atomic_read(d.runs)
+        WRITE_ONCE(ptr(d, "data"), n)
+        WARN_ON(atomic_read(d.runs) != n)       # no other instance runs meanwhile
+        atomic_inc(d.runs)
+
+    def owner(d):
+        schedule_work(d.work)
+        schedule_work(d.work)
+        flush_work(d.work)
+        n = atomic_read(d.runs)
+        WARN_ON(n < 1 or n > 2)
+        kfree(d)
+
+    def main():
+        d = kzalloc(dev)
+        INIT_WORK(d.work, work_fn2)
+        spawn(owner, d, name="owner")
+    res = kcheck.check(main)
+    assert res.verdict == "no-bug" and res.exhaustive, res.format()
+
+    def flusher(d):
+        flush_workqueue(system_wq)
+
+    def main2():
+        d = kzalloc(dev)
+        spawn(flusher, d, name="t")
+    from kcheck.engine.runtime import ModelError
+    with pytest.raises(ModelError, match="system workqueue"):
+        kcheck.check(main2)
+
+
+C_DELAYED = r"""
+#include <linux/workqueue.h>
+#include <linux/slab.h>
+#include <pthread.h>
+
+struct dev {
+	struct delayed_work dwork;
+	int data;
+};
+
+static void work_fn(struct work_struct *w)
+{
+	struct dev *d = container_of(to_delayed_work(w), struct dev, dwork);
+	WRITE_ONCE(d->data, 1);
+}
+
+static void *owner(void *arg)
+{
+	struct dev *d = arg;
+	schedule_delayed_work(&d->dwork, msecs_to_jiffies(100));
+	STOP(&d->dwork);
+	kfree(d);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t t;
+	struct dev *d = kzalloc(sizeof(*d), GFP_KERNEL);
+	INIT_DELAYED_WORK(&d->dwork, work_fn);
+	pthread_create(&t, NULL, owner, d);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("stop,verdict", [
+    ("cancel_delayed_work_sync", "no-bug"), ("cancel_delayed_work", "use-after-free"),
+])
+def test_delayed_work_teardown_in_c(tmp_path, stop, verdict):
+    import kcheck.c
+    f = tmp_path / "dwork.c"
+    f.write_text(C_DELAYED.replace("STOP", stop))
+    prog = kcheck.c.load(str(f))
+    for mm in ("sc", "lkmm"):
+        r = kcheck.check(prog.entry, memory_model=mm)
+        assert (r.bug.kind if r.bug else "no-bug") == verdict, r.format()

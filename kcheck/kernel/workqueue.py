@@ -10,6 +10,11 @@ and waits until each is done - it waits for what was queued before it, as
 the kernel's does; ``destroy_workqueue`` flushes and lets the workers exit.
 Idle workers at the end of an execution are not a deadlock.
 
+The kernel's own queues (``system_wq`` ..., ``schedule_work``) have no
+workers in ``main()``: an item queued there runs in a worker context of its
+own.  Delayed work is queued at once (time is not modelled; a worker may take
+it at any later point, which is all a delay promises).
+
 A work item is not reentrant: an instance queued while the last one still
 runs starts only once it has returned.  The kernel hands such an instance
 to the worker running the last one; kcheck's worker that took it waits
@@ -62,7 +67,7 @@ class workqueue_struct(KObject):
 
 
 class work_struct(KObject):
-    __slots__ = ("_pending", "_func", "_owner", "_kid", "_name")
+    __slots__ = ("_pending", "_func", "_owner", "_kid", "_name", "_dwork")
 
     def __init__(self, owner=None, field=None):
         self._owner = owner
@@ -70,6 +75,7 @@ class work_struct(KObject):
         self._pending = Loc(0, owner, f"{self._name}.pending")
         self._func = Loc(None, owner, f"{self._name}.func", plain=True)
         self._kid = ("k", self._pending.lid)
+        self._dwork = None
 
     @classmethod
     def _embed(cls, owner, name, v):
@@ -177,8 +183,65 @@ def alloc_workqueue(name, flags=0, max_active=0, workers=None):
     return wq
 
 
+class _SystemWQ:
+    """``system_wq`` and its kin: queues the kernel owns, with a pool of workers
+    kcheck does not make in ``main()``.  An item queued there gets a context of
+    its own (as an RCU callback does) that takes it - clears its pending bit,
+    if this queuing is still the pending one - and runs it; ``cancel_work``
+    takes it back by clearing the bit first.  Not flushable as a whole (the
+    kernel deprecates that): flush the items."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return self.name
+
+    def __reduce__(self):
+        return (_system, (self.name,))
+
+
+def _system(name):
+    return _SYSTEM[name]
+
+
+_SYSTEM = {n: _SystemWQ(n) for n in ("system_wq", "system_highpri_wq", "system_long_wq",
+                                    "system_unbound_wq", "system_freezable_wq",
+                                    "system_power_efficient_wq")}
+system_wq = _SYSTEM["system_wq"]
+system_highpri_wq = _SYSTEM["system_highpri_wq"]
+system_long_wq = _SYSTEM["system_long_wq"]
+system_unbound_wq = _SYSTEM["system_unbound_wq"]
+system_freezable_wq = _SYSTEM["system_freezable_wq"]
+system_power_efficient_wq = _SYSTEM["system_power_efficient_wq"]
+
+
+def _claim(work, seq):
+    """The system pool's record of ``work``'s ``seq``-th queuing: 0 queued, 1
+    taken by its worker, 2 taken back by ``cancel_work``.  Not the item's own
+    memory: a worker whose queuing was cancelled touches nothing of an item
+    that may be freed by now."""
+    return Loc.fixed((1 << 47) + (work._pending.lid << 20) + seq, f"{work._name}.queued[{seq}]")
+
+
+def _system_worker(work, seq, wq):
+    """The system pool's run of ``work``'s ``seq``-th queuing."""
+    r = run()
+    if seq > 1:
+        r.rmw(_instance_done(work, seq - 1), _is_one, WAIT_ACQ, "worker: wait for the running instance")
+    if r.rmw(_claim(work, seq), lambda v: 1 if v == 0 else NO_WRITE, FULL, "worker: take work") == 0:
+        fn = r.read(work._func, PLAIN, "worker: load func")
+        r.write(work._pending, _Queued(False, seq, wq), FULL, "worker: clear pending")
+        fn(work)
+    r.write(_instance_done(work, seq), 1, REL, "worker: work done")
+
+
 def queue_work(wq, work):
     r = run()
+    if wq.__class__ is _SystemWQ:
+        return _queue_system(r, wq, work)
 
     def set_pending(v):
         if v.__class__ is _Queued:
@@ -196,11 +259,36 @@ def queue_work(wq, work):
     return True
 
 
+def _queue_system(r, wq, work):
+    t = r.cur
+    if t is None:
+        raise ModelError(f"queue_work({wq.name}, ...) from main(): queue work from a task")
+
+    def set_pending(v):
+        if v.__class__ is _Queued:
+            return NO_WRITE if v.pending else _Queued(True, v.seq + 1, wq)
+        return _Queued(True, 1, wq)
+    p = r.rmw(work._pending, set_pending, FULL, "queue_work")
+    if _is_pending(p):
+        return False
+    seq = p.seq + 1 if p.__class__ is _Queued else 1
+    r.spawn(_system_worker, (work, seq, wq), f"kworker/{wq.name}", False, "queue_work")
+    return True
+
+
+def schedule_work(work):
+    """``queue_work(system_wq, work)``."""
+    return queue_work(system_wq, work)
+
+
 def work_pending(work):
     return _is_pending(run().read(work._pending, ONCE, "work_pending"))
 
 
 def flush_workqueue(wq):
+    if wq.__class__ is _SystemWQ:
+        raise ModelError(f"flush_workqueue({wq.name}): flushing a system workqueue is not modelled "
+                         "(the kernel warns about it): flush_work() the items")
     r = run()
     _sched.sleep_check("flush_workqueue")
     n = r.read(wq._count, ONCE, "flush_workqueue")
@@ -209,6 +297,8 @@ def flush_workqueue(wq):
 
 
 def destroy_workqueue(wq):
+    if wq.__class__ is _SystemWQ:
+        raise ModelError(f"destroy_workqueue({wq.name}): a system workqueue is the kernel's")
     flush_workqueue(wq)
     run().rmw(wq._loc, lambda s: (s[0], True, s[2]), FULL, "destroy_workqueue")
 
@@ -238,6 +328,17 @@ def _cancel(work, what, wait):
     if v.__class__ is not _Queued:
         return False
     wq = v.wq
+    if wq.__class__ is _SystemWQ:
+        # take the queuing back before its worker takes it (its worker then just
+        # says it is done); else wait for the instance that worker runs
+        taken = v.pending and r.rmw(_claim(work, v.seq), lambda c: 2 if c == 0 else NO_WRITE, FULL,
+                                    what) == 0
+        if taken:
+            r.write(work._pending, _Queued(False, v.seq, wq), ONCE, what)
+        last = v.seq - 1 if taken else v.seq
+        if wait and last > 0:
+            r.rmw(_instance_done(work, last), _is_one, WAIT_ACQ, what)
+        return taken
 
     def grab(s):
         left = tuple(p for p in s[0] if p[0] != work)
@@ -274,6 +375,76 @@ def cancel_work(work):
     running instance; true if it was pending."""
     return _cancel(work, "cancel_work", False)
 
+# -- delayed work -------------------------------------------------------------
+#
+# A delayed work item is a work item and a timer that queues it.  Time is not
+# modelled, so the delay is none: the item is queued at once, and a worker may
+# still take it at any later point - every point is explored - which is all a
+# delay promises.  Pending from the queuing to the take, as the kernel's.
+
+class delayed_work(KObject):
+    __slots__ = ("work", "_owner", "_kid", "_name")
+
+    def __init__(self, owner=None, field=None):
+        self._owner = owner
+        self._name = field or "dwork"
+        self.work = work_struct(owner, f"{self._name}.work")
+        self.work._dwork = self
+        self._kid = ("D", self.work._pending.lid)
+
+    @classmethod
+    def _embed(cls, owner, name, v):
+        return cls(owner, name)
+
+    def __repr__(self):
+        return f"&{self._owner!r}->{self._name}" if self._owner is not None else "dwork"
+
+
+def to_delayed_work(work):
+    dw = getattr(work, "_dwork", None)
+    if dw is None:
+        raise ModelError(f"to_delayed_work({work!r}): not the work of a delayed_work")
+    return dw
+
+
+def INIT_DELAYED_WORK(dwork, fn):
+    INIT_WORK(dwork.work, fn)
+
+
+def queue_delayed_work(wq, dwork, delay=0):
+    """Queue after ``delay`` (not modelled: at once, taken whenever); false if pending."""
+    return queue_work(wq, dwork.work)
+
+
+def schedule_delayed_work(dwork, delay=0):
+    return queue_work(system_wq, dwork.work)
+
+
+def mod_delayed_work(wq, dwork, delay=0):
+    """Queue it, or (pending already) change its delay: false if it was idle."""
+    return not queue_work(wq, dwork.work)
+
+
+def cancel_delayed_work(dwork):
+    return cancel_work(dwork.work)
+
+
+def cancel_delayed_work_sync(dwork):
+    return cancel_work_sync(dwork.work)
+
+
+def flush_delayed_work(dwork):
+    return flush_work(dwork.work)
+
+
+def delayed_work_pending(dwork):
+    return work_pending(dwork.work)
+
+
 __all__ = ["workqueue_struct", "work_struct", "alloc_workqueue", "INIT_WORK", "queue_work",
            "flush_workqueue", "destroy_workqueue", "flush_work", "work_pending", "cancel_work_sync",
-           "cancel_work"]
+           "cancel_work", "schedule_work", "system_wq", "system_highpri_wq", "system_long_wq",
+           "system_unbound_wq", "system_freezable_wq", "system_power_efficient_wq", "delayed_work",
+           "to_delayed_work", "INIT_DELAYED_WORK", "queue_delayed_work", "schedule_delayed_work",
+           "mod_delayed_work", "cancel_delayed_work", "cancel_delayed_work_sync",
+           "flush_delayed_work", "delayed_work_pending"]

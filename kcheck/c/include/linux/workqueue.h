@@ -15,6 +15,7 @@
 #include <linux/lockdep.h>
 #include <linux/atomic.h>
 #include <linux/rcupdate.h>
+#include <linux/timer.h>
 
 struct work_struct;
 typedef void (*work_func_t)(struct work_struct *work);
@@ -32,7 +33,31 @@ struct workqueue_struct;
 #define WQ_MEM_RECLAIM		(1 << 3)
 #define WQ_HIGHPRI		(1 << 4)
 
+/*
+ * Delayed work: time is not modelled, so the delay is none - the item is
+ * queued at once and a worker may take it at any later point (every one is
+ * explored).  The system workqueues are reached through schedule_work() and
+ * schedule_delayed_work(): each item queued there runs in a worker of its own.
+ */
+struct delayed_work {
+	struct work_struct work;
+	struct timer_list timer;
+	struct workqueue_struct *wq;
+	int cpu;
+};
+
+#define INIT_DELAYED_WORK(dw, fn)		INIT_WORK(&(dw)->work, (fn))
+#define to_delayed_work(w)			container_of(w, struct delayed_work, work)
+#define queue_delayed_work(wq, dw, delay)	queue_work((wq), &(dw)->work)
+#define schedule_delayed_work(dw, delay)	schedule_work(&(dw)->work)
+#define mod_delayed_work(wq, dw, delay)		(!queue_work((wq), &(dw)->work))
+#define cancel_delayed_work(dw)			cancel_work(&(dw)->work)
+#define cancel_delayed_work_sync(dw)		cancel_work_sync(&(dw)->work)
+#define flush_delayed_work(dw)			flush_work(&(dw)->work)
+#define delayed_work_pending(dw)		work_pending(&(dw)->work)
+
 extern void INIT_WORK(struct work_struct *work, work_func_t func);
+extern bool schedule_work(struct work_struct *work);
 extern bool queue_work(struct workqueue_struct *wq, struct work_struct *work);
 extern bool flush_work(struct work_struct *work);
 extern bool cancel_work_sync(struct work_struct *work);
