@@ -73,11 +73,37 @@ def _wait_zero(v):
 def _lock(r, t):
     if t.callback:
         raise ModelError(f"{t.name}: rcu_read_lock() inside an RCU callback is not modelled")
-    if t.rcu == 0:
-        if r.lkmm:
-            r.fence("rcu_read_lock", "~rcu_read_lock")    # LKMM's Rcu-lock
-        r.write(_flag(t), 1, ONCE, "rcu_read_lock")
+    if t.rcu == 0 and not t.tls.get("rcu_implicit"):
+        _open(r, t)
     t.rcu += 1
+
+
+def _open(r, t):
+    if r.lkmm:
+        r.fence("rcu_read_lock", "~rcu_read_lock")    # LKMM's Rcu-lock
+    r.write(_flag(t), 1, ONCE, "rcu_read_lock")
+
+
+def _close(r, t):
+    r.write(_flag(t), 0, REL, "rcu_read_unlock")
+    if r.lkmm:
+        r.fence("rcu_read_unlock", "~rcu_read_unlock")
+
+
+def implicit_section(r, t, inside):
+    """Since the RCU flavours were consolidated (v4.20), a region with preemption,
+    bottom halves or interrupts disabled is an RCU read-side critical section:
+    ``synchronize_rcu()`` and ``call_rcu()`` wait for it, which is what an
+    ``rcu_dereference_sched()`` reader under ``preempt_disable()`` relies on.
+    kernel/sched.py calls this when a task enters (``inside``) or leaves such
+    a region; the task's reader flag covers the union of it and its explicit
+    sections.  (A region under a plain spinlock is one too in the kernel, and
+    is not made one here: a use-after-free it would prevent is still reported.)"""
+    if t.callback or bool(t.tls.get("rcu_implicit")) == inside:
+        return
+    t.tls["rcu_implicit"] = inside
+    if t.rcu == 0:
+        (_open if inside else _close)(r, t)
 
 
 def _unlock(r, t, what, key=None):
@@ -89,10 +115,8 @@ def _unlock(r, t, what, key=None):
         r.report("lockdep", f"{what}() in {t.name} without rcu_read_lock() (only a _bh or _sched "
                  "section is open)")
     t.rcu -= 1
-    if t.rcu == 0:
-        r.write(_flag(t), 0, REL, "rcu_read_unlock")
-        if r.lkmm:
-            r.fence("rcu_read_unlock", "~rcu_read_unlock")
+    if t.rcu == 0 and not t.tls.get("rcu_implicit"):
+        _close(r, t)
 
 
 def rcu_read_lock():

@@ -237,10 +237,26 @@ def _count(t, key, d):
     return n
 
 
+def _nonpreemptible(t):
+    tls = t.tls
+    return bool(tls.get("preempt") or tls.get("bh") or tls.get("irq"))
+
+
+def _implicit(r, t, what):
+    """Preemption, bottom halves or interrupts now off or on: an implicit RCU
+    read-side section begins or ends (kernel/rcu.py: implicit_section); its
+    reader-flag write shows in a trace as ``what``."""
+    from .rcu import implicit_section
+    with op(r, what):
+        implicit_section(r, t, _nonpreemptible(t))
+
+
 def preempt_disable():
-    t = run().cur
+    r = run()
+    t = r.cur
     if t is not None:
         _count(t, "preempt", 1)
+        _implicit(r, t, "preempt_disable()")
 
 
 def preempt_enable():
@@ -249,12 +265,16 @@ def preempt_enable():
     if t is not None and _count(t, "preempt", -1) < 0:
         t.tls["preempt"] = 0
         r.report("lockdep", f"preempt_enable() in {t.name} without preempt_disable()")
+    if t is not None:
+        _implicit(r, t, "preempt_enable()")
 
 
 def local_bh_disable():
-    t = run().cur
+    r = run()
+    t = r.cur
     if t is not None:
         _count(t, "bh", 1)
+        _implicit(r, t, "local_bh_disable()")
 
 
 def local_bh_enable():
@@ -263,34 +283,44 @@ def local_bh_enable():
     if t is not None and _count(t, "bh", -1) < 0:
         t.tls["bh"] = 0
         r.report("lockdep", f"local_bh_enable() in {t.name} without local_bh_disable()")
+    if t is not None:
+        _implicit(r, t, "local_bh_enable()")
 
 
 def local_irq_disable():
-    t = run().cur
+    r = run()
+    t = r.cur
     if t is not None:
         t.tls["irq"] = True
+        _implicit(r, t, "local_irq_disable()")
 
 
 def local_irq_enable():
-    t = run().cur
+    r = run()
+    t = r.cur
     if t is not None:
         t.tls["irq"] = False
+        _implicit(r, t, "local_irq_enable()")
 
 
 def local_irq_save():
     """Disable interrupts; returns the flags ``local_irq_restore`` puts back."""
-    t = run().cur
+    r = run()
+    t = r.cur
     if t is None:
         return False
     flags = bool(t.tls.get("irq"))
     t.tls["irq"] = True
+    _implicit(r, t, "local_irq_save()")
     return flags
 
 
 def local_irq_restore(flags):
-    t = run().cur
+    r = run()
+    t = r.cur
     if t is not None:
         t.tls["irq"] = bool(flags)
+        _implicit(r, t, "local_irq_restore()")
 
 
 def irqs_disabled():
