@@ -114,7 +114,25 @@ class Driver:
         except Bug as b:
             run.bug = b
         self.stats.events += run.nevents
+        if run.race_reports:
+            self._race_warnings(run)
         return run
+
+    def _race_warnings(self, run):
+        """SC data races seen in this run, as warnings (each pair of operations on
+        a location once).  Kept by the driver, so that every process of a
+        parallel search reports them: they were once collected only around the
+        serial explorer, and ``--jobs 2`` (the default on two cores) lost them."""
+        seen = self.__dict__.setdefault("_race_seen", set())
+        for o, e in run.race_reports:
+            name = run._lid_name(e.lid)
+            key = (name, o.op, e.op)
+            if key in seen:
+                continue
+            seen.add(key)
+            self.__dict__.setdefault("_warnings", []).append(
+                f"data race on {name}: {o.op} ({run._task_name(o.tid)}) vs {e.op} "
+                f"({run._task_name(e.tid)})")
 
 
 def would_block(run, t):

@@ -39,17 +39,6 @@ class Outcome:
     barriers: set = field(default_factory=set)    # (name, function, file:line) met, with drop specs
 
 
-def _race_warnings(driver, run, seen):
-    for o, e in run.race_reports:
-        name = run._lid_name(e.lid)
-        key = (name, o.op, e.op)
-        if key in seen:
-            continue
-        seen.add(key)
-        driver.__dict__.setdefault("_warnings", []).append(
-            f"data race on {name}: {o.op} ({run._task_name(o.tid)}) vs {e.op} ({run._task_name(e.tid)})")
-
-
 def signature(run):
     g = run.g
     rf = tuple((e.tid, e.idx, e.kind, e.lid, None if e.rf is None else (e.rf.tid, e.rf.idx), e.val
@@ -90,18 +79,10 @@ def _explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, s
                               checkpoint_every=checkpoint_every, resume=resume, progress=progress,
                               max_executions=max_executions, estimate=estimate, units=units,
                               keep_going=keep_going, ignore=ignore)
-    seen = set()
     out = Outcome()
     if strategy == "dpor" and preemption_bound is None:
         d = TruSt(main, max_executions=max_executions, on_progress=progress,
                   memory_model=memory_model, on_bug=collect, **kw)
-        orig_execute = d.execute
-
-        def execute(g, _orig=orig_execute):
-            run = _orig(g)
-            _race_warnings(d, run, seen)
-            return run
-        d.execute = execute
         d.run()
         if d.bug_run is not None and not kw["keep_going"] and not collect.bugs:
             collect(d.bug_run, d.bug_run.bug)
@@ -116,7 +97,6 @@ def _explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, s
         sigs = set()
 
         def on_exec(run, bug, complete):
-            _race_warnings(d, run, seen)
             for b in _bugs_of(run, bug, kw["keep_going"]):
                 if collect(run, b):
                     return True
@@ -146,7 +126,6 @@ def _explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, s
                 if strategy == "pct":
                     d.reset()
                 run = d.execute(Graph())
-                _race_warnings(d, run, seen)
                 bug, complete = _settle(run)
                 if any(collect(run, b) for b in _bugs_of(run, bug, kw["keep_going"])):
                     break
