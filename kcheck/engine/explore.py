@@ -126,7 +126,7 @@ class Driver:
         seen = self.__dict__.setdefault("_race_seen", set())
         for o, e in run.race_reports:
             name = run._lid_name(e.lid)
-            key = (name, o.op, e.op)
+            key = (name,) + tuple(sorted((o.op, e.op)))     # a pair once, in either order
             if key in seen:
                 continue
             seen.add(key)
