@@ -249,6 +249,7 @@ class Run:
         self.race_reports = []
         self.noleak = set()
         self.lock_usage = None       # lid -> {(softirq state, mode): task} (kernel/locking.py)
+        self.cut = False             # a chain of contexts was cut here (Run._cut)
         self.trace = explorer.trace  # collect source lines for reports
         self.lkmm = getattr(explorer, "lkmm", False)
         if self.lkmm:
@@ -460,14 +461,19 @@ class Run:
         callback or timer that arms itself again each time it runs.  The chain
         has no end (every run of it starts the next), so neither would the
         search: each execution in which the others wait once more is a new one.
-        The execution is dropped (as by ``assume(False)``) and the search says
-        it was cut - bounded, never exhaustive (search.explore)."""
+        The context that would start the next one stops there, the others run
+        on, and the execution counts as a prefix (``classify``: blocked): what
+        went wrong before the cut is still reported - a use-after-free by a
+        context of the chain after the owner freed it is exactly what such
+        chains do - but no deadlock or leak is judged on it, and the search
+        says it was cut: bounded, never exhaustive (search.explore)."""
         ws = self.x.__dict__.setdefault("_warnings", [])
         if not any(w.startswith(CHAIN_CUT) for w in ws):
             ws.append(f"{CHAIN_CUT}{self.cur.name} would start {name} {CHAIN_BOUND} contexts deep "
                       "(a callback or timer that starts itself again each time it runs): executions "
                       "past that depth were not explored, so the result is bounded, not exhaustive")
-        self.discard()
+        self.cut = True
+        raise Halt()
 
     def last_event(self):
         t = self.cur
@@ -1253,6 +1259,10 @@ class Run:
     # -- end of an execution -----------------------------------------------
     def classify(self):
         """'complete', 'blocked' (an artifact of exploration) or raise Bug('deadlock')."""
+        if self.cut:
+            # a chain of contexts was cut (Run._cut): the execution is a prefix, not
+            # a whole one - no deadlock or leak can be judged on it
+            return "blocked"
         waiting = [t for t in self.tasks if t is not None and t.blocked]
         if not waiting:
             return "complete"

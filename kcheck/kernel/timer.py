@@ -18,10 +18,12 @@ never runs twice at once (the kernel keeps a running timer on its CPU's
 base): an instance re-armed from its own function fires after that one
 returns.  ``timer_shutdown_sync`` also makes later arming a no-op.
 
-The timer's word holds whether it is pending and how many times it has been
-armed (its instance); each instance has a done word of its own, set when its
-firing context is over, so firings never conflict with one another.  The
-word stands for the timer base's record, not the structure's memory: an
+The timer's word holds whether it is pending, how many times it has been
+armed (its instance) and whether its function is running - the timer base's
+record, under its lock in the kernel: ``del_timer_sync`` waits on it until
+the function is not running, then deactivates, so a function that arms its
+own timer again is caught.  The word stands for the base, not the
+structure's memory: an
 access to a freed timer by ``mod_timer`` or ``del_timer`` is not reported
 (the function it calls, and ``timer_setup``, access the structure).
 """
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, REL, FULL, PLAIN, WAIT_ACQ, anon
+from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, FULL, PLAIN, anon
 
 HZ = 250
 # jiffies does not advance: time is not modelled (every firing point is explored)
@@ -47,15 +49,18 @@ def usecs_to_jiffies(u):
 
 @dataclass(frozen=True, slots=True)
 class _Armed:
-    """A timer's word once it has been armed (0 before)."""
+    """A timer's word once it has been armed (0 before): whether an instance is
+    pending, how many times it has been armed, whether it is shut down, and
+    whether its function is running (the timer base's ``running_timer``)."""
 
     pending: bool
     seq: int
     shutdown: bool = False
+    running: bool = False
 
     def __repr__(self):
         state = "pending" if self.pending else "shut down" if self.shutdown else "idle"
-        return f"{state} #{self.seq}"
+        return f"{state} #{self.seq}" + (", running" if self.running else "")
 
 
 class timer_list(KObject):
@@ -79,13 +84,6 @@ class timer_list(KObject):
         return f"&{self._owner!r}->{self._name}" if self._owner is not None else self._name
 
 
-def _done(timer, seq):
-    """Set when the firing context of ``timer``'s ``seq``-th arming is over."""
-    return Loc.fixed((1 << 45) + (timer._state.lid << 20) + seq, f"{timer._name}.fired[{seq}]")
-
-
-def _is_one(v):
-    return NO_WRITE if v == 1 else BLOCK
 
 
 def timer_setup(timer, fn, flags=0):
@@ -98,26 +96,31 @@ def timer_setup(timer, fn, flags=0):
     if old.__class__ is _Armed and old.pending:
         r.report("warn", f"ODEBUG: init active (active state 0) object type: timer_list ({timer!r} "
                  "is pending)")
-    r.write(timer._state, _Armed(False, old.seq) if old.__class__ is _Armed else 0, ONCE, "timer_setup")
+    r.write(timer._state, _Armed(False, old.seq, False, old.running) if old.__class__ is _Armed else 0,
+            ONCE, "timer_setup")
     r.write(timer._func, fn, PLAIN, "timer_setup")
 
 
 def _fire(timer, seq):
     """The firing context of ``timer``'s ``seq``-th arming."""
     r = run()
-    if seq > 1:
-        # never two at once: the instance before has returned first
-        r.rmw(_done(timer, seq - 1), _is_one, WAIT_ACQ, "timer: wait for the running instance")
 
-    def detach(v):
-        return _Armed(False, seq) if v.__class__ is _Armed and v.pending and v.seq == seq else NO_WRITE
-    old = r.rmw(timer._state, detach, FULL, "timer: expire")
+    def expire(v):
+        if v.__class__ is not _Armed or not v.pending or v.seq != seq:
+            return NO_WRITE                 # deleted (or shut down) before it fired
+        if v.running:
+            return BLOCK                    # never two at once: the last one returns first
+        return _Armed(False, seq, v.shutdown, True)
+    old = r.rmw(timer._state, expire, FULL, "timer: expire")
     if old.__class__ is _Armed and old.pending and old.seq == seq:
         fn = r.read(timer._func, PLAIN, "timer: load function")
         if fn is None:
             raise ModelError(f"{timer!r} fired without timer_setup()")
         fn(timer)           # (a lock it returns holding: held-at-exit when the context ends)
-    r.write(_done(timer, seq), 1, REL, "timer: done")
+        # the function has returned: the timer is no longer running (it may be
+        # pending again, armed by the function itself)
+        r.rmw(timer._state, lambda v: _Armed(v.pending, v.seq, v.shutdown, False), FULL,
+              "timer: function returned")
 
 
 def _arm(timer, what, warn_pending=False):
@@ -130,7 +133,7 @@ def _arm(timer, what, warn_pending=False):
         if v.__class__ is _Armed:
             if v.pending or v.shutdown:
                 return NO_WRITE
-            return _Armed(True, v.seq + 1)
+            return _Armed(True, v.seq + 1, False, v.running)
         return _Armed(True, 1)
     old = r.rmw(timer._state, arm, FULL, what)
     if old.__class__ is _Armed and (old.pending or old.shutdown):
@@ -138,7 +141,8 @@ def _arm(timer, what, warn_pending=False):
             r.report("warn", f"WARNING: {what} of a pending timer ({timer!r})")
         return 1 if old.pending else 0
     seq = old.seq + 1 if old.__class__ is _Armed else 1
-    child = r.spawn(_fire, (timer, seq), f"timer:{timer._name}", False, what)
+    name = f"timer:{timer._name}" + (f"#{seq}" if seq > 1 else "")    # its instance
+    child = r.spawn(_fire, (timer, seq), name, False, what)
     child.callback = True
     child.tls["softirq"] = True
     child.tls["context"] = "a timer callback"
@@ -162,27 +166,35 @@ def timer_pending(timer):
 
 
 def _delete(timer, what, wait, shutdown=False):
+    """Deactivate the timer if it is pending; 1 if it was.  With ``wait``, as
+    the kernel's ``del_timer_sync()`` loops on ``try_to_del_timer_sync()``: it
+    waits until the function is not running, then deactivates - so a function
+    that arms its own timer again is caught.  (Arming by anyone else after the
+    call returns is the caller's to prevent: "callers must prevent restarting
+    of the timer".)"""
     r = run()
+    if wait:
+        t = r.cur
+        if t is not None and t.tls.get("context") == "a timer callback" and t.args and \
+                t.args[0] == timer:
+            r.report("deadlock", f"{what}({timer!r}) from its own function waits for itself")
 
     def take(v):
         if v.__class__ is not _Armed:
             return _Armed(False, 0, True) if shutdown else NO_WRITE
+        if wait and v.running:
+            return BLOCK
         if not v.pending and (v.shutdown or not shutdown):
             return NO_WRITE
-        return _Armed(False, v.seq, v.shutdown or shutdown)
+        return _Armed(False, v.seq, v.shutdown or shutdown, v.running)
     old = r.rmw(timer._state, take, FULL, what)
-    was = old.__class__ is _Armed and old.pending
-    if wait and old.__class__ is _Armed:
-        # the instance that may be running: the one before the pending one taken
-        # back (that one now never calls the function), else the last one armed
-        last = old.seq - 1 if was else old.seq
-        if last > 0:
-            t = r.cur
-            if t is not None and t.tls.get("context") == "a timer callback" and t.args and \
-                    t.args[0] == timer and t.args[1] == last:
-                r.report("deadlock", f"{what}({timer!r}) from its own function waits for itself")
-            r.rmw(_done(timer, last), _is_one, WAIT_ACQ, what)
-    return 1 if was else 0
+    if wait and r.cur is not None:
+        # the kernel checks and detaches under the timer base's lock, which the
+        # expiry path takes too: what the function did is ordered before what
+        # follows, even when nothing was pending (a failed RMW orders nothing
+        # by itself under the LKMM, and is no acquire either)
+        r.fence("smp_mb", "~timer base lock")
+    return 1 if old.__class__ is _Armed and old.pending else 0
 
 
 def del_timer(timer):

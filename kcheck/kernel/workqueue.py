@@ -272,7 +272,8 @@ def _queue_system(r, wq, work):
     if _is_pending(p):
         return False
     seq = p.seq + 1 if p.__class__ is _Queued else 1
-    r.spawn(_system_worker, (work, seq, wq), f"kworker/{wq.name}", False, "queue_work")
+    r.spawn(_system_worker, (work, seq, wq), f"kworker/{wq.name}" + (f"#{seq}" if seq > 1 else ""),
+            False, "queue_work")
     return True
 
 
