@@ -197,6 +197,7 @@ def call_srcu(ssp, head, fn):
     name = f"srcu:{getattr(fn, '__name__', 'callback')}"
     child = r.spawn(callback, (), name, False, "call_srcu")
     child.callback = True
+    child.tls["context"] = "an SRCU callback"     # a workqueue, bottom halves disabled
 
 
 def _is_one(v):
