@@ -30,17 +30,22 @@ def timeout_fn(t):
     atomic_inc(d.fired)
 
 
+def _dev_model(fn, owner):
+    """main(): a device whose timer calls ``fn``, and one task ``owner(d)``."""
+    def main():
+        d = kzalloc(dev)
+        timer_setup(d.timer, fn, 0)
+        spawn(owner, d, name="owner")
+    return main
+
+
 def teardown(stop):
     def owner(d):
         mod_timer(d.timer, jiffies + HZ)
         stop(d.timer)
         kfree(d)
 
-    def main():
-        d = kzalloc(dev)
-        timer_setup(d.timer, timeout_fn, 0)
-        spawn(owner, d, name="owner")
-    return main
+    return _dev_model(timeout_fn, owner)
 
 
 @pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
@@ -76,10 +81,7 @@ def test_what_the_timer_calls_return():
         WARN_ON(atomic_read(d.fired) != n)
         kfree(d)
 
-    def main():
-        d = kzalloc(dev)
-        timer_setup(d.timer, timeout_fn, 0)
-        spawn(owner, d, name="owner")
+    main = _dev_model(timeout_fn, owner)
     res = kcheck.check(main)
     assert res.verdict == "no-bug" and res.exhaustive, res.format()
 
@@ -98,10 +100,7 @@ def test_del_timer_sync_under_the_lock_the_function_takes_deadlocks():
         spin_unlock_bh(d.lock)
         kfree(d)
 
-    def main():
-        d = kzalloc(dev)
-        timer_setup(d.timer, fn, 0)
-        spawn(owner, d, name="owner")
+    main = _dev_model(fn, owner)
     res = kcheck.check(main)
     assert res.bug is not None and res.bug.kind == "deadlock", res.format()
 
@@ -115,10 +114,7 @@ def test_a_timer_function_may_not_sleep():
         del_timer_sync(d.timer)
         kfree(d)
 
-    def main():
-        d = kzalloc(dev)
-        timer_setup(d.timer, fn, 0)
-        spawn(owner, d, name="owner")
+    main = _dev_model(fn, owner)
     res = kcheck.check(main)
     assert res.bug is not None and res.bug.kind == "sleep-in-atomic", res.format()
     assert "timer callback" in res.bug.message
@@ -138,10 +134,7 @@ def test_a_timer_that_arms_itself_forever_gives_a_bounded_result():
         del_timer_sync(d.timer)
         kfree(d)
 
-    def main():
-        d = kzalloc(dev)
-        timer_setup(d.timer, fn, 0)
-        spawn(owner, d, name="owner")
+    main = _dev_model(fn, owner)
     for jobs in (1, 2):
         res = kcheck.check(main, jobs=jobs)
         assert res.verdict == "no-bug" and not res.exhaustive, res.format()

@@ -238,19 +238,26 @@ def _system_worker(work, seq, wq):
     r.write(_instance_done(work, seq), 1, REL, "worker: work done")
 
 
-def queue_work(wq, work):
-    r = run()
-    if wq.__class__ is _SystemWQ:
-        return _queue_system(r, wq, work)
-
+def _set_pending(r, wq, work):
+    """``test_and_set_bit(WORK_STRUCT_PENDING_BIT)``: the new instance's number,
+    or 0 if the item was pending already (then nothing is queued)."""
     def set_pending(v):
         if v.__class__ is _Queued:
             return NO_WRITE if v.pending else _Queued(True, v.seq + 1, wq)
         return _Queued(True, 1, wq)
     p = r.rmw(work._pending, set_pending, FULL, "queue_work")
     if _is_pending(p):
+        return 0
+    return p.seq + 1 if p.__class__ is _Queued else 1
+
+
+def queue_work(wq, work):
+    r = run()
+    if wq.__class__ is _SystemWQ:
+        return _queue_system(r, wq, work)
+    seq = _set_pending(r, wq, work)
+    if not seq:
         return False
-    seq = p.seq + 1 if p.__class__ is _Queued else 1
     i = r.rmw(wq._count, lambda n: n + 1, ONCE, "queue_work") + 1
     old = r.rmw(wq._loc, lambda s: (s[0] + ((work, i, seq),), s[1], s[2]) if not s[1] else NO_WRITE,
                 REL, "queue_work")
@@ -263,15 +270,9 @@ def _queue_system(r, wq, work):
     t = r.cur
     if t is None:
         raise ModelError(f"queue_work({wq.name}, ...) from main(): queue work from a task")
-
-    def set_pending(v):
-        if v.__class__ is _Queued:
-            return NO_WRITE if v.pending else _Queued(True, v.seq + 1, wq)
-        return _Queued(True, 1, wq)
-    p = r.rmw(work._pending, set_pending, FULL, "queue_work")
-    if _is_pending(p):
+    seq = _set_pending(r, wq, work)
+    if not seq:
         return False
-    seq = p.seq + 1 if p.__class__ is _Queued else 1
     r.spawn(_system_worker, (work, seq, wq), f"kworker/{wq.name}" + (f"#{seq}" if seq > 1 else ""),
             False, "queue_work")
     return True
