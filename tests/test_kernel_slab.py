@@ -150,3 +150,47 @@ def test_kfree_rcu_names_the_rcu_head():
         spawn(t, gptr(p=kzalloc(obj)), name="t")
     with pytest.raises(ModelError, match="rcu_head"):
         kcheck.check(main)
+
+
+def test_slab_typesafe_by_rcu_is_refused_not_given_other_semantics(tmp_path):
+    """kcheck never reuses a freed object: a SLAB_TYPESAFE_BY_RCU cache's RCU
+    readers would be called use-after-frees, so the flag is a model error (with
+    the file and line) in Python and in C; flags that only place or account
+    objects are accepted."""
+    import kcheck.c
+    from kcheck.engine.runtime import ModelError
+    from kcheck.kernel import (KStruct, kmem_cache_create, kmem_cache_zalloc, kmem_cache_free,
+                               SLAB_TYPESAFE_BY_RCU, SLAB_HWCACHE_ALIGN)
+
+    class obj(KStruct):
+        v: int
+
+    def model(flags):
+        def t(c):
+            kmem_cache_free(c, kmem_cache_zalloc(c))
+
+        def main():
+            c = kmem_cache_create("objs", obj, 0, flags)
+            kcheck.spawn(t, c, name="t")
+        return main
+    assert kcheck.check(model(SLAB_HWCACHE_ALIGN)).verdict == "no-bug"
+    with pytest.raises(ModelError, match="SLAB_TYPESAFE_BY_RCU is not modelled"):
+        kcheck.check(model(SLAB_TYPESAFE_BY_RCU))
+    f = tmp_path / "cache.c"
+    f.write_text(r"""
+#include <linux/slab.h>
+#include <pthread.h>
+struct obj { int v; };
+static struct kmem_cache *cache;
+static void *t(void *arg) { kmem_cache_free(cache, kmem_cache_zalloc(cache, GFP_KERNEL)); return NULL; }
+int main(void)
+{
+	pthread_t p;
+	cache = kmem_cache_create("objs", sizeof(struct obj), 0, SLAB_TYPESAFE_BY_RCU, NULL);
+	pthread_create(&p, NULL, t, NULL);
+	return 0;
+}
+""")
+    with pytest.raises(ModelError, match="SLAB_TYPESAFE_BY_RCU") as e:
+        kcheck.check(kcheck.c.load(str(f)).entry)
+    assert e.value.where is not None and e.value.where[1] == 10

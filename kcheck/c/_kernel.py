@@ -409,6 +409,10 @@ PYTHON_ONLY = {
     "kfree": "C's own (frees C memory)",
     "kvfree": "C's own (frees C memory)",
     "kmem_cache_create": "C's own (a cache of objects of a size)",
+    "SLAB_HWCACHE_ALIGN": "a C macro (linux/slab.h)",
+    "SLAB_PANIC": "a C macro (linux/slab.h)",
+    "SLAB_TYPESAFE_BY_RCU": "a C macro (linux/slab.h); refused by kmem_cache_create",
+    "SLAB_ACCOUNT": "a C macro (linux/slab.h)",
     "kmem_cache_alloc": "C's own",
     "kmem_cache_zalloc": "C's own",
     "kmem_cache_free": "C's own",
@@ -1349,7 +1353,14 @@ def _i_cache_create(comp, c, args):
     ct = _sizeof_type(comp, args[1])
     src = comp.src(c)
 
+    flags = comp.expr(args[3]) if len(args) > 3 else None
+
     def create(f):
+        from ..kernel import slab as S
+        if flags is not None:
+            fl = flags(f)
+            if isinstance(fl, int) and fl & S.SLAB_TYPESAFE_BY_RCU:
+                raise ModelError(S.TYPESAFE_REFUSED, where=src[:3])
         return KCache(_read_cstring(name(f), src), size(f), ct)
     return create
 

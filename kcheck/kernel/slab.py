@@ -127,7 +127,24 @@ class kmem_cache:
         return f"kmem_cache({self.name})"
 
 
+SLAB_HWCACHE_ALIGN = 0x00002000
+SLAB_PANIC = 0x00040000
+SLAB_TYPESAFE_BY_RCU = 0x00080000
+SLAB_ACCOUNT = 0x04000000
+
+TYPESAFE_REFUSED = ("SLAB_TYPESAFE_BY_RCU is not modelled: kcheck never reuses a freed object, so "
+                    "an RCU reader's access to one - legal in such a cache, which the reader must "
+                    "then check is still the object it looked up - would be called a use-after-free; "
+                    "model the cache without the flag and the reuse explicitly")
+
+
 def kmem_cache_create(name, cls, *a, **kw):
+    """``kmem_cache_create(name, cls[, align, flags, ctor])``: the flags that only
+    place or account objects are accepted; ``SLAB_TYPESAFE_BY_RCU`` is refused
+    (a model error) rather than silently given other semantics."""
+    flags = kw.get("flags", a[1] if len(a) > 1 else 0)
+    if isinstance(flags, int) and flags & SLAB_TYPESAFE_BY_RCU:
+        raise ModelError(TYPESAFE_REFUSED)
     return kmem_cache(name, cls)
 
 
@@ -239,4 +256,5 @@ def kmemleak_not_leak(obj):
 __all__ = ["kmalloc", "kzalloc", "kvmalloc", "kvzalloc", "kfree", "kvfree", "kfree_sensitive",
            "kfree_rcu", "kvfree_rcu", "kfree_rcu_mightsleep", "kvfree_rcu_mightsleep",
            "kmem_cache", "kmem_cache_create", "kmem_cache_alloc", "kmem_cache_zalloc",
-           "kmem_cache_free", "kmem_cache_destroy", "kmemleak_not_leak"]
+           "kmem_cache_free", "kmem_cache_destroy", "kmemleak_not_leak", "SLAB_HWCACHE_ALIGN",
+           "SLAB_PANIC", "SLAB_TYPESAFE_BY_RCU", "SLAB_ACCOUNT"]
