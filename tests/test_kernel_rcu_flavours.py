@@ -114,3 +114,62 @@ def test_lockdeps_view_of_the_region_is_unchanged():
         spawn(suspicious, box(), name="t")
     res = kcheck.check(main2)
     assert res.bug is not None and res.bug.kind == "suspicious-rcu-usage", res.format()
+
+
+def test_queuing_an_rcu_head_twice_before_its_callback_runs_is_the_kernels_warn():
+    """CONFIG_DEBUG_OBJECTS_RCU_HEAD: a second call_rcu() (or kfree_rcu()) on a head
+    whose callback has not run would link it twice - "__call_rcu(): Double-freed
+    CB".  A callback that queues its own head again (it is dequeued before it is
+    called) is fine."""
+    from kcheck.kernel import rcu_head, call_rcu, kfree_rcu, rcu_barrier, call_srcu, srcu_struct, \
+        init_srcu_struct, srcu_barrier
+
+    class S(KStruct):
+        head: rcu_head
+        ss: srcu_struct
+
+    def cb(h):
+        pass
+
+    def twice(queue):
+        def main():
+            o = S()
+            init_srcu_struct(o.ss)
+            spawn(lambda: queue(o), name="a")
+            spawn(lambda: queue(o), name="b")
+        return main
+    for queue in (lambda o: call_rcu(o.head, cb), lambda o: call_srcu(o.ss, o.head, cb)):
+        res = kcheck.check(twice(queue))
+        assert res.bug is not None and res.bug.kind == "warn" and "Double-freed CB" in res.bug.message, \
+            res.format()
+        again = kcheck.replay(twice(queue), res.bug.schedule)
+        assert again.bug is not None and "Double-freed CB" in again.bug.message
+
+    def double_kfree_rcu():
+        def t():
+            o = kzalloc(S)
+            kfree_rcu(o, "head")
+            kfree_rcu(o, "head")
+        spawn(t, name="t")
+    res = kcheck.check(double_kfree_rcu)
+    assert res.bug is not None and "Double-freed CB" in res.bug.message, res.format()
+
+    from kcheck.kernel import atomic_t, atomic_inc_return, container_of
+
+    class R(KStruct):
+        head: rcu_head
+        n: atomic_t
+
+    def requeue(h):
+        if atomic_inc_return(container_of(h, R, "head").n) == 1:
+            call_rcu(h, requeue)            # once more, from its own callback
+
+    def again_from_callback():
+        o = R()
+
+        def t():
+            call_rcu(o.head, requeue)
+            rcu_barrier()
+        spawn(t, name="t")
+    res = kcheck.check(again_from_callback)
+    assert res.bug is None, res.format()

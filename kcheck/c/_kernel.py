@@ -58,6 +58,7 @@ _CLS = {name: _view_class(getattr(_K, name)) for name in
          "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
          "llist_node", "timer_list")}
 _CLS["rwlock_t"]._reader = _rw_reader
+_CLS["rcu_head"].__repr__ = lambda self: repr(self._cptr)
 
 
 def _single(tag, kind):
@@ -213,6 +214,9 @@ def _rcu_head(b, o, size):
     v._cptr = v._owner = Ptr(b, o)
     v._name = b.cell_name(o) or "rcu_head"
     v._kid = ("h", b.lid, o)
+    # queued or not: kcheck's word, not C memory (which kmalloc leaves uninitialised)
+    cell = b.cell(o)
+    v._queued = Loc.keyed(4, cell.lid, 0, f"{v._name}.queued") if cell is not None else None
     return v
 
 
@@ -237,7 +241,7 @@ def _timer_list(b, o, size):
     v = _CLS["timer_list"].__new__(_CLS["timer_list"])
     name = b.cell_name(o) or "timer"
     v._name = name[:-len(".entry.next")] if name.endswith(".entry.next") else name
-    v._state = Loc.fixed((1 << 46) + anchor.lid, f"{v._name}.state")
+    v._state = Loc.keyed(3, anchor.lid, 0, f"{v._name}.state")
     v._func = fn
     v._cptr = v._owner = Ptr(b, o)
     v._kid = ("T", anchor.lid)

@@ -186,6 +186,16 @@ class Loc:
         return l
 
     @classmethod
+    def keyed(cls, kind, lid, k, field, init=0):
+        """``fixed`` for a word tied to another location ``lid`` (and a number
+        ``k``), in a range of ids no other location reaches: ``kind`` picks the
+        range (a work instance's done word, a timer's state ...), well above
+        every id ``new_lid`` gives, and ``lid`` and ``k`` each have bits of their
+        own - an id made by adding shifted numbers could meet another kind's for
+        a location a task allocated."""
+        return cls.fixed((kind << 128) | (lid << 40) | k, field, init)
+
+    @classmethod
     def derived(cls, parent, k, init=0, field=None):
         """A location tied to ``parent`` (per-task reader flags of a lock, ...):
         its id depends only on ``parent`` and ``k``, whichever task makes it."""

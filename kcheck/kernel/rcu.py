@@ -235,12 +235,14 @@ synchronize_rcu_expedited = synchronize_rcu
 class rcu_head(KObject):
     """``struct rcu_head``: where a callback is queued; ``container_of`` finds its struct."""
 
-    __slots__ = ("_owner", "_kid", "_name")
+    __slots__ = ("_owner", "_kid", "_name", "_queued")
 
     def __init__(self, owner=None, field=None):
         self._owner = owner
         self._name = field
         self._kid = ("h", owner._kid if owner is not None else id(self), field)
+        # queued and not yet invoked (CONFIG_DEBUG_OBJECTS_RCU_HEAD's state)
+        self._queued = Loc(0, owner, f"{field or 'rcu_head'}.queued")
 
     @classmethod
     def _embed(cls, owner, name, v):
@@ -259,11 +261,36 @@ def container_of(ptr, typ=None, member=None):
     return owner
 
 
+def queue_head(r, head, what):
+    """Mark ``head`` queued; False (and the kernel's WARN) if it already is: a
+    second ``call_rcu()`` on a head whose callback has not run yet would link
+    it twice - the kernel leaks the callback and warns (``__call_rcu():
+    Double-freed CB``, a double free in disguise)."""
+    q = getattr(head, "_queued", None)
+    if q is None:
+        return True
+    if r.rmw(q, lambda v: 1 if v == 0 else NO_WRITE, ONCE, what) != 0:
+        r.report("warn", f"{what}(): Double-freed CB {head!r}: queued again before its callback ran "
+                 "(the kernel leaks the callback)")
+        return False
+    return True
+
+
+def unqueue_head(head):
+    """The callback is about to be invoked: its head may be queued again (or
+    freed, by the callback itself)."""
+    q = getattr(head, "_queued", None)
+    if q is not None:
+        run().write(q, 0, ONCE, "rcu callback: unqueue")
+
+
 def call_rcu(head, fn):
     r = run()
     t = r.cur
     if t is None:
         raise ModelError("call_rcu() from main(): queue callbacks from a task")
+    if not queue_head(r, head, "__call_rcu"):
+        return None
     # Each queuing context numbers its callbacks (one counter it alone mostly
     # writes), and each callback has its own "done" word: callbacks finishing
     # never conflict with one another, only with an rcu_barrier() waiting.
@@ -284,6 +311,7 @@ def call_rcu(head, fn):
         else:
             rr.fence("rcu_gp", GP_OP)
             rr.has_gp = True          # from now on a bug is real only if the run is admissible
+        unqueue_head(head)
         fn(head)
         run().write(done, 1, REL, "rcu callback done")
 

@@ -179,6 +179,9 @@ def call_srcu(ssp, head, fn):
     t = r.cur
     if t is None:
         raise ModelError("call_srcu() from main(): queue callbacks from a task")
+    from .rcu import queue_head, unqueue_head
+    if not queue_head(r, head, "call_srcu"):
+        return
     root = r.tasks[t.order[0]]
     n = r.rmw(ssp._queued(root.tid, root.name), lambda v: v + 1, ONCE, "call_srcu") + 1
     done = ssp._done(root.tid, root.name, n)
@@ -191,6 +194,7 @@ def call_srcu(ssp, head, fn):
         else:
             rr.fence(("srcu", ssp._id()), GP_OP)
             rr.has_gp = True
+        unqueue_head(head)
         fn(head)
         run().write(done, 1, REL, "rcu callback done")
 

@@ -109,7 +109,7 @@ def _is_pending(v):
 def _instance_done(work, seq):
     """The word the worker that runs ``work``'s ``seq``-th queuing sets when the
     function has returned (or ``cancel_work`` when it took that queuing back)."""
-    return Loc.fixed((1 << 44) + (work._pending.lid << 20) + seq, f"{work._name}.done[{seq}]")
+    return Loc.keyed(1, work._pending.lid, seq, f"{work._name}.done[{seq}]")
 
 
 def INIT_WORK(work, fn):
@@ -223,7 +223,7 @@ def _claim(work, seq):
     taken by its worker, 2 taken back by ``cancel_work``.  Not the item's own
     memory: a worker whose queuing was cancelled touches nothing of an item
     that may be freed by now."""
-    return Loc.fixed((1 << 47) + (work._pending.lid << 20) + seq, f"{work._name}.queued[{seq}]")
+    return Loc.keyed(2, work._pending.lid, seq, f"{work._name}.queued[{seq}]")
 
 
 def _system_worker(work, seq, wq):

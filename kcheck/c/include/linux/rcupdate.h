@@ -10,6 +10,7 @@
 #define __LINUX_RCUPDATE_H
 
 #include <linux/types.h>
+#include <linux/container_of.h>
 #include <linux/compiler.h>
 #include <linux/lockdep.h>
 #include <asm/barrier.h>
