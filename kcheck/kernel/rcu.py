@@ -261,7 +261,7 @@ def container_of(ptr, typ=None, member=None):
     return owner
 
 
-def queue_head(r, head, what):
+def queue_head(r, head, what, op_name=None):
     """Mark ``head`` queued; False (and the kernel's WARN) if it already is: a
     second ``call_rcu()`` on a head whose callback has not run yet would link
     it twice - the kernel leaks the callback and warns (``__call_rcu():
@@ -269,7 +269,7 @@ def queue_head(r, head, what):
     q = getattr(head, "_queued", None)
     if q is None:
         return True
-    if r.rmw(q, lambda v: 1 if v == 0 else NO_WRITE, ONCE, what) != 0:
+    if r.rmw(q, lambda v: 1 if v == 0 else NO_WRITE, ONCE, op_name or what) != 0:
         r.report("warn", f"{what}(): Double-freed CB {head!r}: queued again before its callback ran "
                  "(the kernel leaks the callback)")
         return False
@@ -289,7 +289,7 @@ def call_rcu(head, fn):
     t = r.cur
     if t is None:
         raise ModelError("call_rcu() from main(): queue callbacks from a task")
-    if not queue_head(r, head, "__call_rcu"):
+    if not queue_head(r, head, "__call_rcu", "call_rcu"):     # one trace line with the queuing
         return None
     # Each queuing context numbers its callbacks (one counter it alone mostly
     # writes), and each callback has its own "done" word: callbacks finishing
