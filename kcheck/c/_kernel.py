@@ -429,6 +429,9 @@ PYTHON_ONLY = {
     "hashtable": "C's hashtable is an array of hlist_head (DEFINE_HASHTABLE) and the kernel's "
                  "macros over the hlist operations",
     "from_timer": "a C macro (container_of)",
+    "kthread_run": "a C harness starts its threads with pthread_create()",
+    "kthread_should_stop": "a C harness starts its threads with pthread_create()",
+    "kthread_stop": "a C harness starts its threads with pthread_create()",
     "delayed_work": "a C struct (linux/workqueue.h) whose macros work on its work_struct",
     "to_delayed_work": "a C macro (container_of)",
     "INIT_DELAYED_WORK": "a C macro over INIT_WORK",

@@ -6,7 +6,7 @@ line: ``struct`` (structs, arrays, bitfields), ``atomic``, ``bitops``,
 mutexes, rw_semaphores, lockdep), ``sched`` (task state, schedule, wake-ups,
 might_sleep), ``wait`` (wait queues, wait_event), ``completion``, ``rcu``,
 ``srcu``, ``seqlock``, ``list`` (list_head and hlist), ``hashtable``,
-``llist``, ``slab``, ``bug``, ``workqueue``, ``timer``.  Their semantics live in the
+``llist``, ``slab``, ``bug``, ``workqueue``, ``timer``, ``kthread``.  Their semantics live in the
 engine (``kcheck.engine``): each function here turns into one or a few
 events.  ``__all__`` below is the public API; docs/reference/kernel-api.md
 gives every name a line (tests/test_kernel_api_doc.py keeps the two equal).
@@ -16,7 +16,8 @@ from . import (struct as _struct, atomic as _atomic, bitops as _bitops, refcount
                kref as _kref, barrier as _barrier, locking as _locking, sched as _sched,
                wait as _wait, completion as _completion, rcu as _rcu, srcu as _srcu,
                seqlock as _seqlock, list as _list, hashtable as _hashtable, llist as _llist,
-               slab as _slab, bug as _bug, workqueue as _workqueue, timer as _timer)
+               slab as _slab, bug as _bug, workqueue as _workqueue, timer as _timer,
+               kthread as _kthread)
 from .struct import *          # noqa: F401,F403
 from .atomic import *          # noqa: F401,F403
 from .bitops import *          # noqa: F401,F403
@@ -37,8 +38,10 @@ from .slab import *            # noqa: F401,F403
 from .bug import *             # noqa: F401,F403
 from .workqueue import *       # noqa: F401,F403
 from .timer import *           # noqa: F401,F403
+from .kthread import *         # noqa: F401,F403
 
 __all__ = [name for _m in (_struct, _atomic, _bitops, _refcount, _kref, _barrier,
                           _locking, _sched, _wait, _completion, _rcu, _srcu,
-                          _seqlock, _list, _hashtable, _llist, _slab, _bug, _workqueue, _timer)
+                          _seqlock, _list, _hashtable, _llist, _slab, _bug, _workqueue, _timer,
+                          _kthread)
            for name in _m.__all__]
