@@ -31,18 +31,23 @@ def work_fn(w):
     atomic_inc(d.runs)
 
 
+def _wq_model(cls, init, owner):
+    """main(): a queue, an object of ``cls`` set up by ``init``, one task ``owner(wq, d)``."""
+    def main():
+        wq = alloc_workqueue("wq")
+        d = kzalloc(cls)
+        init(d)
+        spawn(owner, wq, d, name="owner")
+    return main
+
+
 def teardown_model(stop):
     def owner(wq, d):
         queue_work(wq, d.work)
         stop(d.work)
         kfree(d)
 
-    def main():
-        wq = alloc_workqueue("wq")
-        d = kzalloc(dev)
-        INIT_WORK(d.work, work_fn)
-        spawn(owner, wq, d, name="owner")
-    return main
+    return _wq_model(dev, lambda d: INIT_WORK(d.work, work_fn), owner)
 
 
 @pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
@@ -193,12 +198,7 @@ def delayed_model(queue, stop):
         stop(d.dwork)
         kfree(d)
 
-    def main():
-        wq = alloc_workqueue("wq")
-        d = kzalloc(ddev)
-        INIT_DELAYED_WORK(d.dwork, dwork_fn)
-        spawn(owner, wq, d, name="owner")
-    return main
+    return _wq_model(ddev, lambda d: INIT_DELAYED_WORK(d.dwork, dwork_fn), owner)
 
 
 QUEUES = {
