@@ -173,3 +173,44 @@ def test_queuing_an_rcu_head_twice_before_its_callback_runs_is_the_kernels_warn(
         spawn(t, name="t")
     res = kcheck.check(again_from_callback)
     assert res.bug is None, res.format()
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+@pytest.mark.parametrize("wait", [True, False], ids=["synchronize_rcu", "no-grace-period"])
+def test_synchronize_rcu_waits_for_a_reader_in_a_context_a_task_started(wait, memory_model):
+    """A reader in a work item on a system queue (or a kernel thread a task
+    started) has no reader flag synchronize_rcu()'s wait knows of; its grace
+    period is also a point the finished execution must keep out of every
+    read-side section, so the reader is protected (under SC once a false
+    use-after-free)."""
+    from kcheck.kernel import work_struct, INIT_WORK, schedule_work, container_of
+
+    class B(KStruct):
+        p: obj
+        work: work_struct
+
+    def reader_fn(w):
+        b = container_of(w, B, "work")
+        rcu_read_lock()
+        q = rcu_dereference(ptr(b, "p"))
+        if q is not None:
+            WARN_ON(READ_ONCE(ptr(q, "v")) != 1)
+        rcu_read_unlock()
+
+    def updater(b, x):
+        rcu_assign_pointer(ptr(b, "p"), None)
+        if wait:
+            synchronize_rcu()
+        kfree(x)
+
+    def main():
+        x = kzalloc(obj, v=1)
+        b = B(p=x)
+        INIT_WORK(b.work, reader_fn)
+        spawn(lambda: schedule_work(b.work), name="starter")
+        spawn(updater, b, x, name="updater")
+    res = kcheck.check(main, memory_model=memory_model)
+    if wait:
+        assert res.verdict == "no-bug" and res.exhaustive, res.format()
+    else:
+        assert res.bug is not None and res.bug.kind == "use-after-free", res.format()

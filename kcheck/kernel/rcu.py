@@ -227,6 +227,21 @@ def synchronize_rcu():
     _no_reader(r, t, "synchronize_rcu", fatal=True)
     _sched.sleep_check("synchronize_rcu")
     _grace_period(r, t, "synchronize_rcu")
+    declare_gp(r, "rcu_gp")
+
+
+def declare_gp(r, value):
+    """The grace period that just ended, as a point the finished execution must
+    keep out of every read-side section (memory/rcu_gp.py), under SC.  The
+    waits above cover the tasks ``main()`` spawned; a reader in a context a task
+    started (a work item on a system queue, a kernel thread) has no flag the
+    wait knows of - the point is what makes an execution in which the grace
+    period ends inside its section impossible instead of a use-after-free.
+    (Under the LKMM the Sync-rcu fence and its rcu axiom do this.)"""
+    if r.lkmm or not getattr(r.x, "rcu_declarative", True) or r.cur is None:
+        return
+    r.fence(value, GP_OP)
+    r.has_gp = True
 
 
 synchronize_rcu_expedited = synchronize_rcu

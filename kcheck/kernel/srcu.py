@@ -168,6 +168,8 @@ def synchronize_srcu(ssp):
     _sched.sleep_check("synchronize_srcu")
     with op(r, lambda: f"synchronize_srcu({ssp!r})"):
         _grace_period(r, ssp, t, "synchronize_srcu")
+    from .rcu import declare_gp
+    declare_gp(r, ("srcu", ssp._id()))
 
 
 synchronize_srcu_expedited = synchronize_srcu
