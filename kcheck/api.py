@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .engine import runtime as _rt
-from .engine.runtime import ModelError, NO_WRITE, BLOCK
-from .engine.graph import MARKED, ACQUIRE, AWAIT
+from .engine.runtime import ModelError
 from .report.result import Result, BugReport
 
 
@@ -48,7 +47,7 @@ def join(task):
     r = _run()
     if task.done is None:
         raise ModelError(f"join({task.name}): only tasks started by spawn() can be joined")
-    r.rmw(task.done, lambda v: NO_WRITE if v else BLOCK, MARKED | ACQUIRE | AWAIT, f"join({task.name})")
+    r.wait_exit(task, f"join({task.name})")
 
 
 def current():

@@ -37,6 +37,10 @@ BLOCK = object()      # an RMW/await that cannot proceed with the value it read
 CURRENT = None        # the active Run (kernel primitives look it up here)
 
 
+def _exited(v):
+    return NO_WRITE if v else BLOCK
+
+
 # How deep contexts may start contexts (an RCU callback queuing a callback, a
 # timer arming a timer ...) before an execution is cut: see Run._cut.  Real
 # chains are short (a task, its callback, what that queues); one that goes
@@ -459,6 +463,11 @@ class Run:
         if self.cur is None:
             raise ModelError(f"{op}: main() builds the initial state; free objects from a task")
         return self.request((6, obj, op))
+
+    def wait_exit(self, task, op):
+        """Block until ``task`` has ended (its done word, written with release at
+        its exit): ``join()`` and the kernel's waits for a thread's exit."""
+        self.rmw(task.done, _exited, G.MARKED | G.ACQUIRE | G.AWAIT, op)
 
     def spawn(self, fn, args, name, daemon, op):
         cur = self.cur

@@ -14,7 +14,7 @@ Python models only: a C harness starts its threads with ``pthread_create``.
 
 from __future__ import annotations
 
-from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, REL, ACQ, WAIT_ACQ
+from ._core import run, KObject, Loc, ModelError, ONCE, REL, ACQ
 
 
 class _KThread(KObject):
@@ -78,8 +78,7 @@ def kthread_stop(kt):
         raise ModelError(f"kthread_stop({kt!r}) from the thread itself")
     r.write(kt._stop, 1, ONCE, "kthread_stop")
     wake_up_process(task)
-    # wait_for_completion(&kthread->exited)
-    r.rmw(task.done, lambda v: NO_WRITE if v else BLOCK, WAIT_ACQ, "kthread_stop: wait for exit")
+    r.wait_exit(task, "kthread_stop: wait for exit")     # wait_for_completion(&kthread->exited)
     return r.read(kt._ret, ACQ, "kthread_stop")
 
 

@@ -246,9 +246,8 @@ def _implicit(r, t, what):
     """Preemption, bottom halves or interrupts now off or on: an implicit RCU
     read-side section begins or ends (kernel/rcu.py: implicit_section); its
     reader-flag write shows in a trace as ``what``."""
-    from .rcu import implicit_section
     with op(r, what):
-        implicit_section(r, t, _nonpreemptible(t))
+        _rcu.implicit_section(r, t, _nonpreemptible(t))
 
 
 def preempt_disable():
@@ -452,3 +451,6 @@ __all__ = ["TASK_RUNNING", "TASK_INTERRUPTIBLE", "TASK_UNINTERRUPTIBLE", "TASK_N
            "preempt_enable", "local_bh_disable", "local_bh_enable", "local_irq_disable",
            "local_irq_enable", "local_irq_save", "local_irq_restore", "irqs_disabled",
            "in_atomic"]
+
+
+from . import rcu as _rcu     # noqa: E402  (rcu imports this module: bound once both exist)

@@ -112,6 +112,26 @@ def _instance_done(work, seq):
     return Loc.keyed(1, work._pending.lid, seq, f"{work._name}.done[{seq}]")
 
 
+def _wait_instance(r, work, seq, what):
+    """Wait until ``work``'s ``seq``-th queuing is over (0: nothing to wait for)."""
+    if seq > 0:
+        r.rmw(_instance_done(work, seq), _is_one, WAIT_ACQ, what)
+
+
+def _run_instance(r, work, seq, wq):
+    """A worker's run of ``work``'s ``seq``-th queuing, once it has taken it:
+    process_one_work() - worker->current_func = work->func, then
+    set_work_pool_and_clear_pending() (a full barrier), then the call.  A work
+    item never runs on two workers at once: the kernel hands a new instance to
+    the worker still running the last one; here the worker that took it
+    waits for that one to return first.  Returns the function it called."""
+    _wait_instance(r, work, seq - 1, "worker: wait for the running instance")
+    fn = r.read(work._func, PLAIN, "worker: load func")
+    r.write(work._pending, _Queued(False, seq, wq), FULL, "worker: clear pending")
+    fn(work)
+    return fn
+
+
 def INIT_WORK(work, fn):
     """Initialise a work item.  Doing it to an item that is queued corrupts the
     workqueue in the kernel (CONFIG_DEBUG_OBJECTS_WORK says "ODEBUG: init
@@ -146,16 +166,7 @@ def _worker(wq, index):
         if not pending:
             return
         work, nth, seq = pending[0]
-        if seq > 1:
-            # a work item never runs on two workers at once: the kernel hands a
-            # new instance to the worker still running the last one; here the
-            # worker that took it waits for that one to return
-            r.rmw(_instance_done(work, seq - 1), _is_one, WAIT_ACQ, "worker: wait for the running instance")
-        # process_one_work(): worker->current_func = work->func, then
-        # set_work_pool_and_clear_pending() (a full barrier), then the call
-        fn = r.read(work._func, PLAIN, "worker: load func")
-        r.write(work._pending, _Queued(False, seq, wq), FULL, "worker: clear pending")
-        fn(work)
+        fn = _run_instance(r, work, seq, wq)
         t = r.cur
         if t.held or t.rcu or t.tls.get("bh") or t.tls.get("preempt") or t.tls.get("irq"):
             held = [l._loc.name() for l, m in t.held] + (["rcu_read_lock"] if t.rcu else [])
@@ -229,12 +240,8 @@ def _claim(work, seq):
 def _system_worker(work, seq, wq):
     """The system pool's run of ``work``'s ``seq``-th queuing."""
     r = run()
-    if seq > 1:
-        r.rmw(_instance_done(work, seq - 1), _is_one, WAIT_ACQ, "worker: wait for the running instance")
     if r.rmw(_claim(work, seq), lambda v: 1 if v == 0 else NO_WRITE, FULL, "worker: take work") == 0:
-        fn = r.read(work._func, PLAIN, "worker: load func")
-        r.write(work._pending, _Queued(False, seq, wq), FULL, "worker: clear pending")
-        fn(work)
+        _run_instance(r, work, seq, wq)
     r.write(_instance_done(work, seq), 1, REL, "worker: work done")
 
 
@@ -335,31 +342,29 @@ def _cancel(work, what, wait):
         # says it is done); else wait for the instance that worker runs
         taken = v.pending and r.rmw(_claim(work, v.seq), lambda c: 2 if c == 0 else NO_WRITE, FULL,
                                     what) == 0
+        seq = v.seq
         if taken:
-            r.write(work._pending, _Queued(False, v.seq, wq), ONCE, what)
-        last = v.seq - 1 if taken else v.seq
-        if wait and last > 0:
-            r.rmw(_instance_done(work, last), _is_one, WAIT_ACQ, what)
-        return taken
-
-    def grab(s):
-        left = tuple(p for p in s[0] if p[0] != work)
-        return (left, s[1], s[2]) if len(left) < len(s[0]) else NO_WRITE
-    old = r.rmw(wq._loc, grab, FULL, what)
-    taken = [p for p in old[0] if p[0] == work]
-    if taken:
-        # taken back before a worker got it: it will not run, it is not pending
-        # any more, and flushes stop waiting for it
-        _, nth, seq = taken[-1]
-        r.write(work._pending, _Queued(False, seq, wq), ONCE, what)
-        r.write(_instance_done(work, seq), 1, REL, what)
-        r.write(wq._done(nth), 1, REL, what)
-        last = seq - 1          # an earlier instance may still be running
+            r.write(work._pending, _Queued(False, seq, wq), ONCE, what)
     else:
-        last = v.seq            # taken by a worker (running or done), or never pending
-    if wait and last > 0:
-        r.rmw(_instance_done(work, last), _is_one, WAIT_ACQ, what)
-    return bool(taken)
+        def grab(s):
+            left = tuple(p for p in s[0] if p[0] != work)
+            return (left, s[1], s[2]) if len(left) < len(s[0]) else NO_WRITE
+        old = r.rmw(wq._loc, grab, FULL, what)
+        gone = [p for p in old[0] if p[0] == work]
+        taken = bool(gone)
+        seq = v.seq
+        if taken:
+            # taken back before a worker got it: it will not run, it is not pending
+            # any more, and flushes stop waiting for it
+            _, nth, seq = gone[-1]
+            r.write(work._pending, _Queued(False, seq, wq), ONCE, what)
+            r.write(_instance_done(work, seq), 1, REL, what)
+            r.write(wq._done(nth), 1, REL, what)
+    # taken back: an earlier instance may still be running; else the last one is
+    # taken by a worker (running or done), or was never pending
+    if wait:
+        _wait_instance(r, work, seq - 1 if taken else seq, what)
+    return taken
 
 
 def cancel_work_sync(work):
