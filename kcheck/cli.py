@@ -469,7 +469,13 @@ class _Kcheck(click.Group):
         debug = "--debug" in args
         code = _run(lambda: super(_Kcheck, self).main(args, prog_name, complete_var,
                                                       standalone_mode=False, **extra), debug)
-        sys.stdout.flush()
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # the reader went away (`| head`): the verdict's exit code still stands,
+            # and the interpreter must not fail flushing the closed pipe at exit
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
         sys.exit(code)
 
 
@@ -508,9 +514,12 @@ def _run(invoke, debug):
 
 def _fail_out(msg, code, verdict="error", verbatim=False):
     plain = verbatim or msg.startswith("kcheck: ") or _LOCATED.match(msg)
-    click.echo(msg if plain else f"kcheck: error: {msg}", err=True)
-    if OUT.as_json:
-        OUT.json({"verdict": verdict, "error": msg, "exit_code": code})
+    try:
+        click.echo(msg if plain else f"kcheck: error: {msg}", err=True)
+        if OUT.as_json:
+            OUT.json({"verdict": verdict, "error": msg, "exit_code": code})
+    except BrokenPipeError:
+        pass                # nobody reads any more (`2>&1 | head`): the exit code still says it
     return code
 
 
