@@ -596,8 +596,10 @@ class Run:
                 self.bug = min(self.found, key=_met_at)
         finally:
             CURRENT = prev
-            self._kill()
-            self._release()
+            try:
+                self._kill()
+            finally:
+                self._release()
         return self
 
     def _check_grace_periods(self):
@@ -663,6 +665,8 @@ class Run:
             return None
         try:
             n = self._pick()
+        except Interrupted:
+            raise               # the user's Ctrl-C happens once: never swallowed
         except BaseException:
             return None         # the root's own pick raises it again, where it is handled
         if n is None or n.started or n.ctx is not None:
@@ -790,6 +794,7 @@ class Run:
 
     def _kill(self):
         self.stopped = True
+        ctrl_c = None
         for t in self.tasks:
             gl = t.gl if t is not None else None
             if gl is not None and not gl.dead and gl and t.ctx.task is t:
@@ -797,8 +802,12 @@ class Run:
                     gl.throw(Stop)
                 except Stop:
                     pass
+                except Interrupted as e:
+                    ctrl_c = e      # finish the kill, then let the user's Ctrl-C through
                 except BaseException:
                     pass
+        if ctrl_c is not None:
+            raise ctrl_c
 
     def _loop(self):
         """Root greenlet: hand control to tasks until nothing can run."""
