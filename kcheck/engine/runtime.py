@@ -544,6 +544,22 @@ class Run:
 
     # -- the execution ---------------------------------------------------
     def execute(self):
+        """Run the execution.  No verdict comes from a run during which Ctrl-C was
+        pressed: if the model caught the exception (a bare ``except:``), the
+        rest of the run is not what the model does, so it ends as interrupted."""
+        if PRESSED:
+            raise Interrupted()         # pressed earlier, its exception lost on the way
+        try:
+            self._execute()
+        except KcheckSignal:
+            if PRESSED:
+                raise Interrupted() from None
+            raise
+        if PRESSED:
+            raise Interrupted()
+        return self
+
+    def _execute(self):
         global CURRENT
         prev = CURRENT
         CURRENT = self
@@ -1537,23 +1553,36 @@ class catching_ctrl_c:
     Python's default handler; nesting is harmless."""
 
     def __enter__(self):
+        global PRESSED
         import signal
         import threading
         self.old = None
         if threading.current_thread() is threading.main_thread() \
                 and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            PRESSED = False
             self.old = signal.signal(signal.SIGINT, _on_sigint)
         return self
 
     def __exit__(self, *exc):
+        global PRESSED
         if self.old is not None:
             import signal
             signal.signal(signal.SIGINT, self.old)
+            PRESSED = False
         return False
 
 
 def _on_sigint(signum, frame):
+    global PRESSED
+    PRESSED = True
     raise Interrupted()
+
+
+# Set by Ctrl-C (catching_ctrl_c) and asked at the start of every run: the
+# exception can land anywhere - in a handler of the model's, in a greenlet being
+# collected - and a search that lost it would run on to its end as if Ctrl-C
+# had never been pressed.  The flag outlives the exception.
+PRESSED = False
 
 
 def _model_frame():
