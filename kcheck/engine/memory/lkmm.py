@@ -275,7 +275,29 @@ def _diff(a, b):
 
 def _restrict(rel, dom, rng):
     """[dom] ; rel ; [rng]"""
-    return [(r & rng) if (dom >> i) & 1 else 0 for i, r in enumerate(rel)]
+    if dom < 0 or dom == _ALL_OF[len(rel)]:
+        return [r & rng for r in rel]
+    out = [0] * len(rel)
+    m = dom
+    while m:
+        low = m & -m
+        i = low.bit_length() - 1
+        if i >= len(rel):
+            break
+        out[i] = rel[i] & rng
+        m ^= low
+    return out
+
+
+class _AllOf(dict):
+    """n -> the mask of events 0..n-1 (``full`` of an n-event structure)."""
+
+    def __missing__(self, n):
+        v = self[n] = (1 << n) - 1
+        return v
+
+
+_ALL_OF = _AllOf()
 
 
 def _ident(mask, n):
@@ -990,6 +1012,7 @@ class _Dynamic:
             return acc
 
         vis_rows = {}
+        tail_rows = {}
 
         def vis(k):
             # vis = [cumul-fence* ; rfe? ; [Marked]] ; ((strong-fence ; [Marked] ; xb*) | (xb* & int))
@@ -1006,12 +1029,17 @@ class _Dynamic:
                 while m:
                     low = m & -m
                     j = low.bit_length() - 1
-                    v |= through(strong_fence[j] & Marked, xb_star) | (xb_star[j] & int_[j])
+                    t = tail_rows.get(j)       # the row of the tail, shared by every k
+                    if t is None:
+                        t = tail_rows[j] = (through(strong_fence[j] & Marked, xb_star)
+                                            | (xb_star[j] & int_[j]))
+                    v |= t
                     m ^= low
                 vis_rows[k] = v
             return v
 
         cols = {}
+        reach_rows = {}
         for which, j, i in asks:
             if (fence[j] >> i) & 1:
                 return False
@@ -1031,15 +1059,18 @@ class _Dynamic:
             col = cols.get(key)
             if col is None:
                 col = cols[key] = col_pre(i, which == 1)
-            if through(strong_fence[j], xb_star) & col:
-                return False
-            post = through((fence[j] | (1 << j)) & Marked, rmw_seq)
-            acc = 0
-            while post:
-                low = post & -post
-                acc |= vis(low.bit_length() - 1)
-                post ^= low
-            if acc & col:
+            # what j reaches, through strong-fence ; xb* or w-post-bounded ; vis: the
+            # same for every pair j is in
+            reach = reach_rows.get(j)
+            if reach is None:
+                reach = through(strong_fence[j], xb_star)
+                post = through((fence[j] | (1 << j)) & Marked, rmw_seq)
+                while post:
+                    low = post & -post
+                    reach |= vis(low.bit_length() - 1)
+                    post ^= low
+                reach_rows[j] = reach
+            if reach & col:
                 return False
         return ()
 
