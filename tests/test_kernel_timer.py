@@ -8,6 +8,7 @@ arms itself forever makes a bounded result, never a hang."""
 import pytest
 
 import kcheck
+from kcheck.engine.runtime import ModelError
 from kcheck import spawn
 from kcheck.kernel import (
     KStruct, timer_list, timer_setup, mod_timer, add_timer, del_timer, del_timer_sync,
@@ -204,3 +205,16 @@ def test_the_same_teardown_in_c(tmp_path, stop, verdict):
     for mm in ("sc", "lkmm"):
         r = kcheck.check(prog.entry, memory_model=mm)
         assert (r.bug.kind if r.bug else "no-bug") == verdict, r.format()
+
+
+def test_from_timer_with_its_arguments_swapped_is_a_model_error_that_says_so():
+    def swapped_fn(t):
+        from_timer(t, dev, "timer")
+
+    def owner(d):
+        mod_timer(d.timer, jiffies + HZ)
+        del_timer_sync(d.timer)
+        kfree(d)
+
+    with pytest.raises(ModelError, match=r"from_timer\(var, timer, field\)"):
+        kcheck.check(_dev_model(swapped_fn, owner))

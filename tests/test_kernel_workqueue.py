@@ -15,7 +15,8 @@ from kcheck import spawn
 from kcheck.kernel import (
     KStruct, WARN_ON, alloc_workqueue, work_struct, INIT_WORK, queue_work, flush_work,
     flush_workqueue, cancel_work_sync, cancel_work, container_of, kzalloc, kfree, READ_ONCE,
-    WRITE_ONCE, ptr, atomic_t, atomic_read, atomic_inc,
+    WRITE_ONCE, ptr, atomic_t, atomic_read, atomic_inc, workqueue_struct, completion,
+    wait_for_completion, complete, init_completion,
 )
 
 
@@ -305,3 +306,56 @@ def test_delayed_work_teardown_in_c(tmp_path, stop, verdict):
     for mm in ("sc", "lkmm"):
         r = kcheck.check(prog.entry, memory_model=mm)
         assert (r.bug.kind if r.bug else "no-bug") == verdict, r.format()
+
+
+# -- a worker that never comes back ---------------------------------------------------
+
+
+class hung(KStruct):
+    work: work_struct
+    wq: workqueue_struct          # a pointer field, as in C (struct workqueue_struct *wq)
+    go: completion
+
+
+def hung_fn(w):
+    h = container_of(w, hung, "work")
+    wait_for_completion(h.go)
+
+
+def hung_model(complete_it):
+    def owner(h):
+        queue_work(h.wq, h.work)
+        if complete_it:
+            complete(h.go)
+
+    def main():
+        h = hung(wq=alloc_workqueue("wq"))
+        INIT_WORK(h.work, hung_fn)
+        init_completion(h.go)
+        spawn(owner, h, name="owner")
+    return main
+
+
+@pytest.mark.parametrize("complete_it,verdict", [(True, "no-bug"), (False, "bug")])
+def test_a_work_function_blocked_for_good_is_a_bug_an_idle_worker_is_not(complete_it, verdict):
+    # Workers are daemons: idle, waiting for work, they end no run badly.  Blocked
+    # anywhere else they are stuck like any task (the kernel's hung-task report); kcheck
+    # once called a run whose only blocked task was a worker complete.
+    res = kcheck.check(hung_model(complete_it))
+    assert res.verdict == verdict, res.bug and res.bug.message
+    if verdict == "bug":
+        assert "kworker/wq:" in res.bug.message and "wait_for_completion" in res.bug.message
+
+
+def test_flush_work_from_its_own_function_names_the_worker():
+    def fn(w):
+        d = container_of(w, dev, "work")
+        flush_work(d.work)          # waits for itself
+
+    def owner(wq, d):
+        queue_work(wq, d.work)
+        flush_work(d.work)
+
+    res = kcheck.check(_wq_model(dev, lambda d: INIT_WORK(d.work, fn), owner))
+    assert res.verdict == "bug" and res.bug.kind == "deadlock", res.bug and res.bug.message
+    assert "kworker/wq:0 waits in flush_work(dev#0->work.done[1])" in res.bug.message, res.bug.message

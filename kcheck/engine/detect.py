@@ -316,7 +316,7 @@ def deadlock_bug(run):
     each, what it waits for: the lock and who holds it, or the queue and
     condition it sleeps on and the wake-up it missed (the kernel primitive that
     put it to sleep left a description in ``t.tls["sleep"]``)."""
-    stuck = [t for t in run.tasks if t is not None and t.blocked and not t.daemon]
+    stuck = [t for t in run.tasks if t is not None and t.blocked and not run.idle(t)]
     parts = []
     asleep = 0
     for t in stuck:

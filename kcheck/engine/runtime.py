@@ -115,7 +115,7 @@ class Task:
     __slots__ = ("tid", "name", "fn", "args", "gl", "req", "blocked", "finished",
                  "daemon", "dynamic", "order", "pos", "steps", "held", "rcu",
                  "nspawn", "nlid", "done", "callback", "tls", "started", "last_read", "setup",
-                 "deps", "ctx")
+                 "deps", "ctx", "idle_op")
 
     def __init__(self, tid, name, fn, args, order, daemon=False, dynamic=False, done=None):
         self.tid = tid
@@ -138,6 +138,10 @@ class Task:
         self.nlid = 0
         self.done = done            # Loc written 1 when the task ends (join)
         self.callback = False       # an RCU callback context
+        # a daemon (a queue's worker) blocked in this op is idle, waiting for work;
+        # blocked anywhere else it is stuck like any task (a work function waiting
+        # for itself, or for a lock nobody will release)
+        self.idle_op = None
         self.setup = False          # prepares state before the scenario (traces fold it)
         self.tls = {}               # per-task state kept by kernel primitives
         self.last_read = None       # (loc, value) of the last read, for cpu_relax()
@@ -1314,7 +1318,7 @@ class Run:
             e = self.g.threads[t.tid][-1]
             if e.kind == G.READ and e.rf is not self.g.co_max(e.lid):
                 return "blocked"
-        stuck = [t for t in waiting if not t.daemon]
+        stuck = [t for t in waiting if not self.idle(t)]
         if not stuck:
             return "complete"
         for t in stuck:
@@ -1322,6 +1326,11 @@ class Run:
             if sleep is not None and sleep.timer:
                 return "blocked"     # its timer ends the sleep: the timeout choice explores that
         return "deadlock"
+
+
+    def idle(self, t):
+        """Is blocked task ``t`` a daemon waiting for work (not a stuck task)?"""
+        return t.daemon and (t.idle_op is None or self.g.threads[t.tid][-1].op == t.idle_op)
 
 
 class _Context:

@@ -64,8 +64,10 @@ class KStruct(KObject):
             if isinstance(typ, str):
                 typ = _resolve(cls, typ)
             if isinstance(typ, type) and issubclass(typ, KObject) and typ is not KStruct \
-                    and not issubclass(typ, KStruct):
+                    and not issubclass(typ, KStruct) and hasattr(typ, "_embed"):
                 emb.append((name, typ))
+            # (a kernel object that is only ever allocated - a workqueue_struct, a
+            # kmem_cache - is a pointer field, as in C: ``struct workqueue_struct *wq``)
             else:
                 plain.append(name)
                 setattr(cls, name, _Plain(name))

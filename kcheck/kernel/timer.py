@@ -225,6 +225,9 @@ timer_delete_sync = del_timer_sync
 def from_timer(var_type, timer, field):
     """``from_timer(var, timer, field)``: the structure ``timer`` is embedded in
     (``container_of``)."""
+    if isinstance(timer, type) and isinstance(var_type, timer_list):
+        raise ModelError(f"from_timer({var_type!r}, {timer.__name__}, ...): the arguments are in "
+                         "the kernel's order, from_timer(var, timer, field): the struct type first")
     owner = getattr(timer, "_owner", None)
     if owner is None:
         raise ModelError(f"from_timer({timer!r}): not embedded in a struct")

@@ -109,7 +109,7 @@ def _is_pending(v):
 def _instance_done(work, seq):
     """The word the worker that runs ``work``'s ``seq``-th queuing sets when the
     function has returned (or ``cancel_work`` when it took that queuing back)."""
-    return Loc.keyed(1, work._pending.lid, seq, f"{work._name}.done[{seq}]")
+    return Loc.keyed(1, work._pending.lid, seq, f"{str(work).lstrip('&')}.done[{seq}]")
 
 
 def _wait_instance(r, work, seq, what):
@@ -161,6 +161,7 @@ def _taker(i):
 def _worker(wq, index):
     r = run()
     take = _taker(index)
+    r.cur.idle_op = "worker: take work"
     while True:
         pending, dead, _ = r.rmw(wq._loc, take, ACQ, "worker: take work")
         if not pending:
@@ -234,7 +235,7 @@ def _claim(work, seq):
     taken by its worker, 2 taken back by ``cancel_work``.  Not the item's own
     memory: a worker whose queuing was cancelled touches nothing of an item
     that may be freed by now."""
-    return Loc.keyed(2, work._pending.lid, seq, f"{work._name}.queued[{seq}]")
+    return Loc.keyed(2, work._pending.lid, seq, f"{str(work).lstrip('&')}.queued[{seq}]")
 
 
 def _system_worker(work, seq, wq):
