@@ -23,7 +23,7 @@ from kcheck.kernel import (
     alloc_workqueue, work_struct, INIT_WORK, queue_work, flush_workqueue, flush_work,
     cancel_work_sync, completion,
     init_completion, complete, wait_for_completion, wait_queue_head_t, init_waitqueue_head,
-    wait_event, wake_up,
+    wait_event, wake_up, msleep, udelay, cond_resched,
 )
 
 
@@ -117,6 +117,14 @@ def release_then_wait(wait):
 def relax_wait(s):
     while READ_ONCE(_flag(s)) == 0:
         cpu_relax()
+
+
+def poll_wait(delay):
+    """``while (!READ_ONCE(flag)) msleep(10);`` - a polling sleep (kernel/sched.py poll)."""
+    def wait(s):
+        while READ_ONCE(_flag(s)) == 0:
+            delay()
+    return wait
 
 
 def synchronize_rcu_pair():
@@ -227,6 +235,9 @@ CASES = {
     "smp_cond_load_relaxed": lambda: release_then_wait(
         lambda s: smp_cond_load_relaxed(_flag(s), lambda v: v != 0)),
     "cpu_relax loop": lambda: release_then_wait(relax_wait),
+    "msleep loop": lambda: release_then_wait(poll_wait(lambda: msleep(10))),
+    "udelay loop": lambda: release_then_wait(poll_wait(lambda: udelay(5))),
+    "cond_resched loop": lambda: release_then_wait(poll_wait(cond_resched)),
     "synchronize_rcu": synchronize_rcu_pair,
     "rcu_barrier": rcu_barrier_pair,
     "flush_workqueue": flush_workqueue_pair,

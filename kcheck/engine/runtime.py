@@ -1315,8 +1315,7 @@ class Run:
         if not waiting:
             return "complete"
         for t in waiting:
-            e = self.g.threads[t.tid][-1]
-            if e.kind == G.READ and e.rf is not self.g.co_max(e.lid):
+            if self._stale_wait(t):
                 return "blocked"
         stuck = [t for t in waiting if not self.idle(t)]
         if not stuck:
@@ -1327,6 +1326,29 @@ class Run:
                 return "blocked"     # its timer ends the sleep: the timeout choice explores that
         return "deadlock"
 
+
+    def _stale_wait(self, t):
+        """Did blocked task ``t`` wait on a value that is no longer the latest?
+        Then it is not stuck: it would see the newer write and go on (that
+        execution is explored where its read reads it).  For a busy-wait
+        (``cpu_relax()``, a polling sleep: ``AWAIT_OPS``) that holds for any read
+        of the loop's last iteration - back to its previous wait or write: the
+        loop's condition may read several locations (``while (!a && !b)``), and
+        the wait watches the last one only."""
+        g = self.g
+        th = g.threads[t.tid]
+        e = th[-1]
+        if e.kind == G.READ and e.rf is not g.co_max(e.lid):
+            return True
+        if e.op not in AWAIT_OPS:
+            return False
+        for k in range(len(th) - 2, -1, -1):
+            x = th[k]
+            if x.kind == G.WRITE or x.op in AWAIT_OPS:
+                break
+            if x.kind == G.READ and x.rf is not g.co_max(x.lid):
+                return True
+        return False
 
     def idle(self, t):
         """Is blocked task ``t`` a daemon waiting for work (not a stuck task)?"""
@@ -1594,6 +1616,57 @@ def _on_sigint(signum, frame):
 PRESSED = False
 
 
+# the ops of busy-wait points: a task blocked in one waits for a location its
+# loop read to change (kernel/barrier.py cpu_relax, kernel/sched.py poll)
+AWAIT_OPS = frozenset({"cpu_relax", "msleep", "usleep_range", "ssleep", "mdelay", "udelay",
+                       "cond_resched"})
+
+
+def stack_state():
+    """What the model's code holds on the current task's stack: for each model
+    frame its position and locals, for each C function its frame (the C
+    interpreter keeps a C function's locals in a list).  Two calls of a polling
+    sleep with the same state, the same reads in between and nothing written
+    are two iterations of a loop that changed nothing (kernel/sched.py poll)."""
+    out = []
+    f = sys._getframe(2)
+    while f is not None:
+        code = f.f_code
+        fn = code.co_filename
+        if code is _BODY_CODE:
+            break
+        if not fn.startswith(_KCHECK_DIR) or fn.startswith(_MODELS_DIR):
+            out.append((code, f.f_lineno, _values(f.f_locals)))
+        elif code.co_name in ("invoke", "invoke_d") and "f" in f.f_locals:
+            out.append((code, f.f_lineno, _values({"f": f.f_locals["f"]})))
+        f = f.f_back
+    return tuple(out)
+
+
+_PLAIN_VALUES = (int, bool, str, float, bytes, type(None))
+
+
+def _values(d):
+    """A comparable image of a frame's locals: plain values as they are, lists
+    and dicts (a C frame, a private C aggregate) one level deep, anything else
+    by identity (kernel objects are handles: their state is memory, not here)."""
+    out = []
+    for k, v in d.items():
+        c = v.__class__
+        if c in _PLAIN_VALUES:
+            out.append((k, v))
+        elif isinstance(v, (list, tuple)):
+            out.append((k, tuple(x if x.__class__ in _PLAIN_VALUES else
+                                 (tuple(sorted(x.items(), key=repr)) if isinstance(x, dict)
+                                  else id(x)) for x in v)))
+        elif isinstance(v, dict):
+            out.append((k, tuple((kk, vv if vv.__class__ in _PLAIN_VALUES else id(vv))
+                                 for kk, vv in v.items())))
+        else:
+            out.append((k, id(v)))
+    return tuple(out)
+
+
 def _model_frame():
     """(file, line, function) of the model code that made the current request.
 
@@ -1620,6 +1693,8 @@ import sysconfig as _sysconfig
 _KCHECK_DIR = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
 _MODELS_DIR = _os.path.join(_KCHECK_DIR, "models")
 _LIB_DIRS = tuple({_sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
+
+_BODY_CODE = Run._body.__code__
 
 from . import detect as _detect     # noqa: E402  (detect imports Bug from here)
 from . import initial as _initial   # noqa: E402

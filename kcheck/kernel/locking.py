@@ -348,6 +348,7 @@ def cond_resched():
     RCU context is a bug, whether or not it yields); kcheck explores every
     interleaving anyway, so there is no event."""
     _sched.sleep_check("cond_resched")
+    _sched.poll("cond_resched")
     return 0
 
 

@@ -43,8 +43,9 @@ from __future__ import annotations
 import linecache
 import os
 
-from ._core import run, Loc, ModelError, NO_WRITE, BLOCK, ONCE, WAIT_ACQ, op
-from ..engine.runtime import _model_frame
+from ._core import run, Loc, ModelError, NO_WRITE, BLOCK, ONCE, WAIT, WAIT_ACQ, op
+from ..engine.runtime import _model_frame, stack_state
+from ..engine import graph as G
 
 TASK_RUNNING = 0
 TASK_INTERRUPTIBLE = 0x1
@@ -395,25 +396,92 @@ def sleep_check(what, allowed=None):
 
 def msleep(msecs):
     """Sleep ``msecs`` milliseconds: a context check and a point where others
-    run (kcheck explores every interleaving anyway); time is not modelled."""
+    run (kcheck explores every interleaving anyway); time is not modelled.
+    In a polling loop it is a busy-wait point (``poll``)."""
     sleep_check("msleep")
+    poll("msleep")
 
 
 def usleep_range(lo, hi):
     sleep_check("usleep_range")
+    poll("usleep_range")
 
 
 def ssleep(secs):
     """Sleep ``secs`` seconds (``msleep(secs * 1000)``): may not be called in atomic context."""
     sleep_check("ssleep")
+    poll("ssleep")
 
 
 def mdelay(msecs):
-    """Busy-wait ``msecs`` milliseconds: legal in atomic context; no event (time is not modelled)."""
+    """Busy-wait ``msecs`` milliseconds: legal in atomic context (time is not modelled)."""
+    poll("mdelay")
 
 
 def udelay(usecs):
-    """Busy-wait ``usecs`` microseconds: legal in atomic context; no event."""
+    """Busy-wait ``usecs`` microseconds: legal in atomic context."""
+    poll("udelay")
+
+
+def poll(what):
+    """A delay in what may be a polling loop: ``while (!READ_ONCE(flag))
+    msleep(10);``.  The loop ends when another task writes the flag; a schedule
+    in which that task never runs is unfair, not a livelock - but exploring it
+    would go round the loop until the step bound and report one.  So, as for
+    ``cpu_relax()``, the task waits for what it reads to change - but only once
+    the loop has shown it is one: two delays at the same point of the same
+    stack (the model's locals equal, so a retry counter makes each iteration
+    new and a bounded retry loop runs to its end, timeout path included), an
+    iteration between them that read the same values as the one before,
+    made no choice, allocated and freed nothing, and left every location it
+    wrote as it found it (a lock taken and released).  Such an iteration is a
+    no-op and so is every next one until a value it reads changes.  A delay
+    outside any loop never meets its own state again and waits for nothing."""
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    state = stack_state()
+    pos = t.pos
+    rec = t.tls.get("poll")
+    if rec is not None and rec[0] == state and rec[1] <= pos:
+        sig = _noop_iteration(r, r.g.threads[t.tid], rec[1], pos)
+        if sig is not None and sig == rec[2] and t.last_read is not None:
+            loc, val = t.last_read
+            r.rmw(loc, lambda v: NO_WRITE if v != val else BLOCK, WAIT, what)
+            t.tls["poll"] = (state, t.pos, None)
+            return
+        t.tls["poll"] = (state, pos, sig)
+        return
+    t.tls["poll"] = (state, pos, None)
+
+
+def _noop_iteration(r, th, start, end):
+    """The reads (location, value) of events ``th[start:end]``, or None if they
+    do anything but read and restore: a choice, an allocation or free, a
+    spawn, or a location left with another value than it had."""
+    reads = []
+    first = {}              # lid -> the value before the iteration's first write to it
+    last = {}
+    inits = r.x.inits
+    for k in range(start, end):
+        e = th[k]
+        kind = e.kind
+        if kind == G.READ:
+            w = e.rf
+            reads.append((e.lid, w.val if w is not None else inits[e.lid].init))
+        elif kind == G.WRITE:
+            if e.lid not in first:
+                if e.rmw is not True or not reads or reads[-1][0] != e.lid:
+                    return None         # a plain store: what it overwrote is not known here
+                first[e.lid] = reads[-1][1]
+            last[e.lid] = e.val
+        elif kind != G.FENCE:
+            return None
+    for lid, before in first.items():
+        if before != last[lid]:
+            return None
+    return tuple(reads) if reads else None
 
 
 # -- lambda source for reports ---------------------------------------------------

@@ -1,0 +1,212 @@
+"""Polling loops: ``while (!READ_ONCE(flag)) msleep(10);`` and its kin.
+
+The loop ends when another task sets the flag.  A schedule in which that task
+never runs is unfair, not a bug - yet kcheck once explored it round the loop
+to the step bound and reported a livelock, for one of the kernel's most
+common idioms.  A delay (msleep, usleep_range, ssleep, mdelay, udelay,
+cond_resched) now makes the task wait for what it reads to change, once two
+iterations at the same point, with the same locals, read the same values and
+changed nothing (kernel/sched.py ``poll``).  Each case is a twin: what must
+stay a bug (a flag nobody sets, the timeout path of a bounded retry loop)
+and what must not (the flag set by another task), in Python and in C.
+
+A busy-wait whose condition reads several locations (``while (!a && !b)
+cpu_relax();``) waits on the last one it read; a run that ends with it
+waiting while another location of its condition has a newer value is not a
+deadlock (runtime.Run._stale_wait) - kcheck once called it one."""
+
+import pytest
+
+import kcheck
+from kcheck import spawn
+from kcheck.kernel import (
+    KStruct, READ_ONCE, WRITE_ONCE, WARN_ON, ptr, spinlock_t, spin_lock, spin_unlock,
+    spin_lock_init, msleep, usleep_range, ssleep, mdelay, udelay, cond_resched, cpu_relax,
+)
+
+
+class dev(KStruct):
+    lock: spinlock_t
+    ready: int
+    other: int
+    timed_out: int
+
+
+DELAYS = {
+    "msleep": lambda: msleep(10),
+    "usleep_range": lambda: usleep_range(10, 20),
+    "ssleep": lambda: ssleep(1),
+    "mdelay": lambda: mdelay(1),
+    "udelay": lambda: udelay(5),
+    "cond_resched": cond_resched,
+}
+
+
+def poll_model(delay, set_it, under_lock=False):
+    def poller(d):
+        while True:
+            if under_lock:
+                spin_lock(d.lock)
+                ready = d.ready
+                spin_unlock(d.lock)
+            else:
+                ready = READ_ONCE(ptr(d, "ready"))
+            if ready:
+                return
+            delay()
+
+    def setter(d):
+        if under_lock:
+            spin_lock(d.lock)
+            d.ready = 1
+            spin_unlock(d.lock)
+        else:
+            WRITE_ONCE(ptr(d, "ready"), 1)
+
+    def main():
+        d = dev()
+        spin_lock_init(d.lock)
+        spawn(poller, d, name="poller")
+        if set_it:
+            spawn(setter, d, name="setter")
+    return main
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+@pytest.mark.parametrize("under_lock", [False, True], ids=["READ_ONCE", "under-a-lock"])
+@pytest.mark.parametrize("delay", sorted(DELAYS))
+def test_a_polling_loop_whose_flag_is_set_is_no_livelock(delay, under_lock, memory_model):
+    res = kcheck.check(poll_model(DELAYS[delay], True, under_lock), memory_model=memory_model)
+    assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.message
+
+
+@pytest.mark.parametrize("delay", sorted(DELAYS))
+def test_a_polling_loop_whose_flag_nobody_sets_hangs(delay):
+    res = kcheck.check(poll_model(DELAYS[delay], False))
+    assert res.verdict == "bug" and res.bug.kind in ("deadlock", "livelock"), res.bug
+    assert "poller" in res.bug.message
+
+
+def retry_model(delay):
+    """A bounded retry loop: its timeout path is a path like any other."""
+    def poller(d):
+        for _ in range(4):
+            if READ_ONCE(ptr(d, "ready")):
+                return
+            delay()
+        WRITE_ONCE(ptr(d, "timed_out"), 1)
+
+    def setter(d):
+        WRITE_ONCE(ptr(d, "ready"), 1)
+
+    def checker(d):
+        WARN_ON(READ_ONCE(ptr(d, "timed_out")))
+
+    def main():
+        d = dev()
+        spawn(poller, d, name="poller")
+        spawn(setter, d, name="setter")
+        spawn(checker, d, name="checker")
+    return main
+
+
+@pytest.mark.parametrize("delay", sorted(DELAYS))
+def test_the_timeout_path_of_a_bounded_retry_loop_is_explored(delay):
+    # the retry counter differs from one iteration to the next: never a wait
+    res = kcheck.check(retry_model(DELAYS[delay]))
+    assert res.verdict == "bug" and res.bug.kind == "warn", res.bug
+
+
+def delay_outside_a_loop():
+    def t(d):
+        READ_ONCE(ptr(d, "ready"))
+        msleep(10)                  # waits for nothing
+        msleep(10)
+        WRITE_ONCE(ptr(d, "other"), 1)
+
+    def main():
+        spawn(t, dev(), name="t")
+    return main
+
+
+def test_a_delay_outside_a_loop_waits_for_nothing():
+    res = kcheck.check(delay_outside_a_loop())
+    assert res.verdict == "no-bug" and res.executions == 1, res.bug
+
+
+def two_conditions(set_which):
+    def spinner(d):
+        while not READ_ONCE(ptr(d, "ready")) and not READ_ONCE(ptr(d, "other")):
+            cpu_relax()
+
+    def setter(d):
+        WRITE_ONCE(ptr(d, set_which), 1)
+
+    def main():
+        d = dev()
+        spawn(spinner, d, name="spinner")
+        if set_which:
+            spawn(setter, d, name="setter")
+    return main
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+@pytest.mark.parametrize("set_which,verdict", [("ready", "no-bug"), ("other", "no-bug"),
+                                               (None, "bug")])
+def test_a_busy_wait_on_two_conditions_is_ended_by_either(set_which, verdict, memory_model):
+    res = kcheck.check(two_conditions(set_which), memory_model=memory_model)
+    assert res.verdict == verdict, res.bug and res.bug.message
+
+
+C_POLL = r"""
+#include <linux/delay.h>
+#include <linux/compiler.h>
+#include <linux/bug.h>
+#include <pthread.h>
+
+static int ready, timed_out;
+
+static void *poller(void *arg)
+{
+#ifdef BOUNDED
+	int i;
+	for (i = 0; i < 4; i++) {
+		if (READ_ONCE(ready))
+			return NULL;
+		msleep(1);
+	}
+	WRITE_ONCE(timed_out, 1);
+#else
+	while (!READ_ONCE(ready))
+		msleep(10);
+#endif
+	return NULL;
+}
+
+static void *setter(void *arg)
+{
+	WRITE_ONCE(ready, 1);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+	pthread_create(&a, NULL, poller, NULL);
+	pthread_create(&b, NULL, setter, NULL);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	WARN_ON(READ_ONCE(timed_out));
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("bounded,verdict", [(False, "no-bug"), (True, "bug")])
+def test_the_same_in_c(tmp_path, bounded, verdict):
+    import kcheck.c
+    f = tmp_path / "poll.c"
+    f.write_text(C_POLL)
+    prog = kcheck.c.load(str(f), defines=("BOUNDED=1",) if bounded else ())
+    res = kcheck.check(prog.entry)
+    assert res.verdict == verdict, res.bug and res.bug.message
