@@ -8,7 +8,8 @@ specially: marked and plain accesses, RMWs that always write and cmpxchg
 that may fail, every fence, spinlocks, mutexes, rwlocks for read and write,
 trylocks, ``spin_is_locked``, RCU read sections and ``synchronize_rcu``,
 ``call_rcu``, control flow on read values, waits (``smp_cond_load_acquire``,
-``cpu_relax`` loops, ``join``) and WARN_ON.
+``cpu_relax`` loops on one or two conditions, ``msleep`` polling loops,
+``join``) and WARN_ON.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from kcheck.kernel import (
     smp_mb__before_atomic, smp_mb__after_atomic, spinlock_t, mutex, rwlock_t, spin_lock,
     spin_unlock, spin_trylock, spin_is_locked, mutex_lock, mutex_unlock, read_lock, read_unlock,
     write_lock, write_unlock, rcu_read_lock, rcu_read_unlock, synchronize_rcu, call_rcu, rcu_head,
-    smp_cond_load_acquire, cpu_relax, WARN_ON, ptr,
+    smp_cond_load_acquire, cpu_relax, WARN_ON, ptr, msleep,
 )
 
 NLOC = 2
@@ -66,7 +67,8 @@ def ops(waits=True, rcu_cb=False, plains=False):
     base = st.one_of(simple, plain) if plains else simple
     extra = [st.tuples(st.just("is_locked")), st.tuples(st.just("sync_rcu"))]
     if waits:
-        extra += [st.tuples(st.just("cond_load"), loc), st.tuples(st.just("relax_wait"), loc)]
+        extra += [st.tuples(st.just("cond_load"), loc), st.tuples(st.just("relax_wait"), loc),
+                  st.tuples(st.just("relax_wait2"), loc, loc), st.tuples(st.just("poll_wait"), loc)]
     if rcu_cb:
         extra += [st.tuples(st.just("call_rcu"), loc, val)]
     leaf = st.one_of(base, *extra)
@@ -153,6 +155,12 @@ def _run(ops_, s, a, tasks):
         elif k == "relax_wait":
             while READ_ONCE(a[o[1]]) == 0:
                 cpu_relax()
+        elif k == "relax_wait2":         # a busy-wait on two conditions (runtime.Run._stale_wait)
+            while READ_ONCE(a[o[1]]) == 0 and READ_ONCE(a[o[2]]) == 0:
+                cpu_relax()
+        elif k == "poll_wait":           # a polling sleep (kernel/sched.py poll)
+            while READ_ONCE(a[o[1]]) == 0:
+                msleep(1)
         elif k == "call_rcu":
             call_rcu(s.head, _cb_store(o[1], o[2]))
         elif k == "join":
