@@ -22,6 +22,8 @@ from kcheck import spawn
 from kcheck.kernel import (
     KStruct, READ_ONCE, WRITE_ONCE, WARN_ON, ptr, spinlock_t, spin_lock, spin_unlock,
     spin_lock_init, msleep, usleep_range, ssleep, mdelay, udelay, cond_resched, cpu_relax,
+    completion, init_completion, complete, wait_for_completion_timeout, set_current_state,
+    __set_current_state, schedule_timeout, TASK_INTERRUPTIBLE, TASK_RUNNING, HZ,
 )
 
 
@@ -210,3 +212,47 @@ def test_the_same_in_c(tmp_path, bounded, verdict):
     prog = kcheck.c.load(str(f), defines=("BOUNDED=1",) if bounded else ())
     res = kcheck.check(prog.entry)
     assert res.verdict == verdict, res.bug and res.bug.message
+
+
+def timeout_model(kind, signal):
+    """A loop on a timed sleep: each timeout re-checks a flag ``stop``."""
+    def waiter(d):
+        if kind == "schedule_timeout":
+            while not READ_ONCE(ptr(d, "stop")):
+                set_current_state(TASK_INTERRUPTIBLE)
+                schedule_timeout(HZ)
+            __set_current_state(TASK_RUNNING)
+        else:
+            while not wait_for_completion_timeout(d.done, HZ):
+                if READ_ONCE(ptr(d, "stop")):
+                    return
+
+    def signaller(d):
+        if signal == "stop":
+            WRITE_ONCE(ptr(d, "stop"), 1)
+        elif signal == "complete":
+            complete(d.done)
+
+    def main():
+        d = timed()
+        init_completion(d.done)
+        spawn(waiter, d, name="waiter")
+        if signal:
+            spawn(signaller, d, name="signaller")
+    return main
+
+
+class timed(KStruct):
+    done: completion
+    stop: int
+
+
+@pytest.mark.parametrize("kind", ["schedule_timeout", "wait_for_completion_timeout"])
+@pytest.mark.parametrize("signal,verdict", [("stop", "no-bug"), ("complete", None), (None, "bug")])
+def test_a_loop_on_a_timed_sleep_ends_when_signalled_and_hangs_when_not(kind, signal, verdict):
+    if signal == "complete":
+        verdict = "no-bug" if kind == "wait_for_completion_timeout" else "bug"
+    res = kcheck.check(timeout_model(kind, signal))
+    assert res.verdict == verdict, res.bug and res.bug.message
+    if verdict == "bug":
+        assert res.bug.kind in ("deadlock", "lost-wakeup"), res.bug.message

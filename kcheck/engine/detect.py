@@ -20,7 +20,7 @@ import os
 from .memory import sc, rcu_gp
 from . import graph as G
 from .graph import contains
-from .runtime import Bug
+from .runtime import Bug, AWAIT_OPS
 
 
 def whole_bug(*a, **kw):
@@ -332,6 +332,9 @@ def deadlock_bug(run):
             continue
         w = run.g.co_max(e.lid)
         by = f", last written by {run._task_name(w.tid)}" if w is not None else ""
+        if e.op in AWAIT_OPS and e.op != "cpu_relax":
+            parts.append(f"{t.name} polls {run._lid_name(e.lid)} in a {e.op}() loop{by}")
+            continue
         parts.append(f"{t.name} waits in {e.op}({run._lid_name(e.lid)}{by})")
     ev = run.g.threads[stuck[0].tid][-1] if stuck else None
     # the kind heads the report ("BUG deadlock: ..."): the message does not repeat it

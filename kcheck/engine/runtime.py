@@ -1342,11 +1342,25 @@ class Run:
             return True
         if e.op not in AWAIT_OPS:
             return False
+        start = t.tls.get("await_from")
+        tid = t.tid
+
+        def stale(x):
+            # a newer write of another task's (the task's own later store - a
+            # timeout setting its state back - is no news to it)
+            if x.kind != G.READ:
+                return False
+            w = g.co_max(x.lid)
+            return x.rf is not w and w.tid != tid
+
+        if e.op != "cpu_relax" and start is not None:
+            # a polling sleep knows its loop's iteration (kernel/sched.py poll)
+            return any(stale(x) for x in th[start:-1])
         for k in range(len(th) - 2, -1, -1):
             x = th[k]
             if x.kind == G.WRITE or x.op in AWAIT_OPS:
                 break
-            if x.kind == G.READ and x.rf is not g.co_max(x.lid):
+            if stale(x):
                 return True
         return False
 
@@ -1619,7 +1633,7 @@ PRESSED = False
 # the ops of busy-wait points: a task blocked in one waits for a location its
 # loop read to change (kernel/barrier.py cpu_relax, kernel/sched.py poll)
 AWAIT_OPS = frozenset({"cpu_relax", "msleep", "usleep_range", "ssleep", "mdelay", "udelay",
-                       "cond_resched"})
+                       "cond_resched", "schedule_timeout"})
 
 
 def stack_state():

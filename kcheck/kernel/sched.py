@@ -186,6 +186,7 @@ def schedule_timeout(timeout, sleep=None):
             r.fence("smp_mb", "~schedule_timeout")
             r.rmw(state_word(t), lambda s: TASK_RUNNING if s != TASK_RUNNING else NO_WRITE, ONCE,
                   "timer: wake_up_process")
+        poll("schedule_timeout")         # time passed: in a loop, a polling sleep
         return 0
     if sleep is None:
         sleep = Sleep(lambda: f"schedule_timeout({timeout})", _model_frame())
@@ -432,10 +433,12 @@ def poll(what):
     the loop has shown it is one: two delays at the same point of the same
     stack (the model's locals equal, so a retry counter makes each iteration
     new and a bounded retry loop runs to its end, timeout path included), an
-    iteration between them that read the same values as the one before,
-    made no choice, allocated and freed nothing, and left every location it
-    wrote as it found it (a lock taken and released).  Such an iteration is a
-    no-op and so is every next one until a value it reads changes.  A delay
+    iteration between them that read the same values and made the same
+    choices as the one before, allocated and freed nothing, and left every
+    location it wrote as it found it (a lock taken and released).  Such an
+    iteration is a no-op and so is every next one until a value it reads
+    changes; another choice in a later iteration leads where the same choice
+    in this one does.  A delay
     outside any loop never meets its own state again and waits for nothing."""
     r = run()
     t = r.cur
@@ -446,42 +449,68 @@ def poll(what):
     rec = t.tls.get("poll")
     if rec is not None and rec[0] == state and rec[1] <= pos:
         sig = _noop_iteration(r, r.g.threads[t.tid], rec[1], pos)
-        if sig is not None and sig == rec[2] and t.last_read is not None:
-            loc, val = t.last_read
-            r.rmw(loc, lambda v: NO_WRITE if v != val else BLOCK, WAIT, what)
-            t.tls["poll"] = (state, t.pos, None)
-            return
+        if sig is not None and sig == rec[2]:
+            watch = _watched(r, sig)
+            if watch is not None:
+                loc, val = watch
+                # the iteration a run that ends with the task waiting here is judged by
+                # (runtime.Run._stale_wait): any of its reads no longer the latest
+                t.tls["await_from"] = rec[1]
+                r.rmw(loc, lambda v: NO_WRITE if v != val else BLOCK, WAIT, what)
+                t.tls["poll"] = (state, t.pos, None)
+                return
         t.tls["poll"] = (state, pos, sig)
         return
     t.tls["poll"] = (state, pos, None)
 
 
 def _noop_iteration(r, th, start, end):
-    """The reads (location, value) of events ``th[start:end]``, or None if they
-    do anything but read and restore: a choice, an allocation or free, a
-    spawn, or a location left with another value than it had."""
-    reads = []
+    """What events ``th[start:end]`` saw - the values they read and the choices
+    made - or None if they did more than look: an allocation or free, a spawn,
+    or a location left with another value than it had before its first store
+    (a lock taken and released, a task state set and set back by a timeout,
+    are no change)."""
+    seen = []
     first = {}              # lid -> the value before the iteration's first write to it
     last = {}
     inits = r.x.inits
+    co = r.g.co
     for k in range(start, end):
         e = th[k]
         kind = e.kind
         if kind == G.READ:
             w = e.rf
-            reads.append((e.lid, w.val if w is not None else inits[e.lid].init))
+            seen.append((e.lid, w.val if w is not None else inits[e.lid].init))
         elif kind == G.WRITE:
-            if e.lid not in first:
-                if e.rmw is not True or not reads or reads[-1][0] != e.lid:
-                    return None         # a plain store: what it overwrote is not known here
-                first[e.lid] = reads[-1][1]
-            last[e.lid] = e.val
+            lid = e.lid
+            if lid not in first:
+                lst = co.get(lid, ())
+                i = lst.index(e) if e in lst else -1
+                if i < 0:
+                    return None
+                first[lid] = lst[i - 1].val if i > 0 else inits[lid].init
+            last[lid] = e.val
+        elif kind == G.CHOICE:
+            seen.append(("choice", e.val))
         elif kind != G.FENCE:
             return None
     for lid, before in first.items():
         if before != last[lid]:
             return None
-    return tuple(reads) if reads else None
+    if not seen:
+        return None
+    return tuple(seen), frozenset(first)
+
+
+def _watched(r, sig):
+    """(location, value) of the iteration's last read of a location it does not
+    write itself (not a lock word, not the task's own state): what another
+    task must change for the loop to end.  None if there is no such read."""
+    seen, written = sig
+    for lid, val in reversed(seen):
+        if lid != "choice" and lid not in written:
+            return r.x.inits[lid], val
+    return None
 
 
 # -- lambda source for reports ---------------------------------------------------
