@@ -93,6 +93,12 @@ class shared(KStruct):
     lk: spinlock_t
     mx: mutex
     rw: rwlock_t
+
+
+class cb_holder(KStruct):
+    """A task's own rcu_head: kernel code queues each object's head, and a head
+    queued by several tasks at once is the Double-freed CB WARN, whose word
+    every queuing and callback would then contend on (thousands of orders)."""
     head: rcu_head
 
 
@@ -114,7 +120,7 @@ def _cb_store(i, v):
     return cb
 
 
-def _run(ops_, s, a, tasks):
+def _run(ops_, s, a, tasks, h):
     skip = False
     for o in ops_:
         if skip:
@@ -162,7 +168,7 @@ def _run(ops_, s, a, tasks):
             while READ_ONCE(a[o[1]]) == 0:
                 msleep(1)
         elif k == "call_rcu":
-            call_rcu(s.head, _cb_store(o[1], o[2]))
+            call_rcu(h.head, _cb_store(o[1], o[2]))
         elif k == "join":
             join(tasks[o[1]])
         elif k == "lock":
@@ -170,15 +176,15 @@ def _run(ops_, s, a, tasks):
                           "read": (read_lock, read_unlock), "write": (write_lock, write_unlock)}[o[1]]
             lk = s.rw if o[1] in ("read", "write") else (s.mx if o[1] == "mutex" else s.lk)
             take(lk)
-            _run(o[2], s, a, tasks)
+            _run(o[2], s, a, tasks, h)
             drop(lk)
         elif k == "trylock":
             if spin_trylock(s.lk):
-                _run(o[1], s, a, tasks)
+                _run(o[1], s, a, tasks, h)
                 spin_unlock(s.lk)
         elif k == "rcu":
             rcu_read_lock()
-            _run(o[1], s, a, tasks)
+            _run(o[1], s, a, tasks, h)
             rcu_read_unlock()
         else:
             raise ValueError(o)
@@ -191,7 +197,9 @@ def model(prog):
         object.__setattr__(s, "_cells", a)
         tasks = []
         for t, body in enumerate(prog):
-            tasks.append(spawn(_run, body, s, a, tasks, name=f"T{t}"))
+            h = cb_holder()
+            object.__setattr__(h, "_cells", a)
+            tasks.append(spawn(_run, body, s, a, tasks, h, name=f"T{t}"))
     return main
 
 

@@ -300,13 +300,90 @@ def _uaf_race(run, oid, a, f):
 
 
 def leaks(run):
-    for oid, (obj, ev) in run.heap.items():
-        if oid in run.freed or oid in run.noleak:
+    """kmemleak's "unreferenced object": an object never freed that no pointer in
+    memory leads to once every task has finished.  An object still on a list
+    whose head is a static (``LIST_HEAD``, a struct made in ``main()``), or
+    still queued, is referenced - as in the kernel, it is not a leak while the
+    static lives; one that only a finished task's local pointed to is."""
+    left = [oid for oid in run.heap if oid not in run.freed and oid not in run.noleak]
+    if not left:
+        return None
+    reached = _referenced(run)
+    for oid in left:
+        if oid in reached:
             continue
+        obj, ev = run.heap[oid]
         who = run._task_name(ev.tid) if ev is not None else "main()"
-        return whole_bug("leak", f"{obj._kname()} allocated by {who} is never freed "
-                   "(every task has finished)", event=ev)
+        return whole_bug("leak", f"{obj._kname()} allocated by {who} is never freed and nothing "
+                         "points to it (every task has finished)", event=ev)
     return None
+
+
+def _referenced(run):
+    """Heap objects a pointer leads to from memory that is not on the heap
+    (statics, C globals, the kernel's own words: a queue's pending items),
+    through the final values of the locations a task touched or ``main()``
+    made.  Freed objects hold no references."""
+    heap, freed = run.heap, run.freed
+    co = run.g.co
+    roots = set()
+    edges = {}
+    locs = dict(run.x.inits)
+    for loc in getattr(run.x, "main_locs", None) or ():
+        locs.setdefault(loc.lid, loc)
+    for lid, loc in locs.items():
+        lst = co.get(lid)
+        val = lst[-1].val if lst else loc.init
+        targets = _pointees(val, heap)
+        if not targets:
+            continue
+        src = loc.oid
+        if src is None or src not in heap:
+            roots |= targets
+        elif src not in freed:
+            edges.setdefault(src, set()).update(targets)
+    seen = set()
+    todo = list(roots)
+    while todo:
+        oid = todo.pop()
+        if oid in seen:
+            continue
+        seen.add(oid)
+        todo.extend(edges.get(oid, ()))
+    return seen
+
+
+def _pointees(val, heap, depth=0):
+    """The heap objects a value points into: a struct, a field or embedded
+    object of one (a list_head's next), a C pointer, or any of them in a tuple
+    (a queue's pending items)."""
+    c = val.__class__
+    if c in _NOT_POINTERS or depth > 3:
+        return ()
+    if c is tuple or c is list:
+        out = set()
+        for v in val:
+            out.update(_pointees(v, heap, depth + 1))
+        return out
+    cp = getattr(val, "_cptr", None)        # a kernel object over C memory: its address
+    if cp is not None:
+        val = cp
+    b = getattr(val, "b", None)             # a C pointer: its block
+    if b is not None and getattr(b, "_oid", None) in heap:
+        return {b._oid}
+    for _ in range(4):                      # an embedded object: its container
+        oid = getattr(val, "_oid", None)
+        if oid is None:
+            oid = getattr(val, "oid", None)     # a pointer to a field (a Loc)
+        if oid is not None and oid in heap:
+            return {oid}
+        val = getattr(val, "_owner", None)
+        if val is None:
+            break
+    return ()
+
+
+_NOT_POINTERS = frozenset({int, bool, str, float, bytes, type(None)})
 
 
 def deadlock_bug(run):

@@ -183,7 +183,7 @@ def causal_summary(bug, events=None):
                       (e.get("text") or "").endswith(m.group(1))), None)
         if alloc is not None:
             return (f"{m.group(1)} allocated by {alloc['task']} ({alloc['op']} at {_at(alloc)}) "
-                    "is never freed, and every task has finished")
+                    "is never freed and nothing points to it, and every task has finished")
 
     if kind == "livelock" and ev is not None:
         mine = [e for e in events if e["task"] == ev["task"]][-30:]
