@@ -17,7 +17,7 @@ from . import (struct as _struct, atomic as _atomic, bitops as _bitops, refcount
                wait as _wait, completion as _completion, rcu as _rcu, srcu as _srcu,
                seqlock as _seqlock, list as _list, hashtable as _hashtable, llist as _llist,
                slab as _slab, bug as _bug, workqueue as _workqueue, timer as _timer,
-               kthread as _kthread)
+               kthread as _kthread, wait_bit as _wait_bit)
 from .struct import *          # noqa: F401,F403
 from .atomic import *          # noqa: F401,F403
 from .bitops import *          # noqa: F401,F403
@@ -39,9 +39,10 @@ from .bug import *             # noqa: F401,F403
 from .workqueue import *       # noqa: F401,F403
 from .timer import *           # noqa: F401,F403
 from .kthread import *         # noqa: F401,F403
+from .wait_bit import *        # noqa: F401,F403
 
 __all__ = [name for _m in (_struct, _atomic, _bitops, _refcount, _kref, _barrier,
                           _locking, _sched, _wait, _completion, _rcu, _srcu,
                           _seqlock, _list, _hashtable, _llist, _slab, _bug, _workqueue, _timer,
-                          _kthread)
+                          _kthread, _wait_bit)
            for name in _m.__all__]

@@ -308,17 +308,20 @@ _LOOKS = {"waitqueue_active", "wq_has_sleeper", "wake_up", "wake_up_all", "wake_
           "wake_up_interruptible", "wake_up_interruptible_all", "swake_up_one", "swake_up_all"}
 
 
-def _sleep_info(wq, what, condition):
+def _sleep_info(wq, what, condition, label=None):
+    if label is not None:
+        return S.Sleep(lambda: label, _model_frame(), _explain(wq))
     return S.Sleep(lambda: f"{what}({wq!r}, {S.source_of(condition)})", _model_frame(), _explain(wq))
 
 
-def _wait_event(wq, condition, state, exclusive, timeout, what):
-    """``___wait_event``: returns the jiffies left (``timeout`` is None: no timer)."""
+def _wait_event(wq, condition, state, exclusive, timeout, what, label=None):
+    """``___wait_event``: returns the jiffies left (``timeout`` is None: no timer).
+    ``label``: what the report calls the wait (default: the macro and its condition)."""
     r = run()
     t = _me(what)
     entry = wait_queue_entry(t, WQ_FLAG_EXCLUSIVE if exclusive else 0)
     ret = timeout
-    info = _sleep_info(wq, what, condition)
+    info = _sleep_info(wq, what, condition, label)
     while True:
         _prepare(r, wq, entry, state, exclusive, "prepare_to_wait_event")
         cond = condition()

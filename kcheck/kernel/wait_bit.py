@@ -1,0 +1,114 @@
+"""Waiting on a bit or a variable (include/linux/wait_bit.h, kernel/sched/wait_bit.c).
+
+``wait_on_bit(word, bit, mode)`` sleeps until the bit is clear;
+``wake_up_bit(word, bit)`` wakes such sleepers.  The kernel keeps no queue in
+the word: waiters sleep on a queue picked by hashing the address
+(``bit_waitqueue()``), and ``wake_up_bit()`` looks at that queue without its
+lock - ``if (waitqueue_active(wq)) __wake_up(...)`` - so the caller must
+order the clearing of the bit before that look:
+
+    waker                                   sleeper
+    clear_bit(bit, word);                   prepare_to_wait(wq, ...)
+    smp_mb__after_atomic();   <- needed         (smp_mb() from set_current_state)
+    wake_up_bit(word, bit);                 if (test_bit(bit, word)) schedule();
+
+Without the barrier the LKMM lets the waker read an empty queue while the
+sleeper still sees the bit set: a lost wake-up (the bug of many kernel
+fixes; ``clear_and_wake_up_bit()`` has the barrier).  ``wait_var_event(var,
+cond)`` and ``wake_up_var(var)`` are the same on a queue hashed from the
+variable's address.
+
+Here the queue of a (word, bit) or of a variable is its own - a hash that
+never collides, so no wake-up is spurious - made of words whose ids derive
+from the word's (``Loc.keyed``): the same in every run, whichever task asks
+first.  The waker's ``test_bit()`` in ``wake_bit_function()`` is left out: a
+sleeper woken while the bit is set again tests it and sleeps again.
+"""
+
+from __future__ import annotations
+
+from ._core import run, Loc, loc_of
+from .locking import spinlock_t
+from . import sched as S
+from .sched import TASK_UNINTERRUPTIBLE
+from . import bitops as B
+from .barrier import smp_mb__after_atomic
+from .wait import wait_queue_head_t, waitqueue_active, __wake_up, _wait_event
+from .sched import TASK_NORMAL
+
+_KIND = 5                   # Loc.keyed's range for these queues
+_VAR = 1 << 8               # the queue of a variable, apart from its word's 64 bits
+
+
+def _queue(lid, k, name):
+    wq = wait_queue_head_t.__new__(wait_queue_head_t)
+    wq._name = name
+    wq._loc = Loc.keyed(_KIND, lid, 2 * k, f"{name}.head", ())
+    lock = spinlock_t.__new__(spinlock_t)
+    lock._loc = Loc.keyed(_KIND, lid, 2 * k + 1, f"{name}.lock")
+    lock._kid = ("l", lock._loc.lid)
+    wq.lock = lock
+    wq._kid = ("Q", wq._loc.lid)
+    return wq
+
+
+def bit_waitqueue(word, bit):
+    """The wait queue of ``bit`` of ``word`` (of a bitmap: of its word)."""
+    loc, m = B._word(bit, word)
+    return _queue(loc.lid, m.bit_length() - 1, f"bit_wait({loc.name()}:{bit})")
+
+
+def __var_waitqueue(var):
+    loc = loc_of(var)
+    return _queue(loc.lid, _VAR, f"var_wait({loc.name()})")
+
+
+def wait_on_bit(word, bit, mode=TASK_UNINTERRUPTIBLE):
+    """Sleep until ``bit`` of ``word`` is clear; returns 0 (signals are not
+    modelled).  The bit is read with acquire ordering when it is found clear."""
+    S.sleep_check("wait_on_bit")
+    if not B.test_bit_acquire(bit, word):
+        return 0
+    wq = bit_waitqueue(word, bit)
+    loc, _ = B._word(bit, word)
+    _wait_event(wq, lambda: not B.test_bit(bit, word), mode, False, None, "wait_on_bit",
+                label=f"wait_on_bit(&{loc.name()}, {bit})")
+    B.test_bit_acquire(bit, word)       # the kernel's loop ends on test_bit_acquire()
+    return 0
+
+
+def wake_up_bit(word, bit):
+    """Wake the sleepers of ``bit`` of ``word`` - if its queue, read without the
+    lock, is not empty: order the bit's clearing before this call
+    (``smp_mb__after_atomic()``), or use ``clear_and_wake_up_bit()``."""
+    wq = bit_waitqueue(word, bit)
+    if waitqueue_active(wq):
+        __wake_up(wq, TASK_NORMAL, 1, "wake_up_bit")
+
+
+def clear_and_wake_up_bit(bit, word):
+    """``clear_bit_unlock(); smp_mb__after_atomic(); wake_up_bit()``."""
+    B.clear_bit_unlock(bit, word)
+    smp_mb__after_atomic()
+    wake_up_bit(word, bit)
+
+
+def wait_var_event(var, condition):
+    """Sleep until ``condition()`` is true, woken by ``wake_up_var(var)``."""
+    S.sleep_check("wait_var_event")
+    if condition():
+        return
+    _wait_event(__var_waitqueue(var), condition, TASK_UNINTERRUPTIBLE, False, None,
+                "wait_var_event")
+
+
+def wake_up_var(var):
+    """Wake the sleepers on ``var`` - if its queue, read without the lock, is not
+    empty: order the store the condition reads before this call (``smp_mb()``)."""
+    wq = __var_waitqueue(var)
+    if waitqueue_active(wq):
+        __wake_up(wq, TASK_NORMAL, 1, "wake_up_var")
+
+
+__all__ = ["bit_waitqueue", "wait_on_bit", "wake_up_bit", "clear_and_wake_up_bit",
+           "wait_var_event", "wake_up_var"]
