@@ -203,23 +203,29 @@ def model(prog):
     return main
 
 
-def shape(g):
+def shape(g, ghosts=True):
     """An execution as reads-from and coherence over memory accesses only.
 
     Fences and other non-access events are left out, and each access is named
     by its task and its position among that task's accesses, so that the same
     execution explored under SC and under the LKMM (which adds fence events
     for rcu_read_lock and friends) gets the same shape."""
+    from kcheck.engine.runtime import LKMM_GHOSTS
+    # ``ghosts=False``: without RCU readers' flags - kcheck's bookkeeping, which
+    # orders SC executions (synchronize_rcu() waits on them) and not LKMM ones
+    ghost = set() if ghosts else LKMM_GHOSTS
     key = {}
     for th in g.threads:
         k = 0
         for e in th:
-            if e.kind in (G.READ, G.WRITE):
+            if e.kind in (G.READ, G.WRITE) and e.lid not in ghost:
                 key[e] = (e.tid, k)
                 k += 1
     accs = tuple(tuple((G.KIND_NAMES[e.kind], e.lid, None if e.rf is None else key.get(e.rf, "?"))
-                       for e in th if e.kind in (G.READ, G.WRITE)) for th in g.threads)
-    co = tuple(sorted((lid, tuple(key[w] for w in lst)) for lid, lst in g.co.items() if lst))
+                       for e in th if e.kind in (G.READ, G.WRITE) and e.lid not in ghost)
+                 for th in g.threads)
+    co = tuple(sorted((lid, tuple(key[w] for w in lst)) for lid, lst in g.co.items()
+                      if lst and lid not in ghost))
     return accs, co
 
 

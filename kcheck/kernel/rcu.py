@@ -26,7 +26,9 @@ they do).
 
 from __future__ import annotations
 
-from ._core import run, loc_of, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, WAIT_ACQ, op
+from ._core import (run, loc_of, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, WAIT,
+                    WAIT_ACQ, op)
+from ..engine.runtime import LKMM_GHOSTS
 from . import sched as _sched
 from ..engine.memory.rcu_gp import GP_OP
 
@@ -46,6 +48,7 @@ def _flag(t):
     l = _flags.get(key)
     if l is None:
         l = _flags[key] = Loc.derived(_RCU, t.tid, 0, f"rcu_read_lock_nesting[{t.name}]")
+        LKMM_GHOSTS.add(l.lid)
     return l
 
 
@@ -85,7 +88,8 @@ def _open(r, t):
 
 
 def _close(r, t):
-    r.write(_flag(t), 0, REL, "rcu_read_unlock")
+    # (under the LKMM the flag is a ghost: the Rcu-unlock fence is the section's end)
+    r.write(_flag(t), 0, ONCE if r.lkmm else REL, "rcu_read_unlock")
     if r.lkmm:
         r.fence("rcu_read_unlock", "~rcu_read_unlock")
 
@@ -207,9 +211,12 @@ def rcu_read_lock_any_held():
 def _grace_period(r, me, op):
     if r.lkmm:
         r.fence("synchronize_rcu", "~synchronize_rcu")       # LKMM's Sync-rcu
+    # Under the LKMM the waits only block (runtime.LKMM_GHOSTS): what the grace
+    # period orders is the fence's business
+    how = WAIT if r.lkmm else WAIT_ACQ
     for u in r.static:
         if u is not me:
-            r.rmw(_flag(u), _wait_zero, WAIT_ACQ, op)
+            r.rmw(_flag(u), _wait_zero, how, op)
 
 
 def _no_reader(r, t, what, fatal=False):

@@ -29,7 +29,8 @@ not sleep.
 
 from __future__ import annotations
 
-from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, REL, WAIT_ACQ, op, anon
+from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, REL, WAIT, WAIT_ACQ, op, anon
+from ..engine.runtime import LKMM_GHOSTS
 from . import sched as _sched
 from ..engine.memory.rcu_gp import GP_OP
 
@@ -53,7 +54,9 @@ class srcu_struct(KObject):
         return self._loc.lid
 
     def _flag(self, t):
-        return Loc.derived(self._loc, t.tid, 0, f"{self._name}.srcu_read_lock[{t.name}]")
+        l = Loc.derived(self._loc, t.tid, 0, f"{self._name}.srcu_read_lock[{t.name}]")
+        LKMM_GHOSTS.add(l.lid)      # bookkeeping the LKMM does not see (engine/runtime.py)
+        return l
 
     def _queued(self, tid, name):
         return Loc.derived(self._loc, 2048 + tid, 0, f"call_srcu_queued({self._name})[{name}]")
@@ -119,7 +122,7 @@ def srcu_read_unlock(ssp, idx):
             r.write(ssp._loc, idx, ONCE, "~srcu_read_unlock")  # Srcu-unlock, data-dependent on the lock
         d[key] = n - 1
         if n == 1:
-            r.write(ssp._flag(t), 0, REL, "srcu_read_unlock")
+            r.write(ssp._flag(t), 0, ONCE if r.lkmm else REL, "srcu_read_unlock")
 
 
 def srcu_read_lock_held(ssp):
@@ -148,9 +151,10 @@ def _wait_zero(v):
 def _grace_period(r, ssp, me, what):
     if r.lkmm:
         r.fence(("synchronize_srcu", ssp._loc.lid), "~synchronize_srcu")     # Sync-srcu on ssp
+    how = WAIT if r.lkmm else WAIT_ACQ     # under the LKMM the waits only block
     for u in r.static:
         if u is not me:
-            r.rmw(ssp._flag(u), _wait_zero, WAIT_ACQ, what)
+            r.rmw(ssp._flag(u), _wait_zero, how, what)
 
 
 def synchronize_srcu(ssp):

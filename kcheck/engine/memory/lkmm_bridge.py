@@ -36,6 +36,7 @@ from __future__ import annotations
 import functools
 
 from .. import graph as G
+from ..runtime import LKMM_GHOSTS
 from . import lkmm
 
 FENCE_TAGS = {
@@ -138,6 +139,8 @@ def to_execution(g, inits=None):
     freed = {e.oid for th in g.threads for e in th if e.kind == G.FREE and e.oid is not None}
     for th in g.threads:
         for e in th:
+            if e.kind <= G.WRITE and e.lid in LKMM_GHOSTS:
+                continue             # kcheck's bookkeeping, not the program's (ghosts_coherent)
             if freed and e.oid in freed and e.kind <= G.WRITE:
                 keep.add(e.lid)      # ordered (or not) before the kfree(): a use-after-free question
             if e.kind in (G.READ, G.WRITE):
@@ -321,11 +324,45 @@ def _acquire_controlling_load(th, fence, index, events):
             return
 
 
+def ghosts_coherent(g):
+    """Coherence alone on the locations the LKMM does not see (runtime.LKMM_GHOSTS):
+    each task sees each such location's writes in coherence order - a read reads
+    what the task last wrote or read there or a later write, a write comes after
+    them.  On one location that is all that acyclic(po-loc | rf | co | fr) asks."""
+    if not LKMM_GHOSTS:
+        return True
+    pos = {}
+    for lid, lst in g.co.items():
+        if lid in LKMM_GHOSTS:
+            for i, w in enumerate(lst):
+                pos[w] = i
+    for th in g.threads:
+        seen = None
+        for e in th:
+            if e.kind > G.WRITE or e.lid not in LKMM_GHOSTS:
+                continue
+            if seen is None:
+                seen = {}
+            last = seen.get(e.lid, -1)
+            if e.kind == G.READ:
+                at = -1 if e.rf is None else pos.get(e.rf, -1)
+                if at < last:
+                    return False
+            else:
+                at = pos.get(e, -1)
+                if at <= last:
+                    return False
+            seen[e.lid] = at
+    return True
+
+
 def check(g, flags=False, inits=None, ordered=()):
     """(lkmm.Verdict, execution, index): the full check (``flags``: herd's flags
     too; ``ordered``: (access, kfree) pairs of graph events, see ordered_before)."""
     x, index = to_execution(g, inits)
     q = [(index[a], index[f]) for a, f in ordered if a in index and f in index]
+    if not ghosts_coherent(g):
+        return lkmm.Verdict(False, "coherence"), x, index
     v = lkmm.check(x, flags, q)
     if ordered and v.consistent:
         it = iter(v.ordered)
