@@ -9,7 +9,8 @@ import kcheck
 from kcheck import spawn
 from kcheck.kernel import (KStruct, READ_ONCE, WRITE_ONCE, ptr, kthread_run, kthread_stop,
                            kthread_should_stop, set_current_state, schedule, TASK_INTERRUPTIBLE,
-                           TASK_RUNNING, WARN_ON)
+                           TASK_RUNNING, WARN_ON, get_task_struct, put_task_struct,
+                           kthread_stop_put, kthread_create, wake_up_process)
 
 
 class dev(KStruct):
@@ -73,3 +74,75 @@ def test_should_stop_outside_a_kthread_is_a_model_error():
         spawn(kthread_should_stop, name="t")
     with pytest.raises(ModelError, match="outside a thread started by kthread_run"):
         kcheck.check(main)
+
+
+# -- the task_struct's lifetime ------------------------------------------------------
+
+def exits_early(d):
+    return 0                        # done before anyone asks it to stop: reaped
+
+
+def owner_of(threadfn, stop, create=False):
+    def owner(d):
+        if create:
+            k = kthread_create(threadfn, d, "worker")
+            get_task_struct(k)              # before the thread can run, let alone exit
+            wake_up_process(k)
+        else:
+            k = kthread_run(threadfn, d, "worker")
+        stop(k)
+
+    def main():
+        spawn(owner, dev(), name="owner")
+    return main
+
+
+def plain_stop(k):
+    kthread_stop(k)
+
+
+def with_reference(k):
+    kthread_stop(k)
+    put_task_struct(k)
+
+
+def stop_put(k):
+    kthread_stop_put(k)
+
+
+def late_reference(k):
+    get_task_struct(k)              # too late: the thread may be gone already
+    kthread_stop(k)
+    put_task_struct(k)
+
+
+@pytest.mark.parametrize("threadfn,stop,create,verdict", [
+    (exits_early, plain_stop, False, "bug"),
+    (exits_early, late_reference, False, "bug"),
+    (exits_early, with_reference, True, "no-bug"),
+    (exits_early, stop_put, True, "no-bug"),
+    (good, plain_stop, False, "no-bug"),
+], ids=["early-exit+kthread_stop", "get_task_struct-after-kthread_run",
+        "kthread_create+get_task_struct", "kthread_stop_put", "loop+kthread_stop"])
+def test_kthread_stop_after_the_thread_exited_on_its_own_needs_a_reference(
+        threadfn, stop, create, verdict):
+    # the kernel: "If threadfn() may call kthread_exit() itself, the caller must
+    # ensure task_struct can't go away" - returning from threadfn() is that exit
+    res = kcheck.check(owner_of(threadfn, stop, create))
+    assert res.verdict == verdict, res.bug and res.bug.message
+    if verdict == "bug":
+        assert "task_struct" in res.bug.message and "use-after-free" in res.bug.message
+
+
+def test_a_thread_stopped_before_it_was_woken_never_runs_its_function():
+    def threadfn(d):
+        WARN_ON(True)
+
+    def owner(d):
+        k = kthread_create(threadfn, d, "worker")
+        assert kthread_stop(k) == -4        # -EINTR
+
+    def main():
+        spawn(owner, dev(), name="owner")
+    res = kcheck.check(main)
+    assert res.verdict == "no-bug", res.bug and res.bug.message

@@ -9,19 +9,37 @@ returned.  So the classic lost wake-up of a thread loop - testing
 ``kthread_should_stop()`` before ``set_current_state()`` instead of after -
 leaves ``kthread_stop()`` waiting for ever: kcheck reports it.
 
+The thread's ``struct task_struct`` has a life of its own: the thread holds
+a reference until it exits, ``kthread_stop()`` takes one for as long as it
+runs (``get_task_struct()``), and the last ``put_task_struct()`` frees it.
+A thread whose function returns on its own - not because it was asked to
+stop - is reaped, and a ``kthread_stop()`` after that touches freed memory:
+the kernel's "If threadfn() may call kthread_exit() itself, the caller must
+ensure task_struct can't go away" (``get_task_struct()`` after starting it,
+``kthread_stop_put()`` or ``put_task_struct()`` after stopping it).  The
+free is immediate here; the kernel's goes through RCU, which only matters to
+a reader of the task under ``rcu_read_lock()``.
+
 Python models only: a C harness starts its threads with ``pthread_create``.
 """
 
 from __future__ import annotations
 
-from ._core import run, KObject, Loc, ModelError, ONCE, REL, ACQ
+from ._core import run, KObject, Loc, ModelError, ONCE, REL, ACQ, NO_WRITE, BLOCK, WAIT_ACQ
+from .struct import KStruct
+from .refcount import refcount_t, refcount_set, refcount_inc, refcount_dec_and_test
+
+
+class task_struct(KStruct):
+    """A kernel thread's ``struct task_struct``: its reference count."""
+    usage: refcount_t
 
 
 class _KThread(KObject):
     """What ``kthread_run`` returns (``struct task_struct *``): the task by id,
     its should-stop flag and its exit code."""
 
-    __slots__ = ("tid", "name", "_stop", "_ret", "_kid")
+    __slots__ = ("tid", "name", "_stop", "_ret", "_kid", "_task", "_woken")
 
     def __init__(self, name):
         self.name = name
@@ -29,28 +47,70 @@ class _KThread(KObject):
         self._stop = Loc(0, None, f"{name}.should_stop")
         self._ret = Loc(None, None, f"{name}.exit_code")
         self._kid = ("K", self._stop.lid)
+        self._woken = None          # kthread_create(): its first wake-up starts it
+
+    def _as_task(self, r):
+        """The thread's task, for ``wake_up_process()``: a thread ``kthread_create()``
+        made is started by its first wake-up."""
+        if self._woken is not None:
+            r.rmw(self._woken, lambda v: 1 if v == 0 else NO_WRITE, REL, "wake_up_process: start")
+        task = r.tasks[self.tid] if self.tid is not None and self.tid < len(r.tasks) else None
+        if task is None:
+            raise ModelError(f"wake_up_process({self!r}): the thread has not been made in this run")
+        return task
 
     def __repr__(self):
         return self.name
 
 
+EINTR = 4
+
+
 def _threadfn(kt, fn, data):
     r = run()
     r.cur.tls["kthread"] = kt
-    ret = fn(data)
+    if kt._woken is not None:
+        # kthread_create(): asleep until the first wake-up; stopped before it, the
+        # thread exits without calling its function
+        r.rmw(kt._woken, lambda v: NO_WRITE if v else BLOCK, WAIT_ACQ, "kthread: waits to be started")
+        stopped = r.read(kt._stop, ONCE, "kthread: should stop?") != 0
+        ret = -EINTR if stopped else fn(data)
+    else:
+        ret = fn(data)
     r.write(kt._ret, ret, REL, "kthread exits")
+    _put(kt, "kthread exits: reaped")
+
+
+def _put(kt, what):
+    if refcount_dec_and_test(kt._task.usage):
+        run().free(kt._task, what)
 
 
 def kthread_run(fn, data, name):
     """Start a kernel thread running ``fn(data)``; returns its handle."""
+    return _make(fn, data, name, "kthread_run", started=True)
+
+
+def kthread_create(fn, data, name):
+    """Make a kernel thread that runs ``fn(data)`` once ``wake_up_process()``
+    wakes it (or exits without running it if ``kthread_stop()`` comes first)."""
+    return _make(fn, data, name, "kthread_create", started=False)
+
+
+def _make(fn, data, name, what, started):
     if not callable(fn):
-        raise ModelError(f"kthread_run({fn!r}, ...): the thread function must be callable")
+        raise ModelError(f"{what}({fn!r}, ...): the thread function must be callable")
     r = run()
     kt = _KThread(str(name))
+    if not started:
+        kt._woken = Loc(0, None, f"{kt.name}.started")
+    kt._task = task_struct()
+    r.alloc(kt._task, "kthread_run")
+    refcount_set(kt._task.usage, 1)         # the thread's own, dropped when it is reaped
     if r.cur is None:
         t = r.spawn_static(_threadfn, (kt, fn, data), kt.name)
     else:
-        t = r.spawn(_threadfn, (kt, fn, data), kt.name, False, "kthread_run")
+        t = r.spawn(_threadfn, (kt, fn, data), kt.name, False, what)
     t.done = Loc(0, None, f"{kt.name}.done")
     kt.tid = t.tid
     return kt
@@ -76,10 +136,39 @@ def kthread_stop(kt):
         raise ModelError(f"kthread_stop({kt!r}): the thread has not been started in this run")
     if task is r.cur:
         raise ModelError(f"kthread_stop({kt!r}) from the thread itself")
+    get_task_struct(kt)
     r.write(kt._stop, 1, ONCE, "kthread_stop")
-    wake_up_process(task)
+    wake_up_process(kt)
     r.wait_exit(task, "kthread_stop: wait for exit")     # wait_for_completion(&kthread->exited)
-    return r.read(kt._ret, ACQ, "kthread_stop")
+    ret = r.read(kt._ret, ACQ, "kthread_stop")
+    put_task_struct(kt)
+    return ret
 
 
-__all__ = ["kthread_run", "kthread_should_stop", "kthread_stop"]
+def get_task_struct(kt):
+    """Take a reference on the thread's ``task_struct``."""
+    _check(kt, "get_task_struct")
+    refcount_inc(kt._task.usage)
+    return kt
+
+
+def put_task_struct(kt):
+    """Drop a reference; the last one frees the ``task_struct``."""
+    _check(kt, "put_task_struct")
+    _put(kt, "put_task_struct")
+
+
+def kthread_stop_put(kt):
+    """``kthread_stop()`` then ``put_task_struct()`` (v6.6)."""
+    ret = kthread_stop(kt)
+    put_task_struct(kt)
+    return ret
+
+
+def _check(kt, what):
+    if kt.__class__ is not _KThread:
+        raise ModelError(f"{what}({kt!r}): not a thread kthread_run() started")
+
+
+__all__ = ["kthread_run", "kthread_create", "kthread_should_stop", "kthread_stop", "kthread_stop_put",
+           "get_task_struct", "put_task_struct", "task_struct"]

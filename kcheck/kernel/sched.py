@@ -220,6 +220,9 @@ def wake_up_process(p):
     """``try_to_wake_up(p, TASK_NORMAL)``: 1 if ``p`` was asleep and is now running."""
     r = run()
     with op(r, lambda: f"wake_up_process({p.name})") as g:
+        as_task = getattr(p, "_as_task", None)
+        if as_task is not None:
+            p = as_task(r)                  # a kernel thread's handle (kernel/kthread.py)
         woke = try_to_wake_up(p, TASK_NORMAL, "wake_up_process")
         g.note = ": wakes it" if woke else ": it is running, nothing to do"
     return int(woke)
