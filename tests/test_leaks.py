@@ -134,3 +134,22 @@ def test_a_pointer_only_main_stored_is_followed():
         spawn(t, h, name="t")
     res = kcheck.check(main)
     assert res.verdict == "no-bug", res.bug and res.bug.message
+
+
+def test_a_struct_whose_fields_are_named_like_pointer_internals_is_only_followed():
+    # the leak check follows pointers without reading a model struct's fields
+    # (``b``, ``oid``: the names of a C pointer's and a location's slots)
+    class odd(KStruct):
+        b: int
+        oid: int
+
+    class holder(KStruct):
+        p: odd
+
+    def t(h):
+        WRITE_ONCE(ptr(h, "p"), kzalloc(odd))
+
+    def main():
+        spawn(t, holder(), name="t")
+    res = kcheck.check(main)
+    assert res.verdict == "no-bug", res.bug and res.bug.message

@@ -368,13 +368,13 @@ def _pointees(val, heap, depth=0):
     cp = getattr(val, "_cptr", None)        # a kernel object over C memory: its address
     if cp is not None:
         val = cp
-    b = getattr(val, "b", None)             # a C pointer: its block
+    b = _slot(val, "b")                     # a C pointer: its block
     if b is not None and getattr(b, "_oid", None) in heap:
         return {b._oid}
     for _ in range(4):                      # an embedded object: its container
         oid = getattr(val, "_oid", None)
         if oid is None:
-            oid = getattr(val, "oid", None)     # a pointer to a field (a Loc)
+            oid = _slot(val, "oid")         # a pointer to a field (a Loc)
         if oid is not None and oid in heap:
             return {oid}
         val = getattr(val, "_owner", None)
@@ -384,6 +384,21 @@ def _pointees(val, heap, depth=0):
 
 
 _NOT_POINTERS = frozenset({int, bool, str, float, bytes, type(None)})
+
+
+def _slot(val, name):
+    """``val.name`` if it is a slot of ``val``'s type - never a model struct's
+    field, whose read would be an event of a run that is over."""
+    d = getattr(type(val), name, None)
+    if d.__class__ is not _MEMBER:
+        return None
+    try:
+        return d.__get__(val, type(val))
+    except AttributeError:
+        return None
+
+
+_MEMBER = type(G.Event.lid)
 
 
 def deadlock_bug(run):

@@ -1337,7 +1337,6 @@ class Run:
                 return "blocked"     # its timer ends the sleep: the timeout choice explores that
         return "deadlock"
 
-
     def _stale_wait(self, t):
         """Did blocked task ``t`` wait on a value that is no longer the latest?
         Then it is not stuck: it would see the newer write and go on (that

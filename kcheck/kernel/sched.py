@@ -441,8 +441,8 @@ def poll(what):
     location it wrote as it found it (a lock taken and released).  Such an
     iteration is a no-op and so is every next one until a value it reads
     changes; another choice in a later iteration leads where the same choice
-    in this one does.  A delay
-    outside any loop never meets its own state again and waits for nothing."""
+    in this one does.  A delay outside any loop never meets its own state
+    again and waits for nothing."""
     r = run()
     t = r.cur
     if t is None:
