@@ -172,6 +172,203 @@ HERD7_OUTCOMES = [
 ]
 
 
+# Written for kcheck (2026-11-29) to reach primitives the corpora use little -
+# xchg_acquire, cmpxchg_release, atomic_add_return, smp_store_mb, a relaxed
+# fetch-inc, spin_trylock, SRCU, filter, smp_mb__after_atomic, control
+# dependencies - with herd7 7.58's outcomes under the kernel's model.
+HERD7_OUTCOMES += [
+    ("""\
+     C t1-xchg-acquire-mp
+     {}
+     P0(int *x, int *y)
+     {
+     	WRITE_ONCE(*x, 1);
+     	smp_store_release(y, 1);
+     }
+     P1(int *x, int *y)
+     {
+     	int r0;
+     	int r1;
+     	r0 = xchg_acquire(y, 2);
+     	r1 = READ_ONCE(*x);
+     }
+     exists (1:r0=1 /\\ 1:r1=0)
+     """, 3, 0, 3, set()),
+    ("""\
+     C t2-cmpxchg-release
+     {}
+     P0(int *x, int *y)
+     {
+     	int r0;
+     	WRITE_ONCE(*x, 1);
+     	r0 = cmpxchg_release(y, 0, 1);
+     }
+     P1(int *x, int *y)
+     {
+     	int r1;
+     	int r2;
+     	r1 = smp_load_acquire(y);
+     	r2 = READ_ONCE(*x);
+     }
+     exists (1:r1=1 /\\ 1:r2=0)
+     """, 3, 0, 3, set()),
+    ("""\
+     C t3-sb-atomic-add-return
+     {}
+     P0(atomic_t *a, int *x)
+     {
+     	int r0;
+     	WRITE_ONCE(*x, 1);
+     	r0 = atomic_add_return(1, a);
+     }
+     P1(atomic_t *a, int *x)
+     {
+     	int r1;
+     	int r2;
+     	r1 = atomic_add_return(1, a);
+     	r2 = READ_ONCE(*x);
+     }
+     exists (0:r0=2 /\\ 1:r2=0)
+     """, 3, 1, 2, set()),
+    ("""\
+     C t4-store-mb-sb
+     {}
+     P0(int *x, int *y)
+     {
+     	int r0;
+     	smp_store_mb(*x, 1);
+     	r0 = READ_ONCE(*y);
+     }
+     P1(int *x, int *y)
+     {
+     	int r1;
+     	smp_store_mb(*y, 1);
+     	r1 = READ_ONCE(*x);
+     }
+     exists (0:r0=0 /\\ 1:r1=0)
+     """, 3, 0, 3, set()),
+    ("""\
+     C t5-fetch-inc-relaxed-lb
+     {}
+     P0(atomic_t *a, int *y)
+     {
+     	int r0;
+     	r0 = atomic_fetch_inc_relaxed(a);
+     	WRITE_ONCE(*y, 1);
+     }
+     P1(atomic_t *a, int *y)
+     {
+     	int r1;
+     	r1 = READ_ONCE(*y);
+     	smp_mb();
+     	atomic_set(a, 5);
+     }
+     exists (0:r0=5 /\\ 1:r1=1)
+     """, 4, 1, 3, set()),
+    ("""\
+     C t6-trylock
+     {}
+     P0(spinlock_t *s, int *x)
+     {
+     	int r0;
+     	r0 = spin_trylock(s);
+     	if (r0) {
+     		WRITE_ONCE(*x, 1);
+     		spin_unlock(s);
+     	}
+     }
+     P1(spinlock_t *s, int *x)
+     {
+     	int r1;
+     	int r2;
+     	spin_lock(s);
+     	r1 = READ_ONCE(*x);
+     	spin_unlock(s);
+     	r2 = READ_ONCE(*x);
+     }
+     exists (1:r1=1 /\\ 1:r2=0)
+     """, 3, 0, 4, set()),
+    ("""\
+     C t7-srcu-gp
+     {}
+     P0(struct srcu_struct *s, int *x, int *y)
+     {
+     	int r0;
+     	int r1;
+     	r0 = srcu_read_lock(s);
+     	r1 = READ_ONCE(*x);
+     	WRITE_ONCE(*y, 1);
+     	srcu_read_unlock(s, r0);
+     }
+     P1(struct srcu_struct *s, int *x, int *y)
+     {
+     	int r2;
+     	r2 = READ_ONCE(*y);
+     	synchronize_srcu(s);
+     	WRITE_ONCE(*x, 1);
+     }
+     exists (0:r1=1 /\\ 1:r2=1)
+     """, 3, 0, 3, set()),
+    ("""\
+     C t8-filter
+     {}
+     P0(int *x, int *y)
+     {
+     	WRITE_ONCE(*x, 1);
+     	WRITE_ONCE(*y, 1);
+     }
+     P1(int *x, int *y)
+     {
+     	int r0;
+     	int r1;
+     	r0 = READ_ONCE(*y);
+     	smp_rmb();
+     	r1 = READ_ONCE(*x);
+     }
+     filter (1:r0=1)
+     exists (1:r1=0)
+     """, 2, 1, 1, set()),
+    ("""\
+     C t9-mb-after-atomic
+     {}
+     P0(atomic_t *a, int *x, int *y)
+     {
+     	int r0;
+     	atomic_inc(a);
+     	smp_mb__after_atomic();
+     	r0 = READ_ONCE(*y);
+     }
+     P1(atomic_t *a, int *x, int *y)
+     {
+     	int r1;
+     	WRITE_ONCE(*y, 1);
+     	smp_mb();
+     	r1 = atomic_read(a);
+     }
+     exists (0:r0=0 /\\ 1:r1=0)
+     """, 3, 0, 3, set()),
+    ("""\
+     C t10-ctrl-dep-lb
+     {}
+     P0(int *x, int *y)
+     {
+     	int r0;
+     	r0 = READ_ONCE(*x);
+     	if (r0)
+     		WRITE_ONCE(*y, 1);
+     }
+     P1(int *x, int *y)
+     {
+     	int r1;
+     	r1 = READ_ONCE(*y);
+     	if (r1)
+     		WRITE_ONCE(*x, 1);
+     }
+     exists (0:r0=1 /\\ 1:r1=1)
+     """, 1, 0, 1, set()),
+]
+
+
 @pytest.mark.parametrize("text,states,pos,neg,flags", HERD7_OUTCOMES,
                          ids=lambda v: v.split()[1] if isinstance(v, str) else None)
 def test_outcome_matches_herd7(text, states, pos, neg, flags):

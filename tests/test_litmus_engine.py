@@ -35,3 +35,18 @@ def test_program_engine_gives_herds_verdict(path):
 
 def test_all_shared_tests_are_covered():
     assert len(FILES) == 47
+
+
+def test_the_program_engine_says_what_it_leaves_out(tmp_path):
+    # a Never from the program engine may be herd's Sometimes (load buffering):
+    # its summary and JSON say so, as every exhaustive LKMM result does
+    import io
+    import json
+    from kcheck.litmus.program import run_paths
+    f = DATA / "tests" / "LB+poonceonces.litmus"
+    out = io.StringIO()
+    run_paths([str(f)], False, out)
+    assert "excludes load buffering" in out.getvalue().splitlines()[-1], out.getvalue()
+    out = io.StringIO()
+    run_paths([str(f)], True, out)
+    assert json.loads(out.getvalue())["excludes"][0].startswith("load buffering")
