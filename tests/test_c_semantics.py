@@ -256,3 +256,39 @@ def test_private_locals_make_no_events(tmp_path):
     got, r = verdict(load(tmp_path, LOCALS))
     assert got == "no-bug" and r.executions == 1
     assert r.events == 5, r.events
+
+
+STRINGS = r"""
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <linux/bug.h>
+#include <pthread.h>
+
+static void *t(void *arg)
+{
+	char a[8], b[4];
+
+	WARN_ON(strscpy(a, "kvm", sizeof(a)) != 3 || strcmp(a, "kvm"));
+	WARN_ON(strscpy(b, "kvm-mmu", sizeof(b)) != -E2BIG || strcmp(b, "kvm"));
+	strncpy(a, "ab", sizeof(a));
+	WARN_ON(a[1] != 'b' || a[2] || a[7]);
+	strcpy(a, "tdp");
+	WARN_ON(strnlen(a, 2) != 2 || strnlen(a, 8) != 3);
+	WARN_ON(strncmp(a, "tdx", 2) || strncmp(a, "tdx", 3) >= 0);
+	WARN_ON(CHECK_WRONG);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t x;
+	pthread_create(&x, NULL, t, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("wrong,want", [("0", "no-bug"), ("(strnlen(a, 8) == 3)", "warn")])
+def test_the_kernels_string_helpers(tmp_path, wrong, want):
+    got, r = verdict(load(tmp_path, STRINGS, defines=[f"CHECK_WRONG={wrong}"]))
+    assert got == want, r.format()
