@@ -340,3 +340,46 @@ def test_a_lock_taken_in_an_rcu_callback_and_with_softirqs_on(case, verdict):
         assert "SOFTIRQ-ON" in res.bug.message and "IN-SOFTIRQ" in res.bug.message
         again = kcheck.replay(m, res.bug.schedule)
         assert again.bug is not None and again.bug.kind == "lockdep"
+
+
+def test_nested_annotations_take_the_lock_and_keep_deadlocks():
+    # spin_lock_nested/mutex_lock_nested are lockdep's subclass notes: the lock is
+    # taken all the same, so two tasks nesting in opposite orders still deadlock
+    from kcheck.kernel import (spin_lock_nested, mutex_lock_nested, SINGLE_DEPTH_NESTING,
+                               spinlock_t, mutex, spin_lock, spin_unlock, mutex_lock,
+                               mutex_unlock, KStruct)
+
+    class pair(KStruct):
+        a: spinlock_t
+        b: spinlock_t
+        m: mutex
+        n: mutex
+
+    def ab(p):
+        spin_lock(p.a)
+        spin_lock_nested(p.b, SINGLE_DEPTH_NESTING)
+        spin_unlock(p.b)
+        spin_unlock(p.a)
+
+    def ba(p):
+        spin_lock(p.b)
+        spin_lock_nested(p.a, SINGLE_DEPTH_NESTING)
+        spin_unlock(p.a)
+        spin_unlock(p.b)
+
+    def mn(p):
+        mutex_lock(p.m)
+        mutex_lock_nested(p.n, SINGLE_DEPTH_NESTING)
+        mutex_unlock(p.n)
+        mutex_unlock(p.m)
+
+    def model(*fns):
+        def main():
+            p = pair()
+            for i, fn in enumerate(fns):
+                kcheck.spawn(fn, p, name=f"t{i}")
+        return main
+
+    assert kcheck.check(model(ab, ab, mn, mn)).verdict == "no-bug"
+    res = kcheck.check(model(ab, ba))
+    assert res.verdict == "bug" and res.bug.kind == "deadlock", res.bug

@@ -154,6 +154,15 @@ def spin_unlock(lock):
     _release(lock, "x", "spin_unlock")
 
 
+# lockdep's subclass annotations: the lock is taken as without them (kcheck's
+# lockdep judges each lock on its own, not by class, so no nesting to tell apart)
+SINGLE_DEPTH_NESTING = 1
+
+
+def spin_lock_nested(lock, subclass):
+    _take(lock, "x", "spin_lock_nested")
+
+
 def _trylock(lock, op):
     r = run()
     if r.cur is not None:
@@ -175,6 +184,11 @@ def spin_is_locked(lock):
 def mutex_lock(lock):
     _sched.sleep_check("mutex_lock")
     _take(lock, "x", "mutex_lock")
+
+
+def mutex_lock_nested(lock, subclass):
+    _sched.sleep_check("mutex_lock_nested")
+    _take(lock, "x", "mutex_lock_nested")
 
 
 def mutex_lock_interruptible(lock):
@@ -632,6 +646,7 @@ def downgrade_write(sem):
 
 __all__ = ["spinlock_t", "raw_spinlock_t", "rwlock_t", "mutex", "rw_semaphore",
            "DEFINE_SPINLOCK", "DEFINE_RAW_SPINLOCK", "spin_lock_init", "spin_lock",
+           "spin_lock_nested", "mutex_lock_nested", "SINGLE_DEPTH_NESTING",
            "spin_unlock", "spin_trylock", "spin_is_locked", "spin_lock_bh", "spin_unlock_bh",
            "spin_trylock_bh", "spin_lock_irq", "spin_unlock_irq", "spin_lock_irqsave",
            "spin_unlock_irqrestore", "raw_spin_lock", "raw_spin_unlock", "raw_spin_trylock",

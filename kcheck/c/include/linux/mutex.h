@@ -16,6 +16,7 @@ struct mutex {
 #define mutex_destroy(lock)	do { } while (0)
 
 extern void mutex_lock(struct mutex *lock);
+extern void mutex_lock_nested(struct mutex *lock, unsigned int subclass);
 extern void mutex_unlock(struct mutex *lock);
 extern int mutex_trylock(struct mutex *lock);
 extern bool mutex_is_locked(struct mutex *lock);

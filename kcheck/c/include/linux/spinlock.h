@@ -25,6 +25,9 @@ typedef spinlock_t raw_spinlock_t;
 
 extern void spin_lock_init(spinlock_t *lock);
 extern void spin_lock(spinlock_t *lock);
+/* lockdep's subclass annotation: taken as spin_lock() (kcheck's lockdep is per lock) */
+extern void spin_lock_nested(spinlock_t *lock, int subclass);
+#define SINGLE_DEPTH_NESTING	1
 extern void spin_unlock(spinlock_t *lock);
 extern int spin_trylock(spinlock_t *lock);
 extern int spin_is_locked(spinlock_t *lock);
