@@ -292,3 +292,69 @@ int main(void)
 def test_the_kernels_string_helpers(tmp_path, wrong, want):
     got, r = verdict(load(tmp_path, STRINGS, defines=[f"CHECK_WRONG={wrong}"]))
     assert got == want, r.format()
+
+
+HEADERS = r"""
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/rculist.h>
+#include <linux/err.h>
+#include <linux/jiffies.h>
+#include <linux/mutex.h>
+#include <linux/bug.h>
+#include <pthread.h>
+
+struct obj { u32 id; struct hlist_node h; };
+static struct hlist_head table[4];	/* zeroed: four empty lists, as DEFINE_HASHTABLE */
+static DEFINE_MUTEX(m);
+
+static struct obj *make(u32 id, bool fail)
+{
+	struct obj *o;
+
+	if (fail)
+		return ERR_PTR(-ENOMEM);
+	o = kzalloc(sizeof(*o), GFP_KERNEL);
+	o->id = id;
+	return o;
+}
+
+static void *t(void *arg)
+{
+	struct obj *bad = make(1, true), *o = make(6, false), *p;
+	int found = 0;
+
+	WARN_ON(!IS_ERR(bad) || PTR_ERR(bad) != -ENOMEM || IS_ERR(o) || IS_ERR_OR_NULL(o));
+	WARN_ON(!time_after(jiffies + 1, jiffies) || time_before(jiffies + 1, jiffies));
+	mutex_lock(&m);
+	hlist_add_head_rcu(&o->h, &table[o->id % ARRAY_SIZE(table)]);
+	mutex_unlock(&m);
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(p, &table[2], h)
+		found += p->id == 6;
+	rcu_read_unlock();
+	WARN_ON(found != 1 || !hlist_empty(&table[0]));
+	WARN_ON(CHECK_WRONG);
+	mutex_lock(&m);
+	hlist_del_rcu(&o->h);
+	mutex_unlock(&m);
+	synchronize_rcu();
+	kfree(o);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t x;
+	pthread_create(&x, NULL, t, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("wrong,want", [("0", "no-bug"), ("1", "warn")])
+def test_error_pointers_jiffies_and_a_zeroed_hlist_table(tmp_path, wrong, want):
+    # linux/err.h and linux/jiffies.h as the kernel has them; a static array of
+    # hlist_head left zero is an array of empty lists (NULL first pointers)
+    got, r = verdict(load(tmp_path, HEADERS, defines=[f"CHECK_WRONG={wrong}"]))
+    assert got == want, r.format()

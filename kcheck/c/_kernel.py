@@ -171,9 +171,19 @@ def _seqlock(b, o, size):
     return v
 
 
+def _null_if_zero(c):
+    """A pointer word of an hlist or llist that C left zero (a static, kzalloc'd
+    memory) is NULL, as kcheck.kernel's list code spells it: an empty
+    ``struct hlist_head table[N];`` is valid C (the kernel's DEFINE_HASHTABLE
+    is one)."""
+    if c is not None and c.init == 0:
+        c.init = None
+    return c
+
+
 def _one_ptr(kind, slot, tag):
     def build(b, o, size):
-        c = b.cell(o)
+        c = _null_if_zero(b.cell(o))
         v = _new(kind)
         setattr(v, slot, c)
         v._owner = v._cptr = Ptr(b, o)
@@ -184,7 +194,7 @@ def _one_ptr(kind, slot, tag):
 
 def _hlist_node(b, o, size):
     v = _new("hlist_node")
-    v._next, v._pprev = b.cell(o), b.cell(o + 8)
+    v._next, v._pprev = _null_if_zero(b.cell(o)), _null_if_zero(b.cell(o + 8))
     v._owner = v._cptr = Ptr(b, o)
     v._kid = ("N", v._next.lid)
     return v

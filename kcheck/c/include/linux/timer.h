@@ -11,6 +11,7 @@
 #include <linux/types.h>
 #include <linux/kernel.h>
 #include <linux/container_of.h>
+#include <linux/jiffies.h>
 
 struct timer_list {
 	struct hlist_node entry;
@@ -18,12 +19,6 @@ struct timer_list {
 	void (*function)(struct timer_list *);
 	u32 flags;
 };
-
-#define HZ			250
-/* jiffies does not advance: time is not modelled */
-#define jiffies			((unsigned long)0)
-#define msecs_to_jiffies(m)	((((unsigned long)(m)) * HZ + 999) / 1000)
-#define usecs_to_jiffies(u)	((((unsigned long)(u)) * HZ + 999999) / 1000000)
 
 #define from_timer(var, callback_timer, timer_fieldname) \
 	container_of(callback_timer, typeof(*var), timer_fieldname)
