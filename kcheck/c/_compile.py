@@ -513,6 +513,14 @@ class Compiler:
 
     def local_decl(self, d):
         ctx = self.fn
+        for a in d.get_children():
+            if a.kind == K.UNEXPOSED_ATTR and any(
+                    t.spelling in ("cleanup", "__cleanup__") for t in a.get_tokens()):
+                # run at scope exit in the kernel (guard(), __free()): ignored, a lock
+                # taken under it would look held for ever - refused instead
+                raise self.err(d, f"'{d.spelling}': the cleanup attribute is not supported (kcheck "
+                                  "would not run it when the variable goes out of scope): unlock "
+                                  "or free explicitly")
         if d.storage_class in (ci_SC.STATIC, ci_SC.EXTERN):
             self.prog.global_var(d)      # a static local is a global
             return None
