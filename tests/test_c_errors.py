@@ -27,17 +27,21 @@ int main(void)
 	return 0;
 }
 """, "6:2: error: call to 'kvm_flush_remote_tlbs': kcheck does not model this kernel function"),
-    "cleanup_attribute": ("""#include <linux/kernel.h>
+    "cleanup_without_body": ("""#include <linux/kernel.h>
 #include <linux/mutex.h>
 static DEFINE_MUTEX(m);
-static void unlock_it(struct mutex **p) { mutex_unlock(*p); }
-int main(void)
+void unlock_it(struct mutex **p);
+static void *t(void *arg)
 {
 	struct mutex *g __attribute__((cleanup(unlock_it))) = &m;
 	mutex_lock(g);
+	return NULL;
+}
+int main(void)
+{
 	return 0;
 }
-""", "7:16: error: 'g': the cleanup attribute is not supported"),
+""", "7:16: error: 'g': its cleanup function 'unlock_it' is not defined in this file"),
     "inline_asm": ("""#include <linux/kernel.h>
 int main(void)
 {

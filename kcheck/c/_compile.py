@@ -41,6 +41,24 @@ RETURN, BREAK, CONTINUE, GOTO = 1, 2, 3, 4
 FIRST_SLOT = 6
 
 
+def cleanup_of(d):
+    """The function a local's cleanup attribute names, or None.  kcheck's
+    linux/cleanup.h spells it in an ``annotate("kcheck:cleanup:FN")`` next to
+    the attribute (libclang does not expose the attribute's argument, and
+    inside a macro its tokens are the macro's); a hand-written
+    ``__attribute__((cleanup(fn)))`` is read from its tokens."""
+    for a in d.get_children():
+        if a.kind == K.ANNOTATE_ATTR and a.spelling.startswith("kcheck:cleanup:"):
+            return a.spelling[len("kcheck:cleanup:"):]
+    for a in d.get_children():
+        if a.kind == K.UNEXPOSED_ATTR:
+            toks = [t.spelling for t in a.get_tokens()]
+            for i, t in enumerate(toks[:-2]):
+                if t in ("cleanup", "__cleanup__") and toks[i + 1] == "(":
+                    return toks[i + 2]
+    return None
+
+
 class CFunc:
     """A C function: callable from C (``invoke``) and from Python (``__call__``,
     e.g. as a ``call_rcu`` callback or from a Python harness)."""
@@ -194,6 +212,15 @@ class Compiler:
         self._gitems = {}              # global index -> initialiser items
         self.main_parts = None
 
+    def _definition(self, name):
+        """The definition of function ``name`` in the file or kcheck's headers."""
+        defs = self.__dict__.get("_defs_by_name")
+        if defs is None:
+            defs = self._defs_by_name = {
+                c.spelling: c for c in self.prog.tu.cursor.get_children()
+                if c.kind == K.FUNCTION_DECL and c.is_definition()}
+        return defs.get(name)
+
     def cfunc(self, defn):
         key = defn.hash
         cf = self.funcs.get(key)
@@ -329,6 +356,8 @@ class Compiler:
 
         def scan(c, addr):
             k = c.kind
+            if k == K.VAR_DECL and cleanup_of(c) is not None:
+                ctx.taken.add(c.hash)
             if k == K.DECL_REF_EXPR:
                 if addr:
                     ref = c.referenced
@@ -417,6 +446,46 @@ class Compiler:
             stmts = [self.stmt(ch) for ch in kept]
         finally:
             self.fn.labels.pop()
+        return self._with_cleanups(kept, self._sequence(stmts, labels))
+
+    def _with_cleanups(self, decls, st):
+        """``st`` followed, however it is left (its end, return, break, goto out),
+        by the cleanups of the locals with a cleanup attribute that ``decls``
+        declared and that were reached, last declared first: the kernel's
+        guard(), scoped_guard() and __free() (linux/cleanup.h)."""
+        cl = []
+        for ch in decls:
+            if ch.kind != K.DECL_STMT:
+                continue
+            for d in ch.get_children():
+                fname = cleanup_of(d) if d.kind == K.VAR_DECL else None
+                if fname is None or d.storage_class in (ci_SC.STATIC, ci_SC.EXTERN):
+                    continue
+                defn = self._definition(fname)
+                if defn is None:
+                    raise self.err(d, f"'{d.spelling}': its cleanup function '{fname}' is not "
+                                      "defined in this file")
+                cl.append((self.fn.slot(d.hash), self.cfunc(defn)))
+        if not cl:
+            return st
+        slots = tuple(slot for slot, _ in cl)
+        cl = tuple(reversed(cl))
+
+        def scoped(f, *start):
+            for slot in slots:
+                f[slot] = None          # not reached yet in this run of the block
+            r = st(f, *start)
+            for slot, cf in cl:
+                b = f[slot]
+                if b is not None:
+                    f[slot] = None
+                    cf.invoke([Ptr(b, 0)])
+            return r
+        if hasattr(st, "labels"):
+            scoped.labels = st.labels   # a goto into the block (see _sequence)
+        return scoped
+
+    def _sequence(self, stmts, labels):
         if not labels:
             if not stmts:
                 return _nop
@@ -513,14 +582,6 @@ class Compiler:
 
     def local_decl(self, d):
         ctx = self.fn
-        for a in d.get_children():
-            if a.kind == K.UNEXPOSED_ATTR and any(
-                    t.spelling in ("cleanup", "__cleanup__") for t in a.get_tokens()):
-                # run at scope exit in the kernel (guard(), __free()): ignored, a lock
-                # taken under it would look held for ever - refused instead
-                raise self.err(d, f"'{d.spelling}': the cleanup attribute is not supported (kcheck "
-                                  "would not run it when the variable goes out of scope): unlock "
-                                  "or free explicitly")
         if d.storage_class in (ci_SC.STATIC, ci_SC.EXTERN):
             self.prog.global_var(d)      # a static local is a global
             return None
@@ -643,7 +704,11 @@ class Compiler:
         return st
 
     def st_for(self, c):
-        init, cnd, inc, body = self._for_parts(c)
+        init_c, cnd, inc, body = self._for_parts(c)
+        return self._with_cleanups([init_c] if init_c is not None else [],
+                                   self._for(init_c, cnd, inc, body))
+
+    def _for(self, init, cnd, inc, body):
         init = self.stmt(init) if init is not None else None
         cond = self.cond(cnd) if cnd is not None else None
         inc = self.expr(inc, discard=True) if inc is not None else None

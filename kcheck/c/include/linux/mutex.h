@@ -5,6 +5,7 @@
 
 #include <linux/types.h>
 #include <linux/lockdep.h>
+#include <linux/cleanup.h>
 
 struct mutex {
 	atomic_long_t owner;
@@ -18,6 +19,8 @@ struct mutex {
 extern void mutex_lock(struct mutex *lock);
 extern void mutex_lock_nested(struct mutex *lock, unsigned int subclass);
 extern void mutex_unlock(struct mutex *lock);
+
+DEFINE_GUARD(mutex, struct mutex *, mutex_lock(_T), mutex_unlock(_T))
 extern int mutex_trylock(struct mutex *lock);
 extern bool mutex_is_locked(struct mutex *lock);
 extern int mutex_lock_interruptible(struct mutex *lock);

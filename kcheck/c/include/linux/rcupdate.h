@@ -13,6 +13,7 @@
 #include <linux/container_of.h>
 #include <linux/compiler.h>
 #include <linux/lockdep.h>
+#include <linux/cleanup.h>
 #include <asm/barrier.h>
 
 extern void rcu_read_lock(void);
@@ -21,6 +22,8 @@ extern void rcu_read_lock_bh(void);
 extern void rcu_read_unlock_bh(void);
 extern void rcu_read_lock_sched(void);
 extern void rcu_read_unlock_sched(void);
+
+DEFINE_LOCK_GUARD_0(rcu, rcu_read_lock(), rcu_read_unlock())
 extern int rcu_read_lock_held(void);
 extern int rcu_read_lock_bh_held(void);
 extern int rcu_read_lock_sched_held(void);

@@ -10,6 +10,7 @@
 
 #include <linux/types.h>
 #include <linux/gfp.h>
+#include <linux/cleanup.h>
 
 struct kmem_cache;
 
@@ -21,6 +22,7 @@ extern void *kvmalloc(size_t size, gfp_t flags);
 extern void *kvzalloc(size_t size, gfp_t flags);
 extern void *kvcalloc(size_t n, size_t size, gfp_t flags);
 extern void kfree(const void *objp);
+DEFINE_FREE(kfree, void *, if (_T) kfree(_T))
 extern void kvfree(const void *addr);
 extern void kfree_sensitive(const void *objp);
 

@@ -9,6 +9,7 @@
 
 #include <linux/types.h>
 #include <linux/compiler.h>
+#include <linux/cleanup.h>
 #include <linux/rwlock.h>
 #include <linux/atomic.h>	/* as the kernel's spinlock.h pulls it in */
 
@@ -33,6 +34,9 @@ extern int spin_trylock(spinlock_t *lock);
 extern int spin_is_locked(spinlock_t *lock);
 extern void spin_lock_bh(spinlock_t *lock);
 extern void spin_unlock_bh(spinlock_t *lock);
+
+DEFINE_GUARD(spinlock, spinlock_t *, spin_lock(_T), spin_unlock(_T))
+DEFINE_GUARD(spinlock_bh, spinlock_t *, spin_lock_bh(_T), spin_unlock_bh(_T))
 extern int spin_trylock_bh(spinlock_t *lock);
 extern void spin_lock_irq(spinlock_t *lock);
 extern void spin_unlock_irq(spinlock_t *lock);

@@ -1,0 +1,145 @@
+"""Scope-based cleanup in C (linux/cleanup.h): guard(), scoped_guard(), __free().
+
+A local with a cleanup attribute runs it when it goes out of scope - at its
+block's end, a return, a break out of a scoped_guard() - last declared first.
+kcheck once ignored the attribute: a lock taken with guard() looked held for
+ever.  Each case is a twin: the program as written is clean; without the
+guard the counter loses an update (WARN); returning a __free() pointer
+without return_ptr() frees it on the way out (the caller's kfree is a double
+free)."""
+
+import pytest
+
+import kcheck
+import kcheck.c
+
+GUARDS = r"""
+#include <linux/kernel.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/bug.h>
+#include <pthread.h>
+
+struct obj { int v; };
+static DEFINE_MUTEX(m);
+static DEFINE_SPINLOCK(s);
+static int n, k;
+static struct obj *global;
+
+static struct obj *make(int fail)
+{
+	struct obj *o __free(kfree) = kzalloc(sizeof(*o), GFP_KERNEL);
+
+	o->v = 1;
+	if (fail)
+		return NULL;		/* freed on the way out */
+#ifdef RETURN_OWNED
+	return o;		/* still owned by o: freed on the way out */
+#else
+	return_ptr(o);
+#endif
+}
+
+static int bump(int early)
+{
+#ifndef NO_GUARD
+	guard(mutex)(&m);
+#endif
+	n = n + 1;
+	if (early)
+		return n;		/* unlocked on the way out */
+	n = n + 1;
+	return n;
+}
+
+static void *t(void *arg)
+{
+	struct obj *o;
+
+	bump(1);
+	bump(0);
+	scoped_guard(spinlock, &s) {
+		k = k + 1;
+		if (n < 0)
+			break;		/* leaves the guard's scope: unlocked */
+	}
+	scoped_guard(spinlock, &s)
+		k = k + 1;
+	{
+		guard(rcu)();
+		o = READ_ONCE(global);
+	}
+	WARN_ON(make(1) != NULL);
+	o = make(0);
+	kfree(o);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+	pthread_create(&a, NULL, t, NULL);
+	pthread_create(&b, NULL, t, NULL);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	WARN_ON(n != 6 || k != 4);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("define,kind", [
+    (None, None), ("NO_GUARD", "warn"), ("RETURN_OWNED", "double-free"),
+])
+def test_guards_and_free_run_at_scope_exit(tmp_path, define, kind):
+    f = tmp_path / "guards.c"
+    f.write_text(GUARDS)
+    prog = kcheck.c.load(str(f), defines=(define,) if define else ())
+    for mm in ("sc", "lkmm"):
+        res = kcheck.check(prog.entry, memory_model=mm)
+        got = res.bug.kind if res.bug else None
+        assert got == kind, (mm, res.bug and res.bug.message)
+
+
+RAW = r"""
+#include <linux/kernel.h>
+#include <linux/mutex.h>
+#include <pthread.h>
+
+static DEFINE_MUTEX(m);
+static int n;
+
+static void unlock_it(struct mutex **p) { mutex_unlock(*p); }
+
+static void *t(void *arg)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct mutex *g __attribute__((cleanup(unlock_it))) = &m;
+
+		mutex_lock(g);
+		n = n + 1;
+		if (i == 1)
+			break;		/* unlocked as the loop is left */
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+	pthread_create(&a, NULL, t, NULL);
+	pthread_create(&b, NULL, t, NULL);
+	return 0;
+}
+"""
+
+
+def test_a_hand_written_cleanup_attribute_runs_each_iteration_and_on_break(tmp_path):
+    f = tmp_path / "raw.c"
+    f.write_text(RAW)
+    res = kcheck.check(kcheck.c.load(str(f)).entry)
+    assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.message
