@@ -143,3 +143,45 @@ def test_a_hand_written_cleanup_attribute_runs_each_iteration_and_on_break(tmp_p
     f.write_text(RAW)
     res = kcheck.check(kcheck.c.load(str(f)).entry)
     assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.message
+
+
+IRQSAVE = r"""
+#include <linux/kernel.h>
+#include <linux/spinlock.h>
+#include <linux/preempt.h>
+#include <linux/bug.h>
+#include <pthread.h>
+
+static DEFINE_SPINLOCK(s);
+static int n;
+
+static void *t(void *arg)
+{
+	{
+		guard(spinlock_irqsave)(&s);
+		WARN_ON(!irqs_disabled());
+		n = n + 1;
+	}
+	WARN_ON(irqs_disabled() || CHECK_WRONG);	/* restored as the guard went */
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+	pthread_create(&a, NULL, t, NULL);
+	pthread_create(&b, NULL, t, NULL);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	WARN_ON(n != 2);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("wrong,verdict", [("0", "no-bug"), ("1", "bug")])
+def test_an_irqsave_guard_restores_interrupts_at_scope_exit(tmp_path, wrong, verdict):
+    f = tmp_path / "irqsave.c"
+    f.write_text(IRQSAVE)
+    res = kcheck.check(kcheck.c.load(str(f), defines=(f"CHECK_WRONG={wrong}",)).entry)
+    assert res.verdict == verdict, res.bug and res.bug.message

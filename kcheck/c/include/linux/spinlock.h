@@ -44,6 +44,21 @@ extern unsigned long _spin_lock_irqsave(spinlock_t *lock);
 extern void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
 #define spin_lock_irqsave(lock, flags)	do { (flags) = _spin_lock_irqsave(lock); } while (0)
 
+/* guard(spinlock_irqsave)(&l): the lock and the flags it saved */
+typedef struct { spinlock_t *lock; unsigned long flags; } class_spinlock_irqsave_t;
+static inline void class_spinlock_irqsave_destructor(class_spinlock_irqsave_t *_T)
+{
+	if (_T->lock)
+		spin_unlock_irqrestore(_T->lock, _T->flags);
+}
+static inline class_spinlock_irqsave_t class_spinlock_irqsave_constructor(spinlock_t *l)
+{
+	class_spinlock_irqsave_t t = { .lock = l };
+
+	spin_lock_irqsave(l, t.flags);
+	return t;
+}
+
 #define raw_spin_lock_init(lock)	spin_lock_init(lock)
 extern void raw_spin_lock(raw_spinlock_t *lock);
 extern void raw_spin_unlock(raw_spinlock_t *lock);
