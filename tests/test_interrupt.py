@@ -92,6 +92,11 @@ def sigint_as_a_terminal_sends_it():
     signal.signal(signal.SIGINT, old)
 
 
+# A press can land in a garbage-collector callback (hypothesis installs one):
+# Python reports the exception there as unraisable and drops it - the way CI
+# once lost a press in the bounded mode - and the flag (runtime.PRESSED) ends
+# the search instead.  The report is expected, not a failure.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("mode", list(MODES))
 def test_ctrl_c_at_any_moment_interrupts_the_search(mode, sigint_as_a_terminal_sends_it):
     main, kw = MODES[mode]
