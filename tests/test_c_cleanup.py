@@ -185,3 +185,57 @@ def test_an_irqsave_guard_restores_interrupts_at_scope_exit(tmp_path, wrong, ver
     f.write_text(IRQSAVE)
     res = kcheck.check(kcheck.c.load(str(f), defines=(f"CHECK_WRONG={wrong}",)).entry)
     assert res.verdict == verdict, res.bug and res.bug.message
+
+
+MORE_GUARDS = r"""
+#include <linux/kernel.h>
+#include <linux/rwsem.h>
+#include <linux/rwlock.h>
+#include <linux/spinlock.h>
+#include <linux/preempt.h>
+#include <linux/bug.h>
+#include <pthread.h>
+static DECLARE_RWSEM(sem);
+static DEFINE_RWLOCK(rw);
+static DEFINE_SPINLOCK(s);
+static DEFINE_RAW_SPINLOCK(raw);
+static int n1, n2, n3, n4;
+static void *w(void *arg)
+{
+#ifdef NO_GUARD
+	n1 = n1 + 1;
+#else
+	scoped_guard(rwsem_write, &sem) n1 = n1 + 1;
+#endif
+	scoped_guard(write_lock, &rw) n2 = n2 + 1;
+	scoped_guard(spinlock_irq, &s) n3 = n3 + 1;
+	scoped_guard(raw_spinlock, &raw) n4 = n4 + 1;
+	{
+		guard(preempt)();
+		WARN_ON(!in_atomic());
+	}
+	{
+		guard(irq)();
+		WARN_ON(!irqs_disabled());
+	}
+	WARN_ON(in_atomic() || irqs_disabled());
+	return NULL;
+}
+static void *r(void *arg)
+{
+	int x, y;
+	scoped_guard(rwsem_read, &sem) x = n1;
+	scoped_guard(read_lock, &rw) y = n2;
+	(void)x; (void)y;
+	return NULL;
+}
+int main(void) { pthread_t a, b, c; pthread_create(&a, NULL, w, NULL); pthread_create(&b, NULL, w, NULL); pthread_create(&c, NULL, r, NULL); pthread_join(a, NULL); pthread_join(b, NULL); pthread_join(c, NULL); WARN_ON(n1 != 2 || n2 != 2 || n3 != 2 || n4 != 2); return 0; }
+"""
+
+
+@pytest.mark.parametrize("define,verdict", [(None, "no-bug"), ("NO_GUARD", "bug")])
+def test_rwsem_rwlock_irq_raw_and_preempt_guards(tmp_path, define, verdict):
+    f = tmp_path / "guards2.c"
+    f.write_text(MORE_GUARDS)
+    res = kcheck.check(kcheck.c.load(str(f), defines=(define,) if define else ()).entry)
+    assert res.verdict == verdict, res.bug and res.bug.message

@@ -18,4 +18,8 @@ extern int irqs_disabled(void);
 extern int in_atomic(void);
 #define preempt_disable_notrace()	preempt_disable()
 #define preempt_enable_notrace()	preempt_enable()
+
+#include <linux/cleanup.h>
+DEFINE_LOCK_GUARD_0(preempt, preempt_disable(), preempt_enable())
+DEFINE_LOCK_GUARD_0(irq, local_irq_disable(), local_irq_enable())
 #endif

@@ -7,6 +7,7 @@
 #define __LINUX_RWLOCK_H
 
 #include <linux/types.h>
+#include <linux/cleanup.h>
 
 typedef struct {
 	s64 raw_lock;		/* one word: its writer (kcheck keeps a reader word per task) */
@@ -20,6 +21,9 @@ extern void read_lock(rwlock_t *lock);
 extern void read_unlock(rwlock_t *lock);
 extern void write_lock(rwlock_t *lock);
 extern void write_unlock(rwlock_t *lock);
+
+DEFINE_GUARD(read_lock, rwlock_t *, read_lock(_T), read_unlock(_T))
+DEFINE_GUARD(write_lock, rwlock_t *, write_lock(_T), write_unlock(_T))
 extern int read_trylock(rwlock_t *lock);
 extern int write_trylock(rwlock_t *lock);
 extern int rwlock_needbreak(rwlock_t *lock);

@@ -4,6 +4,7 @@
 #define _LINUX_RWSEM_H
 
 #include <linux/types.h>
+#include <linux/cleanup.h>
 
 struct rw_semaphore {
 	atomic_long_t count;
@@ -22,6 +23,9 @@ extern void down_write(struct rw_semaphore *sem);
 extern int down_write_killable(struct rw_semaphore *sem);
 extern int down_write_trylock(struct rw_semaphore *sem);
 extern void up_write(struct rw_semaphore *sem);
+
+DEFINE_GUARD(rwsem_read, struct rw_semaphore *, down_read(_T), up_read(_T))
+DEFINE_GUARD(rwsem_write, struct rw_semaphore *, down_write(_T), up_write(_T))
 extern void downgrade_write(struct rw_semaphore *sem);
 
 #endif

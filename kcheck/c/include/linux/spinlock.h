@@ -40,6 +40,7 @@ DEFINE_GUARD(spinlock_bh, spinlock_t *, spin_lock_bh(_T), spin_unlock_bh(_T))
 extern int spin_trylock_bh(spinlock_t *lock);
 extern void spin_lock_irq(spinlock_t *lock);
 extern void spin_unlock_irq(spinlock_t *lock);
+DEFINE_GUARD(spinlock_irq, spinlock_t *, spin_lock_irq(_T), spin_unlock_irq(_T))
 extern unsigned long _spin_lock_irqsave(spinlock_t *lock);
 extern void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
 #define spin_lock_irqsave(lock, flags)	do { (flags) = _spin_lock_irqsave(lock); } while (0)
@@ -62,6 +63,7 @@ static inline class_spinlock_irqsave_t class_spinlock_irqsave_constructor(spinlo
 #define raw_spin_lock_init(lock)	spin_lock_init(lock)
 extern void raw_spin_lock(raw_spinlock_t *lock);
 extern void raw_spin_unlock(raw_spinlock_t *lock);
+DEFINE_GUARD(raw_spinlock, raw_spinlock_t *, raw_spin_lock(_T), raw_spin_unlock(_T))
 extern int raw_spin_trylock(raw_spinlock_t *lock);
 extern void raw_spin_lock_irq(raw_spinlock_t *lock);
 extern void raw_spin_unlock_irq(raw_spinlock_t *lock);
