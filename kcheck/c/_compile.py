@@ -41,6 +41,11 @@ RETURN, BREAK, CONTINUE, GOTO = 1, 2, 3, 4
 FIRST_SLOT = 6
 
 
+# macros of kcheck's headers that define functions (a guard's constructor and
+# destructor): the text of a site inside one is the whole definition
+_DEFINING_MACROS = ("DEFINE_GUARD", "DEFINE_LOCK_GUARD", "DEFINE_CLASS", "DEFINE_FREE")
+
+
 def cleanup_of(d):
     """The function a local's cleanup attribute names, or None.  kcheck's
     linux/cleanup.h spells it in an ``annotate("kcheck:cleanup:FN")`` next to
@@ -271,6 +276,8 @@ class Compiler:
         loc = c.location
         fname = loc.file.name if loc.file is not None else "?"
         text = self.text(c) or self._stmt_text or ""
+        if text.startswith(_DEFINING_MACROS):
+            text = ""       # a guard's own lock call (linux/cleanup.h): the step names itself
         return (fname, loc.line, self.fn.name if self.fn is not None else "?", text)
 
     def text(self, c):
