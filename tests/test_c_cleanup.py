@@ -239,3 +239,42 @@ def test_rwsem_rwlock_irq_raw_and_preempt_guards(tmp_path, define, verdict):
     f.write_text(MORE_GUARDS)
     res = kcheck.check(kcheck.c.load(str(f), defines=(define,) if define else ()).entry)
     assert res.verdict == verdict, res.bug and res.bug.message
+
+
+COND_GUARDS = r"""
+#include <linux/kernel.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/errno.h>
+#include <linux/bug.h>
+#include <pthread.h>
+static DEFINE_MUTEX(m);
+static DEFINE_SPINLOCK(s);
+static int n, k, busy;
+static int op(void)
+{
+	scoped_cond_guard(mutex_intr, return -EINTR, &m) {
+		n = n + 1;
+	}
+	return 0;
+}
+static void *t(void *arg)
+{
+	op();
+	scoped_cond_guard(spinlock_try, busy = busy + 1, &s) {
+		k = k + 1;
+	}
+	return NULL;
+}
+int main(void) { pthread_t a, b; pthread_create(&a, NULL, t, NULL); pthread_create(&b, NULL, t, NULL); pthread_join(a, NULL); pthread_join(b, NULL); WARN_ON(n != 2 || k + busy != 2 || CHECK_WRONG); return 0; }
+"""
+
+
+@pytest.mark.parametrize("wrong,verdict", [("0", "no-bug"), ("(busy != 0)", "bug")])
+def test_conditional_guards_run_their_failure_branch(tmp_path, wrong, verdict):
+    # scoped_cond_guard(mutex_intr, return -EINTR, &m), scoped_cond_guard(spinlock_try, ...):
+    # the trylock fails when the other task holds the lock, and the twin sees it does
+    f = tmp_path / "cond.c"
+    f.write_text(COND_GUARDS)
+    res = kcheck.check(kcheck.c.load(str(f), defines=(f"CHECK_WRONG={wrong}",)).entry)
+    assert res.verdict == verdict, res.bug and res.bug.message

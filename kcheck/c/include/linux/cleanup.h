@@ -53,6 +53,18 @@ static inline int class_##_name##_constructor(void) { _lock; return 1; }
 
 #define guard(_name)		CLASS(_name, __UNIQUE_ID(guard))
 
+/* a guard whose lock may fail (mutex_intr, mutex_try, spinlock_try): NULL when it did */
+#define DEFINE_GUARD_COND(_name, _ext, _condlock)				\
+	DEFINE_CLASS(_name##_ext, class_##_name##_t,				\
+		     if (_T) { class_##_name##_destructor(&_T); },		\
+		     ({ _condlock ? _T : NULL; }), class_##_name##_t _T)
+
+/* scoped_cond_guard(mutex_intr, return -EINTR, &m) { ... }: _fail when the lock fails */
+#define scoped_cond_guard(_name, _fail, args...)				\
+	for (CLASS(_name, scope)(args), *__kcheck_done = NULL;			\
+	     !__kcheck_done; __kcheck_done = (void *)1)				\
+		if (!scope) { _fail; } else
+
 #define scoped_guard(_name, args...)						\
 	for (CLASS(_name, scope)(args), *__kcheck_done = NULL;			\
 	     !__kcheck_done; __kcheck_done = (void *)1)

@@ -36,6 +36,7 @@ extern void spin_lock_bh(spinlock_t *lock);
 extern void spin_unlock_bh(spinlock_t *lock);
 
 DEFINE_GUARD(spinlock, spinlock_t *, spin_lock(_T), spin_unlock(_T))
+DEFINE_GUARD_COND(spinlock, _try, spin_trylock(_T))
 DEFINE_GUARD(spinlock_bh, spinlock_t *, spin_lock_bh(_T), spin_unlock_bh(_T))
 extern int spin_trylock_bh(spinlock_t *lock);
 extern void spin_lock_irq(spinlock_t *lock);
