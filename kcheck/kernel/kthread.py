@@ -49,14 +49,19 @@ class _KThread(KObject):
         self._kid = ("K", self._stop.lid)
         self._woken = None          # kthread_create(): its first wake-up starts it
 
+    def _task_in(self, r, what):
+        """The thread's task in this run (a model error if there is none)."""
+        task = r.tasks[self.tid] if self.tid is not None and self.tid < len(r.tasks) else None
+        if task is None:
+            raise ModelError(f"{what}({self!r}): the thread has not been started in this run")
+        return task
+
     def _as_task(self, r):
         """The thread's task, for ``wake_up_process()``: a thread ``kthread_create()``
         made is started by its first wake-up."""
+        task = self._task_in(r, "wake_up_process")
         if self._woken is not None:
             r.rmw(self._woken, lambda v: 1 if v == 0 else NO_WRITE, REL, "wake_up_process: start")
-        task = r.tasks[self.tid] if self.tid is not None and self.tid < len(r.tasks) else None
-        if task is None:
-            raise ModelError(f"wake_up_process({self!r}): the thread has not been made in this run")
         return task
 
     def __repr__(self):
@@ -128,12 +133,9 @@ def kthread_should_stop():
 def kthread_stop(kt):
     """Ask ``kt`` to stop, wake it, wait for it to exit; its function's return value."""
     from .sched import wake_up_process
-    if kt.__class__ is not _KThread:
-        raise ModelError(f"kthread_stop({kt!r}): not a thread kthread_run() started")
+    _check(kt, "kthread_stop")
     r = run()
-    task = r.tasks[kt.tid] if kt.tid is not None and kt.tid < len(r.tasks) else None
-    if task is None:
-        raise ModelError(f"kthread_stop({kt!r}): the thread has not been started in this run")
+    task = kt._task_in(r, "kthread_stop")
     if task is r.cur:
         raise ModelError(f"kthread_stop({kt!r}) from the thread itself")
     get_task_struct(kt)
