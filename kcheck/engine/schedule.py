@@ -166,6 +166,11 @@ def _check_key(k):
             raise ValueError("task keys are numbers")
 
 
+def marks(steps):
+    """How many steps say where a read reads or a write goes (weak-memory steps)."""
+    return sum(1 for _, v in steps if isinstance(v, tuple))
+
+
 def switches(steps):
     n = 0
     for a, b in zip(steps, steps[1:]):
@@ -174,8 +179,8 @@ def switches(steps):
     return n
 
 
-def of_bug(run, lkmm=False):
-    """Steps that replay ``run`` up to its bug (or to its end).
+def of_bug(run, lkmm=False, bug=None):
+    """Steps that replay ``run`` up to ``bug`` (default: its bug; or to its end).
 
     An SC execution gets one of its SC orders (the grace periods kept outside
     the read-side sections they wait for).  An execution only the LKMM allows
@@ -184,7 +189,8 @@ def of_bug(run, lkmm=False):
     switches, and marks on the reads and writes SC would not place that way."""
     from .memory import sc
     g = run.g
-    bug = run.bug
+    if bug is None:
+        bug = run.bug
     if not lkmm or sc.consistent(g):
         rcu = run.rcu
         if rcu is None and run.has_gp and not lkmm:

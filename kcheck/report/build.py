@@ -2,12 +2,12 @@
 
 The engine's search (``engine/search.py``) hands back each bug as the
 schedule that replays it.  Here that schedule is replayed, shrunk (fewest
-context switches, then fewest steps, ``minimize.py``) when it is a
-sequentially consistent interleaving, replayed once more with source
-tracking, and printed in kernel terms.  An execution only the LKMM allows is
-not shrunk by SC replays: its schedule already holds only the events that
-lead to the bug, in an order with few context switches
-(``schedule.of_bug``), and carries the reads-from choices it needs.
+context switches, then fewest steps, ``minimize.py``), replayed once more
+with source tracking, and printed in kernel terms.  The schedule of an
+execution only the LKMM allows carries the reads-from choices it needs
+(``schedule.of_bug``); its shrinking keeps a proposal only when the LKMM
+allows what the proposal's replay built, and the result is replayed strictly
+before it is printed.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..engine.runtime import ModelError, catching_ctrl_c
 from ..engine import graph as G
 from ..engine import detect
 from ..engine import schedule as S
-from .minimize import shrink, same_bug, story_steps
+from .minimize import shrink, same_bug, story_steps, lkmm_story_steps
 from .story import race_order, shown_until
 from .result import Result, BugReport
 from .text import format_trace
@@ -70,17 +70,7 @@ def bug_report(main, found, *, step_bound=2000, races="warn", minimize=True, dro
     kw = dict(memory_model=found.memory_model, keep_going=found.keep_going, step_bound=step_bound,
               races=races, drop_barriers=drop_barriers)
     if S.annotated(steps):
-        # an execution only the LKMM allows: replay it exactly, as the schedule says
-        run, bug, d = replay_to(main, steps, found, strict=True, trace=True, **kw)
-        if d.inconsistent or d.diverged is not None or not same_bug(found, bug):
-            return _not_replayed(found)
-        if race_order(run, bug) is not None:
-            # a use-after-free by a race: tell it free first, ending at the access
-            story = story_steps(run, bug)
-            run2, bug2, d2 = replay_to(main, story, found, strict=True, trace=True, **kw)
-            if d2.inconsistent is None and d2.diverged is None and same_bug(found, bug2):
-                return _report(run2, bug2, story, found.memory_model)
-        return _report(run, bug, steps, found.memory_model)
+        return _lkmm_report(main, steps, found, minimize, kw)
     best = shrink(lambda cand: replay_to(main, cand, found, **kw)[:2], steps, found) \
         if minimize else None
     if best is None:
@@ -92,6 +82,34 @@ def bug_report(main, found, *, step_bound=2000, races="warn", minimize=True, dro
     run, bug, _ = replay_to(main, steps, found, trace=True, **kw)
     if not same_bug(found, bug):
         run, bug = best[1], best[2]
+    return _report(run, bug, steps, found.memory_model)
+
+
+def _lkmm_report(main, steps, found, minimize, kw):
+    """The report of an execution only the LKMM allows.  Its schedule replays
+    exactly (``strict``); shrinking proposes simpler schedules as for SC, and
+    keeps one only if the graph its replay builds is one the LKMM allows and
+    meets the same bug.  The final schedule is replayed strictly once more,
+    so the printed ``replay:`` line is one that reproduces the bug."""
+
+    def attempt(cand, strict=False, trace=False):
+        run, bug, d = replay_to(main, cand, found, strict=strict, trace=trace, **kw)
+        if d.inconsistent or (strict and d.diverged is not None):
+            return run, None
+        return run, bug
+
+    run, bug = attempt(steps, strict=True, trace=True)
+    if not same_bug(found, bug):
+        return _not_replayed(found)
+    best = shrink(attempt, steps, found, story=lkmm_story_steps) if minimize else None
+    candidates = [best[0]] if best is not None else []
+    if race_order(run, bug) is not None:
+        # a use-after-free by a race: tell it free first, ending at the access
+        candidates.append(story_steps(run, bug))
+    for cand in candidates:
+        run2, bug2 = attempt(cand, strict=True, trace=True)
+        if same_bug(found, bug2):
+            return _report(run2, bug2, cand, found.memory_model)
     return _report(run, bug, steps, found.memory_model)
 
 

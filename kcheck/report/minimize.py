@@ -41,13 +41,30 @@ def story_steps(run, b):
     return S.ending_with(S.steps_of(run, evs), b)
 
 
+def lkmm_story_steps(run, b):
+    """``story_steps`` for a run under the LKMM: an SC execution in one of its SC
+    orders, any other the events that lead to the bug in po and rf order, with
+    the marks that make each read read what it read (``schedule.of_bug``)."""
+    evs = race_order(run, b)
+    if evs is not None:
+        return S.steps_of(run, evs, annotate=True)
+    return S.of_bug(run, lkmm=True, bug=b)
+
+
 def _cost(steps):
-    return (S.switches(steps), len(steps))
+    """Fewest context switches, then fewest steps, then fewest weak-memory steps."""
+    return (S.switches(steps), len(steps), S.marks(steps))
 
 
-def shrink(replay, steps, bug, *, budget_s=8.0, budget_runs=400):
+def shrink(replay, steps, bug, *, story=story_steps, budget_s=8.0, budget_runs=400):
     """Returns (steps, run, bug) of the simplest failing schedule found;
-    ``replay(steps)`` gives (run, bug) of one replay."""
+    ``replay(steps)`` gives (run, bug) of one replay (bug None for a replay the
+    memory model does not allow); ``story(run, bug)`` the steps it shows.
+
+    Under the LKMM a step may carry where its read reads (``KEY<SRC``): such a
+    schedule shrinks as any other - a replay that strays from it is judged by
+    the LKMM's axioms, not trusted - and a mark may also be dropped, so that
+    the read reads the latest write, when the bug stays."""
     t0 = time.perf_counter()
     runs = 0
 
@@ -56,7 +73,7 @@ def shrink(replay, steps, bug, *, budget_s=8.0, budget_runs=400):
         runs += 1
         run, b = replay(cand)
         if same_bug(bug, b):
-            return story_steps(run, b), run, b
+            return story(run, b), run, b
         return None
 
     best = attempt(steps)
@@ -80,8 +97,21 @@ def shrink(replay, steps, bug, *, budget_s=8.0, budget_runs=400):
         for i in bounds:                                     # move a block boundary
             j = next((k for k in bounds if k > i), len(best_steps))
             cands.append(best_steps[:i] + best_steps[j:j + 1] + best_steps[i:j] + best_steps[j + 1:])
+        blocks = list(zip([0] + bounds, bounds + [len(best_steps)]))
+        for n, (a, b) in enumerate(blocks):                  # join a task's blocks
+            k = best_steps[a][0]
+            later = next((c for c, _ in blocks[n + 1:] if best_steps[c][0] == k), None)
+            if later is not None:                            # this block, later
+                cands.append(best_steps[:a] + best_steps[b:later] + best_steps[a:b] + best_steps[later:])
+            before = next((d for c, d in reversed(blocks[:n]) if best_steps[c][0] == k), None)
+            if before is not None:                           # this block, earlier
+                cands.append(best_steps[:before] + best_steps[a:b] + best_steps[before:a] + best_steps[b:])
+        for i, (k, v) in enumerate(best_steps):                # read the latest write
+            if isinstance(v, tuple):
+                cands.append(best_steps[:i] + [(k, None)] + best_steps[i + 1:])
         for c in sorted(cands, key=_cost):
-            if _cost(c) >= _cost(best_steps) and len(c) >= len(best_steps):
+            if _cost(c) >= _cost(best_steps) and len(c) >= len(best_steps) \
+                    and S.marks(c) >= S.marks(best_steps):
                 continue
             if out_of_budget():
                 break
