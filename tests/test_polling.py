@@ -4,9 +4,10 @@ The loop ends when another task sets the flag.  A schedule in which that task
 never runs is unfair, not a bug - yet kcheck once explored it round the loop
 to the step bound and reported a livelock, for one of the kernel's most
 common idioms.  A delay (msleep, usleep_range, ssleep, mdelay, udelay,
-cond_resched) now makes the task wait for what it reads to change, once two
-iterations at the same point, with the same locals, read the same values and
-changed nothing (kernel/sched.py ``poll``).  Each case is a twin: what must
+cond_resched) and cpu_relax() now make the task wait for what it reads to
+change, once an iteration came back to the same point with the same locals
+and changed nothing (kernel/sched.py ``poll``); cpu_relax() used to wait at
+once, so a bounded spin's timeout path was never explored.  Each case is a twin: what must
 stay a bug (a flag nobody sets, the timeout path of a bounded retry loop)
 and what must not (the flag set by another task), in Python and in C.
 
@@ -41,6 +42,9 @@ DELAYS = {
     "mdelay": lambda: mdelay(1),
     "udelay": lambda: udelay(5),
     "cond_resched": cond_resched,
+    # a busy-wait: it used to wait at its first call, so a bounded spin's timeout
+    # path was never explored (a WARN there was "no bug", exhaustive)
+    "cpu_relax": cpu_relax,
 }
 
 
@@ -171,16 +175,14 @@ static int ready, timed_out;
 static void *poller(void *arg)
 {
 #ifdef BOUNDED
-	int i;
-	for (i = 0; i < 4; i++) {
-		if (READ_ONCE(ready))
-			return NULL;
-		msleep(1);
-	}
-	WRITE_ONCE(timed_out, 1);
+	int timeout = 4;
+	while (--timeout && !READ_ONCE(ready))
+		DELAY;
+	if (!timeout)
+		WRITE_ONCE(timed_out, 1);
 #else
 	while (!READ_ONCE(ready))
-		msleep(10);
+		DELAY;
 #endif
 	return NULL;
 }
@@ -204,12 +206,14 @@ int main(void)
 """
 
 
+@pytest.mark.parametrize("delay", ["msleep(10)", "cpu_relax()"])
 @pytest.mark.parametrize("bounded,verdict", [(False, "no-bug"), (True, "bug")])
-def test_the_same_in_c(tmp_path, bounded, verdict):
+def test_the_same_in_c(tmp_path, bounded, verdict, delay):
     import kcheck.c
     f = tmp_path / "poll.c"
     f.write_text(C_POLL)
-    prog = kcheck.c.load(str(f), defines=("BOUNDED=1",) if bounded else ())
+    defines = (f"DELAY={delay}",) + (("BOUNDED=1",) if bounded else ())
+    prog = kcheck.c.load(str(f), defines=defines)
     res = kcheck.check(prog.entry)
     assert res.verdict == verdict, res.bug and res.bug.message
 

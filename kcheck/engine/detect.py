@@ -424,7 +424,7 @@ def deadlock_bug(run):
             continue
         w = run.g.co_max(e.lid)
         by = f", last written by {run._task_name(w.tid)}" if w is not None else ""
-        if e.op in AWAIT_OPS and e.op != "cpu_relax":
+        if e.op in AWAIT_OPS:
             parts.append(f"{t.name} polls {run._lid_name(e.lid)} in a {e.op}() loop{by}")
             continue
         parts.append(f"{t.name} waits in {e.op}({run._lid_name(e.lid)}{by})")

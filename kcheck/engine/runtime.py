@@ -1363,8 +1363,8 @@ class Run:
             w = g.co_max(x.lid)
             return x.rf is not w and w.tid != tid
 
-        if e.op != "cpu_relax" and start is not None:
-            # a polling sleep knows its loop's iteration (kernel/sched.py poll)
+        if start is not None:
+            # a polling loop knows its iteration (kernel/sched.py poll)
             return any(stale(x) for x in th[start:-1])
         for k in range(len(th) - 2, -1, -1):
             x = th[k]

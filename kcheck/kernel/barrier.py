@@ -5,6 +5,7 @@ only strengthen a neighbouring RMW, as in linux-kernel.cat)."""
 from __future__ import annotations
 
 from ._core import run, loc_of, FULL, NO_WRITE, BLOCK, WAIT, WAIT_ACQ
+from . import sched as _sched
 
 
 def dropped(r, name, depth=2):
@@ -77,20 +78,19 @@ def smp_store_mb(p, v):
 
 
 def cpu_relax():
-    """The body of a busy-wait loop.
+    """The body of a busy-wait loop: ``while (!READ_ONCE(flag)) cpu_relax();``.
 
-    A spinning task makes no progress until what it read changes, so kcheck
-    blocks it until the location it read last holds a different value (a
-    fair scheduler would let the writer run).  Without ``cpu_relax()`` a spin
-    loop is explored like any loop, and a schedule that never lets the
-    writer run shows up as a livelock.
+    A spinning task makes no progress until what it reads changes; a schedule
+    that never lets the writer run is unfair, not a livelock.  So once the
+    loop has shown it is one - an iteration that came back to the same point
+    with the same locals and changed nothing (``sched.poll``) - the task waits
+    until a value it read changes.  Not at once: a bounded spin
+    (``while (--timeout && !READ_ONCE(flag)) cpu_relax();``) changes its
+    counter every iteration, runs to its end and takes its timeout path,
+    which waiting at the first ``cpu_relax()`` never explored (kcheck once
+    called such a timeout path's bug "no bug", exhaustive).
     """
-    r = run()
-    t = r.cur
-    if t is None or t.last_read is None:
-        return
-    loc, val = t.last_read
-    r.rmw(loc, lambda v: NO_WRITE if v != val else BLOCK, WAIT, "cpu_relax")
+    _sched.poll("cpu_relax")
 
 
 def smp_cond_load_relaxed(p, cond):

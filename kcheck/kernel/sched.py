@@ -431,18 +431,19 @@ def poll(what):
     """A delay in what may be a polling loop: ``while (!READ_ONCE(flag))
     msleep(10);``.  The loop ends when another task writes the flag; a schedule
     in which that task never runs is unfair, not a livelock - but exploring it
-    would go round the loop until the step bound and report one.  So, as for
-    ``cpu_relax()``, the task waits for what it reads to change - but only once
-    the loop has shown it is one: two delays at the same point of the same
-    stack (the model's locals equal, so a retry counter makes each iteration
-    new and a bounded retry loop runs to its end, timeout path included), an
-    iteration between them that read the same values and made the same
-    choices as the one before, allocated and freed nothing, and left every
-    location it wrote as it found it (a lock taken and released).  Such an
-    iteration is a no-op and so is every next one until a value it reads
-    changes; another choice in a later iteration leads where the same choice
-    in this one does.  A delay outside any loop never meets its own state
-    again and waits for nothing."""
+    would go round the loop until the step bound and report one.  So the task
+    waits for what it reads to change - but only once the loop has shown it
+    is one: two delays at the same point of the same stack (the model's locals
+    equal, so a retry counter makes each iteration new and a bounded retry
+    loop runs to its end, timeout path included), and an iteration between
+    them that allocated and freed nothing and left every location it wrote as
+    it found it (a lock taken and released).  That iteration went from a state
+    back to the same state: the next one, reading the same values, does the
+    same, and so does every one after it until a value it reads changes;
+    another choice in a later iteration leads where the same choice in this
+    one does (explored where this one makes it).  A delay outside any loop
+    never meets its own state again and waits for nothing.  ``cpu_relax()``
+    is such a delay too."""
     r = run()
     t = r.cur
     if t is None:
@@ -452,7 +453,7 @@ def poll(what):
     rec = t.tls.get("poll")
     if rec is not None and rec[0] == state and rec[1] <= pos:
         sig = _noop_iteration(r, r.g.threads[t.tid], rec[1], pos)
-        if sig is not None and sig == rec[2]:
+        if sig is not None:
             watch = _watched(r, sig)
             if watch is not None:
                 loc, val = watch
@@ -460,11 +461,9 @@ def poll(what):
                 # (runtime.Run._stale_wait): any of its reads no longer the latest
                 t.tls["await_from"] = rec[1]
                 r.rmw(loc, lambda v: NO_WRITE if v != val else BLOCK, WAIT, what)
-                t.tls["poll"] = (state, t.pos, None)
+                t.tls["poll"] = (state, t.pos)
                 return
-        t.tls["poll"] = (state, pos, sig)
-        return
-    t.tls["poll"] = (state, pos, None)
+    t.tls["poll"] = (state, pos)
 
 
 def _noop_iteration(r, th, start, end):
