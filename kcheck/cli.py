@@ -124,7 +124,12 @@ def _model_error_message(e, path):
     msg = str(e)
     if _verbatim(e):
         return msg                            # already "file:line:col: error: ..." (C input)
-    return f"{located(e.where, path)}: {msg}"
+    w = e.where
+    if w and str(w[0]).endswith((".c", ".h")):
+        # a kernel call C made refused its arguments: the compiler's format, as C's own errors
+        e.verbatim = True
+        return f"{located(w, path)}: error: {msg}" + (f" (in {w[2]}())" if len(w) > 2 else "")
+    return f"{located(w, path)}: {msg}"
 
 
 def _verbatim(e):

@@ -80,6 +80,21 @@ inside:
 	return 0;
 }
 """, "5:2: error: goto inside: a jump into a nested block or loop is not supported"),
+    # a kernel call kcheck.kernel refuses, from C: the C line (it named only the file)
+    "kthread_stop_of_a_non_thread": ("""#include <linux/kthread.h>
+#include <pthread.h>
+static void *t(void *a)
+{
+	kthread_stop((struct task_struct *)a);
+	return NULL;
+}
+int main(void) { pthread_t x; static int v; pthread_create(&x, NULL, t, &v); return 0; }
+""", ":5: error: kthread_stop("),
+    "should_stop_outside_a_kthread": ("""#include <linux/kthread.h>
+#include <pthread.h>
+static void *t(void *a) { return (void *)(long)kthread_should_stop(); }
+int main(void) { pthread_t x; pthread_create(&x, NULL, t, NULL); return 0; }
+""", ":3: error: kthread_should_stop() outside a thread started by kthread_run()"),
     "no_main": ("""#include <linux/kernel.h>
 int helper(void) { return 0; }
 """, "error: no function 'main'"),

@@ -146,3 +146,99 @@ def test_a_thread_stopped_before_it_was_woken_never_runs_its_function():
         spawn(owner, dev(), name="owner")
     res = kcheck.check(main)
     assert res.verdict == "no-bug", res.bug and res.bug.message
+
+
+# -- the same from C (linux/kthread.h) -----------------------------------------------
+
+C_KTHREAD = r"""
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/compiler.h>
+#include <linux/bug.h>
+
+static int work;
+
+static int thread_fn(void *data)
+{
+#if defined(BAD)
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		schedule();
+	}
+#elif defined(EARLY_EXIT)
+	return 0;
+#else
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop())
+			break;
+		if (READ_ONCE(work)) {
+			__set_current_state(TASK_RUNNING);
+			WRITE_ONCE(work, 0);
+			continue;
+		}
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+#endif
+	return 7;
+}
+
+static int owner(void *unused)
+{
+	struct task_struct *tsk;
+
+#ifdef CREATE
+	tsk = kthread_create(thread_fn, NULL, "worker/%d", 0);
+	if (IS_ERR(tsk))
+		return PTR_ERR(tsk);
+	get_task_struct(tsk);
+	wake_up_process(tsk);
+#else
+	tsk = kthread_run(thread_fn, NULL, "worker/%d", 0);
+	if (IS_ERR(tsk))
+		return PTR_ERR(tsk);
+#endif
+	WRITE_ONCE(work, 1);
+#ifdef CREATE
+	return kthread_stop_put(tsk);
+#elif defined(EARLY_EXIT)
+	kthread_stop(tsk);
+	return 0;
+#else
+	WARN_ON(kthread_stop(tsk) != 7);
+	return 0;
+#endif
+}
+
+int main(void)
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, (void *)owner, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+@pytest.mark.parametrize("defines,verdict,kind", [
+    ((), "no-bug", None),
+    (("BAD",), "bug", "deadlock"),
+    (("EARLY_EXIT",), "bug", "refcount-warn"),        # "addition on 0; use-after-free"
+    (("EARLY_EXIT", "CREATE"), "no-bug", None),
+], ids=["loop", "should_stop-before-set_current_state", "early-exit+kthread_stop",
+        "kthread_create+get_task_struct+kthread_stop_put"])
+def test_kernel_threads_from_c(tmp_path, defines, verdict, kind, memory_model):
+    import kcheck.c
+    f = tmp_path / "kt.c"
+    f.write_text(C_KTHREAD.replace("#include <linux/bug.h>", "#include <linux/bug.h>\n#include <pthread.h>"))
+    prog = kcheck.c.load(str(f), defines=defines)
+    res = kcheck.check(prog.entry, memory_model=memory_model)
+    assert res.verdict == verdict, res.bug and res.bug.message
+    if kind is not None:
+        assert res.bug.kind == kind
+        assert "worker" in res.bug.message or ("task_struct" in res.bug.message
+                                                and "use-after-free" in res.bug.message)
+        again = kcheck.replay(prog.entry, res.bug.schedule, memory_model=memory_model)
+        assert again.bug is not None and again.bug.kind == kind

@@ -251,6 +251,9 @@ def to_int(v, ct, src):
     owner = getattr(v, "_cptr", None)
     if owner is not None:
         return ct.wrap(ptr_to_int(owner))
+    addr = getattr(v, "c_addr", None)       # a kernel object C holds by handle (a kthread)
+    if addr is not None:
+        return ct.wrap(addr)
     raise model_error(f"an integer was expected, the location holds {v!r}", src)
 
 

@@ -2484,7 +2484,7 @@ def _split_main(self, cf):
             if created and not self._pure_start(x):
                 cut = i
                 break
-            if _contains_call(x, ("pthread_create",)):
+            if _contains_call(x, ("pthread_create", "kthread_run", "kthread_create")):
                 created = True
         if not created:
             cut = 0
@@ -2612,7 +2612,7 @@ def _pure_start(self, c):
                 return la.kind == K.DECL_REF_EXPR and private_var(la.referenced) and val_ok(b)
             return val_ok(a) and val_ok(b)
         if k == K.CALL_EXPR:
-            if not _is_call_to(x, ("pthread_create",)):
+            if not _is_call_to(x, ("pthread_create", "kthread_run", "kthread_create")):
                 return False
             return all(val_ok(y) for y in list(x.get_children())[1:])
         return False

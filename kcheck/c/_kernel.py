@@ -439,13 +439,6 @@ PYTHON_ONLY = {
     "hashtable": "C's hashtable is an array of hlist_head (DEFINE_HASHTABLE) and the kernel's "
                  "macros over the hlist operations",
     "from_timer": "a C macro (container_of)",
-    "kthread_run": "a C harness starts its threads with pthread_create()",
-    "kthread_should_stop": "a C harness starts its threads with pthread_create()",
-    "kthread_stop": "a C harness starts its threads with pthread_create()",
-    "kthread_create": "a C harness starts its threads with pthread_create()",
-    "kthread_stop_put": "a C harness starts its threads with pthread_create()",
-    "get_task_struct": "a kernel thread's task_struct: Python's kthreads only",
-    "put_task_struct": "a kernel thread's task_struct: Python's kthreads only",
     "bit_waitqueue": "a queue kcheck keeps per bit: C calls wait_on_bit()/wake_up_bit()",
     "wait_var_event": "a macro with a condition: Python models only (C: wait_on_bit())",
     "wake_up_var": "wait_var_event()'s waker: Python models only",
@@ -1679,6 +1672,58 @@ def _i_pthread_create(comp, c, args):
         st(f, t.tid + 1)
         return 0
     return pthread_create
+
+
+def _kthread_start(what, started):
+    """``kthread_run()`` / ``kthread_create()``: kcheck.kernel's kernel thread
+    (kernel/kthread.py: its should-stop flag, exit code and ``task_struct``
+    references) running a C function ``int threadfn(void *data)``; the handle
+    is the ``struct task_struct *`` C holds."""
+    def make(comp, c, args):
+        if len(args) < 3:
+            raise error_at(c, f"{what}(threadfn, data, namefmt, ...): expected at least 3 arguments")
+        fnf = comp.expr(args[0])
+        argf = comp.expr(args[1])
+        fmt = _string_const(comp, args[2])
+        src = comp.src(c)
+        bodies = {}
+
+        def body_of(fn):
+            b = bodies.get(fn)
+            if b is None:
+                def threadfn(data, fn=fn):
+                    ret = fn.invoke((data,))
+                    return ret if ret.__class__ is int else 0
+                threadfn.__name__ = fn.name
+                threadfn.c_pthread = True
+                b = bodies[fn] = threadfn
+            return b
+
+        def start(f):
+            fn = fnf(f)
+            a = argf(f)
+            if a.__class__ is Ptr and a.b.priv:
+                publish(a.b)            # the thread sees what its argument points to
+            if not hasattr(fn, "invoke"):
+                raise A.model_error(f"{what}: {fn!r} is not a C function", src)
+            r = rt.CURRENT
+            cs = r._c
+            base = fmt.split("%", 1)[0].strip() if fmt else ""
+            name = _task_name(cs, base or fn.name)
+            if r.cur is not None and r.trace:
+                A.set_src(r, src)
+            kt = _K.kthread._make(body_of(fn), a, name, what, started)
+            if r.cur is None:
+                t = r.tasks[kt.tid]
+                cs.prog.static_names.append(t)
+                t.setup = fn.setup
+            return kt
+        return start
+    return make
+
+
+INTRINSICS["kthread_run"] = _kthread_start("kthread_run", True)
+INTRINSICS["kthread_create"] = _kthread_start("kthread_create", False)
 
 
 def join_task(r, t, op):

@@ -295,6 +295,9 @@ def ptr_to_int(p):
         return p.addr
     if isinstance(p, int):
         return p & MASK64
+    addr = getattr(p, "c_addr", None)       # a kernel object C holds by handle (a kthread)
+    if addr is not None:
+        return addr
     raise ModelError(f"cannot convert {p!r} to an integer")
 
 

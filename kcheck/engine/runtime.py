@@ -1514,10 +1514,18 @@ def _in_model(filename):
 
 
 def _model_where(exc):
-    """(file, line, function) of the innermost model frame ``exc`` passed through."""
-    for f, line, _ in reversed(_frames(exc)):
+    """(file, line, function) of the innermost model frame ``exc`` passed through;
+    for C, the position of the innermost C call it passed through (the compiled
+    call's closure holds it as ``src``: file, line, function, text)."""
+    frames = _frames(exc)
+    for f, line, _ in reversed(frames):
         if _in_model(f.f_code.co_filename):
             return (f.f_code.co_filename, line, f.f_code.co_name)
+    for f, _, _ in reversed(frames):
+        if f.f_code.co_filename.startswith(_C_DIR):
+            src = f.f_locals.get("src")
+            if src.__class__ is tuple and len(src) >= 3 and src[0].__class__ is str:
+                return (src[0], src[1], src[2])
     return None
 
 
@@ -1716,6 +1724,7 @@ import os as _os
 import sysconfig as _sysconfig
 _KCHECK_DIR = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
 _MODELS_DIR = _os.path.join(_KCHECK_DIR, "models")
+_C_DIR = _os.path.join(_KCHECK_DIR, "c") + _os.sep
 _LIB_DIRS = tuple({_sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
 
 _BODY_CODE = Run._body.__code__

@@ -20,7 +20,8 @@ ensure task_struct can't go away" (``get_task_struct()`` after starting it,
 free is immediate here; the kernel's goes through RCU, which only matters to
 a reader of the task under ``rcu_read_lock()``.
 
-Python models only: a C harness starts its threads with ``pthread_create``.
+C harnesses call the same functions (linux/kthread.h): ``kthread_run()``
+there runs a C function ``int threadfn(void *data)``.
 """
 
 from __future__ import annotations
@@ -63,6 +64,12 @@ class _KThread(KObject):
         if self._woken is not None:
             r.rmw(self._woken, lambda v: 1 if v == 0 else NO_WRITE, REL, "wake_up_process: start")
         return task
+
+    @property
+    def c_addr(self):
+        """An address for C code that casts the handle (``IS_ERR(tsk)``): in the
+        direct map, never an error value, one per thread."""
+        return 0xFFFF888000000000 + (self._stop.lid << 12)
 
     def __repr__(self):
         return self.name

@@ -223,19 +223,35 @@ def source_text(src, text, run, e):
     location, with the values and the object: ``refcount_dec_and_test(&root->
     tdp_mmu_root_count)  1 -> 0  [kvm_mmu_page#0]``."""
     rest = ""
+    head = text
     if " (to store ." in text and " = " in text:          # the load half of a bitfield store
         rest = ": load word = " + text.rsplit(" = ", 1)[1]
     else:
         for sep in ("  ", ": word", " = ", " waits"):
             if sep in text:
-                rest = sep + text.split(sep, 1)[1]
+                head, rest = text.split(sep, 1)
+                rest = sep + rest
                 break
     if text.startswith(("load ", "store ")) and " (to store ." not in text:
         src = text.split(" ", 1)[0] + " " + src          # a plain access says so
+    elif _inner_step(e.op, src):
+        # a step inside a kernel call the source line does not name (kthread_stop()'s
+        # get_task_struct(), its wait for the thread's exit): say which
+        src = f"{src}: {head}"
     loc = run.x.inits.get(e.lid) if e.lid is not None else None
     owner = getattr(loc, "owner", None)
     obj = f"  [{owner._kname()}]" if owner is not None and hasattr(owner, "_kname") else ""
     return f"{src}{rest}{obj}"
+
+
+def _inner_step(op, src):
+    """Is an event of operation ``op`` one the C expression ``src`` does not name
+    itself: another kernel function's (``refcount_inc`` inside ``kthread_stop``),
+    or a described step of its own (``kthread_stop: wait for exit``)?"""
+    if not op or not op[0].isalpha():
+        return False
+    name = op.split(":", 1)[0].split("(", 1)[0].strip()
+    return ":" in op or name not in src
 
 
 def op_groups(run):
