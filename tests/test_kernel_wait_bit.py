@@ -169,3 +169,69 @@ def test_the_same_in_c(tmp_path, define, lkmm):
     assert kcheck.check(prog.entry).verdict == "no-bug"
     res = kcheck.check(prog.entry, memory_model="lkmm")
     assert (res.bug.kind if res.bug else "no-bug") == lkmm, res.bug and res.bug.message
+
+
+C_VAR = r"""
+#include <linux/wait_bit.h>
+#include <linux/atomic.h>
+#include <pthread.h>
+
+struct obj {
+	int pad;
+	atomic_t users;
+};
+
+static struct obj o = { .users = ATOMIC_INIT(1) };
+
+static void *putter(void *arg)
+{
+#ifdef ORDERED
+	atomic_dec(&o.users);
+	smp_mb__after_atomic();		/* the condition's store before the queue's look */
+#else
+	atomic_set(&o.users, 0);
+#endif
+	wake_up_var(&o.users);
+	return NULL;
+}
+
+static void *waiter(void *arg)
+{
+	wait_var_event(&o.users, !atomic_read(&o.users));
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+
+	pthread_create(&a, NULL, waiter, NULL);
+	pthread_create(&b, NULL, putter, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("define,lkmm", [(None, "lost-wakeup"), ("ORDERED", "no-bug")])
+def test_wait_var_event_in_c(tmp_path, define, lkmm):
+    # the kernel's macro, on a queue of the variable's own (a field, not its struct's first)
+    import kcheck.c
+    f = tmp_path / "var.c"
+    f.write_text(C_VAR)
+    prog = kcheck.c.load(str(f), defines=(define,) if define else ())
+    sc = kcheck.check(prog.entry)
+    assert sc.verdict == "no-bug" and sc.exhaustive, sc.bug and sc.bug.message
+    res = kcheck.check(prog.entry, memory_model="lkmm")
+    assert (res.bug.kind if res.bug else "no-bug") == lkmm, res.bug and res.bug.message
+    if res.bug:
+        assert "waiter" in res.bug.message
+        again = kcheck.replay(prog.entry, res.bug.schedule, memory_model="lkmm")
+        assert again.bug is not None and again.bug.kind == lkmm
+
+
+def test_wait_var_event_without_a_waker_hangs_in_c(tmp_path):
+    import kcheck.c
+    f = tmp_path / "var.c"
+    f.write_text(C_VAR.replace("wake_up_var(&o.users);", ""))
+    res = kcheck.check(kcheck.c.load(str(f), defines=("ORDERED",)).entry)
+    assert res.bug is not None and res.bug.kind == "lost-wakeup", res.bug

@@ -316,7 +316,8 @@ def view(p, rec_name, src=None):
     return v
 
 
-_VIEW_TYPES = frozenset(_CLS.values())
+# and kcheck.kernel's own, for what C gets from an intrinsic (__var_waitqueue())
+_VIEW_TYPES = frozenset(_CLS.values()) | {_K.wait_queue_head_t}
 
 
 def view_name(ct):
@@ -439,9 +440,10 @@ PYTHON_ONLY = {
     "hashtable": "C's hashtable is an array of hlist_head (DEFINE_HASHTABLE) and the kernel's "
                  "macros over the hlist operations",
     "from_timer": "a C macro (container_of)",
+    "IRQ_NONE": "an enum irqreturn constant (linux/interrupt.h)",
+    "IRQ_HANDLED": "an enum irqreturn constant (linux/interrupt.h)",
+    "IRQ_WAKE_THREAD": "an enum irqreturn constant (linux/interrupt.h)",
     "bit_waitqueue": "a queue kcheck keeps per bit: C calls wait_on_bit()/wake_up_bit()",
-    "wait_var_event": "a macro with a condition: Python models only (C: wait_on_bit())",
-    "wake_up_var": "wait_var_event()'s waker: Python models only",
     "delayed_work": "a C struct (linux/workqueue.h) whose macros work on its work_struct",
     "to_delayed_work": "a C macro (container_of)",
     "INIT_DELAYED_WORK": "a C macro over INIT_WORK",
@@ -1672,6 +1674,91 @@ def _i_pthread_create(comp, c, args):
         st(f, t.tid + 1)
         return 0
     return pthread_create
+
+
+def _var_cell(p, what, src):
+    """The first word of the variable C's ``p`` points at: its wait queue's key."""
+    if p.__class__ is not Ptr:
+        if p is None or p.__class__ is Wild:
+            A.bad_pointer(p, 0, 1, False, src, what)
+        raise A.model_error(f"{what}: {p!r} is not a pointer to a variable", src)
+    c = p.b.cell(p.o)
+    if c is None:
+        raise A.model_error(f"{what}: {p!r} does not point at the start of a variable", src)
+    return c
+
+
+@intrinsic("__var_waitqueue")
+def _i_var_waitqueue(comp, c, args):
+    pf = comp.expr(args[0])
+    src = comp.src(c)
+
+    def var_waitqueue(f):
+        return _K.wait_bit.var_queue_of(_var_cell(pf(f), "__var_waitqueue", src))
+    return var_waitqueue
+
+
+@intrinsic("wake_up_var")
+def _i_wake_up_var(comp, c, args):
+    pf = comp.expr(args[0])
+    src = comp.src(c)
+
+    def wake_up_var(f):
+        cell = _var_cell(pf(f), "wake_up_var", src)
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        _K.wait_bit.wake_up_queue_of(cell)
+    return wake_up_var
+
+
+def _irq_request(threaded):
+    """``request_irq()`` / ``request_threaded_irq()``: kcheck.kernel's interrupt
+    line (kernel/interrupt.py) with C handlers ``irqreturn_t fn(int, void *)``."""
+    def make(comp, c, args):
+        want = 6 if threaded else 5
+        if len(args) != want:
+            raise error_at(c, f"{c.spelling}: expected {want} arguments")
+        irqf = comp.expr(args[0])
+        fns = [comp.expr(args[1])] + ([comp.expr(args[2])] if threaded else [])
+        flagsf = comp.expr(args[-3])
+        namef = comp.expr(args[-2])
+        devf = comp.expr(args[-1])
+        src = comp.src(c)
+        bodies = {}
+
+        def py_of(fn, what):
+            if fn is None:
+                return None
+            if not hasattr(fn, "invoke"):
+                raise A.model_error(f"{c.spelling}: {what} {fn!r} is not a C function", src)
+            b = bodies.get(fn)
+            if b is None:
+                def handler(irq, dev, fn=fn):
+                    ret = fn.invoke((irq, dev))
+                    return ret if ret.__class__ is int else 0
+                handler.__name__ = fn.name
+                b = bodies[fn] = handler
+            return b
+
+        def request(f):
+            irq = irqf(f)
+            handler = py_of(fns[0](f), "handler")
+            thread_fn = py_of(fns[1](f), "thread_fn") if threaded else None
+            dev = devf(f)
+            if dev.__class__ is Ptr and dev.b.priv:
+                publish(dev.b)          # the handler sees what dev_id points to
+            r = rt.CURRENT
+            if r.cur is not None and r.trace:
+                A.set_src(r, src)
+            name = _read_cstring(namef(f), src)
+            return _K.interrupt.request_threaded_irq(irq, handler, thread_fn, flagsf(f), name, dev)
+        return request
+    return make
+
+
+INTRINSICS["request_irq"] = _irq_request(False)
+INTRINSICS["request_threaded_irq"] = _irq_request(True)
 
 
 def _kthread_start(what, started):

@@ -170,14 +170,19 @@ class Ptr:
         self.b = b
         self.o = o
 
+    # Equal by block id, not by block object: the explorer re-evaluates an RMW
+    # (a cmpxchg's "cur == old") from an earlier run on a value a later run
+    # wrote, and a block a task allocates is a new object in every run - by
+    # identity, a cmpxchg that succeeds would be judged to fail.  A block's id
+    # is the same in every run that allocates it at the same point.
     def __eq__(self, other):
-        return other.__class__ is Ptr and other.b is self.b and other.o == self.o
+        return other.__class__ is Ptr and other.b.lid == self.b.lid and other.o == self.o
 
     def __ne__(self, other):
         return not self.__eq__(other)
 
     def __hash__(self):
-        return hash((id(self.b), self.o))
+        return hash((self.b.lid, self.o))
 
     @property
     def addr(self):

@@ -159,7 +159,9 @@ def _record(run, task_cls):
                 continue
             if not _clonable(v, seen):
                 return None
-            extras.append((k, v))
+            # a copy now: the first run goes on with this task and may change
+            # its containers (a handler's context flags leave its tls)
+            extras.append((k, _clone(v)))
         tasks.append((t.tid, t.name, t.fn, args, t.order, t.daemon, t.done, tuple(extras)))
     for loc in locs:
         if not _reusable(loc.init, seen):

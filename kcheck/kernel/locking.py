@@ -76,28 +76,41 @@ def _held(t, lock, mode=None):
 
 
 def _irq_usage(r, t, lock, mode, trylock=False):
-    """lockdep's irq-safety rule, for softirqs: a lock taken in softirq context
-    (an RCU callback) must never be taken with softirqs enabled elsewhere -
-    the callback may run on that CPU, in the middle of the critical section,
-    and spin on the lock forever ("inconsistent {SOFTIRQ-ON-W} ->
-    {IN-SOFTIRQ-W} usage").  kcheck runs callbacks as tasks of their own, so
-    the self-deadlock itself is never an interleaving it explores; like
-    lockdep it judges the two usages, once both have been seen in a run,
-    whatever their order.  SRCU callbacks run from a workqueue with bottom
-    halves disabled: not softirq context, and never softirq-on.  Per lock,
-    not per lock class (lockdep's key): two instances of one structure are
-    not joined.  A trylock does not
-    count as taking it with softirqs on (it cannot spin); disabled
-    interrupts keep softirqs off too; two read acquisitions of an rwlock
-    are fine (readers do not exclude each other)."""
+    """lockdep's irq-safety rules.  A lock taken in softirq context (an RCU or
+    timer callback) must never be taken with softirqs enabled elsewhere - the
+    callback may run on that CPU, in the middle of the critical section, and
+    spin on the lock forever ("inconsistent {SOFTIRQ-ON-W} -> {IN-SOFTIRQ-W}
+    usage"); a lock taken in an interrupt handler (kernel/interrupt.py) must
+    never be taken with interrupts enabled, in process or softirq context
+    ("{HARDIRQ-ON-W} -> {IN-HARDIRQ-W}").  kcheck runs callbacks and handlers
+    as tasks of their own, so the self-deadlock itself is never an
+    interleaving it explores; like lockdep it judges the two usages, once
+    both have been seen in a run, whatever their order.  SRCU callbacks run
+    from a workqueue with bottom halves disabled: not softirq context, and
+    never softirq-on.  Per lock, not per lock class (lockdep's key): two
+    instances of one structure are not joined.  A trylock does not count as
+    taking it with softirqs or interrupts on (it cannot spin); disabled
+    interrupts keep softirqs off too; two read acquisitions of an rwlock are
+    fine (readers do not exclude each other)."""
     if getattr(lock, "kind", None) == "mutex":
         return                  # a sleeping lock in softirq is already sleep-in-atomic
-    if t.tls.get("softirq"):
-        state = "IN-SOFTIRQ"
-    elif trylock or t.callback or t.tls.get("bh") or t.tls.get("irq"):
+    tls = t.tls
+    if tls.get("hardirq"):
+        _usage(r, t, lock, mode, "IN-HARDIRQ")
         return
-    else:
-        state = "SOFTIRQ-ON"
+    if not (trylock or tls.get("irq")):
+        _usage(r, t, lock, mode, "HARDIRQ-ON")
+    if tls.get("softirq"):
+        _usage(r, t, lock, mode, "IN-SOFTIRQ")
+    elif not (trylock or t.callback or tls.get("bh") or tls.get("irq")):
+        _usage(r, t, lock, mode, "SOFTIRQ-ON")
+
+
+_OTHER = {"IN-SOFTIRQ": "SOFTIRQ-ON", "SOFTIRQ-ON": "IN-SOFTIRQ",
+          "IN-HARDIRQ": "HARDIRQ-ON", "HARDIRQ-ON": "IN-HARDIRQ"}
+
+
+def _usage(r, t, lock, mode, state):
     usage = r.lock_usage
     if usage is None:
         usage = r.lock_usage = {}
@@ -106,18 +119,26 @@ def _irq_usage(r, t, lock, mode, trylock=False):
     if key in seen:
         return
     seen[key] = t.name
-    other = "SOFTIRQ-ON" if state == "IN-SOFTIRQ" else "IN-SOFTIRQ"
+    other = _OTHER[state]
     for (st, m), who in seen.items():
         if st != other or (m == "r" and mode == "r"):
             continue
-        on_task, on_mode = (t.name, mode) if state == "SOFTIRQ-ON" else (who, m)
-        in_task, in_mode = (who, m) if state == "SOFTIRQ-ON" else (t.name, mode)
+        on = state.endswith("-ON")
+        on_task, on_mode = (t.name, mode) if on else (who, m)
+        in_task, in_mode = (who, m) if on else (t.name, mode)
         rw = {"r": "R"}
-        r.report("lockdep", f"inconsistent {{SOFTIRQ-ON-{rw.get(on_mode, 'W')}}} -> "
-                 f"{{IN-SOFTIRQ-{rw.get(in_mode, 'W')}}} usage: {lock._loc.name()} is taken in "
-                 f"softirq context by {in_task} and with softirqs enabled by {on_task}; a "
-                 f"callback run on {on_task}'s CPU while it holds the lock spins forever "
-                 "(take it with the _bh form there)")
+        if state in ("IN-SOFTIRQ", "SOFTIRQ-ON"):
+            r.report("lockdep", f"inconsistent {{SOFTIRQ-ON-{rw.get(on_mode, 'W')}}} -> "
+                     f"{{IN-SOFTIRQ-{rw.get(in_mode, 'W')}}} usage: {lock._loc.name()} is taken in "
+                     f"softirq context by {in_task} and with softirqs enabled by {on_task}; a "
+                     f"callback run on {on_task}'s CPU while it holds the lock spins forever "
+                     "(take it with the _bh form there)")
+        else:
+            r.report("lockdep", f"inconsistent {{HARDIRQ-ON-{rw.get(on_mode, 'W')}}} -> "
+                     f"{{IN-HARDIRQ-{rw.get(in_mode, 'W')}}} usage: {lock._loc.name()} is taken in "
+                     f"hardirq context by {in_task} and with interrupts enabled by {on_task}; an "
+                     f"interrupt on {on_task}'s CPU while it holds the lock spins forever "
+                     "(take it with spin_lock_irqsave() there)")
         return
 
 
@@ -126,11 +147,10 @@ def _take(lock, mode, op):
     t = r.cur
     if t is not None and _held(t, lock):
         r.report("deadlock", f"{op}: {t.name} already holds {lock._loc.name()} (recursive locking)")
-    if t is not None:
-        _irq_usage(r, t, lock, mode)
     r.rmw(lock._loc, _acquire, ACQ, op)
     if t is not None:
         t.held.append((lock, mode))
+        _irq_usage(r, t, lock, mode)        # once taken: the trace shows the acquisition
 
 
 def _release(lock, mode, op):
@@ -165,11 +185,10 @@ def spin_lock_nested(lock, subclass):
 
 def _trylock(lock, op):
     r = run()
-    if r.cur is not None:
-        _irq_usage(r, r.cur, lock, "x", trylock=True)
     ok = r.rmw(lock._loc, _try, ACQ, op) == 0
     if ok and r.cur is not None:
         r.cur.held.append((lock, "x"))
+        _irq_usage(r, r.cur, lock, "x", trylock=True)
     return ok
 
 
@@ -279,9 +298,9 @@ def read_lock(lock):
         return
     if _held(t, lock):
         r.report("deadlock", f"read_lock: {t.name} already holds {lock._loc.name()}")
-    _irq_usage(r, t, lock, "r")
     r.rmw(lock._reader(t), _read_take, ACQ, "read_lock")
     t.held.append((lock, "r"))
+    _irq_usage(r, t, lock, "r")
 
 
 def read_unlock(lock):

@@ -341,8 +341,10 @@ def atomic_reason(t, allowed=None):
     """Why ``t`` may not sleep now (None: it may).  ``allowed``: a lock the
     caller may hold (``cond_resched_lock()`` drops it before sleeping)."""
     if t.callback:
-        return f"in {t.tls.get('context', 'an RCU callback')} " + (
-            "(softirq context)" if t.tls.get("softirq") else "(bottom halves disabled)")
+        tls = t.tls
+        return f"in {tls.get('context', 'an RCU callback')} " + (
+            "(hardirq context)" if tls.get("hardirq") else
+            "(softirq context)" if tls.get("softirq") else "(bottom halves disabled)")
     for lock, mode in t.held:
         if (getattr(lock, "kind", None) in ("spinlock", "rwlock")
                 and not (allowed is not None and lock == allowed)):

@@ -59,7 +59,12 @@ def bit_waitqueue(word, bit):
 
 
 def __var_waitqueue(var):
-    loc = loc_of(var)
+    return var_queue_of(loc_of(var))
+
+
+def var_queue_of(loc):
+    """The wait queue of the variable whose (first) word is ``loc`` (C's
+    ``__var_waitqueue()`` too)."""
     return _queue(loc.lid, _VAR, f"var_wait({loc.name()})")
 
 
@@ -105,7 +110,12 @@ def wait_var_event(var, condition):
 def wake_up_var(var):
     """Wake the sleepers on ``var`` - if its queue, read without the lock, is not
     empty: order the store the condition reads before this call (``smp_mb()``)."""
-    wq = __var_waitqueue(var)
+    wake_up_queue_of(loc_of(var))
+
+
+def wake_up_queue_of(loc):
+    """``wake_up_var()`` on the variable whose (first) word is ``loc``."""
+    wq = var_queue_of(loc)
     if waitqueue_active(wq):
         __wake_up(wq, TASK_NORMAL, 1, "wake_up_var")
 

@@ -3,6 +3,7 @@
  * kcheck: waiting on a bit (include/linux/wait_bit.h), kcheck.kernel's.
  * wake_up_bit() looks at the hashed queue without its lock: clear the bit and
  * order it first (smp_mb__after_atomic()), or use clear_and_wake_up_bit().
+ * wait_var_event() / wake_up_var() are the same on a variable.
  */
 #ifndef _LINUX_WAIT_BIT_H
 #define _LINUX_WAIT_BIT_H
@@ -14,5 +15,23 @@
 extern int wait_on_bit(unsigned long *word, int bit, unsigned mode);
 extern void wake_up_bit(unsigned long *word, int bit);
 extern void clear_and_wake_up_bit(int bit, unsigned long *word);
+
+/*
+ * Waiting on a variable: a queue of its own per variable (the kernel hashes
+ * the address into a shared table; here no wake-up is spurious).  As the
+ * kernel's, wake_up_var() looks at the queue without its lock: order the
+ * store the condition reads before it (smp_mb(), or a fully ordered atomic).
+ */
+extern struct wait_queue_head *__var_waitqueue(void *p);
+extern void wake_up_var(void *var);
+
+#define wait_var_event(var, condition)						\
+do {										\
+	might_sleep();								\
+	if (condition)								\
+		break;								\
+	(void)___wait_event(*__var_waitqueue(var), condition,			\
+			    TASK_UNINTERRUPTIBLE, 0, 0, schedule());		\
+} while (0)
 
 #endif
