@@ -358,3 +358,63 @@ def test_error_pointers_jiffies_and_a_zeroed_hlist_table(tmp_path, wrong, want):
     # hlist_head left zero is an array of empty lists (NULL first pointers)
     got, r = verdict(load(tmp_path, HEADERS, defines=[f"CHECK_WRONG={wrong}"]))
     assert got == want, r.format()
+
+
+DATA_RACE = r"""
+#include <linux/compiler.h>
+#include <linux/spinlock.h>
+#include <pthread.h>
+
+struct dev {
+	unsigned long stats;
+	unsigned int flags:4, busy:1;
+};
+
+static DEFINE_SPINLOCK(lock);
+static struct dev d;
+static int seen;
+
+static void *writer(void *arg)
+{
+	spin_lock(&lock);
+	d.stats++;
+	d.busy = 1;
+	spin_unlock(&lock);
+	return NULL;
+}
+
+static void *reader(void *arg)
+{
+#ifdef MARKED
+	/* statistics: an approximate value is fine, and the kernel says so */
+	seen = data_race(d.stats) + data_race(data_race(d.busy) + 1);
+#else
+	seen = d.stats + d.busy;
+#endif
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+
+	pthread_create(&a, NULL, writer, NULL);
+	pthread_create(&b, NULL, reader, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+@pytest.mark.parametrize("marked", [False, True], ids=["plain", "data_race"])
+def test_data_race_marks_a_race_the_kernel_accepts(tmp_path, marked, memory_model):
+    """data_race() (include/linux/compiler.h): the accesses stay plain for the
+    memory model, and no data race is reported for them - as KCSAN ignores them
+    (a plain word and a bit-field, nested)."""
+    prog = load(tmp_path, DATA_RACE, defines=("MARKED",) if marked else ())
+    res = kcheck.check(prog.entry, memory_model=memory_model, races="error")
+    if marked:
+        assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.message
+        assert not any("race" in w for w in kcheck.check(prog.entry, memory_model=memory_model).warnings)
+    else:
+        assert res.bug is not None and res.bug.kind == "data-race", res.bug

@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 
 from ..engine import runtime as rt
-from ..engine.graph import PLAIN, MARKED
+from ..engine.graph import PLAIN, MARKED, NORACE
 from ._parse import K, T, CError, error_at, binop, unop, evaluate_int, in_kcheck_headers, var_initializer
 from ._types import (IntT, PtrT, ArrayT, RecordT, FuncT, VoidT, INT, ULONG, LONG, BOOL,
                      member_info)
@@ -193,6 +193,7 @@ class FnCtx:
         self.labels = []           # label sets of the enclosing blocks (goto targets)
         self.types = {}            # slot -> declared type of a private aggregate
         self.file = cursor.location.file.name if cursor.location.file else "?"
+        self.norace = 0            # inside data_race(): plain accesses carry NORACE
 
     def slot(self, key):
         s = self.slots.get(key)
@@ -1564,7 +1565,13 @@ class Compiler:
         if lv.vol:
             return MARKED, ("WRITE_ONCE" if store else "READ_ONCE")
         text = lv.text or "?"
-        return PLAIN, (f"store {text}" if store else f"load {text}")
+        return self.plain_flags(), (f"store {text}" if store else f"load {text}")
+
+    def plain_flags(self):
+        """PLAIN, or PLAIN | NORACE inside ``data_race()`` (linux/compiler.h's macro
+        brackets its expression with the two intrinsics below, at compile time)."""
+        fn = self.fn
+        return PLAIN | NORACE if fn is not None and fn.norace else PLAIN
 
     def load(self, lv, c, flags=None, op=None):
         """fn(frame) -> the value of ``lv`` (events for memory); ``flags``/``op`` for
@@ -1703,7 +1710,7 @@ class Compiler:
         bo = self._bo(ulv, c)
         src = self.src(c)
         op = f"load .{fld.name}"
-        flags = MARKED if lv.vol else PLAIN
+        flags = MARKED if lv.vol else self.plain_flags()
 
         def lbf(f):
             b, o = bo(f)
@@ -1854,7 +1861,7 @@ class Compiler:
         bo = self._bo(ulv, c, write=True)
         src = self.src(c)
         op = f"store .{fld.name}"
-        flags = MARKED if lv.vol else PLAIN
+        flags = MARKED if lv.vol else self.plain_flags()
 
         def sbf(f, v):
             b, o = bo(f)

@@ -56,7 +56,7 @@ _CLS = {name: _view_class(getattr(_K, name)) for name in
         ("atomic_t", "atomic64_t", "refcount_t", "spinlock_t", "rwlock_t", "mutex", "list_head",
          "rcu_head", "work_struct", "rw_semaphore", "kref", "completion", "wait_queue_head_t",
          "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
-         "llist_node", "timer_list")}
+         "llist_node", "timer_list", "tasklet_struct")}
 _CLS["rwlock_t"]._reader = _rw_reader
 _CLS["rcu_head"].__repr__ = lambda self: repr(self._cptr)
 
@@ -258,6 +258,28 @@ def _timer_list(b, o, size):
     return v
 
 
+def _tasklet(b, o, size):
+    # struct tasklet_struct { next; state; count; use_callback; callback; func; data; }:
+    # state and count are kcheck's record (kernel/tasklet.py), the rest C memory.
+    # DECLARE_TASKLET_OLD fills func, everything else callback
+    anchor, use = b.cell(o), b.cell(o + 20)
+    cb, fn, data = b.cell(o + 24), b.cell(o + 32), b.cell(o + 40)
+    if None in (anchor, use, cb, fn, data):
+        return None
+    v = _CLS["tasklet_struct"].__new__(_CLS["tasklet_struct"])
+    field = b.cell_name(o) or ""
+    field = field[:-len("next")].rstrip(".") if field.endswith("next") else field
+    if not field:
+        v._name = b._kname()                    # a tasklet of its own: tl, tasklet_struct#0
+    else:                                       # a field: mydev#0->bh
+        v._name = b._kname() + ("->" if b.kind == "heap" else ".") + field
+    v._state = Loc.keyed(7, anchor.lid, 0, f"{v._name}.state")
+    v._func, v._old_func, v._callback, v._data = cb, fn, use, data
+    v._cptr = v._owner = Ptr(b, o)
+    v._kid = ("t", anchor.lid)
+    return v
+
+
 # C record name (as clang spells the type) -> builder of the kcheck.kernel object
 VIEWS = {
     "atomic_t": _single("a", "atomic_t"),
@@ -270,6 +292,7 @@ VIEWS = {
     "struct callback_head": _rcu_head,
     "struct work_struct": _work_struct,
     "struct timer_list": _timer_list,
+    "struct tasklet_struct": _tasklet,
     "struct rw_semaphore": _single("w", "rw_semaphore"),
     "struct kref": _kref,
     "struct completion": _completion,
@@ -440,6 +463,7 @@ PYTHON_ONLY = {
     "hashtable": "C's hashtable is an array of hlist_head (DEFINE_HASHTABLE) and the kernel's "
                  "macros over the hlist operations",
     "from_timer": "a C macro (container_of)",
+    "from_tasklet": "a C macro (container_of)",
     "IRQ_NONE": "an enum irqreturn constant (linux/interrupt.h)",
     "IRQ_HANDLED": "an enum irqreturn constant (linux/interrupt.h)",
     "IRQ_WAKE_THREAD": "an enum irqreturn constant (linux/interrupt.h)",
@@ -1710,6 +1734,27 @@ def _i_wake_up_var(comp, c, args):
             A.set_src(r, src)
         _K.wait_bit.wake_up_queue_of(cell)
     return wake_up_var
+
+
+def _data_race_mark(step):
+    """``data_race(expr)``: linux/compiler.h brackets ``expr`` with
+    ``__kcheck_data_race_begin()``/``_end()``; compiled in order, they make the
+    plain accesses compiled between them carry NORACE - ordered as plain
+    accesses, never reported as a data race (KCSAN ignores them too).  No
+    event and no cost at run time."""
+    def make(comp, c, args):
+        fn = comp.fn
+        if fn is None:
+            raise error_at(c, "data_race() outside a function")
+        fn.norace += step
+        if fn.norace < 0:
+            raise error_at(c, "__kcheck_data_race_end() without its begin")
+        return lambda f: None
+    return make
+
+
+INTRINSICS["__kcheck_data_race_begin"] = _data_race_mark(1)
+INTRINSICS["__kcheck_data_race_end"] = _data_race_mark(-1)
 
 
 def _irq_request(threaded):

@@ -38,6 +38,7 @@ RELEASE = 4
 MB = 8            # fully ordered (value-returning RMW, xchg, cmpxchg success)
 RMW_FLAG = 16     # read or write half of a read-modify-write
 AWAIT = 32        # a load that waits for a value (not an RMW: never a failed cmpxchg)
+NORACE = 64       # a plain access inside data_race(): ordered as plain, never reported as a race
 
 
 class Event:

@@ -413,6 +413,7 @@ class Run:
                     and cur.steps < self.step_bound and not self.stopped and not self.trace):
                 w = e.rf
                 old = loc.init if w is None else w.val
+                e.rmw = fn          # this run's: the explorer re-evaluates it on this run's values
                 res = fn(old)
                 if res is not BLOCK:
                     th = self.g.threads[cur.tid]
@@ -998,6 +999,10 @@ class Run:
             loc = req[1]
             old = self._val(e.rf, loc)
             self._check_access(t, e, loc)
+            # this run's function: revisits re-evaluate it (explore._complete_rmw) on
+            # values this run wrote, and an earlier run's closure may hold that run's
+            # objects (a task handle compared by identity)
+            e.rmw = req[2]
             res = req[2](old)
             if res is BLOCK:
                 t.blocked = True
@@ -1207,7 +1212,7 @@ class Run:
                 self.acc[oid] = [e]
             else:
                 lst.append(e)
-        if loc.plain and self.races:
+        if loc.plain and self.races and not e.flags & G.NORACE:
             if e.fresh:
                 self._check_race(t, e)
             else:

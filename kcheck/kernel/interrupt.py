@@ -112,7 +112,7 @@ def request_threaded_irq(irq, handler, thread_fn, flags, name, dev):
         if v is not None and not v.freed:
             return NO_WRITE
         return line if v is None else line.but(gen=v.gen + 1)
-    old = r.rmw(loc, take, FULL, f"request_irq({irq}, {name})")
+    old = r.rmw(loc, take, FULL, "request_irq")
     if old is not None and not old.freed:
         return -EBUSY
     gen = 1 if old is None else old.gen + 1
@@ -177,7 +177,7 @@ def free_irq(irq, dev):
         if v.running:
             return BLOCK
         return v.but(freed=True)
-    old = r.rmw(loc, free, FULL, f"free_irq({irq})")
+    old = r.rmw(loc, free, FULL, "free_irq")
     if old is None or old.freed or not _same(old.dev, dev):
         r.report("warn", f"WARNING: Trying to free already-free IRQ {irq}")
     return None
@@ -210,14 +210,14 @@ def synchronize_irq(irq):
     S.sleep_check("synchronize_irq")
     r = run()
     r.rmw(_line(r, irq), lambda v: BLOCK if v is not None and v.running else NO_WRITE,
-          WAIT_ACQ, f"synchronize_irq({irq})")
+          WAIT_ACQ, "synchronize_irq")
 
 
 def disable_irq_nosync(irq):
     """Mask the line (nested): the handler does not start until ``enable_irq()``."""
     r = run()
     r.rmw(_line(r, irq), lambda v: NO_WRITE if v is None else v.but(disabled=v.disabled + 1), FULL,
-          f"disable_irq_nosync({irq})")
+          "disable_irq_nosync")
 
 
 def disable_irq(irq):
@@ -234,7 +234,7 @@ def enable_irq(irq):
         if v is None or not v.disabled:
             return NO_WRITE
         return v.but(disabled=v.disabled - 1)
-    old = r.rmw(_line(r, irq), enable, FULL, f"enable_irq({irq})")
+    old = r.rmw(_line(r, irq), enable, FULL, "enable_irq")
     if old is None or not old.disabled:
         r.report("warn", f"WARNING: Unbalanced enable for IRQ {irq}")
 

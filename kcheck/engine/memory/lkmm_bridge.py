@@ -404,7 +404,7 @@ def may_race(g, known=None) -> bool:
     by_lid = {}
     for th in g.threads:
         for e in th:
-            if e.kind == G.READ or e.kind == G.WRITE:
+            if (e.kind == G.READ or e.kind == G.WRITE) and not e.flags & G.NORACE:
                 by_lid.setdefault(e.lid, []).append(e)
     for lid, accs in by_lid.items():
         if all(e.flags & G.MARKED for e in accs) or len({e.tid for e in accs}) < 2:
@@ -427,4 +427,6 @@ def data_races(g, checked=None):
     what ``check(g, flags=True)`` already returned)."""
     v, x, index = checked if checked is not None else check(g, flags=True)
     back = {i: e for e, i in index.items()}
-    return [(back[a], back[b]) for a, b in v.races if a in back and b in back]
+    # a pair with an access inside data_race() is not reported (as KCSAN ignores it)
+    return [(back[a], back[b]) for a, b in v.races if a in back and b in back
+            and not (back[a].flags | back[b].flags) & G.NORACE]

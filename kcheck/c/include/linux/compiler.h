@@ -70,8 +70,19 @@ do {									\
 } while (0)
 #define WRITE_ONCE(x, val)	__WRITE_ONCE(x, val)
 
-/* a deliberate data race the kernel marks as such: a plain access, no report wanted */
-#define data_race(expr)		(expr)
+/*
+ * A deliberate data race the kernel marks as such: plain accesses (ordered as
+ * plain ones), never reported as a data race - the begin/end pair marks, when
+ * the C is compiled, the accesses of expr (kcheck/c/_kernel.py).
+ */
+extern void __kcheck_data_race_begin(void);
+extern void __kcheck_data_race_end(void);
+#define data_race(expr) ({						\
+	__kcheck_data_race_begin();					\
+	typeof(({ expr; })) __kcheck_v = (expr);			\
+	__kcheck_data_race_end();					\
+	__kcheck_v;							\
+})
 
 #define unreachable()		__builtin_unreachable()
 

@@ -10,6 +10,8 @@
 
 #include <linux/types.h>
 #include <linux/sched.h>
+#include <linux/atomic.h>
+#include <linux/container_of.h>
 
 enum irqreturn {
 	IRQ_NONE		= (0 << 0),
@@ -43,5 +45,48 @@ extern void enable_irq(unsigned int irq);
 extern bool in_hardirq(void);
 extern bool in_irq(void);
 extern bool in_interrupt(void);
+
+/*
+ * Tasklets: a scheduled tasklet's function runs once, later, in softirq
+ * context, never on two CPUs at once.  tasklet_kill() waits until a scheduled
+ * tasklet has run; it does not stop it being scheduled again afterwards.
+ * state and count are kcheck's record (kcheck.kernel.tasklet), not read here.
+ */
+struct tasklet_struct {
+	struct tasklet_struct *next;
+	unsigned long state;
+	atomic_t count;
+	bool use_callback;
+	/* the kernel's union of the two: kcheck keeps them apart */
+	void (*callback)(struct tasklet_struct *t);
+	void (*func)(unsigned long data);
+	unsigned long data;
+};
+
+#define DECLARE_TASKLET(name, _callback)		\
+struct tasklet_struct name = {				\
+	.count = ATOMIC_INIT(0),			\
+	.callback = _callback,				\
+	.use_callback = true,				\
+}
+
+#define DECLARE_TASKLET_OLD(name, _func)		\
+struct tasklet_struct name = {				\
+	.count = ATOMIC_INIT(0),			\
+	.func = _func,					\
+}
+
+#define from_tasklet(var, callback_tasklet, tasklet_fieldname)	\
+	container_of(callback_tasklet, typeof(*var), tasklet_fieldname)
+
+extern void tasklet_setup(struct tasklet_struct *t, void (*callback)(struct tasklet_struct *));
+extern void tasklet_init(struct tasklet_struct *t, void (*func)(unsigned long), unsigned long data);
+extern void tasklet_schedule(struct tasklet_struct *t);
+extern void tasklet_hi_schedule(struct tasklet_struct *t);
+extern void tasklet_kill(struct tasklet_struct *t);
+extern void tasklet_unlock_wait(struct tasklet_struct *t);
+extern void tasklet_disable(struct tasklet_struct *t);
+extern void tasklet_disable_nosync(struct tasklet_struct *t);
+extern void tasklet_enable(struct tasklet_struct *t);
 
 #endif
