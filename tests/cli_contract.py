@@ -135,10 +135,10 @@ CASES = [
          f"kcheck: error: {C}/ok.py: empty schedule"),
     Case("`kcheck replay` of a truncated schedule", ["replay", f"{C}/ok.py", "0"], 0,
          f"kcheck: note: {C}/ok.py: the schedule ran out and the tasks went on by themselves "
-         "(3 more events): no bug on this interleaving of a changed model, or a truncated "
+         "(1 more events): no bug on this interleaving of a changed model, or a truncated "
          "schedule (a bug report's schedule ends at the bug)",
          note="on stderr, after `no bug in this execution (one execution: the schedule's 1 steps, "
-              "then the tasks went on (3 more events)) ...`; exit 0: that one execution has no "
+              "then the tasks went on (1 more events)) ...`; exit 0: that one execution has no "
               "bug (replaying a bug's schedule against the fixed model is how a fix is checked)"),
     Case("a model that `print()`s, with `--json`", ["check", f"{C}/prints.py", "--json"], 0,
          "main prints too", stdout_json=True,

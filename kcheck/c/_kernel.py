@@ -1859,7 +1859,7 @@ INTRINSICS["kthread_create"] = _kthread_start("kthread_create", False)
 
 
 def join_task(r, t, op):
-    r.rmw(t.done, lambda v: NO_WRITE if v else BLOCK, MARKED | ACQUIRE | AWAIT, op)
+    r.wait_exit(t, op)
 
 
 @intrinsic("pthread_join")

@@ -58,6 +58,8 @@ def steps_of(run, events=None, annotate=False):
             if annotate:
                 _place(placed, e, co_index)
             continue
+        if e.op == "task exits":
+            continue        # made by the join that waits for it (runtime.Run._task_ended)
         t = run.tasks[e.tid]
         key = task_key(t)
         v = e.val if e.kind == G.CHOICE else None
