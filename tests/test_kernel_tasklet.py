@@ -244,3 +244,12 @@ def test_the_same_in_c(tmp_path, define, kind, memory_model):
         assert "tasklet:mydev#0->" in res.bug.message
         again = kcheck.replay(prog.entry, res.bug.schedule, memory_model=memory_model)
         assert again.bug is not None and again.bug.kind == kind
+
+
+def test_a_tasklet_scheduled_with_no_function_oopses():
+    def main():
+        d = mydev()
+        spawn(lambda d: (tasklet_schedule(d.bh), tasklet_kill(d.bh)), d, name="t")
+    res = kcheck.check(main)
+    assert res.bug is not None and res.bug.kind == "null-deref", res.bug
+    assert "tasklet:bh" in res.bug.message or "tasklet" in res.bug.message

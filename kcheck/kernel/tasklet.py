@@ -159,7 +159,10 @@ def _run(t, seq):
     if not fn and not use_callback and t._old_func is not None:
         fn = r.read(t._old_func, PLAIN, "tasklet: load function")
     if not fn:
-        raise ModelError(f"{t!r} scheduled without a function (tasklet_setup())")
+        # the kernel calls the NULL function pointer: an oops, in the tasklet's context
+        r.report("null-deref", f"BUG: kernel NULL pointer dereference: tasklet {t!r} ran with "
+                 "no function (tasklet_setup() or tasklet_init() was not called)")
+        return
     if use_callback:
         fn(t)
     else:
