@@ -6,7 +6,8 @@ own.  ``model(prog)`` turns one into a kcheck model; ``program()`` is the
 hypothesis strategy.  The operations cover what the explorer treats
 specially: marked and plain accesses, RMWs that always write and cmpxchg
 that may fail, every fence, spinlocks, mutexes, rwlocks for read and write,
-trylocks, ``spin_is_locked``, RCU read sections and ``synchronize_rcu``,
+trylocks, ``spin_is_locked``, a lock a task initialises itself, RCU read
+sections and ``synchronize_rcu``,
 ``call_rcu``, control flow on read values, waits (``smp_cond_load_acquire``,
 ``cpu_relax`` loops on one or two conditions, ``msleep`` polling loops,
 ``join``) and WARN_ON.
@@ -24,7 +25,7 @@ from kcheck.kernel import (
     smp_mb__before_atomic, smp_mb__after_atomic, spinlock_t, mutex, rwlock_t, spin_lock,
     spin_unlock, spin_trylock, spin_is_locked, mutex_lock, mutex_unlock, read_lock, read_unlock,
     write_lock, write_unlock, rcu_read_lock, rcu_read_unlock, synchronize_rcu, call_rcu, rcu_head,
-    smp_cond_load_acquire, cpu_relax, WARN_ON, ptr, msleep,
+    smp_cond_load_acquire, cpu_relax, WARN_ON, ptr, msleep, spin_lock_init, kzalloc, kfree,
 )
 
 NLOC = 2
@@ -60,6 +61,9 @@ def _region(inner):
         st.tuples(st.just("lock"), lockish, st.lists(inner, min_size=1, max_size=2)),
         st.tuples(st.just("trylock"), st.lists(inner, min_size=1, max_size=2)),
         st.tuples(st.just("rcu"), st.lists(inner, min_size=1, max_size=2)),
+        # a lock of an object the task allocates and initialises itself
+        # (spin_lock_init() in a task: an event lock.cat has no name for)
+        st.tuples(st.just("own_lock"), st.lists(inner, min_size=1, max_size=2)),
     )
 
 
@@ -93,6 +97,11 @@ class shared(KStruct):
     lk: spinlock_t
     mx: mutex
     rw: rwlock_t
+
+
+class lockbox(KStruct):
+    """An object with a lock of its own (the own_lock op)."""
+    lk: spinlock_t
 
 
 class cb_holder(KStruct):
@@ -186,6 +195,13 @@ def _run(ops_, s, a, tasks, h):
             rcu_read_lock()
             _run(o[1], s, a, tasks, h)
             rcu_read_unlock()
+        elif k == "own_lock":
+            mine = kzalloc(lockbox)
+            spin_lock_init(mine.lk)
+            spin_lock(mine.lk)
+            _run(o[1], s, a, tasks, h)
+            spin_unlock(mine.lk)
+            kfree(mine)
         else:
             raise ValueError(o)
 

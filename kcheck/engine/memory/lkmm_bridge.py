@@ -136,6 +136,8 @@ def to_execution(g, inits=None):
     index = {}
     owners = {}
     keep = set()           # locations with an access the LKMM must see
+    lock_lids = set()      # spinlock and mutex words (lock.cat's events)
+    inits_done = set()     # stores that (re)initialise a lock word: spin_lock_init()
     freed = {e.oid for th in g.threads for e in th if e.kind == G.FREE and e.oid is not None}
     for th in g.threads:
         for e in th:
@@ -152,6 +154,8 @@ def to_execution(g, inits=None):
                 if (e.rmw is not None or e.deps or e.op in _LOCK_OPS
                         or e.op == SRCU_LOCK or e.op == SRCU_UNLOCK):
                     keep.add(e.lid)
+                    if e.op in _LOCK_OPS:
+                        lock_lids.add(e.lid)
                     if e.deps:
                         for ds in e.deps:
                             for d in ds:
@@ -198,6 +202,15 @@ def to_execution(g, inits=None):
             op = e.op
             if k <= G.WRITE and e.lid not in lids:
                 continue           # a task's private location (see the module docstring)
+            if (k == G.WRITE and e.lid in lock_lids and e.rmw is not True
+                    and op not in LOCK_RELEASE and e.val == 0 and g.co[e.lid][0] is e):
+                # spin_lock_init() (mutex_init()) of an object a task made, before any
+                # use of the lock: lock.cat has no such event (any other access to a
+                # lock is "mixed"), and the lock is free as the initial state has it -
+                # a lock reading it reads the initial write.  (Done in main() it makes
+                # no event at all.)
+                inits_done.add(e)
+                continue
             if op == SRCU_LOCK and k == G.READ:
                 index[e] = len(events)
                 srcu_open.append(e)
@@ -293,7 +306,8 @@ def to_execution(g, inits=None):
     for th in g.threads:
         for e in th:
             if e.kind == G.READ and e in index:
-                rf[index[e]] = init[e.lid] if e.rf is None else index[e.rf]
+                w = e.rf
+                rf[index[e]] = init[e.lid] if w is None or w in inits_done else index[w]
     key = (tuple(events), frozenset(rmw), frozenset(addr), frozenset(data), frozenset(ctrl))
     es = _STRUCTURES.get(key)
     if es is None:
