@@ -56,7 +56,7 @@ _CLS = {name: _view_class(getattr(_K, name)) for name in
         ("atomic_t", "atomic64_t", "refcount_t", "spinlock_t", "rwlock_t", "mutex", "list_head",
          "rcu_head", "work_struct", "rw_semaphore", "kref", "completion", "wait_queue_head_t",
          "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
-         "llist_node", "timer_list", "tasklet_struct")}
+         "llist_node", "timer_list", "tasklet_struct", "hrtimer")}
 _CLS["rwlock_t"]._reader = _rw_reader
 _CLS["rcu_head"].__repr__ = lambda self: repr(self._cptr)
 
@@ -280,6 +280,26 @@ def _tasklet(b, o, size):
     return v
 
 
+def _hrtimer(b, o, size):
+    # struct hrtimer { node[2]; _softexpires; function; ... }: the base's state is
+    # kcheck's record (kernel/hrtimer.py), the function C memory
+    anchor, fn = b.cell(o), b.cell(o + 24)
+    if anchor is None or fn is None:
+        return None
+    v = _CLS["hrtimer"].__new__(_CLS["hrtimer"])
+    field = b.cell_name(o) or ""
+    for tail in ("__kcheck_node[0]", "[0]"):
+        if field.endswith(tail):
+            field = field[:-len(tail)].rstrip(".")
+            break
+    v._name = b._kname() + (("->" if b.kind == "heap" else ".") + field if field else "")
+    v._state = Loc.keyed(8, anchor.lid, 0, f"{v._name}.state")
+    v._func = fn
+    v._cptr = v._owner = Ptr(b, o)
+    v._kid = ("h", anchor.lid)
+    return v
+
+
 # C record name (as clang spells the type) -> builder of the kcheck.kernel object
 VIEWS = {
     "atomic_t": _single("a", "atomic_t"),
@@ -293,6 +313,7 @@ VIEWS = {
     "struct work_struct": _work_struct,
     "struct timer_list": _timer_list,
     "struct tasklet_struct": _tasklet,
+    "struct hrtimer": _hrtimer,
     "struct rw_semaphore": _single("w", "rw_semaphore"),
     "struct kref": _kref,
     "struct completion": _completion,
