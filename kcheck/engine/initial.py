@@ -106,7 +106,19 @@ def run_main(run, task_cls, check_fast_paths=False):
         state.restore(run, task_cls)
         return
     if state is False or not ENABLED:
-        run.program()
+        # main() made its locations anew: the explorer re-evaluates RMWs on a
+        # location's initial value (explore._complete_rmw), which must be this
+        # run's objects, not the first run's (a task handle compares by identity)
+        run.main_locs = []
+        try:
+            run.program()
+        finally:
+            locs, run.main_locs = run.main_locs, None
+        x.main_locs = locs
+        inits = x.inits
+        for loc in locs:
+            if loc.lid in inits:
+                inits[loc.lid] = loc
         return
     recorded = _record(run, task_cls)
     if state is None:
