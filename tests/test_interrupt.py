@@ -19,6 +19,7 @@ import threading
 import pytest
 
 from kcheck import spawn
+from kcheck.engine import runtime
 from kcheck.engine.search import explore
 from kcheck.kernel import atomic_read, atomic_set, atomic_t, rcu_read_lock, rcu_read_unlock, \
     synchronize_rcu
@@ -110,3 +111,7 @@ def test_ctrl_c_at_any_moment_interrupts_the_search(mode, sigint_as_a_terminal_s
         finally:
             timer.join()
         assert out.interrupted and not out.exhaustive, (mode, press, out.executions)
+        # and nothing of the interrupted run is left current: a press between setting
+        # it and the try that resets it once left it so, and the next kcheck use in the
+        # process (a decorated pytest test) took itself for a model kcheck was running
+        assert runtime.CURRENT is None, (mode, press)

@@ -647,9 +647,11 @@ class Run:
     def _execute(self):
         global CURRENT
         prev = CURRENT
-        CURRENT = self
-        self.root = greenlet.getcurrent()
         try:
+            # set inside the try: a Ctrl-C between the two must not leave this run
+            # current for whatever runs next in the process (a test suite)
+            CURRENT = self
+            self.root = greenlet.getcurrent()
             try:
                 _initial.run_main(self, Task, _detect.CHECK_FAST_PATHS)
             except ModelError as e:
