@@ -258,6 +258,18 @@ def _timer_list(b, o, size):
     return v
 
 
+def _embedded_name(b, o, first):
+    """The name of the kernel object at offset ``o`` of block ``b`` whose first
+    cell is its field ``first``: the block's for an object of its own (``tl``,
+    ``tasklet_struct#0``), else the field's (``mydev#0->bh``)."""
+    field = b.cell_name(o) or ""
+    if field.endswith(first):
+        field = field[:-len(first)].rstrip(".")
+    if not field:
+        return b._kname()
+    return b._kname() + ("->" if b.kind == "heap" else ".") + field
+
+
 def _tasklet(b, o, size):
     # struct tasklet_struct { next; state; count; use_callback; callback; func; data; }:
     # state and count are kcheck's record (kernel/tasklet.py), the rest C memory.
@@ -267,12 +279,7 @@ def _tasklet(b, o, size):
     if None in (anchor, use, cb, fn, data):
         return None
     v = _CLS["tasklet_struct"].__new__(_CLS["tasklet_struct"])
-    field = b.cell_name(o) or ""
-    field = field[:-len("next")].rstrip(".") if field.endswith("next") else field
-    if not field:
-        v._name = b._kname()                    # a tasklet of its own: tl, tasklet_struct#0
-    else:                                       # a field: mydev#0->bh
-        v._name = b._kname() + ("->" if b.kind == "heap" else ".") + field
+    v._name = _embedded_name(b, o, "next")
     v._state = Loc.keyed(7, anchor.lid, 0, f"{v._name}.state")
     v._func, v._old_func, v._callback, v._data = cb, fn, use, data
     v._cptr = v._owner = Ptr(b, o)
@@ -287,12 +294,7 @@ def _hrtimer(b, o, size):
     if anchor is None or fn is None:
         return None
     v = _CLS["hrtimer"].__new__(_CLS["hrtimer"])
-    field = b.cell_name(o) or ""
-    for tail in ("__kcheck_node[0]", "[0]"):
-        if field.endswith(tail):
-            field = field[:-len(tail)].rstrip(".")
-            break
-    v._name = b._kname() + (("->" if b.kind == "heap" else ".") + field if field else "")
+    v._name = _embedded_name(b, o, "__kcheck_node[0]")
     v._state = Loc.keyed(8, anchor.lid, 0, f"{v._name}.state")
     v._func = fn
     v._cptr = v._owner = Ptr(b, o)
@@ -1778,6 +1780,20 @@ INTRINSICS["__kcheck_data_race_begin"] = _data_race_mark(1)
 INTRINSICS["__kcheck_data_race_end"] = _data_race_mark(-1)
 
 
+def _called_from_python(wrappers, fn):
+    """C function ``fn`` as kcheck.kernel calls it (a thread's function, an
+    interrupt handler): its int result.  One wrapper per function, kept in the
+    call site's ``wrappers`` and reused every run."""
+    w = wrappers.get(fn)
+    if w is None:
+        def w(*args, fn=fn):
+            ret = fn.invoke(args)
+            return ret if ret.__class__ is int else 0
+        w.__name__ = fn.name
+        wrappers[fn] = w
+    return w
+
+
 def _irq_request(threaded):
     """``request_irq()`` / ``request_threaded_irq()``: kcheck.kernel's interrupt
     line (kernel/interrupt.py) with C handlers ``irqreturn_t fn(int, void *)``."""
@@ -1791,21 +1807,14 @@ def _irq_request(threaded):
         namef = comp.expr(args[-2])
         devf = comp.expr(args[-1])
         src = comp.src(c)
-        bodies = {}
+        wrappers = {}
 
         def py_of(fn, what):
             if fn is None:
                 return None
             if not hasattr(fn, "invoke"):
                 raise A.model_error(f"{c.spelling}: {what} {fn!r} is not a C function", src)
-            b = bodies.get(fn)
-            if b is None:
-                def handler(irq, dev, fn=fn):
-                    ret = fn.invoke((irq, dev))
-                    return ret if ret.__class__ is int else 0
-                handler.__name__ = fn.name
-                b = bodies[fn] = handler
-            return b
+            return _called_from_python(wrappers, fn)
 
         def request(f):
             irq = irqf(f)
@@ -1839,18 +1848,7 @@ def _kthread_start(what, started):
         argf = comp.expr(args[1])
         fmt = _string_const(comp, args[2])
         src = comp.src(c)
-        bodies = {}
-
-        def body_of(fn):
-            b = bodies.get(fn)
-            if b is None:
-                def threadfn(data, fn=fn):
-                    ret = fn.invoke((data,))
-                    return ret if ret.__class__ is int else 0
-                threadfn.__name__ = fn.name
-                threadfn.c_pthread = True
-                b = bodies[fn] = threadfn
-            return b
+        wrappers = {}
 
         def start(f):
             fn = fnf(f)
@@ -1865,7 +1863,7 @@ def _kthread_start(what, started):
             name = _task_name(cs, base or fn.name)
             if r.cur is not None and r.trace:
                 A.set_src(r, src)
-            kt = _K.kthread._make(body_of(fn), a, name, what, started)
+            kt = _K.kthread._make(_called_from_python(wrappers, fn), a, name, what, started)
             if r.cur is None:
                 t = r.tasks[kt.tid]
                 cs.prog.static_names.append(t)

@@ -488,10 +488,7 @@ class Run:
         its exit): ``join()`` and the kernel's waits for a thread's exit."""
         self.joins = True
         if task.exit_pending and self.cur is not None:
-            if self.rpos >= self.nreplay:
-                self._exit_write(task)
-            else:
-                self._exit_wait(task)       # replaying a join the graph has blocked
+            self._exit_needed(task)
         self.rmw(task.done, _exited, G.MARKED | G.ACQUIRE | G.AWAIT, op)
 
     # A task's done write is made only when a join needs it.  Most tasks are never
@@ -519,21 +516,20 @@ class Run:
                 req = u.req                 # a join asked for, not made yet
                 waits = req is not None and req[0] == 2 and req[1].lid == lid
             if waits:
-                # a join waits for it already: the write now, or (replaying) where
-                # the graph has it, or once the replay is over if it has none
-                if self.rpos >= self.nreplay:
-                    self._exit_write(t)
-                    return
-                self._exit_wait(t)
-                break
+                t.exit_pending = True
+                self._exit_needed(t)        # a join waits for it already
+                return
         t.exit_pending = True
 
-    def _exit_wait(self, t):
-        lst = self.exit_waits
-        if lst is None:
+    def _exit_needed(self, t):
+        """A join needs ``t``'s done write: made now, or - replaying - where the
+        graph has it (_pick), or once the replay is over if it has none."""
+        if self.rpos >= self.nreplay:
+            self._exit_write(t)
+        elif self.exit_waits is None:
             self.exit_waits = [t]
         else:
-            lst.append(t)
+            self.exit_waits.append(t)
 
     def _exit_write(self, t):
         """``t``'s done write, made now (on ``t``'s thread, whoever runs)."""
@@ -951,10 +947,10 @@ class Run:
             if e.idx < t.pos:
                 self.rpos += 1
                 continue
-            if t.exit_pending and e.idx == t.pos and e.kind == G.WRITE and e.lid == t.done.lid:
-                self._replay_exit(t, e)
-                continue
             if t.blocked or t.finished:
+                if t.exit_pending and e.idx == t.pos and e.kind == G.WRITE and e.lid == t.done.lid:
+                    self._replay_exit(t, e)     # an ended task's done write, where the graph has it
+                    continue
                 raise ModelError(f"replay diverged: task {t.name} stopped before event {e.idx} "
                                  "(nondeterministic model code?)")
             return t

@@ -26,7 +26,7 @@ callback and what it reaches are the accesses a free races with.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, FULL, ONCE, PLAIN, anon
 
@@ -138,7 +138,7 @@ def hrtimer_start(timer, tim=0, mode=HRTIMER_MODE_REL):
             raise ModelError(f"hrtimer_start({timer!r}): hrtimer_init() or hrtimer_setup() first")
         if v.pending:
             return NO_WRITE
-        return _Base(True, v.seq + 1, v.running, v.soft)
+        return replace(v, pending=True, seq=v.seq + 1)
     old = _st(r.rmw(timer._state, arm, FULL, "hrtimer_start"))
     if not old.pending:
         _spawn(r, timer, old.seq + 1, old.soft, "hrtimer_start")
@@ -161,7 +161,7 @@ def _expire(timer, seq, soft):
             return NO_WRITE                 # cancelled (or re-initialised) before it expired
         if v.running:
             return BLOCK                    # never two at once
-        return _Base(False, seq, True, v.soft)
+        return replace(v, pending=False, running=True)
     old = _st(r.rmw(timer._state, expire, FULL, "hrtimer: expire"))
     if old is None or not old.pending or old.seq != seq:
         return
@@ -180,8 +180,8 @@ def _expire(timer, seq, soft):
 
     def returned(v):
         if restart and not v.pending:
-            return _Base(True, v.seq + 1, False, v.soft)     # enqueued again as it returns
-        return _Base(v.pending, v.seq, False, v.soft)
+            return replace(v, pending=True, seq=v.seq + 1, running=False)   # enqueued again
+        return replace(v, running=False)
     after = _st(r.rmw(timer._state, returned, FULL, "hrtimer: callback returned"))
     if restart and not after.pending:
         _spawn(r, timer, after.seq + 1, after.soft, "hrtimer: restart")
@@ -197,7 +197,7 @@ def hrtimer_try_to_cancel(timer):
         v = _st(v)
         if v is None or v.running or not v.pending:
             return NO_WRITE
-        return _Base(False, v.seq, False, v.soft)
+        return replace(v, pending=False)
     old = _st(r.rmw(timer._state, take, FULL, "hrtimer_try_to_cancel"))
     if old is None:
         return 0
@@ -224,7 +224,7 @@ def hrtimer_cancel(timer):
             return BLOCK
         if not v.pending:
             return NO_WRITE
-        return _Base(False, v.seq, False, v.soft)
+        return replace(v, pending=False)
     old = _st(r.rmw(timer._state, take, FULL, "hrtimer_cancel"))
     if t is not None:
         # as del_timer_sync: checked under the base's lock, which expiry takes too

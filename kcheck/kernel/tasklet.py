@@ -25,7 +25,7 @@ free can race with.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, FULL, PLAIN, WAIT_ACQ, anon
 from . import sched as S
@@ -122,7 +122,7 @@ def _schedule(t, what):
         v = _st(v)
         if v.sched:
             return NO_WRITE
-        return _State(True, v.running, v.count, v.seq + 1, False)
+        return replace(v, sched=True, seq=v.seq + 1, killing=False)
     old = _st(r.rmw(t._state, sched, FULL, what))
     if old.sched:
         return
@@ -151,7 +151,7 @@ def _run(t, seq):
         v = _st(v)
         if v.running or v.count:
             return BLOCK
-        return _State(False, True, v.count, v.seq, v.killing)
+        return replace(v, sched=False, running=True)
     r.rmw(t._state, start, FULL, _WAIT_RUN)
     me.idle_op = None
     use_callback = r.read(t._callback, PLAIN, "tasklet: load use_callback")
@@ -167,8 +167,7 @@ def _run(t, seq):
         fn(t)
     else:
         fn(r.read(t._data, PLAIN, "tasklet: load data"))
-    r.rmw(t._state, lambda v: _State(v.sched, False, v.count, v.seq, v.killing), FULL,
-          "tasklet: function returned")
+    r.rmw(t._state, lambda v: replace(v, running=False), FULL, "tasklet: function returned")
 
 
 def tasklet_kill(t):
@@ -181,11 +180,10 @@ def tasklet_kill(t):
         v = _st(v)
         if v.sched:
             return BLOCK            # scheduled: wait until it has started
-        return _State(True, v.running, v.count, v.seq, True)
+        return replace(v, sched=True, killing=True)
     r.rmw(t._state, claim, FULL, "tasklet_kill")
     tasklet_unlock_wait(t)
-    r.rmw(t._state, lambda v: _State(False, v.running, v.count, v.seq, False), FULL,
-          "tasklet_kill: done")
+    r.rmw(t._state, lambda v: replace(v, sched=False, killing=False), FULL, "tasklet_kill: done")
 
 
 def tasklet_unlock_wait(t):
@@ -198,8 +196,7 @@ def tasklet_unlock_wait(t):
 def tasklet_disable_nosync(t):
     """Disable (nested): a scheduled tasklet waits until it is enabled."""
     _check(t, "tasklet_disable_nosync")
-    run().rmw(t._state, lambda v: _State(_st(v).sched, _st(v).running, _st(v).count + 1,
-                                         _st(v).seq, _st(v).killing), FULL, "tasklet_disable")
+    run().rmw(t._state, lambda v: replace(_st(v), count=_st(v).count + 1), FULL, "tasklet_disable")
 
 
 def tasklet_disable(t):
@@ -215,7 +212,7 @@ def tasklet_enable(t):
 
     def enable(v):
         v = _st(v)
-        return _State(v.sched, v.running, v.count - 1, v.seq, v.killing)
+        return replace(v, count=v.count - 1)
     # the kernel's atomic_dec(): one enable too many leaves the count negative, and
     # the tasklet never runs again (as there)
     r.rmw(t._state, enable, FULL, "tasklet_enable")
