@@ -76,6 +76,7 @@ __all__ = [
     "Execution",
     "Verdict",
     "check",
+    "check_whole",
     "lkmm_consistent",
     "lkmm_data_races",
     "AXIOMS",
@@ -164,6 +165,16 @@ def check(x: Execution, flags: bool = True, ordered=()) -> Verdict:
     (``xb* = (hb | pb | rb)*``), then ``w`` pre-bounded.  kcheck asks it of
     every access to an object and the object's kfree(): not ordered is a
     use-after-free."""
+    if not flags and not ordered:
+        sub = _cycle_support(x)
+        if sub is not None:
+            return _reduced_verdict(x, sub)
+    return _Dynamic(x).verdict(flags, tuple(ordered))
+
+
+def check_whole(x: Execution, flags: bool = True, ordered=()) -> Verdict:
+    """:func:`check` on every event, never on the cycles' support alone (the
+    oracle the reduction is tested against)."""
     return _Dynamic(x).verdict(flags, tuple(ordered))
 
 
@@ -176,6 +187,216 @@ def lkmm_consistent(x: Execution) -> tuple[bool, str | None]:
 def lkmm_data_races(x: Execution) -> list[tuple[int, int]]:
     """The event pairs of the ``data-race`` flag (empty if inconsistent)."""
     return list(_Dynamic(x).verdict(True).races)
+
+
+# ---------------------------------------------------------------------------
+# Consistency on the events that can lie on a cycle.
+#
+# Every relation an axiom asks to be acyclic or irreflexive (coherence, hb, pb,
+# rb, the plain-coherence pairs) is built from po, rf, co and fr by union,
+# sequence, closure, intersection with per-event sets and per-pair ones (int,
+# ext, loc), and from RCU's read-side sections, whose rcu-rscsi steps back
+# from an unlock to its lock.  So a violation is a cycle of H = po | rf | co |
+# fr, or - for rb, which needs a grace period - a cycle of H' = H | rcu-rscsi
+# through a grace period.  Such a cycle lies in one strongly connected
+# component, and every event on an H-path between two events of a component
+# is in it: the edges of a derived relation between two events of a
+# component are the same whether computed on the whole execution or on the
+# component.  The set differences in the definitions are between relations
+# witnessed by such paths too (critical sections, rfi-lf), apart from
+# FailedRMW and the lock pairing, which look at an event's partner: the
+# support below keeps partners together.  So the axioms hold on the whole
+# execution iff they hold on its support: the events of non-trivial H
+# components, of H' components holding a grace period, every lock event,
+# and, closed under, each read's rf source, each RMW's other half and each
+# read-side lock's unlock.  The atomic axiom is not a cycle (an RMW's read,
+# a foreign write between, its write): it is checked on the whole execution.
+# On the TDP MMU's three-task executions the support is a sixth of the events.
+# SRCU sections are matched through data dependencies and rf: executions
+# with SRCU events are checked whole.
+
+_LOCK_KINDS = frozenset({"LKR", "LKW", "UL", "LF", "RL", "RU"})
+_SRCU_TAGS = frozenset({"Srcu-lock", "Srcu-unlock", "Sync-srcu"})
+
+
+def _components(succ, n):
+    """Strongly connected components with more than one event (Tarjan's
+    algorithm, iterative): a list of index lists."""
+    index = [-1] * n
+    low = [0] * n
+    on = [False] * n
+    stack = []
+    out = []
+    counter = 0
+    for root in range(n):
+        if index[root] >= 0 or not succ[root]:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on[root] = True
+        work = [(root, iter(succ[root]))]
+        while work:
+            v, it = work[-1]
+            for w in it:
+                if index[w] < 0:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on[w] = True
+                    work.append((w, iter(succ[w])))
+                    break
+                if on[w] and index[w] < low[v]:
+                    low[v] = index[w]
+            else:
+                work.pop()
+                lv = low[v]
+                if work:
+                    u = work[-1][0]
+                    if lv < low[u]:
+                        low[u] = lv
+                if lv == index[v]:
+                    w = stack.pop()
+                    on[w] = False
+                    if w != v:
+                        comp = [w]
+                        while w != v:
+                            w = stack.pop()
+                            on[w] = False
+                            comp.append(w)
+                        out.append(comp)
+    return out
+
+
+def _cycle_support(x: Execution, always: bool = False):
+    """The sorted event indices a consistency check needs (see above), or None
+    when the whole execution must be checked: SRCU, or (unless ``always``) an
+    execution too small, or a support too large, for the reduction to pay."""
+    ev = x.es.events
+    n = len(ev)
+    if n < 48 and not always:
+        return None
+    succ = [[] for _ in range(n)]
+    last = {}
+    locks = []
+    syncs = False
+    rcu_lock = False
+    for i, e in enumerate(ev):
+        t = e.tid
+        if t is not None:
+            j = last.get(t)
+            if j is not None:
+                succ[j].append(i)
+            last[t] = i
+        if e.kind in _LOCK_KINDS:
+            locks.append(i)
+        tags = e.tags
+        if tags:
+            if not tags.isdisjoint(_SRCU_TAGS):
+                return None
+            if "Sync-rcu" in tags:
+                syncs = True
+            elif "Rcu-lock" in tags:
+                rcu_lock = True
+    rf = x.rf
+    nxt_co = {}
+    for order in x.co.values():
+        for k in range(len(order) - 1):
+            succ[order[k]].append(order[k + 1])
+            nxt_co[order[k]] = order[k + 1]
+    for r, w in rf.items():
+        succ[w].append(r)
+        f = nxt_co.get(w)            # fr: to the write co-after the one read
+        if f is not None:
+            succ[r].append(f)
+    keep = set()
+    for comp in _components(succ, n):
+        keep.update(comp)
+    pairs = {}                        # read-side lock <-> unlock, per thread
+    if rcu_lock:
+        open_ = {}
+        for i, e in enumerate(ev):
+            if "Rcu-lock" in e.tags:
+                open_.setdefault(e.tid, []).append(i)
+            elif "Rcu-unlock" in e.tags and open_.get(e.tid):
+                j = open_[e.tid].pop()
+                pairs[i] = j
+                pairs[j] = i
+        if syncs and pairs:
+            for u, l in pairs.items():
+                if u > l:
+                    succ[u].append(l)  # rcu-rscsi
+            for comp in _components(succ, n):
+                if any("Sync-rcu" in ev[i].tags for i in comp):
+                    keep.update(comp)
+    keep.update(locks)
+    rmw = {}
+    for r, w in x.es.rmw:
+        rmw[r] = w
+        rmw[w] = r
+    todo = list(keep)
+    while todo:
+        i = todo.pop()
+        for j in (rf.get(i), rmw.get(i), pairs.get(i)):
+            if j is not None and j not in keep:
+                keep.add(j)
+                todo.append(j)
+    if 4 * len(keep) > 3 * n and not always:
+        return None
+    return sorted(keep)
+
+
+def _atomic_whole(x: Execution) -> bool:
+    """empty rmw & (fre ; coe) on the whole execution: no write of another
+    thread between what an RMW's read reads and the RMW's write in co."""
+    ev = x.es.events
+    pos = {}
+    for order in x.co.values():
+        for k, w in enumerate(order):
+            pos[w] = k
+    for r, w in x.es.rmw:
+        src = x.rf.get(r)
+        if src is None or w not in pos or src not in pos:
+            continue
+        order = x.co[ev[w].loc]
+        t = ev[r].tid
+        for k in range(pos[src] + 1, pos[w]):
+            if ev[order[k]].tid != t:
+                return False
+    return True
+
+
+# The supports an exploration meets repeat (the same few events around one
+# racy read, in execution after execution): their static relations are kept.
+_SUPPORTS: dict = {}
+
+
+def _reduced_verdict(x: Execution, keep) -> Verdict:
+    """The consistency verdict from the support ``keep`` (sorted indices)."""
+    es = x.es
+    new = {old: k for k, old in enumerate(keep)}
+
+    def pairs(ps):
+        return frozenset((new[a], new[b]) for a, b in ps if a in new and b in new)
+
+    key = (tuple(es.events[i] for i in keep), pairs(es.rmw), pairs(es.addr), pairs(es.data),
+           pairs(es.ctrl))
+    sub_es = _SUPPORTS.get(key)
+    if sub_es is None:
+        if len(_SUPPORTS) >= 4096:
+            _SUPPORTS.clear()
+        sub_es = _SUPPORTS[key] = EventStructure(*key)
+    rf = {new[r]: new[w] for r, w in x.rf.items() if r in new}
+    co = {}
+    for loc, order in x.co.items():
+        kept = [new[w] for w in order if w in new]
+        if kept:
+            co[loc] = kept
+    v = _Dynamic(Execution(sub_es, rf, co)).verdict(False)
+    if v.consistent or AXIOMS.index(v.axiom) > AXIOMS.index("atomic"):
+        if not _atomic_whole(x):
+            return Verdict(False, "atomic")
+    return v
 
 
 # ---------------------------------------------------------------------------
