@@ -207,8 +207,8 @@ def lkmm_data_races(x: Execution) -> list[tuple[int, int]]:
 # FailedRMW and the lock pairing, which look at an event's partner: the
 # support below keeps partners together.  So the axioms hold on the whole
 # execution iff they hold on its support: the events of non-trivial H
-# components, of H' components holding a grace period, every lock event,
-# and, closed under, each read's rf source, each RMW's other half and each
+# components, of H' components holding a grace period, every access to a
+# lock's word, and, closed under, each read's rf source, each RMW's other half and each
 # read-side lock's unlock.  The atomic axiom is not a cycle (an RMW's read,
 # a foreign write between, its write): it is checked on the whole execution.
 # On the TDP MMU's three-task executions the support is a sixth of the events.
@@ -329,7 +329,12 @@ def _cycle_support(x: Execution, always: bool = False):
             for comp in _components(succ, n):
                 if any("Sync-rcu" in ev[i].tags for i in comp):
                     keep.update(comp)
-    keep.update(locks)
+    if locks:
+        # every access to a lock's word: lock-rf asks for the write a lock reads
+        # to come immediately before its LKW in co, which a store to the word
+        # between them (a mixed access) breaks
+        lock_locs = {ev[i].loc for i in locks}
+        keep.update(i for i, e in enumerate(ev) if e.loc in lock_locs)
     rmw = {}
     for r, w in x.es.rmw:
         rmw[r] = w
