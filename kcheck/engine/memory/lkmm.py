@@ -372,8 +372,11 @@ def _atomic_whole(x: Execution) -> bool:
 
 
 # The supports an exploration meets repeat (the same few events around one
-# racy read, in execution after execution): their static relations are kept.
+# racy read, in execution after execution): their static relations are kept,
+# and the verdict of each support with its rf and co (a support's key holds
+# its event structure, kept alive here, so both are emptied together).
 _SUPPORTS: dict = {}
+_VERDICTS: dict = {}
 
 
 def _reduced_verdict(x: Execution, keep) -> Verdict:
@@ -390,6 +393,7 @@ def _reduced_verdict(x: Execution, keep) -> Verdict:
     if sub_es is None:
         if len(_SUPPORTS) >= 4096:
             _SUPPORTS.clear()
+            _VERDICTS.clear()
         sub_es = _SUPPORTS[key] = EventStructure(*key)
     rf = {new[r]: new[w] for r, w in x.rf.items() if r in new}
     co = {}
@@ -397,7 +401,12 @@ def _reduced_verdict(x: Execution, keep) -> Verdict:
         kept = [new[w] for w in order if w in new]
         if kept:
             co[loc] = kept
-    v = _Dynamic(Execution(sub_es, rf, co)).verdict(False)
+    seen = (sub_es, tuple(sorted(rf.items())), tuple(map(tuple, co.values())))
+    v = _VERDICTS.get(seen)
+    if v is None:
+        if len(_VERDICTS) >= 16384:
+            _VERDICTS.clear()
+        v = _VERDICTS[seen] = _Dynamic(Execution(sub_es, rf, co)).verdict(False)
     if v.consistent or AXIOMS.index(v.axiom) > AXIOMS.index("atomic"):
         if not _atomic_whole(x):
             return Verdict(False, "atomic")
