@@ -207,10 +207,11 @@ def lkmm_data_races(x: Execution) -> list[tuple[int, int]]:
 # FailedRMW and the lock pairing, which look at an event's partner: the
 # support below keeps partners together.  So the axioms hold on the whole
 # execution iff they hold on its support: the events of non-trivial H
-# components, of H' components holding a grace period, every access to a
-# lock's word, and, closed under, each read's rf source, each RMW's other half and each
-# read-side lock's unlock.  The atomic axiom is not a cycle (an RMW's read,
-# a foreign write between, its write): it is checked on the whole execution.
+# components, of H' components holding a grace period and every access to a
+# lock's word, with each read's rf source, each RMW's other half and each
+# read-side section's other end, to a fixpoint.  The atomic axiom is not a
+# cycle (an RMW's read, a foreign write between, its write): it is checked
+# on the whole execution.
 # On the TDP MMU's three-task executions the support is a sixth of the events.
 # SRCU sections are matched through data dependencies and rf: executions
 # with SRCU events are checked whole.
