@@ -24,6 +24,7 @@ import sys
 from collections import Counter
 
 from kcheck.engine.memory import lkmm
+from kcheck.engine.runtime import ModelError
 from kcheck.litmus.parser import parse_file
 from kcheck.litmus.program import final_states
 
@@ -75,6 +76,12 @@ def main():
             stats["tests run"] += 1
         except _Timeout:
             stats["timed out"] += 1
+        except ModelError as e:
+            # the alarm, met inside a run, comes back as the run's model error
+            if isinstance(e.__cause__, _Timeout):
+                stats["timed out"] += 1
+            else:
+                stats["refused (ModelError)"] += 1
         except Exception as e:                 # a test the program engine refuses
             stats[f"refused ({type(e).__name__})"] += 1
         finally:
