@@ -308,6 +308,21 @@ g.update(_gen_atomic("atomic64"))
 g.update(_gen_atomic("atomic_long"))
 del g, _o
 
+def atomic_dec_and_lock(v, lock):
+    """lib/dec_and_lock.c: decrement unless the value is 1; at 1 take the
+    spinlock, then decrement.  True, holding ``lock``, when the count reached
+    0 - so that a lookup under ``lock`` that takes a reference with
+    ``atomic_inc()`` never finds an object whose count already hit 0."""
+    from .locking import spin_lock, spin_unlock
+    if atomic_add_unless(v, -1, 1):
+        return False
+    spin_lock(lock)
+    if atomic_dec_and_test(v):
+        return True
+    spin_unlock(lock)
+    return False
+
+
 __all__ = [n for n in list(globals()) if n.startswith(("atomic", "xchg", "cmpxchg", "try_cmpxchg"))
            or n in ("READ_ONCE", "WRITE_ONCE", "smp_load_acquire", "smp_store_release", "ATOMIC_INIT",
                     "ATOMIC64_INIT", "ATOMIC_LONG_INIT")]

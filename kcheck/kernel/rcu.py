@@ -435,6 +435,15 @@ def rcu_assign_pointer(p, v):
     run().write(loc_of(p), v, REL, "rcu_assign_pointer")
 
 
+def rcu_replace_pointer(p, v, c=True):
+    """Replace an RCU-protected pointer on the update side and return the old
+    one: ``rcu_dereference_protected(p, c)`` then ``rcu_assign_pointer(p, v)``
+    (the kernel's macro).  ``c``: the update-side lock is held."""
+    old = rcu_dereference_protected(p, c)
+    rcu_assign_pointer(p, v)
+    return old
+
+
 def RCU_INIT_POINTER(p, v):
     run().write(loc_of(p), v, ONCE, "RCU_INIT_POINTER")
 
@@ -450,4 +459,4 @@ __all__ = ["rcu_head", "container_of", "rcu_read_lock", "rcu_read_unlock", "rcu_
            "rcu_barrier", "rcu_dereference", "rcu_dereference_check", "rcu_dereference_bh",
            "rcu_dereference_bh_check", "rcu_dereference_sched", "rcu_dereference_sched_check",
            "rcu_dereference_raw", "rcu_access_pointer", "rcu_dereference_protected",
-           "rcu_assign_pointer", "RCU_INIT_POINTER"]
+           "rcu_assign_pointer", "rcu_replace_pointer", "RCU_INIT_POINTER"]

@@ -45,6 +45,8 @@ extern void rcu_barrier(void);
 #define rcu_access_pointer(p)		((typeof(p))__kcheck_pyloc(&(p), "rcu_access_pointer"))
 #define rcu_assign_pointer(p, v)						\
 	do { typeof(p) __v = (v); (void)__kcheck_pyloc(&(p), "rcu_assign_pointer", __v); } while (0)
+#define rcu_replace_pointer(rcu_ptr, ptr, c)					\
+	((typeof(ptr))__kcheck_pyloc(&(rcu_ptr), "rcu_replace_pointer", (ptr), !!(c)))
 #define RCU_INIT_POINTER(p, v)							\
 	do { typeof(p) __v = (v); (void)__kcheck_pyloc(&(p), "RCU_INIT_POINTER", __v); } while (0)
 #define RCU_POINTER_INITIALIZER(p, v)	.p = (v)

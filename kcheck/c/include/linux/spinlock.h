@@ -25,6 +25,8 @@ typedef spinlock_t raw_spinlock_t;
 #define DEFINE_RAW_SPINLOCK(x)	raw_spinlock_t x = __RAW_SPIN_LOCK_UNLOCKED(x)
 
 extern void spin_lock_init(spinlock_t *lock);
+/* lib/dec_and_lock.c: true, holding lock, when the count reached 0 */
+extern bool atomic_dec_and_lock(atomic_t *v, spinlock_t *lock);
 extern void spin_lock(spinlock_t *lock);
 /* lockdep's subclass annotation: taken as spin_lock() (kcheck's lockdep is per lock) */
 extern void spin_lock_nested(spinlock_t *lock, int subclass);

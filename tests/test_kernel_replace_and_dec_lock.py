@@ -1,0 +1,255 @@
+"""``rcu_replace_pointer()`` and ``atomic_dec_and_lock()``, from Python and
+from C, each with a buggy twin, under both memory models.
+
+* ``rcu_replace_pointer(p, new, c)`` swaps an RCU-protected pointer on the
+  update side: freeing the old object at once is the use-after-free an RCU
+  reader meets; ``synchronize_rcu()`` first is clean; called without the
+  update-side lock (``c`` false) it is lockdep's suspicious RCU usage.
+* ``atomic_dec_and_lock(&o->ref, &lock)`` drops a reference and, for the
+  last one, returns holding the lock that lookups take: a lookup under the
+  lock never revives an object whose count reached 0.  The open-coded
+  ``atomic_dec_and_test()`` then ``spin_lock()`` lets a lookup take a
+  reference in between and use the object after it is freed.
+"""
+
+import pytest
+
+import kcheck
+from kcheck import spawn
+from kcheck.kernel import (
+    KStruct, ptr, kzalloc, kfree, READ_ONCE, WRITE_ONCE, WARN_ON, spinlock_t, spin_lock,
+    spin_unlock, rcu_read_lock, rcu_read_unlock, rcu_dereference, rcu_replace_pointer,
+    synchronize_rcu, lockdep_is_held, atomic_t, atomic_set, atomic_inc, atomic_dec_and_test,
+    atomic_dec_and_lock,
+)
+
+MODELS = ("sc", "lkmm")
+
+
+class obj(KStruct):
+    v: int
+    ref: atomic_t
+
+
+class box(KStruct):
+    p: obj
+    lk: spinlock_t
+
+
+# -- rcu_replace_pointer ----------------------------------------------------------
+
+def replace_model(wait, locked=True):
+    def reader(b):
+        rcu_read_lock()
+        q = rcu_dereference(ptr(b, "p"))
+        if q is not None:
+            WARN_ON(READ_ONCE(ptr(q, "v")) == 0)
+        rcu_read_unlock()
+
+    def updater(b):
+        new = kzalloc(obj, v=2)
+        if locked:
+            spin_lock(b.lk)
+        old = rcu_replace_pointer(ptr(b, "p"), new, lockdep_is_held(b.lk))
+        if locked:
+            spin_unlock(b.lk)
+        if wait:
+            synchronize_rcu()
+        kfree(old)
+
+    def main():
+        b = box(p=kzalloc(obj, v=1))
+        spawn(reader, b, name="reader")
+        spawn(updater, b, name="updater")
+    return main
+
+
+@pytest.mark.parametrize("mm", MODELS)
+def test_rcu_replace_pointer_then_free_at_once_is_a_use_after_free(mm):
+    r = kcheck.check(replace_model(wait=False), memory_model=mm)
+    assert r.bug is not None and r.bug.kind == "use-after-free", r.format()
+
+
+@pytest.mark.parametrize("mm", MODELS)
+def test_rcu_replace_pointer_then_synchronize_rcu_is_clean(mm):
+    r = kcheck.check(replace_model(wait=True), memory_model=mm)
+    assert r.bug is None and r.exhaustive, r.format()
+
+
+def test_rcu_replace_pointer_without_the_update_side_lock_is_suspicious():
+    r = kcheck.check(replace_model(wait=True, locked=False))
+    assert r.bug is not None and r.bug.kind == "suspicious-rcu-usage", r.format()
+
+
+# -- atomic_dec_and_lock ------------------------------------------------------------
+
+def dec_lock_model(fixed):
+    def put(b, o):
+        if fixed:
+            if not atomic_dec_and_lock(o.ref, b.lk):
+                return
+        else:
+            if not atomic_dec_and_test(o.ref):
+                return
+            spin_lock(b.lk)
+        WRITE_ONCE(ptr(b, "p"), None)
+        spin_unlock(b.lk)
+        kfree(o)
+
+    def owner(b, o):
+        put(b, o)
+
+    def lookup(b):
+        spin_lock(b.lk)
+        o = READ_ONCE(ptr(b, "p"))
+        if o is not None:
+            atomic_inc(o.ref)
+        spin_unlock(b.lk)
+        if o is not None:
+            WARN_ON(READ_ONCE(ptr(o, "v")) != 1)
+            put(b, o)
+
+    def main():
+        o = kzalloc(obj, v=1)
+        atomic_set(o.ref, 1)
+        b = box(p=o)
+        spawn(owner, b, o, name="owner")
+        spawn(lookup, b, name="lookup")
+    return main
+
+
+@pytest.mark.parametrize("mm", MODELS)
+def test_dec_and_test_then_lock_lets_a_lookup_revive_a_dead_object(mm):
+    r = kcheck.check(dec_lock_model(fixed=False), memory_model=mm)
+    assert r.bug is not None and r.bug.kind in ("use-after-free", "double-free"), r.format()
+
+
+@pytest.mark.parametrize("mm", MODELS)
+def test_atomic_dec_and_lock_is_clean(mm):
+    r = kcheck.check(dec_lock_model(fixed=True), memory_model=mm)
+    assert r.bug is None and r.exhaustive, r.format()
+
+
+# -- the same from C ------------------------------------------------------------------
+
+C_SOURCE = r"""
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/rcupdate.h>
+#include <linux/atomic.h>
+#include <pthread.h>
+
+struct obj {
+	int v;
+	atomic_t ref;
+};
+
+static struct obj __rcu *gp;
+static DEFINE_SPINLOCK(lock);
+
+#if CASE == 1
+static void *reader(void *arg)
+{
+	struct obj *q;
+
+	rcu_read_lock();
+	q = rcu_dereference(gp);
+	if (q)
+		WARN_ON(READ_ONCE(q->v) == 0);
+	rcu_read_unlock();
+	return NULL;
+}
+
+static void *updater(void *arg)
+{
+	struct obj *new = kzalloc(sizeof(*new), GFP_KERNEL), *old;
+
+	new->v = 2;
+	spin_lock(&lock);
+	old = rcu_replace_pointer(gp, new, lockdep_is_held(&lock));
+	spin_unlock(&lock);
+	WAIT();
+	kfree(old);
+	return NULL;
+}
+#else
+static void put(struct obj *o)
+{
+#if FIXED
+	if (!atomic_dec_and_lock(&o->ref, &lock))
+		return;
+#else
+	if (!atomic_dec_and_test(&o->ref))
+		return;
+	spin_lock(&lock);
+#endif
+	WRITE_ONCE(gp, NULL);
+	spin_unlock(&lock);
+	kfree(o);
+}
+
+static void *reader(void *arg)		/* a lookup: a reference taken under the lock */
+{
+	struct obj *o;
+
+	spin_lock(&lock);
+	o = READ_ONCE(gp);
+	if (o)
+		atomic_inc(&o->ref);
+	spin_unlock(&lock);
+	if (o) {
+		WARN_ON(READ_ONCE(o->v) != 1);
+		put(o);
+	}
+	return NULL;
+}
+
+static void *updater(void *arg)		/* the owner drops its reference */
+{
+	put((struct obj *)arg);
+	return NULL;
+}
+#endif
+
+int main(void)
+{
+	pthread_t a, b;
+	struct obj *o = kzalloc(sizeof(*o), GFP_KERNEL);
+
+	o->v = 1;
+	atomic_set(&o->ref, 1);
+	gp = o;
+	pthread_create(&a, NULL, reader, NULL);
+	pthread_create(&b, NULL, updater, o);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+#if CASE == 1
+	kfree(gp);
+#endif
+	return 0;
+}
+"""
+
+C_CASES = {
+    "rcu_replace_pointer, then kfree": (["CASE=1", "WAIT()="], "use-after-free"),
+    "rcu_replace_pointer, synchronize_rcu, then kfree": (["CASE=1", "WAIT()=synchronize_rcu()"],
+                                                          None),
+    "atomic_dec_and_test, then spin_lock": (["CASE=2", "FIXED=0"], "use-after-free"),
+    "atomic_dec_and_lock": (["CASE=2", "FIXED=1"], None),
+}
+
+
+@pytest.mark.parametrize("mm", MODELS)
+@pytest.mark.parametrize("name", sorted(C_CASES))
+def test_from_c(tmp_path, name, mm):
+    import kcheck.c
+    defines, want = C_CASES[name]
+    f = tmp_path / "replace.c"
+    f.write_text(C_SOURCE)
+    prog = kcheck.c.load(str(f), defines=defines)
+    r = kcheck.check(prog.entry, memory_model=mm)
+    if want is None:
+        assert r.bug is None and r.exhaustive, r.format()
+    else:
+        assert r.bug is not None and r.bug.kind in (want, "double-free"), r.format()
