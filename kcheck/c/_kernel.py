@@ -596,7 +596,8 @@ _BITMAP_FUNCS = {"set_bit", "clear_bit", "change_bit", "clear_bit_unlock", "test
                  "test_and_change_bit", "test_and_set_bit_lock", "__set_bit", "__clear_bit",
                  "__change_bit", "__clear_bit_unlock", "__test_and_set_bit",
                  "__test_and_clear_bit", "find_first_bit", "wait_on_bit", "wake_up_bit",
-                 "clear_and_wake_up_bit"}
+                 "clear_and_wake_up_bit", "bit_spin_lock", "bit_spin_trylock",
+                 "bit_spin_unlock", "__bit_spin_unlock", "bit_spin_is_locked"}
 
 
 def _arg_conv(comp, arg, pt, src, fname=None):

@@ -16,7 +16,7 @@ another bit in the same word can be lost, as in C.
 
 from __future__ import annotations
 
-from ._core import run, loc_of, Loc, ModelError, NO_WRITE, PLAIN, ONCE, ACQ, REL, FULL
+from ._core import run, loc_of, Loc, ModelError, NO_WRITE, BLOCK, PLAIN, ONCE, ACQ, REL, FULL
 from .struct import KArray
 
 BITS_PER_LONG = 64
@@ -142,7 +142,63 @@ def find_first_bit(addr, size):
     return size
 
 
+# -- bit spinlocks (include/linux/bit_spinlock.h) ----------------------------------------
+# A lock in one bit of a word (hlist_bl heads, buffer heads, zsmalloc ...):
+# preemption off, then test_and_set_bit_lock() until it sets the bit - here an
+# ACQUIRE RMW that blocks while the bit is set, as spin_lock() does; the unlock
+# is clear_bit_unlock() (RELEASE), then preemption on.  Lockdep does not
+# track bit spinlocks, and neither does kcheck's lockdep: an unlock of a bit
+# nobody set is the kernel's BUG_ON.
+
+def _bit_lock(m):
+    return lambda w: BLOCK if w & m else w | m
+
+
+def bit_spin_lock(nr, addr):
+    from .sched import preempt_disable
+    preempt_disable()
+    loc, m = _word(nr, addr)
+    run().rmw(loc, _bit_lock(m), ACQ, "bit_spin_lock")
+
+
+def bit_spin_trylock(nr, addr):
+    """True if it took the lock (preemption then stays off)."""
+    from .sched import preempt_disable, preempt_enable
+    preempt_disable()
+    loc, m = _word(nr, addr)
+    if run().rmw(loc, lambda w: NO_WRITE if w & m else w | m, ACQ, "bit_spin_trylock") & m:
+        preempt_enable()
+        return False
+    return True
+
+
+def _bit_unlock(nr, addr, op):
+    from .sched import preempt_enable
+    loc, m = _word(nr, addr)
+    r = run()
+    if not r.rmw(loc, lambda w: w & ~m, REL, op) & m:
+        r.report("warn", f"BUG_ON in {op}(): bit {nr} of {loc.name()} was not set",
+                 fatal=True)
+    preempt_enable()
+
+
+def bit_spin_unlock(nr, addr):
+    _bit_unlock(nr, addr, "bit_spin_unlock")
+
+
+def __bit_spin_unlock(nr, addr):
+    """The non-atomic unlock for a word no one else writes while the lock is
+    held: the generic __clear_bit_unlock(), RELEASE, as bit_spin_unlock()."""
+    _bit_unlock(nr, addr, "__bit_spin_unlock")
+
+
+def bit_spin_is_locked(nr, addr):
+    return test_bit(nr, addr)
+
+
 __all__ = ["BITS_PER_LONG", "BIT", "DECLARE_BITMAP", "set_bit", "clear_bit", "change_bit",
            "clear_bit_unlock", "test_bit", "test_bit_acquire", "test_and_set_bit", "test_and_clear_bit",
            "test_and_change_bit", "test_and_set_bit_lock", "__set_bit", "__clear_bit", "__change_bit",
-           "__test_and_set_bit", "__test_and_clear_bit", "__clear_bit_unlock", "find_first_bit"]
+           "__test_and_set_bit", "__test_and_clear_bit", "__clear_bit_unlock", "find_first_bit",
+           "bit_spin_lock", "bit_spin_trylock", "bit_spin_unlock", "__bit_spin_unlock",
+           "bit_spin_is_locked"]

@@ -1,5 +1,5 @@
-"""``rcu_replace_pointer()`` and ``atomic_dec_and_lock()``, from Python and
-from C, each with a buggy twin, under both memory models.
+"""``rcu_replace_pointer()``, ``atomic_dec_and_lock()`` and bit spinlocks,
+from Python and from C, each with a buggy twin, under both memory models.
 
 * ``rcu_replace_pointer(p, new, c)`` swaps an RCU-protected pointer on the
   update side: freeing the old object at once is the use-after-free an RCU
@@ -10,6 +10,9 @@ from C, each with a buggy twin, under both memory models.
   lock never revives an object whose count reached 0.  The open-coded
   ``atomic_dec_and_test()`` then ``spin_lock()`` lets a lookup take a
   reference in between and use the object after it is freed.
+* ``bit_spin_lock()`` on bit 0 of a word whose other bits change too (an
+  hlist_bl head) excludes as a spinlock does; without it an increment is
+  lost; unlocking a clear bit is the kernel's BUG_ON.
 """
 
 import pytest
@@ -245,7 +248,7 @@ C_CASES = {
 def test_from_c(tmp_path, name, mm):
     import kcheck.c
     defines, want = C_CASES[name]
-    f = tmp_path / "replace.c"
+    f = tmp_path / "helpers.c"
     f.write_text(C_SOURCE)
     prog = kcheck.c.load(str(f), defines=defines)
     r = kcheck.check(prog.entry, memory_model=mm)
@@ -253,3 +256,101 @@ def test_from_c(tmp_path, name, mm):
         assert r.bug is None and r.exhaustive, r.format()
     else:
         assert r.bug is not None and r.bug.kind in (want, "double-free"), r.format()
+
+
+# -- bit spinlocks ----------------------------------------------------------------------
+
+from kcheck.kernel import (  # noqa: E402
+    bit_spin_lock, bit_spin_unlock, bit_spin_trylock, bit_spin_is_locked, set_bit, cpu_relax,
+)
+
+
+class head(KStruct):
+    word: int            # bit 0: the lock (an hlist_bl head's), the rest free
+    count: int
+
+
+@pytest.mark.parametrize("mm", MODELS)
+@pytest.mark.parametrize("how", ["lock", "trylock", "none"])
+def test_bit_spin_lock_excludes(mm, how):
+    def inc(h):
+        if how == "lock":
+            bit_spin_lock(0, ptr(h, "word"))
+        elif how == "trylock":
+            while not bit_spin_trylock(0, ptr(h, "word")):
+                cpu_relax()
+        if how != "none":
+            WARN_ON(not bit_spin_is_locked(0, ptr(h, "word")))
+        h.count = h.count + 1
+        if how != "none":
+            bit_spin_unlock(0, ptr(h, "word"))
+
+    def main():
+        h = head()
+        a = spawn(inc, h, name="a")
+        b = spawn(inc, h, name="b")
+        spawn(set_bit, 5, ptr(h, "word"), name="c")    # another bit of the same word
+        spawn(lambda: (kcheck.join(a), kcheck.join(b), WARN_ON(h.count != 2)), name="d")
+
+    r = kcheck.check(main, memory_model=mm, races="off")
+    if how == "none":
+        assert r.bug is not None and r.bug.kind == "warn", r.format()
+    else:
+        assert r.bug is None and r.exhaustive, r.format()
+
+
+def test_bit_spin_unlock_of_a_clear_bit_is_the_kernels_bug_on():
+    def t(h):
+        bit_spin_unlock(0, ptr(h, "word"))
+
+    def main():
+        spawn(t, head(), name="t")
+
+    r = kcheck.check(main)
+    assert r.bug is not None and r.bug.kind == "warn" and "BUG_ON" in r.bug.message, r.format()
+
+
+C_BITLOCK = r"""
+#include <linux/kernel.h>
+#include <linux/bit_spinlock.h>
+#include <pthread.h>
+
+static unsigned long word;
+static int count;
+
+static void *inc(void *arg)
+{
+	LOCK();
+	count++;
+	UNLOCK();
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+
+	pthread_create(&a, NULL, inc, NULL);
+	pthread_create(&b, NULL, inc, NULL);
+	set_bit(5, &word);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	WARN_ON(count != 2);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("mm", MODELS)
+@pytest.mark.parametrize("locked", [True, False])
+def test_bit_spin_lock_from_c(tmp_path, mm, locked):
+    import kcheck.c
+    f = tmp_path / "bitlock.c"
+    f.write_text(C_BITLOCK)
+    defines = (["LOCK()=bit_spin_lock(0, &word)", "UNLOCK()=bit_spin_unlock(0, &word)"] if locked
+               else ["LOCK()=", "UNLOCK()="])
+    r = kcheck.check(kcheck.c.load(str(f), defines=defines).entry, memory_model=mm, races="off")
+    if locked:
+        assert r.bug is None and r.exhaustive, r.format()
+    else:
+        assert r.bug is not None and r.bug.kind == "warn", r.format()
