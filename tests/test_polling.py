@@ -206,16 +206,79 @@ int main(void)
 """
 
 
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
 @pytest.mark.parametrize("delay", ["msleep(10)", "cpu_relax()"])
 @pytest.mark.parametrize("bounded,verdict", [(False, "no-bug"), (True, "bug")])
-def test_the_same_in_c(tmp_path, bounded, verdict, delay):
+def test_the_same_in_c(tmp_path, bounded, verdict, delay, memory_model):
+    # under the LKMM a C frame also holds its dependency sets, new read events
+    # each time round the loop: they once kept the loop from being recognised,
+    # and every C busy-wait was reported as a livelock
     import kcheck.c
     f = tmp_path / "poll.c"
     f.write_text(C_POLL)
     defines = (f"DELAY={delay}",) + (("BOUNDED=1",) if bounded else ())
     prog = kcheck.c.load(str(f), defines=defines)
-    res = kcheck.check(prog.entry)
+    res = kcheck.check(prog.entry, memory_model=memory_model)
     assert res.verdict == verdict, res.bug and res.bug.message
+    if verdict == "no-bug":
+        assert res.exhaustive
+
+
+C_COND_LOAD = r"""
+#include <linux/kernel.h>
+#include <linux/atomic.h>
+#include <pthread.h>
+
+static int data, flag;
+static atomic_t ready;
+
+static void *waiter(void *arg)
+{
+	WAIT;
+	WARN_ON(READ_ONCE(data) != 1);
+	return NULL;
+}
+
+static void *setter(void *arg)
+{
+	WRITE_ONCE(data, 1);
+	smp_store_release(&flag, 1);
+	atomic_set_release(&ready, 1);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+	pthread_create(&a, NULL, waiter, NULL);
+	pthread_create(&b, NULL, setter, NULL);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("wait,lkmm_verdict", [
+    ("smp_cond_load_acquire(&flag, VAL == 1)", "no-bug"),
+    ("smp_cond_load_relaxed(&flag, VAL == 1)", "bug"),
+    ("atomic_cond_read_acquire(&ready, VAL == 1)", "no-bug"),
+    ("atomic_cond_read_relaxed(&ready, VAL == 1)", "bug"),
+])
+def test_smp_cond_load_from_c_under_both_models(tmp_path, wait, lkmm_verdict):
+    # the relaxed waits leave data unordered: the LKMM lets the waiter read 0
+    import kcheck.c
+    f = tmp_path / "cond.c"
+    f.write_text(C_COND_LOAD)
+    prog = kcheck.c.load(str(f), defines=(f"WAIT={wait}",))
+    sc = kcheck.check(prog.entry)
+    assert sc.verdict == "no-bug" and sc.exhaustive, sc.bug and sc.bug.message
+    lk = kcheck.check(prog.entry, memory_model="lkmm")
+    assert lk.verdict == lkmm_verdict, lk.bug and lk.bug.message
+    if lkmm_verdict == "bug":
+        assert lk.bug.kind == "warn"
+    else:
+        assert lk.exhaustive
 
 
 def timeout_model(kind, signal):

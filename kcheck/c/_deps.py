@@ -37,6 +37,7 @@ from ._parse import K, binop, unop
 EMPTY = frozenset()
 DEPS, LDEPS, APOS, WHERE = 2, 3, 4, 5   # frame slots: register, locals' sets, position after
                                         # the address, (block, offset) of the access
+_BOOKKEEPING = (DEPS, LDEPS, APOS, WHERE)
 
 
 def ctrl_add(d):
@@ -397,7 +398,12 @@ class DepsCompiler(Compiler):
 
 
 def invoke_d(cf, args, deps):
-    """Call a C function compiled with dependencies: (return value, its dependency set)."""
+    """Call a C function compiled with dependencies: (return value, its dependency set).
+
+    ``bookkeeping``: the frame slots that hold dependency sets and positions,
+    new read events each time round a loop - not the program's state, which
+    ``runtime.stack_state`` compares to recognise a polling loop."""
+    bookkeeping = _BOOKKEEPING
     f = [None] * cf.nslots
     f[DEPS] = EMPTY
     f[LDEPS] = {}

@@ -1755,7 +1755,13 @@ def stack_state():
         if not fn.startswith(_KCHECK_DIR) or fn.startswith(_MODELS_DIR):
             out.append((code, f.f_lineno, _values(f.f_locals)))
         elif code.co_name in ("invoke", "invoke_d") and "f" in f.f_locals:
-            out.append((code, f.f_lineno, _values({"f": f.f_locals["f"]})))
+            cf = f.f_locals["f"]
+            skip = f.f_locals.get("bookkeeping")
+            if skip:
+                # a C frame compiled with LKMM dependencies: its dependency sets
+                # hold each iteration's new read events, not program state
+                cf = [None if i in skip else v for i, v in enumerate(cf)]
+            out.append((code, f.f_lineno, _values({"f": cf})))
         f = f.f_back
     return tuple(out)
 
