@@ -354,3 +354,202 @@ def test_bit_spin_lock_from_c(tmp_path, mm, locked):
         assert r.bug is None and r.exhaustive, r.format()
     else:
         assert r.bug is not None and r.bug.kind == "warn", r.format()
+
+
+# -- small kernel spellings: atomic_cond_read_*, spin_trylock_irqsave, call_rcu_hurry,
+# queue_work_on ---------------------------------------------------------------------------
+
+from kcheck.kernel import (  # noqa: E402
+    atomic_cond_read_acquire, atomic_cond_read_relaxed, atomic_set_release, spin_trylock_irqsave,
+    spin_unlock_irqrestore, irqs_disabled,
+)
+
+
+class msg(KStruct):
+    data: int
+    ready: atomic_t
+    lk: spinlock_t
+    count: int
+
+
+@pytest.mark.parametrize("acquire", [True, False])
+def test_atomic_cond_read_acquire_orders_message_passing_under_the_lkmm(acquire):
+    def producer(m):
+        WRITE_ONCE(ptr(m, "data"), 1)
+        atomic_set_release(m.ready, 1)
+
+    def consumer(m):
+        wait = atomic_cond_read_acquire if acquire else atomic_cond_read_relaxed
+        wait(m.ready, lambda v: v == 1)
+        WARN_ON(READ_ONCE(ptr(m, "data")) != 1)
+
+    def main():
+        m = msg()
+        spawn(producer, m, name="producer")
+        spawn(consumer, m, name="consumer")
+
+    sc = kcheck.check(main)
+    lk = kcheck.check(main, memory_model="lkmm")
+    assert sc.bug is None and sc.exhaustive, sc.format()
+    if acquire:
+        assert lk.bug is None and lk.exhaustive, lk.format()
+    else:
+        assert lk.bug is not None and lk.bug.kind == "warn", lk.format()
+
+
+@pytest.mark.parametrize("mm", MODELS)
+def test_spin_trylock_irqsave_takes_the_lock_or_restores_interrupts(mm):
+    def inc(m):
+        while True:
+            ok, flags = spin_trylock_irqsave(m.lk)
+            if ok:
+                break
+            WARN_ON(irqs_disabled())          # restored at once when not taken
+            cpu_relax()
+        WARN_ON(not irqs_disabled())
+        m.count = m.count + 1
+        spin_unlock_irqrestore(m.lk, flags)
+
+    def main():
+        m = msg()
+        a = spawn(inc, m, name="a")
+        b = spawn(inc, m, name="b")
+        spawn(lambda: (kcheck.join(a), kcheck.join(b), WARN_ON(m.count != 2)), name="c")
+
+    r = kcheck.check(main, memory_model=mm, races="off")
+    assert r.bug is None and r.exhaustive, r.format()
+
+
+C_SPELLINGS = r"""
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/rcupdate.h>
+#include <linux/atomic.h>
+#include <linux/workqueue.h>
+#include <pthread.h>
+
+struct obj {
+	int v;
+	struct rcu_head rcu;
+	struct work_struct work;
+};
+
+static struct obj __rcu *gp;
+static atomic_t ready;
+static int data, count;
+static DEFINE_SPINLOCK(lock);
+static struct workqueue_struct *wq;
+
+static void free_obj(struct rcu_head *h)
+{
+	kfree(container_of(h, struct obj, rcu));
+}
+
+static void work_fn(struct work_struct *w)
+{
+	WRITE_ONCE(container_of(w, struct obj, work)->v, 7);
+}
+
+static void *t1(void *arg)
+{
+#if CASE == 1	/* call_rcu_hurry: the reader */
+	struct obj *q;
+
+	rcu_read_lock();
+	q = rcu_dereference(gp);
+	if (q)
+		WARN_ON(READ_ONCE(q->v) != 1);
+	rcu_read_unlock();
+#elif CASE == 2	/* atomic_cond_read_*: the consumer */
+	WAIT(&ready, VAL == 1);
+	WARN_ON(READ_ONCE(data) != 1);
+#elif CASE == 3	/* spin_trylock_irqsave */
+	unsigned long flags;
+
+	while (!spin_trylock_irqsave(&lock, flags))
+		cpu_relax();
+	count++;
+	spin_unlock_irqrestore(&lock, flags);
+#elif CASE == 4	/* queue_work_on */
+	struct obj *o = arg;
+
+	INIT_WORK(&o->work, work_fn);
+	queue_work_on(1, wq, &o->work);
+	flush_workqueue(wq);
+	WARN_ON(READ_ONCE(o->v) != WANT);
+#endif
+	return NULL;
+}
+
+static void *t2(void *arg)
+{
+#if CASE == 1	/* the updater */
+	struct obj *old;
+
+	spin_lock(&lock);
+	old = rcu_replace_pointer(gp, NULL, lockdep_is_held(&lock));
+	spin_unlock(&lock);
+	FREE(old);
+#elif CASE == 2	/* the producer */
+	WRITE_ONCE(data, 1);
+	atomic_set_release(&ready, 1);
+#elif CASE == 3
+	unsigned long flags;
+
+	while (!spin_trylock_irqsave(&lock, flags))
+		cpu_relax();
+	count++;
+	spin_unlock_irqrestore(&lock, flags);
+#endif
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+	struct obj *o = kzalloc(sizeof(*o), GFP_KERNEL);
+
+	o->v = 1;
+	gp = o;
+	wq = alloc_workqueue("w", 0, 0);
+	pthread_create(&a, NULL, t1, o);
+	pthread_create(&b, NULL, t2, NULL);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+#if CASE == 3
+	WARN_ON(count != 2);
+#endif
+#if CASE != 1
+	kfree(o);
+#endif
+	destroy_workqueue(wq);
+	rcu_barrier();
+	return 0;
+}
+"""
+
+C_SPELLING_CASES = {
+    "call_rcu_hurry": (["CASE=1", "FREE(p)=call_rcu_hurry(&p->rcu, free_obj)"], None, None),
+    "kfree at once": (["CASE=1", "FREE(p)=kfree(p)"], "use-after-free", "use-after-free"),
+    "atomic_cond_read_acquire": (["CASE=2", "WAIT=atomic_cond_read_acquire"], None, None),
+    "atomic_cond_read_relaxed": (["CASE=2", "WAIT=atomic_cond_read_relaxed"], None, "warn"),
+    "spin_trylock_irqsave": (["CASE=3"], None, None),
+    "queue_work_on: the item ran": (["CASE=4", "WANT=7"], None, None),
+    "queue_work_on: a wrong expectation": (["CASE=4", "WANT=1"], "warn", "warn"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(C_SPELLING_CASES))
+def test_kernel_spellings_from_c(tmp_path, name):
+    import kcheck.c
+    defines, want_sc, want_lkmm = C_SPELLING_CASES[name]
+    f = tmp_path / "spellings.c"
+    f.write_text(C_SPELLINGS)
+    prog = kcheck.c.load(str(f), defines=defines)
+    for mm, want in (("sc", want_sc), ("lkmm", want_lkmm)):
+        r = kcheck.check(prog.entry, memory_model=mm, races="off")
+        if want is None:
+            assert r.bug is None and r.exhaustive, (mm, r.format())
+        else:
+            assert r.bug is not None and r.bug.kind == want, (mm, r.format())

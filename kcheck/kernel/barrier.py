@@ -103,6 +103,18 @@ def smp_cond_load_acquire(p, cond):
     return run().rmw(loc_of(p), lambda v: NO_WRITE if cond(v) else BLOCK, WAIT_ACQ, "smp_cond_load_acquire")
 
 
+def atomic_cond_read_relaxed(v, cond):
+    """``smp_cond_load_relaxed(&v->counter, cond)``."""
+    return run().rmw(loc_of(v), lambda x: NO_WRITE if cond(x) else BLOCK, WAIT,
+                     "atomic_cond_read_relaxed")
+
+
+def atomic_cond_read_acquire(v, cond):
+    """``smp_cond_load_acquire(&v->counter, cond)``."""
+    return run().rmw(loc_of(v), lambda x: NO_WRITE if cond(x) else BLOCK, WAIT_ACQ,
+                     "atomic_cond_read_acquire")
+
+
 def address_from(src, obj):
     """Say that ``obj``'s address is computed from ``src`` and return ``obj``.
 
@@ -119,4 +131,5 @@ def address_from(src, obj):
 __all__ = ["smp_mb", "smp_rmb", "smp_wmb", "smp_mb__before_atomic", "smp_mb__after_atomic",
            "smp_mb__after_spinlock", "smp_mb__after_unlock_lock", "smp_acquire__after_ctrl_dep",
            "barrier", "smp_store_mb", "cpu_relax", "smp_cond_load_relaxed",
-           "smp_cond_load_acquire", "address_from"]
+           "smp_cond_load_acquire", "atomic_cond_read_relaxed", "atomic_cond_read_acquire",
+           "address_from"]

@@ -505,6 +505,18 @@ def spin_unlock_irq(lock):
         _sched.local_irq_enable()
 
 
+def spin_trylock_irqsave(lock):
+    """``spin_trylock_irqsave(lock, flags)``: ``(taken, flags)``; interrupts are
+    restored at once when the lock was not taken, as the kernel's macro does."""
+    r = run()
+    with op(r, lambda: f"spin_trylock_irqsave({lock!r})"):
+        flags = _sched.local_irq_save()
+        ok = _trylock(lock, "spin_trylock")
+        if not ok:
+            _sched.local_irq_restore(flags)
+    return ok, flags
+
+
 def spin_lock_irqsave(lock):
     """``spin_lock_irqsave(lock, flags)``: returns ``flags`` for ``spin_unlock_irqrestore``."""
     r = run()
@@ -667,7 +679,7 @@ __all__ = ["spinlock_t", "raw_spinlock_t", "rwlock_t", "mutex", "rw_semaphore",
            "DEFINE_SPINLOCK", "DEFINE_RAW_SPINLOCK", "spin_lock_init", "spin_lock",
            "spin_lock_nested", "mutex_lock_nested", "SINGLE_DEPTH_NESTING",
            "spin_unlock", "spin_trylock", "spin_is_locked", "spin_lock_bh", "spin_unlock_bh",
-           "spin_trylock_bh", "spin_lock_irq", "spin_unlock_irq", "spin_lock_irqsave",
+           "spin_trylock_bh", "spin_lock_irq", "spin_unlock_irq", "spin_lock_irqsave", "spin_trylock_irqsave",
            "spin_unlock_irqrestore", "raw_spin_lock", "raw_spin_unlock", "raw_spin_trylock",
            "raw_spin_lock_irq", "raw_spin_unlock_irq", "raw_spin_lock_irqsave",
            "raw_spin_unlock_irqrestore", "mutex_lock", "mutex_lock_interruptible",

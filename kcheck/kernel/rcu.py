@@ -435,6 +435,11 @@ def rcu_assign_pointer(p, v):
     run().write(loc_of(p), v, REL, "rcu_assign_pointer")
 
 
+def call_rcu_hurry(head, fn):
+    """``call_rcu()`` without lazy batching (v6.2+): the same grace period."""
+    call_rcu(head, fn)
+
+
 def rcu_replace_pointer(p, v, c=True):
     """Replace an RCU-protected pointer on the update side and return the old
     one: ``rcu_dereference_protected(p, c)`` then ``rcu_assign_pointer(p, v)``
@@ -455,7 +460,7 @@ def _reset_run_caches():
 __all__ = ["rcu_head", "container_of", "rcu_read_lock", "rcu_read_unlock", "rcu_read_lock_bh",
            "rcu_read_unlock_bh", "rcu_read_lock_sched", "rcu_read_unlock_sched",
            "rcu_read_lock_held", "rcu_read_lock_bh_held", "rcu_read_lock_sched_held",
-           "rcu_read_lock_any_held", "synchronize_rcu", "synchronize_rcu_expedited", "call_rcu",
+           "rcu_read_lock_any_held", "synchronize_rcu", "synchronize_rcu_expedited", "call_rcu", "call_rcu_hurry",
            "rcu_barrier", "rcu_dereference", "rcu_dereference_check", "rcu_dereference_bh",
            "rcu_dereference_bh_check", "rcu_dereference_sched", "rcu_dereference_sched_check",
            "rcu_dereference_raw", "rcu_access_pointer", "rcu_dereference_protected",

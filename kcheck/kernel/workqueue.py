@@ -449,7 +449,14 @@ def delayed_work_pending(dwork):
     return work_pending(dwork.work)
 
 
+def queue_work_on(cpu, wq, work):
+    """``queue_work()`` asking for a CPU: kcheck has no CPUs (a queue's items run
+    in its worker contexts), so the CPU changes nothing."""
+    return queue_work(wq, work)
+
+
 __all__ = ["workqueue_struct", "work_struct", "alloc_workqueue", "INIT_WORK", "queue_work",
+           "queue_work_on",
            "flush_workqueue", "destroy_workqueue", "flush_work", "work_pending", "cancel_work_sync",
            "cancel_work", "schedule_work", "system_wq", "system_highpri_wq", "system_long_wq",
            "system_unbound_wq", "system_freezable_wq", "system_power_efficient_wq", "delayed_work",

@@ -275,4 +275,8 @@ extern s64 atomic64_dec_if_positive(atomic64_t *v);
 #define atomic_long_xchg_release atomic64_xchg_release
 #define atomic_long_xor atomic64_xor
 
+/* the wait on an atomic_t's counter (VAL in cond names the value read) */
+#define atomic_cond_read_relaxed(v, c)	smp_cond_load_relaxed(&(v)->counter, (c))
+#define atomic_cond_read_acquire(v, c)	smp_cond_load_acquire(&(v)->counter, (c))
+
 #endif /* _LINUX_ATOMIC_H */

@@ -31,6 +31,7 @@ extern int rcu_read_lock_any_held(void);
 extern void synchronize_rcu(void);
 extern void synchronize_rcu_expedited(void);
 extern void call_rcu(struct rcu_head *head, rcu_callback_t func);
+#define call_rcu_hurry(head, func)	call_rcu((head), (func))
 extern void rcu_barrier(void);
 
 /* kcheck.kernel's, on the location p names: lockdep's "suspicious RCU usage" included */

@@ -12,6 +12,7 @@
 #include <linux/cleanup.h>
 #include <linux/rwlock.h>
 #include <linux/atomic.h>	/* as the kernel's spinlock.h pulls it in */
+#include <linux/preempt.h>	/* local_irq_save() for spin_trylock_irqsave() */
 
 typedef struct spinlock {
 	int rlock;
@@ -47,6 +48,9 @@ DEFINE_GUARD(spinlock_irq, spinlock_t *, spin_lock_irq(_T), spin_unlock_irq(_T))
 extern unsigned long _spin_lock_irqsave(spinlock_t *lock);
 extern void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
 #define spin_lock_irqsave(lock, flags)	do { (flags) = _spin_lock_irqsave(lock); } while (0)
+/* the kernel's macro: interrupts restored at once if the lock was not taken */
+#define spin_trylock_irqsave(lock, flags)					\
+	({ local_irq_save(flags); spin_trylock(lock) ? 1 : ({ local_irq_restore(flags); 0; }); })
 
 /* guard(spinlock_irqsave)(&l): the lock and the flags it saved */
 typedef struct { spinlock_t *lock; unsigned long flags; } class_spinlock_irqsave_t;

@@ -48,6 +48,7 @@ struct delayed_work {
 
 #define INIT_DELAYED_WORK(dw, fn)		INIT_WORK(&(dw)->work, (fn))
 #define to_delayed_work(w)			container_of(w, struct delayed_work, work)
+#define queue_work_on(cpu, wq, work)	queue_work((wq), (work))
 #define queue_delayed_work(wq, dw, delay)	queue_work((wq), &(dw)->work)
 #define schedule_delayed_work(dw, delay)	schedule_work(&(dw)->work)
 #define mod_delayed_work(wq, dw, delay)		(!queue_work((wq), &(dw)->work))
