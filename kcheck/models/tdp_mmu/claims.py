@@ -35,7 +35,8 @@ CLAIM_SIZES = {"fanout": 3, "gfns": 3, "slot_pages": 3}
 # LKMM execution costs ~2x an SC one (the consistency check on the support of
 # the graph's cycles) and there are several times as many: at the claims'
 # sizes C3's check has 130,198 SC executions and 623,126 LKMM ones (no bug,
-# about 34 min of CPU, 2026-11-29), so C2 and C3 say "bounded" unless run with
+# about 34 min of CPU, 2026-11-29; C2's two checks 623,126 and 623,414, no
+# bug), so C2 and C3 say "bounded" unless run with
 # --lkmm-budget 0; a check that ends within the budget says "exhaustive".  At
 # the model's default sizes (fanout=2) they are ~20,000 each, minutes.
 LKMM_BUDGET = 2000
