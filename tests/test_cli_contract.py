@@ -214,7 +214,7 @@ def test_livelock_trace_shows_the_loop_once_with_a_count():
     rc, out, err = _cli("check", C / "livelock.py")
     assert rc == 1
     lines = out.splitlines()
-    assert sum("atomic_add(&atomic_t#0)" in l for l in lines) == 2     # first round, and the bug
+    assert sum("atomic_inc(&atomic_t#0)" in l for l in lines) == 2     # first round, and the bug
     assert any("... the step above, 1998 more times (steps 2-1999)" in l for l in lines)
     assert len(lines) < 20
 

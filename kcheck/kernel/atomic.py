@@ -168,16 +168,16 @@ def _gen_atomic(prefix):
            "and": lambda a, b: a & b, "or": lambda a, b: a | b, "xor": lambda a, b: a ^ b,
            "andnot": lambda a, b: a & ~b}
 
-    def void_op(name, f):
-        op = f"{prefix}_{name}"
+    def void_op(name, f, op=None):
+        op = op or f"{prefix}_{name}"
 
         def fn(i, v):
             run().rmw(v._loc, lambda old: f(old, i), ONCE, op)
         fn.__name__ = op
         return fn
 
-    def fetch_op(name, f, order):
-        op = f"{prefix}_fetch_{name}{order}"
+    def fetch_op(name, f, order, op=None):
+        op = op or f"{prefix}_fetch_{name}{order}"
         flags = _ORD[order]
 
         def fn(i, v):
@@ -185,8 +185,8 @@ def _gen_atomic(prefix):
         fn.__name__ = op
         return fn
 
-    def return_op(name, f, order):
-        op = f"{prefix}_{name}_return{order}"
+    def return_op(name, f, order, op=None):
+        op = op or f"{prefix}_{name}_return{order}"
         flags = _ORD[order]
 
         def fn(i, v):
@@ -201,20 +201,22 @@ def _gen_atomic(prefix):
             if name in ("add", "sub"):
                 out[f"{prefix}_{name}_return{o}"] = return_op(name, f, o)
 
-    def unary(name, base, k):
-        # atomic_inc(v) == atomic_add(1, v) ...
+    def unary(name, base):
+        # atomic_inc(v) == atomic_add(1, v) ..., under its own name in traces
         def fn(v):
-            return base(k, v)
+            return base(1, v)
         fn.__name__ = name
         return fn
 
-    out[f"{prefix}_inc"] = unary(f"{prefix}_inc", out[f"{prefix}_add"], 1)
-    out[f"{prefix}_dec"] = unary(f"{prefix}_dec", out[f"{prefix}_sub"], 1)
+    add, sub = ops["add"], ops["sub"]
+    for n, f in ((f"{prefix}_inc", add), (f"{prefix}_dec", sub)):
+        out[n] = unary(n, void_op(None, f, n))
     for o in _ORD:
-        out[f"{prefix}_inc_return{o}"] = unary(f"{prefix}_inc_return{o}", out[f"{prefix}_add_return{o}"], 1)
-        out[f"{prefix}_dec_return{o}"] = unary(f"{prefix}_dec_return{o}", out[f"{prefix}_sub_return{o}"], 1)
-        out[f"{prefix}_fetch_inc{o}"] = unary(f"{prefix}_fetch_inc{o}", out[f"{prefix}_fetch_add{o}"], 1)
-        out[f"{prefix}_fetch_dec{o}"] = unary(f"{prefix}_fetch_dec{o}", out[f"{prefix}_fetch_sub{o}"], 1)
+        for n, mk, base, f in ((f"{prefix}_inc_return{o}", return_op, "add", add),
+                               (f"{prefix}_dec_return{o}", return_op, "sub", sub),
+                               (f"{prefix}_fetch_inc{o}", fetch_op, "add", add),
+                               (f"{prefix}_fetch_dec{o}", fetch_op, "sub", sub)):
+            out[n] = unary(n, mk(base, f, o, n))
 
         def mk_xchg(o=o):
             op = f"{prefix}_xchg{o}"
