@@ -63,7 +63,10 @@ def main():
     signal.signal(signal.SIGALRM, alarm)
     files = sorted(f for d in a.dirs for f in glob.glob(os.path.join(d, "**", "*.litmus"),
                                                        recursive=True))
-    for f in files:
+    for k, f in enumerate(files):
+        if k and k % 200 == 0:
+            print(f"... {k} of {len(files)} tests: {stats['checks']:,} checks, "
+                  f"{len(disagree)} disagreements", file=sys.stderr, flush=True)
         current[0] = f
         try:
             test = parse_file(f)
