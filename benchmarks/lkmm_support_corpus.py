@@ -29,10 +29,6 @@ from kcheck.litmus.parser import parse_file
 from kcheck.litmus.program import final_states
 
 
-class _Timeout(Exception):
-    pass
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dirs", nargs="+")
@@ -56,8 +52,13 @@ def main():
             disagree.append((current[0], part.axiom, whole.axiom))
         return whole
 
+    late = [False]
+
     def alarm(*_):
-        raise _Timeout()
+        # as a Ctrl-C: the explorer stops where it is and returns (an exception
+        # of another class met inside a run would be that run's model error)
+        late[0] = True
+        raise KeyboardInterrupt
 
     lkmm.check = both
     signal.signal(signal.SIGALRM, alarm)
@@ -73,18 +74,17 @@ def main():
         except Exception:
             stats["not a C litmus test kcheck reads"] += 1
             continue
+        late[0] = False
         signal.alarm(a.timeout)
         try:
             final_states(test)
-            stats["tests run"] += 1
-        except _Timeout:
+            stats["timed out" if late[0] else "tests run"] += 1
+        except KeyboardInterrupt:
+            if not late[0]:
+                raise
             stats["timed out"] += 1
-        except ModelError as e:
-            # the alarm, met inside a run, comes back as the run's model error
-            if isinstance(e.__cause__, _Timeout):
-                stats["timed out"] += 1
-            else:
-                stats["refused (ModelError)"] += 1
+        except ModelError:
+            stats["refused (ModelError)"] += 1
         except Exception as e:                 # a test the program engine refuses
             stats[f"refused ({type(e).__name__})"] += 1
         finally:
