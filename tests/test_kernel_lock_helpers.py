@@ -553,3 +553,233 @@ def test_kernel_spellings_from_c(tmp_path, name):
             assert r.bug is None and r.exhaustive, (mm, r.format())
         else:
             assert r.bug is not None and r.bug.kind == want, (mm, r.format())
+
+
+# -- list_empty_careful / list_del_init_careful, and more spellings -----------------------
+
+from kcheck.kernel import (  # noqa: E402
+    list_head, INIT_LIST_HEAD, list_add, list_del_init, list_empty, list_del_init_careful,
+    list_empty_careful, msleep_interruptible, wait_event_killable, wake_up,
+    wait_queue_head_t, init_waitqueue_head, mutex, mutex_lock_io, mutex_unlock,
+    spin_lock_irqsave_nested, raw_spin_trylock_irqsave, raw_spinlock_t,
+)
+
+
+class waiter(KStruct):
+    node: list_head
+    data: int
+
+
+class queue(KStruct):
+    head: list_head
+
+
+@pytest.mark.parametrize("careful", [True, False])
+def test_list_empty_careful_sees_what_came_before_list_del_init_careful(careful):
+    # the wait-queue pattern (autoremove_wake_function / finish_wait): the
+    # waker unlinks the entry after its store; a lockless test that finds the
+    # entry unlinked must see the store - only the careful pair orders it
+    def waker(q, w):
+        WRITE_ONCE(ptr(w, "data"), 1)
+        (list_del_init_careful if careful else list_del_init)(w.node)
+
+    def reader(q, w):
+        if (list_empty_careful if careful else list_empty)(w.node):
+            WARN_ON(READ_ONCE(ptr(w, "data")) != 1)
+
+    def main():
+        q, w = queue(), waiter()
+        INIT_LIST_HEAD(q.head)
+        list_add(w.node, q.head)
+        spawn(waker, q, w, name="waker")
+        spawn(reader, q, w, name="reader")
+
+    sc = kcheck.check(main, races="off")
+    assert sc.bug is None and sc.exhaustive, sc.format()
+    lk = kcheck.check(main, memory_model="lkmm", races="off")
+    if careful:
+        assert lk.bug is None and lk.exhaustive, lk.format()
+    else:
+        assert lk.bug is not None and lk.bug.kind == "warn", lk.format()
+
+
+class flag(KStruct):
+    v: int
+    wq: wait_queue_head_t
+    m: mutex
+    rl: raw_spinlock_t
+    count: int
+
+
+@pytest.mark.parametrize("wake", [True, False])
+def test_wait_event_killable_is_woken_by_wake_up(wake):
+    def sleeper(f):
+        wait_event_killable(f.wq, lambda: READ_ONCE(ptr(f, "v")) == 1)
+
+    def waker(f):
+        WRITE_ONCE(ptr(f, "v"), 1)
+        if wake:
+            wake_up(f.wq)
+
+    def main():
+        f = flag()
+        init_waitqueue_head(f.wq)
+        spawn(sleeper, f, name="sleeper")
+        spawn(waker, f, name="waker")
+
+    r = kcheck.check(main)
+    if wake:
+        assert r.bug is None and r.exhaustive, r.format()
+    else:
+        assert r.bug is not None and r.bug.kind in ("deadlock", "lost-wakeup"), r.format()
+
+
+@pytest.mark.parametrize("mm", MODELS)
+def test_msleep_interruptible_polling_is_no_livelock(mm):
+    def poller(f):
+        while not READ_ONCE(ptr(f, "v")):
+            msleep_interruptible(10)
+
+    def setter(f):
+        WRITE_ONCE(ptr(f, "v"), 1)
+
+    def main():
+        f = flag()
+        spawn(poller, f, name="poller")
+        spawn(setter, f, name="setter")
+
+    r = kcheck.check(main, memory_model=mm)
+    assert r.bug is None and r.exhaustive, r.format()
+
+
+@pytest.mark.parametrize("how", ["mutex_lock_io", "spin_lock_irqsave_nested",
+                                 "raw_spin_trylock_irqsave"])
+def test_lock_spellings_exclude(how):
+    def inc(f):
+        if how == "mutex_lock_io":
+            mutex_lock_io(f.m)
+        elif how == "spin_lock_irqsave_nested":
+            flags = spin_lock_irqsave_nested(f.rl, 1)
+        else:
+            while True:
+                ok, flags = raw_spin_trylock_irqsave(f.rl)
+                if ok:
+                    break
+                cpu_relax()
+        f.count = f.count + 1
+        if how == "mutex_lock_io":
+            mutex_unlock(f.m)
+        else:
+            spin_unlock_irqrestore(f.rl, flags)
+
+    def main():
+        f = flag()
+
+        a = spawn(inc, f, name="a")
+        b = spawn(inc, f, name="b")
+        spawn(lambda: (kcheck.join(a), kcheck.join(b), WARN_ON(f.count != 2)), name="c")
+
+    for mm in MODELS:
+        r = kcheck.check(main, memory_model=mm, races="off")
+        assert r.bug is None and r.exhaustive, (mm, r.format())
+
+
+C_CAREFUL = r"""
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/delay.h>
+#include <linux/wait.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <pthread.h>
+
+static LIST_HEAD(q);
+static struct list_head node;
+static int data, count, count2;
+static DECLARE_WAIT_QUEUE_HEAD(wq);
+static DEFINE_MUTEX(m);
+static DEFINE_RAW_SPINLOCK(rl);
+
+static void *t1(void *arg)
+{
+#if CASE == 1
+	WRITE_ONCE(data, 1);
+	DEL(&node);
+#elif CASE == 2
+	wait_event_killable(wq, READ_ONCE(data) == 1);
+#elif CASE == 3
+	while (!READ_ONCE(data))
+		msleep_interruptible(10);
+#elif CASE == 4
+	unsigned long flags;
+
+	mutex_lock_io(&m);
+	count++;
+	mutex_unlock(&m);
+	while (!raw_spin_trylock_irqsave(&rl, flags))
+		cpu_relax();
+	count2++;
+	raw_spin_unlock_irqrestore(&rl, flags);
+#endif
+	return NULL;
+}
+
+static void *t2(void *arg)
+{
+#if CASE == 1
+	if (EMPTY(&node))
+		WARN_ON(READ_ONCE(data) != 1);
+#elif CASE == 2 || CASE == 3
+	WRITE_ONCE(data, 1);
+	wake_up(&wq);
+#elif CASE == 4
+	unsigned long flags;
+
+	mutex_lock_io(&m);
+	count++;
+	mutex_unlock(&m);
+	raw_spin_lock_irqsave(&rl, flags);
+	count2++;
+	raw_spin_unlock_irqrestore(&rl, flags);
+#endif
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+
+	list_add(&node, &q);
+	pthread_create(&a, NULL, t1, NULL);
+	pthread_create(&b, NULL, t2, NULL);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+#if CASE == 4
+	WARN_ON(count != 2 || count2 != 2);
+#endif
+	return 0;
+}
+"""
+
+C_CAREFUL_CASES = {
+    "careful pair": (["CASE=1", "DEL=list_del_init_careful", "EMPTY=list_empty_careful"], None, None),
+    "plain pair": (["CASE=1", "DEL=list_del_init", "EMPTY=list_empty"], None, "warn"),
+    "wait_event_killable": (["CASE=2"], None, None),
+    "msleep_interruptible polling": (["CASE=3"], None, None),
+    "mutex_lock_io, raw_spin_trylock_irqsave": (["CASE=4"], None, None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(C_CAREFUL_CASES))
+def test_more_spellings_from_c(tmp_path, name):
+    import kcheck.c
+    defines, want_sc, want_lkmm = C_CAREFUL_CASES[name]
+    f = tmp_path / "careful.c"
+    f.write_text(C_CAREFUL)
+    prog = kcheck.c.load(str(f), defines=defines)
+    for mm, want in (("sc", want_sc), ("lkmm", want_lkmm)):
+        r = kcheck.check(prog.entry, memory_model=mm, races="off")
+        if want is None:
+            assert r.bug is None and r.exhaustive, (mm, r.format())
+        else:
+            assert r.bug is not None and r.bug.kind == want, (mm, r.format())

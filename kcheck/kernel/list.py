@@ -174,6 +174,17 @@ def list_del(entry):
         r.write(entry._prev, LIST_POISON2, PLAIN, "list_del")
 
 
+def list_del_init_careful(entry):
+    """``list_del_init()`` for an entry a ``list_empty_careful()`` may test
+    without the lock: prev first, then next with RELEASE, so a reader that
+    sees it empty sees everything before the unlink."""
+    r = run()
+    with op(r, lambda: f"list_del_init_careful({entry!r})"):
+        _unlink(r, entry, "list_del_init_careful")
+        r.write(entry._prev, entry, ONCE, "list_del_init_careful")
+        r.write(entry._next, entry, REL, "list_del_init_careful")
+
+
 def list_del_init(entry):
     """Unlink and make ``entry`` an empty list again (``list_empty(entry)`` is then true)."""
     r = run()
@@ -261,6 +272,18 @@ def list_splice_tail_init(lst, head):
 
 def list_empty(head):
     return run().read(head._next, ONCE, "list_empty") == head
+
+
+def list_empty_careful(head):
+    """Empty, as seen without the lock that guards the list: the next pointer
+    with ACQUIRE (pairing with ``list_del_init_careful()``'s release), then
+    the prev pointer must agree."""
+    r = run()
+    with op(r, lambda: f"list_empty_careful({head!r})"):
+        nxt = r.read(head._next, ACQ, "list_empty_careful")
+        if nxt != head:
+            return False
+        return r.read(head._prev, ONCE, "list_empty_careful") == nxt
 
 
 def list_is_last(node, head):
@@ -587,7 +610,8 @@ def hlist_for_each_entry_rcu(head, member=None, cond=False):
     return _hwalk(head._first, ONCE, "hlist_for_each_entry_rcu")
 
 __all__ = ["list_head", "LIST_HEAD", "INIT_LIST_HEAD", "LIST_POISON1", "LIST_POISON2",
-           "list_entry", "list_add", "list_add_tail", "list_del", "list_del_init", "list_move",
+           "list_entry", "list_add", "list_add_tail", "list_del", "list_del_init",
+           "list_del_init_careful", "list_empty_careful", "list_move",
            "list_move_tail", "list_splice", "list_splice_init", "list_splice_tail_init",
            "list_empty", "list_is_last", "list_is_singular", "list_first_entry",
            "list_last_entry", "list_first_entry_or_null", "list_next_entry", "list_prev_entry",

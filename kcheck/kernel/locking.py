@@ -210,6 +210,11 @@ def mutex_lock_nested(lock, subclass):
     _take(lock, "x", "mutex_lock_nested")
 
 
+def mutex_lock_io(lock):
+    """As ``mutex_lock`` (the wait is accounted as I/O wait)."""
+    mutex_lock(lock)
+
+
 def mutex_lock_interruptible(lock):
     """As ``mutex_lock``; returns 0 (signals are not modelled)."""
     _sched.sleep_check("mutex_lock_interruptible")
@@ -517,6 +522,17 @@ def spin_trylock_irqsave(lock):
     return ok, flags
 
 
+def spin_lock_irqsave_nested(lock, subclass):
+    """``spin_lock_irqsave()`` with lockdep's subclass annotation (kcheck's
+    lockdep is per lock, so the subclass changes nothing): the flags."""
+    return spin_lock_irqsave(lock)
+
+
+def raw_spin_trylock_irqsave(lock):
+    """``spin_trylock_irqsave()`` on a raw spinlock: ``(taken, flags)``."""
+    return spin_trylock_irqsave(lock)
+
+
 def spin_lock_irqsave(lock):
     """``spin_lock_irqsave(lock, flags)``: returns ``flags`` for ``spin_unlock_irqrestore``."""
     r = run()
@@ -679,11 +695,12 @@ __all__ = ["spinlock_t", "raw_spinlock_t", "rwlock_t", "mutex", "rw_semaphore",
            "DEFINE_SPINLOCK", "DEFINE_RAW_SPINLOCK", "spin_lock_init", "spin_lock",
            "spin_lock_nested", "mutex_lock_nested", "SINGLE_DEPTH_NESTING",
            "spin_unlock", "spin_trylock", "spin_is_locked", "spin_lock_bh", "spin_unlock_bh",
-           "spin_trylock_bh", "spin_lock_irq", "spin_unlock_irq", "spin_lock_irqsave", "spin_trylock_irqsave",
+           "spin_trylock_bh", "spin_lock_irq", "spin_unlock_irq", "spin_lock_irqsave", "spin_trylock_irqsave", "spin_lock_irqsave_nested",
+           "raw_spin_trylock_irqsave",
            "spin_unlock_irqrestore", "raw_spin_lock", "raw_spin_unlock", "raw_spin_trylock",
            "raw_spin_lock_irq", "raw_spin_unlock_irq", "raw_spin_lock_irqsave",
            "raw_spin_unlock_irqrestore", "mutex_lock", "mutex_lock_interruptible",
-           "mutex_lock_killable", "mutex_unlock", "mutex_trylock", "mutex_is_locked",
+           "mutex_lock_killable", "mutex_lock_io", "mutex_unlock", "mutex_trylock", "mutex_is_locked",
            "read_lock", "read_unlock", "write_lock", "write_unlock", "read_trylock",
            "write_trylock", "read_lock_bh", "read_unlock_bh", "write_lock_bh", "write_unlock_bh",
            "read_lock_irq", "read_unlock_irq", "write_lock_irq", "write_unlock_irq",

@@ -408,6 +408,13 @@ def msleep(msecs):
     poll("msleep")
 
 
+def msleep_interruptible(msecs):
+    """As ``msleep``; returns 0, the time left (signals are not modelled)."""
+    sleep_check("msleep_interruptible")
+    poll("msleep_interruptible")
+    return 0
+
+
 def usleep_range(lo, hi):
     sleep_check("usleep_range")
     poll("usleep_range")
@@ -547,7 +554,7 @@ def source_of(fn):
 __all__ = ["TASK_RUNNING", "TASK_INTERRUPTIBLE", "TASK_UNINTERRUPTIBLE", "TASK_NORMAL",
            "TASK_IDLE", "MAX_SCHEDULE_TIMEOUT", "set_current_state", "__set_current_state",
            "get_current_state", "schedule", "schedule_timeout", "wake_up_process",
-           "wake_up_state", "might_sleep", "msleep", "usleep_range", "ssleep", "mdelay",
+           "wake_up_state", "might_sleep", "msleep", "msleep_interruptible", "usleep_range", "ssleep", "mdelay",
            "udelay", "preempt_disable",
            "preempt_enable", "local_bh_disable", "local_bh_enable", "local_irq_disable",
            "local_irq_enable", "local_irq_save", "local_irq_restore", "irqs_disabled",

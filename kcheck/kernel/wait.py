@@ -350,6 +350,16 @@ def wait_event(wq, condition):
     _wait_event(wq, condition, TASK_UNINTERRUPTIBLE, False, None, "wait_event")
 
 
+def wait_event_killable(wq, condition):
+    """As ``wait_event`` (TASK_KILLABLE: woken as TASK_UNINTERRUPTIBLE is, and by
+    a fatal signal, which is not modelled); returns 0."""
+    S.sleep_check("wait_event_killable")
+    if condition():
+        return 0
+    _wait_event(wq, condition, TASK_UNINTERRUPTIBLE, False, None, "wait_event_killable")
+    return 0
+
+
 def wait_event_interruptible(wq, condition):
     """As ``wait_event`` in TASK_INTERRUPTIBLE; returns 0 (signals are not modelled)."""
     S.sleep_check("wait_event_interruptible")
@@ -396,5 +406,5 @@ __all__ = ["wait_queue_head_t", "wait_queue_head", "wait_queue_entry", "DECLARE_
            "prepare_to_wait_exclusive", "prepare_to_wait_event", "finish_wait",
            "waitqueue_active", "wq_has_sleeper", "wake_up", "wake_up_all", "wake_up_nr",
            "wake_up_interruptible", "wake_up_interruptible_all", "wait_event",
-           "wait_event_interruptible", "wait_event_exclusive", "wait_event_timeout",
+           "wait_event_interruptible", "wait_event_killable", "wait_event_exclusive", "wait_event_timeout",
            "wait_event_interruptible_timeout"]

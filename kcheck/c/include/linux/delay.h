@@ -3,6 +3,7 @@
 #ifndef _LINUX_DELAY_H
 #define _LINUX_DELAY_H
 extern void msleep(unsigned int msecs);
+extern unsigned long msleep_interruptible(unsigned int msecs);
 extern void usleep_range(unsigned long min, unsigned long max);
 extern void ssleep(unsigned int seconds);
 extern void mdelay(unsigned long msecs);

@@ -23,12 +23,14 @@ extern void list_add(struct list_head *new, struct list_head *head);
 extern void list_add_tail(struct list_head *new, struct list_head *head);
 extern void list_del(struct list_head *entry);
 extern void list_del_init(struct list_head *entry);
+extern void list_del_init_careful(struct list_head *entry);
 extern void list_move(struct list_head *list, struct list_head *head);
 extern void list_move_tail(struct list_head *list, struct list_head *head);
 extern void list_splice(const struct list_head *list, struct list_head *head);
 extern void list_splice_init(struct list_head *list, struct list_head *head);
 extern void list_splice_tail_init(struct list_head *list, struct list_head *head);
 extern int list_empty(const struct list_head *head);
+extern int list_empty_careful(const struct list_head *head);
 extern int list_is_singular(const struct list_head *head);
 
 #define list_entry(ptr, type, member)		container_of(ptr, type, member)

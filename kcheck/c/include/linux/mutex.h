@@ -23,6 +23,7 @@ extern int mutex_trylock(struct mutex *lock);
 extern bool mutex_is_locked(struct mutex *lock);
 extern int mutex_lock_interruptible(struct mutex *lock);
 extern int mutex_lock_killable(struct mutex *lock);
+extern void mutex_lock_io(struct mutex *lock);
 
 
 DEFINE_GUARD(mutex, struct mutex *, mutex_lock(_T), mutex_unlock(_T))

@@ -48,6 +48,7 @@ DEFINE_GUARD(spinlock_irq, spinlock_t *, spin_lock_irq(_T), spin_unlock_irq(_T))
 extern unsigned long _spin_lock_irqsave(spinlock_t *lock);
 extern void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
 #define spin_lock_irqsave(lock, flags)	do { (flags) = _spin_lock_irqsave(lock); } while (0)
+#define spin_lock_irqsave_nested(lock, flags, subclass)	spin_lock_irqsave(lock, flags)
 /* the kernel's macro: interrupts restored at once if the lock was not taken */
 #define spin_trylock_irqsave(lock, flags)					\
 	({ local_irq_save(flags); spin_trylock(lock) ? 1 : ({ local_irq_restore(flags); 0; }); })
@@ -77,6 +78,8 @@ extern void raw_spin_unlock_irq(raw_spinlock_t *lock);
 extern unsigned long _raw_spin_lock_irqsave(raw_spinlock_t *lock);
 extern void raw_spin_unlock_irqrestore(raw_spinlock_t *lock, unsigned long flags);
 #define raw_spin_lock_irqsave(lock, flags)	do { (flags) = _raw_spin_lock_irqsave(lock); } while (0)
+#define raw_spin_trylock_irqsave(lock, flags)					\
+	({ local_irq_save(flags); raw_spin_trylock(lock) ? 1 : ({ local_irq_restore(flags); 0; }); })
 
 #define assert_spin_locked(lock)	lockdep_assert_held(lock)
 

@@ -130,6 +130,14 @@ do {										\
 	0;									\
 })
 
+/* TASK_KILLABLE: woken as TASK_UNINTERRUPTIBLE is (fatal signals are not modelled) */
+#define wait_event_killable(wq_head, condition) ({				\
+	might_sleep();								\
+	if (!(condition))							\
+		(void)___wait_event(wq_head, condition, TASK_UNINTERRUPTIBLE, 0, 0, schedule()); \
+	0;									\
+})
+
 #define ___wait_cond_timeout(condition)						\
 	({ bool __cond = (condition); if (__cond && !__ret) __ret = 1; __cond || !__ret; })
 
