@@ -24,7 +24,7 @@ import sys
 from collections import Counter
 
 from kcheck.engine.memory import lkmm
-from kcheck.engine.runtime import ModelError
+from kcheck.engine.runtime import Interrupted, ModelError
 from kcheck.litmus.parser import parse_file
 from kcheck.litmus.program import final_states
 
@@ -55,10 +55,10 @@ def main():
     late = [False]
 
     def alarm(*_):
-        # as a Ctrl-C: the explorer stops where it is and returns (an exception
-        # of another class met inside a run would be that run's model error)
+        # as kcheck's Ctrl-C: the explorer stops where it is and returns (an
+        # exception of another class met inside a run is that run's model error)
         late[0] = True
-        raise KeyboardInterrupt
+        raise Interrupted()
 
     lkmm.check = both
     signal.signal(signal.SIGALRM, alarm)
