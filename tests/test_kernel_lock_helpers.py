@@ -13,6 +13,10 @@ from Python and from C, each with a buggy twin, under both memory models.
 * ``bit_spin_lock()`` on bit 0 of a word whose other bits change too (an
   hlist_bl head) excludes as a spinlock does; without it an increment is
   lost; unlocking a clear bit is the kernel's BUG_ON.
+* Other spellings a harness of a real bug meets (``atomic_cond_read_*``,
+  ``spin_trylock_irqsave``, ``call_rcu_hurry``, ``queue_work_on``, the
+  ``_careful`` list pair, ``wait_event_killable``, ``msleep_interruptible``,
+  ``read_seqbegin_or_lock``, ...), each against a twin that differs.
 """
 
 import pytest
@@ -783,3 +787,113 @@ def test_more_spellings_from_c(tmp_path, name):
             assert r.bug is None and r.exhaustive, (mm, r.format())
         else:
             assert r.bug is not None and r.bug.kind == want, (mm, r.format())
+
+
+# -- read_seqbegin_or_lock ------------------------------------------------------------------
+
+from kcheck.kernel import (  # noqa: E402
+    seqlock_t, write_seqlock, write_sequnlock, read_seqbegin_or_lock, need_seqretry,
+    done_seqretry,
+)
+
+
+class pair(KStruct):
+    sl: seqlock_t
+    a: int
+    b: int
+
+
+@pytest.mark.parametrize("retry", [True, False])
+def test_read_seqbegin_or_lock_reads_a_consistent_pair(retry):
+    # the writer keeps a == b; the reader's lockless pass may overlap it, and
+    # the pattern retries once, under the lock - without the retry a torn pair
+    def writer(p):
+        write_seqlock(p.sl)
+        WRITE_ONCE(ptr(p, "a"), 1)
+        WRITE_ONCE(ptr(p, "b"), 1)
+        write_sequnlock(p.sl)
+
+    def reader(p):
+        seq = 0
+        while True:
+            seq = read_seqbegin_or_lock(p.sl, seq)
+            a, b = READ_ONCE(ptr(p, "a")), READ_ONCE(ptr(p, "b"))
+            if retry and need_seqretry(p.sl, seq):
+                seq = 1
+                continue
+            break
+        done_seqretry(p.sl, seq)
+        WARN_ON(a != b)
+
+    def main():
+        p = pair()
+        spawn(writer, p, name="writer")
+        spawn(reader, p, name="reader")
+
+    for mm in MODELS:
+        r = kcheck.check(main, memory_model=mm, races="off")
+        if retry:
+            assert r.bug is None and r.exhaustive, (mm, r.format())
+        else:
+            assert r.bug is not None and r.bug.kind == "warn", (mm, r.format())
+
+
+C_SEQ = r"""
+#include <linux/kernel.h>
+#include <linux/seqlock.h>
+#include <pthread.h>
+
+static DEFINE_SEQLOCK(sl);
+static int a, b;
+
+static void *writer(void *arg)
+{
+	write_seqlock(&sl);
+	WRITE_ONCE(a, 1);
+	WRITE_ONCE(b, 1);
+	write_sequnlock(&sl);
+	return NULL;
+}
+
+static void *reader(void *arg)
+{
+	int seq = 0, x, y;
+
+again:
+	read_seqbegin_or_lock(&sl, &seq);
+	x = READ_ONCE(a);
+	y = READ_ONCE(b);
+	if (RETRY && need_seqretry(&sl, seq)) {
+		seq = 1;
+		goto again;
+	}
+	done_seqretry(&sl, seq);
+	WARN_ON(x != y);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t w, r;
+
+	pthread_create(&w, NULL, writer, NULL);
+	pthread_create(&r, NULL, reader, NULL);
+	pthread_join(w, NULL);
+	pthread_join(r, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("retry", [1, 0])
+def test_read_seqbegin_or_lock_from_c(tmp_path, retry):
+    import kcheck.c
+    f = tmp_path / "seq.c"
+    f.write_text(C_SEQ)
+    prog = kcheck.c.load(str(f), defines=(f"RETRY={retry}",))
+    for mm in MODELS:
+        r = kcheck.check(prog.entry, memory_model=mm, races="off")
+        if retry:
+            assert r.bug is None and r.exhaustive, (mm, r.format())
+        else:
+            assert r.bug is not None and r.bug.kind == "warn", (mm, r.format())

@@ -260,6 +260,27 @@ def read_sequnlock_excl(sl):
     with op(r, lambda: f"read_sequnlock_excl({sl!r})"):
         _release(sl.lock, "x", "spin_unlock")
 
+# The lockless-first reader of fs/dcache.c and friends: with an even ``seq``
+# (0 the first time) a lockless pass, with an odd one the exclusive reader
+# lock - so the retry after a failed lockless pass (the caller sets seq = 1)
+# cannot fail again.  Python has no int *: the new seq is returned.
+
+def read_seqbegin_or_lock(sl, seq):
+    if not seq & 1:
+        return read_seqbegin(sl)
+    read_seqlock_excl(sl)
+    return seq
+
+
+def need_seqretry(sl, seq):
+    return not seq & 1 and bool(read_seqretry(sl, seq))
+
+
+def done_seqretry(sl, seq):
+    if seq & 1:
+        read_sequnlock_excl(sl)
+
+
 __all__ = ["seqcount_t", "SEQCNT_ZERO", "seqcount_init", "seqcount_spinlock_init",
            "seqcount_mutex_init", "read_seqcount_begin", "raw_read_seqcount_begin",
            "raw_seqcount_begin", "raw_read_seqcount", "read_seqcount_retry",
@@ -267,4 +288,5 @@ __all__ = ["seqcount_t", "SEQCNT_ZERO", "seqcount_init", "seqcount_spinlock_init
            "raw_write_seqcount_end", "write_seqcount_invalidate", "seqlock_t", "DEFINE_SEQLOCK",
            "seqlock_init", "read_seqbegin", "read_seqretry", "write_seqlock", "write_sequnlock",
            "write_seqlock_bh", "write_sequnlock_bh", "write_seqlock_irqsave",
-           "write_sequnlock_irqrestore", "read_seqlock_excl", "read_sequnlock_excl"]
+           "write_sequnlock_irqrestore", "read_seqlock_excl", "read_sequnlock_excl",
+           "read_seqbegin_or_lock", "need_seqretry", "done_seqretry"]

@@ -49,4 +49,24 @@ extern void write_sequnlock_irqrestore(seqlock_t *sl, unsigned long flags);
 extern void read_seqlock_excl(seqlock_t *sl);
 extern void read_sequnlock_excl(seqlock_t *sl);
 
+/* the lockless-first reader: even seq (0 at first) a lockless pass, odd the lock */
+static inline void read_seqbegin_or_lock(seqlock_t *lock, int *seq)
+{
+	if (!(*seq & 1))
+		*seq = read_seqbegin(lock);
+	else
+		read_seqlock_excl(lock);
+}
+
+static inline int need_seqretry(seqlock_t *lock, int seq)
+{
+	return !(seq & 1) && read_seqretry(lock, seq);
+}
+
+static inline void done_seqretry(seqlock_t *lock, int seq)
+{
+	if (seq & 1)
+		read_sequnlock_excl(lock);
+}
+
 #endif
