@@ -544,12 +544,13 @@ C_SPELLING_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(C_SPELLING_CASES))
-def test_kernel_spellings_from_c(tmp_path, name):
+def _c_case(tmp_path, source, case):
+    """Load ``source`` with the case's defines; under SC, then the LKMM, no
+    bug and exhaustive (None) or the bug kind the case names."""
     import kcheck.c
-    defines, want_sc, want_lkmm = C_SPELLING_CASES[name]
-    f = tmp_path / "spellings.c"
-    f.write_text(C_SPELLINGS)
+    defines, want_sc, want_lkmm = case
+    f = tmp_path / "case.c"
+    f.write_text(source)
     prog = kcheck.c.load(str(f), defines=defines)
     for mm, want in (("sc", want_sc), ("lkmm", want_lkmm)):
         r = kcheck.check(prog.entry, memory_model=mm, races="off")
@@ -557,6 +558,11 @@ def test_kernel_spellings_from_c(tmp_path, name):
             assert r.bug is None and r.exhaustive, (mm, r.format())
         else:
             assert r.bug is not None and r.bug.kind == want, (mm, r.format())
+
+
+@pytest.mark.parametrize("name", sorted(C_SPELLING_CASES))
+def test_kernel_spellings_from_c(tmp_path, name):
+    _c_case(tmp_path, C_SPELLINGS, C_SPELLING_CASES[name])
 
 
 # -- list_empty_careful / list_del_init_careful, and more spellings -----------------------
@@ -776,17 +782,7 @@ C_CAREFUL_CASES = {
 
 @pytest.mark.parametrize("name", sorted(C_CAREFUL_CASES))
 def test_more_spellings_from_c(tmp_path, name):
-    import kcheck.c
-    defines, want_sc, want_lkmm = C_CAREFUL_CASES[name]
-    f = tmp_path / "careful.c"
-    f.write_text(C_CAREFUL)
-    prog = kcheck.c.load(str(f), defines=defines)
-    for mm, want in (("sc", want_sc), ("lkmm", want_lkmm)):
-        r = kcheck.check(prog.entry, memory_model=mm, races="off")
-        if want is None:
-            assert r.bug is None and r.exhaustive, (mm, r.format())
-        else:
-            assert r.bug is not None and r.bug.kind == want, (mm, r.format())
+    _c_case(tmp_path, C_CAREFUL, C_CAREFUL_CASES[name])
 
 
 # -- read_seqbegin_or_lock ------------------------------------------------------------------
