@@ -93,26 +93,29 @@ def cpu_relax():
     _sched.poll("cpu_relax")
 
 
+def _cond_load(p, cond, flags, op):
+    """A blocking wait until ``cond(value)`` holds; returns the value."""
+    return run().rmw(loc_of(p), lambda v: NO_WRITE if cond(v) else BLOCK, flags, op)
+
+
 def smp_cond_load_relaxed(p, cond):
     """Spin until ``cond(value)`` holds; returns the value (a blocking wait)."""
-    return run().rmw(loc_of(p), lambda v: NO_WRITE if cond(v) else BLOCK, WAIT, "smp_cond_load_relaxed")
+    return _cond_load(p, cond, WAIT, "smp_cond_load_relaxed")
 
 
 def smp_cond_load_acquire(p, cond):
     """Spin until ``cond(value)`` holds, with acquire ordering; returns the value."""
-    return run().rmw(loc_of(p), lambda v: NO_WRITE if cond(v) else BLOCK, WAIT_ACQ, "smp_cond_load_acquire")
+    return _cond_load(p, cond, WAIT_ACQ, "smp_cond_load_acquire")
 
 
 def atomic_cond_read_relaxed(v, cond):
     """``smp_cond_load_relaxed(&v->counter, cond)``."""
-    return run().rmw(loc_of(v), lambda x: NO_WRITE if cond(x) else BLOCK, WAIT,
-                     "atomic_cond_read_relaxed")
+    return _cond_load(v, cond, WAIT, "atomic_cond_read_relaxed")
 
 
 def atomic_cond_read_acquire(v, cond):
     """``smp_cond_load_acquire(&v->counter, cond)``."""
-    return run().rmw(loc_of(v), lambda x: NO_WRITE if cond(x) else BLOCK, WAIT_ACQ,
-                     "atomic_cond_read_acquire")
+    return _cond_load(v, cond, WAIT_ACQ, "atomic_cond_read_acquire")
 
 
 def address_from(src, obj):
