@@ -33,6 +33,13 @@ from kcheck.kernel import (
 MODELS = ("sc", "lkmm")
 
 
+def _two_increments(o, inc):
+    """Two tasks run ``inc(o)``; a third, after both, wants ``o.count == 2``."""
+    a = spawn(inc, o, name="a")
+    b = spawn(inc, o, name="b")
+    spawn(lambda: (kcheck.join(a), kcheck.join(b), WARN_ON(o.count != 2)), name="check")
+
+
 class obj(KStruct):
     v: int
     ref: atomic_t
@@ -291,10 +298,8 @@ def test_bit_spin_lock_excludes(mm, how):
 
     def main():
         h = head()
-        a = spawn(inc, h, name="a")
-        b = spawn(inc, h, name="b")
         spawn(set_bit, 5, ptr(h, "word"), name="c")    # another bit of the same word
-        spawn(lambda: (kcheck.join(a), kcheck.join(b), WARN_ON(h.count != 2)), name="d")
+        _two_increments(h, inc)
 
     r = kcheck.check(main, memory_model=mm, races="off")
     if how == "none":
@@ -415,10 +420,7 @@ def test_spin_trylock_irqsave_takes_the_lock_or_restores_interrupts(mm):
         spin_unlock_irqrestore(m.lk, flags)
 
     def main():
-        m = msg()
-        a = spawn(inc, m, name="a")
-        b = spawn(inc, m, name="b")
-        spawn(lambda: (kcheck.join(a), kcheck.join(b), WARN_ON(m.count != 2)), name="c")
+        _two_increments(msg(), inc)
 
     r = kcheck.check(main, memory_model=mm, races="off")
     assert r.bug is None and r.exhaustive, r.format()
@@ -683,11 +685,7 @@ def test_lock_spellings_exclude(how):
             spin_unlock_irqrestore(f.rl, flags)
 
     def main():
-        f = flag()
-
-        a = spawn(inc, f, name="a")
-        b = spawn(inc, f, name="b")
-        spawn(lambda: (kcheck.join(a), kcheck.join(b), WARN_ON(f.count != 2)), name="c")
+        _two_increments(flag(), inc)
 
     for mm in MODELS:
         r = kcheck.check(main, memory_model=mm, races="off")
