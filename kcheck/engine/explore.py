@@ -408,6 +408,8 @@ class TruSt(Driver):
     # -- applying worklist items ---------------------------------------
     def _set_rf(self, g, r, w):
         r.rf = w
+        if g.ended:
+            g.forget_end(r.tid)
         base = g.base_view(r.tid, r.idx)
         v = list(base)
         if len(v) <= r.tid:
@@ -504,6 +506,7 @@ class TruSt(Driver):
             return True
         if kind == "C":
             g.restrict(a.stamp)
+            g.forget_end(a.tid)
             a.val = b
             a.maxadd = False
             return True

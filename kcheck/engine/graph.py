@@ -121,7 +121,8 @@ def join(a, b):
 class Graph:
     """A (partial) execution graph, with what TruSt needs to restrict and copy it."""
 
-    __slots__ = ("threads", "co", "reads", "next_stamp", "spawn_of", "stamp_order_ok", "checked")
+    __slots__ = ("threads", "co", "reads", "next_stamp", "spawn_of", "stamp_order_ok", "checked",
+                 "ended")
 
     def __init__(self):
         self.threads: list[list[Event]] = []
@@ -133,6 +134,14 @@ class Graph:
         # the events stamped up to this are known to form a consistent graph (LKMM;
         # None: unknown).  The empty graph is consistent.
         self.checked = -1
+        # tid -> (how many events the task had when its body returned, how many
+        # requests made them), in a run of this graph whose values that task read
+        # are still the graph's (runtime.Run may then skip running it again:
+        # Run._skip_ended).  An entry holds while
+        # the task keeps exactly those events with the same sources: restrict and
+        # copy_keep drop it when the task loses events, and whoever changes what
+        # one of its events reads or chooses drops it (forget_end).
+        self.ended = {}
 
     # -- queries -------------------------------------------------------
     def events(self):
@@ -191,11 +200,17 @@ class Graph:
         sp = self.spawn_of.get(tid)
         return sp.hb if sp is not None else ()
 
+    def forget_end(self, tid):
+        """What task ``tid`` reads or chooses changes: how it ends is not known."""
+        if tid in self.ended:
+            del self.ended[tid]
+
     # -- TruSt: restrict and copy ---------------------------------------
     def restrict(self, stamp):
         """Drop every event added after ``stamp`` (in place)."""
         lids = set()
-        for th in self.threads:
+        ended = self.ended
+        for tid, th in enumerate(self.threads):
             n = len(th)
             while n and th[n - 1].stamp > stamp:
                 n -= 1
@@ -204,6 +219,8 @@ class Graph:
                     if e.lid is not None:
                         lids.add(e.lid)
                 del th[n:]
+                if tid in ended:
+                    del ended[tid]
         co = self.co
         reads = self.reads
         for lid in lids:
@@ -274,6 +291,8 @@ class Graph:
         g.next_stamp = self.next_stamp
         g.stamp_order_ok = self.stamp_order_ok
         g.checked = None
+        if self.ended:
+            g.ended = {tid: end for tid, end in self.ended.items() if len(gthreads[tid]) == end[0]}
         return g
 
     def copy(self):

@@ -293,6 +293,15 @@ class Run:
         self.rcu = None              # memory.rcu_gp.RcuOrder of the finished run, when it has grace periods
         self.sc_reach = None         # memory.sc.Reach of the finished graph (memory.sc.reach)
         self.exact_deps = False      # a front end gives every access its dependencies (set_deps)
+        # tasks whose body is not run again (_skip_ended); the whole replay order is
+        # kept for the grace-period check, which needs every event
+        self.skip = SKIP_ENDED and not self.lkmm and not self.trace and not getattr(
+            explorer, "keep_going", False) and not getattr(explorer, "drop_barriers", ())
+        self.full_replay = None
+        try:
+            self.impure = explorer._impure     # tasks never skipped (_record_end)
+        except AttributeError:
+            self.impure = explorer._impure = set()
         # --keep-going: a bug stops only the task that met it (a WARN not even that: the
         # kernel goes on after one), every other task runs on, and the run ends as usual,
         # so the search can go on from a whole execution.  ``found`` lists its bugs.
@@ -663,6 +672,13 @@ class Run:
                 raise ModelError(f"in main(): {msg}", where=where) from e
             if not self.tasks:
                 raise ModelError("main() spawned no task")
+            if self.skip and self.g.ended:
+                x = self.x
+                n = x.__dict__.get("_runs_whole", 0)
+                if n >= SKIP_AFTER:
+                    self._skip_ended()
+                else:
+                    x._runs_whole = n + 1
             watch = _initial.watch_globals(self)
             try:
                 self._loop()
@@ -701,6 +717,94 @@ class Run:
                 self._release()
         return self
 
+    def _skip_ended(self):
+        """Do not run again the tasks ``main()`` started whose whole part of the
+        graph is replayed and whose body returned right after it, in a run of
+        this graph where they read what they read now (``Graph.ended``, kept by
+        ``_record_end``).
+
+        Such a task would make the same events with the same values and end: its
+        code depends only on what it reads, and a revisit that changes one of its
+        reads cuts it back (explore: forget_end).  Its events stay in the graph
+        and the other tasks read them as before.  A readers(15) search ran 16
+        task bodies per execution, 14 of them the same as the last run's.
+        The first ``SKIP_AFTER`` runs that could skip one run every task: a
+        replay is also how model code that is not deterministic is caught.
+        ``SKIP_ENDED = False`` runs them all (tests compare the two)."""
+        g = self.g
+        ended = g.ended
+        threads = g.threads
+        reads = g.reads
+        skipped = None
+        for t in self.tasks:
+            if t is None:
+                continue
+            end = ended.get(t.tid)
+            if end is None:
+                continue
+            n, steps = end
+            if len(threads[t.tid]) != n or (t.done is not None and t.done.lid in reads):
+                continue
+            t.started = t.finished = True
+            t.pos = n
+            t.steps = steps
+            t.exit_pending = t.done is not None
+            self.nevents += steps       # as its replay counts them: an RMW is one
+            if skipped is None:
+                skipped = set()
+            skipped.add(t.tid)
+        if skipped:
+            full = self.full_replay = self.replay
+            self.replay = [e for e in full if e.tid not in skipped]
+            self.nreplay = len(self.replay)
+
+    def _record_end(self, t):
+        """Task ``t``'s body returned: may a later run of this graph skip it
+        (``_skip_ended``)?  Only a task made of accesses that leave nothing else
+        behind in a run: the marked accessors and atomics of kernel/atomic.py and
+        the barriers (``PURE_OPS``), on words outside the heap and outside what
+        tasks create (the use-after-free and leak checks keep those accesses),
+        and, with the race detector on, not plain-capable (it keeps every access
+        to those, and checks one again in later runs until it has seen another
+        task's), writing plain data (a handle written must be the run's own
+        object), and not waiting.  Not a task that ``main()`` did not start: a
+        spawn is an event of another task's."""
+        if t.dynamic:
+            self.impure.add(t.tid)
+            return
+        inits = self.x.inits
+        heap = self.heap
+        races = self.races
+        th = self.g.threads[t.tid]
+        halves = 0
+        for i, e in enumerate(th):
+            k = e.kind
+            if k > G.FENCE or e.op not in PURE_OPS:
+                break
+            if k == G.FENCE:
+                continue
+            if e.flags & G.AWAIT:
+                break
+            loc = inits.get(e.lid)
+            if loc is None or (loc.plain and races and not e.flags & G.NORACE):
+                break
+            oid = loc.oid
+            if oid is not None and (oid >= _TASK_OIDS or oid in heap):
+                break
+            if k == G.WRITE:
+                if e.val.__class__ not in _DATA:
+                    break
+                if e.rmw is True:
+                    halves += 1
+        else:
+            if th:
+                self.g.ended[t.tid] = (len(th), len(th) - halves)
+            return
+        if i == 0:
+            # A task's first event is the same in every run (nothing read yet, the
+            # same arguments): one that rules the task out does so for the search.
+            self.impure.add(t.tid)
+
     def _check_grace_periods(self):
         """The run is over: is it an execution RCU allows?  (memory/rcu_gp.py)"""
         from .memory.rcu_gp import RcuOrder, admissible_order
@@ -708,7 +812,7 @@ class Run:
         base = self.stamp0
         new = [e for th in g.threads for e in th if e.stamp >= base]
         new.sort(key=G._STAMP)
-        if admissible_order(g, self.replay + new):
+        if admissible_order(g, (self.full_replay or self.replay) + new):
             # the order this run took is an admissible one: RcuOrder is built only
             # if a trace needs its edges (schedule.of_bug)
             self.rcu = None
@@ -795,6 +899,8 @@ class Run:
                     raise bug
             if t.done is not None:
                 self._task_ended(t)
+            if self.skip and t.tid not in self.impure:
+                self._record_end(t)
         except (Stop, GreenletExit, Interrupted):
             raise
         except Halt:
@@ -1819,6 +1925,19 @@ _MODELS_DIR = _os.path.join(_KCHECK_DIR, "models")
 # every task's end, as before - tests/test_oracle.py explores both ways and
 # compares the executions.
 LAZY_EXITS = True
+# Tasks whose run would repeat the last one's are not run again (Run._skip_ended).
+# False: every task runs in every execution - tests/test_skip_ended.py explores
+# both ways and compares.  Not in a search's first SKIP_AFTER runs that could
+# skip one: model code that is not deterministic (a replay that diverges) or
+# that rebinds a global (initial.watch_globals) is caught there, as before.
+SKIP_ENDED = True
+SKIP_AFTER = 32
+# The operations a skipped task may be made of: reads, writes and RMWs of one
+# word and barriers that leave nothing behind in a run but their events,
+# registered by the kernel API that makes them (kernel/atomic.py, barrier.py).
+PURE_OPS = set()
+_DATA = frozenset({int, bool, type(None), str, float})
+_TASK_OIDS = 1 << 24     # Run.new_lid: ids of what tasks create start here
 _C_DIR = _os.path.join(_KCHECK_DIR, "c") + _os.sep
 _LIB_DIRS = tuple({_sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
 

@@ -10,7 +10,7 @@ consistency ignores them, LKMM gives them meaning.
 
 from __future__ import annotations
 
-from ._core import run, loc_of, KObject, Loc, NO_WRITE, ONCE, ACQ, REL, FULL, anon, _value_truth
+from ._core import _rt, run, loc_of, KObject, Loc, NO_WRITE, ONCE, ACQ, REL, FULL, anon, _value_truth
 
 _ORD = {"": FULL, "_relaxed": ONCE, "_acquire": ACQ, "_release": REL}
 
@@ -328,3 +328,7 @@ def atomic_dec_and_lock(v, lock):
 __all__ = [n for n in list(globals()) if n.startswith(("atomic", "xchg", "cmpxchg", "try_cmpxchg"))
            or n in ("READ_ONCE", "WRITE_ONCE", "smp_load_acquire", "smp_store_release", "ATOMIC_INIT",
                     "ATOMIC64_INIT", "ATOMIC_LONG_INIT")]
+
+# what a task may be made of for the engine to skip running it again when its
+# run would repeat the last one's (engine/runtime.py: Run._skip_ended)
+_rt.PURE_OPS.update(n for n in __all__ if not n.startswith(("ATOMIC", "atomic_dec_and_lock")))

@@ -4,7 +4,7 @@ only strengthen a neighbouring RMW, as in linux-kernel.cat)."""
 
 from __future__ import annotations
 
-from ._core import run, loc_of, FULL, NO_WRITE, BLOCK, WAIT, WAIT_ACQ
+from ._core import _rt, run, loc_of, FULL, NO_WRITE, BLOCK, WAIT, WAIT_ACQ
 from . import sched as _sched
 
 
@@ -67,6 +67,8 @@ smp_mb__after_atomic = _fence("smp_mb__after_atomic")
 smp_mb__after_spinlock = _fence("smp_mb__after_spinlock")
 smp_mb__after_unlock_lock = _fence("smp_mb__after_unlock_lock")
 smp_acquire__after_ctrl_dep = _fence("smp_acquire__after_ctrl_dep")
+# under SC a barrier is its event alone (engine/runtime.py: Run._skip_ended)
+_rt.PURE_OPS.update(("smp_mb", "smp_rmb", "smp_wmb", "smp_mb__before_atomic", "smp_mb__after_atomic"))
 
 
 def barrier():
