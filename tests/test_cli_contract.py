@@ -107,6 +107,21 @@ def test_ctrl_c_in_the_tdp_mmu_commands_exits_130(cmd):
     assert "interrupted" in out + err
 
 
+def test_ctrl_c_in_the_matrix_lists_the_cells_it_finished():
+    """The matrix once said only "interrupted (Ctrl-C) before any result",
+    however many cells had finished."""
+    p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", "tdp-mmu", "matrix", "--jobs", "1",
+                          "--scenario", "vcpu+vcpu", "--scenario", "memslot+vcpu"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(8)                        # the seven vcpu+vcpu cells take about a second
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130 and "Traceback" not in out + err, err
+    assert "of 14 cells finished" in err, err
+    assert "v5.18 on vcpu+vcpu [sc]: no-bug" in err and "exhaustive" in err, err
+
+
 def test_a_run_that_ends_on_its_own_exits_0():
     p = subprocess.run([sys.executable, "-m", "kcheck.cli", "check", C / "ok.py", "--json"],
                        capture_output=True, text=True, cwd=ROOT, timeout=120)

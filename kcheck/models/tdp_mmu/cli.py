@@ -102,8 +102,10 @@ class _Covered:
     covered: each one's verdict, executions and whether it was exhaustive
     (no claim is decided from part of its checks)."""
 
-    def __init__(self, total):
+    def __init__(self, total, what="checks", rest="no claim decided"):
         self.total = total
+        self.what = what
+        self.rest = rest
         self.done = []
 
     def wrap(self, progress, mm):
@@ -117,8 +119,7 @@ class _Covered:
                  "verdict": r.verdict, "bug": r.bug.kind if r.bug is not None else None,
                  "executions": r.executions, "exhaustive": r.exhaustive,
                  "seconds": round(r.seconds, 2)} for ch, mm, r in self.done]
-        msg = (f"interrupted (Ctrl-C): {len(rows)} of {self.total} checks finished, "
-               "no claim decided")
+        msg = f"interrupted (Ctrl-C): {len(rows)} of {self.total} {self.what} finished, {self.rest}"
         click.echo(f"kcheck: {msg}", err=True)
         if as_json:
             click.echo(json.dumps({"verdict": "interrupted", "error": msg, "checks": rows,
@@ -176,10 +177,10 @@ class _TableProgress:
 @click.option("--lkmm-budget", type=click.IntRange(min=0), default=None, metavar="N",
               help="executions per check run again under the LKMM (default 2000; 0: no "
                    "budget, every LKMM check exhaustive - the readers scenario then takes "
-                   "hours per check at the claims' sizes)")
+                   "tens of minutes per check at the claims' sizes, hours at fanout=3)")
 @_sizes_option
 def claims_cmd(as_json, out_dir, only, jobs, html, lkmm_budget, sizes):
-    """Decide claims C1–C18 by running the model (at fanout=3, gfns=3, slot_pages=3
+    """Decide claims C1–C18 by running the model (at fanout=2, gfns=3, slot_pages=3
     unless --size says otherwise)."""
     from . import claims as claims_mod
     from .claims import CLAIMS, claims_at_sizes, decide_claim, lkmm_rechecks, run_checks, \
@@ -260,9 +261,17 @@ def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, mark
             raise click.UsageError(str(e)) from None
     sz = _parse_sizes(sizes)
     t0 = time.perf_counter()
-    vs, ss, cells = run_matrix(list(variants) or None, list(scenarios) or None, jobs=jobs,
-                               done=_TableProgress("cell"),
-                               max_executions=max_executions, sizes=sz)
+    from .matrix import matrix_checks
+    todo = {ch.key() for ch in matrix_checks(list(variants) or None, list(scenarios) or None,
+                                             max_executions, sz)[0]}
+    covered = _Covered(len(todo), "cells", "no matrix printed")
+    try:
+        vs, ss, cells = run_matrix(list(variants) or None, list(scenarios) or None, jobs=jobs,
+                                   done=covered.wrap(_TableProgress("cell"), "sc"),
+                                   max_executions=max_executions, sizes=sz)
+    except KeyboardInterrupt:
+        covered.report(as_json)
+        sys.exit(130)
     paths = write_cell_traces(vs, ss, cells, out_dir, sz)
     took = time.perf_counter() - t0
     if as_json:
