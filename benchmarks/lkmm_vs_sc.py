@@ -38,8 +38,8 @@ MODELS = [
     ("TDP sean-v3 vcpu+dirty-log", lambda: build_main("sean-v3", "vcpu+dirty-log")),
     ("TDP v5.18 vcpu+dirty-log", lambda: build_main("v5.18", "vcpu+dirty-log", resident=1)),
     ("TDP sean-v3 vcpu+dirty-log+dirty-log", lambda: build_main("sean-v3", "vcpu+dirty-log+dirty-log")),
-    # C3's check at the claims' sizes (three tasks: the LKMM column's costliest)
-    ("TDP sean-v3 vcpu+walker+walker (claims' sizes)",
+    # C3's check at fanout=3 gfns=3 (three tasks: the LKMM column's costliest)
+    ("TDP sean-v3 vcpu+walker+walker (fanout=3 gfns=3)",
      lambda: build_main("sean-v3", "vcpu+walker+walker", fanout=3, gfns=3, slot_pages=3)),
 ]
 

@@ -83,8 +83,8 @@ def test_claims_json_subset(tmp_path):
 
 @pytest.mark.slow
 def test_claims_json_full_table(tmp_path):
-    # every claim, at fanout=2 (the claims' own sizes, fanout=3 gfns=3, take far
-    # longer than a test run: README, TDP MMU section); this checks the table
+    # every claim, at gfns=2 (the claims' own sizes, gfns=3, take minutes more
+    # than a test run should: README, TDP MMU section); this checks the table
     out = CliRunner().invoke(tdp_mmu, ["claims", "--json", "--out", str(tmp_path),
                                        "--size", "fanout=2", "--size", "gfns=2",
                                        "--size", "slot_pages=2"])
