@@ -32,6 +32,25 @@ def _parse_sizes(sizes):
     return out
 
 
+def _check_sizes(checks):
+    """Sizes the model cannot take are a usage error before anything runs: a
+    table whose every check failed on them printed a table of "n-a" and exited
+    0 (``claims --size fanout=1``)."""
+    seen = set()
+    for ch in checks:
+        if ch.special is not None:
+            continue            # a check of its own making (C1's xchg on the bit)
+        key = (ch.scenario, tuple(sorted(ch.sizes.items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            build_main("v5.18", ch.scenario, **ch.sizes)
+        except ValueError as e:
+            raise click.UsageError(f"{e} (at {' '.join(f'{k}={v}' for k, v in ch.sizes.items())})") \
+                from None
+
+
 @click.group("tdp-mmu", context_settings={"help_option_names": ["-h", "--help"]})
 def tdp_mmu():
     """The KVM TDP MMU root-lifecycle model: variants, flows, mutants, claims."""
@@ -197,6 +216,8 @@ def claims_cmd(as_json, out_dir, only, jobs, html, lkmm_budget, sizes):
         if bad:
             raise click.UsageError(f"unknown claim(s) {bad}; claims: {', '.join(CLAIMS)}")
     checks = [ch for cid in ids for ch in CLAIMS[cid].checks]
+    if sz:
+        _check_sizes(checks)
     if not as_json:
         click.echo(f"running {len({c.key() for c in checks})} checks on {jobs} process(es)…",
                    err=True)
@@ -262,8 +283,10 @@ def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, mark
     sz = _parse_sizes(sizes)
     t0 = time.perf_counter()
     from .matrix import matrix_checks
-    todo = {ch.key() for ch in matrix_checks(list(variants) or None, list(scenarios) or None,
-                                             max_executions, sz)[0]}
+    mchecks = matrix_checks(list(variants) or None, list(scenarios) or None, max_executions, sz)[0]
+    if sz:
+        _check_sizes(mchecks)
+    todo = {ch.key() for ch in mchecks}
     covered = _Covered(len(todo), "cells", "no matrix printed")
     try:
         vs, ss, cells = run_matrix(list(variants) or None, list(scenarios) or None, jobs=jobs,
