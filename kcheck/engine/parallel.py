@@ -284,7 +284,7 @@ def _steal_worker(wid, inbox, outbox, hungry, stop, opts):
         last = [time.perf_counter()]
         # work is given away only after this much CPU time on the path: below it the
         # hand-off (a replay of the path, a message) costs more than it saves
-        share_after = time.process_time() + 0.05
+        share_after = time.process_time() + 0.005
         d = None
 
         def counts():
