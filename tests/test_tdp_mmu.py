@@ -249,7 +249,7 @@ def test_ctrl_c_in_the_claims_table_says_what_was_covered(monkeypatch):
 
 
 @pytest.mark.parametrize("cmd", [["claims"], ["matrix"]])
-@pytest.mark.parametrize("size,says", [("fanout=1", "fanout >= 2"), ("gfns=9", "does not fit")])
+@pytest.mark.parametrize("size,says", [("fanout=1", "fanout >= 2"), ("gfns=99", "does not fit")])
 def test_sizes_the_model_cannot_take_are_a_usage_error_before_a_table_runs(cmd, size, says):
     """``claims --size fanout=1`` printed a table of "n-a" (every check failed on
     the sizes) and exited 0."""
