@@ -137,10 +137,10 @@ class Graph:
         # tid -> (how many events the task had when its body returned, how many
         # requests made them), in a run of this graph whose values that task read
         # are still the graph's (runtime.Run may then skip running it again:
-        # Run._skip_ended).  An entry holds while
-        # the task keeps exactly those events with the same sources: restrict and
-        # copy_keep drop it when the task loses events, and whoever changes what
-        # one of its events reads or chooses drops it (forget_end).
+        # Run._skip_ended).  An entry holds while the task keeps exactly those
+        # events with the same sources: restrict and copy_keep drop it when the
+        # task loses events, and whoever changes what one of its events reads or
+        # chooses drops it (forget_end).
         self.ended = {}
 
     # -- queries -------------------------------------------------------
