@@ -16,7 +16,7 @@ from Python and from C, each with a buggy twin, under both memory models.
 * Other spellings a harness of a real bug meets (``atomic_cond_read_*``,
   ``spin_trylock_irqsave``, ``call_rcu_hurry``, ``queue_work_on``, the
   ``_careful`` list pair, ``wait_event_killable``, ``msleep_interruptible``,
-  ``read_seqbegin_or_lock``, ...), each against a twin that differs.
+  ``read_seqbegin_or_lock`` from C), each against a twin that differs.
 """
 
 import pytest
@@ -785,52 +785,7 @@ def test_more_spellings_from_c(tmp_path, name):
 
 # -- read_seqbegin_or_lock ------------------------------------------------------------------
 
-from kcheck.kernel import (  # noqa: E402
-    seqlock_t, write_seqlock, write_sequnlock, read_seqbegin_or_lock, need_seqretry,
-    done_seqretry,
-)
-
-
-class pair(KStruct):
-    sl: seqlock_t
-    a: int
-    b: int
-
-
-@pytest.mark.parametrize("retry", [True, False])
-def test_read_seqbegin_or_lock_reads_a_consistent_pair(retry):
-    # the writer keeps a == b; the reader's lockless pass may overlap it, and
-    # the pattern retries once, under the lock - without the retry a torn pair
-    def writer(p):
-        write_seqlock(p.sl)
-        WRITE_ONCE(ptr(p, "a"), 1)
-        WRITE_ONCE(ptr(p, "b"), 1)
-        write_sequnlock(p.sl)
-
-    def reader(p):
-        seq = 0
-        while True:
-            seq = read_seqbegin_or_lock(p.sl, seq)
-            a, b = READ_ONCE(ptr(p, "a")), READ_ONCE(ptr(p, "b"))
-            if retry and need_seqretry(p.sl, seq):
-                seq = 1
-                continue
-            break
-        done_seqretry(p.sl, seq)
-        WARN_ON(a != b)
-
-    def main():
-        p = pair()
-        spawn(writer, p, name="writer")
-        spawn(reader, p, name="reader")
-
-    for mm in MODELS:
-        r = kcheck.check(main, memory_model=mm, races="off")
-        if retry:
-            assert r.bug is None and r.exhaustive, (mm, r.format())
-        else:
-            assert r.bug is not None and r.bug.kind == "warn", (mm, r.format())
-
+# (the Python twin is in tests/test_kernel_seqlock_srcu.py, beside the other seqlock readers)
 
 C_SEQ = r"""
 #include <linux/kernel.h>

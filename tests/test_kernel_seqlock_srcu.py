@@ -5,6 +5,7 @@ import pytest
 import kcheck
 from kcheck import spawn, join
 from kcheck.kernel import (KStruct, READ_ONCE, WRITE_ONCE, ptr, WARN_ON, seqlock_t, read_seqbegin,
+                           read_seqbegin_or_lock, need_seqretry, done_seqretry,
                            read_seqretry, write_seqlock, write_sequnlock, seqcount_t,
                            read_seqcount_begin, read_seqcount_retry, raw_seqcount_begin,
                            write_seqcount_begin, write_seqcount_end, raw_write_seqcount_begin,
@@ -53,6 +54,33 @@ def _seq(reader):
         spawn(writer, p, name="writer")
         spawn(reader, p, name="reader")
     return main
+
+
+def _reader_or_lock(retry):
+    """read_seqbegin_or_lock(): a lockless pass, and once a writer overlapped
+    it, one under the lock (seq odd); without the retry a torn pair."""
+    def reader(p):
+        seq = 0
+        while True:
+            seq = read_seqbegin_or_lock(p.sl, seq)
+            a, b = READ_ONCE(ptr(p, "a")), READ_ONCE(ptr(p, "b"))
+            if retry and need_seqretry(p.sl, seq):
+                seq = 1
+                continue
+            break
+        done_seqretry(p.sl, seq)
+        WARN_ON(a != b)
+    return reader
+
+
+@pytest.mark.parametrize("retry", [True, False])
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+def test_read_seqbegin_or_lock_reads_a_consistent_pair(retry, mm):
+    r = kcheck.check(_seq(_reader_or_lock(retry)), memory_model=mm, races="off")
+    if retry:
+        assert r.bug is None and r.exhaustive, (mm, r.format())
+    else:
+        assert r.bug is not None and r.bug.kind == "warn", (mm, r.format())
 
 
 @pytest.mark.parametrize("mm", ["sc", "lkmm"])
