@@ -630,7 +630,7 @@ class Run:
             self.main_lid += 1
             return self.main_lid
         t.nlid += 1
-        return ((t.tid + 1) << 24) | t.nlid
+        return ((t.tid + 1) << _TASK_SHIFT) | t.nlid
 
     # -- the execution ---------------------------------------------------
     def execute(self):
@@ -1937,7 +1937,8 @@ SKIP_AFTER = 32
 # registered by the kernel API that makes them (kernel/atomic.py, barrier.py).
 PURE_OPS = set()
 _DATA = frozenset({int, bool, type(None), str, float})
-_TASK_OIDS = 1 << 24     # Run.new_lid: ids of what tasks create start here
+_TASK_SHIFT = 24
+_TASK_OIDS = 1 << _TASK_SHIFT    # Run.new_lid: ids of what tasks create start here
 _C_DIR = _os.path.join(_KCHECK_DIR, "c") + _os.sep
 _LIB_DIRS = tuple({_sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
 

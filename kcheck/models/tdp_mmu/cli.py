@@ -283,15 +283,14 @@ def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, mark
     sz = _parse_sizes(sizes)
     t0 = time.perf_counter()
     from .matrix import matrix_checks
-    mchecks = matrix_checks(list(variants) or None, list(scenarios) or None, max_executions, sz)[0]
+    planned = matrix_checks(list(variants) or None, list(scenarios) or None, max_executions, sz)
     if sz:
-        _check_sizes(mchecks)
-    todo = {ch.key() for ch in mchecks}
+        _check_sizes(planned[0])
+    todo = {ch.key() for ch in planned[0]}
     covered = _Covered(len(todo), "cells", "no matrix printed")
     try:
-        vs, ss, cells = run_matrix(list(variants) or None, list(scenarios) or None, jobs=jobs,
-                                   done=covered.wrap(_TableProgress("cell"), "sc"),
-                                   max_executions=max_executions, sizes=sz)
+        vs, ss, cells = run_matrix(jobs=jobs, done=covered.wrap(_TableProgress("cell"), "sc"),
+                                   planned=planned)
     except KeyboardInterrupt:
         covered.report(as_json)
         sys.exit(130)

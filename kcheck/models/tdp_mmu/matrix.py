@@ -60,8 +60,11 @@ def matrix_checks(variants=None, scenarios=None, max_executions=None, sizes=None
     return checks, variants, scenarios
 
 
-def run_matrix(variants=None, scenarios=None, jobs=2, max_executions=None, sizes=None, done=None):
-    checks, variants, scenarios = matrix_checks(variants, scenarios, max_executions, sizes)
+def run_matrix(variants=None, scenarios=None, jobs=2, max_executions=None, sizes=None, done=None,
+               planned=None):
+    """Run the matrix; ``planned`` is what ``matrix_checks`` gave for these
+    arguments, if the caller has it already."""
+    checks, variants, scenarios = planned or matrix_checks(variants, scenarios, max_executions, sizes)
     results = run_checks(checks, jobs=jobs, done=done)
     cells = {}
     for ch in checks:
