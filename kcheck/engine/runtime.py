@@ -29,7 +29,7 @@ import types
 from greenlet import greenlet, GreenletExit
 
 from . import graph as G
-from .graph import Event, Graph, contains, join
+from .graph import MARKED, Event, Graph, contains, join
 
 NO_WRITE = object()   # an RMW that only reads (failed cmpxchg, inc_not_zero at 0)
 BLOCK = object()      # an RMW/await that cannot proceed with the value it read
@@ -100,6 +100,12 @@ def _raised_in_task(sig):
         if lst is None:
             lst = r.inflight = []
         lst.append((r.cur, sig))
+
+
+# The race detector keeps a plain-capable word's marked accesses only once the
+# run has made a plain access to it (Run._seed_racy); False keeps every one as
+# it happens, as the detector once did (tests compare the two).
+LAZY_RACES = True
 
 
 class Halt(BaseException):
@@ -330,7 +336,8 @@ class Run:
                 cur.steps += 1
                 self.nevents += 1
                 w = e.rf
-                if loc.oid is not None or loc.plain or self.lkmm:
+                if loc.oid is not None or self.lkmm or (loc.plain and (
+                        e.lid in self.plain_lids or not LAZY_RACES or not e.flags & MARKED)):
                     self._checked_access(cur, e, loc)
                 v = loc.init if w is None else w.val
                 cur.last_read = (loc, v)
@@ -400,7 +407,8 @@ class Run:
                 cur.steps += 1
                 self.nevents += 1
                 e.val = val
-                if loc.oid is not None or loc.plain or self.lkmm:
+                if loc.oid is not None or self.lkmm or (loc.plain and (
+                        e.lid in self.plain_lids or not LAZY_RACES or not e.flags & MARKED)):
                     self._checked_access(cur, e, loc)
                 return None
         return self.request((1, loc, val, flags, op))
@@ -435,7 +443,8 @@ class Run:
                         cur.pos = wpos
                         cur.steps += 1
                         self.nevents += 1
-                        check = loc.oid is not None or loc.plain or self.lkmm
+                        check = loc.oid is not None or self.lkmm or (loc.plain and (
+                            e.lid in self.plain_lids or not LAZY_RACES or not e.flags & MARKED))
                         if check:
                             self._checked_access(cur, e, loc)
                         if res is not NO_WRITE:
@@ -1399,18 +1408,86 @@ class Run:
             else:
                 lst.append(e)
         if loc.plain and self.races and not e.flags & G.NORACE:
+            lid = e.lid
+            if lid not in self.plain_lids:
+                if not LAZY_RACES:
+                    if self._keep_eagerly(lid, e):
+                        return
+                elif e.flags & G.MARKED:
+                    return          # marked accesses only so far: no race possible yet
+                else:
+                    self._seed_racy(lid, e)
             if e.fresh:
                 self._check_race(t, e)
             else:
-                lst = self.racy.get(e.lid)
+                lst = self.racy.get(lid)
                 if lst is None:
-                    self.racy[e.lid] = [e]
-                    self.racy_tids[e.lid] = {e.tid}
+                    self.racy[lid] = [e]
+                    self.racy_tids[lid] = {e.tid}
                 else:
                     lst.append(e)
-                    self.racy_tids[e.lid].add(e.tid)
-                if not e.flags & G.MARKED:
-                    self.plain_lids.add(e.lid)
+                    self.racy_tids[lid].add(e.tid)
+
+    def _seed_racy(self, lid, e):
+        """The first plain access ``e`` to ``lid`` in this run: from here on every
+        access to it is kept for the race check, starting with the marked ones
+        this run made before, which were not kept (marked accesses cannot race
+        with each other, and most plain-capable words never see a plain access:
+        keeping them was a tenth of a run of lastzero).  They are the graph's
+        accesses to ``lid`` that this run has executed, listed in the order it
+        executed them (the replay's, then the new events' stamps), as the check
+        would have kept them; events of tasks this run skipped (_skip_ended) are
+        not executed, and such tasks never touch plain-capable words."""
+        self.plain_lids.add(lid)
+        g = self.g
+        tasks = self.tasks
+        ntasks = len(tasks)
+        seen = []
+        for lst in (g.reads.get(lid), g.co.get(lid)):
+            if lst:
+                for x in lst:
+                    if x is e or x.flags & G.NORACE:
+                        continue
+                    tid = x.tid
+                    t = tasks[tid] if tid < ntasks else None
+                    if t is not None and x.idx < t.pos:
+                        seen.append(x)
+        if seen and self.full_replay is not None:
+            # events of skipped tasks are in the graph but were not executed
+            ridx = self._replay_index()
+            base = self.stamp0
+            seen = [x for x in seen if x in ridx or x.stamp >= base]
+        if not seen:
+            return
+        if len(seen) > 1:
+            ridx = self._replay_index()
+            base = len(ridx)
+            seen.sort(key=lambda x: ridx.get(x, base + x.stamp))
+        self.racy[lid] = seen
+        self.racy_tids[lid] = {x.tid for x in seen}
+
+    def _keep_eagerly(self, lid, e):
+        """``LAZY_RACES = False``: every access to a plain-capable word kept as it
+        happens, as the detector once did (the oracle for ``_seed_racy``).  True
+        when ``e`` is a marked access, kept and done with."""
+        if e.flags & G.MARKED:
+            lst = self.racy.get(lid)
+            if lst is None:
+                self.racy[lid] = [e]
+                self.racy_tids[lid] = {e.tid}
+            else:
+                lst.append(e)
+                self.racy_tids[lid].add(e.tid)
+            return True
+        self.plain_lids.add(lid)
+        return False
+
+    def _replay_index(self):
+        """Position of each event of this run's replay (built once, when asked)."""
+        ridx = self.__dict__.get("_ridx")
+        if ridx is None:
+            ridx = self._ridx = {x: i for i, x in enumerate(self.replay)}
+        return ridx
 
     def _check_race(self, t, e):
         lid = e.lid
@@ -1419,16 +1496,8 @@ class Run:
         if lst is None:
             self.racy[lid] = [e]
             self.racy_tids[lid] = {e.tid}
-            if plain:
-                self.plain_lids.add(lid)
             return
         tids = self.racy_tids[lid]
-        if not plain and lid not in self.plain_lids:
-            lst.append(e)          # marked accesses only so far: no race possible yet
-            tids.add(e.tid)
-            return
-        if plain:
-            self.plain_lids.add(lid)
         if len(tids) == 1 and e.tid in tids:
             lst.append(e)          # only this task has been here: nothing to race with
             return
