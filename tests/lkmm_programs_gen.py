@@ -252,3 +252,68 @@ def bug_key(b):
         return (b.kind, b.event.lid if b.event is not None else None)
     where = b.where[1] if getattr(b, "where", None) else None
     return (b.kind, where)
+
+
+# -- marked and plain accesses to the same words (race-detector oracles) --
+
+class mixed_pair(KStruct):
+    f0: int
+    f1: int
+    lk: spinlock_t
+
+
+_mixed_access = st.one_of(
+    st.tuples(st.just("r"), st.integers(0, 1), st.booleans()),          # READ_ONCE or plain load
+    st.tuples(st.just("w"), st.integers(0, 1), st.integers(1, 2), st.booleans()),
+    st.tuples(st.just("xchg"), st.integers(0, 1), st.integers(1, 2)),
+    st.tuples(st.just("cmpxchg"), st.integers(0, 1), st.integers(0, 2), st.integers(1, 2)),
+    st.tuples(st.just("acq"), st.integers(0, 1)),                         # smp_load_acquire
+    st.tuples(st.just("rel"), st.integers(0, 1), st.integers(1, 2)),     # smp_store_release
+    st.tuples(st.just("ifr"), st.integers(0, 1)),                         # skip the next op if set
+)
+_mixed_op = st.one_of(_mixed_access, st.tuples(st.just("lock"), st.lists(_mixed_access, min_size=1, max_size=2)))
+
+
+def mixed_program():
+    """Two or three threads of accesses to two words of one struct, each access
+    marked or plain (the race detector's oracles)."""
+    return st.lists(st.lists(_mixed_op, min_size=1, max_size=4), min_size=2, max_size=3)
+
+
+def _mixed_run(ops_, s):
+    skip = False
+    for o in ops_:
+        if skip:
+            skip = False
+            continue
+        k, f = o[0], (f"f{o[1]}" if o[0] != "lock" else None)
+        if k == "r":
+            READ_ONCE(ptr(s, f)) if o[2] else getattr(s, f)
+        elif k == "w":
+            WRITE_ONCE(ptr(s, f), o[2]) if o[3] else setattr(s, f, o[2])
+        elif k == "xchg":
+            xchg(ptr(s, f), o[2])
+        elif k == "cmpxchg":
+            cmpxchg(ptr(s, f), o[2], o[3])
+        elif k == "acq":
+            smp_load_acquire(ptr(s, f))
+        elif k == "rel":
+            smp_store_release(ptr(s, f), o[2])
+        elif k == "ifr":
+            skip = READ_ONCE(ptr(s, f)) != 0
+        else:
+            spin_lock(s.lk)
+            _mixed_run(o[1], s)
+            spin_unlock(s.lk)
+
+
+def mixed_model(prog, join_first=False):
+    def main():
+        s = mixed_pair()
+        first = spawn(_mixed_run, prog[0], s, name="T0")
+        for i, body in enumerate(prog[1:], 1):
+            if join_first and i == 1:
+                spawn(lambda b, s: (join(first), _mixed_run(b, s)), body, s, name=f"T{i}")
+            else:
+                spawn(_mixed_run, body, s, name=f"T{i}")
+    return main

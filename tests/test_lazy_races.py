@@ -20,13 +20,12 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks"))
 
 import programs  # noqa: E402  (benchmarks/programs.py)
-from lkmm_programs_gen import bug_key, model, program, shape  # noqa: E402
+from lkmm_programs_gen import bug_key, mixed_model, mixed_program, model, program, shape  # noqa: E402
 
-from kcheck import join, spawn  # noqa: E402
+from kcheck import spawn  # noqa: E402
 from kcheck.engine import runtime  # noqa: E402
 from kcheck.engine.explore import TruSt  # noqa: E402
-from kcheck.kernel import (KStruct, READ_ONCE, WRITE_ONCE, cmpxchg, ptr, smp_load_acquire,  # noqa: E402
-                           smp_store_release, spin_lock, spin_unlock, spinlock_t, xchg)
+from kcheck.kernel import KStruct, READ_ONCE, WRITE_ONCE, ptr, spin_lock, spin_unlock, spinlock_t  # noqa: E402
 
 
 class Box(KStruct):
@@ -75,72 +74,14 @@ def test_keeping_marked_accesses_late_changes_nothing_on_generated_programs(prog
         _same_both_ways(model(prog), races)
 
 
-class Pair(KStruct):
-    f0: int
-    f1: int
-    lk: spinlock_t
-
-
-_access = st.one_of(
-    st.tuples(st.just("r"), st.integers(0, 1), st.booleans()),          # READ_ONCE or plain load
-    st.tuples(st.just("w"), st.integers(0, 1), st.integers(1, 2), st.booleans()),
-    st.tuples(st.just("xchg"), st.integers(0, 1), st.integers(1, 2)),
-    st.tuples(st.just("cmpxchg"), st.integers(0, 1), st.integers(0, 2), st.integers(1, 2)),
-    st.tuples(st.just("acq"), st.integers(0, 1)),                         # smp_load_acquire
-    st.tuples(st.just("rel"), st.integers(0, 1), st.integers(1, 2)),     # smp_store_release
-    st.tuples(st.just("ifr"), st.integers(0, 1)),                         # skip the next op if set
-)
-_op = st.one_of(_access, st.tuples(st.just("lock"), st.lists(_access, min_size=1, max_size=2)))
-_threads = st.lists(st.lists(_op, min_size=1, max_size=4), min_size=2, max_size=3)
-
-
-def _do(ops_, s):
-    skip = False
-    for o in ops_:
-        if skip:
-            skip = False
-            continue
-        k, f = o[0], (f"f{o[1]}" if o[0] != "lock" else None)
-        if k == "r":
-            READ_ONCE(ptr(s, f)) if o[2] else getattr(s, f)
-        elif k == "w":
-            WRITE_ONCE(ptr(s, f), o[2]) if o[3] else setattr(s, f, o[2])
-        elif k == "xchg":
-            xchg(ptr(s, f), o[2])
-        elif k == "cmpxchg":
-            cmpxchg(ptr(s, f), o[2], o[3])
-        elif k == "acq":
-            smp_load_acquire(ptr(s, f))
-        elif k == "rel":
-            smp_store_release(ptr(s, f), o[2])
-        elif k == "ifr":
-            skip = READ_ONCE(ptr(s, f)) != 0
-        else:
-            spin_lock(s.lk)
-            _do(o[1], s)
-            spin_unlock(s.lk)
-
-
-def _mixed(prog, join_first):
-    def main():
-        s = Pair()
-        first = spawn(_do, prog[0], s, name="T0")
-        for i, body in enumerate(prog[1:], 1):
-            if join_first and i == 1:
-                spawn(lambda b, s: (join(first), _do(b, s)), body, s, name=f"T{i}")
-            else:
-                spawn(_do, body, s, name=f"T{i}")
-    return main
-
-
 @settings(max_examples=150 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
-@given(_threads, st.booleans())
+@given(mixed_program(), st.booleans())
 @example([[("w", 0, 1, True), ("r", 0, False)], [("w", 0, 2, False)], [("acq", 0)]], False)
 def test_keeping_marked_accesses_late_changes_nothing_on_mixed_words(prog, join_first):
     """Marked and plain accesses to the same words, RMWs, release/acquire and
     lock regions that order some of them, a join: the seed is exercised."""
     for races in ("warn", "error"):
-        _same_both_ways(_mixed(prog, join_first), races)
+        _same_both_ways(mixed_model(prog, join_first), races)
 
 
 def _marked_then_plain():

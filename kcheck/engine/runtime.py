@@ -305,9 +305,11 @@ class Run:
             explorer, "keep_going", False) and not getattr(explorer, "drop_barriers", ())
         self.full_replay = None
         try:
-            self.impure = explorer._impure     # tasks never skipped (_record_end)
+            self.impure = explorer._impure     # tasks never skipped (_skippable)
+            self.plain_seen = explorer._plain_seen
         except AttributeError:
             self.impure = explorer._impure = set()
+            self.plain_seen = explorer._plain_seen = set()   # words the search made a plain access to
         # --keep-going: a bug stops only the task that met it (a WARN not even that: the
         # kernel goes on after one), every other task runs on, and the run ends as usual,
         # so the search can go on from a whole execution.  ``found`` lists its bugs.
@@ -751,8 +753,24 @@ class Run:
             end = ended.get(t.tid)
             if end is None:
                 continue
-            n, steps = end
+            n, steps, words = end
             if len(threads[t.tid]) != n or (t.done is not None and t.done.lid in reads):
+                continue
+            if steps is None:
+                end = self._skippable(t.tid, n)
+                if end is None:
+                    del ended[t.tid]
+                    continue
+                ended[t.tid] = end
+                steps, words = end[1], end[2]
+            if words and not self.plain_seen.isdisjoint(words):
+                # A skipped task's marked accesses to a plain-capable word are not
+                # made in the run: the race detector takes them from the graph at
+                # the run's first plain access to the word (_seed_racy), and they
+                # are what a run of every task would have made by then only if that
+                # access is a new event, after the whole replay - so a word the
+                # graph may have a plain access to (one the search has seen one to)
+                # keeps its tasks running
                 continue
             t.started = t.finished = True
             t.pos = n
@@ -768,25 +786,38 @@ class Run:
             self.nreplay = len(self.replay)
 
     def _record_end(self, t):
-        """Task ``t``'s body returned: may a later run of this graph skip it
-        (``_skip_ended``)?  Only a task made of accesses that leave nothing else
-        behind in a run: the marked accessors and atomics of kernel/atomic.py and
-        the barriers (``PURE_OPS``), on words outside the heap and outside what
-        tasks create (the use-after-free and leak checks keep those accesses),
-        and, with the race detector on, not plain-capable (it keeps every access
-        to those, and checks one again in later runs until it has seen another
-        task's), writing plain data (a handle written must be the run's own
-        object), and not waiting.  Not a task that ``main()`` did not start: a
-        spawn is an event of another task's."""
+        """Task ``t``'s body returned: a later run of this graph may skip it if it
+        qualifies (``_skippable``, asked only then: in a search such as indexer's
+        most tasks' ends are forgotten before a run could skip them, and judging
+        every end as it happened was a fifteenth of the search).  Not a task
+        that ``main()`` did not start: a spawn is an event of another task's."""
         if t.dynamic:
             self.impure.add(t.tid)
             return
+        n = len(self.g.threads[t.tid])
+        if n:
+            self.g.ended[t.tid] = (n, None, None)
+
+    def _skippable(self, tid, n):
+        """The ``Graph.ended`` entry (events, requests, plain-capable words) of
+        task ``tid``, ended after its first ``n`` events, or None if it does not
+        qualify.  Only a task made of accesses that leave nothing else behind in
+        a run: the marked accessors and atomics of kernel/atomic.py and the
+        barriers (``PURE_OPS``), on words outside the heap and outside what tasks
+        create (the use-after-free and leak checks keep those accesses), and,
+        with the race detector on, only marked accesses to plain-capable words
+        (skipped while the search has made no plain access to them), writing
+        plain data (a handle written must be the run's own object), and not
+        waiting."""
         inits = self.x.inits
         heap = self.heap
         races = self.races
-        th = self.g.threads[t.tid]
+        th = self.g.threads[tid]
         halves = 0
-        for i, e in enumerate(th):
+        words = None
+        i = 0
+        for i in range(n):
+            e = th[i]
             k = e.kind
             if k > G.FENCE or e.op not in PURE_OPS:
                 break
@@ -795,8 +826,15 @@ class Run:
             if e.flags & G.AWAIT:
                 break
             loc = inits.get(e.lid)
-            if loc is None or (loc.plain and races and not e.flags & G.NORACE):
+            if loc is None:
                 break
+            if loc.plain and races and not e.flags & G.NORACE:
+                if not e.flags & MARKED:
+                    break
+                if words is None:
+                    words = {e.lid}
+                else:
+                    words.add(e.lid)
             oid = loc.oid
             if oid is not None and (oid >= _TASK_OIDS or oid in heap):
                 break
@@ -806,13 +844,12 @@ class Run:
                 if e.rmw is True:
                     halves += 1
         else:
-            if th:
-                self.g.ended[t.tid] = (len(th), len(th) - halves)
-            return
+            return (n, n - halves, tuple(sorted(words)) if words else ())
         if i == 0:
             # A task's first event is the same in every run (nothing read yet, the
             # same arguments): one that rules the task out does so for the search.
-            self.impure.add(t.tid)
+            self.impure.add(tid)
+        return None
 
     def _check_grace_periods(self):
         """The run is over: is it an execution RCU allows?  (memory/rcu_gp.py)"""
@@ -1436,9 +1473,12 @@ class Run:
         keeping them was a tenth of a run of lastzero).  They are the graph's
         accesses to ``lid`` that this run has executed, listed in the order it
         executed them (the replay's, then the new events' stamps), as the check
-        would have kept them; events of tasks this run skipped (_skip_ended) are
-        not executed, and such tasks never touch plain-capable words."""
+        would have kept them.  A task this run skipped (_skip_ended) counts as
+        having made its events where the whole replay has them: it is skipped
+        only if the search has made no plain access to a word it touches, so
+        ``e`` is a new event, made after the whole replay."""
         self.plain_lids.add(lid)
+        self.plain_seen.add(lid)
         g = self.g
         tasks = self.tasks
         ntasks = len(tasks)
@@ -1452,11 +1492,6 @@ class Run:
                     t = tasks[tid] if tid < ntasks else None
                     if t is not None and x.idx < t.pos:
                         seen.append(x)
-        if seen and self.full_replay is not None:
-            # events of skipped tasks are in the graph but were not executed
-            ridx = self._replay_index()
-            base = self.stamp0
-            seen = [x for x in seen if x in ridx or x.stamp >= base]
         if not seen:
             return
         if len(seen) > 1:
@@ -1480,13 +1515,14 @@ class Run:
                 self.racy_tids[lid].add(e.tid)
             return True
         self.plain_lids.add(lid)
+        self.plain_seen.add(lid)
         return False
 
     def _replay_index(self):
         """Position of each event of this run's replay (built once, when asked)."""
         ridx = self.__dict__.get("_ridx")
         if ridx is None:
-            ridx = self._ridx = {x: i for i, x in enumerate(self.replay)}
+            ridx = self._ridx = {x: i for i, x in enumerate(self.full_replay or self.replay)}
         return ridx
 
     def _check_race(self, t, e):
