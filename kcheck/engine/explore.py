@@ -366,42 +366,51 @@ class TruSt(Driver):
 
     @staticmethod
     def maximal(g, r, s):
+        """Is every event a backward revisit of ``r`` by ``s`` deletes (added after
+        ``r`` and outside ``s``'s porf-prefix) one that was added maximally?
+        (TruSt's condition for revisiting without duplicates.)  "Kept" -
+        stamped by ``r`` or in ``s``'s prefix - is spelt out in place: this is
+        a tenth of a search that revisits as much as indexer's."""
         rstamp = r.stamp
         sv = s.view
-
-        def kept(e):
-            return e.stamp <= rstamp or contains(sv, e)
-
+        nsv = len(sv)
         lid = s.lid
         if s.rmw is not True:
             succ = g.co_succ(s, lid)
-            if succ is not None and not kept(succ):
+            if succ is not None and succ.stamp > rstamp and not (
+                    succ.tid < nsv and sv[succ.tid] >= succ.idx):
                 return False
+        co = g.co
+        READ, WRITE = G.READ, G.WRITE
         for th in g.threads:
             for k in range(len(th) - 1, -1, -1):
                 e = th[k]
-                if e.stamp < rstamp:
+                es = e.stamp
+                if es < rstamp:
                     break
-                if e is not r and contains(sv, e):
-                    continue
-                if e.stamp == rstamp and e is not r:
-                    continue
+                if e is not r:
+                    if e.tid < nsv and sv[e.tid] >= e.idx:
+                        continue
+                    if es == rstamp:
+                        continue
                 if not e.revisitable or not e.maxadd:
                     return False
                 kind = e.kind
-                if kind == G.READ:
+                if kind == READ:
                     w = e.rf
-                    if w is not None and w.stamp > e.stamp and not kept(w):
+                    if w is not None and w.stamp > es and w.stamp > rstamp and not (
+                            w.tid < nsv and sv[w.tid] >= w.idx):
                         return False
-                elif kind != G.WRITE:
+                elif kind != WRITE:
                     continue
                 else:
                     w = e
-                lst = g.co.get(e.lid, ())
-                start = 0 if w is None else lst.index(w) + 1
-                for j in range(start, len(lst)):
-                    w2 = lst[j]
-                    if w2 is not s and kept(w2):
+                # a write after w in coherence that the revisit keeps
+                for w2 in reversed(co.get(e.lid, ())):
+                    if w2 is w:
+                        break
+                    if w2 is not s and (w2.stamp <= rstamp or (
+                            w2.tid < nsv and sv[w2.tid] >= w2.idx)):
                         return False
         return True
 
