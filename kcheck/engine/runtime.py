@@ -1365,7 +1365,7 @@ class Run:
         e.rf = w
         if w is not None:
             e.view = join(e.view, w.view)
-            if G.synchronizes(e, w, self.lkmm):
+            if (flags & w.flags & MARKED) if not self.lkmm else G.synchronizes(e, w, True):
                 e.hb = join(e.hb, w.hb)
         rs = g.reads.get(lid)
         if rs is None:
@@ -1387,8 +1387,11 @@ class Run:
             lst = g.co[lid] = []
         if rmw_of is not None:
             e.rmw = True
-            e.view = join(e.view, rmw_of.view)
-            e.hb = join(e.hb, rmw_of.hb)
+            if g.threads[t.tid][e.idx - 1] is not rmw_of:
+                # (the read half is the write half's po-predecessor, whose views
+                # _new_event copied: nothing to join)
+                e.view = join(e.view, rmw_of.view)
+                e.hb = join(e.hb, rmw_of.hb)
             w = rmw_of.rf
             if w is not None and lst and lst[-1] is w:
                 lst.append(e)             # the usual case; index() would cost a loop its length
