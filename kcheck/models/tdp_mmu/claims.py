@@ -512,6 +512,7 @@ class CheckResult:
         self.bug = bug
         self.text = text
         self.error = error
+        self.kept = False       # taken from a store.CellStore, not run now
 
     def format(self):
         return self.text
@@ -523,15 +524,22 @@ class _Bug:
         self.message = message
 
 
-def run_check(check, step_bound=3000, heartbeat=False):
+def run_check(check, step_bound=3000, heartbeat=False, store=None):
+    """Run one check; with a ``store`` (store.CellStore), from and into it: the
+    search checkpointed there as it goes, resumed from an earlier run's
+    checkpoint, and the result kept there (its seconds those of every run)."""
     import kcheck
     progress = None
     if heartbeat and check.special is None:
         from ...report.progress import Heartbeat
         progress = Heartbeat(check.name + (" (LKMM)" if check.memory_model == "lkmm" else ""))
+    options, before = dict(check.options), 0.0
+    if store is not None and check.special is None:
+        extra, before = store.options(check)
+        options.update(extra)
     try:
         r = kcheck.check(check.build(), memory_model=check.memory_model,
-                         step_bound=step_bound, progress=progress, **check.options)
+                         step_bound=step_bound, progress=progress, **options)
     except KeyboardInterrupt:
         raise
     except BaseException as e:      # kcheck's ModelError, a model the engine lacks, ...
@@ -540,14 +548,17 @@ def run_check(check, step_bound=3000, heartbeat=False):
         # Ctrl-C: a cut-short check decides nothing; the table is abandoned
         raise KeyboardInterrupt
     bug = _Bug(r.bug.kind, r.bug.message) if r.bug is not None else None
-    return CheckResult(r.verdict, r.exhaustive, r.executions, r.seconds, bug,
-                       r.format() if bug is not None else "")
+    res = CheckResult(r.verdict, r.exhaustive, r.executions, r.seconds + before, bug,
+                      r.format() if bug is not None else "")
+    if store is not None and check.special is None:
+        store.keep(check, res)
+    return res
 
 
 def _run_keyed(args):
-    key, check = args
+    key, check, store = args
     try:
-        return key, run_check(check, heartbeat=wanted())
+        return key, run_check(check, heartbeat=wanted(), store=store)
     except KeyboardInterrupt:
         return key, None            # told to the parent, which stops the pool
 
@@ -579,10 +590,12 @@ def expected_cost(check):
     return cost
 
 
-def run_checks(checks, jobs=2, done=None):
+def run_checks(checks, jobs=2, done=None, store=None):
     """Run distinct checks (by key) on ``jobs`` processes, the costliest
     first (``expected_cost``); returns key -> CheckResult.  ``done(check,
-    result, finished, total)`` is called as each one finishes (progress)."""
+    result, finished, total)`` is called as each one finishes (progress).
+    With a ``store`` (store.CellStore) the checks it keeps are taken from it
+    (``result.kept`` is True) and the others run from and into it."""
     todo = {}
     for ch in checks:
         todo.setdefault(ch.key(), ch)
@@ -593,9 +606,17 @@ def run_checks(checks, jobs=2, done=None):
         if done is not None:
             done(todo[key], res, len(out), len(todo))
 
-    if jobs > 1 and len(todo) > 1:
+    if store is not None:
+        for key, ch in todo.items():
+            if ch.special is None:
+                res = store.finished(ch)
+                if res is not None:
+                    res.kept = True
+                    finished(key, res)
+    left = {k: ch for k, ch in todo.items() if k not in out}
+    if jobs > 1 and len(left) > 1:
         import multiprocessing as mp
-        queue = sorted(todo.items(), key=lambda kv: -expected_cost(kv[1]))
+        queue = sorted(((k, ch, store) for k, ch in left.items()), key=lambda kv: -expected_cost(kv[1]))
         from ...engine.parallel import die_with_parent
         # a worker whose table is gone (the parent killed with -9) stops too
         pool = mp.get_context("fork").Pool(jobs, initializer=die_with_parent)
@@ -612,8 +633,8 @@ def run_checks(checks, jobs=2, done=None):
             pool.join()
     else:
         beat = wanted()
-        for key, ch in todo.items():
-            finished(key, run_check(ch, heartbeat=beat))
+        for key, ch in left.items():
+            finished(key, run_check(ch, heartbeat=beat, store=store))
     return out
 
 

@@ -180,8 +180,9 @@ class _TableProgress:
         how = res.verdict if res.verdict != "bug" or res.bug is None else f"bug ({res.bug.kind})"
         extent = ("exhaustive" if res.exhaustive else
                   "stopped at it" if res.verdict == "bug" else "bounded")
+        kept = " - kept from an earlier run" if getattr(res, "kept", False) else ""
         self.console.print(f"[{k}/{n} {self.what}] {name}: {how}, {res.executions:,} "
-                           f"executions, {extent}, {res.seconds:.1f} s (table: {el:.0f} s)",
+                           f"executions, {extent}, {res.seconds:.1f} s{kept} (table: {el:.0f} s)",
                            soft_wrap=True, markup=False)
 
 
@@ -266,8 +267,13 @@ def claims_cmd(as_json, out_dir, only, jobs, html, lkmm_budget, sizes):
               help="directory for the trace of every bug (VARIANT__SCENARIO.txt)")
 @click.option("--json", "as_json", is_flag=True, help="print the matrix as JSON")
 @click.option("--markdown", is_flag=True, help="print the matrix as a Markdown table")
+@click.option("--state", "state_dir", default=None, metavar="DIR",
+              help="keep every finished cell, and every running cell's search (checkpointed "
+                   "every 30 s), in DIR; run again with the same DIR to go on after Ctrl-C or "
+                   "kill -9 (cells kept by other kcheck code are run again)")
 @_sizes_option
-def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, markdown, sizes):
+def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, markdown, state_dir,
+               sizes):
     """Every variant on every scenario of the matrix, exhaustively under SC."""
     import time
     from .matrix import run_matrix, to_json, to_markdown, write_cell_traces, cell_text, row_label
@@ -286,11 +292,21 @@ def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, mark
     planned = matrix_checks(list(variants) or None, list(scenarios) or None, max_executions, sz)
     if sz:
         _check_sizes(planned[0])
+    store = None
+    if state_dir is not None:
+        from .store import CellStore, code_fingerprint
+        store = CellStore(state_dir, code_fingerprint())
+        try:
+            store.prepare()
+        except OSError as e:
+            raise click.UsageError(f"--state {state_dir}: cannot write there ({e.strerror or e})")
     todo = {ch.key() for ch in planned[0]}
-    covered = _Covered(len(todo), "cells", "no matrix printed")
+    covered = _Covered(len(todo), "cells", "no matrix printed"
+                       + (f"; finished cells and checkpoints are kept in {state_dir}"
+                          if state_dir else ""))
     try:
         vs, ss, cells = run_matrix(jobs=jobs, done=covered.wrap(_TableProgress("cell"), "sc"),
-                                   planned=planned)
+                                   planned=planned, store=store)
     except KeyboardInterrupt:
         covered.report(as_json)
         sys.exit(130)
@@ -314,9 +330,12 @@ def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, mark
         Console(width=200).print(t)
         n = len(cells)
         ex = sum(1 for r in cells.values() if r.verdict == "bug" or r.exhaustive)
+        kept = sum(1 for r in cells.values() if getattr(r, "kept", False))
         click.echo(f"{n} cells, {ex} decided exhaustively (a bug found is decided), "
-                   f"{sum(r.executions for r in cells.values())} executions, {took:.0f} s; "
-                   f"traces in {out_dir}/")
+                   f"{sum(r.executions for r in cells.values())} executions, {took:.0f} s"
+                   + (f" ({kept} cells kept from earlier runs; the cells' own time "
+                      f"{sum(r.seconds for r in cells.values()):.0f} s)" if kept else "")
+                   + f"; traces in {out_dir}/")
     sys.exit(1 if any(r.verdict == "bug" for r in cells.values()) else 0)
 
 

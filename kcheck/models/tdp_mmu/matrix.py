@@ -61,11 +61,12 @@ def matrix_checks(variants=None, scenarios=None, max_executions=None, sizes=None
 
 
 def run_matrix(variants=None, scenarios=None, jobs=2, max_executions=None, sizes=None, done=None,
-               planned=None):
+               planned=None, store=None):
     """Run the matrix; ``planned`` is what ``matrix_checks`` gave for these
-    arguments, if the caller has it already."""
+    arguments, if the caller has it already; ``store`` a store.CellStore that
+    keeps cells across runs."""
     checks, variants, scenarios = planned or matrix_checks(variants, scenarios, max_executions, sizes)
-    results = run_checks(checks, jobs=jobs, done=done)
+    results = run_checks(checks, jobs=jobs, done=done, store=store)
     cells = {}
     for ch in checks:
         cells[(ch.variant, ch.scenario)] = results[ch.key()]

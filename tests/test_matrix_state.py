@@ -1,0 +1,75 @@
+"""``kcheck tdp-mmu matrix --state DIR``: a matrix killed part-way goes on
+from where it was, with the same cells and counts as a run that was never
+stopped; what other code kept is not used."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from kcheck.models.tdp_mmu.claims import Check, run_checks
+from kcheck.models.tdp_mmu.store import CellStore
+
+CELL = ["--variant", "v6.6", "--scenario", "vcpu+memslot", "--size", "resident=1", "--size", "fanout=2",
+        "--size", "gfns=2", "--size", "slot_pages=2"]
+
+
+def _matrix(state, *extra):
+    state = ["--state", str(state)] if state is not None else []
+    return [sys.executable, "-m", "kcheck.cli", "tdp-mmu", "matrix", "--jobs", "1", "--json",
+            *state, *CELL, *extra]
+
+
+def _ckpts(d):
+    return [f for f in os.listdir(d) if f.endswith(".ckpt")] if d.exists() else []
+
+
+def test_a_killed_matrix_resumes_to_the_same_cells(tmp_path):
+    state = tmp_path / "state"
+    env = dict(os.environ, KCHECK_CHECKPOINT_EVERY="1")
+    straight = subprocess.run(_matrix(None), capture_output=True, text=True)
+    whole = json.loads(straight.stdout)["cells"][0]
+    assert whole["exhaustive"] and whole["verdict"] == "no-bug"
+
+    p = subprocess.Popen(_matrix(state), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env=env, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not _ckpts(state):
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.killpg(p.pid, signal.SIGKILL)
+    p.wait()
+    ckpts = _ckpts(state)
+    assert ckpts, "the search was not checkpointed before it was killed"
+    done = json.load(open(state / ckpts[0]))["counts"]["executions"]
+    assert 0 < done < whole["executions"]
+
+    resumed = subprocess.run(_matrix(state), capture_output=True, text=True, env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    cell = json.loads(resumed.stdout)["cells"][0]
+    assert (cell["verdict"], cell["executions"], cell["exhaustive"]) == \
+        (whole["verdict"], whole["executions"], True)
+    assert not any(f.endswith((".ckpt", ".run")) for f in os.listdir(state))
+
+    again = subprocess.run(_matrix(state), capture_output=True, text=True, env=env)
+    kept = json.loads(again.stdout)["cells"][0]
+    assert kept["executions"] == whole["executions"] and kept["seconds"] == cell["seconds"]
+
+
+def test_cells_kept_by_other_code_are_run_again(tmp_path):
+    ch = Check("v6.6 on vcpu+vcpu", "v6.6", "vcpu+vcpu", sizes={"resident": 1}, options={})
+    first = run_checks([ch], jobs=1, store=CellStore(str(tmp_path), "code-a"))[ch.key()]
+    assert not first.kept and first.exhaustive
+    same = run_checks([ch], jobs=1, store=CellStore(str(tmp_path), "code-a"))[ch.key()]
+    assert same.kept and same.executions == first.executions
+    other = run_checks([ch], jobs=1, store=CellStore(str(tmp_path), "code-b"))[ch.key()]
+    assert not other.kept and other.executions == first.executions
+
+
+def test_a_state_directory_that_cannot_be_written_is_a_usage_error(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    r = subprocess.run(_matrix(f / "sub"), capture_output=True, text=True)
+    assert r.returncode == 2 and "--state" in r.stderr and "Traceback" not in r.stderr
