@@ -46,7 +46,9 @@ class MainState:
         self.tasks = tasks      # per static task: Task() arguments, its join location, (slot, value) set after
         self.attrs = attrs      # Run attributes main() set or changed
 
-    def restore(self, run, task_cls):
+    def restore(self, run, task_cls, reuse=None):
+        """Put main()'s state back on ``run``; ``reuse``: tid -> a finished Task
+        of an earlier run to put back as it is (runtime.Run._skip_plan)."""
         for k, v in self.attrs.items():
             setattr(run, k, _clone(v))
         tasks = run.tasks
@@ -54,6 +56,11 @@ class MainState:
         # (a task's join location, the one slot every spawn sets, goes to the
         # constructor: a generic setattr per task was a third of this)
         for tid, name, fn, args, order, daemon, done, extras in self.tasks:
+            if reuse:
+                t = reuse.get(tid)
+                if t is not None:
+                    append(t)
+                    continue
             if args.__class__ is _Refs:
                 args = tuple(tasks[a.tid] if a.__class__ is _TaskRef else a for a in args.args)
             t = task_cls(tid, name, fn, args, order, daemon, False, done)
@@ -97,13 +104,13 @@ class _Refs:
     args: tuple
 
 
-def run_main(run, task_cls, check_fast_paths=False):
+def run_main(run, task_cls, check_fast_paths=False, reuse=None):
     """Build ``run``'s initial state: restore the recorded one, or run main()
-    (and record it, the first time)."""
+    (and record it, the first time).  ``reuse``: see ``MainState.restore``."""
     x = run.x
     state = x.__dict__.get("_main_state")
     if state.__class__ is MainState and ENABLED and not check_fast_paths:
-        state.restore(run, task_cls)
+        state.restore(run, task_cls, reuse)
         return
     if state is False or not ENABLED:
         # main() made its locations anew: the explorer re-evaluates RMWs on a

@@ -668,8 +668,17 @@ class Run:
             # current for whatever runs next in the process (a test suite)
             CURRENT = self
             self.root = greenlet.getcurrent()
+            plan = None
+            if self.skip and self.g.ended:
+                x = self.x
+                n = x.__dict__.get("_runs_whole", 0)
+                if n >= SKIP_AFTER:
+                    plan = self._skip_plan()
+                else:
+                    x._runs_whole = n + 1
             try:
-                _initial.run_main(self, Task, _detect.CHECK_FAST_PATHS)
+                _initial.run_main(self, Task, _detect.CHECK_FAST_PATHS,
+                                  reuse=plan[1] if plan is not None else None)
             except ModelError as e:
                 if e.where is None:
                     e.where = _model_where(e)
@@ -683,13 +692,8 @@ class Run:
                 raise ModelError(f"in main(): {msg}", where=where) from e
             if not self.tasks:
                 raise ModelError("main() spawned no task")
-            if self.skip and self.g.ended:
-                x = self.x
-                n = x.__dict__.get("_runs_whole", 0)
-                if n >= SKIP_AFTER:
-                    self._skip_ended()
-                else:
-                    x._runs_whole = n + 1
+            if plan is not None and plan[0]:
+                self._skip_ended(plan[0])
             watch = _initial.watch_globals(self)
             try:
                 self._loop()
@@ -728,42 +732,63 @@ class Run:
                 self._release()
         return self
 
-    def _skip_ended(self):
-        """Do not run again the tasks ``main()`` started whose whole part of the
-        graph is replayed and whose body returned right after it, in a run of
-        this graph where they read what they read now (``Graph.ended``, kept by
-        ``_record_end``).
+    def _skip_plan(self):
+        """Which tasks ``main()`` starts this run need not run again: ({tid:
+        (events, requests)}, {tid: the finished Task to put in its place}).
 
-        Such a task would make the same events with the same values and end: its
-        code depends only on what it reads, and a revisit that changes one of its
-        reads cuts it back (explore: forget_end).  Its events stay in the graph
-        and the other tasks read them as before.  A readers(15) search ran 16
-        task bodies per execution, 14 of them the same as the last run's.
-        The first ``SKIP_AFTER`` runs that could skip one run every task: a
-        replay is also how model code that is not deterministic is caught.
-        ``SKIP_ENDED = False`` runs them all (tests compare the two)."""
+        A task qualifies if its whole part of the graph is replayed and its body
+        returned right after it, in a run of this graph where it read what it
+        reads now (``Graph.ended``, kept by ``_record_end``).  Such a task would
+        make the same events with the same values and end: its code depends
+        only on what it reads, and a revisit that changes one of its reads cuts
+        it back (explore: forget_end).  Its events stay in the graph and the
+        other tasks read them as before.  A readers(15) search ran 16 task
+        bodies per execution, 14 of them the same as the last run's.  The
+        first ``SKIP_AFTER`` runs that could skip one run every task: a replay
+        is also how model code that is not deterministic is caught.
+        ``SKIP_ENDED = False`` runs them all (tests compare the two).
+
+        Decided before ``main()``'s state is restored, so that a task skipped in
+        the last run as well is not even made again: its finished ``Task`` is
+        put back (``initial.MainState.restore``), which was a fifth of a run of
+        readers.  A skipped task's object is otherwise left as it ended."""
         g = self.g
         ended = g.ended
         threads = g.threads
         reads = g.reads
-        skipped = None
-        for t in self.tasks:
-            if t is None:
-                continue
-            end = ended.get(t.tid)
-            if end is None:
-                continue
+        x = self.x
+        done_of = x.__dict__.get("_static_done")
+        if done_of is None:
+            state = x.__dict__.get("_main_state")
+            if state.__class__ is not _initial.MainState:
+                done_of = None          # main() runs every time: ask its tasks after it
+            else:
+                done_of = x._static_done = {tid: (done.lid if done is not None else None)
+                                            for tid, _n, _f, _a, _o, _d, done, _e in state.tasks}
+        cache = x.__dict__.get("_ended_tasks")
+        if cache is None:
+            cache = x._ended_tasks = {}
+        plan = {}
+        reuse = {}
+        plain_seen = self.plain_seen
+        for tid, end in list(ended.items()):
             n, steps, words = end
-            if len(threads[t.tid]) != n or (t.done is not None and t.done.lid in reads):
+            if len(threads[tid]) != n:
                 continue
-            if steps is None:
-                end = self._skippable(t.tid, n)
-                if end is None:
-                    del ended[t.tid]
+            if done_of is not None:
+                if tid not in done_of:
+                    continue            # not a task main() started
+                dl = done_of[tid]
+                if dl is not None and dl in reads:
                     continue
-                ended[t.tid] = end
+            if steps is None:
+                end = self._skippable(tid, n)
+                if end is None:
+                    del ended[tid]
+                    continue
+                ended[tid] = end
                 steps, words = end[1], end[2]
-            if words and not self.plain_seen.isdisjoint(words):
+            if words and not plain_seen.isdisjoint(words):
                 # A skipped task's marked accesses to a plain-capable word are not
                 # made in the run: the race detector takes them from the graph at
                 # the run's first plain access to the word (_seed_racy), and they
@@ -772,14 +797,34 @@ class Run:
                 # graph may have a plain access to (one the search has seen one to)
                 # keeps its tasks running
                 continue
-            t.started = t.finished = True
-            t.pos = n
-            t.steps = steps
+            plan[tid] = (n, steps)
+            if done_of is not None:
+                t = cache.get(tid)
+                if t is not None and t.pos == n and t.steps == steps:
+                    reuse[tid] = t
+        return plan, (reuse if done_of is not None else None)
+
+    def _skip_ended(self, plan):
+        """Mark the tasks of ``plan`` (``_skip_plan``) finished, as their last
+        run left them, and leave their events out of the replay."""
+        tasks = self.tasks
+        ntasks = len(tasks)
+        cache = self.x._ended_tasks
+        skipped = set()
+        for tid, (n, steps) in plan.items():
+            t = tasks[tid] if tid < ntasks else None
+            if t is None or t.dynamic:
+                continue
+            if not t.finished:
+                if t.done is not None and t.done.lid in self.g.reads:
+                    continue            # (main() ran anew: the plan could not ask)
+                t.started = t.finished = True
+                t.pos = n
+                t.steps = steps
+                cache[tid] = t
             t.exit_pending = t.done is not None
             self.nevents += steps       # as its replay counts them: an RMW is one
-            if skipped is None:
-                skipped = set()
-            skipped.add(t.tid)
+            skipped.add(tid)
         if skipped:
             full = self.full_replay = self.replay
             self.replay = [e for e in full if e.tid not in skipped]
