@@ -73,3 +73,22 @@ def test_a_state_directory_that_cannot_be_written_is_a_usage_error(tmp_path):
     f.write_text("x")
     r = subprocess.run(_matrix(f / "sub"), capture_output=True, text=True)
     assert r.returncode == 2 and "--state" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_damaged_checkpoint_is_dropped_and_its_cell_runs_again(tmp_path):
+    ch = Check("v6.6 on vcpu+vcpu", "v6.6", "vcpu+vcpu", sizes={"resident": 1}, options={})
+    store = CellStore(str(tmp_path), "code-a")
+    store.options(ch)                       # a run started: its sidecar is there
+    base = store._base(ch)
+    with open(base + ".ckpt", "w") as f:
+        f.write("{not json")
+    res = run_checks([ch], jobs=1, store=CellStore(str(tmp_path), "code-a"))[ch.key()]
+    assert res.verdict == "no-bug" and res.exhaustive and res.error is None
+
+
+def test_two_runs_on_one_state_directory_is_a_usage_error(tmp_path):
+    holder = CellStore(str(tmp_path), "code-a")
+    holder.prepare()
+    r = subprocess.run(_matrix(tmp_path), capture_output=True, text=True)
+    assert r.returncode == 2 and "in use by another kcheck run" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -298,6 +298,8 @@ def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, mark
         store = CellStore(state_dir, code_fingerprint())
         try:
             store.prepare()
+        except BlockingIOError as e:
+            raise click.UsageError(f"--state: {e}")
         except OSError as e:
             raise click.UsageError(f"--state {state_dir}: cannot write there ({e.strerror or e})")
     todo = {ch.key() for ch in planned[0]}

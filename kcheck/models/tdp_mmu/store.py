@@ -53,12 +53,20 @@ class CellStore:
         self.code = code
 
     def prepare(self):
-        """Create the directory (a usage error if it cannot be: raised as OSError)."""
+        """Create the directory and hold its lock for this process's life: two
+        runs on one directory would resume the same checkpoints and overwrite
+        each other's.  OSError if it cannot be written; BlockingIOError if
+        another process holds it."""
+        import fcntl
         os.makedirs(self.path, exist_ok=True)
-        probe = os.path.join(self.path, ".kcheck-write-test")
-        with open(probe, "w"):
-            pass
-        os.remove(probe)
+        self._lock = open(os.path.join(self.path, ".lock"), "w")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock.close()
+            raise BlockingIOError(f"{self.path} is in use by another kcheck run") from None
+        self._lock.write(str(os.getpid()))
+        self._lock.flush()
 
     def _fingerprint(self, check):
         return hashlib.sha256(repr((_FORMAT, self.code, check.key())).encode()).hexdigest()
@@ -96,7 +104,7 @@ class CellStore:
         try:
             with open(side) as f:
                 s = json.load(f)
-            if s.get("fingerprint") == self._fingerprint(check) and os.path.exists(ckpt):
+            if s.get("fingerprint") == self._fingerprint(check) and _readable(ckpt):
                 # the work an earlier run kept is what it did up to its last checkpoint
                 before = float(s.get("before", 0.0)) + max(
                     0.0, os.path.getmtime(ckpt) - float(s.get("started", 0.0)))
@@ -137,3 +145,17 @@ def _write(path, data):
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def _readable(ckpt):
+    """Is ``ckpt`` a checkpoint the engine can resume from?  A damaged one (a
+    disk that filled up, a hand edit) is dropped and its check starts again."""
+    from ...engine.parallel import load_checkpoint
+    from ...engine.runtime import ModelError
+    if not os.path.exists(ckpt):
+        return False
+    try:
+        load_checkpoint(ckpt, {})
+    except ModelError:
+        return False
+    return True
