@@ -245,6 +245,18 @@ def shape(g, ghosts=True):
     return accs, co
 
 
+def search_outcome(d, shapes):
+    """Everything a finished TruSt search ``d`` shows, for oracles that compare
+    two ways of exploring: counts, whether exhaustive, every complete graph's
+    ``shape`` in order (``shapes``, collected by ``on_complete``), the first
+    bug and the warnings."""
+    bug = None
+    if d.bug_run is not None:
+        bug = (bug_key(d.bug_run.bug), d.bug_run.bug.message, shape(d.bug_run.g))
+    return (d.stats.executions, d.stats.blocked, d.stats.events, d.exhaustive, shapes, bug,
+            d.__dict__.get("_warnings", []))
+
+
 def bug_key(b):
     """A bug's identity for the oracles: its kind and the model line it shows at
     (for a data race, the location raced on: the two detectors see different pairs)."""

@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks"))
 
 import programs  # noqa: E402  (benchmarks/programs.py)
-from lkmm_programs_gen import bug_key, mixed_model, mixed_program, model, program, shape  # noqa: E402
+from lkmm_programs_gen import mixed_model, mixed_program, model, program, search_outcome, shape  # noqa: E402
 
 from kcheck import spawn  # noqa: E402
 from kcheck.engine import runtime  # noqa: E402
@@ -51,11 +51,7 @@ def _explore(main, lazy, races, keep_going=False):
         d.run()
     finally:
         runtime.LAZY_RACES, runtime.Run._seed_racy = saved, orig
-    bug = None
-    if d.bug_run is not None:
-        bug = (bug_key(d.bug_run.bug), d.bug_run.bug.message, shape(d.bug_run.g))
-    seen = (d.stats.executions, d.stats.blocked, d.stats.events, d.exhaustive, shapes, bug,
-            d.__dict__.get("_warnings", []))
+    seen = search_outcome(d, shapes)
     return seen, seeded[0]
 
 

@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks"))
 
 import programs  # noqa: E402  (benchmarks/programs.py)
-from lkmm_programs_gen import bug_key, mixed_model, mixed_program, model, program, shape  # noqa: E402
+from lkmm_programs_gen import mixed_model, mixed_program, model, program, search_outcome, shape  # noqa: E402
 
 from kcheck import spawn  # noqa: E402
 from kcheck.engine import runtime  # noqa: E402
@@ -48,11 +48,7 @@ def _explore(main, skip, races):
         d.run()
     finally:
         runtime.SKIP_ENDED, runtime.Run._skip_ended, runtime.SKIP_AFTER = saved, orig, after
-    bug = None
-    if d.bug_run is not None:
-        bug = (bug_key(d.bug_run.bug), d.bug_run.bug.message, shape(d.bug_run.g))
-    seen = (d.stats.executions, d.stats.blocked, d.stats.events, d.exhaustive, shapes, bug,
-            d.__dict__.get("_warnings", []))
+    seen = search_outcome(d, shapes)
     return seen, skipped[0]
 
 

@@ -1505,13 +1505,17 @@ class Run:
             if e.fresh:
                 self._check_race(t, e)
             else:
-                lst = self.racy.get(lid)
-                if lst is None:
-                    self.racy[lid] = [e]
-                    self.racy_tids[lid] = {e.tid}
-                else:
-                    lst.append(e)
-                    self.racy_tids[lid].add(e.tid)
+                self._keep_racy(lid, e)
+
+    def _keep_racy(self, lid, e):
+        """Keep access ``e`` to plain-capable word ``lid`` for the race check."""
+        lst = self.racy.get(lid)
+        if lst is None:
+            self.racy[lid] = [e]
+            self.racy_tids[lid] = {e.tid}
+        else:
+            lst.append(e)
+            self.racy_tids[lid].add(e.tid)
 
     def _seed_racy(self, lid, e):
         """The first plain access ``e`` to ``lid`` in this run: from here on every
@@ -1554,13 +1558,7 @@ class Run:
         happens, as the detector once did (the oracle for ``_seed_racy``).  True
         when ``e`` is a marked access, kept and done with."""
         if e.flags & G.MARKED:
-            lst = self.racy.get(lid)
-            if lst is None:
-                self.racy[lid] = [e]
-                self.racy_tids[lid] = {e.tid}
-            else:
-                lst.append(e)
-                self.racy_tids[lid].add(e.tid)
+            self._keep_racy(lid, e)
             return True
         self.plain_lids.add(lid)
         self.plain_seen.add(lid)
