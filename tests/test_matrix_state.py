@@ -92,3 +92,29 @@ def test_two_runs_on_one_state_directory_is_a_usage_error(tmp_path):
     r = subprocess.run(_matrix(tmp_path), capture_output=True, text=True)
     assert r.returncode == 2 and "in use by another kcheck run" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_ctrl_c_with_two_processes_keeps_the_running_cells(tmp_path):
+    """Cells run in worker processes (--jobs 2) checkpoint there; Ctrl-C lists
+    each running cell's checkpointed executions, and the next run ends them."""
+    cmd = [sys.executable, "-m", "kcheck.cli", "tdp-mmu", "matrix", "--jobs", "2", "--json",
+           "--state", str(tmp_path), "--variant", "v6.6", "--scenario", "vcpu+memslot",
+           "--scenario", "memslot+vcpu", "--size", "resident=1", "--size", "fanout=2",
+           "--size", "gfns=2", "--size", "slot_pages=2"]
+    env = dict(os.environ, KCHECK_CHECKPOINT_EVERY="0.5")
+    straight = subprocess.run([c for c in cmd if c not in ("--state", str(tmp_path))],
+                              capture_output=True, text=True)
+    want = {c["scenario"]: c["executions"] for c in json.loads(straight.stdout)["cells"]}
+    p = subprocess.Popen([c for c in cmd if c != "--json"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(_ckpts(tmp_path)) < 2:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    p.send_signal(signal.SIGINT)
+    _out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert "checkpointed, resumes from there" in err and "Traceback" not in err
+    again = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    got = {c["scenario"]: c["executions"] for c in json.loads(again.stdout)["cells"]}
+    assert got == want and all(c["exhaustive"] for c in json.loads(again.stdout)["cells"])

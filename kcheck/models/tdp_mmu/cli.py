@@ -311,6 +311,13 @@ def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, mark
                                    planned=planned, store=store)
     except KeyboardInterrupt:
         covered.report(as_json)
+        if store is not None and not as_json:
+            finished = {ch.key() for ch, _mm, _r in covered.done}
+            for ch in planned[0]:
+                n = store.progress(ch) if ch.key() not in finished else None
+                if n is not None:
+                    click.echo(f"  {ch.name}: {n:,} executions checkpointed, resumes from there",
+                               err=True)
         sys.exit(130)
     paths = write_cell_traces(vs, ss, cells, out_dir, sz)
     took = time.perf_counter() - t0

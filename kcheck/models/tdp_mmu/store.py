@@ -51,6 +51,11 @@ class CellStore:
     def __init__(self, path, code):
         self.path = path
         self.code = code
+        self._lock = None
+
+    def __getstate__(self):
+        # the lock stays with the process that took it (workers get a copy without it)
+        return {"path": self.path, "code": self.code, "_lock": None}
 
     def prepare(self):
         """Create the directory and hold its lock for this process's life: two
@@ -121,6 +126,15 @@ class CellStore:
         if resume is not None:
             opts["resume"] = resume
         return opts, before
+
+    def progress(self, check):
+        """Executions the checkpoint of an unfinished ``check`` holds, or None."""
+        try:
+            with open(self._base(check) + ".ckpt") as f:
+                n = json.load(f)["counts"]["executions"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return n if isinstance(n, int) else None
 
     def keep(self, check, result):
         """``check`` finished with ``result``: keep it; its checkpoint goes."""
