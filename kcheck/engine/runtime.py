@@ -102,6 +102,8 @@ def _raised_in_task(sig):
         lst.append((r.cur, sig))
 
 
+_NOT_STATIC = object()      # Run._skip_plan: a task main() did not start
+
 # The race detector keeps a plain-capable word's marked accesses only once the
 # run has made a plain access to it (Run._seed_racy); False keeps every one as
 # it happens, as the detector once did (tests compare the two).
@@ -692,8 +694,8 @@ class Run:
                 raise ModelError(f"in main(): {msg}", where=where) from e
             if not self.tasks:
                 raise ModelError("main() spawned no task")
-            if plan is not None and plan[0]:
-                self._skip_ended(plan[0])
+            if plan is not None and (plan[0] or plan[1]):
+                self._skip_ended(plan[0], plan[1])
             watch = _initial.watch_globals(self)
             try:
                 self._loop()
@@ -771,22 +773,22 @@ class Run:
         plan = {}
         reuse = {}
         plain_seen = self.plain_seen
-        for tid, end in list(ended.items()):
+        judged = None
+        for tid, end in ended.items():
             n, steps, words = end
             if len(threads[tid]) != n:
                 continue
             if done_of is not None:
-                if tid not in done_of:
-                    continue            # not a task main() started
-                dl = done_of[tid]
-                if dl is not None and dl in reads:
-                    continue
+                dl = done_of.get(tid, _NOT_STATIC)
+                if dl is not None and (dl is _NOT_STATIC or dl in reads):
+                    continue            # not a task main() started, or joined
             if steps is None:
                 end = self._skippable(tid, n)
+                if judged is None:
+                    judged = {}
+                judged[tid] = end
                 if end is None:
-                    del ended[tid]
                     continue
-                ended[tid] = end
                 steps, words = end[1], end[2]
             if words and not plain_seen.isdisjoint(words):
                 # A skipped task's marked accesses to a plain-capable word are not
@@ -797,20 +799,38 @@ class Run:
                 # graph may have a plain access to (one the search has seen one to)
                 # keeps its tasks running
                 continue
-            plan[tid] = (n, steps)
             if done_of is not None:
                 t = cache.get(tid)
                 if t is not None and t.pos == n and t.steps == steps:
                     reuse[tid] = t
+                    continue
+            plan[tid] = (n, steps)
+        if judged is not None:
+            for tid, end in judged.items():
+                if end is None:
+                    del ended[tid]
+                else:
+                    ended[tid] = end
         return plan, (reuse if done_of is not None else None)
 
-    def _skip_ended(self, plan):
+    def _skip_ended(self, plan, reuse):
         """Mark the tasks of ``plan`` (``_skip_plan``) finished, as their last
-        run left them, and leave their events out of the replay."""
+        run left them, and leave their events out of the replay, with those of
+        the finished tasks ``reuse`` put back."""
         tasks = self.tasks
         ntasks = len(tasks)
         cache = self.x._ended_tasks
         skipped = set()
+        if reuse:
+            for tid, t in reuse.items():
+                if tid >= ntasks or tasks[tid] is not t:
+                    # main() ran anew (KCHECK_CHECK_FAST_PATHS): its own Task is marked
+                    plan[tid] = (t.pos, t.steps)
+                    continue
+                if t.done is not None:
+                    t.exit_pending = True
+                self.nevents += t.steps     # as its replay counts them: an RMW is one
+                skipped.add(tid)
         for tid, (n, steps) in plan.items():
             t = tasks[tid] if tid < ntasks else None
             if t is None or t.dynamic:
