@@ -34,8 +34,8 @@ def _explore(main, skip, races):
     saved, orig, after = runtime.SKIP_ENDED, runtime.Run._skip_ended, runtime.SKIP_AFTER
     skipped = [0]
 
-    def counting(run, plan, reuse):
-        orig(run, plan, reuse)
+    def counting(run, *plan):
+        orig(run, *plan)
         skipped[0] += sum(1 for t in run.tasks if t is not None and t.finished)
 
     runtime.SKIP_ENDED = skip

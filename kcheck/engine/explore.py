@@ -231,9 +231,11 @@ class TruSt(Driver):
         # tests/test_lkmm_enumeration.py).
         lkmm = self.lkmm
         view = e.hb if lkmm else e.view
+        nv = len(view)
         lo = -1
         for i in range(len(lst) - 1, -1, -1):
-            if contains(view, lst[i]):
+            w = lst[i]
+            if w.tid < nv and view[w.tid] >= w.idx:     # contains(view, w), inlined
                 lo = i
                 break
         if lo < len(lst) - 1:
@@ -241,7 +243,8 @@ class TruSt(Driver):
             # the past already bounds it: then there is nothing to look for, which
             # keeps a task looping on one location linear in its length)
             for r in g.reads.get(lid, ()):
-                if r is not e and contains(view, r) and (not lkmm or r.flags & G.MARKED):
+                t = r.tid
+                if t < nv and view[t] >= r.idx and r is not e and (not lkmm or r.flags & G.MARKED):
                     w = r.rf
                     if w is not None and (not lkmm or w.flags & G.MARKED):
                         j = lst.index(w)
@@ -457,6 +460,8 @@ class TruSt(Driver):
         e.hb = list(r.hb)
         e.hb[r.tid] = r.idx + 1
         g.threads[r.tid].append(e)
+        if g.order is not None:
+            g.order.append(e)
         lst = g.co.setdefault(r.lid, [])
         lst.insert(0 if w is None else lst.index(w) + 1, e)
         return e
@@ -577,6 +582,8 @@ class TruSt(Driver):
                 # whatever such a read could read before the lock was taken is read
                 # by the RMW that took it.
                 g2.threads[r2.tid].pop()
+                if g2.order is not None:
+                    g2.order.remove(r2)
                 g2.reads[r2.lid].remove(r2)
             # A read-only wait (join, a grace period, smp_cond_load) stays blocked on
             # the value: each later write to the location may revisit it, as GenMC

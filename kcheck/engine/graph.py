@@ -122,7 +122,7 @@ class Graph:
     """A (partial) execution graph, with what TruSt needs to restrict and copy it."""
 
     __slots__ = ("threads", "co", "reads", "next_stamp", "spawn_of", "stamp_order_ok", "checked",
-                 "ended")
+                 "ended", "order")
 
     def __init__(self):
         self.threads: list[list[Event]] = []
@@ -142,6 +142,14 @@ class Graph:
         # task loses events, and whoever changes what one of its events reads or
         # chooses drops it (forget_end).
         self.ended = {}
+        # Every event in stamp order (None: not known - by_stamp sorts).  Within a
+        # task stamps grow along po, so restrict pops events off its end, each the
+        # last of its task; a run's replay order is this list when the graph's
+        # stamp order respects rf (stamp_order_ok).  Keeping it costs an append
+        # per event; it saves a sort per run and makes restrict O(events dropped)
+        # rather than O(tasks): a readers(15) run drops one or two events of 17
+        # tasks.
+        self.order = []
 
     # -- queries -------------------------------------------------------
     def events(self):
@@ -149,6 +157,9 @@ class Graph:
             yield from th
 
     def by_stamp(self):
+        order = self.order
+        if order is not None:
+            return order[:]
         evs = [e for th in self.threads for e in th]
         evs.sort(key=_STAMP)
         return evs
@@ -184,6 +195,12 @@ class Graph:
 
     def append(self, ev: Event):
         self.threads[ev.tid].append(ev)
+        order = self.order
+        if order is not None:
+            if order and order[-1].stamp > ev.stamp:
+                self.order = None
+            else:
+                order.append(ev)
         if ev.stamp >= self.next_stamp:
             self.next_stamp = ev.stamp + 1
 
@@ -210,17 +227,31 @@ class Graph:
         """Drop every event added after ``stamp`` (in place)."""
         lids = set()
         ended = self.ended
-        for tid, th in enumerate(self.threads):
-            n = len(th)
-            while n and th[n - 1].stamp > stamp:
-                n -= 1
-            if n < len(th):
-                for e in th[n:]:
-                    if e.lid is not None:
-                        lids.add(e.lid)
-                del th[n:]
-                if tid in ended:
-                    del ended[tid]
+        order = self.order
+        if order is not None:
+            threads = self.threads
+            while order and order[-1].stamp > stamp:
+                e = order.pop()
+                th = threads[e.tid]
+                if th[-1] is not e:
+                    raise AssertionError(f"restrict: event {e!r} is not the last of its task")
+                th.pop()
+                if e.lid is not None:
+                    lids.add(e.lid)
+                if ended and e.tid in ended:
+                    del ended[e.tid]
+        else:
+            for tid, th in enumerate(self.threads):
+                n = len(th)
+                while n and th[n - 1].stamp > stamp:
+                    n -= 1
+                if n < len(th):
+                    for e in th[n:]:
+                        if e.lid is not None:
+                            lids.add(e.lid)
+                    del th[n:]
+                    if tid in ended:
+                        del ended[tid]
         co = self.co
         reads = self.reads
         for lid in lids:
@@ -291,6 +322,11 @@ class Graph:
         g.next_stamp = self.next_stamp
         g.stamp_order_ok = self.stamp_order_ok
         g.checked = None
+        order = self.order
+        if order is not None:
+            g.order = [c for c in map(m.get, order) if c is not None]
+        else:
+            g.order = None
         if self.ended:
             g.ended = {tid: end for tid, end in self.ended.items() if len(gthreads[tid]) == end[0]}
         return g

@@ -40,37 +40,51 @@ _PER_RUN_TASK_SLOTS = frozenset({"gl", "ctx", "req"})
 class MainState:
     """What one ``main()`` built: its tasks and what it left on the run."""
 
-    __slots__ = ("tasks", "attrs")
+    __slots__ = ("tasks", "attrs", "tids", "copies")
 
     def __init__(self, tasks, attrs):
-        self.tasks = tasks      # per static task: Task() arguments, its join location, (slot, value) set after
+        self.tasks = tasks      # per static task (by tid): Task() arguments, its join location, (slot, value) set after
         self.attrs = attrs      # Run attributes main() set or changed
+        self.tids = frozenset(range(len(tasks)))
+        assert all(spec[0] == tid for tid, spec in enumerate(tasks))
+        # how each attribute is copied for a run: a flat container (of leaves: a
+        # name's count of anonymous objects) by its own C-level copy
+        self.copies = [(k, v, _copier(v)) for k, v in attrs.items()]
 
     def restore(self, run, task_cls, reuse=None):
         """Put main()'s state back on ``run``; ``reuse``: tid -> a finished Task
-        of an earlier run to put back as it is (runtime.Run._skip_plan)."""
-        for k, v in self.attrs.items():
-            setattr(run, k, _clone(v))
+        of an earlier run to put back as it is (runtime.Run._skip_plan).  The
+        tasks made anew are left in ``run.made`` when some are put back."""
+        for k, v, copy in self.copies:
+            setattr(run, k, v if copy is None else copy(v))
         tasks = run.tasks
-        append = tasks.append
-        # (a task's join location, the one slot every spawn sets, goes to the
-        # constructor: a generic setattr per task was a third of this)
-        for tid, name, fn, args, order, daemon, done, extras in self.tasks:
-            if reuse:
-                t = reuse.get(tid)
-                if t is not None:
-                    append(t)
-                    continue
-            if args.__class__ is _Refs:
-                args = tuple(tasks[a.tid] if a.__class__ is _TaskRef else a for a in args.args)
-            t = task_cls(tid, name, fn, args, order, daemon, False, done)
-            if extras:
-                for k, v in extras:
-                    setattr(t, k, v if v.__class__ not in _CLONED else _clone(v))
-            append(t)
+        specs = self.tasks
+        if reuse:
+            # (a readers(15) run puts back 14 of 16: the loop is over the others)
+            tasks.extend(map(reuse.get, range(len(specs))))
+            made = run.made = []
+            for tid in sorted(self.tids.difference(reuse)):
+                t = tasks[tid] = self._make(specs[tid], tasks, task_cls)
+                made.append(t)
+        else:
+            for spec in specs:
+                tasks.append(self._make(spec, tasks, task_cls))
         if tasks:
             run.g.ensure_thread(tasks[-1].tid)
         run.static = list(tasks)
+
+    @staticmethod
+    def _make(spec, tasks, task_cls):
+        tid, name, fn, args, order, daemon, done, extras = spec
+        if args.__class__ is _Refs:
+            args = tuple(tasks[a.tid] if a.__class__ is _TaskRef else a for a in args.args)
+        # (a task's join location, the one slot every spawn sets, goes to the
+        # constructor: a generic setattr per task was a third of this)
+        t = task_cls(tid, name, fn, args, order, daemon, False, done)
+        if extras:
+            for k, v in extras:
+                setattr(t, k, v if v.__class__ not in _CLONED else _clone(v))
+        return t
 
     def same_as(self, other):
         """Did two main() runs build the same state (KCHECK_CHECK_FAST_PATHS)?"""
@@ -106,12 +120,13 @@ class _Refs:
 
 def run_main(run, task_cls, check_fast_paths=False, reuse=None):
     """Build ``run``'s initial state: restore the recorded one, or run main()
-    (and record it, the first time).  ``reuse``: see ``MainState.restore``."""
+    (and record it, the first time).  ``reuse``: see ``MainState.restore``.
+    True when the recorded state was restored (``reuse``'s tasks are in place)."""
     x = run.x
     state = x.__dict__.get("_main_state")
     if state.__class__ is MainState and ENABLED and not check_fast_paths:
         state.restore(run, task_cls, reuse)
-        return
+        return True
     if state is False or not ENABLED:
         # main() made its locations anew: the explorer re-evaluates RMWs on a
         # location's initial value (explore._complete_rmw), which must be this
@@ -262,6 +277,25 @@ def _clonable(v, seen):
     if isinstance(v, tuple):
         return all(_clonable(e, seen) for e in v)
     return _reusable(v, seen)
+
+
+_CONTAINERS = (dict, list, set, tuple)
+
+
+def _copier(v):
+    """What ``_clone(v)`` comes to for this ``v``: None (shared as it is), a
+    flat container's own copy, or ``_clone`` itself."""
+    c = v.__class__
+    if c is dict:
+        flat = not any(e.__class__ in _CONTAINERS for e in v.values())
+        return dict.copy if flat else _clone
+    if c is list:
+        return list.copy if not any(e.__class__ in _CONTAINERS for e in v) else _clone
+    if c is set:
+        return set
+    if c is tuple and any(e.__class__ in _CONTAINERS for e in v):
+        return _clone
+    return None
 
 
 def _clone(v):

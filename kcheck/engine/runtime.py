@@ -253,8 +253,59 @@ class Loc:
         return f"&{self.name()}"
 
 
+def _run_cfg(explorer):
+    """What every run of a search takes from its explorer, worked out once."""
+    lkmm = getattr(explorer, "lkmm", False)
+    keep_going = getattr(explorer, "keep_going", False)
+    # tasks whose body is not run again (_skip_ended); the whole replay order is
+    # kept for the grace-period check, which needs every event
+    skip = SKIP_ENDED and not lkmm and not explorer.trace and not keep_going and not getattr(
+        explorer, "drop_barriers", ())
+    try:
+        impure = explorer._impure             # tasks never skipped (_skippable)
+        plain_seen = explorer._plain_seen     # words the search made a plain access to
+    except AttributeError:
+        impure = explorer._impure = set()
+        plain_seen = explorer._plain_seen = set()
+    try:
+        contexts = explorer._contexts         # idle task contexts, reused run after run
+    except AttributeError:
+        contexts = explorer._contexts = []
+    return (explorer.step_bound,
+            None if lkmm else explorer.races,     # the LKMM's own data-race flag is used instead
+            explorer.trace,                        # collect source lines for reports
+            lkmm, skip, keep_going,
+            getattr(explorer.pick, "pure", False),  # a task may start on its predecessor's context (_chain)
+            impure, plain_seen, contexts)
+
+
 class Run:
     """One execution: replay a graph, then extend it under a driver's control."""
+
+    # Fields a run starts with and most runs never change are the class's: a run
+    # sets its own only when it changes them (a run of readers(15) is 33 us, and
+    # forty instance attributes set one by one were a tenth of it).
+    cur = None
+    root = None
+    rpos = 0
+    bug = None
+    discarded = False
+    stopped = False
+    main_lid = 0
+    main_locs = None        # while main() is recorded: the locations it makes
+    inflight = None         # (task, Bug or ModelError) raised into a task (_raised_in_task)
+    nevents = 0
+    exit_waits = None       # tasks whose done write a replayed join waits for (_task_ended)
+    joins = False           # a join was asked for in this run (wait_exit)
+    lock_usage = None       # lid -> {(softirq state, mode): task} (kernel/locking.py)
+    cut = False             # a chain of contexts was cut here (Run._cut)
+    has_gp = False          # an RCU callback's grace period is in the graph (SC)
+    inadmissible = False    # no SC order keeps the grace periods out of read-side sections
+    rcu = None              # memory.rcu_gp.RcuOrder of the finished run, when it has grace periods
+    sc_reach = None         # memory.sc.Reach of the finished graph (memory.sc.reach)
+    exact_deps = False      # a front end gives every access its dependencies (set_deps)
+    full_replay = None      # the whole replay order when tasks are skipped (_skip_ended)
+    made = None             # with finished tasks put back: the static tasks made anew (_own)
 
     def __init__(self, explorer, graph: Graph, program):
         self.x = explorer            # driver: pick(), on_read(), on_write(), on_choice(), tid_for()
@@ -263,66 +314,29 @@ class Run:
         self.tasks: list[Task] = []  # indexed by tid
         self.static = []             # tasks spawned by main (RCU / rwlock readers)
         self.live_from = 0           # tasks[:live_from] have ended (explore.default_pick)
-        self.cur = None
-        self.root = None
         self.replay = replay_order(graph)
         self.stamp0 = graph.next_stamp   # events stamped from here on are this run's own
         self.nreplay = len(self.replay)
-        self.rpos = 0
-        self.bug = None
-        self.discarded = False
-        self.stopped = False
-        self.main_lid = 0
-        self.main_locs = None        # while main() is recorded: the locations it makes
-        self.inflight = None         # (task, Bug or ModelError) raised into a task (_raised_in_task)
         self.freed = {}              # oid -> free event
         self.heap = {}               # oid -> (object, alloc event or None)
         self.acc = {}                # oid -> [access events]  (heap objects only)
         self.racy = {}               # lid -> [access events] of plain-capable locations
         self.racy_tids = {}          # lid -> tasks with an event in racy[lid]
         self.plain_lids = set()      # locations that have seen a plain access
-        self.nevents = 0
-        self.step_bound = explorer.step_bound
-        self.races = explorer.races
         self.race_reports = []
-        self.exit_waits = None       # tasks whose done write a replayed join waits for (_task_ended)
-        self.joins = False           # a join was asked for in this run (wait_exit)
         self.noleak = set()
-        self.lock_usage = None       # lid -> {(softirq state, mode): task} (kernel/locking.py)
-        self.cut = False             # a chain of contexts was cut here (Run._cut)
-        self.trace = explorer.trace  # collect source lines for reports
-        self.lkmm = getattr(explorer, "lkmm", False)
-        if self.lkmm:
-            self.races = None        # the LKMM's own data-race flag is used instead
         self.notes = {}              # event -> (text, file, line)
-        self.has_gp = False          # an RCU callback's grace period is in the graph (SC)
         self.deferred = []           # bugs met after a grace period: real only if the run is admissible
-        self.inadmissible = False    # no SC order keeps the grace periods out of read-side sections
-        self.rcu = None              # memory.rcu_gp.RcuOrder of the finished run, when it has grace periods
-        self.sc_reach = None         # memory.sc.Reach of the finished graph (memory.sc.reach)
-        self.exact_deps = False      # a front end gives every access its dependencies (set_deps)
-        # tasks whose body is not run again (_skip_ended); the whole replay order is
-        # kept for the grace-period check, which needs every event
-        self.skip = SKIP_ENDED and not self.lkmm and not self.trace and not getattr(
-            explorer, "keep_going", False) and not getattr(explorer, "drop_barriers", ())
-        self.full_replay = None
-        try:
-            self.impure = explorer._impure     # tasks never skipped (_skippable)
-            self.plain_seen = explorer._plain_seen
-        except AttributeError:
-            self.impure = explorer._impure = set()
-            self.plain_seen = explorer._plain_seen = set()   # words the search made a plain access to
         # --keep-going: a bug stops only the task that met it (a WARN not even that: the
         # kernel goes on after one), every other task runs on, and the run ends as usual,
         # so the search can go on from a whole execution.  ``found`` lists its bugs.
-        self.keep_going = getattr(explorer, "keep_going", False)
         self.found = []
-        # a task may start on the context its predecessor ended on (_chain)
-        self.chain = getattr(explorer.pick, "pure", False)
         try:
-            self.contexts = explorer._contexts     # idle task contexts, reused run after run
+            cfg = explorer._run_cfg
         except AttributeError:
-            self.contexts = explorer._contexts = []
+            cfg = explorer._run_cfg = _run_cfg(explorer)
+        (self.step_bound, self.races, self.trace, self.lkmm, self.skip, self.keep_going,
+         self.chain, self.impure, self.plain_seen, self.contexts) = cfg
 
     # -- the API kernel primitives use ----------------------------------
     def read(self, loc, flags, op):
@@ -679,8 +693,8 @@ class Run:
                 else:
                     x._runs_whole = n + 1
             try:
-                _initial.run_main(self, Task, _detect.CHECK_FAST_PATHS,
-                                  reuse=plan[1] if plan is not None else None)
+                restored = _initial.run_main(self, Task, _detect.CHECK_FAST_PATHS,
+                                             reuse=plan[1] if plan is not None else None)
             except ModelError as e:
                 if e.where is None:
                     e.where = _model_where(e)
@@ -695,7 +709,7 @@ class Run:
             if not self.tasks:
                 raise ModelError("main() spawned no task")
             if plan is not None and (plan[0] or plan[1]):
-                self._skip_ended(plan[0], plan[1])
+                self._skip_ended(*plan, restored)
             watch = _initial.watch_globals(self)
             try:
                 self._loop()
@@ -770,11 +784,31 @@ class Run:
         cache = x.__dict__.get("_ended_tasks")
         if cache is None:
             cache = x._ended_tasks = {}
+        kept = x.__dict__.get("_kept_tasks")
+        if kept is None:
+            kept = x._kept_tasks = {}
         plan = {}
         reuse = {}
+        nev = 0
         plain_seen = self.plain_seen
         judged = None
         for tid, end in ended.items():
+            k = kept.get(tid)
+            if k is not None:
+                # put back in the last plan that saw this very entry (the same
+                # object: a graph's copy shares it), for reasons that still hold
+                # unless the task grew its done write or was joined since, in this
+                # graph or (the Task: a join in a run that put it back) in another
+                # (no plain-capable words: what the search has seen cannot matter)
+                t = k[1]
+                n = end[0]
+                if (k[0] is end and t.pos == n and t.steps == end[1] and len(threads[tid]) == n
+                        and k[2] not in reads):
+                    reuse[tid] = t
+                    t.exit_pending = k[3]
+                    nev += end[1]
+                    continue
+                del kept[tid]
             n, steps, words = end
             if len(threads[tid]) != n:
                 continue
@@ -802,7 +836,13 @@ class Run:
             if done_of is not None:
                 t = cache.get(tid)
                 if t is not None and t.pos == n and t.steps == steps:
+                    # put back by restore() as it is; what _skip_ended would do for
+                    # it is done here, in the one pass
                     reuse[tid] = t
+                    t.exit_pending = t.done is not None
+                    nev += steps        # as its replay counts them: an RMW is one
+                    if not words:
+                        kept[tid] = (end, t, dl, t.exit_pending)
                     continue
             plan[tid] = (n, steps)
         if judged is not None:
@@ -811,26 +851,32 @@ class Run:
                     del ended[tid]
                 else:
                     ended[tid] = end
-        return plan, (reuse if done_of is not None else None)
+        return plan, (reuse if done_of is not None else None), nev
 
-    def _skip_ended(self, plan, reuse):
+    def _skip_ended(self, plan, reuse, nev, restored):
         """Mark the tasks of ``plan`` (``_skip_plan``) finished, as their last
         run left them, and leave their events out of the replay, with those of
-        the finished tasks ``reuse`` put back."""
+        the finished tasks ``reuse`` (``nev`` events) that ``restore()`` put
+        back - unless main() ran anew (``restored`` False: KCHECK_CHECK_FAST_PATHS),
+        when its own Tasks are marked instead."""
         tasks = self.tasks
         ntasks = len(tasks)
         cache = self.x._ended_tasks
-        skipped = set()
         if reuse:
-            for tid, t in reuse.items():
-                if tid >= ntasks or tasks[tid] is not t:
-                    # main() ran anew (KCHECK_CHECK_FAST_PATHS): its own Task is marked
+            if restored:
+                self.nevents += nev
+                if not plan:
+                    full = self.full_replay = self.replay
+                    self.replay = [e for e in full if e.tid not in reuse]
+                    self.nreplay = len(self.replay)
+                    return
+                skipped = set(reuse)
+            else:
+                skipped = set()
+                for tid, t in reuse.items():
                     plan[tid] = (t.pos, t.steps)
-                    continue
-                if t.done is not None:
-                    t.exit_pending = True
-                self.nevents += t.steps     # as its replay counts them: an RMW is one
-                skipped.add(tid)
+        else:
+            skipped = set()
         for tid, (n, steps) in plan.items():
             t = tasks[tid] if tid < ntasks else None
             if t is None or t.dynamic:
@@ -1057,11 +1103,21 @@ class Run:
         if hit is not None:
             raise hit
 
+    def _own(self):
+        """The tasks this run may have started: all of them, less the finished
+        ones put back from an earlier run (MainState.restore: ``made``)."""
+        made = self.made
+        if made is None:
+            return self.tasks
+        tasks = self.tasks
+        ns = len(self.static)
+        return made + tasks[ns:] if len(tasks) > ns else made
+
     def _release(self):
         """The run is over: its tasks' contexts are idle again (a context whose
         greenlet died, on a model error, is dropped)."""
         pool = self.contexts
-        for t in self.tasks:
+        for t in self._own():
             ctx = t.ctx if t is not None else None
             if ctx is None or ctx.run is not self:
                 continue
@@ -1111,7 +1167,7 @@ class Run:
     def _kill(self):
         self.stopped = True
         ctrl_c = None
-        for t in self.tasks:
+        for t in self._own():
             gl = t.gl if t is not None else None
             if gl is not None and not gl.dead and gl and t.ctx.task is t:
                 try:
@@ -1358,6 +1414,9 @@ class Run:
         hb[tid] = idx
         e.hb = hb
         th.append(e)
+        order = g.order
+        if order is not None:
+            order.append(e)     # its stamp is the graph's newest
         t.pos += 1
         if self.trace:
             self._note(e)
@@ -1684,7 +1743,7 @@ class Run:
             # a chain of contexts was cut (Run._cut): the execution is a prefix, not
             # a whole one - no deadlock or leak can be judged on it
             return "blocked"
-        waiting = [t for t in self.tasks if t is not None and t.blocked]
+        waiting = [t for t in self._own() if t is not None and t.blocked]
         if not waiting:
             return "complete"
         for t in waiting:
