@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "ben
 import programs  # noqa: E402  (benchmarks/programs.py)
 from lkmm_programs_gen import mixed_model, mixed_program, model, program, search_outcome, shape  # noqa: E402
 
-from kcheck import spawn  # noqa: E402
+from kcheck import join, spawn  # noqa: E402
 from kcheck.engine import runtime  # noqa: E402
 from kcheck.engine.explore import TruSt  # noqa: E402
 from kcheck.kernel import KArray, READ_ONCE, WRITE_ONCE, atomic_t, atomic_read, atomic_set  # noqa: E402
@@ -131,3 +131,29 @@ def test_model_code_that_is_not_deterministic_is_still_caught():
     spec.loader.exec_module(mod)
     with pytest.raises(ModelError, match="deterministic"):
         TruSt(mod.main, races="off").run()
+
+
+def _joined_after_a_read(nwriters):
+    """A task joined by a task after a read that the writers revisit: each
+    revisit runs the joiner again, and its join again, on a task that ended
+    long before (the generated programs join first, before any read)."""
+    from kcheck.kernel import READ_ONCE, WRITE_ONCE, atomic_t, atomic_set
+
+    def joiner(y, x, a):
+        READ_ONCE(y.counter)
+        join(a)
+        READ_ONCE(x.counter)
+
+    def main():
+        x, y = atomic_t(0), atomic_t(0)
+        a = spawn(atomic_set, x, 1, name="A")
+        spawn(atomic_set, x, 2, name="B")
+        spawn(joiner, y, x, a, name="C")
+        for i in range(nwriters):
+            spawn(atomic_set, y, i + 1, name=f"W{i}")
+    return main
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_a_task_joined_after_a_revisited_read(n):
+    _same_both_ways(_joined_after_a_read(n), "warn")

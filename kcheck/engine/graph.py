@@ -122,7 +122,7 @@ class Graph:
     """A (partial) execution graph, with what TruSt needs to restrict and copy it."""
 
     __slots__ = ("threads", "co", "reads", "next_stamp", "spawn_of", "stamp_order_ok", "checked",
-                 "ended", "order")
+                 "ended", "order", "plan", "dirty")
 
     def __init__(self):
         self.threads: list[list[Event]] = []
@@ -150,6 +150,12 @@ class Graph:
         # rather than O(tasks): a readers(15) run drops one or two events of 17
         # tasks.
         self.order = []
+        # The last skip plan of a run of this graph or of the one it was copied
+        # from ((tid -> finished Task put back, their requests, generation):
+        # runtime.Run._skip_plan), and the tasks whose ``ended`` entry changed
+        # since: their Tasks are not put back again without being judged.
+        self.plan = None
+        self.dirty = set()
 
     # -- queries -------------------------------------------------------
     def events(self):
@@ -221,6 +227,7 @@ class Graph:
         """What task ``tid`` reads or chooses changes: how it ends is not known."""
         if tid in self.ended:
             del self.ended[tid]
+        self.dirty.add(tid)
 
     # -- TruSt: restrict and copy ---------------------------------------
     def restrict(self, stamp):
@@ -240,6 +247,7 @@ class Graph:
                     lids.add(e.lid)
                 if ended and e.tid in ended:
                     del ended[e.tid]
+                    self.dirty.add(e.tid)
         else:
             for tid, th in enumerate(self.threads):
                 n = len(th)
@@ -252,6 +260,7 @@ class Graph:
                     del th[n:]
                     if tid in ended:
                         del ended[tid]
+                        self.dirty.add(tid)
         co = self.co
         reads = self.reads
         for lid in lids:
@@ -329,6 +338,9 @@ class Graph:
             g.order = None
         if self.ended:
             g.ended = {tid: end for tid, end in self.ended.items() if len(gthreads[tid]) == end[0]}
+        if self.plan is not None:
+            g.plan = self.plan
+            g.dirty = self.dirty | (self.ended.keys() - g.ended.keys()) if self.ended else set(self.dirty)
         return g
 
     def copy(self):
