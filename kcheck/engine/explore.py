@@ -36,6 +36,8 @@ replayed from scratch (``runtime.Run``): the search is stateless.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
 
 from . import graph as G
@@ -182,6 +184,27 @@ def default_pick(run):
     return fallback
 
 
+# A search allocates a few objects per event and frees them a run later, in
+# bulk; the cyclic collector's default (a young-generation pass every 700 net
+# allocations) then runs every few events, scanning objects that are about to
+# go anyway.  Passes a seventieth as often: indexer(15) 10% and a TDP MMU check
+# 7% faster, 5 MB more at the top.  Not off: model objects do form cycles (a
+# TDP MMU check grew 3x with it off).
+YOUNG_THRESHOLD = 50_000
+
+
+@contextlib.contextmanager
+def fewer_collections():
+    """Raise the young generation's threshold for a search, and put it back."""
+    old = gc.get_threshold()
+    if old[0] and old[0] < YOUNG_THRESHOLD:
+        gc.set_threshold(YOUNG_THRESHOLD, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 class TruSt(Driver):
     """Optimal exhaustive exploration (see the module docstring)."""
 
@@ -208,6 +231,22 @@ class TruSt(Driver):
         self.deadline = None        # stop and hand back the worklist after this time (units)
         self._groups = {}           # id(read list) -> the list's reads by task (_by_task)
         self.clock = time.perf_counter   # what the deadline is measured in (units: CPU time)
+
+    def reset_search(self, *, on_bug=None, on_progress=None):
+        """Make ready for another ``run_from`` of the same model (a parallel
+        worker's next path), keeping what it learnt of the model (main()'s
+        recorded state, the runs' caches, task ids) and the counts, which go
+        on growing."""
+        self.on_bug = on_bug
+        self.on_progress = on_progress
+        self.bugs = 0
+        self.bug_run = None
+        self.exhaustive = True
+        self.interrupted = False
+        self.deadline = None
+        self.work = None
+        self.cur_path = ()
+        self.seq = 0
 
     # -- hooks ---------------------------------------------------------
     def read_candidates(self, run, e, loc, fn):
@@ -652,9 +691,10 @@ class TruSt(Driver):
         self.work = self.stack[0][1]
         self.cur_path, self.seq = (), 0
         try:
-            if self._execute_top():
-                return self
-            self._loop()
+            with fewer_collections():
+                if self._execute_top():
+                    return self
+                self._loop()
         except KeyboardInterrupt:
             self.interrupted = True
             self.exhaustive = False
@@ -691,6 +731,10 @@ class TruSt(Driver):
         The ancestors on the path are replayed, not counted: whoever handed
         out this path counts nothing below it.
         """
+        with fewer_collections():
+            return self._run_from(path, deadline)
+
+    def _run_from(self, path, deadline):
         self.stack = [[Graph(), []]]
         self.work = self.stack[0][1]
         self.cur_path, self.seq = (), 0

@@ -276,16 +276,26 @@ def _steal_worker(wid, inbox, outbox, hungry, stop, opts):
     die_with_parent()
     opts = dict(opts)
     keep_going, ignore = opts.pop("collect", (False, ()))
+    # One explorer for every path this worker is sent: what it learnt of the
+    # model (main()'s recorded state, the finished tasks a run may put back, the
+    # first runs that run every task to catch nondeterministic model code) is
+    # the same below any path, and learning it again for each hand-off was a
+    # few percent of a parallel readers(15).  Its counts go on growing: each
+    # message carries what grew since the last one.
+    d = None
     while True:
         path = inbox.get()
         if path is None:
             return
-        sent = {"executions": 0, "blocked": 0, "events": 0}
+        if d is None:
+            sent = {"executions": 0, "blocked": 0, "events": 0}
+        else:
+            st = d.stats
+            sent = {"executions": st.executions, "blocked": st.blocked, "events": st.events}
         last = [time.perf_counter()]
         # work is given away only after this much CPU time on the path: below it the
         # hand-off (a replay of the path, a message) costs more than it saves
         share_after = time.process_time() + 0.005
-        d = None
 
         def counts():
             st = d.stats
@@ -311,7 +321,10 @@ def _steal_worker(wid, inbox, outbox, hungry, stop, opts):
         try:
             with Watchdog():
                 col = Collector(opts.get("memory_model", "sc"), keep_going, ignore)
-                d = TruSt(program_of_worker(), on_bug=col, on_progress=hook, **opts)
+                if d is None:
+                    d = TruSt(program_of_worker(), on_bug=col, on_progress=hook, **opts)
+                else:
+                    d.reset_search(on_bug=col, on_progress=hook)
                 try:
                     d.run_from(tuple(path), float("inf"))
                 except _Yield:
@@ -325,9 +338,11 @@ def _steal_worker(wid, inbox, outbox, hungry, stop, opts):
                            stopped=bool(col.bugs) and not keep_going,
                            barriers=[list(b) for b in d.__dict__.get("barrier_sites", ())])
         except ModelError as e:
+            d = None
             outbox.put(("error", wid, (str(e), e.where)))
             continue
         except BaseException as e:
+            d = None
             # whatever else escapes comes back as an error: a worker that died
             # silently would leave the coordinator waiting
             outbox.put(("error", wid, (f"{type(e).__name__}: {e}" if str(e) else type(e).__name__,
@@ -361,6 +376,30 @@ def _donate(d, hungry, outbox, wid):
     outbox.put(("donate", wid, [list(it[3]) for it in give]))
 
 
+class _SharedInt:
+    """An int the coordinator and its forked workers share (an anonymous shared
+    mapping), with a lock for read-modify-write: what ``multiprocessing.Value``
+    gives, without loading ctypes - a tenth of the set-up of a parallel search,
+    which on a one-second search is what parallel costs over serial."""
+
+    def __init__(self, ctx):
+        import mmap
+        self._map = mmap.mmap(-1, 8)            # MAP_SHARED | MAP_ANONYMOUS: forks see one page
+        self._cell = memoryview(self._map).cast("q")
+        self._lock = ctx.Lock()
+
+    @property
+    def value(self):
+        return self._cell[0]
+
+    @value.setter
+    def value(self, v):
+        self._cell[0] = v
+
+    def get_lock(self):
+        return self._lock
+
+
 def explore_local(spec, jobs, opts, *, progress=None, max_executions=None, keep_going=False,
                   ignore=()):
     """Exhaustive exploration on ``jobs`` local processes that keep their work.
@@ -379,8 +418,8 @@ def explore_local(spec, jobs, opts, *, progress=None, max_executions=None, keep_
     ctx = mp.get_context("fork")
     _PROGRAM = load_program(spec)
     opts = dict(opts, collect=(keep_going, tuple(ignore)))
-    hungry = ctx.Value("i", 0)
-    stop = ctx.Value("i", 0)
+    hungry = _SharedInt(ctx)
+    stop = _SharedInt(ctx)
     outbox = ctx.Queue()
     inboxes = [ctx.SimpleQueue() for _ in range(jobs)]
     procs = [ctx.Process(target=_steal_worker, args=(i, inboxes[i], outbox, hungry, stop, opts),
