@@ -211,42 +211,33 @@ class TruSt(Driver):
     def __init__(self, program, *, max_executions=None, on_progress=None, on_complete=None,
                  memory_model="sc", on_bug=None, **kw):
         super().__init__(program, **kw)
-        # With keep_going, ``on_bug(run, bug)`` is called for every bug of every
-        # execution (a run goes on past its bugs, so the search misses nothing after
-        # one); it returns True to stop the search there.
-        self.on_bug = on_bug
-        self.bugs = 0
         self.lkmm = memory_model == "lkmm"
         self.lkmm_races = self.races if self.lkmm else None     # None with --races off
         self.inconsistent = 0
         self.on_complete = on_complete   # called with each complete execution's Run (tests)
         self.max_executions = max_executions
-        self.on_progress = on_progress
-        self.work = None
-        self.bug_run = None
-        self.exhaustive = True
-        self.interrupted = False
-        self.cur_path = ()
-        self.seq = 0
-        self.deadline = None        # stop and hand back the worklist after this time (units)
         self._groups = {}           # id(read list) -> the list's reads by task (_by_task)
         self.clock = time.perf_counter   # what the deadline is measured in (units: CPU time)
+        self.reset_search(on_bug=on_bug, on_progress=on_progress)
 
     def reset_search(self, *, on_bug=None, on_progress=None):
-        """Make ready for another ``run_from`` of the same model (a parallel
-        worker's next path), keeping what it learnt of the model (main()'s
-        recorded state, the runs' caches, task ids) and the counts, which go
-        on growing."""
+        """Make ready for a search (``run``), or for another ``run_from`` of the
+        same model (a parallel worker's next path), keeping what it learnt of
+        the model (main()'s recorded state, the runs' caches, task ids) and the
+        counts, which go on growing."""
+        # With keep_going, ``on_bug(run, bug)`` is called for every bug of every
+        # execution (a run goes on past its bugs, so the search misses nothing after
+        # one); it returns True to stop the search there.
         self.on_bug = on_bug
         self.on_progress = on_progress
         self.bugs = 0
         self.bug_run = None
         self.exhaustive = True
         self.interrupted = False
-        self.deadline = None
         self.work = None
         self.cur_path = ()
         self.seq = 0
+        self.deadline = None        # stop and hand back the worklist after this time (units)
 
     # -- hooks ---------------------------------------------------------
     def read_candidates(self, run, e, loc, fn):
