@@ -248,6 +248,37 @@ def test_ctrl_c_in_the_claims_table_says_what_was_covered(monkeypatch):
     assert "1 of" in out.stderr and calls[0].name in out.stderr
 
 
+@pytest.mark.parametrize("as_json", [False, True])
+def test_ctrl_c_says_how_far_each_running_check_got(as_json):
+    """Ctrl-C pressed in a terminal reaches the table's worker processes too:
+    each check they were running stops and is listed with the executions it
+    had explored (before, only the finished ones were, and a table whose
+    costliest checks come first said "0 of 38 finished" after minutes)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    cmd = [sys.executable, "-m", "kcheck.cli", "tdp-mmu", "claims", "--jobs", "2"]
+    p = subprocess.Popen(cmd + (["--json"] if as_json else []), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        time.sleep(6)                       # the two costliest checks run for minutes
+        os.killpg(p.pid, signal.SIGINT)     # as a terminal's Ctrl-C: the whole group
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 130, err
+    assert "Traceback" not in err
+    if as_json:
+        cut = [c for c in json.loads(out)["checks"] if c["verdict"] == "interrupted"]
+        assert len(cut) == 2 and all(c["executions"] > 0 and not c["exhaustive"] for c in cut)
+    else:
+        lines = [ln for ln in err.splitlines() if "stopped by Ctrl-C after" in ln]
+        assert len(lines) == 2 and all("not finished" in ln for ln in lines), err
+
+
 @pytest.mark.parametrize("cmd", [["claims"], ["matrix"]])
 @pytest.mark.parametrize("size,says", [("fanout=1", "fanout >= 2"), ("gfns=99", "does not fit")])
 def test_sizes_the_model_cannot_take_are_a_usage_error_before_a_table_runs(cmd, size, says):

@@ -524,6 +524,16 @@ class _Bug:
         self.message = message
 
 
+class CheckInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a table's checks: ``partial`` lists (check, CheckResult)
+    for each check cut short, with the executions it had explored (a check
+    cut short decides nothing, but the user is told how far it got)."""
+
+    def __init__(self, partial=()):
+        super().__init__()
+        self.partial = list(partial)
+
+
 def run_check(check, step_bound=3000, heartbeat=False, store=None):
     """Run one check; with a ``store`` (store.CellStore), from and into it: the
     search checkpointed there as it goes, resumed from an earlier run's
@@ -546,7 +556,8 @@ def run_check(check, step_bound=3000, heartbeat=False, store=None):
         return CheckResult("error", False, 0, 0.0, error=f"{type(e).__name__}: {e}")
     if r.interrupted:
         # Ctrl-C: a cut-short check decides nothing; the table is abandoned
-        raise KeyboardInterrupt
+        raise CheckInterrupted([(check, CheckResult("interrupted", False, r.executions,
+                                                    r.seconds + before))])
     bug = _Bug(r.bug.kind, r.bug.message) if r.bug is not None else None
     res = CheckResult(r.verdict, r.exhaustive, r.executions, r.seconds + before, bug,
                       r.format() if bug is not None else "")
@@ -559,8 +570,10 @@ def _run_keyed(args):
     key, check, store = args
     try:
         return key, run_check(check, heartbeat=wanted(), store=store)
+    except CheckInterrupted as e:
+        return key, e.partial[0][1]     # how far it got, told to the parent, which stops the pool
     except KeyboardInterrupt:
-        return key, None            # told to the parent, which stops the pool
+        return key, None
 
 
 # Rough relative cost of a flow in a scenario, to start the longest checks first.
@@ -620,14 +633,41 @@ def run_checks(checks, jobs=2, done=None, store=None):
         from ...engine.parallel import die_with_parent
         # a worker whose table is gone (the parent killed with -9) stops too
         pool = mp.get_context("fork").Pool(jobs, initializer=die_with_parent)
+        results = pool.imap_unordered(_run_keyed, queue)
+        got = 0                     # results taken from the pool
         try:
-            for key, res in pool.imap_unordered(_run_keyed, queue):
-                if res is None:
-                    raise KeyboardInterrupt
+            for key, res in results:
+                got += 1
+                if res is None or res.verdict == "interrupted":
+                    raise CheckInterrupted([(todo[key], res)] if res is not None else ())
                 finished(key, res)
             pool.close()
+        except KeyboardInterrupt as e:
+            # Ctrl-C reaches the workers too: each running check stops and sends
+            # what it had explored; wait a moment for those (not for the checks
+            # still queued, which a free worker would start), then stop the pool
+            partial = list(getattr(e, "partial", ()))
+            running = min(jobs, len(queue) - got)
+            deadline = time.monotonic() + 2.0
+            try:
+                while running > 0 and time.monotonic() < deadline:
+                    try:
+                        key, res = results.next(timeout=max(0.0, deadline - time.monotonic()))
+                    except (mp.TimeoutError, StopIteration):
+                        break
+                    running -= 1
+                    if res is None:
+                        continue
+                    if res.verdict == "interrupted":
+                        partial.append((todo[key], res))
+                    else:
+                        finished(key, res)      # it ended just as Ctrl-C came
+            except KeyboardInterrupt:
+                pass                            # a second Ctrl-C: stop waiting
+            pool.terminate()
+            raise CheckInterrupted([p for p in partial if p[1] is not None]) from None
         except BaseException:
-            pool.terminate()        # Ctrl-C: do not wait for the checks still queued
+            pool.terminate()
             raise
         finally:
             pool.join()

@@ -133,22 +133,31 @@ class _Covered:
             progress(check, res, k, n)
         return done
 
-    def report(self, as_json):
-        rows = [{"check": ch.label if ch.special is not None else ch.name, "memory_model": mm,
-                 "verdict": r.verdict, "bug": r.bug.kind if r.bug is not None else None,
-                 "executions": r.executions, "exhaustive": r.exhaustive,
-                 "seconds": round(r.seconds, 2)} for ch, mm, r in self.done]
+    def report(self, as_json, cut=()):
+        """``cut``: (check, CheckResult) of the checks Ctrl-C stopped
+        (claims.CheckInterrupted), listed with how far each had got."""
+        def row(ch, mm, r):
+            return {"check": ch.label if ch.special is not None else ch.name, "memory_model": mm,
+                    "verdict": r.verdict, "bug": r.bug.kind if r.bug is not None else None,
+                    "executions": r.executions, "exhaustive": r.exhaustive,
+                    "seconds": round(r.seconds, 2)}
+        rows = [row(ch, mm, r) for ch, mm, r in self.done]
+        stopped = [row(ch, ch.memory_model, r) for ch, r in cut]
         msg = f"interrupted (Ctrl-C): {len(rows)} of {self.total} {self.what} finished, {self.rest}"
         click.echo(f"kcheck: {msg}", err=True)
         if as_json:
-            click.echo(json.dumps({"verdict": "interrupted", "error": msg, "checks": rows,
+            click.echo(json.dumps({"verdict": "interrupted", "error": msg, "checks": rows + stopped,
                                    "exit_code": 130}, indent=2))
             return
-        for row in rows:
-            how = row["verdict"] + (f" ({row['bug']})" if row["bug"] else "")
-            extent = "exhaustive" if row["exhaustive"] else "not exhaustive"
-            click.echo(f"  {row['check']} [{row['memory_model']}]: {how}, "
-                       f"{row['executions']:,} executions, {extent}", err=True)
+        for r in rows:
+            how = r["verdict"] + (f" ({r['bug']})" if r["bug"] else "")
+            extent = "exhaustive" if r["exhaustive"] else "not exhaustive"
+            click.echo(f"  {r['check']} [{r['memory_model']}]: {how}, "
+                       f"{r['executions']:,} executions, {extent}", err=True)
+        for r in stopped:
+            click.echo(f"  {r['check']} [{r['memory_model']}]: stopped by Ctrl-C after "
+                       f"{r['executions']:,} executions ({r['seconds']:,.0f} s), not finished",
+                       err=True)
 
 
 class _TableProgress:
@@ -234,8 +243,8 @@ def claims_cmd(as_json, out_dir, only, jobs, html, lkmm_budget, sizes):
         covered.total += len({c.key() for c in again})
         lkmm_results = run_checks(again, jobs=jobs,
                                   done=covered.wrap(_TableProgress("LKMM"), "lkmm")) if again else {}
-    except KeyboardInterrupt:
-        covered.report(as_json)
+    except KeyboardInterrupt as e:
+        covered.report(as_json, getattr(e, "partial", ()))
         sys.exit(130)
     rows = []
     for cid in ids:
@@ -309,8 +318,8 @@ def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, mark
     try:
         vs, ss, cells = run_matrix(jobs=jobs, done=covered.wrap(_TableProgress("cell"), "sc"),
                                    planned=planned, store=store)
-    except KeyboardInterrupt:
-        covered.report(as_json)
+    except KeyboardInterrupt as e:
+        covered.report(as_json, getattr(e, "partial", ()))
         if store is not None and not as_json:
             finished = {ch.key() for ch, _mm, _r in covered.done}
             for ch in planned[0]:
