@@ -890,22 +890,15 @@ class Run:
         tasks = self.tasks
         ntasks = len(tasks)
         cache = self.x._ended_tasks
+        skipped = set()
         if reuse:
             if restored:
                 self.reused = reuse
                 self.nevents += nev
-                if not plan:
-                    full = self.full_replay = self.replay
-                    self.replay = [e for e in full if e.tid not in reuse]
-                    self.nreplay = len(self.replay)
-                    return
-                skipped = set(reuse)
+                skipped = set(reuse) if plan else reuse     # (only looked into, then)
             else:
-                skipped = set()
                 for tid, t in reuse.items():
                     plan[tid] = (t.pos, t.steps)
-        else:
-            skipped = set()
         for tid, (n, steps) in plan.items():
             t = tasks[tid] if tid < ntasks else None
             if t is None or t.dynamic:
