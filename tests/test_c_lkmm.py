@@ -1,6 +1,7 @@
 """LKMM dependencies from the C data flow: an address dependency through
-rcu_dereference() (through locals, function arguments and return values, and
-a struct local whose address is taken) orders the dependent load as herd7
+rcu_dereference() (through locals, function arguments and return values - a
+lookup helper that returns rcu_dereference(), a call through a function
+pointer - and a struct local whose address is taken) orders the dependent load as herd7
 does; the same reader without the dependency may see the old value.  Data
 and control dependencies follow the same register rules (dep+plain, in
 test_c_litmus.py, needs both)."""
@@ -29,6 +30,10 @@ static void *writer(void *arg)
 
 static struct foo *pass(struct foo *p) { return p; }
 static int peek(struct holder *h) { return READ_ONCE(h->p->a); }
+static struct foo *lookup(void) { return rcu_dereference(gp); }
+static int get_a(struct foo *p) { return READ_ONCE(p->a); }
+static int (*get_a_ptr)(struct foo *) = get_a;
+static int ignore(struct foo *p) { return READ_ONCE(new_foo.a); }
 
 static void *reader(void *arg)
 {
@@ -37,8 +42,12 @@ static void *reader(void *arg)
 	int v;
 
 	rcu_read_lock();
+#if HOW == 4		/* a lookup helper returns rcu_dereference() */
+	p = lookup();
+#else
 	p = rcu_dereference(gp);
-#if HOW == 0		/* the dependent load */
+#endif
+#if HOW == 0 || HOW == 4	/* the dependent load */
 	v = READ_ONCE(p->a);
 #elif HOW == 1		/* through a function's argument and return value */
 	v = READ_ONCE(pass(p)->a);
@@ -47,6 +56,10 @@ static void *reader(void *arg)
 	v = peek(&h);
 #elif HOW == 3		/* no dependency: the address does not come from the load */
 	v = READ_ONCE(new_foo.a);
+#elif HOW == 5		/* the dependent load in a helper called through a pointer */
+	v = get_a_ptr(p);
+#elif HOW == 6		/* a helper given the pointer that does not use it: no dependency */
+	v = ignore(p);
 #endif
 	rcu_read_unlock();
 	BUG_ON(p == &new_foo && v == 0);
@@ -64,7 +77,8 @@ int main(void)
 """
 
 
-@pytest.mark.parametrize("how,want", [(0, "no-bug"), (1, "no-bug"), (2, "no-bug"), (3, "warn")])
+@pytest.mark.parametrize("how,want", [(0, "no-bug"), (1, "no-bug"), (2, "no-bug"), (3, "warn"),
+                                      (4, "no-bug"), (5, "no-bug"), (6, "warn")])
 def test_address_dependency(tmp_path, how, want):
     f = tmp_path / "mp.c"
     f.write_text(MP_DEP)

@@ -1989,8 +1989,13 @@ def compile_call(comp, c):
     col = c.location.column
     text = comp.text(callee) or "function pointer"
 
+    deps = comp.deps
+    from ._compile import CFunc
+
     def call_ptr(f):
         fn = fp(f)
+        if deps and isinstance(fn, CFunc):
+            return _call_c_deps(fn, argfs)(f)
         vals = [a(f) for a in argfs]
         inv = getattr(fn, "invoke", None)
         if inv is not None:
@@ -2004,6 +2009,8 @@ def compile_call(comp, c):
 
 def call_c(comp, c, cf, args):
     argfs = tuple(comp.expr(a) for a in args)
+    if comp.deps:
+        return _call_c_deps(cf, argfs)
     n = len(argfs)
     inv = cf.invoke
     if n == 0:
@@ -2018,6 +2025,29 @@ def call_c(comp, c, cf, args):
         a0, a1, a2 = argfs
         return lambda f: inv((a0(f), a1(f), a2(f)))
     return lambda f: inv([a(f) for a in argfs])
+
+
+def _call_c_deps(cf, argfs):
+    """A call of a C function under the LKMM: each argument's dependency set goes
+    to its parameter, and the return value's set comes back into the caller's
+    register - a pointer from a lookup helper that returns ``rcu_dereference()``
+    is address-dependent on that read in the caller, as it is in the inlined code."""
+    from ._deps import DEPS, EMPTY, invoke_d
+
+    def call_d(f):
+        saved = f[DEPS]
+        vals = []
+        ds = []
+        for a in argfs:
+            f[DEPS] = EMPTY
+            vals.append(a(f))
+            ds.append(f[DEPS])
+        if not cf._ready:
+            cf.ensure()
+        v, d = invoke_d(cf, vals, ds)
+        f[DEPS] = saved | d
+        return v
+    return call_d
 
 
 def function_value(comp, fdecl, c):
