@@ -149,3 +149,100 @@ int main(void) { pthread_t p; pthread_create(&p, NULL, parent, NULL); return 0; 
     assert rc == 2 and len(err.strip().splitlines()) == 1, err
     assert "child: read_lock() in a thread that another thread started is not modelled" in err
     assert "start child() from main()" in err
+
+
+LOOPS = {
+    # a task that never touches shared memory: no event ever comes back to the explorer
+    "task": ("""#include <linux/kernel.h>
+#include <pthread.h>
+static int x;
+static void *spin(void *arg)
+{
+	for (;;)
+		;
+	return NULL;
+}
+static void *other(void *arg) { WRITE_ONCE(x, 1); return NULL; }
+int main(void)
+{
+	pthread_t a, b;
+	pthread_create(&a, NULL, spin, NULL);
+	pthread_create(&b, NULL, other, NULL);
+	return 0;
+}
+""", "in C function spin() at loop.c:4"),
+    "main_before_tasks": ("""#include <linux/kernel.h>
+#include <pthread.h>
+static int x;
+static void *t(void *a) { WRITE_ONCE(x, 1); return NULL; }
+int main(void)
+{
+	pthread_t a;
+	int i = 0;
+	while (1)
+		i++;
+	pthread_create(&a, NULL, t, NULL);
+	return 0;
+}
+""", "in main() of loop.c, before its first task starts"),
+    "main_alone": ("""#include <linux/kernel.h>
+int main(void)
+{
+	int i = 0;
+	while (1)
+		i++;
+	return 0;
+}
+""", "in C function main()"),
+}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("name", sorted(LOOPS))
+def test_a_c_loop_without_shared_accesses_is_a_model_error_not_a_hang(tmp_path, name, jobs):
+    """The watchdog once took the C front end's closures for kcheck's own work
+    and never fired: ``for (;;);`` in a C task ran until killed."""
+    text, want = LOOPS[name]
+    f = tmp_path / "loop.c"
+    f.write_text(text)
+    rc, out, err = kcheck_cli("check", f, "--jobs", jobs)
+    assert rc == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith(f"kcheck: error: {f}: task main") or "task spin" in lines[0], err
+    assert want in lines[0] and "without a shared access" in lines[0], err
+
+
+COUNTING_DELAY = """#include <linux/kernel.h>
+#include <pthread.h>
+static void *t(void *arg)
+{
+	int i = 0;
+	while (i < LIMIT) {
+		i++;
+		cpu_relax();
+	}
+	return NULL;
+}
+int main(void)
+{
+	pthread_t a;
+	pthread_create(&a, NULL, t, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("limit,rc", [("100", 0), ("1000000000", 1)])
+def test_a_counting_delay_loop_ends_or_is_a_livelock(tmp_path, limit, rc):
+    """``while (1) { i++; cpu_relax(); }`` is a new state each round, so no wait
+    is set up and no event meets the step bound: it spun until killed.  Delays
+    in a row without a shared access now count against the step bound; a
+    bounded delay loop below it still ends."""
+    f = tmp_path / "delay.c"
+    f.write_text(COUNTING_DELAY)
+    got, out, err = kcheck_cli("check", f, "-D", f"LIMIT={limit}")
+    assert got == rc, (out, err)
+    if rc:
+        assert "BUG livelock: cpu_relax: task t delayed 2000 times in a row" in out, out
+        assert "delay.c:8" in out, out

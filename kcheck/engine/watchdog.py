@@ -51,12 +51,17 @@ class Watchdog:
             kdir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
             f = sys._getframe(1)
             where = ""
+            cwhere = _c_function(f)
             while f is not None:
                 if not os.path.abspath(f.f_code.co_filename).startswith(kdir):
                     where = f" at {f.f_code.co_filename}:{f.f_lineno}"
                     break
                 f = f.f_back
             self.stamp = now
+            if cwhere:
+                raise ModelError(f"task {t.name if t else 'main()'} ran {self.seconds:.0f} s without "
+                                 f"a shared access or a kernel call, {cwhere}: a loop that never "
+                                 f"ends, or one too long for a harness?")
             raise ModelError(f"task {t.name if t else 'main()'} ran {self.seconds:.0f} s without "
                              f"reaching a kernel call{where}: an infinite loop in plain Python?")
 
@@ -64,6 +69,28 @@ class Watchdog:
 _ENGINE = os.path.dirname(os.path.abspath(__file__))
 _KCHECK = os.path.dirname(_ENGINE)
 _MODELS = os.path.join(_KCHECK, "models")
+_C = os.path.join(_KCHECK, "c")     # the C front end runs the model's C: model time
+
+
+def _c_function(f):
+    """The innermost C function a frame stack is running, as "in C function
+    spin() at file.c:12", or "" for Python model code.  The C front end's
+    closures carry no line of their own; the function they run does."""
+    while f is not None:
+        loc = f.f_locals
+        for name in ("cf", "self"):
+            cf = loc.get(name)
+            kind = type(cf).__name__
+            if kind == "CFunc" and getattr(cf, "cursor", None) is not None:
+                where = cf.cursor.location
+                fname = os.path.basename(where.file.name) if where.file else "?"
+                return f"in C function {cf.name}() at {fname}:{where.line}"
+            if kind == "CProgram":      # main()'s part before its first pthread_create()
+                return f"in main() of {os.path.basename(cf.path)}, before its first task starts"
+        if f.f_code.co_name == "_continue_main" and f.f_code.co_filename.startswith(_C):
+            return "in C function main()"   # main() after its first pthread_create(): a task
+        f = f.f_back
+    return ""
 
 
 def _exploring(f):
@@ -75,7 +102,7 @@ def _exploring(f):
         fn = f.f_code.co_filename
         if fn.startswith(_ENGINE):
             return True
-        if fn.startswith(_MODELS) or not (fn.startswith(_KCHECK) or fn.startswith(_LIB_DIRS)
+        if fn.startswith(_MODELS) or fn.startswith(_C) or not (fn.startswith(_KCHECK) or fn.startswith(_LIB_DIRS)
                                           or fn.startswith("<frozen")):
             return False
         f = f.f_back

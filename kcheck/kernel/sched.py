@@ -457,8 +457,17 @@ def poll(what):
     t = r.cur
     if t is None:
         return
-    state = stack_state()
     pos = t.pos
+    idle = t.tls.get("idle_delays")
+    n = idle[1] + 1 if idle is not None and idle[0] == pos else 1
+    t.tls["idle_delays"] = (pos, n)
+    if n > r.step_bound:
+        # ``while (1) { i++; cpu_relax(); }``: each round is a new state (the counter),
+        # so no wait is ever set up, and no event is ever added to meet the step bound
+        r.report("livelock", f"{what}: task {t.name} delayed {n - 1} times in a row without a "
+                 f"shared access: it does not terminate, or the bound is too small "
+                 f"(--step-bound)", fatal=True)
+    state = stack_state()
     rec = t.tls.get("poll")
     if rec is not None and rec[0] == state and rec[1] <= pos:
         sig = _noop_iteration(r, r.g.threads[t.tid], rec[1], pos)
