@@ -25,6 +25,8 @@ from kcheck.kernel import (
     READ_ONCE, WRITE_ONCE, WARN_ON, ptr, request_irq, request_threaded_irq, free_irq,
     disable_irq, enable_irq, synchronize_irq, IRQ_HANDLED, IRQ_WAKE_THREAD, in_hardirq,
     in_interrupt, timer_list, timer_setup, mod_timer, del_timer_sync,
+    completion, init_completion, complete, wait_for_completion, wait_queue_head_t,
+    init_waitqueue_head, wait_event, wake_up,
 )
 
 
@@ -89,6 +91,64 @@ def test_a_lock_the_handler_takes_needs_interrupts_off_elsewhere(kind, verdict, 
         assert "irq_counts()" in res.bug.trace
         again = kcheck.replay(lock_model(kind, from_task), res.bug.schedule)
         assert again.bug is not None and again.bug.kind == "lockdep"
+
+
+class waitdev(KStruct):
+    done: completion
+    wq: wait_queue_head_t
+    ready: int
+    timer: timer_list
+
+
+def _wake(d, how):
+    if how == "complete":
+        complete(d.done)
+    else:
+        WRITE_ONCE(ptr(d, "ready"), 1)
+        wake_up(d.wq)
+
+
+def _wait(d, how):
+    if how == "complete":
+        wait_for_completion(d.done)
+    else:
+        wait_event(d.wq, lambda: READ_ONCE(ptr(d, "ready")))
+
+
+@pytest.mark.parametrize("context", ["hardirq", "timer"])
+@pytest.mark.parametrize("how", ["complete", "wake_up"])
+def test_waking_a_task_from_an_interrupt_or_a_timer_is_lockdep_clean(context, how):
+    """complete() and wake_up() take the completion's or wait queue's lock with
+    spin_lock_irqsave(), and the waiting side with interrupts off too: the
+    canonical "the handler completes, the task waits" is lockdep-clean.  kcheck
+    once counted the task side as {HARDIRQ-ON-W} and called it a bug."""
+    def handler(irq, d):
+        _wake(d, how)
+        return IRQ_HANDLED
+
+    def tick(t):
+        _wake(t._owner, how)
+
+    def waiter(d):
+        if context == "timer":
+            mod_timer(d.timer, 0)
+        _wait(d, how)
+        if context == "timer":
+            del_timer_sync(d.timer)
+
+    def main():
+        d = waitdev()
+        init_completion(d.done)
+        init_waitqueue_head(d.wq)
+        if context == "hardirq":
+            request_irq(3, handler, 0, "waitdev", d)
+        else:
+            timer_setup(d.timer, tick, 0)
+        spawn(waiter, d, name="waiter")
+
+    res = kcheck.check(main)
+    assert res.verdict == "no-bug", res.bug and res.bug.format()
+    assert res.exhaustive
 
 
 def test_a_timer_callback_runs_with_interrupts_on():

@@ -75,7 +75,7 @@ def complete(x):
     """Increment ``done`` and wake one waiter."""
     r = run()
     with op(r, lambda: f"complete({x!r})") as g:
-        _take(x.lock, "x", "spin_lock")
+        _take(x.lock, "x", "spin_lock", irqs_off=True)
         r.rmw(x._done, lambda d: d + 1 if d != UINT_MAX else d, ONCE, "complete")
         woken = _wake_first(r, x, False, "complete")
         _release(x.lock, "x", "spin_unlock")
@@ -86,7 +86,7 @@ def complete_all(x):
     """``done = UINT_MAX`` (every wait returns at once from now on) and wake all waiters."""
     r = run()
     with op(r, lambda: f"complete_all({x!r})") as g:
-        _take(x.lock, "x", "spin_lock")
+        _take(x.lock, "x", "spin_lock", irqs_off=True)
         r.write(x._done, UINT_MAX, ONCE, "complete_all")
         woken = _wake_first(r, x, True, "complete_all")
         _release(x.lock, "x", "spin_unlock")
@@ -118,7 +118,7 @@ def _wait_for_common(x, timeout, state, what):
     S.sleep_check(what)
     t = r.cur
     with op(r, lambda: f"{what}({x!r})") as g:
-        _take(x.lock, "x", "spin_lock")
+        _take(x.lock, "x", "spin_lock", irqs_off=True)
         done = r.read(x._done, ONCE, what)
         if not done:
             entry = wait_queue_entry(t)
@@ -131,7 +131,7 @@ def _wait_for_common(x, timeout, state, what):
                 _release(x.lock, "x", "spin_unlock")
                 timeout = (S.schedule_timeout(timeout, info) if timeout != MAX_SCHEDULE_TIMEOUT
                            else (S.schedule(info) or timeout))
-                _take(x.lock, "x", "spin_lock")
+                _take(x.lock, "x", "spin_lock", irqs_off=True)
                 done = r.read(x._done, ONCE, what)
                 if done or not timeout:
                     break
@@ -171,7 +171,7 @@ def try_wait_for_completion(x):
         if not r.read(x._done, ONCE, "try_wait_for_completion"):
             g.note = " = false"
             return False
-        _take(x.lock, "x", "spin_lock")
+        _take(x.lock, "x", "spin_lock", irqs_off=True)
         done = r.read(x._done, ONCE, "try_wait_for_completion")
         ok = bool(done)
         if ok and done != UINT_MAX:
@@ -188,7 +188,7 @@ def completion_done(x):
         if not r.read(x._done, ONCE, "completion_done"):
             g.note = " = false"
             return False
-        _take(x.lock, "x", "spin_lock")                     # wait for complete() to finish
+        _take(x.lock, "x", "spin_lock", irqs_off=True)                     # wait for complete() to finish
         _release(x.lock, "x", "spin_unlock")
         g.note = " = true"
     return True

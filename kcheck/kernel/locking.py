@@ -75,7 +75,7 @@ def _held(t, lock, mode=None):
     return False
 
 
-def _irq_usage(r, t, lock, mode, trylock=False):
+def _irq_usage(r, t, lock, mode, never_on=False):
     """lockdep's irq-safety rules.  A lock taken in softirq context (an RCU or
     timer callback) must never be taken with softirqs enabled elsewhere - the
     callback may run on that CPU, in the middle of the critical section, and
@@ -91,18 +91,20 @@ def _irq_usage(r, t, lock, mode, trylock=False):
     instances of one structure are not joined.  A trylock does not count as
     taking it with softirqs or interrupts on (it cannot spin); disabled
     interrupts keep softirqs off too; two read acquisitions of an rwlock are
-    fine (readers do not exclude each other)."""
+    fine (readers do not exclude each other).  ``never_on``: a trylock, or a
+    lock the kernel only takes with interrupts disabled (a wait queue's, a
+    completion's): never an -ON usage."""
     if getattr(lock, "kind", None) == "mutex":
         return                  # a sleeping lock in softirq is already sleep-in-atomic
     tls = t.tls
     if tls.get("hardirq"):
         _usage(r, t, lock, mode, "IN-HARDIRQ")
         return
-    if not (trylock or tls.get("irq")):
+    if not (never_on or tls.get("irq")):
         _usage(r, t, lock, mode, "HARDIRQ-ON")
     if tls.get("softirq"):
         _usage(r, t, lock, mode, "IN-SOFTIRQ")
-    elif not (trylock or t.callback or tls.get("bh") or tls.get("irq")):
+    elif not (never_on or t.callback or tls.get("bh") or tls.get("irq")):
         _usage(r, t, lock, mode, "SOFTIRQ-ON")
 
 
@@ -142,7 +144,10 @@ def _usage(r, t, lock, mode, state):
         return
 
 
-def _take(lock, mode, op):
+def _take(lock, mode, op, irqs_off=False):
+    """``irqs_off``: the kernel takes this lock with interrupts disabled around it
+    (a wait queue's or completion's internal lock: spin_lock_irqsave()), so
+    taking it never counts as a HARDIRQ-ON or SOFTIRQ-ON usage."""
     r = run()
     t = r.cur
     if t is not None and _held(t, lock):
@@ -150,7 +155,7 @@ def _take(lock, mode, op):
     r.rmw(lock._loc, _acquire, ACQ, op)
     if t is not None:
         t.held.append((lock, mode))
-        _irq_usage(r, t, lock, mode)        # once taken: the trace shows the acquisition
+        _irq_usage(r, t, lock, mode, irqs_off)   # once taken: the trace shows the acquisition
 
 
 def _release(lock, mode, op):
@@ -188,7 +193,7 @@ def _trylock(lock, op):
     ok = r.rmw(lock._loc, _try, ACQ, op) == 0
     if ok and r.cur is not None:
         r.cur.held.append((lock, "x"))
-        _irq_usage(r, r.cur, lock, "x", trylock=True)
+        _irq_usage(r, r.cur, lock, "x", never_on=True)
     return ok
 
 

@@ -124,7 +124,7 @@ def DECLARE_WAITQUEUE(task=None):
 
 
 def _lock(r, wq, what):
-    _take(wq.lock, "x", "spin_lock")
+    _take(wq.lock, "x", "spin_lock", irqs_off=True)
 
 
 def _unlock(r, wq):
