@@ -68,6 +68,12 @@ def test_replay_reproduces_the_schedule():
     (["check", BAD / "nondeterministic.py"], "deterministic"),
     (["replay", EX / "deadlock.py", "0 x*2", "--entry", "buggy"], "bad schedule token"),
     (["replay", EX / "deadlock.py", "7*3", "--entry", "buggy"], "diverged"),
+    (["replay", EX / "deadlock.py", "garbage", "--entry", "buggy"],
+     "bad schedule token 'garbage': a step is TASK, TASK*COUNT"),
+    # spelt out, once 15 GB and a hang
+    (["replay", EX / "deadlock.py", "0*999999999", "--entry", "buggy"], "more than 10,000,000 steps"),
+    (["replay", EX / "deadlock.py", "0*5000000 1*5000001", "--entry", "buggy"],
+     "more than 10,000,000 steps"),
 ])
 def test_bad_input_is_one_line_exit_2(args, needle):
     rc, out, err = kcheck(*args)

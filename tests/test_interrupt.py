@@ -73,6 +73,20 @@ def swallowing_readers():
         spawn(_swallower, x, name=f"r{i}")
 
 
+def _swallows_forever(x):
+    while True:             # the model catches everything kcheck raises to stop it
+        try:
+            atomic_read(x)
+        except BaseException:
+            pass
+
+
+def swallowing_forever():
+    x = atomic_t(0)
+    spawn(atomic_set, x, 1, name="w")
+    spawn(_swallows_forever, x, name="spin")
+
+
 MODES = {
     "sc": (many_readers, {}),
     "sc-gp": (readers_and_gp, {}),
@@ -81,6 +95,7 @@ MODES = {
     "random": (many_readers, {"strategy": "random", "executions": 10 ** 5}),
     "pct": (many_readers, {"strategy": "pct", "executions": 10 ** 5}),
     "model-swallows": (swallowing_readers, {}),
+    "model-swallows-forever": (swallowing_forever, {"step_bound": 10 ** 9}),
 }
 
 
@@ -115,3 +130,13 @@ def test_ctrl_c_at_any_moment_interrupts_the_search(mode, sigint_as_a_terminal_s
         # it and the try that resets it once left it so, and the next kcheck use in the
         # process (a decorated pytest test) took itself for a model kcheck was running
         assert runtime.CURRENT is None, (mode, press)
+
+
+def test_a_model_that_swallows_the_stop_still_meets_the_step_bound():
+    """A bare ``except:`` around a kernel call catches the Stop that ends a run
+    at the step bound; the task was resumed by each Stop and ran forever (and
+    at the run's end every kernel call it made raised "no run", swallowed too).
+    The second time it asks a stopped run it is parked for good."""
+    out = explore(swallowing_forever, step_bound=100)
+    assert [b.kind for b in out.bugs] == ["livelock"], out
+    assert runtime.CURRENT is None

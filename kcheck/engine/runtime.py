@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import sys
 import types
-from greenlet import greenlet, GreenletExit
+from greenlet import greenlet, GreenletExit, getcurrent as _getcurrent
 
 from . import graph as G
 from .graph import MARKED, Event, Graph, contains, join
@@ -753,10 +753,13 @@ class Run:
             if self.found and self.bug is None and not self.inadmissible:
                 self.bug = min(self.found, key=_met_at)
         finally:
-            CURRENT = prev
             try:
+                # still current: a task that swallows the Stop thrown into it asks
+                # this run again (and is parked for good, _stop_again), rather than
+                # meet "no run" in every kernel call it makes, forever
                 self._kill()
             finally:
+                CURRENT = prev
                 self._release()
         return self
 
@@ -1091,7 +1094,15 @@ class Run:
                 e.where = _model_where(e)
             raise               # surfaces in the root greenlet: exit 2, not a bug
         except RecursionError as e:
-            self._stop_with(Bug("livelock", f"task {t.name} recursed without bound ({e})", task=t))
+            if not str(e).startswith("maximum recursion depth exceeded"):
+                # raised by the model itself, not Python's limit: a model error as any other
+                msg, where = model_exception(e)
+                b = Bug("model-error", msg, task=t, other=e)
+                b.where = where
+                self._stop_with(b)
+            else:
+                self._stop_with(Bug("livelock", f"task {t.name} recursed without bound ({e})",
+                                    task=t))
         except BaseException as e:
             # The model's own assert is its WARN_ON.  Anything else it raises (of
             # any class: SystemExit, KeyboardInterrupt, GeneratorExit ... ) or that
@@ -1264,7 +1275,7 @@ class Run:
     def request(self, req):
         """Called in a task greenlet with its next request; returns the value."""
         if self.stopped:
-            raise Stop()
+            self._stop_again()
         cur = self.cur
         cur.req = req
         if self.trace:
@@ -1306,6 +1317,22 @@ class Run:
             if n is cur:
                 return val
             return self._switch_to(n, val)
+
+    def _stop_again(self):
+        """The run has stopped, yet a task asks again: it caught what ended it (a
+        bare ``except:`` around its kernel calls catches ``Stop``, and Ctrl-C's
+        ``Interrupted``).  Raised once more; the next time, the task is left
+        suspended for good and the run ends - a model that swallows every
+        exception once kept a run going forever."""
+        asked = self.__dict__.setdefault("_stop_asked", set())
+        me = _getcurrent()
+        if me in asked and me is not self.root:
+            # kept from the collector, which would throw GreenletExit into it -
+            # swallowed too, and the model would run on with no run at all
+            _NEVER_RESUMED.append(me)
+            self.root.switch()
+        asked.add(me)
+        raise Stop()
 
     def _checked_access(self, cur, e, loc):
         """``_check_access`` for the replay fast paths in read(), write() and rmw(),
@@ -2081,7 +2108,15 @@ class catching_ctrl_c:
 def _on_sigint(signum, frame):
     global PRESSED
     PRESSED = True
+    r = CURRENT
+    if r is not None:
+        r.stopped = True        # a model that swallows the exception stops at its next request
     raise Interrupted()
+
+
+# Task greenlets whose model swallowed the Stop that ended their run (Run._stop_again):
+# never switched to again, never collected.  One per such run, each a small stack.
+_NEVER_RESUMED = []
 
 
 # Set by Ctrl-C (catching_ctrl_c) and asked at the start of every run: the

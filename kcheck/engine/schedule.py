@@ -122,11 +122,20 @@ def encode(steps):
     return " ".join(toks)
 
 
+# A replay is one execution: a schedule longer than this names no run kcheck made
+# (each task stops at the step bound), and '0*999999999' once took 15 GB to spell out.
+MAX_STEPS = 10_000_000
+
+_FORMS = "a step is TASK, TASK*COUNT, TASK=VALUE, TASK<TASK:INDEX or TASK^TASK:INDEX"
+
+
 def decode(s):
     if not s.strip():
         raise ScheduleError("empty schedule")
     steps = []
     for tok in s.replace(",", " ").split():
+        if len(steps) > MAX_STEPS:
+            break
         try:
             if "<" in tok or "^" in tok:
                 mark = "<" if "<" in tok else "^"
@@ -142,12 +151,21 @@ def decode(s):
                 _check_key(k)
                 if int(n) < 1:
                     raise ValueError("a step count must be at least 1")
+                if len(steps) + int(n) > MAX_STEPS:
+                    raise ValueError(f"more than {MAX_STEPS:,} steps in all: no execution kcheck "
+                                     "replays is that long")
                 steps.extend([(k, None)] * int(n))
             else:
                 _check_key(tok)
                 steps.append((tok, None))
         except ValueError as e:
-            raise ScheduleError(f"bad schedule token {tok!r}: {e}") from None
+            why = str(e)
+            if why.startswith("invalid literal for int()") or why.startswith("not enough values"):
+                why = _FORMS         # Python's words for it say nothing to a user
+            raise ScheduleError(f"bad schedule token {tok!r}: {why}") from None
+    if len(steps) > MAX_STEPS:
+        raise ScheduleError(f"more than {MAX_STEPS:,} steps: no execution kcheck replays is "
+                            "that long")
     return steps
 
 
