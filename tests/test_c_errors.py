@@ -246,3 +246,47 @@ def test_a_counting_delay_loop_ends_or_is_a_livelock(tmp_path, limit, rc):
     if rc:
         assert "BUG livelock: cpu_relax: task t delayed 2000 times in a row" in out, out
         assert "delay.c:8" in out, out
+
+
+MP_BARRIERS = """#include <linux/kernel.h>
+#include <pthread.h>
+static int data, flag;
+static void *producer(void *arg)
+{
+	WRITE_ONCE(data, 42);
+	smp_wmb();
+	WRITE_ONCE(flag, 1);
+	return NULL;
+}
+static void *consumer(void *arg)
+{
+	if (READ_ONCE(flag)) {
+		smp_rmb();
+		WARN_ON(READ_ONCE(data) != 42);
+	}
+	return NULL;
+}
+int main(void)
+{
+	pthread_t a, b;
+	pthread_create(&a, NULL, producer, NULL);
+	pthread_create(&b, NULL, consumer, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("spec,rc", [
+    ("smp_wmb", 1), ("smp_wmb@producer", 1), ("smp_rmb@mp.c:14", 1),
+    ("nosuchbarrier", 2), ("smp_mb", 2), ("smp_wmb@nosuchfunc", 2), ("smp_wmb@mp.c:99", 2),
+])
+def test_a_c_drop_barrier_spec_must_match_a_barrier(tmp_path, spec, rc):
+    """In C a --drop-barrier that matched nothing was a silent no-op: "no bug"
+    with every barrier in, as if dropping it did not matter."""
+    f = tmp_path / "mp.c"
+    f.write_text(MP_BARRIERS)
+    got, out, err = kcheck_cli("check", f, "--memory-model", "lkmm", "--drop-barrier", spec)
+    assert got == rc, (out, err)
+    if rc == 2:
+        assert err.count("\n") == 1 and "matches no barrier the model executed" in err, err
+        assert "smp_wmb@producer (mp.c:7)" in err, err

@@ -809,11 +809,15 @@ def dropped(r, name, src):
     """Is barrier ``name`` switched off at C position ``src`` (--drop-barrier
     NAME, NAME@FUNCTION, NAME@FILE:LINE)?"""
     specs = r.x.drop_barriers
+    fn = src[2] if src else ""
+    line = f"{os.path.basename(src[0])}:{src[1]}" if src else ""
+    # the barriers met, so that a spec that matches none of them is an error (cli._unmatched_drops)
+    r.x.__dict__.setdefault("barrier_sites", set()).add((name, fn, line))
     for spec in specs:
         n, _, at = spec.partition("@")
         if n != name:
             continue
-        if not at or (src and (at == src[2] or at == f"{os.path.basename(src[0])}:{src[1]}")):
+        if not at or (src and (at == fn or at == line)):
             return True
     return False
 
