@@ -540,6 +540,11 @@ _DEFINE = click.option("-D", "--define", "defines", multiple=True, metavar="NAME
 
 
 def _load(file, entry, defines, as_json):
+    if file.endswith(".c") and entry != "main":
+        raise Fail(f"--entry {entry}: a C program starts at its main() (the harness); --entry "
+                   "chooses a Python model's entry function")
+    if defines and not file.endswith(".c"):
+        raise Fail(f"-D {defines[0]}: macros are for C files; {file} is not one")
     try:
         with model_output_to_stderr(as_json):
             return load_model(file, entry, defines)

@@ -68,6 +68,9 @@ def test_replay_reproduces_the_schedule():
     (["check", BAD / "nondeterministic.py"], "deterministic"),
     (["replay", EX / "deadlock.py", "0 x*2", "--entry", "buggy"], "bad schedule token"),
     (["replay", EX / "deadlock.py", "7*3", "--entry", "buggy"], "diverged"),
+    (["check", EX / "deadlock.py", "-D", "X=1", "--entry", "buggy"], "-D X=1: macros are for C files"),
+    (["check", ROOT / "examples/docs/tutorial/put_root.c", "--entry", "vcpu"],
+     "--entry vcpu: a C program starts at its main()"),
     (["replay", EX / "deadlock.py", "garbage", "--entry", "buggy"],
      "bad schedule token 'garbage': a step is TASK, TASK*COUNT"),
     # spelt out, once 15 GB and a hang
