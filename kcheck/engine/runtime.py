@@ -1769,7 +1769,11 @@ class Run:
             raise ModelError("spawn() is for main(); tasks start other contexts with call_rcu/queue_work")
         tasks = self.tasks
         tid = len(tasks)
-        t = Task(tid, name or f"{getattr(fn, '__name__', 'task')}{tid}", fn, args, (tid,), daemon)
+        if not name:
+            base = getattr(fn, '__name__', 'task')
+            # t1 and t2 started as tasks 0 and 1 are t1_0 and t2_1, not "t10" and "t21"
+            name = f"{base}_{tid}" if base[-1:].isdigit() else f"{base}{tid}"
+        t = Task(tid, name, fn, args, (tid,), daemon)
         tasks.append(t)
         self.static.append(t)
         threads = self.g.threads
@@ -2011,7 +2015,8 @@ def model_exception(exc):
     kernel call the model made (``spin_lock(5)``), it names that call as the model
     wrote it and the argument the call cannot work on, and ``where`` is the
     model's line that made the call, not kcheck's line that tripped over it."""
-    what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    text = _one_line(exc)
+    what = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     fr = _frames(exc)
     last = None
     for i, (f, _, _) in enumerate(fr):
@@ -2024,6 +2029,17 @@ def model_exception(exc):
     if last + 1 < len(fr) and fr[last + 1][0].f_code.co_filename.startswith(_KCHECK_DIR):
         return _bad_call(_call_text(f, lasti), fr[last + 1][0], exc, what), where
     return what, where
+
+
+def _one_line(exc, limit=300):
+    """An exception's text for a one-line error: newlines folded, at most
+    ``limit`` characters, and something even when its ``__str__`` raises."""
+    try:
+        text = str(exc)
+    except BaseException as e:           # noqa: B036 - any class: the text is all we want
+        return f"(its str() raised {type(e).__name__})"
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _call_text(frame, lasti):
