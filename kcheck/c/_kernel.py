@@ -34,6 +34,8 @@ from ._parse import K, T, error_at, evaluate_int
 from ._types import VoidT, FuncT, RecordT, ULONG, INT
 from ._memory import Ptr, Wild, Block, UNINIT, new_block, ptr_to_int, int_to_ptr, publish, escape
 from . import _access as A
+from ._compile import CFunc
+from ._deps import DEPS, EMPTY, invoke_d
 
 FULL = MARKED | ACQUIRE | RELEASE | MB
 
@@ -1994,12 +1996,11 @@ def compile_call(comp, c):
     text = comp.text(callee) or "function pointer"
 
     deps = comp.deps
-    from ._compile import CFunc
 
     def call_ptr(f):
         fn = fp(f)
         if deps and isinstance(fn, CFunc):
-            return _call_c_deps(fn, argfs)(f)
+            return _call_deps(fn, argfs, f)
         vals = [a(f) for a in argfs]
         inv = getattr(fn, "invoke", None)
         if inv is not None:
@@ -2014,7 +2015,7 @@ def compile_call(comp, c):
 def call_c(comp, c, cf, args):
     argfs = tuple(comp.expr(a) for a in args)
     if comp.deps:
-        return _call_c_deps(cf, argfs)
+        return lambda f: _call_deps(cf, argfs, f)
     n = len(argfs)
     inv = cf.invoke
     if n == 0:
@@ -2031,27 +2032,23 @@ def call_c(comp, c, cf, args):
     return lambda f: inv([a(f) for a in argfs])
 
 
-def _call_c_deps(cf, argfs):
+def _call_deps(cf, argfs, f):
     """A call of a C function under the LKMM: each argument's dependency set goes
     to its parameter, and the return value's set comes back into the caller's
     register - a pointer from a lookup helper that returns ``rcu_dereference()``
     is address-dependent on that read in the caller, as it is in the inlined code."""
-    from ._deps import DEPS, EMPTY, invoke_d
-
-    def call_d(f):
-        saved = f[DEPS]
-        vals = []
-        ds = []
-        for a in argfs:
-            f[DEPS] = EMPTY
-            vals.append(a(f))
-            ds.append(f[DEPS])
-        if not cf._ready:
-            cf.ensure()
-        v, d = invoke_d(cf, vals, ds)
-        f[DEPS] = saved | d
-        return v
-    return call_d
+    saved = f[DEPS]
+    vals = []
+    ds = []
+    for a in argfs:
+        f[DEPS] = EMPTY
+        vals.append(a(f))
+        ds.append(f[DEPS])
+    if not cf._ready:
+        cf.ensure()
+    v, d = invoke_d(cf, vals, ds)
+    f[DEPS] = saved | d
+    return v
 
 
 def function_value(comp, fdecl, c):

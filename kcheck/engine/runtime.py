@@ -1093,28 +1093,24 @@ class Run:
             if e.where is None:
                 e.where = _model_where(e)
             raise               # surfaces in the root greenlet: exit 2, not a bug
-        except RecursionError as e:
-            if not str(e).startswith("maximum recursion depth exceeded"):
-                # raised by the model itself, not Python's limit: a model error as any other
-                msg, where = model_exception(e)
-                b = Bug("model-error", msg, task=t, other=e)
-                b.where = where
-                self._stop_with(b)
-            else:
+        except BaseException as e:
+            # The model's own assert is its WARN_ON; Python's recursion limit is a task
+            # that recursed without bound.  Anything else it raises (of any class:
+            # SystemExit, KeyboardInterrupt, GeneratorExit, a RecursionError of its own
+            # ... ) or that a kernel call raises on its arguments stops the execution
+            # as a model error, with the trace of the interleaving that led there.
+            if isinstance(e, RecursionError) and str(e).startswith("maximum recursion depth"):
                 self._stop_with(Bug("livelock", f"task {t.name} recursed without bound ({e})",
                                     task=t))
-        except BaseException as e:
-            # The model's own assert is its WARN_ON.  Anything else it raises (of
-            # any class: SystemExit, KeyboardInterrupt, GeneratorExit ... ) or that
-            # a kernel call raises on its arguments stops the execution as a model
-            # error, with the trace of the interleaving that led there.
-            msg, where = model_exception(e)
-            if isinstance(e, AssertionError) and _raised_in_model(e):
-                b = Bug("warn", f"assertion failed: {e}" if str(e) else "assertion failed", task=t)
             else:
-                b = Bug("model-error", msg, task=t, other=e)
-            b.where = where
-            self._stop_with(b)
+                msg, where = model_exception(e)
+                if isinstance(e, AssertionError) and _raised_in_model(e):
+                    b = Bug("warn", f"assertion failed: {e}" if str(e) else "assertion failed",
+                            task=t)
+                else:
+                    b = Bug("model-error", msg, task=t, other=e)
+                b.where = where
+                self._stop_with(b)
         t.finished = True
 
     def _handled(self, sig):
