@@ -148,3 +148,48 @@ def test_two_workers_do_about_the_serial_work(fam, n):
     par = kcheck.check(main, jobs=2)
     assert par.executions == serial.executions
     assert par.events <= 1.10 * serial.events
+
+
+LONG = """
+from kcheck import spawn
+from kcheck.kernel import KStruct, READ_ONCE, WRITE_ONCE, ptr
+
+
+class S(KStruct):
+    a: int
+    b: int
+    c: int
+
+
+def t(s, k):
+    for i in range(4):
+        WRITE_ONCE(ptr(s, "a"), k + i)
+        READ_ONCE(ptr(s, "b"))
+        WRITE_ONCE(ptr(s, "c"), READ_ONCE(ptr(s, "a")))
+
+
+def main():
+    s = S()
+    for k in range(4):
+        spawn(t, s, k, name="cpu%d" % k)
+"""
+
+
+def test_ctrl_c_pressed_twice_under_jobs_2_still_gives_the_summary(tmp_path):
+    """A second Ctrl-C while the workers were being stopped escaped the
+    coordinator's cleanup: "interrupted (Ctrl-C) before any result", the
+    executions already explored unsaid (half the time, in a hostile pass)."""
+    f = tmp_path / "long.py"
+    f.write_text(LONG)
+    for attempt in range(8):
+        p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", "check", str(f), "--jobs", "2"],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, start_new_session=True)
+        time.sleep(2.0)
+        assert p.poll() is None, "the search ended before Ctrl-C"
+        p.send_signal(signal.SIGINT)              # the coordinator, then the terminal's group
+        os.killpg(p.pid, signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 130, (attempt, out, err)
+        assert "before any result" not in err, (attempt, out, err)
+        assert "interrupted: the result covers only what was explored" in out + err, (attempt, out)

@@ -511,15 +511,17 @@ def explore_local(spec, jobs, opts, *, progress=None, max_executions=None, keep_
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        stop.value = 1
-        for q in inboxes:
-            q.put(None)
-        for p in procs:
-            p.join(timeout=0.2)
-            if p.is_alive():
-                p.terminate()
-                p.join()
-        outbox.close()
+        with _ctrl_c_held() as held:
+            stop.value = 1
+            for q in inboxes:
+                q.put(None)
+            for p in procs:
+                p.join(timeout=0.2)
+                if p.is_alive():
+                    p.terminate()
+                    p.join()
+            outbox.close()
+    interrupted = interrupted or held.pressed
     if error is not None:
         msg, where = error if isinstance(error, tuple) else (error, None)
         raise ModelError(msg, where=tuple(where) if where else None)
@@ -663,14 +665,45 @@ def explore_units(executor, opts, *, budget=1.0, checkpoint=None, resume=None, p
                 break
     except KeyboardInterrupt:
         interrupted = True
-    left = handing + list(queue) + [p for v in inflight.values() for p in v[1]]
-    if checkpoint is not None and checkpoint.path and not stop:
-        checkpoint.write(counts, left)
-    executor.close()
+    with _ctrl_c_held() as held:
+        left = handing + list(queue) + [p for v in inflight.values() for p in v[1]]
+        if checkpoint is not None and checkpoint.path and not stop:
+            checkpoint.write(counts, left)
+        executor.close()
+    interrupted = interrupted or held.pressed
     return {"executions": counts["executions"], "blocked": counts["blocked"], "events": counts["events"],
             "bugs": bugs, "exhaustive": not stop and not left and not interrupted,
             "interrupted": interrupted, "warnings": warnings, "units": units,
             "barriers": sorted(barriers)}
+
+
+class _ctrl_c_held:
+    """While the workers are stopped and the counts gathered: a second Ctrl-C
+    (a user pressing twice, or the terminal's press reaching the coordinator
+    after a worker's) is held back, so that the summary of what was covered -
+    and the checkpoint - is not lost to it.  The cleanup is bounded (0.2 s per
+    worker, then terminate); the press still counts: the search says
+    it was interrupted."""
+
+    pressed = False
+
+    def __enter__(self):
+        import signal
+        import threading
+        self.old = None
+        if threading.current_thread() is threading.main_thread():
+            self.old = signal.signal(signal.SIGINT, self._pressed)
+        return self
+
+    def _pressed(self, signum, frame):
+        from . import runtime
+        runtime.PRESSED = self.pressed = True
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            import signal
+            signal.signal(signal.SIGINT, self.old)
+        return False
 
 
 def _key(f):
