@@ -217,16 +217,19 @@ def _model_error(res):
     return next((b for b in res.bugs if b.kind == "model-error"), None)
 
 
-def print_result(res, as_json, path=None, replay_extra=""):
+def print_result(res, as_json, path=None, replay_extra="", debug=False):
     """Print a result; returns the exit code.  A model error (an exception the
     model raised on some interleaving) prints its trace like a bug, and one line
-    on stderr, and exits 2."""
+    on stderr, and exits 2 - with ``--debug``, the exception's traceback too."""
     err = _model_error(res)
     line = None
     if err is not None:
         task = f"in task {err.task}: " if err.task else ""
         line = f"{_where_of(err, path)}: {task}{err.message}"
     OUT.result(res, path, replay_extra, error=line)
+    exc = getattr(res.bug, "exc", None) if line else None
+    if debug and exc is not None:
+        traceback.print_exception(exc, file=sys.stderr)
     if line:
         click.echo(f"kcheck: error: {line}", err=True)
     return exit_code(res)
@@ -340,7 +343,7 @@ def run_check(fn, *, path, as_json, debug, html=None, entry="main", replay_args=
     extra = replay_extra(entry, opts.get("races", "warn"), opts.get("step_bound", 2000),
                          opts.get("drop_barriers", ()), opts.get("keep_going", False),
                          opts.get("ignore", ())) + replay_args
-    return print_result(res, as_json, path, extra)
+    return print_result(res, as_json, path, extra, debug=debug)
 
 
 # -- options ----------------------------------------------------------------------
@@ -606,7 +609,7 @@ def replay_cmd(file, schedule, entry, step_bound, races, drop_barriers, memory_m
     _unmatched_drops(res, drop_barriers, is_c)
     code = print_result(res, as_json, file,
                         replay_extra(entry, races, step_bound, drop_barriers, keep_going, ignore)
-                        + "".join(f" -D {d}" for d in defines))
+                        + "".join(f" -D {d}" for d in defines), debug=debug)
     if res.bug is None and res.ran_past:
         # a bug report's schedule ends at the bug: one that runs out first is cut
         # short, or the model changed (a fix) - say which steps were not the schedule's

@@ -92,6 +92,18 @@ def test_task_that_loops_forever_is_a_model_error():
     assert "loops_forever.py:" in err and "infinite loop" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("cmd", [["check"], ["replay", "1*2"]])
+def test_debug_shows_a_task_exceptions_traceback(cmd):
+    """A model error raised in a task (not main()) printed only its innermost
+    line, --debug or not."""
+    args = [cmd[0], EX / "model_error.py", *cmd[1:], "--entry", "buggy"]
+    rc, out, err = kcheck(*args)
+    assert rc == 2 and "Traceback" not in err
+    rc, out, err = kcheck(*args, "--debug")
+    assert rc == 2 and "Traceback (most recent call last)" in err, err
+    assert "model_error.py\", line 23, in use_buggy" in err, err
+
+
 def test_debug_shows_the_traceback():
     rc, out, err = kcheck("check", BAD / "import_error.py", "--debug")
     assert rc == 2 and "Traceback" in err

@@ -119,7 +119,8 @@ def _report(run, bug, steps, memory_model):
                      trace=format_trace(run, bug), schedule=S.encode(steps),
                      events=events, context_switches=S.switches(steps),
                      where=bug_where(run, bug), memory_model=memory_model,
-                     lanes=lanes(run, bug, events))
+                     lanes=lanes(run, bug, events),
+                     exc=bug.other if isinstance(bug.other, BaseException) else None)
 
 
 def lanes(run, bug, events):

@@ -26,6 +26,8 @@ class BugReport:
     where: Optional[str] = None      # file:line in the model where the bug shows, when known
     memory_model: str = "sc"         # what `kcheck replay` needs to reproduce it
     lanes: list = field(default_factory=list)   # the tasks, in the text trace's column order
+    # a model error's exception, with its traceback (``--debug`` prints it; not in JSON)
+    exc: Optional[BaseException] = field(default=None, repr=False, compare=False)
 
     def to_json(self):
         return {"kind": self.kind, "message": self.message, "task": self.task,
