@@ -71,6 +71,8 @@ def test_replay_reproduces_the_schedule():
     (["check", EX / "deadlock.py", "-D", "X=1", "--entry", "buggy"], "-D X=1: macros are for C files"),
     (["check", ROOT / "examples/docs/tutorial/put_root.c", "--entry", "vcpu"],
      "--entry vcpu: a C program starts at its main()"),
+    (["check", EX / "deadlock.py", "--entry", "buggy", "--cluster", "bogus://x"],
+     "--cluster bogus://x: no Dask scheduler answered"),
     (["replay", EX / "deadlock.py", "garbage", "--entry", "buggy"],
      "bad schedule token 'garbage': a step is TASK, TASK*COUNT"),
     # spelt out, once 15 GB and a hang

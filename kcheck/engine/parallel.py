@@ -242,7 +242,11 @@ class DaskExecutor:
         except ImportError:
             raise ModelError("--cluster needs Dask distributed: pip install 'kcheck[cluster]'") from None
         self.spec = spec
-        self.client = Client(address, timeout="20s")
+        try:
+            self.client = Client(address, timeout="20s")
+        except (OSError, ValueError, TypeError) as e:
+            # not kcheck's fault: no scheduler there, or an address Dask cannot parse
+            raise ModelError(f"--cluster {address}: no Dask scheduler answered ({e})") from None
         info = self.client.scheduler_info()
         self.capacity = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
 
