@@ -84,7 +84,27 @@ def load_model(path, entry="main", defines=()):
         raise UserError(f"{path}: no function {entry!r} (name it with --entry)")
     if not callable(fn):
         raise UserError(f"{path}: {entry!r} is not a function")
+    _takes_no_arguments(fn, entry, path)
     return fn
+
+
+def _takes_no_arguments(fn, entry, path):
+    """kcheck calls the entry function with no arguments: one that needs some is
+    named with its line here, not met as a TypeError "in main()" at every run."""
+    import inspect
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return                          # a builtin or a C callable: nothing to say
+    need = [p.name for p in sig.parameters.values()
+            if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD,
+                                                    p.KEYWORD_ONLY)]
+    if need:
+        code = getattr(fn, "__code__", None)
+        where = f"{path}:{code.co_firstlineno}" if code is not None else str(path)
+        raise UserError(f"{where}: the entry function {entry}() takes arguments "
+                        f"({', '.join(need)}); kcheck calls it with none - name a main() "
+                        "that builds the state and spawns the tasks")
 
 
 def _import_error(path, e):
