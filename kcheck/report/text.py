@@ -227,11 +227,12 @@ def source_text(src, text, run, e):
     if " (to store ." in text and " = " in text:          # the load half of a bitfield store
         rest = ": load word = " + text.rsplit(" = ", 1)[1]
     else:
-        for sep in ("  ", ": word", " = ", " waits"):
-            if sep in text:
-                head, rest = text.split(sep, 1)
-                rest = sep + rest
-                break
+        # the operation ends where its first annotation starts: the value read
+        # (" = 0") may come before a note ("  [not cpu0's newer 42: ...]")
+        cut = min((i for i in (text.find(sep) for sep in ("  ", ": word", " = ", " waits"))
+                   if i >= 0), default=-1)
+        if cut >= 0:
+            head, rest = text[:cut], text[cut:]
     if text.startswith(("load ", "store ")) and " (to store ." not in text:
         src = text.split(" ", 1)[0] + " " + src          # a plain access says so
     elif _inner_step(e.op, src):
