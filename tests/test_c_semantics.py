@@ -419,3 +419,41 @@ def test_data_race_marks_a_race_the_kernel_accepts(tmp_path, marked, memory_mode
         assert not any("race" in w for w in kcheck.check(prog.entry, memory_model=memory_model).warnings)
     else:
         assert res.bug is not None and res.bug.kind == "data-race", res.bug
+
+
+RACE_TEXT = r"""
+#include <linux/kernel.h>
+#include <linux/bug.h>
+#include <pthread.h>
+struct cfg { int val; int arr[2]; };
+static struct cfg gc;
+static void *a(void *x) { gc.val = 1; gc.arr[1] = 2; return NULL; }
+static void *b(void *x)
+{
+	struct cfg *c = &gc;
+
+	WARN_ON(c->val != 42 && c->arr[1] == 3);
+	return NULL;
+}
+int main(void)
+{
+	pthread_t t1, t2;
+
+	pthread_create(&t1, NULL, a, NULL);
+	pthread_create(&t2, NULL, b, NULL);
+	return 0;
+}
+"""
+
+
+def test_a_plain_access_is_named_as_written_inside_a_macro_and_through_a_struct(tmp_path):
+    """Data-race warnings name each plain access by its C text: a member of a
+    global struct was named by the struct ("store gc"), and an access inside a
+    macro's argument (WARN_ON(c->val ...)) by "?"."""
+    f = tmp_path / "race.c"
+    f.write_text(RACE_TEXT)
+    r = kcheck.check(kcheck.c.load(str(f)).entry)
+    text = " ".join(r.warnings)
+    assert "store gc.val" in text and "load c->val" in text, r.warnings
+    assert "store gc.arr[1]" in text and "load c->arr[1]" in text, r.warnings
+    assert "?" not in text, r.warnings

@@ -123,6 +123,37 @@ class CFunc:
         return f"<C function {self.name}>"
 
 
+def _render(c, depth=0):
+    """An lvalue's text rebuilt from the AST, for one whose source range clang
+    does not give (an access inside a macro's argument: ``WARN_ON(c->val != 42)``
+    has ``c->val`` only as part of the macro call).  None past what it knows."""
+    if depth > 8:
+        return None
+    k = c.kind
+    ch = list(c.get_children())
+    if k == K.DECL_REF_EXPR:
+        return c.spelling or None
+    if k in (K.UNEXPOSED_EXPR, K.PAREN_EXPR) and len(ch) == 1:
+        inner = _render(ch[0], depth + 1)
+        return None if inner is None else (f"({inner})" if k == K.PAREN_EXPR else inner)
+    if k == K.MEMBER_REF_EXPR and len(ch) == 1:
+        base = _render(ch[0], depth + 1)
+        if base is None:
+            return None
+        arrow = ch[0].type.get_canonical().kind == T.POINTER
+        return f"{base}{'->' if arrow else '.'}{c.spelling}"
+    if k == K.ARRAY_SUBSCRIPT_EXPR and len(ch) == 2:
+        a, i = _render(ch[0], depth + 1), _render(ch[1], depth + 1)
+        return None if a is None or i is None else f"{a}[{i}]"
+    if k == K.INTEGER_LITERAL:
+        toks = [t.spelling for t in c.get_tokens()]
+        return toks[0] if len(toks) == 1 else None
+    if k == K.UNARY_OPERATOR and unop(c) == "*" and len(ch) == 1:
+        inner = _render(ch[0], depth + 1)
+        return None if inner is None else f"*{inner}"
+    return None
+
+
 class PrivAgg(dict):
     """A struct, union or array local that never has its address taken: its
     cells (offset -> value) live in the frame, no events."""
@@ -153,11 +184,11 @@ class LV:
         self.vol = vol
         self.text = text
 
-    def member(self, off, ct, fld=None, vol=False):
+    def member(self, off, ct, fld=None, vol=False, text=None):
         return LV(self.kind, ct, self.slot, self.pf, self.bf, self.off + off, self.dyn, fld,
-                  vol or self.vol, self.text)
+                  vol or self.vol, text or self.text)
 
-    def index(self, dyn_fn, ct):
+    def index(self, dyn_fn, ct, text=None):
         d0 = self.dyn
         if d0 is None:
             dyn = dyn_fn
@@ -165,7 +196,7 @@ class LV:
             def dyn(f):
                 return d0(f) + dyn_fn(f)
         return LV(self.kind, ct, self.slot, self.pf, self.bf, self.off, dyn, None, self.vol,
-                  self.text)
+                  text or self.text)
 
 
 def _const(v):
@@ -282,7 +313,8 @@ class Compiler:
         return (fname, loc.line, self.fn.name if self.fn is not None else "?", text)
 
     def text(self, c):
-        return self.src_text.text(c)
+        t = self.src_text.text(c)
+        return t if t else (_render(c) or t)
 
     # -- functions ------------------------------------------------------------------
     def compile_function(self, cf):
@@ -1455,7 +1487,7 @@ class Compiler:
             return LV("mem", ct, pf=pf, off=off, fld=fld if fld.bits else None, vol=vol,
                       text=self.text(c))
         lv = self.lvalue(base)
-        return lv.member(off, ct, fld if fld.bits else None, vol)
+        return lv.member(off, ct, fld if fld.bits else None, vol, self.text(c))
 
     def lv_subscript(self, c):
         x, y = list(c.get_children())[:2]
@@ -1469,11 +1501,11 @@ class Compiler:
         if inner is not None:
             lv = self.lvalue(inner)
             if ki is not _NOCONST:
-                return lv.member(ki * es, ct)
+                return lv.member(ki * es, ct, text=self.text(c))
 
             def dyn(f):
                 return idx(f) * es
-            return lv.index(dyn, ct)
+            return lv.index(dyn, ct, text=self.text(c))
         pf = self.expr(x)
         if ki is not _NOCONST:
             return LV("mem", ct, pf=pf, off=ki * es, vol=c.type.is_volatile_qualified(),
