@@ -331,3 +331,65 @@ def test_real_bug_in_c(tmp_path, name, mm, fixed):
     assert got == want, r.format()
     if want is None:
         assert r.exhaustive or mm == "lkmm" and r.bug is None
+
+
+LOST_WAKEUP = r"""
+#include <linux/kernel.h>
+#include <linux/wait.h>
+#include <linux/sched.h>
+#include <pthread.h>
+
+static DECLARE_WAIT_QUEUE_HEAD(wq);
+static int done;
+
+static void *waiter(void *arg)
+{
+	DEFINE_WAIT(wait);
+
+#if FIXED
+	prepare_to_wait(&wq, &wait, TASK_UNINTERRUPTIBLE);
+	if (!READ_ONCE(done))
+		schedule();
+	finish_wait(&wq, &wait);
+#else
+	if (!READ_ONCE(done)) {			/* tested before prepare_to_wait() */
+		prepare_to_wait(&wq, &wait, TASK_UNINTERRUPTIBLE);
+		schedule();
+		finish_wait(&wq, &wait);
+	}
+#endif
+	return NULL;
+}
+
+static void *waker(void *arg)
+{
+	WRITE_ONCE(done, 1);
+	wake_up(&wq);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t t1, t2;
+
+	pthread_create(&t1, NULL, waiter, NULL);
+	pthread_create(&t2, NULL, waker, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("fixed", [0, 1])
+def test_a_condition_tested_before_prepare_to_wait_loses_the_wakeup(tmp_path, fixed):
+    """The trace names the wait queue as the C does (``&wq``; it said
+    ``&wq.lock``, the queue's first member)."""
+    f = tmp_path / "lw.c"
+    f.write_text(LOST_WAKEUP)
+    r = kcheck.check(kcheck.c.load(str(f), defines=[f"FIXED={fixed}"]).entry)
+    if fixed:
+        assert r.bug is None and r.exhaustive, r.format()
+        return
+    assert r.bug.kind == "lost-wakeup", r.format()
+    assert "wake_up(&wq): nobody to wake" in r.bug.trace, r.bug.trace
+    assert "prepare_to_wait(&wq, TASK_UNINTERRUPTIBLE)" in r.bug.trace, r.bug.trace
+    assert "wq.lock" not in r.bug.trace, r.bug.trace

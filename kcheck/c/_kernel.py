@@ -122,7 +122,11 @@ def _completion(b, o, size):
 
 def _wait_queue_head(b, o, size):
     v = _new("wait_queue_head_t")
-    v._name = _obj_name(b, o, "wait_queue_head")
+    name = _obj_name(b, o, "wait_queue_head")
+    for first in (".lock", "->lock"):     # the cell at o is the head's first member, its lock
+        if name.endswith(first):
+            name = name[:-len(first)]
+    v._name = name
     v.lock = _spin(b, o)
     v._loc = _hidden(b, o, 1, (), f"{v._name}.head")
     v._kid = ("Q", v._loc.lid)
