@@ -95,6 +95,11 @@ int main(void) { pthread_t x; static int v; pthread_create(&x, NULL, t, &v); ret
 static void *t(void *a) { return (void *)(long)kthread_should_stop(); }
 int main(void) { pthread_t x; pthread_create(&x, NULL, t, NULL); return 0; }
 """, ":3: error: kthread_should_stop() outside a thread started by kthread_run()"),
+    "exit_in_a_task": ("""#include <stdlib.h>
+#include <pthread.h>
+static void *t(void *a) { exit(3); return NULL; }
+int main(void) { pthread_t x; pthread_create(&x, NULL, t, NULL); return 0; }
+""", ":3:27: error: exit() would end the whole process: a harness task returns instead"),
     "no_main": ("""#include <linux/kernel.h>
 int helper(void) { return 0; }
 """, "error: no function 'main'"),

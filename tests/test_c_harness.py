@@ -164,3 +164,33 @@ def test_python_main_finds_a_c_race(tmp_path):
 
     r = kcheck.check(main)
     assert r.bug is not None and "lost update" in r.bug.message
+
+
+PTHREAD_EXIT = r"""
+#include <linux/kernel.h>
+#include <linux/bug.h>
+#include <pthread.h>
+static int x;
+static void helper(void) { pthread_exit((void *)7); }
+static void *t(void *a) { WRITE_ONCE(x, 1); helper(); WRITE_ONCE(x, 2); return NULL; }
+int main(void)
+{
+	pthread_t a;
+	void *ret;
+
+	pthread_create(&a, NULL, t, NULL);
+	pthread_join(a, &ret);
+	WARN_ON(READ_ONCE(x) != WANT || ret != (void *)7);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("want,verdict", [(1, "no-bug"), (2, "bug")])
+def test_pthread_exit_ends_the_task_from_a_nested_call(tmp_path, want, verdict):
+    """pthread_exit() was undeclared; it unwinds the task, whose pthread_join()
+    gets its value."""
+    f = tmp_path / "pe.c"
+    f.write_text(PTHREAD_EXIT)
+    r = kcheck.check(kcheck.c.load(str(f), defines=[f"WANT={want}"]).entry)
+    assert r.verdict == verdict, r.format()

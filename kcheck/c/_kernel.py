@@ -1278,6 +1278,34 @@ def _i_constant_p(comp, c, args):
     return lambda f: k
 
 
+class PthreadExit(Exception):
+    """``pthread_exit(retval)``: unwinds the C task to its start (pthread_create()'s
+    task body), which returns ``value`` as the task's result."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+@intrinsic("pthread_exit")
+def _i_pthread_exit(comp, c, args):
+    val = comp.expr(args[0])
+    src = comp.src(c)
+
+    def pthread_exit(f):
+        r = rt.CURRENT
+        t = r.cur if r is not None else None
+        if t is None or not getattr(t.fn, "c_pthread", False) and t.name != "main":
+            raise A.model_error("pthread_exit() outside a task started by pthread_create()", src)
+        raise PthreadExit(val(f))
+    return pthread_exit
+
+
+@intrinsic("exit", "_exit")
+def _i_exit(comp, c, args):
+    raise error_at(c, f"{c.spelling}() would end the whole process: a harness task returns "
+                      "instead (or calls pthread_exit()), and main() returns")
+
+
 @intrinsic("__builtin_unreachable", "__builtin_trap", "abort")
 def _i_unreachable(comp, c, args):
     src = comp.src(c)
@@ -1699,7 +1727,10 @@ def _i_pthread_create(comp, c, args):
         b = bodies.get(fn)
         if b is None:
             def task_body(arg, fn=fn):
-                ret = fn.invoke((arg,))
+                try:
+                    ret = fn.invoke((arg,))
+                except PthreadExit as e:
+                    ret = e.value
                 r = rt.CURRENT
                 r._c.tasks[r.cur.tid] = ret
             task_body.__name__ = fn.name

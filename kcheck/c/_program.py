@@ -319,7 +319,11 @@ class CFunction:
 
 
 def _continue_main(rest, f):
-    rest(f)
+    from ._kernel import PthreadExit
+    try:
+        rest(f)
+    except PthreadExit:
+        pass                    # main() called pthread_exit(): its task ends, the others go on
 
 
 import clang.cindex as _ci  # noqa: E402

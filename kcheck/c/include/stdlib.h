@@ -7,4 +7,6 @@ extern void *malloc(size_t size);
 extern void *calloc(size_t n, size_t size);
 extern void free(void *p);
 extern void abort(void);
+extern void exit(int status);
+extern void _exit(int status);
 #endif
