@@ -52,11 +52,11 @@ def load_model(path, entry="main", defines=()):
     or raise UserError."""
     if not os.path.exists(path):
         raise UserError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise UserError(f"{path}: is a directory, expected a model file (.py) or a C file (.c)")
     if path.endswith(".c"):
         from .c import load as load_c
         return load_c(path, defines).main_entry()
-    if os.path.isdir(path):
-        raise UserError(f"{path}: is a directory, expected a model file (.py)")
     nul = _nul_line(path)
     if nul:
         raise UserError(f"{path}:{nul}: not Python source: the file holds a NUL byte (a binary file?)")

@@ -100,6 +100,10 @@ int main(void) { pthread_t x; pthread_create(&x, NULL, t, NULL); return 0; }
 static void *t(void *a) { exit(3); return NULL; }
 int main(void) { pthread_t x; pthread_create(&x, NULL, t, NULL); return 0; }
 """, ":3:27: error: exit() would end the whole process: a harness task returns instead"),
+    "gcc_atomic_builtin": ("""#include <linux/kernel.h>
+static int cnt;
+int main(void) { return __atomic_load_n(&cnt, __ATOMIC_SEQ_CST); }
+""", ":3:25: error: '__atomic_load_n' is not supported"),
     "no_main": ("""#include <linux/kernel.h>
 int helper(void) { return 0; }
 """, "error: no function 'main'"),
@@ -295,3 +299,11 @@ def test_a_c_drop_barrier_spec_must_match_a_barrier(tmp_path, spec, rc):
     if rc == 2:
         assert err.count("\n") == 1 and "matches no barrier the model executed" in err, err
         assert "smp_wmb@producer (mp.c:7)" in err, err
+
+
+def test_a_directory_named_like_a_c_file(tmp_path):
+    d = tmp_path / "model.c"
+    d.mkdir()
+    rc, out, err = kcheck_cli("check", d)
+    assert rc == 2 and err.strip() == f"kcheck: error: {d}: is a directory, expected a model file " \
+        "(.py) or a C file (.c)", err

@@ -948,6 +948,11 @@ class Compiler:
                 return self.convert(self.expr(x), self.T(x), ct, c)
         if not ch:                                                # implicit zero
             return _const(None if ct.is_ptr else ({} if (ct.is_record or ct.is_array) else 0))
+        toks = [t.spelling for t in c.get_tokens()][:2]
+        if len(toks) == 2 and toks[1] == "(" and toks[0].startswith("__"):
+            # a compiler builtin clang leaves unexposed (__atomic_load_n ...): name it
+            raise self.err(c, f"'{toks[0]}' is not supported (the kernel's primitives are: "
+                              "READ_ONCE(), smp_load_acquire(), atomic_t ...)")
         raise self.err(c, "unsupported expression")
 
     def ex_stmtexpr(self, c):
