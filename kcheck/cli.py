@@ -558,7 +558,19 @@ def main():
     """kcheck: model checking for Linux-kernel concurrency."""
 
 
+def _check_defines(ctx, param, values):
+    """clang reports a bad -D at a line of its command-line buffer, which kcheck
+    would attribute to the C file: say it here."""
+    import re
+    for d in values:
+        if not re.match(r"[A-Za-z_]\w*(\([\w\s,.]*\))?(=|$)", d):
+            raise click.BadParameter(f"{d!r}: NAME or NAME=VALUE, NAME an identifier",
+                                     ctx=ctx, param=param)
+    return values
+
+
 _DEFINE = click.option("-D", "--define", "defines", multiple=True, metavar="NAME[=VALUE]",
+                       callback=_check_defines,
                        help="a preprocessor definition for a C file (kcheck check FILE.c)")
 
 

@@ -307,3 +307,13 @@ def test_a_directory_named_like_a_c_file(tmp_path):
     rc, out, err = kcheck_cli("check", d)
     assert rc == 2 and err.strip() == f"kcheck: error: {d}: is a directory, expected a model file " \
         "(.py) or a C file (.c)", err
+
+
+@pytest.mark.parametrize("define", ["=3", "1X", "A B"])
+def test_a_bad_define_is_named_not_put_on_a_line_of_the_file(tmp_path, define):
+    """clang reported ``-D =3`` at line 393 of the C file (its command-line buffer)."""
+    f = tmp_path / "mp.c"
+    f.write_text(MP_BARRIERS)
+    rc, out, err = kcheck_cli("check", f, "-D", define)
+    assert rc == 2 and err.count("\n") == 1, err
+    assert f"'{define}': NAME or NAME=VALUE" in err and "mp.c:" not in err, err
