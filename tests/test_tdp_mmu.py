@@ -1,6 +1,9 @@
 """The TDP MMU model: variants list, the thread's bug is found, v5.18 is clean, mutants die."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -8,6 +11,8 @@ from click.testing import CliRunner
 import kcheck
 from kcheck.models.tdp_mmu import CLAIMS, FLOWS, MUTANTS, VARIANTS, build_main
 from kcheck.models.tdp_mmu.cli import tdp_mmu
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ALL_VARIANTS = ["v5.17", "sean-v3", "paolo-dec-not-one", "sean-xchg", "paolo-xchg",
                 "v5.18", "v6.6"]
@@ -280,10 +285,31 @@ def test_ctrl_c_says_how_far_each_running_check_got(as_json):
 
 
 @pytest.mark.parametrize("cmd", [["claims"], ["matrix"]])
-@pytest.mark.parametrize("size,says", [("fanout=1", "fanout >= 2"), ("gfns=99", "does not fit")])
+@pytest.mark.parametrize("size,says", [("fanout=1", "fanout >= 2"), ("gfns=40", "does not fit"),
+                                       ("gfns=-1", "size gfns=-1: must be 0 to 64"),
+                                       ("levels=99999999999999999999", "must be 1 to 5")])
 def test_sizes_the_model_cannot_take_are_a_usage_error_before_a_table_runs(cmd, size, says):
     """``claims --size fanout=1`` printed a table of "n-a" (every check failed on
     the sizes) and exited 0."""
     out = CliRunner().invoke(tdp_mmu, cmd + ["--size", size])
     assert out.exit_code == 2, out.output
     assert says in out.output and "Traceback" not in out.output
+
+
+@pytest.mark.parametrize("args,says", [
+    (["--memory-model", "foo"], "'foo' is not one of 'sc', 'lkmm'"),
+    (["--html", "/nonexistent/dir/x.html"], "no such directory /nonexistent/dir"),
+    (["--drop-barrier", "nope"], "nope is not a barrier kcheck can drop"),
+    (["--drop-barrier", "smp_mb__after_atomic@nofunc"], "matches no barrier the model executed"),
+    (["--size", "yields=2"], "size yields=2: must be 0 to 1"),
+])
+def test_tdp_check_refuses_what_kcheck_check_refuses(args, says):
+    """A traceback (--memory-model foo), a finished check's result thrown away
+    (an --html path that cannot be written), and barrier specs that matched
+    nothing accepted: tdp-mmu check now checks its options as kcheck check does."""
+    p = subprocess.run([sys.executable, "-m", "kcheck.cli", "tdp-mmu", "check", "--variant", "v5.18",
+                        "--scenario", "vcpu", *args], capture_output=True, text=True, cwd=ROOT,
+                       timeout=300)
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    assert says in p.stderr and "Traceback" not in p.stderr, p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1, p.stderr

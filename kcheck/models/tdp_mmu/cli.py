@@ -71,7 +71,7 @@ def list_cmd():
         click.echo(f"  {m.base + '/' + name:<36} {m.doc}  [caught by {m.scenario}: {m.expect}]")
     click.echo("claims:")
     for cid, c in CLAIMS.items():
-        w = " (withdrawn)" if c.withdrawn else ""
+        w = " (withdrawn)" if c.withdrawn and "withdrawn" not in c.who else ""
         click.echo(f"  {cid:<5} {c.who}{w}: {c.doc}")
 
 
@@ -79,7 +79,7 @@ def list_cmd():
 @click.option("--variant", required=True, help="a variant, or BASE/MUTANT")
 @click.option("--scenario", required=True, help="flows joined by '+', e.g. memslot+vcpu")
 @click.option("--mutant", default=None, help="a mutant of the variant")
-@click.option("--memory-model", default="sc", show_default=True)
+@click.option("--memory-model", type=click.Choice(["sc", "lkmm"]), default="sc", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
 @click.option("--max-executions", type=click.IntRange(min=1), default=None)
 @click.option("--step-bound", type=click.IntRange(min=1), default=None)
@@ -92,10 +92,14 @@ def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, 
               drop_barriers, sizes):
     """Explore one variant on one scenario."""
     import kcheck
+    from ... import cli as top        # the checks `kcheck check` makes of the same options
     try:
         main = build_main(variant, scenario, mutant=mutant, **_parse_sizes(sizes))
     except ValueError as e:
         raise click.UsageError(str(e)) from None
+    if html:
+        top._writable("--html", html)
+    top._check_drop_specs(drop_barriers, False)
     from ...report.progress import Progress
     prog = Progress()
     try:
@@ -105,10 +109,10 @@ def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, 
         raise click.UsageError(str(e)) from None
     finally:
         prog.close()
+    top._unmatched_drops(result, drop_barriers, False)
     if html:
-        from ...report.html import write_report
         title = f"{variant}{'/' + mutant if mutant else ''} on {scenario} ({memory_model})"
-        write_report(result, html, title=title)
+        top.write_html(result, html, title)
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
     else:
@@ -220,7 +224,7 @@ def claims_cmd(as_json, out_dir, only, jobs, html, lkmm_budget, sizes):
     if sz:
         CLAIMS = claims_at_sizes(CLAIMS, sz)
     ids = list(CLAIMS)
-    if only:
+    if only is not None:
         ids = [i.strip() for i in only.split(",")]
         bad = [i for i in ids if i not in CLAIMS]
         if bad:
@@ -360,7 +364,8 @@ def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, mark
 @tdp_mmu.command("barriers")
 @click.option("--variant", required=True, help="a variant, e.g. sean-v3")
 @click.option("--scenario", default="vcpu+dirty-log", show_default=True)
-@click.option("--memory-model", default="lkmm", show_default=True)
+@click.option("--memory-model", type=click.Choice(["lkmm", "sc"]), default="lkmm",
+              show_default=True, help="sc: every barrier is redundant there, by definition")
 @click.option("--max-executions", type=click.IntRange(min=1), default=2000, show_default=True,
               help="bound on each run (two-task scenarios are exhaustive well within "
                    "it under the LKMM; a bounded run says so)")

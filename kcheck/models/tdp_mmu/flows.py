@@ -27,6 +27,15 @@ DEFAULT_SIZES = {
 }
 
 
+# What each size may be: the kernel's own bounds where it has them (5-level
+# paging, 512 entries a table), flags 0 or 1, and counts a check can explore.
+SIZE_RANGES = {
+    "levels": (1, 5), "fanout": (2, 512), "gfns": (0, 64), "slot_pages": (0, 64),
+    "notifier_gfn": (0, 4096), "notifier_pages": (0, 64), "fault_attempts": (0, 16),
+    "yields": (0, 1), "resident": (0, 8), "huge": (0, 1),
+}
+
+
 class Vcpu:
     """A vCPU: its kvm, the root role it wants, its private MMU state (root,
     TLB) and the words other CPUs touch (``arch``: mode and requests)."""
@@ -214,14 +223,20 @@ def make_main(cls, scenario: str, **sizes):
     checks = sizes.pop("checks", True)
     cfg.update(sizes)
     geo = Geometry(cfg["levels"], cfg["fanout"])
+    for k, (lo, hi) in SIZE_RANGES.items():
+        if not lo <= cfg[k] <= hi:
+            raise ValueError(f"size {k}={cfg[k]}: must be {lo} to {hi}")
 
     hsize = geo.fanout if cfg["huge"] else 1
     notifier_end = (cfg["notifier_gfn"] // hsize + cfg["notifier_pages"]) * hsize
     slot_gfns = max(cfg["gfns"], cfg["slot_pages"], notifier_end, 1)
     slot_gfns = -(-slot_gfns // hsize) * hsize
     if slot_gfns > geo.max_gfn_exclusive:
-        raise ValueError(f"the memslot ({slot_gfns} GFNs) does not fit in "
-                         f"{geo.levels} levels of {geo.fanout} entries")
+        why = "notifier_gfn + notifier_pages" if notifier_end == slot_gfns else \
+            "gfns" if cfg["gfns"] == slot_gfns else "slot_pages"
+        raise ValueError(f"the memslot ({slot_gfns} GFNs, for {why}) does not fit in "
+                         f"{geo.levels} levels of {geo.fanout} entries "
+                         f"({geo.max_gfn_exclusive} GFNs)")
     generations = 1 + names.count("notifier") + names.count("memslot")
     # dirty logging starts on if the scenario only turns it off
     flags0 = KVM_MEM_LOG_DIRTY_PAGES if "collapse" in names and "split" not in names else 0
