@@ -664,11 +664,12 @@ def litmus_cmd(paths, engine, as_json, debug):
     for p in paths:
         if not os.path.exists(p):
             raise Fail(f"{p}: no such file or directory")
-    if engine == "trust":
-        from .litmus.program import run_paths as run_program
-        return run_program(list(paths), as_json, sys.stdout)
-    from .litmus import run_paths
-    return run_paths(list(paths), as_json)
+    with catching_ctrl_c():        # Ctrl-C in a test's program is the user's, not the test's error
+        if engine == "trust":
+            from .litmus.program import run_paths as run_program
+            return run_program(list(paths), as_json, sys.stdout)
+        from .litmus import run_paths
+        return run_paths(list(paths), as_json)
 
 
 def _add_tdp():

@@ -712,3 +712,44 @@ def test_empty_and_binary_files_get_one_short_line():
     with pytest.raises(LitmusError) as e:
         parse_text("\x00\x01\x02\xff" * 100 + "\n", "x.litmus")
     assert str(e.value).startswith("x.litmus:1: not a C litmus test") and len(str(e.value)) < 120
+
+
+def _many_procs(n):
+    """n processes that each read and write one location: far too many
+    executions to finish, under either engine."""
+    procs = "\n".join(f"P{i}(int *x)\n{{\n\tint r0;\n\n\tr0 = READ_ONCE(*x);\n\tWRITE_ONCE(*x, 1);\n}}\n"
+                      for i in range(n))
+    return f"C many\n\n{{}}\n\n{procs}\nexists (0:r0=1)\n"
+
+
+@pytest.mark.parametrize("engine", ["herd", "trust"])
+def test_ctrl_c_reports_the_tests_that_finished(tmp_path, engine):
+    """Ctrl-C under --engine trust was "model-error: KeyboardInterrupt" (exit 2),
+    and under herd, after the finished tests' blocks, "interrupted (Ctrl-C)
+    before any result" with no summary."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    quick = tmp_path / "a-quick.litmus"
+    quick.write_text(textwrap.dedent("""\
+        C quick
+        {}
+        P0(int *x) { WRITE_ONCE(*x, 1); }
+        P1(int *x) { int r0; r0 = READ_ONCE(*x); }
+        exists (1:r0=1)
+        """))
+    slow = tmp_path / "b-slow.litmus"
+    slow.write_text(_many_procs(20))
+    root = Path(__file__).resolve().parent.parent
+    p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", "litmus", "--engine", engine,
+                          str(quick), str(slow)], cwd=root, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(4)
+    assert p.poll() is None, "the slow test finished"
+    os.killpg(p.pid, signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130, (out, err)
+    assert "interrupted: Ctrl-C after 1 test;" in out, (out, err)
+    assert "quick" in out and "KeyboardInterrupt" not in out + err and "Traceback" not in err, out

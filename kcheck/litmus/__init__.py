@@ -22,7 +22,7 @@ import time
 
 from .enumerate import Outcome, run_test
 from .parser import header, parse_file, parse_text
-from .report import LitmusReport, format_block, format_error, format_states, summary_line, to_json
+from .report import LitmusReport, format_block, format_error, format_states, summary_line, to_json, interrupted_line
 from .syntax import LitmusError, Test
 
 __all__ = ["run_paths", "check_file", "collect", "parse_file", "parse_text", "run_test",
@@ -75,19 +75,27 @@ def run_paths(paths: list[str], as_json: bool, out=sys.stdout) -> int:
     """
     t0 = time.perf_counter()
     reports = []
-    for path in collect(paths):
-        r = check_file(path)
-        reports.append(r)
-        if not as_json:
-            out.write(format_block(r) if r.error is None else format_error(r))
-            out.write("\n")
-            out.flush()
+    interrupted = False
+    try:
+        for path in collect(paths):
+            r = check_file(path)
+            reports.append(r)
+            if not as_json:
+                out.write(format_block(r) if r.error is None else format_error(r))
+                out.write("\n")
+                out.flush()
+    except KeyboardInterrupt:
+        interrupted = True      # the tests that finished are reported; the one cut short is not
     seconds = time.perf_counter() - t0
     if as_json:
-        json.dump(to_json(reports, seconds), out, indent=2)
+        json.dump(to_json(reports, seconds, interrupted), out, indent=2)
         out.write("\n")
     else:
         out.write(summary_line(reports, seconds) + "\n")
+        if interrupted:
+            out.write(interrupted_line(len(reports)) + "\n")
+    if interrupted:
+        return 130
     if not reports or all(r.error is not None for r in reports):
         return 2
     if any(r.match is False for r in reports):

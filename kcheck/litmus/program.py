@@ -309,6 +309,8 @@ def final_states(test):
     t0 = time.perf_counter()
     d = TruSt(main, on_complete=on_complete, memory_model="lkmm", races="off")
     d.run()
+    if getattr(d, "interrupted", False):
+        raise KeyboardInterrupt()    # Ctrl-C: no verdict from part of a test's executions
     bug = d.bug_run.bug if d.bug_run is not None else None
     return outcomes, bug, time.perf_counter() - t0
 
@@ -342,27 +344,33 @@ def run_paths(paths, as_json, out):
     from .parser import parse_file
     t0 = time.perf_counter()
     rows = []
-    for path in collect(paths):
-        row = {"file": path, "name": None, "expected": None, "observation": None,
-               "positive": None, "negative": None, "match": None, "error": None, "seconds": 0.0}
-        try:
-            test = parse_file(path)
-            row["name"], row["expected"] = test.name, test.expected
-            obs, pos, neg, sec, dead = explore(test)
-            row.update(observation=obs, positive=pos, negative=neg, seconds=round(sec, 4))
-            if test.expected:
-                row["match"] = (obs == test.expected) or (test.expected.upper() == "DEADLOCK"
-                                                         and pos + neg == 0)
-        except (LitmusError, RecursionError) as e:
-            row["error"] = str(e)
-        rows.append(row)
-        if not as_json:
-            if row["error"]:
-                out.write(f"Test {row['name'] or path}: error: {row['error']}\n")
-            else:
-                m = "" if row["match"] is None else ("match" if row["match"] else "MISMATCH")
-                out.write(f"Observation {row['name']} {row['observation']} {row['positive']} "
-                          f"{row['negative']}  (Result: {row['expected']}) {m}\n")
+    interrupted = False
+    try:
+        for path in collect(paths):
+            row = {"file": path, "name": None, "expected": None, "observation": None,
+                   "positive": None, "negative": None, "match": None, "error": None,
+                   "seconds": 0.0}
+            try:
+                test = parse_file(path)
+                row["name"], row["expected"] = test.name, test.expected
+                obs, pos, neg, sec, dead = explore(test)
+                row.update(observation=obs, positive=pos, negative=neg, seconds=round(sec, 4))
+                if test.expected:
+                    row["match"] = (obs == test.expected) or (test.expected.upper() == "DEADLOCK"
+                                                             and pos + neg == 0)
+            except (LitmusError, RecursionError) as e:
+                row["error"] = str(e)
+            rows.append(row)
+            if not as_json:
+                if row["error"]:
+                    out.write(f"Test {row['name'] or path}: error: {row['error']}\n")
+                else:
+                    m = "" if row["match"] is None else ("match" if row["match"] else "MISMATCH")
+                    res = f"  (Result: {row['expected']})" if row["expected"] else ""
+                    out.write(f"Observation {row['name']} {row['observation']} {row['positive']} "
+                              f"{row['negative']}{res} {m}\n")
+    except KeyboardInterrupt:
+        interrupted = True      # the tests that finished are reported; the one cut short is not
     secs = time.perf_counter() - t0
     n = len(rows)
     ok = sum(1 for r in rows if r["match"])
@@ -375,10 +383,16 @@ def run_paths(paths, as_json, out):
     if as_json:
         _json.dump({"engine": "trust", "excludes": [LKMM_EXCLUDES], "tests": rows,
                     "summary": {"tests": n, "match": ok, "mismatch": bad, "errors": errs,
-                                "seconds": round(secs, 3)}}, out, indent=2)
+                                "seconds": round(secs, 3), "interrupted": interrupted}},
+                   out, indent=2)
         out.write("\n")
     else:
         out.write(summary + "\n")
+        if interrupted:
+            from .report import interrupted_line
+            out.write(interrupted_line(n) + "\n")
+    if interrupted:
+        return 130
     if not rows or errs == n:
         return 2
     return 1 if bad else 0

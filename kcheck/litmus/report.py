@@ -150,7 +150,12 @@ def summary_line(reports: list, seconds: float) -> str:
     return line
 
 
-def to_json(reports: list, seconds: float) -> dict:
+def interrupted_line(done: int) -> str:
+    return (f"interrupted: Ctrl-C after {done} test{'s' if done != 1 else ''}; the test it "
+            "stopped and those after it were not run")
+
+
+def to_json(reports: list, seconds: float, interrupted: bool = False) -> dict:
     tests = []
     for r in reports:
         o = r.outcome
@@ -176,5 +181,6 @@ def to_json(reports: list, seconds: float) -> dict:
             "mismatch": sum(1 for r in reports if r.match is False and r.error is None),
             "errors": sum(1 for r in reports if r.error is not None),
             "seconds": round(seconds, 3),
+            "interrupted": interrupted,
         },
     }
