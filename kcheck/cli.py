@@ -661,9 +661,12 @@ def replay_cmd(file, schedule, entry, step_bound, races, drop_barriers, memory_m
 @click.option("--debug", is_flag=True)
 def litmus_cmd(paths, engine, as_json, debug):
     """Check C litmus tests under the Linux-kernel memory model (herd7-style output)."""
+    from .litmus import collect
     for p in paths:
         if not os.path.exists(p):
             raise Fail(f"{p}: no such file or directory")
+        if os.path.isdir(p) and not collect([p]):
+            raise Fail(f"{p}: a directory with no .litmus file in it")
     with catching_ctrl_c():        # Ctrl-C in a test's program is the user's, not the test's error
         if engine == "trust":
             from .litmus.program import run_paths as run_program

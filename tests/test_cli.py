@@ -75,6 +75,7 @@ def test_replay_reproduces_the_schedule():
      "--cluster bogus://x: no Dask scheduler answered"),
     (["check", EX / "model_error.py", "--entry", "use_buggy"],
      "model_error.py:20: the entry function use_buggy() takes arguments (h)"),
+    (["litmus", BAD], "a directory with no .litmus file in it"),
     (["replay", EX / "deadlock.py", "garbage", "--entry", "buggy"],
      "bad schedule token 'garbage': a step is TASK, TASK*COUNT"),
     # spelt out, once 15 GB and a hang
