@@ -753,3 +753,26 @@ def test_ctrl_c_reports_the_tests_that_finished(tmp_path, engine):
     assert p.returncode == 130, (out, err)
     assert "interrupted: Ctrl-C after 1 test;" in out, (out, err)
     assert "quick" in out and "KeyboardInterrupt" not in out + err and "Traceback" not in err, out
+
+
+def test_a_stray_closing_brace_is_named_at_its_line():
+    """After a stray '}' the rest read as the final clause, and the "(*" of
+    READ_ONCE(*u) as a comment: "line 23: unterminated (* comment"."""
+    text = textwrap.dedent("""\
+        C stray
+        {}
+        P0(int *u)
+        {
+        	WRITE_ONCE(*u, 1);
+        }
+        }
+        P1(int *u)
+        {
+        	int r0;
+        	r0 = READ_ONCE(*u);
+        }
+        exists (1:r0=1)
+        """)
+    with pytest.raises(LitmusError) as e:
+        parse_text(text, "stray.litmus")
+    assert "unmatched '}'" in str(e.value) and ":7" in str(e.value), str(e.value)

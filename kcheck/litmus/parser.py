@@ -102,6 +102,9 @@ def _tokenize(text: str, file: str, line0: int):
                 depth += 1
             elif tok == "}":
                 depth -= 1
+                if depth < 0:
+                    # else what follows reads as the final clause, whose "(*" starts a comment
+                    raise LitmusError("unmatched '}'", file, line)
                 if depth == 0 and init:
                     init = False
             toks.append(_Tok(kind, tok, line))
