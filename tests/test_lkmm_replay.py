@@ -8,7 +8,7 @@ from pathlib import Path
 
 import os
 
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
 
 import kcheck
 from kcheck.engine import schedule as S
@@ -83,6 +83,10 @@ def test_an_lkmm_trace_is_minimized_and_its_replay_line_reproduces_it():
 
 @settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
 @given(program(max_ops=3), st.integers(0, 1), st.integers(0, 2))
+# found by CI on a fresh clone: the shrinker started from the run's SC story (two
+# switches) and never came back to the one-switch schedule the search had found
+@example(prog=[[("inc", 1)], [("join", 0), ("r", 0, "once")], [("w", 0, 1, "once"), ("ifr", 1)]],
+         at=1, v=1)
 def test_every_minimized_lkmm_report_replays_exactly(prog, at, v):
     """On generated programs (each ending in a WARN_ON, so that most have a bug):
     whatever the shrinker keeps, the report's schedule replays strictly (no

@@ -79,6 +79,10 @@ def shrink(replay, steps, bug, *, story=story_steps, budget_s=8.0, budget_runs=4
     best = attempt(steps)
     if best is None:
         return None
+    if _cost(steps) < _cost(best[0]):
+        # the run's story (an SC order of it, or its po/rf order) can take more
+        # switches than the schedule that found it: never report worse than that
+        best = (list(steps), best[1], best[2])
     best_steps = best[0]
 
     def out_of_budget():
