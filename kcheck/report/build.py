@@ -101,7 +101,8 @@ def _lkmm_report(main, steps, found, minimize, kw):
     run, bug = attempt(steps, strict=True, trace=True)
     if not same_bug(found, bug):
         return _not_replayed(found)
-    best = shrink(attempt, steps, found, story=lkmm_story_steps) if minimize else None
+    best = shrink(attempt, steps, found, story=lkmm_story_steps, no_worse=True) \
+        if minimize else None
     candidates = [best[0]] if best is not None else []
     if race_order(run, bug) is not None:
         # a use-after-free by a race: tell it free first, ending at the access

@@ -56,7 +56,8 @@ def _cost(steps):
     return (S.switches(steps), len(steps), S.marks(steps))
 
 
-def shrink(replay, steps, bug, *, story=story_steps, budget_s=8.0, budget_runs=400):
+def shrink(replay, steps, bug, *, story=story_steps, budget_s=8.0, budget_runs=400,
+           no_worse=False):
     """Returns (steps, run, bug) of the simplest failing schedule found;
     ``replay(steps)`` gives (run, bug) of one replay (bug None for a replay the
     memory model does not allow); ``story(run, bug)`` the steps it shows.
@@ -64,7 +65,12 @@ def shrink(replay, steps, bug, *, story=story_steps, budget_s=8.0, budget_runs=4
     Under the LKMM a step may carry where its read reads (``KEY<SRC``): such a
     schedule shrinks as any other - a replay that strays from it is judged by
     the LKMM's axioms, not trusted - and a mark may also be dropped, so that
-    the read reads the latest write, when the bug stays."""
+    the read reads the latest write, when the bug stays.
+
+    ``no_worse``: start from ``steps`` itself when it is simpler than its
+    run's story (an LKMM run's SC order can take more switches than the
+    schedule found); without it the story is the start, as a race's story -
+    the free first, ending at the access - reads better than the order found."""
     t0 = time.perf_counter()
     runs = 0
 
@@ -79,9 +85,7 @@ def shrink(replay, steps, bug, *, story=story_steps, budget_s=8.0, budget_runs=4
     best = attempt(steps)
     if best is None:
         return None
-    if _cost(steps) < _cost(best[0]):
-        # the run's story (an SC order of it, or its po/rf order) can take more
-        # switches than the schedule that found it: never report worse than that
+    if no_worse and _cost(steps) < _cost(best[0]):
         best = (list(steps), best[1], best[2])
     best_steps = best[0]
 
