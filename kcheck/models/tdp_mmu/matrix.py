@@ -29,10 +29,17 @@ HUGE_SCENARIOS = ("split+vcpu", "split+notifier", "split+walker", "split+memslot
 
 THREE_FLOW_SCENARIOS = ("vcpu+walker+walker", "vcpu+memslot+memslot", "memslot+walker+walker")
 
-# The matrix runs with a resident vCPU (flows.boot): without one, scenarios
-# that have no vcpu flow have no root to zap or walk and are decided trivially.
-# Three entries per page table and three GFNs: a walk can yield mid-table.
-MATRIX_SIZES = {"resident": 1, "fanout": 3, "gfns": 3, "slot_pages": 3}
+# The claims' sizes, with the notifier on the last GFN.  What decides them is
+# which bugs a cell can reach, measured on the mutants (tests/test_tdp_mmu.py::
+# test_the_matrix_sizes_reach_the_mutants):
+# * three GFNs in tables of two entries span two top-level entries, so a walk
+#   can yield between them with a mapped GFN still ahead: the pre-5.16
+#   iterator bug (v5.17/advance-after-restart) is found.  At fanout=3 all three
+#   GFNs sit under the first top-level entry and that mutant passes.
+# * the notifier unmaps the last GFN, the one every yield point of a walk
+#   comes before: a root zapped with yields after it was unlinked
+#   (v5.17/put-root-zap-yields) still maps it when the notifier returns.
+MATRIX_SIZES = {"fanout": 2, "gfns": 3, "slot_pages": 3, "notifier_gfn": 2}
 
 
 def two_flow_scenarios():
@@ -45,9 +52,24 @@ def matrix_scenarios():
 
 
 def scenario_sizes(scenario):
-    """Sizes a row needs beyond MATRIX_SIZES: huge pages for split and collapse."""
+    """Sizes a row needs beyond MATRIX_SIZES: huge pages for split and collapse;
+    a resident vCPU (flows.boot) only for a row with no vcpu flow.
+
+    Without a vcpu flow nothing loads a root, and such a row would be decided
+    trivially.  With one, a resident vCPU would be wrong: its reference keeps
+    the running vCPU's root alive, so the last put - where the thread's
+    refcount, list and RCU bugs live - never happens (with it,
+    v5.18/kfree-not-call-rcu, v5.18/walker-no-rcu and v5.18/unlink-root-list-del
+    pass their own rows)."""
     flows = scenario.split("+")
-    return {"huge": 1} if "split" in flows or "collapse" in flows else {}
+    sizes = {"huge": 1} if "split" in flows or "collapse" in flows else {}
+    sizes["resident"] = 0 if "vcpu" in flows else 1
+    return sizes
+
+
+def cell_sizes(scenario, sizes=None):
+    """A cell's sizes: the matrix's, the row's, then what ``--size`` asked for."""
+    return {**MATRIX_SIZES, **scenario_sizes(scenario), **(sizes or {})}
 
 
 def matrix_checks(variants=None, scenarios=None, max_executions=None, sizes=None):
@@ -55,7 +77,7 @@ def matrix_checks(variants=None, scenarios=None, max_executions=None, sizes=None
     scenarios = scenarios or matrix_scenarios()
     opts = {"max_executions": max_executions} if max_executions else {}
     checks = [Check(f"{v} on {s}", v, s,
-                    sizes={**MATRIX_SIZES, **scenario_sizes(s), **(sizes or {})}, options=opts)
+                    sizes=cell_sizes(s, sizes), options=opts)
               for s in scenarios for v in variants]
     return checks, variants, scenarios
 
@@ -87,8 +109,7 @@ def write_cell_traces(variants, scenarios, cells, out_dir, sizes=None):
     for (v, s), r in cells.items():
         if r.verdict != "bug":
             continue
-        sz = "".join(f" --size {k}={n}" for k, n in
-                     {**MATRIX_SIZES, **scenario_sizes(s), **(sizes or {})}.items())
+        sz = "".join(f" --size {k}={n}" for k, n in cell_sizes(s, sizes).items())
         os.makedirs(out_dir, exist_ok=True)
         p = os.path.join(out_dir, f"{v}__{s}.txt")
         with open(p, "w") as f:
@@ -98,7 +119,7 @@ def write_cell_traces(variants, scenarios, cells, out_dir, sizes=None):
 
 
 def row_label(s):
-    return s + (" (huge)" if scenario_sizes(s) else "")
+    return s + (" (huge)" if scenario_sizes(s).get("huge") else "")
 
 
 def to_markdown(variants, scenarios, cells):
@@ -116,7 +137,7 @@ def to_json(variants, scenarios, cells, paths, sizes=None):
         "memory_model": "sc",
         "variants": variants,
         "scenarios": scenarios,
-        "cells": [{"variant": v, "scenario": s, "sizes": scenario_sizes(s), "verdict": r.verdict,
+        "cells": [{"variant": v, "scenario": s, "sizes": cell_sizes(s, sizes), "verdict": r.verdict,
                    "bug": r.bug.kind if r.bug is not None else None,
                    "message": r.bug.message if r.bug is not None else None,
                    "executions": r.executions, "exhaustive": r.exhaustive,
