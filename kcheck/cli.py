@@ -19,7 +19,7 @@ import traceback
 
 import click
 
-from .engine.runtime import ModelError, catching_ctrl_c, model_exception
+from .engine.runtime import ModelError, catching_ctrl_c, holding_ctrl_c, model_exception
 from .engine.watchdog import Watchdog
 from .engine.schedule import ScheduleError
 from .report.progress import Progress
@@ -496,15 +496,16 @@ class _Kcheck(click.Group):
         OUT.as_json = "--json" in args
         OUT.json_done = False
         debug = "--debug" in args
-        code = _run(lambda: super(_Kcheck, self).main(args, prog_name, complete_var,
-                                                      standalone_mode=False, **extra), debug)
-        try:
-            sys.stdout.flush()
-        except BrokenPipeError:
-            # the reader went away (`| head`): the verdict's exit code still stands,
-            # and the interpreter must not fail flushing the closed pipe at exit
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+        with holding_ctrl_c():
+            code = _run(lambda: super(_Kcheck, self).main(args, prog_name, complete_var,
+                                                          standalone_mode=False, **extra), debug)
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                # the reader went away (`| head`): the verdict's exit code still stands,
+                # and the interpreter must not fail flushing the closed pipe at exit
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
         sys.exit(code)
 
 

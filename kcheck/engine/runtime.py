@@ -2112,18 +2112,63 @@ class catching_ctrl_c:
         global PRESSED
         if self.old is not None:
             import signal
-            signal.signal(signal.SIGINT, self.old)
-            PRESSED = False
+            if PRESSED and HOLDING:
+                # the command winds down to exit 130 with what it covered: a second
+                # Ctrl-C must not throw that away mid-print (holding_ctrl_c)
+                # (SIG_IGN, not a Python function: the interpreter's shutdown puts
+                # SIG_DFL back over a Python handler, and a press then kills it)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+            else:
+                signal.signal(signal.SIGINT, self.old)
+                PRESSED = False
         return False
 
 
 def _on_sigint(signum, frame):
     global PRESSED
-    PRESSED = True
     r = CURRENT
     if r is not None:
         r.stopped = True        # a model that swallows the exception stops at its next request
+    if PRESSED:
+        return                  # the first press's exception is on its way; the flag stays
+    PRESSED = True
     raise Interrupted()
+
+
+HOLDING = False     # set by holding_ctrl_c: Ctrl-C after the first is held until it ends
+
+
+def _not_holding():
+    global HOLDING
+    HOLDING = False
+
+
+# A worker process forked by the CLI (the claims table's, --jobs) is not the
+# command that prints the result: a Ctrl-C stops its check and it goes on as
+# its coordinator says, so it must not keep the presses held (nor the flag).
+os.register_at_fork(after_in_child=_not_holding)
+
+
+class holding_ctrl_c:
+    """The CLI's scope: once Ctrl-C has stopped a search, further presses are held
+    until the command has printed what was covered and exits 130 (the user's
+    second press, or a signal sent twice, lost the result before).  A library
+    caller of ``kcheck.check`` does not get this: its next Ctrl-C is its own."""
+
+    def __enter__(self):
+        global HOLDING
+        self.was = HOLDING
+        HOLDING = True
+        return self
+
+    def __exit__(self, *exc):
+        # After a Ctrl-C the presses stay held: the command is about to exit 130,
+        # and giving Python's handler back here would let one more press kill the
+        # process by SIGINT on its way out.  Without one, catching_ctrl_c has
+        # already put the old handler back.
+        global HOLDING
+        HOLDING = self.was
+        return False
 
 
 # Task greenlets whose model swallowed the Stop that ended their run (Run._stop_again):
