@@ -170,11 +170,13 @@ def _explore_units(main, spec, *, memory_model, kw, jobs, cluster, checkpoint, c
                 drop_barriers=tuple(kw["drop_barriers"]), keep_going=kw["keep_going"])
     out = Outcome()
     if estimate:
-        est, walks = P.estimate(main, {k: v for k, v in opts.items() if k != "keep_going"})
+        est, walks, (lo, hi) = P.estimate(main, {k: v for k, v in opts.items() if k != "keep_going"})
         out.estimate = est
         if est is not None:
+            spread = "" if lo == hi else \
+                f"; five groups of them said {lo:,.0f} to {hi:,.0f}: take it as an order of magnitude"
             print(f"kcheck: estimated about {est:,.0f} executions (Knuth's estimator, {walks} random "
-                  "walks)", file=sys.stderr)
+                  f"walks{spread})", file=sys.stderr)
     if not units:
         jobs = 1
     meta = {"model": spec[1] if spec[0] == "file" else getattr(main, "__qualname__", "main"),
