@@ -248,6 +248,7 @@ class _Parser:
                 self.take(",")
         self.take(")")
         body = self.block()
+        _check_names(self, int(m.group(1)), params, body)
         return Proc(int(m.group(1)), tuple(params), tuple(body), t.line)
 
     def block(self):
@@ -561,3 +562,58 @@ def parse_file(path: str) -> Test:
     except OSError as e:
         raise LitmusError(f"cannot read: {e.strerror}", path) from None
     return parse_text(text, path)
+
+
+def _check_names(parser, tid, params, body):
+    """A dereferenced name must be a parameter of the process or a register it
+    declares or assigns.  herd7 and kcheck both take any other name as a
+    register holding 0 - so a typo, or a global the process does not take as
+    a parameter, would otherwise surface as an access through address 0."""
+    known = set(params)
+    derefs = []
+
+    def expr(e):
+        if isinstance(e, Unary):
+            if e.op == "*" and isinstance(e.arg, Name):
+                derefs.append(e.arg)
+            expr(e.arg)
+        elif isinstance(e, Binary):
+            expr(e.left)
+            expr(e.right)
+        elif isinstance(e, Call):
+            for a in e.args:
+                expr(a)
+        elif isinstance(e, Index):
+            if isinstance(e.base, Name):
+                derefs.append(e.base)
+            expr(e.base)
+            expr(e.index)
+
+    def stmts(body):
+        for st in body:
+            if isinstance(st, Decl):
+                known.add(st.name)
+                if st.init is not None:
+                    expr(st.init)
+            elif isinstance(st, Assign):
+                if isinstance(st.target, Name):
+                    known.add(st.target.id)
+                else:
+                    expr(st.target)
+                expr(st.value)
+            elif isinstance(st, ExprStmt):
+                expr(st.expr)
+            elif isinstance(st, If):
+                expr(st.cond)
+                stmts(st.then)
+                stmts(st.orelse)
+            elif isinstance(st, While):
+                expr(st.cond)
+                stmts(st.body)
+
+    stmts(body)
+    for n in derefs:
+        if n.id not in known:
+            raise LitmusError(f"P{tid} dereferences '{n.id}', which is neither a parameter of "
+                              f"P{tid} nor a register it declares or assigns",
+                              parser.file, n.line or None)
