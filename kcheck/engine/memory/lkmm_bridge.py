@@ -18,9 +18,14 @@ What the translation adds or leaves out:
 * a location only one task ever touches, with accesses that are not part of
   an RMW, a dependency or a lock, is left out: it has no rf, co or fr between
   tasks, and every ordering a fence, a release or an acquire gives through it
-  is given directly (a release write there only ends po-rel edges, an acquire
-  read there only starts acq-po ones; a chain through either has a shorter
-  twin), so no LKMM relation between the other events changes - and the
+  is given directly (a chain of fence edges through such an access has a
+  shorter twin: ``a ->wmb-> e ->wmb-> b`` is ``a ->wmb-> b``), so no LKMM
+  relation between the other events changes - except through a release
+  write followed by an ``smp_wmb()`` (a read before it: ``R ->po-rel-> e
+  ->wmb-> W``, with no twin, since wmb orders writes only) or an acquire read
+  after an ``smp_rmb()`` (``R ->rmb-> e ->acq-po-> W``), so those stay (leaving
+  them out let ``C-rcu-relacq1-relacq`` of paulmckrcu/litmus, Never under
+  herd7, be seen) - and the
   relation algebra, cubic in the events, gets cheaper (TDP MMU graphs lose a
   third to a half of their events, RCU read-side flags nobody waits on
   included);
@@ -126,6 +131,20 @@ def pending_writes(g, inits):
     return out
 
 
+def _wmb_rmb(th):
+    """(index of the task's last smp_wmb, index of its first read barrier),
+    -1 and len(th) when it has none."""
+    last_wmb, first_rmb = -1, len(th)
+    for e in th:
+        if e.kind == G.FENCE:
+            tag = FENCE_TAGS.get(e.val) if e.val.__class__ is str else None
+            if tag == "Wmb":
+                last_wmb = e.idx
+            elif tag == "Rmb" and first_rmb == len(th):
+                first_rmb = e.idx
+    return last_wmb, first_rmb
+
+
 def to_execution(g, inits=None):
     """(lkmm.Execution, index of each graph event) for graph ``g``.
 
@@ -140,9 +159,13 @@ def to_execution(g, inits=None):
     inits_done = set()     # stores that (re)initialise a lock word: spin_lock_init()
     freed = {e.oid for th in g.threads for e in th if e.kind == G.FREE and e.oid is not None}
     for th in g.threads:
+        last_wmb, first_rmb = _wmb_rmb(th)
         for e in th:
             if e.kind <= G.WRITE and e.lid in LKMM_GHOSTS:
                 continue             # kcheck's bookkeeping, not the program's (ghosts_coherent)
+            if (e.kind == G.WRITE and e.idx < last_wmb and e.flags & G.RELEASE
+                    or e.kind == G.READ and e.idx > first_rmb and e.flags & G.ACQUIRE):
+                keep.add(e.lid)      # a link of a fence chain with no shorter twin (docstring)
             if freed and e.oid in freed and e.kind <= G.WRITE:
                 keep.add(e.lid)      # ordered (or not) before the kfree(): a use-after-free question
             if e.kind in (G.READ, G.WRITE):
