@@ -56,6 +56,8 @@ class LitmusToC:
             return types
         for decl in m.group(1).split(";"):
             d = decl.split("=")[0].strip()
+            if re.search(r"\b\d+\s*:\s*[A-Za-z_]\w*$", d):
+                continue        # ``int 0:r1``: a register's type, not a location
             mm = re.match(r"(.*?)(\**)\s*([A-Za-z_]\w*)$", d)
             if mm and mm.group(1).strip():
                 types[mm.group(3)] = (mm.group(1).strip() + " " + mm.group(2)).strip()
