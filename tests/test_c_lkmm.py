@@ -203,3 +203,74 @@ def test_try_cmpxchg_dependencies(tmp_path):
     assert ("READ_ONCE",) in seen                       # the two RMWs' new value
     ops = {op for s in seen for op in s}
     assert {"atomic_try_cmpxchg_relaxed", "try_cmpxchg_relaxed"} <= ops, seen   # WRITE_ONCE(w, ...)
+
+
+# A release store to a variable only p1 touches, then smp_wmb(): p1's read of
+# x is ordered before its write of y (R ->po-rel-> W mine ->wmb-> W y), so p2
+# cannot see y=1 and then x=0 once p1 saw x=1 (herd7: Never).  The bridge to
+# the LKMM used to leave p1's private store out and report the BUG_ON; without
+# the wmb the outcome is allowed.
+RELEASE_WMB_PRIVATE = r"""
+#include <linux/compiler.h>
+#include <asm/barrier.h>
+#include <linux/bug.h>
+#include <pthread.h>
+
+static int x, y;
+static int p1_saw_x, p2_saw_y, p2_saw_x;
+
+static void *p0(void *arg)
+{
+	WRITE_ONCE(x, 1);
+	return NULL;
+}
+
+static void *p1(void *arg)
+{
+	static int mine;
+	int r = READ_ONCE(x);
+
+	smp_store_release(&mine, 1);
+#ifndef NO_WMB
+	smp_wmb();
+#endif
+	WRITE_ONCE(y, 1);
+	p1_saw_x = r;
+	return NULL;
+}
+
+static void *p2(void *arg)
+{
+	int ry = READ_ONCE(y);
+	int rx;
+
+	smp_rmb();
+	rx = READ_ONCE(x);
+	p2_saw_y = ry;
+	p2_saw_x = rx;
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b, c;
+	pthread_create(&a, NULL, p0, NULL);
+	pthread_create(&b, NULL, p1, NULL);
+	pthread_create(&c, NULL, p2, NULL);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	pthread_join(c, NULL);
+	BUG_ON(p1_saw_x && p2_saw_y && !p2_saw_x);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("defines,want", [((), "no-bug"), (("NO_WMB",), "warn")])
+def test_a_private_release_store_then_wmb_orders_the_read_before_it(tmp_path, defines, want):
+    f = tmp_path / "relwmb.c"
+    f.write_text(RELEASE_WMB_PRIVATE)
+    prog = kcheck.c.load(str(f), defines=list(defines))
+    r = kcheck.check(prog.entry, memory_model="lkmm")
+    assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
+    assert r.exhaustive or r.bug is not None
