@@ -68,6 +68,23 @@ def _tags(flags):
     return frozenset({"ONCE"})
 
 
+# RMWs that return no value (linux-kernel.def's __atomic_op{NORETURN}, and the
+# same class in Documentation/atomic_t.txt: atomic64/atomic_long and the
+# non-returning bitops).  Their read is tagged NORETURN: smp_rmb() does not
+# order it (linux-kernel.cat's R4rmb), so without the tag the program engine
+# would forbid outcomes the LKMM allows (paulmckrcu/litmus's
+# C-WillDeacon-MP+o-r+ai-rmb-o: atomic_inc(); smp_rmb(); READ_ONCE()).
+NORETURN_OPS = frozenset(
+    [f"{p}_{n}" for p in ("atomic", "atomic64", "atomic_long")
+     for n in ("add", "sub", "and", "or", "xor", "andnot", "inc", "dec")]
+    + ["set_bit", "clear_bit", "change_bit"])
+
+
+@functools.lru_cache(maxsize=None)
+def _noreturn(tags):
+    return tags | {"NORETURN"}
+
+
 @functools.lru_cache(maxsize=65536)
 def _event(tid, kind, loc=None, tags=frozenset(), atomic=False):
     """lkmm.Event is frozen: one instance per distinct value, built once."""
@@ -269,7 +286,10 @@ def to_execution(g, inits=None):
             elif k == G.READ:
                 index[e] = len(events)
                 atomic = e.rmw is not None and not e.flags & G.AWAIT
-                events.append(_event(tid, "R", e.lid, _tags(e.flags), atomic))
+                tags = _tags(e.flags)
+                if atomic and op in NORETURN_OPS:
+                    tags = _noreturn(tags)
+                events.append(_event(tid, "R", e.lid, tags, atomic))
             elif k == G.WRITE:
                 index[e] = len(events)
                 events.append(_event(tid, "W", e.lid, _tags(e.flags), e.rmw is True))
