@@ -160,7 +160,7 @@ class LitmusToC:
         for n, params, body in procs:
             mine = [reg for tid, reg in outs if tid == n]
             lines.append(f"static void P{n}_body({params})")
-            lines.append("{" + body.rstrip())
+            lines.append("{" + "".join(f"\n\tint {r};" for r in self.undeclared(n)) + body.rstrip())
             for reg in mine:
                 lines.append(f"\tout_{n}_{reg} = (unsigned long){reg};")
             lines.append("}")
@@ -190,6 +190,28 @@ class LitmusToC:
         lines.append("\treturn 0;")
         lines.append("}")
         return "\n".join(lines) + "\n"
+
+    def undeclared(self, tid):
+        """Registers process ``tid`` assigns without declaring them (herd7 takes
+        them as ints; C needs the declaration)."""
+        from ..litmus.syntax import Assign, Decl, If, Name, While
+        proc = next(p for p in self.test.procs if p.tid == tid)
+        declared, assigned = set(proc.params), []
+
+        def walk(body):
+            for st in body:
+                if isinstance(st, Decl):
+                    declared.add(st.name)
+                elif isinstance(st, Assign) and isinstance(st.target, Name):
+                    if st.target.id not in assigned:
+                        assigned.append(st.target.id)
+                elif isinstance(st, If):
+                    walk(st.then)
+                    walk(st.orelse)
+                elif isinstance(st, While):
+                    walk(st.body)
+        walk(proc.body)
+        return [r for r in assigned if r not in declared]
 
     def expected_bug(self):
         """Whether kcheck should find the BUG_ON (a witness or counterexample), from herd's
