@@ -142,6 +142,52 @@ BRIDGE_CASES = {
         }
         exists (0:r0=0 /\\ 1:r1=0)
         """, "Never"),
+    # SRCU sections need not nest: an unlock ends the section whose index it
+    # was given (paulmckrcu/litmus's C-srcu-nest-5 shape; the bridge paired
+    # each unlock with the innermost lock, which made this Never), and the
+    # nested twin
+    "srcu-overlap": ("""\
+        C srcu-overlap
+        {}
+        P0(int *x, int *y, struct srcu_struct *s)
+        {
+            int r1; int r2; int r3; int r4;
+            r3 = srcu_read_lock(s);
+            r2 = READ_ONCE(*y);
+            r4 = srcu_read_lock(s);
+            srcu_read_unlock(s, r3);
+            r1 = READ_ONCE(*x);
+            srcu_read_unlock(s, r4);
+        }
+        P1(int *x, int *y, struct srcu_struct *s)
+        {
+            WRITE_ONCE(*y, 1);
+            synchronize_srcu(s);
+            WRITE_ONCE(*x, 1);
+        }
+        exists (0:r1=1 /\\ 0:r2=0)
+        """, "Sometimes"),
+    "srcu-nested": ("""\
+        C srcu-nested
+        {}
+        P0(int *x, int *y, struct srcu_struct *s)
+        {
+            int r1; int r2; int r3; int r4;
+            r3 = srcu_read_lock(s);
+            r2 = READ_ONCE(*y);
+            r4 = srcu_read_lock(s);
+            srcu_read_unlock(s, r4);
+            r1 = READ_ONCE(*x);
+            srcu_read_unlock(s, r3);
+        }
+        P1(int *x, int *y, struct srcu_struct *s)
+        {
+            WRITE_ONCE(*y, 1);
+            synchronize_srcu(s);
+            WRITE_ONCE(*x, 1);
+        }
+        exists (0:r1=1 /\\ 0:r2=0)
+        """, "Never"),
     # the twins without the link's barrier stay allowed: the fix keeps only
     # the accesses a chain needs
     "release-no-wmb": ("""\

@@ -249,7 +249,13 @@ def cleanup_srcu_struct(ssp):
                              f"cleanup_srcu_struct({ssp!r}) with a call_srcu() callback queued by "
                              f"{u.name} still pending (call srcu_barrier() first)")
 
-__all__ = ["srcu_struct", "DEFINE_SRCU", "DEFINE_STATIC_SRCU", "init_srcu_struct",
+def smp_mb__after_srcu_read_unlock():
+    """Make the srcu_read_unlock() before it a full barrier (linux-kernel.def's
+    after-srcu-read-unlock fence); under SC a fence event alone."""
+    run().fence("smp_mb__after_srcu_read_unlock")
+
+
+__all__ = ["smp_mb__after_srcu_read_unlock", "srcu_struct", "DEFINE_SRCU", "DEFINE_STATIC_SRCU", "init_srcu_struct",
            "cleanup_srcu_struct", "srcu_read_lock", "srcu_read_unlock", "srcu_read_lock_held",
            "srcu_dereference", "srcu_dereference_check", "synchronize_srcu",
            "synchronize_srcu_expedited", "call_srcu", "srcu_barrier"]

@@ -10,9 +10,10 @@ that whole-program exploration under the LKMM gives herd7's answers.
 
 The engine builds executions in porf order, as GenMC does, so it never sees
 load buffering (a cycle through po and rf): a test whose outcome needs one
-(``LB+poonceonces``) is ``Never`` here and ``Sometimes`` for herd7.  Locks
-are acquire/release RMWs rather than lock.cat's events, and data and control
-dependencies are not tracked.  ``srcu`` is not supported.
+(``LB+poonceonces``) is ``Never`` here and ``Sometimes`` for herd7.  Address,
+data and control dependencies are exact (``Run.set_deps``).  A global passed
+to ``srcu_read_lock()``, ``srcu_read_unlock()`` or ``synchronize_srcu()`` is
+a ``struct srcu_struct`` of the kernel API, made in ``main()``.
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ _LOADS = {"READ_ONCE": K.ONCE, "smp_load_acquire": K.ACQ, "rcu_dereference": K.O
           "rcu_dereference_raw": K.ONCE}
 _STORES = {"WRITE_ONCE": K.ONCE, "smp_store_release": K.REL, "rcu_assign_pointer": K.REL,
            "RCU_INIT_POINTER": K.ONCE}
+_SRCU = ("srcu_read_lock", "srcu_read_unlock", "synchronize_srcu", "synchronize_srcu_expedited")
 _FENCES = ("smp_mb", "smp_rmb", "smp_wmb", "smp_mb__before_atomic", "smp_mb__after_atomic",
-           "smp_mb__after_spinlock", "smp_mb__after_unlock_lock", "barrier")
+           "smp_mb__after_spinlock", "smp_mb__after_unlock_lock", "barrier",
+           "smp_mb__after_srcu_read_unlock")
 
 
 class _Obj:
@@ -63,8 +66,8 @@ class _Proc:
     each access is given its address, data and control dependencies exactly
     (``Run.set_deps``), as ``semantics.py`` gives them to the enumerator."""
 
-    def __init__(self, test, proc, cells):
-        self.test, self.proc, self.cells = test, proc, cells
+    def __init__(self, test, proc, cells, srcu):
+        self.test, self.proc, self.cells, self.srcu = test, proc, cells, srcu
         self.regs = {}            # name -> (value, deps)
         self.ctrl = _NONE
 
@@ -181,6 +184,21 @@ class _Proc:
             res, rd = self.access(getattr(kernel, fn), _Obj(loc), addr=d)
             return (int(res) if res is not None else 0), (rd if fn in ("spin_trylock",
                                                                        "spin_is_locked") else _NONE)
+        if fn in _SRCU:
+            if not args or not isinstance(args[0], S.Name) or args[0].id not in self.srcu:
+                raise self.err(f"{fn}: the first argument must be a parameter", c.line)
+            ssp = self.srcu[args[0].id]
+            if fn == "srcu_read_lock":
+                return self.access(kernel.srcu_read_lock, ssp)
+            if fn == "srcu_read_unlock":
+                if len(args) != 2:
+                    raise self.err("srcu_read_unlock takes two arguments", c.line)
+                v, dv = self.eval(args[1])
+                # Srcu-unlock is data-dependent on its Srcu-lock (the bridge pairs them)
+                self.access(kernel.srcu_read_unlock, ssp, v, data=dv)
+                return 0, _NONE
+            getattr(kernel, fn)(ssp)
+            return 0, _NONE
         if fn.startswith(("xchg", "cmpxchg")):
             f = getattr(kernel, fn, None)
             if f is None:
@@ -292,13 +310,16 @@ def final_states(test):
               if isinstance(v, S.Sym)}
     names = sorted(names)
 
+    srcu_names = _srcu_names(test)
+
     def main():
         cells = {n: Loc(0, None, n) for n in names}
         for n, v in test.globals_init.items():
             cells[n].init = cells[v.name] if isinstance(v, S.Sym) else v
+        srcu = {n: kernel.srcu_struct(field=n) for n in srcu_names}
         tasks = []
         for pr in test.procs:
-            tasks.append(_api.spawn(_body, test, pr, cells, name=f"P{pr.tid}"))
+            tasks.append(_api.spawn(_body, test, pr, cells, srcu, name=f"P{pr.tid}"))
         _api.spawn(_final, test, cells, tasks, name="final")
 
     def on_complete(run):
@@ -315,9 +336,45 @@ def final_states(test):
     return outcomes, bug, time.perf_counter() - t0
 
 
-def _body(test, pr, cells):
+def _srcu_names(test):
+    """The globals the test uses as ``struct srcu_struct``."""
+    out = set()
+
+    def expr(e):
+        if isinstance(e, S.Call):
+            if e.fn in _SRCU and e.args and isinstance(e.args[0], S.Name):
+                out.add(e.args[0].id)
+            for a in e.args:
+                expr(a)
+        elif isinstance(e, S.Unary):
+            expr(e.arg)
+        elif isinstance(e, S.Binary):
+            expr(e.left)
+            expr(e.right)
+
+    def stmts(body):
+        for st in body:
+            if isinstance(st, S.Decl) and st.init is not None:
+                expr(st.init)
+            elif isinstance(st, S.Assign):
+                expr(st.value)
+            elif isinstance(st, S.ExprStmt):
+                expr(st.expr)
+            elif isinstance(st, S.If):
+                expr(st.cond)
+                stmts(st.then)
+                stmts(st.orelse)
+            elif isinstance(st, S.While):
+                expr(st.cond)
+                stmts(st.body)
+    for pr in test.procs:
+        stmts(pr.body)
+    return sorted(out)
+
+
+def _body(test, pr, cells, srcu):
     _rt.CURRENT.exact_deps = True
-    p = _Proc(test, pr, cells)
+    p = _Proc(test, pr, cells, srcu)
     for (tid, reg), v in test.regs_init.items():
         if tid == pr.tid:
             p.regs[reg] = (p.value(v), _NONE)

@@ -48,6 +48,7 @@ FENCE_TAGS = {
     "smp_mb": "MB", "smp_rmb": "Rmb", "smp_wmb": "Wmb",
     "smp_mb__before_atomic": "Before-atomic", "smp_mb__after_atomic": "After-atomic",
     "smp_mb__after_spinlock": "After-spinlock", "smp_mb__after_unlock_lock": "After-unlock-lock",
+    "smp_mb__after_srcu_read_unlock": "After-srcu-read-unlock",
     "smp_acquire__after_ctrl_dep": "Rmb", "barrier": "Barrier",
     "rcu_read_lock": "Rcu-lock", "rcu_read_unlock": "Rcu-unlock", "synchronize_rcu": "Sync-rcu",
 }
@@ -259,10 +260,21 @@ def to_execution(g, inits=None):
             if op == SRCU_UNLOCK and k == G.WRITE:
                 index[e] = len(events)
                 events.append(_event(tid, "W", e.lid, frozenset({"Srcu-unlock"})))
+                # An unlock ends the section whose index it was given: the lock its
+                # value depends on (C and litmus programs carry that dependency;
+                # sections need not nest - paulmckrcu/litmus's C-srcu-nest-5), or
+                # else the innermost open one.
+                mine = e.deps[1] if e.deps is not None else ()
+                pick = None
                 for j in range(len(srcu_open) - 1, -1, -1):
                     if srcu_open[j].lid == e.lid:
-                        data.add((index[srcu_open.pop(j)], index[e]))
-                        break
+                        if srcu_open[j] in mine:
+                            pick = j
+                            break
+                        if pick is None:
+                            pick = j
+                if pick is not None:
+                    data.add((index[srcu_open.pop(pick)], index[e]))
                 continue
             if k == G.FENCE and e.val.__class__ is tuple and e.val[0] == SYNC_SRCU:
                 index[e] = len(events)
