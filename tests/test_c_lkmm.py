@@ -274,3 +274,58 @@ def test_a_private_release_store_then_wmb_orders_the_read_before_it(tmp_path, de
     r = kcheck.check(prog.entry, memory_model="lkmm")
     assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
     assert r.exhaustive or r.bug is not None
+
+
+# smp_mb__after_srcu_read_unlock() makes the unlock before it a full barrier
+# (linux-kernel.def's after-srcu-read-unlock): store buffering is forbidden
+# with it and allowed without (herd7 agrees: paulmckrcu/litmus C-srcu-mb-*).
+SRCU_MB = r"""
+#include <linux/srcu.h>
+#include <linux/bug.h>
+#include <pthread.h>
+
+DEFINE_STATIC_SRCU(ss);
+static int x, y, r0, r1;
+
+static void *p0(void *arg)
+{
+	int idx = srcu_read_lock(&ss);
+
+	WRITE_ONCE(x, 1);
+	srcu_read_unlock(&ss, idx);
+#ifndef NO_MB
+	smp_mb__after_srcu_read_unlock();
+#endif
+	r0 = READ_ONCE(y);
+	return NULL;
+}
+
+static void *p1(void *arg)
+{
+	WRITE_ONCE(y, 1);
+	smp_mb();
+	r1 = READ_ONCE(x);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+	pthread_create(&a, NULL, p0, NULL);
+	pthread_create(&b, NULL, p1, NULL);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	BUG_ON(r0 == 0 && r1 == 0);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("defines,want", [((), "no-bug"), (("NO_MB",), "warn")])
+def test_smp_mb_after_srcu_read_unlock(tmp_path, defines, want):
+    f = tmp_path / "srcu_mb.c"
+    f.write_text(SRCU_MB)
+    prog = kcheck.c.load(str(f), defines=list(defines))
+    r = kcheck.check(prog.entry, memory_model="lkmm")
+    assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
+    assert kcheck.check(prog.entry).bug is None        # under SC there is nothing to see

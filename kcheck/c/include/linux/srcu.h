@@ -22,6 +22,7 @@ extern void synchronize_srcu_expedited(struct srcu_struct *ssp);
 extern void call_srcu(struct srcu_struct *ssp, struct rcu_head *head,
 		      void (*func)(struct rcu_head *head));
 extern void srcu_barrier(struct srcu_struct *ssp);
+extern void smp_mb__after_srcu_read_unlock(void);
 
 #define srcu_dereference_check(p, ssp, c)					\
 	((typeof(p))__kcheck_pyloc(&(p), "srcu_dereference_check", ssp, !!(c)))
