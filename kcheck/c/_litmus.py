@@ -194,23 +194,12 @@ class LitmusToC:
     def undeclared(self, tid):
         """Registers process ``tid`` assigns without declaring them (herd7 takes
         them as ints; C needs the declaration)."""
-        from ..litmus.syntax import Assign, Decl, If, Name, While
+        from ..litmus.syntax import Assign, Decl, Name, statements
         proc = next(p for p in self.test.procs if p.tid == tid)
-        declared, assigned = set(proc.params), []
-
-        def walk(body):
-            for st in body:
-                if isinstance(st, Decl):
-                    declared.add(st.name)
-                elif isinstance(st, Assign) and isinstance(st.target, Name):
-                    if st.target.id not in assigned:
-                        assigned.append(st.target.id)
-                elif isinstance(st, If):
-                    walk(st.then)
-                    walk(st.orelse)
-                elif isinstance(st, While):
-                    walk(st.body)
-        walk(proc.body)
+        body = list(statements(proc.body))
+        declared = set(proc.params) | {st.name for st in body if isinstance(st, Decl)}
+        assigned = dict.fromkeys(st.target.id for st in body
+                                 if isinstance(st, Assign) and isinstance(st.target, Name))
         return [r for r in assigned if r not in declared]
 
     def expected_bug(self):

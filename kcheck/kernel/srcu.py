@@ -32,6 +32,7 @@ from __future__ import annotations
 from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, REL, WAIT, WAIT_ACQ, op, anon
 from ..engine.runtime import LKMM_GHOSTS
 from . import sched as _sched
+from .barrier import _fence
 from ..engine.memory.rcu_gp import GP_OP
 
 
@@ -249,13 +250,12 @@ def cleanup_srcu_struct(ssp):
                              f"cleanup_srcu_struct({ssp!r}) with a call_srcu() callback queued by "
                              f"{u.name} still pending (call srcu_barrier() first)")
 
-def smp_mb__after_srcu_read_unlock():
-    """Make the srcu_read_unlock() before it a full barrier (linux-kernel.def's
-    after-srcu-read-unlock fence); under SC a fence event alone."""
-    run().fence("smp_mb__after_srcu_read_unlock")
+# makes the srcu_read_unlock() before it a full barrier (linux-kernel.def's
+# after-srcu-read-unlock fence); under SC a fence event alone
+smp_mb__after_srcu_read_unlock = _fence("smp_mb__after_srcu_read_unlock")
 
 
-__all__ = ["smp_mb__after_srcu_read_unlock", "srcu_struct", "DEFINE_SRCU", "DEFINE_STATIC_SRCU", "init_srcu_struct",
-           "cleanup_srcu_struct", "srcu_read_lock", "srcu_read_unlock", "srcu_read_lock_held",
+__all__ = ["srcu_struct", "DEFINE_SRCU", "DEFINE_STATIC_SRCU", "init_srcu_struct",
+           "smp_mb__after_srcu_read_unlock", "cleanup_srcu_struct", "srcu_read_lock", "srcu_read_unlock", "srcu_read_lock_held",
            "srcu_dereference", "srcu_dereference_check", "synchronize_srcu",
            "synchronize_srcu_expedited", "call_srcu", "srcu_barrier"]

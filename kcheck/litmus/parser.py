@@ -14,7 +14,7 @@ import re
 
 from .syntax import (
     And, Assign, Atom, Binary, Call, Const, Decl, ExprStmt, If, Implies, Index, LitmusError,
-    Loc, Name, Not, Num, Or, Proc, Sym, Test, Unary, While,
+    Loc, Name, Not, Num, Or, Proc, Sym, Test, Unary, While, expressions, statements,
 )
 
 __all__ = ["parse_file", "parse_text", "header", "LitmusError"]
@@ -571,47 +571,16 @@ def _check_names(parser, tid, params, body):
     a parameter, would otherwise surface as an access through address 0."""
     known = set(params)
     derefs = []
-
-    def expr(e):
-        if isinstance(e, Unary):
-            if e.op == "*" and isinstance(e.arg, Name):
+    for st in statements(body):
+        if isinstance(st, Decl):
+            known.add(st.name)
+        elif isinstance(st, Assign) and isinstance(st.target, Name):
+            known.add(st.target.id)
+        for e in expressions(st):
+            if isinstance(e, Unary) and e.op == "*" and isinstance(e.arg, Name):
                 derefs.append(e.arg)
-            expr(e.arg)
-        elif isinstance(e, Binary):
-            expr(e.left)
-            expr(e.right)
-        elif isinstance(e, Call):
-            for a in e.args:
-                expr(a)
-        elif isinstance(e, Index):
-            if isinstance(e.base, Name):
+            elif isinstance(e, Index) and isinstance(e.base, Name):
                 derefs.append(e.base)
-            expr(e.base)
-            expr(e.index)
-
-    def stmts(body):
-        for st in body:
-            if isinstance(st, Decl):
-                known.add(st.name)
-                if st.init is not None:
-                    expr(st.init)
-            elif isinstance(st, Assign):
-                if isinstance(st.target, Name):
-                    known.add(st.target.id)
-                else:
-                    expr(st.target)
-                expr(st.value)
-            elif isinstance(st, ExprStmt):
-                expr(st.expr)
-            elif isinstance(st, If):
-                expr(st.cond)
-                stmts(st.then)
-                stmts(st.orelse)
-            elif isinstance(st, While):
-                expr(st.cond)
-                stmts(st.body)
-
-    stmts(body)
     for n in derefs:
         if n.id not in known:
             raise LitmusError(f"P{tid} dereferences '{n.id}', which is neither a parameter of "

@@ -338,38 +338,10 @@ def final_states(test):
 
 def _srcu_names(test):
     """The globals the test uses as ``struct srcu_struct``."""
-    out = set()
-
-    def expr(e):
-        if isinstance(e, S.Call):
-            if e.fn in _SRCU and e.args and isinstance(e.args[0], S.Name):
-                out.add(e.args[0].id)
-            for a in e.args:
-                expr(a)
-        elif isinstance(e, S.Unary):
-            expr(e.arg)
-        elif isinstance(e, S.Binary):
-            expr(e.left)
-            expr(e.right)
-
-    def stmts(body):
-        for st in body:
-            if isinstance(st, S.Decl) and st.init is not None:
-                expr(st.init)
-            elif isinstance(st, S.Assign):
-                expr(st.value)
-            elif isinstance(st, S.ExprStmt):
-                expr(st.expr)
-            elif isinstance(st, S.If):
-                expr(st.cond)
-                stmts(st.then)
-                stmts(st.orelse)
-            elif isinstance(st, S.While):
-                expr(st.cond)
-                stmts(st.body)
-    for pr in test.procs:
-        stmts(pr.body)
-    return sorted(out)
+    return sorted({e.args[0].id for pr in test.procs for st in S.statements(pr.body)
+                   for e in S.expressions(st)
+                   if isinstance(e, S.Call) and e.fn in _SRCU and e.args
+                   and isinstance(e.args[0], S.Name)})
 
 
 def _body(test, pr, cells, srcu):

@@ -111,6 +111,42 @@ class While:
 Stmt = Union[Decl, Assign, ExprStmt, If, While]
 
 
+def statements(body):
+    """Every statement of ``body``, those inside ``if`` and ``while`` included, in order."""
+    for st in body:
+        yield st
+        if isinstance(st, If):
+            yield from statements(st.then)
+            yield from statements(st.orelse)
+        elif isinstance(st, While):
+            yield from statements(st.body)
+
+
+def expressions(st):
+    """Every expression statement ``st`` evaluates, subexpressions included (an
+    assignment's register target is not evaluated; a dereference target is)."""
+    if isinstance(st, Decl):
+        tops = [st.init] if st.init is not None else []
+    elif isinstance(st, Assign):
+        tops = [st.value] + ([] if isinstance(st.target, Name) else [st.target])
+    elif isinstance(st, ExprStmt):
+        tops = [st.expr]
+    else:
+        tops = [st.cond]
+    stack = tops[::-1]
+    while stack:
+        e = stack.pop()
+        yield e
+        if isinstance(e, Unary):
+            stack.append(e.arg)
+        elif isinstance(e, Binary):
+            stack += [e.right, e.left]
+        elif isinstance(e, Call):
+            stack += list(e.args)[::-1]
+        elif isinstance(e, Index):
+            stack += [e.index, e.base]
+
+
 # --- The test around the code ----------------------------------------------
 
 
