@@ -14,7 +14,9 @@ from kcheck.kernel import (KStruct, READ_ONCE, WRITE_ONCE, ptr, WARN_ON, seqlock
                            srcu_read_unlock, srcu_dereference, synchronize_srcu, call_srcu,
                            srcu_barrier, cleanup_srcu_struct, rcu_head, container_of, kzalloc, kfree,
                            rcu_assign_pointer, rcu_dereference_protected, synchronize_rcu,
-                           list_head, list_for_each_entry_srcu, srcu_read_lock_held, smp_wmb)
+                           list_head, list_for_each_entry_srcu, srcu_read_lock_held, smp_wmb,
+                           srcu_down_read, srcu_up_read, srcu_dereference_check,
+                           smp_store_release, smp_cond_load_acquire)
 
 
 class pair(KStruct):
@@ -345,3 +347,91 @@ def test_srcu_readers_make_one_graph_per_grace_period_order(n):
         spawn(lambda d: synchronize_srcu(d.ss), d, name="updater")
     res = kcheck.check(main)
     assert res.executions == 2 ** n and res.blocked == 0
+
+
+class handoff(KStruct):
+    p: obj
+    ss: srcu_struct
+    idx: int
+
+
+def _down_reader(early):
+    """srcu_down_read() here, srcu_up_read() in the task the index is handed to:
+    handing it over before the last access lets that task end the section
+    while this one still reads."""
+    def reader(d):
+        idx = srcu_down_read(d.ss)
+        if early:
+            smp_store_release(ptr(d, "idx"), idx)
+        o = srcu_dereference_check(ptr(d, "p"), d.ss, True)   # not lockdep-tracked
+        if o is not None:
+            READ_ONCE(ptr(o, "val"))
+        if not early:
+            smp_store_release(ptr(d, "idx"), idx)
+    return reader
+
+
+def _ender(d):
+    srcu_up_read(d.ss, smp_cond_load_acquire(ptr(d, "idx"), lambda v: v != 0))
+
+
+@pytest.mark.parametrize("free", ["synchronize_srcu", "call_srcu"])
+@pytest.mark.parametrize("early", [False, True], ids=["handed-after-use", "handed-before-use"])
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+def test_an_srcu_down_read_section_ends_where_srcu_up_read_is_called(free, early, mm):
+    def updater(d):
+        o = rcu_dereference_protected(ptr(d, "p"), True)
+        rcu_assign_pointer(ptr(d, "p"), None)
+        if free == "call_srcu":
+            call_srcu(d.ss, o.rcu, _free)
+        else:
+            synchronize_srcu(d.ss)
+            kfree(o)
+
+    def main():
+        d = handoff(p=kzalloc(obj))
+        spawn(_down_reader(early), d, name="reader")
+        spawn(_ender, d, name="ender")
+        spawn(updater, d, name="updater")
+    res = kcheck.check(main, memory_model=mm)
+    assert res.verdict == ("bug" if early else "no-bug"), res.bug and res.bug.trace
+    if res.bug:
+        assert res.bug.kind == "use-after-free"
+    else:
+        assert res.exhaustive
+
+
+def test_srcu_up_read_with_an_index_no_section_has_warns():
+    def main():
+        d = handoff(p=kzalloc(obj))
+        spawn(lambda: srcu_up_read(d.ss, 0), name="ender")
+    res = kcheck.check(main)
+    assert res.bug is not None and res.bug.kind == "warn" and "srcu_up_read" in res.bug.message
+
+
+def test_a_section_left_open_by_srcu_down_read_blocks_synchronize_srcu():
+    """The grace period waits for a section begun with srcu_down_read() even in
+    its own task: never ended, it waits for ever."""
+    def main():
+        d = handoff(p=kzalloc(obj))
+
+        def t():
+            srcu_down_read(d.ss)
+            synchronize_srcu(d.ss)
+        spawn(t, name="t")
+    res = kcheck.check(main)
+    assert res.bug is not None and res.bug.kind == "deadlock", res.format()
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("early", [False, True], ids=["handed-after-use", "handed-before-use"])
+def test_srcu_down_read_handoff_in_c(mm, early):
+    """The same hand-over in C: the index through memory to the task that
+    calls srcu_up_read(), synchronize_srcu() then kfree() in a third."""
+    import pathlib
+    import kcheck.c
+    src = pathlib.Path(__file__).parent / "data" / "srcu_down_up_handoff.c"
+    prog = kcheck.c.load(str(src), defines=["EARLY=1"] if early else [])
+    res = kcheck.check(prog.entry, memory_model=mm)
+    assert res.verdict == ("bug" if early else "no-bug"), res.format()
+    assert res.bug.kind == "use-after-free" if early else res.exhaustive

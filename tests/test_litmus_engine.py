@@ -151,6 +151,38 @@ BRIDGE_CASES = {
         """, "Sometimes"),
 }
 
+# srcu_down_read() in one process, srcu_up_read() in another, the index
+# passed through memory (paulmckrcu/litmus's C-srcu-nest-6)
+BRIDGE_CASES["srcu-down-up"] = ("""\
+        C srcu-down-up
+        {}
+        P0(int *x, int *y, struct srcu_struct *s1, int *idx, int *f)
+        {
+            int r2; int r3;
+            r3 = srcu_down_read(s1);
+            WRITE_ONCE(*idx, r3);
+            r2 = READ_ONCE(*y);
+            smp_store_release(f, 1);
+        }
+        P1(int *x, int *y, struct srcu_struct *s1, int *idx, int *f)
+        {
+            int r1; int r3; int r4;
+            r4 = smp_load_acquire(f);
+            r1 = READ_ONCE(*x);
+            r3 = READ_ONCE(*idx);
+            srcu_up_read(s1, r3);
+        }
+        P2(int *x, int *y, struct srcu_struct *s1)
+        {
+            WRITE_ONCE(*y, 1);
+            synchronize_srcu(s1);
+            WRITE_ONCE(*x, 1);
+        }
+        filter (1:r4=1)
+        exists (1:r1=1 /\\ 0:r2=0)
+        """, "Never")
+
+
 def _twin(name, of, old, new, want):
     """BRIDGE_CASES[name]: the test ``of`` with ``old`` replaced by ``new``."""
     text = BRIDGE_CASES[of][0]
@@ -169,6 +201,10 @@ _twin("srcu-nested", "srcu-overlap",
       "srcu_read_unlock(s, r3);\n            r1 = READ_ONCE(*x);\n            srcu_read_unlock(s, r4);",
       "srcu_read_unlock(s, r4);\n            r1 = READ_ONCE(*x);\n            srcu_read_unlock(s, r3);",
       "Never")
+
+# without the grace period the section orders nothing
+_twin("srcu-down-up-no-gp", "srcu-down-up", "synchronize_srcu(s1);", "smp_wmb();", "Sometimes")
+
 
 @pytest.mark.parametrize("name", sorted(BRIDGE_CASES))
 def test_the_bridge_to_the_lkmm_gives_herd7s_verdict(name):

@@ -59,12 +59,31 @@ class srcu_struct(KObject):
         LKMM_GHOSTS.add(l.lid)      # bookkeeping the LKMM does not see (engine/runtime.py)
         return l
 
+    def _downs(self, t):
+        """How many sections ``t`` began with ``srcu_down_read()``: what a grace
+        period reads to know which of them it waits for."""
+        l = Loc.keyed(_DOWN_KIND, self._loc.lid, t.tid << 16, f"{self._name}.srcu_down_read[{t.name}]")
+        LKMM_GHOSTS.add(l.lid)
+        return l
+
+    def _down_flag(self, tid, n, name):
+        """The reader flag of the ``n``-th section task ``tid`` began with
+        ``srcu_down_read()``: set by it, cleared by whichever task calls
+        ``srcu_up_read()``."""
+        l = Loc.keyed(_DOWN_KIND, self._loc.lid, (tid << 16) | n,
+                      f"{self._name}.srcu_down_read[{name}#{n}]")
+        LKMM_GHOSTS.add(l.lid)
+        return l
+
     def _queued(self, tid, name):
         return Loc.derived(self._loc, 2048 + tid, 0, f"call_srcu_queued({self._name})[{name}]")
 
     def _done(self, tid, name, i):
         return Loc.fixed((1 << 60) + (self._loc.lid << 21) + (tid << 10) + i,
                          f"srcu_callback_done({self._name})[{name}#{i}]")
+
+
+_DOWN_KIND = 9          # Loc.keyed's range for srcu_down_read() sections
 
 
 def DEFINE_SRCU():
@@ -126,6 +145,76 @@ def srcu_read_unlock(ssp, idx):
             r.write(ssp._flag(t), 0, ONCE if r.lkmm else REL, "srcu_read_unlock")
 
 
+def srcu_down_read(ssp):
+    """Enter a read-side section of ``ssp`` that any task may end, with
+    ``srcu_up_read(ssp, idx)`` (v6.2+: a semaphore-like reader, not tracked by
+    lockdep, so ``srcu_read_lock_held()`` stays false in it).  Grace periods
+    of ``ssp`` wait for it as for ``srcu_read_lock()``.  The index it returns
+    names the section (the kernel's names one of two counters): pass it on
+    through memory, as the kernel does, to the task that ends it."""
+    r = run()
+    t = r.cur
+    if t is None:
+        return 0
+    if t.callback:
+        raise ModelError(f"{t.name}: srcu_down_read() inside an RCU/SRCU callback is not modelled")
+    with op(r, lambda: f"srcu_down_read({ssp!r})"):
+        n = r.rmw(ssp._downs(t), _plus_one, ONCE, "srcu_down_read_count") + 1
+        if n >= 1 << 16:
+            raise ModelError(f"{t.name}: more than {(1 << 16) - 1} srcu_down_read() sections")
+        flag = ssp._down_flag(t.tid, n, t.name)
+        r.write(flag, ssp._id(), ONCE, "srcu_down_read")
+        seen = 0
+        if r.lkmm:
+            seen = r.read(ssp._loc, ONCE, "~srcu_read_lock")     # the LKMM's Srcu-lock
+            r.last_event().arg = ("srcu-section", flag.lid, (t.tid << 16) | n)
+        t.tls.setdefault("srcu_down", {})[n] = seen
+    return (t.tid << 16) | n
+
+
+def srcu_up_read(ssp, idx):
+    """End the section ``srcu_down_read(ssp)`` returned ``idx`` for, from any task.
+    An index no ``srcu_down_read()`` of ``ssp`` returned, or one already
+    ended, is the kernel's ``WARN_ON_ONCE(idx & ~0x1)`` or a corrupted reader
+    count: a WARN."""
+    _up_read(ssp, idx, True)
+
+
+def _up_read(ssp, idx, strict, value=None):
+    """``srcu_up_read``; with ``strict`` False (a litmus test, as herd7 runs it)
+    an index that names no open section is only an Srcu-unlock that ends
+    nothing (herd7's ``unmatched-srcu-unlock``).  ``value``: what the
+    Srcu-unlock stores (a litmus test's own register; by default the value
+    its Srcu-lock read, which herd7's ``srcu-bad-value-match`` compares)."""
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    with op(r, lambda: f"srcu_up_read({ssp!r}, {idx})"):
+        tid, n = (idx >> 16, idx & 0xFFFF) if isinstance(idx, int) and idx > 0 else (-1, 0)
+        owner = r.tasks[tid] if 0 <= tid < len(r.tasks) else None
+        open_ = owner.tls.get("srcu_down", {}) if owner is not None else {}
+        if n not in open_ or n == 0:
+            if strict:
+                r.report("warn", f"srcu_up_read({ssp!r}, {idx}) in {t.name}: no open srcu_down_read() "
+                         "section of it has that index", fatal=True)
+            elif r.lkmm:
+                r.write(ssp._loc, idx if value is None else value, ONCE, "~srcu_read_unlock")
+            return
+        seen = open_.pop(n)
+        if value is not None:
+            seen = value
+        flag = ssp._down_flag(owner.tid, n, owner.name)
+        if r.lkmm:
+            r.write(ssp._loc, seen, ONCE, "~srcu_read_unlock")     # Srcu-unlock
+            r.last_event().arg = ("srcu-section", flag.lid)
+        r.write(flag, 0, ONCE if r.lkmm else REL, "srcu_up_read")
+
+
+def _plus_one(v):
+    return v + 1
+
+
 def srcu_read_lock_held(ssp):
     t = run().cur
     return t is not None and bool(t.tls.get("srcu", {}).get(ssp._name))
@@ -156,6 +245,12 @@ def _grace_period(r, ssp, me, what):
     for u in r.static:
         if u is not me:
             r.rmw(ssp._flag(u), _wait_zero, how, what)
+    # the srcu_down_read() sections begun before: any task may end them,
+    # the caller's own included
+    for u in r.static:
+        n = r.read(ssp._downs(u), ONCE, what)
+        for i in range(1, n + 1):
+            r.rmw(ssp._down_flag(u.tid, i, u.name), _wait_zero, how, what)
 
 
 def synchronize_srcu(ssp):
@@ -243,6 +338,12 @@ def cleanup_srcu_struct(ssp):
                 r.report("warn", f"WARN_ON(srcu_readers_active(ssp)): cleanup_srcu_struct({ssp!r}) "
                          f"while {u.name} is inside srcu_read_lock()")
         for u in r.static:
+            n = r.read(ssp._downs(u), ONCE, "cleanup_srcu_struct")
+            for i in range(1, n + 1):
+                if r.read(ssp._down_flag(u.tid, i, u.name), ONCE, "cleanup_srcu_struct"):
+                    r.report("warn", f"WARN_ON(srcu_readers_active(ssp)): cleanup_srcu_struct({ssp!r}) "
+                             f"while the srcu_down_read() section {u.name} began is open")
+        for u in r.static:
             n = r.read(ssp._queued(u.tid, u.name), ONCE, "cleanup_srcu_struct")
             for i in range(1, n + 1):
                 if r.read(ssp._done(u.tid, u.name, i), ONCE, "cleanup_srcu_struct") != 1:
@@ -256,6 +357,7 @@ smp_mb__after_srcu_read_unlock = _fence("smp_mb__after_srcu_read_unlock")
 
 
 __all__ = ["srcu_struct", "DEFINE_SRCU", "DEFINE_STATIC_SRCU", "init_srcu_struct",
-           "smp_mb__after_srcu_read_unlock", "cleanup_srcu_struct", "srcu_read_lock", "srcu_read_unlock", "srcu_read_lock_held",
+           "smp_mb__after_srcu_read_unlock", "cleanup_srcu_struct", "srcu_read_lock", "srcu_read_unlock", "srcu_down_read", "srcu_up_read",
+           "srcu_read_lock_held",
            "srcu_dereference", "srcu_dereference_check", "synchronize_srcu",
            "synchronize_srcu_expedited", "call_srcu", "srcu_barrier"]

@@ -30,12 +30,14 @@ from ..report.result import LKMM_EXCLUDES
 from ..engine import graph as G
 from ..kernel import _core as K
 from .. import kernel as kernel
+from ..kernel import srcu as _srcu
 
 _LOADS = {"READ_ONCE": K.ONCE, "smp_load_acquire": K.ACQ, "rcu_dereference": K.ONCE,
           "rcu_dereference_raw": K.ONCE}
 _STORES = {"WRITE_ONCE": K.ONCE, "smp_store_release": K.REL, "rcu_assign_pointer": K.REL,
            "RCU_INIT_POINTER": K.ONCE}
-_SRCU = ("srcu_read_lock", "srcu_read_unlock", "synchronize_srcu", "synchronize_srcu_expedited")
+_SRCU = ("srcu_read_lock", "srcu_read_unlock", "srcu_down_read", "srcu_up_read", "synchronize_srcu",
+         "synchronize_srcu_expedited")
 _FENCES = ("smp_mb", "smp_rmb", "smp_wmb", "smp_mb__before_atomic", "smp_mb__after_atomic",
            "smp_mb__after_spinlock", "smp_mb__after_unlock_lock", "barrier",
            "smp_mb__after_srcu_read_unlock")
@@ -190,12 +192,23 @@ class _Proc:
             ssp = self.srcu[args[0].id]
             if fn == "srcu_read_lock":
                 return self.access(kernel.srcu_read_lock, ssp)
-            if fn == "srcu_read_unlock":
+            if fn == "srcu_down_read":
+                # herd7's value: what the Srcu-lock read (the kernel API's
+                # index names the section; here the dependency does, as in herd7)
+                idx, d = self.access(kernel.srcu_down_read, ssp)
+                return _rt.CURRENT.cur.tls["srcu_down"][idx & 0xFFFF], d
+            if fn in ("srcu_read_unlock", "srcu_up_read"):
                 if len(args) != 2:
-                    raise self.err("srcu_read_unlock takes two arguments", c.line)
+                    raise self.err(f"{fn} takes two arguments", c.line)
                 v, dv = self.eval(args[1])
                 # Srcu-unlock is data-dependent on its Srcu-lock (the bridge pairs them)
-                self.access(kernel.srcu_read_unlock, ssp, v, data=dv)
+                if fn == "srcu_up_read":
+                    # the section is the one herd7's carry-srcu-data finds: the
+                    # Srcu-lock the index's value came from, through data and rf;
+                    # none (herd7's unmatched-srcu-unlock) ends nothing
+                    self.access(_srcu._up_read, ssp, _down_section(dv), False, v, data=dv)
+                else:
+                    self.access(kernel.srcu_read_unlock, ssp, v, data=dv)
                 return 0, _NONE
             getattr(kernel, fn)(ssp)
             return 0, _NONE
@@ -334,6 +347,25 @@ def final_states(test):
         raise KeyboardInterrupt()    # Ctrl-C: no verdict from part of a test's executions
     bug = d.bug_run.bug if d.bug_run is not None else None
     return outcomes, bug, time.perf_counter() - t0
+
+
+def _down_section(deps):
+    """The index of the ``srcu_down_read()`` section a value with read
+    dependencies ``deps`` came from: ``(data ; [~Srcu-unlock] ; rf)*`` back to
+    an Srcu-lock, as linux-kernel.bell's carry-srcu-data; 0 (no section) if
+    none."""
+    stack, seen = list(deps), set()
+    while stack:
+        r = stack.pop()
+        if r in seen:
+            continue
+        seen.add(r)
+        if r.op == "~srcu_read_lock" and r.arg is not None:
+            return r.arg[2]
+        w = r.rf
+        if w is not None and w.op != "~srcu_read_unlock" and w.deps is not None:
+            stack.extend(w.deps[1])
+    return 0
 
 
 def _srcu_names(test):

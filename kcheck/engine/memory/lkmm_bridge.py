@@ -227,6 +227,7 @@ def to_execution(g, inits=None):
         key = ("spawn", tid)
         init[key] = len(events)
         events.append(_event(None, "W", key))
+    down_lock, down_unlock = {}, {}     # srcu_down_read() section -> its Srcu-lock, Srcu-unlock
     spawn_w = {}      # ("spawn", tid) -> index of the creator's release store
     spawn_r = {}      # ("spawn", tid) -> index of the new task's acquire load
     for tid, th in enumerate(g.threads):
@@ -254,12 +255,22 @@ def to_execution(g, inits=None):
                 continue
             if op == SRCU_LOCK and k == G.READ:
                 index[e] = len(events)
-                srcu_open.append(e)
+                if e.arg is None:
+                    srcu_open.append(e)
+                else:
+                    down_lock[e.arg[1]] = index[e]      # srcu_down_read(): paired below
                 events.append(_event(tid, "R", e.lid, frozenset({"Srcu-lock"})))
                 continue
             if op == SRCU_UNLOCK and k == G.WRITE:
                 index[e] = len(events)
                 events.append(_event(tid, "W", e.lid, frozenset({"Srcu-unlock"})))
+                if e.arg is not None:
+                    # srcu_up_read() ends the srcu_down_read() section its index
+                    # names, which may be another task's (kernel/srcu.py): the
+                    # pair herd's carry-srcu-data finds through the index's
+                    # passage in memory
+                    down_unlock[e.arg[1]] = index[e]
+                    continue
                 # An unlock ends the section whose index it was given: the lock its
                 # value depends on (C and litmus programs carry that dependency;
                 # sections need not nest - paulmckrcu/litmus's C-srcu-nest-5), or
@@ -336,6 +347,10 @@ def to_execution(g, inits=None):
                     rmw.add((index[e], index[pw]))
                 if e.deps is not None:
                     depend(e, index[pw], True)
+    for sec, u in down_unlock.items():
+        lk = down_lock.get(sec)
+        if lk is not None:
+            data.add((lk, u))
     co = {lid: [init[lid]] for lid in lids}
     for e, i in index.items():
         if e.__class__ is G.Event and e.kind == G.FREE:

@@ -37,6 +37,8 @@ GP_OP = "rcu grace period"
 
 SECTION_OPEN = {"rcu_read_lock": False, "srcu_read_lock": True}      # True: its value names an SRCU domain
 SECTION_CLOSE = {"rcu_read_unlock", "srcu_read_unlock"}
+DOWN_OPEN, DOWN_CLOSE = "srcu_down_read", "srcu_up_read"     # a section any task may end
+DOWN_OPS = (DOWN_OPEN, DOWN_CLOSE)
 
 
 def domain_of_gp(e):
@@ -54,20 +56,32 @@ def sections(g):
     """(L, U, domain) per read-side section, U the task's last event when still
     open.  A section is its task's write of its reader flag (one flag per task
     for RCU, one per task and ``srcu_struct`` for SRCU, whose value is the
-    domain) and the write that clears it."""
+    domain) and the write that clears it.  A ``srcu_down_read()`` section has
+    a flag of its own, which ``srcu_up_read()`` clears from whichever task
+    calls it: its U may be another task's event (left open, it ends at its
+    L's task's last event, as above)."""
     out = []
+    downs = {}
+    ups = {}
     for th in g.threads:
         open_ = {}
         for e in th:
             if e.kind == G.WRITE:
-                srcu = SECTION_OPEN.get(e.op)
+                op = e.op
+                srcu = SECTION_OPEN.get(op)
                 if srcu is not None:
                     open_[e.lid] = (e, e.val if srcu else None)
-                elif e.op in SECTION_CLOSE and e.lid in open_:
+                elif op in SECTION_CLOSE and e.lid in open_:
                     L, dom = open_.pop(e.lid)
                     out.append((L, e, dom))
+                elif op == DOWN_OPEN:
+                    downs[e.lid] = e
+                elif op == DOWN_CLOSE:
+                    ups[e.lid] = e
         for L, dom in open_.values():
             out.append((L, th[-1], dom))
+    for lid, L in downs.items():
+        out.append((L, ups.get(lid) or g.threads[L.tid][-1], L.val))
     return out
 
 
@@ -95,7 +109,7 @@ def gp_orders(g, a, b, secs):
         return False
     gps = None
     for L, U, dom in mine:
-        if not (L.idx < a.idx <= U.idx):
+        if not (L.idx < a.idx and (a.idx <= U.idx if U.tid == a.tid else G.contains(U.view, a))):
             continue
         if gps is None:
             th = g.threads[b.tid]
@@ -201,7 +215,7 @@ def _near_sc_order(g, order):
                     for r in rs:
                         if pos[r.tid] <= r.idx:
                             return r
-            if x.op in SECTION_OPEN or x.op in SECTION_CLOSE:
+            if x.op in SECTION_OPEN or x.op in SECTION_CLOSE or x.op in DOWN_OPS:
                 at[x] = len(out)
         elif k == FENCE and x.op == GP_OP:
             at[x] = len(out)

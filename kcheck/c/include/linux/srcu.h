@@ -16,6 +16,8 @@ extern int init_srcu_struct(struct srcu_struct *ssp);
 extern void cleanup_srcu_struct(struct srcu_struct *ssp);
 extern int srcu_read_lock(struct srcu_struct *ssp);
 extern void srcu_read_unlock(struct srcu_struct *ssp, int idx);
+extern int srcu_down_read(struct srcu_struct *ssp);
+extern void srcu_up_read(struct srcu_struct *ssp, int idx);
 extern int srcu_read_lock_held(const struct srcu_struct *ssp);
 extern void synchronize_srcu(struct srcu_struct *ssp);
 extern void synchronize_srcu_expedited(struct srcu_struct *ssp);
