@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 
 from .. import kernel as _K
+from ..kernel import percpu as _percpu
 from ..engine import runtime as rt
 from ..engine.runtime import Loc, ModelError, NO_WRITE, BLOCK
 from ..engine.graph import PLAIN, MARKED, ACQUIRE, RELEASE, MB, AWAIT
@@ -446,6 +447,7 @@ RENAMED = {"_spin_lock_irqsave": "spin_lock_irqsave",
 
 # kcheck.kernel names a C program does not call, and why
 PYTHON_ONLY = {
+    "set_nr_cpu_ids": "C says -D NR_CPUS=N (linux/percpu.h)",
     "KStruct": "C declares structs",
     "KArray": "C declares arrays",
     "Bitfield": "C declares bitfields; clang lays them out",
@@ -1449,6 +1451,114 @@ def _i_kfree(comp, c, args):
     def kfree(f):
         _free(p(f), name, src)
     return kfree
+
+
+# -- per-CPU data (linux/percpu.h; kcheck.kernel.percpu decides the CPU) -------------------
+
+def _pcpu_ptr(p, cpu, what, src):
+    """CPU ``cpu``'s copy of the per-CPU object ``p`` points into (CPU 0's)."""
+    stride = (p.b.views or {}).get("percpu") if p.__class__ is Ptr else None
+    if stride is None:
+        raise ModelError(f"{what}({p!r}): not a per-CPU variable "
+                         "(DEFINE_PER_CPU or alloc_percpu; sparse: incorrect type, "
+                         "different address spaces)")
+    n = p.b.size // stride
+    if not 0 <= p.o < stride:
+        raise ModelError(f"{what}({p!r}): a pointer that is already some "
+                         "CPU's copy, not the per-CPU variable")
+    if not 0 <= cpu < n:
+        A.c_bug("out-of-bounds", f"BUG: KASAN: {what}(..., {cpu}) in {A.where(src)}: CPU {cpu} "
+                f"is not possible (nr_cpu_ids is {n})", src)
+    return Ptr(p.b, cpu * stride + p.o)
+
+
+@intrinsic("__kcheck_per_cpu_ptr")
+def _i_per_cpu_ptr(comp, c, args):
+    p, cpu, src = comp.expr(args[0]), comp.expr(args[1]), comp.src(c)
+
+    def per_cpu_ptr(f):
+        return _pcpu_ptr(p(f), cpu(f), "per_cpu_ptr", src)
+    return per_cpu_ptr
+
+
+@intrinsic("__kcheck_this_cpu_ptr")
+def _i_this_cpu_ptr(comp, c, args):
+    p, checked, src = comp.expr(args[0]), _const_int(comp, args[1]), comp.src(c)
+    what = "this_cpu_ptr" if checked else "raw_cpu_ptr"
+
+    def this_cpu_ptr(f):
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        cpu = _K.smp_processor_id() if checked else _K.raw_smp_processor_id()
+        return _pcpu_ptr(p(f), cpu, what, src)
+    return this_cpu_ptr
+
+
+def _cpu_call(fn, comp, c, args):
+    vals = [comp.expr(a) for a in args]
+    src = comp.src(c)
+
+    def call(f):
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        return fn(*[v(f) for v in vals])
+    return call
+
+
+@intrinsic("__kcheck_cpu_enter")
+def _i_cpu_enter(comp, c, args):
+    return _cpu_call(_percpu._c_enter, comp, c, args)
+
+
+@intrinsic("__kcheck_cpu_exit")
+def _i_cpu_exit(comp, c, args):
+    return _cpu_call(_percpu._c_exit, comp, c, args)
+
+
+@intrinsic("__kcheck_cpu_sync")
+def _i_cpu_sync(comp, c, args):
+    return _cpu_call(_percpu._c_sync, comp, c, args)
+
+
+@intrinsic("__kcheck_cpu_here")
+def _i_cpu_here(comp, c, args):
+    what = _string_const(comp, args[0]) or "__this_cpu_op"
+    src = comp.src(c)
+
+    def here(f):
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        return _percpu._c_here(what)
+    return here
+
+
+@intrinsic("__kcheck_alloc_percpu")
+def _i_alloc_percpu(comp, c, args):
+    ct = _alloc_type(comp, c, args[0])
+    size = comp.expr(args[0])
+    src = comp.src(c)
+
+    def alloc_percpu(f):
+        n = _percpu.nr_cpu_ids()
+        _percpu._c_machine(n)
+        p = _new_heap(size(f) * n, ct, True, "alloc_percpu", src)
+        if p.__class__ is Ptr:
+            p.b.views = {"percpu": size(f)}
+        return p
+    return alloc_percpu
+
+
+@intrinsic("free_percpu")
+def _i_free_percpu(comp, c, args):
+    p = comp.expr(args[0])
+    src = comp.src(c)
+
+    def free_percpu(f):
+        _free(p(f), "free_percpu", src)
+    return free_percpu
 
 
 @intrinsic("kmem_cache_create")

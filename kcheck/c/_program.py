@@ -37,7 +37,21 @@ from ._types import TypeTable, RecordT
 from ._memory import Block, CState, Ptr, RO_BASE, SHIFT, new_block
 from ._compile import Compiler, CFunc, FIRST_SLOT, _strip, _decayed
 from . import _kernel
+from ..kernel import percpu as _percpu
 from ._kernel import store_conversion as _store_conv
+
+
+def percpu_copies(d, default=1):
+    """How many CPUs' copies a global has: ``DEFINE_PER_CPU`` marks it
+    ``annotate("kcheck:percpu:NR_CPUS")`` (linux/percpu.h); ``default`` for
+    any other global."""
+    for a in d.get_children():
+        if a.kind == K.ANNOTATE_ATTR and a.spelling.startswith("kcheck:percpu:"):
+            n = int(a.spelling[len("kcheck:percpu:"):])
+            if not 1 <= n <= 64:
+                raise error_at(d, f"NR_CPUS={n}: a machine of 1 to 64 CPUs")
+            return n
+    return default
 
 
 class CProgram:
@@ -51,6 +65,7 @@ class CProgram:
         self.source = Source()
         self.G = []                   # this run's global blocks, by index
         self.globals = []             # [(decl cursor, ctype, label, initialiser cursor)]
+        self.nr_cpus = None           # NR_CPUS of the per-CPU variables met (linux/percpu.h)
         self.gindex = {}
         self.strings = {}             # literal bytes -> Block
         self.static_names = []
@@ -106,6 +121,12 @@ class CProgram:
             label = f"{parent.spelling}.{d.spelling}"
         self.globals.append((d, ct, label, var_initializer(d)))
         self.G.append(None)
+        n = percpu_copies(d, None)
+        if n:
+            if self.nr_cpus and self.nr_cpus != n:
+                raise error_at(d, f"per-CPU variables made for {self.nr_cpus} and {n} CPUs "
+                               "(NR_CPUS must be one value)")
+            self.nr_cpus = n
         return k
 
     def string_bytes(self, c):
@@ -151,6 +172,8 @@ class CProgram:
         cs = r._c = CState(self)
         cs.comp = comp
         G = self.G
+        if self.nr_cpus:
+            _percpu._c_machine(self.nr_cpus)
         cached = self._gcache.get(comp.deps)
         if cached is not None:
             for k, b in enumerate(cached):
@@ -171,7 +194,10 @@ class CProgram:
                 return cs
             raise ModelError("kcheck.c: the globals' ids moved between runs")
         for k, (d, ct, label, init) in enumerate(self.globals):
-            G[k] = new_block(max(ct.size, 1), ct, "global", label)
+            n = percpu_copies(d)
+            G[k] = new_block(max(ct.size, 1) * n, ct, "global", label)
+            if n > 1 or percpu_copies(d, None):
+                G[k].views = {"percpu": max(ct.size, 1)}
         frame = [None] * FIRST_SLOT
         if comp.deps:
             frame[2], frame[3], frame[4] = frozenset(), {}, 0
@@ -180,6 +206,10 @@ class CProgram:
             if items is not None:
                 b = G[k]
                 b.init = comp.eval_items(items, frame, ct)
+                stride = (b.views or {}).get("percpu")
+                if stride:          # every CPU's copy starts with the initialiser
+                    b.init = {o + c * stride: v for o, v in b.init.items()
+                              for c in range(b.size // stride)}
                 for o, cell in b.cells.items():      # made while evaluating (a view of itself)
                     cell.init = b.init.get(o, b.default)
         self._gcache[comp.deps] = list(G)

@@ -300,6 +300,8 @@ class Run:
     lock_usage = None       # lid -> {(softirq state, mode): task} (kernel/locking.py)
     cut = False             # a chain of contexts was cut here (Run._cut)
     has_gp = False          # an RCU callback's grace period is in the graph (SC)
+    percpu = False          # the model has per-CPU data: regions take CPUs (kernel/percpu.py)
+    nr_cpus = None          # set_nr_cpu_ids() (kernel/percpu.py)
     inadmissible = False    # no SC order keeps the grace periods out of read-side sections
     rcu = None              # memory.rcu_gp.RcuOrder of the finished run, when it has grace periods
     sc_reach = None         # memory.sc.Reach of the finished graph (memory.sc.reach)
@@ -1071,6 +1073,9 @@ class Run:
                 _not_run(t, res)
             if self.inflight is not None:
                 self._swallowed(t)
+            if t.tls:
+                for fn in t.tls.pop("at_exit", ()):
+                    fn()                # what a context gives back when it ends (a CPU)
             if t.held or t.rcu or t.tls:
                 bug = _detect.held_at_exit(self, t)    # lockdep: "still has locks held!"
                 if bug is not None and self.keep_going:
@@ -1885,7 +1890,7 @@ class _Acquiring:
 
 
 NON_FATAL = frozenset({"warn", "refcount-warn", "lockdep", "data-race", "sleep-in-atomic",
-                       "sleep-in-rcu", "suspicious-rcu-usage", "held-at-exit"})
+                       "sleep-in-rcu", "suspicious-rcu-usage", "held-at-exit", "preemptible-percpu"})
 
 
 _NOT_RUN = frozenset({types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType})

@@ -29,6 +29,7 @@ wrap the handler's RCU reads in ``rcu_read_lock()`` as the code says.
 from __future__ import annotations
 
 from ._core import run, Loc, ModelError, NO_WRITE, BLOCK, ACQ, REL, FULL, WAIT_ACQ
+from . import percpu as _percpu
 from . import sched as S
 
 IRQ_NONE = 0
@@ -148,6 +149,8 @@ def _fire(irq, gen):
         _leave_hardirq(t)
         return
     ret = IRQ_WAKE_THREAD if old.handler is None else old.handler(irq, old.dev)
+    if r.percpu:
+        _percpu._leave(r, t)            # the handler returned: its CPU's hardirq word is free
     if ret == IRQ_WAKE_THREAD and old.thread_fn is not None:
         # the irq thread: process context, it may sleep
         _leave_hardirq(t)

@@ -156,6 +156,8 @@ def _take(lock, mode, op, irqs_off=False):
     if t is not None:
         t.held.append((lock, mode))
         _irq_usage(r, t, lock, mode, irqs_off)   # once taken: the trace shows the acquisition
+        if r.percpu:
+            _sched._percpu.region_changed(r, t, op)
 
 
 def _release(lock, mode, op):
@@ -169,6 +171,8 @@ def _release(lock, mode, op):
         else:
             r.report("lockdep", f"{op}: {t.name} releases {lock._loc.name()}, which it does not hold")
     r.write(lock._loc, 0, REL, op)
+    if t is not None and r.percpu:
+        _sched._percpu.region_changed(r, t, op)
 
 
 def spin_lock(lock):
@@ -194,6 +198,8 @@ def _trylock(lock, op):
     if ok and r.cur is not None:
         r.cur.held.append((lock, "x"))
         _irq_usage(r, r.cur, lock, "x", never_on=True)
+        if r.percpu:
+            _sched._percpu.region_changed(r, r.cur, op)
     return ok
 
 
@@ -311,6 +317,8 @@ def read_lock(lock):
     r.rmw(lock._reader(t), _read_take, ACQ, "read_lock")
     t.held.append((lock, "r"))
     _irq_usage(r, t, lock, "r")
+    if r.percpu:
+        _sched._percpu.region_changed(r, t, "read_lock")
 
 
 def read_unlock(lock):
@@ -325,6 +333,8 @@ def read_unlock(lock):
     else:
         r.report("lockdep", f"read_unlock: {t.name} does not hold {lock._loc.name()} for read")
     r.write(lock._reader(t), 0, REL, "read_unlock")
+    if r.percpu:
+        _sched._percpu.region_changed(r, t, "read_unlock")
 
 
 def write_lock(lock):
@@ -354,6 +364,8 @@ def read_trylock(lock):
     if r.rmw(lock._reader(t), _read_try, ACQ, "read_trylock") == WRITER:
         return False
     t.held.append((lock, "r"))
+    if r.percpu:
+        _sched._percpu.region_changed(r, t, "read_trylock")
     return True
 
 
@@ -373,6 +385,8 @@ def write_trylock(lock):
             return False
         shut.append(u)
     t.held.append((lock, "w"))
+    if r.percpu:
+        _sched._percpu.region_changed(r, t, "write_trylock")
     return True
 
 

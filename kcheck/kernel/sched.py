@@ -253,6 +253,8 @@ def _implicit(r, t, what):
     reader-flag write shows in a trace as ``what``."""
     with op(r, what):
         _rcu.implicit_section(r, t, _nonpreemptible(t))
+    if r.percpu:
+        _percpu.region_changed(r, t, what)
 
 
 def preempt_disable():
@@ -571,3 +573,4 @@ __all__ = ["TASK_RUNNING", "TASK_INTERRUPTIBLE", "TASK_UNINTERRUPTIBLE", "TASK_N
 
 
 from . import rcu as _rcu     # noqa: E402  (rcu imports this module: bound once both exist)
+from . import percpu as _percpu     # noqa: E402  (the same)

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* kcheck: see linux/percpu.h */
+#include <linux/percpu.h>
