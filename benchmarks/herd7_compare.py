@@ -70,7 +70,7 @@ with tempfile.TemporaryDirectory() as d:
         out.write(lt.c_text())
     res = kcheck.check(kcheck.c.load(f).entry, memory_model="lkmm", jobs=1)
     kind = res.bug.kind if res.bug is not None else None
-if kind not in (None, "warn"):
+if kind not in (None, "warn", "bug-on"):
     sys.exit(f"{kind}: {res.bug.message}")
 print("bug" if kind else "no bug" if res.exhaustive else "bounded")
 """

@@ -29,7 +29,7 @@ EXIT_OK, EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: Bug kinds a model can meet (``--ignore KIND``).
 BUG_KINDS = ("use-after-free", "double-free", "leak", "refcount-warn", "warn", "deadlock",
              "lost-wakeup", "livelock", "data-race", "lockdep", "gpf", "sleep-in-atomic",
-             "sleep-in-rcu", "suspicious-rcu-usage", "held-at-exit", "preemptible-percpu")
+             "sleep-in-rcu", "suspicious-rcu-usage", "held-at-exit", "preemptible-percpu", "bug-on")
 
 
 class UserError(Exception):

@@ -77,8 +77,8 @@ int main(void)
 """
 
 
-@pytest.mark.parametrize("how,want", [(0, "no-bug"), (1, "no-bug"), (2, "no-bug"), (3, "warn"),
-                                      (4, "no-bug"), (5, "no-bug"), (6, "warn")])
+@pytest.mark.parametrize("how,want", [(0, "no-bug"), (1, "no-bug"), (2, "no-bug"), (3, "bug-on"),
+                                      (4, "no-bug"), (5, "no-bug"), (6, "bug-on")])
 def test_address_dependency(tmp_path, how, want):
     f = tmp_path / "mp.c"
     f.write_text(MP_DEP)
@@ -312,8 +312,8 @@ int main(void)
 
 
 @pytest.mark.parametrize("source,defines,want", [
-    (RELEASE_WMB_PRIVATE, (), "no-bug"), (RELEASE_WMB_PRIVATE, ("NO_WMB",), "warn"),
-    (SRCU_MB, (), "no-bug"), (SRCU_MB, ("NO_MB",), "warn"),
+    (RELEASE_WMB_PRIVATE, (), "no-bug"), (RELEASE_WMB_PRIVATE, ("NO_WMB",), "bug-on"),
+    (SRCU_MB, (), "no-bug"), (SRCU_MB, ("NO_MB",), "bug-on"),
 ], ids=["release-wmb", "release-no-wmb", "srcu-mb", "srcu-no-mb"])
 def test_barrier_twins_under_the_lkmm(tmp_path, source, defines, want):
     """Each program with its barrier (no bug, exhaustively) and without it

@@ -316,7 +316,7 @@ def test_bit_spin_unlock_of_a_clear_bit_is_the_kernels_bug_on():
         spawn(t, head(), name="t")
 
     r = kcheck.check(main)
-    assert r.bug is not None and r.bug.kind == "warn" and "BUG_ON" in r.bug.message, r.format()
+    assert r.bug is not None and r.bug.kind == "bug-on" and "BUG_ON" in r.bug.message, r.format()
 
 
 C_BITLOCK = r"""

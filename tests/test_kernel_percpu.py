@@ -203,7 +203,7 @@ def test_this_cpu_ptr_of_a_per_cpu_struct_under_preempt_disable():
 
 
 @pytest.mark.parametrize("how,want", [("SAFE", "no-bug"), ("PREEMPT", "no-bug"),
-                                      ("TWO", "warn"), ("NONE", "preemptible-percpu")])
+                                      ("TWO", "bug-on"), ("NONE", "preemptible-percpu")])
 def test_per_cpu_counters_in_c(how, want):
     """linux/percpu.h: DEFINE_PER_CPU of an int and of a struct, this_cpu_*(),
     __this_cpu_*() under preempt_disable(), this_cpu_ptr(), per_cpu() and

@@ -1092,7 +1092,8 @@ def _i_warn(comp, c, args):
         msg = f"{kind} at {here}"
         if fmt:
             msg += ": " + _fmt(fmt, [v(f) for v in rest])
-        A.c_bug("warn", msg, src)
+        # BUG_ON() is an oops, not a WARN: its own kind, which --ignore warn keeps
+        A.c_bug("bug-on" if kind in ("BUG_ON", "BUG") else "warn", msg, src)
     return warn
 
 

@@ -177,7 +177,7 @@ def _bit_unlock(nr, addr, op):
     loc, m = _word(nr, addr)
     r = run()
     if not r.rmw(loc, lambda w: w & ~m, REL, op) & m:
-        r.report("warn", f"BUG_ON in {op}(): bit {nr} of {loc.name()} was not set",
+        r.report("bug-on", f"BUG_ON in {op}(): bit {nr} of {loc.name()} was not set",
                  fatal=True)
     preempt_enable()
 

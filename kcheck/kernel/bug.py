@@ -41,11 +41,11 @@ def WARN_ONCE(cond, fmt="", *args):
 
 def BUG_ON(cond):
     if cond:
-        run().report("warn", f"BUG_ON at {_where()}", fatal=True)
+        run().report("bug-on", f"BUG_ON at {_where()}", fatal=True)
 
 
 def BUG():
-    run().report("warn", f"BUG at {_where()}", fatal=True)
+    run().report("bug-on", f"BUG at {_where()}", fatal=True)
 
 
 def KVM_BUG_ON(cond, kvm=None):

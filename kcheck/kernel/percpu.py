@@ -351,16 +351,20 @@ def _rmw(name, f, ret_new):
     return opfn
 
 
-this_cpu_add = _rmw("this_cpu_add", lambda v, n: v + n, False)
-this_cpu_sub = _rmw("this_cpu_sub", lambda v, n: v - n, False)
-this_cpu_inc = _rmw("this_cpu_inc", lambda v: v + 1, False)
-this_cpu_dec = _rmw("this_cpu_dec", lambda v: v - 1, False)
+# what each read-modify-write makes of the old value
+_ADD, _SUB = (lambda v, n: v + n), (lambda v, n: v - n)
+_INC, _DEC = (lambda v: v + 1), (lambda v: v - 1)
+
+this_cpu_add = _rmw("this_cpu_add", _ADD, False)
+this_cpu_sub = _rmw("this_cpu_sub", _SUB, False)
+this_cpu_inc = _rmw("this_cpu_inc", _INC, False)
+this_cpu_dec = _rmw("this_cpu_dec", _DEC, False)
 this_cpu_and = _rmw("this_cpu_and", lambda v, n: v & n, False)
 this_cpu_or = _rmw("this_cpu_or", lambda v, n: v | n, False)
-this_cpu_add_return = _rmw("this_cpu_add_return", lambda v, n: v + n, True)
-this_cpu_sub_return = _rmw("this_cpu_sub_return", lambda v, n: v - n, True)
-this_cpu_inc_return = _rmw("this_cpu_inc_return", lambda v: v + 1, True)
-this_cpu_dec_return = _rmw("this_cpu_dec_return", lambda v: v - 1, True)
+this_cpu_add_return = _rmw("this_cpu_add_return", _ADD, True)
+this_cpu_sub_return = _rmw("this_cpu_sub_return", _SUB, True)
+this_cpu_inc_return = _rmw("this_cpu_inc_return", _INC, True)
+this_cpu_dec_return = _rmw("this_cpu_dec_return", _DEC, True)
 this_cpu_xchg = _rmw("this_cpu_xchg", lambda v, n: n, False)
 this_cpu_cmpxchg = _rmw("this_cpu_cmpxchg", lambda v, o, n: n if v == o else v, False)
 
@@ -410,12 +414,12 @@ def _split(name, f, ret_new):
     return opfn
 
 
-__this_cpu_add = _split("__this_cpu_add", lambda v, n: v + n, False)
-__this_cpu_sub = _split("__this_cpu_sub", lambda v, n: v - n, False)
-__this_cpu_inc = _split("__this_cpu_inc", lambda v: v + 1, False)
-__this_cpu_dec = _split("__this_cpu_dec", lambda v: v - 1, False)
-__this_cpu_add_return = _split("__this_cpu_add_return", lambda v, n: v + n, True)
-__this_cpu_inc_return = _split("__this_cpu_inc_return", lambda v: v + 1, True)
+__this_cpu_add = _split("__this_cpu_add", _ADD, False)
+__this_cpu_sub = _split("__this_cpu_sub", _SUB, False)
+__this_cpu_inc = _split("__this_cpu_inc", _INC, False)
+__this_cpu_dec = _split("__this_cpu_dec", _DEC, False)
+__this_cpu_add_return = _split("__this_cpu_add_return", _ADD, True)
+__this_cpu_inc_return = _split("__this_cpu_inc_return", _INC, True)
 
 
 __all__ = ["DEFINE_PER_CPU", "alloc_percpu", "free_percpu", "per_cpu", "per_cpu_ptr",

@@ -23,7 +23,7 @@ def same_bug(a, b):
     of a bug's identity."""
     if a is None or b is None or a.kind != b.kind:
         return False
-    if a.kind in ("warn", "refcount-warn", "lockdep", "model-error"):
+    if a.kind in ("warn", "bug-on", "refcount-warn", "lockdep", "model-error"):
         return identity(a.kind, a.message) == identity(b.kind, b.message)
     return True
 
