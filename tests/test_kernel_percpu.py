@@ -227,3 +227,57 @@ def test_per_cpu_misuse_in_c_is_a_model_error(tmp_path):
     from kcheck.engine.runtime import ModelError
     with pytest.raises(ModelError, match="not a per-CPU variable"):
         kcheck.check(prog.entry)
+
+
+def test_local_lock_protects_this_cpus_data_from_its_interrupt_only_with_irq():
+    """local_lock() is preempt_disable(): an interrupt handler's update on the
+    same CPU still lands inside; local_lock_irqsave() keeps it out."""
+    from kcheck.kernel import local_lock_t, local_lock, local_unlock, local_lock_irqsave, \
+        local_unlock_irqrestore
+
+    class pcp(KStruct):
+        lock: local_lock_t
+        n: int
+
+    for irqsave, want in ((False, "warn"), (True, "no-bug")):
+        def main():
+            s = DEFINE_PER_CPU(pcp, "pcp")
+            f = fired()
+
+            def handler(irq, dev):
+                __this_cpu_inc(s.n)
+                WRITE_ONCE(ptr(f, "n"), 1)
+                return IRQ_HANDLED
+            request_irq(1, handler, 0, "dev", None)
+
+            def t():
+                if irqsave:
+                    flags = local_lock_irqsave(s.lock)
+                else:
+                    local_lock(s.lock)
+                __this_cpu_inc(s.n)
+                if irqsave:
+                    local_unlock_irqrestore(s.lock, flags)
+                else:
+                    local_unlock(s.lock)
+            a = spawn(t, name="a")
+
+            def check():
+                join(a)
+                free_irq(1, None)
+                WARN_ON(sum(READ_ONCE(ptr(per_cpu(s, c), "n")) for c in for_each_possible_cpu())
+                        != 1 + READ_ONCE(ptr(f, "n")))
+            spawn(check, name="check")
+        res = kcheck.check(main)
+        assert (res.bug.kind if res.bug else "no-bug") == want, res.format()
+
+
+@pytest.mark.parametrize("irq,want", [(False, "bug-on"), (True, "no-bug")])
+def test_local_lock_in_c(irq, want):
+    """linux/local_lock.h: the same, a per-CPU struct with its local_lock_t."""
+    import pathlib
+    import kcheck.c
+    src = pathlib.Path(__file__).parent / "data" / "local_lock_irq.c"
+    res = kcheck.check(kcheck.c.load(str(src), defines=["IRQ=1"] if irq else []).entry)
+    assert (res.bug.kind if res.bug else "no-bug") == want, res.format()
+    assert res.bug is not None or res.exhaustive

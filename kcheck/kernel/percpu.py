@@ -431,7 +431,57 @@ __all__ = ["DEFINE_PER_CPU", "alloc_percpu", "free_percpu", "per_cpu", "per_cpu_
            "this_cpu_add_return", "this_cpu_sub_return", "this_cpu_inc_return",
            "this_cpu_dec_return", "this_cpu_xchg", "this_cpu_cmpxchg", "__this_cpu_read",
            "__this_cpu_write", "__this_cpu_add", "__this_cpu_sub", "__this_cpu_inc",
-           "__this_cpu_dec", "__this_cpu_add_return", "__this_cpu_inc_return"]
+           "__this_cpu_dec", "__this_cpu_add_return", "__this_cpu_inc_return", "local_lock_t",
+           "local_lock_init", "local_lock", "local_unlock", "local_lock_irq", "local_unlock_irq",
+           "local_lock_irqsave", "local_unlock_irqrestore"]
+
+
+# -- local_lock_t (include/linux/local_lock.h, as without PREEMPT_RT) -------
+
+class local_lock_t(KObject):
+    """A per-CPU lock that protects this CPU's data: taking it disables
+    preemption (or interrupts), which is all it does without PREEMPT_RT."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, owner=None, field=None):
+        self._name = field or "local_lock"
+
+    @classmethod
+    def _embed(cls, owner, name, v):
+        return cls(owner, name)
+
+    def __repr__(self):
+        return f"&{self._name}"
+
+
+def local_lock_init(lock):
+    return None
+
+
+def local_lock(lock):
+    _sched.preempt_disable()
+
+
+def local_unlock(lock):
+    _sched.preempt_enable()
+
+
+def local_lock_irq(lock):
+    _sched.local_irq_disable()
+
+
+def local_unlock_irq(lock):
+    _sched.local_irq_enable()
+
+
+def local_lock_irqsave(lock):
+    """``local_lock_irqsave(lock, flags)``: ``flags = local_lock_irqsave(lock)``."""
+    return _sched.local_irq_save()
+
+
+def local_unlock_irqrestore(lock, flags):
+    _sched.local_irq_restore(flags)
 
 
 # -- what C's linux/percpu.h needs (kcheck/c/_kernel.py's intrinsics) --------
