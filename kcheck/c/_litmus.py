@@ -20,7 +20,7 @@ import re
 from ..litmus.parser import parse_file
 from ..litmus.syntax import Atom, Not, And, Or, Implies, Const, Sym, Loc
 
-HEADERS = ["linux/kernel.h", "linux/atomic.h", "linux/spinlock.h", "linux/rcupdate.h",
+HEADERS = ["linux/kernel.h", "linux/atomic.h", "linux/spinlock.h", "linux/rcupdate.h", "linux/srcu.h",
            "asm/barrier.h", "kcheck.h", "pthread.h"]
 
 

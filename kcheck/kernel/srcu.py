@@ -197,7 +197,9 @@ def _up_read(ssp, idx, strict, value=None):
         if n not in open_ or n == 0:
             if strict:
                 r.report("warn", f"srcu_up_read({ssp!r}, {idx}) in {t.name}: no open srcu_down_read() "
-                         "section of it has that index", fatal=True)
+                         "section of it has that index (the kernel WARNs for an index other than 0 "
+                         "or 1, and otherwise corrupts the reader counts its grace periods wait "
+                         "on)", fatal=True)
             elif r.lkmm:
                 r.write(ssp._loc, idx if value is None else value, ONCE, "~srcu_read_unlock")
             return

@@ -8,6 +8,7 @@
 #include <linux/atomic.h>
 #include <linux/spinlock.h>
 #include <linux/rcupdate.h>
+#include <linux/srcu.h>
 #include <asm/barrier.h>
 #include <kcheck.h>
 #include <pthread.h>
