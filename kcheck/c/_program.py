@@ -194,9 +194,9 @@ class CProgram:
                 return cs
             raise ModelError("kcheck.c: the globals' ids moved between runs")
         for k, (d, ct, label, init) in enumerate(self.globals):
-            n = percpu_copies(d)
-            G[k] = new_block(max(ct.size, 1) * n, ct, "global", label)
-            if n > 1 or percpu_copies(d, None):
+            n = percpu_copies(d, None)          # DEFINE_PER_CPU: a copy per CPU
+            G[k] = new_block(max(ct.size, 1) * (n or 1), ct, "global", label)
+            if n:
                 G[k].views = {"percpu": max(ct.size, 1)}
         frame = [None] * FIRST_SLOT
         if comp.deps:

@@ -162,7 +162,7 @@ per_cpu_ptr = per_cpu
 
 # -- which CPU a task is on -------------------------------------------------
 
-def _word(r, cpu, level):
+def _word(cpu, level):
     return Loc.keyed(_KIND, _LEVELS.index(level), cpu, f"cpu{cpu}.{level}")
 
 
@@ -184,7 +184,7 @@ def _needs(t):
 
 
 def _take(r, t, cpu, level):
-    w = _word(r, cpu, level)
+    w = _word(cpu, level)
     me = t.tid + 1
     old = r.rmw(w, lambda v: NO_WRITE if v else me, ACQ, f"cpu{cpu} {level}")
     if old:
@@ -192,7 +192,7 @@ def _take(r, t, cpu, level):
 
 
 def _give(r, t, cpu, level):
-    r.write(_word(r, cpu, level), 0, REL, f"cpu{cpu} {level}")
+    r.write(_word(cpu, level), 0, REL, f"cpu{cpu} {level}")
 
 
 def region_changed(r, t, what="cpu"):
@@ -250,8 +250,8 @@ def _on_cpu(r, t, cpu):
     me = t.tid + 1
     for level in (("hardirq",) if t.callback else ("softirq", "hardirq")):
         if level not in words:
-            r.rmw(_word(r, cpu, level), lambda v: NO_WRITE if v in (0, me) else BLOCK,
-                  WAIT_ACQ, f"~cpu{cpu} {level} idle")      # waits, shown only blocked
+            r.rmw(_word(cpu, level), lambda v: NO_WRITE if v in (0, me) else BLOCK,
+                  WAIT_ACQ, f"~cpu{cpu} {level} idle")      # a wait the access's own step stands for
 
 
 def _preemptible(r, t, what):
