@@ -44,8 +44,9 @@ def _two_regions(cnt):
     preempt_enable()
 
 
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
 @pytest.mark.parametrize("name", sorted(INCREMENTS))
-def test_a_per_cpu_counter_of_two_tasks(name):
+def test_a_per_cpu_counter_of_two_tasks(name, mm):
     inc, want = INCREMENTS[name]
 
     def main():
@@ -59,7 +60,7 @@ def test_a_per_cpu_counter_of_two_tasks(name):
             join(b)
             WARN_ON(_sum(cnt) != 2)
         spawn(check, name="check")
-    res = kcheck.check(main)
+    res = kcheck.check(main, memory_model=mm)
     assert (res.bug.kind if res.bug else "no-bug") == want, res.format()
     assert res.bug is not None or res.exhaustive
 
@@ -68,9 +69,10 @@ class fired(KStruct):
     n: int
 
 
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
 @pytest.mark.parametrize("how,want", [("local_irq_disable", "no-bug"), ("this_cpu_inc", "no-bug"),
                                       ("preempt_disable", "warn")])
-def test_an_interrupt_on_the_same_cpu(how, want):
+def test_an_interrupt_on_the_same_cpu(how, want, mm):
     """An interrupt handler's __this_cpu_inc() lands between the load and the
     store of a task's __this_cpu_inc() that only disabled preemption."""
     def main():
@@ -101,7 +103,7 @@ def test_an_interrupt_on_the_same_cpu(how, want):
             free_irq(1, None)
             WARN_ON(_sum(cnt) != 1 + READ_ONCE(ptr(f, "n")))
         spawn(check, name="check")
-    res = kcheck.check(main)
+    res = kcheck.check(main, memory_model=mm)
     assert (res.bug.kind if res.bug else "no-bug") == want, res.format()
     assert res.bug is not None or res.exhaustive
 
@@ -202,9 +204,10 @@ def test_this_cpu_ptr_of_a_per_cpu_struct_under_preempt_disable():
     assert res.bug is None and res.exhaustive, res.format()
 
 
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
 @pytest.mark.parametrize("how,want", [("SAFE", "no-bug"), ("PREEMPT", "no-bug"),
                                       ("TWO", "bug-on"), ("NONE", "preemptible-percpu")])
-def test_per_cpu_counters_in_c(how, want):
+def test_per_cpu_counters_in_c(how, want, mm):
     """linux/percpu.h: DEFINE_PER_CPU of an int and of a struct, this_cpu_*(),
     __this_cpu_*() under preempt_disable(), this_cpu_ptr(), per_cpu() and
     per_cpu_ptr(); read in one region and written back in the next (TWO: the
@@ -213,7 +216,7 @@ def test_per_cpu_counters_in_c(how, want):
     import kcheck.c
     src = pathlib.Path(__file__).parent / "data" / "percpu_counter.c"
     prog = kcheck.c.load(str(src), defines=[f"{how}=1"])
-    res = kcheck.check(prog.entry)
+    res = kcheck.check(prog.entry, memory_model=mm)
     assert (res.bug.kind if res.bug else "no-bug") == want, res.format()
     assert res.bug is not None or res.exhaustive
 
@@ -272,12 +275,14 @@ def test_local_lock_protects_this_cpus_data_from_its_interrupt_only_with_irq():
         assert (res.bug.kind if res.bug else "no-bug") == want, res.format()
 
 
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
 @pytest.mark.parametrize("irq,want", [(False, "bug-on"), (True, "no-bug")])
-def test_local_lock_in_c(irq, want):
+def test_local_lock_in_c(irq, want, mm):
     """linux/local_lock.h: the same, a per-CPU struct with its local_lock_t."""
     import pathlib
     import kcheck.c
     src = pathlib.Path(__file__).parent / "data" / "local_lock_irq.c"
-    res = kcheck.check(kcheck.c.load(str(src), defines=["IRQ=1"] if irq else []).entry)
+    res = kcheck.check(kcheck.c.load(str(src), defines=["IRQ=1"] if irq else []).entry,
+                       memory_model=mm)
     assert (res.bug.kind if res.bug else "no-bug") == want, res.format()
     assert res.bug is not None or res.exhaustive
