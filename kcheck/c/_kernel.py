@@ -1510,17 +1510,17 @@ def _cpu_call(fn, comp, c, args):
 
 @intrinsic("__kcheck_cpu_enter")
 def _i_cpu_enter(comp, c, args):
-    return _cpu_call(_percpu._c_enter, comp, c, args)
+    return _cpu_call(_percpu._op_enter, comp, c, args)
 
 
 @intrinsic("__kcheck_cpu_exit")
 def _i_cpu_exit(comp, c, args):
-    return _cpu_call(_percpu._c_exit, comp, c, args)
+    return _cpu_call(_percpu._op_exit, comp, c, args)
 
 
 @intrinsic("__kcheck_cpu_sync")
 def _i_cpu_sync(comp, c, args):
-    return _cpu_call(_percpu._c_sync, comp, c, args)
+    return _cpu_call(_percpu._sync, comp, c, args)
 
 
 @intrinsic("__kcheck_cpu_here")
@@ -1532,7 +1532,7 @@ def _i_cpu_here(comp, c, args):
         r = rt.CURRENT
         if r.trace:
             A.set_src(r, src)
-        return _percpu._c_here(what)
+        return _percpu._here(what)
     return here
 
 

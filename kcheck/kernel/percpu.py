@@ -309,22 +309,12 @@ def _safe(var, name, fn):
     if it is pinned, else on a CPU the explorer picks, taken for the operation
     (the kernel's single instruction, or its preempt/irq-off section)."""
     r = run()
-    t = r.cur
-    if t is None:
-        return fn(r, var._on(0))
     with op(r, lambda: f"{name}({var!r})"):
-        cpu = _pinned(r, t)
-        if cpu is not None:
-            _on_cpu(r, t, cpu)
-            return fn(r, var._on(cpu))
-        cpu = _any_cpu(r)
-        for level in _LEVELS:
-            _take(r, t, cpu, level)
+        cpu = _op_enter()
         try:
             return fn(r, var._on(cpu))
         finally:
-            for level in reversed(_LEVELS):
-                _give(r, t, cpu, level)
+            _op_exit(cpu)
 
 
 def this_cpu_read(var):
@@ -372,20 +362,10 @@ this_cpu_cmpxchg = _rmw("this_cpu_cmpxchg", lambda v, o, n: n if v == o else v, 
 # -- __this_cpu_*(): the caller has made the CPU its own ---------------------
 
 def _unsafe(var, name):
-    """(run, the copy of the CPU the task is pinned to, (task, cpu)); in
-    preemptible code the debug check fires and a CPU the explorer picks is
-    used (nothing keeps the task there), with None for (task, cpu)."""
-    r = run()
-    t = r.cur
-    if t is None:
-        return r, var._on(0), None
-    cpu = _pinned(r, t)
-    if cpu is None:
-        _preemptible(r, t, f"{name}()")
-        cpu = _any_cpu(r)
-        return r, var._on(cpu), None
-    _on_cpu(r, t, cpu)
-    return r, var._on(cpu), (t, cpu)
+    """(run, this CPU's copy, the CPU): the task's own CPU; in preemptible code
+    the debug check fires and a CPU the explorer picks is used."""
+    cpu = _here(name)
+    return run(), var._on(cpu), cpu
 
 
 def __this_cpu_read(var):
@@ -401,13 +381,12 @@ def __this_cpu_write(var, v):
 def _split(name, f, ret_new):
     """A load then a store: not atomic against an interrupt on the same CPU."""
     def opfn(var, *args):
-        r, p, on = _unsafe(var, name)
+        r, p, cpu = _unsafe(var, name)
         with op(r, lambda: f"{name}({var!r})"):
             l = loc_of(p)
             old = r.read(l, ONCE, name)
             new = f(old, *args)
-            if on is not None:
-                _on_cpu(r, *on)         # an interrupt between the two runs to its end first
+            _sync(cpu)
             r.write(l, new, ONCE, name)
         return new if ret_new else None
     opfn.__name__ = opfn.__qualname__ = name
@@ -484,13 +463,13 @@ def local_unlock_irqrestore(lock, flags):
     _sched.local_irq_restore(flags)
 
 
-# -- what C's linux/percpu.h needs (kcheck/c/_kernel.py's intrinsics) --------
-# C keeps a per-CPU variable's copies side by side in one block and finds a
-# CPU's copy by offset; these say which CPU, with the same rules as above.
+# -- which CPU an operation runs on: for the functions above and for C's
+# linux/percpu.h (kcheck/c/_kernel.py's intrinsics; C keeps a per-CPU
+# variable's copies side by side in one block and finds a CPU's by offset) ----
 
-def _c_enter():
+def _op_enter():
     """A ``this_cpu_*()`` operation begins: its CPU (taken for the operation if
-    the task is preemptible - ``_c_exit`` gives it back)."""
+    the task is preemptible - ``_op_exit`` gives it back)."""
     r = run()
     t = r.cur
     if t is None:
@@ -507,7 +486,7 @@ def _c_enter():
     return cpu
 
 
-def _c_exit(cpu):
+def _op_exit(cpu):
     r = run()
     t = r.cur
     if t is None:
@@ -517,8 +496,8 @@ def _c_exit(cpu):
             _give(r, t, cpu, level)
 
 
-def _c_here(what):
-    """``__this_cpu_*()``: the CPU the task is pinned to (the debug check first
+def _here(what):
+    """``__this_cpu_*()`` (``what``): the CPU the task is pinned to (the debug check first
     if it is not)."""
     r = run()
     t = r.cur
@@ -532,7 +511,7 @@ def _c_here(what):
     return cpu
 
 
-def _c_sync(cpu):
+def _sync(cpu):
     """Between the load and the store of a ``__this_cpu_*()`` read-modify-write:
     an interrupt that came in between runs to its end first."""
     r = run()
