@@ -34,7 +34,7 @@ from ..engine.graph import PLAIN, MARKED, NORACE
 from ._parse import K, T, CError, error_at, binop, unop, evaluate_int, in_kcheck_headers, var_initializer
 from ._types import (IntT, PtrT, ArrayT, RecordT, FuncT, VoidT, INT, ULONG, LONG, BOOL,
                      member_info)
-from ._memory import Ptr, Wild, Block, UNINIT, new_block, ptr_to_int, int_to_ptr, MASK64, publish
+from ._memory import Ptr, Wild, Block, UNINIT, new_block, ptr_to_int, int_to_ptr, MASK64, publish, end_frame
 from . import _access as A
 
 RETURN, BREAK, CONTINUE, GOTO = 1, 2, 3, 4
@@ -69,7 +69,7 @@ class CFunc:
     e.g. as a ``call_rcu`` callback or from a Python harness)."""
 
     __slots__ = ("name", "ftype", "cursor", "compiler", "nslots", "params", "body", "src",
-                 "__name__", "_ready", "_state", "setup")
+                 "__name__", "_ready", "_state", "setup", "stack_slots", "end_src")
 
     def __init__(self, name, ftype, cursor, compiler):
         self.name = self.__name__ = name
@@ -85,6 +85,8 @@ class CFunc:
         self.params = []
         self.nslots = FIRST_SLOT
         self.src = None
+        self.stack_slots = ()     # frame slots of the locals whose address is taken
+        self.end_src = None       # the position of the closing brace (where they end)
 
     def ensure(self):
         if self._state == 0:
@@ -107,6 +109,8 @@ class CFunc:
         for setp, v in zip(self.params, args):
             setp(f, v)
         self.body(f)
+        if self.stack_slots:
+            end_frame(f, self.stack_slots, self.name, self.end_src)
         return f[0]
 
     def __call__(self, *args):
@@ -226,6 +230,11 @@ class FnCtx:
         self.file = cursor.location.file.name if cursor.location.file else "?"
         self.norace = 0            # inside data_race(): plain accesses carry NORACE
 
+    def stack_slots(self):
+        """The slots of the locals and parameters whose address is taken (they
+        live in memory, and end when the function returns)."""
+        return tuple(sorted(self.slots[k] for k in self.taken if k in self.slots))
+
     def slot(self, key):
         s = self.slots.get(key)
         if s is None:
@@ -312,6 +321,12 @@ class Compiler:
             text = ""       # a guard's own lock call (linux/cleanup.h): the step names itself
         return (fname, loc.line, self.fn.name if self.fn is not None else "?", text)
 
+    def end_src(self, body):
+        """The closing brace of a function body, as a trace step's position."""
+        end = body.extent.end
+        fname = end.file.name if end.file is not None else "?"
+        return (fname, end.line, self.fn.name if self.fn is not None else "?", "")
+
     def text(self, c):
         t = self.src_text.text(c)
         return t if t else (_render(c) or t)
@@ -347,6 +362,8 @@ class Compiler:
                 body_fn = stmt
             cf.body = body_fn
             cf.nslots = ctx.nslots
+            cf.stack_slots = ctx.stack_slots()
+            cf.end_src = self.end_src(body)
             cf._ready = True
         finally:
             self.fn = saved
@@ -2539,7 +2556,7 @@ def _split_main(self, cf):
         pre_items, rest_items = items[:cut], items[cut:]
         prefix = self._block(pre_items) if pre_items else None
         rest = self._block(rest_items) if rest_items else None
-        return prefix, rest, ctx.nslots
+        return prefix, rest, ctx.nslots, (ctx.stack_slots(), self.end_src(body))
     finally:
         self.fn = saved
 

@@ -31,7 +31,7 @@ from ..engine import runtime as rt
 from ..engine import graph as G
 from ._compile import (Compiler, LV, PrivAgg, _const, const_of, _NOCONST, RETURN, _strip,
                        _ptr_add, _elem_size)
-from ._memory import new_block
+from ._memory import new_block, end_frame
 from ._parse import K, binop, unop
 
 EMPTY = frozenset()
@@ -413,6 +413,8 @@ def invoke_d(cf, args, deps):
         setp(f, v, d)
     f[DEPS] = EMPTY
     cf.body(f)
+    if cf.stack_slots:
+        end_frame(f, cf.stack_slots, cf.name, cf.end_src)
     return f[0], f[LDEPS].get("ret", EMPTY)
 
 

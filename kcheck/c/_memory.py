@@ -61,7 +61,10 @@ class Block:
 
     def __init__(self, lid, size, ctype, kind, label, default=0, init=None, n=None):
         self.lid = lid
-        self._oid = lid if kind == "heap" else None
+        # a heap object, or a local whose address is taken: its lifetime is checked
+        # (a stack block joins the run's heap when its address escapes, and leaves
+        # it when its function returns: end_frame)
+        self._oid = lid if kind == "heap" or kind == "stack" else None
         self.size = size
         self.ctype = ctype          # the C type laid over it, or None (8-byte words)
         self.cells = {}
@@ -153,7 +156,7 @@ class Block:
             c.field = path or None
         else:
             c.owner = None
-            c.oid = None
+            c.oid = self._oid           # a stack block's: its lifetime is checked
             c.field = (self.label + ("" if not path else (path if path.startswith("[") else "." + path)))
         c.plain = True
         self.cells[off] = c
@@ -255,6 +258,12 @@ def publish(b):
     if not b.priv:
         return
     b.priv = False
+    if b.kind == "stack":
+        # from now on other tasks may use it: its end (its function's return) is
+        # checked as a free is, and it is never a leak
+        r = _rt.CURRENT
+        r.heap[b._oid] = (b, None)
+        r.noleak.add(b._oid)
     vals = b.pvals
     b.pvals = None
     init = dict(b.init or {})
@@ -278,6 +287,23 @@ def escape(v):
         for x in v.values():
             if x.__class__ is Ptr and x.b.priv:
                 publish(x.b)
+
+
+def end_frame(f, slots, fname, src=None):
+    """Function ``fname`` returns: the locals in frame ``f``'s ``slots`` whose
+    address escaped end their lifetime, as a free does.  A task that still
+    uses one - an on-stack completion that a waiter gave up on, a work item on
+    a stack frame that is gone - is a use-after-free (KASAN's
+    stack-use-after-return).  A local no other task ever saw needs no event."""
+    r = _rt.CURRENT
+    if r is None or r.cur is None:
+        return
+    for s in slots:
+        b = f[s]
+        if b.__class__ is Block and not b.priv and b.kind == "stack" and b._oid in r.heap:
+            if src is not None and r.trace:
+                r.cur.tls["src"] = src
+            r.free(b, f"{fname}() returns")
 
 
 def new_block(size, ctype, kind, label, default=0, init=None):

@@ -34,7 +34,7 @@ from ..engine import runtime as rt
 from ..engine.runtime import ModelError
 from ._parse import K, T, CError, parse, error_at, Source, in_kcheck_headers, unop, var_initializer
 from ._types import TypeTable, RecordT
-from ._memory import Block, CState, Ptr, RO_BASE, SHIFT, new_block
+from ._memory import Block, CState, Ptr, RO_BASE, SHIFT, new_block, end_frame
 from ._compile import Compiler, CFunc, FIRST_SLOT, _strip, _decayed
 from . import _kernel
 from ..kernel import percpu as _percpu
@@ -234,7 +234,7 @@ class CProgram:
         """kcheck's main(): globals, then the part of C main() that runs before the tasks."""
         r = rt.CURRENT
         comp = self.compiler(r.lkmm)
-        prefix, rest, nslots = self._main_parts(comp)
+        prefix, rest, nslots, stack_slots = self._main_parts(comp)
         if comp.deps:
             r.exact_deps = True
         self.static_names = []
@@ -245,7 +245,7 @@ class CProgram:
         if prefix is not None:
             prefix(f)
         if rest is not None:
-            r.spawn_static(_continue_main, (rest, f), "main")
+            r.spawn_static(_continue_main, (rest, f, stack_slots), "main")
         # a function started more than once is named fn1, fn2, ...
         counts = cs.ncreated
         for t in self.static_names:
@@ -348,12 +348,15 @@ class CFunction:
         return f"<C function {self.name}>"
 
 
-def _continue_main(rest, f):
+def _continue_main(rest, f, stack_slots):
     from ._kernel import PthreadExit
     try:
         rest(f)
     except PthreadExit:
-        pass                    # main() called pthread_exit(): its task ends, the others go on
+        return                  # main() called pthread_exit(): its task ends, the others go on
+    slots, src = stack_slots
+    if slots:
+        end_frame(f, slots, "main", src)
 
 
 import clang.cindex as _ci  # noqa: E402

@@ -284,6 +284,12 @@ def _lkmm_use_after_free(run):
     for (a, f), ok in zip(pairs, answers):
         if not ok:
             obj = run.heap[f.oid][0]
+            if getattr(obj, "kind", None) == "stack":
+                return whole_bug("use-after-free",
+                                 f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
+                                 f"before {f.op[:-8]} returned, which ends its local "
+                                 f"{obj._kname()}, by the LKMM (KASAN: stack-use-after-return)",
+                                 event=a, task=run.tasks[a.tid], other=f)
             return whole_bug("use-after-free",
                              f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
                              f"before {run._task_name(f.tid)}'s {f.op} of it by the LKMM",
@@ -293,6 +299,12 @@ def _lkmm_use_after_free(run):
 
 def _uaf_race(run, oid, a, f):
     obj = run.heap[oid][0]
+    if getattr(obj, "kind", None) == "stack":      # a C local whose function returned
+        return whole_bug("use-after-free",
+                         f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} can run after "
+                         f"{f.op[:-8]} returned, which ends its local {obj._kname()}: nothing orders "
+                         "the access before the return (KASAN: stack-use-after-return)",
+                         event=a, task=run.tasks[a.tid], other=f)
     return whole_bug("use-after-free",
                f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} can run after "
                f"{run._task_name(f.tid)} freed it ({f.op}): nothing orders the access "

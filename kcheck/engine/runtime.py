@@ -1614,6 +1614,11 @@ class Run:
             e.oid = oid
             f = self.freed.get(oid)
             if f is not None and contains(e.view, f):
+                obj = self.heap[oid][0]
+                if getattr(obj, "kind", None) == "stack":
+                    raise Bug("use-after-free", f"{e.op}({loc.name()}) after {obj._kname()} went out "
+                              f"of scope ({f.op[:-8]} returned; KASAN: stack-use-after-return)",
+                              event=e, task=t, other=f)
                 raise Bug("use-after-free", f"{e.op}({loc.name()}) after the object was freed by "
                           f"{self._task_name(f.tid)}", event=e, task=t, other=f)
             lst = self.acc.get(oid)

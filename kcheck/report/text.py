@@ -159,6 +159,8 @@ def describe(run, e, wpart=None, blocked=False):
     if k in (G.ALLOC, G.FREE):
         obj = run.heap.get(e.oid, (None,))[0]
         if k == G.FREE:
+            if getattr(obj, "kind", None) == "stack":
+                return f"{op}: {fmt_value(obj)} goes out of scope"
             return f"{op[:-1]}, {fmt_value(obj)})" if op.endswith(")") else f"{op}({fmt_value(obj)})"
         return f"{op} -> {fmt_value(obj)}"
     if k == G.SPAWN:

@@ -3,6 +3,7 @@
 #ifndef __LINUX_COMPLETION_H
 #define __LINUX_COMPLETION_H
 
+#include <linux/kernel.h>
 #include <linux/spinlock.h>
 #include <linux/sched.h>
 

@@ -6,6 +6,7 @@
 #ifndef _KREF_H_
 #define _KREF_H_
 
+#include <linux/kernel.h>
 #include <linux/refcount.h>
 
 struct kref {

@@ -3,6 +3,7 @@
 #ifndef __LINUX_MUTEX_H
 #define __LINUX_MUTEX_H
 
+#include <linux/kernel.h>
 #include <linux/types.h>
 #include <linux/lockdep.h>
 #include <linux/cleanup.h>

@@ -7,6 +7,7 @@
 #ifndef _LINUX_REFCOUNT_H
 #define _LINUX_REFCOUNT_H
 
+#include <linux/kernel.h>
 #include <linux/atomic.h>
 #include <linux/spinlock.h>
 #include <linux/mutex.h>

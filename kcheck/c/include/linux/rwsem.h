@@ -3,6 +3,7 @@
 #ifndef _LINUX_RWSEM_H
 #define _LINUX_RWSEM_H
 
+#include <linux/kernel.h>
 #include <linux/types.h>
 #include <linux/cleanup.h>
 

@@ -7,6 +7,7 @@
 #ifndef _LINUX_SCHED_H
 #define _LINUX_SCHED_H
 
+#include <linux/kernel.h>
 #include <linux/types.h>
 #include <linux/rwlock.h>
 #include <asm/barrier.h>

@@ -3,6 +3,7 @@
 #ifndef __LINUX_SEQLOCK_H
 #define __LINUX_SEQLOCK_H
 
+#include <linux/kernel.h>
 #include <linux/spinlock.h>
 #include <linux/mutex.h>
 

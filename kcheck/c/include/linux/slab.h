@@ -8,6 +8,7 @@
 #ifndef _LINUX_SLAB_H
 #define _LINUX_SLAB_H
 
+#include <linux/kernel.h>
 #include <linux/types.h>
 #include <linux/gfp.h>
 #include <linux/cleanup.h>

@@ -3,6 +3,7 @@
 #ifndef _LINUX_SRCU_H
 #define _LINUX_SRCU_H
 
+#include <linux/kernel.h>
 #include <linux/rcupdate.h>
 
 struct srcu_struct {

@@ -25,6 +25,10 @@ struct timer_list {
 
 extern void timer_setup(struct timer_list *timer, void (*function)(struct timer_list *),
 			unsigned int flags);
+/* A timer on the stack: it must not run after the frame goes (del_timer_sync()
+ * or timer_shutdown_sync() first); kcheck checks that as a use-after-free. */
+#define timer_setup_on_stack(timer, fn, flags)	timer_setup((timer), (fn), (flags))
+static inline void destroy_timer_on_stack(struct timer_list *timer) { }
 extern int mod_timer(struct timer_list *timer, unsigned long expires);
 extern void add_timer(struct timer_list *timer);
 extern int timer_pending(const struct timer_list *timer);

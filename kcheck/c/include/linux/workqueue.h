@@ -9,6 +9,7 @@
 #ifndef _LINUX_WORKQUEUE_H
 #define _LINUX_WORKQUEUE_H
 
+#include <linux/kernel.h>
 #include <linux/types.h>
 /* what the kernel's workqueue.h includes, as far as kcheck has it */
 #include <linux/bitops.h>
@@ -58,6 +59,13 @@ struct delayed_work {
 #define delayed_work_pending(dw)		work_pending(&(dw)->work)
 
 extern void INIT_WORK(struct work_struct *work, work_func_t func);
+/* A work item on the stack: its function must be done before the frame goes
+ * (flush_work() or cancel_work_sync()); kcheck checks that as a
+ * use-after-free of the local (the kernel's debugobjects check it too). */
+#define INIT_WORK_ONSTACK(work, fn)		INIT_WORK((work), (fn))
+#define INIT_DELAYED_WORK_ONSTACK(dw, fn)	INIT_WORK(&(dw)->work, (fn))
+static inline void destroy_work_on_stack(struct work_struct *work) { }
+static inline void destroy_delayed_work_on_stack(struct delayed_work *dw) { }
 extern bool schedule_work(struct work_struct *work);
 extern bool queue_work(struct workqueue_struct *wq, struct work_struct *work);
 extern bool flush_work(struct work_struct *work);
