@@ -28,6 +28,7 @@ import os
 
 from .. import kernel as _K
 from ..kernel import percpu as _percpu
+from ..kernel import sched as _S
 from ..engine import runtime as rt
 from ..engine.runtime import Loc, ModelError, NO_WRITE, BLOCK
 from ..engine.graph import PLAIN, MARKED, ACQUIRE, RELEASE, MB, AWAIT
@@ -1377,6 +1378,14 @@ def _label(ct, size):
     return name
 
 
+def _gfp_may_sleep(gfp, op, src):
+    """An allocation whose flags allow blocking (GFP_KERNEL, GFP_NOIO, ...) may
+    sleep: might_sleep() for it (kcheck.kernel.slab)."""
+    if gfp & 0x400 and rt.CURRENT.cur is not None:        # __GFP_DIRECT_RECLAIM
+        A.set_src(rt.CURRENT, src)
+        _S.sleep_check(op)
+
+
 def _new_heap(size, ct, zero, op, src):
     r = rt.CURRENT
     if size <= 0:
@@ -1400,7 +1409,10 @@ def _i_kmalloc(comp, c, args):
 
     def kmalloc(f):
         n = size(f)
-        z = zero or bool(flags(f) & 0x100)         # __GFP_ZERO
+        fl = flags(f)
+        if len(args) > 1:
+            _gfp_may_sleep(fl, name, src)
+        z = zero or bool(fl & 0x100)               # __GFP_ZERO
         return _new_heap(n, ct, z, name, src)
     return kmalloc
 
@@ -1415,7 +1427,10 @@ def _i_kcalloc(comp, c, args):
     src = comp.src(c)
 
     def kcalloc(f):
-        z = zero or bool(flags(f) & 0x100)
+        fl = flags(f)
+        if len(args) > 2:
+            _gfp_may_sleep(fl, name, src)
+        z = zero or bool(fl & 0x100)
         return _new_heap(n(f) * size(f), ct, z, name, src)
     return kcalloc
 
@@ -1540,9 +1555,11 @@ def _i_cpu_here(comp, c, args):
 def _i_alloc_percpu(comp, c, args):
     ct = _alloc_type(comp, c, args[0])
     size = comp.expr(args[0])
+    gfp = comp.expr(args[1])
     src = comp.src(c)
 
     def alloc_percpu(f):
+        _gfp_may_sleep(gfp(f), "alloc_percpu", src)     # pcpu_alloc(): GFP_KERNEL takes a mutex
         n = _percpu.nr_cpu_ids()
         _percpu._c_machine(n)
         p = _new_heap(size(f) * n, ct, True, "alloc_percpu", src)
@@ -1596,11 +1613,13 @@ def _i_cache_alloc(comp, c, args):
         k = cache(f)
         if not isinstance(k, KCache):
             A.bad_pointer(k, 0, 8, False, src, "struct kmem_cache")
+        fl = flags(f)
+        _gfp_may_sleep(fl, op, src)
         r = rt.CURRENT
         if r.cur is not None:
             S._after_destroy(r, k, op)
         ct = hint if (hint is not None and not isinstance(hint, VoidT)) else k.ctype
-        p = _new_heap(k.size, ct, zero or bool(flags(f) & 0x100), f"{op}({k.name})", src)
+        p = _new_heap(k.size, ct, zero or bool(fl & 0x100), f"{op}({k.name})", src)
         if p.__class__ is Ptr:
             if p.b.views is None:
                 p.b.views = {}
@@ -1665,7 +1684,9 @@ def _i_get_page(comp, c, args):
     op = c.spelling
 
     def get_page(f):
-        z = zero_always or bool(flags(f) & 0x100)
+        fl = flags(f)
+        _gfp_may_sleep(fl, op, src)
+        z = zero_always or bool(fl & 0x100)
         r = rt.CURRENT
         b = new_block(PAGE_SIZE, None, "heap", "page", 0 if z else UNINIT)
         meta = new_block(page_t.size if page_t is not None else 16, page_t, "global",

@@ -29,13 +29,44 @@ import zlib
 from ._core import run, ModelError, op, anon
 
 
-def kmalloc(cls, **init):
+# gfp_t flags (include/linux/gfp_types.h): what an allocation may do.  One
+# that may enter direct reclaim (__GFP_DIRECT_RECLAIM: GFP_KERNEL, GFP_NOIO,
+# GFP_NOFS) may sleep, so it is might_sleep()'s business (slab_pre_alloc_hook:
+# "BUG: sleeping function called from invalid context" under a spinlock, in
+# an RCU reader, in an interrupt handler); GFP_ATOMIC and GFP_NOWAIT never sleep.
+__GFP_DIRECT_RECLAIM = 0x400
+__GFP_ZERO = 0x100
+GFP_ATOMIC = 0x820
+GFP_KERNEL = 0xcc0
+GFP_KERNEL_ACCOUNT = GFP_KERNEL | 0x400000
+GFP_NOWAIT = 0x800
+GFP_NOIO = 0xc00
+GFP_NOFS = 0xc40
+
+
+def gfpflags_allow_blocking(gfp):
+    return bool(gfp & __GFP_DIRECT_RECLAIM)
+
+
+def _may_sleep(gfp, what):
+    """The allocation's might_sleep(), when its flags allow blocking.  A Python
+    model that passes no flags is not checked (it did not say)."""
+    if gfp is not None and gfp & __GFP_DIRECT_RECLAIM:
+        from .sched import sleep_check
+        sleep_check(what)
+
+
+def kmalloc(cls, gfp=None, /, **init):
+    """A new tracked ``cls(**init)``; ``gfp`` (``GFP_KERNEL``, ``GFP_ATOMIC``, ...):
+    with a flag that allows blocking, a context that may not sleep is a bug."""
+    _may_sleep(gfp, "kmalloc")
     obj = cls(**init)
     run().alloc(obj, "kmalloc")
     return obj
 
 
-def kzalloc(cls, **init):
+def kzalloc(cls, gfp=None, /, **init):
+    _may_sleep(gfp, "kzalloc")
     obj = cls(**init)
     run().alloc(obj, "kzalloc")
     return obj
@@ -168,7 +199,8 @@ def _after_destroy(r, cache, what):
                      f"by {r._task_name(d.tid)}: the cache is gone")
 
 
-def kmem_cache_alloc(cache, **init):
+def kmem_cache_alloc(cache, gfp=None, /, **init):
+    _may_sleep(gfp, "kmem_cache_alloc")
     r = run()
     _after_destroy(r, cache, "kmem_cache_alloc")
     obj = cache.cls(**init)
@@ -177,7 +209,8 @@ def kmem_cache_alloc(cache, **init):
     return obj
 
 
-def kmem_cache_zalloc(cache, **init):
+def kmem_cache_zalloc(cache, gfp=None, /, **init):
+    _may_sleep(gfp, "kmem_cache_zalloc")
     r = run()
     _after_destroy(r, cache, "kmem_cache_zalloc")
     obj = cache.cls(**init)
@@ -253,7 +286,8 @@ def kmemleak_not_leak(obj):
     """Tell the leak check that ``obj`` is meant to outlive the model."""
     run().noleak.add(obj._oid)
 
-__all__ = ["kmalloc", "kzalloc", "kvmalloc", "kvzalloc", "kfree", "kvfree", "kfree_sensitive",
+__all__ = ["GFP_ATOMIC", "GFP_KERNEL", "GFP_KERNEL_ACCOUNT", "GFP_NOWAIT", "GFP_NOIO", "GFP_NOFS",
+           "gfpflags_allow_blocking", "kmalloc", "kzalloc", "kvmalloc", "kvzalloc", "kfree", "kvfree", "kfree_sensitive",
            "kfree_rcu", "kvfree_rcu", "kfree_rcu_mightsleep", "kvfree_rcu_mightsleep",
            "kmem_cache", "kmem_cache_create", "kmem_cache_alloc", "kmem_cache_zalloc",
            "kmem_cache_free", "kmem_cache_destroy", "kmemleak_not_leak", "SLAB_HWCACHE_ALIGN",

@@ -96,8 +96,13 @@ static struct kvm_mmu_page *alloc_tdp_mmu_page(struct kvm_vcpu *vcpu, gfn_t gfn,
 	union kvm_mmu_page_role role;
 	u64 *spt;
 
-	sp = kmem_cache_zalloc(mmu_page_header_cache, GFP_KERNEL_ACCOUNT);
-	spt = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	/*
+	 * kvm_mmu_memory_cache_alloc(): the vCPU's caches were topped up with
+	 * GFP_KERNEL_ACCOUNT before it took mmu_lock, so taking an object here
+	 * never sleeps (an empty cache falls back to GFP_ATOMIC).
+	 */
+	sp = kmem_cache_zalloc(mmu_page_header_cache, GFP_ATOMIC | __GFP_ACCOUNT);
+	spt = (u64 *)get_zeroed_page(GFP_ATOMIC | __GFP_ACCOUNT);
 	sp->spt = spt;
 	set_page_private(virt_to_page(spt), (unsigned long)sp);
 

@@ -12,6 +12,12 @@
 #define GFP_NOWAIT		0x800u
 #define GFP_NOIO		0xc00u
 #define GFP_NOFS		0xc40u
+#define __GFP_DIRECT_RECLAIM	0x400u
+/* an allocation with these flags may sleep (kcheck: might_sleep() for it) */
+static inline bool gfpflags_allow_blocking(const gfp_t gfp_flags)
+{
+	return !!(gfp_flags & __GFP_DIRECT_RECLAIM);
+}
 /* a page of memory (PAGE_SIZE bytes), addressed by its kernel virtual address */
 extern unsigned long __get_free_page(gfp_t gfp);
 extern unsigned long get_zeroed_page(gfp_t gfp);

@@ -13,6 +13,7 @@
 
 #include <linux/compiler.h>
 #include <linux/preempt.h>
+#include <linux/gfp.h>
 
 #ifndef NR_CPUS
 #define NR_CPUS 2
@@ -41,7 +42,7 @@ extern int __kcheck_cpu_enter(void);
 extern void __kcheck_cpu_exit(int cpu);
 extern int __kcheck_cpu_here(const char *what);
 extern void __kcheck_cpu_sync(int cpu);
-extern void *__kcheck_alloc_percpu(unsigned long size);
+extern void *__kcheck_alloc_percpu(unsigned long size, gfp_t gfp);
 extern void free_percpu(void *p);
 extern int smp_processor_id(void);
 extern int raw_smp_processor_id(void);
@@ -57,8 +58,8 @@ extern void put_cpu(void);
 #define get_cpu_var(var)	(*({ preempt_disable(); this_cpu_ptr(&(var)); }))
 #define put_cpu_var(var)	do { (void)&(var); preempt_enable(); } while (0)
 
-#define alloc_percpu(type)	((__typeof__(type) *)__kcheck_alloc_percpu(sizeof(type)))
-#define alloc_percpu_gfp(type, gfp)	alloc_percpu(type)
+#define alloc_percpu(type)	((__typeof__(type) *)__kcheck_alloc_percpu(sizeof(type), GFP_KERNEL))
+#define alloc_percpu_gfp(type, gfp)	((__typeof__(type) *)__kcheck_alloc_percpu(sizeof(type), (gfp)))
 
 #define __kcheck_pcpu_p(pcp, cpu)	((__typeof__(&(pcp)))__kcheck_per_cpu_ptr(&(pcp), (cpu)))
 
