@@ -60,7 +60,7 @@ _CLS = {name: _view_class(getattr(_K, name)) for name in
         ("atomic_t", "atomic64_t", "refcount_t", "spinlock_t", "rwlock_t", "mutex", "list_head",
          "rcu_head", "work_struct", "rw_semaphore", "kref", "completion", "wait_queue_head_t",
          "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
-         "llist_node", "timer_list", "tasklet_struct", "hrtimer")}
+         "llist_node", "timer_list", "tasklet_struct", "hrtimer", "percpu_ref")}
 _CLS["rwlock_t"]._reader = _rw_reader
 _CLS["rcu_head"].__repr__ = lambda self: repr(self._cptr)
 
@@ -157,6 +157,25 @@ def _srcu(b, o, size):
     v._loc = b.cell(o)
     v._kid = ("U", v._loc.lid)
     v._cptr = Ptr(b, o)
+    return v
+
+
+def _percpu_ref(b, o, size):
+    """A C struct percpu_ref: its flags word is C's; ``data`` holds kcheck's
+    percpu_ref_data, and the switch lock is a word C cannot see."""
+    v = _new("percpu_ref")
+    v._name = _obj_name(b, o, "percpu_ref")
+    v._ptr = b.cell(o)
+    v._data = b.cell(o + 8)
+    if v._ptr is None or v._data is None:
+        return None
+    lock = _new("spinlock_t")
+    lock._loc = _hidden(b, o, 2, 0, f"{v._name}:percpu_ref_switch_lock")
+    lock._kid = ("l", lock._loc.lid)
+    lock._cptr = None
+    v._lock = lock
+    v._owner = v._cptr = Ptr(b, o)
+    v._kid = ("P", v._ptr.lid)
     return v
 
 
@@ -330,6 +349,7 @@ VIEWS = {
     "struct wait_queue_head": _wait_queue_head,
     "struct wait_queue_entry": _wait_queue_entry,
     "struct srcu_struct": _srcu,
+    "struct percpu_ref": _percpu_ref,
     "struct seqcount": _seqcount,
     "seqlock_t": _seqlock,
     "struct hlist_head": _one_ptr("hlist_head", "_first", "H"),
