@@ -60,7 +60,8 @@ _CLS = {name: _view_class(getattr(_K, name)) for name in
         ("atomic_t", "atomic64_t", "refcount_t", "spinlock_t", "rwlock_t", "mutex", "list_head",
          "rcu_head", "work_struct", "rw_semaphore", "kref", "completion", "wait_queue_head_t",
          "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
-         "llist_node", "timer_list", "tasklet_struct", "hrtimer", "percpu_ref")}
+         "llist_node", "timer_list", "tasklet_struct", "hrtimer", "percpu_ref", "xarray",
+         "idr")}
 _CLS["rwlock_t"]._reader = _rw_reader
 _CLS["rcu_head"].__repr__ = lambda self: repr(self._cptr)
 
@@ -176,6 +177,33 @@ def _percpu_ref(b, o, size):
     v._lock = lock
     v._owner = v._cptr = Ptr(b, o)
     v._kid = ("P", v._ptr.lid)
+    return v
+
+
+def _xarray(b, o, size):
+    """A C struct xarray: its lock and flags are C's; the head word holds
+    kcheck's set of occupied indices, and each index's slot is a word of its own."""
+    v = _new("xarray")
+    v._name = _obj_name(b, o, "xarray")
+    v.xa_lock = _spin(b, o)
+    v._flags = b.cell(o + 4)
+    v._index = b.cell(o + 8)
+    if v._flags is None or v._index is None:
+        return None
+    v._owner = v._cptr = Ptr(b, o)
+    v._kid = ("X", v._index.lid)
+    return v
+
+
+def _idr(b, o, size):
+    v = _new("idr")
+    v._name = _obj_name(b, o, "idr")
+    v._index = b.cell(o)
+    v._base = b.cell(o + 8)
+    if v._index is None or v._base is None:
+        return None
+    v._owner = v._cptr = Ptr(b, o)
+    v._kid = ("I", v._index.lid)
     return v
 
 
@@ -350,6 +378,8 @@ VIEWS = {
     "struct wait_queue_entry": _wait_queue_entry,
     "struct srcu_struct": _srcu,
     "struct percpu_ref": _percpu_ref,
+    "struct xarray": _xarray,
+    "struct idr": _idr,
     "struct seqcount": _seqcount,
     "seqlock_t": _seqlock,
     "struct hlist_head": _one_ptr("hlist_head", "_first", "H"),

@@ -56,6 +56,7 @@ PERCPU_REF_ALLOW_REINIT = 1 << 2
 _KIND = 11                  # Loc.keyed's range for the per-task counters
 _COUNTERS = 4               # percpu_count_ptr points at counters (init allocates, exit frees)
 _PERCPU = 0x100             # (_is_percpu's answer, never stored)
+_MAIN = 1 << 39             # main()'s counter's key (tasks' are their ids)
 
 
 class percpu_ref_data(KStruct):
@@ -88,11 +89,26 @@ class percpu_ref(KObject):
         return cls(owner, name)
 
     def __repr__(self):
-        return f"&{self._name}" if self._ptr.owner is None else f"&{self._ptr.name()[:-17]}"
+        n = self._ptr.name()
+        return f"&{n[:-17]}" if n.endswith(".percpu_count_ptr") else f"&{self._name}"
 
     def _counter(self, t):
-        """The percpu counter of the CPU task ``t`` runs on: its own word."""
-        return Loc.keyed(_KIND, self._ptr.lid, t.tid, f"{repr(self)[1:]}:percpu_count[{t.name}]")
+        """The percpu counter of the CPU task ``t`` runs on: its own word (``t``
+        None: main()'s, which builds the initial state).  One Loc object per run
+        and counter, kept on the run (which main()'s recorded state copies), so
+        that what main() adds stays its initial value."""
+        r = run()
+        cs = r.__dict__.get("percpu_ref_counters")
+        if cs is None:
+            cs = r.percpu_ref_counters = {}
+        k = _MAIN if t is None else t.tid
+        key = (self._ptr.lid, k)
+        loc = cs.get(key)
+        if loc is None:
+            who = "main" if t is None else t.name
+            loc = cs[key] = Loc.keyed(_KIND, self._ptr.lid, k,
+                                      f"{repr(self)[1:]}:percpu_count[{who}]")
+        return loc
 
 
 def _get(r, d, name):
@@ -344,7 +360,7 @@ def _switch_to_atomic_rcu(ref):
     zero), confirm, and drop the switch's reference."""
     r = run()
     d = r.read(ref._data, ONCE, "percpu_ref_switch_to_atomic_rcu")
-    total = 0
+    total = r.read(ref._counter(None), ONCE, "per_cpu_ptr")
     for t in r.tasks:
         if t is not None:
             total += r.read(ref._counter(t), ONCE, "per_cpu_ptr")
@@ -384,6 +400,7 @@ def _switch_to_percpu(r, ref, d, ptr):
                  "it was not initialised with PERCPU_REF_ALLOW_REINIT")
         return
     atomic_long_add(PERCPU_COUNT_BIAS, d.count)
+    r.write(ref._counter(None), 0, ONCE, "per_cpu_ptr")
     for t in r.tasks:
         if t is not None:
             r.write(ref._counter(t), 0, ONCE, "per_cpu_ptr")

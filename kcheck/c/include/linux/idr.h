@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kcheck: the IDR (include/linux/idr.h), as kcheck.kernel.xarray keeps it: no
+ * lock of its own (the caller serialises idr_alloc/idr_remove/idr_replace: two
+ * unserialised changes are a data race), lookups safe under RCU.
+ */
+#ifndef _LINUX_IDR_H
+#define _LINUX_IDR_H
+
+#include <linux/kernel.h>
+#include <linux/gfp.h>
+#include <linux/xarray.h>
+#include <linux/preempt.h>
+
+struct idr {
+	void		*__kcheck_rt;		/* kcheck's: the ids in use */
+	unsigned int	idr_base;
+};
+
+#define IDR_INIT_BASE(name, base)	{ .__kcheck_rt = NULL, .idr_base = (base) }
+#define IDR_INIT(name)			IDR_INIT_BASE(name, 0)
+#define DEFINE_IDR(name)		struct idr name = IDR_INIT(name)
+
+extern void idr_init(struct idr *idr);
+extern void idr_init_base(struct idr *idr, int base);
+extern int idr_alloc(struct idr *idr, void *ptr, int start, int end, gfp_t gfp);
+extern void *idr_find(const struct idr *idr, unsigned long id);
+extern void *idr_remove(struct idr *idr, unsigned long id);
+extern void *idr_replace(struct idr *idr, void *ptr, unsigned long id);
+extern bool idr_is_empty(const struct idr *idr);
+extern void idr_destroy(struct idr *idr);
+
+#define idr_get_next(idr, nextid)	((void *)__kcheck_pyloc(&*(nextid), "_idr_get_next_at", (idr)))
+#define idr_for_each_entry(idr, entry, id)				\
+	for (id = 0; ((entry) = idr_get_next(idr, &(id))) != NULL; id += 1U)
+
+/* preloading fills a per-CPU cache: preemption stays off until idr_preload_end() */
+#define idr_preload(gfp)		preempt_disable()
+#define idr_preload_end()		preempt_enable()
+
+#endif
