@@ -25,10 +25,12 @@ an error naming it (never a silent no-op).
 from __future__ import annotations
 
 import os
+import zlib
 
 from .. import kernel as _K
 from ..kernel import percpu as _percpu
 from ..kernel import sched as _S
+from ..kernel._core import anon as _anon
 from ..engine import runtime as rt
 from ..engine.runtime import Loc, ModelError, NO_WRITE, BLOCK
 from ..engine.graph import PLAIN, MARKED, ACQUIRE, RELEASE, MB, AWAIT
@@ -531,7 +533,7 @@ PYTHON_ONLY = {
     "kmem_cache_create": "C's own (a cache of objects of a size)",
     "SLAB_HWCACHE_ALIGN": "a C macro (linux/slab.h)",
     "SLAB_PANIC": "a C macro (linux/slab.h)",
-    "SLAB_TYPESAFE_BY_RCU": "a C macro (linux/slab.h); refused by kmem_cache_create",
+    "SLAB_TYPESAFE_BY_RCU": "a C macro (linux/slab.h)",
     "SLAB_ACCOUNT": "a C macro (linux/slab.h)",
     "kmem_cache_alloc": "C's own",
     "kmem_cache_zalloc": "C's own",
@@ -1377,11 +1379,21 @@ class KCache:
     objects are registered with kcheck.kernel.slab's per-run state, so that its
     kmem_cache_destroy() checks ("objects remaining") apply to C caches too."""
 
-    def __init__(self, name, size, ctype):
+    def __init__(self, name, size, ctype, typesafe=False):
         self.name = name
         self.size = size
         self.ctype = ctype
         self.cls = Block
+        self.typesafe = typesafe            # SLAB_TYPESAFE_BY_RCU (kcheck.kernel.slab)
+        self.serial = _anon("kmem_cache")
+
+    def __hash__(self):
+        # stable across runs and processes: the free list's location is keyed by it
+        return zlib.crc32(f"{self.name}\0{self.size}\0{self.serial}".encode())
+
+    def __eq__(self, other):
+        return other.__class__ is KCache and (other.name, other.size, other.serial) == (
+            self.name, self.size, self.serial)
 
     def _kname(self):
         return f"kmem_cache({self.name})"
@@ -1641,11 +1653,9 @@ def _i_cache_create(comp, c, args):
 
     def create(f):
         from ..kernel import slab as S
-        if flags is not None:
-            fl = flags(f)
-            if isinstance(fl, int) and fl & S.SLAB_TYPESAFE_BY_RCU:
-                raise ModelError(S.TYPESAFE_REFUSED, where=src[:3])
-        return KCache(_read_cstring(name(f), src), size(f), ct)
+        fl = flags(f) if flags is not None else 0
+        typesafe = isinstance(fl, int) and bool(fl & S.SLAB_TYPESAFE_BY_RCU)
+        return KCache(_read_cstring(name(f), src), size(f), ct, typesafe)
     return create
 
 
@@ -1668,15 +1678,53 @@ def _i_cache_alloc(comp, c, args):
         r = rt.CURRENT
         if r.cur is not None:
             S._after_destroy(r, k, op)
+        z = zero or bool(fl & 0x100)
+        if k.typesafe:
+            again = _typesafe_again(r, k, op, z, src)
+            if again is not None:
+                return again
         ct = hint if (hint is not None and not isinstance(hint, VoidT)) else k.ctype
-        p = _new_heap(k.size, ct, zero or bool(fl & 0x100), f"{op}({k.name})", src)
+        p = _new_heap(k.size, ct, z, f"{op}({k.name})", src)
         if p.__class__ is Ptr:
             if p.b.views is None:
                 p.b.views = {}
             p.b.views["cache"] = k
             S._state(r, k)["objs"].append(p.b._oid)
+            if k.typesafe:
+                r.typesafe.add(p.b._oid)
         return p
     return alloc
+
+
+def _typesafe_again(r, k, op, zero, src):
+    """A SLAB_TYPESAFE_BY_RCU cache may hand back one of its freed objects, with
+    its old contents (kcheck.kernel.slab): the explorer chooses which, or none."""
+    from ..kernel import slab as S
+    if r.cur is None:
+        return None
+    fl = S._freelist(r, k)
+    free = r.read(fl, MARKED, op)
+    if not free:
+        return None
+    n = r.choice(len(free) + 1, f"{op}: a freed object again?")
+    if not n:
+        return None
+    b = free[n - 1]
+
+    def take(v, b=b):
+        return tuple(x for x in v if x is not b) if any(x is b for x in v) else NO_WRITE
+    if not any(x is b for x in r.rmw(fl, take, MARKED, op)):
+        return None
+    if r.trace:
+        A.set_src(r, src)
+    r.alloc(b, f"{op}({k.name}): again")
+    if zero:
+        ct = b.ctype
+        cells = ct.cells() if ct is not None and ct.size == b.size else \
+            [(o, min(8, b.size - o)) for o in range(0, b.size, 8)]
+        for off, size in cells:
+            A.write_slow(b, off, size, 0, PLAIN, "memset", src)
+    return Ptr(b, 0)
 
 
 @intrinsic("kmem_cache_free")
@@ -1691,7 +1739,11 @@ def _i_cache_free(comp, c, args):
         r = rt.CURRENT
         if isinstance(k, KCache) and r.cur is not None:
             S._after_destroy(r, k, "kmem_cache_free")
-        _free(p(f), f"kmem_cache_free({getattr(k, 'name', '?')})", src, cache=k)
+        v = p(f)
+        _free(v, f"kmem_cache_free({getattr(k, 'name', '?')})", src, cache=k)
+        if isinstance(k, KCache) and k.typesafe and v.__class__ is Ptr and r.cur is not None:
+            b = v.b
+            r.rmw(S._freelist(r, k), lambda old: old + (b,), MARKED, "kmem_cache_free")
     return free
 
 

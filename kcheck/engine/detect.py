@@ -127,7 +127,10 @@ def use_after_free_race(run):
     g = run.g
     secs = None
     verify = []                  # CHECK_FAST_PATHS: pairs the grace-period rule ordered
+    typesafe = run.typesafe
     for oid, f in run.freed.items():
+        if oid in typesafe:
+            continue                 # SLAB_TYPESAFE_BY_RCU: still an object of its type
         racing = None
         for a in run.acc.get(oid, ()):
             if contains(f.view, a):
@@ -185,6 +188,8 @@ def lkmm_uaf_questions(run):
     pairs = []
     sections = {}
     for oid, f in run.freed.items():
+        if oid in run.typesafe:
+            continue
         for a in run.acc.get(oid, ()):
             if a.tid == f.tid or contains(a.view, f) or contains(f.hb, a):
                 continue

@@ -328,6 +328,9 @@ class Run:
         self.plain_lids = set()      # locations that have seen a plain access
         self.race_reports = []
         self.noleak = set()
+        # objects of SLAB_TYPESAFE_BY_RCU caches: a freed one stays an object of its
+        # type (an access to it is no use-after-free) and may be allocated again
+        self.typesafe = set()
         self.notes = {}              # event -> (text, file, line)
         self.deferred = []           # bugs met after a grace period: real only if the run is admissible
         # --keep-going: a bug stops only the task that met it (a WARN not even that: the
@@ -1582,6 +1585,8 @@ class Run:
         obj = req[1]
         e.oid = obj._oid
         self.heap[obj._oid] = (obj, e)
+        if self.typesafe:
+            self.freed.pop(obj._oid, None)    # a SLAB_TYPESAFE_BY_RCU object allocated again
 
     def _free_done(self, t, e, req):
         obj = req[1]
@@ -1613,7 +1618,7 @@ class Run:
         if oid is not None and oid in self.heap:
             e.oid = oid
             f = self.freed.get(oid)
-            if f is not None and contains(e.view, f):
+            if f is not None and contains(e.view, f) and oid not in self.typesafe:
                 obj = self.heap[oid][0]
                 if getattr(obj, "kind", None) == "stack":
                     raise Bug("use-after-free", f"{e.op}({loc.name()}) after {obj._kname()} went out "

@@ -10,7 +10,7 @@ saturated; true with an underflow WARN at 0).
 
 from __future__ import annotations
 
-from ._core import run, KObject, Loc, NO_WRITE, ONCE, REL, FULL, anon, _value_truth
+from ._core import run, KObject, Loc, NO_WRITE, ONCE, ACQ, REL, FULL, anon, _value_truth
 from . import atomic as _a
 from .atomic import _s32
 
@@ -54,6 +54,13 @@ def refcount_set(r, n, _op="refcount_set"):
     run().write(r._loc, n, ONCE, _op)
 
 
+def refcount_set_release(r, n):
+    """``refcount_set()`` with release ordering (v6.15): for a
+    SLAB_TYPESAFE_BY_RCU object, the stores that initialise it are seen by a
+    reader whose ``refcount_inc_not_zero_acquire()`` takes the new count."""
+    run().write(r._loc, n, REL, "refcount_set_release")
+
+
 def refcount_read(r, _op="refcount_read"):
     return run().read(r._loc, ONCE, _op)
 
@@ -70,6 +77,22 @@ def refcount_inc_not_zero(r, _op="refcount_inc_not_zero"):
     if old < 0 or _s32(old + 1) < 0:
         _warn_saturate(r, SATURATED, _op)
     return old != 0
+
+
+def refcount_add_not_zero_acquire(i, r):
+    """``refcount_add_not_zero()`` with acquire ordering on success (v6.15)."""
+    old = run().rmw(r._loc, lambda o: NO_WRITE if o == 0 else _s32(o + i), ACQ,
+                    "refcount_add_not_zero_acquire")
+    if old < 0 or _s32(old + i) < 0:
+        _warn_saturate(r, SATURATED, "refcount_add_not_zero_acquire")
+    return old != 0
+
+
+def refcount_inc_not_zero_acquire(r):
+    """``refcount_inc_not_zero()`` with acquire ordering on success (v6.15): it
+    pairs with ``refcount_set_release()`` on a SLAB_TYPESAFE_BY_RCU object, so
+    the reader that got the reference sees the object as it was initialised."""
+    return refcount_add_not_zero_acquire(1, r)
 
 
 def refcount_add(i, r):
@@ -155,4 +178,5 @@ __all__ = ["refcount_t", "REFCOUNT_INIT", "REFCOUNT_SATURATED", "refcount_set", 
            "refcount_inc", "refcount_add", "refcount_inc_not_zero", "refcount_add_not_zero",
            "refcount_dec", "refcount_dec_and_test", "refcount_sub_and_test",
            "refcount_dec_not_one", "refcount_dec_if_one", "refcount_dec_and_lock",
-           "refcount_dec_and_mutex_lock"]
+           "refcount_dec_and_mutex_lock", "refcount_set_release", "refcount_add_not_zero_acquire",
+           "refcount_inc_not_zero_acquire"]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import zlib
 
-from ._core import run, ModelError, op, anon
+from ._core import run, ModelError, op, anon, Loc, ONCE, PLAIN, NO_WRITE
 
 
 # gfp_t flags (include/linux/gfp_types.h): what an allocation may do.  One
@@ -140,12 +140,13 @@ class kmem_cache:
     call in the same place of the model (its name and the order it came in),
     so a run's state finds the cache whichever run made the handle."""
 
-    __slots__ = ("name", "cls", "serial")
+    __slots__ = ("name", "cls", "serial", "typesafe")
 
-    def __init__(self, name, cls):
+    def __init__(self, name, cls, typesafe=False):
         self.name = name
         self.cls = cls
         self.serial = anon("kmem_cache")
+        self.typesafe = typesafe
 
     def __eq__(self, other):
         return other.__class__ is kmem_cache and other.serial == self.serial \
@@ -163,20 +164,72 @@ SLAB_PANIC = 0x00040000
 SLAB_TYPESAFE_BY_RCU = 0x00080000
 SLAB_ACCOUNT = 0x04000000
 
-TYPESAFE_REFUSED = ("SLAB_TYPESAFE_BY_RCU is not modelled: kcheck never reuses a freed object, so "
-                    "an RCU reader's access to one - legal in such a cache, which the reader must "
-                    "then check is still the object it looked up - would be called a use-after-free; "
-                    "model the cache without the flag and the reuse explicitly")
-
-
 def kmem_cache_create(name, cls, *a, **kw):
-    """``kmem_cache_create(name, cls[, align, flags, ctor])``: the flags that only
-    place or account objects are accepted; ``SLAB_TYPESAFE_BY_RCU`` is refused
-    (a model error) rather than silently given other semantics."""
+    """``kmem_cache_create(name, cls[, align, flags, ctor])``.  The flags that only
+    place or account objects change nothing here; ``SLAB_TYPESAFE_BY_RCU`` makes a
+    cache whose freed objects stay objects of their type until the slab page
+    goes after a grace period, so a reader holding a stale pointer may read
+    one freely - and find it allocated again, as another object: the
+    lookup must take a reference (``refcount_inc_not_zero``) and then check it
+    is still the object it looked for.  Such a freed object is never a
+    use-after-free, and each allocation from the cache may hand back any of
+    its freed objects (an explorer choice) as well as a new one, with its old
+    contents (``kmem_cache_zalloc`` zeroes them)."""
     flags = kw.get("flags", a[1] if len(a) > 1 else 0)
-    if isinstance(flags, int) and flags & SLAB_TYPESAFE_BY_RCU:
-        raise ModelError(TYPESAFE_REFUSED)
-    return kmem_cache(name, cls)
+    typesafe = isinstance(flags, int) and bool(flags & SLAB_TYPESAFE_BY_RCU)
+    return kmem_cache(name, cls, typesafe)
+
+
+_FREELIST_KIND = 13          # Loc.keyed's range for the free lists of typesafe caches
+
+
+def _freelist(r, cache):
+    """The freed objects a SLAB_TYPESAFE_BY_RCU cache can hand out again: one word
+    (a tuple), kept on the run's state of the cache."""
+    s = _state(r, cache)
+    loc = s.get("freelist")
+    if loc is None:
+        loc = s["freelist"] = Loc.keyed(_FREELIST_KIND, hash(cache), 0,
+                                        f"{cache.name}:freelist", ())
+    return loc
+
+
+def _typesafe_alloc(r, cache, what, zero, init):
+    """An object of a typesafe cache: a freed one (explorer's choice), else new."""
+    fl = _freelist(r, cache)
+    free = r.read(fl, ONCE, what) if r.cur is not None else fl.init
+    if free and r.cur is not None:
+        k = r.choice(len(free) + 1, f"{what}: a freed object again?")
+        if k:
+            obj = free[k - 1]
+
+            def take(v, obj=obj):
+                return tuple(x for x in v if x is not obj) if any(x is obj for x in v) else NO_WRITE
+            old = r.rmw(fl, take, ONCE, what)
+            if any(x is obj for x in old):
+                r.alloc(obj, f"{what}({cache.name}): again")
+                if zero:
+                    _zero(obj)
+                for k2, v in init.items():
+                    setattr(obj, k2, v)
+                return obj
+    obj = cache.cls(**init)
+    r.typesafe.add(obj._oid)
+    r.alloc(obj, f"{what}({cache.name})")
+    _state(r, cache)["objs"].append(obj._oid)
+    return obj
+
+
+def _zero(obj):
+    """kmem_cache_zalloc() of an object used before: every field to zero."""
+    r = run()
+    for name, loc in getattr(obj, "_f", {}).items():
+        r.write(loc, obj._zeros_.get(name, 0), PLAIN, f"store {name}")
+    for name, _ in getattr(type(obj), "_embedded_", ()):
+        sub = getattr(obj, name, None)
+        loc = getattr(sub, "_loc", None)
+        if loc is not None:
+            r.write(loc, 0, ONCE, "memset")
 
 
 def _state(r, cache):
@@ -203,6 +256,8 @@ def kmem_cache_alloc(cache, gfp=None, /, **init):
     _may_sleep(gfp, "kmem_cache_alloc")
     r = run()
     _after_destroy(r, cache, "kmem_cache_alloc")
+    if cache.typesafe:
+        return _typesafe_alloc(r, cache, "kmem_cache_alloc", False, init)
     obj = cache.cls(**init)
     r.alloc(obj, f"kmem_cache_alloc({cache.name})")
     _state(r, cache)["objs"].append(obj._oid)
@@ -213,6 +268,8 @@ def kmem_cache_zalloc(cache, gfp=None, /, **init):
     _may_sleep(gfp, "kmem_cache_zalloc")
     r = run()
     _after_destroy(r, cache, "kmem_cache_zalloc")
+    if cache.typesafe:
+        return _typesafe_alloc(r, cache, "kmem_cache_zalloc", True, init)
     obj = cache.cls(**init)
     r.alloc(obj, f"kmem_cache_zalloc({cache.name})")
     _state(r, cache)["objs"].append(obj._oid)
@@ -225,6 +282,9 @@ def kmem_cache_free(cache, obj):
     r = run()
     _after_destroy(r, cache, "kmem_cache_free")
     r.free(obj, f"kmem_cache_free({cache.name})")
+    if cache.typesafe:
+        # back on the cache's free list, for any allocation to take at once
+        r.rmw(_freelist(r, cache), lambda v: v + (obj,), ONCE, f"kmem_cache_free({cache.name})")
 
 
 def kmem_cache_destroy(cache):

@@ -21,9 +21,12 @@ typedef struct refcount_struct {
 #define REFCOUNT_SATURATED	(INT_MIN / 2)
 
 extern void refcount_set(refcount_t *r, int n);
+extern void refcount_set_release(refcount_t *r, int n);
 extern unsigned int refcount_read(const refcount_t *r);
 extern bool refcount_add_not_zero(int i, refcount_t *r);
 extern bool refcount_inc_not_zero(refcount_t *r);
+extern bool refcount_inc_not_zero_acquire(refcount_t *r);
+extern bool refcount_add_not_zero_acquire(int i, refcount_t *r);
 extern void refcount_add(int i, refcount_t *r);
 extern void refcount_inc(refcount_t *r);
 extern bool refcount_sub_and_test(int i, refcount_t *r);
