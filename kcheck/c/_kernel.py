@@ -63,7 +63,7 @@ _CLS = {name: _view_class(getattr(_K, name)) for name in
          "rcu_head", "work_struct", "rw_semaphore", "kref", "completion", "wait_queue_head_t",
          "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
          "llist_node", "timer_list", "tasklet_struct", "hrtimer", "percpu_ref", "xarray",
-         "idr")}
+         "idr", "percpu_rw_semaphore")}
 _CLS["rwlock_t"]._reader = _rw_reader
 _CLS["rcu_head"].__repr__ = lambda self: repr(self._cptr)
 
@@ -79,7 +79,7 @@ def _single(tag, kind):
         v._loc = c
         v._kid = (tag, c.lid)
         v._cptr = Ptr(b, o)
-        if kind in ("rwlock_t", "rw_semaphore"):
+        if kind in ("rwlock_t", "rw_semaphore", "percpu_rw_semaphore"):
             v._readers = {}
         return v
     return build
@@ -374,6 +374,7 @@ VIEWS = {
     "struct tasklet_struct": _tasklet,
     "struct hrtimer": _hrtimer,
     "struct rw_semaphore": _single("w", "rw_semaphore"),
+    "struct percpu_rw_semaphore": _single("w", "percpu_rw_semaphore"),
     "struct kref": _kref,
     "struct completion": _completion,
     "struct wait_queue_head": _wait_queue_head,

@@ -364,6 +364,11 @@ def write_unlock(lock):
 def read_trylock(lock):
     r = run()
     t = r.cur
+    if t is not None and any(l == lock and m == "w" for l, m in t.held):
+        # the writer's own read try: the lock word says "writer", the try fails
+        # (write_lock() shuts every other task's reader word, not its own)
+        r.read(lock._loc, ACQ, "read_trylock")
+        return False
     if r.rmw(lock._reader(t), _read_try, ACQ, "read_trylock") == WRITER:
         return False
     t.held.append((lock, "r"))
@@ -713,7 +718,77 @@ def downgrade_write(sem):
                 r.write(sem._reader(u), 0, REL, "write_unlock")
         r.write(sem._loc, 0, REL, "write_unlock")
 
-__all__ = ["spinlock_t", "raw_spinlock_t", "rwlock_t", "mutex", "rw_semaphore",
+# -- struct percpu_rw_semaphore (include/linux/percpu-rwsem.h) --------------------
+
+class percpu_rw_semaphore(rw_semaphore):
+    """``struct percpu_rw_semaphore``: readers take it on their own CPU (no shared
+    cache line), a writer first makes every later reader take the slow path
+    (``rcu_sync_enter()``: a grace period) and then waits for the readers
+    inside.  What that guarantees is an ``rw_semaphore``'s: kcheck keeps one,
+    with the writer's grace period as a sleep."""
+
+    __slots__ = ()
+
+    def __init__(self, owner=None, field=None):
+        rwlock_t.__init__(self, owner, field or anon("percpu_rw_semaphore"))
+
+
+def DEFINE_STATIC_PERCPU_RWSEM():
+    return percpu_rw_semaphore()
+
+
+def percpu_init_rwsem(sem):
+    """0 (it cannot fail here)."""
+    run().write(sem._loc, 0, ONCE, "percpu_init_rwsem")
+    return 0
+
+
+def percpu_free_rwsem(sem):
+    pass
+
+
+def percpu_down_read(sem):
+    r = run()
+    _sched.sleep_check("percpu_down_read")
+    with op(r, lambda: f"percpu_down_read({sem!r})"):
+        read_lock(sem, "percpu_down_read")
+
+
+def percpu_down_read_trylock(sem):
+    r = run()
+    with op(r, lambda: f"percpu_down_read_trylock({sem!r})") as g:
+        ok = read_trylock(sem)
+        g.note = " = true" if ok else " = false"
+    return ok
+
+
+def percpu_up_read(sem):
+    r = run()
+    with op(r, lambda: f"percpu_up_read({sem!r})"):
+        read_unlock(sem)
+
+
+def percpu_down_write(sem):
+    r = run()
+    _sched.sleep_check("percpu_down_write")      # rcu_sync_enter(): a grace period
+    with op(r, lambda: f"percpu_down_write({sem!r})"):
+        write_lock(sem)
+
+
+def percpu_up_write(sem):
+    r = run()
+    with op(r, lambda: f"percpu_up_write({sem!r})"):
+        write_unlock(sem)
+
+
+def percpu_rwsem_assert_held(sem):
+    lockdep_assert_held(sem)
+
+
+__all__ = ["percpu_rw_semaphore", "DEFINE_STATIC_PERCPU_RWSEM", "percpu_init_rwsem",
+           "percpu_free_rwsem", "percpu_down_read", "percpu_down_read_trylock", "percpu_up_read",
+           "percpu_down_write", "percpu_up_write", "percpu_rwsem_assert_held",
+           "spinlock_t", "raw_spinlock_t", "rwlock_t", "mutex", "rw_semaphore",
            "DEFINE_SPINLOCK", "DEFINE_RAW_SPINLOCK", "spin_lock_init", "spin_lock",
            "spin_lock_nested", "mutex_lock_nested", "SINGLE_DEPTH_NESTING",
            "spin_unlock", "spin_trylock", "spin_is_locked", "spin_lock_bh", "spin_unlock_bh",
