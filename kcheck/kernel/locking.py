@@ -639,11 +639,20 @@ def init_rwsem(sem):
     run().write(sem._loc, 0, ONCE, "init_rwsem")
 
 
-def down_read(sem):
+def _sem(sem, name, fn, sleeps=True, note=None):
+    """One rw_semaphore operation ``name`` (one trace line): ``fn()`` inside it."""
     r = run()
-    _sched.sleep_check("down_read")
-    with op(r, lambda: f"down_read({sem!r})"):
-        read_lock(sem, "down_read")
+    if sleeps:
+        _sched.sleep_check(name)
+    with op(r, lambda: f"{name}({sem!r})") as g:
+        v = fn()
+        if note is not None:
+            g.note = note(v)
+    return v
+
+
+def down_read(sem):
+    _sem(sem, "down_read", lambda: read_lock(sem, "down_read"))
 
 
 def down_read_killable(sem):
@@ -748,37 +757,25 @@ def percpu_free_rwsem(sem):
 
 
 def percpu_down_read(sem):
-    r = run()
-    _sched.sleep_check("percpu_down_read")
-    with op(r, lambda: f"percpu_down_read({sem!r})"):
-        read_lock(sem, "percpu_down_read")
+    _sem(sem, "percpu_down_read", lambda: read_lock(sem, "percpu_down_read"))
 
 
 def percpu_down_read_trylock(sem):
-    r = run()
-    with op(r, lambda: f"percpu_down_read_trylock({sem!r})") as g:
-        ok = read_trylock(sem)
-        g.note = " = true" if ok else " = false"
-    return ok
+    return _sem(sem, "percpu_down_read_trylock", lambda: read_trylock(sem), False,
+                lambda ok: " = true" if ok else " = false")
 
 
 def percpu_up_read(sem):
-    r = run()
-    with op(r, lambda: f"percpu_up_read({sem!r})"):
-        read_unlock(sem)
+    _sem(sem, "percpu_up_read", lambda: read_unlock(sem), False)
 
 
 def percpu_down_write(sem):
-    r = run()
-    _sched.sleep_check("percpu_down_write")      # rcu_sync_enter(): a grace period
-    with op(r, lambda: f"percpu_down_write({sem!r})"):
-        write_lock(sem)
+    # rcu_sync_enter(): a grace period, so it may sleep
+    _sem(sem, "percpu_down_write", lambda: write_lock(sem))
 
 
 def percpu_up_write(sem):
-    r = run()
-    with op(r, lambda: f"percpu_up_write({sem!r})"):
-        write_unlock(sem)
+    _sem(sem, "percpu_up_write", lambda: write_unlock(sem), False)
 
 
 def percpu_rwsem_assert_held(sem):

@@ -431,14 +431,19 @@ def percpu_ref_kill(ref):
     percpu_ref_kill_and_confirm(ref, None)
 
 
-def percpu_ref_switch_to_atomic(ref, confirm_switch=None):
+def _force(ref, force, confirm, what):
+    """Set ``force_atomic`` under the switch lock, then switch as the flags say."""
     r = run()
-    with op(r, lambda: f"percpu_ref_switch_to_atomic({ref!r})"):
+    with op(r, lambda: f"{what}({ref!r})"):
         _lock(ref)
-        d = _data(r, ref, "percpu_ref_switch_to_atomic")
-        _set(r, d, "force_atomic", 1)
-        _switch_mode(r, ref, d, confirm_switch, "percpu_ref_switch_to_atomic")
+        d = _data(r, ref, what)
+        _set(r, d, "force_atomic", force)
+        _switch_mode(r, ref, d, confirm, what)
         _unlock(ref)
+
+
+def percpu_ref_switch_to_atomic(ref, confirm_switch=None):
+    _force(ref, 1, confirm_switch, "percpu_ref_switch_to_atomic")
 
 
 def percpu_ref_switch_to_atomic_sync(ref):
@@ -453,13 +458,7 @@ def percpu_ref_switch_to_atomic_sync(ref):
 
 
 def percpu_ref_switch_to_percpu(ref):
-    r = run()
-    with op(r, lambda: f"percpu_ref_switch_to_percpu({ref!r})"):
-        _lock(ref)
-        d = _data(r, ref, "percpu_ref_switch_to_percpu")
-        _set(r, d, "force_atomic", 0)
-        _switch_mode(r, ref, d, None, "percpu_ref_switch_to_percpu")
-        _unlock(ref)
+    _force(ref, 0, None, "percpu_ref_switch_to_percpu")
 
 
 def percpu_ref_resurrect(ref):
