@@ -35,7 +35,10 @@ def _confirm(ref):
 def _live_after_kill(fixed):
     """After percpu_ref_kill() returns, percpu_ref_tryget_live() may still
     succeed on another CPU until the grace period: only the confirmation of
-    percpu_ref_kill_and_confirm() says it will fail."""
+    percpu_ref_kill_and_confirm() says it will fail - the reason that function
+    exists (dbece3a0f1ef, "percpu-refcount: implement percpu_tryget() along
+    with percpu_ref_kill_and_confirm()": "tryget() may continue to succeed on
+    some CPUs after kill() returns")."""
     def user(d):
         if READ_ONCE(ptr(d, "killed")):
             BUG_ON(percpu_ref_tryget_live(d.ref))
