@@ -168,6 +168,7 @@ class Ptr:
     the block: C allows computing such pointers, only dereferencing them is a bug)."""
 
     __slots__ = ("b", "o")
+    _is_value = True            # compared by value (runtime.stack_state)
 
     def __init__(self, b, o):
         self.b = b
@@ -210,6 +211,7 @@ class Wild:
     (``container_of(NULL, ...)``).  Dereferencing it is a kernel oops."""
 
     __slots__ = ("addr",)
+    _is_value = True            # compared by value (runtime.stack_state)
 
     def __init__(self, addr):
         self.addr = addr & MASK64

@@ -2236,17 +2236,20 @@ _PLAIN_VALUES = (int, bool, str, float, bytes, type(None))
 
 def _values(d):
     """A comparable image of a frame's locals: plain values as they are, lists
-    and dicts (a C frame, a private C aggregate) one level deep, anything else
-    by identity (kernel objects are handles: their state is memory, not here)."""
+    and dicts (a C frame, a private C aggregate) one level deep, values of a
+    class that says it is one (``_is_value``: a C pointer, loaded anew as a new
+    object each time, is equal to another to the same place) by equality,
+    anything else by identity (kernel objects are handles: their state is
+    memory, not here)."""
     out = []
     for k, v in d.items():
         c = v.__class__
-        if c in _PLAIN_VALUES:
+        if c in _PLAIN_VALUES or getattr(c, "_is_value", False):
             out.append((k, v))
         elif isinstance(v, (list, tuple)):
-            out.append((k, tuple(x if x.__class__ in _PLAIN_VALUES else
-                                 (tuple(sorted(x.items(), key=repr)) if isinstance(x, dict)
-                                  else id(x)) for x in v)))
+            out.append((k, tuple(x if x.__class__ in _PLAIN_VALUES or getattr(x.__class__, "_is_value", False)
+                                 else (tuple(sorted(x.items(), key=repr)) if isinstance(x, dict)
+                                       else id(x)) for x in v)))
         elif isinstance(v, dict):
             out.append((k, tuple((kk, vv if vv.__class__ in _PLAIN_VALUES else id(vv))
                                  for kk, vv in v.items())))
