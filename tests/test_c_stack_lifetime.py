@@ -218,3 +218,57 @@ def test_a_thread_given_a_local_must_be_joined_before_the_return(tmp_path, fixed
     else:
         assert r.bug.kind == "use-after-free", r.format()
         assert "run_and_wait() returned" in r.bug.message, r.bug.message
+
+
+EXITED = r"""
+#include <pthread.h>
+#include <linux/compiler.h>
+
+static int *shared;
+
+static void *owner(void *arg)
+{
+	int v = 1;
+
+	WRITE_ONCE(shared, &v);
+#if FIXED
+	while (READ_ONCE(shared))
+		cpu_relax();
+#endif
+	pthread_exit(NULL);	/* ends the thread: v with it */
+}
+
+static void *user(void *arg)
+{
+	int *p;
+
+	while (!(p = READ_ONCE(shared)))
+		cpu_relax();
+	READ_ONCE(*p);
+	WRITE_ONCE(shared, NULL);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+
+	pthread_create(&a, NULL, owner, NULL);
+	pthread_create(&b, NULL, user, NULL);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("fixed", [0, 1])
+def test_pthread_exit_ends_the_threads_locals(tmp_path, fixed):
+    f = tmp_path / "exited.c"
+    f.write_text(EXITED)
+    r = kcheck.check(kcheck.c.load(str(f), defines=[f"FIXED={fixed}"]).entry)
+    if fixed:
+        assert r.bug is None and r.exhaustive, r.format()
+    else:
+        assert r.bug.kind == "use-after-free", r.format()
+        assert "owner() returned" in r.bug.message, r.bug.message

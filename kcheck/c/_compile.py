@@ -108,9 +108,17 @@ class CFunc:
         f = [None] * self.nslots
         for setp, v in zip(self.params, args):
             setp(f, v)
-        self.body(f)
-        if self.stack_slots:
-            end_frame(f, self.stack_slots, self.name, self.end_src)
+        if not self.stack_slots:
+            self.body(f)
+            return f[0]
+        try:
+            self.body(f)
+        except Exception as e:
+            if e.__class__.__name__ == "PthreadExit":
+                # pthread_exit() unwinds the thread's frames: their locals end too
+                end_frame(f, self.stack_slots, self.name, self.end_src)
+            raise
+        end_frame(f, self.stack_slots, self.name, self.end_src)
         return f[0]
 
     def __call__(self, *args):

@@ -412,9 +412,16 @@ def invoke_d(cf, args, deps):
     for setp, v, d in zip(cf.params, args, deps):
         setp(f, v, d)
     f[DEPS] = EMPTY
-    cf.body(f)
-    if cf.stack_slots:
-        end_frame(f, cf.stack_slots, cf.name, cf.end_src)
+    if not cf.stack_slots:
+        cf.body(f)
+        return f[0], f[LDEPS].get("ret", EMPTY)
+    try:
+        cf.body(f)
+    except Exception as e:
+        if e.__class__.__name__ == "PthreadExit":
+            end_frame(f, cf.stack_slots, cf.name, cf.end_src)   # pthread_exit() unwinds
+        raise
+    end_frame(f, cf.stack_slots, cf.name, cf.end_src)
     return f[0], f[LDEPS].get("ret", EMPTY)
 
 

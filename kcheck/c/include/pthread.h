@@ -21,7 +21,7 @@ extern int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 			  void *(*start_routine)(void *), void *arg);
 extern int pthread_join(pthread_t thread, void **retval);
 extern pthread_t pthread_self(void);
-extern void pthread_exit(void *retval);
+extern void pthread_exit(void *retval) __attribute__((__noreturn__));
 extern int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr);
 extern int pthread_mutex_destroy(pthread_mutex_t *m);
 extern int pthread_mutex_lock(pthread_mutex_t *m);
