@@ -11,11 +11,16 @@ then checks for a writer and backs off if there is one; a writer takes the
 writer word, then waits for every reader flag to clear (Dekker's protocol,
 correct under sequential consistency).
 
-``struct rw_semaphore`` is the same design (one graph per writer order, however
-many readers) with sleeping: ``down_read``/``down_write`` call
-``might_sleep()``.  A waiting writer does not hold back new readers here (the
-kernel's rwsem queues them behind it), so a deadlock that needs that fairness
-is not found; a task taking the same rwsem twice is reported (lockdep's
+``struct rw_semaphore`` is the same design with sleeping: ``down_read``/
+``down_write`` call ``might_sleep()``, and a waiting writer holds back new
+readers, as the kernel's rwsem does once the writer sets the handoff bit: it
+shuts every free reader word before it waits for the readers inside
+(``_fair_write_lock``), so each reader section meets a writer section before,
+after, or holding while the writer waits - three graphs, not the two of an
+``rwlock_t`` - and a reader that another task's read hold waits for, queued
+behind the waiting writer, is the deadlock it is (since 2026-11-30; before, a
+free reader later in the writer's turn could still get in, and such a program
+was "no bug").  A task taking the same rwsem twice is reported (lockdep's
 "possible recursive locking"), as for every lock.
 
 The ``_bh``, ``_irq`` and ``_irqsave`` forms take the lock and disable bottom
@@ -678,11 +683,29 @@ def up_read(sem):
         read_unlock(sem)
 
 
-def down_write(sem):
+def _fair_write_lock(sem, name):
+    """An rwsem writer: take the writer word, then shut every reader word that is
+    free *before* waiting for the readers inside - so a reader that comes while
+    the writer waits queues behind it, as the kernel's rwsem queues it (once
+    the waiting writer sets the handoff bit; a reader that came earlier got
+    in).  A reader that another task's read hold waits for is then the
+    deadlock it is in the kernel (the plain ``write_lock()`` waits for each
+    reader in turn, and a free reader later in that turn could still get in)."""
     r = run()
-    _sched.sleep_check("down_write")
-    with op(r, lambda: f"down_write({sem!r})"):
-        write_lock(sem)
+    t = r.cur
+    if t is None:
+        return
+    _take(sem, "w", name)
+    held = []
+    for u in r.static:
+        if u is not t and r.rmw(sem._reader(u), _shut_try, ACQ, name) != 0:
+            held.append(u)
+    for u in held:
+        r.rmw(sem._reader(u), _shut, ACQ, name)
+
+
+def down_write(sem):
+    _sem(sem, "down_write", lambda: _fair_write_lock(sem, "down_write"))
 
 
 def down_write_killable(sem):
@@ -771,7 +794,7 @@ def percpu_up_read(sem):
 
 def percpu_down_write(sem):
     # rcu_sync_enter(): a grace period, so it may sleep
-    _sem(sem, "percpu_down_write", lambda: write_lock(sem))
+    _sem(sem, "percpu_down_write", lambda: _fair_write_lock(sem, "percpu_down_write"))
 
 
 def percpu_up_write(sem):
