@@ -63,7 +63,7 @@ _CLS = {name: _view_class(getattr(_K, name)) for name in
          "rcu_head", "work_struct", "rw_semaphore", "kref", "completion", "wait_queue_head_t",
          "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
          "llist_node", "timer_list", "tasklet_struct", "hrtimer", "percpu_ref", "xarray",
-         "idr", "percpu_rw_semaphore")}
+         "idr", "percpu_rw_semaphore", "lockref")}
 _CLS["rwlock_t"]._reader = _rw_reader
 _CLS["rcu_head"].__repr__ = lambda self: repr(self._cptr)
 
@@ -206,6 +206,19 @@ def _idr(b, o, size):
         return None
     v._owner = v._cptr = Ptr(b, o)
     v._kid = ("I", v._index.lid)
+    return v
+
+
+def _lockref(b, o, size):
+    """A C struct lockref: its lock and its count are C's words."""
+    v = _new("lockref")
+    v._name = _obj_name(b, o, "lockref")
+    v.lock = _spin(b, o)
+    v._count = b.cell(o + 4)
+    if v._count is None:
+        return None
+    v._owner = v._cptr = Ptr(b, o)
+    v._kid = ("L", v._count.lid)
     return v
 
 
@@ -383,6 +396,7 @@ VIEWS = {
     "struct percpu_ref": _percpu_ref,
     "struct xarray": _xarray,
     "struct idr": _idr,
+    "struct lockref": _lockref,
     "struct seqcount": _seqcount,
     "seqlock_t": _seqlock,
     "struct hlist_head": _one_ptr("hlist_head", "_first", "H"),
