@@ -169,3 +169,13 @@ def test_a_blocking_store_under_the_callers_spinlock_may_sleep(gfp):
         assert r.bug.kind == "sleep-in-atomic", r.format()
     else:
         assert r.bug is None and r.exhaustive, r.format()
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+def test_the_new_headers_together_and_their_walks_in_c(mm):
+    """xa_for_each and idr_for_each_entry give back the stored pointers (the
+    walk's entry is a pointer, not an int it went through), with every header
+    added on 2026-11-30 included at once."""
+    prog = kcheck.c.load(os.path.join(DATA, "all_new_headers.c"))
+    r = kcheck.check(prog.entry, memory_model=mm)
+    assert r.bug is None and r.exhaustive, r.format()

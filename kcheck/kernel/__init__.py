@@ -54,7 +54,7 @@ from .xarray import *          # noqa: F401,F403
 from .list_nulls import *      # noqa: F401,F403
 from .lockref import *         # noqa: F401,F403
 # what C's linux/xarray.h and linux/idr.h call with an out-parameter's location
-from .xarray import _xa_alloc_at, _xa_find_at, _idr_get_next_at  # noqa: F401
+from .xarray import _xa_alloc_at, _xa_find_at, __kcheck_idr_next_id  # noqa: F401
 
 __all__ = [name for _m in (_struct, _atomic, _bitops, _refcount, _kref, _barrier,
                           _locking, _sched, _wait, _completion, _rcu, _srcu,

@@ -532,21 +532,12 @@ def idr_for_each_entry(i):
         n += 1
 
 
-def _idr_get_next_at(idloc, i):
-    """``idr_get_next(idr, &id)``: the entry at the first used id >= ``*id``."""
-    r = run()
-    n = r.read(idloc, PLAIN if idloc.plain else ONCE, "idr_get_next")
-    while True:
-        s = _ids(r.read(i._index, ONCE, "idr_get_next"))
-        nxt = [x for x in s if x >= n]
-        if not nxt:
-            return None
-        n = nxt[0]
-        v = r.read(i._slot(n), ONCE, "idr_get_next")
-        if v is not None:
-            r.write(idloc, n, PLAIN if idloc.plain else ONCE, "idr_get_next")
-            return v
-        n += 1
+def __kcheck_idr_next_id(i, start):
+    """The first id in use at or after ``start``, or -1 (C's idr_get_next() walks
+    with it and idr_find(): an entry read as a pointer, not through an int)."""
+    s = _ids(run().read(i._index, ONCE, "idr_get_next"))
+    nxt = [x for x in s if x >= start]
+    return nxt[0] if nxt else -1
 
 
 def idr_is_empty(i):

@@ -30,7 +30,25 @@ extern void *idr_replace(struct idr *idr, void *ptr, unsigned long id);
 extern bool idr_is_empty(const struct idr *idr);
 extern void idr_destroy(struct idr *idr);
 
-#define idr_get_next(idr, nextid)	((void *)__kcheck_pyloc(&*(nextid), "_idr_get_next_at", (idr)))
+extern int __kcheck_idr_next_id(const struct idr *idr, int start);
+
+/* the entry at the first id in use at or after *nextid (which it updates) */
+static inline void *idr_get_next(struct idr *idr, int *nextid)
+{
+	int id = __kcheck_idr_next_id(idr, *nextid);
+	void *entry;
+
+	while (id >= 0) {
+		entry = idr_find(idr, id);
+		if (entry) {
+			*nextid = id;
+			return entry;
+		}
+		id = __kcheck_idr_next_id(idr, id + 1);	/* removed meanwhile */
+	}
+	return NULL;
+}
+
 #define idr_for_each_entry(idr, entry, id)				\
 	for (id = 0; ((entry) = idr_get_next(idr, &(id))) != NULL; id += 1U)
 
