@@ -455,7 +455,13 @@ def deadlock_bug(run):
 
 
 def _holder(run, me, lid):
-    """The task (and how) holding the lock whose word ``lid`` ``me`` waits on."""
+    """The task (and how) holding the lock whose word ``lid`` ``me`` waits on.
+
+    A reader word (an rwlock's or rwsem's, one per task) is held by its own
+    task reading, or shut by the writer: a writer waits on a reader's word
+    for that reader; a reader waits on its own word for the writer (who may
+    itself still be waiting for other readers)."""
+    writer = None
     for u in run.tasks:
         if u is None or u is me:
             continue
@@ -464,8 +470,16 @@ def _holder(run, me, lid):
             if loc is not None and loc.lid == lid:
                 return u.name + (" for write" if mode == "w" else "")
             readers = getattr(lock, "_readers", None)
-            if readers and any(l.lid == lid for l in readers.values()):
-                return u.name + (" for read" if mode == "r" else " for write")
+            if readers:
+                owner = next((k for k, l in readers.items() if l.lid == lid), None)
+                if owner is None:
+                    continue
+                if mode == "r" and owner[0] == u.tid:
+                    return u.name + " for read"
+                if mode == "w":
+                    writer = u
+    if writer is not None:
+        return writer.name + " for write"
     return None
 
 

@@ -322,7 +322,7 @@ def read_lock(lock, _name="read_lock"):
         # recursive read deadlocks (lockdep treats it as such since v5.10); an
         # rwsem's readers always do
         r.report("deadlock", f"{_name}: {t.name} already holds {lock._loc.name()} (recursive locking)")
-    r.rmw(lock._reader(t), _read_take, ACQ, "read_lock")
+    r.rmw(lock._reader(t), _read_take, ACQ, _name)
     t.held.append((lock, "r"))
     _irq_usage(r, t, lock, "r")
     if r.percpu:
