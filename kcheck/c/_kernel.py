@@ -63,7 +63,7 @@ _CLS = {name: _view_class(getattr(_K, name)) for name in
          "rcu_head", "work_struct", "rw_semaphore", "kref", "completion", "wait_queue_head_t",
          "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
          "llist_node", "timer_list", "tasklet_struct", "hrtimer", "percpu_ref", "xarray",
-         "idr", "percpu_rw_semaphore", "lockref")}
+         "idr", "percpu_rw_semaphore", "lockref", "semaphore")}
 _CLS["rwlock_t"]._reader = _rw_reader
 _CLS["rcu_head"].__repr__ = lambda self: repr(self._cptr)
 
@@ -397,6 +397,7 @@ VIEWS = {
     "struct xarray": _xarray,
     "struct idr": _idr,
     "struct lockref": _lockref,
+    "struct semaphore": _single("m", "semaphore"),
     "struct seqcount": _seqcount,
     "seqlock_t": _seqlock,
     "struct hlist_head": _one_ptr("hlist_head", "_first", "H"),

@@ -8,7 +8,7 @@ might_sleep), ``wait`` (wait queues, wait_event), ``completion``, ``rcu``,
 ``srcu``, ``seqlock``, ``list`` (list_head and hlist), ``hashtable``,
 ``llist``, ``slab``, ``bug``, ``workqueue``, ``timer``, ``kthread``, ``wait_bit``,
 ``interrupt``, ``tasklet``, ``hrtimer``, ``percpu``, ``percpu_refcount``, ``xarray``
-(and the IDR), ``list_nulls``, ``lockref``.  Their semantics live in the
+(and the IDR), ``list_nulls``, ``lockref``, ``semaphore``.  Their semantics live in the
 engine (``kcheck.engine``): each function here turns into one or a few
 events.  ``__all__`` below is the public API; docs/reference/kernel-api.md
 gives every name a line (tests/test_kernel_api_doc.py keeps the two equal).
@@ -22,7 +22,7 @@ from . import (struct as _struct, atomic as _atomic, bitops as _bitops, refcount
                kthread as _kthread, wait_bit as _wait_bit, interrupt as _interrupt,
                tasklet as _tasklet, hrtimer as _hrtimer, percpu as _percpu,
                percpu_refcount as _percpu_refcount, xarray as _xarray, list_nulls as _list_nulls,
-               lockref as _lockref)
+               lockref as _lockref, semaphore as _semaphore)
 from .struct import *          # noqa: F401,F403
 from .atomic import *          # noqa: F401,F403
 from .bitops import *          # noqa: F401,F403
@@ -53,6 +53,7 @@ from .percpu_refcount import *  # noqa: F401,F403
 from .xarray import *          # noqa: F401,F403
 from .list_nulls import *      # noqa: F401,F403
 from .lockref import *         # noqa: F401,F403
+from .semaphore import *       # noqa: F401,F403
 # what C's linux/xarray.h and linux/idr.h call with an out-parameter's location
 from .xarray import _xa_alloc_at, _xa_find_at, __kcheck_idr_next_id  # noqa: F401
 
@@ -60,5 +61,5 @@ __all__ = [name for _m in (_struct, _atomic, _bitops, _refcount, _kref, _barrier
                           _locking, _sched, _wait, _completion, _rcu, _srcu,
                           _seqlock, _list, _hashtable, _llist, _slab, _bug, _workqueue, _timer,
                           _kthread, _wait_bit, _interrupt, _tasklet, _hrtimer, _percpu,
-                          _percpu_refcount, _xarray, _list_nulls, _lockref)
+                          _percpu_refcount, _xarray, _list_nulls, _lockref, _semaphore)
            for name in _m.__all__]

@@ -164,6 +164,12 @@ def wait_for_completion_interruptible(x):
     return 0
 
 
+def wait_for_completion_killable(x):
+    """Fatal signals are not modelled: always 0."""
+    _wait_for_common(x, MAX_SCHEDULE_TIMEOUT, TASK_INTERRUPTIBLE, "wait_for_completion_killable")
+    return 0
+
+
 def try_wait_for_completion(x):
     """Consume one ``done`` without sleeping; False if there is none."""
     r = run()
@@ -193,6 +199,7 @@ def completion_done(x):
         g.note = " = true"
     return True
 
-__all__ = ["completion", "DECLARE_COMPLETION", "init_completion", "reinit_completion",
+__all__ = ["wait_for_completion_killable", "completion", "DECLARE_COMPLETION", "init_completion",
+           "reinit_completion",
            "complete", "complete_all", "wait_for_completion", "wait_for_completion_timeout",
            "wait_for_completion_interruptible", "try_wait_for_completion", "completion_done"]

@@ -660,6 +660,15 @@ def down_read(sem):
     _sem(sem, "down_read", lambda: read_lock(sem, "down_read"))
 
 
+def down_read_nested(sem, subclass):
+    """``down_read()`` with lockdep's subclass (kcheck's lockdep is per lock)."""
+    down_read(sem)
+
+
+def down_write_nested(sem, subclass):
+    down_write(sem)
+
+
 def down_read_killable(sem):
     """As ``down_read``; returns 0 (signals are not modelled)."""
     down_read(sem)
@@ -805,7 +814,7 @@ def percpu_rwsem_assert_held(sem):
     lockdep_assert_held(sem)
 
 
-__all__ = ["percpu_rw_semaphore", "DEFINE_STATIC_PERCPU_RWSEM", "percpu_init_rwsem",
+__all__ = ["down_read_nested", "down_write_nested", "percpu_rw_semaphore", "DEFINE_STATIC_PERCPU_RWSEM", "percpu_init_rwsem",
            "percpu_free_rwsem", "percpu_down_read", "percpu_down_read_trylock", "percpu_up_read",
            "percpu_down_write", "percpu_up_write", "percpu_rwsem_assert_held",
            "spinlock_t", "raw_spinlock_t", "rwlock_t", "mutex", "rw_semaphore",

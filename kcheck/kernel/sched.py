@@ -394,6 +394,15 @@ def might_sleep():
         _check_sleep(r, t, "might_sleep")
 
 
+def might_sleep_if(cond):
+    """``might_sleep()`` when ``cond`` holds (an allocation's gfp allowing it)."""
+    if cond:
+        r = run()
+        t = r.cur
+        if t is not None:
+            _check_sleep(r, t, "might_sleep_if")
+
+
 def sleep_check(what, allowed=None):
     """``might_sleep()`` on behalf of the sleeping primitive ``what``."""
     r = run()
@@ -565,7 +574,7 @@ def source_of(fn):
 __all__ = ["TASK_RUNNING", "TASK_INTERRUPTIBLE", "TASK_UNINTERRUPTIBLE", "TASK_NORMAL",
            "TASK_IDLE", "MAX_SCHEDULE_TIMEOUT", "set_current_state", "__set_current_state",
            "get_current_state", "schedule", "schedule_timeout", "wake_up_process",
-           "wake_up_state", "might_sleep", "msleep", "msleep_interruptible", "usleep_range", "ssleep", "mdelay",
+           "wake_up_state", "might_sleep", "might_sleep_if", "msleep", "msleep_interruptible", "usleep_range", "ssleep", "mdelay",
            "udelay", "preempt_disable",
            "preempt_enable", "local_bh_disable", "local_bh_enable", "local_irq_disable",
            "local_irq_enable", "local_irq_save", "local_irq_restore", "irqs_disabled",

@@ -19,6 +19,7 @@ extern int lockdep_is_held(const void *lock);
 #define lockdep_is_held_type(l, r)	lockdep_is_held(l)
 #define lockdep_assert_irqs_enabled()	do { } while (0)
 extern void might_sleep(void);
+extern void might_sleep_if(int cond);
 #define might_lock(l)			do { } while (0)
 
 #endif

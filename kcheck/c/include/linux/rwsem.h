@@ -17,6 +17,8 @@ struct rw_semaphore {
 extern void init_rwsem(struct rw_semaphore *sem);
 extern void down_read(struct rw_semaphore *sem);
 extern int down_read_killable(struct rw_semaphore *sem);
+extern void down_read_nested(struct rw_semaphore *sem, int subclass);
+extern void down_write_nested(struct rw_semaphore *sem, int subclass);
 extern int down_read_interruptible(struct rw_semaphore *sem);
 extern int down_read_trylock(struct rw_semaphore *sem);
 extern void up_read(struct rw_semaphore *sem);
