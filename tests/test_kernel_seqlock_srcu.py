@@ -435,3 +435,37 @@ def test_srcu_down_read_handoff_in_c(mm, early):
     res = kcheck.check(prog.entry, memory_model=mm)
     assert res.verdict == ("bug" if early else "no-bug"), res.format()
     assert res.bug.kind == "use-after-free" if early else res.exhaustive
+
+
+def test_srcu_reader_flags_never_hide_another_programs_words_from_the_lkmm(tmp_path):
+    """The SRCU readers' flags are LKMM ghosts for the whole process; until
+    2026-11-30 their ids were Loc.derived() ones, which a later program's lock
+    reader word or wait-queue word could share - and the LKMM then did not see
+    it (kcompactd's fixed wake-up was a lost wake-up after an SRCU test ran
+    in the same process).  The ids now come from a range of their own."""
+    import os
+    import sys
+    import kcheck.c
+    from kcheck.engine.runtime import LKMM_GHOSTS
+    sys.path.insert(0, os.path.dirname(__file__))
+    import test_c_kernel_bugs as bugs
+    from kcheck import spawn as _spawn
+    from kcheck.kernel import srcu_struct, srcu_read_lock, srcu_read_unlock, synchronize_srcu
+
+    def reader(s):
+        i = srcu_read_lock(s)
+        srcu_read_unlock(s, i)
+
+    def main():
+        s = srcu_struct()
+        for _ in range(3):
+            _spawn(reader, s)
+        _spawn(synchronize_srcu, s)
+    kcheck.check(main, memory_model="lkmm")
+    # keyed ids (>= 2^128), or derived from RCU's fixed root (<= -2^52): never a
+    # derived id of an ordinary location's (-(lid * 4096 + k + 1), lid small)
+    assert all(lid >= 1 << 128 or lid <= -(1 << 52) for lid in LKMM_GHOSTS), sorted(LKMM_GHOSTS)
+    f = tmp_path / "kcompactd.c"
+    f.write_text(bugs.KCOMPACTD)
+    r = kcheck.check(kcheck.c.load(str(f), defines=["FIXED=1"]).entry, memory_model="lkmm")
+    assert r.bug is None, r.format()

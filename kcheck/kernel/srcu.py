@@ -55,7 +55,11 @@ class srcu_struct(KObject):
         return self._loc.lid
 
     def _flag(self, t):
-        l = Loc.derived(self._loc, t.tid, 0, f"{self._name}.srcu_read_lock[{t.name}]")
+        # A keyed id, in a range of its own: LKMM_GHOSTS outlives a check, and a
+        # Loc.derived() id is the one another program's lock reader word (say)
+        # gets from a parent with the same id - which the LKMM would then not see.
+        l = Loc.keyed(_FLAG_KIND, self._loc.lid, t.tid, f"{self._name}.srcu_read_lock[{t.name}]")
+        l.owner, l.oid = self._loc.owner, self._loc.oid
         LKMM_GHOSTS.add(l.lid)      # bookkeeping the LKMM does not see (engine/runtime.py)
         return l
 
@@ -84,6 +88,7 @@ class srcu_struct(KObject):
 
 
 _DOWN_KIND = 9          # Loc.keyed's range for srcu_down_read() sections
+_FLAG_KIND = 14         # Loc.keyed's range for the readers' flags
 
 
 def DEFINE_SRCU():
