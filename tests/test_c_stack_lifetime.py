@@ -217,7 +217,7 @@ def test_a_thread_given_a_local_must_be_joined_before_the_return(tmp_path, fixed
         assert r.bug is None and r.exhaustive, r.format()
     else:
         assert r.bug.kind == "use-after-free", r.format()
-        assert "run_and_wait() returned" in r.bug.message, r.bug.message
+        assert "run_and_wait() returned" in r.bug.message and "stack-use-after-return" in r.bug.message, r.bug.message
 
 
 EXITED = r"""
@@ -272,3 +272,51 @@ def test_pthread_exit_ends_the_threads_locals(tmp_path, fixed):
     else:
         assert r.bug.kind == "use-after-free", r.format()
         assert "owner() returned" in r.bug.message, r.bug.message
+
+
+LOOP = r"""
+#include <linux/completion.h>
+#include <linux/workqueue.h>
+
+struct req { struct work_struct work; struct completion done; };
+
+static void fn(struct work_struct *w)
+{
+	complete(&container_of(w, struct req, work)->done);
+}
+
+int main(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct req r;		/* a new object each time round */
+
+		INIT_WORK_ONSTACK(&r.work, fn);
+		init_completion(&r.done);
+		schedule_work(&r.work);
+#if FIXED
+		wait_for_completion(&r.done);
+#else
+		wait_for_completion_timeout(&r.done, 1);
+#endif
+		destroy_work_on_stack(&r.work);
+	}
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("fixed", [0, 1])
+def test_a_local_of_a_loop_body_ends_each_time_round(tmp_path, fixed):
+    """The block's end ends it (KASAN's stack-use-after-scope), not only the
+    function's return: the first round's request is gone before the second."""
+    f = tmp_path / "loop.c"
+    f.write_text(LOOP)
+    r = kcheck.check(kcheck.c.load(str(f), defines=[f"FIXED={fixed}"]).entry)
+    if fixed:
+        assert r.bug is None and r.exhaustive, r.format()
+    else:
+        assert r.bug.kind == "use-after-free", r.format()
+        assert "left the block ending at line" in r.bug.message and "stack-use-after-scope" in r.bug.message, \
+            r.bug.message

@@ -237,6 +237,7 @@ class FnCtx:
         self.types = {}            # slot -> declared type of a private aggregate
         self.file = cursor.location.file.name if cursor.location.file else "?"
         self.norace = 0            # inside data_race(): plain accesses carry NORACE
+        self.body = None           # the hash of the function's body (its locals end at the return)
 
     def stack_slots(self):
         """The slots of the locals and parameters whose address is taken (they
@@ -354,6 +355,7 @@ class Compiler:
                     body = ch
             if body is None:
                 raise self.err(cur, f"function '{cf.name}' has no body")
+            ctx.body = body.hash
             self._scan_taken(body)
             setters = []
             for p in params:
@@ -511,7 +513,41 @@ class Compiler:
             stmts = [self.stmt(ch) for ch in kept]
         finally:
             self.fn.labels.pop()
-        return self._with_cleanups(kept, self._sequence(stmts, labels))
+        return self._with_scope_ends(c, kept, self._with_cleanups(kept, self._sequence(stmts, labels)))
+
+    def _with_scope_ends(self, c, decls, st):
+        """``st`` followed, however it is left, by the end of the locals it
+        declared whose address another task may have (KASAN's
+        stack-use-after-scope): a block in a loop ends them each time round,
+        so an on-stack object of one iteration is gone before the next.  The
+        function's own body is left to end_frame (its return)."""
+        ctx = self.fn
+        if c.hash == ctx.body:
+            return st
+        slots = []
+        for ch in decls:
+            if ch.kind != K.DECL_STMT:
+                continue
+            for d in ch.get_children():
+                if (d.kind == K.VAR_DECL and d.hash in ctx.taken
+                        and d.storage_class not in (ci_SC.STATIC, ci_SC.EXTERN)):
+                    slots.append(ctx.slot(d.hash))
+        if not slots:
+            return st
+        slots = tuple(slots)
+        fname = ctx.name
+        end = c.extent.end
+        src = (end.file.name if end.file is not None else "?", end.line, fname, "")
+
+        def scoped(f, *start):
+            r = st(f, *start)
+            end_frame(f, slots, fname, src, block=True)
+            for slot in slots:
+                f[slot] = None          # ended: the function's return has nothing left to end
+            return r
+        if hasattr(st, "labels"):
+            scoped.labels = st.labels   # a goto into the block (see _sequence)
+        return scoped
 
     def _with_cleanups(self, decls, st):
         """``st`` followed, however it is left (its end, return, break, goto out),

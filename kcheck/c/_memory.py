@@ -291,7 +291,7 @@ def escape(v):
                 publish(x.b)
 
 
-def end_frame(f, slots, fname, src=None):
+def end_frame(f, slots, fname, src=None, block=False):
     """Function ``fname`` returns: the locals in frame ``f``'s ``slots`` whose
     address escaped end their lifetime, as a free does.  A task that still
     uses one - an on-stack completion that a waiter gave up on, a work item on
@@ -305,7 +305,8 @@ def end_frame(f, slots, fname, src=None):
         if b.__class__ is Block and not b.priv and b.kind == "stack" and b._oid in r.heap:
             if src is not None and r.trace:
                 r.cur.tls["src"] = src
-            r.free(b, f"{fname}() returns")
+            r.free(b, f"{fname}() leaves the block ending at line {src[1]}" if block and src
+                   else f"{fname}() returns")
 
 
 def new_block(size, ctype, kind, label, default=0, init=None):

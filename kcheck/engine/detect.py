@@ -20,7 +20,7 @@ import os
 from .memory import sc, rcu_gp
 from . import graph as G
 from .graph import contains
-from .runtime import Bug, AWAIT_OPS
+from .runtime import Bug, AWAIT_OPS, scope_end
 
 
 def whole_bug(*a, **kw):
@@ -292,8 +292,7 @@ def _lkmm_use_after_free(run):
             if getattr(obj, "kind", None) == "stack":
                 return whole_bug("use-after-free",
                                  f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
-                                 f"before {f.op[:-8]} returned, which ends its local "
-                                 f"{obj._kname()}, by the LKMM (KASAN: stack-use-after-return)",
+                                 f"by the LKMM before its scope ended ({scope_end(f)})",
                                  event=a, task=run.tasks[a.tid], other=f)
             return whole_bug("use-after-free",
                              f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
@@ -304,11 +303,10 @@ def _lkmm_use_after_free(run):
 
 def _uaf_race(run, oid, a, f):
     obj = run.heap[oid][0]
-    if getattr(obj, "kind", None) == "stack":      # a C local whose function returned
+    if getattr(obj, "kind", None) == "stack":      # a C local whose scope ended
         return whole_bug("use-after-free",
-                         f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} can run after "
-                         f"{f.op[:-8]} returned, which ends its local {obj._kname()}: nothing orders "
-                         "the access before the return (KASAN: stack-use-after-return)",
+                         f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} can run after its "
+                         f"scope ended ({scope_end(f)}): nothing orders the access before that",
                          event=a, task=run.tasks[a.tid], other=f)
     return whole_bug("use-after-free",
                f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} can run after "

@@ -1622,8 +1622,7 @@ class Run:
                 obj = self.heap[oid][0]
                 if getattr(obj, "kind", None) == "stack":
                     raise Bug("use-after-free", f"{e.op}({loc.name()}) after {obj._kname()} went out "
-                              f"of scope ({f.op[:-8]} returned; KASAN: stack-use-after-return)",
-                              event=e, task=t, other=f)
+                              f"of scope ({scope_end(f)})", event=e, task=t, other=f)
                 raise Bug("use-after-free", f"{e.op}({loc.name()}) after the object was freed by "
                           f"{self._task_name(f.tid)}", event=e, task=t, other=f)
             lst = self.acc.get(oid)
@@ -2202,6 +2201,13 @@ PRESSED = False
 # loop read to change (kernel/barrier.py cpu_relax, kernel/sched.py poll)
 AWAIT_OPS = frozenset({"cpu_relax", "msleep", "usleep_range", "ssleep", "mdelay", "udelay",
                        "cond_resched", "schedule_timeout"})
+
+
+def scope_end(f):
+    """How a C local's life ended (its free event ``f``), in KASAN's terms."""
+    if f.op.endswith(" returns"):
+        return f"{f.op[:-8]} returned; KASAN: stack-use-after-return"
+    return f"{f.op.replace(' leaves ', ' left ')}; KASAN: stack-use-after-scope"
 
 
 def stack_state():
