@@ -359,3 +359,38 @@ def test_flush_work_from_its_own_function_names_the_worker():
     res = kcheck.check(_wq_model(dev, lambda d: INIT_WORK(d.work, fn), owner))
     assert res.verdict == "bug" and res.bug.kind == "deadlock", res.bug and res.bug.message
     assert "kworker/wq:0 waits in flush_work(dev#0->work.done[1])" in res.bug.message, res.bug.message
+
+
+@pytest.mark.parametrize("drain", [0, 1])
+def test_drain_waits_for_work_that_queues_itself_again(drain):
+    """flush_workqueue() waits for what was queued before it; an item that
+    queues itself again from its function runs after the flush returns, on
+    freed memory - drain_workqueue() waits for those rounds too."""
+    from kcheck.kernel import (KStruct, work_struct, alloc_workqueue, INIT_WORK, queue_work,
+                               drain_workqueue, flush_workqueue, container_of, kzalloc, kfree)
+
+    class dev(KStruct):
+        work: work_struct
+        wq: object
+        rounds: int
+
+    def fn(w):
+        d = container_of(w, dev)
+        if d.rounds < 2:
+            d.rounds = d.rounds + 1
+            queue_work(d.wq, d.work)
+
+    def teardown(d):
+        queue_work(d.wq, d.work)
+        (drain_workqueue if drain else flush_workqueue)(d.wq)
+        kfree(d)
+
+    def main():
+        d = kzalloc(dev, wq=alloc_workqueue("wq", 0, 1))
+        INIT_WORK(d.work, fn)
+        kcheck.spawn(teardown, d)
+    r = kcheck.check(main, ignore=["leak"])
+    if drain:
+        assert r.bug is None and r.exhaustive, r.format()
+    else:
+        assert r.bug.kind == "use-after-free", r.format()

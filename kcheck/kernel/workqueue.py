@@ -306,6 +306,24 @@ def flush_workqueue(wq):
         r.rmw(wq._done(i), _is_one, WAIT_ACQ, "flush_workqueue")
 
 
+def drain_workqueue(wq):
+    """Flush until nothing is queued: items that queue themselves again (or
+    each other) are waited for too, round after round, until a flush finds
+    nothing new (the kernel's ``drain_workqueue()``)."""
+    if wq.__class__ is _SystemWQ:
+        raise ModelError(f"drain_workqueue({wq.name}): a system workqueue is the kernel's")
+    r = run()
+    _sched.sleep_check("drain_workqueue")
+    done = 0
+    while True:
+        n = r.read(wq._count, ONCE, "drain_workqueue")
+        if n == done:
+            return
+        for i in range(done + 1, n + 1):
+            r.rmw(wq._done(i), _is_one, WAIT_ACQ, "drain_workqueue")
+        done = n
+
+
 def destroy_workqueue(wq):
     if wq.__class__ is _SystemWQ:
         raise ModelError(f"destroy_workqueue({wq.name}): a system workqueue is the kernel's")
@@ -455,7 +473,8 @@ def queue_work_on(cpu, wq, work):
     return queue_work(wq, work)
 
 
-__all__ = ["workqueue_struct", "work_struct", "alloc_workqueue", "INIT_WORK", "queue_work",
+__all__ = ["drain_workqueue", "workqueue_struct", "work_struct", "alloc_workqueue", "INIT_WORK",
+           "queue_work",
            "queue_work_on",
            "flush_workqueue", "destroy_workqueue", "flush_work", "work_pending", "cancel_work_sync",
            "cancel_work", "schedule_work", "system_wq", "system_highpri_wq", "system_long_wq",

@@ -73,6 +73,7 @@ extern bool cancel_work_sync(struct work_struct *work);
 extern bool cancel_work(struct work_struct *work);
 extern bool work_pending(struct work_struct *work);
 extern void flush_workqueue(struct workqueue_struct *wq);
+extern void drain_workqueue(struct workqueue_struct *wq);
 extern void destroy_workqueue(struct workqueue_struct *wq);
 extern struct workqueue_struct *alloc_workqueue(const char *fmt, unsigned int flags,
 						int max_active, ...);
