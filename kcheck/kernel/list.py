@@ -507,7 +507,13 @@ def hlist_empty(h):
     return run().read(h._first, ONCE, "hlist_empty") is None
 
 
-def _hlist_del(r, n, what):
+def _is_none(v):
+    return v is None
+
+
+def _hlist_del(r, n, what, end=_is_none):
+    """Unlink ``n`` (``end(v)``: is ``v`` a chain's end - NULL, or an hlist_nulls
+    marker - with no node to point back)."""
     nxt = r.read(n._next, PLAIN, what)
     pprev = r.read(n._pprev, PLAIN, what)
     if nxt.__class__ is _Poison:
@@ -515,7 +521,7 @@ def _hlist_del(r, n, what):
     if pprev.__class__ is _Poison or pprev is None:
         _node(r, pprev, what)
     r.write(pprev, nxt, ONCE, what)                    # WRITE_ONCE(*pprev, next)
-    if nxt is not None:
+    if not end(nxt):
         r.write(nxt._pprev, pprev, ONCE, what)
 
 
@@ -549,14 +555,18 @@ def hlist_del_init(n):
 
 def hlist_add_head_rcu(n, h):
     """Publish ``n`` at the front of ``h`` for RCU readers."""
+    _hlist_add_head_rcu(n, h, "hlist_add_head_rcu")
+
+
+def _hlist_add_head_rcu(n, h, what, end=_is_none):
     r = run()
-    with op(r, lambda: f"hlist_add_head_rcu({n!r}, {h!r})"):
-        first = r.read(h._first, PLAIN, "hlist_add_head_rcu")
-        r.write(n._next, first, PLAIN, "hlist_add_head_rcu")
-        r.write(n._pprev, h._first, ONCE, "hlist_add_head_rcu")
-        r.write(h._first, n, REL, "hlist_add_head_rcu")     # rcu_assign_pointer(hlist_first_rcu(h), n)
-        if first is not None:
-            r.write(first._pprev, n._next, ONCE, "hlist_add_head_rcu")
+    with op(r, lambda: f"{what}({n!r}, {h!r})"):
+        first = r.read(h._first, PLAIN, what)
+        r.write(n._next, first, PLAIN, what)
+        r.write(n._pprev, h._first, ONCE, what)
+        r.write(h._first, n, REL, what)             # rcu_assign_pointer(hlist_first_rcu(h), n)
+        if not end(first):
+            r.write(first._pprev, n._next, ONCE, what)
 
 
 def hlist_del_rcu(n):

@@ -13,8 +13,8 @@ is an iterator whose ``pos`` is the marker it ended on.
 
 from __future__ import annotations
 
-from ._core import run, KObject, Loc, ModelError, PLAIN, ONCE, REL, op, anon
-from .list import LIST_POISON2, _rcu_check
+from ._core import run, KObject, Loc, ModelError, PLAIN, ONCE, op, anon
+from .list import LIST_POISON2, _rcu_check, _hlist_del, _hlist_add_head_rcu
 
 
 class NULLS_MARKER:
@@ -99,19 +99,8 @@ def hlist_nulls_empty(h):
     return is_a_nulls(run().read(h._first, ONCE, "hlist_nulls_empty"))
 
 
-def _bad(r, v, what):
-    r.report("use-after-free", f"{what}: the node is not on a list (pprev = {v!r}): "
-             "a general protection fault in the kernel", fatal=True)
-
-
 def _del(r, n, what):
-    nxt = r.read(n._next, PLAIN, what)
-    pprev = r.read(n._pprev, PLAIN, what)
-    if pprev is None or pprev is LIST_POISON2:
-        _bad(r, pprev, what)
-    r.write(pprev, nxt, ONCE, what)                      # WRITE_ONCE(*pprev, next)
-    if not is_a_nulls(nxt):
-        r.write(nxt._pprev, pprev, ONCE, what)
+    _hlist_del(r, n, what, is_a_nulls)
 
 
 def hlist_nulls_add_head(n, h):
@@ -127,14 +116,7 @@ def hlist_nulls_add_head(n, h):
 
 def hlist_nulls_add_head_rcu(n, h):
     """Publish ``n`` at the front of ``h`` for RCU readers (``n->next`` first)."""
-    r = run()
-    with op(r, lambda: f"hlist_nulls_add_head_rcu({n!r}, {h!r})"):
-        first = r.read(h._first, PLAIN, "hlist_nulls_add_head_rcu")
-        r.write(n._next, first, ONCE, "hlist_nulls_add_head_rcu")
-        r.write(n._pprev, h._first, ONCE, "hlist_nulls_add_head_rcu")
-        r.write(h._first, n, REL, "hlist_nulls_add_head_rcu")    # rcu_assign_pointer()
-        if not is_a_nulls(first):
-            r.write(first._pprev, n._next, ONCE, "hlist_nulls_add_head_rcu")
+    _hlist_add_head_rcu(n, h, "hlist_nulls_add_head_rcu", is_a_nulls)
 
 
 def hlist_nulls_del(n):
