@@ -167,7 +167,7 @@ def _percpu_ref(b, o, size):
     """A C struct percpu_ref: its flags word is C's; ``data`` holds kcheck's
     percpu_ref_data, and the switch lock is a word C cannot see."""
     v = _new("percpu_ref")
-    v._name = _obj_name(b, o, "percpu_ref")
+    v._name = _strip_first(_obj_name(b, o, "percpu_ref"), "percpu_count_ptr")
     v._ptr = b.cell(o)
     v._data = b.cell(o + 8)
     if v._ptr is None or v._data is None:
@@ -182,11 +182,19 @@ def _percpu_ref(b, o, size):
     return v
 
 
+def _strip_first(name, member):
+    """An object's name, not its first member's (the cell at its address)."""
+    for sep in (".", "->"):
+        if name.endswith(sep + member):
+            return name[:-len(sep + member)]
+    return name
+
+
 def _xarray(b, o, size):
     """A C struct xarray: its lock and flags are C's; the head word holds
     kcheck's set of occupied indices, and each index's slot is a word of its own."""
     v = _new("xarray")
-    v._name = _obj_name(b, o, "xarray")
+    v._name = _strip_first(_obj_name(b, o, "xarray"), "xa_lock")
     v.xa_lock = _spin(b, o)
     v._flags = b.cell(o + 4)
     v._index = b.cell(o + 8)
@@ -199,7 +207,7 @@ def _xarray(b, o, size):
 
 def _idr(b, o, size):
     v = _new("idr")
-    v._name = _obj_name(b, o, "idr")
+    v._name = _strip_first(_obj_name(b, o, "idr"), "idr_rt")
     v._index = b.cell(o)
     v._base = b.cell(o + 8)
     if v._index is None or v._base is None:

@@ -13,11 +13,11 @@
 #include <linux/preempt.h>
 
 struct idr {
-	void		*__kcheck_rt;		/* kcheck's: the ids in use */
+	void		*idr_rt;		/* kcheck's: the ids in use */
 	unsigned int	idr_base;
 };
 
-#define IDR_INIT_BASE(name, base)	{ .__kcheck_rt = NULL, .idr_base = (base) }
+#define IDR_INIT_BASE(name, base)	{ .idr_rt = NULL, .idr_base = (base) }
 #define IDR_INIT(name)			IDR_INIT_BASE(name, 0)
 #define DEFINE_IDR(name)		struct idr name = IDR_INIT(name)
 

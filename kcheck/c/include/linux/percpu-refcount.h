@@ -20,7 +20,7 @@ typedef void (percpu_ref_func_t)(struct percpu_ref *);
 
 struct percpu_ref {
 	unsigned long percpu_count_ptr;	/* the mode flags (kcheck keeps the counters) */
-	void *__kcheck_data;		/* ref->data: kcheck's, not C's */
+	void *data;			/* ref->data: kcheck's percpu_ref_data, not C's */
 };
 
 extern int percpu_ref_init(struct percpu_ref *ref, percpu_ref_func_t *release,

@@ -24,7 +24,7 @@ typedef unsigned int xa_mark_t;
 struct xarray {
 	spinlock_t	xa_lock;
 	gfp_t		xa_flags;
-	void		*__kcheck_head;		/* kcheck's: the occupied indices */
+	void		*xa_head;		/* kcheck's: the occupied indices */
 };
 
 struct xa_limit {
@@ -40,7 +40,7 @@ struct xa_limit {
 #define XARRAY_INIT(name, flags) {				\
 	.xa_lock = __SPIN_LOCK_UNLOCKED(name.xa_lock),		\
 	.xa_flags = flags,					\
-	.__kcheck_head = NULL,					\
+	.xa_head = NULL,					\
 }
 #define DEFINE_XARRAY_FLAGS(name, flags)	struct xarray name = XARRAY_INIT(name, flags)
 #define DEFINE_XARRAY(name)			DEFINE_XARRAY_FLAGS(name, 0)
