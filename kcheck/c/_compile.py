@@ -34,7 +34,7 @@ from ..engine.graph import PLAIN, MARKED, NORACE
 from ._parse import K, T, CError, error_at, binop, unop, evaluate_int, in_kcheck_headers, var_initializer
 from ._types import (IntT, PtrT, ArrayT, RecordT, FuncT, VoidT, INT, ULONG, LONG, BOOL,
                      member_info)
-from ._memory import Ptr, Wild, Block, UNINIT, new_block, ptr_to_int, int_to_ptr, MASK64, publish, end_frame
+from ._memory import Ptr, Wild, Block, UNINIT, new_block, ptr_to_int, int_to_ptr, MASK64, publish, end_frame, PthreadExit
 from . import _access as A
 
 RETURN, BREAK, CONTINUE, GOTO = 1, 2, 3, 4
@@ -113,10 +113,9 @@ class CFunc:
             return f[0]
         try:
             self.body(f)
-        except Exception as e:
-            if e.__class__.__name__ == "PthreadExit":
-                # pthread_exit() unwinds the thread's frames: their locals end too
-                end_frame(f, self.stack_slots, self.name, self.end_src)
+        except PthreadExit:
+            # pthread_exit() unwinds the thread's frames: their locals end too
+            end_frame(f, self.stack_slots, self.name, self.end_src)
             raise
         end_frame(f, self.stack_slots, self.name, self.end_src)
         return f[0]

@@ -31,7 +31,7 @@ from ..engine import runtime as rt
 from ..engine import graph as G
 from ._compile import (Compiler, LV, PrivAgg, _const, const_of, _NOCONST, RETURN, _strip,
                        _ptr_add, _elem_size)
-from ._memory import new_block, end_frame
+from ._memory import new_block, end_frame, PthreadExit
 from ._parse import K, binop, unop
 
 EMPTY = frozenset()
@@ -417,9 +417,8 @@ def invoke_d(cf, args, deps):
         return f[0], f[LDEPS].get("ret", EMPTY)
     try:
         cf.body(f)
-    except Exception as e:
-        if e.__class__.__name__ == "PthreadExit":
-            end_frame(f, cf.stack_slots, cf.name, cf.end_src)   # pthread_exit() unwinds
+    except PthreadExit:
+        end_frame(f, cf.stack_slots, cf.name, cf.end_src)       # pthread_exit() unwinds
         raise
     end_frame(f, cf.stack_slots, cf.name, cf.end_src)
     return f[0], f[LDEPS].get("ret", EMPTY)

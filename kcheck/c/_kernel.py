@@ -36,7 +36,7 @@ from ..engine.runtime import Loc, ModelError, NO_WRITE, BLOCK
 from ..engine.graph import PLAIN, MARKED, ACQUIRE, RELEASE, MB, AWAIT
 from ._parse import K, T, error_at, evaluate_int
 from ._types import VoidT, FuncT, RecordT, ULONG, INT
-from ._memory import Ptr, Wild, Block, UNINIT, new_block, ptr_to_int, int_to_ptr, publish, escape
+from ._memory import Ptr, Wild, Block, UNINIT, new_block, ptr_to_int, int_to_ptr, publish, escape, PthreadExit
 from . import _access as A
 from ._compile import CFunc
 from ._deps import DEPS, EMPTY, invoke_d
@@ -1356,14 +1356,6 @@ def _i_constant_p(comp, c, args):
     v = evaluate_int(args[0])
     k = 1 if v is not None else 0
     return lambda f: k
-
-
-class PthreadExit(Exception):
-    """``pthread_exit(retval)``: unwinds the C task to its start (pthread_create()'s
-    task body), which returns ``value`` as the task's result."""
-
-    def __init__(self, value):
-        self.value = value
 
 
 @intrinsic("pthread_exit")

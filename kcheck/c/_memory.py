@@ -291,12 +291,22 @@ def escape(v):
                 publish(x.b)
 
 
+class PthreadExit(Exception):
+    """``pthread_exit(retval)``: unwinds the C task to its start (pthread_create()'s
+    task body), which returns ``value`` as the task's result; the frames it
+    unwinds end their locals (end_frame)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
 def end_frame(f, slots, fname, src=None, block=False):
-    """Function ``fname`` returns: the locals in frame ``f``'s ``slots`` whose
-    address escaped end their lifetime, as a free does.  A task that still
-    uses one - an on-stack completion that a waiter gave up on, a work item on
-    a stack frame that is gone - is a use-after-free (KASAN's
-    stack-use-after-return).  A local no other task ever saw needs no event."""
+    """Function ``fname`` returns (``block``: leaves a block ending at
+    ``src``'s line): the locals in frame ``f``'s ``slots`` whose address
+    escaped end their lifetime, as a free does.  A task that still uses one -
+    an on-stack completion that a waiter gave up on, a work item on a stack
+    frame that is gone - is a use-after-free (KASAN's stack-use-after-return,
+    or -scope).  A local no other task ever saw needs no event."""
     r = _rt.CURRENT
     if r is None or r.cur is None:
         return
