@@ -325,6 +325,18 @@ def atomic_dec_and_lock(v, lock):
     return False
 
 
+def atomic_dec_and_mutex_lock(v, lock):
+    """kernel/locking/mutex.c: as ``atomic_dec_and_lock`` with a mutex (may sleep)."""
+    from .locking import mutex_lock, mutex_unlock
+    if atomic_add_unless(v, -1, 1):
+        return False
+    mutex_lock(lock)
+    if atomic_dec_and_test(v):
+        return True
+    mutex_unlock(lock)
+    return False
+
+
 __all__ = [n for n in list(globals()) if n.startswith(("atomic", "xchg", "cmpxchg", "try_cmpxchg"))
            or n in ("READ_ONCE", "WRITE_ONCE", "smp_load_acquire", "smp_store_release", "ATOMIC_INIT",
                     "ATOMIC64_INIT", "ATOMIC_LONG_INIT")]

@@ -174,7 +174,20 @@ def refcount_dec_and_mutex_lock(r, lock, _op="refcount_dec_and_mutex_lock"):
         return False
     return True
 
-__all__ = ["refcount_t", "REFCOUNT_INIT", "REFCOUNT_SATURATED", "refcount_set", "refcount_read",
+def refcount_dec_and_lock_irqsave(r, lock):
+    """``refcount_dec_and_lock()`` taking the spinlock with interrupts off:
+    (true, flags) holding it if the count reached 0, else (false, None)."""
+    from .locking import spin_lock_irqsave, spin_unlock_irqrestore
+    if refcount_dec_not_one(r, "refcount_dec_and_lock_irqsave"):
+        return False, None
+    flags = spin_lock_irqsave(lock)
+    if not refcount_dec_and_test(r, "refcount_dec_and_lock_irqsave"):
+        spin_unlock_irqrestore(lock, flags)
+        return False, None
+    return True, flags
+
+
+__all__ = ["refcount_dec_and_lock_irqsave", "refcount_t", "REFCOUNT_INIT", "REFCOUNT_SATURATED", "refcount_set", "refcount_read",
            "refcount_inc", "refcount_add", "refcount_inc_not_zero", "refcount_add_not_zero",
            "refcount_dec", "refcount_dec_and_test", "refcount_sub_and_test",
            "refcount_dec_not_one", "refcount_dec_if_one", "refcount_dec_and_lock",

@@ -411,6 +411,39 @@ def sleep_check(what, allowed=None):
         _check_sleep(r, t, what, allowed=allowed)
 
 
+def schedule_timeout_uninterruptible(timeout):
+    """``set_current_state(TASK_UNINTERRUPTIBLE)``, then ``schedule_timeout()``."""
+    set_current_state(TASK_UNINTERRUPTIBLE)
+    return schedule_timeout(timeout)
+
+
+def schedule_timeout_interruptible(timeout):
+    set_current_state(TASK_INTERRUPTIBLE)
+    return schedule_timeout(timeout)
+
+
+def time_after(a, b):
+    """``time_after(a, b)``: jiffies ``a`` is later than ``b`` (wrap-safe)."""
+    return _slong(b - a) < 0
+
+
+def time_before(a, b):
+    return time_after(b, a)
+
+
+def time_after_eq(a, b):
+    return _slong(a - b) >= 0
+
+
+def time_before_eq(a, b):
+    return time_after_eq(b, a)
+
+
+def _slong(v):
+    v &= (1 << 64) - 1
+    return v - (1 << 64) if v >> 63 else v
+
+
 def msleep(msecs):
     """Sleep ``msecs`` milliseconds: a context check and a point where others
     run (kcheck explores every interleaving anyway); time is not modelled.
@@ -574,7 +607,9 @@ def source_of(fn):
 __all__ = ["TASK_RUNNING", "TASK_INTERRUPTIBLE", "TASK_UNINTERRUPTIBLE", "TASK_NORMAL",
            "TASK_IDLE", "MAX_SCHEDULE_TIMEOUT", "set_current_state", "__set_current_state",
            "get_current_state", "schedule", "schedule_timeout", "wake_up_process",
-           "wake_up_state", "might_sleep", "might_sleep_if", "msleep", "msleep_interruptible", "usleep_range", "ssleep", "mdelay",
+           "wake_up_state", "might_sleep", "might_sleep_if", "schedule_timeout_uninterruptible",
+           "schedule_timeout_interruptible", "time_after", "time_before", "time_after_eq",
+           "time_before_eq", "msleep", "msleep_interruptible", "usleep_range", "ssleep", "mdelay",
            "udelay", "preempt_disable",
            "preempt_enable", "local_bh_disable", "local_bh_enable", "local_irq_disable",
            "local_irq_enable", "local_irq_save", "local_irq_restore", "irqs_disabled",

@@ -369,6 +369,23 @@ def wait_event_interruptible(wq, condition):
     return 0
 
 
+def wait_event_idle(wq, condition):
+    """As ``wait_event`` (TASK_IDLE: uninterruptible, not counted in the load)."""
+    S.sleep_check("wait_event_idle")
+    if condition():
+        return
+    _wait_event(wq, condition, S.TASK_IDLE, False, None, "wait_event_idle")
+
+
+def wait_event_freezable(wq, condition):
+    """As ``wait_event_interruptible`` (freezing is not modelled); returns 0."""
+    S.sleep_check("wait_event_freezable")
+    if condition():
+        return 0
+    _wait_event(wq, condition, TASK_INTERRUPTIBLE, False, None, "wait_event_freezable")
+    return 0
+
+
 def wait_event_exclusive(wq, condition):
     S.sleep_check("wait_event_exclusive")
     if condition():
@@ -400,7 +417,7 @@ def wait_event_interruptible_timeout(wq, condition, timeout):
     return _wait_event(wq, condition, TASK_INTERRUPTIBLE, False, timeout,
                        "wait_event_interruptible_timeout")
 
-__all__ = ["wait_queue_head_t", "wait_queue_head", "wait_queue_entry", "DECLARE_WAIT_QUEUE_HEAD",
+__all__ = ["wait_event_idle", "wait_event_freezable", "wait_queue_head_t", "wait_queue_head", "wait_queue_entry", "DECLARE_WAIT_QUEUE_HEAD",
            "init_waitqueue_head", "DEFINE_WAIT", "init_wait_entry", "DECLARE_WAITQUEUE",
            "add_wait_queue", "add_wait_queue_exclusive", "remove_wait_queue", "prepare_to_wait",
            "prepare_to_wait_exclusive", "prepare_to_wait_event", "finish_wait",

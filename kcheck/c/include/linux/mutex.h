@@ -20,6 +20,7 @@ struct mutex {
 extern void mutex_lock(struct mutex *lock);
 extern void mutex_lock_nested(struct mutex *lock, unsigned int subclass);
 extern void mutex_unlock(struct mutex *lock);
+extern int atomic_dec_and_mutex_lock(atomic_t *cnt, struct mutex *lock);
 extern int mutex_trylock(struct mutex *lock);
 extern bool mutex_is_locked(struct mutex *lock);
 extern int mutex_lock_interruptible(struct mutex *lock);

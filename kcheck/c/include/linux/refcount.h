@@ -37,4 +37,20 @@ extern bool refcount_dec_if_one(refcount_t *r);
 extern bool refcount_dec_and_lock(refcount_t *r, spinlock_t *lock);
 extern bool refcount_dec_and_mutex_lock(refcount_t *r, struct mutex *lock);
 
+/* lib/refcount.c: decrement, taking the lock (interrupts off) if the count
+ * would reach 0; true, holding it, when it did */
+static inline bool refcount_dec_and_lock_irqsave(refcount_t *r, spinlock_t *lock,
+						 unsigned long *flags)
+{
+	if (refcount_dec_not_one(r))
+		return false;
+	spin_lock_irqsave(lock, *flags);
+	if (!refcount_dec_and_test(r)) {
+		spin_unlock_irqrestore(lock, *flags);
+		return false;
+	}
+	return true;
+}
+
+
 #endif

@@ -13,6 +13,7 @@
 #include <asm/barrier.h>
 
 #include <linux/preempt.h>
+#include <linux/jiffies.h>	/* schedule_timeout() callers count in jiffies */
 #include <linux/lockdep.h>
 
 struct spinlock;
@@ -43,6 +44,7 @@ extern int get_current_state(void);
 extern void schedule(void);
 extern long schedule_timeout(long timeout);
 #define schedule_timeout_interruptible(t)	({ set_current_state(TASK_INTERRUPTIBLE); schedule_timeout(t); })
+#define schedule_timeout_uninterruptible(t)	({ set_current_state(TASK_UNINTERRUPTIBLE); schedule_timeout(t); })
 #define schedule_timeout_uninterruptible(t)	({ set_current_state(TASK_UNINTERRUPTIBLE); schedule_timeout(t); })
 extern int wake_up_process(struct task_struct *p);
 extern int wake_up_state(struct task_struct *p, unsigned int state);

@@ -85,5 +85,4 @@ extern void raw_spin_unlock_irqrestore(raw_spinlock_t *lock, unsigned long flags
 #define assert_spin_locked(lock)	lockdep_assert_held(lock)
 
 #include <linux/lockdep.h>
-
 #endif

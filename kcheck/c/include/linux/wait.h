@@ -123,6 +123,17 @@ do {										\
 	(void)___wait_event(wq_head, condition, TASK_UNINTERRUPTIBLE, 1, 0, schedule()); \
 } while (0)
 
+#define wait_event_idle(wq_head, condition)					\
+do {										\
+	might_sleep();								\
+	if (condition)								\
+		break;								\
+	(void)___wait_event(wq_head, condition, TASK_IDLE, 0, 0, schedule());	\
+} while (0)
+
+/* freezing is not modelled: as wait_event_interruptible() */
+#define wait_event_freezable(wq_head, condition)	wait_event_interruptible(wq_head, condition)
+
 /* signals are not modelled: the interruptible forms return 0 */
 #define wait_event_interruptible(wq_head, condition) ({				\
 	might_sleep();								\
