@@ -571,19 +571,27 @@ def _hlist_add_head_rcu(n, h, what, end=_is_none):
 
 def hlist_del_rcu(n):
     """Unlink ``n`` but keep its ``next`` for readers standing on it."""
+    _hlist_del_rcu(n, "hlist_del_rcu")
+
+
+def _hlist_del_rcu(n, what, end=_is_none):
     r = run()
-    with op(r, lambda: f"hlist_del_rcu({n!r})"):
-        _hlist_del(r, n, "hlist_del_rcu")
-        r.write(n._pprev, LIST_POISON2, ONCE, "hlist_del_rcu")
+    with op(r, lambda: f"{what}({n!r})"):
+        _hlist_del(r, n, what, end)
+        r.write(n._pprev, LIST_POISON2, ONCE, what)
 
 
 def hlist_del_init_rcu(n):
     """Unlink ``n`` if hashed and mark it unhashed (``pprev = NULL``); ``next`` is kept."""
+    _hlist_del_init_rcu(n, "hlist_del_init_rcu")
+
+
+def _hlist_del_init_rcu(n, what, end=_is_none):
     r = run()
-    with op(r, lambda: f"hlist_del_init_rcu({n!r})"):
-        if r.read(n._pprev, PLAIN, "hlist_del_init_rcu") is not None:
-            _hlist_del(r, n, "hlist_del_init_rcu")
-            r.write(n._pprev, None, ONCE, "hlist_del_init_rcu")
+    with op(r, lambda: f"{what}({n!r})"):
+        if r.read(n._pprev, PLAIN, what) is not None:
+            _hlist_del(r, n, what, end)
+            r.write(n._pprev, None, ONCE, what)
 
 
 def _hwalk(first_loc, flags, what):

@@ -14,7 +14,7 @@ is an iterator whose ``pos`` is the marker it ended on.
 from __future__ import annotations
 
 from ._core import run, KObject, Loc, ModelError, PLAIN, ONCE, op, anon
-from .list import LIST_POISON2, _rcu_check, _hlist_del, _hlist_add_head_rcu
+from .list import _rcu_check, _hlist_add_head_rcu, _hlist_del_rcu, _hlist_del_init_rcu
 
 
 class NULLS_MARKER:
@@ -99,10 +99,6 @@ def hlist_nulls_empty(h):
     return is_a_nulls(run().read(h._first, ONCE, "hlist_nulls_empty"))
 
 
-def _del(r, n, what):
-    _hlist_del(r, n, what, is_a_nulls)
-
-
 def hlist_nulls_add_head(n, h):
     r = run()
     with op(r, lambda: f"hlist_nulls_add_head({n!r}, {h!r})"):
@@ -120,27 +116,18 @@ def hlist_nulls_add_head_rcu(n, h):
 
 
 def hlist_nulls_del(n):
-    r = run()
-    with op(r, lambda: f"hlist_nulls_del({n!r})"):
-        _del(r, n, "hlist_nulls_del")
-        r.write(n._pprev, LIST_POISON2, ONCE, "hlist_nulls_del")
+    """Unlink ``n`` (its ``pprev`` poisoned, its ``next`` kept)."""
+    _hlist_del_rcu(n, "hlist_nulls_del", is_a_nulls)
 
 
 def hlist_nulls_del_rcu(n):
     """Unlink ``n``, keeping its ``next`` for readers standing on it."""
-    r = run()
-    with op(r, lambda: f"hlist_nulls_del_rcu({n!r})"):
-        _del(r, n, "hlist_nulls_del_rcu")
-        r.write(n._pprev, LIST_POISON2, ONCE, "hlist_nulls_del_rcu")
+    _hlist_del_rcu(n, "hlist_nulls_del_rcu", is_a_nulls)
 
 
 def hlist_nulls_del_init_rcu(n):
     """Unlink ``n`` if hashed and mark it unhashed; ``next`` is kept."""
-    r = run()
-    with op(r, lambda: f"hlist_nulls_del_init_rcu({n!r})"):
-        if r.read(n._pprev, PLAIN, "hlist_nulls_del_init_rcu") is not None:
-            _del(r, n, "hlist_nulls_del_init_rcu")
-            r.write(n._pprev, None, ONCE, "hlist_nulls_del_init_rcu")
+    _hlist_del_init_rcu(n, "hlist_nulls_del_init_rcu", is_a_nulls)
 
 
 class _Walk:
