@@ -15,6 +15,7 @@ import pytest
 
 import kcheck
 from cli_contract import CASES, CTRL_C, ROOT, expected, run
+from terminal import running_kcheck
 
 C = ROOT / "tests" / "contract"
 
@@ -63,15 +64,12 @@ def _interrupt(args, tmp_path, presses=1):
     2 ms apart; (rc, out, err)."""
     f = tmp_path / "big.py"
     f.write_text(BIG)
-    p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", "check", str(f), *args],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                         # SIGINT as a terminal sends it: not ignored (a background job's is)
-                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(4)                        # import, fork the workers, explore a while
-    for _ in range(presses):
-        p.send_signal(signal.SIGINT)
-        time.sleep(0.002)
-    out, err = p.communicate(timeout=60)
+    with running_kcheck(["check", f, *args]) as p:
+        time.sleep(4)                        # import, fork the workers, explore a while
+        for _ in range(presses):
+            p.send_signal(signal.SIGINT)
+            time.sleep(0.002)
+        out, err = p.communicate(timeout=60)
     return p.returncode, out, err
 
 
@@ -112,12 +110,10 @@ def test_ctrl_c_under_json_is_one_object_never_exhaustive(jobs, tmp_path):
     ["tdp-mmu", "matrix", "--variant", "v5.18"],
 ])
 def test_ctrl_c_in_the_tdp_mmu_commands_exits_130(cmd):
-    p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", *cmd],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(5)
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=60)
+    with running_kcheck(cmd) as p:
+        time.sleep(5)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
     assert p.returncode == 130, (out[-500:], err[-500:])
     assert "Traceback" not in out + err, err
     assert "interrupted" in out + err
@@ -126,14 +122,12 @@ def test_ctrl_c_in_the_tdp_mmu_commands_exits_130(cmd):
 def test_ctrl_c_in_the_matrix_lists_the_cells_it_finished():
     """The matrix once said only "interrupted (Ctrl-C) before any result",
     however many cells had finished."""
-    p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", "tdp-mmu", "matrix", "--jobs", "1",
-                          "--scenario", "vcpu+vcpu", "--scenario", "memslot+vcpu",
-                          "--size", "gfns=1", "--size", "slot_pages=1"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(8)                        # a vcpu+vcpu cell at one GFN takes a second or two
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=60)
+    with running_kcheck(["tdp-mmu", "matrix", "--jobs", "1", "--scenario", "vcpu+vcpu",
+                         "--scenario", "memslot+vcpu", "--size", "gfns=1",
+                         "--size", "slot_pages=1"]) as p:
+        time.sleep(8)                        # a vcpu+vcpu cell at one GFN takes a second or two
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
     assert p.returncode == 130 and "Traceback" not in out + err, err
     assert "of 14 cells finished" in err, err
     assert re.search(r"\S+ on vcpu\+vcpu \[sc\]: no-bug, [\d,]+ executions, exhaustive", err), err

@@ -732,11 +732,9 @@ def test_ctrl_c_reports_the_tests_that_finished(tmp_path, engine):
     """Ctrl-C under --engine trust was "model-error: KeyboardInterrupt" (exit 2),
     and under herd, after the finished tests' blocks, "interrupted (Ctrl-C)
     before any result" with no summary."""
-    import os
-    import signal
-    import subprocess
-    import sys
     import time
+
+    from terminal import press_ctrl_c, running_kcheck
     quick = tmp_path / "a-quick.litmus"
     quick.write_text(textwrap.dedent("""\
         C quick
@@ -747,14 +745,11 @@ def test_ctrl_c_reports_the_tests_that_finished(tmp_path, engine):
         """))
     slow = tmp_path / "b-slow.litmus"
     slow.write_text(_many_procs(20))
-    root = Path(__file__).resolve().parent.parent
-    p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", "litmus", "--engine", engine,
-                          str(quick), str(slow)], cwd=root, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(4)
-    assert p.poll() is None, "the slow test finished"
-    os.killpg(p.pid, signal.SIGINT)
-    out, err = p.communicate(timeout=60)
+    with running_kcheck(["litmus", "--engine", engine, quick, slow]) as p:
+        time.sleep(4)
+        assert p.poll() is None, "the slow test finished"
+        press_ctrl_c(p)
+        out, err = p.communicate(timeout=60)
     assert p.returncode == 130, (out, err)
     assert "interrupted: Ctrl-C after 1 test;" in out, (out, err)
     assert "quick" in out and "KeyboardInterrupt" not in out + err and "Traceback" not in err, out

@@ -11,6 +11,7 @@ import time
 
 from kcheck.models.tdp_mmu.claims import Check, run_checks
 from kcheck.models.tdp_mmu.store import CellStore
+from terminal import running_kcheck
 
 CELL = ["--variant", "v6.6", "--scenario", "vcpu+memslot", "--size", "resident=1", "--size", "fanout=2",
         "--size", "gfns=2", "--size", "slot_pages=2"]
@@ -105,14 +106,13 @@ def test_ctrl_c_with_two_processes_keeps_the_running_cells(tmp_path):
     straight = subprocess.run([c for c in cmd if c not in ("--state", str(tmp_path))],
                               capture_output=True, text=True)
     want = {c["scenario"]: c["executions"] for c in json.loads(straight.stdout)["cells"]}
-    p = subprocess.Popen([c for c in cmd if c != "--json"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=env)
-    deadline = time.time() + 60
-    while time.time() < deadline and len(_ckpts(tmp_path)) < 2:
-        time.sleep(0.05)
-    time.sleep(0.3)
-    p.send_signal(signal.SIGINT)
-    _out, err = p.communicate(timeout=60)
+    with running_kcheck([c for c in cmd[3:] if c != "--json"], env=env) as p:
+        deadline = time.time() + 60
+        while time.time() < deadline and len(_ckpts(tmp_path)) < 2:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        p.send_signal(signal.SIGINT)
+        _out, err = p.communicate(timeout=60)
     assert p.returncode == 130, err
     assert "checkpointed, resumes from there" in err and "Traceback" not in err
     again = subprocess.run(cmd, capture_output=True, text=True, env=env)

@@ -17,6 +17,7 @@ import kcheck
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import programs  # noqa: E402
+from terminal import press_ctrl_c, running_kcheck  # noqa: E402
 
 MODEL = """
 import sys
@@ -182,14 +183,12 @@ def test_ctrl_c_pressed_twice_under_jobs_2_still_gives_the_summary(tmp_path):
     f = tmp_path / "long.py"
     f.write_text(LONG)
     for attempt in range(8):
-        p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", "check", str(f), "--jobs", "2"],
-                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, start_new_session=True)
-        time.sleep(2.0)
-        assert p.poll() is None, "the search ended before Ctrl-C"
-        p.send_signal(signal.SIGINT)              # the coordinator, then the terminal's group
-        os.killpg(p.pid, signal.SIGINT)
-        out, err = p.communicate(timeout=60)
+        with running_kcheck(["check", f, "--jobs", "2"]) as p:
+            time.sleep(2.0)
+            assert p.poll() is None, "the search ended before Ctrl-C"
+            p.send_signal(signal.SIGINT)              # the coordinator, then the terminal's group
+            press_ctrl_c(p)
+            out, err = p.communicate(timeout=60)
         assert p.returncode == 130, (attempt, out, err)
         assert "before any result" not in err, (attempt, out, err)
         assert "interrupted: the result covers only what was explored" in out + err, (attempt, out)

@@ -290,21 +290,14 @@ def test_ctrl_c_says_how_far_each_running_check_got(as_json):
     each check they were running stops and is listed with the executions it
     had explored (before, only the finished ones were, and a table whose
     costliest checks come first said "0 of 38 finished" after minutes)."""
-    import os
-    import signal
-    import subprocess
-    import sys
     import time
-    cmd = [sys.executable, "-m", "kcheck.cli", "tdp-mmu", "claims", "--jobs", "2"]
-    p = subprocess.Popen(cmd + (["--json"] if as_json else []), stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
+
+    from terminal import press_ctrl_c, running_kcheck
+    cmd = ["tdp-mmu", "claims", "--jobs", "2"]
+    with running_kcheck(cmd + (["--json"] if as_json else [])) as p:
         time.sleep(6)                       # the two costliest checks run for minutes
-        os.killpg(p.pid, signal.SIGINT)     # as a terminal's Ctrl-C: the whole group
+        press_ctrl_c(p)                     # as a terminal's Ctrl-C: the whole group
         out, err = p.communicate(timeout=60)
-    finally:
-        if p.poll() is None:
-            p.kill()
     assert p.returncode == 130, err
     assert "Traceback" not in err
     if as_json:
