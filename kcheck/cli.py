@@ -19,6 +19,7 @@ import traceback
 
 import click
 
+from .engine.bugs import KINDS
 from .engine.runtime import ModelError, catching_ctrl_c, holding_ctrl_c, model_exception
 from .engine.watchdog import Watchdog
 from .engine.schedule import ScheduleError
@@ -27,9 +28,7 @@ from .report.progress import Progress
 EXIT_OK, EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 #: Bug kinds a model can meet (``--ignore KIND``).
-BUG_KINDS = ("use-after-free", "double-free", "leak", "refcount-warn", "warn", "deadlock",
-             "lost-wakeup", "livelock", "data-race", "lockdep", "gpf", "sleep-in-atomic",
-             "sleep-in-rcu", "suspicious-rcu-usage", "held-at-exit", "preemptible-percpu", "bug-on")
+BUG_KINDS = tuple(KINDS)
 
 
 class UserError(Exception):
@@ -398,8 +397,8 @@ COMMON = [
     click.option("--keep-going", is_flag=True,
                  help="go on past bugs and report every distinct one (kind and place)"),
     click.option("--ignore", "ignore", multiple=True, type=click.Choice(BUG_KINDS), metavar="KIND",
-                 help="do not report bugs of KIND (leak, warn, ...), so that they hide no "
-                      "other bug; repeatable"),
+                 help="do not report bugs of KIND (leak, warn, null-deref, ...: a KIND that "
+                      "is none lists them), so that they hide no other bug; repeatable"),
     click.option("--no-minimize", is_flag=True, help="print the first failing execution as found"),
     click.option("--drop-barrier", "drop_barriers", multiple=True, metavar="NAME[@FUNC|@FILE:LINE]",
                  help="switch a barrier off (smp_mb, smp_mb__after_atomic, ..., or xchg's implied "

@@ -13,6 +13,45 @@ from dataclasses import dataclass
 
 from . import schedule as S
 
+#: Every kind of bug kcheck reports, with what the kernel would print or do.
+#: ``--ignore KIND`` and ``check(ignore=...)`` take these names (a model error
+#: is not a bug of the model's code and cannot be ignored).  A test checks that
+#: every kind the sources raise is listed here.
+KINDS = {
+    "use-after-free": "KASAN: use-after-free (a freed object, an ended stack frame)",
+    "double-free": "KASAN: double-free",
+    "invalid-free": "KASAN: invalid-free (a pointer that is not an object's start)",
+    "slab-out-of-bounds": "KASAN: an access past a heap object",
+    "global-out-of-bounds": "KASAN: an access past a global",
+    "stack-out-of-bounds": "KASAN: an access past a local",
+    "out-of-bounds": "a CPU number past nr_cpu_ids",
+    "uninit-value": "KMSAN: a load of memory never written",
+    "null-deref": "BUG: kernel NULL pointer dereference",
+    "page-fault": "BUG: unable to handle page fault",
+    "gpf": "general protection fault (LIST_POISON and other non-canonical addresses)",
+    "divide-error": "divide error: division by zero",
+    "leak": "kmemleak: an object nothing frees or points to",
+    "refcount-warn": "refcount_t: saturated, underflow, addition on 0 or use-after-free",
+    "warn": "WARN_ON and the model's own asserts",
+    "bug-on": "kernel BUG at ... (BUG_ON): the task stops there",
+    "deadlock": "tasks that wait on each other for ever",
+    "lost-wakeup": "a sleeper whose condition became true and nobody woke",
+    "livelock": "a task that runs for ever without progress",
+    "data-race": "KCSAN: a plain access racing with another access",
+    "lockdep": "lockdep: an inconsistent lock state or order",
+    "sleep-in-atomic": "BUG: sleeping function called from invalid context",
+    "sleep-in-rcu": "a voluntary context switch within an RCU read-side critical section",
+    "suspicious-rcu-usage": "lockdep: suspicious rcu_dereference_check() usage",
+    "held-at-exit": "lockdep: a task exits with locks held",
+    "preemptible-percpu": "BUG: using smp_processor_id() in preemptible code",
+    "stale-mapping": "the TDP MMU model: a guest access to a page the MMU notifier took away",
+}
+
+
+def unknown_kinds(kinds):
+    """The names in ``kinds`` that are not bug kinds (for --ignore and check())."""
+    return [k for k in kinds if k not in KINDS]
+
 
 @dataclass
 class BugFound:

@@ -20,7 +20,7 @@ import os
 from .memory import sc, rcu_gp
 from . import graph as G
 from .graph import contains
-from .runtime import Bug, AWAIT_OPS, scope_end
+from .runtime import Bug, AWAIT_OPS, NON_FATAL, scope_end
 
 
 def whole_bug(*a, **kw):
@@ -437,6 +437,13 @@ def deadlock_bug(run):
         if holder is not None:
             parts.append(f"{t.name} waits in {e.op}({run._lid_name(e.lid)}), held by {holder}")
             continue
+        gone = _stopped_at_bug(run, e.lid)
+        if gone is not None:
+            # --keep-going/--ignore: the task it joins met a bug that ends a task in the
+            # kernel (an oops), so it never ends: say so, not only "nothing can wake it"
+            parts.append(f"{t.name} waits in {e.op}({run._lid_name(e.lid)}) for "
+                         f"{gone.task.name}, which was stopped by its {gone.kind}")
+            continue
         w = run.g.co_max(e.lid)
         by = f", last written by {run._task_name(w.tid)}" if w is not None else ""
         if e.op in AWAIT_OPS:
@@ -450,6 +457,15 @@ def deadlock_bug(run):
     them = "them" if len(stuck) > 1 else "it"
     return whole_bug("deadlock", "; ".join(parts) + f" - and nothing left can wake {them}",
                      event=ev, task=stuck[0] if stuck else None)
+
+
+def _stopped_at_bug(run, lid):
+    """The fatal bug (if any) that stopped the task whose end ``lid`` signals."""
+    for b in (*run.found, *run.deferred):
+        t = b.task
+        if t is not None and t.done is not None and t.done.lid == lid and b.kind not in NON_FATAL:
+            return b            # (a task joined on never wrote its end: it did not end)
+    return None
 
 
 def _holder(run, me, lid):

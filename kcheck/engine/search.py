@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from .explore import TruSt
 from .runtime import ModelError
-from .bugs import BugFound, Collector
+from .bugs import KINDS, BugFound, Collector, unknown_kinds
 from . import graph as G
 
 
@@ -60,12 +60,21 @@ def explore(main, **kw) -> Outcome:
     return out
 
 
+def known_kinds(ignore):
+    """An ignored kind that is no kind (a typo: ``"leaks"``) would hide nothing
+    and say nothing: it is an error, as on the command line."""
+    bad = unknown_kinds(ignore)
+    if bad:
+        raise ModelError(f"ignore: unknown bug kind {bad[0]!r} (kinds: {', '.join(KINDS)})")
+
+
 def _explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, step_bound=2000,
              preemption_bound=None, seed=0, races="warn", progress=None, executions=None, depth=3,
              drop_barriers=(), jobs=1, cluster=None, checkpoint=None, checkpoint_every=30.0,
              resume=None, spec=None, estimate=False, keep_going=False, ignore=()) -> Outcome:
     if memory_model not in ("sc", "lkmm"):
         raise ModelError(f"unknown memory model {memory_model!r} (sc, lkmm)")
+    known_kinds(ignore)
     if memory_model == "lkmm" and (strategy != "dpor" or preemption_bound is not None):
         raise ModelError("--memory-model lkmm explores with --strategy dpor (no bound): random, "
                          "PCT and bounded runs build SC interleavings")

@@ -19,6 +19,7 @@ from ..engine.runtime import ModelError, catching_ctrl_c
 from ..engine import graph as G
 from ..engine import detect
 from ..engine import schedule as S
+from ..engine.search import known_kinds
 from .minimize import shrink, same_bug, story_steps, lkmm_story_steps
 from .story import race_order, shown_until
 from .result import Result, BugReport
@@ -150,6 +151,7 @@ def replay(main, schedule, *, step_bound=2000, races="warn", drop_barriers=(), m
     ``keep_going``/``ignore`` as in the check the schedule comes from (the tasks go on
     past bugs; the first bug not ignored is reported)."""
     t0 = time.perf_counter()
+    known_kinds(ignore)
     steps = S.decode(schedule)
     keep_going = keep_going or bool(ignore)
     with catching_ctrl_c():
