@@ -666,14 +666,17 @@ class TruSt(Driver):
         if upto is None:
             return False
         for th in g.threads:
-            for k in range(len(th) - 1, -1, -1):
-                e = th[k]
-                if e.stamp <= upto:
-                    break
-                if e.op in _CLOSES_SECTION and _opened_before(th, k, upto):
-                    # a section the checked graph had open is closed: rcu-fence may now
-                    # relate events it already had (a new event only has edges to newer ones)
-                    return not _has_grace_period(g)
+            if not th or th[-1].stamp <= upto:
+                continue
+            # A section the checked graph had open was closed (by lkmm_bridge) after
+            # that graph's last event of this task; new events of the task move that
+            # end, and a real unlock ends it: either way rcu-fence may now relate events
+            # it already had (a new event only has edges to newer ones).
+            k = len(th) - 1
+            while k > 0 and th[k - 1].stamp > upto:
+                k -= 1
+            if _open_at(th, k):
+                return not _has_grace_period(g)
         return True
 
     # -- the search ------------------------------------------------------
@@ -878,18 +881,16 @@ def _has_grace_period(g):
     return False
 
 
-def _opened_before(th, k, upto):
-    """Was the read-side section that ``th[k]`` closes opened at or before stamp ``upto``?"""
+def _open_at(th, k):
+    """Is a read-side section open in ``th`` before its event ``k``?"""
     depth = 0
-    for j in range(k - 1, -1, -1):
+    for j in range(k):
         op = th[j].op
-        if op in _CLOSES_SECTION:
+        if op in _OPENS_SECTION:
             depth += 1
-        elif op in _OPENS_SECTION:
-            if depth == 0:
-                return th[j].stamp <= upto
+        elif op in _CLOSES_SECTION and depth:
             depth -= 1
-    return True
+    return depth > 0
 
 
 def _stamp(e):

@@ -228,6 +228,7 @@ def to_execution(g, inits=None):
         init[key] = len(events)
         events.append(_event(None, "W", key))
     down_lock, down_unlock = {}, {}     # srcu_down_read() section -> its Srcu-lock, Srcu-unlock
+    late_unlocks = []                   # (lid, index): Srcu-unlocks closing open sections
     spawn_w = {}      # ("spawn", tid) -> index of the creator's release store
     spawn_r = {}      # ("spawn", tid) -> index of the new task's acquire load
     for tid, th in enumerate(g.threads):
@@ -239,6 +240,7 @@ def to_execution(g, inits=None):
             spawn_r[key] = len(events)
             events.append(_event(tid, "R", key, frozenset({"ACQUIRE"})))
         srcu_open = []     # this task's Srcu-lock events not yet matched by an Srcu-unlock
+        rcu_depth = 0      # this task's rcu_read_lock()s not yet matched by an unlock
         for e in th:
             k = e.kind
             op = e.op
@@ -323,6 +325,10 @@ def to_execution(g, inits=None):
                 if tag is not None:
                     index[e] = len(events)
                     events.append(_event(tid, "F", None, frozenset({tag})))
+                    if tag == "Rcu-lock":
+                        rcu_depth += 1
+                    elif tag == "Rcu-unlock" and rcu_depth:
+                        rcu_depth -= 1
                 if e.val == "smp_acquire__after_ctrl_dep":
                     _acquire_controlling_load(th, e, index, events)
             elif k == G.FREE and e.oid is not None:
@@ -347,6 +353,20 @@ def to_execution(g, inits=None):
                     rmw.add((index[e], index[pw]))
                 if e.deps is not None:
                     depend(e, index[pw], True)
+        # A section still open where the task's events end (a bug stopped it, or it
+        # waits) ends there at the earliest: close it right after them.  Without its
+        # unlock the rcu axiom ignored it, so a reader that stopped at a WARN could
+        # read what a grace period it overlaps freed or overwrote - a false alarm.
+        # Every execution that goes on to the real unlock holds this one's events and
+        # edges (the unlock only moves later), so a graph inconsistent here stays so.
+        for _ in range(rcu_depth):
+            events.append(_event(tid, "F", None, frozenset({"Rcu-unlock"})))
+        for lk in srcu_open:
+            if lk.arg is None:
+                u = len(events)
+                events.append(_event(tid, "W", lk.lid, frozenset({"Srcu-unlock"})))
+                data.add((index[lk], u))
+                late_unlocks.append((lk.lid, u))
     for sec, u in down_unlock.items():
         lk = down_lock.get(sec)
         if lk is not None:
@@ -365,6 +385,8 @@ def to_execution(g, inits=None):
     for lid, lst in g.co.items():
         if lid in co:
             co[lid] += [index[w] for w in lst if w in index]
+    for lid, u in late_unlocks:
+        co[lid].append(u)           # last in coherence, as a run would add it
     for r, pw in pending.items():
         lst = co.get(r.lid)
         if lst is None or pw not in index:
@@ -470,7 +492,19 @@ def sc_shortcut(g, inits=None) -> bool:
     if inits and pending_writes(g, inits):
         return False
     from . import sc
-    return sc.consistent(g)
+    if not sc.consistent(g):
+        return False
+    from . import rcu_gp
+    gps = rcu_gp.lkmm_grace_periods(g)
+    if gps and rcu_gp.sections(g):
+        # An SC execution whose grace period falls inside a read-side section it
+        # must wait for is not an execution at all: RCU forbids it, and so does the
+        # LKMM.  The waits that make a synchronize_rcu() read the readers' flags
+        # cover only the tasks main() spawned, and a callback's grace period has no
+        # waits: without this an SC-consistent graph whose callback freed what a
+        # reader was still using passed as an LKMM execution (a false alarm).
+        return rcu_gp.RcuOrder(g, gps=gps).ok
+    return True
 
 
 def consistent(g, inits=None) -> bool:

@@ -52,6 +52,21 @@ def grace_periods(g):
     return [e for th in g.threads for e in th if e.kind == G.FENCE and e.op == GP_OP]
 
 
+def lkmm_grace_periods(g):
+    """The Sync-rcu and Sync-srcu fences of a graph built under the LKMM
+    (synchronize_rcu(), synchronize_srcu(), a callback's grace period): what an
+    SC order must keep out of the read-side sections for the graph to be an
+    execution RCU allows (lkmm_bridge.sc_shortcut)."""
+    out = []
+    for th in g.threads:
+        for e in th:
+            if e.kind == G.FENCE:
+                v = e.val
+                if v == "synchronize_rcu" or (v.__class__ is tuple and v[0] == "synchronize_srcu"):
+                    out.append(e)
+    return out
+
+
 def sections(g):
     """(L, U, domain) per read-side section, U the task's last event when still
     open.  A section is its task's write of its reader flag (one flag per task
@@ -276,9 +291,10 @@ class RcuOrder:
     runs ``a`` first; ``edges()`` gives the decisions of one such order (to
     linearize a trace)."""
 
-    def __init__(self, g, extra_keys=(), reach=None):
+    def __init__(self, g, extra_keys=(), reach=None, gps=None):
         self.g = g
-        gps = grace_periods(g)
+        if gps is None:
+            gps = grace_periods(g)
         secs = sections(g)
         keys = {}
         for e in gps:
