@@ -394,3 +394,101 @@ def test_drain_waits_for_work_that_queues_itself_again(drain):
         assert r.bug is None and r.exhaustive, r.format()
     else:
         assert r.bug.kind == "use-after-free", r.format()
+
+
+# -- an item that queues itself again ----------------------------------------
+#
+# cancel_work_sync() "can be used even if the work re-queues itself": it holds
+# the pending bit while it waits, so the running instance's queue_work() fails,
+# and on return the item is neither pending nor running.  kcheck waited only
+# for the instance it saw, and the re-queued one ran after the kfree (a false
+# use-after-free found by a helper writing examples/bugs/da9150_otg_work.py).
+
+class again(KStruct):
+    work: work_struct
+    rounds: int
+    wq: workqueue_struct
+
+
+def _requeue_fn(w):
+    d = container_of(w, again, "work")
+    n = READ_ONCE(ptr(d, "rounds"))
+    if n < 2:                              # two re-queues at most: a finite model
+        WRITE_ONCE(ptr(d, "rounds"), n + 1)
+        queue_work(d.wq, d.work)
+
+
+def _requeue_model(stop, own_queue):
+    from kcheck.kernel import system_wq
+
+    def owner(d):
+        queue_work(d.wq, d.work)
+        stop(d.work)
+        kfree(d)
+
+    def main():
+        d = kzalloc(again)
+        d.wq = alloc_workqueue("wq", 0, 1) if own_queue else system_wq
+        INIT_WORK(d.work, _requeue_fn)
+        spawn(owner, d, name="owner")
+    return main
+
+
+@pytest.mark.parametrize("own_queue", [False, True])
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+def test_cancel_work_sync_stops_an_item_that_queues_itself(mm, own_queue):
+    res = kcheck.check(_requeue_model(cancel_work_sync, own_queue), memory_model=mm)
+    assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
+
+
+@pytest.mark.parametrize("stop", [cancel_work, flush_work])
+@pytest.mark.parametrize("own_queue", [False, True])
+def test_what_does_not_hold_the_pending_bit_lets_it_run_again(stop, own_queue):
+    """cancel_work() does not wait; flush_work() waits, but does not stop a re-queue."""
+    res = kcheck.check(_requeue_model(stop, own_queue))
+    assert res.verdict == "bug" and res.bug.kind == "use-after-free", res.bug and res.bug.message
+
+
+def test_work_pending_while_a_canceller_holds_the_bit_and_queuing_fails():
+    """While cancel_work_sync() waits for the running instance, the item reads
+    as pending (the canceller's bit) and queue_work() returns false; after it,
+    the item is idle and can be queued again."""
+    from kcheck.kernel import complete_all, work_pending, completion as compl
+
+    class d_t(KStruct):
+        work: work_struct
+        started: compl
+        go: compl
+        seen: int
+        wq: workqueue_struct
+
+    def fn(w):
+        d = container_of(w, d_t, "work")
+        complete_all(d.started)
+        wait_for_completion(d.go)
+
+    def canceller(d):
+        wait_for_completion(d.started)
+        cancel_work_sync(d.work)
+        WARN_ON(work_pending(d.work))
+        WARN_ON(not queue_work(d.wq, d.work))      # idle again: queuing works
+        cancel_work_sync(d.work)
+
+    def poker(d):
+        wait_for_completion(d.started)
+        if READ_ONCE(ptr(d, "seen")) == 0 and work_pending(d.work):
+            WRITE_ONCE(ptr(d, "seen"), 1)
+            WARN_ON(queue_work(d.wq, d.work))      # the canceller holds the bit
+        complete_all(d.go)
+
+    def main():
+        d = d_t()                       # static: nothing to free
+        d.wq = alloc_workqueue("wq", 0, 1)
+        init_completion(d.started)
+        init_completion(d.go)
+        INIT_WORK(d.work, fn)
+        spawn(queue_work, d.wq, d.work, name="owner")
+        spawn(canceller, d, name="canceller")
+        spawn(poker, d, name="poker")
+    res = kcheck.check(main)
+    assert res.verdict == "no-bug" and res.exhaustive, res.bug and (res.bug.message, res.bug.trace)

@@ -97,9 +97,11 @@ class _Queued:
     pending: bool
     seq: int
     wq: object
+    canceling: bool = False     # cancel_work*() holds the pending bit: queuing fails
 
     def __repr__(self):
-        return f"{'pending' if self.pending else 'idle'} #{self.seq} on {self.wq.name}"
+        state = "canceling" if self.canceling else "pending" if self.pending else "idle"
+        return f"{state} #{self.seq} on {self.wq.name if self.wq is not None else 'no queue'}"
 
 
 def _is_pending(v):
@@ -350,40 +352,73 @@ def flush_work(work):
     return True
 
 
+def _hold_if_idle(v):
+    """``test_and_set_bit(WORK_STRUCT_PENDING_BIT)`` for a canceller: an idle item's
+    pending bit becomes the canceller's (queuing it fails until it is let go)."""
+    if v.__class__ is _Queued:
+        return NO_WRITE if v.pending else _Queued(True, v.seq, v.wq, True)
+    return _Queued(True, 0, None, True)
+
+
 def _cancel(work, what, wait):
+    """try_to_grab_pending() until the canceller holds the pending bit, then (if
+    ``wait``) flush the instance that may still run, then let the bit go.
+
+    While the canceller holds the bit, a queue_work() of the item fails - the
+    kernel's guarantee that cancel_work_sync() works on an item that queues
+    itself again ("On return from this function, @work is guaranteed to be not
+    pending or executing"): a running instance's re-queue is a no-op.  Before
+    2026-11-30 kcheck waited only for the instance it saw, so the re-queued
+    one ran after the canceller's kfree - a false use-after-free."""
     r = run()
-    v = r.read(work._pending, ONCE, what)
-    if v.__class__ is not _Queued:
-        return False
-    wq = v.wq
-    if wq.__class__ is _SystemWQ:
-        # take the queuing back before its worker takes it (its worker then just
-        # says it is done); else wait for the instance that worker runs
-        taken = v.pending and r.rmw(_claim(work, v.seq), lambda c: 2 if c == 0 else NO_WRITE, FULL,
-                                    what) == 0
-        seq = v.seq
-        if taken:
-            r.write(work._pending, _Queued(False, seq, wq), ONCE, what)
-    else:
-        def grab(s):
-            left = tuple(p for p in s[0] if p[0] != work)
-            return (left, s[1], s[2]) if len(left) < len(s[0]) else NO_WRITE
-        old = r.rmw(wq._loc, grab, FULL, what)
-        gone = [p for p in old[0] if p[0] == work]
-        taken = bool(gone)
-        seq = v.seq
-        if taken:
-            # taken back before a worker got it: it will not run, it is not pending
-            # any more, and flushes stop waiting for it
-            _, nth, seq = gone[-1]
-            r.write(work._pending, _Queued(False, seq, wq), ONCE, what)
-            r.write(_instance_done(work, seq), 1, REL, what)
-            r.write(wq._done(nth), 1, REL, what)
-    # taken back: an earlier instance may still be running; else the last one is
-    # taken by a worker (running or done), or was never pending
+    taken = False
+    while True:
+        o = r.rmw(work._pending, _hold_if_idle, FULL, what)
+        if not _is_pending(o):
+            seq = o.seq if o.__class__ is _Queued else 0        # it may still run
+            break
+        if o.canceling:
+            # another canceller holds it: wait until it lets go, then try again
+            r.rmw(work._pending, lambda v: BLOCK if _is_pending(v) and v.canceling else NO_WRITE,
+                  ACQ, what)
+            continue
+        if _steal(r, work, o, what):
+            # taken back before a worker got it: it will not run, and the canceller
+            # holds the pending bit the queuing had set
+            r.write(work._pending, _Queued(True, o.seq, o.wq, True), ONCE, what)
+            taken = True
+            seq = o.seq - 1                 # an earlier instance may still run
+            break
+        # a worker has taken it and not yet cleared its pending bit (the kernel does
+        # both under the pool lock; try_to_grab_pending() says -EAGAIN): wait for that
+        r.rmw(work._pending, lambda v: BLOCK if _is_pending(v) and v.seq == o.seq else NO_WRITE,
+              ACQ, what)
     if wait:
-        _wait_instance(r, work, seq - 1 if taken else seq, what)
+        _wait_instance(r, work, seq, what)
+    held = r.read(work._pending, ONCE, what)
+    r.write(work._pending, _Queued(False, held.seq, held.wq) if held.wq is not None else 0,
+            ONCE, what)
     return taken
+
+
+def _steal(r, work, o, what):
+    """Take ``work``'s pending queuing ``o`` off its queue; False if a worker has it."""
+    wq = o.wq
+    if wq.__class__ is _SystemWQ:
+        return r.rmw(_claim(work, o.seq), lambda c: 2 if c == 0 else NO_WRITE, FULL, what) == 0
+
+    def grab(s):
+        left = tuple(p for p in s[0] if p[0] != work)
+        return (left, s[1], s[2]) if len(left) < len(s[0]) else NO_WRITE
+    old = r.rmw(wq._loc, grab, FULL, what)
+    gone = [p for p in old[0] if p[0] == work]
+    if not gone:
+        return False
+    # flushes stop waiting for the queuing taken back
+    _, nth, seq = gone[-1]
+    r.write(_instance_done(work, seq), 1, REL, what)
+    r.write(wq._done(nth), 1, REL, what)
+    return True
 
 
 def cancel_work_sync(work):
