@@ -298,6 +298,8 @@ class Run:
     exit_waits = None       # tasks whose done write a replayed join waits for (_task_ended)
     joins = False           # a join was asked for in this run (wait_exit)
     lock_usage = None       # lid -> {(softirq state, mode): task} (kernel/locking.py)
+    lock_deps = None        # (lid, lid) -> the first acquisition of one under the other (kernel/locking.py)
+    irq_safe = False        # a lock has been taken in irq context (kernel/locking.py)
     cut = False             # a chain of contexts was cut here (Run._cut)
     has_gp = False          # an RCU callback's grace period is in the graph (SC)
     percpu = False          # the model has per-CPU data: regions take CPUs (kernel/percpu.py)

@@ -104,13 +104,79 @@ def _irq_usage(r, t, lock, mode, never_on=False):
     tls = t.tls
     if tls.get("hardirq"):
         _usage(r, t, lock, mode, "IN-HARDIRQ")
+    else:
+        if not (never_on or tls.get("irq")):
+            _usage(r, t, lock, mode, "HARDIRQ-ON")
+        if tls.get("softirq"):
+            _usage(r, t, lock, mode, "IN-SOFTIRQ")
+        elif not (never_on or t.callback or tls.get("bh") or tls.get("irq")):
+            _usage(r, t, lock, mode, "SOFTIRQ-ON")
+    if len(t.held) > 1 or r.lock_deps:
+        _lock_order(r, t, lock, mode)
+
+
+def _lock_order(r, t, lock, mode):
+    """lockdep's irq-safe -> irq-unsafe rule (check_irq_usage()): a lock taken
+    in softirq (hardirq) context must not be held while a lock that is taken
+    with softirqs (interrupts) enabled is acquired.  Else: CPU0 holds B with
+    softirqs on and a softirq there spins on A; CPU1 holds A and spins on B
+    ("SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected").  kcheck runs a
+    softirq as a context of its own, never on top of the task it interrupts,
+    so this deadlock is never an interleaving it explores: like lockdep, it
+    judges the dependencies (B taken under A, through any chain of locks)
+    and the usages seen in a run, whatever their order.  Two read
+    acquisitions of an rwlock do not wait for each other; mutexes take no
+    part (a sleeping lock in softirq is already sleep-in-atomic)."""
+    deps = r.lock_deps
+    if deps is None:
+        deps = r.lock_deps = {}
+    me = lock._loc.lid
+    for l, m in t.held[:-1]:
+        if l is lock or getattr(l, "kind", None) == "mutex":
+            continue
+        deps.setdefault((l._loc.lid, me), (l, m, lock, mode, t.name))
+    usage = r.lock_usage
+    if not r.irq_safe or not deps:
         return
-    if not (never_on or tls.get("irq")):
-        _usage(r, t, lock, mode, "HARDIRQ-ON")
-    if tls.get("softirq"):
-        _usage(r, t, lock, mode, "IN-SOFTIRQ")
-    elif not (never_on or t.callback or tls.get("bh") or tls.get("irq")):
-        _usage(r, t, lock, mode, "SOFTIRQ-ON")
+    after = {}
+    for (a, b), d in deps.items():
+        after.setdefault(a, []).append(d)
+    for safe, unsafe, ctx, what in (("IN-SOFTIRQ", "SOFTIRQ-ON", "softirq", "softirqs"),
+                                    ("IN-HARDIRQ", "HARDIRQ-ON", "hardirq", "interrupts")):
+        for a_lid, states in usage.items():
+            ins = [(m, who) for (st, m), who in states.items() if st == safe]
+            if not ins or a_lid not in after:
+                continue
+            # the locks taken while holding A, directly or through a chain
+            seen, todo = set(), [(d, d) for d in after[a_lid]]
+            while todo:
+                first, d = todo.pop()
+                b_lid = d[2]._loc.lid
+                if b_lid in seen or b_lid == a_lid:
+                    continue
+                seen.add(b_lid)
+                ons = [(m, who) for (st, m), who in usage.get(b_lid, {}).items() if st == unsafe]
+                for in_mode, in_who in ins:
+                    if in_mode == "r" and first[1] == "r":
+                        continue        # the context and the holder both only read A
+                    for on_mode, on_who in ons:
+                        if on_mode == "r" and d[3] == "r":
+                            continue    # B read both where it is held and where it is awaited
+                        A, B = first[0], d[2]
+                        key = (safe, a_lid, b_lid)
+                        done = r.__dict__.setdefault("lock_order_seen", set())
+                        if key in done:
+                            continue
+                        done.add(key)
+                        via = "" if first is d else f" (through {first[2]._loc.name()})"
+                        r.report("lockdep", f"{ctx.upper()}-safe -> {ctx.upper()}-unsafe lock order "
+                                 f"detected: {first[4]} takes {B._loc.name()}{via} while holding "
+                                 f"{A._loc.name()}; {A._loc.name()} is taken in {ctx} context by "
+                                 f"{in_who}, {B._loc.name()} with {what} enabled by {on_who}: a "
+                                 f"{ctx} on {on_who}'s CPU while it holds {B._loc.name()} spins on "
+                                 f"{A._loc.name()}, whose holder waits for {B._loc.name()}")
+                        return
+                todo.extend((first, d2) for d2 in after.get(b_lid, ()))
 
 
 _OTHER = {"IN-SOFTIRQ": "SOFTIRQ-ON", "SOFTIRQ-ON": "IN-SOFTIRQ",
@@ -126,6 +192,8 @@ def _usage(r, t, lock, mode, state):
     if key in seen:
         return
     seen[key] = t.name
+    if state[0] == "I":
+        r.irq_safe = True       # _lock_order has something to check from now on
     other = _OTHER[state]
     for (st, m), who in seen.items():
         if st != other or (m == "r" and mode == "r"):
