@@ -469,3 +469,90 @@ def test_srcu_reader_flags_never_hide_another_programs_words_from_the_lkmm(tmp_p
     f.write_text(bugs.KCOMPACTD)
     r = kcheck.check(kcheck.c.load(str(f), defines=["FIXED=1"]).entry, memory_model="lkmm")
     assert r.bug is None, r.format()
+
+
+# -- two srcu_structs of one struct type --------------------------------------
+#
+# A task's read-side sections were kept by the srcu_struct's field name, so
+# &a->ss and &b->ss of two instances were one domain to the bookkeeping: an
+# inner srcu_read_lock(&b->ss) counted as nesting in a's section, and b's
+# grace period did not wait for it (a false use-after-free); synchronize_srcu
+# (&b->ss) inside a's section was a false "same-type" deadlock; unlocking the
+# wrong instance passed.  The kernel counts per instance (ssp->sda) and
+# lockdep matches ssp->dep_map (found by a hostile-review helper).
+
+class _dom(KStruct):
+    ss: srcu_struct
+    p: object
+
+
+class _payload(KStruct):
+    v: int
+
+
+def _two_domains(nest):
+    from kcheck.kernel import init_srcu_struct, rcu_replace_pointer
+
+    def main():
+        a, b = _dom(), _dom()
+        init_srcu_struct(a.ss)
+        init_srcu_struct(b.ss)
+        b.p = kzalloc(_payload)
+
+        def reader():
+            ia = srcu_read_lock(a.ss) if nest else None
+            ib = srcu_read_lock(b.ss)
+            q = srcu_dereference(ptr(b, "p"), b.ss)
+            if q is not None:
+                READ_ONCE(ptr(q, "v"))
+            srcu_read_unlock(b.ss, ib)
+            if nest:
+                srcu_read_unlock(a.ss, ia)
+
+        def updater():
+            old = rcu_replace_pointer(ptr(b, "p"), None, True)
+            synchronize_srcu(b.ss)
+            kfree(old)
+        spawn(reader)
+        spawn(updater)
+    return main
+
+
+@pytest.mark.parametrize("nest", [False, True])
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+def test_sections_of_two_instances_of_one_type_are_two_domains(mm, nest):
+    res = kcheck.check(_two_domains(nest), memory_model=mm)
+    assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
+
+
+def test_synchronize_srcu_of_another_instance_inside_a_section_is_fine():
+    from kcheck.kernel import init_srcu_struct
+
+    def main():
+        a, b = _dom(), _dom()
+        init_srcu_struct(a.ss)
+        init_srcu_struct(b.ss)
+
+        def t():
+            i = srcu_read_lock(a.ss)
+            synchronize_srcu(b.ss)
+            srcu_read_unlock(a.ss, i)
+        spawn(t)
+    res = kcheck.check(main)
+    assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.message
+
+
+def test_unlocking_another_instance_is_lockdep():
+    from kcheck.kernel import init_srcu_struct
+
+    def main():
+        a, b = _dom(), _dom()
+        init_srcu_struct(a.ss)
+        init_srcu_struct(b.ss)
+
+        def t():
+            i = srcu_read_lock(a.ss)
+            srcu_read_unlock(b.ss, i)
+        spawn(t)
+    res = kcheck.check(main)
+    assert res.verdict == "bug" and res.bug.kind == "lockdep", res.bug and res.bug.message

@@ -504,7 +504,7 @@ def held_at_exit(run, t):
         held.append("rcu_read_lock")
     srcu = t.tls.get("srcu")
     if srcu:
-        held += [f"srcu_read_lock({name})" for name, n in srcu.items() if n]
+        held += [f"srcu_read_lock({ssp!r})" for ssp, n in srcu.items() if n]
     for key, what in (("bh", "bottom halves disabled"), ("preempt", "preemption disabled")):
         if t.tls.get(key):
             held.append(what)

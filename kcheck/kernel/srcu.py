@@ -122,7 +122,7 @@ def srcu_read_lock(ssp):
         raise ModelError(f"{t.name}: srcu_read_lock() inside an RCU/SRCU callback is not modelled")
     with op(r, lambda: f"srcu_read_lock({ssp!r})"):
         d = _nest(t, ssp)
-        key = ssp._name
+        key = ssp                   # the instance: lockdep's ssp->dep_map
         n = d.get(key, 0)
         if n == 0:
             r.write(ssp._flag(t), ssp._id(), ONCE, "srcu_read_lock")
@@ -139,7 +139,7 @@ def srcu_read_unlock(ssp, idx):
         return
     with op(r, lambda: f"srcu_read_unlock({ssp!r})"):
         d = _nest(t, ssp)
-        key = ssp._name
+        key = ssp                   # the instance: lockdep's ssp->dep_map
         n = d.get(key, 0)
         if n == 0:
             r.report("lockdep", f"srcu_read_unlock({ssp!r}) in {t.name} without srcu_read_lock()")
@@ -224,7 +224,7 @@ def _plus_one(v):
 
 def srcu_read_lock_held(ssp):
     t = run().cur
-    return t is not None and bool(t.tls.get("srcu", {}).get(ssp._name))
+    return t is not None and bool(t.tls.get("srcu", {}).get(ssp))
 
 
 def srcu_dereference_check(p, ssp, c=False):
@@ -269,7 +269,7 @@ def synchronize_srcu(ssp):
     if t.rcu:
         r.report("sleep-in-rcu", f"Illegal synchronize_srcu() in RCU read-side critical section: "
                  f"{t.name}")
-    if t.tls.get("srcu", {}).get(ssp._name):
+    if t.tls.get("srcu", {}).get(ssp):
         r.report("deadlock", f"Illegal synchronize_srcu() in same-type SRCU read-side critical "
                  f"section: {t.name} waits for its own srcu_read_lock({ssp!r})")
     _sched.sleep_check("synchronize_srcu")
