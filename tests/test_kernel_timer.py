@@ -218,3 +218,97 @@ def test_from_timer_with_its_arguments_swapped_is_a_model_error_that_says_so():
 
     with pytest.raises(ModelError, match=r"from_timer\(var, timer, field\)"):
         kcheck.check(_dev_model(swapped_fn, owner))
+
+
+# -- calls on the timer of a freed structure -------------------------------------
+#
+# Every call on a timer reads the timer's own memory first (lock_timer_base()
+# reads timer->flags, lock_hrtimer_base() timer->base): on a freed structure,
+# KASAN's use-after-free.  kcheck kept only the timer base's record, outside
+# the structure, and said "no bug, exhaustive" (a hostile-review helper).
+
+class _tdev(KStruct):
+    t: timer_list
+    armed: int
+
+
+def _nop(t):
+    pass
+
+
+def _freed_then(call):
+    def main():
+        d = kzalloc(_tdev)
+        timer_setup(d.t, _nop, 0)
+
+        def task(d):
+            timer_shutdown_sync(d.t)
+            kfree(d)
+            call(d.t)
+        spawn(task, d)
+    return main
+
+
+@pytest.mark.parametrize("call", [lambda t: mod_timer(t, 1), del_timer_sync, del_timer,
+                                  timer_pending])
+def test_a_call_on_the_timer_of_a_freed_structure_is_a_use_after_free(call):
+    res = kcheck.check(_freed_then(call))
+    assert res.verdict == "bug" and res.bug.kind == "use-after-free", res.bug and res.bug.message
+
+
+def _armer_vs_remover(armer_stopped_first):
+    from kcheck.kernel import WRITE_ONCE, READ_ONCE, ptr, completion, complete, wait_for_completion
+
+    class dev2(KStruct):
+        t: timer_list
+        stopped: completion
+
+    def main():
+        d = kzalloc(dev2)
+        timer_setup(d.t, _nop, 0)
+
+        def armer(d):
+            mod_timer(d.t, 1)
+            complete(d.stopped)
+
+        def remover(d):
+            if armer_stopped_first:
+                wait_for_completion(d.stopped)
+            timer_shutdown_sync(d.t)
+            kfree(d)
+        spawn(armer, d)
+        spawn(remover, d)
+    return main
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+def test_an_armer_racing_with_the_free(mm):
+    """"Callers must prevent restarting of the timer": an armer that may still
+    call mod_timer() when the structure is freed is a use-after-free; one the
+    remover waits for is not."""
+    bad = kcheck.check(_armer_vs_remover(False), memory_model=mm)
+    assert bad.verdict == "bug" and bad.bug.kind == "use-after-free", bad.bug and bad.bug.message
+    ok = kcheck.check(_armer_vs_remover(True), memory_model=mm)
+    assert ok.verdict == "no-bug" and ok.exhaustive, ok.bug and ok.bug.message
+
+
+def test_hrtimer_cancel_on_a_freed_structure():
+    from kcheck.kernel import hrtimer, hrtimer_setup, hrtimer_cancel, HRTIMER_NORESTART, \
+        CLOCK_MONOTONIC, HRTIMER_MODE_REL
+
+    class hdev(KStruct):
+        ht: hrtimer
+
+    def fn(t):
+        return HRTIMER_NORESTART
+
+    def main():
+        d = kzalloc(hdev)
+        hrtimer_setup(d.ht, fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL)
+
+        def task(d):
+            kfree(d)
+            hrtimer_cancel(d.ht)
+        spawn(task, d)
+    res = kcheck.check(main)
+    assert res.verdict == "bug" and res.bug.kind == "use-after-free", res.bug and res.bug.message

@@ -331,6 +331,7 @@ def _timer_list(b, o, size):
     v._name = name[:-len(".entry.next")] if name.endswith(".entry.next") else name
     v._state = Loc.keyed(3, anchor.lid, 0, f"{v._name}.state")
     v._func = fn
+    v._flags = b.cell(o + 32) or anchor         # timer->flags: what every call reads first
     v._cptr = v._owner = Ptr(b, o)
     v._kid = ("T", anchor.lid)
     return v
@@ -375,6 +376,7 @@ def _hrtimer(b, o, size):
     v._name = _embedded_name(b, o, "__kcheck_node[0]")
     v._state = Loc.keyed(8, anchor.lid, 0, f"{v._name}.state")
     v._func = fn
+    v._flags = anchor                           # the node the base's lock walks first
     v._cptr = v._owner = Ptr(b, o)
     v._kid = ("h", anchor.lid)
     return v

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, FULL, ONCE, PLAIN, anon
+from .timer import touch
 
 HRTIMER_NORESTART = 0
 HRTIMER_RESTART = 1
@@ -71,11 +72,12 @@ def _st(v):
 
 
 class hrtimer(KObject):
-    __slots__ = ("_state", "_func", "_owner", "_kid", "_name")
+    __slots__ = ("_state", "_func", "_flags", "_owner", "_kid", "_name")
 
     def __init__(self, owner=None, field=None):
         self._owner = owner
         self._name = field or anon("hrtimer")
+        self._flags = Loc(0, owner, f"{self._name}.base")      # timer->base (timer.touch)
         self._state = Loc(0, None, f"{self._name}.state")
         self._func = Loc(None, owner, f"{self._name}.function", plain=True)
         self._kid = ("h", self._state.lid)
@@ -103,6 +105,7 @@ class hrtimer(KObject):
 def _check(timer, what):
     if not isinstance(timer, hrtimer):
         raise ModelError(f"{what}({timer!r}): not an hrtimer")
+    touch(run(), timer, what, "base")   # lock_hrtimer_base() reads timer->base
 
 
 def hrtimer_init(timer, clock_id, mode):
@@ -233,16 +236,19 @@ def hrtimer_cancel(timer):
 
 
 def hrtimer_active(timer):
+    _check(timer, "hrtimer_active")
     v = _st(run().read(timer._state, FULL, "hrtimer_active"))
     return v is not None and (v.pending or v.running)
 
 
 def hrtimer_is_queued(timer):
+    _check(timer, "hrtimer_is_queued")
     v = _st(run().read(timer._state, FULL, "hrtimer_is_queued"))
     return v is not None and v.pending
 
 
 def hrtimer_callback_running(timer):
+    _check(timer, "hrtimer_callback_running")
     v = _st(run().read(timer._state, FULL, "hrtimer_callback_running"))
     return v is not None and v.running
 

@@ -64,11 +64,14 @@ class _Armed:
 
 
 class timer_list(KObject):
-    __slots__ = ("_state", "_func", "_owner", "_kid", "_name")
+    __slots__ = ("_state", "_func", "_flags", "_owner", "_kid", "_name")
 
     def __init__(self, owner=None, field=None):
         self._owner = owner
         self._name = field or anon("timer")
+        # timer->flags, in the structure: what lock_timer_base() reads first in every
+        # call on the timer, so a call on a freed structure's timer is a use-after-free
+        self._flags = Loc(0, owner, f"{self._name}.flags")
         # the timer base's record of it (whether it is pending, its instance):
         # not the structure's own memory, so a firing context whose instance was
         # deleted touches nothing of a structure that may be freed by now
@@ -123,11 +126,20 @@ def _fire(timer, seq):
               "timer: function returned")
 
 
+def touch(r, timer, what, word="flags"):
+    """The caller's load of the timer's own memory (timer->flags): KASAN's
+    use-after-free when the structure holding the timer has been freed.  Never
+    written after set-up, so it adds no interleaving."""
+    if r.cur is not None:
+        r.read(timer._flags, ONCE, f"{what}: load {word}")
+
+
 def _arm(timer, what, warn_pending=False):
     r = run()
     t = r.cur
     if t is None:
         raise ModelError(f"{what}() from main(): arm timers from a task")
+    touch(r, timer, what)
 
     def arm(v):
         if v.__class__ is _Armed:
@@ -161,7 +173,9 @@ def add_timer(timer):
 
 
 def timer_pending(timer):
-    v = run().read(timer._state, ONCE, "timer_pending")
+    r = run()
+    touch(r, timer, "timer_pending")
+    v = r.read(timer._state, ONCE, "timer_pending")
     return v.__class__ is _Armed and v.pending
 
 
@@ -173,6 +187,7 @@ def _delete(timer, what, wait, shutdown=False):
     call returns is the caller's to prevent: "callers must prevent restarting
     of the timer".)"""
     r = run()
+    touch(r, timer, what)
     if wait:
         t = r.cur
         if t is not None and t.tls.get("context") == "a timer callback" and t.args and \
