@@ -457,3 +457,133 @@ def test_a_plain_access_is_named_as_written_inside_a_macro_and_through_a_struct(
     assert "store gc.val" in text and "load c->val" in text, r.warnings
     assert "store gc.arr[1]" in text and "load c->arr[1]" in text, r.warnings
     assert "?" not in text, r.warnings
+
+
+# -- anonymous struct/union members, fallthrough, struct_size --------------------------
+#
+# libclang gives an anonymous member of a struct no FIELD_DECL, only its record:
+# its members had no memory at all - reads 0, stores lost, no data race, no
+# use-after-free - in the shape of struct page, sk_buff and every
+# "union { struct rcu_head rcu; struct { ... }; }" (found by a hostile-review
+# helper).  The kernel's `fallthrough;` was "unsupported statement", and
+# linux/overflow.h (struct_size) was missing.
+
+ANON = r"""
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/rcupdate.h>
+#include <pthread.h>
+#include <assert.h>
+
+struct obj {
+	int key;
+	struct { int a; int b; };                      /* anonymous struct */
+	union { struct rcu_head rcu; struct { int c; int d; }; };
+	union {
+		u32 word;
+		struct { unsigned level:4; unsigned invalid:1; unsigned dirty:1; };
+	} role;
+};
+
+static struct obj *g;
+static DEFINE_SPINLOCK(lock);
+
+static void *t1(void *arg)
+{
+	LOCK();
+	g->a++;
+	g->role.invalid = 1;
+	UNLOCK();
+	return NULL;
+}
+
+static void *t2(void *arg)
+{
+	LOCK();
+	g->a++;
+	g->role.dirty = 1;
+	UNLOCK();
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t x, y;
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	g->b = 3;
+	g->d = 5;
+	g->role.level = 3;
+	assert(g->b == 3 && g->d == 5 && g->a == 0);
+	pthread_create(&x, NULL, t1, NULL);
+	pthread_create(&y, NULL, t2, NULL);
+	pthread_join(x, NULL);
+	pthread_join(y, NULL);
+	assert(g->a == 2 && g->role.invalid && g->role.dirty && g->role.level == 3);
+	kfree(g);
+#ifdef AFTER_FREE
+	return g->b;
+#endif
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("locked,after_free,want", [
+    (True, False, "no-bug"), (False, False, "data-race"), (True, True, "use-after-free")])
+def test_anonymous_members_are_memory(tmp_path, locked, after_free, want):
+    defs = (["LOCK()=spin_lock(&lock)", "UNLOCK()=spin_unlock(&lock)"] if locked
+            else ["LOCK()=do{}while(0)", "UNLOCK()=do{}while(0)"])
+    if after_free:
+        defs.append("AFTER_FREE")
+    got, r = verdict(load(tmp_path, ANON, defines=defs), races="error")
+    assert got == want, r.format()
+    if want == "no-bug":
+        assert r.exhaustive
+
+
+FALLTHROUGH = r"""
+#include <linux/kernel.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/mutex.h>
+#include <assert.h>
+
+struct tbl { int n; int ent[]; };
+static spinlock_t l;                    /* linux/mutex.h brings spinlock_t, as the kernel's */
+
+static int step(int s)
+{
+	int n = 0;
+	switch (s) {
+	case 0:
+		n += 1;
+		fallthrough;
+	case 1:
+		n += 10;
+		break;
+	default:
+		n = -1;
+	}
+	return n;
+}
+
+int main(void)
+{
+	struct tbl *t = kzalloc(struct_size(t, ent, 4), GFP_KERNEL);
+	spin_lock_init(&l);
+	assert(step(0) == 11 && step(1) == 10 && step(2) == -1);
+	assert(struct_size(t, ent, 4) == sizeof(*t) + 4 * sizeof(int));
+	assert(size_mul(SIZE_MAX / 2, 3) == SIZE_MAX && array_size(3, 4) == 12);
+	t->ent[3] = 1;
+	t->ent[INDEX] = 2;
+	kfree(t);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("index,want", [(0, "no-bug"), (4, "slab-out-of-bounds")])
+def test_fallthrough_and_struct_size(tmp_path, index, want):
+    got, r = verdict(load(tmp_path, FALLTHROUGH, defines=[f"INDEX={index}"]))
+    assert got == want, r.format()

@@ -393,6 +393,20 @@ class TypeTable:
             run.clear()
 
         for fc in decl.get_children():
+            if fc.kind in (K.STRUCT_DECL, K.UNION_DECL) and not union \
+                    and "(anonymous" in fc.spelling:
+                # an anonymous struct/union member (``struct { struct { int a, b; }; }``):
+                # libclang gives it no FIELD_DECL, only its record; without a slot its
+                # members had no memory at all (reads 0, stores lost, no race, no
+                # use-after-free).  In a union the named members cover its bytes.
+                off = _anon_offset(t, fc)
+                if off is None:
+                    continue
+                close_run()
+                ft = self.get(fc.type, fc)
+                ct.fields[f"<anon@{off}>"] = Field("", off, ft)
+                slots.append((off, ft.size, ft, ""))
+                continue
             if fc.kind != K.FIELD_DECL:
                 continue
             bo = fc.get_field_offsetof()
@@ -418,6 +432,40 @@ class TypeTable:
         ct.slots = slots
         ct._starts = [s[0] for s in slots]
         return ct
+
+
+def _anon_offset(outer, decl):
+    """Byte offset in record type ``outer`` of its anonymous member record ``decl``:
+    through its first named field (clang's offsetof sees through anonymous members)."""
+    for fc in decl.get_children():
+        if fc.kind == K.FIELD_DECL and fc.spelling:
+            whole = outer.get_offset(fc.spelling)
+            own = decl.type.get_offset(fc.spelling)
+            if whole < 0 or own < 0:
+                return None
+            return (whole - own) // 8
+        if fc.kind in (K.STRUCT_DECL, K.UNION_DECL) and "(anonymous" in fc.spelling:
+            inner = _anon_offset(decl.type, fc)
+            first = _first_named(fc)
+            if inner is None or first is None:
+                continue
+            whole = outer.get_offset(first)
+            own = decl.type.get_offset(first)
+            if whole < 0 or own < 0:
+                return None
+            return (whole - own) // 8
+    return None
+
+
+def _first_named(decl):
+    for fc in decl.get_children():
+        if fc.kind == K.FIELD_DECL and fc.spelling:
+            return fc.spelling
+        if fc.kind in (K.STRUCT_DECL, K.UNION_DECL) and "(anonymous" in fc.spelling:
+            n = _first_named(fc)
+            if n is not None:
+                return n
+    return None
 
 
 def _key_of(t):

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include <linux/lockdep.h>
 #include <linux/cleanup.h>
+#include <linux/spinlock.h>	/* the kernel's pulls in spinlock_types.h */
 
 struct mutex {
 	atomic_long_t owner;

@@ -12,6 +12,7 @@
 #include <linux/types.h>
 #include <linux/gfp.h>
 #include <linux/cleanup.h>
+#include <linux/overflow.h>
 
 struct kmem_cache;
 
