@@ -4,7 +4,7 @@ only strengthen a neighbouring RMW, as in linux-kernel.cat)."""
 
 from __future__ import annotations
 
-from ._core import _rt, run, loc_of, FULL, NO_WRITE, BLOCK, WAIT, WAIT_ACQ
+from ._core import _rt, run, loc_of, ONCE, NO_WRITE, BLOCK, WAIT, WAIT_ACQ
 from . import sched as _sched
 
 
@@ -76,7 +76,13 @@ def barrier():
 
 
 def smp_store_mb(p, v):
-    run().rmw(loc_of(p), lambda old: v, FULL, "smp_store_mb")
+    """``WRITE_ONCE(*p, v); smp_mb();`` - linux-kernel.def's definition and the
+    generic one.  (Before 2026-11-30 a fully ordered xchg, x86's choice, which
+    also ordered the accesses before the store: MP with an earlier WRITE_ONCE
+    and smp_store_mb() as the flag's store was "no bug" where the LKMM says
+    Sometimes.)  The fence is an ``smp_mb`` for ``--drop-barrier``."""
+    run().write(loc_of(p), v, ONCE, "smp_store_mb")
+    smp_mb()
 
 
 def cpu_relax():

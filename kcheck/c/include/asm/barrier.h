@@ -25,8 +25,10 @@
 	((typeof(*(p)))__kcheck_load((p), __KC_ACQ, "smp_load_acquire"))
 #define smp_store_release(p, v)						\
 	do { typeof(*(p)) __v = (v); __kcheck_store((p), __KC_REL, "smp_store_release", __v); } while (0)
+/* linux-kernel.def and asm-generic: a WRITE_ONCE, then a full barrier (x86's xchg
+ * orders more than the LKMM promises) */
 #define smp_store_mb(var, value)					\
-	do { typeof(var) __v = (value); (void)__kcheck_xchg(&(var), __KC_FULL, "smp_store_mb", __v); } while (0)
+	do { WRITE_ONCE(var, value); smp_mb(); } while (0)
 
 /* cpu_relax(): the body of a busy-wait loop (kcheck blocks the task until what
  * it read last changes: a fair scheduler would let the writer run) */
