@@ -395,8 +395,9 @@ def _cancel(work, what, wait):
               ACQ, what)
     if wait:
         _wait_instance(r, work, seq, what)
-    held = r.read(work._pending, ONCE, what)
-    r.write(work._pending, _Queued(False, held.seq, held.wq) if held.wq is not None else 0,
+    # let the bit go: nobody else wrote the word meanwhile (queuing fails, a worker
+    # has nothing of it to take), so it is what the hold made of ``o``
+    r.write(work._pending, _Queued(False, o.seq, o.wq) if o.__class__ is _Queued else 0,
             ONCE, what)
     return taken
 
