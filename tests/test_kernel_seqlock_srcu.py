@@ -525,34 +525,34 @@ def test_sections_of_two_instances_of_one_type_are_two_domains(mm, nest):
     assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
 
 
-def test_synchronize_srcu_of_another_instance_inside_a_section_is_fine():
+def _one_task_two_domains(body):
+    """main(): two instances of one type, and one task running ``body(a, b)``."""
     from kcheck.kernel import init_srcu_struct
 
     def main():
         a, b = _dom(), _dom()
         init_srcu_struct(a.ss)
         init_srcu_struct(b.ss)
+        spawn(body, a, b)
+    return main
 
-        def t():
-            i = srcu_read_lock(a.ss)
-            synchronize_srcu(b.ss)
-            srcu_read_unlock(a.ss, i)
-        spawn(t)
-    res = kcheck.check(main)
+
+def _sync_other_inside(a, b):
+    i = srcu_read_lock(a.ss)
+    synchronize_srcu(b.ss)
+    srcu_read_unlock(a.ss, i)
+
+
+def _unlock_other(a, b):
+    i = srcu_read_lock(a.ss)
+    srcu_read_unlock(b.ss, i)
+
+
+def test_synchronize_srcu_of_another_instance_inside_a_section_is_fine():
+    res = kcheck.check(_one_task_two_domains(_sync_other_inside))
     assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.message
 
 
 def test_unlocking_another_instance_is_lockdep():
-    from kcheck.kernel import init_srcu_struct
-
-    def main():
-        a, b = _dom(), _dom()
-        init_srcu_struct(a.ss)
-        init_srcu_struct(b.ss)
-
-        def t():
-            i = srcu_read_lock(a.ss)
-            srcu_read_unlock(b.ss, i)
-        spawn(t)
-    res = kcheck.check(main)
+    res = kcheck.check(_one_task_two_domains(_unlock_other))
     assert res.verdict == "bug" and res.bug.kind == "lockdep", res.bug and res.bug.message
