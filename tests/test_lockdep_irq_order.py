@@ -143,3 +143,99 @@ def test_real_bugs_in_c(name, kind, mm):
     assert res.verdict == "bug" and res.bug.kind == kind, res.bug and res.bug.message
     ok = kcheck.check(kcheck.c.load(path, defines=["FIXED"]).entry, memory_model=mm)
     assert ok.verdict == "no-bug" and ok.exhaustive, ok.bug and ok.bug.message
+
+
+# -- interrupts or bottom halves enabled again with an irq-safe lock held ------------
+#
+# lockdep_hardirqs_on()/lockdep_softirqs_on() mark every lock held at that point
+# as taken with them on: a local_irq_enable(), an inner spin_unlock_irq() or
+# unlocks in the wrong order under spin_lock_irqsave(), or a local_bh_enable()
+# while still holding a lock a handler takes, is "inconsistent ... usage" - and
+# a real self-deadlock, the interrupt arriving right there.  kcheck judged only
+# acquisitions and said no bug (a hostile-review helper).
+
+def _irq_on_with_a_held(how):
+    L = {}
+
+    def handler(irq, s):
+        spin_lock(L["a"])
+        spin_unlock(L["a"])
+        return 1
+
+    def body(s):
+        a, b = L["a"], L["b"]
+        if how == "local_irq_enable":
+            f = spin_lock_irqsave(a)
+            from kcheck.kernel import local_irq_enable
+            local_irq_enable()
+            spin_unlock_irqrestore(a, f)
+        elif how == "inner_unlock_irq":
+            f = spin_lock_irqsave(a)
+            spin_lock_irq(b)
+            spin_unlock_irq(b)
+            spin_unlock_irqrestore(a, f)
+        elif how == "wrong_order":
+            f1 = spin_lock_irqsave(b)
+            f2 = spin_lock_irqsave(a)
+            spin_unlock_irqrestore(b, f1)
+            spin_unlock_irqrestore(a, f2)
+        else:                               # the right order: clean
+            f1 = spin_lock_irqsave(b)
+            f2 = spin_lock_irqsave(a)
+            spin_unlock_irqrestore(a, f2)
+            spin_unlock_irqrestore(b, f1)
+
+    def main():
+        L.update(a=DEFINE_SPINLOCK(), b=DEFINE_SPINLOCK())
+        s = st()
+        request_irq(1, handler, 0, "dev", s)
+        spawn(body, s)
+    return main
+
+
+@pytest.mark.parametrize("how", ["local_irq_enable", "inner_unlock_irq", "wrong_order"])
+def test_interrupts_enabled_again_with_a_hardirq_safe_lock_held(how):
+    res = kcheck.check(_irq_on_with_a_held(how))
+    assert res.verdict == "bug" and res.bug.kind == "lockdep", res.bug and res.bug.message
+    assert "{HARDIRQ-ON-W} -> {IN-HARDIRQ-W}" in res.bug.message
+    ok = kcheck.check(_irq_on_with_a_held("right_order"))
+    assert ok.verdict == "no-bug" and ok.exhaustive, ok.bug and ok.bug.message
+
+
+def _bh_on_with_a_held(bad):
+    from kcheck.kernel import local_bh_disable, local_bh_enable
+    L = {}
+
+    def sirq(t):
+        spin_lock(L["a"])
+        spin_unlock(L["a"])
+
+    def body(s):
+        a = L["a"]
+        if bad:
+            local_bh_disable()
+            spin_lock(a)
+            local_bh_enable()           # softirqs on, a still held
+            spin_unlock(a)
+        else:
+            spin_lock_bh(a)
+            spin_unlock_bh(a)
+
+    def kick(s):
+        tasklet_schedule(s.tl)
+
+    def main():
+        L.update(a=DEFINE_SPINLOCK())
+        s = st()
+        tasklet_setup(s.tl, sirq)
+        spawn(body, s)
+        spawn(kick, s)
+    return main
+
+
+def test_bottom_halves_enabled_again_with_a_softirq_safe_lock_held():
+    res = kcheck.check(_bh_on_with_a_held(True))
+    assert res.verdict == "bug" and res.bug.kind == "lockdep", res.bug and res.bug.message
+    assert "{SOFTIRQ-ON-W} -> {IN-SOFTIRQ-W}" in res.bug.message
+    ok = kcheck.check(_bh_on_with_a_held(False))
+    assert ok.verdict == "no-bug" and ok.exhaustive, ok.bug and ok.bug.message

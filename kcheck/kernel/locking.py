@@ -179,6 +179,19 @@ def _lock_order(r, t, lock, mode):
                 todo.extend((first, d2) for d2 in after.get(b_lid, ()))
 
 
+def back_on(r, t, state):
+    """lockdep_hardirqs_on() / lockdep_softirqs_on(): interrupts (``state`` is
+    "HARDIRQ-ON") or bottom halves ("SOFTIRQ-ON") enabled again while ``t``
+    holds locks - each held lock is now held with them on, the same usage as
+    taking it so ("inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage" for a
+    lock a handler takes: its interrupt may arrive right here and spin on it).
+    Before 2026-11-30 only the acquisition counted, so local_irq_enable() or an
+    inner spin_unlock_irq() under a spin_lock_irqsave() passed."""
+    for lock, mode in t.held:
+        if getattr(lock, "kind", None) != "mutex":
+            _usage(r, t, lock, mode, state)
+
+
 _OTHER = {"IN-SOFTIRQ": "SOFTIRQ-ON", "SOFTIRQ-ON": "IN-SOFTIRQ",
           "IN-HARDIRQ": "HARDIRQ-ON", "HARDIRQ-ON": "IN-HARDIRQ"}
 

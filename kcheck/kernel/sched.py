@@ -291,6 +291,21 @@ def local_bh_enable():
         r.report("lockdep", f"local_bh_enable() in {t.name} without local_bh_disable()")
     if t is not None:
         _implicit(r, t, "local_bh_enable()")
+        _locks_held_with(r, t)
+
+
+def _locks_held_with(r, t):
+    """Interrupts or bottom halves back on with locks held: lockdep's usage of
+    each (kernel/locking.py ``back_on``)."""
+    if not t.held:
+        return
+    from .locking import back_on
+    tls = t.tls
+    if tls.get("hardirq") or tls.get("irq"):
+        return
+    back_on(r, t, "HARDIRQ-ON")
+    if not (tls.get("bh") or tls.get("softirq") or t.callback):
+        back_on(r, t, "SOFTIRQ-ON")
 
 
 def local_irq_disable():
@@ -307,6 +322,7 @@ def local_irq_enable():
     if t is not None:
         t.tls["irq"] = False
         _implicit(r, t, "local_irq_enable()")
+        _locks_held_with(r, t)
 
 
 def local_irq_save():
@@ -327,6 +343,8 @@ def local_irq_restore(flags):
     if t is not None:
         t.tls["irq"] = bool(flags)
         _implicit(r, t, "local_irq_restore()")
+        if not flags:
+            _locks_held_with(r, t)
 
 
 def irqs_disabled():
