@@ -587,3 +587,52 @@ int main(void)
 def test_fallthrough_and_struct_size(tmp_path, index, want):
     got, r = verdict(load(tmp_path, FALLTHROUGH, defines=[f"INDEX={index}"]))
     assert got == want, r.format()
+
+
+# -- list pointers C memory gives: zero, and list_del()'s poison ----------------------
+#
+# A list_head in kzalloc'd memory that nobody initialised reads as 0: list_add()
+# or list_del() on it was kcheck's own AttributeError, reported as a model error;
+# the kernel oopses (a NULL pointer dereference).  Following LIST_POISON1 (an
+# entry removed with list_del() under a reader) is a non-canonical address,
+# which x86-64 faults as a general protection fault, as the Python front end
+# already said - C said "page fault" (a hostile-review helper).
+
+LISTS = r"""
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/slab.h>
+
+struct item { int val; struct list_head node; };
+static LIST_HEAD(head);
+
+int main(void)
+{
+	struct item *it = kzalloc(sizeof(*it), GFP_KERNEL);
+	struct item *p;
+	int sum = 0;
+#if CASE == 1
+	list_del(&it->node);            /* never added: its pointers are NULL */
+#elif CASE == 2
+	list_add(&it->node, &head);
+	list_del(&it->node);
+	p = list_entry(it->node.next, struct item, node);
+	sum = p->val;                   /* follows LIST_POISON1 */
+#else
+	list_add(&it->node, &head);
+	list_for_each_entry(p, &head, node)
+		sum += p->val;
+	list_del(&it->node);
+#endif
+	kfree(it);
+	return sum;
+}
+"""
+
+
+@pytest.mark.parametrize("case,want", [(0, "no-bug"), (1, "null-deref"), (2, "gpf")])
+def test_list_pointers_from_c_memory(tmp_path, case, want):
+    got, r = verdict(load(tmp_path, LISTS, defines=[f"CASE={case}"]))
+    assert got == want, r.format()
+    if want == "gpf":
+        assert "non-canonical address 0xdead" in r.bug.message, r.bug.message

@@ -58,6 +58,11 @@ def bad_pointer(p, off, size, write, src, what=""):
     if addr < 4096 or addr > MASK64 - 4096:
         c_bug("null-deref", f"BUG: kernel NULL pointer dereference, address: {addr:016x}: "
               f"{acc} of {size} bytes in {where(src)}{thing}", src)
+    if (addr >> 47) not in (0, (1 << 17) - 1):
+        # bits 63..47 not all equal: a non-canonical address (LIST_POISON1 + 8, say),
+        # which x86-64 faults as a #GP, not a page fault
+        c_bug("gpf", f"general protection fault, probably for non-canonical address "
+              f"{addr:#x}: {acc} of {size} bytes in {where(src)}{thing}", src)
     c_bug("page-fault", f"BUG: unable to handle page fault for address: {addr:016x}: "
           f"{acc} of {size} bytes in {where(src)}{thing}", src)
 

@@ -57,8 +57,9 @@ def _node(r, p, what):
     """``p`` is about to be dereferenced."""
     if p.__class__ is _Poison:
         _gpf(r, p, what)
-    if p is None:
-        r.report("gpf", f"BUG: kernel NULL pointer dereference: {what} followed a NULL list pointer "
+    if p is None or p.__class__ is int:
+        # None from Python, 0 from C memory nobody wrote (kzalloc'd, never INIT_LIST_HEAD)
+        r.report("null-deref", f"BUG: kernel NULL pointer dereference: {what} followed a NULL list pointer "
                  "(an uninitialised list_head or hlist entry)")
     return p
 
