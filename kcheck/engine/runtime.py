@@ -33,6 +33,10 @@ from .graph import MARKED, Event, Graph, contains, join
 
 NO_WRITE = object()   # an RMW that only reads (failed cmpxchg, inc_not_zero at 0)
 BLOCK = object()      # an RMW/await that cannot proceed with the value it read
+# A task's tls key: while set, its plain loads and stores are made marked ones,
+# as KCSAN makes them atomic (kcsan_atomic_next, kcsan_nestable_atomic_begin);
+# kernel.seqlock sets it in seqcount read and write sections.
+KCSAN_ATOMIC = "kcsan_atomic"
 
 CURRENT = None        # the active Run (kernel primitives look it up here)
 
@@ -370,6 +374,8 @@ class Run:
                 if self.lkmm and not self.exact_deps:
                     self._handle(cur, v, e)
                 return v
+        if not flags & MARKED and KCSAN_ATOMIC in cur.tls:
+            flags |= MARKED
         v = self.request((0, loc, flags, op))
         cur.last_read = (loc, v)
         if self.lkmm and not self.exact_deps:
@@ -437,6 +443,8 @@ class Run:
                         e.lid in self.plain_lids or not LAZY_RACES or not e.flags & MARKED)):
                     self._checked_access(cur, e, loc)
                 return None
+        if not flags & MARKED and KCSAN_ATOMIC in cur.tls:
+            flags |= MARKED
         return self.request((1, loc, val, flags, op))
 
     def rmw(self, loc, fn, flags, op):

@@ -12,7 +12,7 @@ import sys
 import zlib
 
 from ..engine import runtime as _rt
-from ..engine.runtime import Loc, ModelError, NO_WRITE, BLOCK
+from ..engine.runtime import Loc, ModelError, NO_WRITE, BLOCK, KCSAN_ATOMIC
 from ..engine.graph import PLAIN, MARKED, ACQUIRE, RELEASE, MB, AWAIT
 
 ONCE = MARKED

@@ -19,7 +19,23 @@ says it is consistent is the classic seqcount reader bug.
 
 The writer's increment is a plain ``s->sequence++`` in the kernel, which
 KCSAN excuses (``kcsan_nestable_atomic_begin``); here it is a marked load
-and store so that kcheck's race checks do not flag it.  ``seqlock_t`` adds a
+and store so that kcheck's race checks do not flag it.
+
+The data a seqcount protects is read and written with plain C accesses
+(``u64_stats_sync``, ``struct timekeeper``, ``d_seq``), and the kernel's
+tools take those sections as correct: KCSAN marks every access between
+``read_seqcount_begin()`` and ``read_seqcount_retry()``
+(``kcsan_atomic_next(KCSAN_SEQLOCK_REGION_MAX)``, ended by
+``kcsan_atomic_next(0)``) and between ``write_seqcount_begin()`` and
+``write_seqcount_end()`` (``kcsan_nestable_atomic_begin()``/``_end()``) as
+atomic.  kcheck does the same: in those sections a task's plain accesses are
+marked ones (``READ_ONCE``/``WRITE_ONCE``), so they are not data races and,
+under the LKMM, the section's ``smp_rmb()``/``smp_wmb()`` order them - a
+reader whose retry passes saw a whole write.  (The LKMM's formal model makes
+such plain accesses a data race, with any outcome allowed; a kernel
+developer and KCSAN do not.)  What a reader does with the data *after* a
+retry that said "retry", or without asking, is outside the section and
+checked as it is.  ``seqlock_t`` adds a
 spinlock that serializes writers (``write_seqlock``); a plain ``seqcount_t``
 writer must be serialized by the caller and, as lockdep asserts in
 ``write_seqcount_begin``, run with preemption disabled (a spinlock held,
@@ -29,7 +45,7 @@ bottom halves or interrupts off); ``seqcount_spinlock_t`` names its lock and
 
 from __future__ import annotations
 
-from ._core import run, KObject, Loc, NO_WRITE, BLOCK, ONCE, WAIT, op, anon
+from ._core import run, KObject, Loc, NO_WRITE, BLOCK, ONCE, WAIT, op, anon, KCSAN_ATOMIC
 from .locking import spinlock_t, _take, _release, _held
 from . import sched as _sched
 
@@ -71,11 +87,30 @@ def _even(v):
     return BLOCK if v & 1 else NO_WRITE
 
 
+# KCSAN's view of seqcount sections: while a task is in a reader section or
+# in writer sections (nested), the runtime makes its plain accesses marked
+# ones (engine.runtime.KCSAN_ATOMIC holds (reader, writer depth)).
+
+def _kcsan(r, reader=None, writer=0):
+    t = r.cur
+    if t is None:
+        return
+    rd, wd = t.tls.get(KCSAN_ATOMIC, (False, 0))
+    if reader is not None:
+        rd = reader
+    wd += writer
+    if rd or wd > 0:
+        t.tls[KCSAN_ATOMIC] = (rd, wd)
+    else:
+        t.tls.pop(KCSAN_ATOMIC, None)
+
+
 def raw_read_seqcount_begin(s):
     r = run()
     with op(r, lambda: f"read_seqcount_begin({s!r})") as g:
         v = r.rmw(s._loc, _even, WAIT, "read_seqcount_begin")
         r.fence("smp_rmb", "~read_seqcount_begin")
+        _kcsan(r, reader=True)
         g.note = f" = {v}"
     return v
 
@@ -90,6 +125,7 @@ def raw_seqcount_begin(s):
     with op(r, lambda: f"raw_seqcount_begin({s!r})") as g:
         v = r.read(s._loc, ONCE, "raw_seqcount_begin")
         r.fence("smp_rmb", "~raw_seqcount_begin")
+        _kcsan(r, reader=True)
         g.note = f" = {v & ~1}"
     return v & ~1
 
@@ -98,6 +134,7 @@ def raw_read_seqcount(s):
     r = run()
     v = r.read(s._loc, ONCE, "raw_read_seqcount")
     r.fence("smp_rmb", "~raw_read_seqcount")
+    _kcsan(r, reader=True)
     return v
 
 
@@ -105,6 +142,7 @@ def read_seqcount_retry(s, start):
     """True if a writer ran since ``start``: the caller must retry."""
     r = run()
     with op(r, lambda: f"read_seqcount_retry({s!r}, {start})") as g:
+        _kcsan(r, reader=False)
         r.fence("smp_rmb", "~read_seqcount_retry")
         v = r.read(s._loc, ONCE, "read_seqcount_retry")
         g.note = f" = {'true' if v != start else 'false'}"
@@ -133,6 +171,7 @@ def _inc(r, s, what):
 def raw_write_seqcount_begin(s):
     r = run()
     with op(r, lambda: f"write_seqcount_begin({s!r})"):
+        _kcsan(r, writer=1)
         _inc(r, s, "write_seqcount_begin")
         r.fence("smp_wmb", "~write_seqcount_begin")
 
@@ -148,6 +187,7 @@ def raw_write_seqcount_end(s):
     with op(r, lambda: f"write_seqcount_end({s!r})"):
         r.fence("smp_wmb", "~write_seqcount_end")
         _inc(r, s, "write_seqcount_end")
+        _kcsan(r, writer=-1)
 
 
 write_seqcount_end = raw_write_seqcount_end
