@@ -5,7 +5,7 @@ import pytest
 import kcheck
 from kcheck import spawn, join
 import kcheck.kernel as K
-from kcheck.kernel import (KStruct, ptr, READ_ONCE, WARN_ON, cpu_relax, set_bit, clear_bit,
+from kcheck.kernel import (KStruct, ptr, READ_ONCE, WRITE_ONCE, WARN_ON, cpu_relax, set_bit, clear_bit,
                            change_bit, clear_bit_unlock, __set_bit, __clear_bit, __clear_bit_unlock,
                            DECLARE_BITMAP, find_first_bit, smp_mb__before_atomic)
 
@@ -96,9 +96,10 @@ def test_return_values_and_bitmaps():
                    "bm": (True, False, 1 << 6, 70), "flags": 0}
 
 
-def test_failed_test_and_set_bit_is_unordered_in_the_graph():
-    """A test_and_set_bit that finds the bit set writes nothing (a failed RMW:
-    the LKMM drops its full barrier)."""
+def test_failed_test_and_set_bit_is_fenced_in_the_graph():
+    """A test_and_set_bit that finds the bit set writes nothing (a lone read,
+    which the LKMM takes as unordered), between two smp_mb(): conditional RMWs
+    are fully ordered on failure since v6.0 (415d83249709)."""
     from kcheck.engine.explore import TruSt
     from kcheck.engine import graph as G
     seen = []
@@ -112,4 +113,116 @@ def test_failed_test_and_set_bit_is_unordered_in_the_graph():
     def on_complete(run):
         seen.append([(e.kind, e.op) for e in run.g.threads[0]])
     TruSt(main, on_complete=on_complete).run()
-    assert seen == [[(G.READ, "test_and_set_bit")]]       # no write half (and nobody joins t)
+    assert seen == [[(G.FENCE, "~test_and_set_bit"), (G.READ, "test_and_set_bit"),
+                     (G.FENCE, "~test_and_set_bit")]]
+
+# -- a failed test_and_set_bit() orders like a successful one (v6.0+) --------------
+#
+# The workqueue/tty idiom 415d83249709 was written for: the producer stores
+# data, then finds PENDING already set; the running consumer clears PENDING,
+# smp_mb__after_atomic(), then reads the data - it must see it.  kcheck took a
+# failed test_and_set_bit as unordered and reported a WARN under the LKMM.  A
+# failed test_and_set_bit_lock() is still unordered (the generic code returns
+# early on a set bit): the twin.
+
+class work_bits(KStruct):
+    pending: int
+    data: int
+
+
+def _pending_model(tas):
+    res = {}
+
+    def producer(w):
+        WRITE_ONCE(ptr(w, "data"), 1)
+        res["queued"] = not tas(0, ptr(w, "pending"))
+
+    def consumer(w):
+        K.clear_bit(0, ptr(w, "pending"))
+        K.smp_mb__after_atomic()
+        res["seen"] = READ_ONCE(ptr(w, "data"))
+
+    def judge(ts):
+        for t in ts:
+            join(t)
+        WARN_ON(not res["queued"] and res["seen"] == 0)
+
+    def main():
+        w = work_bits(pending=1)
+        a = spawn(producer, w, name="producer")
+        b = spawn(consumer, w, name="worker")
+        spawn(judge, [a, b], name="judge")
+    return main
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+def test_a_failed_test_and_set_bit_is_fully_ordered(mm):
+    res = kcheck.check(_pending_model(K.test_and_set_bit), memory_model=mm)
+    assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
+    res = kcheck.check(_pending_model(K.test_and_set_bit_lock), memory_model=mm)
+    assert res.verdict == ("bug" if mm == "lkmm" else "no-bug"), res
+
+
+def test_queue_work_that_finds_the_item_pending_orders_the_data():
+    """queue_work() returning false: the pending instance runs after it and sees
+    what was stored before the call (the tty flip-buffer pattern)."""
+    from kcheck.kernel import work_struct, INIT_WORK, alloc_workqueue, flush_workqueue, queue_work
+
+    class port(KStruct):
+        data: int
+        seen: int
+        work: work_struct
+
+    def flush_to_ldisc(w):
+        p = w._owner
+        WRITE_ONCE(ptr(p, "seen"), READ_ONCE(ptr(p, "data")))
+
+    def producer(p, wq):
+        queue_work(wq, p.work)
+        WRITE_ONCE(ptr(p, "data"), 1)
+        queue_work(wq, p.work)
+        flush_workqueue(wq)
+        WARN_ON(READ_ONCE(ptr(p, "seen")) != 1)
+
+    def main():
+        wq = alloc_workqueue("tty", workers=1)
+        p = port()
+        INIT_WORK(p.work, flush_to_ldisc)
+        spawn(producer, p, wq, name="producer")
+    res = kcheck.check(main, memory_model="lkmm")
+    assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("unlock,lost", [("__clear_bit_unlock", True), ("clear_bit_unlock", False),
+                                         ("__bit_spin_unlock", True), ("bit_spin_unlock", False)])
+def test_non_atomic_bit_unlock_loses_a_concurrent_set_bit(mm, unlock, lost):
+    """__clear_bit_unlock() is READ_ONCE + a release store of the word
+    (asm-generic/bitops/lock.h): legal only when the lock guards every bit."""
+    class obj(KStruct):
+        flags: int
+
+    spin = "spin" in unlock
+
+    def locker(o):
+        if spin:
+            K.bit_spin_lock(0, ptr(o, "flags"))
+            getattr(K, unlock)(0, ptr(o, "flags"))
+        elif not K.test_and_set_bit_lock(0, ptr(o, "flags")):
+            getattr(K, unlock)(0, ptr(o, "flags"))
+
+    def other(o):
+        K.set_bit(1, ptr(o, "flags"))
+
+    def judge(ts, o):
+        for t in ts:
+            join(t)
+        WARN_ON(not K.test_bit(1, ptr(o, "flags")))
+
+    def main():
+        o = obj()
+        a = spawn(locker, o, name="locker")
+        b = spawn(other, o, name="other")
+        spawn(judge, [a, b], o, name="judge")
+    res = kcheck.check(main, memory_model=mm)
+    assert res.verdict == ("bug" if lost else "no-bug"), res

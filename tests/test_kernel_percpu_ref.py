@@ -304,3 +304,27 @@ def test_tryget_live_after_kill_in_c(tmp_path, mm, fixed):
         assert r.bug is None and r.exhaustive, r.format()
     else:
         assert r.bug is not None and r.bug.kind == "bug-on", r.format()
+
+
+@pytest.mark.parametrize("gets,zero", [(1, False), (0, False)])
+def test_percpu_ref_is_zero_after_exit_reads_the_kept_count(gets, zero):
+    """percpu_ref_exit() keeps the count in percpu_count_ptr (shifted past the
+    flags, PERCPU_COUNT_BIAS shifted out) and percpu_ref_is_zero() reads it
+    there once ref->data is gone: a ref exited with references held is not
+    zero (kcheck said it always was)."""
+    from kcheck.kernel import percpu_ref_is_zero, WARN_ON
+
+    class q(KStruct):
+        ref: percpu_ref
+
+    def t(x):
+        percpu_ref_init(x.ref, lambda ref: None, 0)
+        for _ in range(gets):
+            percpu_ref_get(x.ref)
+        percpu_ref_exit(x.ref)
+        WARN_ON(percpu_ref_is_zero(x.ref) != zero)
+
+    def main():
+        spawn(t, q(), name="t")
+    res = kcheck.check(main)
+    assert res.verdict == "no-bug", res.bug and res.bug.message

@@ -214,3 +214,57 @@ def test_c_seqcount_readers(tmp_path, mm, late):
         assert res.verdict == "bug" and res.bug.kind == "data-race", res
     else:
         assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
+
+
+# -- seqcount_mutex_t: the write section runs with preemption disabled ---------------
+# SEQCOUNT_LOCKNAME(mutex, ..., preemptible=true): write_seqcount_begin() does
+# preempt_disable() itself for a counter whose writers hold a mutex, so an
+# allocation that may sleep inside the section is "sleeping function called
+# from invalid context" (kcheck took seqcount_mutex_init as the spinlock one).
+
+def _seq_mutex(sleep_inside):
+    from kcheck.kernel import mutex, mutex_lock, mutex_unlock, seqcount_mutex_init, kmalloc, kfree, \
+        GFP_KERNEL
+
+    class buf(KStruct):
+        v: int
+
+    class dev(KStruct):
+        lock: mutex
+        seq: seqcount_t
+        cfg: int
+
+    def writer(d):
+        mutex_lock(d.lock)
+        if not sleep_inside:
+            b = kmalloc(buf, GFP_KERNEL)
+        write_seqcount_begin(d.seq)
+        if sleep_inside:
+            b = kmalloc(buf, GFP_KERNEL)
+        d.cfg = 1
+        write_seqcount_end(d.seq)
+        mutex_unlock(d.lock)
+        kfree(b)
+
+    def main():
+        d = dev()
+        seqcount_mutex_init(d.seq, d.lock)
+        spawn(writer, d, name="writer")
+        spawn(reader, d, name="reader")
+
+    def reader(d):
+        while True:
+            s = read_seqcount_begin(d.seq)
+            d.cfg
+            if not read_seqcount_retry(d.seq, s):
+                break
+    return main
+
+
+@pytest.mark.parametrize("sleep_inside", [True, False])
+def test_seqcount_mutex_write_sections_are_atomic(sleep_inside):
+    res = kcheck.check(_seq_mutex(sleep_inside))
+    if sleep_inside:
+        assert res.verdict == "bug" and res.bug.kind == "sleep-in-atomic", res
+    else:
+        assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace

@@ -235,6 +235,7 @@ def _seqcount(b, o, size, lock=None):
     v._loc = b.cell(o)
     v._kid = ("s", v._loc.lid)
     v.lock = lock
+    v.preemptible = False
     v._cptr = Ptr(b, o)
     return v
 

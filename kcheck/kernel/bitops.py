@@ -6,12 +6,19 @@ field, an ``atomic_t``, an array element) or a ``KArray`` bitmap
 
 Ordering, as the document says: ``test_bit`` and the RMWs without a return
 value (``set_bit``, ``clear_bit``, ``change_bit``) are unordered;
-``test_and_{set,clear,change}_bit`` are fully ordered when they change the
-bit and unordered when they do not (a failed conditional RMW: the bit was
-already what they wanted); a successful ``test_and_set_bit_lock`` is an
-ACQUIRE, ``clear_bit_unlock`` a RELEASE.  The ``__`` forms are not atomic:
-a plain load and a plain store of the whole word, so a concurrent update of
-another bit in the same word can be lost, as in C.
+``test_and_{set,clear,change}_bit`` are fully ordered whether or not they
+change the bit ("RMW operations that are conditional are fully ordered",
+since 415d83249709 "locking/atomic: Make test_and_*_bit() ordered on
+failure", v6.0 and stable: the generic code is a fully ordered
+``atomic_long_fetch_or()`` now, with no early ``READ_ONCE()`` return - the
+workqueue's "queue_work() returned false, yet the running item did not see
+my data" bug on Apple M1); a successful ``test_and_set_bit_lock`` is an
+ACQUIRE and a failed one unordered (it still returns early on a set bit),
+``clear_bit_unlock`` a RELEASE.  The ``__`` forms are not atomic: a plain
+load and a plain store of the whole word, so a concurrent update of another
+bit in the same word can be lost, as in C; ``__clear_bit_unlock`` is a
+``READ_ONCE`` and a release store of the word, valid only when the lock
+protects every bit of it.
 """
 
 from __future__ import annotations
@@ -75,16 +82,30 @@ def test_bit_acquire(nr, addr):
     return bool(run().read(loc, ACQ, "test_bit_acquire") & m)
 
 
-# -- atomic, with a return value: fully ordered when they change the bit -------------
+# -- atomic, with a return value: fully ordered, changed or not ---------------------
+
+def ordered_conditional_rmw(r, loc, fn, op):
+    """A conditional RMW that is fully ordered even when it leaves the word as it
+    was (``fn`` says NO_WRITE): ``smp_mb()`` around the lone read then, as the
+    kernel's ``fetch_or`` that writes the same value back orders it.  The
+    fences are events no access conflicts with, so they cost no exploration."""
+    r.fence("smp_mb", f"~{op}")
+    old = r.rmw(loc, fn, FULL, op)
+    if fn(old) is NO_WRITE:
+        r.fence("smp_mb", f"~{op}")
+    return old
+
 
 def test_and_set_bit(nr, addr):
     loc, m = _word(nr, addr)
-    return bool(run().rmw(loc, lambda w: NO_WRITE if w & m else w | m, FULL, "test_and_set_bit") & m)
+    return bool(ordered_conditional_rmw(run(), loc, lambda w: NO_WRITE if w & m else w | m,
+                                        "test_and_set_bit") & m)
 
 
 def test_and_clear_bit(nr, addr):
     loc, m = _word(nr, addr)
-    return bool(run().rmw(loc, lambda w: w & ~m if w & m else NO_WRITE, FULL, "test_and_clear_bit") & m)
+    return bool(ordered_conditional_rmw(run(), loc, lambda w: w & ~m if w & m else NO_WRITE,
+                                        "test_and_clear_bit") & m)
 
 
 def test_and_change_bit(nr, addr):
@@ -120,9 +141,14 @@ __test_and_clear_bit = _plain("__test_and_clear_bit", lambda w, m: w & ~m, True)
 
 
 def __clear_bit_unlock(nr, addr):
-    """Maps to ``clear_bit_unlock`` in the generic code (atomic_bitops.txt)."""
+    """``READ_ONCE`` of the word, then a release store of it without the bit
+    (include/asm-generic/bitops/lock.h; x86's is a plain ``__clear_bit``): not
+    atomic, so a concurrent ``set_bit()`` of another bit of the word is lost -
+    it is for words whose every bit the lock protects."""
     loc, m = _word(nr, addr)
-    run().rmw(loc, lambda w: w & ~m, REL, "__clear_bit_unlock")
+    r = run()
+    w = r.read(loc, ONCE, "__clear_bit_unlock")
+    r.write(loc, w & ~m, REL, "__clear_bit_unlock")
 
 
 def find_first_bit(addr, size):
@@ -188,8 +214,17 @@ def bit_spin_unlock(nr, addr):
 
 def __bit_spin_unlock(nr, addr):
     """The non-atomic unlock for a word no one else writes while the lock is
-    held: the generic __clear_bit_unlock(), RELEASE, as bit_spin_unlock()."""
-    _bit_unlock(nr, addr, "__bit_spin_unlock")
+    held: ``__clear_bit_unlock()`` (a load and a release store), so a set_bit()
+    of another bit of the word meanwhile is lost, as in the kernel."""
+    from .sched import preempt_enable
+    loc, m = _word(nr, addr)
+    r = run()
+    w = r.read(loc, ONCE, "__bit_spin_unlock")
+    if not w & m:
+        r.report("bug-on", f"BUG_ON in __bit_spin_unlock(): bit {nr} of {loc.name()} was not set",
+                 fatal=True)
+    r.write(loc, w & ~m, REL, "__bit_spin_unlock")
+    preempt_enable()
 
 
 def bit_spin_is_locked(nr, addr):

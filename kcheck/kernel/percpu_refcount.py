@@ -55,6 +55,8 @@ PERCPU_REF_ALLOW_REINIT = 1 << 2
 
 _KIND = 11                  # Loc.keyed's range for the per-task counters
 _COUNTERS = 4               # percpu_count_ptr points at counters (init allocates, exit frees)
+_FLAG_BITS = 3              # __PERCPU_REF_FLAG_BITS (here: above _COUNTERS): the count
+_FLAG_MASK = (1 << _FLAG_BITS) - 1   # percpu_ref_exit() keeps is shifted past them
 _PERCPU = 0x100             # (_is_percpu's answer, never stored)
 _MAIN = 1 << 39             # main()'s counter's key (tasks' are their ids)
 
@@ -190,7 +192,16 @@ def percpu_ref_exit(ref):
         _exit_counters(r, ref)
         d = r.read(ref._data, ONCE, "percpu_ref_exit")
         if d is not None:
+            # the count stays in percpu_count_ptr's high bits, where
+            # percpu_ref_is_zero() finds it once ref->data is gone
+            _lock(ref)
+            n = atomic_long_read(d.count)
+            ptr = r.read(ref._ptr, ONCE, "percpu_ref_exit")
+            # (64-bit: the shift drops PERCPU_COUNT_BIAS, as in the kernel)
+            n &= (1 << (64 - 2)) - 1
+            r.write(ref._ptr, (ptr & _FLAG_MASK) | (n << _FLAG_BITS), ONCE, "percpu_ref_exit")
             r.write(ref._data, None, ONCE, "percpu_ref_exit")
+            _unlock(ref)
             kfree(d)
 
 
@@ -300,10 +311,15 @@ def percpu_ref_is_zero(ref):
     r = run()
     if _is_percpu(r, ref, "percpu_ref_is_zero"):
         return False
+    _lock(ref)
     d = r.read(ref._data, ONCE, "percpu_ref_is_zero")
     if d is None:
-        return True              # exited: the kernel reads the count it kept in the ref
-    return atomic_long_read(d.count) == 0
+        # exited: the count percpu_ref_exit() kept in percpu_count_ptr
+        n = r.read(ref._ptr, ONCE, "percpu_ref_is_zero") >> _FLAG_BITS
+    else:
+        n = atomic_long_read(d.count)
+    _unlock(ref)
+    return n == 0
 
 
 def _lock(ref):

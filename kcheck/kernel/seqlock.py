@@ -51,12 +51,15 @@ from . import sched as _sched
 
 
 class seqcount_t(KObject):
-    __slots__ = ("_loc", "_kid", "lock")
+    __slots__ = ("_loc", "_kid", "lock", "preemptible")
 
     def __init__(self, owner=None, field=None, lock=None):
         self._loc = Loc(0, owner, f"{field or anon('seqcount_t')}.sequence")
         self._kid = ("s", self._loc.lid)
         self.lock = lock            # seqcount_spinlock_t / seqcount_mutex_t: the writer's lock
+        # seqcount_mutex_t: its writers hold a sleeping lock, so write_seqcount_begin()
+        # disables preemption itself (seqprop_preemptible) and _end() enables it
+        self.preemptible = False
 
     @classmethod
     def _embed(cls, owner, name, v):
@@ -80,7 +83,13 @@ def seqcount_spinlock_init(s, lock):
     run().write(s._loc, 0, ONCE, "seqcount_init")
 
 
-seqcount_mutex_init = seqcount_spinlock_init
+def seqcount_mutex_init(s, lock):
+    """``seqcount_mutex_init(s, lock)``: writers hold the mutex ``lock``; the write
+    section itself runs with preemption disabled (write_seqcount_begin() does
+    it), so sleeping inside it is "sleeping function called from invalid
+    context"."""
+    seqcount_spinlock_init(s, lock)
+    s.preemptible = True
 
 
 def _even(v):
@@ -170,6 +179,8 @@ def _inc(r, s, what):
 
 def raw_write_seqcount_begin(s):
     r = run()
+    if s.preemptible:
+        _sched.preempt_disable()
     with op(r, lambda: f"write_seqcount_begin({s!r})"):
         _kcsan(r, writer=1)
         _inc(r, s, "write_seqcount_begin")
@@ -188,6 +199,8 @@ def raw_write_seqcount_end(s):
         r.fence("smp_wmb", "~write_seqcount_end")
         _inc(r, s, "write_seqcount_end")
         _kcsan(r, writer=-1)
+    if s.preemptible:
+        _sched.preempt_enable()
 
 
 write_seqcount_end = raw_write_seqcount_end

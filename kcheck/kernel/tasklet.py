@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 
 from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, FULL, PLAIN, WAIT_ACQ, anon
 from . import sched as S
+from .bitops import ordered_conditional_rmw
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +124,8 @@ def _schedule(t, what):
         if v.sched:
             return NO_WRITE
         return replace(v, sched=True, seq=v.seq + 1, killing=False)
-    old = _st(r.rmw(t._state, sched, FULL, what))
+    # test_and_set_bit(TASKLET_STATE_SCHED): fully ordered even when already set
+    old = _st(ordered_conditional_rmw(r, t._state, sched, what))
     if old.sched:
         return
     seq = old.seq + 1

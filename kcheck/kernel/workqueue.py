@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, FULL, PLAIN, WAIT_ACQ
 from . import sched as _sched
+from .bitops import ordered_conditional_rmw
 
 # queue state: (pending (work, number) pairs, destroyed, workers started);
 # the count of queuings is a word of its own
@@ -255,7 +256,8 @@ def _set_pending(r, wq, work):
         if v.__class__ is _Queued:
             return NO_WRITE if v.pending else _Queued(True, v.seq + 1, wq)
         return _Queued(True, 1, wq)
-    p = r.rmw(work._pending, set_pending, FULL, "queue_work")
+    # fully ordered even when the item was pending (test_and_set_bit, v6.0+)
+    p = ordered_conditional_rmw(r, work._pending, set_pending, "queue_work")
     if _is_pending(p):
         return 0
     return p.seq + 1 if p.__class__ is _Queued else 1
