@@ -1471,7 +1471,9 @@ def _new_heap(size, ct, zero, op, src):
     r = rt.CURRENT
     if size <= 0:
         return Wild(0x10)                         # ZERO_SIZE_PTR
-    b = new_block(size, ct if (ct is not None and ct.size and size % ct.size == 0) else None,
+    # typed when the size is one or more of the type, or the type and more (a
+    # flexible array member, a buffer after the struct)
+    b = new_block(size, ct if (ct is not None and ct.size and size >= ct.size) else None,
                   "heap", _label(ct, size), 0 if zero else UNINIT)
     if r.trace:
         A.set_src(r, src)

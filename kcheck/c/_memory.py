@@ -105,12 +105,28 @@ class Block:
         """(offset, size) of the cell holding byte ``off``."""
         ct = self.ctype
         if ct is not None:
+            flex = getattr(ct, "flex", None)
+            if flex is not None and off >= flex[0]:
+                # the flexible array member's elements (struct_size() allocations)
+                if off >= self.size:
+                    return None
+                el = flex[2]
+                k, r0 = divmod(off - flex[0], el.size)
+                sub = el.cell_at(r0)
+                return None if sub is None else (flex[0] + k * el.size + sub[0], sub[1])
             r = ct.cell_at(off)
             if r is not None:
                 return r
             if 0 <= off < ct.size:
                 return None           # padding
             if ct.size and off >= ct.size and self.size > ct.size:
+                if self.size % ct.size:
+                    # a struct and a buffer after it (kmalloc(sizeof(*p) + len)):
+                    # the buffer in words, as untyped memory
+                    if off >= self.size:
+                        return None
+                    o = ct.size + ((off - ct.size) & ~7)
+                    return (o, min(8, self.size - o))
                 # an array of the type (kcalloc, a page of structs): repeat the layout
                 k, r0 = divmod(off, ct.size)
                 sub = ct.cell_at(r0)
@@ -124,6 +140,14 @@ class Block:
         ct = self.ctype
         if ct is None:
             return f"[{off}]" if self.size > 8 else ""
+        flex = getattr(ct, "flex", None)
+        if flex is not None and off >= flex[0]:
+            el = flex[2]
+            k, r = divmod(off - flex[0], el.size)
+            sub = el.cell_name(r)
+            return f"{flex[1]}[{k}]" + ("" if not sub else ("." + sub if not sub.startswith("[") else sub))
+        if off >= ct.size and ct.size and self.size % ct.size:
+            return f"[{off}]"
         if off >= ct.size and ct.size:
             k, r = divmod(off, ct.size)
             sub = ct.cell_name(r)

@@ -157,7 +157,8 @@ class RecordT(CType):
     """A struct or union, with clang's layout.  ``slots`` are its direct parts in
     address order: (offset, size, ctype or None for a bitfield unit, name)."""
 
-    __slots__ = ("union", "tag", "fields", "slots", "_starts", "_cache", "_merged", "complete")
+    __slots__ = ("union", "tag", "fields", "slots", "_starts", "_cache", "_merged", "complete",
+                 "flex")
     kind = "record"
     is_record = True
 
@@ -172,6 +173,9 @@ class RecordT(CType):
         self._merged = None
         self.complete = False
         self.size = self.align = 0
+        # a flexible array member (``u8 data[];``, or the old ``[0]``): (offset, name,
+        # element type) - an allocation past sizeof holds its elements
+        self.flex = None
 
     def cell_at(self, off):
         r = self._cache.get(off)
@@ -431,6 +435,10 @@ class TypeTable:
         slots.sort(key=lambda s: s[0])
         ct.slots = slots
         ct._starts = [s[0] for s in slots]
+        if slots and not union:
+            o, _, last, name = slots[-1]
+            if last is not None and last.is_array and last.n == 0 and last.elem.size:
+                ct.flex = (o, name, last.elem)
         return ct
 
 
