@@ -80,10 +80,22 @@ def bug_report(main, found, *, step_bound=2000, races="warn", minimize=True, dro
             return _not_replayed(found)
         best = (story_steps(run, bug), run, bug)
     steps = best[0]
-    run, bug, _ = replay_to(main, steps, found, trace=True, **kw)
-    if not same_bug(found, bug):
-        run, bug = best[1], best[2]
-    return _report(run, bug, steps, found.memory_model)
+    # The printed replay line must replay as `kcheck replay` does - strictly.
+    # Shrinking replays leniently (a task that cannot run is skipped), and a
+    # race's story reorders the run (the free first): either may name a step
+    # that strict replay cannot take (a timer that del_timer_sync() already
+    # stopped).  Then print the order the lenient replay really ran, which
+    # strict replay follows by construction, or the schedule found.
+    for cand in (steps, None, S.decode(found.schedule)):
+        if cand is None:
+            run, bug, _ = replay_to(main, steps, found, **kw)
+            if not same_bug(found, bug):
+                continue
+            cand = S.ending_with(S.steps_of(run), bug)
+        run, bug, d = replay_to(main, cand, found, trace=True, strict=True, **kw)
+        if d.diverged is None and not d.inconsistent and same_bug(found, bug):
+            return _report(run, bug, cand, found.memory_model)
+    return _not_replayed(found)
 
 
 def _lkmm_report(main, steps, found, minimize, kw):
