@@ -325,3 +325,66 @@ def test_barrier_twins_under_the_lkmm(tmp_path, source, defines, want):
     assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
     assert r.exhaustive or r.bug is not None
     assert kcheck.check(prog.entry).bug is None
+
+
+# -- a kfree() under a branch on a load is control dependent on it --------------
+# netdev_wait_allrefs()-style: the last reference is dropped with a plain
+# atomic_dec(); the waiter frees once it reads the count it waits for.  The
+# kfree was given no dependencies, so the LKMM saw nothing between the read and
+# the free and reported the decrement itself as a use-after-free.  What the
+# putter does *before* the unordered atomic_dec is still unordered - the twin.
+
+CTRL_FREE_C = r"""
+#include <linux/kernel.h>
+#include <linux/atomic.h>
+#include <linux/delay.h>
+#include <linux/slab.h>
+#include <pthread.h>
+
+struct obj { atomic_t refcnt; int stats; };
+
+static void *putter(void *arg)
+{
+	struct obj *o = arg;
+
+	WRITE_ONCE(o->stats, 1);
+	BEFORE
+	atomic_dec(&o->refcnt);
+	return NULL;
+}
+
+static void *waiter(void *arg)
+{
+	struct obj *o = arg;
+
+	while (atomic_read(&o->refcnt) != 1)
+		msleep(250);
+	kfree(o);
+	return NULL;
+}
+
+int main(void)
+{
+	struct obj *o = kzalloc(sizeof(*o), GFP_KERNEL);
+	pthread_t a, b;
+
+	atomic_set(&o->refcnt, 2);
+	pthread_create(&a, NULL, putter, o);
+	pthread_create(&b, NULL, waiter, o);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("before,bug", [("", True), ("smp_mb__before_atomic();", False)])
+def test_kfree_is_control_dependent_on_the_loop_that_waits(tmp_path, before, bug):
+    f = tmp_path / "ctrl_free.c"
+    f.write_text(CTRL_FREE_C.replace("BEFORE", before))
+    entry = kcheck.c.load(str(f)).entry
+    assert kcheck.check(entry).verdict == "no-bug"
+    res = kcheck.check(entry, memory_model="lkmm")
+    if bug:
+        assert res.verdict == "bug" and res.bug.kind == "use-after-free", res
+        assert "WRITE_ONCE" in res.bug.message or "stats" in res.bug.message, res.bug.message
+    else:
+        assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace

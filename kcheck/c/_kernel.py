@@ -1549,7 +1549,24 @@ def _i_kfree(comp, c, args):
 
     def kfree(f):
         _free(p(f), name, src)
-    return kfree
+    if not comp.deps:
+        return kfree
+    from ._deps import set_deps, EMPTY
+
+    def kfree_d(f):
+        # the free depends on what its pointer was computed from (addr) and on
+        # the branches before it (ctrl: `if (atomic_read(&o->ref) == 1) kfree(o)`
+        # orders the load before the free under the LKMM)
+        saved = f[2]
+        f[2] = EMPTY
+        v = p(f)
+        addr = f[2]
+        f[2] = saved
+        r = rt.CURRENT
+        set_deps(r, addr, EMPTY)
+        _free(v, name, src)
+        set_deps(r, EMPTY, EMPTY)
+    return kfree_d
 
 
 # -- per-CPU data (linux/percpu.h; kcheck.kernel.percpu decides the CPU) -------------------

@@ -1602,6 +1602,10 @@ class Run:
         obj = req[1]
         oid = obj._oid
         e.oid = oid
+        if self.lkmm and self.exact_deps:
+            # what the free depends on (C: a kfree() under a branch on a load is
+            # control-dependent on it, so the LKMM orders the load before it)
+            e.deps = t.deps
         if oid not in self.heap:
             raise Bug("model-error", f"{req[-1]}: freeing {obj._kname()}, which was not allocated "
                       "with kmalloc/kzalloc/kmem_cache_alloc", event=e, task=t)

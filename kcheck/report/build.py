@@ -119,7 +119,9 @@ def _lkmm_report(main, steps, found, minimize, kw):
     candidates = [best[0]] if best is not None else []
     if race_order(run, bug) is not None:
         # a use-after-free by a race: tell it free first, ending at the access
-        candidates.append(story_steps(run, bug))
+        # (tried first: the shrunk schedule ends at the access, and the free its
+        # run makes afterwards would not be shown)
+        candidates.insert(0, story_steps(run, bug))
     for cand in candidates:
         run2, bug2 = attempt(cand, strict=True, trace=True)
         if same_bug(found, bug2):

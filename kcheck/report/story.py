@@ -104,6 +104,13 @@ def shown_until(bug):
     a use-after-free by a race); None to show the whole execution."""
     if bug is None or bug.event is None:
         return None
-    if bug.deferred or (bug.kind == "use-after-free" and bug.whole):
+    if bug.kind == "use-after-free" and bug.whole:
+        f = bug.other
+        if f is not None and getattr(f, "kind", None) == G.FREE and f.stamp > bug.event.stamp:
+            # the access came first and the memory model lets it land after the
+            # free (LKMM: nothing orders it before): the free belongs in the story
+            return f
+        return bug.event
+    if bug.deferred:
         return bug.event
     return None

@@ -341,8 +341,8 @@ def to_execution(g, inits=None):
                 index[e] = len(events)
                 events.append(_event(tid, "W", key, frozenset({"RELEASE"})))
                 spawn_w[key] = index[e]
-            if e.deps is not None and e in index and k <= G.WRITE:
-                depend(e, index[e], k == G.WRITE)
+            if e.deps is not None and e in index and (k <= G.WRITE or k == G.FREE):
+                depend(e, index[e], k != G.READ)
             pw = pending.get(e) if pending else None
             if pw is not None and e in index:
                 index[pw] = len(events)
