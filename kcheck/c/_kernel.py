@@ -1541,31 +1541,50 @@ def _free(p, op, src, cache=None):
     r.free(b, op)
 
 
-@intrinsic("kfree", "kvfree", "kfree_sensitive", "free")
-def _i_kfree(comp, c, args):
-    p = comp.expr(args[0])
-    name = c.spelling
-    src = comp.src(c)
-
-    def kfree(f):
-        _free(p(f), name, src)
+def _pointer_deps(comp, p):
+    """``p`` (a compiled pointer expression) for a call that frees what it points
+    to: under the LKMM, a closure that also returns the read events the pointer
+    was computed from; the free then depends on them (addr) and on the branches
+    before it (ctrl - `if (atomic_read(&o->ref) == 1) kfree(o)` orders the load
+    before the free)."""
     if not comp.deps:
-        return kfree
-    from ._deps import set_deps, EMPTY
+        return None
+    from ._deps import EMPTY
 
-    def kfree_d(f):
-        # the free depends on what its pointer was computed from (addr) and on
-        # the branches before it (ctrl: `if (atomic_read(&o->ref) == 1) kfree(o)`
-        # orders the load before the free under the LKMM)
+    def ptr_d(f):
         saved = f[2]
         f[2] = EMPTY
         v = p(f)
         addr = f[2]
         f[2] = saved
-        r = rt.CURRENT
-        set_deps(r, addr, EMPTY)
-        _free(v, name, src)
+        return v, addr
+    return ptr_d
+
+
+def _freeing(r, addr, fn, *a, **kw):
+    """Run ``fn`` (a free) with the free's dependencies set, then clear them."""
+    from ._deps import set_deps, EMPTY
+    set_deps(r, addr, EMPTY)
+    try:
+        return fn(*a, **kw)
+    finally:
         set_deps(r, EMPTY, EMPTY)
+
+
+@intrinsic("kfree", "kvfree", "kfree_sensitive", "free")
+def _i_kfree(comp, c, args):
+    p = comp.expr(args[0])
+    name = c.spelling
+    src = comp.src(c)
+    pd = _pointer_deps(comp, p)
+    if pd is None:
+        def kfree(f):
+            _free(p(f), name, src)
+        return kfree
+
+    def kfree_d(f):
+        v, addr = pd(f)
+        _freeing(rt.CURRENT, addr, _free, v, name, src)
     return kfree_d
 
 
@@ -1674,9 +1693,16 @@ def _i_free_percpu(comp, c, args):
     p = comp.expr(args[0])
     src = comp.src(c)
 
-    def free_percpu(f):
-        _free(p(f), "free_percpu", src)
-    return free_percpu
+    pd = _pointer_deps(comp, p)
+    if pd is None:
+        def free_percpu(f):
+            _free(p(f), "free_percpu", src)
+        return free_percpu
+
+    def free_percpu_d(f):
+        v, addr = pd(f)
+        _freeing(rt.CURRENT, addr, _free, v, "free_percpu", src)
+    return free_percpu_d
 
 
 @intrinsic("kmem_cache_create")
@@ -1771,14 +1797,21 @@ def _i_cache_free(comp, c, args):
     p = comp.expr(args[1])
     src = comp.src(c)
 
+    pd = _pointer_deps(comp, p)
+
     def free(f):
         from ..kernel import slab as S
         k = cache(f)
         r = rt.CURRENT
         if isinstance(k, KCache) and r.cur is not None:
             S._after_destroy(r, k, "kmem_cache_free")
-        v = p(f)
-        _free(v, f"kmem_cache_free({getattr(k, 'name', '?')})", src, cache=k)
+        if pd is None:
+            v = p(f)
+            _free(v, f"kmem_cache_free({getattr(k, 'name', '?')})", src, cache=k)
+        else:
+            v, addr = pd(f)
+            _freeing(r, addr, _free, v, f"kmem_cache_free({getattr(k, 'name', '?')})", src,
+                     cache=k)
         if isinstance(k, KCache) and k.typesafe and v.__class__ is Ptr and r.cur is not None:
             b = v.b
             r.rmw(S._freelist(r, k), lambda old: old + (b,), MARKED, "kmem_cache_free")
@@ -1845,12 +1878,20 @@ def _i_free_page(comp, c, args):
     addr = comp.expr(args[0])
     src = comp.src(c)
 
+    ad = _pointer_deps(comp, addr)
+
     def free_page(f):
-        a = addr(f)
+        if ad is None:
+            a, deps = addr(f), None
+        else:
+            a, deps = ad(f)
         if a == 0:
             return
         p = int_to_ptr(a)
-        _free(p, "free_page", src)
+        if deps is None:
+            _free(p, "free_page", src)
+        else:
+            _freeing(rt.CURRENT, deps, _free, p, "free_page", src)
     return free_page
 
 
