@@ -177,7 +177,10 @@ def _expire(timer, seq, soft):
     ctx = ("softirq",) if soft else ("hardirq", "irq")     # hardirq: interrupts off
     for k in ctx:
         tls[k] = True
+    from .rcu import context_reader
+    context_reader(r, r.cur, True)
     restart = fn(timer) == HRTIMER_RESTART
+    context_reader(r, r.cur, False)
     for k in ctx:
         tls.pop(k, None)
 

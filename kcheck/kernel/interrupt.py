@@ -22,8 +22,9 @@ A handler that returns ``IRQ_WAKE_THREAD`` (``request_threaded_irq``; a
 NULL handler does so) has its thread function run next in process context,
 where it may sleep.  One handler per line (``IRQF_SHARED`` lines are not
 modelled: a second ``request_irq()`` of a requested line returns -EBUSY).
-A handler's RCU read-side protection (interrupts disabled) is not modelled:
-wrap the handler's RCU reads in ``rcu_read_lock()`` as the code says.
+A handler runs with interrupts disabled, so it is an RCU read-side
+critical section as a whole (rcu.context_reader): ``synchronize_rcu()``
+waits for a running one.
 """
 
 from __future__ import annotations
@@ -148,7 +149,13 @@ def _fire(irq, gen):
     if old is None or old.gen != gen or old.freed:
         _leave_hardirq(t)
         return
-    ret = IRQ_WAKE_THREAD if old.handler is None else old.handler(irq, old.dev)
+    if old.handler is None:
+        ret = IRQ_WAKE_THREAD
+    else:
+        from .rcu import context_reader
+        context_reader(r, t, True)
+        ret = old.handler(irq, old.dev)
+        context_reader(r, t, False)
     if r.percpu:
         _percpu._leave(r, t)            # the handler returned: its CPU's hardirq word is free
     if ret == IRQ_WAKE_THREAD and old.thread_fn is not None:

@@ -381,16 +381,40 @@ class rwlock_t(KObject):
         return cls(owner, name)
 
     def _reader(self, t):
+        """The reader word ``t`` takes for read: its own for a task main() started
+        (readers of different tasks never conflict), one shared counter for the
+        contexts tasks start (work items, timers, kthreads, callbacks), whose
+        number is not known when a writer comes.  Writers shut all of them
+        (``_reader_words``)."""
         if t.dynamic:
-            raise ModelError(f"{t.name}: taking an rwlock for read in an RCU callback is not modelled")
+            return self._dyn()
         l = self._readers.get((t.tid, t.name))
         if l is None:
             l = self._readers[(t.tid, t.name)] = Loc.derived(self._loc, t.tid, 0,
                                                              f"{self._loc.field}.reader[{t.name}]")
         return l
 
+    def _dyn(self):
+        l = self._readers.get("dynamic")
+        if l is None:
+            l = self._readers["dynamic"] = Loc.derived(self._loc, 4095, 0,
+                                                       f"{self._loc.field}.readers[dynamic]")
+        return l
+
     def __repr__(self):
         return f"&{self._loc.name()}"
+
+
+def _reader_words(r, lock, t):
+    """The reader words a writer ``t`` shuts: every other static task's, and the
+    shared one of the dynamic contexts."""
+    out = [lock._reader(u) for u in r.static if u is not t]
+    out.append(lock._dyn())
+    return out
+
+
+def _read_drop(v):
+    return v - 1
 
 
 def read_lock(lock, _name="read_lock"):
@@ -421,7 +445,10 @@ def read_unlock(lock):
             break
     else:
         r.report("lockdep", f"read_unlock: {t.name} does not hold {lock._loc.name()} for read")
-    r.write(lock._reader(t), 0, REL, "read_unlock")
+    if t.dynamic:
+        r.rmw(lock._reader(t), _read_drop, REL, "read_unlock")
+    else:
+        r.write(lock._reader(t), 0, REL, "read_unlock")
     if r.percpu:
         _sched._percpu.region_changed(r, t, "read_unlock")
 
@@ -432,18 +459,16 @@ def write_lock(lock):
     if t is None:
         return
     _take(lock, "w", "write_lock")
-    for u in r.static:
-        if u is not t:
-            r.rmw(lock._reader(u), _shut, ACQ, "write_lock")
+    for w in _reader_words(r, lock, t):
+        r.rmw(w, _shut, ACQ, "write_lock")
 
 
 def write_unlock(lock):
     r = run()
     t = r.cur
     if t is not None:
-        for u in r.static:
-            if u is not t:
-                r.write(lock._reader(u), 0, REL, "write_unlock")
+        for w in _reader_words(r, lock, t):
+            r.write(w, 0, REL, "write_unlock")
     _release(lock, "w", "write_unlock")
 
 
@@ -469,15 +494,13 @@ def write_trylock(lock):
     if r.rmw(lock._loc, _try, ACQ, "write_trylock") != 0:
         return False
     shut = []
-    for u in r.static:
-        if u is t:
-            continue
-        if r.rmw(lock._reader(u), _shut_try, ACQ, "write_trylock") != 0:
+    for w in _reader_words(r, lock, t):
+        if r.rmw(w, _shut_try, ACQ, "write_trylock") != 0:
             for v in shut:
-                r.write(lock._reader(v), 0, REL, "write_trylock")
+                r.write(v, 0, REL, "write_trylock")
             r.write(lock._loc, 0, REL, "write_trylock")
             return False
-        shut.append(u)
+        shut.append(w)
     t.held.append((lock, "w"))
     if r.percpu:
         _sched._percpu.region_changed(r, t, "write_trylock")
@@ -787,11 +810,11 @@ def _fair_write_lock(sem, name):
         return
     _take(sem, "w", name)
     held = []
-    for u in r.static:
-        if u is not t and r.rmw(sem._reader(u), _shut_try, ACQ, name) != 0:
-            held.append(u)
-    for u in held:
-        r.rmw(sem._reader(u), _shut, ACQ, name)
+    for w in _reader_words(r, sem, t):
+        if r.rmw(w, _shut_try, ACQ, name) != 0:
+            held.append(w)
+    for w in held:
+        r.rmw(w, _shut, ACQ, name)
 
 
 def down_write(sem):
@@ -833,11 +856,15 @@ def downgrade_write(sem):
                 break
         else:
             r.report("lockdep", f"downgrade_write: {t.name} does not hold {sem._loc.name()} for write")
-        r.rmw(sem._reader(t), _read_take, ACQ, "read_lock")
+        if t.dynamic:
+            # its reader word is the shared one, which the write hold shut
+            r.write(sem._reader(t), 1, REL, "read_lock")
+        else:
+            r.rmw(sem._reader(t), _read_take, ACQ, "read_lock")
         t.held.append((sem, "r"))
-        for u in r.static:
-            if u is not t:
-                r.write(sem._reader(u), 0, REL, "write_unlock")
+        for w in _reader_words(r, sem, t):
+            if not (t.dynamic and w is sem._reader(t)):
+                r.write(w, 0, REL, "write_unlock")
         r.write(sem._loc, 0, REL, "write_unlock")
 
 # -- struct percpu_rw_semaphore (include/linux/percpu-rwsem.h) --------------------

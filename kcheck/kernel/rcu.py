@@ -74,8 +74,6 @@ def _wait_zero(v):
 
 
 def _lock(r, t):
-    if t.callback:
-        raise ModelError(f"{t.name}: rcu_read_lock() inside an RCU callback is not modelled")
     if t.rcu == 0 and not t.tls.get("rcu_implicit"):
         _open(r, t)
     t.rcu += 1
@@ -104,6 +102,22 @@ def implicit_section(r, t, inside):
     sections.  (A region under a plain spinlock is one too in the kernel, and
     is not made one here: a use-after-free it would prevent is still reported.)"""
     if t.callback or bool(t.tls.get("rcu_implicit")) == inside:
+        return
+    t.tls["rcu_implicit"] = inside
+    if t.rcu == 0:
+        (_open if inside else _close)(r, t)
+
+
+def context_reader(r, t, inside):
+    """The function of a timer, a tasklet, an hrtimer or an interrupt handler runs
+    with bottom halves or interrupts disabled: since the flavours were
+    consolidated (v4.20) its whole run is an RCU read-side critical section, so
+    ``synchronize_rcu()`` waits for a running one and an ``rcu_dereference_bh()``
+    there needs no ``rcu_read_lock()`` (the networking stack relies on it).  Its
+    run opens the section (``inside``) and closes it when the function returns.
+    (RCU callbacks, softirq too, are not made readers: their grace periods
+    would then wait for each other, and kcheck's do not.)"""
+    if t is None or bool(t.tls.get("rcu_implicit")) == inside:
         return
     t.tls["rcu_implicit"] = inside
     if t.rcu == 0:

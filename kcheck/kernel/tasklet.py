@@ -165,10 +165,13 @@ def _run(t, seq):
         r.report("null-deref", f"BUG: kernel NULL pointer dereference: tasklet {t!r} ran with "
                  "no function (tasklet_setup() or tasklet_init() was not called)")
         return
+    from .rcu import context_reader
+    context_reader(r, me, True)
     if use_callback:
         fn(t)
     else:
         fn(r.read(t._data, PLAIN, "tasklet: load data"))
+    context_reader(r, me, False)
     r.rmw(t._state, lambda v: replace(v, running=False), FULL, "tasklet: function returned")
 
 

@@ -119,7 +119,10 @@ def _fire(timer, seq):
         fn = r.read(timer._func, PLAIN, "timer: load function")
         if fn is None:
             raise ModelError(f"{timer!r} fired without timer_setup()")
+        from .rcu import context_reader
+        context_reader(r, r.cur, True)
         fn(timer)           # (a lock it returns holding: held-at-exit when the context ends)
+        context_reader(r, r.cur, False)
         # the function has returned: the timer is no longer running (it may be
         # pending again, armed by the function itself)
         r.rmw(timer._state, lambda v: _Armed(v.pending, v.seq, v.shutdown, False), FULL,
