@@ -170,3 +170,43 @@ def test_two_started_readers_share_the_lock(how):
     """Two kthreads reading at once is no deadlock (the shared counter counts them)."""
     res = kcheck.check(_rw_model("kthread", how, twice=True))
     assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
+
+
+def _srcu_model(gp):
+    from kcheck.kernel import srcu_struct, srcu_read_lock, srcu_read_unlock, srcu_dereference, \
+        synchronize_srcu
+
+    class sdev(KStruct):
+        p: obj
+        t: timer_list
+        ss: srcu_struct
+
+    def timer_fn(t):
+        d = from_timer(sdev, t, "t")
+        i = srcu_read_lock(d.ss)
+        o = srcu_dereference(ptr(d, "p"), d.ss)
+        if o is not None:
+            READ_ONCE(ptr(o, "v"))
+        srcu_read_unlock(d.ss, i)
+
+    def updater(d):
+        old = d.p
+        rcu_assign_pointer(ptr(d, "p"), None)
+        if gp:
+            synchronize_srcu(d.ss)
+        kfree(old)
+
+    def main():
+        d = sdev(p=kzalloc(obj))
+        timer_setup(d.t, timer_fn)
+        spawn(lambda d: mod_timer(d.t, 1), d, name="armer")
+        spawn(updater, d, name="updater")
+    return main
+
+
+@pytest.mark.parametrize("mm", MMS)
+def test_srcu_reader_in_a_timer(mm):
+    res = kcheck.check(_srcu_model(True), memory_model=mm)
+    assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
+    res = kcheck.check(_srcu_model(False), memory_model=mm)
+    assert res.verdict == "bug" and res.bug.kind == "use-after-free", res

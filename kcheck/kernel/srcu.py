@@ -118,8 +118,6 @@ def srcu_read_lock(ssp):
     t = r.cur
     if t is None:
         return 0
-    if t.callback:
-        raise ModelError(f"{t.name}: srcu_read_lock() inside an RCU/SRCU callback is not modelled")
     with op(r, lambda: f"srcu_read_lock({ssp!r})"):
         d = _nest(t, ssp)
         key = ssp                   # the instance: lockdep's ssp->dep_map
