@@ -9,7 +9,7 @@ import kcheck
 from kcheck import spawn
 from kcheck.kernel import (KStruct, READ_ONCE, WRITE_ONCE, ptr, kthread_run, kthread_stop,
                            kthread_should_stop, set_current_state, schedule, TASK_INTERRUPTIBLE,
-                           TASK_RUNNING, WARN_ON, get_task_struct, put_task_struct,
+                           TASK_RUNNING, TASK_UNINTERRUPTIBLE, WARN_ON, get_task_struct, put_task_struct,
                            kthread_stop_put, kthread_create, wake_up_process)
 
 
@@ -32,6 +32,18 @@ def good(d):
 
 
 def bad(d):
+    # kthread_should_stop() tested before the state is set: a kthread_stop() in
+    # between finds the thread running and its wake-up is lost.  In
+    # TASK_UNINTERRUPTIBLE that is a hang; in TASK_INTERRUPTIBLE, since v6.1
+    # (a7c01fa93aeb), schedule() sees the stop as a pending signal and the loop
+    # exits (``interrupted`` below).
+    while not kthread_should_stop():
+        set_current_state(TASK_UNINTERRUPTIBLE)
+        schedule()
+    return 7
+
+
+def interrupted(d):
     while not kthread_should_stop():
         set_current_state(TASK_INTERRUPTIBLE)
         schedule()
@@ -59,6 +71,8 @@ def model(threadfn, from_task=False):
 @pytest.mark.parametrize("from_task", [False, True], ids=["from-main", "from-a-task"])
 def test_a_thread_loop_and_kthread_stop(memory_model, from_task):
     ok = kcheck.check(model(good, from_task), memory_model=memory_model)
+    assert ok.verdict == "no-bug" and ok.exhaustive, ok.format()
+    ok = kcheck.check(model(interrupted, from_task), memory_model=memory_model)
     assert ok.verdict == "no-bug" and ok.exhaustive, ok.format()
     res = kcheck.check(model(bad, from_task), memory_model=memory_model)
     assert res.bug is not None and res.bug.kind == "deadlock", res.format()
@@ -162,7 +176,7 @@ static int thread_fn(void *data)
 {
 #if defined(BAD)
 	while (!kthread_should_stop()) {
-		set_current_state(TASK_INTERRUPTIBLE);
+		set_current_state(TASK_UNINTERRUPTIBLE);	/* interruptible: saved since v6.1 */
 		schedule();
 	}
 #elif defined(EARLY_EXIT)
@@ -242,3 +256,110 @@ def test_kernel_threads_from_c(tmp_path, defines, verdict, kind, memory_model):
                                                 and "use-after-free" in res.bug.message)
         again = kcheck.replay(prog.entry, res.bug.schedule, memory_model=memory_model)
         assert again.bug is not None and again.bug.kind == kind
+
+
+# -- kthread_stop() interrupts interruptible sleeps (a7c01fa93aeb, v6.1) -----------
+# kthread_stop() sets TIF_NOTIFY_SIGNAL before waking the thread: its
+# interruptible waits return -ERESTARTSYS (prepare_to_wait_event,
+# do_wait_for_common) and schedule() does not sleep with it pending, so a loop
+# that re-tests kthread_should_stop() exits.  kcheck called that a deadlock.
+# An uninterruptible (or killable) sleep is not interrupted: the twin is one.
+
+def _stoppable(how):
+    from kcheck.kernel import (KStruct, wait_queue_head_t, wait_event_interruptible, wait_event,
+                               kthread_run, kthread_should_stop, kthread_stop, READ_ONCE,
+                               WRITE_ONCE, ptr, wait_for_completion_interruptible,
+                               wait_for_completion_killable, completion)
+
+    class dev_t(KStruct):
+        wq: wait_queue_head_t
+        ev: int
+        done: completion
+
+    def thread_fn(d):
+        while not kthread_should_stop():
+            if how == "wait_event_interruptible":
+                if wait_event_interruptible(d.wq, lambda: READ_ONCE(ptr(d, "ev")) != 0):
+                    continue
+            elif how == "wait_event":
+                wait_event(d.wq, lambda: READ_ONCE(ptr(d, "ev")) != 0)
+            elif how == "completion_interruptible":
+                if wait_for_completion_interruptible(d.done):
+                    continue
+            else:
+                wait_for_completion_killable(d.done)
+            WRITE_ONCE(ptr(d, "ev"), 0)
+        return 0
+
+    def main():
+        d = dev_t()
+        k = kthread_run(thread_fn, d, "worker")
+        spawn(lambda d, k: kthread_stop(k), d, k, name="rmmod")
+    return main
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("how,stuck", [("wait_event_interruptible", False), ("wait_event", True),
+                                       ("completion_interruptible", False),
+                                       ("completion_killable", True)])
+def test_kthread_stop_interrupts_interruptible_sleeps(mm, how, stuck):
+    res = kcheck.check(_stoppable(how), memory_model=mm)
+    if stuck:
+        assert res.verdict == "bug" and res.bug.kind == "deadlock", res
+    else:
+        assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
+
+
+KT_SIGNAL_C = r"""
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/wait.h>
+#include <linux/bug.h>
+#include <pthread.h>
+
+static DECLARE_WAIT_QUEUE_HEAD(wq);
+static int ev;
+static struct task_struct *tsk;
+
+static int thread_fn(void *data)
+{
+	while (!kthread_should_stop()) {
+		if (@WAITEXPR@ == -ERESTARTSYS) {
+			WARN_ON(!signal_pending(current));
+			continue;
+		}
+		WRITE_ONCE(ev, 0);
+	}
+	return 0;
+}
+
+static void *stopper(void *arg)
+{
+	kthread_stop(tsk);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a;
+
+	tsk = kthread_run(thread_fn, NULL, "worker");
+	pthread_create(&a, NULL, stopper, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("wait,stuck", [("wait_event_interruptible(wq, READ_ONCE(ev))", False),
+                                        ("({ wait_event(wq, READ_ONCE(ev)); 0; })", True)])
+def test_c_kthread_stop_interrupts_wait_event_interruptible(tmp_path, mm, wait, stuck):
+    import kcheck.c
+    f = tmp_path / "kt_sig.c"
+    f.write_text(KT_SIGNAL_C.replace("@WAITEXPR@", wait))
+    res = kcheck.check(kcheck.c.load(str(f)).entry, memory_model=mm)
+    if stuck:
+        assert res.verdict == "bug" and res.bug.kind == "deadlock", res
+    else:
+        assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace

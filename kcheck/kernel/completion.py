@@ -123,7 +123,18 @@ def _wait_for_common(x, timeout, state, what):
         if not done:
             entry = wait_queue_entry(t)
             info = S.Sleep(lambda: f"{what}({x!r})", _model_frame(), _explain(x))
+            interruptible = state == TASK_INTERRUPTIBLE and "kthread" in t.tls
             while True:
+                if interruptible:
+                    from .kthread import stop_pending, ERESTARTSYS
+                    if stop_pending(r, t):
+                        # do_wait_for_common(): signal_pending_state() -> -ERESTARTSYS
+                        q = r.read(x._wait, ONCE, what)
+                        if entry in q:
+                            r.write(x._wait, tuple(e for e in q if e != entry), ONCE, what)
+                        _release(x.lock, "x", "spin_unlock")
+                        g.note = ": interrupted"
+                        return -ERESTARTSYS
                 q = r.read(x._wait, ONCE, what)
                 if entry not in q:
                     r.write(x._wait, q + (entry,), ONCE, what)     # __prepare_to_swait
@@ -159,14 +170,16 @@ def wait_for_completion_timeout(x, timeout):
 
 
 def wait_for_completion_interruptible(x):
-    """Signals are not modelled: always 0."""
-    _wait_for_common(x, MAX_SCHEDULE_TIMEOUT, TASK_INTERRUPTIBLE, "wait_for_completion_interruptible")
-    return 0
+    """0, or -ERESTARTSYS in a kthread that ``kthread_stop()`` interrupts (the
+    one signal kcheck models)."""
+    ret = _wait_for_common(x, MAX_SCHEDULE_TIMEOUT, TASK_INTERRUPTIBLE,
+                           "wait_for_completion_interruptible")
+    return ret if ret < 0 else 0
 
 
 def wait_for_completion_killable(x):
-    """Fatal signals are not modelled: always 0."""
-    _wait_for_common(x, MAX_SCHEDULE_TIMEOUT, TASK_INTERRUPTIBLE, "wait_for_completion_killable")
+    """Fatal signals are not modelled (kthread_stop()'s is not one): always 0."""
+    _wait_for_common(x, MAX_SCHEDULE_TIMEOUT, TASK_UNINTERRUPTIBLE, "wait_for_completion_killable")
     return 0
 
 

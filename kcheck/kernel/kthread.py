@@ -137,6 +137,27 @@ def kthread_should_stop():
     return r.read(kt._stop, ONCE, "kthread_should_stop") != 0
 
 
+ERESTARTSYS = 512
+
+
+def stop_pending(r, t):
+    """``signal_pending(current)`` as far as kcheck models signals: a kthread that
+    ``kthread_stop()`` was called on has one (TIF_NOTIFY_SIGNAL, a7c01fa93aeb
+    "signal: break out of wait loops on kthread_stop()", v6.1), so its
+    interruptible sleeps end with -ERESTARTSYS/-EINTR and its loop sees
+    ``kthread_should_stop()``.  Other tasks never have a signal pending."""
+    kt = t.tls.get("kthread") if t is not None else None
+    if kt is None:
+        return False
+    return r.read(kt._stop, ONCE, "signal_pending") != 0
+
+
+def signal_pending(task=None):
+    """``signal_pending(current)``: true in a kthread once ``kthread_stop()`` was called on it."""
+    r = run()
+    return stop_pending(r, r.cur)
+
+
 def kthread_stop(kt):
     """Ask ``kt`` to stop, wake it, wait for it to exit; its function's return value."""
     from .sched import wake_up_process
@@ -180,4 +201,5 @@ def _check(kt, what):
 
 
 __all__ = ["kthread_run", "kthread_create", "kthread_should_stop", "kthread_stop", "kthread_stop_put",
+           "signal_pending", "ERESTARTSYS",
            "get_task_struct", "put_task_struct", "task_struct"]

@@ -85,6 +85,7 @@ def set_current_state(state):
     with op(r, lambda: f"set_current_state({state_name(state)})"):
         r.write(state_word(t), state, ONCE, "set_current_state")
         r.fence("smp_mb", "~set_current_state")
+    t.tls["set_state"] = state
 
 
 def __set_current_state(state):
@@ -92,6 +93,7 @@ def __set_current_state(state):
     r = run()
     t = _cur(r, "__set_current_state")
     r.write(state_word(t), state, ONCE, "__set_current_state")
+    t.tls["set_state"] = state
 
 
 def get_current_state():
@@ -160,6 +162,15 @@ def schedule(sleep=None):
     _check_sleep(r, t, "schedule", scheduling=True)
     if sleep is None:
         sleep = Sleep(lambda: "schedule()", _model_frame())
+    if t.tls.get("set_state") == TASK_INTERRUPTIBLE and "kthread" in t.tls:
+        # __schedule(): an interruptible task with a signal pending does not sleep
+        # (signal_pending_state); kthread_stop()'s is the one kcheck models
+        from .kthread import stop_pending
+        r.fence("smp_mb", "~schedule")      # rq_lock(); smp_mb__after_spinlock()
+        if stop_pending(r, t):
+            r.write(state_word(t), TASK_RUNNING, ONCE, "schedule: signal pending")
+            t.tls["set_state"] = TASK_RUNNING
+            return
     t.tls["sleep"] = sleep
     with op(r, "schedule()") as g:
         r.fence("smp_mb", "~schedule")

@@ -27,9 +27,11 @@ it if that woke it, stopping after ``nr_exclusive`` exclusive waiters;
 ``wait_event(wq, cond)`` is the kernel's macro: ``cond`` is a function of no
 argument (``lambda: READ_ONCE(...)``) evaluated where the macro evaluates it.
 
-Signals are not modelled: the ``_interruptible`` forms sleep in
-TASK_INTERRUPTIBLE (so ``wake_up_interruptible`` wakes them and no others,
-as in the kernel) and never return -ERESTARTSYS.
+The ``_interruptible`` forms sleep in TASK_INTERRUPTIBLE (so
+``wake_up_interruptible`` wakes them and no others, as in the kernel).  The
+one signal kcheck models is ``kthread_stop()``'s (kthread.stop_pending): a
+stopped kthread's interruptible wait returns -ERESTARTSYS, as
+``prepare_to_wait_event()`` makes it since v6.1.
 """
 
 from __future__ import annotations
@@ -185,9 +187,23 @@ def prepare_to_wait_exclusive(wq, entry, state):
     _prepare(run(), wq, entry, state, True, "prepare_to_wait_exclusive")
 
 
+def _interrupted(r, t, state):
+    """``signal_pending_state(state, current)`` for the one signal kcheck models."""
+    if state != TASK_INTERRUPTIBLE or t is None or "kthread" not in t.tls:
+        return False
+    from .kthread import stop_pending
+    return stop_pending(r, t)
+
+
 def prepare_to_wait_event(wq, entry, state):
-    """As ``prepare_to_wait`` (signals are not modelled: returns 0)."""
-    _prepare(run(), wq, entry, state, bool(entry.flags & WQ_FLAG_EXCLUSIVE), "prepare_to_wait_event")
+    """As ``prepare_to_wait``; in an interruptible state with a signal pending (a
+    stopped kthread) it dequeues the entry instead and returns -ERESTARTSYS."""
+    r = run()
+    if _interrupted(r, r.cur, state):
+        from .kthread import ERESTARTSYS
+        finish_wait(wq, entry)
+        return -ERESTARTSYS
+    _prepare(r, wq, entry, state, bool(entry.flags & WQ_FLAG_EXCLUSIVE), "prepare_to_wait_event")
     return 0
 
 
@@ -323,6 +339,11 @@ def _wait_event(wq, condition, state, exclusive, timeout, what, label=None):
     ret = timeout
     info = _sleep_info(wq, what, condition, label)
     while True:
+        if _interrupted(r, t, state):
+            # prepare_to_wait_event(): a signal pending - off the queue, -ERESTARTSYS
+            from .kthread import ERESTARTSYS
+            finish_wait(wq, entry)
+            return -ERESTARTSYS
         _prepare(r, wq, entry, state, exclusive, "prepare_to_wait_event")
         cond = condition()
         if timeout is not None and cond and not ret:
@@ -361,12 +382,13 @@ def wait_event_killable(wq, condition):
 
 
 def wait_event_interruptible(wq, condition):
-    """As ``wait_event`` in TASK_INTERRUPTIBLE; returns 0 (signals are not modelled)."""
+    """As ``wait_event`` in TASK_INTERRUPTIBLE; 0, or -ERESTARTSYS in a kthread
+    that ``kthread_stop()`` interrupts."""
     S.sleep_check("wait_event_interruptible")
     if condition():
         return 0
-    _wait_event(wq, condition, TASK_INTERRUPTIBLE, False, None, "wait_event_interruptible")
-    return 0
+    ret = _wait_event(wq, condition, TASK_INTERRUPTIBLE, False, None, "wait_event_interruptible")
+    return ret if ret is not None and ret < 0 else 0
 
 
 def wait_event_idle(wq, condition):
@@ -382,8 +404,8 @@ def wait_event_freezable(wq, condition):
     S.sleep_check("wait_event_freezable")
     if condition():
         return 0
-    _wait_event(wq, condition, TASK_INTERRUPTIBLE, False, None, "wait_event_freezable")
-    return 0
+    ret = _wait_event(wq, condition, TASK_INTERRUPTIBLE, False, None, "wait_event_freezable")
+    return ret if ret is not None and ret < 0 else 0
 
 
 def wait_event_exclusive(wq, condition):

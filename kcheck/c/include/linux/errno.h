@@ -21,4 +21,5 @@
 #define ETIMEDOUT	110
 #define EALREADY	114
 #define EINPROGRESS	115
+#define ERESTARTSYS	512	/* kernel-internal: a syscall to restart after a signal */
 #endif

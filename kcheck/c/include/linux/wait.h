@@ -91,19 +91,29 @@ extern void wake_up_nr(struct wait_queue_head *wq_head, int nr);
 extern void wake_up_interruptible(struct wait_queue_head *wq_head);
 extern void wake_up_interruptible_all(struct wait_queue_head *wq_head);
 
-/* the kernel's ___wait_event(): test, queue, test again, sleep */
+/* the kernel's ___wait_event(): test, queue, test again, sleep; an
+ * interruptible wait with a signal pending (kcheck: a stopped kthread) ends
+ * with what prepare_to_wait_event() returned (-ERESTARTSYS), already dequeued */
 #define ___wait_event(wq_head, condition, state, exclusive, ret, cmd) ({	\
 	struct wait_queue_entry __wq_entry;					\
 	long __ret = ret;							\
+	long __int = 0;								\
 										\
 	init_wait_entry(&__wq_entry, exclusive ? WQ_FLAG_EXCLUSIVE : 0);	\
 	for (;;) {								\
-		prepare_to_wait_event(&(wq_head), &__wq_entry, state);		\
-		if (condition)							\
+		__int = prepare_to_wait_event(&(wq_head), &__wq_entry, state);	\
+		if (condition) {						\
+			__int = 0;						\
 			break;							\
+		}								\
+		if (__int) {							\
+			__ret = __int;						\
+			break;							\
+		}								\
 		cmd;								\
 	}									\
-	finish_wait(&(wq_head), &__wq_entry);					\
+	if (!__int)								\
+		finish_wait(&(wq_head), &__wq_entry);				\
 	__ret;									\
 })
 
