@@ -363,3 +363,60 @@ def test_c_kthread_stop_interrupts_wait_event_interruptible(tmp_path, mm, wait, 
         assert res.verdict == "bug" and res.bug.kind == "deadlock", res
     else:
         assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
+
+
+# -- get_task_struct(current) in any task ----------------------------------------
+# Every kernel task has a refcounted task_struct: `ewp->task = current;
+# get_task_struct(current)` is everywhere (ipc, wake_q users).  kcheck took only
+# a kthread_run() handle ("not a thread kthread_run() started", a model error),
+# and `current` in a kthread was not the handle kthread_run() returned.
+
+GTS_C = r"""
+#include <linux/kernel.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/bug.h>
+#include <pthread.h>
+
+static struct task_struct *k;
+
+static int thread_fn(void *arg)
+{
+	struct task_struct *t = get_task_struct(current);
+
+	WARN_ON(t != READ_ONCE(k) && READ_ONCE(k));
+	put_task_struct(t);
+	return 0;
+}
+
+static void *plain(void *arg)
+{
+	struct task_struct *t = get_task_struct(current);
+
+	put_task_struct(t);
+	EXTRA_PUT
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a;
+
+	WRITE_ONCE(k, kthread_run(thread_fn, NULL, "worker"));
+	pthread_create(&a, NULL, plain, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("extra,kind", [("", None), ("put_task_struct(current);", "use-after-free")])
+def test_get_task_struct_of_current(tmp_path, extra, kind):
+    import kcheck.c
+    f = tmp_path / "gts.c"
+    f.write_text(GTS_C.replace("EXTRA_PUT", extra))
+    res = kcheck.check(kcheck.c.load(str(f)).entry)
+    if kind is None:
+        assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
+    else:
+        assert res.verdict == "bug" and res.bug.kind == kind, res

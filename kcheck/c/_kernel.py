@@ -1249,7 +1249,15 @@ def _i_list_check(comp, c, args):
 @intrinsic("get_current")
 def _i_current(comp, c, args):
     def current(f):
-        return rt.CURRENT.cur          # the running task (struct task_struct *)
+        # the running task (struct task_struct *); in a kthread, the handle
+        # kthread_run() returned, so `current == tsk` and get_task_struct(current)
+        # mean what they mean in the kernel
+        t = rt.CURRENT.cur
+        if t is not None:
+            kt = t.tls.get("kthread")
+            if kt is not None:
+                return kt
+        return t
     return current
 
 

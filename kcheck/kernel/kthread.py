@@ -175,8 +175,45 @@ def kthread_stop(kt):
     return ret
 
 
+def _own_usage(r, t):
+    """The ``task_struct`` usage count of a task that is not a kthread (main()'s
+    tasks, pthreads, work items): 1 - the task's own, which kcheck never drops
+    (it does not model reaping) - plus what ``get_task_struct()`` took."""
+    return Loc.fixed((1 << 44) + t.tid, f"{t.name}->usage", init=1)
+
+
+def _plain_task(r, p, what):
+    """``p`` as a task of this run that is not a kthread, or None."""
+    if p.__class__ is _KThread:
+        return None
+    if r.cur is not None and p is r.cur and r.cur.tls.get("kthread") is not None:
+        return None
+    if getattr(p, "tid", None) is not None and getattr(p, "tls", None) is not None:
+        return p
+    raise ModelError(f"{what}({p!r}): not a task (current, or a thread kthread_run() started)")
+
+
+def _handle(r, p):
+    """A kthread's handle for ``p`` (its own task, as ``current`` gives it)."""
+    if p.__class__ is _KThread:
+        return p
+    kt = getattr(p, "tls", {}).get("kthread") if getattr(p, "tls", None) is not None else None
+    return kt if kt is not None else p
+
+
 def get_task_struct(kt):
-    """Take a reference on the thread's ``task_struct``."""
+    """Take a reference on the task's ``task_struct`` (a kthread's handle, or any
+    task: ``get_task_struct(current)``)."""
+    r = run()
+    kt = _handle(r, kt)
+    t = _plain_task(r, kt, "get_task_struct")
+    if t is not None:
+        def inc(v):
+            return v + 1
+        if r.rmw(_own_usage(r, t), inc, ONCE, "get_task_struct") == 0:
+            r.report("refcount-warn", f"refcount_t: addition on 0; use-after-free "
+                     f"(get_task_struct({t.name}))")
+        return kt
     _check(kt, "get_task_struct")
     refcount_inc(kt._task.usage)
     return kt
@@ -184,6 +221,17 @@ def get_task_struct(kt):
 
 def put_task_struct(kt):
     """Drop a reference; the last one frees the ``task_struct``."""
+    r = run()
+    kt = _handle(r, kt)
+    t = _plain_task(r, kt, "put_task_struct")
+    if t is not None:
+        old = r.rmw(_own_usage(r, t), lambda v: v - 1, REL, "put_task_struct")
+        if old <= 1:
+            r.report("refcount-warn" if old < 1 else "use-after-free",
+                     f"put_task_struct({t.name}): " + ("refcount_t: underflow; use-after-free"
+                     if old < 1 else "the last reference to a task that still runs: its "
+                     "task_struct is freed under it"))
+        return
     _check(kt, "put_task_struct")
     _put(kt, "put_task_struct")
 
