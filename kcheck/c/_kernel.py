@@ -50,21 +50,13 @@ def _view_class(cls):
     return type(f"c_{cls.__name__}", (cls,), {"__slots__": ("_cptr",), "__module__": __name__})
 
 
-def _rw_reader(self, t):
-    if t.dynamic and getattr(t.fn, "c_pthread", False):
-        raise ModelError(f"{t.name}: read_lock() in a thread that another thread started is not "
-                         f"modelled (kcheck.kernel keeps readers per static task): start "
-                         f"{t.name}() from main()")
-    return _K.rwlock_t._reader(self, t)
-
 
 _CLS = {name: _view_class(getattr(_K, name)) for name in
         ("atomic_t", "atomic64_t", "refcount_t", "spinlock_t", "rwlock_t", "mutex", "list_head",
          "rcu_head", "work_struct", "rw_semaphore", "kref", "completion", "wait_queue_head_t",
          "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
          "llist_node", "timer_list", "tasklet_struct", "hrtimer", "percpu_ref", "xarray",
-         "idr", "percpu_rw_semaphore", "lockref", "semaphore")}
-_CLS["rwlock_t"]._reader = _rw_reader
+         "idr", "percpu_rw_semaphore", "lockref", "semaphore", "delayed_work")}
 _CLS["rcu_head"].__repr__ = lambda self: repr(self._cptr)
 
 
@@ -318,6 +310,22 @@ def _work_struct(b, o, size):
     v._cptr = v._owner = Ptr(b, o)
     v._name = b.cell_name(o) or "work"
     v._kid = ("k", pend.lid)
+    v._dwork = None
+    return v
+
+
+def _delayed_work(b, o, size):
+    # struct delayed_work { struct work_struct work; struct timer_list timer; ... }
+    # (linux/workqueue.h: the work is 32 bytes, the timer right after it)
+    work = view(Ptr(b, o), "struct work_struct")
+    timer = view(Ptr(b, o + 32), "struct timer_list")
+    v = _CLS["delayed_work"].__new__(_CLS["delayed_work"])
+    v.work, v.timer = work, timer
+    work._dwork = v
+    timer._dwork_work = work
+    v._cptr = v._owner = Ptr(b, o)
+    v._name = (b.cell_name(o) or "dwork").rsplit(".work", 1)[0]
+    v._kid = ("D", work._pending.lid)
     return v
 
 
@@ -335,6 +343,7 @@ def _timer_list(b, o, size):
     v._flags = b.cell(o + 32) or anchor         # timer->flags: what every call reads first
     v._cptr = v._owner = Ptr(b, o)
     v._kid = ("T", anchor.lid)
+    v._dwork_work = None
     return v
 
 
@@ -394,6 +403,7 @@ VIEWS = {
     "struct list_head": _list_head,
     "struct callback_head": _rcu_head,
     "struct work_struct": _work_struct,
+    "struct delayed_work": _delayed_work,
     "struct timer_list": _timer_list,
     "struct tasklet_struct": _tasklet,
     "struct hrtimer": _hrtimer,
@@ -579,16 +589,7 @@ PYTHON_ONLY = {
     "IRQ_HANDLED": "an enum irqreturn constant (linux/interrupt.h)",
     "IRQ_WAKE_THREAD": "an enum irqreturn constant (linux/interrupt.h)",
     "bit_waitqueue": "a queue kcheck keeps per bit: C calls wait_on_bit()/wake_up_bit()",
-    "delayed_work": "a C struct (linux/workqueue.h) whose macros work on its work_struct",
     "to_delayed_work": "a C macro (container_of)",
-    "INIT_DELAYED_WORK": "a C macro over INIT_WORK",
-    "queue_delayed_work": "a C macro over queue_work (the delay is not modelled)",
-    "schedule_delayed_work": "a C macro over schedule_work",
-    "mod_delayed_work": "a C macro over queue_work",
-    "cancel_delayed_work": "a C macro over cancel_work",
-    "cancel_delayed_work_sync": "a C macro over cancel_work_sync",
-    "flush_delayed_work": "a C macro over flush_work",
-    "delayed_work_pending": "a C macro over work_pending",
     "system_wq": "the kernel's queue: C calls schedule_work() / schedule_delayed_work()",
     "system_highpri_wq": "the kernel's queue: C calls schedule_work()",
     "system_long_wq": "the kernel's queue: C calls schedule_work()",

@@ -64,10 +64,11 @@ class _Armed:
 
 
 class timer_list(KObject):
-    __slots__ = ("_state", "_func", "_flags", "_owner", "_kid", "_name")
+    __slots__ = ("_state", "_func", "_flags", "_owner", "_kid", "_name", "_dwork_work")
 
     def __init__(self, owner=None, field=None):
         self._owner = owner
+        self._dwork_work = None     # a delayed_work's timer: the work it queues
         self._name = field or anon("timer")
         # timer->flags, in the structure: what lock_timer_base() reads first in every
         # call on the timer, so a call on a freed structure's timer is a use-after-free

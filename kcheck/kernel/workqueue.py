@@ -99,9 +99,11 @@ class _Queued:
     seq: int
     wq: object
     canceling: bool = False     # cancel_work*() holds the pending bit: queuing fails
+    timer: bool = False         # a delayed work's queuing waiting on its timer (on no queue)
 
     def __repr__(self):
-        state = "canceling" if self.canceling else "pending" if self.pending else "idle"
+        state = ("canceling" if self.canceling else "pending (timer)" if self.timer and self.pending
+                 else "pending" if self.pending else "idle")
         return f"{state} #{self.seq} on {self.wq.name if self.wq is not None else 'no queue'}"
 
 
@@ -265,29 +267,27 @@ def _set_pending(r, wq, work):
 
 def queue_work(wq, work):
     r = run()
-    if wq.__class__ is _SystemWQ:
-        return _queue_system(r, wq, work)
-    seq = _set_pending(r, wq, work)
-    if not seq:
-        return False
-    i = r.rmw(wq._count, lambda n: n + 1, ONCE, "queue_work") + 1
-    old = r.rmw(wq._loc, lambda s: (s[0] + ((work, i, seq),), s[1], s[2]) if not s[1] else NO_WRITE,
-                REL, "queue_work")
-    if old[1]:
-        r.report("warn", f"queue_work on workqueue {wq.name} after destroy_workqueue")
-    return True
-
-
-def _queue_system(r, wq, work):
-    t = r.cur
-    if t is None:
+    if wq.__class__ is _SystemWQ and r.cur is None:
         raise ModelError(f"queue_work({wq.name}, ...) from main(): queue work from a task")
     seq = _set_pending(r, wq, work)
     if not seq:
         return False
-    r.spawn(_system_worker, (work, seq, wq), f"kworker/{wq.name}" + (f"#{seq}" if seq > 1 else ""),
-            False, "queue_work")
+    _enqueue(r, wq, work, seq, "queue_work")
     return True
+
+
+def _enqueue(r, wq, work, seq, what):
+    """``__queue_work()``: put ``work``'s ``seq``-th queuing (its pending bit set)
+    on ``wq`` - a system queue's in a worker context of its own."""
+    if wq.__class__ is _SystemWQ:
+        r.spawn(_system_worker, (work, seq, wq),
+                f"kworker/{wq.name}" + (f"#{seq}" if seq > 1 else ""), False, what)
+        return
+    i = r.rmw(wq._count, lambda n: n + 1, ONCE, what) + 1
+    old = r.rmw(wq._loc, lambda s: (s[0] + ((work, i, seq),), s[1], s[2]) if not s[1] else NO_WRITE,
+                REL, what)
+    if old[1]:
+        r.report("warn", f"queue_work on workqueue {wq.name} after destroy_workqueue")
 
 
 def schedule_work(work):
@@ -347,7 +347,15 @@ def flush_work(work):
     v = r.read(work._pending, ONCE, "flush_work")
     if v.__class__ is not _Queued:
         return False
-    done = _instance_done(work, v.seq)
+    seq = v.seq
+    if v.timer and v.pending:
+        # a delayed work whose timer has not fired is on no pool: start_flush_work()
+        # finds nothing to wait for but an earlier instance still running
+        # (flush_delayed_work() fires the timer first)
+        seq -= 1
+        if seq <= 0:
+            return False
+    done = _instance_done(work, seq)
     if r.read(done, ACQ, "flush_work") == 1:
         return False
     r.rmw(done, _is_one, WAIT_ACQ, "flush_work")
@@ -374,11 +382,27 @@ def _cancel(work, what, wait):
     one ran after the canceller's kfree - a false use-after-free."""
     r = run()
     taken = False
+    dw = work._dwork
     while True:
         o = r.rmw(work._pending, _hold_if_idle, FULL, what)
         if not _is_pending(o):
             seq = o.seq if o.__class__ is _Queued else 0        # it may still run
             break
+        if o.timer and not o.canceling and dw is not None:
+            # try_to_grab_pending(): del_timer() first - if the timer was pending,
+            # its queuing is taken back and the bit is the canceller's
+            from .timer import del_timer
+            if del_timer(dw.timer):
+                r.write(work._pending, _Queued(True, o.seq, o.wq, True), ONCE, what)
+                # that queuing will never run: flushes of it stop waiting
+                r.write(_instance_done(work, o.seq), 1, REL, what)
+                taken = True
+                seq = o.seq - 1                 # an earlier instance may still run
+                break
+            # the timer has fired (or another canceller deleted it): wait until the
+            # pending word moves on (queued by the timer, or taken back), then again
+            r.rmw(work._pending, lambda v: BLOCK if v == o else NO_WRITE, ACQ, what)
+            continue
         if o.canceling:
             # another canceller holds it: wait until it lets go, then try again
             r.rmw(work._pending, lambda v: BLOCK if _is_pending(v) and v.canceling else NO_WRITE,
@@ -441,19 +465,30 @@ def cancel_work(work):
 
 # -- delayed work -------------------------------------------------------------
 #
-# A delayed work item is a work item and a timer that queues it.  Time is not
-# modelled, so the delay is none: the item is queued at once, and a worker may
-# still take it at any later point - every point is explored - which is all a
-# delay promises.  Pending from the queuing to the take, as the kernel's.
+# A delayed work item is a work item and a timer that queues it
+# (kernel/workqueue.c: __queue_delayed_work, delayed_work_timer_fn).  Time is
+# not modelled: a delay of 0 queues at once; any other arms the timer, which
+# fires at any later point (every one is explored) and only then puts the item
+# on its queue.  Until then the item is pending (work_pending() is true, a
+# second queue_delayed_work() returns false) but on no queue, which is what
+# makes the kernel's teardown rules what they are: flush_work() and
+# flush_workqueue()/drain_workqueue()/destroy_workqueue() do not wait for it
+# (flush_delayed_work() fires the timer first), cancel_delayed_work*() takes
+# it back with del_timer(), and a timer that fires after destroy_workqueue()
+# queues on a destroyed queue - the WARN, and a use-after-free of the item
+# once its memory is gone.
 
 class delayed_work(KObject):
-    __slots__ = ("work", "_owner", "_kid", "_name")
+    __slots__ = ("work", "timer", "_owner", "_kid", "_name")
 
     def __init__(self, owner=None, field=None):
+        from .timer import timer_list
         self._owner = owner
         self._name = field or "dwork"
         self.work = work_struct(owner, f"{self._name}.work")
         self.work._dwork = self
+        self.timer = timer_list(owner, f"{self._name}.timer")
+        self.timer._dwork_work = self.work
         self._kid = ("D", self.work._pending.lid)
 
     @classmethod
@@ -472,33 +507,84 @@ def to_delayed_work(work):
 
 
 def INIT_DELAYED_WORK(dwork, fn):
+    from .timer import timer_setup
     INIT_WORK(dwork.work, fn)
+    timer_setup(dwork.timer, _delayed_work_timer_fn)
+
+
+def _delayed_work_timer_fn(timer):
+    """``delayed_work_timer_fn()``: the delay is over - put the item on its queue,
+    unless a canceller took the queuing back first."""
+    r = run()
+    work = timer._dwork_work
+
+    def fire(v):
+        if v.__class__ is _Queued and v.pending and v.timer and not v.canceling:
+            return _Queued(True, v.seq, v.wq)
+        return NO_WRITE
+    v = r.rmw(work._pending, fire, FULL, "delayed_work_timer_fn")
+    if fire(v) is not NO_WRITE:
+        _enqueue(r, v.wq, work, v.seq, "delayed_work_timer_fn: __queue_work")
 
 
 def queue_delayed_work(wq, dwork, delay=0):
-    """Queue after ``delay`` (not modelled: at once, taken whenever); false if pending."""
-    return queue_work(wq, dwork.work)
+    """Queue ``dwork`` on ``wq`` after ``delay`` jiffies: 0 queues at once, any
+    other arms its timer (which fires whenever); false if it was pending."""
+    r = run()
+    work = dwork.work
+    if not delay:
+        return queue_work(wq, work)
+    if r.cur is None:
+        raise ModelError("queue_delayed_work() from main(): queue work from a task")
+
+    def set_pending(v):
+        if v.__class__ is _Queued:
+            return NO_WRITE if v.pending else _Queued(True, v.seq + 1, wq, timer=True)
+        return _Queued(True, 1, wq, timer=True)
+    p = ordered_conditional_rmw(r, work._pending, set_pending, "queue_delayed_work")
+    if _is_pending(p):
+        return False
+    from .timer import add_timer
+    add_timer(dwork.timer)
+    return True
 
 
 def schedule_delayed_work(dwork, delay=0):
-    return queue_work(system_wq, dwork.work)
+    return queue_delayed_work(system_wq, dwork, delay)
 
 
 def mod_delayed_work(wq, dwork, delay=0):
-    """Queue it, or (pending already) change its delay: false if it was idle."""
-    return not queue_work(wq, dwork.work)
+    """Take back a pending queuing (timer or queue) and queue it again with the
+    new delay; true if it was pending."""
+    was = _cancel(dwork.work, "mod_delayed_work", False)
+    queue_delayed_work(wq, dwork, delay)
+    return was
 
 
 def cancel_delayed_work(dwork):
-    return cancel_work(dwork.work)
+    return _cancel(dwork.work, "cancel_delayed_work", False)
 
 
 def cancel_delayed_work_sync(dwork):
-    return cancel_work_sync(dwork.work)
+    _sched.sleep_check("cancel_delayed_work_sync")
+    return _cancel(dwork.work, "cancel_delayed_work_sync", True)
 
 
 def flush_delayed_work(dwork):
-    return flush_work(dwork.work)
+    """Fire a pending timer now (``del_timer_sync()``, then queue), then
+    ``flush_work()``."""
+    from .timer import del_timer_sync
+    r = run()
+    work = dwork.work
+    if del_timer_sync(dwork.timer):
+        def now(v):
+            if v.__class__ is _Queued and v.pending and v.timer and not v.canceling:
+                return _Queued(True, v.seq, v.wq)
+            return NO_WRITE
+        v = r.rmw(work._pending, now, FULL, "flush_delayed_work")
+        if now(v) is not NO_WRITE:
+            _enqueue(r, v.wq, work, v.seq, "flush_delayed_work: __queue_work")
+    return flush_work(work)
 
 
 def delayed_work_pending(dwork):

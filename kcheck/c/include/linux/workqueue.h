@@ -35,10 +35,14 @@ struct workqueue_struct;
 #define WQ_HIGHPRI		(1 << 4)
 
 /*
- * Delayed work: time is not modelled, so the delay is none - the item is
- * queued at once and a worker may take it at any later point (every one is
- * explored).  The system workqueues are reached through schedule_work() and
- * schedule_delayed_work(): each item queued there runs in a worker of its own.
+ * Delayed work: a work item and a timer that queues it.  Time is not modelled:
+ * a delay of 0 queues at once, any other arms the timer, which fires at any
+ * later point and only then puts the item on its queue - until then it is
+ * pending but on no queue: flush_work() and flush/drain/destroy_workqueue()
+ * do not wait for it (flush_delayed_work() fires the timer first), and
+ * cancel_delayed_work*() take it back with del_timer().  The system
+ * workqueues are reached through schedule_work() and schedule_delayed_work():
+ * each item queued there runs in a worker of its own.
  */
 struct delayed_work {
 	struct work_struct work;
@@ -47,16 +51,18 @@ struct delayed_work {
 	int cpu;
 };
 
-#define INIT_DELAYED_WORK(dw, fn)		INIT_WORK(&(dw)->work, (fn))
 #define to_delayed_work(w)			container_of(w, struct delayed_work, work)
 #define queue_work_on(cpu, wq, work)	queue_work((wq), (work))
-#define queue_delayed_work(wq, dw, delay)	queue_work((wq), &(dw)->work)
-#define schedule_delayed_work(dw, delay)	schedule_work(&(dw)->work)
-#define mod_delayed_work(wq, dw, delay)		(!queue_work((wq), &(dw)->work))
-#define cancel_delayed_work(dw)			cancel_work(&(dw)->work)
-#define cancel_delayed_work_sync(dw)		cancel_work_sync(&(dw)->work)
-#define flush_delayed_work(dw)			flush_work(&(dw)->work)
-#define delayed_work_pending(dw)		work_pending(&(dw)->work)
+extern void INIT_DELAYED_WORK(struct delayed_work *dwork, work_func_t func);
+extern bool queue_delayed_work(struct workqueue_struct *wq, struct delayed_work *dwork,
+			       unsigned long delay);
+extern bool schedule_delayed_work(struct delayed_work *dwork, unsigned long delay);
+extern bool mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *dwork,
+			     unsigned long delay);
+extern bool cancel_delayed_work(struct delayed_work *dwork);
+extern bool cancel_delayed_work_sync(struct delayed_work *dwork);
+extern bool flush_delayed_work(struct delayed_work *dwork);
+extern bool delayed_work_pending(struct delayed_work *dwork);
 
 extern void INIT_WORK(struct work_struct *work, work_func_t func);
 /* A work item on the stack: its function must be done before the frame goes
