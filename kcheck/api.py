@@ -31,8 +31,15 @@ def spawn(fn, *args, name=None, setup=False):
     return t
 
 
+NONDET_MAX = 1 << 12
+
+
 def nondet(n=2):
-    """A value in ``range(n)`` chosen by the explorer; every value is explored."""
+    """A value in ``range(n)`` chosen by the explorer; every value is explored
+    (so ``n`` is a count of branches: 1 to NONDET_MAX)."""
+    if n.__class__ is not int or not 1 <= n <= NONDET_MAX:
+        raise _rt.ModelError(f"nondet({n!r}): the number of values must be an int from 1 to "
+                             f"{NONDET_MAX} (each one is explored)")
     return _run().choice(n, f"nondet({n})")
 
 

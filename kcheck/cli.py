@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shlex
 import re
 import sys
 import traceback
@@ -174,13 +175,17 @@ class _Output:
         self.json_done = False
 
     def result(self, res, path, extra, error=None):
-        if self.as_json:
-            obj = res.to_json()
-            if error:
-                obj["verdict"], obj["error"] = "error", error
-            self.json(obj)
-        else:
-            click.echo(res.format(path or "FILE", extra))
+        # The result is whole: a Ctrl-C or SIGTERM while it is written (a reader
+        # slow to take 64 KiB of JSON) must not cut it short and call the run
+        # interrupted "before any result".
+        with _signals_held():
+            if self.as_json:
+                obj = res.to_json()
+                if error:
+                    obj["verdict"], obj["error"] = "error", error
+                self.json(obj)
+            else:
+                click.echo(res.format(path or "FILE", extra))
 
     def json(self, obj):
         if not self.json_done:
@@ -189,6 +194,44 @@ class _Output:
 
 
 OUT = _Output()
+
+
+class _signals_held:
+    """SIGINT and SIGTERM ignored while a finished result is printed (main thread only)."""
+
+    def __enter__(self):
+        import signal
+        import threading
+        self.saved = None
+        if threading.current_thread() is threading.main_thread():
+            self.saved = [(s, signal.signal(s, signal.SIG_IGN)) for s in (signal.SIGINT, signal.SIGTERM)]
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+        for s, h in self.saved or ():
+            signal.signal(s, h)
+        return False
+
+
+_MAIN_PID = [None]
+
+
+def _sigterm(signum, frame):
+    """SIGTERM (timeout(1), a CI job cancelled) stops a run as Ctrl-C does: what
+    was covered is printed and the exit code is 130."""
+    import signal
+    if os.getpid() != _MAIN_PID[0]:
+        # a worker process forked from the command (its pool terminates it with
+        # SIGTERM): die as it would have without this handler
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    h = signal.getsignal(signal.SIGINT)
+    if callable(h):
+        h(signal.SIGINT, frame)
+    elif h != signal.SIG_IGN:
+        raise KeyboardInterrupt()
 
 
 class model_output_to_stderr:
@@ -266,15 +309,16 @@ def _where_of(bug, path):
 def replay_extra(entry="main", races="warn", step_bound=2000, drop_barriers=(), keep_going=False,
                  ignore=()):
     """The options a replay needs to rerun the same model the same way."""
+    q = shlex.quote
     out = ""
     if entry != "main":
-        out += f" --entry {entry}"
+        out += f" --entry {q(entry)}"
     if races != "warn":
         out += f" --races {races}"
     if step_bound and step_bound != 2000:
         out += f" --step-bound {step_bound}"
     for d in drop_barriers:
-        out += f" --drop-barrier {d}"
+        out += f" --drop-barrier {q(d)}"
     if keep_going:
         out += " --keep-going"
     for k in ignore:
@@ -495,6 +539,12 @@ class _Kcheck(click.Group):
         OUT.as_json = "--json" in args
         OUT.json_done = False
         debug = "--debug" in args
+        import signal
+        import threading
+        if threading.current_thread() is threading.main_thread() \
+                and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            _MAIN_PID[0] = os.getpid()
+            signal.signal(signal.SIGTERM, _sigterm)
         with holding_ctrl_c():
             code = _run(lambda: super(_Kcheck, self).main(args, prog_name, complete_var,
                                                           standalone_mode=False, **extra), debug)
@@ -601,7 +651,7 @@ def check_cmd(ctx, file, entry, defines, **kw):
     fn = _load(file, entry, defines, kw["as_json"])
     spec = ("fn", fn) if is_c else ("file", os.path.abspath(file), entry)
     return run_check(fn, path=file, as_json=kw["as_json"], debug=kw["debug"], html=kw["html"],
-                     entry=entry, spec=spec, replay_args="".join(f" -D {d}" for d in defines),
+                     entry=entry, spec=spec, replay_args="".join(f" -D {shlex.quote(d)}" for d in defines),
                      is_c=is_c, **check_opts(kw))
 
 
@@ -641,7 +691,7 @@ def replay_cmd(file, schedule, entry, step_bound, races, drop_barriers, memory_m
     _unmatched_drops(res, drop_barriers, is_c)
     code = print_result(res, as_json, file,
                         replay_extra(entry, races, step_bound, drop_barriers, keep_going, ignore)
-                        + "".join(f" -D {d}" for d in defines), debug=debug)
+                        + "".join(f" -D {shlex.quote(d)}" for d in defines), debug=debug)
     if res.bug is None and res.ran_past:
         # a bug report's schedule ends at the bug: one that runs out first is cut
         # short, or the model changed (a fix) - say which steps were not the schedule's
@@ -687,4 +737,7 @@ _add_tdp()
 
 
 if __name__ == "__main__":
-    main()
+    # `python -m kcheck.cli`: run the module the subcommands import (kcheck.cli), not
+    # this __main__ copy, so that their exceptions (Fail) are the ones caught here
+    from kcheck.cli import main as _main
+    _main()

@@ -59,15 +59,15 @@ def main():                          # 3**12 executions: minutes, not seconds
 """
 
 
-def _interrupt(args, tmp_path, presses=1):
-    """Run kcheck, wait until it is exploring, send SIGINT ``presses`` times
+def _interrupt(args, tmp_path, presses=1, sig=signal.SIGINT):
+    """Run kcheck, wait until it is exploring, send ``sig`` ``presses`` times
     2 ms apart; (rc, out, err)."""
     f = tmp_path / "big.py"
     f.write_text(BIG)
     with running_kcheck(["check", f, *args]) as p:
         time.sleep(4)                        # import, fork the workers, explore a while
         for _ in range(presses):
-            p.send_signal(signal.SIGINT)
+            p.send_signal(sig)
             time.sleep(0.002)
         out, err = p.communicate(timeout=60)
     return p.returncode, out, err
@@ -94,6 +94,16 @@ def test_ctrl_c_pressed_again_while_stopping_keeps_the_result(jobs, presses, tmp
     assert rc == 130 and "Traceback" not in out + err, (rc, out, err)
     assert out.startswith("no bug found: ") and "not exhaustive" in out, (out, err)
     assert "before any result" not in err
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_sigterm_stops_a_run_as_ctrl_c_does(jobs, tmp_path):
+    """timeout(1) and a cancelled CI job send SIGTERM: kcheck died silently, no
+    result, no JSON (a hostile review)."""
+    rc, out, err = _interrupt(["-j", jobs, "--json"], tmp_path, sig=signal.SIGTERM)
+    assert rc == 130 and "Traceback" not in out + err, err
+    j = json.loads(out)
+    assert j["interrupted"] is True and j["exhaustive"] is False and j["executions"] > 0
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

@@ -1207,6 +1207,9 @@ def _i_nondet(comp, c, args):
 
     def nondet(f):
         k = n(f)
+        if k.__class__ is not int or not 1 <= k <= 4096:
+            raise A.model_error(f"kcheck_nondet({k!r}): the number of values must be from 1 to "
+                                "4096 (each one is explored)", src)
         r = rt.CURRENT
         if r.trace:
             A.set_src(r, src)

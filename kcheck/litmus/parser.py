@@ -498,6 +498,8 @@ def parse_text(text: str, file: str = "<string>") -> Test:
         first = lines[k].split()[0] if k < len(lines) and lines[k].split() else ""
         if not first:
             raise LitmusError("empty file: not a C litmus test", file, 1)
+        if first == "C":
+            raise LitmusError("the header names no test: expected 'C NAME'", file, k + 1)
         if len(first) > 24 or not first.isprintable() or not first.isascii():
             # binary or foreign text: show its start, not a screenful of escapes
             first = "".join(c if c.isascii() and c.isprintable() else "?" for c in first[:24]) + "..."
@@ -539,7 +541,9 @@ def parse_text(text: str, file: str = "<string>") -> Test:
                                      re.fullmatch(r"P\d+", p.peek().text))):
         test.procs.append(p.proc())
     if not test.procs:
-        raise p.error("no process P0")
+        found = p.tok.text if p.tok.kind != "eof" else "the end of the file"
+        raise p.error(f"no process P0: found {found!r} where P0(...) should start (a litmus "
+                      "test has its initial state, then P0, P1, ... - no other functions)")
     for i, proc in enumerate(test.procs):
         if proc.tid != i:
             raise LitmusError(f"process P{proc.tid} out of order (expected P{i})", file,

@@ -9,6 +9,7 @@ and line.  The row where the bug shows is marked ``>>``.  100 columns wide.
 from __future__ import annotations
 
 import os
+import shlex
 import textwrap
 
 from ..engine import graph as G
@@ -534,7 +535,8 @@ def format_result(res, path="FILE", extra=""):
         if b.schedule:
             out.append("")
             mm = " --memory-model lkmm" if b.memory_model == "lkmm" else ""
-            out.append(f"replay: kcheck replay {path} '{b.schedule}'{mm}{extra}")
+            where = path if path == "FILE" else shlex.quote(str(path))
+            out.append(f"replay: kcheck replay {where} '{b.schedule}'{mm}{extra}")
     for w in res.warnings[:5]:
         out.append(f"warning: {w}")
     if len(res.warnings) > 5:

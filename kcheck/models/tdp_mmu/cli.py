@@ -218,6 +218,9 @@ def claims_cmd(as_json, out_dir, only, jobs, html, lkmm_budget, sizes):
     from . import claims as claims_mod
     from .claims import CLAIMS, claims_at_sizes, decide_claim, lkmm_rechecks, run_checks, \
         write_traces
+    if html:
+        from ... import cli as top
+        top._writable("--html", html)      # before the run, not after minutes of it
     if lkmm_budget is not None:
         claims_mod.LKMM_BUDGET = lkmm_budget or None
     sz = _parse_sizes(sizes)
