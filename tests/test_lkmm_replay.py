@@ -2,6 +2,8 @@
 that reproduces the bug (the schedule says which older write a read reads)."""
 
 import re
+
+import pytest
 import subprocess
 import sys
 from pathlib import Path
@@ -152,3 +154,33 @@ def test_every_minimized_report_of_an_lkmm_only_bug_replays_exactly(prog):
 
 def same_kind(a, b):
     return a.kind == b.kind and (a.kind != "warn" or a.where == b.where)
+
+
+def test_strict_replay_rejects_values_a_step_cannot_use(tmp_path):
+    """A choice on a step that made none, a read-from mark on a step that read
+    nothing, a choice out of range: `kcheck replay` ran them as if they were
+    not there and said "no bug in this execution" (a hostile review)."""
+    from kcheck.report.build import replay
+    from kcheck.engine.runtime import ModelError
+    import kcheck
+    from kcheck import spawn, nondet
+    from kcheck.kernel import KStruct, READ_ONCE, WRITE_ONCE, ptr
+
+    class s(KStruct):
+        x: int
+
+    def a(o):
+        WRITE_ONCE(ptr(o, "x"), 1)
+
+    def b(o):
+        READ_ONCE(ptr(o, "x"))
+        nondet(2)
+
+    def main():
+        o = s()
+        spawn(a, o, name="a")
+        spawn(b, o, name="b")
+    assert replay(main, "0 1 1=1").bug is None                # fits
+    for bad in ("0=1 1 1", "0 1<0:99 1", "0 1 1=5"):
+        with pytest.raises(ModelError, match="diverged"):
+            replay(main, bad)

@@ -95,7 +95,15 @@ class Replay(Driver):
         ready = runnable(run)
         if not ready:
             return None
+        if self.strict and self.diverged is None and (
+                self.pending_mark is not None or self.pending_choice is not None):
+            # the last step carried a value it had no use for: a choice on a step
+            # that made none, a read or coherence mark on one that made no such access
+            what = ("a choice" if self.pending_choice is not None else
+                    "a read-from mark" if self.pending_mark[0] == "rf" else "a coherence mark")
+            self.diverged = (self.pos - 1, f"its step has {what}, and made no such event")
         self.pending_mark = None
+        self.pending_choice = None
         while self.pos < len(self.schedule):
             k, v = self.schedule[self.pos]
             for t in ready:
@@ -168,7 +176,11 @@ class Replay(Driver):
         self.pending_choice = None
         if v is None:
             return 0
-        return v if 0 <= v < e.arg else 0
+        if 0 <= v < e.arg:
+            return v
+        if self.strict and self.diverged is None:
+            self.diverged = (self.pos - 1, f"a choice of {v} where there are {e.arg} values")
+        return 0
 
     def run_once(self):
         run = self.execute(Graph())
