@@ -153,3 +153,24 @@ def test_a_struct_whose_fields_are_named_like_pointer_internals_is_only_followed
         spawn(t, holder(), name="t")
     res = kcheck.check(main)
     assert res.verdict == "no-bug", res.bug and res.bug.message
+
+
+def test_a_bug_before_any_task_step_is_reported_with_a_command_that_meets_it():
+    """A leak of what main() allocated, with tasks that make no event: the bug's
+    schedule is empty, and the report crashed ("internal error: ScheduleError:
+    empty schedule", a hostile review).  Every run meets it: the report says to
+    run the check again."""
+    import kcheck
+    from kcheck import spawn
+    from kcheck.kernel import KStruct, kzalloc
+
+    class D(KStruct):
+        x: int
+
+    def main():
+        kzalloc(D)
+        spawn(lambda: None, name="t")
+    res = kcheck.check(main)
+    assert res.verdict == "bug" and res.bug.kind == "leak", res
+    assert res.bug.schedule == ""
+    assert "replay: kcheck check FILE (the bug shows before any task takes a step" in res.format()

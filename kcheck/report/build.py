@@ -67,7 +67,7 @@ def replay_to(main, steps, target, *, memory_model="sc", keep_going=False, trace
 
 def bug_report(main, found, *, step_bound=2000, races="warn", minimize=True, drop_barriers=()):
     """A ``BugReport`` for ``found`` (engine.bugs.BugFound)."""
-    steps = S.decode(found.schedule)
+    steps = S.decode(found.schedule) if found.schedule else []     # a bug before any task step
     kw = dict(memory_model=found.memory_model, keep_going=found.keep_going, step_bound=step_bound,
               races=races, drop_barriers=drop_barriers)
     if S.annotated(steps):
@@ -86,7 +86,7 @@ def bug_report(main, found, *, step_bound=2000, races="warn", minimize=True, dro
     # that strict replay cannot take (a timer that del_timer_sync() already
     # stopped).  Then print the order the lenient replay really ran, which
     # strict replay follows by construction, or the schedule found.
-    for cand in (steps, None, S.decode(found.schedule)):
+    for cand in (steps, None, S.decode(found.schedule) if found.schedule else []):
         if cand is None:
             run, bug, _ = replay_to(main, steps, found, **kw)
             if not same_bug(found, bug):
@@ -156,7 +156,7 @@ def _not_replayed(found):
     """The bug did not come back from its schedule: say so, and print no replay line."""
     return BugReport(kind=found.kind, message=found.message + " [kcheck: this bug did not replay "
                      "from its schedule, so no trace or replay command is shown; please report it]",
-                     task=found.task, trace="", schedule="", memory_model=found.memory_model)
+                     task=found.task, trace="", schedule=None, memory_model=found.memory_model)
 
 
 def replay(main, schedule, *, step_bound=2000, races="warn", drop_barriers=(), memory_model="sc",

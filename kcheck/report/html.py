@@ -540,9 +540,10 @@ def render_report(result, title=None):
         else:
             body.append("<p>The bug shows before any task takes a step; the text trace below "
                         "says where.</p>")
-        body.append(f"<h2>Replay</h2><pre>kcheck replay {_e(title if title.endswith('.py') else 'FILE')}"
-                    f" '{_e(bug.schedule)}'</pre><p class=\"meta\">Add <code>--entry NAME</code> "
-                    "when the model's entry function is not <code>main</code>.</p>")
+        if bug.schedule:
+            body.append(f"<h2>Replay</h2><pre>kcheck replay {_e(title if title.endswith('.py') else 'FILE')}"
+                        f" '{_e(bug.schedule)}'</pre><p class=\"meta\">Add <code>--entry NAME</code> "
+                        "when the model's entry function is not <code>main</code>.</p>")
         if bug.trace:
             body.append(f"<details><summary>Plain-text trace</summary><pre>{_e(bug.trace)}</pre>"
                         "</details>")

@@ -92,7 +92,7 @@ def shrink(replay, steps, bug, *, story=story_steps, budget_s=8.0, budget_runs=4
     def out_of_budget():
         return runs >= budget_runs or time.perf_counter() - t0 > budget_s
 
-    improved = True
+    improved = bool(best_steps)       # an empty schedule (a bug in main()) is as short as it gets
     while improved and not out_of_budget():
         improved = False
         # block boundaries of the current best

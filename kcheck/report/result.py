@@ -20,7 +20,8 @@ class BugReport:
     message: str
     task: Optional[str]
     trace: str
-    schedule: str                    # "" when the bug did not replay (then no replay line)
+    schedule: str | None             # None when the bug did not replay (then no replay line);
+                                     # "" replays main() alone, the tasks going on by themselves
     events: list = field(default_factory=list)
     context_switches: int = 0
     where: Optional[str] = None      # file:line in the model where the bug shows, when known

@@ -532,11 +532,16 @@ def format_result(res, path="FILE", extra=""):
         if b.trace:
             out.append("")
             out.append(b.trace)
-        if b.schedule:
+        if b.schedule is not None:
             out.append("")
             mm = " --memory-model lkmm" if b.memory_model == "lkmm" else ""
             where = path if path == "FILE" else shlex.quote(str(path))
-            out.append(f"replay: kcheck replay {where} '{b.schedule}'{mm}{extra}")
+            if b.schedule:
+                out.append(f"replay: kcheck replay {where} '{b.schedule}'{mm}{extra}")
+            else:
+                # no task took a step: every run meets the bug, a check reproduces it
+                out.append(f"replay: kcheck check {where}{mm}{extra} (the bug shows before any "
+                           "task takes a step: every execution meets it)")
     for w in res.warnings[:5]:
         out.append(f"warning: {w}")
     if len(res.warnings) > 5:
