@@ -74,14 +74,17 @@ def check(main: Callable, *, memory_model="sc", strategy="dpor", max_executions=
     from .engine import search
     from .report import build
     t0 = time.perf_counter()
-    outcome = search.explore(main, memory_model=memory_model, strategy=strategy,
-                             max_executions=max_executions, step_bound=step_bound,
-                             preemption_bound=preemption_bound, seed=seed, races=races,
-                             progress=progress, executions=executions, depth=depth,
-                             drop_barriers=drop_barriers, jobs=jobs, cluster=cluster,
-                             checkpoint=checkpoint, checkpoint_every=checkpoint_every,
-                             resume=resume, estimate=estimate, spec=spec, keep_going=keep_going,
-                             ignore=ignore)
+    from .engine.stray import StrayExceptions
+    with StrayExceptions() as stray:
+        outcome = search.explore(main, memory_model=memory_model, strategy=strategy,
+                                 max_executions=max_executions, step_bound=step_bound,
+                                 preemption_bound=preemption_bound, seed=seed, races=races,
+                                 progress=progress, executions=executions, depth=depth,
+                                 drop_barriers=drop_barriers, jobs=jobs, cluster=cluster,
+                                 checkpoint=checkpoint, checkpoint_every=checkpoint_every,
+                                 resume=resume, estimate=estimate, spec=spec,
+                                 keep_going=keep_going, ignore=ignore)
+    stray.raise_first()
     return build.result(main, outcome, memory_model=memory_model, strategy=strategy,
                         step_bound=step_bound, races=races, minimize=minimize,
                         drop_barriers=drop_barriers, started=t0)

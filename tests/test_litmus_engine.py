@@ -215,3 +215,68 @@ def test_the_bridge_to_the_lkmm_gives_herd7s_verdict(name):
     test = parse_text(textwrap.dedent(text), "inline.litmus")
     assert explore(test)[0] == want
     assert observation(run_test(test)) == want
+
+
+# -- orders that do not deadlock are explored on (herd7 has no blocking) ---------
+# The program engine stopped at the first deadlocked execution - a lock held
+# into a grace period a reader waiting for the lock blocks, or a lock never
+# released - and never tried the order in which the other process runs first:
+# "Never" where herd7 says Sometimes/Always (found against herd7 7.58).
+
+BLOCKING = {
+    "lock-into-grace-period": ("""C m6
+{}
+P0(int *y, spinlock_t *l)
+{
+	int r0;
+	rcu_read_lock();
+	spin_lock(l);
+	r0 = READ_ONCE(*y);
+	spin_unlock(l);
+	rcu_read_unlock();
+}
+P1(int *y, spinlock_t *l)
+{
+	spin_lock(l);
+	WRITE_ONCE(*y, 2);
+	synchronize_rcu();
+	spin_unlock(l);
+}
+exists (0:r0=2)
+""", "Sometimes"),
+    "lock-held-at-exit": ("""C lock-held-at-exit
+{}
+P0(spinlock_t *l)
+{
+	spin_lock(l);
+}
+P1(spinlock_t *l, int *x)
+{
+	spin_lock(l);
+	WRITE_ONCE(*x, 1);
+	spin_unlock(l);
+}
+exists (x=1)
+""", "Always"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BLOCKING))
+def test_program_engine_explores_past_a_blocked_order(tmp_path, name):
+    text, herd7 = BLOCKING[name]
+    f = tmp_path / f"{name}.litmus"
+    f.write_text(text)
+    obs = explore(parse_file(str(f)))[0]
+    assert obs == herd7
+
+
+def test_lock_final_flag(tmp_path):
+    """lock.cat's lock-final: a final condition on a spinlock's value is flagged."""
+    import io
+    from kcheck.litmus import run_paths
+    f = tmp_path / "lf.litmus"
+    f.write_text("C lf\n{}\nP0(spinlock_t *l)\n{\n\tspin_lock(l);\n\tspin_unlock(l);\n}\n"
+                 "exists (l=0)\n")
+    out = io.StringIO()
+    run_paths([str(f)], False, out)
+    assert "Flag lock-final" in out.getvalue()

@@ -32,6 +32,7 @@ from collections import deque
 
 from .explore import TruSt
 from .runtime import ModelError
+from .stray import StrayExceptions
 from .bugs import Collector, identity
 
 CHECKPOINT_VERSION = 2      # 2: the model file's hash is in it
@@ -97,6 +98,18 @@ def run_unit(spec, paths, budget, opts):
 
 
 def _run_unit(spec, paths, budget, opts):
+    from .stray import StrayExceptions
+    with StrayExceptions() as stray:
+        out = _run_unit_inner(spec, paths, budget, opts)
+    err = stray.error()
+    if err is not None:
+        # a worker's: raised to the coordinator as the unit's result (where= is an
+        # argument, so it survives the pickling)
+        raise ModelError(str(err), where=err.where)
+    return out
+
+
+def _run_unit_inner(spec, paths, budget, opts):
     program = _PROGRAM if spec is None else load_program(spec)
     t0 = time.perf_counter()
     # Budgets are CPU time (on a loaded machine a wall-clock budget ends units
@@ -329,7 +342,7 @@ def _steal_worker(wid, inbox, outbox, hungry, stop, opts):
                     outbox.put(("progress", wid, counts()))
 
         try:
-            with Watchdog():
+            with Watchdog(), StrayExceptions() as stray:
                 col = Collector(opts.get("memory_model", "sc"), keep_going, ignore)
                 if d is None:
                     d = TruSt(program_of_worker(), on_bug=col, on_progress=hook, **opts)
@@ -347,6 +360,7 @@ def _steal_worker(wid, inbox, outbox, hungry, stop, opts):
                            warnings=list(getattr(d, "_warnings", [])),
                            stopped=bool(col.bugs) and not keep_going,
                            barriers=[list(b) for b in d.__dict__.get("barrier_sites", ())])
+            stray.raise_first()
         except ModelError as e:
             d = None
             outbox.put(("error", wid, (str(e), e.where)))

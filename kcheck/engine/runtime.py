@@ -69,6 +69,10 @@ class ModelError(KcheckSignal):
         self.where = where
         _raised_in_task(self)
 
+    def __reduce__(self):
+        # from a worker process to the coordinator with its place in the model
+        return (type(self), (str(self), self.where))
+
 
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C while kcheck runs model code (``catching_ctrl_c`` raises it), told

@@ -460,6 +460,13 @@ class _Combination:
         else:
             out.negative += 1
         out.flags |= verdict.flags
+        if "lock-final" not in out.flags:
+            # lock.cat: flag ~empty [FW] ; loc ; [ALL-LOCKS] as lock-final - the final
+            # state of a spinlock is asked about (its value means nothing)
+            locks = {getattr(e.loc, "name", e.loc) for e in es.events
+                     if e.kind in ("LKR", "LKW", "UL", "LF", "RU")}
+            if any(l.tid is None and l.name in locks for l in self.observed):
+                out.flags.add("lock-final")
 
 
 def _linear_extensions(ws, before, glue):
