@@ -140,6 +140,34 @@ def index():
     return _INDEX
 
 
+def _on_a_big_stack(fn):
+    """``fn()`` on a thread with a 256 MiB stack (address space; only what is used
+    is touched), libclang told to parse on the calling thread: clang's parser
+    recurses once per operator, and on its own 8 MiB thread a 20,000-term
+    expression overflowed it - a segmentation fault, no message.  (Such code is
+    then refused by check_nesting with its line.)"""
+    import threading
+    os.environ["LIBCLANG_NOTHREADS"] = "1"
+    out = {}
+
+    def run():
+        try:
+            out["v"] = fn()
+        except BaseException as e:         # handed back to the caller's thread
+            out["e"] = e
+    old = threading.stack_size()
+    threading.stack_size(256 << 20)
+    try:
+        t = threading.Thread(target=run, name="kcheck-clang", daemon=True)
+        t.start()
+    finally:
+        threading.stack_size(old)
+    t.join()
+    if "e" in out:
+        raise out["e"]
+    return out["v"]
+
+
 def parse(path, defines=(), include_dirs=()):
     """Parse ``path``; raise CError with clang's first error."""
     if not os.path.exists(path):
@@ -151,8 +179,8 @@ def parse(path, defines=(), include_dirs=()):
     for d in defines:
         args.append("-D" + d)
     try:
-        tu = index().parse(path, args=args,
-                           options=ci.TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD)
+        tu = _on_a_big_stack(lambda: index().parse(
+            path, args=args, options=ci.TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD))
     except ci.TranslationUnitLoadError as e:
         raise CError(f"clang could not parse the file ({e})", path) from None
     for d in tu.diagnostics:
@@ -161,6 +189,27 @@ def parse(path, defines=(), include_dirs=()):
             f = loc.file.name if loc.file is not None else path
             raise CError(d.spelling, _shown(f, path), loc.line or None, loc.column or None)
     return tu
+
+
+MAX_NESTING = 440
+
+
+def check_nesting(tu, path):
+    """Refuse code nested deeper than kcheck's compiler (recursive, one Python frame
+    or two a level) can take: a 600-term sum made it fail inside a libclang
+    callback and 20,000 terms crashed the interpreter.  An explicit stack walks
+    the user's code (not kcheck's headers), ~25 us a node."""
+    stack = [(c, 1) for c in tu.cursor.get_children() if not in_kcheck_headers(c)]
+    while stack:
+        c, d = stack.pop()
+        if d > MAX_NESTING:
+            loc = c.location
+            f = loc.file.name if loc.file is not None else path
+            raise CError(f"code nested more than {MAX_NESTING} levels deep (an expression of "
+                         f"that many operators, or statements inside statements): kcheck's "
+                         f"compiler stops there - split it", _shown(f, path), loc.line or None,
+                         loc.column or None)
+        stack.extend((k, d + 1) for k in c.get_children())
 
 
 def _shown(f, path):

@@ -32,7 +32,7 @@ import os
 
 from ..engine import runtime as rt
 from ..engine.runtime import ModelError
-from ._parse import K, T, CError, parse, error_at, Source, in_kcheck_headers, unop, var_initializer
+from ._parse import check_nesting, K, T, CError, parse, error_at, Source, in_kcheck_headers, unop, var_initializer
 from ._types import TypeTable, RecordT
 from ._memory import Block, CState, Ptr, RO_BASE, SHIFT, new_block, end_frame
 from ._compile import Compiler, CFunc, FIRST_SLOT, _strip, _decayed
@@ -61,6 +61,7 @@ class CProgram:
     def __init__(self, path, defines=(), include_dirs=()):
         self.path = path
         self.tu = parse(path, defines, include_dirs)
+        check_nesting(self.tu, path)
         self.types = TypeTable()
         self.source = Source()
         self.G = []                   # this run's global blocks, by index
