@@ -25,6 +25,8 @@ def spawn(fn, *args, name=None, setup=False):
     r = _rt.CURRENT
     if r is None:
         _run()
+    if not callable(fn):
+        raise ModelError(f"spawn({fn!r}, ...): a task needs a function to run")
     t = r.spawn_static(fn, args, name)
     t.setup = setup
     t.done = _rt.Loc(0, None, f"{t.name}.done")

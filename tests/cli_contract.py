@@ -219,6 +219,9 @@ def table():
     case, code, says = CTRL_C
     out.append(f"| {case} | `kcheck check MODEL` | {code} | the result so far, then `{says}` "
                "(with `--json`: the result object, `\"interrupted\": true`) |")
+    out.append(f"| SIGTERM (`timeout`, a cancelled CI job) during `kcheck check`, `-j1` or `-j2` "
+               f"| `kcheck check MODEL --json` | {code} | as Ctrl-C: the result object so far, "
+               "`\"interrupted\": true` |")
     return "\n".join(out) + "\n"
 
 

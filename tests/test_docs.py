@@ -189,8 +189,9 @@ def cli_reference():
              "Generated from the click definitions by `python tests/test_docs.py`; "
              "`tests/test_docs.py` fails when this page and `kcheck --help` disagree.", "",
              "Exit codes: 0 no bug found in the explored space, 1 bug found (for `litmus`: a "
-             "test disagrees with its `Result:` line), 2 usage or model error, 130 interrupted "
-             "(Ctrl-C; what was covered is printed first). The [error contract](#error-contract) "
+             "test disagrees with its `Result:` line), 2 usage or model error (for `litmus`: "
+             "any test that could not be checked), 130 interrupted (Ctrl-C or SIGTERM; what "
+             "was covered is printed first). The [error contract](#error-contract) "
              "below lists what every bad input gets.", ""]
 
     def walk(cmd, path, parent):

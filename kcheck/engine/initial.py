@@ -133,7 +133,7 @@ def run_main(run, task_cls, check_fast_paths=False, reuse=None):
         # run's objects, not the first run's (a task handle compares by identity)
         run.main_locs = []
         try:
-            run.program()
+            _not_a_body(run.program())
         finally:
             locs, run.main_locs = run.main_locs, None
         x.main_locs = locs
@@ -149,6 +149,23 @@ def run_main(run, task_cls, check_fast_paths=False, reuse=None):
         raise AssertionError("main() built a different initial state than in the first run")
 
 
+def _not_a_body(res):
+    """main() that is a generator or a coroutine function ran none of its body:
+    say so rather than "main() spawned no task"."""
+    import types
+    if type(res) in (types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType):
+        close = getattr(res, "close", None)
+        if close is not None:
+            close()         # no "coroutine was never awaited" warning on top
+        code = getattr(res, "cr_code", None) or getattr(res, "gi_code", None) \
+            or getattr(res, "ag_code", None)
+        what = "a coroutine (async def)" if hasattr(res, "cr_code") else "a generator"
+        from .runtime import ModelError
+        raise ModelError(f"main() returned {what}, so none of its body ran: main must be a "
+                         "plain function", where=(code.co_filename, code.co_firstlineno, "main")
+                         if code is not None else None)
+
+
 def _record(run, task_cls):
     """Run main() and return its MainState, or None if it is not reusable."""
     before = {k: _clone(v) for k, v in vars(run).items()}
@@ -156,7 +173,7 @@ def _record(run, task_cls):
     gbefore = dict(g) if g is not None else None
     run.main_locs = []
     try:
-        run.program()
+        _not_a_body(run.program())
     finally:
         locs, run.main_locs = run.main_locs, None
     # the leak check follows pointers main() stored and no task touched too

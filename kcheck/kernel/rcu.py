@@ -325,6 +325,8 @@ def call_rcu(head, fn):
     t = r.cur
     if t is None:
         raise ModelError("call_rcu() from main(): queue callbacks from a task")
+    if not callable(fn):
+        raise ModelError(f"call_rcu({head!r}, {fn!r}): the callback must be a function")
     if not queue_head(r, head, "__call_rcu", "call_rcu"):     # one trace line with the queuing
         return None
     # Each queuing context numbers its callbacks (one counter it alone mostly

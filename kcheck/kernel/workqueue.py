@@ -141,6 +141,8 @@ def INIT_WORK(work, fn):
     """Initialise a work item.  Doing it to an item that is queued corrupts the
     workqueue in the kernel (CONFIG_DEBUG_OBJECTS_WORK says "ODEBUG: init
     active"): kcheck reports it as a WARN."""
+    if not callable(fn):
+        raise ModelError(f"INIT_WORK({work!r}, {fn!r}): the work function must be a function")
     r = run()
     old = r.read(work._pending, ONCE, "INIT_WORK") if r.cur is not None else work._pending.init
     if _is_pending(old):
