@@ -514,19 +514,24 @@ def INIT_DELAYED_WORK(dwork, fn):
     timer_setup(dwork.timer, _delayed_work_timer_fn)
 
 
+def _off_the_timer(v):
+    """A timer-pending queuing, now queued (NO_WRITE if a canceller took it back)."""
+    if v.__class__ is _Queued and v.pending and v.timer and not v.canceling:
+        return _Queued(True, v.seq, v.wq)
+    return NO_WRITE
+
+
+def _queue_from_timer(r, work, what):
+    """``__queue_work()`` of a delayed work's timer-pending queuing."""
+    v = r.rmw(work._pending, _off_the_timer, FULL, what)
+    if _off_the_timer(v) is not NO_WRITE:
+        _enqueue(r, v.wq, work, v.seq, f"{what}: __queue_work")
+
+
 def _delayed_work_timer_fn(timer):
     """``delayed_work_timer_fn()``: the delay is over - put the item on its queue,
     unless a canceller took the queuing back first."""
-    r = run()
-    work = timer._dwork_work
-
-    def fire(v):
-        if v.__class__ is _Queued and v.pending and v.timer and not v.canceling:
-            return _Queued(True, v.seq, v.wq)
-        return NO_WRITE
-    v = r.rmw(work._pending, fire, FULL, "delayed_work_timer_fn")
-    if fire(v) is not NO_WRITE:
-        _enqueue(r, v.wq, work, v.seq, "delayed_work_timer_fn: __queue_work")
+    _queue_from_timer(run(), timer._dwork_work, "delayed_work_timer_fn")
 
 
 def queue_delayed_work(wq, dwork, delay=0):
@@ -576,17 +581,9 @@ def flush_delayed_work(dwork):
     """Fire a pending timer now (``del_timer_sync()``, then queue), then
     ``flush_work()``."""
     from .timer import del_timer_sync
-    r = run()
-    work = dwork.work
     if del_timer_sync(dwork.timer):
-        def now(v):
-            if v.__class__ is _Queued and v.pending and v.timer and not v.canceling:
-                return _Queued(True, v.seq, v.wq)
-            return NO_WRITE
-        v = r.rmw(work._pending, now, FULL, "flush_delayed_work")
-        if now(v) is not NO_WRITE:
-            _enqueue(r, v.wq, work, v.seq, "flush_delayed_work: __queue_work")
-    return flush_work(work)
+        _queue_from_timer(run(), dwork.work, "flush_delayed_work")
+    return flush_work(dwork.work)
 
 
 def delayed_work_pending(dwork):
