@@ -1,0 +1,63 @@
+"""Inputs a hostile review tried that got a wrong exit code, no line, or a
+reply that could not be used (2026-11-30)."""
+
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import kcheck
+from kcheck import spawn, nondet
+from kcheck.engine.runtime import ModelError
+from kcheck.kernel import atomic_t, atomic_set
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("n", [0, -3, "x", 2.5, 10 ** 9])
+def test_nondet_takes_a_count_of_values(n):
+    def t():
+        nondet(n)
+
+    def main():
+        spawn(t, name="t")
+    with pytest.raises(ModelError, match=r"nondet\(.*\): the number of values must be an int"):
+        kcheck.check(main)
+
+
+def test_spawn_of_what_is_not_a_function_names_the_line():
+    def main():
+        spawn(5, name="t")
+    with pytest.raises(ModelError, match=r"spawn\(5, \.\.\.\): a task needs a function") as e:
+        kcheck.check(main)
+    assert e.value.where is not None and e.value.where[0].endswith("test_hostile_inputs.py")
+
+
+def test_main_as_a_coroutine_says_so():
+    async def main():
+        spawn(atomic_set, atomic_t(0), 1, name="t")
+    with pytest.raises(ModelError, match="returned a coroutine"):
+        kcheck.check(main)
+
+
+def test_the_replay_line_is_shell_quoted(tmp_path):
+    d = tmp_path / "we ird"
+    d.mkdir()
+    f = d / "it's.py"
+    f.write_text((ROOT / "examples" / "detectors" / "use_after_free.py").read_text())
+    p = subprocess.run([sys.executable, "-m", "kcheck.cli", "check", str(f), "--entry", "buggy"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+    line = next(l for l in p.stdout.splitlines() if l.startswith("replay: "))
+    argv = shlex.split(line[len("replay: "):])
+    assert argv[:3] == ["kcheck", "replay", str(f)], argv
+    again = subprocess.run([sys.executable, "-m", "kcheck.cli", *argv[1:]], capture_output=True,
+                           text=True, cwd=ROOT, timeout=300)
+    assert again.returncode == 1 and again.stdout.startswith("BUG use-after-free"), again.stderr
+
+
+def test_a_litmus_header_without_a_name(tmp_path):
+    from kcheck.litmus.parser import parse_text, LitmusError
+    with pytest.raises(LitmusError, match="names no test: expected 'C NAME'"):
+        parse_text("C\n{}\nP0(int *x)\n{\n\tWRITE_ONCE(*x, 1);\n}\nexists (x=1)\n", "t.litmus")
