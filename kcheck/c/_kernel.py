@@ -58,6 +58,11 @@ _CLS = {name: _view_class(getattr(_K, name)) for name in
          "llist_node", "timer_list", "tasklet_struct", "hrtimer", "percpu_ref", "xarray",
          "idr", "percpu_rw_semaphore", "lockref", "semaphore", "delayed_work")}
 _CLS["rcu_head"].__repr__ = lambda self: repr(self._cptr)
+# a work item by its member, not by its first word (`&ftl->flush_work`, not
+# `...flush_work.data->flush_work.data`)
+_CLS["work_struct"].__repr__ = lambda self: (
+    f"&{self._cptr.b._kname()}->{self._name}" if self._cptr.o or self._name != "work"
+    else f"&{self._cptr.b._kname()}")
 
 
 def _single(tag, kind):
@@ -308,7 +313,8 @@ def _work_struct(b, o, size):
     v = _CLS["work_struct"].__new__(_CLS["work_struct"])
     v._pending, v._func = pend, fn
     v._cptr = v._owner = Ptr(b, o)
-    v._name = b.cell_name(o) or "work"
+    name = b.cell_name(o) or ""
+    v._name = name[:-len(".data")] if name.endswith(".data") else (name or "work")
     v._kid = ("k", pend.lid)
     v._dwork = None
     return v
