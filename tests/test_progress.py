@@ -13,6 +13,7 @@ def _driver(executions, blocked, events):
 def test_progress_line_after_a_second(monkeypatch):
     monkeypatch.setenv("KCHECK_PROGRESS", "1")
     p = Progress()
+    p.tty = True                          # a terminal: rich's live line
     p(_driver(10, 0, 100))
     assert p.live is None                 # under a second: nothing shown
     p.t0 -= 2.0
@@ -24,6 +25,23 @@ def test_progress_line_after_a_second(monkeypatch):
         assert "exec/s" in line and "events/s" in line
     finally:
         p.close()
+    assert p.live is None
+
+
+def test_progress_off_a_terminal_prints_plain_lines(monkeypatch, capsys):
+    """KCHECK_PROGRESS=1 into a log: rich draws a live line only on a terminal
+    (and removes it at the end), so plain lines, every PLAIN_PERIOD seconds."""
+    monkeypatch.setenv("KCHECK_PROGRESS", "1")
+    p = Progress()
+    p.tty = False
+    p.t0 -= 2.0
+    p(_driver(2000, 3, 40000))
+    p(_driver(2100, 3, 42000))            # within the period: nothing more
+    p.last -= Progress.PLAIN_PERIOD
+    p(_driver(2200, 3, 44000))
+    p.close()
+    err = capsys.readouterr().err.splitlines()
+    assert [l.split(" executions")[0] for l in err] == ["kcheck: explored 2000", "kcheck: explored 2200"]
     assert p.live is None
 
 

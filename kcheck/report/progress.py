@@ -21,10 +21,18 @@ def wanted():
 
 
 class Progress:
-    """Rich progress on stderr (executions, executions/s, elapsed) for runs over a second."""
+    """Rich progress on stderr (executions, executions/s, elapsed) for runs over a second.
+
+    On a terminal, one live line rewritten four times a second.  Off a terminal
+    (``KCHECK_PROGRESS=1`` into a log or a pipe) a live line would never be
+    seen - rich draws it only on a terminal and removes it at the end - so a
+    plain line every ``PLAIN_PERIOD`` seconds instead."""
+
+    PLAIN_PERIOD = 10.0
 
     def __init__(self):
         self.enabled = wanted()
+        self.tty = sys.stderr.isatty()
         self.t0 = time.perf_counter()
         self.last = 0.0
         self.live = None
@@ -34,7 +42,7 @@ class Progress:
         if not self.enabled:
             return
         now = time.perf_counter()
-        if now - self.t0 < 1.0 or now - self.last < 0.25:
+        if now - self.t0 < 1.0 or now - self.last < (0.25 if self.tty else self.PLAIN_PERIOD):
             return
         self.last = now
         st = driver.stats
@@ -43,6 +51,9 @@ class Progress:
         msg = (f"explored {st.executions} executions ({st.blocked} blocked), "
                f"{n / el:,.0f} exec/s, {st.events / el:,.0f} events/s, {el:.1f} s")
         self.line = msg
+        if not self.tty:
+            print(f"kcheck: {msg}", file=sys.stderr, flush=True)
+            return
         if self.live is None:
             from rich.console import Console
             from rich.live import Live
