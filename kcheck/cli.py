@@ -418,6 +418,15 @@ def _cores():
         return os.cpu_count() or 1
 
 
+def _finite(ctx, param, value):
+    """click's FloatRange lets ``nan`` through (every comparison with it is false)
+    and ``inf`` would never checkpoint: a period is a finite number."""
+    import math
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value}: a number of seconds", ctx=ctx, param=param)
+    return value
+
+
 _POS = click.IntRange(min=1)
 _NONNEG = click.IntRange(min=0)
 
@@ -455,7 +464,7 @@ COMMON = [
     click.option("--checkpoint", default=None, metavar="FILE",
                  help="write progress to FILE regularly, for --resume after a crash or kill"),
     click.option("--checkpoint-every", type=click.FloatRange(min=0, min_open=True), default=30.0,
-                 show_default=True, metavar="SECONDS"),
+                 show_default=True, metavar="SECONDS", callback=_finite),
     click.option("--resume", default=None, metavar="FILE", help="continue from a checkpoint"),
     click.option("--estimate", is_flag=True,
                  help="print an estimate of the number of executions on stderr before exploring"),

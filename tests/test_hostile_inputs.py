@@ -61,3 +61,15 @@ def test_a_litmus_header_without_a_name(tmp_path):
     from kcheck.litmus.parser import parse_text, LitmusError
     with pytest.raises(LitmusError, match="names no test: expected 'C NAME'"):
         parse_text("C\n{}\nP0(int *x)\n{\n\tWRITE_ONCE(*x, 1);\n}\nexists (x=1)\n", "t.litmus")
+
+
+@pytest.mark.parametrize("every", ["nan", "inf"])
+def test_checkpoint_every_is_a_finite_number(every, tmp_path):
+    """click's FloatRange let `nan` through (no comparison with it is true)."""
+    p = subprocess.run([sys.executable, "-m", "kcheck.cli", "check", "--checkpoint",
+                        str(tmp_path / "ck"), "--checkpoint-every", every,
+                        str(ROOT / "examples" / "put_root.py")],
+                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert p.returncode == 2, p.stderr
+    assert "--checkpoint-every" in p.stderr and "a number of seconds" in p.stderr
+    assert "Traceback" not in p.stderr
