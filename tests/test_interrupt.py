@@ -140,3 +140,28 @@ def test_a_model_that_swallows_the_stop_still_meets_the_step_bound():
     out = explore(swallowing_forever, step_bound=100)
     assert [b.kind for b in out.bugs] == ["livelock"], out
     assert runtime.CURRENT is None
+
+
+def test_ctrl_c_while_the_command_imports_kcheck():
+    """A Ctrl-C in the command's first fifth of a second (imports) printed
+    Python's traceback: now the contract's line and 130.  The press is sent
+    from an import hook, when the engine's runtime starts to load."""
+    import subprocess
+    import sys
+    code = (
+        "import os, signal, sys, importlib.abc\n"
+        "class Hook(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name == 'kcheck.engine.runtime':\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, Hook())\n"
+        "sys.argv = ['kcheck', 'check', '--json', 'model.py']\n"
+        "from kcheck.cli import main\n"
+        "main()\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 130, (p.returncode, p.stderr)
+    assert p.stderr == "kcheck: error: interrupted (Ctrl-C) before any result\n", p.stderr
+    import json
+    assert json.loads(p.stdout) == {"verdict": "interrupted", "exit_code": 130,
+                                    "error": "interrupted (Ctrl-C) before any result"}
