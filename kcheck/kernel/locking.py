@@ -80,7 +80,7 @@ def _held(t, lock, mode=None):
     return False
 
 
-def _irq_usage(r, t, lock, mode, never_on=False):
+def _irq_usage(r, t, lock, mode, never_on=False, trylock=False):
     """lockdep's irq-safety rules.  A lock taken in softirq context (an RCU or
     timer callback) must never be taken with softirqs enabled elsewhere - the
     callback may run on that CPU, in the middle of the critical section, and
@@ -93,29 +93,36 @@ def _irq_usage(r, t, lock, mode, never_on=False):
     both have been seen in a run, whatever their order.  SRCU callbacks run
     from a workqueue with bottom halves disabled: not softirq context, and
     never softirq-on.  Per lock, not per lock class (lockdep's key): two
-    instances of one structure are not joined.  A trylock does not count as
-    taking it with softirqs or interrupts on (it cannot spin); disabled
-    interrupts keep softirqs off too; two read acquisitions of an rwlock are
-    fine (readers do not exclude each other).  ``never_on``: a trylock, or a
+    instances of one structure are not joined.  A **trylock** in softirq or
+    hardirq context is no IN- usage (it cannot spin there), but a lock
+    trylocked with interrupts or softirqs on is held with them on, an -ON usage
+    like any other, and the trylock adds no lock-order dependency - lockdep's
+    ``mark_usage()`` and ``validate_chain()`` (``hlock->trylock``; kcheck had
+    both the other way round until 2026-11-30: a handler's trylock was a false
+    "inconsistent usage", a task's trylock held with interrupts on a missed
+    one).  Disabled interrupts keep softirqs off too; two read acquisitions of
+    an rwlock are fine (readers do not exclude each other).  ``never_on``: a
     lock the kernel only takes with interrupts disabled (a wait queue's, a
     completion's): never an -ON usage."""
     if getattr(lock, "kind", None) == "mutex":
         return                  # a sleeping lock in softirq is already sleep-in-atomic
     tls = t.tls
     if tls.get("hardirq"):
-        _usage(r, t, lock, mode, "IN-HARDIRQ")
+        if not trylock:
+            _usage(r, t, lock, mode, "IN-HARDIRQ")
     else:
         if not (never_on or tls.get("irq")):
             _usage(r, t, lock, mode, "HARDIRQ-ON")
         if tls.get("softirq"):
-            _usage(r, t, lock, mode, "IN-SOFTIRQ")
+            if not trylock:
+                _usage(r, t, lock, mode, "IN-SOFTIRQ")
         elif not (never_on or t.callback or tls.get("bh") or tls.get("irq")):
             _usage(r, t, lock, mode, "SOFTIRQ-ON")
     if len(t.held) > 1 or r.lock_deps:
-        _lock_order(r, t, lock, mode)
+        _lock_order(r, t, lock, mode, add=not trylock)
 
 
-def _lock_order(r, t, lock, mode):
+def _lock_order(r, t, lock, mode, add=True):
     """lockdep's irq-safe -> irq-unsafe rule (check_irq_usage()): a lock taken
     in softirq (hardirq) context must not be held while a lock that is taken
     with softirqs (interrupts) enabled is acquired.  Else: CPU0 holds B with
@@ -131,7 +138,7 @@ def _lock_order(r, t, lock, mode):
     if deps is None:
         deps = r.lock_deps = {}
     me = lock._loc.lid
-    for l, m in t.held[:-1]:
+    for l, m in (t.held[:-1] if add else ()):
         if l is lock or getattr(l, "kind", None) == "mutex":
             continue
         deps.setdefault((l._loc.lid, me), (l, m, lock, mode, t.name))
@@ -283,7 +290,7 @@ def _trylock(lock, op):
     ok = r.rmw(lock._loc, _try, ACQ, op) == 0
     if ok and r.cur is not None:
         r.cur.held.append((lock, "x"))
-        _irq_usage(r, r.cur, lock, "x", never_on=True)
+        _irq_usage(r, r.cur, lock, "x", trylock=True)
         if r.percpu:
             _sched._percpu.region_changed(r, r.cur, op)
     return ok
@@ -483,6 +490,7 @@ def read_trylock(lock):
     if r.rmw(lock._reader(t), _read_try, ACQ, "read_trylock") == WRITER:
         return False
     t.held.append((lock, "r"))
+    _irq_usage(r, t, lock, "r", trylock=True)
     if r.percpu:
         _sched._percpu.region_changed(r, t, "read_trylock")
     return True
@@ -502,6 +510,7 @@ def write_trylock(lock):
             return False
         shut.append(w)
     t.held.append((lock, "w"))
+    _irq_usage(r, t, lock, "w", trylock=True)
     if r.percpu:
         _sched._percpu.region_changed(r, t, "write_trylock")
     return True
