@@ -18,7 +18,7 @@ from kcheck.kernel import (IRQ_HANDLED, KStruct, del_timer_sync, from_timer, mod
                            request_irq, rwlock_t, spin_lock, spin_lock_bh, spin_trylock,
                            spin_unlock, spin_unlock_bh, spinlock_t, timer_list, timer_setup,
                            write_lock, write_trylock, write_unlock, read_lock, read_unlock,
-                           read_trylock)
+                           read_trylock, WARN_ON, write_lock_bh, write_unlock_bh, local_bh_disable, local_bh_enable)
 
 
 class dev(KStruct):
@@ -162,3 +162,64 @@ def test_a_trylock_with_softirqs_on_of_a_lock_a_timer_takes():
     # the inconsistent usage lockdep prints for it
     assert r.bug is not None and r.bug.kind == "lockdep"
     assert "{SOFTIRQ-ON-W} -> {IN-SOFTIRQ-W}" in r.bug.message, r.bug.message
+
+
+# -- nested read_lock() in interrupt context ------------------------------------
+
+class R(KStruct):
+    rw: rwlock_t
+    t: timer_list
+    n: int
+
+
+def _lookup(d):
+    read_lock(d.rw)
+    v = d.n
+    read_unlock(d.rw)
+    return v
+
+
+def _nested_reader(d):
+    read_lock(d.rw)
+    _lookup(d)                  # the same rwlock again
+    WARN_ON(d.n != 0)           # still inside the outer read section
+    read_unlock(d.rw)
+
+
+def _writer(d):
+    write_lock_bh(d.rw)         # the timer reads it: bottom halves off here
+    d.n = 1
+    d.n = 0
+    write_unlock_bh(d.rw)
+
+
+@pytest.mark.parametrize("where,bug", [("timer", None), ("bh", None), ("task", "deadlock")])
+def test_nested_read_lock_is_legal_in_interrupt_context(where, bug):
+    """qrwlock readers in interrupt context (a softirq, bottom halves off) do
+    not queue behind a waiting writer (queued_read_lock_slowpath()), and
+    lockdep's read_lock_is_recursive() is true there: a nested read_lock() is
+    legal.  In task context it can deadlock behind a queued writer.  The outer
+    hold still keeps the writer out after the inner unlock (the WARN)."""
+    def tick(t):
+        _nested_reader(from_timer(R, t, "t"))
+
+    def arm(d):
+        mod_timer(d.t, 0)
+        del_timer_sync(d.t)
+
+    def bh(d):
+        local_bh_disable()
+        _nested_reader(d)
+        local_bh_enable()
+
+    def main():
+        d = R()
+        timer_setup(d.t, tick)
+        body = {"timer": arm, "bh": bh, "task": _nested_reader}[where]
+        spawn(body, d, name="cpu0")
+        spawn(_writer, d, name="cpu1")
+    r = kcheck.check(main)
+    if bug is None:
+        assert r.bug is None and r.exhaustive, r
+    else:
+        assert r.bug is not None and r.bug.kind == bug and "recursive locking" in r.bug.message

@@ -424,15 +424,26 @@ def _read_drop(v):
     return v - 1
 
 
+def _in_interrupt(t):
+    """``in_interrupt()``: hardirq or softirq context, or bottom halves disabled
+    (an RCU callback, a timer or tasklet function, an interrupt handler,
+    ``local_bh_disable()``/``spin_lock_bh()``)."""
+    tls = t.tls
+    return bool(tls.get("hardirq") or tls.get("softirq") or tls.get("bh") or t.callback)
+
+
 def read_lock(lock, _name="read_lock"):
     r = run()
     t = r.cur
     if t is None:
         return
-    if _held(t, lock):
+    if _held(t, lock) and not (_name == "read_lock" and _in_interrupt(t)):
         # qrwlock: a reader in task context queues behind a waiting writer, so a
         # recursive read deadlocks (lockdep treats it as such since v5.10); an
-        # rwsem's readers always do
+        # rwsem's readers always do.  In interrupt context - a handler, a
+        # softirq, bottom halves off - queued_read_lock_slowpath() does not
+        # queue behind a waiting writer, and lockdep's read_lock_is_recursive()
+        # says so: a nested read_lock() there is legal
         r.report("deadlock", f"{_name}: {t.name} already holds {lock._loc.name()} (recursive locking)")
     r.rmw(lock._reader(t), _read_take, ACQ, _name)
     t.held.append((lock, "r"))
@@ -452,7 +463,9 @@ def read_unlock(lock):
             break
     else:
         r.report("lockdep", f"read_unlock: {t.name} does not hold {lock._loc.name()} for read")
-    if t.dynamic:
+    if t.dynamic or _held(t, lock, "r"):
+        # the contexts' shared counter, or the inner one of nested read holds
+        # (interrupt context): the outer hold still keeps writers out
         r.rmw(lock._reader(t), _read_drop, REL, "read_unlock")
     else:
         r.write(lock._reader(t), 0, REL, "read_unlock")
