@@ -420,3 +420,49 @@ def test_get_task_struct_of_current(tmp_path, extra, kind):
         assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
     else:
         assert res.verdict == "bug" and res.bug.kind == kind, res
+
+
+def _stop_after(publish):
+    from kcheck.kernel import (KStruct, READ_ONCE, WRITE_ONCE, WARN_ON, get_task_struct, kfree,
+                               kthread_run, kthread_stop_put, kzalloc, ptr, wait_event_interruptible,
+                               wait_queue_head_t, init_waitqueue_head, wake_up, xchg)
+
+    class Item(KStruct):
+        v: int
+
+    class D(KStruct):
+        wq: wait_queue_head_t
+        item: object
+        k: object
+
+    def consumer(d):
+        ret = wait_event_interruptible(d.wq, lambda: READ_ONCE(ptr(d, "item")) is not None)
+        if ret == 0:
+            kfree(xchg(ptr(d, "item"), None))
+        return ret
+
+    def producer(d):
+        if publish:
+            WRITE_ONCE(ptr(d, "item"), kzalloc(Item))
+            wake_up(d.wq)
+        WARN_ON(kthread_stop_put(d.k) != 0)
+
+    def main():
+        d = D()
+        init_waitqueue_head(d.wq)
+        d.k = kthread_run(consumer, d, "consumer")
+        get_task_struct(d.k)
+        kcheck.spawn(producer, d, name="producer")
+    return main
+
+
+@pytest.mark.parametrize("publish", [True, False])
+def test_wait_event_interruptible_looks_at_the_condition_before_the_stop(publish):
+    """___wait_event(): prepare_to_wait_event() sees the pending signal, but the
+    condition is checked first - true, the wait returns 0 (kcheck returned
+    -ERESTARTSYS: a false WARN here).  Nothing published: -ERESTARTSYS."""
+    r = kcheck.check(_stop_after(publish))
+    if publish:
+        assert r.bug is None and r.exhaustive, r
+    else:
+        assert r.bug is not None and r.bug.kind == "warn", r

@@ -339,17 +339,22 @@ def _wait_event(wq, condition, state, exclusive, timeout, what, label=None):
     ret = timeout
     info = _sleep_info(wq, what, condition, label)
     while True:
-        if _interrupted(r, t, state):
-            # prepare_to_wait_event(): a signal pending - off the queue, -ERESTARTSYS
-            from .kthread import ERESTARTSYS
+        interrupted = _interrupted(r, t, state)
+        if interrupted:
+            # prepare_to_wait_event(): a signal pending - off the queue, and
+            # -ERESTARTSYS once the condition has been looked at: a condition
+            # already true wins (___wait_event checks it first)
             finish_wait(wq, entry)
-            return -ERESTARTSYS
-        _prepare(r, wq, entry, state, exclusive, "prepare_to_wait_event")
+        else:
+            _prepare(r, wq, entry, state, exclusive, "prepare_to_wait_event")
         cond = condition()
         if timeout is not None and cond and not ret:
             ret = 1
         if cond or (timeout is not None and not ret):
             break
+        if interrupted:
+            from .kthread import ERESTARTSYS
+            return -ERESTARTSYS
         if timeout is None:
             S.schedule(info)
         else:
