@@ -34,11 +34,15 @@ from ..engine.memory.rcu_gp import GP_OP
 
 
 def _root(n):
-    return Loc.fixed((1 << 40) + n, ("rcu", "call_rcu")[n])
+    return Loc.fixed((1 << 40) + n, ("rcu", "call_rcu", "kvfree_rcu")[n])
 
 
 _RCU = _root(0)
 _CBS = _root(1)
+# kfree_rcu()'s callbacks are counted apart: kvfree_rcu_barrier() (and with it
+# kmem_cache_destroy(), since v6.12) waits for them and for no other callback
+_KVFREE = _root(2)
+_FAMILIES = (_CBS, _KVFREE)
 _flags = {}
 _pending = {}
 
@@ -52,20 +56,22 @@ def _flag(t):
     return l
 
 
-def _cbcount(tid, name):
-    key = (tid, name)
+def _cbcount(tid, name, family=0):
+    key = (tid, name, family)
     l = _pending.get(key)
     if l is None:
-        l = _pending[key] = Loc.derived(_CBS, tid, 0, f"call_rcu_queued[{name}]")
+        what = ("call_rcu_queued", "kvfree_rcu_queued")[family]
+        l = _pending[key] = Loc.derived(_FAMILIES[family], tid, 0, f"{what}[{name}]")
     return l
 
 
-def _cbdone(tid, name, i):
-    key = (tid, name, i)
+def _cbdone(tid, name, i, family=0):
+    key = (tid, name, i, family)
     l = _pending.get(key)
     if l is None:
         # fixed by who queued it and its number
-        l = _pending[key] = Loc.fixed((1 << 41) + (tid << 20) + i, f"rcu_callback_done[{name}#{i}]")
+        l = _pending[key] = Loc.fixed((1 << 41) + (family << 40) + (tid << 20) + i,
+                                      f"rcu_callback_done[{name}#{i}]")
     return l
 
 
@@ -321,6 +327,12 @@ def unqueue_head(head):
 
 
 def call_rcu(head, fn):
+    """Queue ``fn(head)`` to run after a grace period, in softirq context."""
+    return queue_rcu_callback(head, fn, 0)
+
+
+def queue_rcu_callback(head, fn, family):
+    """call_rcu(); ``family`` 1 for kfree_rcu()'s frees (kvfree_rcu_barrier())."""
     r = run()
     t = r.cur
     if t is None:
@@ -333,8 +345,8 @@ def call_rcu(head, fn):
     # writes), and each callback has its own "done" word: callbacks finishing
     # never conflict with one another, only with an rcu_barrier() waiting.
     root = r.tasks[t.order[0]]
-    n = r.rmw(_cbcount(root.tid, root.name), lambda v: v + 1, ONCE, "call_rcu") + 1
-    done = _cbdone(root.tid, root.name, n)
+    n = r.rmw(_cbcount(root.tid, root.name, family), lambda v: v + 1, ONCE, "call_rcu") + 1
+    done = _cbdone(root.tid, root.name, n, family)
 
     def callback():
         me = r_cur()
@@ -373,10 +385,27 @@ def rcu_barrier():
         return
     _no_reader(r, t, "rcu_barrier")
     _sched.sleep_check("rcu_barrier")
+    _wait_callbacks(r, (0, 1), "rcu_barrier")
+
+
+def kvfree_rcu_barrier():
+    """Wait for every ``kfree_rcu()``/``kvfree_rcu()`` queued before (v6.12),
+    not for other RCU callbacks."""
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    _no_reader(r, t, "kvfree_rcu_barrier")
+    _sched.sleep_check("kvfree_rcu_barrier")
+    _wait_callbacks(r, (1,), "kvfree_rcu_barrier")
+
+
+def _wait_callbacks(r, families, what):
     for u in r.static:
-        n = r.read(_cbcount(u.tid, u.name), ONCE, "rcu_barrier")
-        for i in range(1, n + 1):
-            r.rmw(_cbdone(u.tid, u.name, i), _wait_one, WAIT_ACQ, "rcu_barrier")
+        for fam in families:
+            n = r.read(_cbcount(u.tid, u.name, fam), ONCE, what)
+            for i in range(1, n + 1):
+                r.rmw(_cbdone(u.tid, u.name, i, fam), _wait_one, WAIT_ACQ, what)
 
 
 def _wait_one(v):
@@ -477,7 +506,7 @@ __all__ = ["rcu_head", "container_of", "rcu_read_lock", "rcu_read_unlock", "rcu_
            "rcu_read_unlock_bh", "rcu_read_lock_sched", "rcu_read_unlock_sched",
            "rcu_read_lock_held", "rcu_read_lock_bh_held", "rcu_read_lock_sched_held",
            "rcu_read_lock_any_held", "synchronize_rcu", "synchronize_rcu_expedited", "call_rcu", "call_rcu_hurry",
-           "rcu_barrier", "rcu_dereference", "rcu_dereference_check", "rcu_dereference_bh",
+           "rcu_barrier", "kvfree_rcu_barrier", "rcu_dereference", "rcu_dereference_check", "rcu_dereference_bh",
            "rcu_dereference_bh_check", "rcu_dereference_sched", "rcu_dereference_sched_check",
            "rcu_dereference_raw", "rcu_access_pointer", "rcu_dereference_protected",
            "rcu_assign_pointer", "rcu_replace_pointer", "RCU_INIT_POINTER"]

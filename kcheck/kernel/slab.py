@@ -11,9 +11,11 @@ __kmem_cache_shutdown()").  "Before" means in every order of the execution,
 so an object an RCU callback frees into the cache (``call_rcu`` whose
 callback calls ``kmem_cache_free``) is still there unless ``rcu_barrier()``
 ran first - the reason module exit code calls it.  Allocating from or freeing
-into a destroyed cache is a use-after-free of the cache.  (Since v6.12 the
-kernel's ``kmem_cache_destroy`` waits for pending ``kfree_rcu()`` frees by
-itself; kcheck models the earlier behaviour, where it does not.)
+into a destroyed cache is a use-after-free of the cache.  Pending
+``kfree_rcu()`` frees are waited for: ``kmem_cache_destroy`` calls
+``kvfree_rcu_barrier()`` since v6.12 (6c6c47b063b5, so that call_rcu() +
+kmem_cache_free callbacks could become kfree_rcu()); until 2026-11-30 kcheck
+modelled the earlier kernels, where that was a WARN.
 
 ``kfree_rcu(obj, "field")`` frees ``obj`` after a grace period, through its
 ``rcu_head`` field, as ``call_rcu`` would with a callback calling ``kfree``;
@@ -96,7 +98,7 @@ def kfree_sensitive(obj):
 
 
 def _rcu_free(obj, field, what, free_op):
-    from .rcu import call_rcu
+    from .rcu import queue_rcu_callback
     r = run()
     if obj is None:
         return
@@ -109,7 +111,7 @@ def _rcu_free(obj, field, what, free_op):
         run().free(obj, free_op)
     kfree_rcu_cb.__name__ = what
     with op(r, lambda: f"{what}({obj!r}, {field})"):
-        call_rcu(head, kfree_rcu_cb)
+        queue_rcu_callback(head, kfree_rcu_cb, 1)
 
 
 def kfree_rcu(obj, field):
@@ -295,7 +297,9 @@ def kmem_cache_destroy(cache):
     if r.cur is None:
         raise ModelError("kmem_cache_destroy() from main(): destroy caches from a task")
     from .sched import sleep_check
+    from .rcu import kvfree_rcu_barrier
     sleep_check("kmem_cache_destroy")
+    kvfree_rcu_barrier()        # in-flight kfree_rcu()s may hold its objects (v6.12)
     s = _state(r, cache)
     if s["destroy"] is not None:
         r.report("use-after-free", f"kmem_cache_destroy({cache.name}) twice")

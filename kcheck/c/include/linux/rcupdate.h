@@ -33,6 +33,7 @@ extern void synchronize_rcu_expedited(void);
 extern void call_rcu(struct rcu_head *head, rcu_callback_t func);
 #define call_rcu_hurry(head, func)	call_rcu((head), (func))
 extern void rcu_barrier(void);
+extern void kvfree_rcu_barrier(void);	/* v6.12: kfree_rcu()s queued before (kmem_cache_destroy() calls it) */
 
 /* kcheck.kernel's, on the location p names: lockdep's "suspicious RCU usage" included */
 #define rcu_dereference(p)		((typeof(p))__kcheck_pyloc(&(p), "rcu_dereference"))
