@@ -179,3 +179,32 @@ def test_the_new_headers_together_and_their_walks_in_c(mm):
     prog = kcheck.c.load(os.path.join(DATA, "all_new_headers.c"))
     r = kcheck.check(prog.entry, memory_model=mm)
     assert r.bug is None and r.exhaustive, r.format()
+
+
+@pytest.mark.parametrize("entry,bug", [(None, None), ("item", "sleep-in-atomic")])
+def test_xa_store_of_null_never_allocates(entry, bug):
+    """xa_store(xa, i, NULL, GFP_KERNEL) is an erase: no node to allocate, so
+    __xas_nomem() never drops xa_lock or sleeps - legal under the caller's
+    spinlock (was a false sleep-in-atomic).  A real store may allocate there."""
+    from kcheck.kernel import GFP_KERNEL, KStruct, kzalloc, spin_lock, spin_unlock, spinlock_t, xa_store, xarray
+
+    class S(KStruct):
+        lock: spinlock_t
+        xa: xarray
+
+    class Item(KStruct):
+        v: int
+
+    def t(s):
+        it = kzalloc(Item) if entry else None
+        spin_lock(s.lock)
+        xa_store(s.xa, 1, it, GFP_KERNEL)
+        spin_unlock(s.lock)
+
+    def main():
+        kcheck.spawn(t, S(), name="t")
+    r = kcheck.check(main, ignore=("leak",))
+    if bug is None:
+        assert r.bug is None and r.exhaustive, r
+    else:
+        assert r.bug is not None and r.bug.kind == bug, r

@@ -218,7 +218,8 @@ def __xa_store(xa, index, entry, gfp=None):
     """``xa_store()`` with ``xa_lock`` held by the caller."""
     r = run()
     lockdep_assert_held(xa.xa_lock)
-    _nomem(xa, gfp, "__xa_store")
+    if entry is not None:
+        _nomem(xa, gfp, "__xa_store")
     return _public(_set_slot(r, xa, index, entry, "__xa_store"))
 
 
@@ -227,7 +228,10 @@ def xa_store(xa, index, entry, gfp=None):
     r = run()
     with op(r, lambda: f"xa_store({xa!r}, {index}, {entry!r})"):
         f = _lock(xa, r)
-        _nomem(xa, gfp, "xa_store", f)
+        if entry is not None:
+            # storing NULL (an erase) never makes a node: __xas_nomem() has
+            # nothing to allocate, the lock is never dropped, nothing sleeps
+            _nomem(xa, gfp, "xa_store", f)
         old = _set_slot(r, xa, index, entry, "xa_store")
         _unlock(xa, f)
     return _public(old)
