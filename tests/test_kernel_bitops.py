@@ -226,3 +226,21 @@ def test_non_atomic_bit_unlock_loses_a_concurrent_set_bit(mm, unlock, lost):
         spawn(judge, [a, b], o, name="judge")
     res = kcheck.check(main, memory_model=mm)
     assert res.verdict == ("bug" if lost else "no-bug"), res
+
+
+def test_declare_bitmap_as_a_struct_field():
+    """``flags: DECLARE_BITMAP(70)`` in a struct, as C declares it (was a model
+    error at import: kernel functions only work while kcheck runs)."""
+    from kcheck.kernel import KStruct, DECLARE_BITMAP, set_bit, test_bit, WARN_ON
+
+    class S(KStruct):
+        flags: DECLARE_BITMAP(70)
+
+    def t(s):
+        set_bit(65, s.flags)
+        WARN_ON(not test_bit(65, s.flags) or test_bit(1, s.flags))
+
+    def main():
+        kcheck.spawn(t, S(), name="t")
+    r = kcheck.check(main)
+    assert r.bug is None and r.exhaustive

@@ -45,8 +45,15 @@ def _word(nr, addr):
 
 
 def DECLARE_BITMAP(nbits):
-    """A bitmap of ``nbits`` bits: ``KArray`` of ``BITS_TO_LONGS(nbits)`` words."""
-    return KArray((nbits + BITS_PER_LONG - 1) // BITS_PER_LONG)
+    """A bitmap of ``nbits`` bits: ``KArray`` of ``BITS_TO_LONGS(nbits)`` words.
+
+    Outside a run - a struct's field, ``flags: DECLARE_BITMAP(4)``, as C
+    declares it - the field type ``KArray.of(words)``."""
+    words = (nbits + BITS_PER_LONG - 1) // BITS_PER_LONG
+    from ..engine import runtime
+    if runtime.CURRENT is None:
+        return KArray.of(words)
+    return KArray(words)
 
 
 # -- atomic, no return value: unordered ---------------------------------------
