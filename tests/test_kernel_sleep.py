@@ -334,3 +334,24 @@ def test_prepare_to_wait_loop_by_hand():
         assert (res.verdict == "no-bug") == ok
     res = kcheck.check(main, memory_model="lkmm")
     assert res.bug.kind == "lost-wakeup"
+
+
+def test_init_completion_under_a_queued_waiter_is_named():
+    """btrfs 190631f1c8cb: init_completion() after the waiter queued empties
+    the wait queue, and complete_all() wakes nobody.  The message said "1
+    complete() ..., and none is left" (complete_all() leaves plenty)."""
+    from kcheck.kernel import init_completion
+
+    def reset_then_complete_all(c):
+        init_completion(c.done)
+        complete_all(c.done)
+
+    def main():
+        c = comp()
+        spawn(comp_waiter, c, name="waiter")
+        spawn(reset_then_complete_all, c, name="rescan")
+    bad = kcheck.check(main)
+    assert bad.bug.kind == "lost-wakeup", bad
+    assert "1 complete_all() by rescan" in bad.bug.message, bad.bug.message
+    assert "init_completion() by rescan resets it and empties its wait queue" in bad.bug.message
+    assert "none is left" not in bad.bug.message

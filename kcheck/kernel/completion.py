@@ -101,15 +101,24 @@ def _explain(x):
         takers = [e for th in run.g.threads for e in th
                   if e.lid == lid and e.tid != t.tid and e.kind == 1 and e.op.startswith(("wait_for", "try_wait"))]
         resets = [e for th in run.g.threads for e in th
-                  if e.lid == lid and e.kind == 1 and e.op == "reinit_completion"]
+                  if e.lid == lid and e.kind == 1 and e.op in ("reinit_completion", "init_completion")]
         if not comps:
             return f"nobody calls complete({x!r})"
-        parts = [f"{len(comps)} complete() by {', '.join(sorted({run._task_name(e.tid) for e in comps}))}"]
+        kinds = sorted({e.op for e in comps})
+        who = lambda es: ", ".join(sorted({run._task_name(e.tid) for e in es}))   # noqa: E731
+        parts = [f"{len(comps)} {'/'.join(k + '()' for k in kinds)} by {who(comps)}"]
         if takers:
-            parts.append(f"consumed by {', '.join(sorted({run._task_name(e.tid) for e in takers}))}")
+            parts.append(f"consumed by {who(takers)}")
+        inits = [e for e in resets if e.op == "init_completion"]
         if resets:
-            parts.append(f"reinit_completion() by {', '.join(sorted({run._task_name(e.tid) for e in resets}))}")
-        return "; ".join(parts) + f", and none is left for {t.name}"
+            parts.append(f"reinit_completion() by {who([e for e in resets if e not in inits])}"
+                         if len(inits) < len(resets) else "")
+        if inits:
+            # init_completion() also empties the wait queue: a waiter queued
+            # before it is woken by nobody (init_swait_queue_head())
+            parts.append(f"init_completion() by {who(inits)} resets it and empties its wait queue")
+            return "; ".join(p for p in parts if p) + f": {t.name} is never woken"
+        return "; ".join(p for p in parts if p) + f", and none is left for {t.name}"
     return explain
 
 
