@@ -1556,6 +1556,8 @@ def _free(p, op, src, cache=None):
                     f"from {owner.name} ({A.where(src)})", src)
     if r.trace:
         A.set_src(r, src)
+    from ..kernel.timer import debug_check_no_obj_freed
+    debug_check_no_obj_freed(r, b, op)
     r.free(b, op)
 
 

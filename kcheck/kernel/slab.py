@@ -29,6 +29,7 @@ from __future__ import annotations
 import zlib
 
 from ._core import run, ModelError, op, anon, Loc, ONCE, PLAIN, NO_WRITE
+from .timer import debug_check_no_obj_freed
 
 
 # gfp_t flags (include/linux/gfp_types.h): what an allocation may do.  One
@@ -78,23 +79,30 @@ kvmalloc = kmalloc
 kvzalloc = kzalloc
 
 
+def _free(obj, what):
+    """Free a heap object, ODEBUG's check of the timers in it first."""
+    r = run()
+    debug_check_no_obj_freed(r, obj, what)
+    r.free(obj, what)
+
+
 def kfree(obj):
     if obj is None:
         return
-    run().free(obj, "kfree")
+    _free(obj, "kfree")
 
 
 def kvfree(obj):
     if obj is None:
         return
-    run().free(obj, "kvfree")
+    _free(obj, "kvfree")
 
 
 def kfree_sensitive(obj):
     """Zero ``obj`` (``memzero_explicit``), then ``kfree`` it."""
     if obj is None:
         return
-    run().free(obj, "kfree_sensitive")
+    _free(obj, "kfree_sensitive")
 
 
 def _rcu_free(obj, field, what, free_op):
@@ -108,7 +116,7 @@ def _rcu_free(obj, field, what, free_op):
                          "rcu_head field")
 
     def kfree_rcu_cb(h):
-        run().free(obj, free_op)
+        _free(obj, free_op)
     kfree_rcu_cb.__name__ = what
     with op(r, lambda: f"{what}({obj!r}, {field})"):
         queue_rcu_callback(head, kfree_rcu_cb, 1)
@@ -129,7 +137,7 @@ def kfree_rcu_mightsleep(obj):
     if obj is None:
         return
     synchronize_rcu()
-    run().free(obj, "kfree")
+    _free(obj, "kfree")
 
 
 kvfree_rcu_mightsleep = kfree_rcu_mightsleep
@@ -283,7 +291,7 @@ def kmem_cache_free(cache, obj):
         raise ModelError(f"kmem_cache_free({cache.name}, {obj!r}): object is not from this cache")
     r = run()
     _after_destroy(r, cache, "kmem_cache_free")
-    r.free(obj, f"kmem_cache_free({cache.name})")
+    _free(obj, f"kmem_cache_free({cache.name})")
     if cache.typesafe:
         # back on the cache's free list, for any allocation to take at once
         r.rmw(_freelist(r, cache), lambda v: v + (obj,), ONCE, f"kmem_cache_free({cache.name})")

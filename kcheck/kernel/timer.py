@@ -23,9 +23,12 @@ armed (its instance) and whether its function is running - the timer base's
 record, under its lock in the kernel: ``del_timer_sync`` waits on it until
 the function is not running, then deactivates, so a function that arms its
 own timer again is caught.  The word stands for the base, not the
-structure's memory: an
-access to a freed timer by ``mod_timer`` or ``del_timer`` is not reported
-(the function it calls, and ``timer_setup``, access the structure).
+structure's memory; every call on the timer reads ``timer->flags`` first
+(a call on a freed structure's timer is a use-after-free), and the arming
+reads ``timer->function``.  The expiry touches the structure no more: the
+kernel loads the function under the base lock before anyone can see the
+timer running.  Freeing a structure whose timer is still pending is
+ODEBUG's "free active object" (``debug_check_no_obj_freed``, at every free).
 """
 
 from __future__ import annotations
@@ -105,7 +108,7 @@ def timer_setup(timer, fn, flags=0):
     r.write(timer._func, fn, PLAIN, "timer_setup")
 
 
-def _fire(timer, seq):
+def _fire(timer, seq, fn_at_arm=None):
     """The firing context of ``timer``'s ``seq``-th arming."""
     r = run()
 
@@ -117,7 +120,15 @@ def _fire(timer, seq):
         return _Armed(False, seq, v.shutdown, True)
     old = r.rmw(timer._state, expire, FULL, "timer: expire")
     if old.__class__ is _Armed and old.pending and old.seq == seq:
-        fn = r.read(timer._func, PLAIN, "timer: load function")
+        # expire_timers() loads timer->function under base->lock, in the same
+        # section that marks the timer running: by the time del_timer() can see
+        # it running, the load is done, and call_timer_fn() never touches the
+        # timer again - a function that does not use the structure may have it
+        # freed under it (kcheck loaded it here, after the expiry: a false
+        # use-after-free).  The function is the one the arming found
+        # (_arm); a structure freed with its timer pending is ODEBUG's
+        # "free active object" (debug_check_no_obj_freed).
+        fn = fn_at_arm
         if fn is None:
             raise ModelError(f"{timer!r} fired without timer_setup()")
         from .rcu import context_reader
@@ -157,12 +168,62 @@ def _arm(timer, what, warn_pending=False):
             r.report("warn", f"WARNING: {what} of a pending timer ({timer!r})")
         return 1 if old.pending else 0
     seq = old.seq + 1 if old.__class__ is _Armed else 1
+    # timer->function as it is now (set up before arming; the arming task holds
+    # the structure): what the expiry calls
+    fn = r.read(timer._func, ONCE, f"{what}: load function")
+    _armed_timers(r).setdefault(id(timer), timer)
     name = f"timer:{timer._name}" + (f"#{seq}" if seq > 1 else "")    # its instance
-    child = r.spawn(_fire, (timer, seq), name, False, what)
+    child = r.spawn(_fire, (timer, seq, fn), name, False, what)
     child.callback = True
     child.tls["softirq"] = True
     child.tls["context"] = "a timer callback"
     return 0
+
+
+def _armed_timers(r):
+    """The timers armed in this run (debug_check_no_obj_freed looks at them)."""
+    d = r.__dict__.get("armed_timers")
+    if d is None:
+        d = r.armed_timers = {}
+    return d
+
+
+def _within(timer, oid):
+    """Is ``timer``'s memory part of heap object ``oid`` (the structure it is a
+    field of, or one that structure is embedded in)?"""
+    if timer._flags.oid == oid:
+        return True
+    o = timer._owner
+    for _ in range(8):
+        if o is None:
+            return False
+        if getattr(o, "_oid", None) == oid or getattr(getattr(o, "b", None), "_oid", None) == oid:
+            return True
+        o = getattr(o, "_owner", None)
+    return False
+
+
+def debug_check_no_obj_freed(r, obj, what):
+    """ODEBUG at a free: a timer in the memory being freed that is still pending
+    will fire on freed memory ("ODEBUG: free active (active state 0) object
+    type: timer_list").  Reads the timer's state word, so the search orders
+    the free against its arming, deletion and expiry."""
+    timers = r.__dict__.get("armed_timers")
+    if not timers or r.cur is None:
+        return
+    from ..engine.runtime import _oid
+    oid = _oid(obj)
+    if oid is None:
+        return
+    for timer in list(timers.values()):
+        if not _within(timer, oid):
+            continue
+        v = r.read(timer._state, ONCE, f"{what}: debug_check_no_obj_freed")
+        if v.__class__ is _Armed and v.pending:
+            r.report("use-after-free",
+                     f"ODEBUG: free active (active state 0) object type: timer_list: {what} "
+                     f"frees {timer!r} while it is pending - it fires on freed memory "
+                     "(del_timer_sync() or timer_shutdown_sync() before the free)")
 
 
 def mod_timer(timer, expires=0):
