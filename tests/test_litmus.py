@@ -382,6 +382,21 @@ def test_condition_printing_follows_herd7():
             "0:r0=0 /\\ 0:r1=0 /\\ 1:r0=1 /\\ 1:r1=1))") in b
 
 
+def test_bracketed_locations_in_the_final_condition():
+    """herd7 takes ``[x]`` for the shared variable x in a condition (it prints
+    them so): the same outcome as ``x``."""
+    text = """\
+    C MP+brackets
+    {}
+    P0(int *x, int *y) { WRITE_ONCE(*x, 1); WRITE_ONCE(*y, 1); }
+    P1(int *x, int *y) { int r0; int r1; r0 = READ_ONCE(*y); r1 = READ_ONCE(*x); }
+    exists (1:r0=1 /\\ 1:r1=0 /\\ [x]=1 /\\ [y]=1)
+    """
+    _, a = run(text)
+    _, b = run(text.replace("[x]", "x").replace("[y]", "y"))
+    assert (a.positive, a.negative) == (b.positive, b.negative) == (1, 3)
+
+
 # --- one axiom or tag at a time ------------------------------------------------
 
 SB_AFTER_ATOMIC = """\

@@ -430,6 +430,12 @@ class _Parser:
             return Loc(tid, self.take_name())
         if self.at("*"):
             raise self.error("dereferences in the final condition are not supported")
+        if self.at("["):
+            # herd's explicit memory location: [x] is the shared variable x
+            self.take()
+            name = self.take_name()
+            self.take("]")
+            return Loc(None, name)
         name = self.take_name()
         if self.at("["):
             raise self.error("array cells in the final condition are not supported")
