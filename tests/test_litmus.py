@@ -788,3 +788,41 @@ def test_a_stray_closing_brace_is_named_at_its_line():
     with pytest.raises(LitmusError) as e:
         parse_text(text, "stray.litmus")
     assert "unmatched '}'" in str(e.value) and ":7" in str(e.value), str(e.value)
+
+
+def _many_writes(n_procs=3, k=3):
+    procs = []
+    for p in range(n_procs):
+        body = " ".join(f"WRITE_ONCE(*x, {p * 10 + i + 1});" for i in range(k))
+        procs.append(f"P{p}(int *x) {{ {body} }}")
+    return "C many-writes\n{}\n" + "\n".join(procs) + "\nexists (x=1)\n"
+
+
+def test_a_test_too_large_to_enumerate_is_an_error_not_gigabytes(tmp_path, monkeypatch):
+    """Coherence orders of one location are kept; past CO_ORDER_LIMIT the test is
+    refused with its file and the location (a 4 x 4-write test took 16 GB)."""
+    from kcheck.litmus import enumerate as en
+    monkeypatch.setattr(en, "CO_ORDER_LIMIT", 1000)
+    f = tmp_path / "big.litmus"
+    f.write_text(_many_writes(3, 3))          # 9!/(3!^3) = 1,680 orders of x
+    r = check_file(str(f))
+    assert r.error is not None and r.error.startswith(str(f) + ": over 1,000 coherence orders for x")
+
+
+def test_long_enumeration_reports_progress(tmp_path):
+    f = tmp_path / "mid.litmus"
+    f.write_text(_many_writes(3, 3))
+    seen = []
+
+    class P:
+        enabled = True
+        t0 = 0.0
+
+        def show(self, msg):
+            seen.append(msg)
+
+        def close(self):
+            seen.append("closed")
+    r = check_file(str(f), P())
+    assert r.error is None and r.outcome.candidates == 1680
+    assert any("candidate executions judged" in m for m in seen) and seen[-1] == "closed"

@@ -44,17 +44,31 @@ def collect(paths: list[str]) -> list[str]:
     return files
 
 
-def check_file(path: str) -> LitmusReport:
-    """Parse and run one test; errors are recorded in the report, not raised."""
+def check_file(path: str, progress=None) -> LitmusReport:
+    """Parse and run one test; errors are recorded in the report, not raised.
+    ``progress``: a report.progress.Progress, shown while a test runs long."""
     t0 = time.perf_counter()
     r = LitmusReport(file=path)
     try:
         test = parse_file(path)
         r.name, r.expected, r.test = test.name, test.expected, test
-        r.outcome = run_test(test)
+        tick = None
+        if progress is not None and progress.enabled:
+            progress.t0 = time.perf_counter()
+
+            def tick(o, name=test.name, t0=progress.t0):
+                el = time.perf_counter() - t0
+                progress.show(f"{name}: {o.candidates:,} candidate executions judged, "
+                              f"{len(o.states):,} states, {o.candidates / max(el, 1e-9):,.0f}/s, "
+                              f"{el:.1f} s")
+        try:
+            r.outcome = run_test(test, tick)
+        finally:
+            if progress is not None:
+                progress.close()
         r.states = format_states(r.outcome)
     except LitmusError as e:
-        r.error = str(e)
+        r.error = str(e) if e.file else f"{path}: {e}"      # one found while running it
         if r.name is None:
             try:
                 with open(path, encoding="utf-8", errors="replace") as f:
@@ -76,9 +90,11 @@ def run_paths(paths: list[str], as_json: bool, out=sys.stdout) -> int:
     t0 = time.perf_counter()
     reports = []
     interrupted = False
+    from ..report.progress import Progress
+    progress = Progress()
     try:
         for path in collect(paths):
-            r = check_file(path)
+            r = check_file(path, progress)
             reports.append(r)
             if not as_json:
                 out.write(format_block(r) if r.error is None else format_error(r))

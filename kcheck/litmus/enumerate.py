@@ -50,6 +50,7 @@ class Outcome:
     # and how many allowed executions have such a cycle (load buffering)
     porf_acyclic_states: set = field(default_factory=set)
     lb_executions: int = 0
+    progress: object = field(default=None, repr=False, compare=False)   # run_test's callback
 
 
 class _Unknown(Exception):
@@ -110,8 +111,9 @@ def _check_locations(test: Test, globals_: dict):
             raise LitmusError(f"no process {loc.tid} for '{loc}'", test.file)
 
 
-def run_test(test: Test) -> Outcome:
-    """Enumerate and judge every candidate execution of ``test``."""
+def run_test(test: Test, progress=None) -> Outcome:
+    """Enumerate and judge every candidate execution of ``test``; ``progress(outcome)``
+    is called every 1,024 candidates (a test with many may take minutes)."""
     globals_ = {p: 0 for q in test.procs for p in q.params}
     globals_.update(test.globals_init)
     for v in list(globals_.values()) + list(test.regs_init.values()):
@@ -120,6 +122,7 @@ def run_test(test: Test) -> Outcome:
     _check_locations(test, globals_)
     observed = observed_locations(test)
     out = Outcome(observed)
+    out.progress = progress
     per_proc = [process_paths(test, proc) for proc in test.procs]
     for combo in product(*per_proc):
         _Combination(test, combo, globals_, observed, out).run()
@@ -223,6 +226,10 @@ class _Combination:
                 continue
             out.append(w)
         return out
+
+    def _tick(self):
+        if self.out.progress is not None:
+            self.out.progress(self.out)
 
     def run(self):
         cands = [self.candidates(r) for r in self.reads]
@@ -399,7 +406,7 @@ class _Combination:
                 for u in lkmm._bits(unmatched):
                     if u in before:
                         before[u].update(v for v in ws if (lkw >> v) & 1 and v != u)
-            orders = _linear_extensions(ws, before, glue)
+            orders = _linear_extensions(ws, before, glue, self._tick, loc)
             if not orders:
                 return [[]]
             choices.append([(loc, o) for o in orders])
@@ -443,6 +450,8 @@ class _Combination:
             return
         out = self.out
         out.candidates += 1
+        if not out.candidates & 1023 and out.progress is not None:
+            out.progress(out)
         verdict = lkmm.check(lkmm.Execution(es, rf, co_map, values))
         if not verdict.consistent:
             return
@@ -469,9 +478,15 @@ class _Combination:
                 out.flags.add("lock-final")
 
 
-def _linear_extensions(ws, before, glue):
+# Coherence orders one location may have before the test is refused as too
+# large to enumerate (each is kept, and every candidate execution is judged:
+# beyond this a test runs for hours and its orders alone took gigabytes)
+CO_ORDER_LIMIT = 1_000_000
+
+
+def _linear_extensions(ws, before, glue, tick=None, loc=None):
     """All total orders of ``ws`` where every ``before`` edge holds and each
-    ``glue`` pair is adjacent."""
+    ``glue`` pair is adjacent.  ``tick()`` every 4,096 orders (progress)."""
     ws_set = set(ws)
     preds = {w: before[w] & ws_set for w in ws}
     glued_to = {v: k for k, v in glue.items() if k in ws_set and v in ws_set}
@@ -482,6 +497,13 @@ def _linear_extensions(ws, before, glue):
     def go():
         if len(order) == len(ws):
             out.append(tuple(order))
+            n = len(out)
+            if n > CO_ORDER_LIMIT:
+                raise LitmusError(f"over {CO_ORDER_LIMIT:,} coherence orders for "
+                                  f"{getattr(loc, 'name', loc) if loc is not None else 'one location'} "
+                                  f"({len(ws)} writes): too large to enumerate")
+            if not n & 4095 and tick is not None:
+                tick()
             return
         last = order[-1] if order else None
         forced = glue.get(last) if last is not None else None

@@ -44,12 +44,22 @@ class Progress:
         now = time.perf_counter()
         if now - self.t0 < 1.0 or now - self.last < (0.25 if self.tty else self.PLAIN_PERIOD):
             return
-        self.last = now
         st = driver.stats
         el = now - self.t0
         n = st.executions + st.blocked
-        msg = (f"explored {st.executions} executions ({st.blocked} blocked), "
-               f"{n / el:,.0f} exec/s, {st.events / el:,.0f} events/s, {el:.1f} s")
+        self.show(f"explored {st.executions} executions ({st.blocked} blocked), "
+                  f"{n / el:,.0f} exec/s, {st.events / el:,.0f} events/s, {el:.1f} s", now)
+
+    def show(self, msg, now=None):
+        """Show ``msg`` as the progress line (throttled as above when ``now`` is
+        not given: other long work, litmus enumeration, words its own line)."""
+        if not self.enabled:
+            return
+        if now is None:
+            now = time.perf_counter()
+            if now - self.t0 < 1.0 or now - self.last < (0.25 if self.tty else self.PLAIN_PERIOD):
+                return
+        self.last = now
         self.line = msg
         if not self.tty:
             print(f"kcheck: {msg}", file=sys.stderr, flush=True)
