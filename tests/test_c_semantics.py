@@ -689,3 +689,28 @@ def test_allocations_past_sizeof_keep_the_struct_layout(tmp_path, elems, size):
     f.write_text(FLEX_C.replace("ELEMS", elems).replace("SIZE", size))
     res = kcheck.check(kcheck.c.load(str(f)).entry, ignore=("leak",))
     assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
+
+
+@pytest.mark.parametrize("wrong,want", [(None, "no-bug"), ("b[1] != 4", "bug-on")])
+def test_gnu_range_designators(tmp_path, wrong, want):
+    """[lo ... hi] = v, written out and through kcheck's own DEFINE_HASHTABLE
+    (was "unsupported designator": the header could not be used at all)."""
+    text = r'''
+#include <linux/kernel.h>
+#include <linux/hashtable.h>
+static DEFINE_HASHTABLE(h, 2);
+static int a[3][2] = { [1][0] = 5, [2] = { 7, 8 } };
+static int b[6] = { [1 ... 2] = 3, [4] = 9 };
+struct s { int x, y; };
+static struct s c[4] = { [0 ... 1] = { .x = 1, .y = 2 }, [3].y = 4 };
+int main(void) {
+	BUG_ON(!hash_empty(h));
+	BUG_ON(a[1][0] != 5 || a[1][1] != 0 || a[2][1] != 8 || a[0][0] != 0);
+	BUG_ON(b[0] != 0 || b[1] != 3 || b[2] != 3 || b[3] != 0 || b[4] != 9);
+	BUG_ON(c[1].y != 2 || c[2].x != 0 || c[3].y != 4 || c[0].x != 1);
+	return 0;
+}
+'''
+    if wrong:
+        text = text.replace("b[1] != 3", wrong)
+    assert verdict(load(tmp_path, text))[0] == want

@@ -2045,7 +2045,16 @@ class Compiler:
                 # designated: .a.b[2] = value
                 parts = list(el.get_children())
                 desig, value = parts[:-1], parts[-1]
-                self._init_designated(ct, off, desig, value, items, pos)
+                if self._range_designator(ct, el, desig):
+                    # GNU's range designator, [lo ... hi] = v (the kernel's
+                    # DEFINE_HASHTABLE): clang lists lo and hi as two designators
+                    lo, hi = evaluate_int(desig[0]), evaluate_int(desig[1])
+                    if lo is None or hi is None or lo > hi:
+                        raise self.err(el, "unsupported range designator")
+                    for k in range(lo, hi + 1):
+                        self._init_designated(ct, off, [k] + desig[2:], value, items, pos)
+                else:
+                    self._init_designated(ct, off, desig, value, items, pos)
                 i += 1
                 continue
             i = self._init_next(ct, off, elems, i, items, pos)
@@ -2111,11 +2120,23 @@ class Compiler:
         items.append((sub_off, sub_t, fld, self.rvalue_to(el, sub_t)))
         return i + 1
 
+    def _range_designator(self, ct, el, desig):
+        """Is ``el`` GNU's ``[lo ... hi] = v``?  Its tokens say so, when the
+        initializer is written out; from a macro (DEFINE_HASHTABLE) the tokens
+        are the macro's call, and two leading indices into an array of
+        non-arrays can only be a range."""
+        toks = [tk.spelling for tk in el.get_tokens()]
+        if "..." in toks:
+            return True
+        if "[" in toks or len(desig) < 2 or not ct.is_array or ct.elem.is_array:
+            return False
+        return all(d.kind != K.MEMBER_REF for d in desig[:2])
+
     def _init_designated(self, ct, off, desig, value, items, pos):
         t, o = ct, off
         fld = None
         for n, d in enumerate(desig):
-            if d.kind == K.MEMBER_REF:
+            if d.__class__ is not int and d.kind == K.MEMBER_REF:
                 if not t.is_record:
                     raise self.err(d, "designator for a non-struct")
                 mem = self._members_all(t)
@@ -2139,9 +2160,9 @@ class Compiler:
                     pos[0] = self._member_index(ct, d.spelling) + 1
                 t, o, fld = mt, o + mo, mf
             else:
-                v = evaluate_int(d)
+                v = d if d.__class__ is int else evaluate_int(d)
                 if v is None or not t.is_array:
-                    raise self.err(d, "unsupported designator")
+                    raise self.err(value if d.__class__ is int else d, "unsupported designator")
                 if n == 0:
                     pos[0] = v + 1
                 t, o, fld = t.elem, o + v * t.elem.size, None
