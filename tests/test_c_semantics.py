@@ -714,3 +714,46 @@ int main(void) {
     if wrong:
         text = text.replace("b[1] != 3", wrong)
     assert verdict(load(tmp_path, text))[0] == want
+
+
+@pytest.mark.parametrize("sync,want", [("synchronize_rcu();", "no-bug"), ("", "use-after-free")])
+def test_a_zeroed_static_hlist_head_is_empty(tmp_path, sync, want):
+    """static struct hlist_head head; is an empty head (C11 6.7.9p10: NULL);
+    kcheck's hlist functions took its 0 for a node ("'int' object has no
+    attribute '_pprev'")."""
+    text = r'''
+#include <linux/kernel.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <pthread.h>
+struct obj { struct hlist_node hash; u32 key; };
+static struct hlist_head head;
+static void *deleter(void *arg)
+{
+	struct obj *o = arg;
+	hlist_del_init_rcu(&o->hash);
+	SYNC
+	kfree(o);
+	return NULL;
+}
+static void *reader(void *arg)
+{
+	struct obj *o;
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(o, &head, hash)
+		READ_ONCE(o->key);
+	rcu_read_unlock();
+	return NULL;
+}
+int main(void)
+{
+	struct obj *o = kzalloc(sizeof(*o), GFP_KERNEL);
+	pthread_t a, b;
+	BUG_ON(!hlist_empty(&head));
+	hlist_add_head_rcu(&o->hash, &head);
+	pthread_create(&a, NULL, reader, NULL);
+	pthread_create(&b, NULL, deleter, o);
+	return 0;
+}
+'''.replace("SYNC", sync)
+    assert verdict(load(tmp_path, text))[0] == want

@@ -500,16 +500,18 @@ def hlist_entry(node, member=None):
     return node._owner
 
 
+def _is_none(v):
+    """NULL: None, or the 0 of zeroed C memory (a static or kzalloc'd
+    ``struct hlist_head``/``hlist_node`` is an empty head, an unhashed node)."""
+    return v is None or (v.__class__ is int and v == 0)
+
+
 def hlist_unhashed(n):
-    return run().read(n._pprev, PLAIN, "hlist_unhashed") is None
+    return _is_none(run().read(n._pprev, PLAIN, "hlist_unhashed"))
 
 
 def hlist_empty(h):
-    return run().read(h._first, ONCE, "hlist_empty") is None
-
-
-def _is_none(v):
-    return v is None
+    return _is_none(run().read(h._first, ONCE, "hlist_empty"))
 
 
 def _hlist_del(r, n, what, end=_is_none):
@@ -519,7 +521,7 @@ def _hlist_del(r, n, what, end=_is_none):
     pprev = r.read(n._pprev, PLAIN, what)
     if nxt.__class__ is _Poison:
         _gpf(r, nxt, what)
-    if pprev.__class__ is _Poison or pprev is None:
+    if pprev.__class__ is _Poison or _is_none(pprev):
         _node(r, pprev, what)
     r.write(pprev, nxt, ONCE, what)                    # WRITE_ONCE(*pprev, next)
     if not end(nxt):
@@ -531,7 +533,7 @@ def hlist_add_head(n, h):
     with op(r, lambda: f"hlist_add_head({n!r}, {h!r})"):
         first = r.read(h._first, PLAIN, "hlist_add_head")
         r.write(n._next, first, ONCE, "hlist_add_head")
-        if first is not None:
+        if not _is_none(first):
             r.write(first._pprev, n._next, ONCE, "hlist_add_head")
         r.write(h._first, n, ONCE, "hlist_add_head")
         r.write(n._pprev, h._first, ONCE, "hlist_add_head")
@@ -548,7 +550,7 @@ def hlist_del(n):
 def hlist_del_init(n):
     r = run()
     with op(r, lambda: f"hlist_del_init({n!r})"):
-        if r.read(n._pprev, PLAIN, "hlist_del_init") is not None:
+        if not _is_none(r.read(n._pprev, PLAIN, "hlist_del_init")):
             _hlist_del(r, n, "hlist_del_init")
             r.write(n._next, None, PLAIN, "hlist_del_init")
             r.write(n._pprev, None, PLAIN, "hlist_del_init")
@@ -590,7 +592,7 @@ def hlist_del_init_rcu(n):
 def _hlist_del_init_rcu(n, what, end=_is_none):
     r = run()
     with op(r, lambda: f"{what}({n!r})"):
-        if r.read(n._pprev, PLAIN, what) is not None:
+        if not _is_none(r.read(n._pprev, PLAIN, what)):
             _hlist_del(r, n, what, end)
             r.write(n._pprev, None, ONCE, what)
 
@@ -598,7 +600,7 @@ def _hlist_del_init_rcu(n, what, end=_is_none):
 def _hwalk(first_loc, flags, what):
     r = run()
     pos = r.read(first_loc, flags, what)
-    while pos is not None:
+    while not _is_none(pos):
         _node(r, pos, what)
         yield pos._owner
         pos = r.read(pos._next, flags, what)
@@ -613,7 +615,7 @@ def hlist_for_each_entry_safe(head, member=None):
     _args("hlist_for_each_entry_safe", member)
     r = run()
     pos = r.read(head._first, PLAIN, "hlist_for_each_entry_safe")
-    while pos is not None:
+    while not _is_none(pos):
         _node(r, pos, "hlist_for_each_entry_safe")
         n = r.read(pos._next, PLAIN, "hlist_for_each_entry_safe")
         yield pos._owner
