@@ -106,5 +106,7 @@ int main(void)
 ''')
     bad = kcheck.check(kcheck.c.load(str(src)).entry)
     assert bad.bug is not None and bad.bug.kind == "use-after-free" and "ODEBUG" in bad.bug.message
+    # named by its member (was `&&dev#0->t.entry.next->t`)
+    assert "frees &dev#0->t while it is pending" in bad.bug.message, bad.bug.message
     ok = kcheck.check(kcheck.c.load(str(src), defines=["FIXED"]).entry)
     assert ok.bug is None and ok.exhaustive, ok

@@ -63,6 +63,10 @@ _CLS["rcu_head"].__repr__ = lambda self: repr(self._cptr)
 _CLS["work_struct"].__repr__ = lambda self: (
     f"&{self._cptr.b._kname()}->{self._name}" if self._cptr.o or self._name != "work"
     else f"&{self._cptr.b._kname()}")
+# a timer the same way (`&outer#0->in.t`, not `&&outer#0->in.t.entry.next->in.t`)
+_CLS["timer_list"].__repr__ = lambda self: (
+    f"&{self._cptr.b._kname()}->{self._name}"
+    if self._cptr.o or self._name != self._cptr.b._kname() else f"&{self._name}")
 
 
 def _single(tag, kind):
@@ -342,8 +346,9 @@ def _timer_list(b, o, size):
     if anchor is None or fn is None:
         return None
     v = _CLS["timer_list"].__new__(_CLS["timer_list"])
-    name = b.cell_name(o) or "timer"
-    v._name = name[:-len(".entry.next")] if name.endswith(".entry.next") else name
+    name = b.cell_name(o) or "entry.next"
+    name = name[:-len("entry.next")].rstrip(".") if name.endswith("entry.next") else name
+    v._name = name or b._kname()                # a timer of its own: its variable's name
     v._state = Loc.keyed(3, anchor.lid, 0, f"{v._name}.state")
     v._func = fn
     v._flags = b.cell(o + 32) or anchor         # timer->flags: what every call reads first
