@@ -757,3 +757,31 @@ int main(void)
 }
 '''.replace("SYNC", sync)
     assert verdict(load(tmp_path, text))[0] == want
+
+
+@pytest.mark.parametrize("fixed,want", [(True, "no-bug"), (False, "sleep-in-atomic")])
+def test_vmalloc_h(tmp_path, fixed, want):
+    """<linux/vmalloc.h>: vzalloc()'d memory is zeroed heap memory, vfree()
+    frees it, and vmalloc() (GFP_KERNEL) under a spinlock may sleep."""
+    text = r'''
+#include <linux/vmalloc.h>
+#include <linux/spinlock.h>
+#include <linux/kthread.h>
+struct big { int a[8]; };
+static DEFINE_SPINLOCK(lock);
+static int t(void *p)
+{
+	struct big *b = vzalloc(sizeof(*b));
+	BUG_ON(b->a[3] != 0);
+	vfree(b);
+#ifndef FIXED
+	spin_lock(&lock);
+	b = vmalloc(16);
+	spin_unlock(&lock);
+	vfree(b);
+#endif
+	return 0;
+}
+int main(void) { kthread_run(t, NULL, "t"); return 0; }
+'''
+    assert verdict(load(tmp_path, text, defines=["FIXED"] if fixed else []))[0] == want

@@ -1504,19 +1504,20 @@ def _new_heap(size, ct, zero, op, src):
     return Ptr(b, 0)
 
 
-@intrinsic("kmalloc", "kzalloc", "kvmalloc", "kvzalloc", "malloc")
+@intrinsic("kmalloc", "kzalloc", "kvmalloc", "kvzalloc", "malloc", "vmalloc", "vzalloc")
 def _i_kmalloc(comp, c, args):
     name = c.spelling
     ct = _alloc_type(comp, c, args[0])
     size = comp.expr(args[0])
-    zero = name in ("kzalloc", "kvzalloc")
-    flags = comp.expr(args[1]) if len(args) > 1 else (lambda f: 0)
+    zero = name in ("kzalloc", "kvzalloc", "vzalloc")
+    vm = name in ("vmalloc", "vzalloc")            # GFP_KERNEL, always
+    flags = comp.expr(args[1]) if len(args) > 1 else (lambda f: 0xcc0 if vm else 0)
     src = comp.src(c)
 
     def kmalloc(f):
         n = size(f)
         fl = flags(f)
-        if len(args) > 1:
+        if len(args) > 1 or vm:
             _gfp_may_sleep(fl, name, src)
         z = zero or bool(fl & 0x100)               # __GFP_ZERO
         return _new_heap(n, ct, z, name, src)
@@ -1596,7 +1597,7 @@ def _freeing(r, addr, fn, *a, **kw):
         set_deps(r, EMPTY, EMPTY)
 
 
-@intrinsic("kfree", "kvfree", "kfree_sensitive", "free")
+@intrinsic("kfree", "kvfree", "kfree_sensitive", "free", "vfree")
 def _i_kfree(comp, c, args):
     p = comp.expr(args[0])
     name = c.spelling
