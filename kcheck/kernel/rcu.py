@@ -379,25 +379,23 @@ def r_cur():
 def rcu_barrier():
     """Wait for every callback queued before: read how many each context queued,
     then wait on each one's "done" word."""
-    r = run()
-    t = r.cur
-    if t is None:
-        return
-    _no_reader(r, t, "rcu_barrier")
-    _sched.sleep_check("rcu_barrier")
-    _wait_callbacks(r, (0, 1), "rcu_barrier")
+    _barrier((0, 1), "rcu_barrier")
 
 
 def kvfree_rcu_barrier():
     """Wait for every ``kfree_rcu()``/``kvfree_rcu()`` queued before (v6.12),
     not for other RCU callbacks."""
+    _barrier((1,), "kvfree_rcu_barrier")
+
+
+def _barrier(families, what):
     r = run()
     t = r.cur
     if t is None:
         return
-    _no_reader(r, t, "kvfree_rcu_barrier")
-    _sched.sleep_check("kvfree_rcu_barrier")
-    _wait_callbacks(r, (1,), "kvfree_rcu_barrier")
+    _no_reader(r, t, what)
+    _sched.sleep_check(what)
+    _wait_callbacks(r, families, what)
 
 
 def _wait_callbacks(r, families, what):
