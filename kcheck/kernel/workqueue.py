@@ -53,12 +53,29 @@ from .bitops import ordered_conditional_rmw
 SYMMETRIC_WORKERS = True
 
 
+class _WQState(tuple):
+    """A queue's word: (pending queuings (work, i, seq), destroyed, workers started).
+    A tuple, shown in traces as the work items waiting: ``[&dev#0->work]``."""
+
+    __slots__ = ()
+
+    def __new__(cls, pending, dead, started):
+        return tuple.__new__(cls, (pending, dead, started))
+
+    def __getnewargs__(self):           # pickled with its three fields (parallel search)
+        return tuple(self)
+
+    def __repr__(self):
+        items = ", ".join(repr(p[0]) for p in self[0])
+        return f"[{items}]" + (" (destroyed)" if self[1] else "")
+
+
 class workqueue_struct(KObject):
     __slots__ = ("_loc", "_count", "_kid", "name")
 
     def __init__(self, name):
         self.name = name
-        self._loc = Loc(((), False, 0), None, f"workqueue({name})")
+        self._loc = Loc(_WQState((), False, 0), None, f"workqueue({name})")
         self._count = Loc(0, None, f"workqueue({name}).queued")
         self._kid = ("q", self._loc.lid)
 
@@ -160,7 +177,7 @@ def _taker(i):
     def take(state):
         pending, dead, started = state
         if pending and (i <= started or not SYMMETRIC_WORKERS):
-            return (pending[1:], dead, max(started, i + 1))
+            return _WQState(pending[1:], dead, max(started, i + 1))
         return NO_WRITE if dead and not pending else BLOCK
     return take
 
@@ -286,7 +303,7 @@ def _enqueue(r, wq, work, seq, what):
                 f"kworker/{wq.name}" + (f"#{seq}" if seq > 1 else ""), False, what)
         return
     i = r.rmw(wq._count, lambda n: n + 1, ONCE, what) + 1
-    old = r.rmw(wq._loc, lambda s: (s[0] + ((work, i, seq),), s[1], s[2]) if not s[1] else NO_WRITE,
+    old = r.rmw(wq._loc, lambda s: _WQState(s[0] + ((work, i, seq),), s[1], s[2]) if not s[1] else NO_WRITE,
                 REL, what)
     if old[1]:
         r.report("warn", f"queue_work on workqueue {wq.name} after destroy_workqueue")
@@ -334,7 +351,7 @@ def destroy_workqueue(wq):
     if wq.__class__ is _SystemWQ:
         raise ModelError(f"destroy_workqueue({wq.name}): a system workqueue is the kernel's")
     flush_workqueue(wq)
-    run().rmw(wq._loc, lambda s: (s[0], True, s[2]), FULL, "destroy_workqueue")
+    run().rmw(wq._loc, lambda s: _WQState(s[0], True, s[2]), FULL, "destroy_workqueue")
 
 
 def flush_work(work):
@@ -438,7 +455,7 @@ def _steal(r, work, o, what):
 
     def grab(s):
         left = tuple(p for p in s[0] if p[0] != work)
-        return (left, s[1], s[2]) if len(left) < len(s[0]) else NO_WRITE
+        return _WQState(left, s[1], s[2]) if len(left) < len(s[0]) else NO_WRITE
     old = r.rmw(wq._loc, grab, FULL, what)
     gone = [p for p in old[0] if p[0] == work]
     if not gone:
