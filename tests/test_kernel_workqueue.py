@@ -492,3 +492,13 @@ def test_work_pending_while_a_canceller_holds_the_bit_and_queuing_fails():
         spawn(poker, d, name="poker")
     res = kcheck.check(main)
     assert res.verdict == "no-bug" and res.exhaustive, res.bug and (res.bug.message, res.bug.trace)
+
+
+def test_a_queue_word_reads_as_the_work_items_in_traces():
+    """The queue's word was printed as a Python tuple, ((), false, 0) ->
+    (((&dev->work, 1, 1)), false, 0)."""
+    from kcheck.kernel.workqueue import _WQState
+    from kcheck.report.text import fmt_value
+    assert fmt_value(_WQState((), False, 0)) == "[]"
+    assert fmt_value(_WQState((("W", 1, 1),), True, 1)) == "['W'] (destroyed)"
+    assert fmt_value(((), False, 0)) == "((), false, 0)"      # other tuples as before

@@ -39,6 +39,8 @@ def fmt_value(v):
     if callable(v) and hasattr(v, "__name__"):
         return v.__name__
     if isinstance(v, tuple):
+        if type(v).__repr__ is not tuple.__repr__:
+            return repr(v)                   # a kernel word that says what it holds
         return "(" + ", ".join(fmt_value(x) for x in v) + ")"
     if type(v).__repr__ is object.__repr__:
         return f"<{type(v).__name__}>"       # a plain Python object of the model
