@@ -242,6 +242,22 @@ class _signals_held:
 _MAIN_PID = [None]
 
 
+_FORK_HOOK = []          # registered once per process
+
+
+def _sigterm_default_in_child():
+    """A process forked from the command (a pool's or a search's worker) gets
+    SIGTERM's default back at once.  Inherited, the Python handler below runs
+    only in the main thread: a SIGTERM the kernel hands to a worker's other
+    thread (its die-with-parent watcher) while the main thread waits on a
+    queue's lock was never acted on, and ``Pool.terminate()`` waited for that
+    worker forever (a hang of ``kcheck check --max-executions N``, 1 run in 80
+    under load)."""
+    import signal
+    if signal.getsignal(signal.SIGTERM) is _sigterm:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _sigterm(signum, frame):
     """SIGTERM (timeout(1), a CI job cancelled) stops a run as Ctrl-C does: what
     was covered is printed and the exit code is 130."""
@@ -579,6 +595,9 @@ class _Kcheck(click.Group):
                 and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
             _MAIN_PID[0] = os.getpid()
             signal.signal(signal.SIGTERM, _sigterm)
+            if not _FORK_HOOK:
+                os.register_at_fork(after_in_child=_sigterm_default_in_child)
+                _FORK_HOOK.append(True)
         with holding_ctrl_c():
             code = _run(lambda: super(_Kcheck, self).main(args, prog_name, complete_var,
                                                           standalone_mode=False, **extra), debug)

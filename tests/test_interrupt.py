@@ -165,3 +165,30 @@ def test_ctrl_c_while_the_command_imports_kcheck():
     import json
     assert json.loads(p.stdout) == {"verdict": "interrupted", "exit_code": 130,
                                     "error": "interrupted (Ctrl-C) before any result"}
+
+
+def test_processes_forked_by_the_command_get_sigterms_default():
+    """The command's SIGTERM handler (stop as Ctrl-C does) was inherited by the
+    workers it forks; a Python handler runs only in a process's main thread,
+    and a SIGTERM delivered to a worker's watcher thread while its main thread
+    waited on the pool's queue lock was never acted on: Pool.terminate() hung
+    (``kcheck check --max-executions 3`` on two cores, once in ~80 runs under
+    load; a CI run's test_docs timed out on it)."""
+    import subprocess
+    import sys
+    code = (
+        "import os, signal, sys\n"
+        "sys.argv = ['kcheck', '--version']\n"
+        "from kcheck import cli\n"
+        "try:\n"
+        "    cli.main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "assert signal.getsignal(signal.SIGTERM) is cli._sigterm\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os._exit(0 if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL else 7)\n"
+        "_, st = os.waitpid(pid, 0)\n"
+        "print('child', os.waitstatus_to_exitcode(st))\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "child 0" in p.stdout, (p.stdout, p.stderr)
