@@ -14,7 +14,9 @@ import pytest
 import kcheck
 from kcheck import spawn
 from kcheck.kernel import (KStruct, atomic_inc, atomic_t, del_timer, del_timer_sync, from_timer,
-                           kfree, kzalloc, mod_timer, timer_list, timer_setup)
+                           kfree, kzalloc, mod_timer, timer_list, timer_setup, hrtimer,
+                           hrtimer_setup, hrtimer_start, hrtimer_cancel, hrtimer_try_to_cancel,
+                           HRTIMER_NORESTART, HRTIMER_MODE_REL, CLOCK_MONOTONIC, container_of)
 
 
 class dev(KStruct):
@@ -110,3 +112,54 @@ int main(void)
     assert "frees &dev#0->t while it is pending" in bad.bug.message, bad.bug.message
     ok = kcheck.check(kcheck.c.load(str(src), defines=["FIXED"]).entry)
     assert ok.bug is None and ok.exhaustive, ok
+
+
+# -- hrtimers: __run_hrtimer() loads timer->function under the base lock too --
+
+class hdev(KStruct):
+    h: hrtimer
+
+
+def h_global(t):
+    atomic_inc(G[0].ticks)
+    return HRTIMER_NORESTART
+
+
+def h_dev(t):
+    d = container_of(t, hdev, "h")
+    d.h.function            # touches the structure
+    return HRTIMER_NORESTART
+
+
+def _h_none(t):
+    pass
+
+
+def _hmain(cb, teardown):
+    def remover(d):
+        hrtimer_start(d.h, 0, HRTIMER_MODE_REL)
+        teardown(d.h)
+        kfree(d)
+
+    def main():
+        G[:] = [glob()]
+        d = kzalloc(hdev)
+        hrtimer_setup(d.h, cb, CLOCK_MONOTONIC, HRTIMER_MODE_REL)
+        spawn(remover, d, name="remove")
+    return main
+
+
+@pytest.mark.parametrize("cb,teardown,bug", [
+    (h_global, hrtimer_try_to_cancel, None),      # running: -1, and it touches nothing freed
+    (h_dev, hrtimer_try_to_cancel, "use-after-free"),
+    (h_dev, hrtimer_cancel, None),
+    (h_global, _h_none, "use-after-free"),        # freed while pending: ODEBUG
+])
+def test_freeing_a_structure_with_an_hrtimer(cb, teardown, bug):
+    r = kcheck.check(_hmain(cb, teardown))
+    if bug is None:
+        assert r.bug is None and r.exhaustive, r
+    else:
+        assert r.bug is not None and r.bug.kind == bug, r
+        if cb is h_global:
+            assert "ODEBUG: free active (active state 0) object type: hrtimer" in r.bug.message

@@ -67,6 +67,9 @@ class _Base:
         return f"{state} #{self.seq}" + (", running" if self.running else "")
 
 
+_UNSET = object()
+
+
 def _st(v):
     return v if v.__class__ is _Base else None
 
@@ -147,14 +150,22 @@ def hrtimer_start(timer, tim=0, mode=HRTIMER_MODE_REL):
         _spawn(r, timer, old.seq + 1, old.soft, "hrtimer_start")
 
 
-def _spawn(r, timer, seq, soft, what):
+def _spawn(r, timer, seq, soft, what, fn=_UNSET):
+    # timer->function as the enqueuing finds it (the arming task, or the expiry
+    # that re-enqueues after HRTIMER_RESTART, touching the timer as
+    # enqueue_hrtimer() does): what the expiry calls, loaded under the base lock
+    # before anyone can see the timer running (see kernel/timer.py _fire)
+    if fn is _UNSET:
+        fn = r.read(timer._func, ONCE, f"{what}: load function")
+    from .timer import _armed_timers
+    _armed_timers(r).setdefault(id(timer), timer)
     name = f"hrtimer:{timer._name}" + (f"#{seq}" if seq > 1 else "")
-    child = r.spawn(_expire, (timer, seq, soft), name, False, what)
+    child = r.spawn(_expire, (timer, seq, soft, fn), name, False, what)
     child.callback = True
     child.tls["context"] = "an hrtimer callback"
 
 
-def _expire(timer, seq, soft):
+def _expire(timer, seq, soft, fn_at_arm=None):
     """The expiry of ``timer``'s ``seq``-th arming, unless it was cancelled."""
     r = run()
 
@@ -168,7 +179,7 @@ def _expire(timer, seq, soft):
     old = _st(r.rmw(timer._state, expire, FULL, "hrtimer: expire"))
     if old is None or not old.pending or old.seq != seq:
         return
-    fn = r.read(timer._func, PLAIN, "hrtimer: load function")
+    fn = fn_at_arm          # __run_hrtimer() loaded it with the timer still its base's
     if not fn:
         r.report("null-deref", f"BUG: kernel NULL pointer dereference: hrtimer {timer!r} expired "
                  "with no function")
@@ -184,13 +195,17 @@ def _expire(timer, seq, soft):
     for k in ctx:
         tls.pop(k, None)
 
+    # HRTIMER_RESTART: enqueue_hrtimer() touches the timer while the base still
+    # has it running, so hrtimer_cancel() waits for it
+    again = r.read(timer._func, ONCE, "hrtimer: restart: load function") if restart else None
+
     def returned(v):
         if restart and not v.pending:
             return replace(v, pending=True, seq=v.seq + 1, running=False)   # enqueued again
         return replace(v, running=False)
     after = _st(r.rmw(timer._state, returned, FULL, "hrtimer: callback returned"))
     if restart and not after.pending:
-        _spawn(r, timer, after.seq + 1, after.soft, "hrtimer: restart")
+        _spawn(r, timer, after.seq + 1, after.soft, "hrtimer: restart", again)
 
 
 def hrtimer_try_to_cancel(timer):

@@ -219,11 +219,14 @@ def debug_check_no_obj_freed(r, obj, what):
         if not _within(timer, oid):
             continue
         v = r.read(timer._state, ONCE, f"{what}: debug_check_no_obj_freed")
-        if v.__class__ is _Armed and v.pending:
+        if getattr(v, "pending", False):        # a timer_list's _Armed, an hrtimer's _Base
+            hr = not isinstance(timer, timer_list)
             r.report("use-after-free",
-                     f"ODEBUG: free active (active state 0) object type: timer_list: {what} "
-                     f"frees {timer!r} while it is pending - it fires on freed memory "
-                     "(del_timer_sync() or timer_shutdown_sync() before the free)")
+                     f"ODEBUG: free active (active state 0) object type: "
+                     f"{'hrtimer' if hr else 'timer_list'}: {what} frees {timer!r} while it is "
+                     f"pending - it {'expires' if hr else 'fires'} on freed memory ("
+                     + ("hrtimer_cancel()" if hr else "del_timer_sync() or timer_shutdown_sync()")
+                     + " before the free)")
 
 
 def mod_timer(timer, expires=0):
