@@ -30,6 +30,7 @@ import zlib
 from .. import kernel as _K
 from ..kernel import percpu as _percpu
 from ..kernel import sched as _S
+from ..kernel.timer import debug_check_no_obj_freed
 from ..kernel._core import anon as _anon
 from ..engine import runtime as rt
 from ..engine.runtime import Loc, ModelError, NO_WRITE, BLOCK
@@ -1562,7 +1563,6 @@ def _free(p, op, src, cache=None):
                     f"from {owner.name} ({A.where(src)})", src)
     if r.trace:
         A.set_src(r, src)
-    from ..kernel.timer import debug_check_no_obj_freed
     debug_check_no_obj_freed(r, b, op)
     r.free(b, op)
 
