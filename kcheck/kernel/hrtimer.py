@@ -165,7 +165,7 @@ def _spawn(r, timer, seq, soft, what, fn=_UNSET):
     child.tls["context"] = "an hrtimer callback"
 
 
-def _expire(timer, seq, soft, fn_at_arm=None):
+def _expire(timer, seq, soft, fn):
     """The expiry of ``timer``'s ``seq``-th arming, unless it was cancelled."""
     r = run()
 
@@ -179,7 +179,7 @@ def _expire(timer, seq, soft, fn_at_arm=None):
     old = _st(r.rmw(timer._state, expire, FULL, "hrtimer: expire"))
     if old is None or not old.pending or old.seq != seq:
         return
-    fn = fn_at_arm          # __run_hrtimer() loaded it with the timer still its base's
+    # fn: what __run_hrtimer() loaded with the timer still its base's (_spawn)
     if not fn:
         r.report("null-deref", f"BUG: kernel NULL pointer dereference: hrtimer {timer!r} expired "
                  "with no function")

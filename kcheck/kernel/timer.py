@@ -108,7 +108,7 @@ def timer_setup(timer, fn, flags=0):
     r.write(timer._func, fn, PLAIN, "timer_setup")
 
 
-def _fire(timer, seq, fn_at_arm=None):
+def _fire(timer, seq, fn):
     """The firing context of ``timer``'s ``seq``-th arming."""
     r = run()
 
@@ -128,7 +128,6 @@ def _fire(timer, seq, fn_at_arm=None):
         # use-after-free).  The function is the one the arming found
         # (_arm); a structure freed with its timer pending is ODEBUG's
         # "free active object" (debug_check_no_obj_freed).
-        fn = fn_at_arm
         if fn is None:
             raise ModelError(f"{timer!r} fired without timer_setup()")
         from .rcu import context_reader
