@@ -116,3 +116,41 @@ def test_html_folds_and_expands():
     assert "list_del_rcu(&amp;item#0-&gt;link)" in page
     assert page.count("<details><summary>") >= 2
     assert "5 steps" in page                         # list_del_rcu: 2 loads, 3 stores
+
+
+class bucket(KStruct):
+    head: list_head
+    lock: spinlock_t
+
+
+def test_an_emptiness_test_shows_its_answer_not_the_pointer():
+    """``list_empty()`` reads ``head->next``; the trace says what the test
+    answered (C traces too: the step keeps the C source text)."""
+    from kcheck.kernel import INIT_LIST_HEAD, list_add, list_del_init, list_empty, spin_lock, spin_unlock
+
+    def main():
+        b = kzalloc(bucket)
+        INIT_LIST_HEAD(b.head)
+        it = kzalloc(item)
+        list_add(it.link, b.head)
+
+        def reader():
+            spin_lock(b.lock)
+            list_empty(b.head)
+            spin_unlock(b.lock)
+            WRITE_ONCE(ptr(it, "val"), 1)
+
+        def remover():
+            spin_lock(b.lock)
+            list_del_init(it.link)
+            spin_unlock(b.lock)
+            kfree(it)
+        spawn(reader, name="reader")
+        spawn(remover, name="remover")
+
+    res = kcheck.check(main)
+    assert res.bug.kind == "use-after-free"
+    assert "list_empty(&bucket#0->head) = " in res.bug.trace
+    line = [ln for ln in res.bug.trace.splitlines() if "list_empty(" in ln][0]
+    assert ("= false" in line) != ("= true" in line)      # the answer, whichever the trace ran
+    assert "= &bucket" not in line

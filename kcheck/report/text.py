@@ -95,6 +95,21 @@ _SCHED_OPS = {"schedule", "set_current_state", "__set_current_state", "try_to_wa
               "wake_up_process", "wake_up_state", "timer: wake_up_process", "get_current_state"}
 
 
+def _no_entry(v, loc):
+    return v is None or (v.__class__ is int and v == 0) or v.__class__.__name__ == "NULLS_MARKER"
+
+
+# An emptiness test reads a list's first pointer; a trace says what it answered
+# (``list_empty(&head) = true``), not the pointer it read.  A list_head's
+# ``next`` starts out pointing at the head itself (its location's initial value).
+_EMPTY_TESTS = {
+    "list_empty": lambda v, loc: loc is not None and v is loc.init,
+    "hlist_empty": _no_entry,
+    "llist_empty": _no_entry,
+    "hlist_nulls_empty": _no_entry,
+}
+
+
 def describe(run, e, wpart=None, blocked=False):
     """One step in kernel terms."""
     k = e.kind
@@ -114,6 +129,12 @@ def describe(run, e, wpart=None, blocked=False):
         loc = run.x.inits.get(e.lid)
         q = (loc.init if loc is not None else ()) if e.rf is None else e.rf.val
         return f"waitqueue_active(&{loc_name(run, e.lid)[:-5]}) = {'true' if q else 'false'}"
+    if op in _EMPTY_TESTS and k == G.READ:
+        loc = run.x.inits.get(e.lid)
+        old = (loc.init if loc is not None else None) if e.rf is None else e.rf.val
+        head = loc_name(run, e.lid).rsplit(".", 1)[0]
+        empty = _EMPTY_TESTS[op](old, loc)
+        return f"{op}(&{head}) = {'true' if empty else 'false'}"
     if op in WAITS_FOR and k == G.READ and e.rmw is not None:
         who = _bracket(loc_name(run, e.lid))
         what = "holds the lock for read" if op == "write_lock" else (
