@@ -785,3 +785,46 @@ static int t(void *p)
 int main(void) { kthread_run(t, NULL, "t"); return 0; }
 '''
     assert verdict(load(tmp_path, text, defines=["FIXED"] if fixed else []))[0] == want
+
+
+@pytest.mark.parametrize("fixed,want", [(True, "no-bug"), (False, "sleep-in-atomic")])
+def test_uaccess_nospec_byteorder_h(tmp_path, fixed, want):
+    """<linux/uaccess.h>: copy_from_user()/put_user() copy and may fault, so
+    under a spinlock they sleep in atomic context; <linux/nospec.h>'s
+    array_index_nospec() clamps; <asm/byteorder.h> converts as x86 does."""
+    text = r'''
+#include <linux/uaccess.h>
+#include <linux/nospec.h>
+#include <asm/byteorder.h>
+#include <linux/spinlock.h>
+#include <linux/kthread.h>
+static DEFINE_SPINLOCK(lock);
+static int table[4];
+static int ubuf[2] = {3, 7};
+static int t(void *p)
+{
+	int k[2];
+	unsigned int i;
+	if (copy_from_user(k, ubuf, sizeof(k)))
+		return -EFAULT;
+	i = array_index_nospec(k[0], 4);
+	BUG_ON(i != 3 || array_index_nospec(9u, 4u) != 0);
+	BUG_ON(be32_to_cpu(0x01020304) != 0x04030201 || cpu_to_le32(5) != 5);
+	BUG_ON(be16_to_cpu(0x0102) != 0x0201);
+	BUG_ON(be64_to_cpu(0x0102030405060708ULL) != 0x0807060504030201ULL);
+	spin_lock(&lock);
+	table[i] = k[1];
+	spin_unlock(&lock);
+#ifndef FIXED
+	spin_lock(&lock);
+#endif
+	put_user(table[i], &ubuf[0]);
+#ifndef FIXED
+	spin_unlock(&lock);
+#endif
+	BUG_ON(ubuf[0] != 7);
+	return 0;
+}
+int main(void) { kthread_run(t, NULL, "t"); return 0; }
+'''
+    assert verdict(load(tmp_path, text, defines=["FIXED"] if fixed else []))[0] == want

@@ -24,6 +24,9 @@ typedef u64 __u64;
 typedef u16 __le16;
 typedef u32 __le32;
 typedef u64 __le64;
+typedef u16 __be16;
+typedef u32 __be32;
+typedef u64 __be64;
 
 typedef _Bool			bool;
 #define true	1
