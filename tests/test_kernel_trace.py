@@ -154,3 +154,42 @@ def test_an_emptiness_test_shows_its_answer_not_the_pointer():
     line = [ln for ln in res.bug.trace.splitlines() if "list_empty(" in ln][0]
     assert ("= false" in line) != ("= true" in line)      # the answer, whichever the trace ran
     assert "= &bucket" not in line
+
+
+def test_implicit_rcu_sections_make_no_rcu_steps():
+    """A timer function's run and a bottom-halves-off region are RCU read-side
+    sections (v4.20+) with no rcu_read_lock() in the kernel's code: the trace
+    shows the kernel's own steps, not an rcu_read_lock()/rcu_read_unlock()."""
+    from kcheck.kernel import (timer_list, timer_setup, mod_timer, del_timer, spin_lock_bh,
+                               spin_unlock_bh, from_timer)
+
+    class dev(KStruct):
+        t: timer_list
+        lock: spinlock_t
+        val: int
+
+    def main():
+        d = kzalloc(dev)
+
+        def fire(t):
+            WRITE_ONCE(ptr(from_timer(d, t, "t"), "val"), 1)
+        timer_setup(d.t, fire, 0)
+
+        def user():
+            spin_lock_bh(d.lock)
+            WRITE_ONCE(ptr(d, "val"), 2)
+            spin_unlock_bh(d.lock)
+            mod_timer(d.t, 1)
+
+        u = spawn(user, name="user")
+
+        def remover():
+            join(u)
+            del_timer(d.t)           # not _sync: the function may be running
+            kfree(d)
+        spawn(remover, name="remover")
+
+    res = kcheck.check(main)
+    assert res.bug.kind == "use-after-free"
+    assert "spin_unlock_bh(&dev#0->lock)" in res.bug.trace and "timer" in res.bug.trace
+    assert "rcu_read_lock" not in res.bug.trace and "rcu_read_unlock" not in res.bug.trace

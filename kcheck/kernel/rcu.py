@@ -85,15 +85,23 @@ def _lock(r, t):
     t.rcu += 1
 
 
-def _open(r, t):
+# The names of an implicit section's bounds (a region with preemption, bottom
+# halves or interrupts off; a timer's or handler's run): "~" hides them in traces.
+IMPLICIT_OPEN, IMPLICIT_CLOSE = "~rcu_read_lock", "~rcu_read_unlock"
+
+
+def _open(r, t, what="rcu_read_lock"):
+    """Open ``t``'s section: its reader flag, with ``what`` as the event's name
+    (``~rcu_read_lock`` for an implicit section: no kernel line, hidden in traces;
+    memory/rcu_gp.py knows both names)."""
     if r.lkmm:
         r.fence("rcu_read_lock", "~rcu_read_lock")    # LKMM's Rcu-lock
-    r.write(_flag(t), 1, ONCE, "rcu_read_lock")
+    r.write(_flag(t), 1, ONCE, what)
 
 
-def _close(r, t):
+def _close(r, t, what="rcu_read_unlock"):
     # (under the LKMM the flag is a ghost: the Rcu-unlock fence is the section's end)
-    r.write(_flag(t), 0, ONCE if r.lkmm else REL, "rcu_read_unlock")
+    r.write(_flag(t), 0, ONCE if r.lkmm else REL, what)
     if r.lkmm:
         r.fence("rcu_read_unlock", "~rcu_read_unlock")
 
@@ -111,7 +119,12 @@ def implicit_section(r, t, inside):
         return
     t.tls["rcu_implicit"] = inside
     if t.rcu == 0:
-        (_open if inside else _close)(r, t)
+        # no rcu_read_lock() in the kernel's code: the region's own step (a
+        # spin_unlock_bh(), the timer's start) is what the trace shows
+        if inside:
+            _open(r, t, IMPLICIT_OPEN)
+        else:
+            _close(r, t, IMPLICIT_CLOSE)
 
 
 def context_reader(r, t, inside):
@@ -127,7 +140,12 @@ def context_reader(r, t, inside):
         return
     t.tls["rcu_implicit"] = inside
     if t.rcu == 0:
-        (_open if inside else _close)(r, t)
+        # no rcu_read_lock() in the kernel's code: the region's own step (a
+        # spin_unlock_bh(), the timer's start) is what the trace shows
+        if inside:
+            _open(r, t, IMPLICIT_OPEN)
+        else:
+            _close(r, t, IMPLICIT_CLOSE)
 
 
 def _unlock(r, t, what, key=None):

@@ -35,8 +35,10 @@ from . import sc
 GP_OP = "rcu grace period"
 
 
-SECTION_OPEN = {"rcu_read_lock": False, "srcu_read_lock": True}      # True: its value names an SRCU domain
-SECTION_CLOSE = {"rcu_read_unlock", "srcu_read_unlock"}
+# True: its value names an SRCU domain.  "~": an implicit section's bounds
+# (kernel/rcu.py: a region with preemption, bottom halves or interrupts off)
+SECTION_OPEN = {"rcu_read_lock": False, "~rcu_read_lock": False, "srcu_read_lock": True}
+SECTION_CLOSE = {"rcu_read_unlock", "~rcu_read_unlock", "srcu_read_unlock"}
 DOWN_OPEN, DOWN_CLOSE = "srcu_down_read", "srcu_up_read"     # a section any task may end
 DOWN_OPS = (DOWN_OPEN, DOWN_CLOSE)
 
