@@ -828,3 +828,33 @@ static int t(void *p)
 int main(void) { kthread_run(t, NULL, "t"); return 0; }
 '''
     assert verdict(load(tmp_path, text, defines=["FIXED"] if fixed else []))[0] == want
+
+
+@pytest.mark.parametrize("fixed,want", [(True, "no-bug"), (False, "use-after-free")])
+def test_system_workqueues_from_c(tmp_path, fixed, want):
+    """``queue_work(system_wq, ...)`` and ``queue_delayed_work(system_long_wq,
+    ...)``: the kernel's own queues are there in C as in Python."""
+    text = r'''
+#include <linux/workqueue.h>
+#include <linux/slab.h>
+#include <linux/kthread.h>
+struct dev { struct work_struct w; struct delayed_work dw; int n; };
+static void fn(struct work_struct *w) { container_of(w, struct dev, w)->n++; }
+static void dfn(struct work_struct *w) { to_delayed_work(w)->cpu++; }
+static int t(void *p)
+{
+	struct dev *d = kzalloc(sizeof(*d), GFP_KERNEL);
+	INIT_WORK(&d->w, fn);
+	INIT_DELAYED_WORK(&d->dw, dfn);
+	queue_work(system_wq, &d->w);
+	queue_delayed_work(system_long_wq, &d->dw, 0);
+#ifdef FIXED
+	cancel_work_sync(&d->w);
+#endif
+	cancel_delayed_work_sync(&d->dw);
+	kfree(d);
+	return 0;
+}
+int main(void) { kthread_run(t, NULL, "t"); return 0; }
+'''
+    assert verdict(load(tmp_path, text, defines=["FIXED"] if fixed else []))[0] == want

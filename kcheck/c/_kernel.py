@@ -602,12 +602,6 @@ PYTHON_ONLY = {
     "IRQ_WAKE_THREAD": "an enum irqreturn constant (linux/interrupt.h)",
     "bit_waitqueue": "a queue kcheck keeps per bit: C calls wait_on_bit()/wake_up_bit()",
     "to_delayed_work": "a C macro (container_of)",
-    "system_wq": "the kernel's queue: C calls schedule_work() / schedule_delayed_work()",
-    "system_highpri_wq": "the kernel's queue: C calls schedule_work()",
-    "system_long_wq": "the kernel's queue: C calls schedule_work()",
-    "system_unbound_wq": "the kernel's queue: C calls schedule_work()",
-    "system_freezable_wq": "the kernel's queue: C calls schedule_work()",
-    "system_power_efficient_wq": "the kernel's queue: C calls schedule_work()",
     "HZ": "a C macro (linux/timer.h)",
     "jiffies": "a C macro (linux/timer.h: time is not modelled)",
     "msecs_to_jiffies": "a C macro (linux/timer.h)",
@@ -1275,6 +1269,24 @@ def _i_current(comp, c, args):
                 return kt
         return t
     return current
+
+
+_SYSTEM_WQS = ("system_wq", "system_highpri_wq", "system_long_wq", "system_unbound_wq",
+               "system_freezable_wq", "system_power_efficient_wq")
+
+
+@intrinsic("__kcheck_system_wq")
+def _i_system_wq(comp, c, args):
+    """``system_wq`` and its kin (linux/workqueue.h: ``__kcheck_system_wq(i)``):
+    the kernel's own queues, kcheck.kernel's objects."""
+    i = _const_int(comp, args[0])
+    if not 0 <= i < len(_SYSTEM_WQS):
+        raise error_at(c, f"no system workqueue number {i}")
+    wq = getattr(_K, _SYSTEM_WQS[i])
+
+    def system_wq(f):
+        return wq
+    return system_wq
 
 
 @intrinsic("__kcheck_pyloc")

@@ -29,6 +29,15 @@ struct work_struct {
 
 struct workqueue_struct;
 
+/* the kernel's own queues (kcheck.kernel's system_wq ...) */
+extern struct workqueue_struct *__kcheck_system_wq(int which);
+#define system_wq			__kcheck_system_wq(0)
+#define system_highpri_wq		__kcheck_system_wq(1)
+#define system_long_wq			__kcheck_system_wq(2)
+#define system_unbound_wq		__kcheck_system_wq(3)
+#define system_freezable_wq		__kcheck_system_wq(4)
+#define system_power_efficient_wq	__kcheck_system_wq(5)
+
 #define WQ_UNBOUND		(1 << 1)
 #define WQ_FREEZABLE		(1 << 2)
 #define WQ_MEM_RECLAIM		(1 << 3)
@@ -41,8 +50,8 @@ struct workqueue_struct;
  * pending but on no queue: flush_work() and flush/drain/destroy_workqueue()
  * do not wait for it (flush_delayed_work() fires the timer first), and
  * cancel_delayed_work*() take it back with del_timer().  The system
- * workqueues are reached through schedule_work() and schedule_delayed_work():
- * each item queued there runs in a worker of its own.
+ * workqueues (system_wq ..., and schedule_work(), schedule_delayed_work(),
+ * which queue there): each item queued there runs in a worker of its own.
  */
 struct delayed_work {
 	struct work_struct work;
