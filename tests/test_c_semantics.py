@@ -858,3 +858,64 @@ static int t(void *p)
 int main(void) { kthread_run(t, NULL, "t"); return 0; }
 '''
     assert verdict(load(tmp_path, text, defines=["FIXED"] if fixed else []))[0] == want
+
+
+@pytest.mark.parametrize("fixed,want", [(True, "no-bug"), (False, "null-deref")])
+def test_timer_setup_with_null_function(tmp_path, fixed, want):
+    """``timer_setup(&t, NULL, 0)`` and ``t.function = fn`` before arming, as
+    older drivers do (net/rose): legal; arming with no function is the
+    kernel's NULL pointer call in the softirq."""
+    text = r'''
+#include <linux/timer.h>
+#include <linux/kthread.h>
+static struct timer_list t;
+static int hits;
+static void fn(struct timer_list *tl) { hits++; }
+static int task(void *p)
+{
+#ifdef FIXED
+	t.function = fn;
+#endif
+	mod_timer(&t, 1);
+	del_timer_sync(&t);
+	return 0;
+}
+int main(void) { timer_setup(&t, NULL, 0); kthread_run(task, NULL, "task"); return 0; }
+'''
+    assert verdict(load(tmp_path, text, defines=["FIXED"] if fixed else []))[0] == want
+
+
+@pytest.mark.parametrize("fixed,want", [(True, "no-bug"), (False, "use-after-free")])
+def test_main_arming_a_timer_before_its_threads(tmp_path, fixed, want):
+    """main() arms a timer through the file's own function, then starts the
+    thread that frees (net/rose's T0 timer): main()'s set-up ends before the
+    arming (kcheck.kernel arms timers only in tasks), so this is no error."""
+    text = r'''
+#include <linux/timer.h>
+#include <linux/slab.h>
+#include <pthread.h>
+struct neigh { struct timer_list t0; int n; };
+static void expiry(struct timer_list *t) { from_timer((struct neigh *)0, t, t0)->n++; }
+static void start_t0(struct neigh *nb) { nb->t0.function = expiry; add_timer(&nb->t0); }
+static void *down(void *arg)
+{
+	struct neigh *nb = arg;
+#ifdef FIXED
+	del_timer_sync(&nb->t0);
+#else
+	del_timer(&nb->t0);
+#endif
+	kfree(nb);
+	return NULL;
+}
+int main(void)
+{
+	pthread_t t;
+	struct neigh *nb = kzalloc(sizeof(*nb), GFP_KERNEL);
+	timer_setup(&nb->t0, NULL, 0);
+	start_t0(nb);
+	pthread_create(&t, NULL, down, nb);
+	return 0;
+}
+'''
+    assert verdict(load(tmp_path, text, defines=["FIXED"] if fixed else []))[0] == want

@@ -2586,6 +2586,45 @@ def _contains_call(c, names):
     return any(_contains_call(x, names) for x in c.get_children())
 
 
+# Kernel calls that start a context (a timer's expiry, a work item, an RCU
+# callback) or wait for them: kcheck.kernel runs them only in a task, never in
+# main()'s set-up.  main()'s statements up to the first thread start are that
+# set-up, so a statement that makes one of these calls, itself or through the
+# file's functions, ends it: from there on main() runs as a task.
+TASK_ONLY = frozenset({
+    "add_timer", "mod_timer", "hrtimer_start", "hrtimer_start_range_ns",
+    "call_rcu", "call_rcu_hurry", "call_srcu", "__kcheck_kfree_rcu", "kfree_rcu_mightsleep",
+    "kvfree_rcu_mightsleep", "queue_work", "schedule_work", "queue_delayed_work",
+    "schedule_delayed_work", "mod_delayed_work", "kmem_cache_destroy",
+})
+
+
+def _callers_of(self, names):
+    """The file's functions that call one of ``names``, directly or through others."""
+    from ._kernel import _direct_callee
+    calls = {}
+    for name, fn in self.by_name.items():
+        out = calls[name] = set()
+        stack = [fn.cursor]
+        while stack:
+            c = stack.pop()
+            if c.kind == K.CALL_EXPR:
+                ch = list(c.get_children())
+                d = _direct_callee(ch[0]) if ch else None
+                if d is not None:
+                    out.add(d.spelling)
+            stack.extend(c.get_children())
+    found = set(names)
+    changed = True
+    while changed:
+        changed = False
+        for name, callees in calls.items():
+            if name not in found and callees & found:
+                found.add(name)
+                changed = True
+    return found
+
+
 def _split_main(self, cf):
     """(prefix closure or None, rest closure or None, frame size) for C main()."""
     cur = cf.cursor
@@ -2602,8 +2641,9 @@ def _split_main(self, cf):
         items = [x for x in body.get_children() if x.kind != K.NULL_STMT]
         created = False
         cut = len(items)
+        task_only = _callers_of(self, TASK_ONLY)
         for i, x in enumerate(items):
-            if _contains_call(x, ("pthread_join",)):
+            if _contains_call(x, ("pthread_join",)) or _contains_call(x, task_only):
                 cut = i
                 break
             if created and not self._pure_start(x):

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, FULL, PLAIN, anon
+from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, FULL, PLAIN, anon, op
 
 HZ = 250
 # jiffies does not advance: time is not modelled (every firing point is explored)
@@ -93,19 +93,27 @@ class timer_list(KObject):
 
 
 
+def _no_function(fn):
+    """A NULL function (``timer_setup(&t, NULL, 0)``, set later through
+    ``t->function``: older drivers do)."""
+    return fn is None or (fn.__class__ is int and fn == 0)
+
+
 def timer_setup(timer, fn, flags=0):
-    """Initialise: ``fn(timer)`` is what firing calls.  Doing it to a pending
-    timer is a WARN (ODEBUG: "init active")."""
-    if not callable(fn):
-        raise ModelError(f"timer_setup({timer!r}, {fn!r}): the function must be callable")
+    """Initialise: ``fn(timer)`` is what firing calls (NULL: the caller sets
+    ``timer->function`` before arming; a timer that fires with none is a NULL
+    pointer call).  Doing it to a pending timer is a WARN (ODEBUG: "init active")."""
+    if not callable(fn) and not _no_function(fn):
+        raise ModelError(f"timer_setup({timer!r}, {fn!r}): the function must be a function or NULL")
     r = run()
-    old = r.read(timer._state, ONCE, "timer_setup") if r.cur is not None else timer._state.init
-    if old.__class__ is _Armed and old.pending:
-        r.report("warn", f"ODEBUG: init active (active state 0) object type: timer_list ({timer!r} "
-                 "is pending)")
-    r.write(timer._state, _Armed(False, old.seq, False, old.running) if old.__class__ is _Armed else 0,
-            ONCE, "timer_setup")
-    r.write(timer._func, fn, PLAIN, "timer_setup")
+    with op(r, lambda: f"timer_setup({timer!r}, {getattr(fn, '__name__', 'NULL')}, {flags})"):
+        old = r.read(timer._state, ONCE, "timer_setup") if r.cur is not None else timer._state.init
+        if old.__class__ is _Armed and old.pending:
+            r.report("warn", f"ODEBUG: init active (active state 0) object type: timer_list "
+                     f"({timer!r} is pending)")
+        r.write(timer._state, _Armed(False, old.seq, False, old.running)
+                if old.__class__ is _Armed else 0, ONCE, "timer_setup")
+        r.write(timer._func, fn, PLAIN, "timer_setup")
 
 
 def _fire(timer, seq, fn):
@@ -128,8 +136,12 @@ def _fire(timer, seq, fn):
         # use-after-free).  The function is the one the arming found
         # (_arm); a structure freed with its timer pending is ODEBUG's
         # "free active object" (debug_check_no_obj_freed).
-        if fn is None:
-            raise ModelError(f"{timer!r} fired without timer_setup()")
+        if _no_function(fn):
+            # call_timer_fn() calls a NULL pointer: the kernel oopses in the softirq
+            r.report("null-deref", f"BUG: kernel NULL pointer dereference: {timer!r} fired with no "
+                     "function (timer_setup() with NULL and no timer->function before the arming)",
+                     fatal=True)
+            return
         from .rcu import context_reader
         context_reader(r, r.cur, True)
         fn(timer)           # (a lock it returns holding: held-at-exit when the context ends)
@@ -145,7 +157,7 @@ def touch(r, timer, what, word="flags"):
     use-after-free when the structure holding the timer has been freed.  Never
     written after set-up, so it adds no interleaving."""
     if r.cur is not None:
-        r.read(timer._flags, ONCE, f"{what}: load {word}")
+        r.read(timer._flags, ONCE, f"{what}: load")   # (word: the field, for the reader of this code)
 
 
 def _arm(timer, what, warn_pending=False):
@@ -153,6 +165,11 @@ def _arm(timer, what, warn_pending=False):
     t = r.cur
     if t is None:
         raise ModelError(f"{what}() from main(): arm timers from a task")
+    with op(r, lambda: f"{what}({timer!r})"):
+        return _arm_in(r, timer, what, warn_pending)
+
+
+def _arm_in(r, timer, what, warn_pending):
     touch(r, timer, what)
 
     def arm(v):
@@ -254,6 +271,11 @@ def _delete(timer, what, wait, shutdown=False):
     call returns is the caller's to prevent: "callers must prevent restarting
     of the timer".)"""
     r = run()
+    with op(r, lambda: f"{what}({timer!r})"):
+        return _delete_in(r, timer, what, wait, shutdown)
+
+
+def _delete_in(r, timer, what, wait, shutdown):
     touch(r, timer, what)
     if wait:
         t = r.cur

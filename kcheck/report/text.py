@@ -149,6 +149,8 @@ def describe(run, e, wpart=None, blocked=False):
         old = (loc.init if loc is not None else None) if e.rf is None else e.rf.val
         if op.startswith("store ."):
             return f"load {name} (to {op}) = {fmt_value(old)}"
+        if op.endswith(": load"):          # a step inside a kernel call (timer.touch)
+            return f"{op} {name} = {fmt_value(old)}"
         if op.startswith("load "):
             what = op[5:]
             if what.startswith("."):
@@ -263,7 +265,10 @@ def source_text(src, text, run, e):
         src = text.split(" ", 1)[0] + " " + src          # a plain access says so
     elif _inner_step(e.op, src):
         # a step inside a kernel call the source line does not name (kthread_stop()'s
-        # get_task_struct(), its wait for the thread's exit): say which
+        # get_task_struct(), its wait for the thread's exit): say which - once
+        fname = e.op.split(":", 1)[0].strip()
+        if head.startswith(fname + ": ") and src.startswith(fname + "("):
+            head = head[len(fname) + 2:]
         src = f"{src}: {head}"
     loc = run.x.inits.get(e.lid) if e.lid is not None else None
     owner = getattr(loc, "owner", None)
