@@ -10,7 +10,7 @@ import pytest
 
 import kcheck
 from kcheck import spawn
-from kcheck.kernel import (KStruct, READ_ONCE, WRITE_ONCE, ptr, WARN_ON, smp_mb, smp_wmb, smp_rmb,
+from kcheck.kernel import (KStruct, READ_ONCE, WRITE_ONCE, ptr, WARN_ON, BUG_ON, smp_mb, smp_wmb, smp_rmb,
                            smp_store_release, smp_load_acquire, atomic_t, atomic_inc, atomic_read,
                            atomic_set, smp_mb__after_atomic, xchg, rcu_read_lock, rcu_read_unlock,
                            synchronize_rcu, kzalloc, rcu_assign_pointer, rcu_dereference,
@@ -214,6 +214,48 @@ def test_rcu_publication_relies_on_the_address_dependency():
     assert res.verdict == "no-bug", res.bug and res.bug.trace
     res = kcheck.check(mk(writer_plain_publish), memory_model="lkmm", races="off")
     assert res.verdict == "bug" and res.bug.kind == "warn"
+
+
+@pytest.mark.parametrize("via_pointer", [True, False], ids=["through-the-pointer", "held-already"])
+def test_no_address_dependency_on_an_object_the_task_holds(via_pointer):
+    """MP+wmb with the reader reaching the object through the pointer it read
+    (an address dependency: never) or through its own closure variable after
+    reading the pointer (C's ``r0 = READ_ONCE(p); r1 = READ_ONCE(x.v)``: no
+    dependency, herd7 says Sometimes).  A Python task cannot say which way it
+    went, so an object it holds without reading memory gets no guessed
+    dependency (engine/handles.py): before, the second was a missed bug."""
+    class cell(KStruct):
+        v: int
+
+    class glob(KStruct):
+        p: cell
+
+    def main():
+        g = glob()
+        x = kzalloc(cell)
+        kmemleak_not_leak(x)
+
+        def writer():
+            WRITE_ONCE(ptr(x, "v"), 1)
+            smp_wmb()
+            WRITE_ONCE(ptr(g, "p"), x)
+
+        def reader_through_pointer():
+            r0 = READ_ONCE(ptr(g, "p"))
+            if r0 is not None:
+                BUG_ON(READ_ONCE(ptr(r0, "v")) == 0)
+
+        def reader_held():
+            r0 = READ_ONCE(ptr(g, "p"))
+            if r0 is x:
+                BUG_ON(READ_ONCE(ptr(x, "v")) == 0)
+        spawn(writer, name="P0")
+        spawn(reader_through_pointer if via_pointer else reader_held, name="P1")
+
+    res = kcheck.check(main, memory_model="lkmm", races="off")
+    assert res.exhaustive or res.verdict == "bug", res.bug and res.bug.message
+    assert res.verdict == ("no-bug" if via_pointer else "bug"), res.bug and res.bug.trace
+    assert kcheck.check(main, races="off").verdict == "no-bug"      # under SC neither
 
 
 def test_address_from_carries_a_dependency_through_a_number():

@@ -398,9 +398,12 @@ class Run:
             t.deps = (tuple(addr), tuple(data), tuple(ctrl)) if (addr or data or ctrl) else None
 
     def _handle(self, t, v, e):
-        """Remember that ``e`` read a pointer to an object (LKMM address dependencies)."""
+        """Remember that ``e`` read a pointer to an object (LKMM address
+        dependencies) - unless the task holds that object already (engine/handles.py)."""
         if v.__class__ is Loc:
-            t.tls.setdefault("handles", {})[("loc", v.lid)] = e
+            held = self._held(t)
+            if held is not None and v.lid not in held[1]:
+                t.tls.setdefault("handles", {})[("loc", v.lid)] = e
             return
         if v.__class__ is int:
             # an address in disguise (an SPTE, a pfn): kernel.address_from() may use it
@@ -411,7 +414,19 @@ class Run:
             owner = getattr(v, "_owner", None)
             oid = getattr(owner, "_oid", None)
         if oid is not None:
-            t.tls.setdefault("handles", {})[oid] = e
+            held = self._held(t)
+            if held is not None and oid not in held[0]:
+                t.tls.setdefault("handles", {})[oid] = e
+
+    def _held(self, t):
+        """What task ``t`` reaches from its function and arguments without a
+        memory read, looked at once, at its first pointer read (None: too much
+        to look at - it holds everything)."""
+        tls = t.tls
+        if "held" not in tls:
+            from .handles import held
+            tls["held"] = held((t.fn, t.args), _oid, Loc)
+        return tls["held"]
 
     def address_from(self, src, obj):
         """``obj``'s address was computed from ``src`` (a value this task read, or an
