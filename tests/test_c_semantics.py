@@ -919,3 +919,35 @@ int main(void)
 }
 '''
     assert verdict(load(tmp_path, text, defines=["FIXED"] if fixed else []))[0] == want
+
+
+def test_a_step_shows_its_code_without_comments(tmp_path):
+    """A comment inside a call's arguments is not part of the step's text (a
+    trace once showed ``kfree(obj, /* was kvfree */`` cut at 80 columns);
+    comment-like text in a string stays."""
+    text = r'''
+#include <linux/slab.h>
+#include <linux/kthread.h>
+#include <linux/printk.h>
+struct obj { int v; };
+static struct obj *o;
+static int user(void *p) { o->v = 1; return 0; }
+static int freer(void *p)
+{
+	printk("/* not a comment */");
+	kfree(o /* harmless
+	           comment */);
+	return 0;
+}
+int main(void)
+{
+	o = kzalloc(sizeof(*o), GFP_KERNEL);
+	kthread_run(user, NULL, "user");
+	kthread_run(freer, NULL, "freer");
+	return 0;
+}
+'''
+    got, r = verdict(load(tmp_path, text))
+    assert got == "use-after-free"
+    assert "kfree(o)" in r.bug.trace, r.bug.trace
+    assert "harmless" not in r.bug.trace

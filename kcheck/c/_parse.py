@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 
 import clang.cindex as ci
 
@@ -226,6 +227,10 @@ def in_kcheck_headers(cursor):
     return f is not None and os.path.abspath(f.name).startswith(INCLUDE_DIR + os.sep)
 
 
+
+# a comment inside an expression (a string or character literal is kept whole)
+_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|'"'"r"(?:\\.|[^'\\\n])*'"r"|/\*.*?\*/|//[^\n]*", re.S)
+
 class Source:
     """The text of the files a translation unit reads, to show C expressions in traces."""
 
@@ -249,7 +254,14 @@ class Source:
         if not (0 <= s.offset <= e.offset <= len(data)):
             return None
         t = data[s.offset:e.offset].decode("utf-8", "replace")
+        cut = False
+        if "/" in t:
+            t2 = _COMMENT.sub(lambda m: m.group(0) if m.group(0)[0] in "\"'" else " ", t)
+            cut = t2 != t
+            t = t2
         t = " ".join(t.split())
+        if cut:            # where a comment was: no space before ) and , or after (
+            t = t.replace(" )", ")").replace(" ,", ",").replace("( ", "(")
         if len(t) > limit:
             t = t[:limit - 3] + "..."
         return t

@@ -197,6 +197,17 @@ def describe(run, e, wpart=None, blocked=False):
     return op
 
 
+def _newer(run, e, w):
+    """The value a weak read did not see, as its step shows values: an emptiness
+    test or ``waitqueue_active()`` says what it would have answered."""
+    if e.op == "waitqueue_active":
+        return "true" if w.val else "false"
+    test = _EMPTY_TESTS.get(e.op)
+    if test is not None:
+        return "true" if test(w.val, run.x.inits.get(e.lid)) else "false"
+    return fmt_value(w.val)
+
+
 def _co_index(run):
     """Each write's position in coherence (a trace of a long loop asks for many)."""
     idx = run.__dict__.get("_co_index")
@@ -232,7 +243,7 @@ def steps_with_text(run, order=None):
         text = describe(run, e, nxt.get(e), blocked)
         if e.kind == G.READ and e.rf is not latest.get(e.lid):
             w = latest.get(e.lid)
-            text += (f"  [not {run.tasks[w.tid].name}'s newer {fmt_value(w.val)}: "
+            text += (f"  [not {run.tasks[w.tid].name}'s newer {_newer(run, e, w)}: "
                      "a weak-memory read]") if w is not None else ""
         note = run.notes.get(e) or run.notes.get(nxt.get(e))
         where = ""
