@@ -951,3 +951,26 @@ int main(void)
     assert got == "use-after-free"
     assert "kfree(o)" in r.bug.trace, r.bug.trace
     assert "harmless" not in r.bug.trace
+
+
+def test_errno_and_printk_spellings(tmp_path):
+    """The kernel's error numbers (ENOBUFS, EPIPE, EPROBE_DEFER ...) and the
+    pr_*/dev_* printing macros are there (ENOBUFS was an undeclared name)."""
+    text = r'''
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/bug.h>
+#include <linux/kthread.h>
+struct device;
+static int t(void *p)
+{
+	struct device *dev = NULL;
+	dev_warn(dev, "no buffers: %d\n", -ENOBUFS);
+	pr_warn_ratelimited("%d\n", -EPIPE);
+	BUG_ON(ENOBUFS != 105 || EPIPE != 32 || EBADF != 9 || EMSGSIZE != 90 || ENXIO != 6);
+	BUG_ON(EPROBE_DEFER != 517 || EWOULDBLOCK != EAGAIN || EHWPOISON != 133);
+	return 0;
+}
+int main(void) { kthread_run(t, NULL, "t"); return 0; }
+'''
+    assert verdict(load(tmp_path, text))[0] == "no-bug"
