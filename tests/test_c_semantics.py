@@ -974,3 +974,40 @@ static int t(void *p)
 int main(void) { kthread_run(t, NULL, "t"); return 0; }
 '''
     assert verdict(load(tmp_path, text))[0] == "no-bug"
+
+
+@pytest.mark.parametrize("fixed,want", [(True, "no-bug"), (False, "deadlock")])
+def test_cpus_read_lock_orders_against_other_locks(tmp_path, fixed, want):
+    """<linux/cpu.h>: the one cpu_hotplug_lock - a cgroup-style inversion
+    with a mutex (cpus_read_lock() inside it on one side, outside on the
+    other) deadlocks against the hotplug writer."""
+    text = r'''
+#include <linux/cpu.h>
+#include <linux/mutex.h>
+#include <linux/kthread.h>
+static DEFINE_MUTEX(m);
+static int attach(void *p)
+{
+#ifdef FIXED
+	cpus_read_lock();
+	mutex_lock(&m);
+#else
+	mutex_lock(&m);
+	cpus_read_lock();
+#endif
+	cpus_read_unlock();
+	mutex_unlock(&m);
+	return 0;
+}
+static int hotplug(void *p)
+{
+	cpus_write_lock();
+	mutex_lock(&m);
+	mutex_unlock(&m);
+	cpus_write_unlock();
+	return 0;
+}
+int main(void) { kthread_run(attach, NULL, "attach"); kthread_run(hotplug, NULL, "hotplug"); return 0; }
+'''
+    got = verdict(load(tmp_path, text, defines=["FIXED"] if fixed else []))[0]
+    assert got == want or (not fixed and got == "lockdep")

@@ -944,7 +944,53 @@ def percpu_rwsem_assert_held(sem):
     lockdep_assert_held(sem)
 
 
-__all__ = ["down_read_nested", "down_write_nested", "percpu_rw_semaphore", "DEFINE_STATIC_PERCPU_RWSEM", "percpu_init_rwsem",
+# -- cpu_hotplug_lock (kernel/cpu.c) -------------------------------------------
+
+_HOTPLUG = []
+
+
+def _cpu_hotplug_lock():
+    """The kernel's one ``cpu_hotplug_lock``, a percpu_rw_semaphore: its words
+    have fixed ids, the same in every run whichever task takes it first."""
+    if not _HOTPLUG:
+        sem = percpu_rw_semaphore.__new__(percpu_rw_semaphore)
+        sem._loc = Loc.fixed((1 << 45) + 1, "cpu_hotplug_lock")
+        sem._kid = ("w", sem._loc.lid)
+        sem._readers = {}
+        _HOTPLUG.append(sem)
+    return _HOTPLUG[0]
+
+
+def cpus_read_lock():
+    """Keep CPUs from going on- or offline (``percpu_down_read(&cpu_hotplug_lock)``):
+    lockdep orders it against every other lock as the kernel's does."""
+    percpu_down_read(_cpu_hotplug_lock())
+
+
+def cpus_read_trylock():
+    return percpu_down_read_trylock(_cpu_hotplug_lock())
+
+
+def cpus_read_unlock():
+    percpu_up_read(_cpu_hotplug_lock())
+
+
+def cpus_write_lock():
+    """What CPU hotplug takes (``percpu_down_write(&cpu_hotplug_lock)``)."""
+    percpu_down_write(_cpu_hotplug_lock())
+
+
+def cpus_write_unlock():
+    percpu_up_write(_cpu_hotplug_lock())
+
+
+def lockdep_assert_cpus_held():
+    lockdep_assert_held(_cpu_hotplug_lock())
+
+
+__all__ = ["cpus_read_lock", "cpus_read_trylock", "cpus_read_unlock", "cpus_write_lock",
+           "cpus_write_unlock", "lockdep_assert_cpus_held",
+           "down_read_nested", "down_write_nested", "percpu_rw_semaphore", "DEFINE_STATIC_PERCPU_RWSEM", "percpu_init_rwsem",
            "percpu_free_rwsem", "percpu_down_read", "percpu_down_read_trylock", "percpu_up_read",
            "percpu_down_write", "percpu_up_write", "percpu_rwsem_assert_held",
            "spinlock_t", "raw_spinlock_t", "rwlock_t", "mutex", "rw_semaphore",
