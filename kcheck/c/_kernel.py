@@ -64,6 +64,10 @@ _CLS["rcu_head"].__repr__ = lambda self: repr(self._cptr)
 _CLS["work_struct"].__repr__ = lambda self: (
     f"&{self._cptr.b._kname()}->{self._name}" if self._cptr.o or self._name != "work"
     else f"&{self._cptr.b._kname()}")
+# a delayed work the same way (`&bdi#0->input_current_limit_work`)
+_CLS["delayed_work"].__repr__ = lambda self: (
+    f"&{self._cptr.b._kname()}->{self._name}"
+    if self._cptr.o or self._name != self._cptr.b._kname() else f"&{self._name}")
 # a timer the same way (`&outer#0->in.t`, not `&&outer#0->in.t.entry.next->in.t`)
 _CLS["timer_list"].__repr__ = lambda self: (
     f"&{self._cptr.b._kname()}->{self._name}"

@@ -41,9 +41,11 @@ counts the workers that have started, so the rule costs no event.
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
-from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, FULL, PLAIN, WAIT_ACQ
+from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, FULL, PLAIN, WAIT_ACQ, op
 from . import sched as _sched
 from .bitops import ordered_conditional_rmw
 
@@ -154,6 +156,23 @@ def _run_instance(r, work, seq, wq):
     return fn
 
 
+def _one_step(text):
+    """A kernel call whose events a trace shows as one line, ``text(*args)``
+    (kernel._core.op): its steps are the workqueue's bookkeeping."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def call(*args):
+            with op(run(), lambda: text(*args)):
+                return fn(*args)
+        return call
+    return wrap
+
+
+def _fname(fn):
+    return getattr(fn, "__name__", repr(fn))
+
+
+@_one_step(lambda work, fn: f"INIT_WORK({work!r}, {_fname(fn)})")
 def INIT_WORK(work, fn):
     """Initialise a work item.  Doing it to an item that is queued corrupts the
     workqueue in the kernel (CONFIG_DEBUG_OBJECTS_WORK says "ODEBUG: init
@@ -284,6 +303,7 @@ def _set_pending(r, wq, work):
     return p.seq + 1 if p.__class__ is _Queued else 1
 
 
+@_one_step(lambda wq, work: f"queue_work({wq!r}, {work!r})")
 def queue_work(wq, work):
     r = run()
     if wq.__class__ is _SystemWQ and r.cur is None:
@@ -525,6 +545,7 @@ def to_delayed_work(work):
     return dw
 
 
+@_one_step(lambda dwork, fn: f"INIT_DELAYED_WORK({dwork!r}, {_fname(fn)})")
 def INIT_DELAYED_WORK(dwork, fn):
     from .timer import timer_setup
     INIT_WORK(dwork.work, fn)
@@ -551,6 +572,7 @@ def _delayed_work_timer_fn(timer):
     _queue_from_timer(run(), timer._dwork_work, "delayed_work_timer_fn")
 
 
+@_one_step(lambda wq, dwork, delay=0: f"queue_delayed_work({wq!r}, {dwork!r}, {delay})")
 def queue_delayed_work(wq, dwork, delay=0):
     """Queue ``dwork`` on ``wq`` after ``delay`` jiffies: 0 queues at once, any
     other arms its timer (which fires whenever); false if it was pending."""
@@ -577,6 +599,7 @@ def schedule_delayed_work(dwork, delay=0):
     return queue_delayed_work(system_wq, dwork, delay)
 
 
+@_one_step(lambda wq, dwork, delay=0: f"mod_delayed_work({wq!r}, {dwork!r}, {delay})")
 def mod_delayed_work(wq, dwork, delay=0):
     """Take back a pending queuing (timer or queue) and queue it again with the
     new delay; true if it was pending."""

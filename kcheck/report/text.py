@@ -349,6 +349,11 @@ def _fold_ops(run, steps, bug):
             t = st[0]
             last = evs[-1]
             text = g[1]
+            note = run.notes.get(evs[0])
+            if note and len(note) > 3 and note[3] and "(" in note[3]:
+                # C: the kernel call as the source writes it, then what the
+                # operation noted of itself (": nobody to wake")
+                text = note[3] + text[_call_end(text):]
             if t.blocked and run.g.threads[last.tid][-1] is last:
                 text += _waits(run, last)
             where = next((x[2] for x in steps[i:j + 1] if x[2]), "")
@@ -358,6 +363,19 @@ def _fold_ops(run, steps, bug):
                 out.append((x[0], f"{x[1]}  [in {g[1]}]", x[2], x[3]))
         i = j + 1
     return out
+
+
+def _call_end(text):
+    """Where the call an operation's text starts with ends (after its ``)``)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return len(text)
 
 
 def _waits(run, e):
