@@ -324,34 +324,3 @@ def test_a_loop_on_a_timed_sleep_ends_when_signalled_and_hangs_when_not(kind, si
     if verdict == "bug":
         assert res.bug.kind in ("deadlock", "lost-wakeup"), res.bug.message
 
-
-@pytest.mark.parametrize("stop", [True, False])
-def test_a_periodic_loop_that_writes_each_pass_is_no_livelock(stop):
-    """A kthread that does work on every pass (ext4's kmmpd writes its MMP
-    block) until it is stopped: the schedule in which it runs alone past the
-    step bound while the stopping task could run is unfair, not a livelock -
-    the check is cut there and says bounded (it reported a livelock).  With
-    nobody to stop it, the loop is a livelock."""
-    from kcheck.kernel import kthread_run, kthread_should_stop, kthread_stop, msleep
-
-    class sb(KStruct):
-        seq: int
-
-    def kmmpd(s):
-        while not kthread_should_stop():
-            s.seq = s.seq + 1
-            msleep(5000)
-        return 0
-
-    def main():
-        s = sb()
-        tsk = kthread_run(kmmpd, s, "kmmpd")
-        if stop:
-            spawn(lambda: kthread_stop(tsk), name="umount")
-
-    res = kcheck.check(main, step_bound=60)
-    if stop:
-        assert res.verdict == "no-bug" and not res.exhaustive, res.bug and res.bug.trace
-        assert any("unfair schedule" in w for w in res.warnings)
-    else:
-        assert res.verdict == "bug" and res.bug.kind == "livelock"

@@ -51,7 +51,6 @@ def _exited(v):
 # on is one context re-arming itself.
 CHAIN_BOUND = 16
 CHAIN_CUT = "cut: "
-UNFAIR_CUT = "cut: unfair schedule: "
 
 
 class KcheckSignal(BaseException):
@@ -1402,8 +1401,6 @@ class Run:
         self.nevents += 1
         t.steps += 1
         if t.steps > self.step_bound:
-            if self._starving(t):
-                return self._cut_unfair(t)
             raise Bug("livelock", f"task {t.name} exceeded the step bound ({self.step_bound} events) "
                       "without finishing: it does not terminate, or the bound is too small "
                       "(--step-bound)", task=t)
@@ -1411,29 +1408,6 @@ class Run:
         if t.pos < len(th):
             return self._replay_one(t, req, th[t.pos])
         return self._add(t, req)
-
-    def _starving(self, t):
-        """Could another task run when ``t`` reached its step bound?  Then the
-        schedule that got here is not a livelock but an unfair one: the kernel's
-        scheduler runs the others (a loop that sleeps gives them the CPU; a
-        spinning one has them run on other CPUs).  A loop that never ends does
-        reach its bound in the runs where the others have finished or wait, and
-        is a livelock there; only tasks that all loop for ever together (each
-        reaching its bound while another can run) are cut, not reported."""
-        return any(u is not t and not u.finished and not u.blocked for u in self.tasks)
-
-    def _cut_unfair(self, t):
-        """Park ``t`` for good: the execution is a prefix (classify: blocked), and
-        the search says it was cut - bounded, never exhaustive (search.explore)."""
-        ws = self.x.__dict__.setdefault("_warnings", [])
-        if not any(w.startswith(UNFAIR_CUT) for w in ws):
-            ws.append(f"{UNFAIR_CUT}{t.name} ran {self.step_bound} events while other tasks could "
-                      "run (an unfair schedule, not a livelock): such executions were not explored "
-                      "further, so the result is bounded, not exhaustive (--step-bound)")
-        self.cut = True
-        t.blocked = True
-        t.req = None
-        return None
 
     def _replay_one(self, t, req, e):
         kind = req[0]

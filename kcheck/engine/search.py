@@ -49,17 +49,14 @@ def signature(run):
 
 def explore(main, **kw) -> Outcome:
     """Run the search; Ctrl-C ends it early with what was covered (``interrupted``)."""
-    from .runtime import catching_ctrl_c, CHAIN_CUT, CHAIN_BOUND, UNFAIR_CUT
+    from .runtime import catching_ctrl_c, CHAIN_CUT, CHAIN_BOUND
     with catching_ctrl_c():
         out = _explore(main, **kw)
     if any(w.startswith(CHAIN_CUT) for w in out.warnings):
-        # some executions were cut (runtime.Run.spawn, Run._cut_unfair): whatever
+        # some executions were cut (runtime.Run.spawn): whatever
         # the strategy says, what was explored is not all there is
         out.exhaustive = False
-        out.bound = out.bound or (
-            "schedules in which one task ran alone past the step bound cut"
-            if any(w.startswith(UNFAIR_CUT) for w in out.warnings)
-            else f"contexts started by contexts cut at depth {CHAIN_BOUND}")
+        out.bound = out.bound or f"contexts started by contexts cut at depth {CHAIN_BOUND}"
     return out
 
 
