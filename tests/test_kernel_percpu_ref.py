@@ -328,3 +328,29 @@ def test_percpu_ref_is_zero_after_exit_reads_the_kept_count(gets, zero):
         spawn(t, q(), name="t")
     res = kcheck.check(main)
     assert res.verdict == "no-bug", res.bug and res.bug.message
+
+
+def test_exit_with_the_switch_in_flight_is_a_use_after_free_of_the_data():
+    """percpu_ref_exit() while the kill's switch to atomic mode is in flight:
+    the kernel WARNs, frees ref->data, and the switch's RCU callback - which
+    finds the data from its rcu_head, not through ref->data - uses it freed.
+    With the WARN ignored kcheck once stopped on its own NULL dereference
+    ("model error") instead."""
+    from kcheck.kernel import percpu_ref_kill, GFP_KERNEL
+
+    class obj_t(KStruct):
+        ref: percpu_ref
+
+    def main():
+        o = obj_t()
+        percpu_ref_init(o.ref, lambda ref: None, 0, GFP_KERNEL)
+
+        def t():
+            percpu_ref_kill(o.ref)
+            percpu_ref_exit(o.ref)
+        spawn(t, name="t")
+
+    assert kcheck.check(main).bug.kind == "warn"
+    res = kcheck.check(main, ignore=("warn",))
+    assert res.verdict == "bug" and res.bug.kind == "use-after-free", res.bug
+    assert "percpu_ref_data" in res.bug.message

@@ -362,7 +362,7 @@ def _switch_to_atomic(r, ref, d, confirm, ptr):
     percpu_ref_get(ref)                        # put after the confirmation
 
     def percpu_ref_switch_to_atomic_rcu(head):
-        _switch_to_atomic_rcu(ref)
+        _switch_to_atomic_rcu(d)        # container_of(rcu, struct percpu_ref_data, rcu)
     call_rcu(d.rcu, percpu_ref_switch_to_atomic_rcu)
 
 
@@ -370,12 +370,16 @@ def _noop_confirm_switch(ref):
     pass
 
 
-def _switch_to_atomic_rcu(ref):
+def _switch_to_atomic_rcu(d):
     """The RCU callback: every CPU now sees atomic mode, so add up the
     counters (before adding them to the count, which the bias keeps off
-    zero), confirm, and drop the switch's reference."""
+    zero), confirm, and drop the switch's reference.  It finds its
+    ``percpu_ref_data`` from the RCU head and the ref through ``data->ref``,
+    as the kernel does: after a ``percpu_ref_exit()`` that freed the data
+    (the kernel WARNs first: a switch in flight) that load is the
+    use-after-free, not a NULL ``ref->data``."""
     r = run()
-    d = r.read(ref._data, ONCE, "percpu_ref_switch_to_atomic_rcu")
+    ref = _get(r, d, "ref")
     total = r.read(ref._counter(None), ONCE, "per_cpu_ptr")
     for t in r.tasks:
         if t is not None:
