@@ -2060,6 +2060,9 @@ def model_exception(exc):
     model's line that made the call, not kcheck's line that tripped over it."""
     text = _one_line(exc)
     what = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if isinstance(exc, AttributeError) and text.startswith("'NoneType' object has no attribute"):
+        what += (" (a NULL pointer: a field annotated with a struct type is a pointer to one, "
+                 "None until set - a struct member of struct type is Embed[T])")
     fr = _frames(exc)
     last = None
     for i, (f, _, _) in enumerate(fr):

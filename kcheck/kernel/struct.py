@@ -63,7 +63,9 @@ class KStruct(KObject):
                 continue
             if isinstance(typ, str):
                 typ = _resolve(cls, typ)
-            if isinstance(typ, type) and issubclass(typ, KObject) and typ is not KStruct \
+            if isinstance(typ, _Embedded):
+                emb.append((name, typ))
+            elif isinstance(typ, type) and issubclass(typ, KObject) and typ is not KStruct \
                     and not issubclass(typ, KStruct) and hasattr(typ, "_embed"):
                 emb.append((name, typ))
             # (a kernel object that is only ever allocated - a workqueue_struct, a
@@ -118,8 +120,29 @@ class KStruct(KObject):
             raise ModelError(f"{type(self).__name__} has no field {name!r}{have}: declare it "
                              f"in the class (`{name}: int`) so that its loads and stores are events")
 
+    @classmethod
+    def _embedded_in(cls, owner, name, v):
+        """A struct member of struct type (``Embed[cls]``): part of ``owner``'s
+        memory - its fields die with it (use-after-free), ``container_of``
+        finds ``owner`` - and named as C names it, ``owner->name.field``."""
+        if v is not None:
+            raise ModelError(f"{type(owner).__name__}(…, {name}=…): {name} is an embedded "
+                             f"{cls.__name__}; set its fields after the struct is made")
+        self = cls.__new__(cls)
+        object.__setattr__(self, "_oid", owner._oid)
+        object.__setattr__(self, "_kid", ("E", owner._kid, name))
+        object.__setattr__(self, "_owner", owner)
+        object.__setattr__(self, "_n", f"{owner._kname()}->{name}")
+        zeros = cls._zeros_
+        object.__setattr__(self, "_f", {f: Loc(zeros[f], owner, f"{name}.{f}", plain=True)
+                                        for f in cls._fields_})
+        for ename, typ in cls._embedded_:
+            object.__setattr__(self, ename, typ._embed(self, ename, None))
+        return self
+
     def _kname(self):
-        return f"{type(self).__name__}#{self._n}"
+        n = self._n
+        return n if n.__class__ is str else f"{type(self).__name__}#{n}"
 
     def __repr__(self):
         return self._kname()
@@ -144,7 +167,37 @@ def _zero(cls, name):
     return None if t not in (int, bool) else 0
 
 
+class _Embedded:
+    """What ``Embed[T]`` stands for in an annotation."""
+
+    __slots__ = ("typ",)
+
+    def __init__(self, typ):
+        self.typ = typ
+
+    def _embed(self, owner, name, v):
+        return self.typ._embedded_in(owner, name, v)
+
+    def __repr__(self):
+        return f"Embed[{self.typ.__name__}]"
+
+
+class Embed:
+    """``member: Embed[other]``: a member of struct type, C's ``struct other
+    member;`` - embedded, not a pointer (a field annotated with a KStruct type
+    alone is a pointer to one, C's ``struct other *member;``)."""
+
+    def __class_getitem__(cls, typ):
+        if not (isinstance(typ, type) and issubclass(typ, KStruct)):
+            raise ModelError(f"Embed[{getattr(typ, '__name__', typ)!s}]: Embed takes a KStruct "
+                             "subclass (kernel objects such as list_head embed without it)")
+        return _Embedded(typ)
+
+
 def _resolve(cls, name):
+    if name.startswith("Embed[") and name.endswith("]"):
+        inner = _resolve(cls, name[6:-1].strip())
+        return Embed[inner] if isinstance(inner, type) else name
     import sys
     mod = sys.modules.get(cls.__module__)
     v = getattr(mod, name, None) if mod else None
@@ -313,4 +366,4 @@ class _Bits:
         w = (w & ~(self.mask << self.shift)) | ((int(v) & self.mask) << self.shift)
         r.write(obj._loc, w, PLAIN, self.store)
 
-__all__ = ["KStruct", "KArray", "Bitfield", "ptr"]
+__all__ = ["KStruct", "KArray", "Bitfield", "Embed", "ptr"]
