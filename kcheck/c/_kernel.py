@@ -556,6 +556,7 @@ PYTHON_ONLY = {
     "set_nr_cpu_ids": "C says -D NR_CPUS=N (linux/percpu.h)",
     "KStruct": "C declares structs",
     "KArray": "C declares arrays",
+    "Embed": "C declares a member of struct type",
     "Bitfield": "C declares bitfields; clang lays them out",
     "KObject": "the base class of kernel objects in Python",
     "ptr": "C writes &p->field",
