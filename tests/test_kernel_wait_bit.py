@@ -235,3 +235,5 @@ def test_wait_var_event_without_a_waker_hangs_in_c(tmp_path):
     f.write_text(C_VAR.replace("wake_up_var(&o.users);", ""))
     res = kcheck.check(kcheck.c.load(str(f), defines=("ORDERED",)).entry)
     assert res.bug is not None and res.bug.kind == "lost-wakeup", res.bug
+    # the call the code lacks, as the code would write it (it said wake_up(&var_wait(...)))
+    assert "nobody calls wake_up_var(&" in res.bug.message, res.bug.message

@@ -303,7 +303,7 @@ def _explain(wq):
                     if last is None or e.stamp > last.stamp:
                         last = e
         if last is None:
-            return f"nobody calls wake_up({wq!r}) or checks it"
+            return f"nobody calls {_wake_call(wq)} or checks it"
         who = run._task_name(last.tid)
         seen = () if last.rf is None else last.rf.val
         if t.name not in [getattr(x, "task", None) and x.task.name for x in seen]:
@@ -443,6 +443,19 @@ def wait_event_interruptible_timeout(wq, condition, timeout):
         return ret
     return _wait_event(wq, condition, TASK_INTERRUPTIBLE, False, timeout,
                        "wait_event_interruptible_timeout")
+
+
+def _wake_call(wq):
+    """The call that wakes ``wq``'s sleepers, as the kernel code would write it:
+    a variable's or a bit's hashed queue is woken by ``wake_up_var()`` /
+    ``wake_up_bit()``, not by a ``wake_up()`` of a queue the code never names."""
+    name = getattr(wq, "_name", "")
+    if name.startswith("var_wait(") and name.endswith(")"):
+        return f"wake_up_var(&{name[9:-1]})"
+    if name.startswith("bit_wait(") and name.endswith(")") and ":" in name:
+        word, bit = name[9:-1].rsplit(":", 1)
+        return f"wake_up_bit(&{word}, {bit})"
+    return f"wake_up({wq!r})"
 
 __all__ = ["wait_event_idle", "wait_event_freezable", "wait_queue_head_t", "wait_queue_head", "wait_queue_entry", "DECLARE_WAIT_QUEUE_HEAD",
            "init_waitqueue_head", "DEFINE_WAIT", "init_wait_entry", "DECLARE_WAITQUEUE",
