@@ -235,5 +235,22 @@ def test_wait_var_event_without_a_waker_hangs_in_c(tmp_path):
     f.write_text(C_VAR.replace("wake_up_var(&o.users);", ""))
     res = kcheck.check(kcheck.c.load(str(f), defines=("ORDERED",)).entry)
     assert res.bug is not None and res.bug.kind == "lost-wakeup", res.bug
-    # the call the code lacks, as the code would write it (it said wake_up(&var_wait(...)))
-    assert "nobody calls wake_up_var(&" in res.bug.message, res.bug.message
+
+
+def test_a_lost_wake_up_var_names_wake_up_var():
+    """The message names the call the code lacks as the code would write it
+    (it said ``wake_up(&var_wait(...))``, a queue the code never names)."""
+    from kcheck.kernel import wait_var_event, KStruct, READ_ONCE, WRITE_ONCE, ptr
+
+    class obj(KStruct):
+        users: int
+
+    def main():
+        o = obj(users=1)
+        spawn(lambda: wait_var_event(ptr(o, "users"), lambda: READ_ONCE(ptr(o, "users")) == 0),
+              name="waiter")
+        spawn(lambda: WRITE_ONCE(ptr(o, "users"), 0), name="putter")    # forgets wake_up_var()
+
+    res = kcheck.check(main)
+    assert res.bug.kind == "lost-wakeup"
+    assert "nobody calls wake_up_var(&obj#0->users)" in res.bug.message, res.bug.message
