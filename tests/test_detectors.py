@@ -40,6 +40,9 @@ def test_buggy_model_is_caught_and_replays(name, kind):
     assert res.bug.kind == kind, res.bug.message
     again = kcheck.replay(m["buggy"], res.bug.schedule, races=races)
     assert again.bug is not None and again.bug.kind == kind
+    # the replay line a replay prints is the one it was given: a fixed point
+    assert again.bug.schedule == res.bug.schedule
+    assert again.bug.context_switches == res.bug.context_switches
     assert ">>" in res.bug.trace
 
 

@@ -190,8 +190,14 @@ def replay(main, schedule, *, step_bound=2000, races="warn", drop_barriers=(), m
                          "steps: the schedule does not fit this model")
     report = None
     if bug is not None:
-        report = _report(run, bug, S.ending_with(S.steps_of(run, annotate=memory_model == "lkmm"), bug),
-                         memory_model)
+        if d.pos >= len(steps) and steps:
+            # the whole schedule ran and the bug came at or after its end (a race
+            # judged when the run ends): the schedule given replays it - print it
+            # again, so that a report's replay line is a fixed point
+            shown = steps
+        else:
+            shown = S.ending_with(S.steps_of(run, annotate=memory_model == "lkmm"), bug)
+        report = _report(run, bug, shown, memory_model)
     extra = d.stats.events - len(steps)
     bound = (f"one execution: the schedule's {len(steps)} steps"
              + (f", then the tasks went on ({extra} more events)" if d.ran_past and extra > 0 else ""))
