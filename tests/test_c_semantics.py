@@ -1011,3 +1011,34 @@ int main(void) { kthread_run(attach, NULL, "attach"); kthread_run(hotplug, NULL,
 '''
     got = verdict(load(tmp_path, text, defines=["FIXED"] if fixed else []))[0]
     assert got == want or (not fixed and got == "lockdep")
+
+
+def test_hrtimer_pinned_modes_and_range_start(tmp_path):
+    """HRTIMER_MODE_ABS_PINNED_HARD, hrtimer_set_expires(), hrtimer_start_range_ns()
+    (kernel/time/tick-broadcast-hrtimer.c spells them): the callback runs, and a
+    timer cancelled before the free is no use-after-free."""
+    text = r'''
+#include <linux/hrtimer.h>
+#include <linux/slab.h>
+#include <linux/kthread.h>
+struct bc { struct hrtimer t; int fired; };
+static enum hrtimer_restart fn(struct hrtimer *t)
+{
+	container_of(t, struct bc, t)->fired = 1;
+	return HRTIMER_NORESTART;
+}
+static int task(void *p)
+{
+	struct bc *b = kzalloc(sizeof(*b), GFP_KERNEL);
+	hrtimer_init(&b->t, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_PINNED_HARD);
+	b->t.function = fn;
+	hrtimer_set_expires(&b->t, 100);
+	hrtimer_start_range_ns(&b->t, 100, 0, HRTIMER_MODE_ABS_PINNED_HARD);
+	hrtimer_cancel(&b->t);
+	kfree(b);
+	return 0;
+}
+int main(void) { kthread_run(task, NULL, "task"); return 0; }
+'''
+    got, r = verdict(load(tmp_path, text))
+    assert got == "no-bug" and r.exhaustive, r.format()

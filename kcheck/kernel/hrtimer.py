@@ -43,6 +43,12 @@ HRTIMER_MODE_ABS_SOFT = HRTIMER_MODE_ABS | HRTIMER_MODE_SOFT
 HRTIMER_MODE_REL_SOFT = HRTIMER_MODE_REL | HRTIMER_MODE_SOFT
 HRTIMER_MODE_ABS_HARD = HRTIMER_MODE_ABS | HRTIMER_MODE_HARD
 HRTIMER_MODE_REL_HARD = HRTIMER_MODE_REL | HRTIMER_MODE_HARD
+HRTIMER_MODE_ABS_PINNED = HRTIMER_MODE_ABS | HRTIMER_MODE_PINNED
+HRTIMER_MODE_REL_PINNED = HRTIMER_MODE_REL | HRTIMER_MODE_PINNED
+HRTIMER_MODE_ABS_PINNED_SOFT = HRTIMER_MODE_ABS_PINNED | HRTIMER_MODE_SOFT
+HRTIMER_MODE_REL_PINNED_SOFT = HRTIMER_MODE_REL_PINNED | HRTIMER_MODE_SOFT
+HRTIMER_MODE_ABS_PINNED_HARD = HRTIMER_MODE_ABS_PINNED | HRTIMER_MODE_HARD
+HRTIMER_MODE_REL_PINNED_HARD = HRTIMER_MODE_REL_PINNED | HRTIMER_MODE_HARD
 
 CLOCK_REALTIME = 0
 CLOCK_MONOTONIC = 1
@@ -271,6 +277,16 @@ def hrtimer_callback_running(timer):
     return v is not None and v.running
 
 
+def hrtimer_start_range_ns(timer, tim, delta_ns, mode):
+    """``hrtimer_start()`` with a slack: time is not modelled, the same."""
+    hrtimer_start(timer, tim, mode)
+
+
+def hrtimer_set_expires(timer, time):
+    """Set the expiry of a timer that is not queued (time is not modelled)."""
+    _check(timer, "hrtimer_set_expires")
+
+
 def hrtimer_forward_now(timer, interval):
     """Push the expiry forward: time is not modelled, one overrun."""
     _check(timer, "hrtimer_forward_now")
@@ -295,7 +311,10 @@ def ktime_set(secs, nsecs):
 
 __all__ = ["hrtimer", "hrtimer_init", "hrtimer_setup", "hrtimer_start", "hrtimer_cancel",
            "hrtimer_try_to_cancel", "hrtimer_active", "hrtimer_is_queued",
-           "hrtimer_callback_running", "hrtimer_forward_now", "HRTIMER_NORESTART",
+           "hrtimer_callback_running", "hrtimer_forward_now", "hrtimer_start_range_ns",
+           "hrtimer_set_expires", "HRTIMER_MODE_ABS_PINNED", "HRTIMER_MODE_REL_PINNED",
+           "HRTIMER_MODE_ABS_PINNED_SOFT", "HRTIMER_MODE_REL_PINNED_SOFT",
+           "HRTIMER_MODE_ABS_PINNED_HARD", "HRTIMER_MODE_REL_PINNED_HARD", "HRTIMER_NORESTART",
            "HRTIMER_RESTART", "HRTIMER_MODE_ABS", "HRTIMER_MODE_REL", "HRTIMER_MODE_PINNED",
            "HRTIMER_MODE_SOFT", "HRTIMER_MODE_HARD", "HRTIMER_MODE_ABS_SOFT",
            "HRTIMER_MODE_REL_SOFT", "HRTIMER_MODE_ABS_HARD", "HRTIMER_MODE_REL_HARD",

@@ -27,6 +27,12 @@ enum hrtimer_mode { __kcheck_hrtimer_mode = -1 };
 #define HRTIMER_MODE_REL_SOFT	(HRTIMER_MODE_REL | HRTIMER_MODE_SOFT)
 #define HRTIMER_MODE_ABS_HARD	(HRTIMER_MODE_ABS | HRTIMER_MODE_HARD)
 #define HRTIMER_MODE_REL_HARD	(HRTIMER_MODE_REL | HRTIMER_MODE_HARD)
+#define HRTIMER_MODE_ABS_PINNED	(HRTIMER_MODE_ABS | HRTIMER_MODE_PINNED)
+#define HRTIMER_MODE_REL_PINNED	(HRTIMER_MODE_REL | HRTIMER_MODE_PINNED)
+#define HRTIMER_MODE_ABS_PINNED_SOFT	(HRTIMER_MODE_ABS_PINNED | HRTIMER_MODE_SOFT)
+#define HRTIMER_MODE_REL_PINNED_SOFT	(HRTIMER_MODE_REL_PINNED | HRTIMER_MODE_SOFT)
+#define HRTIMER_MODE_ABS_PINNED_HARD	(HRTIMER_MODE_ABS_PINNED | HRTIMER_MODE_HARD)
+#define HRTIMER_MODE_REL_PINNED_HARD	(HRTIMER_MODE_REL_PINNED | HRTIMER_MODE_HARD)
 
 /* the base's state is kcheck's record (kernel/hrtimer.py), not read here */
 struct hrtimer {
@@ -49,5 +55,12 @@ extern bool hrtimer_active(const struct hrtimer *timer);
 extern bool hrtimer_is_queued(struct hrtimer *timer);
 extern bool hrtimer_callback_running(struct hrtimer *timer);
 extern u64 hrtimer_forward_now(struct hrtimer *timer, ktime_t interval);
+extern void hrtimer_start_range_ns(struct hrtimer *timer, ktime_t tim, u64 delta_ns,
+				   const enum hrtimer_mode mode);
+/* the expiry is the timer's own memory (time itself is not modelled) */
+static inline void hrtimer_set_expires(struct hrtimer *timer, ktime_t time)
+{
+	timer->_softexpires = time;
+}
 
 #endif
