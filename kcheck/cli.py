@@ -623,6 +623,12 @@ def _run(invoke, debug):
         if debug:
             traceback.print_exception(e.__cause__ or e)
         return _fail_out(str(e), EXIT_ERROR)
+    except ModelError as e:
+        # one no command turned into its own message (a worker of the TDP MMU's
+        # table that died): the error as it is
+        if debug:
+            traceback.print_exception(e)
+        return _fail_out(str(e), EXIT_ERROR)
     except click.exceptions.Abort as e:
         if isinstance(e.__context__, KeyboardInterrupt) or isinstance(e.__cause__, KeyboardInterrupt):
             return _fail_out("interrupted (Ctrl-C) before any result", EXIT_INTERRUPTED, "interrupted")

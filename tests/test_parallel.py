@@ -218,3 +218,30 @@ def test_estimate_of_a_regular_search_stops_early():
     opts = dict(memory_model="sc", step_bound=100, races="warn", drop_barriers=())
     est, walks, spread = P.estimate(main, opts, walks=20, seconds=30.0)
     assert (est, walks, spread) == (1.0, 20, (1.0, 1.0))
+
+
+def test_a_killed_worker_of_a_checkpointed_run_ends_it(tmp_path):
+    """kill -9 of one worker of ``--jobs 2 --checkpoint``: the pool replaced the
+    worker and forgot its unit, and the coordinator waited for it for ever.
+    Now the run ends with exit 2, "a worker process died"."""
+    f = model_file(tmp_path, "readers", 15)
+    p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", "check", str(f), "--jobs", "2",
+                          "--checkpoint", str(tmp_path / "ck.json")],
+                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        kids = []
+        deadline = time.time() + 60
+        while time.time() < deadline and len(kids) < 2:
+            time.sleep(0.2)
+            kids = [int(x) for x in subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True,
+                                                   text=True).stdout.split()]
+        assert kids, "no worker started"
+        time.sleep(1.0)
+        assert p.poll() is None, "the run ended before a worker could be killed"
+        os.kill(kids[0], signal.SIGKILL)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 2, err
+    assert "a worker process died" in err

@@ -224,16 +224,27 @@ class PoolExecutor:
         ctx = mp.get_context("fork")
         program = load_program(spec)
         self.pool = ctx.Pool(jobs, initializer=_pool_init, initargs=(program,))
+        # the pool's workers never end by themselves: one that did was killed,
+        # and the unit it held will never come back (Pool starts a new worker
+        # and forgets the unit - waiting for it was a hang)
+        self.procs = list(getattr(self.pool, "_pool", ()))
 
     def submit(self, paths, budget, opts):
         return self.pool.apply_async(run_unit, (None, paths, budget, opts))
 
     def wait(self, futures):
+        n = 0
         while True:
             for f in futures:
                 if f.ready():
                     return f, f.get()
             time.sleep(0.005)
+            n += 1
+            if n % 40 == 0:
+                dead = [p for p in self.procs if p.exitcode is not None]
+                if dead:
+                    raise ModelError(f"a worker process died (exit code {dead[0].exitcode}): "
+                                     "killed, or out of memory")
 
     def close(self):
         self.pool.terminate()

@@ -20,6 +20,7 @@ import time
 from .flows import make_main
 from ...report.progress import wanted
 from . import resolve
+from ...engine.runtime import ModelError
 
 
 # Checks expected to find no bug run without a budget: a "holds" is
@@ -634,9 +635,20 @@ def run_checks(checks, jobs=2, done=None, store=None):
         # a worker whose table is gone (the parent killed with -9) stops too
         pool = mp.get_context("fork").Pool(jobs, initializer=die_with_parent)
         results = pool.imap_unordered(_run_keyed, queue)
+        # the pool's workers end only with it: one that did was killed, and its
+        # check will never come back (the pool starts a new worker and forgets it)
+        procs = list(getattr(pool, "_pool", ()))
         got = 0                     # results taken from the pool
         try:
-            for key, res in results:
+            while got < len(queue):
+                try:
+                    key, res = results.next(timeout=0.5)
+                except mp.TimeoutError:
+                    dead = [p for p in procs if p.exitcode is not None]
+                    if dead:
+                        raise ModelError(f"a worker process died (exit code {dead[0].exitcode}): "
+                                         "killed, or out of memory") from None
+                    continue
                 got += 1
                 if res is None or res.verdict == "interrupted":
                     raise CheckInterrupted([(todo[key], res)] if res is not None else ())
