@@ -146,14 +146,14 @@ class _Op:
     def __exit__(self, et, ev, tb):
         t = self.t
         t.tls["op_depth"] -= 1
-        if et is not None and not t.blocked and not issubclass(et, _rt.Bug):
-            # the run ended (another task's bug) in the middle of the operation:
-            # it did not happen as one step, so the trace shows the steps it
-            # made, not its name (one that waits for good is folded, and the
-            # trace says it waits)
-            return False
+        cut = et is not None and not t.blocked and not issubclass(et, _rt.Bug)
         if self.outer and t.pos > self.start:
             text = self.text() if callable(self.text) else self.text
+            if cut:
+                # the run ended (another task's bug) in the middle of the
+                # operation: its line says it did not finish (one that waits for
+                # good says it waits)
+                text += " - not finished when the run ended"
             self.r.__dict__.setdefault("op_groups", []).append(
                 (t.tid, self.start, t.pos - 1, text + self.note))
         return False
