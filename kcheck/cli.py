@@ -46,7 +46,7 @@ import traceback  # noqa: E402
 import click  # noqa: E402
 
 from .engine.bugs import KINDS  # noqa: E402
-from .engine.runtime import ModelError, catching_ctrl_c, holding_ctrl_c, model_exception
+from .engine.runtime import ModelError, catching_ctrl_c, holding_ctrl_c, model_exception, no_process_exit
 from .engine.watchdog import Watchdog
 from .engine.schedule import ScheduleError
 from .report.progress import Progress
@@ -93,7 +93,7 @@ def load_model(path, entry="main", defines=()):
     sys.modules[name] = mod
     try:
         from .engine.watchdog import ImportWatchdog
-        with catching_ctrl_c(), ImportWatchdog():
+        with catching_ctrl_c(), ImportWatchdog(), no_process_exit():
             spec.loader.exec_module(mod)
     except SyntaxError as e:
         line = f":{e.lineno}" if e.lineno else ""
@@ -369,8 +369,12 @@ def replay_extra(entry="main", races="warn", step_bound=2000, drop_barriers=(), 
 
 # -- checks before and after a run -----------------------------------------------
 
-def _writable(opt, path):
-    """Fail now, not after a long run, if ``path`` cannot be written."""
+def _writable(opt, path, replaced=False):
+    """Fail now, not after a long run, if ``path`` cannot be written.  ``replaced``:
+    the file is rewritten by a rename over it (a checkpoint), so it must be a
+    regular file or none, and a file must be creatable beside it."""
+    if not path.strip():
+        raise Fail(f"{opt}: an empty file name")
     d = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise Fail(f"{opt} {path}: is a directory")
@@ -378,6 +382,16 @@ def _writable(opt, path):
         raise Fail(f"{opt} {path}: no such directory {os.path.dirname(path) or '.'}")
     if not os.access(d, os.W_OK):
         raise Fail(f"{opt} {path}: the directory is not writable")
+    if replaced:
+        if os.path.exists(path) and not os.path.isfile(path):
+            raise Fail(f"{opt} {path}: not a regular file (a checkpoint replaces the file it names)")
+        probe = path + ".tmp"
+        try:
+            with open(probe, "w"):
+                pass
+            os.unlink(probe)
+        except OSError as e:
+            raise Fail(f"{opt} {path}: cannot write there ({e.strerror or e})") from None
 
 
 def _check_drop_specs(specs, is_c):
@@ -426,12 +440,17 @@ def run_check(fn, *, path, as_json, debug, html=None, entry="main", replay_args=
               **opts):
     """Shared by ``kcheck check`` and ``kcheck tdp-mmu check``: run, print, return the exit code."""
     from .api import check
+    for opt, v in (("--html", html), ("--checkpoint", opts.get("checkpoint")),
+                   ("--resume", opts.get("resume")), ("--cluster", opts.get("cluster"))):
+        if v is not None and not str(v).strip():
+            raise Fail(f"{opt}: an empty value")
     if html:
         _writable("--html", html)
     if opts.get("checkpoint"):
-        _writable("--checkpoint", opts["checkpoint"])
+        _writable("--checkpoint", opts["checkpoint"], replaced=True)
     if opts.get("resume") and not os.path.isfile(opts["resume"]):
-        raise Fail(f"--resume {opts['resume']}: no such file")
+        what = "a directory, not a checkpoint" if os.path.isdir(opts["resume"]) else "no such file"
+        raise Fail(f"--resume {opts['resume']}: {what}")
     prog = Progress()
     try:
         with model_output_to_stderr(as_json), Watchdog():
@@ -485,7 +504,8 @@ COMMON = [
     click.option("--executions", type=_POS, default=None, metavar="N",
                  help="runs for --strategy random/pct (default 1000)"),
     click.option("--seed", type=int, default=0, show_default=True, help="seed for random/pct"),
-    click.option("--depth", type=_POS, default=3, show_default=True, help="PCT bug depth"),
+    click.option("--depth", type=click.IntRange(1, 10000), default=3, show_default=True,
+                 help="PCT bug depth (priority change points; a bug needing more is beyond PCT)"),
     click.option("--races", type=click.Choice(["warn", "error", "off"]), default="warn", show_default=True,
                  help="data races between plain accesses: report as warnings, as bugs, or not at all"),
     click.option("--keep-going", is_flag=True,

@@ -114,7 +114,7 @@ CASES = [
         ("--jobs", "0", "--jobs' / '-j", "0", "x>=1"),
         ("--jobs", "-1", "--jobs' / '-j", "-1", "x>=1"),
         ("--checkpoint-every", "0", "--checkpoint-every", "0.0", "x>0"),
-        ("--depth", "0", "--depth", "0", "x>=1"),
+        ("--depth", "0", "--depth", "0", "1<=x<=10000"),
     ]
 ] + [
     Case("`--jobs 1000`", ["check", f"{C}/ok.py", "--jobs", "1000"], 0,

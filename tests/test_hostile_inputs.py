@@ -73,3 +73,63 @@ def test_checkpoint_every_is_a_finite_number(every, tmp_path):
     assert p.returncode == 2, p.stderr
     assert "--checkpoint-every" in p.stderr and "a number of seconds" in p.stderr
     assert "Traceback" not in p.stderr
+
+
+def _cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "kcheck.cli", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, timeout=120)
+
+
+OK = ROOT / "tests" / "contract" / "ok.py"
+
+
+@pytest.mark.parametrize("args,says", [
+    (["--checkpoint", ""], "--checkpoint: an empty value"),
+    (["--resume", ""], "--resume: an empty value"),
+    (["--html", ""], "--html: an empty value"),
+    (["--cluster", ""], "--cluster: an empty value"),
+    (["--checkpoint", "/proc/kcheck-x.json"], "cannot write there"),
+    (["--strategy", "pct", "--depth", "99999999999999999999"], "--depth"),
+])
+def test_options_refused_with_one_line(args, says):
+    """Empty values were silently ignored; a checkpoint under /proc and a huge
+    --depth were 'internal error's (2026-11-30 review)."""
+    r = _cli("check", OK, *args)
+    assert r.returncode == 2, r.stderr
+    assert says in r.stderr and "Traceback" not in r.stderr and len(r.stderr.splitlines()) == 1
+
+
+def test_a_checkpoint_never_replaces_a_device_file(tmp_path):
+    """--checkpoint wrote through a rename, so a device (/dev/null) became a
+    regular file: now refused before the run."""
+    import os
+    dev = tmp_path / "null"
+    try:
+        os.mknod(dev, 0o666 | 0o020000, os.makedev(1, 3))
+    except (PermissionError, OSError):
+        pytest.skip("cannot make a device node here")
+    r = _cli("check", OK, "--checkpoint", dev)
+    assert r.returncode == 2 and "not a regular file" in r.stderr
+    assert not dev.is_file() and dev.exists()
+
+
+def test_out_that_is_a_file_is_refused_up_front(tmp_path):
+    f = tmp_path / "f"
+    f.write_text("x")
+    r = _cli("tdp-mmu", "claims", "--only", "C5", "--out", f)
+    assert r.returncode == 2 and "is a file, not a directory" in r.stderr
+    assert "internal error" not in r.stderr
+
+
+@pytest.mark.parametrize("where", ["task", "import"])
+def test_os_exit_in_a_model_is_a_model_error(tmp_path, where):
+    """os._exit() ended kcheck with the model's exit code and no word."""
+    f = tmp_path / "m.py"
+    if where == "task":
+        f.write_text("import os\nfrom kcheck import spawn\ndef t():\n    os._exit(7)\n"
+                     "def main():\n    spawn(t)\n")
+    else:
+        f.write_text("import os\nos._exit(9)\ndef main():\n    pass\n")
+    r = _cli("check", f, "--jobs", "1")
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert "os._exit(" in r.stderr and "in the model" in r.stderr

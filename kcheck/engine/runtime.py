@@ -23,6 +23,7 @@ inline, which is what keeps the per-event path short.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import types
@@ -713,7 +714,8 @@ class Run:
         if PRESSED:
             raise Interrupted()         # pressed earlier, its exception lost on the way
         try:
-            self._execute()
+            with no_process_exit():
+                self._execute()
         except KcheckSignal:
             if PRESSED:
                 raise Interrupted() from None
@@ -2051,6 +2053,28 @@ def _raised_in_model(exc):
     return bool(fr) and _in_model(fr[-1][0].f_code.co_filename)
 
 
+class _ProcessExit(Exception):
+    """``os._exit()`` called by model code."""
+
+
+def _os_exit_forbidden(code=0):
+    raise _ProcessExit(f"os._exit({code!r}) in the model: it would end kcheck itself, silently "
+                       "(a model stops a task by returning; BUG_ON() for the kernel's BUG)")
+
+
+@contextlib.contextmanager
+def no_process_exit():
+    """While model code runs, ``os._exit()`` raises (a model error) instead of
+    ending the process with the model's exit code and no word.  Only around
+    model code: multiprocessing's forked workers end with os._exit()."""
+    real = os._exit
+    os._exit = _os_exit_forbidden
+    try:
+        yield
+    finally:
+        os._exit = real
+
+
 def model_exception(exc):
     """(message, where) for an exception raised while model code ran.
 
@@ -2072,6 +2096,8 @@ def model_exception(exc):
         return what, None
     f, line, lasti = fr[last]
     where = (f.f_code.co_filename, line, f.f_code.co_name)
+    if isinstance(exc, _ProcessExit):
+        return text, where
     if last + 1 < len(fr) and fr[last + 1][0].f_code.co_filename.startswith(_KCHECK_DIR):
         return _bad_call(_call_text(f, lasti), fr[last + 1][0], exc, what), where
     return what, where

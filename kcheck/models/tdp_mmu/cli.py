@@ -51,6 +51,16 @@ def _check_sizes(checks):
                 from None
 
 
+
+def _out_dir(ctx, param, value):
+    """An --out that cannot be a directory fails now, not after the run."""
+    import os
+    if not value.strip():
+        raise click.BadParameter("an empty directory name")
+    if os.path.exists(value) and not os.path.isdir(value):
+        raise click.BadParameter(f"{value} is a file, not a directory")
+    return value
+
 @click.group("tdp-mmu", context_settings={"help_option_names": ["-h", "--help"]})
 def tdp_mmu():
     """The KVM TDP MMU root-lifecycle model: variants, flows, mutants, claims."""
@@ -201,7 +211,7 @@ class _TableProgress:
 
 @tdp_mmu.command("claims")
 @click.option("--json", "as_json", is_flag=True, help="print the table as JSON")
-@click.option("--out", "out_dir", default="out/claims", show_default=True,
+@click.option("--out", "out_dir", default="out/claims", show_default=True, callback=_out_dir,
               help="directory for the traces of refuted claims (Cnn.txt)")
 @click.option("--only", default=None, help="comma-separated claim ids, e.g. C6,C12")
 @click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="checks run in parallel")
@@ -279,7 +289,7 @@ def claims_cmd(as_json, out_dir, only, jobs, html, lkmm_budget, sizes):
 @click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="cells run in parallel")
 @click.option("--max-executions", type=click.IntRange(min=1), default=None,
               help="budget per cell (default: none - every cell exhaustive)")
-@click.option("--out", "out_dir", default="out/matrix", show_default=True,
+@click.option("--out", "out_dir", default="out/matrix", show_default=True, callback=_out_dir,
               help="directory for the trace of every bug (VARIANT__SCENARIO.txt)")
 @click.option("--json", "as_json", is_flag=True, help="print the matrix as JSON")
 @click.option("--markdown", is_flag=True, help="print the matrix as a Markdown table")
