@@ -133,3 +133,16 @@ def test_os_exit_in_a_model_is_a_model_error(tmp_path, where):
     r = _cli("check", f, "--jobs", "1")
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert "os._exit(" in r.stderr and "in the model" in r.stderr
+
+
+def test_the_tdp_mmu_step_bound_grows_with_the_sizes():
+    """v6.6 on vcpu at fanout=512 (a size the command accepts) was a livelock of
+    the teardown: its zap of the whole address space makes ~7,300 events, and
+    the bound was the engine's 2,000."""
+    from kcheck.models.tdp_mmu.flows import step_bound_for
+    assert step_bound_for({}) == 2000
+    assert step_bound_for({"fanout": 512}) >= 7400
+    r = _cli("tdp-mmu", "check", "--variant", "v6.6", "--scenario", "vcpu", "--size", "fanout=512",
+             "--max-executions", "2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "livelock" not in r.stdout

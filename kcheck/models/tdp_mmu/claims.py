@@ -548,6 +548,8 @@ def run_check(check, step_bound=3000, heartbeat=False, store=None):
     if store is not None and check.special is None:
         extra, before = store.options(check)
         options.update(extra)
+    from .flows import step_bound_for
+    step_bound = max(step_bound, step_bound_for(getattr(check, "sizes", None)))
     try:
         r = kcheck.check(check.build(), memory_model=check.memory_model,
                          step_bound=step_bound, progress=progress, **options)

@@ -104,9 +104,13 @@ def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, 
     import kcheck
     from ... import cli as top        # the checks `kcheck check` makes of the same options
     try:
-        main = build_main(variant, scenario, mutant=mutant, **_parse_sizes(sizes))
+        sz = _parse_sizes(sizes)
+        main = build_main(variant, scenario, mutant=mutant, **sz)
     except ValueError as e:
         raise click.UsageError(str(e)) from None
+    if step_bound is None:
+        from .flows import step_bound_for
+        step_bound = step_bound_for(sz)
     if html:
         top._writable("--html", html)
     top._check_drop_specs(drop_barriers, False)

@@ -175,6 +175,15 @@ FLOWS = {
 }
 
 
+def step_bound_for(sizes):
+    """A task's step bound at these sizes: a walk or a zap of the whole address
+    space makes ~14 events per entry of a table (2,000, the engine's default,
+    is enough up to fanout=64; fanout=512 needs ~7,300): below this, the
+    teardown of a real kernel was a false livelock."""
+    cfg = {**DEFAULT_SIZES, **(sizes or {})}
+    return max(2000, 20 * cfg["fanout"] * cfg["levels"] + 40 * (cfg["gfns"] + cfg["slot_pages"]))
+
+
 def parse_scenario(scenario: str):
     names = [s.strip() for s in scenario.split("+")]
     if not names or any(n not in FLOWS for n in names):
