@@ -16,6 +16,9 @@ import sys
 import threading
 
 
+_REAL_EXIT = os._exit      # a model's import may not end kcheck, this may (runtime.no_process_exit)
+
+
 def _interrupted_while_starting(signum, frame):
     """Ctrl-C while the command is still importing kcheck: the contract's line
     and exit code, not Python's traceback from the middle of an import."""
@@ -27,7 +30,7 @@ def _interrupted_while_starting(signum, frame):
         sys.stdout.flush()
         sys.stderr.flush()
     finally:
-        os._exit(130)
+        _REAL_EXIT(130)
 
 
 # Only where Python's own handler is in place (not under a host that set its

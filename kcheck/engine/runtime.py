@@ -2053,6 +2053,9 @@ def _raised_in_model(exc):
     return bool(fr) and _in_model(fr[-1][0].f_code.co_filename)
 
 
+REAL_EXIT = os._exit       # kcheck's own exits (a worker whose coordinator died)
+
+
 class _ProcessExit(Exception):
     """``os._exit()`` called by model code."""
 
