@@ -829,3 +829,15 @@ def test_long_enumeration_reports_progress(tmp_path):
     r = check_file(str(f), P())
     assert r.error is None and r.outcome.candidates == 1680
     assert any("candidate executions judged" in m for m in seen) and seen[-1] == "closed"
+
+
+def test_a_thousand_straight_line_writes_are_no_nesting(tmp_path):
+    """One process writing x 1,500 times: the coherence orders were enumerated by
+    recursion, one level a write, and Python's limit said "expression too
+    deeply nested" (hostile review, 2026-11-30)."""
+    body = "\n".join(f"\tWRITE_ONCE(*x, {i});" for i in range(1, 1501))
+    p = tmp_path / "long.litmus"
+    p.write_text(f"C long\n\n{{}}\n\nP0(int *x)\n{{\n{body}\n}}\n\nexists (x=1500)\n")
+    r = check_file(str(p))
+    assert r.error is None, r.error
+    assert r.outcome.positive and not r.outcome.negative     # the last write is the final value

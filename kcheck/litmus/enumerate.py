@@ -494,30 +494,43 @@ def _linear_extensions(ws, before, glue, tick=None, loc=None):
     order = []
     placed = set()
 
-    def go():
-        if len(order) == len(ws):
-            out.append(tuple(order))
-            n = len(out)
-            if n > CO_ORDER_LIMIT:
-                raise LitmusError(f"over {CO_ORDER_LIMIT:,} coherence orders for "
-                                  f"{getattr(loc, 'name', loc) if loc is not None else 'one location'} "
-                                  f"({len(ws)} writes): too large to enumerate")
-            if not n & 4095 and tick is not None:
-                tick()
-            return
+    def record():
+        out.append(tuple(order))
+        n = len(out)
+        if n > CO_ORDER_LIMIT:
+            raise LitmusError(f"over {CO_ORDER_LIMIT:,} coherence orders for "
+                              f"{getattr(loc, 'name', loc) if loc is not None else 'one location'} "
+                              f"({len(ws)} writes): too large to enumerate")
+        if not n & 4095 and tick is not None:
+            tick()
+
+    def options():
         last = order[-1] if order else None
         forced = glue.get(last) if last is not None else None
         if forced is not None and forced in ws_set:
-            options = [forced] if preds[forced] <= placed else []
-        else:
-            options = [w for w in ws if w not in placed and preds[w] <= placed
-                       and w not in glued_to]
-        for w in options:
-            order.append(w)
-            placed.add(w)
-            go()
-            placed.discard(w)
-            order.pop()
+            return [forced] if preds[forced] <= placed else []
+        return [w for w in ws if w not in placed and preds[w] <= placed and w not in glued_to]
 
-    go()
+    # depth first, with a stack of its own: a location a process writes a
+    # thousand times is a thousand levels (Python's recursion stops near 1,000)
+    if not ws:
+        record()
+        return out
+    frames = [[options(), 0]]
+    while frames:
+        frame = frames[-1]
+        opts, i = frame
+        if i:
+            placed.discard(order.pop())       # the choice this level made last
+        if i == len(opts):
+            frames.pop()
+            continue
+        frame[1] = i + 1
+        w = opts[i]
+        order.append(w)
+        placed.add(w)
+        if len(order) == len(ws):
+            record()
+        else:
+            frames.append([options(), 0])
     return out
