@@ -1042,3 +1042,82 @@ int main(void) { kthread_run(task, NULL, "task"); return 0; }
 '''
     got, r = verdict(load(tmp_path, text))
     assert got == "no-bug" and r.exhaustive, r.format()
+
+
+INTEGER_HELPERS = r"""
+#include <linux/kernel.h>
+#include <linux/overflow.h>
+#include <linux/bitmap.h>
+#include <linux/log2.h>
+#include <linux/math.h>
+#include <pthread.h>
+
+static DECLARE_BITMAP(map, 130);
+
+static void *t(void *arg)
+{
+	u8 s8; int r; s64 big; u32 u; unsigned long bit, n = 0;
+
+	BUG_ON(!check_add_overflow(200, 100, &s8) || s8 != 44);
+	BUG_ON(check_add_overflow(100, 100, &s8) || s8 != 200);
+	BUG_ON(!check_sub_overflow(1u, 2u, &u) || u != 0xffffffffu);
+	BUG_ON(check_sub_overflow(1, 2, &r) || r != -1);
+	BUG_ON(!check_mul_overflow(0x10000, 0x10000, &r) || r != 0);
+	BUG_ON(check_mul_overflow(0x10000, 0x10000, &big) || big != 0x100000000LL);
+	BUG_ON(abs(-5) != 5 || abs(-5L) != 5L || abs(3) != 3);
+	BUG_ON(__builtin_popcount(0xf0f0) != 8 || hweight64(~0ULL) != 64 || hweight8(0x1ff) != 8);
+	BUG_ON(fls(0) != 0 || fls(1) != 1 || fls(0x80000000u) != 32 || fls64(1ULL << 40) != 41);
+	BUG_ON(__ffs(8) != 3 || __fls(8) != 3 || ffs(0) != 0 || ffs(6) != 2 || ffz(7) != 3);
+	BUG_ON(!is_power_of_2(64) || is_power_of_2(0) || is_power_of_2(12));
+	BUG_ON(roundup_pow_of_two(5) != 8 || roundup_pow_of_two(1) != 1 || rounddown_pow_of_two(5) != 4);
+	BUG_ON(ilog2(1024) != 10 || ilog2(1ULL << 40) != 40 || order_base_2(5) != 3);
+	bitmap_zero(map, 130);
+	BUG_ON(!bitmap_empty(map, 130));
+	set_bit(3, map);
+	set_bit(64, map);
+	bitmap_set(map, 127, 3);
+	BUG_ON(bitmap_weight(map, 130) != 5);
+	BUG_ON(find_first_bit(map, 130) != 3 || find_next_bit(map, 130, 4) != 64);
+	for_each_set_bit(bit, map, 130)
+		n += bit;
+	BUG_ON(n != 3 + 64 + 127 + 128 + 129);
+	BUG_ON(find_first_zero_bit(map, 130) != 0);
+	bitmap_fill(map, 130);
+	BUG_ON(!bitmap_full(map, 130));
+	clear_bit(100, map);
+	BUG_ON(bitmap_full(map, 130) || find_first_zero_bit(map, 130) != 100);
+	BUG_ON(CHECK_WRONG);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t p;
+	pthread_create(&p, NULL, t, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("wrong,want", [("0", "no-bug"), ("(hweight32(0xff) == 8)", "bug-on"),
+                                        ("check_add_overflow(1, 2, &u)", "no-bug"),
+                                        ("check_add_overflow(0xffffffffu, 1u, &u)", "bug-on")])
+def test_overflow_bitmap_and_log2_helpers(tmp_path, wrong, want):
+    """check_*_overflow() (GCC's builtins: infinite precision, wrapped store),
+    hweight/fls/__ffs, lib/find_bit.c's searches and bitmap.h on words that
+    set_bit() also writes, and log2.h - as the kernel computes them."""
+    got, r = verdict(load(tmp_path, INTEGER_HELPERS, defines=[f"CHECK_WRONG={wrong}"]))
+    assert got == want, r.format()
+
+
+def test_ffs_of_zero_is_reported(tmp_path):
+    """__ffs(0) is undefined in the kernel (x86's bsf leaves its result unchanged)."""
+    text = r"""
+#include <linux/bitops.h>
+#include <pthread.h>
+static unsigned long word;
+static void *t(void *arg) { return (void *)__ffs(READ_ONCE(word)); }
+int main(void) { pthread_t p; pthread_create(&p, NULL, t, NULL); return 0; }
+"""
+    got, r = verdict(load(tmp_path, text))
+    assert got == "warn" and "__builtin_ctzl(0) is undefined" in r.bug.message, r.format()

@@ -1432,6 +1432,95 @@ def _i_unreachable(comp, c, args):
     return unreachable
 
 
+# -- GCC's integer builtins (include/linux/overflow.h, bitops.h, log2.h use them) -------------
+
+_OVERFLOW_OPS = {"__builtin_add_overflow": lambda a, b: a + b,
+                 "__builtin_sub_overflow": lambda a, b: a - b,
+                 "__builtin_mul_overflow": lambda a, b: a * b}
+
+
+@intrinsic(*_OVERFLOW_OPS)
+def _i_overflow(comp, c, args):
+    """``__builtin_add_overflow(a, b, d)`` and kin, what ``check_add_overflow()``
+    is: the result computed with infinite precision, stored in ``*d`` wrapped to
+    its type; true if it did not fit."""
+    if len(args) != 3:
+        raise error_at(c, f"{c.spelling}() takes three arguments")
+    op = _OVERFLOW_OPS[c.spelling]
+    src = comp.src(c)
+    xa, xb = _uncast(args[0]), _uncast(args[1])
+    ta, tb = comp.T(xa), comp.T(xb)
+    if not (ta.is_int and tb.is_int):
+        raise error_at(c, f"{c.spelling}(): the operands must be integers")
+    ea, eb = comp.expr(xa), comp.expr(xb)
+    lv, _ = _target_lv(comp, args[2])
+    dt = lv.ct
+    if not dt.is_int or dt.is_bool:
+        raise error_at(c, f"{c.spelling}(): the result must point to an integer")
+    st = comp.store_fn(lv, c)
+
+    def overflow(f):
+        exact = op(A.to_int(ea(f), ta, src), A.to_int(eb(f), tb, src))
+        v = dt.wrap(exact)
+        st(f, v)
+        return int(v != exact)
+    return overflow
+
+
+def _bits_of(comp, c, args, name):
+    if len(args) != 1:
+        raise error_at(c, f"{name}() takes one argument")
+    x = args[0]
+    t = comp.T(x)
+    if not t.is_int:
+        raise error_at(c, f"{name}(): the argument must be an integer")
+    return comp.expr(x), t, comp.src(c)
+
+
+def _builtin_width(name):
+    return 64 if name.endswith("l") else 32       # ..l and ..ll: long is 64 bits here
+
+
+@intrinsic("__builtin_popcount", "__builtin_popcountl", "__builtin_popcountll",
+           "__builtin_parity", "__builtin_parityl", "__builtin_parityll")
+def _i_popcount(comp, c, args):
+    name = c.spelling
+    e, t, src = _bits_of(comp, c, args, name)
+    mask = (1 << _builtin_width(name)) - 1
+    parity = "parity" in name
+
+    def popcount(f):
+        n = bin(A.to_int(e(f), t, src) & mask).count("1")
+        return n & 1 if parity else n
+    return popcount
+
+
+@intrinsic("__builtin_ctz", "__builtin_ctzl", "__builtin_ctzll",
+           "__builtin_clz", "__builtin_clzl", "__builtin_clzll",
+           "__builtin_ffs", "__builtin_ffsl", "__builtin_ffsll")
+def _i_bitscan(comp, c, args):
+    """Count trailing/leading zeros, find first set.  ``ctz``/``clz`` of 0 is
+    undefined in C (``__ffs(0)``, ``__fls(0)``): kcheck reports it as the bug it
+    is in kernel code rather than pick what one CPU happens to return."""
+    name = c.spelling
+    e, t, src = _bits_of(comp, c, args, name)
+    width = _builtin_width(name)
+    mask = (1 << width) - 1
+    kind = name[len("__builtin_"):].rstrip("l")
+
+    def bitscan(f):
+        v = A.to_int(e(f), t, src) & mask
+        if kind == "ffs":
+            return (v & -v).bit_length()
+        if v == 0:
+            A.c_bug("warn", f"{name}(0) is undefined (__ffs()/__fls()/ffz() of a word with no "
+                    f"bit to find) at {os.path.basename(src[0])}:{src[1]} in {src[2]}()", src)
+        if kind == "ctz":
+            return (v & -v).bit_length() - 1
+        return width - v.bit_length()
+    return bitscan
+
+
 # -- memory ------------------------------------------------------------------------------------
 
 class KCache:

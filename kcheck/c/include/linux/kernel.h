@@ -17,6 +17,8 @@
 #define min_t(type, x, y)	({ type __x = (x); type __y = (y); __x < __y ? __x : __y; })
 #define max_t(type, x, y)	({ type __x = (x); type __y = (y); __x > __y ? __x : __y; })
 #define clamp(val, lo, hi)	min(max(val, lo), hi)
+/* signed char to long long: the value's own type, as the kernel's abs() */
+#define abs(x)		({ typeof(x) __x = (x); __x < 0 ? -__x : __x; })
 #define swap(a, b)	do { typeof(a) __tmp = (a); (a) = (b); (b) = __tmp; } while (0)
 
 #define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))

@@ -10,6 +10,14 @@
 #include <linux/types.h>
 #include <linux/limits.h>
 
+/*
+ * true if a OP b does not fit in *d; *d gets the result wrapped to its type
+ * (GCC's builtins, computed with infinite precision)
+ */
+#define check_add_overflow(a, b, d)	__builtin_add_overflow(a, b, d)
+#define check_sub_overflow(a, b, d)	__builtin_sub_overflow(a, b, d)
+#define check_mul_overflow(a, b, d)	__builtin_mul_overflow(a, b, d)
+
 static inline size_t size_mul(size_t factor1, size_t factor2)
 {
 	if (factor1 && factor2 > SIZE_MAX / factor1)
