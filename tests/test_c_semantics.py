@@ -1121,3 +1121,31 @@ int main(void) { pthread_t p; pthread_create(&p, NULL, t, NULL); return 0; }
 """
     got, r = verdict(load(tmp_path, text))
     assert got == "warn" and "__builtin_ctzl(0) is undefined" in r.bug.message, r.format()
+
+
+ADDRESS_IN_A_WORD = r"""
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <pthread.h>
+struct priv { int x; };
+static unsigned long cookie;
+static void *t(void *arg)
+{
+	struct priv *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	WRITE_ONCE(cookie, (unsigned long)p + TAG);
+	if (DROP)
+		WRITE_ONCE(cookie, 0);
+	return NULL;
+}
+int main(void) { pthread_t a; pthread_create(&a, NULL, t, NULL); return 0; }
+"""
+
+
+@pytest.mark.parametrize("tag,drop,want", [("0", "0", "no-bug"), ("1", "0", "no-bug"),
+                                           ("0", "1", "leak"), ("0x100000", "0", "leak")])
+def test_an_address_kept_in_an_unsigned_long_is_a_reference(tmp_path, tag, drop, want):
+    """kmemleak scans words, not types: an object whose address (tagged or not)
+    sits in a static unsigned long (page->private, rb_parent_color) is no leak;
+    once the word no longer holds it, or holds an address past its end, it is."""
+    got, r = verdict(load(tmp_path, ADDRESS_IN_A_WORD, defines=[f"TAG={tag}", f"DROP={drop}"]))
+    assert got == want, r.format()

@@ -269,6 +269,16 @@ class CState:
         self.ncreated = {}
         self.strings = prog.strings
 
+    def pointee(self, v):
+        """The id of the block whose bytes address ``v`` falls in (None if none):
+        how kmemleak takes an integer word for a pointer."""
+        if v < BASE:
+            return None
+        b = self.by_addr.get((v & MASK64) >> SHIFT)
+        if b is None or not b.addr <= (v & MASK64) < b.addr + max(b.size, 1):
+            return None
+        return b._oid
+
 
 def cstate():
     r = _rt.CURRENT

@@ -172,6 +172,7 @@ class CProgram:
         r = rt.CURRENT
         cs = r._c = CState(self)
         cs.comp = comp
+        r.int_pointee = cs.pointee
         G = self.G
         if self.nr_cpus:
             _percpu._c_machine(self.nr_cpus)

@@ -339,6 +339,7 @@ def _referenced(run):
     made.  Freed objects hold no references."""
     heap, freed = run.heap, run.freed
     co = run.g.co
+    ints = run.int_pointee
     roots = set()
     edges = {}
     locs = dict(run.x.inits)
@@ -348,6 +349,13 @@ def _referenced(run):
         lst = co.get(lid)
         val = lst[-1].val if lst else loc.init
         targets = _pointees(val, heap)
+        if not targets and ints is not None and val.__class__ is int:
+            # kmemleak scans every aligned word as a possible pointer, into an
+            # object's middle too: an address kept in an unsigned long
+            # (page->private, a tagged pointer) references its object
+            oid = ints(val)
+            if oid is not None and oid in heap:
+                targets = {oid}
         if not targets:
             continue
         src = loc.oid

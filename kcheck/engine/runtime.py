@@ -318,6 +318,7 @@ class Run:
     sc_reach = None         # memory.sc.Reach of the finished graph (memory.sc.reach)
     exact_deps = False      # a front end gives every access its dependencies (set_deps)
     full_replay = None      # the whole replay order when tasks are skipped (_skip_ended)
+    int_pointee = None      # fn(int) -> the heap object an integer's address falls in (C sets it)
     made = None             # with finished tasks put back: the static tasks made anew (_own)
     reused = None           # tid -> the finished Task put back (_skip_ended)
 
