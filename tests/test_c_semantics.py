@@ -1149,3 +1149,80 @@ def test_an_address_kept_in_an_unsigned_long_is_a_reference(tmp_path, tag, drop,
     once the word no longer holds it, or holds an address past its end, it is."""
     got, r = verdict(load(tmp_path, ADDRESS_IN_A_WORD, defines=[f"TAG={tag}", f"DROP={drop}"]))
     assert got == want, r.format()
+
+
+TWO_CONSUMERS = r"""
+/* two paths race to consume a pending request; each frees it */
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/atomic.h>
+#include <pthread.h>
+
+struct req { int id; void (*done)(struct req *); };
+struct chan { struct req *pending; atomic_t completed; };
+static struct chan ch;
+
+static void req_done(struct req *r)
+{
+	atomic_inc(&ch.completed);
+	kfree(r);
+}
+
+static inline struct req *take_pending(struct chan *c)
+{
+#ifdef FIXED
+	return xchg(&c->pending, NULL);
+#else
+	struct req *r = READ_ONCE(c->pending);
+	WRITE_ONCE(c->pending, NULL);
+	return r;
+#endif
+}
+
+static void *irq_path(void *arg)
+{
+	struct req *r = take_pending(&ch);
+	if (r)
+		r->done(r);
+	return NULL;
+}
+
+static void *timeout_path(void *arg)
+{
+	struct req *r = take_pending(&ch);
+	if (!r)
+		goto out;
+	r->done(r);
+out:
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+	struct req *r = kmalloc(sizeof(*r), GFP_KERNEL);
+
+	*r = (struct req){ .id = 1, .done = req_done };
+	ch.pending = r;
+	pthread_create(&a, NULL, irq_path, NULL);
+	pthread_create(&b, NULL, timeout_path, NULL);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	BUG_ON(atomic_read(&ch.completed) != 1);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("fixed,mm,want", [(False, "sc", "use-after-free"), (False, "lkmm", "use-after-free"),
+                                           (True, "sc", "no-bug")])
+def test_a_use_on_the_way_to_a_double_free_is_the_report(tmp_path, fixed, mm, want):
+    """Two paths take the same request with READ_ONCE/WRITE_ONCE instead of
+    xchg(), and each calls r->done(r), which frees it: the second path's load
+    of r->done after the first's kfree is where KASAN stops, not the double
+    free after it (until 2026-11-30 the double free was the report)."""
+    got, r = verdict(load(tmp_path, TWO_CONSUMERS, defines=["FIXED"] if fixed else []),
+                     memory_model=mm)
+    assert got == want, r.format()
+    if not fixed:
+        assert "load r->done" in r.bug.message, r.bug.message

@@ -38,6 +38,15 @@ def root_cause(run, bug):
         uaf = use_after_free_race(run)
         if uaf is not None:
             return uaf
+    if bug is not None and bug.kind == "double-free" and bug.event is not None:
+        # the second free is its own bug - unless the path to it used the object
+        # after the first (r->done(r) after the other path's kfree(r)): KASAN
+        # stops at that access, and so does the report.  Another task's race
+        # with the first free is a bug of its own, not this one's cause.
+        uaf = use_after_free_race(run)
+        if (uaf is not None and uaf.event is not None and uaf.event is not bug.event
+                and bug.event.view is not None and contains(bug.event.view, uaf.event)):
+            return uaf
     return bug
 
 
