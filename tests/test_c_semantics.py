@@ -1226,3 +1226,67 @@ def test_a_use_on_the_way_to_a_double_free_is_the_report(tmp_path, fixed, mm, wa
     assert got == want, r.format()
     if not fixed:
         assert "load r->done" in r.bug.message, r.bug.message
+
+
+UNION_BYTES = r"""
+#include <linux/kernel.h>
+#include <linux/atomic.h>
+#include <linux/spinlock.h>
+#include <pthread.h>
+union qlock { atomic_t val; struct { u8 locked; u8 pending; }; u32 all; };
+static union qlock q;
+static DEFINE_SPINLOCK(la);
+static DEFINE_SPINLOCK(lb);
+static void *ta(void *arg)
+{
+#if CASE == 0
+	WRITE_ONCE(q.locked, 1);		/* qspinlock's set_locked() */
+#elif CASE == 1
+	spin_lock(&la); q.locked = 1; spin_unlock(&la);
+#else
+	q.locked = 1;
+#endif
+	return NULL;
+}
+static void *tb(void *arg)
+{
+#if CASE == 0
+	atomic_fetch_or_acquire(0x100, &q.val);
+#elif CASE == 1
+	spin_lock(&lb); q.pending = 1; spin_unlock(&lb);
+#elif CASE == 2
+	q.locked = 2;				/* the same byte: a race */
+#else
+	(void)q.all;				/* the whole word: a race */
+	return (void *)(unsigned long)q.all;
+#endif
+	return NULL;
+}
+int main(void)
+{
+	pthread_t a, b;
+	pthread_create(&a, NULL, ta, NULL);
+	pthread_create(&b, NULL, tb, NULL);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+#if CASE <= 1
+	BUG_ON(q.all != 0x101);
+#endif
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("case,race", [(0, False), (1, False), (2, True), (3, True)])
+def test_the_bytes_of_a_union_are_their_own_locations(tmp_path, case, race, mm):
+    """A store to one byte member of a union leaves the others alone, as C has
+    it (C11 3.14: each is its own memory location): qspinlock's set_locked()
+    next to an atomic on the whole word, two bytes under two locks.  Until
+    2026-11-30 kcheck stored the word back (a lost update: BUG_ON, and a data
+    race between f.a and f.b).  The same byte, or the whole word against a
+    byte, still races."""
+    got, r = verdict(load(tmp_path, UNION_BYTES, defines=[f"CASE={case}"]), memory_model=mm)
+    assert got == "no-bug" and r.exhaustive, r.format()
+    raced = any(w.startswith("data race") and " on q:" in w for w in r.warnings)
+    assert raced == race, r.warnings

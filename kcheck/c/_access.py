@@ -120,7 +120,15 @@ def read_slow(b, o, size, flags, op, src, check=True):
         co, cs = lay
         c = b.cell(co)
         set_src(r, src)
-        v = r.read(c, flags, op)
+        if co < o or co + cs > o + size:
+            tls = r.cur.tls if r.cur is not None else {}
+            tls["bytes"] = (max(co, o) - co, min(co + cs, o + size) - co)
+            try:
+                v = r.read(c, flags, op)
+            finally:
+                tls.pop("bytes", None)
+        else:
+            v = r.read(c, flags, op)
         if v is UNINIT and check:
             uninit(c, src)
         raw = bytes_of(v, cs) or bytes(cs)
@@ -158,16 +166,31 @@ def write_slow(b, o, size, v, flags, op, src):
         co, cs = lay
         c = b.cell(co)
         lo, hi = max(co, o), min(co + cs, o + size)
-        if lo == co and hi == co + cs:
-            new = raw[lo - o:hi - o]
-        else:                       # part of the cell: the rest of it is read and written back
-            set_src(r, src)
-            old = r.read(c, PLAIN if not flags else flags, op)
-            cur = bytes_of(old, cs) or bytes(cs)
-            new = cur[:lo - co] + raw[lo - o:hi - o] + cur[hi - co:]
         set_src(r, src)
-        r.write(c, int.from_bytes(new, "little"), flags, op)
+        if lo == co and hi == co + cs:
+            r.write(c, int.from_bytes(raw[lo - o:hi - o], "little"), flags, op)
+        else:
+            # Part of a cell (a byte of a union's word): a store of these bytes
+            # leaves the others as they are at that moment, whoever wrote them -
+            # one event that merges them in (qspinlock's set_locked() next to an
+            # atomic on the whole word loses nothing).  The race check compares
+            # the bytes (the task's "bytes", kept on the events).
+            part = raw[lo - o:hi - o]
+            tls = r.cur.tls if r.cur is not None else {}
+            tls["bytes"] = (lo - co, hi - co)
+            try:
+                r.rmw(c, _merge(part, lo - co, cs), flags, op)
+            finally:
+                tls.pop("bytes", None)
         pos = co + cs
+
+
+def _merge(part, at, cs):
+    """fn(old cell value) -> the value with ``part`` at byte ``at`` (an RMW's)."""
+    def merge(old):
+        cur = bytes_of(old, cs) or bytes(cs)
+        return int.from_bytes(cur[:at] + part + cur[at + len(part):], "little")
+    return merge
 
 
 def _priv_read(b, o, size, lay):

@@ -76,6 +76,25 @@ class Event:
         return f"<{KIND_NAMES[self.kind]} {self.tid}.{self.idx} #{self.stamp} {self.op} lid={self.lid} val={self.val!r}>"
 
 
+def byte_range(e):
+    """The bytes ``(lo, hi)`` of its word a C access to part of it touches (a
+    byte of a union), or None for the whole word."""
+    r = e.arg
+    if r.__class__ is tuple and len(r) == 2 and r[0].__class__ is int:
+        return r
+    return None
+
+
+def disjoint_bytes(a, b):
+    """Do accesses ``a`` and ``b`` of one word touch different bytes of it (C's
+    different memory locations: no conflict, no race)?"""
+    ra = byte_range(a)
+    if ra is None:
+        return False
+    rb = byte_range(b)
+    return rb is not None and (ra[1] <= rb[0] or rb[1] <= ra[0])
+
+
 def synchronizes(r, w, lkmm, init=None):
     """Does read ``r`` reading write ``w`` carry ``w``'s happens-before view?
 

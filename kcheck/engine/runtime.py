@@ -1666,6 +1666,10 @@ class Run:
                 self.acc[oid] = [e]
             else:
                 lst.append(e)
+        if loc.plain:
+            br = t.tls.get("bytes")
+            if br is not None:
+                e.arg = br          # C: part of the word (a union's byte) - races are by byte
         if loc.plain and self.races and not e.flags & G.NORACE:
             lid = e.lid
             if lid not in self.plain_lids:
@@ -1766,7 +1770,12 @@ class Run:
                 continue
             if not plain and o.flags & G.MARKED:
                 continue
-            if o.rmw is True and e.rmw is True:
+            if G.byte_range(e) is not None or G.byte_range(o) is not None:
+                # a C access to part of a word (a byte of a union): C's memory
+                # locations are the bytes it touches, not the word kcheck keeps
+                if G.disjoint_bytes(e, o):
+                    continue
+            elif o.rmw is True and e.rmw is True:
                 continue
             if contains(e.hb, o) or contains(o.hb, e):
                 continue

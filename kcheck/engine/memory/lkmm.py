@@ -755,7 +755,7 @@ class _Static:
         self.SrcuLock, self.SrcuUnlock = tag("Srcu-lock"), tag("Srcu-unlock")
         self.SyncSrcu, self.SyncRcu = tag("Sync-srcu"), tag("Sync-rcu")
         self.Marked = ((full & ~M0) | IW | tag("ONCE") | tag("RELEASE") | tag("ACQUIRE")
-                       | tag("MB") | RMW | LKR | LKW | UL | LF | RL | RU
+                       | tag("MB") | (RMW & ~tag("Plain-part")) | LKR | LKW | UL | LF | RL | RU
                        | self.SrcuLock | self.SrcuUnlock)
         self.Plain = M0 & ~self.Marked
 

@@ -54,6 +54,13 @@ FENCE_TAGS = {
 }
 
 
+# A plain C store to part of a word (a byte of a union) is an RMW that merges
+# its bytes into the word (kcheck/c/_access.py): atomic, so that the other
+# bytes are not lost - the LKMM has no mixed-size accesses - but plain, as the
+# store is: not Marked, and a data race where it meets the same bytes.
+PART_STORE = frozenset({"Plain-part"})
+
+
 @functools.lru_cache(maxsize=None)     # one frozenset per distinct flags value
 def _tags(flags):
     if not flags & G.MARKED:
@@ -314,10 +321,15 @@ def to_execution(g, inits=None):
                 tags = _tags(e.flags)
                 if atomic and op in NORETURN_OPS:
                     tags = _noreturn(tags)
+                elif atomic and not tags and G.byte_range(e) is not None:
+                    tags = PART_STORE
                 events.append(_event(tid, "R", e.lid, tags, atomic))
             elif k == G.WRITE:
                 index[e] = len(events)
-                events.append(_event(tid, "W", e.lid, _tags(e.flags), e.rmw is True))
+                tags = _tags(e.flags)
+                if not tags and e.rmw is True and G.byte_range(e) is not None:
+                    tags = PART_STORE
+                events.append(_event(tid, "W", e.lid, tags, e.rmw is True))
                 if e.rmw is True:
                     rmw.add((index[th[e.idx - 1]], index[e]))
             elif k == G.FENCE:
@@ -533,6 +545,8 @@ def may_race(g, known=None) -> bool:
                     continue
                 if a.flags & G.MARKED and b.flags & G.MARKED:
                     continue
+                if G.disjoint_bytes(a, b):
+                    continue      # different bytes of a word: different C locations
                 if G.contains(b.hb, a) or G.contains(a.hb, b):
                     continue      # release -> acquire orders them: post-/pre-bounded, no race
                 if known is None or (lid, a.op, b.op) not in known and (lid, b.op, a.op) not in known:
@@ -547,4 +561,5 @@ def data_races(g, checked=None):
     back = {i: e for e, i in index.items()}
     # a pair with an access inside data_race() is not reported (as KCSAN ignores it)
     return [(back[a], back[b]) for a, b in v.races if a in back and b in back
-            and not (back[a].flags | back[b].flags) & G.NORACE]
+            and not (back[a].flags | back[b].flags) & G.NORACE
+            and not G.disjoint_bytes(back[a], back[b])]
