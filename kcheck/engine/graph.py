@@ -141,7 +141,7 @@ class Graph:
     """A (partial) execution graph, with what TruSt needs to restrict and copy it."""
 
     __slots__ = ("threads", "co", "reads", "next_stamp", "spawn_of", "stamp_order_ok", "checked",
-                 "ended", "order", "plan", "dirty")
+                 "ended", "order", "plan", "dirty", "live")
 
     def __init__(self):
         self.threads: list[list[Event]] = []
@@ -175,6 +175,11 @@ class Graph:
         # since: their Tasks are not put back again without being judged.
         self.plan = None
         self.dirty = set()
+        # the tasks that had not finished when the run of this graph ended (set
+        # by it: runtime.Run), whose read-side sections still open never end
+        # (memory/rcu_gp.sections); None: every open one ends at its task's
+        # last event
+        self.live = None
 
     # -- queries -------------------------------------------------------
     def events(self):

@@ -779,6 +779,11 @@ class Run:
                 except Bug as b:
                     if not self._defer(b, b.task):
                         self.bug = b
+            if self.has_gp:
+                # a task that has not finished - waiting, stopped by a bug, cut
+                # short - is still inside the read-side sections it opened: no
+                # grace period ends while they last (memory/rcu_gp.sections)
+                self.g.live = {t.tid for t in self.tasks if t is not None and not t.finished}
             if self.discarded:
                 self.deferred = []
                 self.found = []

@@ -21,8 +21,13 @@ that matter.  An execution counts when this module finds an SC order of its
    cycle makes the execution impossible);
 3. the pairs still open are decided by search (``g -> L`` first).
 
-Sections left open at the end of an execution (a task that stopped at a bug
-or waits for good) end at the task's last event.  SRCU is the same with one
+A section left open at the end of an execution by a task that has not
+finished (it waits, for good or for a write to come; it stopped at a bug; the
+run was cut short) never ends: a grace period it has to wait for must come
+before it starts (``U`` is None).  Until 2026-11-30 it ended at the task's
+last event, which let a grace period complete under a task blocked inside
+its section - a false use-after-free of what it had call_rcu'd there.  One
+left open by a task that finished ends at its last event.  SRCU is the same with one
 domain per ``srcu_struct``: a ``call_srcu`` grace period waits only for the
 sections of its own domain.
 """
@@ -80,6 +85,7 @@ def sections(g):
     out = []
     downs = {}
     ups = {}
+    live = g.live or ()
     for th in g.threads:
         open_ = {}
         for e in th:
@@ -96,9 +102,12 @@ def sections(g):
                 elif op == DOWN_CLOSE:
                     ups[e.lid] = e
         for L, dom in open_.values():
-            out.append((L, th[-1], dom))
+            out.append((L, None if L.tid in live else th[-1], dom))
     for lid, L in downs.items():
-        out.append((L, ups.get(lid) or g.threads[L.tid][-1], L.val))
+        U = ups.get(lid)
+        if U is None and L.tid not in live:
+            U = g.threads[L.tid][-1]
+        out.append((L, U, L.val))
     return out
 
 
@@ -126,7 +135,8 @@ def gp_orders(g, a, b, secs):
         return False
     gps = None
     for L, U, dom in mine:
-        if not (L.idx < a.idx and (a.idx <= U.idx if U.tid == a.tid else G.contains(U.view, a))):
+        if not (L.idx < a.idx and (U is None or (a.idx <= U.idx if U.tid == a.tid
+                                                 else G.contains(U.view, a)))):
             continue
         if gps is None:
             th = g.threads[b.tid]
@@ -166,9 +176,12 @@ def _gps_outside(g, order, at):
         return True
     for L, U, dom in sections(g):
         lo = at[L]
-        hi = at.get(U)
-        if hi is None:
-            hi = order.index(U)
+        if U is None:
+            hi = len(order)                 # never ends
+        else:
+            hi = at.get(U)
+            if hi is None:
+                hi = order.index(U)
         for gp in gps:
             if gp.tid != L.tid and dom == domain_of_gp(gp) and lo < at[gp] < hi:
                 return False
@@ -303,20 +316,32 @@ class RcuOrder:
             keys.setdefault(e, len(keys))
         for L, U, _ in secs:
             keys.setdefault(L, len(keys))
-            keys.setdefault(U, len(keys))
+            if U is not None:
+                keys.setdefault(U, len(keys))
         for e in extra_keys:
             keys.setdefault(e, len(keys))
         self.keys = keys
         # a grace period waits only for the sections of its own flavour (RCU, or one srcu_struct)
         self.pairs = [(keys[gp], keys[L], keys[U]) for gp in gps for (L, U, dom) in secs
-                      if L.tid != gp.tid and dom == domain_of_gp(gp)]
+                      if U is not None and L.tid != gp.tid and dom == domain_of_gp(gp)]
+        # a section that never ends: the grace period comes before it starts
+        before = [(keys[gp], keys[L]) for gp in gps for (L, U, dom) in secs
+                  if U is None and L.tid != gp.tid and dom == domain_of_gp(gp)]
         kr = _closure(g, keys, reach)
         self.ok = kr is not None
         self.forced = None
         self.rest = None
         self._solution = None
+        added = []
+        for a, b in before:
+            if not self.ok:
+                break
+            if not _add(kr, a, b):
+                self.ok = False
+            else:
+                added.append((a, b))
         if self.ok:
-            st = _saturate(kr, self.pairs, [])
+            st = _saturate(kr, self.pairs, added)
             if st is None:
                 self.ok = False
             else:
