@@ -337,3 +337,19 @@ def test_tdp_check_refuses_what_kcheck_check_refuses(args, says):
     assert p.returncode == 2, (p.stdout, p.stderr)
     assert says in p.stderr and "Traceback" not in p.stderr, p.stderr
     assert len(p.stderr.strip().splitlines()) == 1, p.stderr
+
+
+def test_no_grace_period_under_a_task_blocked_in_its_read_side_section():
+    """v6.6's collapse frees a page table with call_rcu() inside its RCU section,
+    then waits there for the vCPU to leave guest mode (the remote TLB flush).
+    The schedule below (found on 2026-11-30 by a review) ends with the
+    collapse still waiting: its section had been cut at its last event, so
+    the grace period and the kfree() were placed before the vCPU's walk of
+    that table - a false use-after-free after 21,748 executions of
+    collapse+vcpu.  A section a task has not left never ends
+    (memory/rcu_gp.sections): no such execution."""
+    from kcheck.models.tdp_mmu.matrix import cell_sizes
+    from kcheck.report.build import replay
+    main = build_main("v6.6", "collapse+vcpu", **cell_sizes("collapse+vcpu"))
+    r = replay(main, "0*2 1*60 0*26 1*9 0.1*6 1*104 2", step_bound=3000)
+    assert r.bug is None, r.format()

@@ -343,3 +343,14 @@ class unlink_root_list_del(V5_18):
         spin_lock(kvm.tdp_mmu_pages_lock)
         list_del(root.link)
         spin_unlock(kvm.tdp_mmu_pages_lock)
+
+
+@mutant(V6_6, "collapse+vcpu", "use-after-free",
+        "v6.6's collapse zaps the non-leaf SPTE with tdp_mmu_set_spte_atomic(iter, 0) instead "
+        "of tdp_mmu_zap_spte_atomic(): no freeze and no TLB flush (handle_removed_pt() no "
+        "longer flushes since v5.18) before the page table's RCU callback frees it, while a "
+        "vCPU in guest mode still walks it through its TLB",
+        sizes={"huge": 1})
+class collapse_set_not_zap(V6_6):
+    def tdp_mmu_zap_spte_atomic(self, kvm, it):
+        return self.tdp_mmu_set_spte_atomic(kvm, it, 0)

@@ -50,6 +50,7 @@ from kcheck.kernel import (
 
 from .spte import (
     PG_LEVEL_1G,
+    PG_LEVEL_2M,
     PG_LEVEL_4K,
     is_last_spte,
     is_removed_spte,
@@ -342,6 +343,32 @@ class V5_18(YieldingZapBase):
     # --- mmu.c -------------------------------------------------------------------
     def zap_invalidated_roots_after_fast_zap(self, kvm):
         self.kvm_tdp_mmu_zap_invalidated_roots(kvm)
+
+    def zap_collapsible_spte_range(self, kvm, root, start, end):
+        """v6.0's "Don't bottom out on leafs when zapping collapsible SPTEs": the
+        walk stops at 2M and zaps the non-leaf SPTE whose range could be one huge
+        page, so the page table under it is freed - under mmu_lock held for read,
+        through handle_removed_pt() and call_rcu(), the TLB flush done by
+        tdp_mmu_zap_spte_atomic() (v5.17 and v5.18 zap the 4K leaves instead)."""
+        rcu_read_lock()
+        for it in self.root_walk(root, PG_LEVEL_2M, start, end):
+            while True:   # retry:
+                if self.tdp_mmu_iter_cond_resched(kvm, it, False, True):
+                    break
+                if it.level > PG_LEVEL_1G or not is_shadow_present_pte(it.old_spte):
+                    break
+                # a leaf that could be huge would have had its parent zapped instead
+                if is_last_spte(it.old_spte, it.level):
+                    break
+                # the range of this level overlaps the slot but is not in it
+                if it.gfn < start or it.gfn >= end:
+                    break
+                if self.kvm_mmu_max_mapping_level(it.gfn) < it.level:
+                    break
+                if not self.tdp_mmu_zap_spte_atomic(kvm, it):
+                    break
+                # -EBUSY: iter->old_spte was refreshed, retry
+        rcu_read_unlock()
 
     def is_obsolete_root(self, hpa):
         # read without mmu_lock, as kvm_mmu_free_obsolete_roots() does
