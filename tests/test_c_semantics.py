@@ -1290,3 +1290,37 @@ def test_the_bytes_of_a_union_are_their_own_locations(tmp_path, case, race, mm):
     assert got == "no-bug" and r.exhaustive, r.format()
     raced = any(w.startswith("data race") and " on q:" in w for w in r.warnings)
     assert raced == race, r.warnings
+
+
+def test_an_access_written_as_a_macro_argument_is_named_by_its_own_text(tmp_path):
+    """A load inside BUG_ON()/WARN_ON() (a macro's argument) is named as written -
+    ``r.slots[t & 3]`` - not as the macro call around it, and one inside
+    container_of() inside BUG_ON() is not ``?`` (clang gives such cursors the
+    expansion point as their extent: the text is where their tokens are spelled)."""
+    text = r"""
+#include <linux/kernel.h>
+#include <pthread.h>
+struct item { int val; struct { int key; } k; };
+static struct { int slots[4]; unsigned head; } r;
+static struct item it;
+static void *producer(void *arg) { r.slots[1] = 42; it.val = 1; return NULL; }
+static void *consumer(void *arg)
+{
+	int *kp = &it.k.key;
+	unsigned t = 1;
+	BUG_ON(r.slots[t & 3] != 42 && container_of(kp, struct item, k.key)->val == 7);
+	return NULL;
+}
+int main(void)
+{
+	pthread_t a, b;
+	pthread_create(&a, NULL, producer, NULL);
+	pthread_create(&b, NULL, consumer, NULL);
+	return 0;
+}
+"""
+    got, r = verdict(load(tmp_path, text), keep_going=True)
+    ws = " ".join(r.warnings)
+    assert "load r.slots[t & 3]" in ws, r.warnings
+    assert "load container_of(kp, struct item, k.key)->val" in ws, r.warnings
+    assert "load ?" not in ws and "load BUG_ON" not in ws, r.warnings

@@ -231,6 +231,35 @@ def in_kcheck_headers(cursor):
 # a comment inside an expression (a string or character literal is kept whole)
 _COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|'"'"r"(?:\\.|[^'\\\n])*'"r"|/\*.*?\*/|//[^\n]*", re.S)
 
+def _spelling_fn():
+    f = getattr(ci.conf.lib, "clang_getSpellingLocation", None)
+    if f is None:
+        return None
+    f.argtypes = [ci.SourceLocation, ctypes.POINTER(ci.c_object_p), ctypes.POINTER(ctypes.c_uint),
+                  ctypes.POINTER(ctypes.c_uint), ctypes.POINTER(ctypes.c_uint)]
+    f.restype = None
+    return f
+
+
+_SPELLING = []
+
+
+def _spelling(loc):
+    """(file name, offset) where the token at ``loc`` is written (a macro's
+    argument: in the file that calls it), or None."""
+    if not _SPELLING:
+        _SPELLING.append(_spelling_fn())
+    fn = _SPELLING[0]
+    if fn is None:
+        return None
+    f = ci.c_object_p()
+    line, col, off = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+    fn(loc, ctypes.byref(f), ctypes.byref(line), ctypes.byref(col), ctypes.byref(off))
+    if not f:
+        return None
+    return ci.File(f).name, off.value
+
+
 class Source:
     """The text of the files a translation unit reads, to show C expressions in traces."""
 
@@ -238,22 +267,36 @@ class Source:
         self._files = {}
 
     def text(self, cursor, limit=80):
-        """The source text of ``cursor`` as written (a macro call stays a macro call)."""
+        """The source text of ``cursor`` as written (a macro call stays a macro call;
+        an expression written as a macro's argument is itself, not the call:
+        ``r.slots[t & 3]`` in ``BUG_ON(r.slots[t & 3] != 42)``)."""
         ext = cursor.extent
         s, e = ext.start, ext.end
-        if s.file is None or e.file is None or s.file.name != e.file.name:
+        name = s.file.name if s.file is not None else None
+        lo, hi = s.offset, e.offset
+        sp = _spelling(s), _spelling(e)
+        if name is not None and e.file is not None and e.file.name == name:
+            # inside a macro call: the argument's own tokens, when it is one
+            if (sp[0] is not None and sp[1] is not None and sp[0][0] == name == sp[1][0]
+                    and sp[0][1] < sp[1][1] and (lo == hi or lo <= sp[0][1] <= sp[1][1] <= hi)):
+                lo, hi = sp[0][1], sp[1][1]
+        elif sp[0] is not None and sp[1] is not None and sp[0][0] == sp[1][0]:
+            # the two ends are in different expansions (container_of(...)->val
+            # inside BUG_ON()): where they are written
+            name, lo, hi = sp[0][0], sp[0][1], sp[1][1]
+        else:
             return None
-        data = self._files.get(s.file.name)
+        data = self._files.get(name)
         if data is None:
             try:
-                with open(s.file.name, "rb") as fh:
+                with open(name, "rb") as fh:
                     data = fh.read()
             except OSError:
                 data = b""
-            self._files[s.file.name] = data
-        if not (0 <= s.offset <= e.offset <= len(data)):
+            self._files[name] = data
+        if not (0 <= lo <= hi <= len(data)):
             return None
-        t = data[s.offset:e.offset].decode("utf-8", "replace")
+        t = data[lo:hi].decode("utf-8", "replace")
         cut = False
         if "/" in t:
             t2 = _COMMENT.sub(lambda m: m.group(0) if m.group(0)[0] in "\"'" else " ", t)
