@@ -67,8 +67,10 @@ def scenario_sizes(scenario):
 def cell_sizes(scenario, sizes=None):
     """A cell's sizes: the matrix's, the row's, then what ``--size`` asked for.
 
-    A row with a notifier has it unmap the last GFN, which every yield point
-    of a walk comes before: a root zapped with yields after it was unlinked
+    A row with a notifier has it unmap the last GFN and the page after it (a
+    yield point inside the range comes after the zap of a mapped GFN, so a
+    flush lost across a yield shows).  The last GFN comes after every yield
+    point of a walk: a root zapped with yields after it was unlinked
     (v5.17/put-root-zap-yields) still maps it when the notifier returns; on
     GFN 0, zapped before any yield, that mutant passes.  Other rows keep GFN 0,
     where the vCPU's last touch comes back to the GFN it mapped first (on the
@@ -76,8 +78,14 @@ def cell_sizes(scenario, sizes=None):
     on vcpu+walker+walker has 63,429 executions with it on GFN 0, and had
     passed 101,484 on GFN 2 without finishing)."""
     out = {**MATRIX_SIZES, **scenario_sizes(scenario), **(sizes or {})}
-    if "notifier" in scenario.split("+") and "notifier_gfn" not in (sizes or {}):
-        out["notifier_gfn"] = max(out["gfns"] - 1, 0)
+    if "notifier" in scenario.split("+"):
+        if "notifier_gfn" not in (sizes or {}):
+            out["notifier_gfn"] = max(out["gfns"] - 1, 0)
+        if "notifier_pages" not in (sizes or {}):
+            # and the page after it: a yield point inside the range after a zap
+            # (a flush lost across that yield, v5.18/resched-drops-flush, passed
+            # the one-page range)
+            out["notifier_pages"] = 2
     return out
 
 

@@ -354,3 +354,13 @@ class unlink_root_list_del(V5_18):
 class collapse_set_not_zap(V6_6):
     def tdp_mmu_zap_spte_atomic(self, kvm, it):
         return self.tdp_mmu_set_spte_atomic(kvm, it, 0)
+
+
+@mutant(V5_18, "vcpu+notifier", "stale-mapping",
+        "tdp_mmu_iter_cond_resched() yields without doing the caller's pending flush (before "
+        "'Ensure TLBs are flushed when yielding during GFN range zap', v5.13): the notifier "
+        "zaps a GFN, yields inside its range and forgets the flush, so a vCPU still uses the "
+        "old translation after the notifier returns")
+class resched_drops_flush(V5_18):
+    def tdp_mmu_iter_cond_resched(self, kvm, it, flush, shared):
+        return super().tdp_mmu_iter_cond_resched(kvm, it, False, shared)
