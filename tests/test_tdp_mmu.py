@@ -353,3 +353,52 @@ def test_no_grace_period_under_a_task_blocked_in_its_read_side_section():
     main = build_main("v6.6", "collapse+vcpu", **cell_sizes("collapse+vcpu"))
     r = replay(main, "0*2 1*60 0*26 1*9 0.1*6 1*104 2", step_bound=3000)
     assert r.bug is None, r.format()
+
+
+@pytest.mark.parametrize("how", ["kill -9 a worker", "SIGTERM to every process"])
+def test_a_killed_worker_or_a_group_sigterm_ends_the_table(how):
+    """kill -9 of one pool worker, or SIGTERM to the command and its workers
+    (``pkill -f kcheck``), ends the table at once - exit 2 "a worker process
+    died", or 130 as Ctrl-C.  On 2026-11-30 a ``pkill -f`` of the claims table
+    hung it for good: Pool.terminate() waited for the task queue's lock, which
+    a worker killed while it waited for a task held (engine.parallel.stop_pool
+    no longer takes it).  When a worker dies holding that lock is up to the
+    scheduler, so this test checks the exits, not that one interleaving."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", "tdp-mmu", "claims", "--only", "C8"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    try:
+        kids = []
+        for _ in range(100):
+            time.sleep(0.1)
+            try:
+                with open(f"/proc/{p.pid}/task/{p.pid}/children") as f:
+                    kids = [int(x) for x in f.read().split()]
+            except OSError:
+                break
+            if len(kids) >= 2:
+                break
+        assert len(kids) >= 2, "the table never started its workers"
+        time.sleep(1.0)                       # both workers inside a check
+        if how.startswith("kill -9"):
+            os.kill(kids[-1], signal.SIGKILL)
+            want = 2
+        else:
+            os.killpg(p.pid, signal.SIGTERM)
+            want = 130
+        try:
+            _, err = p.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{how}: the table hung") from None
+        assert p.returncode == want, (p.returncode, err)
+        if want == 2:
+            assert "a worker process died" in err, err
+        assert "Traceback" not in err, err
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)

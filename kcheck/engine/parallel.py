@@ -180,6 +180,41 @@ def _pool_init(program):
     die_with_parent()
 
 
+def stop_pool(pool):
+    """Stop a ``multiprocessing`` pool on an error path, whatever became of its
+    workers.  ``Pool.terminate()`` first takes the task queue's lock, which an
+    idle worker holds while it waits for a task: one killed there (``kill -9``,
+    the OOM killer, a SIGTERM to the process group) holds it for ever, and the
+    command hung in ``terminate()`` instead of exiting with "a worker process
+    died".  Here the pool stops replacing workers, every worker is killed, and
+    the pool's exit-time finalizer (the same ``terminate()``) is cancelled; its
+    handler threads are daemons and end with the process."""
+    from multiprocessing import pool as mp_pool
+    for h in ("_worker_handler", "_task_handler", "_result_handler"):
+        t = getattr(pool, h, None)
+        if t is not None:
+            t._state = mp_pool.TERMINATE
+    procs = list(getattr(pool, "_pool", ()))
+    for p in procs:
+        if p.exitcode is None:
+            try:
+                p.kill()
+            except (OSError, ValueError):
+                pass
+    for p in procs:
+        try:
+            p.join(timeout=2)
+        except (OSError, ValueError, AssertionError):
+            pass
+    fin = getattr(pool, "_terminate", None)
+    if fin is not None and hasattr(fin, "cancel"):
+        fin.cancel()
+    try:
+        pool._state = mp_pool.TERMINATE
+    except AttributeError:
+        pass
+
+
 def die_with_parent():
     """A worker whose coordinator is gone (killed, timed out) exits instead of
     exploring on for nobody."""
@@ -246,10 +281,16 @@ class PoolExecutor:
             if n % 40 == 0:
                 dead = [p for p in self.procs if p.exitcode is not None]
                 if dead:
+                    self.broken = True
                     raise ModelError(f"a worker process died (exit code {dead[0].exitcode}): "
                                      "killed, or out of memory")
 
+    broken = False
+
     def close(self):
+        if self.broken:
+            stop_pool(self.pool)       # terminate() could wait for a dead worker's lock
+            return
         self.pool.terminate()
         self.pool.join()
 

@@ -633,7 +633,7 @@ def run_checks(checks, jobs=2, done=None, store=None):
     if jobs > 1 and len(left) > 1:
         import multiprocessing as mp
         queue = sorted(((k, ch, store) for k, ch in left.items()), key=lambda kv: -expected_cost(kv[1]))
-        from ...engine.parallel import die_with_parent
+        from ...engine.parallel import die_with_parent, stop_pool
         # a worker whose table is gone (the parent killed with -9) stops too
         pool = mp.get_context("fork").Pool(jobs, initializer=die_with_parent)
         results = pool.imap_unordered(_run_keyed, queue)
@@ -641,6 +641,7 @@ def run_checks(checks, jobs=2, done=None, store=None):
         # check will never come back (the pool starts a new worker and forgets it)
         procs = list(getattr(pool, "_pool", ()))
         got = 0                     # results taken from the pool
+        ok = False
         try:
             while got < len(queue):
                 try:
@@ -656,6 +657,7 @@ def run_checks(checks, jobs=2, done=None, store=None):
                     raise CheckInterrupted([(todo[key], res)] if res is not None else ())
                 finished(key, res)
             pool.close()
+            ok = True
         except KeyboardInterrupt as e:
             # Ctrl-C reaches the workers too: each running check stops and sends
             # what it had explored; wait a moment for those (not for the checks
@@ -678,13 +680,16 @@ def run_checks(checks, jobs=2, done=None, store=None):
                         finished(key, res)      # it ended just as Ctrl-C came
             except KeyboardInterrupt:
                 pass                            # a second Ctrl-C: stop waiting
-            pool.terminate()
+            stop_pool(pool)
             raise CheckInterrupted([p for p in partial if p[1] is not None]) from None
         except BaseException:
-            pool.terminate()
+            # a worker killed while it held the task queue's lock would make
+            # Pool.terminate() wait for ever (stop_pool)
+            stop_pool(pool)
             raise
         finally:
-            pool.join()
+            if ok:
+                pool.join()
     else:
         beat = wanted()
         for key, ch in left.items():
