@@ -320,8 +320,9 @@ def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, mark
     t0 = time.perf_counter()
     from .matrix import matrix_checks
     planned = matrix_checks(list(variants) or None, list(scenarios) or None, max_executions, sz)
-    if sz:
-        _check_sizes(planned[0])
+    # the rows' own sizes too (a huge-page row's notifier range): a cell that
+    # cannot be built is a usage error before anything runs
+    _check_sizes(planned[0])
     store = None
     if state_dir is not None:
         from .store import CellStore, code_fingerprint
@@ -375,6 +376,8 @@ def matrix_cmd(variants, scenarios, jobs, max_executions, out_dir, as_json, mark
                    + (f" ({kept} cells kept from earlier runs; the cells' own time "
                       f"{sum(r.seconds for r in cells.values()):.0f} s)" if kept else "")
                    + f"; traces in {out_dir}/")
+    if any(r.verdict == "error" for r in cells.values()):
+        sys.exit(2)         # a cell that did not run: the matrix is not a verdict
     sys.exit(1 if any(r.verdict == "bug" for r in cells.values()) else 0)
 
 

@@ -360,7 +360,8 @@ class collapse_set_not_zap(V6_6):
         "tdp_mmu_iter_cond_resched() yields without doing the caller's pending flush (before "
         "'Ensure TLBs are flushed when yielding during GFN range zap', v5.13): the notifier "
         "zaps a GFN, yields inside its range and forgets the flush, so a vCPU still uses the "
-        "old translation after the notifier returns")
+        "old translation after the notifier returns",
+        sizes={"gfns": 3, "notifier_gfn": 2, "notifier_pages": 2})
 class resched_drops_flush(V5_18):
     def tdp_mmu_iter_cond_resched(self, kvm, it, flush, shared):
         return super().tdp_mmu_iter_cond_resched(kvm, it, False, shared)
