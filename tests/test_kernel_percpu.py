@@ -286,3 +286,46 @@ def test_local_lock_in_c(irq, want, mm):
                        memory_model=mm)
     assert (res.bug.kind if res.bug else "no-bug") == want, res.format()
     assert res.bug is not None or res.exhaustive
+
+
+def test_no_interrupt_inside_the_interrupted_tasks_per_cpu_access():
+    """One CPU: a handler reads a per-CPU word twice while the task it
+    interrupted writes it with preemption off.  A handler runs to its end
+    before the task goes on, so the two reads agree.  Until 2026-11-30 the
+    task only waited for the CPU's hardirq word to be free and then wrote: a
+    handler that started between the wait and the store saw it (a false
+    WARN, found by a review)."""
+    from kcheck.kernel import (DEFINE_PER_CPU, set_nr_cpu_ids, preempt_disable, preempt_enable,
+                               request_irq, free_irq, IRQ_HANDLED, WARN_ON, __this_cpu_read,
+                               __this_cpu_write, __this_cpu_inc)
+
+    class pcp(KStruct):
+        a: int
+
+    class holder(KStruct):
+        x: int
+
+    V = {}
+
+    def fn(irq, dev):
+        x = __this_cpu_read(V["v"].a)
+        y = __this_cpu_read(V["v"].a)
+        WARN_ON(x != y)
+        return IRQ_HANDLED
+
+    def task(h):
+        preempt_disable()
+        __this_cpu_write(V["v"].a, 1)
+        __this_cpu_inc(V["v"].a)
+        preempt_enable()
+        free_irq(5, h)
+
+    def main():
+        set_nr_cpu_ids(1)
+        V["v"] = DEFINE_PER_CPU(pcp, "v")
+        h = holder()
+        request_irq(5, fn, 0, "dev", h)
+        spawn(task, h, name="task")
+
+    r = kcheck.check(main)
+    assert r.verdict == "no-bug" and r.exhaustive, r.format()

@@ -1786,7 +1786,12 @@ def _i_cpu_exit(comp, c, args):
 
 @intrinsic("__kcheck_cpu_sync")
 def _i_cpu_sync(comp, c, args):
-    return _cpu_call(_percpu._sync, comp, c, args)
+    return _cpu_call(_percpu._c_claim, comp, c, args)
+
+
+@intrinsic("__kcheck_cpu_done")
+def _i_cpu_done(comp, c, args):
+    return _cpu_call(_percpu._c_release, comp, c, args)
 
 
 @intrinsic("__kcheck_cpu_here")
@@ -1798,7 +1803,7 @@ def _i_cpu_here(comp, c, args):
         r = rt.CURRENT
         if r.trace:
             A.set_src(r, src)
-        return _percpu._here(what)
+        return _percpu._c_here(what)
     return here
 
 

@@ -241,17 +241,34 @@ def _pinned(r, t):
 
 
 def _on_cpu(r, t, cpu):
-    """``t`` touches ``cpu``'s data: not while an interrupt (or, for a task, a
-    softirq) runs on that CPU - the interrupted context is not running.  (Its
-    other accesses are not held back; only its per-CPU ones are.)"""
+    """``t`` is about to touch ``cpu``'s data: not while an interrupt (or, for a
+    task, a softirq) runs on that CPU - the interrupted context is not running -
+    and none may start until the access is done (``_off_cpu``): an interrupt
+    comes between two instructions, not inside one.  The words it holds for the
+    access (a handler that would take one meanwhile is a schedule that does not
+    exist: ``_take``), to give back.  Until 2026-11-30 this only waited for the
+    words to be free, and a handler that started right after the wait ran
+    around the task's access: a task's store fell between two loads of a
+    handler that interrupted it on its own CPU (a false WARN).  (Its other
+    accesses are not held back; only its per-CPU ones are.)"""
     words = t.tls.get("cpu_words", ())
     if "hardirq" in words and (not t.callback or t.tls.get("hardirq")):
-        return                  # interrupts off here, or the handler itself
+        return ()               # interrupts off here, or the handler itself
     me = t.tid + 1
+    got = []
     for level in (("hardirq",) if t.callback else ("softirq", "hardirq")):
         if level not in words:
-            r.rmw(_word(cpu, level), lambda v: NO_WRITE if v in (0, me) else BLOCK,
-                  WAIT_ACQ, f"~cpu{cpu} {level} idle")      # a wait the access's own step stands for
+            old = r.rmw(_word(cpu, level), lambda v: me if v == 0 else (NO_WRITE if v == me else BLOCK),
+                        ACQ, f"~cpu{cpu} {level} idle")   # the access's own step stands for it
+            if old == 0:
+                got.append(level)
+    return got
+
+
+def _off_cpu(r, cpu, got):
+    """The access ``_on_cpu`` held ``got`` for is done: interrupts may come."""
+    for level in reversed(got):
+        r.write(_word(cpu, level), 0, REL, f"~cpu{cpu} {level} idle")
 
 
 def _preemptible(r, t, what):
@@ -368,14 +385,53 @@ def _unsafe(var, name):
     return run(), var._on(cpu), cpu
 
 
+def _one(r, cpu, fn):
+    """One access to ``cpu``'s data by the current task, no interrupt inside it."""
+    t = r.cur
+    got = _on_cpu(r, t, cpu) if t is not None and t.tls.get("cpu") == cpu else ()
+    try:
+        return fn()
+    finally:
+        if got:
+            _off_cpu(r, cpu, got)
+
+
+def _c_claim(cpu):
+    """C's ``__this_cpu_*()`` (linux/percpu.h): no interrupt inside the access
+    that follows, until ``_c_release``."""
+    r = run()
+    t = r.cur
+    got = _on_cpu(r, t, cpu) if t is not None and t.tls.get("cpu") == cpu else ()
+    if t is not None:
+        t.tls.setdefault("cpu_claims", []).append(got)
+
+
+def _c_release(cpu):
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    stack = t.tls.get("cpu_claims")
+    got = stack.pop() if stack else ()
+    if got:
+        _off_cpu(r, cpu, got)
+
+
+def _c_here(what):
+    """C's ``__this_cpu_*()``: the task's CPU, claimed for the access that follows."""
+    cpu = _here(what)
+    _c_claim(cpu)
+    return cpu
+
+
 def __this_cpu_read(var):
-    r, p, _ = _unsafe(var, "__this_cpu_read")
-    return r.read(loc_of(p), ONCE, "__this_cpu_read")
+    r, p, cpu = _unsafe(var, "__this_cpu_read")
+    return _one(r, cpu, lambda: r.read(loc_of(p), ONCE, "__this_cpu_read"))
 
 
 def __this_cpu_write(var, v):
-    r, p, _ = _unsafe(var, "__this_cpu_write")
-    r.write(loc_of(p), v, ONCE, "__this_cpu_write")
+    r, p, cpu = _unsafe(var, "__this_cpu_write")
+    _one(r, cpu, lambda: r.write(loc_of(p), v, ONCE, "__this_cpu_write"))
 
 
 def _split(name, f, ret_new):
@@ -384,10 +440,9 @@ def _split(name, f, ret_new):
         r, p, cpu = _unsafe(var, name)
         with op(r, lambda: f"{name}({var!r})"):
             l = loc_of(p)
-            old = r.read(l, ONCE, name)
+            old = _one(r, cpu, lambda: r.read(l, ONCE, name))
             new = f(old, *args)
-            _sync(cpu)
-            r.write(l, new, ONCE, name)
+            _one(r, cpu, lambda: r.write(l, new, ONCE, name))
         return new if ret_new else None
     opfn.__name__ = opfn.__qualname__ = name
     return opfn
@@ -476,8 +531,7 @@ def _op_enter():
         return 0
     cpu = _pinned(r, t)
     if cpu is not None:
-        _on_cpu(r, t, cpu)
-        t.tls.setdefault("cpu_ops", []).append(False)
+        t.tls.setdefault("cpu_ops", []).append(_on_cpu(r, t, cpu))
         return cpu
     cpu = _any_cpu(r)
     for level in _LEVELS:
@@ -491,9 +545,12 @@ def _op_exit(cpu):
     t = r.cur
     if t is None:
         return
-    if t.tls.get("cpu_ops", [False]).pop():
+    got = t.tls.get("cpu_ops", [()]).pop()
+    if got is True:
         for level in reversed(_LEVELS):
             _give(r, t, cpu, level)
+    elif got:
+        _off_cpu(r, cpu, got)
 
 
 def _here(what):
@@ -507,17 +564,7 @@ def _here(what):
     if cpu is None:
         _preemptible(r, t, f"{what}()")
         return _any_cpu(r)
-    _on_cpu(r, t, cpu)
     return cpu
-
-
-def _sync(cpu):
-    """Between the load and the store of a ``__this_cpu_*()`` read-modify-write:
-    an interrupt that came in between runs to its end first."""
-    r = run()
-    t = r.cur
-    if t is not None and t.tls.get("cpu") == cpu:
-        _on_cpu(r, t, cpu)
 
 
 def _c_machine(n):

@@ -42,6 +42,7 @@ extern int __kcheck_cpu_enter(void);
 extern void __kcheck_cpu_exit(int cpu);
 extern int __kcheck_cpu_here(const char *what);
 extern void __kcheck_cpu_sync(int cpu);
+extern void __kcheck_cpu_done(int cpu);
 extern void *__kcheck_alloc_percpu(unsigned long size, gfp_t gfp);
 extern void free_percpu(void *p);
 extern int smp_processor_id(void);
@@ -110,18 +111,29 @@ extern void put_cpu(void);
 /*
  * __this_cpu_*(): the caller has disabled preemption (CONFIG_DEBUG_PREEMPT
  * checks); a read-modify-write is a load and a store, and an interrupt on
- * the same CPU may run between them.
+ * the same CPU may run between them - not inside either (__kcheck_cpu_here
+ * and __kcheck_cpu_sync hold the CPU's interrupts off until __kcheck_cpu_done).
  */
-#define __this_cpu_read(pcp)							\
-	READ_ONCE(*__kcheck_pcpu_p(pcp, __kcheck_cpu_here("__this_cpu_read")))
-#define __this_cpu_write(pcp, val)						\
-	WRITE_ONCE(*__kcheck_pcpu_p(pcp, __kcheck_cpu_here("__this_cpu_write")), (val))
+#define __this_cpu_read(pcp) ({							\
+	int __c = __kcheck_cpu_here("__this_cpu_read");			\
+	__typeof__(pcp) __v = READ_ONCE(*__kcheck_pcpu_p(pcp, __c));		\
+	__kcheck_cpu_done(__c);							\
+	__v; })
+#define __this_cpu_write(pcp, val) do {						\
+	__typeof__(pcp) __w = (val);						\
+	int __c = __kcheck_cpu_here("__this_cpu_write");			\
+	WRITE_ONCE(*__kcheck_pcpu_p(pcp, __c), __w);				\
+	__kcheck_cpu_done(__c);							\
+} while (0)
 #define __kcheck___this_cpu_op(pcp, op, val, what) ({				\
+	__typeof__(pcp) __a = (val);						\
 	int __c = __kcheck_cpu_here(what);					\
 	__typeof__(&(pcp)) __p = __kcheck_pcpu_p(pcp, __c);			\
-	__typeof__(pcp) __n = READ_ONCE(*__p) op (val);				\
+	__typeof__(pcp) __n = READ_ONCE(*__p) op __a;				\
+	__kcheck_cpu_done(__c);							\
 	__kcheck_cpu_sync(__c);							\
 	WRITE_ONCE(*__p, __n);							\
+	__kcheck_cpu_done(__c);							\
 	__n; })
 #define __this_cpu_add(pcp, val)	((void)__kcheck___this_cpu_op(pcp, +, val, "__this_cpu_add"))
 #define __this_cpu_sub(pcp, val)	((void)__kcheck___this_cpu_op(pcp, -, val, "__this_cpu_sub"))
