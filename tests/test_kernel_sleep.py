@@ -355,3 +355,46 @@ def test_init_completion_under_a_queued_waiter_is_named():
     assert "1 complete_all() by rescan" in bad.bug.message, bad.bug.message
     assert "init_completion() by rescan resets it and empties its wait queue" in bad.bug.message
     assert "none is left" not in bad.bug.message
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+@pytest.mark.parametrize("locked", [True, False])
+def test_a_polling_sleep_is_not_an_access_that_races(memory_model, locked):
+    """A flag read and written only under a mutex, polled with msleep(): no data
+    race - the wait kcheck sets up for the loop stands for its next reads, made
+    under the mutex.  Until 2026-11-30 the wait itself raced with the store
+    (found by a review on DAMON's stop flag).  Unlocked, the flag's own reads
+    still race."""
+    from kcheck.kernel import mutex, mutex_lock, mutex_unlock, msleep
+
+    class S(KStruct):
+        lock: mutex
+        stop: bool
+
+    def poller(o):
+        while True:
+            if locked:
+                mutex_lock(o.lock)
+            stop = o.stop
+            if locked:
+                mutex_unlock(o.lock)
+            if stop:
+                break
+            msleep(10)
+
+    def stopper(o):
+        if locked:
+            mutex_lock(o.lock)
+        o.stop = True
+        if locked:
+            mutex_unlock(o.lock)
+
+    def main():
+        o = S()
+        spawn(poller, o)
+        spawn(stopper, o)
+
+    r = kcheck.check(main, memory_model=memory_model)
+    assert r.verdict == "no-bug", r.format()
+    raced = any("data race" in w for w in r.warnings)
+    assert raced == (not locked), r.warnings

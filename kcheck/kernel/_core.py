@@ -13,7 +13,7 @@ import zlib
 
 from ..engine import runtime as _rt
 from ..engine.runtime import Loc, ModelError, NO_WRITE, BLOCK, KCSAN_ATOMIC
-from ..engine.graph import PLAIN, MARKED, ACQUIRE, RELEASE, MB, AWAIT
+from ..engine.graph import PLAIN, MARKED, ACQUIRE, RELEASE, MB, AWAIT, NORACE
 
 ONCE = MARKED
 ACQ = MARKED | ACQUIRE

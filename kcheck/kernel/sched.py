@@ -43,7 +43,7 @@ from __future__ import annotations
 import linecache
 import os
 
-from ._core import run, Loc, ModelError, NO_WRITE, BLOCK, ONCE, WAIT, WAIT_ACQ, op
+from ._core import run, Loc, ModelError, NO_WRITE, BLOCK, ONCE, WAIT, WAIT_ACQ, NORACE, op
 from ..engine.runtime import _model_frame, stack_state
 from ..engine import graph as G
 
@@ -551,7 +551,10 @@ def poll(what):
                 # the iteration a run that ends with the task waiting here is judged by
                 # (runtime.Run._stale_wait): any of its reads no longer the latest
                 t.tls["await_from"] = rec[1]
-                r.rmw(loc, lambda v: NO_WRITE if v != val else BLOCK, WAIT, what)
+                # the wait stands for the next iteration's reads, which the loop
+                # makes as it makes them (under its lock, say): not an access that
+                # races (a mutex-protected flag polled with msleep() was a race)
+                r.rmw(loc, lambda v: NO_WRITE if v != val else BLOCK, WAIT | NORACE, what)
                 t.tls["poll"] = (state, t.pos)
                 return
     t.tls["poll"] = (state, pos)
