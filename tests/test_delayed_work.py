@@ -151,3 +151,14 @@ def test_delayed_work_in_c(tmp_path, teardown, bug):
         assert res.verdict == "bug" and res.bug.kind == "use-after-free", res
     else:
         assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
+
+
+def test_freeing_a_pending_delayed_work_names_its_fix():
+    """ODEBUG on a delayed_work's pending timer says what a driver calls:
+    cancel_delayed_work_sync(), not del_timer_sync() on a timer it never
+    named (a review found the timer's fix suggested for rkvdec's watchdog)."""
+    res = kcheck.check(_model("none", system=True))
+    assert res.verdict == "bug" and res.bug.kind == "use-after-free", res
+    assert "ODEBUG" in res.bug.message, res.bug.message
+    assert "cancel_delayed_work_sync()" in res.bug.message, res.bug.message
+    assert "del_timer_sync" not in res.bug.message, res.bug.message

@@ -237,12 +237,15 @@ def debug_check_no_obj_freed(r, obj, what):
         v = r.read(timer._state, ONCE, f"{what}: debug_check_no_obj_freed")
         if getattr(v, "pending", False):        # a timer_list's _Armed, an hrtimer's _Base
             hr = not isinstance(timer, timer_list)
+            dwork = getattr(timer, "_dwork_work", None) is not None     # a delayed_work's timer
+            fix = ("hrtimer_cancel()" if hr else
+                   "cancel_delayed_work_sync()" if dwork else
+                   "del_timer_sync() or timer_shutdown_sync()")
             r.report("use-after-free",
                      f"ODEBUG: free active (active state 0) object type: "
                      f"{'hrtimer' if hr else 'timer_list'}: {what} frees {timer!r} while it is "
-                     f"pending - it {'expires' if hr else 'fires'} on freed memory ("
-                     + ("hrtimer_cancel()" if hr else "del_timer_sync() or timer_shutdown_sync()")
-                     + " before the free)")
+                     f"pending - it {'expires' if hr else 'fires'} on freed memory ({fix} before "
+                     "the free)")
 
 
 def mod_timer(timer, expires=0):
