@@ -73,6 +73,15 @@ def DEFINE_SPINLOCK():
     return spinlock_t()
 
 
+def DEFINE_MUTEX():
+    """``static DEFINE_MUTEX(name)``: ``name = DEFINE_MUTEX()``."""
+    return mutex()
+
+
+def mutex_init(lock):
+    run().write(lock._loc, 0, ONCE, "mutex_init")
+
+
 def _held(t, lock, mode=None):
     for l, m in t.held:
         if l == lock and (mode is None or m == mode):
@@ -630,6 +639,15 @@ def spin_lock_init(lock):
     run().write(lock._loc, 0, ONCE, "spin_lock_init")
 
 
+def DEFINE_RWLOCK():
+    """``static DEFINE_RWLOCK(name)``: ``name = DEFINE_RWLOCK()``."""
+    return rwlock_t()
+
+
+def rwlock_init(lock):
+    run().write(lock._loc, 0, ONCE, "rwlock_init")
+
+
 def spin_lock_bh(lock):
     r = run()
     with op(r, lambda: f"spin_lock_bh({lock!r})"):
@@ -1008,6 +1026,7 @@ __all__ = ["cpus_read_lock", "cpus_read_trylock", "cpus_read_unlock", "cpus_writ
            "percpu_down_write", "percpu_up_write", "percpu_rwsem_assert_held",
            "spinlock_t", "raw_spinlock_t", "rwlock_t", "mutex", "rw_semaphore",
            "DEFINE_SPINLOCK", "DEFINE_RAW_SPINLOCK", "spin_lock_init", "spin_lock",
+           "DEFINE_MUTEX", "mutex_init", "DEFINE_RWLOCK", "rwlock_init",
            "spin_lock_nested", "mutex_lock_nested", "SINGLE_DEPTH_NESTING",
            "spin_unlock", "spin_trylock", "spin_is_locked", "spin_lock_bh", "spin_unlock_bh",
            "spin_trylock_bh", "spin_lock_irq", "spin_unlock_irq", "spin_lock_irqsave", "spin_trylock_irqsave", "spin_lock_irqsave_nested",
