@@ -398,3 +398,26 @@ def test_a_polling_sleep_is_not_an_access_that_races(memory_model, locked):
     assert r.verdict == "no-bug", r.format()
     raced = any("data race" in w for w in r.warnings)
     assert raced == (not locked), r.warnings
+
+
+def test_wq_has_single_sleeper_counts_the_queued_waiters():
+    """wq_has_single_sleeper() (rq-qos's wake-up shortcut): true with exactly one
+    entry queued, false with none."""
+    from kcheck.kernel import (DECLARE_WAIT_QUEUE_HEAD, DEFINE_WAIT, prepare_to_wait, finish_wait,
+                               wq_has_single_sleeper, TASK_UNINTERRUPTIBLE)
+    seen = []
+
+    def waiter(wq):
+        seen.append(wq_has_single_sleeper(wq))
+        w = DEFINE_WAIT()
+        prepare_to_wait(wq, w, TASK_UNINTERRUPTIBLE)
+        seen.append(wq_has_single_sleeper(wq))
+        finish_wait(wq, w)
+        seen.append(wq_has_single_sleeper(wq))
+
+    def main():
+        spawn(waiter, DECLARE_WAIT_QUEUE_HEAD())
+
+    r = kcheck.check(main)
+    assert r.verdict == "no-bug", r.format()
+    assert seen[-3:] == [False, True, False], seen

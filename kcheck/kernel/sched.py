@@ -152,6 +152,11 @@ def missed_wake_up_process(run, t):
     return f"{who}'s {last.op}({t.name}) came too early"
 
 
+def io_schedule():
+    """``schedule()`` with the sleep accounted as I/O wait: the same sleep."""
+    return schedule()
+
+
 def schedule(sleep=None):
     """Sleep until the state word is TASK_RUNNING (at once if it already is).
 
@@ -638,7 +643,7 @@ def source_of(fn):
 
 __all__ = ["TASK_RUNNING", "TASK_INTERRUPTIBLE", "TASK_UNINTERRUPTIBLE", "TASK_NORMAL",
            "TASK_IDLE", "MAX_SCHEDULE_TIMEOUT", "set_current_state", "__set_current_state",
-           "get_current_state", "schedule", "schedule_timeout", "wake_up_process",
+           "get_current_state", "schedule", "io_schedule", "schedule_timeout", "wake_up_process",
            "wake_up_state", "might_sleep", "might_sleep_if", "schedule_timeout_uninterruptible",
            "schedule_timeout_interruptible", "time_after", "time_before", "time_after_eq",
            "time_before_eq", "msleep", "msleep_interruptible", "usleep_range", "ssleep", "mdelay",

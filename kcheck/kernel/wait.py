@@ -225,6 +225,13 @@ def waitqueue_active(wq):
     return run().read(wq._loc, ONCE, "waitqueue_active") != ()
 
 
+def wq_has_single_sleeper(wq):
+    """``list_is_singular(&wq_head->head)``, locklessly: exactly one waiter queued."""
+    r = run()
+    q = r.read(wq._loc, ONCE, "wq_has_single_sleeper")
+    return len(q) == 1
+
+
 def wq_has_sleeper(wq):
     """``smp_mb(); waitqueue_active(wq)``."""
     r = run()
@@ -320,7 +327,7 @@ def _explain(wq):
     return explain
 
 
-_LOOKS = {"waitqueue_active", "wq_has_sleeper", "wake_up", "wake_up_all", "wake_up_nr",
+_LOOKS = {"waitqueue_active", "wq_has_sleeper", "wq_has_single_sleeper", "wake_up", "wake_up_all", "wake_up_nr",
           "wake_up_interruptible", "wake_up_interruptible_all", "swake_up_one", "swake_up_all"}
 
 
@@ -461,7 +468,7 @@ __all__ = ["wait_event_idle", "wait_event_freezable", "wait_queue_head_t", "wait
            "init_waitqueue_head", "DEFINE_WAIT", "init_wait_entry", "DECLARE_WAITQUEUE",
            "add_wait_queue", "add_wait_queue_exclusive", "remove_wait_queue", "prepare_to_wait",
            "prepare_to_wait_exclusive", "prepare_to_wait_event", "finish_wait",
-           "waitqueue_active", "wq_has_sleeper", "wake_up", "wake_up_all", "wake_up_nr",
-           "wake_up_interruptible", "wake_up_interruptible_all", "wait_event",
+           "waitqueue_active", "wq_has_sleeper", "wq_has_single_sleeper", "wake_up", "wake_up_all",
+           "wake_up_nr", "wake_up_interruptible", "wake_up_interruptible_all", "wait_event",
            "wait_event_interruptible", "wait_event_killable", "wait_event_exclusive", "wait_event_timeout",
            "wait_event_interruptible_timeout"]
