@@ -79,7 +79,10 @@ class timer_list(KObject):
         # the timer base's record of it (whether it is pending, its instance):
         # not the structure's own memory, so a firing context whose instance was
         # deleted touches nothing of a structure that may be freed by now
-        self._state = Loc(0, None, f"{self._name}.state")
+        # (named after the structure all the same: &dev#0->timer.state)
+        kn = getattr(owner, "_kname", None) if owner is not None else None
+        where = f"{kn()}->{self._name}" if callable(kn) else self._name
+        self._state = Loc(0, None, f"{where}.state")
         self._func = Loc(None, owner, f"{self._name}.function", plain=True)
         self._kid = ("T", self._state.lid)
 
