@@ -42,6 +42,7 @@ extern void set_current_state(int state);
 extern void __set_current_state(int state);
 extern int get_current_state(void);
 extern void schedule(void);
+extern void io_schedule(void);
 extern long schedule_timeout(long timeout);
 #define schedule_timeout_interruptible(t)	({ set_current_state(TASK_INTERRUPTIBLE); schedule_timeout(t); })
 #define schedule_timeout_uninterruptible(t)	({ set_current_state(TASK_UNINTERRUPTIBLE); schedule_timeout(t); })

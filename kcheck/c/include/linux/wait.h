@@ -85,6 +85,7 @@ extern long prepare_to_wait_event(struct wait_queue_head *wq_head,
 extern void finish_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry);
 extern int waitqueue_active(struct wait_queue_head *wq_head);
 extern bool wq_has_sleeper(struct wait_queue_head *wq_head);
+extern bool wq_has_single_sleeper(struct wait_queue_head *wq_head);
 extern void wake_up(struct wait_queue_head *wq_head);
 extern void wake_up_all(struct wait_queue_head *wq_head);
 extern void wake_up_nr(struct wait_queue_head *wq_head, int nr);
