@@ -274,8 +274,20 @@ def _sigterm(signum, frame):
     h = signal.getsignal(signal.SIGINT)
     if callable(h):
         h(signal.SIGINT, frame)
-    elif h != signal.SIG_IGN:
+    elif h != signal.SIG_IGN or _INT_IGNORED[0]:
+        # SIGINT ignored from the start (a background job of a script, nohup):
+        # Ctrl-C is not the user's way to stop it, SIGTERM still is - it was
+        # ignored too, and `kill` left the run going.  Inside model code it is
+        # the runtime's interrupt (a bare KeyboardInterrupt there was the
+        # model's own exception: a model error)
+        from .engine import runtime as _rt
+        if _rt.CURRENT is not None:
+            _rt._on_sigint(signum, frame)
+            return
         raise KeyboardInterrupt()
+
+
+_INT_IGNORED = [False]      # SIGINT was ignored when the command started
 
 
 class model_output_to_stderr:
@@ -617,6 +629,7 @@ class _Kcheck(click.Group):
         if threading.current_thread() is threading.main_thread() \
                 and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
             _MAIN_PID[0] = os.getpid()
+            _INT_IGNORED[0] = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
             signal.signal(signal.SIGTERM, _sigterm)
             if not _FORK_HOOK:
                 os.register_at_fork(after_in_child=_sigterm_default_in_child)
@@ -707,6 +720,14 @@ _DEFINE = click.option("-D", "--define", "defines", multiple=True, metavar="NAME
 
 
 def _load(file, entry, defines, as_json):
+    import stat
+    try:
+        st = os.stat(file)
+    except OSError:
+        st = None                             # load_model names what is wrong
+    if st is not None and not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        # a FIFO blocked the open for good, /dev/zero was read until memory ran out
+        raise Fail(f"{file}: not a regular file (a FIFO, a device or a socket)")
     if file.endswith(".c") and entry != "main":
         raise Fail(f"--entry {entry}: a C program starts at its main() (the harness); --entry "
                    "chooses a Python model's entry function")

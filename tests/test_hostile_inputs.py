@@ -146,3 +146,63 @@ def test_the_tdp_mmu_step_bound_grows_with_the_sizes():
              "--max-executions", "2")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "livelock" not in r.stdout
+
+
+@pytest.mark.parametrize("cmd,suffix", [(["check"], ".py"), (["check"], ".c"), (["litmus"], ".litmus"),
+                                        (["replay"], ".py")])
+def test_a_fifo_is_refused_not_waited_on(tmp_path, cmd, suffix):
+    """A FIFO as the model or test file blocked the open for good (and /dev/zero
+    was read until memory ran out): not a regular file, exit 2, one line."""
+    import os
+    fifo = tmp_path / f"x{suffix}"
+    os.mkfifo(fifo)
+    extra = ["0"] if cmd == ["replay"] else []
+    r = _cli(*cmd, fifo, *extra)
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert "not a regular file" in r.stdout + r.stderr
+
+
+def test_dev_zero_is_not_a_litmus_test():
+    r = _cli("litmus", "/dev/zero")
+    assert r.returncode == 2 and "not a regular file" in r.stdout, r.stdout + r.stderr
+
+
+def test_a_byte_order_mark_is_named(tmp_path):
+    t = tmp_path / "bom.litmus"
+    t.write_text("\ufeffC bom\n{ }\nP0(int *x) { WRITE_ONCE(*x, 1); }\nexists (x=1)\n", encoding="utf-8")
+    r = _cli("litmus", t)
+    assert r.returncode == 2 and "byte-order mark" in r.stdout, r.stdout + r.stderr
+
+
+def test_sigterm_stops_a_run_that_ignores_sigint(tmp_path):
+    """A background job of a script (or nohup) starts with SIGINT ignored: SIGTERM
+    was ignored with it, and `kill` left the run going (a review's litmus run
+    spun at 100% until kill -9).  Now it stops as Ctrl-C does: exit 130."""
+    import signal
+    import time
+    model = tmp_path / "long.py"
+    model.write_text(
+        "from kcheck import spawn\n"
+        "from kcheck.kernel import atomic_t, atomic_inc\n"
+        "def t(a):\n"
+        "    for _ in range(3):\n"
+        "        atomic_inc(a)\n"
+        "def main():\n"
+        "    a = atomic_t(0)\n"
+        "    for i in range(6):\n"
+        "        spawn(t, a, name=f't{i}')\n")
+    p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", "check", str(model), "--jobs", "1"],
+                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        time.sleep(3)
+        assert p.poll() is None, "the run ended before the signal: make the model larger"
+        p.send_signal(signal.SIGTERM)
+        try:
+            _, err = p.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("SIGTERM ignored: the run went on") from None
+        assert p.returncode == 130, (p.returncode, err)
+    finally:
+        if p.poll() is None:
+            p.kill()

@@ -69,10 +69,10 @@ def check_file(path: str, progress=None) -> LitmusReport:
         r.states = format_states(r.outcome)
     except LitmusError as e:
         r.error = str(e) if e.file else f"{path}: {e}"      # one found while running it
-        if r.name is None:
+        if r.name is None and os.path.isfile(path):
             try:
                 with open(path, encoding="utf-8", errors="replace") as f:
-                    r.name, r.expected = header(f.read())
+                    r.name, r.expected = header(f.read(1 << 16))
             except OSError:
                 pass
     except RecursionError:

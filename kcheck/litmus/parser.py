@@ -10,6 +10,7 @@ Anything else raises :class:`LitmusError` with file and line.
 
 from __future__ import annotations
 
+import os
 import re
 
 from .syntax import (
@@ -565,12 +566,29 @@ def header(text: str) -> tuple[str | None, str | None]:
     return (m.group(1) if m else None), (r.group(1) if r else None)
 
 
+MAX_BYTES = 64 << 20        # a litmus test is a page or two; /dev/zero is not one
+
+
 def parse_file(path: str) -> Test:
+    """A test file: a regular file (a FIFO blocked the open, a device was read
+    until memory ran out), of at most MAX_BYTES."""
+    import stat
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            text = f.read()
+        st = os.stat(path)
     except OSError as e:
         raise LitmusError(f"cannot read: {e.strerror}", path) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise LitmusError("not a regular file (a FIFO, a device or a socket)", path)
+    if st.st_size > MAX_BYTES:
+        raise LitmusError(f"{st.st_size:,} bytes: not a litmus test (the limit is {MAX_BYTES:,})", path)
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read(MAX_BYTES + 1)
+    except OSError as e:
+        raise LitmusError(f"cannot read: {e.strerror}", path) from None
+    if text.startswith("\ufeff"):
+        raise LitmusError("starts with a UTF-8 byte-order mark: herd7 rejects it too; save "
+                          "the file without one", path)
     return parse_text(text, path)
 
 
