@@ -841,3 +841,49 @@ def test_a_thousand_straight_line_writes_are_no_nesting(tmp_path):
     r = check_file(str(p))
     assert r.error is None, r.error
     assert r.outcome.positive and not r.outcome.negative     # the last write is the final value
+
+
+# --- herd7's values are 32-bit (a review compared these with herd7 7.58) --------------
+
+@pytest.mark.parametrize("init,body,cond", [
+    ("x=2147483647;", "r0 = READ_ONCE(*x); r1 = r0 + 1;", "0:r1=-2147483648"),
+    ("x=0xffffffff;", "r0 = READ_ONCE(*x); r1 = r0;", "0:r1=-1"),
+    ("x=-2147483648;", "r0 = READ_ONCE(*x); r1 = r0 - 1;", "0:r1=2147483647"),
+    ("x=65536;", "r0 = READ_ONCE(*x); r1 = r0 * r0;", "0:r1=0"),
+])
+def test_values_wrap_at_32_bits_as_herd7s_do(init, body, cond):
+    """herd7 computes in Int32: INT_MAX + 1 is INT_MIN, 0xffffffff is -1.  Until
+    2026-11-30 kcheck's integers were unbounded, and these were Never where
+    herd7 says Always."""
+    text = f"""
+    C wrap
+    {{ {init} }}
+    P0(int *x) {{
+        int r0; int r1;
+        {body}
+    }}
+    exists ({cond})
+    """
+    assert verdict(text) == "Always"
+
+
+def test_a_constant_past_32_bits_is_refused_as_herd7_does():
+    with pytest.raises(LitmusError, match="32-bit"):
+        run("""
+        C big
+        { x=4294967296; }
+        P0(int *x) { WRITE_ONCE(*x, 1); }
+        exists (x=1)
+        """)
+
+
+def test_atomic_t_wraps_too():
+    assert verdict("""
+    C atomic-overflow
+    { atomic_t a = ATOMIC_INIT(2147483647); }
+    P0(atomic_t *a) {
+        int r0;
+        r0 = atomic_inc_return(a);
+    }
+    exists (0:r0=-2147483648)
+    """) == "Always"

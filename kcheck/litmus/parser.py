@@ -18,6 +18,12 @@ from .syntax import (
     Loc, Name, Not, Num, Or, Proc, Sym, Test, Unary, While, expressions, statements,
 )
 
+
+def int32(v):
+    """``v`` as herd7's 32-bit integers wrap it."""
+    return ((v + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+
+
 __all__ = ["parse_file", "parse_text", "header", "LitmusError"]
 
 # Words that start a declaration or a cast; herd ignores types beyond that.
@@ -164,8 +170,16 @@ class _Parser:
         if t.kind != "num":
             raise self.error(f"expected a number, found {t.text!r}")
         self.pos += 1
+        v = self.int32(t)
+        return int32(-v) if neg else v
+
+    def int32(self, t):
+        """herd7's values are 32-bit (Int32.of_string): a constant that does not
+        fit 32 bits is an error, 0x80000000 to 0xffffffff are negative."""
         v = int(t.text, 0)
-        return -v if neg else v
+        if not -(1 << 31) <= v < (1 << 32):
+            raise self.error(f"{t.text}: herd7's values are 32-bit integers")
+        return int32(v)
 
     # -- types
     def at_type(self):
@@ -341,7 +355,7 @@ class _Parser:
             self.take()
             arg = self.unary()
             if t.text == "-" and isinstance(arg, Num):
-                return Num(-arg.value)
+                return Num(int32(-arg.value))
             return Unary(t.text, arg, t.line)
         if t.kind == "op" and t.text == "(" and self.peek().kind == "name" \
                 and self.peek().text in TYPE_WORDS:
@@ -370,7 +384,7 @@ class _Parser:
         t = self.tok
         if t.kind == "num":
             self.take()
-            return Num(int(t.text, 0))
+            return Num(self.int32(t))
         if t.kind == "name":
             self.take()
             if self.at("("):

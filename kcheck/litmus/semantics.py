@@ -91,7 +91,17 @@ def _int(v, op):
 
 
 def apply(op: str, args: tuple):
-    """One operator on concrete values (ints and addresses)."""
+    """One operator on concrete values (ints and addresses); herd7's values are
+    32-bit, so an integer result wraps (INT_MAX + 1 is INT_MIN, as herd7 has
+    it: until 2026-11-30 kcheck's were unbounded, and tests near 2^31 got the
+    other Observation)."""
+    v = _apply(op, args)
+    if v.__class__ is int and not -(1 << 31) <= v < (1 << 31):
+        v = ((v + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+    return v
+
+
+def _apply(op: str, args: tuple):
     for a in args:
         if isinstance(a, Free):
             raise Unsolved
