@@ -887,3 +887,12 @@ def test_atomic_t_wraps_too():
     }
     exists (0:r0=-2147483648)
     """) == "Always"
+
+
+def test_the_program_engine_names_a_call_with_the_wrong_arguments(tmp_path):
+    """--engine trust on WRITE_ONCE(*x): the file and line, not an IndexError."""
+    from kcheck.litmus import program
+    t = tmp_path / "arity.litmus"
+    t.write_text("C arity\n{}\nP0(int *x) { WRITE_ONCE(*x); }\nexists (x=0)\n")
+    with pytest.raises(LitmusError, match=r"arity.litmus:3: WRITE_ONCE\(\) called with 1 argument"):
+        program.explore(parse_text(t.read_text(), str(t)))

@@ -154,12 +154,22 @@ class _Proc:
                    "<=": lambda: int(a <= b), ">=": lambda: int(a >= b)}
             if e.op not in ops:
                 raise self.err(f"operator {e.op}", e.line)
-            return ops[e.op](), d
+            v = ops[e.op]()
+            if v.__class__ is int and not -(1 << 31) <= v < (1 << 31):
+                v = ((v + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)      # herd7's 32-bit values
+            return v, d
         if isinstance(e, S.Call):
             return self.call(e)
         raise self.err(f"unsupported expression {type(e).__name__}", getattr(e, "line", 0))
 
     def call(self, c):
+        try:
+            return self._call(c)
+        except (IndexError, TypeError) as e:
+            # WRITE_ONCE(*x) and the like: what the herd engine says in its words
+            raise self.err(f"{c.fn}() called with {len(c.args)} argument(s) ({e})", c.line) from None
+
+    def _call(self, c):
         r = _rt.CURRENT
         fn, args = c.fn, c.args
         if fn in _LOADS:
@@ -305,7 +315,11 @@ def explore(test):
     """Run ``test`` as a program under the LKMM: (observation, positives, negatives, seconds)."""
     outcomes, bug, secs = final_states(test)
     if bug is not None and bug.kind != "deadlock":
-        raise LitmusError(f"program engine: {bug.kind}: {bug.message}", test.file)
+        msg = bug.message
+        if bug.kind == "model-error" and msg.startswith("LitmusError: "):
+            # the test's own fault, found as it ran: its file:line message as is
+            raise LitmusError(f"program engine: {msg[len('LitmusError: '):]}")
+        raise LitmusError(f"program engine: {bug.kind}: {msg}", test.file)
     keep = [s for s in outcomes if test.filter is None or _holds(test.filter, s)]
     pos = sum(1 for s in keep if _holds(test.condition, s))
     neg = len(keep) - pos
