@@ -344,49 +344,7 @@ class V5_18(YieldingZapBase):
     def zap_invalidated_roots_after_fast_zap(self, kvm):
         self.kvm_tdp_mmu_zap_invalidated_roots(kvm)
 
-    def zap_collapsible_spte_range(self, kvm, root, start, end):
-        """v6.0's "Don't bottom out on leafs when zapping collapsible SPTEs": the
-        walk stops at 2M and zaps the non-leaf SPTE whose range could be one huge
-        page, so the page table under it is freed - under mmu_lock held for read,
-        through handle_removed_pt() and call_rcu(), the TLB flush done by
-        tdp_mmu_zap_spte_atomic() (v5.17 and v5.18 zap the 4K leaves instead)."""
-        rcu_read_lock()
-        for it in self.root_walk(root, PG_LEVEL_2M, start, end):
-            while True:   # retry:
-                if self.tdp_mmu_iter_cond_resched(kvm, it, False, True):
-                    break
-                if it.level > PG_LEVEL_1G or not is_shadow_present_pte(it.old_spte):
-                    break
-                # a leaf that could be huge would have had its parent zapped instead
-                if is_last_spte(it.old_spte, it.level):
-                    break
-                # the range of this level overlaps the slot but is not in it
-                if it.gfn < start or it.gfn >= end:
-                    break
-                if self.kvm_mmu_max_mapping_level(it.gfn) < it.level:
-                    break
-                if not self.tdp_mmu_zap_spte_atomic(kvm, it):
-                    break
-                # -EBUSY: iter->old_spte was refreshed, retry
-        rcu_read_unlock()
 
-    def is_obsolete_root(self, hpa):
-        # read without mmu_lock, as kvm_mmu_free_obsolete_roots() does
-        return hpa is not None and bool(self.to_shadow_page(hpa).role.invalid)
-
-    def kvm_mmu_reload_request(self, vcpu):
-        """KVM_REQ_MMU_FREE_OBSOLETE_ROOTS: free the root only if it is obsolete;
-        kvm_mmu_reload() then loads one."""
-        if self.is_obsolete_root(vcpu.root_hpa):
-            self.kvm_mmu_free_roots(vcpu)
-
-    def split_huge_pages_roots(self, kvm, as_id, shared):
-        return self.for_each_valid_tdp_mmu_root_yield_safe(kvm, as_id, shared)
-
-
-# ----------------------------------------------------------------------
-# v6.6: roots born at refcount 2, synchronous zap of invalidated roots
-# ----------------------------------------------------------------------
 class V6_6(V5_18):
     name = "v6.6"
     doc = "v6.6: roots start at refcount 2 (vCPU + TDP MMU), put at 0 only frees, invalidated roots zapped once"
@@ -459,6 +417,50 @@ class V6_6(V5_18):
 
     def zap_invalidated_roots_after_fast_zap(self, kvm):
         self.kvm_tdp_mmu_zap_invalidated_roots(kvm)
+
+    def zap_collapsible_spte_range(self, kvm, root, start, end):
+        """v6.0's "Don't bottom out on leafs when zapping collapsible SPTEs": the
+        walk stops at 2M and zaps the non-leaf SPTE whose range could be one huge
+        page, so the page table under it is freed - under mmu_lock held for read,
+        through handle_removed_pt() and call_rcu(), the TLB flush done by
+        tdp_mmu_zap_spte_atomic() (v5.17 and v5.18 zap the 4K leaves instead)."""
+        rcu_read_lock()
+        for it in self.root_walk(root, PG_LEVEL_2M, start, end):
+            while True:   # retry:
+                if self.tdp_mmu_iter_cond_resched(kvm, it, False, True):
+                    break
+                if it.level > PG_LEVEL_1G or not is_shadow_present_pte(it.old_spte):
+                    break
+                # a leaf that could be huge would have had its parent zapped instead
+                if is_last_spte(it.old_spte, it.level):
+                    break
+                # the range of this level overlaps the slot but is not in it
+                if it.gfn < start or it.gfn >= end:
+                    break
+                if self.kvm_mmu_max_mapping_level(it.gfn) < it.level:
+                    break
+                if not self.tdp_mmu_zap_spte_atomic(kvm, it):
+                    break
+                # -EBUSY: iter->old_spte was refreshed, retry
+        rcu_read_unlock()
+
+    def is_obsolete_root(self, hpa):
+        # read without mmu_lock, as kvm_mmu_free_obsolete_roots() does
+        return hpa is not None and bool(self.to_shadow_page(hpa).role.invalid)
+
+    def kvm_mmu_reload_request(self, vcpu):
+        """KVM_REQ_MMU_FREE_OBSOLETE_ROOTS: free the root only if it is obsolete;
+        kvm_mmu_reload() then loads one."""
+        if self.is_obsolete_root(vcpu.root_hpa):
+            self.kvm_mmu_free_roots(vcpu)
+
+    def split_huge_pages_roots(self, kvm, as_id, shared):
+        return self.for_each_valid_tdp_mmu_root_yield_safe(kvm, as_id, shared)
+
+
+# ----------------------------------------------------------------------
+# v6.6: roots born at refcount 2, synchronous zap of invalidated roots
+# ----------------------------------------------------------------------
 
     # tdp_mmu_pages is a counter (tdp_account_mmu_page / tdp_unaccount_mmu_page)
     def tdp_mmu_link_page(self, kvm, sp):
