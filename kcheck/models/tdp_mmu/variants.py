@@ -344,7 +344,23 @@ class V5_18(YieldingZapBase):
     def zap_invalidated_roots_after_fast_zap(self, kvm):
         self.kvm_tdp_mmu_zap_invalidated_roots(kvm)
 
+    def is_obsolete_root(self, hpa):
+        # read without mmu_lock, as kvm_mmu_free_obsolete_roots() does
+        return hpa is not None and bool(self.to_shadow_page(hpa).role.invalid)
 
+    def kvm_mmu_reload_request(self, vcpu):
+        """KVM_REQ_MMU_FREE_OBSOLETE_ROOTS: free the root only if it is obsolete;
+        kvm_mmu_reload() then loads one."""
+        if self.is_obsolete_root(vcpu.root_hpa):
+            self.kvm_mmu_free_roots(vcpu)
+
+    def split_huge_pages_roots(self, kvm, as_id, shared):
+        return self.for_each_valid_tdp_mmu_root_yield_safe(kvm, as_id, shared)
+
+
+# ----------------------------------------------------------------------
+# v6.6: roots born at refcount 2, synchronous zap of invalidated roots
+# ----------------------------------------------------------------------
 class V6_6(V5_18):
     name = "v6.6"
     doc = "v6.6: roots start at refcount 2 (vCPU + TDP MMU), put at 0 only frees, invalidated roots zapped once"
@@ -443,24 +459,6 @@ class V6_6(V5_18):
                     break
                 # -EBUSY: iter->old_spte was refreshed, retry
         rcu_read_unlock()
-
-    def is_obsolete_root(self, hpa):
-        # read without mmu_lock, as kvm_mmu_free_obsolete_roots() does
-        return hpa is not None and bool(self.to_shadow_page(hpa).role.invalid)
-
-    def kvm_mmu_reload_request(self, vcpu):
-        """KVM_REQ_MMU_FREE_OBSOLETE_ROOTS: free the root only if it is obsolete;
-        kvm_mmu_reload() then loads one."""
-        if self.is_obsolete_root(vcpu.root_hpa):
-            self.kvm_mmu_free_roots(vcpu)
-
-    def split_huge_pages_roots(self, kvm, as_id, shared):
-        return self.for_each_valid_tdp_mmu_root_yield_safe(kvm, as_id, shared)
-
-
-# ----------------------------------------------------------------------
-# v6.6: roots born at refcount 2, synchronous zap of invalidated roots
-# ----------------------------------------------------------------------
 
     # tdp_mmu_pages is a counter (tdp_account_mmu_page / tdp_unaccount_mmu_page)
     def tdp_mmu_link_page(self, kvm, sp):
