@@ -194,14 +194,25 @@ def stop_pool(pool):
         t = getattr(pool, h, None)
         if t is not None:
             t._state = mp_pool.TERMINATE
-    procs = list(getattr(pool, "_pool", ()))
-    for p in procs:
-        if p.exitcode is None:
-            try:
-                p.kill()
-            except (OSError, ValueError):
-                pass
-    for p in procs:
+
+    def kill_all():
+        procs = list(getattr(pool, "_pool", ()))
+        for p in procs:
+            if p.exitcode is None:
+                try:
+                    p.kill()
+                except (OSError, ValueError):
+                    pass
+        return procs
+
+    kill_all()
+    # the worker handler may be replacing a dead worker right now: once it has
+    # seen TERMINATE it starts no more, and the ones it started are killed too
+    # (a live one would make the interpreter's exit wait for it)
+    wh = getattr(pool, "_worker_handler", None)
+    if wh is not None:
+        wh.join(timeout=5)
+    for p in kill_all():
         try:
             p.join(timeout=2)
         except (OSError, ValueError, AssertionError):
@@ -281,16 +292,10 @@ class PoolExecutor:
             if n % 40 == 0:
                 dead = [p for p in self.procs if p.exitcode is not None]
                 if dead:
-                    self.broken = True
                     raise ModelError(f"a worker process died (exit code {dead[0].exitcode}): "
                                      "killed, or out of memory")
 
-    broken = False
-
     def close(self):
-        if self.broken:
-            stop_pool(self.pool)       # terminate() could wait for a dead worker's lock
-            return
         self.pool.terminate()
         self.pool.join()
 
