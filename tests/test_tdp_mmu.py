@@ -220,6 +220,22 @@ def test_table_sizes_replace_the_claims_defaults_not_a_checks_own():
     assert all(ch.sizes["gfns"] == 0 for ch in lk)
 
 
+def _pool_workers(p, n=2):
+    """The pids of process ``p``'s children once ``n`` of them run (fewer after 10 s)."""
+    import time
+    kids = []
+    for _ in range(100):
+        time.sleep(0.1)
+        try:
+            with open(f"/proc/{p.pid}/task/{p.pid}/children") as f:
+                kids = [int(x) for x in f.read().split()]
+        except OSError:
+            break
+        if len(kids) >= n:
+            break
+    return kids
+
+
 def test_claims_workers_stop_when_the_table_is_killed():
     """kill -9 of `kcheck tdp-mmu claims` leaves no pool worker exploring on
     for nobody (they used to run to the end of their check, an hour at the
@@ -232,16 +248,7 @@ def test_claims_workers_stop_when_the_table_is_killed():
     p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", "tdp-mmu", "claims", "--only", "C8"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        kids = []
-        for _ in range(100):                  # the pool's two workers
-            time.sleep(0.1)
-            try:
-                with open(f"/proc/{p.pid}/task/{p.pid}/children") as f:
-                    kids = [int(x) for x in f.read().split()]
-            except OSError:
-                break
-            if len(kids) >= 2:
-                break
+        kids = _pool_workers(p)
         assert len(kids) >= 2, "the table never started its workers"
         os.kill(p.pid, signal.SIGKILL)
         p.wait()
@@ -373,16 +380,7 @@ def test_a_killed_worker_or_a_group_sigterm_ends_the_table(how):
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                          start_new_session=True)
     try:
-        kids = []
-        for _ in range(100):
-            time.sleep(0.1)
-            try:
-                with open(f"/proc/{p.pid}/task/{p.pid}/children") as f:
-                    kids = [int(x) for x in f.read().split()]
-            except OSError:
-                break
-            if len(kids) >= 2:
-                break
+        kids = _pool_workers(p)
         assert len(kids) >= 2, "the table never started its workers"
         time.sleep(1.0)                       # both workers inside a check
         if how.startswith("kill -9"):
