@@ -102,13 +102,16 @@ def eval_prop(p, state: dict) -> bool:
 
 
 def _check_locations(test: Test, globals_: dict):
+    """Registers of processes that exist; a global no process and no initial
+    state mentions is a location of its own, holding 0 (herd7 7.58: ``exists
+    (z=0)`` with ``z`` named nowhere else is Always, ``z=1`` Never) - it is
+    added to ``globals_``."""
     for loc in prop_locations(test.condition, []) + (
             prop_locations(test.filter, []) if test.filter else []) + list(test.locations):
         if loc.tid is None:
-            if loc.name not in globals_:
-                raise LitmusError(f"unknown location '{loc.name}' in the final clause", test.file)
+            globals_.setdefault(loc.name, 0)
         elif loc.tid >= len(test.procs):
-            raise LitmusError(f"no process {loc.tid} for '{loc}'", test.file)
+            raise LitmusError(f"no process {loc.tid} for '{loc}'", test.file, loc.line or None)
 
 
 def run_test(test: Test, progress=None) -> Outcome:

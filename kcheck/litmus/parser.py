@@ -130,6 +130,7 @@ _BINARY_LEVELS = [
 class _Parser:
     def __init__(self, toks, file):
         self.toks, self.pos, self.file = toks, 0, file
+        self.init_lines = {}        # (tid, register) -> line of its initial-state entry
 
     # -- token helpers
     @property
@@ -204,22 +205,38 @@ class _Parser:
                 tid = int(self.take().text)
                 self.take(":")
             self.skip_type()
+            pointer = False
             while self.at("*"):
                 self.take()
+                pointer = True
             if tid is None and self.tok.kind == "num" and self.peek().text == ":":
                 tid = int(self.take().text)  # "int *1:r1;"
                 self.take(":")
-            name = self.take_name()
+            line = self.tok.line
+            if tid is None and self.at("["):
+                # herd's explicit memory location, "[x]=1;" (as in the final clause)
+                self.take()
+                name = self.take_name()
+                self.take("]")
+            else:
+                name = self.take_name()
             if self.at("["):
                 raise self.error(f"arrays in the initial state are not supported ({name})")
             value = 0
             if self.at("="):
                 self.take()
+                if self.at("&") and not pointer:
+                    # herd7 takes '&' only in a pointer's entry ("int *p = &x;",
+                    # "*p = &x;"); "p = &x;" and "0:r1 = &x;" are its syntax errors
+                    cell = name if tid is None else f"{tid}:{name}"
+                    raise self.error(f"'&' in the initial value of {cell}, which is not "
+                                     f"declared a pointer (write '{cell}=x' or 'int *{cell}=&x')")
                 value = self.init_value()
             if tid is None:
                 test.globals_init[name] = value
             else:
                 test.regs_init[(tid, name)] = value
+                self.init_lines[(tid, name)] = line
             if not self.at("}"):
                 if not self.at(";"):
                     raise self.error(f"expected ';' after initial value of {name}")
@@ -242,7 +259,7 @@ class _Parser:
         return self.take_int()
 
     # -- processes
-    def proc(self):
+    def proc(self, test=None):
         if self.at("void"):
             self.take()
         t = self.tok
@@ -263,7 +280,10 @@ class _Parser:
                 self.take(",")
         self.take(")")
         body = self.block()
-        _check_names(self, int(m.group(1)), params, body)
+        tid = int(m.group(1))
+        # registers the initial state sets ("1:r2=x;") need no declaration, as in herd7
+        init_regs = {r for (t_, r) in test.regs_init if t_ == tid} if test is not None else ()
+        _check_names(self, tid, params, body, init_regs)
         return Proc(int(m.group(1)), tuple(params), tuple(body), t.line)
 
     def block(self):
@@ -300,9 +320,19 @@ class _Parser:
             cond = self.expr()
             self.take(")")
             return [While(cond, tuple(self.stmt()), t.line)]
+        if t.kind == "name" and t.text in ("return", "break", "continue") \
+                and self.peek().text == ";" and self.peek().kind == "op":
+            # herd7's C has no such keywords: "return;" is an expression statement
+            # naming a register, which does nothing - the process goes on (herd7
+            # 7.58: "if (r0 == 0) return; WRITE_ONCE(*y, 1);" always writes y).
+            # So it is here; "return r0;" and "return(r0);" stay errors, as in herd7.
+            self.take()
+            self.take(";")
+            return []
         if t.kind == "name" and t.text in ("for", "do", "switch", "goto", "return", "break",
                                            "continue"):
-            raise self.error(f"'{t.text}' is not supported in litmus processes")
+            what = " with a value" if t.text == "return" else ""
+            raise self.error(f"'{t.text}'{what} is not supported in litmus processes")
         if self.at_type():
             return self.declaration()
         e = self.expr()
@@ -439,10 +469,11 @@ class _Parser:
             test.quantifier, test.condition = "forall", Const(True)
 
     def loc(self):
+        line = self.tok.line
         if self.tok.kind == "num" and self.peek().text == ":":
             tid = int(self.take().text)
             self.take(":")
-            return Loc(tid, self.take_name())
+            return Loc(tid, self.take_name(), line)
         if self.at("*"):
             raise self.error("dereferences in the final condition are not supported")
         if self.at("["):
@@ -450,11 +481,11 @@ class _Parser:
             self.take()
             name = self.take_name()
             self.take("]")
-            return Loc(None, name)
+            return Loc(None, name, line)
         name = self.take_name()
         if self.at("["):
             raise self.error("array cells in the final condition are not supported")
-        return Loc(None, name)
+        return Loc(None, name, line)
 
     def prop(self):
         left = self.disj()
@@ -560,7 +591,7 @@ def parse_text(text: str, file: str = "<string>") -> Test:
     while p.tok.kind == "name" and (re.fullmatch(r"P\d+", p.tok.text) or
                                     (p.tok.text == "void" and
                                      re.fullmatch(r"P\d+", p.peek().text))):
-        test.procs.append(p.proc())
+        test.procs.append(p.proc(test))
     if not test.procs:
         found = p.tok.text if p.tok.kind != "eof" else "the end of the file"
         raise p.error(f"no process P0: found {found!r} where P0(...) should start (a litmus "
@@ -569,6 +600,11 @@ def parse_text(text: str, file: str = "<string>") -> Test:
         if proc.tid != i:
             raise LitmusError(f"process P{proc.tid} out of order (expected P{i})", file,
                               proc.line)
+    for (tid, reg), line in p.init_lines.items():
+        if tid >= len(test.procs):
+            # herd7: "Bad process P3"
+            raise LitmusError(f"the initial state sets {tid}:{reg}, but there is no process "
+                              f"P{tid}", file, line)
     p.final(test)
     return test
 
@@ -606,12 +642,13 @@ def parse_file(path: str) -> Test:
     return parse_text(text, path)
 
 
-def _check_names(parser, tid, params, body):
-    """A dereferenced name must be a parameter of the process or a register it
-    declares or assigns.  herd7 and kcheck both take any other name as a
-    register holding 0 - so a typo, or a global the process does not take as
-    a parameter, would otherwise surface as an access through address 0."""
-    known = set(params)
+def _check_names(parser, tid, params, body, init_regs=()):
+    """A dereferenced name must be a parameter of the process, a register the
+    initial state sets, or one it declares or assigns.  herd7 and kcheck both
+    take any other name as a register holding 0 - so a typo, or a global the
+    process does not take as a parameter, would otherwise surface as an access
+    through address 0."""
+    known = set(params) | set(init_regs)
     derefs = []
     for st in statements(body):
         if isinstance(st, Decl):
@@ -626,5 +663,6 @@ def _check_names(parser, tid, params, body):
     for n in derefs:
         if n.id not in known:
             raise LitmusError(f"P{tid} dereferences '{n.id}', which is neither a parameter of "
-                              f"P{tid} nor a register it declares or assigns",
+                              f"P{tid} nor a register the initial state sets or P{tid} declares "
+                              f"or assigns",
                               parser.file, n.line or None)

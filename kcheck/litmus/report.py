@@ -37,14 +37,26 @@ class LitmusReport:
 
     @property
     def match(self) -> bool | None:
-        """Agreement with ``Result:``; None when the test has no such line."""
-        if self.expected is None:
+        """Agreement with ``Result:``; None when the test has no such line or
+        its word is no verdict (``Result: Maybe``, ``Result: Flag ...``)."""
+        if not comparable(self.expected):
             return None
         if self.outcome is None:
             return False
         if self.expected.upper() == "DEADLOCK":
             return not self.outcome.states
         return self.observation == self.expected
+
+
+#: the ``Result:`` words that are verdicts; herd7 ignores the line, and the
+#: corpus also has ``Result: Maybe`` (the author does not know) and
+#: ``Result: Flag srcu-bad-nesting``, which nothing can match or mismatch
+VERDICTS = ("Never", "Sometimes", "Always")
+
+
+def comparable(expected: str | None) -> bool:
+    """Whether a ``Result:`` word is a verdict a run can match (or DEADLOCK)."""
+    return expected is not None and (expected in VERDICTS or expected.upper() == "DEADLOCK")
 
 
 def observation(o: Outcome) -> str:
@@ -129,6 +141,8 @@ def _result_line(r: LitmusReport) -> str:
         else r.observation)
     if r.expected is None:
         return f"Result: {got} (no Result: line)"
+    if not comparable(r.expected):
+        return f"Result: {got} (expected {r.expected}: not a verdict, nothing to compare)"
     verdict = "match" if r.match else "MISMATCH"
     return f"Result: {got} (expected {r.expected}): {verdict}"
 
@@ -147,6 +161,10 @@ def summary_line(reports: list, seconds: float) -> str:
     unexpected = sum(1 for r in reports if r.expected is None and r.error is None)
     if unexpected:
         line += f" ({unexpected} without a Result: line)"
+    vague = sum(1 for r in reports if r.expected is not None and not comparable(r.expected)
+                and r.error is None)
+    if vague:
+        line += f" ({vague} with a Result: line that is no verdict, e.g. Maybe)"
     return line
 
 

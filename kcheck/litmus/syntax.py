@@ -166,6 +166,7 @@ class Loc:
 
     tid: int | None
     name: str
+    line: int = field(default=0, compare=False, repr=False)    # where the clause names it
 
     def __str__(self) -> str:
         return self.name if self.tid is None else f"{self.tid}:{self.name}"
