@@ -57,7 +57,7 @@ _CLS = {name: _view_class(getattr(_K, name)) for name in
          "rcu_head", "work_struct", "rw_semaphore", "kref", "completion", "wait_queue_head_t",
          "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
          "llist_node", "timer_list", "tasklet_struct", "hrtimer", "percpu_ref", "xarray",
-         "idr", "percpu_rw_semaphore", "lockref", "semaphore", "delayed_work")}
+         "idr", "percpu_rw_semaphore", "lockref", "semaphore", "delayed_work", "ida")}
 _CLS["rcu_head"].__repr__ = lambda self: repr(self._cptr)
 # a work item by its member, not by its first word (`&ftl->flush_work`, not
 # `...flush_work.data->flush_work.data`)
@@ -220,6 +220,17 @@ def _idr(b, o, size):
         return None
     v._owner = v._cptr = Ptr(b, o)
     v._kid = ("I", v._index.lid)
+    return v
+
+
+def _ida(b, o, size):
+    """A C struct ida: its struct xarray xa (the set of ids in xa_head)."""
+    xa = view(Ptr(b, o), "struct xarray")
+    v = _new("ida")
+    v.xa = xa
+    v._name = _strip_first(xa._name, "xa")
+    v._cptr = Ptr(b, o)
+    v._kid = ("D", xa._index.lid)
     return v
 
 
@@ -433,6 +444,7 @@ VIEWS = {
     "struct percpu_ref": _percpu_ref,
     "struct xarray": _xarray,
     "struct idr": _idr,
+    "struct ida": _ida,
     "struct lockref": _lockref,
     "struct semaphore": _single("m", "semaphore"),
     "struct seqcount": _seqcount,

@@ -20,15 +20,27 @@ ensure task_struct can't go away" (``get_task_struct()`` after starting it,
 free is immediate here; the kernel's goes through RCU, which only matters to
 a reader of the task under ``rcu_read_lock()``.
 
+Parking (kernel/kthread.c): ``kthread_park()`` sets the thread's
+KTHREAD_SHOULD_PARK bit, wakes it with ``wake_up_process()`` and waits on its
+``parked`` completion, which ``kthread_parkme()`` (``__kthread_parkme()``)
+completes before it sleeps in TASK_PARKED - a state ``wake_up_process()``
+does not wake; only ``kthread_unpark()``'s ``wake_up_state(k, TASK_PARKED)``
+does, after clearing the bit.  A thread whose loop never calls
+``kthread_parkme()`` when ``kthread_should_park()`` leaves ``kthread_park()``
+waiting for ever (reported as a lost wake-up: both tasks asleep, nobody left to wake them).  As in ``kthread()``, a new thread parks
+before calling its function if the bit is already set, and ``kthread_stop()``
+unparks a parked thread before it waits for its exit.
+
 C harnesses call the same functions (linux/kthread.h): ``kthread_run()``
 there runs a C function ``int threadfn(void *data)``.
 """
 
 from __future__ import annotations
 
-from ._core import run, KObject, Loc, ModelError, ONCE, REL, ACQ, NO_WRITE, BLOCK, WAIT_ACQ
+from ._core import run, KObject, Loc, ModelError, ONCE, REL, ACQ, NO_WRITE, BLOCK, WAIT_ACQ, op
 from .struct import KStruct
 from .refcount import refcount_t, refcount_set, refcount_inc, refcount_dec_and_test
+from .completion import completion
 
 
 class task_struct(KStruct):
@@ -40,12 +52,16 @@ class _KThread(KObject):
     """What ``kthread_run`` returns (``struct task_struct *``): the task by id,
     its should-stop flag and its exit code."""
 
-    __slots__ = ("tid", "name", "_stop", "_ret", "_kid", "_task", "_woken")
+    __slots__ = ("tid", "name", "_stop", "_ret", "_kid", "_task", "_woken", "_park", "_parked",
+                 "_exiting")
 
     def __init__(self, name):
         self.name = name
         self.tid = None
         self._stop = Loc(0, None, f"{name}.should_stop")
+        self._park = Loc(0, None, f"{name}.should_park")        # KTHREAD_SHOULD_PARK
+        self._parked = completion(None, f"{name}.parked")       # struct kthread's parked
+        self._exiting = Loc(0, None, f"{name}.PF_EXITING")
         self._ret = Loc(None, None, f"{name}.exit_code")
         self._kid = ("K", self._stop.lid)
         self._woken = None          # kthread_create(): its first wake-up starts it
@@ -86,9 +102,15 @@ def _threadfn(kt, fn, data):
         # thread exits without calling its function
         r.rmw(kt._woken, lambda v: NO_WRITE if v else BLOCK, WAIT_ACQ, "kthread: waits to be started")
         stopped = r.read(kt._stop, ONCE, "kthread: should stop?") != 0
-        ret = -EINTR if stopped else fn(data)
+        if stopped:
+            ret = -EINTR
+        else:
+            _parkme_first(r, kt)
+            ret = fn(data)
     else:
+        _parkme_first(r, kt)
         ret = fn(data)
+    r.write(kt._exiting, 1, ONCE, "kthread exits: PF_EXITING")
     r.write(kt._ret, ret, REL, "kthread exits")
     _put(kt, "kthread exits: reaped")
 
@@ -128,13 +150,130 @@ def _make(fn, data, name, what, started):
     return kt
 
 
-def kthread_should_stop():
-    r = run()
+def _self(r, what):
     t = r.cur
     kt = t.tls.get("kthread") if t is not None else None
     if kt is None:
-        raise ModelError("kthread_should_stop() outside a thread started by kthread_run()")
+        raise ModelError(f"{what}() outside a thread started by kthread_run()")
+    return kt
+
+
+def kthread_should_stop():
+    r = run()
+    kt = _self(r, "kthread_should_stop")
     return r.read(kt._stop, ONCE, "kthread_should_stop") != 0
+
+
+# -- parking (kernel/kthread.c) ---------------------------------------------------
+
+ENOSYS = 38
+EBUSY = 16
+
+
+def kthread_should_park():
+    """``test_bit(KTHREAD_SHOULD_PARK, &to_kthread(current)->flags)``."""
+    r = run()
+    kt = _self(r, "kthread_should_park")
+    return r.read(kt._park, ONCE, "kthread_should_park") != 0
+
+
+def __kthread_should_park(kt):
+    """``kthread_should_park()`` of thread ``kt`` (not necessarily current)."""
+    _check(kt, "__kthread_should_park")
+    return run().read(kt._park, ONCE, "__kthread_should_park") != 0
+
+
+def _parkme(r, kt):
+    """``__kthread_parkme()``: until the bit is clear, TASK_PARKED, complete
+    ``parked`` and sleep.  ``set_special_state()`` takes ``current->pi_lock``,
+    which ``try_to_wake_up()`` takes too; kcheck puts a full barrier after the
+    state store instead (either way ``kthread_unpark()``'s clear-then-wake
+    cannot be missed)."""
+    from .sched import state_word, schedule, Sleep, TASK_PARKED, TASK_RUNNING
+    from .completion import complete
+    from ..engine.runtime import _model_frame
+    t = r.cur
+    where = _model_frame()
+    while True:
+        with op(r, "set_special_state(TASK_PARKED)"):
+            r.write(state_word(t), TASK_PARKED, ONCE, "set_special_state")
+            r.fence("smp_mb", "~set_special_state")
+        t.tls["set_state"] = TASK_PARKED
+        if r.read(kt._park, ONCE, "__kthread_parkme: should park?") == 0:
+            break
+        complete(kt._parked)
+        schedule(Sleep(lambda: "kthread_parkme() (TASK_PARKED, until kthread_unpark())", where,
+                       lambda run, t: f"nobody calls kthread_unpark({kt.name}) or "
+                                      f"kthread_stop({kt.name}) after it parked"))
+    r.write(state_word(t), TASK_RUNNING, ONCE, "__set_current_state")
+    t.tls["set_state"] = TASK_RUNNING
+
+
+def _parkme_first(r, kt):
+    """``kthread()`` calls ``__kthread_parkme()`` before the thread function.  Its
+    first test of the bit decides whether it parks: kcheck tests it first and
+    runs the loop only when it is set (the TASK_PARKED store before that test
+    changes nothing another task can see: ``wake_up_process()`` leaves a
+    TASK_PARKED task alone and the thread is running either way)."""
+    if r.read(kt._park, ONCE, "kthread: should park?") != 0:
+        _parkme(r, kt)
+
+
+def kthread_parkme():
+    """Park the current kthread until ``kthread_unpark()`` (or ``kthread_stop()``)."""
+    r = run()
+    _parkme(r, _self(r, "kthread_parkme"))
+
+
+def kthread_park(kt):
+    """Set the thread's should-park bit, wake it and wait until it parks; 0, or
+    -ENOSYS (and a WARN) if it exited, -EBUSY (WARN_ON_ONCE) if already asked.
+    From the thread itself only the bit is set."""
+    from .sched import wake_up_process, sleep_check, state_word, TASK_PARKED
+    from .completion import wait_for_completion
+    _check(kt, "kthread_park")
+    r = run()
+    task = kt._task_in(r, "kthread_park")
+    with op(r, lambda: f"kthread_park({kt!r})") as g:
+        if r.read(kt._exiting, ONCE, "kthread_park: PF_EXITING?"):
+            r.report("warn", f"WARN_ON(k->flags & PF_EXITING) in kthread_park({kt!r}): "
+                     "the thread has exited")
+            g.note = " = -ENOSYS"
+            return -ENOSYS
+        if r.read(kt._park, ONCE, "kthread_park: test_bit(KTHREAD_SHOULD_PARK)"):
+            r.report("warn", f"WARN_ON_ONCE(test_bit(KTHREAD_SHOULD_PARK)) in kthread_park({kt!r}): "
+                     "already asked to park")
+            g.note = " = -EBUSY"
+            return -EBUSY
+        r.rmw(kt._park, lambda v: 1, ONCE, "kthread_park: set_bit(KTHREAD_SHOULD_PARK)")
+    if task is not r.cur:
+        sleep_check("kthread_park")             # wait_for_completion()'s might_sleep()
+        wake_up_process(kt)
+        wait_for_completion(kt._parked)
+        # wait_task_inactive(k, TASK_PARKED): 0 if the state changed meanwhile
+        if r.read(state_word(task), ONCE, "wait_task_inactive") != TASK_PARKED:
+            r.report("warn", f"WARN_ON_ONCE(!wait_task_inactive(k, TASK_PARKED)) in "
+                     f"kthread_park({kt!r}): it was unparked while kthread_park() waited")
+    return 0
+
+
+def _unpark(r, kt, task):
+    from .sched import try_to_wake_up, TASK_PARKED
+    with op(r, lambda: f"kthread_unpark({kt!r})"):
+        # as kernel/kthread.c: a thread never asked to park is left alone (so
+        # kthread_stop() of a thread that does not park costs one read)
+        if r.read(kt._park, ONCE, "kthread_unpark: test_bit(KTHREAD_SHOULD_PARK)") == 0:
+            return
+        r.rmw(kt._park, lambda v: 0 if v else NO_WRITE, ONCE,
+              "kthread_unpark: clear_bit(KTHREAD_SHOULD_PARK)")
+        try_to_wake_up(task, TASK_PARKED, "kthread_unpark: wake_up_state")
+
+
+def kthread_unpark(kt):
+    """Clear the should-park bit and wake the thread if it sleeps in TASK_PARKED."""
+    _check(kt, "kthread_unpark")
+    r = run()
+    _unpark(r, kt, kt._task_in(r, "kthread_unpark"))
 
 
 ERESTARTSYS = 512
@@ -168,6 +307,7 @@ def kthread_stop(kt):
         raise ModelError(f"kthread_stop({kt!r}) from the thread itself")
     get_task_struct(kt)
     r.write(kt._stop, 1, ONCE, "kthread_stop")
+    _unpark(r, kt, task)
     wake_up_process(kt)
     r.wait_exit(task, "kthread_stop: wait for exit")     # wait_for_completion(&kthread->exited)
     ret = r.read(kt._ret, ACQ, "kthread_stop")
@@ -249,5 +389,7 @@ def _check(kt, what):
 
 
 __all__ = ["kthread_run", "kthread_create", "kthread_should_stop", "kthread_stop", "kthread_stop_put",
+           "kthread_park", "kthread_unpark", "kthread_should_park", "__kthread_should_park",
+           "kthread_parkme",
            "signal_pending", "ERESTARTSYS",
            "get_task_struct", "put_task_struct", "task_struct"]

@@ -51,12 +51,14 @@ TASK_RUNNING = 0
 TASK_INTERRUPTIBLE = 0x1
 TASK_UNINTERRUPTIBLE = 0x2
 TASK_NORMAL = TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE
+TASK_PARKED = 0x40              # kthread_parkme(): only wake_up_state(p, TASK_PARKED) wakes it
 TASK_NOLOAD = 0x400
 TASK_IDLE = TASK_UNINTERRUPTIBLE | TASK_NOLOAD
 MAX_SCHEDULE_TIMEOUT = (1 << 63) - 1
 
 _STATE_NAMES = {TASK_RUNNING: "TASK_RUNNING", TASK_INTERRUPTIBLE: "TASK_INTERRUPTIBLE",
-                TASK_UNINTERRUPTIBLE: "TASK_UNINTERRUPTIBLE", TASK_IDLE: "TASK_IDLE"}
+                TASK_UNINTERRUPTIBLE: "TASK_UNINTERRUPTIBLE", TASK_IDLE: "TASK_IDLE",
+                TASK_PARKED: "TASK_PARKED"}
 
 
 def state_name(s):
@@ -642,7 +644,7 @@ def source_of(fn):
 
 
 __all__ = ["TASK_RUNNING", "TASK_INTERRUPTIBLE", "TASK_UNINTERRUPTIBLE", "TASK_NORMAL",
-           "TASK_IDLE", "MAX_SCHEDULE_TIMEOUT", "set_current_state", "__set_current_state",
+           "TASK_IDLE", "TASK_PARKED", "MAX_SCHEDULE_TIMEOUT", "set_current_state", "__set_current_state",
            "get_current_state", "schedule", "io_schedule", "schedule_timeout", "wake_up_process",
            "wake_up_state", "might_sleep", "might_sleep_if", "schedule_timeout_uninterruptible",
            "schedule_timeout_interruptible", "time_after", "time_before", "time_after_eq",

@@ -56,4 +56,39 @@ static inline void *idr_get_next(struct idr *idr, int *nextid)
 #define idr_preload(gfp)		preempt_disable()
 #define idr_preload_end()		preempt_enable()
 
+/*
+ * The IDA (lib/idr.c): an XArray of bitmaps, locked by its own xa_lock
+ * (xas_lock_irqsave) in every call; kcheck keeps the allocated ids in
+ * xa.xa_head.  ida_alloc*() with a gfp that may block may sleep;
+ * ida_free() of an id not allocated WARNs.
+ */
+#define IDA_INIT_FLAGS	(XA_FLAGS_LOCK_IRQ | XA_FLAGS_ALLOC)
+
+struct ida {
+	struct xarray xa;
+};
+
+#define IDA_INIT(name)	{ .xa = XARRAY_INIT(name, IDA_INIT_FLAGS) }
+#define DEFINE_IDA(name)	struct ida name = IDA_INIT(name)
+
+extern void ida_init(struct ida *ida);
+extern int ida_alloc_range(struct ida *ida, unsigned int min, unsigned int max, gfp_t gfp);
+extern void ida_free(struct ida *ida, unsigned int id);
+extern void ida_destroy(struct ida *ida);
+
+static inline int ida_alloc(struct ida *ida, gfp_t gfp)
+{
+	return ida_alloc_range(ida, 0, ~0, gfp);
+}
+
+static inline int ida_alloc_min(struct ida *ida, unsigned int min, gfp_t gfp)
+{
+	return ida_alloc_range(ida, min, ~0, gfp);
+}
+
+static inline int ida_alloc_max(struct ida *ida, unsigned int max, gfp_t gfp)
+{
+	return ida_alloc_range(ida, 0, max, gfp);
+}
+
 #endif
