@@ -22,6 +22,8 @@ from kcheck.kernel import (KStruct, READ_ONCE, WRITE_ONCE, WARN_ON, ptr, kthread
                            init_waitqueue_head, wait_event_interruptible, wake_up, wake_up_process,
                            GFP_ATOMIC, spin_lock, spin_unlock, spinlock_t)
 
+from c_twins import check_c_twin
+
 
 class dev(KStruct):
     wq: wait_queue_head_t
@@ -271,15 +273,5 @@ int main(void)
 @pytest.mark.parametrize("mm", ["sc", "lkmm"])
 @pytest.mark.parametrize("bad", [False, True], ids=["fixed", "buggy"])
 def test_park_from_c(tmp_path, mm, bad):
-    import kcheck.c
-    f = tmp_path / "park.c"
-    f.write_text(C_PARK)
-    prog = kcheck.c.load(str(f), defines=("BAD",) if bad else ())
-    res = kcheck.check(prog.entry, memory_model=mm)
-    if not bad:
-        assert res.verdict == "no-bug" and res.exhaustive, res.format()
-        return
-    assert res.bug is not None and res.bug.kind in ("deadlock", "lost-wakeup"), res.format()
-    assert "parked" in res.bug.message
-    again = kcheck.replay(prog.entry, res.bug.schedule, memory_model=mm)
-    assert again.bug is not None and again.bug.kind == res.bug.kind
+    check_c_twin(tmp_path, C_PARK, "BAD", bad, mm, ("deadlock", "lost-wakeup"), "parked",
+                 name="park.c")

@@ -16,6 +16,8 @@ from kcheck.kernel import (KStruct, WARN_ON, READ_ONCE, WRITE_ONCE, ptr, u64_sta
                            ida_free, ida_destroy, GFP_KERNEL, GFP_ATOMIC, spinlock_t, spin_lock,
                            spin_unlock)
 
+from c_twins import check_c_twin
+
 
 class stats(KStruct):
     syncp: u64_stats_sync
@@ -215,15 +217,5 @@ int main(void)
 @pytest.mark.parametrize("mm", ["sc", "lkmm"])
 @pytest.mark.parametrize("double", [False, True], ids=["clean", "double-ida_free"])
 def test_u64_stats_and_ida_from_c(tmp_path, mm, double):
-    import kcheck.c
-    f = tmp_path / "stats.c"
-    f.write_text(C_STATS_IDA)
-    prog = kcheck.c.load(str(f), defines=("DOUBLE_FREE",) if double else ())
-    res = kcheck.check(prog.entry, memory_model=mm)
-    if not double:
-        assert res.verdict == "no-bug" and res.exhaustive, res.format()
-        return
-    assert res.bug is not None and res.bug.kind == "warn", res.format()
-    assert "ida_free called for id=" in res.bug.message
-    again = kcheck.replay(prog.entry, res.bug.schedule, memory_model=mm)
-    assert again.bug is not None and again.bug.kind == "warn"
+    check_c_twin(tmp_path, C_STATS_IDA, "DOUBLE_FREE", double, mm, ("warn",),
+                 "ida_free called for id=", name="stats.c")
