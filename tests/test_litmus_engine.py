@@ -280,3 +280,25 @@ def test_lock_final_flag(tmp_path):
     out = io.StringIO()
     run_paths([str(f)], False, out)
     assert "Flag lock-final" in out.getvalue()
+
+
+@pytest.mark.parametrize("expr,want", [("r0 / 4", "Always"), ("-r0 / 4", "Never"),
+                                       ("r0 % 4 + 1", "Never"), ("r0 / (r0 - 6)", None)])
+def test_program_engine_divides_as_the_herd_engine(tmp_path, expr, want):
+    # herd7 7.58: x=6, y = x / 4 is 1 (Always); C's division truncates, so -6 / 4
+    # is -1; a division by zero is herd7's fatal error (Division_by_zero)
+    from kcheck.litmus.enumerate import run_test
+    from kcheck.litmus.report import observation
+    from kcheck.litmus.syntax import LitmusError
+    f = tmp_path / "div.litmus"
+    f.write_text("C div\n\n{ x=6; }\n\nP0(int *x, int *y)\n{\n\tint r0;\n\tint r1;\n"
+                 f"\tr0 = READ_ONCE(*x);\n\tr1 = {expr};\n\tWRITE_ONCE(*y, r1);\n}}\n\nexists (y=1)\n")
+    test = parse_file(str(f))
+    if want is None:
+        with pytest.raises(LitmusError, match="division by zero"):
+            explore(test)
+        with pytest.raises(LitmusError, match="division by zero"):
+            run_test(test)
+        return
+    assert explore(test)[0] == want
+    assert observation(run_test(test)) == want

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 
+from . import semantics as _sem
 from . import syntax as S
 from .syntax import LitmusError
 from .. import api as _api
@@ -148,16 +149,12 @@ class _Proc:
                 if e.op in ("==", "!="):
                     return int((a == b) == (e.op == "==")), d
                 raise self.err(f"pointer arithmetic {e.op}", e.line)
-            ops = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "&": lambda: a & b,
-                   "|": lambda: a | b, "^": lambda: a ^ b, "==": lambda: int(a == b),
-                   "!=": lambda: int(a != b), "<": lambda: int(a < b), ">": lambda: int(a > b),
-                   "<=": lambda: int(a <= b), ">=": lambda: int(a >= b)}
-            if e.op not in ops:
-                raise self.err(f"operator {e.op}", e.line)
-            v = ops[e.op]()
-            if v.__class__ is int and not -(1 << 31) <= v < (1 << 31):
-                v = ((v + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)      # herd7's 32-bit values
-            return v, d
+            # the herd engine's arithmetic, to the letter: 32-bit wrap, C's
+            # truncating '/' and '%', a division by zero an error
+            try:
+                return _sem.apply(e.op, (a, b)), d
+            except _sem.Undefined as x:
+                raise self.err(f"operator {e.op}: {x}", e.line) from None
         if isinstance(e, S.Call):
             return self.call(e)
         raise self.err(f"unsupported expression {type(e).__name__}", getattr(e, "line", 0))
