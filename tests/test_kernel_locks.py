@@ -412,3 +412,23 @@ def test_a_reader_queued_behind_a_waiting_writer_deadlocks(writer):
         assert "t2 waits in down_write(sem.reader[t1]), held by t1 for read" in r.bug.message
     else:
         assert r.bug is None and r.exhaustive, r.format()
+
+
+@pytest.mark.parametrize("lock_type,call,named", [
+    ("mutex", "spin_lock", "spin_lock"), ("spinlock_t", "mutex_lock", "mutex_lock"),
+    ("spinlock_t", "read_lock", "read_lock"), ("rw_semaphore", "write_lock", "write_lock"),
+    ("rwlock_t", "down_read", "down_read"), ("mutex", "spin_lock_irqsave", "spin_lock"),
+    ("mutex", "spin_trylock", "spin_trylock")])
+def test_a_lock_call_on_the_wrong_lock_type_is_a_model_error(lock_type, call, named):
+    # the kernel would not compile spin_lock(&a_mutex); kcheck took the lock with the
+    # other type's rules (spin_lock on a mutex, then msleep: no sleep-in-atomic)
+    import kcheck.kernel as k
+    from kcheck.engine.runtime import ModelError
+    holder = type("holder", (k.KStruct,), {"__annotations__": {"lock": getattr(k, lock_type)}})
+
+    def main():
+        d = holder()
+        spawn(lambda: getattr(k, call)(d.lock))
+
+    with pytest.raises(ModelError, match=rf"^{named}\(\) on &holder#0->lock, a .*: {named}\(\) takes a "):
+        kcheck.check(main)

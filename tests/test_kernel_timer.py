@@ -312,3 +312,43 @@ def test_hrtimer_cancel_on_a_freed_structure():
         spawn(task, d)
     res = kcheck.check(main)
     assert res.verdict == "bug" and res.bug.kind == "use-after-free", res.bug and res.bug.message
+
+
+@pytest.mark.parametrize("member,err", [("t", None), ("BAD", "has no member 'BAD'"),
+                                        ("v", "has no member 'v'"), ("w", "is not d's 'w' member")])
+def test_from_timer_and_container_of_check_the_member(member, err):
+    # the kernel's offsetof(type, member) must name where the timer (or work) sits:
+    # kcheck ignored the member and handed back the owner whatever it said
+    from kcheck.kernel import (KStruct, timer_list, timer_setup, mod_timer, del_timer_sync, from_timer,
+                               work_struct, INIT_WORK, container_of, schedule_work, flush_work)
+    from kcheck.engine.runtime import ModelError
+
+    class d(KStruct):
+        v: int
+        t: timer_list
+        w: work_struct
+
+    def fn(t):
+        from_timer(d, t, "t" if member == "w" else member)
+
+    def wfn(w):
+        container_of(w, d, "t" if member == "w" else "w")      # "w": the wrong member
+
+    def main():
+        o = d()
+        timer_setup(o.t, fn, 0)
+        INIT_WORK(o.w, wfn)
+
+        def task():
+            schedule_work(o.w)
+            flush_work(o.w)
+            mod_timer(o.t, 1)
+            del_timer_sync(o.t)
+        kcheck.spawn(task)
+
+    if err is None:
+        res = kcheck.check(main)
+        assert res.verdict == "no-bug" and res.exhaustive, res.format()
+        return
+    with pytest.raises(ModelError, match=err if member != "w" else "is not d's 't' member"):
+        kcheck.check(main)

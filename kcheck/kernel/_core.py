@@ -173,3 +173,48 @@ def name_of(x):
     if x is None:
         return "NULL"
     return repr(x)
+
+
+class _Slotted:
+    __slots__ = ("x",)
+
+
+_SLOT = type(_Slotted.__dict__["x"])        # a __slots__ member's descriptor
+_NOTHING = object()
+
+
+def _slot_value(desc, obj):
+    try:
+        return desc.__get__(obj)
+    except AttributeError:
+        return _NOTHING
+
+
+def check_member(what, obj, owner, member):
+    """``container_of(obj, type, member)``'s ``member`` names where ``obj`` sits in
+    ``owner`` (``"a.b"`` for a nested one): a model naming another member, or
+    none the struct has, is told so - the kernel's offsetof() would point
+    elsewhere, or not compile."""
+    if member is None:
+        return
+    if not isinstance(member, str):
+        raise ModelError(f"{what}: the member is the field's name as a string, not {member!r}")
+    cur = owner
+    for part in member.split("."):
+        # an embedded object is an attribute of its owner (in its __dict__ or a
+        # slot); a plain field is memory behind a descriptor, and reading it
+        # here would be a load the model never made
+        d = getattr(cur, "__dict__", None)
+        if d is not None and part in d:
+            cur = d[part]
+            continue
+        for klass in type(cur).__mro__:
+            desc = klass.__dict__.get(part)
+            if desc is not None:
+                break
+        if desc.__class__ is not _SLOT or (cur := _slot_value(desc, cur)) is _NOTHING:
+            raise ModelError(f"{what}: {type(owner).__name__} has no member {member!r} that "
+                             f"{obj!r} could be")
+    if cur is not obj:
+        raise ModelError(f"{what}: {obj!r} is not {type(owner).__name__}'s {member!r} member "
+                         f"({owner!r}->{member} is {cur!r})")

@@ -246,10 +246,31 @@ def _usage(r, t, lock, mode, state):
         return
 
 
+# The lock type each family of calls takes: spin_lock() on a struct mutex (or
+# mutex_lock() on a spinlock_t) does not compile in the kernel, and here it
+# would quietly take the lock with the other's rules (a sleep under a "spin"
+# lock went unreported) - a model error instead.
+_TAKES = {"spin_lock": "spinlock", "spin_lock_nested": "spinlock", "spin_unlock": "spinlock",
+          "spin_trylock": "spinlock", "mutex_lock": "mutex", "mutex_lock_nested": "mutex",
+          "mutex_unlock": "mutex", "mutex_trylock": "mutex"}
+_TYPE_NAMES = {"spinlock": "spinlock_t", "mutex": "struct mutex", "rwlock": "rwlock_t",
+               "rwsem": "struct rw_semaphore"}
+
+
+def _wrong_type(lock, op, want):
+    have = getattr(lock, "kind", None)
+    what = _TYPE_NAMES.get(have) or type(lock).__name__
+    return ModelError(f"{op}() on {lock!r}, a {what}: {op}() takes a {_TYPE_NAMES[want]} "
+                      "(the kernel would not compile it)")
+
+
 def _take(lock, mode, op, irqs_off=False):
     """``irqs_off``: the kernel takes this lock with interrupts disabled around it
     (a wait queue's or completion's internal lock: spin_lock_irqsave()), so
     taking it never counts as a HARDIRQ-ON or SOFTIRQ-ON usage."""
+    want = _TAKES.get(op)
+    if want is not None and getattr(lock, "kind", None) != want:
+        raise _wrong_type(lock, op, want)
     r = run()
     t = r.cur
     if t is not None and _held(t, lock):
@@ -263,6 +284,9 @@ def _take(lock, mode, op, irqs_off=False):
 
 
 def _release(lock, mode, op):
+    want = _TAKES.get(op)
+    if want is not None and getattr(lock, "kind", None) != want:
+        raise _wrong_type(lock, op, want)
     r = run()
     t = r.cur
     if t is not None:
@@ -295,6 +319,9 @@ def spin_lock_nested(lock, subclass):
 
 
 def _trylock(lock, op):
+    want = _TAKES.get(op)
+    if want is not None and getattr(lock, "kind", None) != want:
+        raise _wrong_type(lock, op, want)
     r = run()
     ok = r.rmw(lock._loc, _try, ACQ, op) == 0
     if ok and r.cur is not None:
@@ -442,6 +469,8 @@ def _in_interrupt(t):
 
 
 def read_lock(lock, _name="read_lock"):
+    if getattr(lock, "kind", None) != ("rwlock" if _name == "read_lock" else "rwsem"):
+        raise _wrong_type(lock, _name, "rwlock" if _name == "read_lock" else "rwsem")
     r = run()
     t = r.cur
     if t is None:
@@ -483,6 +512,8 @@ def read_unlock(lock):
 
 
 def write_lock(lock):
+    if getattr(lock, "kind", None) != "rwlock":
+        raise _wrong_type(lock, "write_lock", "rwlock")
     r = run()
     t = r.cur
     if t is None:

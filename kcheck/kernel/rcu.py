@@ -26,7 +26,7 @@ they do).
 
 from __future__ import annotations
 
-from ._core import (run, loc_of, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, WAIT,
+from ._core import (check_member, run, loc_of, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, WAIT,
                     WAIT_ACQ, op)
 from ..engine.runtime import LKMM_GHOSTS
 from . import sched as _sched
@@ -318,6 +318,7 @@ def container_of(ptr, typ=None, member=None):
         raise ModelError(f"container_of({ptr!r}): not embedded in a struct")
     if typ is not None and not isinstance(owner, typ):
         raise ModelError(f"container_of({ptr!r}, {typ.__name__}): it is inside a {type(owner).__name__}")
+    check_member(f"container_of({ptr!r}, {type(owner).__name__}, {member})", ptr, owner, member)
     return owner
 
 

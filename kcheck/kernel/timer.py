@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, FULL, PLAIN, anon, op
+from ._core import check_member, run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, FULL, PLAIN, anon, op
 
 HZ = 250
 # jiffies does not advance: time is not modelled (every firing point is explored)
@@ -344,6 +344,7 @@ def from_timer(var_type, timer, field):
     if isinstance(var_type, type) and not isinstance(owner, var_type):
         raise ModelError(f"from_timer({timer!r}, {var_type.__name__}): it is inside a "
                          f"{type(owner).__name__}")
+    check_member(f"from_timer({type(owner).__name__}, {timer!r}, {field})", timer, owner, field)
     return owner
 
 
