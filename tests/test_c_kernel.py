@@ -243,3 +243,30 @@ def test_lkmm_versions_agree_on_locked_increment(tmp_path):
     bad = kcheck.c.load(str(f), defines=["CASE=2", "LOCK()=", "UNLOCK()="])
     assert kcheck.check(ok.entry, memory_model="lkmm").bug is None
     assert kcheck.check(bad.entry, memory_model="lkmm").bug is not None
+
+
+def test_c_objects_are_named_whole_in_traces(tmp_path):
+    # an llist node and a seqcount of C memory have no ".next"/".sequence" in their
+    # names; cutting that suffix blind printed "&req#0-" and "write_seqcount_begin(&)"
+    import kcheck.c
+    head = ("#include <linux/kernel.h>\n#include <linux/llist.h>\n#include <linux/seqlock.h>\n"
+            "#include <linux/slab.h>\n#include <pthread.h>\n")
+    seq = tmp_path / "seq.c"
+    seq.write_text(head + "static seqcount_t seq;\n"
+                   "static void *t(void *a) { write_seqcount_begin(&seq); write_seqcount_end(&seq); "
+                   "return NULL; }\n"
+                   "int main(void) { pthread_t p; pthread_create(&p, NULL, t, NULL); return 0; }\n")
+    res = kcheck.check(kcheck.c.load(str(seq)).entry)
+    assert res.bug is not None and "write_seqcount_begin(&seq)" in res.bug.message, res.format()
+    ll = tmp_path / "llist.c"
+    ll.write_text(head + "struct req { struct llist_node node; int queued; };\n"
+                  "static LLIST_HEAD(pending);\n"
+                  "static void *producer(void *a) { struct req *r = kmalloc(sizeof(*r), GFP_KERNEL);\n"
+                  "\tllist_add(&r->node, &pending); r->queued = 1; return NULL; }\n"
+                  "static void *consumer(void *a) { struct llist_node *l = llist_del_all(&pending);\n"
+                  "\tif (l) kfree(llist_entry(l, struct req, node)); return NULL; }\n"
+                  "int main(void) { pthread_t p, c; pthread_create(&p, NULL, producer, NULL);\n"
+                  "\tpthread_create(&c, NULL, consumer, NULL); return 0; }\n")
+    res = kcheck.check(kcheck.c.load(str(ll)).entry)
+    assert res.bug is not None and res.bug.kind == "use-after-free", res.format()
+    assert "llist_add(&r->node, &pending)" in res.format(), res.format()

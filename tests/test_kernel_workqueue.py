@@ -502,3 +502,17 @@ def test_a_queue_word_reads_as_the_work_items_in_traces():
     assert fmt_value(_WQState((), False, 0)) == "[]"
     assert fmt_value(_WQState((("W", 1, 1),), True, 1)) == "['W'] (destroyed)"
     assert fmt_value(((), False, 0)) == "((), false, 0)"      # other tuples as before
+
+
+def test_queue_work_without_init_work_is_the_workers_null_dereference(tmp_path):
+    # process_one_work() calls work->func, NULL: the worker oopses (it was kcheck's
+    # own TypeError, a model error with no line of the harness)
+    import kcheck.c
+    f = tmp_path / "qw.c"
+    f.write_text("#include <linux/kernel.h>\n#include <linux/workqueue.h>\n#include <pthread.h>\n"
+                 "struct dev { struct work_struct w; int x; };\nstatic struct dev d;\n"
+                 "static void *t(void *a) { queue_work(system_wq, &d.w); return NULL; }\n"
+                 "int main(void) { pthread_t p; pthread_create(&p, NULL, t, NULL); return 0; }\n")
+    res = kcheck.check(kcheck.c.load(str(f)).entry)
+    assert res.bug is not None and res.bug.kind == "null-deref", res.format()
+    assert "without INIT_WORK()" in res.bug.message

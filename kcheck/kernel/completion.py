@@ -41,7 +41,7 @@ class completion(KObject):
         return cls(owner, name)
 
     def __repr__(self):
-        return f"&{self._done.name()[:-5]}"
+        return f"&{self._done.name().removesuffix('.done')}"
 
 
 def DECLARE_COMPLETION():

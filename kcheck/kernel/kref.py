@@ -35,7 +35,7 @@ class kref(KObject):
         return cls(v or 0, owner, name)
 
     def __repr__(self):
-        return f"&{self.refcount._loc.name()[:-len('.refcount')]}"
+        return f"&{self.refcount._loc.name().removesuffix('.refcount')}"
 
 
 def KREF_INIT(n):

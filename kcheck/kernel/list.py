@@ -82,7 +82,7 @@ class list_head(KObject):
         return cls(owner, name)
 
     def __repr__(self):
-        return f"&{self._next.name()[:-5]}"
+        return f"&{self._next.name().removesuffix('.next')}"
 
 
 def LIST_HEAD():
@@ -454,7 +454,7 @@ class hlist_head(KObject):
         return cls(owner, name)
 
     def __repr__(self):
-        return f"&{self._first.name()[:-6]}"
+        return f"&{self._first.name().removesuffix('.first')}"
 
 
 class hlist_node(KObject):
@@ -475,7 +475,7 @@ class hlist_node(KObject):
         return cls(owner, name)
 
     def __repr__(self):
-        return f"&{self._next.name()[:-5]}"
+        return f"&{self._next.name().removesuffix('.next')}"
 
 
 def HLIST_HEAD():

@@ -59,7 +59,7 @@ class hlist_nulls_head(KObject):
         return cls(owner, name)
 
     def __repr__(self):
-        return f"&{self._first.name()[:-6]}"
+        return f"&{self._first.name().removesuffix('.first')}"
 
 
 class hlist_nulls_node(KObject):
@@ -80,7 +80,7 @@ class hlist_nulls_node(KObject):
         return cls(owner, name)
 
     def __repr__(self):
-        return f"&{self._next.name()[:-5]}"
+        return f"&{self._next.name().removesuffix('.next')}"
 
 
 def INIT_HLIST_NULLS_HEAD(h, nulls):

@@ -29,7 +29,7 @@ class llist_head(KObject):
         return cls(owner, name)
 
     def __repr__(self):
-        return f"&{self._first.name()[:-6]}"
+        return f"&{self._first.name().removesuffix('.first')}"
 
 
 class llist_node(KObject):
@@ -46,7 +46,7 @@ class llist_node(KObject):
         return cls(owner, name)
 
     def __repr__(self):
-        return f"&{self._next.name()[:-5]}"
+        return f"&{self._next.name().removesuffix('.next')}"
 
 
 def LLIST_HEAD():

@@ -66,7 +66,7 @@ class seqcount_t(KObject):
         return cls(owner, name)
 
     def __repr__(self):
-        return f"&{self._loc.name()[:-len('.sequence')]}"
+        return f"&{self._loc.name().removesuffix('.sequence')}"
 
 
 def SEQCNT_ZERO():
@@ -233,7 +233,7 @@ class seqlock_t(KObject):
         return cls(owner, name)
 
     def __repr__(self):
-        return repr(self.seqcount)[:-len(".seqcount")]
+        return repr(self.seqcount).removesuffix(".seqcount")
 
 
 def DEFINE_SEQLOCK():

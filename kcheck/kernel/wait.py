@@ -61,7 +61,7 @@ class wait_queue_head_t(KObject):
         return cls(owner, name)
 
     def __repr__(self):
-        return f"&{self._loc.name()[:-5]}"
+        return f"&{self._loc.name().removesuffix('.head')}"
 
 
 wait_queue_head = wait_queue_head_t

@@ -152,6 +152,12 @@ def _run_instance(r, work, seq, wq):
     _wait_instance(r, work, seq - 1, "worker: wait for the running instance")
     fn = r.read(work._func, PLAIN, "worker: load func")
     r.write(work._pending, _Queued(False, seq, wq), FULL, "worker: clear pending")
+    if not callable(fn):
+        # a work item queued without INIT_WORK(): process_one_work() calls the NULL
+        # work->func and the worker oopses (was kcheck's own TypeError)
+        r.report("null-deref", f"BUG: kernel NULL pointer dereference: {work!r} ran with no "
+                 "function (queued without INIT_WORK()/INIT_DELAYED_WORK())", fatal=True)
+        return fn
     fn(work)
     return fn
 
