@@ -1324,3 +1324,19 @@ int main(void)
     assert "load r.slots[t & 3]" in ws, r.warnings
     assert "load container_of(kp, struct item, k.key)->val" in ws, r.warnings
     assert "load ?" not in ws and "load BUG_ON" not in ws, r.warnings
+
+
+@pytest.mark.parametrize("index,kind", [("4", "stack-out-of-bounds"), ("-1", "stack-out-of-bounds"),
+                                        ("3", "warn"), ("i + 4", "stack-out-of-bounds")])
+def test_an_index_past_a_local_array_is_kasans_stack_out_of_bounds(tmp_path, index, kind):
+    # a local array used only through subscripts lives in the frame, with no block to
+    # check an access against: a[4] of int a[4] wrote the next local (found by a review)
+    import kcheck.c
+    f = tmp_path / "oob.c"
+    f.write_text("#include <linux/kernel.h>\n#include <pthread.h>\nstatic int x;\n"
+                 "static void *t(void *arg)\n{\n\tint a[4] = {0};\n\tint b = 7;\n"
+                 "\tint i = (int)(long)arg;\n"
+                 f"\ta[{index}] = 9;\n\tWRITE_ONCE(x, a[3] + b);\n\tWARN_ON(1);\n\treturn NULL;\n}}\n"
+                 "int main(void) { pthread_t p; pthread_create(&p, NULL, t, (void *)0L); return 0; }\n")
+    res = kcheck.check(kcheck.c.load(str(f)).entry)
+    assert res.bug is not None and res.bug.kind == kind, res.format()

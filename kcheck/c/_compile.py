@@ -1565,6 +1565,23 @@ class Compiler:
         ki = const_of(idx)
         if inner is not None:
             lv = self.lvalue(inner)
+            at = self.T(inner)
+            if (lv.kind == "priv" and at.is_array and es and at.size // es > 0
+                    and not (ki is not _NOCONST and 0 <= ki < at.size // es)):
+                # an array that lives in the frame has no block to check the access
+                # against: its index is checked here, as KASAN's stack redzones would
+                n = at.size // es
+                src = self.src(c)
+                name = self.text(inner) or "a local array"
+
+                def dyn(f):
+                    i = idx(f)
+                    if i.__class__ is not int or not 0 <= i < n:
+                        A.c_bug("stack-out-of-bounds",
+                                f"BUG: KASAN: stack-out-of-bounds in {A.where(src)}: index {i} "
+                                f"of {name}, an array of {n} (valid: 0..{n - 1})", src)
+                    return i * es
+                return lv.index(dyn, ct, text=self.text(c))
             if ki is not _NOCONST:
                 return lv.member(ki * es, ct, text=self.text(c))
 
