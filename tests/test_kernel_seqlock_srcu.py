@@ -556,3 +556,28 @@ def test_synchronize_srcu_of_another_instance_inside_a_section_is_fine():
 def test_unlocking_another_instance_is_lockdep():
     res = kcheck.check(_one_task_two_domains(_unlock_other))
     assert res.verdict == "bug" and res.bug.kind == "lockdep", res.bug and res.bug.message
+
+
+@pytest.mark.parametrize("idx,bug", [(0, False), (5, True), (-1, True)])
+def test_srcu_read_unlock_with_no_index_srcu_read_lock_returns_warns(idx, bug):
+    # __srcu_read_unlock(): WARN_ON_ONCE(idx & ~0x1); kcheck took any index (a review)
+    from kcheck.kernel import srcu_struct, srcu_read_lock, srcu_read_unlock, synchronize_srcu
+
+    class d(KStruct):
+        s: srcu_struct
+
+    def main():
+        o = d()
+
+        def reader():
+            srcu_read_lock(o.s)
+            srcu_read_unlock(o.s, idx)
+        spawn(reader)
+        spawn(lambda: synchronize_srcu(o.s))
+
+    res = kcheck.check(main)
+    if not bug:
+        assert res.verdict == "no-bug" and res.exhaustive, res.format()
+    else:
+        assert res.bug is not None and res.bug.kind == "warn", res.format()
+        assert "WARN_ON_ONCE(idx & ~0x1)" in res.bug.message

@@ -136,6 +136,11 @@ def srcu_read_unlock(ssp, idx):
     if t is None:
         return
     with op(r, lambda: f"srcu_read_unlock({ssp!r})"):
+        if idx.__class__ is not int or idx & ~0x1:
+            # __srcu_read_unlock(): WARN_ON_ONCE(idx & ~0x1) - not an index
+            # srcu_read_lock() can return (its counter would be another's)
+            r.report("warn", f"WARN_ON_ONCE(idx & ~0x1) in srcu_read_unlock({ssp!r}, {idx!r}) in "
+                     f"{t.name}: not an index srcu_read_lock() returned (0 or 1)")
         d = _nest(t, ssp)
         key = ssp                   # the instance: lockdep's ssp->dep_map
         n = d.get(key, 0)
