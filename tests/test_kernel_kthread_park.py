@@ -63,7 +63,8 @@ def model(park_in_condition, cycles=2):
 
 @pytest.mark.parametrize("mm", ["sc", "lkmm"])
 def test_park_unpark_stop_is_clean_and_exhaustive(mm):
-    res = kcheck.check(model(True), memory_model=mm)
+    # park, unpark, park again, stop: 1,584 SC executions (two cycles: 38,016, 30 s)
+    res = kcheck.check(model(True, cycles=1), memory_model=mm)
     assert res.verdict == "no-bug" and res.exhaustive, res.format()
 
 
