@@ -1340,3 +1340,28 @@ def test_an_index_past_a_local_array_is_kasans_stack_out_of_bounds(tmp_path, ind
                  "int main(void) { pthread_t p; pthread_create(&p, NULL, t, (void *)0L); return 0; }\n")
     res = kcheck.check(kcheck.c.load(str(f)).entry)
     assert res.bug is not None and res.bug.kind == kind, res.format()
+
+
+def test_keep_going_reports_each_lkmm_race_once_and_each_replays(tmp_path):
+    # plain message passing under the LKMM with --races error --keep-going: a race on
+    # m.data, one on m.ready and the WARN.  Each report replayed its schedule and took
+    # the first race it met: m.ready's was printed three times (its accesses in either
+    # order counted as two bugs), and m.data's "did not replay" (a C review)
+    import kcheck.c
+    f = tmp_path / "mp.c"
+    f.write_text("#include <linux/kernel.h>\n#include <pthread.h>\n"
+                 "struct msg { int data; int ready; };\nstatic struct msg m;\n"
+                 "static void *producer(void *a) { m.data = 42; m.ready = 1; return NULL; }\n"
+                 "static void *consumer(void *a) { if (m.ready) WARN_ON(m.data != 42); return NULL; }\n"
+                 "int main(void) { pthread_t a, b; pthread_create(&a, NULL, producer, NULL);\n"
+                 "\tpthread_create(&b, NULL, consumer, NULL); return 0; }\n")
+    entry = kcheck.c.load(str(f)).entry
+    res = kcheck.check(entry, memory_model="lkmm", races="error", keep_going=True)
+    races = sorted(b.message.split(":")[0] for b in res.bugs if b.kind == "data-race")
+    assert races == ["data race (LKMM) on m.data", "data race (LKMM) on m.ready"], res.format()
+    assert sum(b.kind == "warn" for b in res.bugs) == 1
+    for b in res.bugs:
+        assert b.schedule is not None and "did not replay" not in b.message, b.message
+        again = kcheck.replay(entry, b.schedule, memory_model="lkmm", races="error", keep_going=True)
+        assert again.bug is not None and again.bug.kind == b.kind
+        assert again.bug.message.split(":")[0] == b.message.split(":")[0]

@@ -79,6 +79,19 @@ def identity(kind, message):
     return kind, _ADDR.sub("#", message.split("\n", 1)[0])
 
 
+def distinct_key(kind, message):
+    """What tells two bugs of a --keep-going search apart: ``identity``, but a
+    data race by its location alone - the same race is met with its two
+    accesses in either order ("load x in A and store x in B" / "store x in B
+    and load x in A"), and a report of one race must not settle for another
+    location's (a replay that met m.ready's race first printed it three
+    times in place of m.data's)."""
+    k = identity(kind, message)
+    if kind == "data-race":
+        return kind, k[1].split(": ", 1)[0]
+    return k
+
+
 def record(run, bug, memory_model):
     """A bug of ``run`` as plain data, while the run's graph is current (graphs
     change in place as the search goes on)."""
@@ -106,7 +119,7 @@ class Collector:
         """on_bug: record it; True stops the search."""
         if bug.kind in self.ignore:
             return False
-        key = identity(bug.kind, bug.message)
+        key = distinct_key(bug.kind, bug.message)
         if key not in self.seen:
             self.seen.add(key)
             self.bugs.append(record(run, bug, self.memory_model))

@@ -59,7 +59,10 @@ def replay_to(main, steps, target, *, memory_model="sc", keep_going=False, trace
                drop_barriers=drop_barriers, memory_model=memory_model, keep_going=keep_going)
     run, bug, _ = d.run_once()
     if keep_going and not run.discarded and not run.inadmissible:
-        for b in detect.every_bug(run)[0]:
+        # with its LKMM data races, as the search's own every_bug had them (the
+        # replay's own bug is the first race only)
+        mode = races if memory_model == "lkmm" and races not in (None, "off") else None
+        for b in detect.every_bug(run, mode, d)[0]:
             if same_bug(target, b):
                 return run, b, d
     return run, bug, d
@@ -173,7 +176,8 @@ def replay(main, schedule, *, step_bound=2000, races="warn", drop_barriers=(), m
                                 keep_going=keep_going, step_bound=step_bound, races=races,
                                 drop_barriers=drop_barriers)
     if keep_going and not run.discarded and not run.inadmissible:
-        bug = next((b for b in detect.every_bug(run)[0] if b.kind not in ignore), None)
+        mode = races if memory_model == "lkmm" and races not in (None, "off") else None
+        bug = next((b for b in detect.every_bug(run, mode, d)[0] if b.kind not in ignore), None)
     if d.diverged is not None:
         pos, what = d.diverged
         raise ModelError(f"replay diverged at step {pos + 1}: {what} (a different model, or "

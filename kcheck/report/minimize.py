@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from ..engine import schedule as S
-from ..engine.bugs import identity
+from ..engine.bugs import distinct_key, identity
 from .story import race_order
 
 
@@ -25,6 +25,8 @@ def same_bug(a, b):
         return False
     if a.kind in ("warn", "bug-on", "refcount-warn", "lockdep", "model-error"):
         return identity(a.kind, a.message) == identity(b.kind, b.message)
+    if a.kind == "data-race":
+        return distinct_key(a.kind, a.message) == distinct_key(b.kind, b.message)
     return True
 
 
