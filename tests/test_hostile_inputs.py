@@ -206,3 +206,29 @@ def test_sigterm_stops_a_run_that_ignores_sigint(tmp_path):
     finally:
         if p.poll() is None:
             p.kill()
+
+
+def test_unbounded_recursion_names_the_function_python_and_c(tmp_path):
+    # "task t recursed without bound" named no function; the trace's only step was
+    # an earlier line (a C review)
+    import kcheck.c
+    from kcheck.kernel import atomic_t, atomic_inc
+
+    def down(a, n):
+        atomic_inc(a)
+        return down(a, n + 1)
+
+    def main():
+        kcheck.spawn(down, atomic_t(), 0)
+
+    res = kcheck.check(main)
+    assert res.bug is not None and res.bug.kind == "livelock"
+    assert "recursed without bound in down()" in res.bug.message, res.bug.message
+    f = tmp_path / "rec.c"
+    f.write_text("#include <linux/kernel.h>\n#include <pthread.h>\nstatic int x;\n"
+                 "static int forever(int n) { return forever(n + 1) + 1; }\n"
+                 "static void *t(void *a) { WRITE_ONCE(x, forever(0)); return NULL; }\n"
+                 "int main(void) { pthread_t p; pthread_create(&p, NULL, t, NULL); return 0; }\n")
+    res = kcheck.check(kcheck.c.load(str(f)).entry)
+    assert res.bug is not None and res.bug.kind == "livelock"
+    assert "in C function forever() at rec.c:4" in res.bug.message, res.bug.message

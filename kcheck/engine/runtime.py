@@ -1145,8 +1145,22 @@ class Run:
             # ... ) or that a kernel call raises on its arguments stops the execution
             # as a model error, with the trace of the interleaving that led there.
             if isinstance(e, RecursionError) and str(e).startswith("maximum recursion depth"):
-                self._stop_with(Bug("livelock", f"task {t.name} recursed without bound ({e})",
-                                    task=t))
+                # name the function that recursed (the kernel's stack overflows in it):
+                # a model's Python function, or the C function the front end runs
+                _, where = model_exception(e)
+                if where is not None:
+                    inside = f" in {where[2]}() at {os.path.basename(where[0])}:{where[1]}"
+                else:
+                    from .watchdog import _c_function
+                    tb = e.__traceback__
+                    while tb is not None and tb.tb_next is not None:
+                        tb = tb.tb_next
+                    inside = (" " + _c_function(tb.tb_frame)) if tb is not None else ""
+                    inside = inside if inside.strip() else ""
+                b = Bug("livelock", f"task {t.name} recursed without bound{inside} ({e}): the "
+                        "kernel's stack would overflow", task=t)
+                b.where = where
+                self._stop_with(b)
             else:
                 msg, where = model_exception(e)
                 if isinstance(e, AssertionError) and _raised_in_model(e):
