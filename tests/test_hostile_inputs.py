@@ -232,3 +232,30 @@ def test_unbounded_recursion_names_the_function_python_and_c(tmp_path):
     res = kcheck.check(kcheck.c.load(str(f)).entry)
     assert res.bug is not None and res.bug.kind == "livelock"
     assert "in C function forever() at rec.c:4" in res.bug.message, res.bug.message
+
+
+def test_call_srcu_with_its_arguments_swapped_says_their_order():
+    from kcheck.kernel import KStruct, srcu_struct, rcu_head, call_srcu
+    from kcheck.engine.runtime import ModelError
+
+    class mm(KStruct):
+        srcu: srcu_struct
+
+    class obj(KStruct):
+        rcu: rcu_head
+
+    def main():
+        m, o = mm(), obj()
+        kcheck.spawn(lambda: call_srcu(o.rcu, m.srcu, lambda h: None))
+
+    with pytest.raises(ModelError, match=r"call_srcu\(ssp, head, func\)"):
+        kcheck.check(main)
+
+
+def test_a_kernel_call_at_import_says_to_make_it_in_main(tmp_path):
+    f = tmp_path / "glob.py"
+    f.write_text("from kcheck.kernel import DEFINE_SPINLOCK\nlock = DEFINE_SPINLOCK()\n"
+                 "def main():\n    pass\n")
+    out = subprocess.run([sys.executable, "-m", "kcheck.cli", "check", str(f)], capture_output=True,
+                         text=True, cwd=ROOT)
+    assert out.returncode == 2 and "is made in main() here" in out.stderr, out.stderr

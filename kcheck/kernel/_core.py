@@ -26,7 +26,10 @@ WAIT_ACQ = MARKED | ACQUIRE | AWAIT
 def run():
     r = _rt.CURRENT
     if r is None:
-        raise ModelError("kcheck.kernel functions only work while kcheck runs a model")
+        raise ModelError("kcheck.kernel functions only work while kcheck runs a model (a "
+                         "global lock, queue or srcu_struct the kernel defines statically - "
+                         "DEFINE_SPINLOCK(), DEFINE_MUTEX(), DEFINE_STATIC_SRCU() - is made in "
+                         "main() here, and passed to the tasks or kept in a struct)")
     return r
 
 

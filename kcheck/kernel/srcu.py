@@ -291,6 +291,10 @@ def call_srcu(ssp, head, fn):
     t = r.cur
     if t is None:
         raise ModelError("call_srcu() from main(): queue callbacks from a task")
+    if not isinstance(ssp, srcu_struct) or not callable(fn):
+        raise ModelError(f"call_srcu({ssp!r}, {head!r}, {getattr(fn, '__name__', fn)!r}): the "
+                         "arguments are the kernel's call_srcu(ssp, head, func) - the srcu_struct, "
+                         "the rcu_head, then the callback")
     from .rcu import queue_head, unqueue_head
     if not queue_head(r, head, "call_srcu"):
         return
