@@ -261,10 +261,18 @@ def _sigterm_default_in_child():
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def _interrupted_msg():
+    from .engine.runtime import STOPPED_BY
+    return f"interrupted ({STOPPED_BY[0]}) before any result"
+
+
 def _sigterm(signum, frame):
     """SIGTERM (timeout(1), a CI job cancelled) stops a run as Ctrl-C does: what
     was covered is printed and the exit code is 130."""
     import signal
+    if os.getpid() == _MAIN_PID[0]:
+        from .engine.runtime import STOPPED_BY
+        STOPPED_BY[0] = "SIGTERM"       # the messages say what stopped it
     if os.getpid() != _MAIN_PID[0]:
         # a worker process forked from the command (its pool terminates it with
         # SIGTERM): die as it would have without this handler
@@ -667,14 +675,14 @@ def _run(invoke, debug):
         return _fail_out(str(e), EXIT_ERROR)
     except click.exceptions.Abort as e:
         if isinstance(e.__context__, KeyboardInterrupt) or isinstance(e.__cause__, KeyboardInterrupt):
-            return _fail_out("interrupted (Ctrl-C) before any result", EXIT_INTERRUPTED, "interrupted")
+            return _fail_out(_interrupted_msg(), EXIT_INTERRUPTED, "interrupted")
         return _fail_out("aborted", EXIT_ERROR)
     except click.ClickException as e:
         ctx = getattr(e, "ctx", None)
         hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
         return _fail_out(e.format_message().replace("\n", " ") + hint, EXIT_ERROR)
     except KeyboardInterrupt:
-        return _fail_out("interrupted (Ctrl-C) before any result", EXIT_INTERRUPTED, "interrupted")
+        return _fail_out(_interrupted_msg(), EXIT_INTERRUPTED, "interrupted")
     except SystemExit as e:
         return e.code if isinstance(e.code, int) else (EXIT_OK if e.code is None else EXIT_ERROR)
     except BrokenPipeError:

@@ -54,6 +54,11 @@ CHAIN_BOUND = 16
 CHAIN_CUT = "cut: "
 
 
+# What stopped a run, as its interruption messages say it: "Ctrl-C", or
+# "SIGTERM" once the CLI's handler has met that signal (timeout(1), kill).
+STOPPED_BY = ["Ctrl-C"]
+
+
 class KcheckSignal(BaseException):
     """Base of kcheck's own exceptions: BaseException, so that a model's
     ``except Exception`` cannot swallow a detected bug."""

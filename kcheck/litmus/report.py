@@ -169,8 +169,9 @@ def summary_line(reports: list, seconds: float) -> str:
 
 
 def interrupted_line(done: int) -> str:
-    return (f"interrupted: Ctrl-C after {done} test{'s' if done != 1 else ''}; the test it "
-            "stopped and those after it were not run")
+    from ..engine.runtime import STOPPED_BY
+    return (f"interrupted: {STOPPED_BY[0]} after {done} test{'s' if done != 1 else ''}; the test "
+            "it stopped and those after it were not run")
 
 
 def to_json(reports: list, seconds: float, interrupted: bool = False) -> dict:

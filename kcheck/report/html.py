@@ -550,8 +550,9 @@ def render_report(result, title=None):
     for w in result.warnings:
         body.append(f"<p class=\"meta\">warning: {_e(w)}</p>")
     if result.interrupted:
+        from ..engine.runtime import STOPPED_BY
         body.append("<p class=\"meta\">interrupted: the result covers only what was explored "
-                    "before Ctrl-C</p>")
+                    f"before {STOPPED_BY[0]}</p>")
     return _page(title, "\n".join(body), script)
 
 

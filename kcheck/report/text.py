@@ -604,5 +604,6 @@ def format_result(res, path="FILE", extra=""):
     if len(res.warnings) > 5:
         out.append(f"warning: ... and {len(res.warnings) - 5} more")
     if res.interrupted:
-        out.append("interrupted: the result covers only what was explored before Ctrl-C")
+        from ..engine.runtime import STOPPED_BY
+        out.append(f"interrupted: the result covers only what was explored before {STOPPED_BY[0]}")
     return "\n".join(out)

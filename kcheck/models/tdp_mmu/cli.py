@@ -161,7 +161,9 @@ class _Covered:
                     "seconds": round(r.seconds, 2)}
         rows = [row(ch, mm, r) for ch, mm, r in self.done]
         stopped = [row(ch, ch.memory_model, r) for ch, r in cut]
-        msg = f"interrupted (Ctrl-C): {len(rows)} of {self.total} {self.what} finished, {self.rest}"
+        from ...engine.runtime import STOPPED_BY
+        msg = (f"interrupted ({STOPPED_BY[0]}): {len(rows)} of {self.total} {self.what} finished, "
+               f"{self.rest}")
         click.echo(f"kcheck: {msg}", err=True)
         if as_json:
             click.echo(json.dumps({"verdict": "interrupted", "error": msg, "checks": rows + stopped,
