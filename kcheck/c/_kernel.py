@@ -57,7 +57,7 @@ _CLS = {name: _view_class(getattr(_K, name)) for name in
          "rcu_head", "work_struct", "rw_semaphore", "kref", "completion", "wait_queue_head_t",
          "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
          "llist_node", "timer_list", "tasklet_struct", "hrtimer", "percpu_ref", "xarray",
-         "idr", "percpu_rw_semaphore", "lockref", "semaphore", "delayed_work", "ida")}
+         "idr", "percpu_rw_semaphore", "lockref", "semaphore", "delayed_work", "ida", "seqcount_latch_t")}
 _CLS["rcu_head"].__repr__ = lambda self: repr(self._cptr)
 # a work item by its member, not by its first word (`&ftl->flush_work`, not
 # `...flush_work.data->flush_work.data`)
@@ -267,6 +267,14 @@ def _seqlock(b, o, size):
     return v
 
 
+def _seqcount_latch(b, o, size):
+    v = _new("seqcount_latch_t")
+    v.seqcount = view(Ptr(b, o), "struct seqcount")
+    v._kid = ("s", v.seqcount._loc.lid)
+    v._cptr = Ptr(b, o)
+    return v
+
+
 def _null_if_zero(c):
     """A pointer word of an hlist or llist that C left zero (a static, kzalloc'd
     memory) is NULL, as kcheck.kernel's list code spells it: an empty
@@ -449,6 +457,7 @@ VIEWS = {
     "struct semaphore": _single("m", "semaphore"),
     "struct seqcount": _seqcount,
     "seqlock_t": _seqlock,
+    "seqcount_latch_t": _seqcount_latch,
     "struct hlist_head": _one_ptr("hlist_head", "_first", "H"),
     "struct hlist_node": _hlist_node,
     "struct llist_head": _one_ptr("llist_head", "_first", "l"),
@@ -595,6 +604,10 @@ PYTHON_ONLY = {
     "kmalloc": "C's own (allocates C memory of a size)",
     "kzalloc": "C's own (allocates C memory of a size)",
     "kfree": "C's own (frees C memory)",
+    "krealloc": "C's own (reallocates C memory to a size)",
+    "kvrealloc": "C's own (reallocates C memory to a size)",
+    "ZERO_SIZE_PTR": "a C macro (linux/slab.h: (void *)16)",
+    "ZERO_OR_NULL_PTR": "a C macro (linux/slab.h)",
     "kvfree": "C's own (frees C memory)",
     "kmem_cache_create": "C's own (a cache of objects of a size)",
     "SLAB_HWCACHE_ALIGN": "a C macro (linux/slab.h)",
@@ -708,6 +721,7 @@ _BITMAP_FUNCS = {"set_bit", "clear_bit", "change_bit", "clear_bit_unlock", "test
                  "test_and_change_bit", "test_and_set_bit_lock", "__set_bit", "__clear_bit",
                  "__change_bit", "__clear_bit_unlock", "__test_and_set_bit",
                  "__test_and_clear_bit", "find_first_bit", "wait_on_bit", "wake_up_bit",
+                 "wait_on_bit_lock",
                  "clear_and_wake_up_bit", "bit_spin_lock", "bit_spin_trylock",
                  "bit_spin_unlock", "__bit_spin_unlock", "bit_spin_is_locked"}
 
@@ -1662,8 +1676,8 @@ def _i_kcalloc(comp, c, args):
 
 
 def _free(p, op, src, cache=None):
-    if p is None:
-        return
+    if p is None or (p.__class__ is Wild and p.addr <= 0x10):
+        return          # ZERO_OR_NULL_PTR: kfree() of NULL or of ZERO_SIZE_PTR does nothing
     r = rt.CURRENT
     if p.__class__ is not Ptr:
         A.c_bug("invalid-free", f"BUG: KASAN: invalid-free in {A.where(src)}: {op}({p!r})", src)
@@ -1730,6 +1744,71 @@ def _i_kfree(comp, c, args):
         v, addr = pd(f)
         _freeing(rt.CURRENT, addr, _free, v, name, src)
     return kfree_d
+
+
+def _realloc_copy(d, s, k, op, src):
+    """``memcpy(d, s, k)`` of krealloc: cell by cell where the layouts agree, else
+    byte by byte; memory nobody wrote stays unwritten (KMSAN propagates it through
+    the copy and reports a use, not the copy)."""
+    vals = []
+    pos = 0
+    while pos < k:
+        lay_s = s.b.layout(s.o + pos)
+        lay_d = d.b.layout(d.o + pos)
+        if (lay_s is not None and lay_d is not None and lay_s[0] == s.o + pos and
+                lay_d[0] == d.o + pos and lay_s[1] == lay_d[1] and pos + lay_s[1] <= k):
+            w = lay_s[1]
+        else:
+            w = 1
+        vals.append((pos, w, A.read_slow(s.b, s.o + pos, w, PLAIN, op, src, check=False)))
+        pos += w
+    for pos, w, v in vals:
+        if v is UNINIT:
+            continue
+        A.write_slow(d.b, d.o + pos, w, v, PLAIN, op, src)
+
+
+@intrinsic("krealloc", "kvrealloc")
+def _i_krealloc(comp, c, args):
+    """``krealloc(p, new_size, flags)`` (mm/slab_common.c): size 0 frees ``p`` and
+    returns ZERO_SIZE_PTR; a NULL (or ZERO_SIZE_PTR) ``p`` is a kmalloc; a size
+    that fits in ``p``'s object returns ``p`` itself (``__do_krealloc``: ``ks >=
+    new_size``; kcheck's object is the size kmalloc was asked for, with no
+    slab slack); else a new object, ``p``'s contents copied into it, and ``p``
+    freed - a later access through ``p`` is a use-after-free."""
+    if len(args) != 3:
+        raise error_at(c, f"{c.spelling}(p, new_size, flags): expected 3 arguments")
+    name = c.spelling
+    ct = _alloc_type(comp, c, args[1])
+    pf, size, flags = (comp.expr(a) for a in args)
+    src = comp.src(c)
+
+    def krealloc(f):
+        p, n, fl = pf(f), size(f), flags(f)
+        r = rt.CURRENT
+        if not n:
+            if p is not None and p != Wild(0x10):
+                _free(p, name, src)
+            return Wild(0x10)                          # ZERO_SIZE_PTR
+        if p is None or p == Wild(0x10):
+            _gfp_may_sleep(fl, name, src)
+            return _new_heap(n, ct, bool(fl & 0x100), name, src)
+        if p.__class__ is not Ptr or p.b.kind != "heap" or p.o != 0:
+            _free(p, name, src)                         # the invalid-free report
+        old = p.b
+        if r.trace:
+            A.set_src(r, src)
+        if n <= old.size:
+            # ksize(p) >= new_size: the same object (ksize()'s kasan_check_byte()
+            # and KASAN's poisoning of the tail past new_size are not modelled)
+            return p
+        _gfp_may_sleep(fl, name, src)
+        t = ct if ct is not None and ct.size else old.ctype
+        q = _new_heap(n, t, bool(fl & 0x100), name, src)
+        _realloc_copy(q, p, old.size, name, src)
+        _free(p, name, src)
+        return q
+    return krealloc
 
 
 # -- per-CPU data (linux/percpu.h; kcheck.kernel.percpu decides the CPU) -------------------
@@ -2287,11 +2366,18 @@ INTRINSICS["__kcheck_data_race_end"] = _data_race_mark(-1)
 def _called_from_python(wrappers, fn):
     """C function ``fn`` as kcheck.kernel calls it (a thread's function, an
     interrupt handler): its int result.  One wrapper per function, kept in the
-    call site's ``wrappers`` and reused every run."""
+    call site's ``wrappers`` and reused every run.  ``kthread_exit()`` unwinds
+    the C frames as pthread_exit() does (their locals end) and raises
+    kcheck.kernel's KthreadExit from here."""
     w = wrappers.get(fn)
     if w is None:
         def w(*args, fn=fn):
-            ret = fn.invoke(args)
+            try:
+                ret = fn.invoke(args)
+            except PthreadExit as e:
+                if getattr(e, "kthread", False):
+                    raise _K.kthread.KthreadExit(e.value) from None
+                raise
             return ret if ret.__class__ is int else 0
         w.__name__ = fn.name
         wrappers[fn] = w
@@ -2375,6 +2461,33 @@ def _kthread_start(what, started):
             return kt
         return start
     return make
+
+
+@intrinsic("kthread_exit", "kthread_complete_and_exit")
+def _i_kthread_exit(comp, c, args):
+    """``kthread_exit(code)`` / ``kthread_complete_and_exit(comp, code)``: kcheck.kernel's
+    checks and ``complete()``, then the C thread's frames unwind to ``kthread()``."""
+    name = c.spelling
+    want = 1 if name == "kthread_exit" else 2
+    if len(args) != want:
+        raise error_at(c, f"{name}: expected {want} argument{'s' if want > 1 else ''}")
+    compf = comp.expr(args[0]) if want == 2 else None
+    codef = comp.expr(args[-1])
+    src = comp.src(c)
+
+    def kexit(f):
+        x = compf(f) if compf is not None else None
+        code = codef(f)
+        r = rt.CURRENT
+        if r.trace:
+            A.set_src(r, src)
+        _K.kthread._self(r, name)
+        if x is not None:
+            _K.complete(view(x, "struct completion", src))
+        e = PthreadExit(code)
+        e.kthread = True
+        raise e
+    return kexit
 
 
 INTRINSICS["kthread_run"] = _kthread_start("kthread_run", True)

@@ -192,6 +192,17 @@ def wait_for_completion_killable(x):
     return 0
 
 
+def wait_for_completion_io(x):
+    """As ``wait_for_completion`` (the kernel's sleeps in ``io_schedule_timeout()``,
+    which only accounts the wait as I/O)."""
+    _wait_for_common(x, MAX_SCHEDULE_TIMEOUT, TASK_UNINTERRUPTIBLE, "wait_for_completion_io")
+
+
+def wait_for_completion_io_timeout(x, timeout):
+    """As ``wait_for_completion_timeout``: 0 if timed out, else at least 1."""
+    return _wait_for_common(x, timeout, TASK_UNINTERRUPTIBLE, "wait_for_completion_io_timeout")
+
+
 def try_wait_for_completion(x):
     """Consume one ``done`` without sleeping; False if there is none."""
     r = run()
@@ -224,4 +235,5 @@ def completion_done(x):
 __all__ = ["wait_for_completion_killable", "completion", "DECLARE_COMPLETION", "init_completion",
            "reinit_completion",
            "complete", "complete_all", "wait_for_completion", "wait_for_completion_timeout",
+           "wait_for_completion_io", "wait_for_completion_io_timeout",
            "wait_for_completion_interruptible", "try_wait_for_completion", "completion_done"]

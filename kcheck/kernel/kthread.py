@@ -94,6 +94,23 @@ class _KThread(KObject):
 EINTR = 4
 
 
+class KthreadExit(BaseException):
+    """``kthread_exit(code)`` unwinding the thread to ``kthread()``, which ends it
+    with ``code`` as its result (what ``kthread_stop()`` returns).  A BaseException,
+    as the kernel's exit is no error a model's ``except Exception`` may catch."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+def _call(fn, data):
+    try:
+        return fn(data)
+    except KthreadExit as e:
+        return e.code
+
+
 def _threadfn(kt, fn, data):
     r = run()
     r.cur.tls["kthread"] = kt
@@ -106,10 +123,10 @@ def _threadfn(kt, fn, data):
             ret = -EINTR
         else:
             _parkme_first(r, kt)
-            ret = fn(data)
+            ret = _call(fn, data)
     else:
         _parkme_first(r, kt)
-        ret = fn(data)
+        ret = _call(fn, data)
     r.write(kt._exiting, 1, ONCE, "kthread exits: PF_EXITING")
     r.write(kt._ret, ret, REL, "kthread exits")
     _put(kt, "kthread exits: reaped")
@@ -376,6 +393,25 @@ def put_task_struct(kt):
     _put(kt, "put_task_struct")
 
 
+def kthread_exit(code):
+    """End the current kthread here, with ``code`` as its result (kernel/kthread.c:
+    the thread does not return to its function)."""
+    r = run()
+    _self(r, "kthread_exit")
+    raise KthreadExit(code)
+
+
+def kthread_complete_and_exit(comp, code):
+    """``if (comp) complete(comp); kthread_exit(code);`` - the thread ends in the
+    kernel's code, so the waiter may unload the module that held its function."""
+    from .completion import complete
+    r = run()
+    _self(r, "kthread_complete_and_exit")
+    if comp is not None:
+        complete(comp)
+    raise KthreadExit(code)
+
+
 def kthread_stop_put(kt):
     """``kthread_stop()`` then ``put_task_struct()`` (v6.6)."""
     ret = kthread_stop(kt)
@@ -390,6 +426,6 @@ def _check(kt, what):
 
 __all__ = ["kthread_run", "kthread_create", "kthread_should_stop", "kthread_stop", "kthread_stop_put",
            "kthread_park", "kthread_unpark", "kthread_should_park", "__kthread_should_park",
-           "kthread_parkme",
+           "kthread_parkme", "kthread_exit", "kthread_complete_and_exit",
            "signal_pending", "ERESTARTSYS",
            "get_task_struct", "put_task_struct", "task_struct"]

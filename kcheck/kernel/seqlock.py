@@ -215,6 +215,129 @@ def write_seqcount_invalidate(s):
         r.write(s._loc, v + 2, ONCE, "write_seqcount_invalidate")
 
 
+def raw_write_seqcount_barrier(s):
+    """``raw_write_seqcount_barrier(s)`` (``do_raw_write_seqcount_barrier``): two
+    increments around an ``smp_wmb()``, KCSAN-atomic - a reader that began before
+    it retries, and the stores before it are ordered before those after it for
+    any reader whose retry passes."""
+    r = run()
+    with op(r, lambda: f"raw_write_seqcount_barrier({s!r})"):
+        _kcsan(r, writer=1)
+        _inc(r, s, "raw_write_seqcount_barrier")
+        r.fence("smp_wmb", "~raw_write_seqcount_barrier")
+        _inc(r, s, "raw_write_seqcount_barrier")
+        _kcsan(r, writer=-1)
+
+
+# -- seqcount_latch_t ---------------------------------------------------------------
+#
+# The latch (include/linux/seqlock.h, "Latch sequence counters"): the data is
+# kept twice, data[0] and data[1].  The writer (serialized by its caller) runs
+#
+#     raw_write_seqcount_latch(&l->seq);     smp_wmb(); seq++; smp_wmb()
+#     modify(l->data[0]);
+#     raw_write_seqcount_latch(&l->seq);
+#     modify(l->data[1]);
+#
+# and a reader, which may interrupt the writer (an NMI), picks the copy the low
+# bit of the sequence names - the one the writer is not modifying - and retries
+# if the sequence moved:
+#
+#     do {
+#         seq = raw_read_seqcount_latch(&l->seq);        READ_ONCE
+#         entry = query(l->data[seq & 1]);               (an address dependency)
+#     } while (raw_read_seqcount_latch_retry(&l->seq, seq));   smp_rmb(); changed?
+#
+# raw_read_seqcount_latch() is a plain READ_ONCE with no smp_rmb(): the
+# reader's loads of data[seq & 1] depend on it by address, which orders them
+# under the LKMM (C tracks the dependency; a Python model says it with
+# ``address_from(seq, copy)``).  read_seqcount_latch() / _retry() and
+# write_seqcount_latch_begin() / _end() (v6.13, the KCSAN-instrumented forms)
+# make the section's plain accesses marked ones, as seqcount_t's do.
+
+class seqcount_latch_t(KObject):
+    """``seqcount_latch_t``: a ``seqcount_t`` (``.seqcount``) used as a latch."""
+
+    __slots__ = ("seqcount", "_kid")
+
+    def __init__(self, owner=None, field=None):
+        name = field or anon("seqcount_latch_t")
+        self.seqcount = seqcount_t(owner, f"{name}.seqcount")
+        self._kid = ("s", self.seqcount._loc.lid)
+
+    @classmethod
+    def _embed(cls, owner, name, v):
+        return cls(owner, name)
+
+    def __repr__(self):
+        return repr(self.seqcount).removesuffix(".seqcount")
+
+
+def SEQCNT_LATCH_ZERO():
+    return seqcount_latch_t()
+
+
+def seqcount_latch_init(s):
+    run().write(s.seqcount._loc, 0, ONCE, "seqcount_latch_init")
+
+
+def raw_read_seqcount_latch(s):
+    """``READ_ONCE(s->seqcount.sequence)``: the copy to read is ``seq & 1``."""
+    r = run()
+    with op(r, lambda: f"raw_read_seqcount_latch({s!r})") as g:
+        v = r.read(s.seqcount._loc, ONCE, "raw_read_seqcount_latch")
+        g.note = f" = {v}"
+    return v
+
+
+def read_seqcount_latch(s):
+    """``raw_read_seqcount_latch()`` opening a KCSAN reader section."""
+    v = raw_read_seqcount_latch(s)
+    _kcsan(run(), reader=True)
+    return v
+
+
+def raw_read_seqcount_latch_retry(s, start):
+    """``smp_rmb()``, then true if the sequence is no longer ``start``: retry."""
+    r = run()
+    with op(r, lambda: f"read_seqcount_latch_retry({s!r}, {start})") as g:
+        r.fence("smp_rmb", "~read_seqcount_latch_retry")
+        v = r.read(s.seqcount._loc, ONCE, "read_seqcount_latch_retry")
+        g.note = f" = {'true' if v != start else 'false'}"
+    return v != start
+
+
+def read_seqcount_latch_retry(s, start):
+    """``raw_read_seqcount_latch_retry()`` closing the KCSAN reader section."""
+    _kcsan(run(), reader=False)
+    return raw_read_seqcount_latch_retry(s, start)
+
+
+def raw_write_seqcount_latch(s):
+    """``smp_wmb(); s->seqcount.sequence++; smp_wmb();``: readers switch copy."""
+    r = run()
+    with op(r, lambda: f"raw_write_seqcount_latch({s!r})"):
+        r.fence("smp_wmb", "~raw_write_seqcount_latch")
+        _inc(r, s.seqcount, "raw_write_seqcount_latch")
+        r.fence("smp_wmb", "~raw_write_seqcount_latch")
+
+
+def write_seqcount_latch_begin(s):
+    """``kcsan_nestable_atomic_begin(); raw_write_seqcount_latch(s)`` (v6.13)."""
+    _kcsan(run(), writer=1)
+    raw_write_seqcount_latch(s)
+
+
+def write_seqcount_latch(s):
+    """The second switch, between the two copies' updates (v6.13)."""
+    raw_write_seqcount_latch(s)
+
+
+def write_seqcount_latch_end(s):
+    """``kcsan_nestable_atomic_end()`` (v6.13)."""
+    _kcsan(run(), writer=-1)
+
+
 # -- seqlock_t -----------------------------------------------------------------
 
 class seqlock_t(KObject):
@@ -342,4 +465,9 @@ __all__ = ["seqcount_t", "SEQCNT_ZERO", "seqcount_init", "seqcount_spinlock_init
            "seqlock_init", "read_seqbegin", "read_seqretry", "write_seqlock", "write_sequnlock",
            "write_seqlock_bh", "write_sequnlock_bh", "write_seqlock_irqsave",
            "write_sequnlock_irqrestore", "read_seqlock_excl", "read_sequnlock_excl",
-           "read_seqbegin_or_lock", "need_seqretry", "done_seqretry"]
+           "read_seqbegin_or_lock", "need_seqretry", "done_seqretry",
+           "raw_write_seqcount_barrier", "seqcount_latch_t", "SEQCNT_LATCH_ZERO",
+           "seqcount_latch_init", "raw_read_seqcount_latch", "read_seqcount_latch",
+           "raw_read_seqcount_latch_retry", "read_seqcount_latch_retry",
+           "raw_write_seqcount_latch", "write_seqcount_latch_begin", "write_seqcount_latch",
+           "write_seqcount_latch_end"]

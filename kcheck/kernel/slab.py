@@ -86,16 +86,94 @@ def _free(obj, what):
     r.free(obj, what)
 
 
+class _ZeroSizePtr:
+    """``ZERO_SIZE_PTR`` (``(void *)16``): what ``krealloc(p, 0)`` returns.  Not
+    NULL, but any access through it is the kernel's NULL-pointer oops."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "ZERO_SIZE_PTR"
+
+    def __reduce__(self):
+        return "ZERO_SIZE_PTR"
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        _zero_size_oops(name)
+
+    def __setattr__(self, name, v):
+        _zero_size_oops(name)
+
+
+def _zero_size_oops(field):
+    run().report("null-deref", "BUG: kernel NULL pointer dereference, address: 0000000000000010 "
+                 f"(->{field} through ZERO_SIZE_PTR)", fatal=True)
+
+
+ZERO_SIZE_PTR = _ZeroSizePtr()
+
+
+def ZERO_OR_NULL_PTR(p):
+    return p is None or p is ZERO_SIZE_PTR
+
+
 def kfree(obj):
-    if obj is None:
+    if obj is None or obj is ZERO_SIZE_PTR:
         return
     _free(obj, "kfree")
 
 
 def kvfree(obj):
-    if obj is None:
+    if obj is None or obj is ZERO_SIZE_PTR:
         return
     _free(obj, "kvfree")
+
+
+def krealloc(p, new, gfp=None, /):
+    """``krealloc(p, new_size, flags)`` (mm/slab_common.c) with the new size given
+    as kmalloc's is, a struct type: 0 (or None) frees ``p`` and returns
+    ``ZERO_SIZE_PTR``; a NULL (or ZERO_SIZE_PTR) ``p`` is ``kmalloc(new, gfp)``;
+    ``p``'s own type fits, so ``p`` itself comes back (``__do_krealloc``: ``ksize(p)
+    >= new_size``); another type is a new object, ``p``'s fields copied into the
+    ones of the same name (plain loads and stores, as the kernel's memcpy), and
+    ``p`` freed - an access through ``p`` afterwards is a use-after-free."""
+    if not new:
+        if not ZERO_OR_NULL_PTR(p):
+            _free(p, "krealloc")
+        return ZERO_SIZE_PTR
+    if ZERO_OR_NULL_PTR(p):
+        _may_sleep(gfp, "krealloc")
+        obj = new()
+        run().alloc(obj, "krealloc")
+        return obj
+    if type(p) is new:
+        return p
+    if not isinstance(new, type):
+        raise ModelError(f"krealloc({p!r}, {new!r}): the new size is a struct type, as kmalloc's")
+    _may_sleep(gfp, "krealloc")
+    r = run()
+    obj = new()
+    r.alloc(obj, "krealloc")
+    with op(r, lambda: f"krealloc({p!r}) copies into {obj!r}"):
+        have = set(getattr(new, "_fields_", ()))
+        for name in getattr(type(p), "_fields_", ()):
+            if name in have:
+                setattr(obj, name, getattr(p, name))
+        mine = dict(getattr(new, "_embedded_", ()))
+        for name, _ in getattr(type(p), "_embedded_", ()):
+            src = getattr(getattr(p, name, None), "_loc", None)
+            dst = getattr(getattr(obj, name, None), "_loc", None) if name in mine else None
+            if src is not None and dst is not None:
+                r.write(dst, r.read(src, PLAIN, "krealloc"), PLAIN, "krealloc")
+    _free(p, "krealloc")
+    return obj
+
+
+kvrealloc = krealloc
+
+
 
 
 def kfree_sensitive(obj):
@@ -360,6 +438,7 @@ def kmemleak_not_leak(obj):
 
 __all__ = ["GFP_ATOMIC", "GFP_KERNEL", "GFP_KERNEL_ACCOUNT", "GFP_NOWAIT", "GFP_NOIO", "GFP_NOFS",
            "gfpflags_allow_blocking", "kmalloc", "kzalloc", "kvmalloc", "kvzalloc", "kfree", "kvfree", "kfree_sensitive",
+           "krealloc", "kvrealloc", "ZERO_SIZE_PTR", "ZERO_OR_NULL_PTR",
            "kfree_rcu", "kvfree_rcu", "kfree_rcu_mightsleep", "kvfree_rcu_mightsleep",
            "kmem_cache", "kmem_cache_create", "kmem_cache_alloc", "kmem_cache_zalloc",
            "kmem_cache_free", "kmem_cache_destroy", "kmemleak_not_leak", "SLAB_HWCACHE_ALIGN",

@@ -337,9 +337,10 @@ def _sleep_info(wq, what, condition, label=None):
     return S.Sleep(lambda: f"{what}({wq!r}, {S.source_of(condition)})", _model_frame(), _explain(wq))
 
 
-def _wait_event(wq, condition, state, exclusive, timeout, what, label=None):
+def _wait_event(wq, condition, state, exclusive, timeout, what, label=None, sleep=None):
     """``___wait_event``: returns the jiffies left (``timeout`` is None: no timer).
-    ``label``: what the report calls the wait (default: the macro and its condition)."""
+    ``label``: what the report calls the wait (default: the macro and its condition);
+    ``sleep(info)``: the macro's ``cmd`` when it is not ``schedule()``."""
     r = run()
     t = _me(what)
     entry = wait_queue_entry(t, WQ_FLAG_EXCLUSIVE if exclusive else 0)
@@ -362,7 +363,9 @@ def _wait_event(wq, condition, state, exclusive, timeout, what, label=None):
         if interrupted:
             from .kthread import ERESTARTSYS
             return -ERESTARTSYS
-        if timeout is None:
+        if sleep is not None:
+            sleep(info)
+        elif timeout is None:
             S.schedule(info)
         else:
             ret = S.schedule_timeout(ret, info)
@@ -452,6 +455,41 @@ def wait_event_interruptible_timeout(wq, condition, timeout):
                        "wait_event_interruptible_timeout")
 
 
+def _lock_irq_sleep(lock):
+    """``__wait_event_lock_irq``'s cmd: ``spin_unlock_irq(&lock); schedule();
+    spin_lock_irq(&lock)``."""
+    from .locking import spin_lock_irq, spin_unlock_irq
+
+    def sleep(info):
+        spin_unlock_irq(lock)
+        S.schedule(info)
+        spin_lock_irq(lock)
+    return sleep
+
+
+def wait_event_lock_irq(wq, condition, lock):
+    """Called with the spinlock ``lock`` held and interrupts off (``spin_lock_irq``):
+    sleep (TASK_UNINTERRUPTIBLE) until ``condition()``, which is evaluated with
+    ``lock`` held; the lock is dropped (``spin_unlock_irq``) only around
+    ``schedule()`` and held again on return.  A waker that changes what the
+    condition reads under ``lock`` cannot miss the sleeper: the sleeper is
+    queued before it lets the lock go."""
+    if condition():
+        return
+    _wait_event(wq, condition, TASK_UNINTERRUPTIBLE, False, None, "wait_event_lock_irq",
+                sleep=_lock_irq_sleep(lock))
+
+
+def wait_event_interruptible_lock_irq(wq, condition, lock):
+    """As ``wait_event_lock_irq`` in TASK_INTERRUPTIBLE: 0, or -ERESTARTSYS in a
+    kthread ``kthread_stop()`` interrupts (``lock`` held either way)."""
+    if condition():
+        return 0
+    ret = _wait_event(wq, condition, TASK_INTERRUPTIBLE, False, None,
+                      "wait_event_interruptible_lock_irq", sleep=_lock_irq_sleep(lock))
+    return ret if ret is not None and ret < 0 else 0
+
+
 def _wake_call(wq):
     """The call that wakes ``wq``'s sleepers, as the kernel code would write it:
     a variable's or a bit's hashed queue is woken by ``wake_up_var()`` /
@@ -471,4 +509,5 @@ __all__ = ["wait_event_idle", "wait_event_freezable", "wait_queue_head_t", "wait
            "waitqueue_active", "wq_has_sleeper", "wq_has_single_sleeper", "wake_up", "wake_up_all",
            "wake_up_nr", "wake_up_interruptible", "wake_up_interruptible_all", "wait_event",
            "wait_event_interruptible", "wait_event_killable", "wait_event_exclusive", "wait_event_timeout",
-           "wait_event_interruptible_timeout"]
+           "wait_event_interruptible_timeout", "wait_event_lock_irq",
+           "wait_event_interruptible_lock_irq"]

@@ -82,6 +82,33 @@ def wait_on_bit(word, bit, mode=TASK_UNINTERRUPTIBLE):
     return 0
 
 
+def wait_on_bit_lock(word, bit, mode=TASK_UNINTERRUPTIBLE):
+    """Take ``bit`` of ``word`` as a lock: ``test_and_set_bit()`` (fully ordered),
+    and while it was set, sleep as an exclusive waiter on the bit's queue
+    (``__wait_on_bit_lock``: ``prepare_to_wait_exclusive``, ``test_bit`` -> sleep,
+    then ``test_and_set_bit`` again); returns 0 holding the bit.  Unlock with
+    ``clear_and_wake_up_bit()`` (``clear_bit_unlock(); smp_mb__after_atomic();
+    wake_up_bit()``): an unlock that does not wake leaves the waiter asleep."""
+    from .wait import (wait_queue_entry, WQ_FLAG_EXCLUSIVE, prepare_to_wait_exclusive,
+                       finish_wait, _sleep_info, _me)
+    S.sleep_check("wait_on_bit_lock")
+    if not B.test_and_set_bit(bit, word):
+        return 0
+    wq = bit_waitqueue(word, bit)
+    loc, _ = B._word(bit, word)
+    t = _me("wait_on_bit_lock")
+    entry = wait_queue_entry(t, WQ_FLAG_EXCLUSIVE)
+    label = f"wait_on_bit_lock(&{loc.name()}, {bit})"
+    info = _sleep_info(wq, "wait_on_bit_lock", None, label)
+    while True:
+        prepare_to_wait_exclusive(wq, entry, mode)
+        if B.test_bit(bit, word):
+            S.schedule(info)            # bit_wait(): schedule(); signals are not modelled
+        if not B.test_and_set_bit(bit, word):
+            finish_wait(wq, entry)
+            return 0
+
+
 def wake_up_bit(word, bit):
     """Wake the sleepers of ``bit`` of ``word`` - if its queue, read without the
     lock, is not empty: order the bit's clearing before this call
@@ -120,5 +147,5 @@ def wake_up_queue_of(loc):
         __wake_up(wq, TASK_NORMAL, 1, "wake_up_var")
 
 
-__all__ = ["bit_waitqueue", "wait_on_bit", "wake_up_bit", "clear_and_wake_up_bit",
+__all__ = ["bit_waitqueue", "wait_on_bit", "wait_on_bit_lock", "wake_up_bit", "clear_and_wake_up_bit",
            "wait_var_event", "wake_up_var"]

@@ -321,10 +321,21 @@ def queue_work(wq, work):
     return True
 
 
+_SYSTEM_LOG_KIND = 15       # Loc.keyed's range for system_wq's record of its queuings
+
+
+def _system_log():
+    """``system_wq``'s record of the queuings made on it, (work, seq) pairs, for
+    ``flush_scheduled_work()``: one word, appended to by every queuing there."""
+    return Loc.keyed(_SYSTEM_LOG_KIND, 0, 0, "system_wq.queued", ())
+
+
 def _enqueue(r, wq, work, seq, what):
     """``__queue_work()``: put ``work``'s ``seq``-th queuing (its pending bit set)
     on ``wq`` - a system queue's in a worker context of its own."""
     if wq.__class__ is _SystemWQ:
+        if wq is system_wq:
+            r.rmw(_system_log(), lambda v: v + ((work, seq),), ONCE, what)
         r.spawn(_system_worker, (work, seq, wq),
                 f"kworker/{wq.name}" + (f"#{seq}" if seq > 1 else ""), False, what)
         return
@@ -353,6 +364,21 @@ def flush_workqueue(wq):
     n = r.read(wq._count, ONCE, "flush_workqueue")
     for i in range(1, n + 1):
         r.rmw(wq._done(i), _is_one, WAIT_ACQ, "flush_workqueue")
+
+
+def flush_scheduled_work():
+    """``flush_workqueue(system_wq)`` (``__flush_workqueue(system_wq)``; the kernel
+    deprecates it - flushing a queue every subsystem shares can deadlock on
+    unrelated work - and warns on a direct ``flush_workqueue(system_wq)``, which
+    kcheck refuses): wait until every queuing on ``system_wq`` made before the
+    call has run or been cancelled.  ``schedule_work()``s the flush cannot see yet
+    are not waited for, as the kernel's flush color does not."""
+    r = run()
+    if r.cur is None:
+        raise ModelError("flush_scheduled_work() from main(): flush from a task")
+    _sched.sleep_check("flush_scheduled_work")
+    for work, seq in r.read(_system_log(), ONCE, "flush_scheduled_work"):
+        r.rmw(_instance_done(work, seq), _is_one, WAIT_ACQ, "flush_scheduled_work")
 
 
 def drain_workqueue(wq):
@@ -645,7 +671,7 @@ def queue_work_on(cpu, wq, work):
 __all__ = ["drain_workqueue", "workqueue_struct", "work_struct", "alloc_workqueue", "INIT_WORK",
            "queue_work",
            "queue_work_on",
-           "flush_workqueue", "destroy_workqueue", "flush_work", "work_pending", "cancel_work_sync",
+           "flush_workqueue", "flush_scheduled_work", "destroy_workqueue", "flush_work", "work_pending", "cancel_work_sync",
            "cancel_work", "schedule_work", "system_wq", "system_highpri_wq", "system_long_wq",
            "system_unbound_wq", "system_freezable_wq", "system_power_efficient_wq", "delayed_work",
            "to_delayed_work", "INIT_DELAYED_WORK", "queue_delayed_work", "schedule_delayed_work",

@@ -23,6 +23,8 @@ extern void complete(struct completion *x);
 extern void complete_all(struct completion *x);
 extern void wait_for_completion(struct completion *x);
 extern unsigned long wait_for_completion_timeout(struct completion *x, unsigned long timeout);
+extern void wait_for_completion_io(struct completion *x);
+extern unsigned long wait_for_completion_io_timeout(struct completion *x, unsigned long timeout);
 extern int wait_for_completion_interruptible(struct completion *x);
 extern int wait_for_completion_killable(struct completion *x);
 extern bool try_wait_for_completion(struct completion *x);

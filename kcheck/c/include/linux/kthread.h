@@ -18,6 +18,7 @@
 #include <linux/err.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
+#include <linux/completion.h>
 
 extern struct task_struct *kthread_create(int (*threadfn)(void *data), void *data,
 					  const char namefmt[], ...);
@@ -31,5 +32,9 @@ extern bool __kthread_should_park(struct task_struct *k);
 extern void kthread_parkme(void);
 extern int kthread_park(struct task_struct *k);
 extern void kthread_unpark(struct task_struct *k);
+/* end the current kthread with code as its result (after complete(comp) if comp) */
+extern void kthread_exit(long code) __attribute__((noreturn));
+extern void kthread_complete_and_exit(struct completion *comp, long code)
+	__attribute__((noreturn));
 
 #endif

@@ -37,6 +37,37 @@ extern void raw_write_seqcount_end(seqcount_t *s);
 extern void write_seqcount_end(seqcount_t *s);
 extern void write_seqcount_invalidate(seqcount_t *s);
 
+extern void raw_write_seqcount_barrier(seqcount_t *s);
+
+/*
+ * The latch: the data is kept twice and a reader picks data[seq & 1], the copy
+ * the writer is not modifying.  Writer (serialized by its caller):
+ *	raw_write_seqcount_latch(&l->seq); modify(l->data[0]);
+ *	raw_write_seqcount_latch(&l->seq); modify(l->data[1]);
+ * Reader:
+ *	do {
+ *		seq = raw_read_seqcount_latch(&l->seq);
+ *		entry = query(&l->data[seq & 1]);
+ *	} while (raw_read_seqcount_latch_retry(&l->seq, seq));
+ * raw_read_seqcount_latch() is READ_ONCE: the address dependency orders the
+ * reads of the copy.  The non-raw forms (v6.13) are KCSAN-instrumented.
+ */
+typedef struct {
+	seqcount_t seqcount;
+} seqcount_latch_t;
+
+#define SEQCNT_LATCH_ZERO(seq_name)	{ .seqcount = SEQCNT_ZERO(seq_name.seqcount) }
+#define seqcount_latch_init(s)		seqcount_init(&(s)->seqcount)
+
+extern unsigned raw_read_seqcount_latch(const seqcount_latch_t *s);
+extern unsigned read_seqcount_latch(const seqcount_latch_t *s);
+extern int raw_read_seqcount_latch_retry(const seqcount_latch_t *s, unsigned start);
+extern int read_seqcount_latch_retry(const seqcount_latch_t *s, unsigned start);
+extern void raw_write_seqcount_latch(seqcount_latch_t *s);
+extern void write_seqcount_latch_begin(seqcount_latch_t *s);
+extern void write_seqcount_latch(seqcount_latch_t *s);
+extern void write_seqcount_latch_end(seqcount_latch_t *s);
+
 extern void seqlock_init(seqlock_t *sl);
 extern unsigned read_seqbegin(const seqlock_t *sl);
 extern unsigned read_seqretry(const seqlock_t *sl, unsigned start);

@@ -23,6 +23,15 @@ extern void *kmalloc_array(size_t n, size_t size, gfp_t flags);
 extern void *kvmalloc(size_t size, gfp_t flags);
 extern void *kvzalloc(size_t size, gfp_t flags);
 extern void *kvcalloc(size_t n, size_t size, gfp_t flags);
+/*
+ * krealloc(): size 0 frees p and returns ZERO_SIZE_PTR; NULL p is kmalloc; a
+ * size that fits in p's object returns p; else a new object with p's contents,
+ * and p freed (an access through p afterwards is a use-after-free).
+ */
+extern void *krealloc(const void *p, size_t new_size, gfp_t flags);
+extern void *kvrealloc(const void *p, size_t new_size, gfp_t flags);
+#define ZERO_SIZE_PTR		((void *)16)
+#define ZERO_OR_NULL_PTR(x)	((unsigned long)(x) <= (unsigned long)ZERO_SIZE_PTR)
 extern void kfree(const void *objp);
 DEFINE_FREE(kfree, void *, if (_T) kfree(_T))
 extern void kvfree(const void *addr);

@@ -14,6 +14,8 @@
 
 extern int wait_on_bit(unsigned long *word, int bit, unsigned mode);
 extern void wake_up_bit(unsigned long *word, int bit);
+/* take the bit as a lock, sleeping (exclusive) while it is set; 0 holding it */
+extern int wait_on_bit_lock(unsigned long *word, int bit, unsigned mode);
 extern void clear_and_wake_up_bit(int bit, unsigned long *word);
 
 /*

@@ -88,6 +88,8 @@ extern bool cancel_work_sync(struct work_struct *work);
 extern bool cancel_work(struct work_struct *work);
 extern bool work_pending(struct work_struct *work);
 extern void flush_workqueue(struct workqueue_struct *wq);
+/* flush system_wq (deprecated in the kernel): every queuing on it made before */
+extern void flush_scheduled_work(void);
 extern void drain_workqueue(struct workqueue_struct *wq);
 extern void destroy_workqueue(struct workqueue_struct *wq);
 extern struct workqueue_struct *alloc_workqueue(const char *fmt, unsigned int flags,
