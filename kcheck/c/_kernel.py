@@ -1746,10 +1746,10 @@ def _i_kfree(comp, c, args):
     return kfree_d
 
 
-def _realloc_copy(d, s, k, op, src):
-    """``memcpy(d, s, k)`` of krealloc: cell by cell where the layouts agree, else
-    byte by byte; memory nobody wrote stays unwritten (KMSAN propagates it through
-    the copy and reports a use, not the copy)."""
+def _copy_cells(d, s, k, op, src, uninit_too=False):
+    """``memcpy(d, s, k)``: cell by cell where the layouts agree, else byte by byte.
+    ``uninit_too`` (krealloc's copy): memory nobody wrote is copied as unwritten -
+    KMSAN propagates it through the copy and reports a use, not the copy."""
     vals = []
     pos = 0
     while pos < k:
@@ -1760,7 +1760,7 @@ def _realloc_copy(d, s, k, op, src):
             w = lay_s[1]
         else:
             w = 1
-        vals.append((pos, w, A.read_slow(s.b, s.o + pos, w, PLAIN, op, src, check=False)))
+        vals.append((pos, w, A.read_slow(s.b, s.o + pos, w, PLAIN, op, src, check=not uninit_too)))
         pos += w
     for pos, w, v in vals:
         if v is UNINIT:
@@ -1805,7 +1805,7 @@ def _i_krealloc(comp, c, args):
         _gfp_may_sleep(fl, name, src)
         t = ct if ct is not None and ct.size else old.ctype
         q = _new_heap(n, t, bool(fl & 0x100), name, src)
-        _realloc_copy(q, p, old.size, name, src)
+        _copy_cells(q, p, old.size, name, src, uninit_too=True)
         _free(p, name, src)
         return q
     return krealloc
@@ -2192,20 +2192,7 @@ def _i_memcpy(comp, c, args):
             A.bad_pointer(d, 0, k, True, src)
         if s.__class__ is not Ptr:
             A.bad_pointer(s, 0, k, False, src)
-        vals = []
-        pos = 0
-        while pos < k:
-            lay_s = s.b.layout(s.o + pos)
-            lay_d = d.b.layout(d.o + pos)
-            if (lay_s is not None and lay_d is not None and lay_s[0] == s.o + pos and
-                    lay_d[0] == d.o + pos and lay_s[1] == lay_d[1] and pos + lay_s[1] <= k):
-                w = lay_s[1]
-            else:
-                w = 1
-            vals.append((pos, w, A.read_slow(s.b, s.o + pos, w, PLAIN, name, src)))
-            pos += w
-        for pos, w, v in vals:
-            A.write_slow(d.b, d.o + pos, w, v, PLAIN, name, src)
+        _copy_cells(d, s, k, name, src)
         return d
     return memcpy
 
