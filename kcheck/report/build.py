@@ -52,6 +52,11 @@ def _verdict(reports):
     return "bug" if reports else "no-bug"
 
 
+def _race_mode(memory_model, races):
+    """What ``detect.every_bug`` makes of a --keep-going run's LKMM data races."""
+    return races if memory_model == "lkmm" and races not in (None, "off") else None
+
+
 def replay_to(main, steps, target, *, memory_model="sc", keep_going=False, trace=False,
               strict=False, step_bound=2000, races="warn", drop_barriers=()):
     """Replay ``steps``; (run, the bug like ``target`` it met (or its first bug), driver)."""
@@ -61,8 +66,7 @@ def replay_to(main, steps, target, *, memory_model="sc", keep_going=False, trace
     if keep_going and not run.discarded and not run.inadmissible:
         # with its LKMM data races, as the search's own every_bug had them (the
         # replay's own bug is the first race only)
-        mode = races if memory_model == "lkmm" and races not in (None, "off") else None
-        for b in detect.every_bug(run, mode, d)[0]:
+        for b in detect.every_bug(run, _race_mode(memory_model, races), d)[0]:
             if same_bug(target, b):
                 return run, b, d
     return run, bug, d
@@ -176,8 +180,8 @@ def replay(main, schedule, *, step_bound=2000, races="warn", drop_barriers=(), m
                                 keep_going=keep_going, step_bound=step_bound, races=races,
                                 drop_barriers=drop_barriers)
     if keep_going and not run.discarded and not run.inadmissible:
-        mode = races if memory_model == "lkmm" and races not in (None, "off") else None
-        bug = next((b for b in detect.every_bug(run, mode, d)[0] if b.kind not in ignore), None)
+        bug = next((b for b in detect.every_bug(run, _race_mode(memory_model, races), d)[0]
+                    if b.kind not in ignore), None)
     if d.diverged is not None:
         pos, what = d.diverged
         raise ModelError(f"replay diverged at step {pos + 1}: {what} (a different model, or "
