@@ -361,13 +361,18 @@ def test_flush_work_from_its_own_function_names_the_worker():
     assert "kworker/wq:0 waits in flush_work(dev#0->work.done[1])" in res.bug.message, res.bug.message
 
 
-@pytest.mark.parametrize("drain", [0, 1])
+@pytest.mark.parametrize("drain", [0, 1, 2])
 def test_drain_waits_for_work_that_queues_itself_again(drain):
     """flush_workqueue() waits for what was queued before it; an item that
     queues itself again from its function runs after the flush returns, on
-    freed memory - drain_workqueue() waits for those rounds too."""
+    freed memory - drain_workqueue() waits for those rounds too, and so does
+    destroy_workqueue(), which drains (is_chained_work() lets the item queue
+    itself on a queue being destroyed).  kcheck's destroy_workqueue() once
+    flushed and then marked the queue: a round queued during the flush ran
+    after it returned."""
     from kcheck.kernel import (KStruct, work_struct, alloc_workqueue, INIT_WORK, queue_work,
-                               drain_workqueue, flush_workqueue, container_of, kzalloc, kfree)
+                               drain_workqueue, flush_workqueue, container_of, kzalloc, kfree,
+                               destroy_workqueue)
 
     class dev(KStruct):
         work: work_struct
@@ -382,7 +387,7 @@ def test_drain_waits_for_work_that_queues_itself_again(drain):
 
     def teardown(d):
         queue_work(d.wq, d.work)
-        (drain_workqueue if drain else flush_workqueue)(d.wq)
+        (flush_workqueue, drain_workqueue, destroy_workqueue)[drain](d.wq)
         kfree(d)
 
     def main():
@@ -394,6 +399,50 @@ def test_drain_waits_for_work_that_queues_itself_again(drain):
         assert r.bug is None and r.exhaustive, r.format()
     else:
         assert r.bug.kind == "use-after-free", r.format()
+
+
+@pytest.mark.parametrize("late", [False, True])
+def test_queue_work_after_destroy_warns_and_queues_nothing(late):
+    """__queue_work() on a queue being destroyed WARNs unless it is chained
+    work, and queues nothing; destroy_workqueue() marks the queue before it
+    drains, so a queuing that comes after the mark cannot slip in behind the
+    drain.  The twin queues before the destroy: clean."""
+    from kcheck.kernel import (KStruct, work_struct, alloc_workqueue, INIT_WORK, queue_work,
+                               destroy_workqueue, flush_work, kzalloc)
+
+    class dev(KStruct):
+        work: work_struct
+        wq: object
+
+    def owner(d):
+        if not late:
+            queue_work(d.wq, d.work)
+        destroy_workqueue(d.wq)
+        if late:
+            queue_work(d.wq, d.work)
+
+    def main():
+        d = kzalloc(dev, wq=alloc_workqueue("wq"))
+        INIT_WORK(d.work, lambda w: None)
+        kcheck.spawn(owner, d)
+    r = kcheck.check(main, ignore=["leak"])
+    if late:
+        assert r.bug.kind == "warn" and "after destroy_workqueue" in r.bug.message, r.format()
+    else:
+        assert r.bug is None and r.exhaustive, r.format()
+
+
+def test_destroying_a_queue_twice_is_a_double_free():
+    from kcheck.kernel import alloc_workqueue, destroy_workqueue
+
+    def owner(wq):
+        destroy_workqueue(wq)
+        destroy_workqueue(wq)
+
+    def main():
+        kcheck.spawn(owner, alloc_workqueue("wq"))
+    r = kcheck.check(main)
+    assert r.bug.kind == "double-free" and "destroy_workqueue(wq)" in r.bug.message, r.format()
 
 
 # -- an item that queues itself again ----------------------------------------
@@ -497,10 +546,11 @@ def test_work_pending_while_a_canceller_holds_the_bit_and_queuing_fails():
 def test_a_queue_word_reads_as_the_work_items_in_traces():
     """The queue's word was printed as a Python tuple, ((), false, 0) ->
     (((&dev->work, 1, 1)), false, 0)."""
-    from kcheck.kernel.workqueue import _WQState
+    from kcheck.kernel.workqueue import _WQState, _Dying
     from kcheck.report.text import fmt_value
-    assert fmt_value(_WQState((), False, 0)) == "[]"
-    assert fmt_value(_WQState((("W", 1, 1),), True, 1)) == "['W'] (destroyed)"
+    assert fmt_value(_WQState((), 0)) == "[]"
+    assert fmt_value(_WQState((("W", 1, 1),), 1)) == "['W']"
+    assert fmt_value(_Dying(2)) == "2 (destroying)"       # the count's word, once destroyed
     assert fmt_value(((), False, 0)) == "((), false, 0)"      # other tuples as before
 
 

@@ -7,8 +7,19 @@ as in the kernel - numbers the queuing and appends it to the queue; a worker
 takes the oldest item, clears its pending bit, runs it and marks that
 queuing done.  ``flush_workqueue`` reads how many queuings there have been
 and waits until each is done - it waits for what was queued before it, as
-the kernel's does; ``destroy_workqueue`` flushes and lets the workers exit.
-Idle workers at the end of an execution are not a deadlock.
+the kernel's does.  ``destroy_workqueue`` is the kernel's: it marks the queue
+as going away (``__WQ_DESTROYING``/``__WQ_DRAINING``), so a later
+``queue_work`` WARNs and queues nothing - unless a work item of that same
+queue is chaining itself (``is_chained_work()``) - and then drains it, round
+after round, until nothing is left.  The workers do not look at the mark:
+kworkers belong to their pool, not to a queue, and go on idling when a queue
+goes away.  Idle workers at the end of an execution are not a deadlock.
+
+That is also why the mark lives in the queuing count's word and not in the
+queue's: a worker's take waits on the queue's word, so a destroy that wrote
+it would be a write every idle worker could read from - an execution in
+which the worker wakes up to find nothing, for every execution in which it
+did not, doubling what a model with a queue and a teardown explores.
 
 The kernel's own queues (``system_wq`` ..., ``schedule_work``) have no
 workers in ``main()``: an item queued there runs in a worker context of its
@@ -49,27 +60,36 @@ from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, RE
 from . import sched as _sched
 from .bitops import ordered_conditional_rmw
 
-# queue state: (pending (work, number) pairs, destroyed, workers started);
-# the count of queuings is a word of its own
+# queue state: (pending (work, number) pairs, workers started); the count of
+# queuings is a word of its own, which also holds the destroy mark (_Dying)
 
 SYMMETRIC_WORKERS = True
 
 
 class _WQState(tuple):
-    """A queue's word: (pending queuings (work, i, seq), destroyed, workers started).
+    """A queue's word: (pending queuings (work, i, seq), workers started).
     A tuple, shown in traces as the work items waiting: ``[&dev#0->work]``."""
 
     __slots__ = ()
 
-    def __new__(cls, pending, dead, started):
-        return tuple.__new__(cls, (pending, dead, started))
+    def __new__(cls, pending, started):
+        return tuple.__new__(cls, (pending, started))
 
-    def __getnewargs__(self):           # pickled with its three fields (parallel search)
+    def __getnewargs__(self):           # pickled with its fields (parallel search)
         return tuple(self)
 
     def __repr__(self):
-        items = ", ".join(repr(p[0]) for p in self[0])
-        return f"[{items}]" + (" (destroyed)" if self[1] else "")
+        return "[" + ", ".join(repr(p[0]) for p in self[0]) + "]"
+
+
+class _Dying(int):
+    """The queuing count of a queue that ``destroy_workqueue`` has marked
+    (``__WQ_DESTROYING``): a count still, since chained work goes on counting."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"{int(self)} (destroying)"
 
 
 class workqueue_struct(KObject):
@@ -77,7 +97,7 @@ class workqueue_struct(KObject):
 
     def __init__(self, name):
         self.name = name
-        self._loc = Loc(_WQState((), False, 0), None, f"workqueue({name})")
+        self._loc = Loc(_WQState((), 0), None, f"workqueue({name})")
         self._count = Loc(0, None, f"workqueue({name}).queued")
         self._kid = ("q", self._loc.lid)
 
@@ -200,24 +220,26 @@ def INIT_WORK(work, fn):
 def _taker(i):
     """The take of worker ``i``: the oldest item, once workers ``0 .. i-1`` have started."""
     def take(state):
-        pending, dead, started = state
+        pending, started = state
         if pending and (i <= started or not SYMMETRIC_WORKERS):
-            return _WQState(pending[1:], dead, max(started, i + 1))
-        return NO_WRITE if dead and not pending else BLOCK
+            return _WQState(pending[1:], max(started, i + 1))
+        return BLOCK
     return take
 
 
 def _worker(wq, index):
+    """A kworker of ``wq``'s pool: take the oldest item, run it, mark it done;
+    idle (waiting in its take) when there is none, for good once the queue is
+    gone."""
     r = run()
     take = _taker(index)
-    r.cur.idle_op = "worker: take work"
+    t = r.cur
+    t.idle_op = "worker: take work"
+    t.tls["worker of"] = wq            # is_chained_work()
     while True:
-        pending, dead, _ = r.rmw(wq._loc, take, ACQ, "worker: take work")
-        if not pending:
-            return
+        pending, _ = r.rmw(wq._loc, take, ACQ, "worker: take work")
         work, nth, seq = pending[0]
         fn = _run_instance(r, work, seq, wq)
-        t = r.cur
         if t.held or t.rcu or t.tls.get("bh") or t.tls.get("preempt") or t.tls.get("irq"):
             held = [l._loc.name() for l, m in t.held] + (["rcu_read_lock"] if t.rcu else [])
             r.report("held-at-exit", f"BUG: workqueue leaked lock or atomic: {t.name} "
@@ -339,11 +361,19 @@ def _enqueue(r, wq, work, seq, what):
         r.spawn(_system_worker, (work, seq, wq),
                 f"kworker/{wq.name}" + (f"#{seq}" if seq > 1 else ""), False, what)
         return
-    i = r.rmw(wq._count, lambda n: n + 1, ONCE, what) + 1
-    old = r.rmw(wq._loc, lambda s: _WQState(s[0] + ((work, i, seq),), s[1], s[2]) if not s[1] else NO_WRITE,
-                REL, what)
-    if old[1]:
+    chained = r.cur.tls.get("worker of") is wq
+
+    def count(n):
+        if n.__class__ is _Dying:
+            return _Dying(n + 1) if chained else NO_WRITE
+        return n + 1
+    n = r.rmw(wq._count, count, ONCE, what)
+    if n.__class__ is _Dying and not chained:
+        # __queue_work(): WARN_ON_ONCE(!is_chained_work(wq)), and nothing is queued
         r.report("warn", f"queue_work on workqueue {wq.name} after destroy_workqueue")
+        return
+    i = n + 1
+    r.rmw(wq._loc, lambda s: _WQState(s[0] + ((work, i, seq),), s[1]), REL, what)
 
 
 def schedule_work(work):
@@ -361,7 +391,7 @@ def flush_workqueue(wq):
                          "(the kernel warns about it): flush_work() the items")
     r = run()
     _sched.sleep_check("flush_workqueue")
-    n = r.read(wq._count, ONCE, "flush_workqueue")
+    n = int(r.read(wq._count, ONCE, "flush_workqueue"))
     for i in range(1, n + 1):
         r.rmw(wq._done(i), _is_one, WAIT_ACQ, "flush_workqueue")
 
@@ -389,21 +419,37 @@ def drain_workqueue(wq):
         raise ModelError(f"drain_workqueue({wq.name}): a system workqueue is the kernel's")
     r = run()
     _sched.sleep_check("drain_workqueue")
-    done = 0
+    _drain(r, wq, 0, int(r.read(wq._count, ONCE, "drain_workqueue")), "drain_workqueue")
+
+
+def _drain(r, wq, done, n, what):
+    """Wait for queuings ``done+1 .. n``, then for any queued meanwhile, until
+    a look at the count finds none."""
     while True:
-        n = r.read(wq._count, ONCE, "drain_workqueue")
+        for i in range(done + 1, n + 1):
+            r.rmw(wq._done(i), _is_one, WAIT_ACQ, what)
+        done = n
+        n = int(r.read(wq._count, ONCE, what))
         if n == done:
             return
-        for i in range(done + 1, n + 1):
-            r.rmw(wq._done(i), _is_one, WAIT_ACQ, "drain_workqueue")
-        done = n
 
 
 def destroy_workqueue(wq):
+    """Mark the queue as going away, then drain it (the kernel's
+    ``destroy_workqueue()``: ``__WQ_DESTROYING``, ``drain_workqueue()``).  A
+    queuing made after the mark WARNs and queues nothing, unless it is a
+    work item of this queue queuing more (chained work), which the drain
+    waits for.  Destroying a queue twice is a double free of it."""
     if wq.__class__ is _SystemWQ:
         raise ModelError(f"destroy_workqueue({wq.name}): a system workqueue is the kernel's")
-    flush_workqueue(wq)
-    run().rmw(wq._loc, lambda s: _WQState(s[0], True, s[2]), FULL, "destroy_workqueue")
+    r = run()
+    _sched.sleep_check("destroy_workqueue")
+    n = r.rmw(wq._count, lambda c: NO_WRITE if c.__class__ is _Dying else _Dying(c), FULL,
+              "destroy_workqueue")
+    if n.__class__ is _Dying:
+        r.report("double-free", f"destroy_workqueue({wq.name}) of a workqueue already destroyed")
+        return
+    _drain(r, wq, 0, int(n), "destroy_workqueue")
 
 
 def flush_work(work):
@@ -507,7 +553,7 @@ def _steal(r, work, o, what):
 
     def grab(s):
         left = tuple(p for p in s[0] if p[0] != work)
-        return _WQState(left, s[1], s[2]) if len(left) < len(s[0]) else NO_WRITE
+        return _WQState(left, s[1]) if len(left) < len(s[0]) else NO_WRITE
     old = r.rmw(wq._loc, grab, FULL, what)
     gone = [p for p in old[0] if p[0] == work]
     if not gone:
