@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
 
 from .flows import make_main
 from ...report.progress import wanted
@@ -606,95 +607,141 @@ def expected_cost(check):
     return cost
 
 
-def run_checks(checks, jobs=2, done=None, store=None):
+def run_checks(checks, jobs=2, done=None, store=None, more=None):
     """Run distinct checks (by key) on ``jobs`` processes, the costliest
     first (``expected_cost``); returns key -> CheckResult.  ``done(check,
     result, finished, total)`` is called as each one finishes (progress).
     With a ``store`` (store.CellStore) the checks it keeps are taken from it
-    (``result.kept`` is True) and the others run from and into it."""
+    (``result.kept`` is True) and the others run from and into it.
+
+    ``more(results)``, called as each check finishes with the results so
+    far, may return further checks: they join the same queue, behind the
+    ones already there.  That is how the claims table runs a claim's LKMM
+    checks as soon as its SC checks are in, on whichever process is free,
+    rather than in a second round that starts when the last SC check ends
+    (while the other process sat idle)."""
     todo = {}
     for ch in checks:
         todo.setdefault(ch.key(), ch)
     out = {}
+    added = []                  # keys more() added, not yet queued
 
     def finished(key, res):
         out[key] = res
+        if more is not None:
+            for ch in more(out):
+                k = ch.key()
+                if k not in todo:
+                    todo[k] = ch
+                    added.append(k)
         if done is not None:
             done(todo[key], res, len(out), len(todo))
 
     if store is not None:
-        for key, ch in todo.items():
+        for key, ch in list(todo.items()):
             if ch.special is None:
                 res = store.finished(ch)
                 if res is not None:
                     res.kept = True
                     finished(key, res)
-    left = {k: ch for k, ch in todo.items() if k not in out}
-    if jobs > 1 and len(left) > 1:
-        import multiprocessing as mp
-        queue = sorted(((k, ch, store) for k, ch in left.items()), key=lambda kv: -expected_cost(kv[1]))
-        from ...engine.parallel import die_with_parent, stop_pool
-        # a worker whose table is gone (the parent killed with -9) stops too
-        pool = mp.get_context("fork").Pool(jobs, initializer=die_with_parent)
-        results = pool.imap_unordered(_run_keyed, queue)
-        # the pool's workers end only with it: one that did was killed, and its
-        # check will never come back (the pool starts a new worker and forgets it)
-        procs = list(getattr(pool, "_pool", ()))
-        got = 0                     # results taken from the pool
-        ok = False
-        try:
-            while got < len(queue):
-                try:
-                    key, res = results.next(timeout=0.5)
-                except mp.TimeoutError:
-                    dead = [p for p in procs if p.exitcode is not None]
-                    if dead:
-                        raise ModelError(f"a worker process died (exit code {dead[0].exitcode}): "
-                                         "killed, or out of memory") from None
-                    continue
-                got += 1
-                if res is None or res.verdict == "interrupted":
-                    raise CheckInterrupted([(todo[key], res)] if res is not None else ())
-                finished(key, res)
-            pool.close()
-            ok = True
-        except KeyboardInterrupt as e:
-            # Ctrl-C reaches the workers too: each running check stops and sends
-            # what it had explored; wait a moment for those (not for the checks
-            # still queued, which a free worker would start), then stop the pool
-            partial = list(getattr(e, "partial", ()))
-            running = min(jobs, len(queue) - got)
-            deadline = time.monotonic() + 2.0
-            try:
-                while running > 0 and time.monotonic() < deadline:
-                    try:
-                        key, res = results.next(timeout=max(0.0, deadline - time.monotonic()))
-                    except (mp.TimeoutError, StopIteration):
-                        break
-                    running -= 1
-                    if res is None:
-                        continue
-                    if res.verdict == "interrupted":
-                        partial.append((todo[key], res))
-                    else:
-                        finished(key, res)      # it ended just as Ctrl-C came
-            except KeyboardInterrupt:
-                pass                            # a second Ctrl-C: stop waiting
-            stop_pool(pool)
-            raise CheckInterrupted([p for p in partial if p[1] is not None]) from None
-        except BaseException:
-            # a worker killed while it held the task queue's lock would make
-            # Pool.terminate() wait for ever (stop_pool)
-            stop_pool(pool)
-            raise
-        finally:
-            if ok:
-                pool.join()
+        added.clear()           # seen below with the rest of what is left
+    left = [k for k in todo if k not in out]
+    if jobs > 1 and len(left) + (more is not None) > 1:
+        _run_pool(todo, sorted(left, key=lambda k: -expected_cost(todo[k])), jobs, store,
+                  finished, added)
     else:
         beat = wanted()
-        for key, ch in left.items():
-            finished(key, run_check(ch, heartbeat=beat, store=store))
+        queue = deque(left)
+        while queue:
+            key = queue.popleft()
+            if key in out:
+                continue
+            finished(key, run_check(todo[key], heartbeat=beat, store=store))
+            queue.extend(added)
+            added.clear()
     return out
+
+
+def _run_pool(todo, order, jobs, store, finished, added):
+    """``run_checks`` on a pool of ``jobs`` forked processes: the checks
+    ``order`` names, then whatever ``finished`` puts in ``added``."""
+    import multiprocessing as mp
+    import queue as queue_mod
+    from ...engine.parallel import die_with_parent, stop_pool
+    # a worker whose table is gone (the parent killed with -9) stops too
+    pool = mp.get_context("fork").Pool(jobs, initializer=die_with_parent)
+    results = queue_mod.SimpleQueue()      # (key, result); (None, exception) from a worker
+
+    def submit(key):
+        pool.apply_async(_run_keyed, ((key, todo[key], store),), callback=results.put,
+                         error_callback=lambda e: results.put((None, e)))
+
+    def take(timeout):
+        key, res = results.get(timeout=timeout)
+        if key is None:
+            raise res
+        return key, res
+
+    # the pool's workers end only with it: one that did was killed, and its
+    # check will never come back (the pool starts a new worker and forgets it)
+    procs = list(getattr(pool, "_pool", ()))
+    for key in order:
+        submit(key)
+    queued = len(order)
+    got = 0                     # results taken from the pool
+    ok = False
+    try:
+        while got < queued:
+            try:
+                key, res = take(0.5)
+            except queue_mod.Empty:
+                dead = [p for p in procs if p.exitcode is not None]
+                if dead:
+                    raise ModelError(f"a worker process died (exit code {dead[0].exitcode}): "
+                                     "killed, or out of memory") from None
+                continue
+            got += 1
+            if res is None or res.verdict == "interrupted":
+                raise CheckInterrupted([(todo[key], res)] if res is not None else ())
+            finished(key, res)
+            for k in added:
+                submit(k)
+            queued += len(added)
+            added.clear()
+        pool.close()
+        ok = True
+    except KeyboardInterrupt as e:
+        # Ctrl-C reaches the workers too: each running check stops and sends
+        # what it had explored; wait a moment for those (not for the checks
+        # still queued, which a free worker would start), then stop the pool
+        partial = list(getattr(e, "partial", ()))
+        running = min(jobs, queued - got)
+        deadline = time.monotonic() + 2.0
+        try:
+            while running > 0 and time.monotonic() < deadline:
+                try:
+                    key, res = take(max(0.0, deadline - time.monotonic()))
+                except queue_mod.Empty:
+                    break
+                running -= 1
+                if res is None:
+                    continue
+                if res.verdict == "interrupted":
+                    partial.append((todo[key], res))
+                else:
+                    finished(key, res)      # it ended just as Ctrl-C came
+        except KeyboardInterrupt:
+            pass                            # a second Ctrl-C: stop waiting
+        stop_pool(pool)
+        raise CheckInterrupted([p for p in partial if p[1] is not None]) from None
+    except BaseException:
+        # a worker killed while it held the task queue's lock would make
+        # Pool.terminate() wait for ever (stop_pool)
+        stop_pool(pool)
+        raise
+    finally:
+        if ok:
+            pool.join()
 
 
 def lkmm_rechecks(claims, sc_results):

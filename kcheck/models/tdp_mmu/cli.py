@@ -145,9 +145,10 @@ class _Covered:
         self.rest = rest
         self.done = []
 
-    def wrap(self, progress, mm):
+    def wrap(self, progress, mm=None):
+        """``mm``: the memory model to list the checks under (None: each check's own)."""
         def done(check, res, k, n):
-            self.done.append((check, mm, res))
+            self.done.append((check, mm or check.memory_model, res))
             progress(check, res, k, n)
         return done
 
@@ -202,15 +203,16 @@ class _TableProgress:
             self.console = Console(stderr=True, highlight=False)
         el = time.perf_counter() - self.t0
         name = check.label if check.special is not None else check.name
+        what = self.what or check.memory_model.upper()     # None: the check's memory model
         if res.verdict == "error":
-            self.console.print(f"[{k}/{n} {self.what}] {name}: does not run: {res.error}",
+            self.console.print(f"[{k}/{n} {what}] {name}: does not run: {res.error}",
                                soft_wrap=True, markup=False)
             return
         how = res.verdict if res.verdict != "bug" or res.bug is None else f"bug ({res.bug.kind})"
         extent = ("exhaustive" if res.exhaustive else
                   "stopped at it" if res.verdict == "bug" else "bounded")
         kept = " - kept from an earlier run" if getattr(res, "kept", False) else ""
-        self.console.print(f"[{k}/{n} {self.what}] {name}: {how}, {res.executions:,} "
+        self.console.print(f"[{k}/{n} {what}] {name}: {how}, {res.executions:,} "
                            f"executions, {extent}, {res.seconds:.1f} s{kept} (table: {el:.0f} s)",
                            soft_wrap=True, markup=False)
 
@@ -255,20 +257,37 @@ def claims_cmd(as_json, out_dir, only, jobs, html, lkmm_budget, sizes):
         click.echo(f"running {len({c.key() for c in checks})} checks on {jobs} process(es)…",
                    err=True)
     covered = _Covered(len({c.key() for c in checks}))
+    waiting = list(dict.fromkeys(ids))         # claims whose LKMM checks are not queued yet
+    rechecked = set()                          # their keys
+    told = []
+
+    def lkmm_for_finished_claims(results):
+        """For a claim that depends on the memory model, once its SC checks are
+        all in: each one that found no bug, again under the LKMM - queued at
+        once, to run on whichever process is free."""
+        ready = [cid for cid in waiting if all(ch.key() in results for ch in CLAIMS[cid].checks)]
+        if not ready:
+            return []
+        for cid in ready:
+            waiting.remove(cid)
+        again = lkmm_rechecks([CLAIMS[cid] for cid in ready], results)
+        fresh = {c.key() for c in again} - set(results) - rechecked
+        rechecked.update(fresh)
+        covered.total += len(fresh)
+        if again and not as_json and not told:
+            told.append(True)
+            click.echo("and, as each claim's SC checks finish, the memory-model-dependent "
+                       "ones again under the LKMM…", err=True)
+        return again
+
+    progress = _TableProgress(None)
     try:
-        results = run_checks(checks, jobs=jobs, done=covered.wrap(_TableProgress("SC"), "sc"))
-        # then, for the claims that depend on the memory model, every SC check
-        # that found no bug again under the LKMM
-        again = lkmm_rechecks([CLAIMS[cid] for cid in ids], results)
-        if again and not as_json:
-            click.echo(f"running {len({c.key() for c in again})} of them again under the LKMM…",
-                       err=True)
-        covered.total += len({c.key() for c in again})
-        lkmm_results = run_checks(again, jobs=jobs,
-                                  done=covered.wrap(_TableProgress("LKMM"), "lkmm")) if again else {}
+        results = run_checks(checks, jobs=jobs, done=covered.wrap(progress),
+                             more=lkmm_for_finished_claims)
     except KeyboardInterrupt as e:
         covered.report(as_json, getattr(e, "partial", ()))
         sys.exit(130)
+    lkmm_results = {k: results[k] for k in rechecked}
     rows = []
     for cid in ids:
         row = decide_claim(CLAIMS[cid], results, lkmm_results)
