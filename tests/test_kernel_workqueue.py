@@ -566,3 +566,25 @@ def test_queue_work_without_init_work_is_the_workers_null_dereference(tmp_path):
     res = kcheck.check(kcheck.c.load(str(f)).entry)
     assert res.bug is not None and res.bug.kind == "null-deref", res.format()
     assert "without INIT_WORK()" in res.bug.message
+
+
+def test_queue_work_in_main_after_destroy_warns():
+    """main() may queue work on its own queue (a worker takes it later); after
+    destroy_workqueue() there it WARNs like anywhere else.  It was kcheck's
+    own AttributeError (no current task) once the mark moved, and before
+    that an internal "empty schedule" error."""
+    from kcheck.kernel import (KStruct, work_struct, alloc_workqueue, INIT_WORK, queue_work,
+                               destroy_workqueue, kzalloc)
+
+    class dev(KStruct):
+        work: work_struct
+
+    def main():
+        wq = alloc_workqueue("wq")
+        d = kzalloc(dev)
+        INIT_WORK(d.work, lambda w: None)
+        destroy_workqueue(wq)
+        queue_work(wq, d.work)
+        kcheck.spawn(lambda: None)
+    r = kcheck.check(main, ignore=["leak"])
+    assert r.bug.kind == "warn" and "after destroy_workqueue" in r.bug.message, r.format()

@@ -361,7 +361,7 @@ def _enqueue(r, wq, work, seq, what):
         r.spawn(_system_worker, (work, seq, wq),
                 f"kworker/{wq.name}" + (f"#{seq}" if seq > 1 else ""), False, what)
         return
-    chained = r.cur.tls.get("worker of") is wq
+    chained = r.cur is not None and r.cur.tls.get("worker of") is wq
 
     def count(n):
         if n.__class__ is _Dying:
