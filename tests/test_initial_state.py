@@ -291,3 +291,17 @@ def test_a_set_of_kernel_objects_iterates_in_the_same_order_in_every_process():
                              env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)}).stdout
               for seed in (1, 2, 3)}
     assert len(orders) == 1 and "s#" in orders.pop()
+
+
+@pytest.mark.parametrize("how", [dict(keep_going=True), dict(ignore=["leak"]), {}])
+def test_a_warn_in_main_is_reported_with_keep_going_and_ignore(how):
+    """A WARN_ON() met in main(), before any task runs, raised rather than
+    collected: --keep-going (and --ignore, which keeps going) lost it and the
+    search said "no bug"."""
+    from kcheck.kernel import WARN_ON
+
+    def main():
+        WARN_ON(1)
+        kcheck.spawn(lambda: None)
+    r = kcheck.check(main, **how)
+    assert r.verdict == "bug" and r.bug.kind == "warn", r.format()

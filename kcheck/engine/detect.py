@@ -70,6 +70,10 @@ def every_bug(run, race_mode=None, driver=None):
     a deadlock, a use-after-free by a race and leaks; ``state`` is 'complete',
     'blocked' or 'deadlock' (Run.classify)."""
     bugs = list(run.found)
+    if run.bug is not None and not any(b is run.bug for b in bugs):
+        # raised rather than collected: one met in main(), before any task ran
+        # (a WARN_ON there was lost, and the search said "no bug")
+        bugs.insert(0, run.bug)
     state = run.classify()
     if any(b.kind == "model-error" for b in bugs):
         # a task died of an exception in the model: the others waiting for it for
