@@ -305,3 +305,32 @@ def test_a_warn_in_main_is_reported_with_keep_going_and_ignore(how):
         kcheck.spawn(lambda: None)
     r = kcheck.check(main, **how)
     assert r.verdict == "bug" and r.bug.kind == "warn", r.format()
+
+
+def test_keep_going_reports_replay_to_their_own_bug(tmp_path):
+    """--keep-going: two tasks that WARN at once, before any event of theirs
+    (the replay of each stopped at "task 0 cannot run there" and the report
+    said "did not replay ... please report it"), and a WARN in main() that
+    every execution meets (each report's replay line showed that one)."""
+    from click.testing import CliRunner
+    from kcheck.cli import main as cli
+    f = tmp_path / "m.py"
+    f.write_text("import kcheck\nfrom kcheck.kernel import WARN_ON, READ_ONCE, WRITE_ONCE, ptr, "
+                 "KStruct, kzalloc\n"
+                 "class s(KStruct):\n    x: int\n"
+                 "def a(p):\n    WARN_ON(1)\n"
+                 "def b(p):\n    WARN_ON(READ_ONCE(ptr(p, 'x')) == 1)\n"
+                 "def c(p):\n    WRITE_ONCE(ptr(p, 'x'), 1)\n"
+                 "def main():\n    p = kzalloc(s)\n    WARN_ON(2)\n"
+                 "    kcheck.spawn(a, p)\n    kcheck.spawn(b, p)\n    kcheck.spawn(c, p)\n")
+    out = CliRunner().invoke(cli, ["check", str(f), "--keep-going", "--ignore", "leak", "--json"])
+    assert out.exit_code == 1, out.output
+    import json
+    bugs = json.loads(out.output)["bugs"]
+    assert len(bugs) == 3, bugs          # main()'s WARN, a()'s, b()'s
+    for b in bugs:
+        assert b["schedule"] is not None, b
+        rep = CliRunner().invoke(cli, ["replay", str(f), b["schedule"], "--keep-going",
+                                       "--ignore", "leak", "--json"])
+        assert rep.exit_code == 1, rep.output
+        assert json.loads(rep.output)["bug"]["message"] == b["message"], (b, rep.output)

@@ -70,11 +70,15 @@ def every_bug(run, race_mode=None, driver=None):
     a deadlock, a use-after-free by a race and leaks; ``state`` is 'complete',
     'blocked' or 'deadlock' (Run.classify)."""
     bugs = list(run.found)
+    state = run.classify()
     if run.bug is not None and not any(b is run.bug for b in bugs):
         # raised rather than collected: one met in main(), before any task ran
-        # (a WARN_ON there was lost, and the search said "no bug")
+        # (a WARN_ON there was lost, and the search said "no bug").  main()
+        # stopped there, so what it would have spawned or freed never was:
+        # a leak or a deadlock after it would only be its echo
+        if run.bug.task is None:
+            return bugs + [run.bug], state
         bugs.insert(0, run.bug)
-    state = run.classify()
     if any(b.kind == "model-error" for b in bugs):
         # a task died of an exception in the model: the others waiting for it for
         # ever, or what it would have freed, say nothing about the kernel code

@@ -681,8 +681,10 @@ class Run:
         b.where = _model_frame()
         if fatal is None:
             fatal = kind not in NON_FATAL
-        if not fatal and self.keep_going and t is not None:
-            b.deferred = True          # the run goes on after it (traces stop at it)
+        if not fatal and self.keep_going:
+            # the run goes on after it (traces stop at it); in main() too, which
+            # goes on to spawn the tasks, as the kernel goes on after a WARN
+            b.deferred = True
             self.found.append(b)
             return
         raise b

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 
-from ..engine.strategies import Replay
+from ..engine.strategies import Replay, key_of
 from ..engine.runtime import ModelError, catching_ctrl_c
 from ..engine import graph as G
 from ..engine import detect
@@ -180,8 +180,14 @@ def replay(main, schedule, *, step_bound=2000, races="warn", drop_barriers=(), m
                                 keep_going=keep_going, step_bound=step_bound, races=races,
                                 drop_barriers=drop_barriers)
     if keep_going and not run.discarded and not run.inadmissible:
-        bug = next((b for b in detect.every_bug(run, _race_mode(memory_model, races), d)[0]
-                    if b.kind not in ignore), None)
+        kept = [b for b in detect.every_bug(run, _race_mode(memory_model, races), d)[0]
+                if b.kind not in ignore]
+        # a report's schedule ends at its bug's step: when the execution met
+        # several (a WARN in main() is met in every one), the one its last step's
+        # task met is the one reported
+        last = steps[-1][0] if steps else None
+        bug = next((b for b in kept if b.task is not None and key_of(b.task) == last),
+                   kept[0] if kept else None)
     if d.diverged is not None:
         pos, what = d.diverged
         raise ModelError(f"replay diverged at step {pos + 1}: {what} (a different model, or "
