@@ -776,7 +776,7 @@ def check_cmd(ctx, file, entry, defines, **kw):
 @click.option("--memory-model", type=click.Choice(["sc", "lkmm"]), default="sc", show_default=True,
               help="lkmm for a schedule from an LKMM run (it may read older writes)")
 @click.option("--keep-going", is_flag=True,
-              help="for a schedule from a --keep-going run: tasks go on past bugs")
+              help="for a schedule from a --keep-going run: tasks go on past bugs; the bug shown is the one the last step's task met")
 @click.option("--ignore", "ignore", multiple=True, type=click.Choice(BUG_KINDS), metavar="KIND",
               help="as for kcheck check")
 @_DEFINE
