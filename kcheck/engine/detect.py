@@ -72,10 +72,10 @@ def every_bug(run, race_mode=None, driver=None):
     bugs = list(run.found)
     state = run.classify()
     if run.bug is not None and not any(b is run.bug for b in bugs):
-        # raised rather than collected: one met in main(), before any task ran
-        # (a WARN_ON there was lost, and the search said "no bug").  main()
-        # stopped there, so what it would have spawned or freed never was:
-        # a leak or a deadlock after it would only be its echo
+        # raised rather than collected: a fatal one met in main() (BUG_ON), before
+        # any task ran - it was lost, and the search said "no bug".  main()
+        # stopped there, so what it would have spawned or freed never was: a
+        # leak or a deadlock after it would only be its echo
         if run.bug.task is None:
             return bugs + [run.bug], state
         bugs.insert(0, run.bug)
