@@ -334,3 +334,19 @@ def test_keep_going_reports_replay_to_their_own_bug(tmp_path):
                                        "--ignore", "leak", "--json"])
         assert rep.exit_code == 1, rep.output
         assert json.loads(rep.output)["bug"]["message"] == b["message"], (b, rep.output)
+
+
+def test_a_bug_on_in_main_is_reported_alone_with_keep_going():
+    """BUG_ON() in main() ends it there: reported, and not echoed by a leak of
+    what main() allocated before it and would have handed to its tasks."""
+    from kcheck.kernel import BUG_ON, KStruct, kzalloc
+
+    class s(KStruct):
+        x: int
+
+    def main():
+        p = kzalloc(s)
+        BUG_ON(1)
+        kcheck.spawn(lambda q: None, p)
+    r = kcheck.check(main, keep_going=True)
+    assert [b.kind for b in r.bugs] == ["bug-on"], r.format()
