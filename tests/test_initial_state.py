@@ -350,3 +350,17 @@ def test_a_bug_on_in_main_is_reported_alone_with_keep_going():
         kcheck.spawn(lambda q: None, p)
     r = kcheck.check(main, keep_going=True)
     assert [b.kind for b in r.bugs] == ["bug-on"], r.format()
+
+
+@pytest.mark.parametrize("strategy", ["random", "pct"])
+def test_sampling_with_keep_going_counts_runs_that_met_a_bug_as_executions(strategy):
+    """A sampling run that met a WARN and went on (--keep-going) is an
+    execution, as the exhaustive search counts it; it was counted as blocked:
+    "0 executions (20 blocked)" for a model whose every run completes."""
+    from kcheck.kernel import WARN_ON
+
+    def main():
+        kcheck.spawn(lambda: WARN_ON(1))
+        kcheck.spawn(lambda: None)
+    r = kcheck.check(main, strategy=strategy, max_executions=20, keep_going=True)
+    assert r.bug.kind == "warn" and r.executions == 20 and r.blocked == 0, r.format()

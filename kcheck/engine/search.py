@@ -109,6 +109,7 @@ def _explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, s
             for b in _bugs_of(run, bug, kw["keep_going"]):
                 if collect(run, b):
                     return True
+            complete = _counts_as_complete(run, complete, kw["keep_going"])
             sigs.add(signature(run))
             if complete:
                 d.stats.executions += 1
@@ -138,6 +139,7 @@ def _explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, s
                 bug, complete = _settle(run)
                 if any(collect(run, b) for b in _bugs_of(run, bug, kw["keep_going"])):
                     break
+                complete = _counts_as_complete(run, complete, kw["keep_going"])
                 sigs.add(signature(run))
                 if complete:
                     d.stats.executions += 1
@@ -157,6 +159,15 @@ def _explore(main, *, memory_model="sc", strategy="dpor", max_executions=None, s
     out.warnings = list(getattr(driver, "_warnings", []))
     out.barriers = driver.__dict__.get("barrier_sites", set())
     return out
+
+
+def _counts_as_complete(run, complete, keep_going):
+    """Under --keep-going a run that met bugs and went on is an execution, as
+    the exhaustive search counts it (``TruSt._settle_all``), not a blocked
+    run: a sampling search counted every such run as blocked."""
+    if keep_going and run.bug is not None and not (run.discarded or run.inadmissible):
+        return run.classify() != "blocked"
+    return complete
 
 
 def _bugs_of(run, bug, keep_going):
