@@ -364,3 +364,24 @@ def test_sampling_with_keep_going_counts_runs_that_met_a_bug_as_executions(strat
         kcheck.spawn(lambda: None)
     r = kcheck.check(main, strategy=strategy, max_executions=20, keep_going=True)
     assert r.bug.kind == "warn" and r.executions == 20 and r.blocked == 0, r.format()
+
+
+def test_a_warn_in_c_goes_on_under_keep_going(tmp_path):
+    """C's WARN_ON() raised and stopped its task - main() included, so under
+    --keep-going nothing after a WARN in main() ran ("no bug found, 1
+    execution, exhaustive" before main()'s bugs were reported at all).  It goes
+    on now, as the kernel does, and the WARN a task meets later is found."""
+    import kcheck.c
+    f = tmp_path / "w.c"
+    f.write_text("#include <linux/kernel.h>\n#include <linux/bug.h>\n#include <pthread.h>\n"
+                 "static int x;\n"
+                 "static void *t(void *a) { WARN_ON(READ_ONCE(x) == 1); return NULL; }\n"
+                 "static void *u(void *a) { WRITE_ONCE(x, 1); return NULL; }\n"
+                 "int main(void) { pthread_t p, q; WARN_ON(1);\n"
+                 "  pthread_create(&p, NULL, t, NULL); pthread_create(&q, NULL, u, NULL);\n"
+                 "  return 0; }\n")
+    prog = kcheck.c.load(str(f))
+    r = kcheck.check(prog.entry, keep_going=True)
+    assert sorted(b.message for b in r.bugs) == ["WARN_ON at w.c:5 in t()",
+                                                "WARN_ON at w.c:7 in main()"], r.format()
+    assert kcheck.check(prog.entry).bug.message == "WARN_ON at w.c:7 in main()"

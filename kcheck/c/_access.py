@@ -37,6 +37,17 @@ def c_bug(kind, msg, src):
     raise b
 
 
+def c_warn(msg, src):
+    """A WARN by the C code at ``src``: it stops this execution, unless
+    --keep-going goes on past bugs - then the task goes on, as the kernel does
+    after a WARN (``Run.report``).  It stopped the task, or main(), for good."""
+    r = rt.CURRENT
+    if r is not None and r.keep_going:
+        r.report("warn", msg, where=src)
+        return
+    c_bug("warn", msg, src)
+
+
 def model_error(msg, src, col=None):
     """C that cannot run on (not a kernel bug): ``file:line: error: msg``."""
     from ._parse import CError

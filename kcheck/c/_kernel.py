@@ -1211,7 +1211,10 @@ def _i_warn(comp, c, args):
         if fmt:
             msg += ": " + _fmt(fmt, [v(f) for v in rest])
         # BUG_ON() is an oops, not a WARN: its own kind, which --ignore warn keeps
-        A.c_bug("bug-on" if kind in ("BUG_ON", "BUG") else "warn", msg, src)
+        if kind in ("BUG_ON", "BUG"):
+            A.c_bug("bug-on", msg, src)
+        A.c_warn(msg, src)
+        return 1
     return warn
 
 

@@ -670,15 +670,16 @@ class Run:
             return None
         return self.g.threads[t.tid][t.pos - 1]
 
-    def report(self, kind, message, event=None, fatal=None):
+    def report(self, kind, message, event=None, fatal=None, where=None):
         """A bug found by a kernel primitive (WARN_ON, refcount, lockdep ...).
 
         ``fatal``: whether the kernel stops the task there (BUG_ON, an oops);
         by default WARNs, refcount WARNs and lockdep splats are not: with
-        --keep-going the task goes on, as it would in the kernel."""
+        --keep-going the task goes on, as it would in the kernel.  ``where``:
+        the source line, for a front end whose code is not Python (C)."""
         t = self.cur
         b = Bug(kind, message, task=t, event=event or self.last_event())
-        b.where = _model_frame()
+        b.where = where if where is not None else _model_frame()
         if fatal is None:
             fatal = kind not in NON_FATAL
         if not fatal and self.keep_going:
