@@ -330,6 +330,10 @@ def test_keep_going_reports_replay_to_their_own_bug(tmp_path):
     assert len(bugs) == 3, bugs          # main()'s WARN, a()'s, b()'s
     for b in bugs:
         assert b["schedule"] is not None, b
+        if "in main()" in b["message"]:
+            # met before any task: no step leads to it, every execution meets it
+            assert b["schedule"] == "", b
+            continue
         rep = CliRunner().invoke(cli, ["replay", str(f), b["schedule"], "--keep-going",
                                        "--ignore", "leak", "--json"])
         assert rep.exit_code == 1, rep.output
@@ -350,6 +354,33 @@ def test_a_bug_on_in_main_is_reported_alone_with_keep_going():
         kcheck.spawn(lambda q: None, p)
     r = kcheck.check(main, keep_going=True)
     assert [b.kind for b in r.bugs] == ["bug-on"], r.format()
+
+
+@pytest.mark.parametrize("strategy", ["dpor", "random"])
+def test_a_warn_in_main_has_no_steps_and_a_trace_of_main_alone(strategy, tmp_path):
+    """A WARN in main() under --keep-going: its report's schedule was the steps
+    of the run that went on past it, and with --strategy random the same
+    schedule as a task's WARN met in that run, so `kcheck replay` of it showed
+    the task's.  It has no step now (the report says a check meets it), and its
+    trace is main()'s alone."""
+    from click.testing import CliRunner
+    from kcheck.cli import main as cli
+    f = tmp_path / "m.py"
+    f.write_text("import kcheck\nfrom kcheck.kernel import WARN_ON, READ_ONCE, WRITE_ONCE, ptr, "
+                 "KStruct, kzalloc\n"
+                 "class s(KStruct):\n    x: int\n"
+                 "def b(p):\n    WARN_ON(READ_ONCE(ptr(p, 'x')) == 1)\n"
+                 "def c(p):\n    WRITE_ONCE(ptr(p, 'x'), 1)\n"
+                 "def main():\n    p = kzalloc(s)\n    WARN_ON(2)\n"
+                 "    kcheck.spawn(b, p)\n    kcheck.spawn(c, p)\n")
+    out = CliRunner().invoke(cli, ["check", str(f), "--keep-going", "--ignore", "leak",
+                                   "--strategy", strategy])
+    assert out.exit_code == 1, out.output
+    first = out.output.split("\n\nBUG ")[1]
+    assert first.startswith("warn: WARN_ON at m.py:11 in main()"), out.output
+    assert "main()\n" in first and "READ_ONCE" not in first and "b1" not in first, first
+    assert "(the bug shows before any task takes a step" in first, first
+    assert "BUG warn: WARN_ON at m.py:6 in b()" in out.output, out.output
 
 
 @pytest.mark.parametrize("strategy", ["random", "pct"])

@@ -99,6 +99,7 @@ class Bug(KcheckSignal):
         self.where = None       # (file, line, function) in the model, when known
         self.deferred = False   # met after a grace period; kept because the run was admissible
         self.whole = False      # found on the whole execution (detect.py), not at one event
+        self.in_main = False    # met in main(), before any task: every execution meets it
         _raised_in_task(self)
 
 
@@ -680,6 +681,7 @@ class Run:
         t = self.cur
         b = Bug(kind, message, task=t, event=event or self.last_event())
         b.where = where if where is not None else _model_frame()
+        b.in_main = t is None
         if fatal is None:
             fatal = kind not in NON_FATAL
         if not fatal and self.keep_going:
@@ -755,6 +757,9 @@ class Run:
             except ModelError as e:
                 if e.where is None:
                     e.where = _model_where(e)
+                raise
+            except Bug as b:
+                b.in_main = True
                 raise
             except (KcheckSignal, Interrupted):
                 raise

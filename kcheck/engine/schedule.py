@@ -209,6 +209,11 @@ def of_bug(run, lkmm=False, bug=None):
     g = run.g
     if bug is None:
         bug = run.bug
+    if bug is not None and bug.in_main:
+        # met in main(), before any task: every execution meets it, and no step
+        # leads to it (under --keep-going the run went on, and a schedule of its
+        # steps would replay to whatever bug its last task met)
+        return []
     if not lkmm or sc.consistent(g):
         rcu = run.rcu
         if rcu is None and run.has_gp and not lkmm:

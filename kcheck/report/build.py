@@ -228,7 +228,7 @@ def trace_events(run, bug):
     ``--json`` consumers need (task, text, source, locks held, RCU nesting,
     and the fields of the object the step touched, as they are after it)."""
     from .text import steps_with_text, fmt_value, loc_name, op_groups
-    steps = steps_with_text(run)
+    steps = steps_with_text(run) if bug is None or not bug.in_main else []  # main()'s: no step
     end = shown_until(bug)             # as the text trace: it ends at the bug
     if end is not None:
         k = next((i for i, st in enumerate(steps) if st[3] is end), None)

@@ -34,6 +34,8 @@ def story_steps(run, b):
     """The schedule of the steps a report of bug ``b`` of ``run`` shows (story.py):
     for a use-after-free by a race, the free first and the access last; after a
     bug --keep-going ran on past, nothing later; else the whole run."""
+    if b.in_main:
+        return []           # met in main(): no task step leads to it (schedule.of_bug)
     evs = race_order(run, b)
     if evs is not None:
         return S.steps_of(run, evs, annotate=run.lkmm)

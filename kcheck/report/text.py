@@ -406,6 +406,8 @@ def _fold_setup(steps, bug):
 
 
 def format_trace(run, bug, order=None):
+    if bug is not None and bug.in_main:
+        return _main_trace(bug)
     steps = steps_with_text(run, order)
     end = shown_until(bug)
     if end is not None:
@@ -469,6 +471,21 @@ def format_trace(run, bug, order=None):
             cells = [" " * col] * n
             cells[ci] = _cell(chunk, col)
             lines.append(((">> !! ".ljust(len(pad)) if j == 0 else pad) + " | ".join(cells)).rstrip())
+    return "\n".join(lines)
+
+
+def _main_trace(bug):
+    """The trace of a bug met in main(), before any task: main()'s column alone,
+    whatever the tasks did in the run that went on past it (--keep-going)."""
+    pad = " " * 6
+    col = WIDTH - len(pad)
+    lines = [pad + "main()", pad + "-" * col]
+    body = textwrap.wrap(f"{headline(bug.kind)}: {bug.message}", col, break_on_hyphens=False)
+    w = getattr(bug, "where", None)
+    if w:
+        body += textwrap.wrap(f"  {w[2]}() {os.path.basename(w[0])}:{w[1]}", col)
+    for j, chunk in enumerate(body):
+        lines.append(((">> !! " if j == 0 else pad) + chunk).rstrip())
     return "\n".join(lines)
 
 
