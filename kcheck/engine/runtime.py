@@ -1047,8 +1047,16 @@ class Run:
         from .memory.rcu_gp import RcuOrder, admissible_order
         g = self.g
         base = self.stamp0
-        new = [e for th in g.threads for e in th if e.stamp >= base]
-        new.sort(key=G._STAMP)
+        order = g.order
+        if order is not None:
+            # this run's events are the stamp order's tail (Graph.order)
+            i = len(order)
+            while i and order[i - 1].stamp >= base:
+                i -= 1
+            new = order[i:]
+        else:
+            new = [e for th in g.threads for e in th if e.stamp >= base]
+            new.sort(key=G._STAMP)
         if admissible_order(g, (self.full_replay or self.replay) + new):
             # the order this run took is an admissible one: RcuOrder is built only
             # if a trace needs its edges (schedule.of_bug)

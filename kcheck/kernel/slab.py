@@ -228,20 +228,23 @@ class kmem_cache:
     call in the same place of the model (its name and the order it came in),
     so a run's state finds the cache whichever run made the handle."""
 
-    __slots__ = ("name", "cls", "serial", "typesafe")
+    __slots__ = ("name", "cls", "serial", "typesafe", "_hash")
 
     def __init__(self, name, cls, typesafe=False):
         self.name = name
         self.cls = cls
         self.serial = anon("kmem_cache")
         self.typesafe = typesafe
+        # stable across processes (a parallel search's workers key their state by it);
+        # computed once: the cache is a dict key on every allocation and free
+        self._hash = zlib.crc32(f"{name}\0{self.serial}".encode())
 
     def __eq__(self, other):
         return other.__class__ is kmem_cache and other.serial == self.serial \
             and other.name == self.name
 
     def __hash__(self):
-        return zlib.crc32(f"{self.name}\0{self.serial}".encode())     # stable across processes
+        return self._hash
 
     def __repr__(self):
         return f"kmem_cache({self.name})"

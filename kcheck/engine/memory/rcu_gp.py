@@ -46,6 +46,7 @@ SECTION_OPEN = {"rcu_read_lock": False, "~rcu_read_lock": False, "srcu_read_lock
 SECTION_CLOSE = {"rcu_read_unlock", "~rcu_read_unlock", "srcu_read_unlock"}
 DOWN_OPEN, DOWN_CLOSE = "srcu_down_read", "srcu_up_read"     # a section any task may end
 DOWN_OPS = (DOWN_OPEN, DOWN_CLOSE)
+_BOUNDS = frozenset(SECTION_OPEN) | SECTION_CLOSE | frozenset(DOWN_OPS)    # section bound writes
 
 
 def domain_of_gp(e):
@@ -202,13 +203,14 @@ def _near_sc_order(g, order):
     comes back unchanged.  A cycle (an inconsistent graph) gives None."""
     threads = g.threads
     spawn_of = g.spawn_of
-    readers = {}                 # write (or lid, for its initial value) -> reads of it
+    readers = {}
+    get = readers.get
     for lid, rs in g.reads.items():
         for r in rs:
             k = r.rf
             if k is None:
                 k = lid
-            lst = readers.get(k)
+            lst = get(k)
             if lst is None:
                 readers[k] = [r]
             else:
@@ -220,12 +222,13 @@ def _near_sc_order(g, order):
             coprev[w] = prev
             prev = w
     READ, WRITE, FENCE = G.READ, G.WRITE, G.FENCE
+    marks = _BOUNDS
     pos = [0] * len(threads)
     out = []
+    append = out.append
     at = {}
 
     def need(x, p):
-        """The first predecessor of ``x`` (the next event of its task) not out yet."""
         if p == 0:
             sp = spawn_of.get(x.tid)
             if sp is not None and pos[sp.tid] <= sp.idx:
@@ -245,7 +248,7 @@ def _near_sc_order(g, order):
                     for r in rs:
                         if pos[r.tid] <= r.idx:
                             return r
-            if x.op in SECTION_OPEN or x.op in SECTION_CLOSE or x.op in DOWN_OPS:
+            if x.op in marks:
                 at[x] = len(out)
         elif k == FENCE and x.op == GP_OP:
             at[x] = len(out)
@@ -257,24 +260,38 @@ def _near_sc_order(g, order):
         p = pos[t]
         if p > e.idx:
             continue
-        if p == e.idx:
-            # need() inlined for the usual events: a read whose write is out, an
-            # event that is neither a write nor a grace period (a run's order is
-            # mostly in place already: this loop is a tenth of a TDP MMU run)
+        if p == e.idx and p:
+            # need() inlined for the usual events, which a run's order has in place
+            # already (this loop is a tenth of a TDP MMU run): a read whose write is
+            # out, a write whose coherence predecessor and its readers are
             k = e.kind
-            if p and k != WRITE and (k != FENCE or e.op != GP_OP):
-                if k == READ:
-                    w = e.rf
-                    if w is not None and pos[w.tid] <= w.idx:
-                        nxt = w
+            if k == READ:
+                w = e.rf
+                if w is None or pos[w.tid] > w.idx:
+                    append(e)
+                    pos[t] = p + 1
+                    continue
+            elif k == WRITE:
+                prev = coprev.get(e)
+                ok = True
+                if prev is not None:
+                    if prev.__class__ is not int and pos[prev.tid] <= prev.idx:
+                        ok = False
                     else:
-                        nxt = None
-                else:
-                    nxt = None
-            else:
-                nxt = need(e, p)
-            if nxt is None:
-                out.append(e)
+                        rs = get(prev)
+                        if rs is not None:
+                            for r in rs:
+                                if pos[r.tid] <= r.idx:
+                                    ok = False
+                                    break
+                if ok:
+                    if e.op in marks:
+                        at[e] = len(out)
+                    append(e)
+                    pos[t] = p + 1
+                    continue
+            elif k != FENCE or e.op != GP_OP:
+                append(e)
                 pos[t] = p + 1
                 continue
         stack = [e]
@@ -287,7 +304,7 @@ def _near_sc_order(g, order):
                 continue
             nxt = threads[t][p] if p < x.idx else need(x, p)
             if nxt is None:
-                out.append(x)
+                append(x)
                 pos[t] = p + 1
                 stack.pop()
             else:
