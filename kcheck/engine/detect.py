@@ -353,7 +353,8 @@ def _referenced(run):
     """Heap objects a pointer leads to from memory that is not on the heap
     (statics, C globals, the kernel's own words: a queue's pending items),
     through the final values of the locations a task touched or ``main()``
-    made.  Freed objects hold no references."""
+    made, and of the fields a task's allocation gave a value.  Freed objects
+    hold no references."""
     heap, freed = run.heap, run.freed
     co = run.g.co
     ints = run.int_pointee
@@ -362,6 +363,8 @@ def _referenced(run):
     locs = dict(run.x.inits)
     for loc in getattr(run.x, "main_locs", None) or ():
         locs.setdefault(loc.lid, loc)
+    for loc in run.__dict__.get("init_ptrs", ()):
+        locs.setdefault(loc.lid, loc)     # fields a task's kzalloc(cls, f=p) set
     for lid, loc in locs.items():
         lst = co.get(lid)
         val = lst[-1].val if lst else loc.init

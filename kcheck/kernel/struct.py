@@ -37,6 +37,7 @@ class _Plain:
 # one would be shared by reference and changed in place with no event: every
 # task would see every change at once, in no interleaving kcheck explores.
 _CONTAINERS = frozenset({list, dict, set, bytearray})
+_SCALARS = frozenset({int, bool, str, float, bytes})
 
 
 def _container_error(obj, name, val):
@@ -89,9 +90,17 @@ class KStruct(KObject):
         zeros = self._zeros_
         for name in self._fields_:
             v = init.pop(name, None)
+            if v is None:
+                f[name] = Loc(zeros[name], self, name, plain=True)
+                continue
             if v.__class__ in _CONTAINERS:
                 _container_error(self, name, v)
-            f[name] = Loc(v if v is not None else zeros[name], self, name, plain=True)
+            f[name] = loc = Loc(v, self, name, plain=True)
+            if r.cur is not None and v.__class__ not in _SCALARS:
+                # a value the struct starts with, given by a task (kzalloc(bus, d=dev)):
+                # no write event holds it, so the leak check looks here for the
+                # pointers it may be (main()'s are in main_locs)
+                r.__dict__.setdefault("init_ptrs", []).append(loc)
         object.__setattr__(self, "_f", f)
         for name, typ in self._embedded_:
             v = init.pop(name, None)
