@@ -174,6 +174,56 @@ def test_rcu_grace_period_protects_a_reader_under_lkmm():
     assert bad.verdict == "bug" and bad.bug.kind == "use-after-free"
 
 
+@pytest.mark.parametrize("publish", ["rcu_assign_pointer", "smp_store_release", "smp_wmb",
+                                     "WRITE_ONCE"])
+def test_kfree_of_what_a_task_got_through_a_pointer_load_depends_on_that_load(publish):
+    """A consumer that frees what it read from a published pointer: its kfree()
+    reaches the object through the pointer, an address dependency, so the
+    publisher's initialising store (release, or smp_wmb() before the store)
+    is ordered before the free.  A Python model's kfree() carried no
+    dependency, and every such model was a use-after-free under the LKMM (a
+    review's ptr_ring twin; the C front end had it right).  Published with a
+    plain WRITE_ONCE(), the store is not ordered, as herd7 says of MP without
+    the write barrier."""
+    from kcheck.kernel import kfree, smp_store_release
+
+    class obj(KStruct):
+        len: int
+
+    class box(KStruct):
+        slot: obj
+
+    def producer(b):
+        o = kzalloc(obj)
+        o.len = 42
+        if publish == "rcu_assign_pointer":
+            rcu_assign_pointer(ptr(b, "slot"), o)
+        elif publish == "smp_store_release":
+            smp_store_release(ptr(b, "slot"), o)
+        else:
+            if publish == "smp_wmb":
+                smp_wmb()
+            WRITE_ONCE(ptr(b, "slot"), o)
+
+    def consumer(b):
+        rcu_read_lock()
+        p = rcu_dereference(ptr(b, "slot"))
+        rcu_read_unlock()
+        if p is not None:
+            kfree(p)
+
+    def main():
+        b = box()
+        spawn(producer, b, name="P0")
+        spawn(consumer, b, name="P1")
+    res = kcheck.check(main, memory_model="lkmm")
+    if publish == "WRITE_ONCE":
+        assert res.verdict == "bug" and res.bug.kind == "use-after-free", res.format()
+        assert "not ordered before P1's kfree" in res.bug.message, res.bug.message
+    else:
+        assert res.verdict == "no-bug" and res.exhaustive, res.format()
+
+
 def test_rcu_publication_relies_on_the_address_dependency():
     """MP+onceassign+derefonce as a program: initialise, rcu_assign_pointer(),
     and a reader that rcu_dereference()s and reads a field sees the

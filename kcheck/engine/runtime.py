@@ -1664,10 +1664,19 @@ class Run:
         obj = req[1]
         oid = obj._oid
         e.oid = oid
-        if self.lkmm and self.exact_deps:
-            # what the free depends on (C: a kfree() under a branch on a load is
-            # control-dependent on it, so the LKMM orders the load before it)
-            e.deps = t.deps
+        if self.lkmm:
+            if self.exact_deps:
+                # what the free depends on (C: a kfree() under a branch on a load is
+                # control-dependent on it, so the LKMM orders the load before it)
+                e.deps = t.deps
+            else:
+                # kfree(p) reaches p's memory through p: an address dependency on
+                # the read that gave p (as an access through p has, _check_access).
+                # Without it a Python model's kfree() of an object it got through
+                # rcu_dereference() was not ordered after the publisher's stores.
+                hs = t.tls.get("handles")
+                dep = hs.get(oid) if hs else None
+                e.deps = ((dep,), (), ()) if dep is not None else None
         if oid not in self.heap:
             raise Bug("model-error", f"{req[-1]}: freeing {obj._kname()}, which was not allocated "
                       "with kmalloc/kzalloc/kmem_cache_alloc", event=e, task=t)
