@@ -20,8 +20,10 @@ def spawn(fn, *args, name=None, setup=False):
     """Start a task running ``fn(*args)`` (from ``main()``).
 
     ``setup=True`` marks a task that only prepares state the others start
-    from (they join it first): a trace shows its steps folded into one line,
-    since every interleaving starts the same way."""
+    from: a trace shows its steps folded into one line, since every
+    interleaving starts the same way.  It is a mark for traces, not an
+    ordering: the other tasks must ``join()`` it themselves before they use
+    what it prepares (a task that does not may run first, as any task may)."""
     r = _rt.CURRENT
     if r is None:
         _run()
