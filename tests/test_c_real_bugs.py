@@ -26,6 +26,8 @@ BUGS = [
     ("mqueue_pipelined", {"sc": "use-after-free", "lkmm": "use-after-free"}),   # a11ddb37bf36
     ("ptrace_trapping", {"sc": None, "lkmm": "lost-wakeup"}),               # 650226bd9581
     ("keys_gc_wake", {"sc": None, "lkmm": "lost-wakeup"}),                  # 2725ab3f5ad1
+    # mutex_unlock() touches the mutex after releasing it (a review found it missed)
+    ("eventpoll_mutex_put", {"sc": "use-after-free", "lkmm": "use-after-free"}),  # 8c2e52ebbe88
 ]
 
 

@@ -432,3 +432,45 @@ def test_a_lock_call_on_the_wrong_lock_type_is_a_model_error(lock_type, call, na
 
     with pytest.raises(ModelError, match=rf"^{named}\(\) on &holder#0->lock, a .*: {named}\(\) takes a "):
         kcheck.check(main)
+
+
+@pytest.mark.parametrize("put_under_lock", [True, False])
+def test_mutex_unlock_touches_the_mutex_after_releasing_it(put_under_lock):
+    """eventpoll before 8c2e52ebbe88: each of two tasks drops a reference under
+    ep->mtx and frees ep after mutex_unlock() if it was the last.  The next-to-
+    last one's mutex_unlock() is still in its slow path (lock->wait_lock)
+    when the last one, which took the mutex meanwhile, frees ep
+    (Documentation/locking/mutex-design.rst).  kcheck's mutex_unlock() was
+    one atomic release, and called this clean.  Dropped after the unlock,
+    the reference orders every touch before the free; the count of
+    executions is the same either way (the touch conflicts with nothing)."""
+    from kcheck.kernel import mutex, mutex_lock, mutex_unlock, refcount_t, refcount_set, \
+        refcount_dec_and_test, kzalloc, kfree
+
+    class eventpoll(KStruct):
+        mtx: mutex
+        refcount: refcount_t
+
+    def put(ep):
+        mutex_lock(ep.mtx)
+        if put_under_lock:
+            dispose = refcount_dec_and_test(ep.refcount)
+            mutex_unlock(ep.mtx)
+        else:
+            mutex_unlock(ep.mtx)
+            dispose = refcount_dec_and_test(ep.refcount)
+        if dispose:
+            kfree(ep)
+
+    def main():
+        ep = kzalloc(eventpoll)
+        refcount_set(ep.refcount, 2)
+        spawn(put, ep)
+        spawn(put, ep)
+    for mm in ("sc", "lkmm"):
+        res = kcheck.check(main, memory_model=mm)
+        if put_under_lock:
+            assert res.verdict == "bug" and res.bug.kind == "use-after-free", res.format()
+            assert "mutex_unlock on eventpoll#0" in res.bug.message, res.bug.message
+        else:
+            assert res.verdict == "no-bug" and res.exhaustive, res.format()

@@ -376,7 +376,27 @@ def mutex_lock_killable(lock):
 
 
 def mutex_unlock(lock):
+    """Release the owner word, then touch the mutex once more.
+
+    ``mutex_unlock()`` is not atomic (Documentation/locking/mutex-design.rst:
+    it "may access the mutex structure even after it has internally released
+    the lock already"): the slow path takes ``lock->wait_lock`` to wake a
+    waiter after the release.  So a task that gets the mutex next may not
+    free the structure the mutex lives in on the strength of holding it -
+    eventpoll's 8c2e52ebbe88 (v6.16) fixed exactly that.  The second touch
+    is a read of a word of the mutex's own that nothing writes: it orders
+    nothing and conflicts with nothing (no execution more to explore), and
+    the use-after-free check sees it, after the release, like any access."""
     _release(lock, "x", "mutex_unlock")
+    r = run()
+    if r.cur is not None:
+        r.read(_wait_lock(lock), ONCE, "mutex_unlock")
+
+
+def _wait_lock(lock):
+    """The mutex's ``wait_lock``, as ``mutex_unlock`` touches it after the release."""
+    loc = lock._loc
+    return Loc.derived(loc, 4094, 0, f"{loc.field}.wait_lock")
 
 
 def mutex_trylock(lock):
