@@ -588,3 +588,146 @@ def test_queue_work_in_main_after_destroy_warns():
         kcheck.spawn(lambda: None)
     r = kcheck.check(main, ignore=["leak"])
     assert r.bug.kind == "warn" and "after destroy_workqueue" in r.bug.message, r.format()
+
+
+from kcheck.kernel import timer_list  # noqa: E402
+
+
+class armed(KStruct):
+    work: work_struct
+    timer: timer_list
+    data: int
+
+
+def _disable_model(stop):
+    """A timer whose function queues the work: the teardown stops the work, then
+    the timer, then frees.  The timer may fire after the work was stopped."""
+    from kcheck.kernel import timer_setup, mod_timer, del_timer_sync, from_timer, schedule_work
+
+    def work_fn(w):
+        d = container_of(w, armed, "work")
+        WRITE_ONCE(ptr(d, "data"), 1)
+
+    def timer_fn(t):
+        d = from_timer(armed, t, "timer")
+        schedule_work(d.work)
+
+    def owner(d):
+        mod_timer(d.timer, 1)
+        stop(d.work)
+        del_timer_sync(d.timer)
+        kfree(d)
+
+    def main():
+        d = kzalloc(armed)
+        INIT_WORK(d.work, work_fn)
+        timer_setup(d.timer, timer_fn)
+        spawn(owner, d, name="owner")
+    return main
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+@pytest.mark.parametrize("stop", ["cancel_work_sync", "disable_work_sync", "disable_work"])
+def test_disable_work_keeps_what_a_timer_queues_later_from_running(stop, memory_model):
+    """v6.10's disable_work_sync(): the teardown of an item that a timer (or an
+    interrupt) queues.  cancel_work_sync() then del_timer_sync() leaves a
+    window - the timer fires in between and queues the item again, which runs
+    after the kfree.  A disabled item's queue_work() queues nothing, so the
+    same teardown with disable_work_sync() is clean; disable_work() (no wait)
+    still lets an instance already running outlive the kfree."""
+    import kcheck.kernel as K
+    res = kcheck.check(_disable_model(getattr(K, stop)), memory_model=memory_model)
+    if stop == "disable_work_sync":
+        assert res.verdict == "no-bug" and res.exhaustive, res.format()
+    else:
+        assert res.verdict == "bug" and res.bug.kind == "use-after-free", res.format()
+
+
+def test_disable_and_enable_work_count_and_return_what_the_kernel_returns():
+    """disable_work() nests; queue_work() of a disabled item returns false and
+    queues nothing; enable_work() returns true once the count is back to 0;
+    enabling once more WARNs (the count would underflow)."""
+    from kcheck.kernel import disable_work, enable_work, atomic_t
+
+    class dev(KStruct):
+        work: work_struct
+        runs: atomic_t
+
+    got = []
+
+    def fn(w):
+        atomic_inc(container_of(w, dev, "work").runs)
+
+    def t(wq, d):
+        got.append([disable_work(d.work), disable_work(d.work), queue_work(wq, d.work),
+                    enable_work(d.work), queue_work(wq, d.work), enable_work(d.work),
+                    queue_work(wq, d.work)])
+        flush_work(d.work)
+        WARN_ON(atomic_read(d.runs) != 1)
+        enable_work(d.work)
+
+    def main():
+        wq = alloc_workqueue("wq")
+        d = kzalloc(dev)
+        INIT_WORK(d.work, fn)
+        spawn(t, wq, d)
+    res = kcheck.check(main, ignore=["leak"])
+    assert got[0] == [False, False, False, False, False, True, True], got[0]
+    assert res.verdict == "bug" and res.bug.kind == "warn", res.format()
+    assert "disable count underflowed" in res.bug.message, res.bug.message
+
+
+C_DISABLE = r"""
+#include <linux/workqueue.h>
+#include <linux/timer.h>
+#include <linux/slab.h>
+#include <pthread.h>
+
+struct dev {
+	struct work_struct work;
+	struct timer_list timer;
+	int data;
+};
+
+static void work_fn(struct work_struct *w)
+{
+	struct dev *d = container_of(w, struct dev, work);
+	WRITE_ONCE(d->data, 1);
+}
+
+static void timer_fn(struct timer_list *t)
+{
+	struct dev *d = from_timer(d, t, timer);
+	schedule_work(&d->work);
+}
+
+static void *owner(void *arg)
+{
+	struct dev *d = arg;
+	mod_timer(&d->timer, jiffies + 1);
+	STOP(&d->work);
+	del_timer_sync(&d->timer);
+	kfree(d);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t t;
+	struct dev *d = kzalloc(sizeof(*d), GFP_KERNEL);
+	INIT_WORK(&d->work, work_fn);
+	timer_setup(&d->timer, timer_fn, 0);
+	pthread_create(&t, NULL, owner, d);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("stop,verdict", [("cancel_work_sync", "use-after-free"),
+                                          ("disable_work_sync", "no-bug")])
+def test_disable_work_sync_in_c(tmp_path, stop, verdict):
+    import kcheck.c
+    f = tmp_path / "disable.c"
+    f.write_text(C_DISABLE.replace("STOP", stop))
+    r = kcheck.check(kcheck.c.load(str(f)).entry)
+    assert (r.bug.kind if r.bug else "no-bug") == verdict, r.format()

@@ -139,10 +139,13 @@ class _Queued:
     wq: object
     canceling: bool = False     # cancel_work*() holds the pending bit: queuing fails
     timer: bool = False         # a delayed work's queuing waiting on its timer (on no queue)
+    disabled: int = 0           # disable_work*() count (v6.10): queuing fails while > 0
 
     def __repr__(self):
         state = ("canceling" if self.canceling else "pending (timer)" if self.timer and self.pending
                  else "pending" if self.pending else "idle")
+        if self.disabled:
+            state += f", disabled ({self.disabled})"
         return f"{state} #{self.seq} on {self.wq.name if self.wq is not None else 'no queue'}"
 
 
@@ -322,11 +325,13 @@ def _set_pending(r, wq, work):
     or 0 if the item was pending already (then nothing is queued)."""
     def set_pending(v):
         if v.__class__ is _Queued:
-            return NO_WRITE if v.pending else _Queued(True, v.seq + 1, wq)
+            return NO_WRITE if v.pending or v.disabled else _Queued(True, v.seq + 1, wq)
         return _Queued(True, 1, wq)
     # fully ordered even when the item was pending (test_and_set_bit, v6.0+)
     p = ordered_conditional_rmw(r, work._pending, set_pending, "queue_work")
-    if _is_pending(p):
+    if _is_pending(p) or (p.__class__ is _Queued and p.disabled):
+        # pending already; or disabled: clear_pending_if_disabled() (v6.10)
+        # lets the bit go again and nothing is queued
         return 0
     return p.seq + 1 if p.__class__ is _Queued else 1
 
@@ -483,13 +488,16 @@ def _hold_if_idle(v):
     """``test_and_set_bit(WORK_STRUCT_PENDING_BIT)`` for a canceller: an idle item's
     pending bit becomes the canceller's (queuing it fails until it is let go)."""
     if v.__class__ is _Queued:
-        return NO_WRITE if v.pending else _Queued(True, v.seq, v.wq, True)
+        return NO_WRITE if v.pending else _Queued(True, v.seq, v.wq, True, disabled=v.disabled)
     return _Queued(True, 0, None, True)
 
 
-def _cancel(work, what, wait):
+def _cancel(work, what, wait, disable=0):
     """try_to_grab_pending() until the canceller holds the pending bit, then (if
-    ``wait``) flush the instance that may still run, then let the bit go.
+    ``wait``) flush the instance that may still run, then let the bit go -
+    with the item's disable count moved by ``disable`` (disable_work*() +1,
+    enable_work() -1: the kernel keeps it in the off-queue work->data the
+    bit is let go with).
 
     While the canceller holds the bit, a queue_work() of the item fails - the
     kernel's guarantee that cancel_work_sync() works on an item that queues
@@ -538,11 +546,19 @@ def _cancel(work, what, wait):
               ACQ, what)
     if wait:
         _wait_instance(r, work, seq, what)
+    d = (o.disabled if o.__class__ is _Queued else 0) + disable
+    if d < 0:
+        # work_offqd_enable(): "workqueue: work disable count underflowed"
+        r.report("warn", f"{what}({work!r}): workqueue: work disable count underflowed "
+                 "(enabled more times than disabled)")
+        d = 0
     # let the bit go: nobody else wrote the word meanwhile (queuing fails, a worker
     # has nothing of it to take), so it is what the hold made of ``o``
-    r.write(work._pending, _Queued(False, o.seq, o.wq) if o.__class__ is _Queued else 0,
-            ONCE, what)
-    return taken
+    if o.__class__ is _Queued:
+        r.write(work._pending, _Queued(False, o.seq, o.wq, disabled=d), ONCE, what)
+    else:
+        r.write(work._pending, _Queued(False, 0, None, disabled=d) if d else 0, ONCE, what)
+    return taken if not disable else (taken, d)
 
 
 def _steal(r, work, o, what):
@@ -579,6 +595,30 @@ def cancel_work(work):
     """Take ``work`` off its queue if it is pending, without waiting for a
     running instance; true if it was pending."""
     return _cancel(work, "cancel_work", False)
+
+
+def disable_work(work):
+    """``cancel_work()``, and ``work`` stays off until as many ``enable_work()``s
+    (v6.10): a ``queue_work()`` of it meanwhile queues nothing and returns
+    false.  True if it was pending.  The teardown idiom for an item something
+    else may queue again after a cancel (a timer, an interrupt): once disabled,
+    it cannot come back."""
+    return _cancel(work, "disable_work", False, 1)[0]
+
+
+def disable_work_sync(work):
+    """``disable_work()``, then wait until no instance of ``work`` runs (as
+    ``cancel_work_sync()``); true if it was pending."""
+    _sched.sleep_check("disable_work_sync")
+    return _cancel(work, "disable_work_sync", True, 1)[0]
+
+
+def enable_work(work):
+    """Undo one ``disable_work*()``; true if ``work`` may be queued again.  As
+    the kernel's, it grabs the pending bit first - an item that was pending
+    (never disabled) is taken off its queue - and enabling more often than
+    disabling WARNs (the count underflows)."""
+    return _cancel(work, "enable_work", False, -1)[1] == 0
 
 # -- delayed work -------------------------------------------------------------
 #
@@ -663,10 +703,10 @@ def queue_delayed_work(wq, dwork, delay=0):
 
     def set_pending(v):
         if v.__class__ is _Queued:
-            return NO_WRITE if v.pending else _Queued(True, v.seq + 1, wq, timer=True)
+            return NO_WRITE if v.pending or v.disabled else _Queued(True, v.seq + 1, wq, timer=True)
         return _Queued(True, 1, wq, timer=True)
     p = ordered_conditional_rmw(r, work._pending, set_pending, "queue_delayed_work")
-    if _is_pending(p):
+    if _is_pending(p) or (p.__class__ is _Queued and p.disabled):
         return False
     from .timer import add_timer
     add_timer(dwork.timer)
@@ -695,6 +735,20 @@ def cancel_delayed_work_sync(dwork):
     return _cancel(dwork.work, "cancel_delayed_work_sync", True)
 
 
+def disable_delayed_work(dwork):
+    """``disable_work()`` of a delayed work: its timer deleted too."""
+    return _cancel(dwork.work, "disable_delayed_work", False, 1)[0]
+
+
+def disable_delayed_work_sync(dwork):
+    _sched.sleep_check("disable_delayed_work_sync")
+    return _cancel(dwork.work, "disable_delayed_work_sync", True, 1)[0]
+
+
+def enable_delayed_work(dwork):
+    return enable_work(dwork.work)
+
+
 def flush_delayed_work(dwork):
     """Fire a pending timer now (``del_timer_sync()``, then queue), then
     ``flush_work()``."""
@@ -718,6 +772,8 @@ __all__ = ["drain_workqueue", "workqueue_struct", "work_struct", "alloc_workqueu
            "queue_work",
            "queue_work_on",
            "flush_workqueue", "flush_scheduled_work", "destroy_workqueue", "flush_work", "work_pending", "cancel_work_sync",
+           "disable_work", "disable_work_sync", "enable_work", "disable_delayed_work",
+           "disable_delayed_work_sync", "enable_delayed_work",
            "cancel_work", "schedule_work", "system_wq", "system_highpri_wq", "system_long_wq",
            "system_unbound_wq", "system_freezable_wq", "system_power_efficient_wq", "delayed_work",
            "to_delayed_work", "INIT_DELAYED_WORK", "queue_delayed_work", "schedule_delayed_work",

@@ -71,6 +71,9 @@ extern bool mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *d
 extern bool cancel_delayed_work(struct delayed_work *dwork);
 extern bool cancel_delayed_work_sync(struct delayed_work *dwork);
 extern bool flush_delayed_work(struct delayed_work *dwork);
+extern bool disable_delayed_work(struct delayed_work *dwork);
+extern bool disable_delayed_work_sync(struct delayed_work *dwork);
+extern bool enable_delayed_work(struct delayed_work *dwork);
 extern bool delayed_work_pending(struct delayed_work *dwork);
 
 extern void INIT_WORK(struct work_struct *work, work_func_t func);
@@ -86,6 +89,10 @@ extern bool queue_work(struct workqueue_struct *wq, struct work_struct *work);
 extern bool flush_work(struct work_struct *work);
 extern bool cancel_work_sync(struct work_struct *work);
 extern bool cancel_work(struct work_struct *work);
+/* v6.10: cancel and keep off until as many enable_work()s; queuing meanwhile fails */
+extern bool disable_work(struct work_struct *work);
+extern bool disable_work_sync(struct work_struct *work);
+extern bool enable_work(struct work_struct *work);
 extern bool work_pending(struct work_struct *work);
 extern void flush_workqueue(struct workqueue_struct *wq);
 /* flush system_wq (deprecated in the kernel): every queuing on it made before */
