@@ -417,7 +417,7 @@ def test_a_reader_queued_behind_a_waiting_writer_deadlocks(writer):
 @pytest.mark.parametrize("lock_type,call,named", [
     ("mutex", "spin_lock", "spin_lock"), ("spinlock_t", "mutex_lock", "mutex_lock"),
     ("spinlock_t", "read_lock", "read_lock"), ("rw_semaphore", "write_lock", "write_lock"),
-    ("rwlock_t", "down_read", "down_read"), ("mutex", "spin_lock_irqsave", "spin_lock"),
+    ("rwlock_t", "down_read", "down_read"), ("mutex", "spin_lock_irqsave", "spin_lock_irqsave"),
     ("mutex", "spin_trylock", "spin_trylock")])
 def test_a_lock_call_on_the_wrong_lock_type_is_a_model_error(lock_type, call, named):
     # the kernel would not compile spin_lock(&a_mutex); kcheck took the lock with the

@@ -72,3 +72,75 @@ def test_trylocks_exclude_each_other():
             WARN_ON(READ_ONCE(ptr(s, "a")) != READ_ONCE(ptr(s, "b")))
             read_unlock(s.lock)
     assert kcheck.check(_main((w,), (r,), (w,))).verdict == "no-bug"
+
+
+def _lock_forms():
+    import kcheck.kernel as K
+    return {
+        "spin_lock": (K.spin_lock, K.spin_unlock),
+        "spin_lock_nested": (lambda l: K.spin_lock_nested(l, 1), K.spin_unlock),
+        "spin_lock_bh": (K.spin_lock_bh, K.spin_unlock_bh),
+        "spin_lock_irq": (K.spin_lock_irq, K.spin_unlock_irq),
+        "spin_lock_irqsave": (K.spin_lock_irqsave, K.spin_unlock_irqrestore),
+    }
+
+
+@pytest.mark.parametrize("form", ["spin_lock_nested", "spin_lock_bh", "spin_lock_irq",
+                                  "spin_lock_irqsave"])
+def test_every_form_of_spin_lock_is_a_lock_to_the_lkmm_and_names_itself(form):
+    """The LKMM bridge knew a lock by its ops' names, spin_lock and mutex_lock:
+    spin_lock_nested()'s critical sections (and percpu_ref's irqsave ones)
+    went to the LKMM as an acquire RMW and a release.  Every form now gives
+    what spin_lock() gives, executions and verdicts, on message passing
+    through a lock-protected flag; and a deadlock names the form called
+    ("waits in spin_lock" for spin_lock_irqsave, a review found)."""
+    from kcheck.kernel import spinlock_t, READ_ONCE, WRITE_ONCE, WARN_ON, ptr
+
+    class s(KStruct):
+        l: spinlock_t
+        m: spinlock_t
+        f: int
+        x: int
+
+    def mp(lock, unlock):
+        def p0(o):
+            WRITE_ONCE(ptr(o, "x"), 1)
+            flags = lock(o.l)
+            o.f = 1
+            unlock(o.l, flags) if flags is not None else unlock(o.l)
+
+        def p1(o):
+            flags = lock(o.l)
+            r = o.f
+            unlock(o.l, flags) if flags is not None else unlock(o.l)
+            if r:
+                WARN_ON(READ_ONCE(ptr(o, "x")) != 1)
+
+        def main():
+            o = s()
+            spawn(p0, o)
+            spawn(p1, o)
+        return main
+
+    def abba(lock, unlock):
+        def t(o, a, b):
+            fa = lock(getattr(o, a))
+            fb = lock(getattr(o, b))
+            unlock(getattr(o, b), fb) if fb is not None else unlock(getattr(o, b))
+            unlock(getattr(o, a), fa) if fa is not None else unlock(getattr(o, a))
+
+        def main():
+            o = s()
+            spawn(t, o, "l", "m")
+            spawn(t, o, "m", "l")
+        return main
+
+    forms = _lock_forms()
+    base = kcheck.check(mp(*forms["spin_lock"]), memory_model="lkmm")
+    got = kcheck.check(mp(*forms[form]), memory_model="lkmm")
+    assert base.verdict == "no-bug" and base.exhaustive, base.format()
+    assert (got.verdict, got.executions, got.blocked) == \
+        (base.verdict, base.executions, base.blocked), got.format()
+    dl = kcheck.check(abba(*forms[form]), races="off")
+    assert dl.verdict == "bug" and dl.bug.kind == "deadlock", dl.format()
+    assert f"{form}(" in dl.bug.message, dl.bug.message

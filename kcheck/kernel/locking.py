@@ -250,7 +250,12 @@ def _usage(r, t, lock, mode, state):
 # mutex_lock() on a spinlock_t) does not compile in the kernel, and here it
 # would quietly take the lock with the other's rules (a sleep under a "spin"
 # lock went unreported) - a model error instead.
+# each name is an op the LKMM bridge knows as a lock's (lkmm_bridge.LOCK_*): the
+# _bh/_irq/_irqsave forms carry their own, so that messages name what was called
 _TAKES = {"spin_lock": "spinlock", "spin_lock_nested": "spinlock", "spin_unlock": "spinlock",
+          "spin_lock_bh": "spinlock", "spin_unlock_bh": "spinlock", "spin_lock_irq": "spinlock",
+          "spin_unlock_irq": "spinlock", "spin_lock_irqsave": "spinlock",
+          "spin_unlock_irqrestore": "spinlock",
           "spin_trylock": "spinlock", "mutex_lock": "mutex", "mutex_lock_nested": "mutex",
           "mutex_unlock": "mutex", "mutex_trylock": "mutex"}
 _TYPE_NAMES = {"spinlock": "spinlock_t", "mutex": "struct mutex", "rwlock": "rwlock_t",
@@ -709,13 +714,13 @@ def spin_lock_bh(lock):
     r = run()
     with op(r, lambda: f"spin_lock_bh({lock!r})"):
         _sched.local_bh_disable()
-        _take(lock, "x", "spin_lock")
+        _take(lock, "x", "spin_lock_bh")
 
 
 def spin_unlock_bh(lock):
     r = run()
     with op(r, lambda: f"spin_unlock_bh({lock!r})"):
-        _release(lock, "x", "spin_unlock")
+        _release(lock, "x", "spin_unlock_bh")
         _sched.local_bh_enable()
 
 
@@ -733,13 +738,13 @@ def spin_lock_irq(lock):
     r = run()
     with op(r, lambda: f"spin_lock_irq({lock!r})"):
         _sched.local_irq_disable()
-        _take(lock, "x", "spin_lock")
+        _take(lock, "x", "spin_lock_irq")
 
 
 def spin_unlock_irq(lock):
     r = run()
     with op(r, lambda: f"spin_unlock_irq({lock!r})"):
-        _release(lock, "x", "spin_unlock")
+        _release(lock, "x", "spin_unlock_irq")
         _sched.local_irq_enable()
 
 
@@ -771,14 +776,14 @@ def spin_lock_irqsave(lock):
     r = run()
     with op(r, lambda: f"spin_lock_irqsave({lock!r})"):
         flags = _sched.local_irq_save()
-        _take(lock, "x", "spin_lock")
+        _take(lock, "x", "spin_lock_irqsave")
     return flags
 
 
 def spin_unlock_irqrestore(lock, flags):
     r = run()
     with op(r, lambda: f"spin_unlock_irqrestore({lock!r})"):
-        _release(lock, "x", "spin_unlock")
+        _release(lock, "x", "spin_unlock_irqrestore")
         _sched.local_irq_restore(flags)
 
 

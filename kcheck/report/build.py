@@ -20,6 +20,7 @@ from ..engine import graph as G
 from ..engine import detect
 from ..engine import schedule as S
 from ..engine.search import known_kinds
+from ..engine.memory.lkmm_bridge import LOCK_TAKE, LOCK_TRY, LOCK_RELEASE
 from .minimize import shrink, same_bug, story_steps, lkmm_story_steps
 from .story import race_order, shown_until
 from .result import Result, BugReport
@@ -258,13 +259,13 @@ def trace_events(run, bug):
         reader_word = ".reader[" in name
         mine = held.setdefault(t.name, [])
         if e.kind == G.READ and e in wparts:
-            if op in ("spin_lock", "mutex_lock", "spin_trylock", "mutex_trylock", "write_lock",
-                      "write_trylock") and not reader_word:
+            if (op in LOCK_TAKE or op in LOCK_TRY or op in ("write_lock", "write_trylock")) \
+                    and not reader_word:
                 mine.append(name)
             elif op in ("read_lock", "read_trylock") and reader_word:
                 mine.append(_bracket_owner(name) + " (read)")
-        elif e.kind == G.WRITE and not reader_word and op in ("spin_unlock", "mutex_unlock",
-                                                              "write_unlock"):
+        elif e.kind == G.WRITE and not reader_word and (op in LOCK_RELEASE
+                                                        or op == "write_unlock"):
             if name in mine:
                 mine.remove(name)
         elif e.kind == G.WRITE and op == "read_unlock":

@@ -99,9 +99,15 @@ def _event(tid, kind, loc=None, tags=frozenset(), atomic=False):
     return lkmm.Event(tid, kind, loc, tags, atomic)
 
 
-LOCK_TAKE = {"spin_lock", "mutex_lock"}
+# the ops of kernel/locking.py's lock takes and releases (its _TAKES): a lock the
+# LKMM's lock.cat knows (LKR/LKW, UL).  spin_lock_nested() and percpu_ref's
+# spin_lock_irqsave() were missing until 2026-12-01, so under the LKMM their
+# critical sections were an acquire RMW and a release, not a lock's.
+LOCK_TAKE = {"spin_lock", "mutex_lock", "spin_lock_nested", "mutex_lock_nested", "spin_lock_bh",
+             "spin_lock_irq", "spin_lock_irqsave"}
 LOCK_TRY = {"spin_trylock", "mutex_trylock"}
-LOCK_RELEASE = {"spin_unlock", "mutex_unlock"}
+LOCK_RELEASE = {"spin_unlock", "mutex_unlock", "spin_unlock_bh", "spin_unlock_irq",
+                "spin_unlock_irqrestore"}
 LOCK_TEST = {"spin_is_locked", "mutex_is_locked"}
 _LOCK_OPS = LOCK_TAKE | LOCK_TRY | LOCK_RELEASE | LOCK_TEST
 # SRCU (kernel/srcu.py): a read-side section is a load (Srcu-lock) and a store
