@@ -6,6 +6,8 @@ a buggy twin that kcheck catches and a fixed one it proves clean."""
 import os
 
 import clang.cindex as ci
+from pathlib import Path
+
 import pytest
 
 import kcheck
@@ -270,3 +272,25 @@ def test_c_objects_are_named_whole_in_traces(tmp_path):
     res = kcheck.check(kcheck.c.load(str(ll)).entry)
     assert res.bug is not None and res.bug.kind == "use-after-free", res.format()
     assert "llist_add(&r->node, &pending)" in res.format(), res.format()
+
+
+@pytest.mark.parametrize("change,verdict", [
+    (None, "no-bug"),
+    (("sum != 14", "sum != 15"), "warn"),                  # the walks' sums are checked
+    (("\tlockdep_assert_irqs_enabled();", "\tlockdep_assert_irqs_disabled();"), "warn"),
+])
+def test_list_walks_kstrdup_and_the_irq_assertions_reviews_asked_for(tmp_path, change, verdict):
+    """list_for_each_entry_{continue,from,safe_reverse}, list_for_each_prev_safe,
+    list_count_nodes, kstrdup, wait_for_completion_interruptible_timeout and
+    lockdep_assert_irqs_{enabled,disabled} (the latter a no-op before): each
+    was clang's "undeclared function" in a C review."""
+    import kcheck.c
+    src = (Path(__file__).parent / "data" / "c_api_more.c").read_text()
+    if change:
+        src = src.replace(*change)
+    f = tmp_path / "api.c"
+    f.write_text(src)
+    r = kcheck.check(kcheck.c.load(str(f)).entry)
+    assert (r.bug.kind if r.bug else "no-bug") == verdict, r.format()
+    if verdict == "no-bug":
+        assert r.exhaustive

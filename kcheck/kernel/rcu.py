@@ -290,6 +290,7 @@ def declare_gp(r, value):
 
 
 synchronize_rcu_expedited = synchronize_rcu
+synchronize_net = synchronize_rcu          # net/core/dev.c: an expedited one under RTNL
 
 
 class rcu_head(KObject):
@@ -522,7 +523,7 @@ def _reset_run_caches():
 __all__ = ["rcu_head", "container_of", "rcu_read_lock", "rcu_read_unlock", "rcu_read_lock_bh",
            "rcu_read_unlock_bh", "rcu_read_lock_sched", "rcu_read_unlock_sched",
            "rcu_read_lock_held", "rcu_read_lock_bh_held", "rcu_read_lock_sched_held",
-           "rcu_read_lock_any_held", "synchronize_rcu", "synchronize_rcu_expedited", "call_rcu", "call_rcu_hurry",
+           "rcu_read_lock_any_held", "synchronize_rcu", "synchronize_rcu_expedited", "synchronize_net", "call_rcu", "call_rcu_hurry",
            "rcu_barrier", "kvfree_rcu_barrier", "rcu_dereference", "rcu_dereference_check", "rcu_dereference_bh",
            "rcu_dereference_bh_check", "rcu_dereference_sched", "rcu_dereference_sched_check",
            "rcu_dereference_raw", "rcu_access_pointer", "rcu_dereference_protected",

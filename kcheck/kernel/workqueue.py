@@ -261,7 +261,13 @@ def _is_one(v):
 def alloc_workqueue(name, flags=0, max_active=0, workers=None):
     r = run()
     if r.cur is not None:
-        raise ModelError("alloc_workqueue() must be called from main(): its workers are tasks")
+        # a C main() runs as a task from its first statement after the thread
+        # starts (whole, if it starts none): the queue goes before them
+        raise ModelError(f"alloc_workqueue() in task {r.cur.name}: a queue's workers are tasks "
+                         "main() starts, so make the queue in main() before any task runs"
+                         + (" (in C: before main()'s first pthread_create()/kthread_run(); "
+                            "a main() that starts no thread runs whole as a task)"
+                            if r.cur.name == "main" else ""))
     wq = workqueue_struct(name)
     n = workers if workers is not None else (max_active if 0 < max_active <= 2 else 2)
     for i in range(n):

@@ -191,6 +191,11 @@ def replay(main, schedule, *, step_bound=2000, races="warn", drop_barriers=(), m
                    kept[0] if kept else None)
     if d.diverged is not None:
         pos, what = d.diverged
+        if memory_model == "sc" and S.annotated(steps):
+            # an LKMM report's schedule (its reads and writes marked) replayed as SC
+            raise ModelError(f"replay diverged at step {pos + 1}: {what}; the schedule marks "
+                             "weak-memory reads and writes: replay it with --memory-model lkmm, "
+                             "as the report's line says")
         raise ModelError(f"replay diverged at step {pos + 1}: {what} (a different model, or "
                          "nondeterministic model code)")
     if d.inconsistent is not None:

@@ -27,6 +27,9 @@ extern void wait_for_completion_io(struct completion *x);
 extern unsigned long wait_for_completion_io_timeout(struct completion *x, unsigned long timeout);
 extern int wait_for_completion_interruptible(struct completion *x);
 extern int wait_for_completion_killable(struct completion *x);
+/* signals are not modelled (kcheck_stop aside): the timeout forms' return, 0 on timeout */
+#define wait_for_completion_interruptible_timeout(x, t)	((long)wait_for_completion_timeout((x), (t)))
+#define wait_for_completion_killable_timeout(x, t)	((long)wait_for_completion_timeout((x), (t)))
 extern bool try_wait_for_completion(struct completion *x);
 extern bool completion_done(struct completion *x);
 

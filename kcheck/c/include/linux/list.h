@@ -65,6 +65,51 @@ extern int list_is_singular(const struct list_head *head);
 	     !list_entry_is_head(pos, head, member);			\
 	     pos = n, n = list_next_entry(n, member))
 
+#define list_for_each_prev(pos, head)					\
+	for (pos = (head)->prev; !list_is_head(pos, (head)); pos = pos->prev)
+#define list_for_each_prev_safe(pos, n, head)				\
+	for (pos = (head)->prev, n = pos->prev; !list_is_head(pos, (head)); pos = n, n = pos->prev)
+/* from the entry after pos (pos itself for _from) to the end */
+#define list_for_each_entry_continue(pos, head, member)			\
+	for (pos = list_next_entry(pos, member);			\
+	     !list_entry_is_head(pos, head, member);			\
+	     pos = list_next_entry(pos, member))
+#define list_for_each_entry_continue_reverse(pos, head, member)		\
+	for (pos = list_prev_entry(pos, member);			\
+	     !list_entry_is_head(pos, head, member);			\
+	     pos = list_prev_entry(pos, member))
+#define list_for_each_entry_from(pos, head, member)			\
+	for (pos = (pos); !list_entry_is_head(pos, head, member);	\
+	     pos = list_next_entry(pos, member))
+#define list_for_each_entry_from_reverse(pos, head, member)		\
+	for (pos = (pos); !list_entry_is_head(pos, head, member);	\
+	     pos = list_prev_entry(pos, member))
+#define list_for_each_entry_safe_continue(pos, n, head, member)		\
+	for (pos = list_next_entry(pos, member),			\
+		n = list_next_entry(pos, member);			\
+	     !list_entry_is_head(pos, head, member);			\
+	     pos = n, n = list_next_entry(n, member))
+#define list_for_each_entry_safe_from(pos, n, head, member)		\
+	for (n = list_next_entry(pos, member);				\
+	     !list_entry_is_head(pos, head, member);			\
+	     pos = n, n = list_next_entry(n, member))
+#define list_for_each_entry_safe_reverse(pos, n, head, member)		\
+	for (pos = list_last_entry(head, typeof(*pos), member),		\
+		n = list_prev_entry(pos, member);			\
+	     !list_entry_is_head(pos, head, member);			\
+	     pos = n, n = list_prev_entry(n, member))
+
+/* the entries of the list, counted by a walk (plain loads, as the kernel's) */
+static inline size_t list_count_nodes(struct list_head *head)
+{
+	struct list_head *pos;
+	size_t count = 0;
+
+	list_for_each(pos, head)
+		count++;
+	return count;
+}
+
 /* hlist: a head with one pointer, nodes with next and pprev (the pointer pointing at them) */
 #define HLIST_HEAD_INIT		{ .first = NULL }
 #define HLIST_HEAD(name)	struct hlist_head name = { .first = NULL }
@@ -83,6 +128,13 @@ extern void hlist_del_init(struct hlist_node *n);
 #define hlist_for_each_entry(pos, head, member)				\
 	for (pos = hlist_entry_safe((head)->first, typeof(*(pos)), member); \
 	     pos;							\
+	     pos = hlist_entry_safe((pos)->member.next, typeof(*(pos)), member))
+#define hlist_for_each_entry_continue(pos, member)			\
+	for (pos = hlist_entry_safe((pos)->member.next, typeof(*(pos)), member); \
+	     pos;							\
+	     pos = hlist_entry_safe((pos)->member.next, typeof(*(pos)), member))
+#define hlist_for_each_entry_from(pos, member)				\
+	for (pos = (pos); pos;						\
 	     pos = hlist_entry_safe((pos)->member.next, typeof(*(pos)), member))
 #define hlist_for_each_entry_safe(pos, n, head, member)			\
 	for (pos = hlist_entry_safe((head)->first, typeof(*pos), member); \

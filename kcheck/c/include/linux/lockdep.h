@@ -8,6 +8,7 @@
 #define __LINUX_LOCKDEP_H
 
 #include <linux/types.h>
+#include <linux/bug.h>
 
 extern void lockdep_assert_held(const void *lock);
 extern void lockdep_assert_held_read(const void *lock);
@@ -17,7 +18,10 @@ extern int lockdep_is_held(const void *lock);
 #define lockdep_assert_held_once(l)	lockdep_assert_held(l)
 #define lockdep_assert(cond)		do { WARN_ON(!(cond)); } while (0)
 #define lockdep_is_held_type(l, r)	lockdep_is_held(l)
-#define lockdep_assert_irqs_enabled()	do { } while (0)
+/* lockdep's WARN_ON_ONCE()s on the hardirq state (kcheck's per-task one) */
+extern int irqs_disabled(void);
+#define lockdep_assert_irqs_enabled()	do { WARN_ON_ONCE(irqs_disabled()); } while (0)
+#define lockdep_assert_irqs_disabled()	do { WARN_ON_ONCE(!irqs_disabled()); } while (0)
 extern void might_sleep(void);
 extern void might_sleep_if(int cond);
 #define might_lock(l)			do { } while (0)

@@ -23,6 +23,22 @@ extern void *kmalloc_array(size_t n, size_t size, gfp_t flags);
 extern void *kvmalloc(size_t size, gfp_t flags);
 extern void *kvzalloc(size_t size, gfp_t flags);
 extern void *kvcalloc(size_t n, size_t size, gfp_t flags);
+#define kvmalloc_array(n, size, flags)	kmalloc_array((n), (size), (flags))
+extern void *memcpy(void *dst, const void *src, size_t n);
+extern size_t strlen(const char *s);
+/* a new object with a copy of src's len bytes (mm/util.c) */
+static inline void *kmemdup(const void *src, size_t len, gfp_t gfp)
+{
+	void *p = kmalloc(len, gfp);
+
+	if (p)
+		memcpy(p, src, len);
+	return p;
+}
+static inline char *kstrdup(const char *s, gfp_t gfp)
+{
+	return s ? (char *)kmemdup(s, strlen(s) + 1, gfp) : NULL;
+}
 /*
  * krealloc(): size 0 frees p and returns ZERO_SIZE_PTR; NULL p is kmalloc; a
  * size that fits in p's object returns p; else a new object with p's contents,

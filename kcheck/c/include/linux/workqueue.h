@@ -102,5 +102,7 @@ extern void destroy_workqueue(struct workqueue_struct *wq);
 extern struct workqueue_struct *alloc_workqueue(const char *fmt, unsigned int flags,
 						int max_active, ...);
 #define alloc_ordered_workqueue(fmt, flags, args...) alloc_workqueue(fmt, (flags) | WQ_UNBOUND, 1)
+#define create_singlethread_workqueue(name)	alloc_ordered_workqueue("%s", WQ_MEM_RECLAIM, name)
+#define create_workqueue(name)			alloc_workqueue("%s", WQ_MEM_RECLAIM, 1, (name))
 
 #endif
