@@ -294,3 +294,23 @@ def test_list_walks_kstrdup_and_the_irq_assertions_reviews_asked_for(tmp_path, c
     assert (r.bug.kind if r.bug else "no-bug") == verdict, r.format()
     if verdict == "no-bug":
         assert r.exhaustive
+
+
+@pytest.mark.parametrize("call,verdict", [
+    ("kmalloc(1UL << 40, GFP_KERNEL)", "warn"),
+    ("kmalloc(1UL << 40, GFP_KERNEL | __GFP_NOWARN)", "no-bug"),
+    ("kcalloc(1UL << 20, 1UL << 20, GFP_KERNEL)", "warn"),
+    ("kvmalloc(1UL << 32, GFP_KERNEL)", "warn"),
+    ("kvmalloc(1UL << 24, GFP_KERNEL)", "no-bug"),
+    ("kmalloc(1UL << 22, GFP_KERNEL)", "no-bug"),
+])
+def test_an_allocation_larger_than_the_allocator_gives_is_null_and_warns(tmp_path, call, verdict):
+    """kmalloc() past KMALLOC_MAX_SIZE and kvmalloc() past INT_MAX return NULL
+    with a WARN (none under __GFP_NOWARN); a 1 TiB kmalloc() succeeded and its
+    last byte was writable (a hostile review)."""
+    import kcheck.c
+    f = tmp_path / "big.c"
+    f.write_text("#include <linux/kernel.h>\n#include <linux/slab.h>\n"
+                 f"int main(void) {{ char *p = {call}; if (p) p[0] = 1; kfree(p); return 0; }}\n")
+    r = kcheck.check(kcheck.c.load(str(f)).entry)
+    assert (r.bug.kind if r.bug else "no-bug") == verdict, r.format()

@@ -1640,6 +1640,30 @@ def _new_heap(size, ct, zero, op, src):
     return Ptr(b, 0)
 
 
+# kmalloc() past KMALLOC_MAX_SIZE (order > MAX_PAGE_ORDER with 4K pages) and
+# kvmalloc() past INT_MAX fail: NULL, and WARN_ON_ONCE_GFP() unless __GFP_NOWARN
+_KMALLOC_MAX = 1 << 22
+_KVMALLOC_MAX = (1 << 31) - 1
+_GFP_NOWARN = 0x2000
+
+
+def _too_big(name, n, fl, src):
+    """True (NULL to return) when the kernel's allocator refuses ``n`` bytes."""
+    if name.startswith("kv"):
+        limit = _KVMALLOC_MAX
+    elif name.startswith("k"):
+        limit = _KMALLOC_MAX
+    else:
+        return False
+    if n <= limit:
+        return False
+    if not fl & _GFP_NOWARN:
+        A.c_warn(f"WARNING: {name}({n}) at {A.where(src)}: more than the allocator gives "
+                 f"({'INT_MAX' if limit == _KVMALLOC_MAX else 'KMALLOC_MAX_SIZE, 4 MiB'}); "
+                 "it returns NULL", src)
+    return True
+
+
 @intrinsic("kmalloc", "kzalloc", "kvmalloc", "kvzalloc", "malloc", "vmalloc", "vzalloc")
 def _i_kmalloc(comp, c, args):
     name = c.spelling
@@ -1656,6 +1680,8 @@ def _i_kmalloc(comp, c, args):
         if len(args) > 1 or vm:
             _gfp_may_sleep(fl, name, src)
         z = zero or bool(fl & 0x100)               # __GFP_ZERO
+        if n > _KMALLOC_MAX and _too_big(name, n, fl, src):
+            return None
         return _new_heap(n, ct, z, name, src)
     return kmalloc
 
@@ -1674,7 +1700,10 @@ def _i_kcalloc(comp, c, args):
         if len(args) > 2:
             _gfp_may_sleep(fl, name, src)
         z = zero or bool(fl & 0x100)
-        return _new_heap(n(f) * size(f), ct, z, name, src)
+        total = n(f) * size(f)
+        if total > _KMALLOC_MAX and _too_big(name, total, fl, src):
+            return None
+        return _new_heap(total, ct, z, name, src)
     return kcalloc
 
 
