@@ -132,7 +132,7 @@ def render(m):
         reached = None                  # no task of the model's (the workqueue's workers idle)
     elif site == "task" or (site == "rcu" and m["rcu"]) or (site == "work" and m["work"]):
         if what == "forever(0)":
-            reached = "recursion"       # unbounded recursion in a task: a livelock, a bug
+            reached = "recursion"       # unbounded recursion in a task: a stack overflow, a bug
         else:
             reached = "task"
         if site == "task":
@@ -202,7 +202,7 @@ def expected_codes(reached, kinds, o, jobs):
     if reached == "task":
         return {2, 1} if bugs else {2}
     if reached == "recursion":
-        if "livelock" not in o["ignore"]:
+        if "stack-overflow" not in o["ignore"]:
             return {1}
         return {0, 1} if bugs else {0}
     return {1} if bugs else {0}
@@ -230,7 +230,7 @@ def check_contract(src, reached, kinds, o, jobs, tmp):
         j = json.loads(out)
         assert isinstance(j, dict), ctx
         found = {b["kind"] for b in j.get("bugs") or []} - {"model-error"}
-        raised = kinds | ({"livelock"} if reached == "recursion" else set())
+        raised = kinds | ({"stack-overflow"} if reached == "recursion" else set())
         assert found <= raised - set(o["ignore"]), ctx                # a bug only when raised
         if j.get("exhaustive"):
             # never "exhaustive" on a run that was cut short

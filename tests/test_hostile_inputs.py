@@ -222,15 +222,16 @@ def test_unbounded_recursion_names_the_function_python_and_c(tmp_path):
         kcheck.spawn(down, atomic_t(), 0)
 
     res = kcheck.check(main)
-    assert res.bug is not None and res.bug.kind == "livelock"
-    assert "recursed without bound in down()" in res.bug.message, res.bug.message
+    assert res.bug is not None and res.bug.kind == "stack-overflow"
+    assert "recursed deeper than a kernel stack holds in down()" in res.bug.message, \
+        res.bug.message
     f = tmp_path / "rec.c"
     f.write_text("#include <linux/kernel.h>\n#include <pthread.h>\nstatic int x;\n"
                  "static int forever(int n) { return forever(n + 1) + 1; }\n"
                  "static void *t(void *a) { WRITE_ONCE(x, forever(0)); return NULL; }\n"
                  "int main(void) { pthread_t p; pthread_create(&p, NULL, t, NULL); return 0; }\n")
     res = kcheck.check(kcheck.c.load(str(f)).entry)
-    assert res.bug is not None and res.bug.kind == "livelock"
+    assert res.bug is not None and res.bug.kind == "stack-overflow"
     assert "in C function forever() at rec.c:4" in res.bug.message, res.bug.message
 
 

@@ -37,6 +37,7 @@ KINDS = {
     "deadlock": "tasks that wait on each other for ever",
     "lost-wakeup": "a sleeper whose condition became true and nobody woke",
     "livelock": "a task that runs for ever without progress",
+    "stack-overflow": "a recursion deeper than a kernel stack holds (BUG: stack guard page was hit)",
     "data-race": "KCSAN: a plain access racing with another access",
     "lockdep": "lockdep: an inconsistent lock state or order",
     "sleep-in-atomic": "BUG: sleeping function called from invalid context",

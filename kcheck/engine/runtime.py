@@ -1161,7 +1161,7 @@ class Run:
             raise               # surfaces in the root greenlet: exit 2, not a bug
         except BaseException as e:
             # The model's own assert is its WARN_ON; Python's recursion limit is a task
-            # that recursed without bound.  Anything else it raises (of any class:
+            # that recursed deeper than a kernel stack holds.  Anything else it raises (of any class:
             # SystemExit, KeyboardInterrupt, GeneratorExit, a RecursionError of its own
             # ... ) or that a kernel call raises on its arguments stops the execution
             # as a model error, with the trace of the interleaving that led there.
@@ -1178,8 +1178,11 @@ class Run:
                         tb = tb.tb_next
                     inside = (" " + _c_function(tb.tb_frame)) if tb is not None else ""
                     inside = inside if inside.strip() else ""
-                b = Bug("livelock", f"task {t.name} recursed without bound{inside} ({e}): the "
-                        "kernel's stack would overflow", task=t)
+                # (a livelock until 2026-12-01: a recursion a few hundred calls deep
+                # that ends is no livelock, and the kernel's 16 KiB stack overflows
+                # long before Python's limit - hundreds of frames - is reached)
+                b = Bug("stack-overflow", f"task {t.name} recursed deeper than a kernel stack "
+                        f"holds{inside} ({e}): BUG: stack guard page was hit", task=t)
                 b.where = where
                 self._stop_with(b)
             else:
