@@ -7,6 +7,7 @@ one found that a printed SC replay line (a race's story, the free first)
 could name a step strict replay cannot take.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ BUGS = [
     ("keys_gc_wake", {"sc": None, "lkmm": "lost-wakeup"}),                  # 2725ab3f5ad1
     # mutex_unlock() touches the mutex after releasing it (a review found it missed)
     ("eventpoll_mutex_put", {"sc": "use-after-free", "lkmm": "use-after-free"}),  # 8c2e52ebbe88
+    ("cpia2_waitqueue_active", {"sc": None, "lkmm": "lost-wakeup"}),        # a review's
 ]
 
 
@@ -46,3 +48,20 @@ def test_real_c_bug_and_its_fix(name, kinds, mm):
         assert again.bug is not None and again.bug.kind == kind
     ok = kcheck.check(kcheck.c.load(path, defines=["FIXED"]).entry, memory_model=mm)
     assert ok.verdict == "no-bug" and ok.exhaustive, ok.bug and ok.bug.message
+
+
+def test_a_wait_macros_steps_each_say_what_they_are():
+    """The steps of a C wait_event_interruptible() - its condition's loads, the
+    prepare, the sleep - were each shown as the macro's text, cut at 80
+    characters: six rows alike (a review).  Each now names the step."""
+    res = kcheck.check(kcheck.c.load(str(DATA / "cpia2_waitqueue_active.c")).entry,
+                       memory_model="lkmm")
+    assert res.bug is not None and res.bug.kind == "lost-wakeup", res.format()
+    # the reader's column (the first), its wrapped lines joined
+    col = [re.split(r" \|( |$)", ln)[0][6:].strip() for ln in res.bug.trace.splitlines()[2:]]
+    tr = " ".join(" ".join(col).split())
+    for step in ("wait_event_interruptible(cam->wq_stream, ...): READ_ONCE(&cam_s.streaming) = 1",
+                 "wait_event_interruptible(cam->wq_stream, ...): READ_ONCE(&frame.status) = 0",
+                 "wait_event_interruptible(cam->wq_stream, ...): prepare_to_wait_event(",
+                 "wait_event_interruptible(cam->wq_stream, ...): schedule(): sleeps"):
+        assert step in tr, res.bug.trace

@@ -9,6 +9,7 @@ and line.  The row where the bug shows is marked ``>>``.  100 columns wide.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import textwrap
 
@@ -261,6 +262,14 @@ def source_text(src, text, run, e):
     ``tls["src"] = (file, line, function, text)``) in place of the operation and
     location, with the values and the object: ``refcount_dec_and_test(&root->
     tdp_mmu_root_count)  1 -> 0  [kvm_mmu_page#0]``."""
+    m = _WAIT_MACRO.match(src)
+    if m is not None and e.op.split(":", 1)[0] != m.group(1):
+        # a step of a wait macro: its condition's loads, the prepare, the sleep.
+        # The macro's text alone made them all the same row; say which step.
+        loc = run.x.inits.get(e.lid) if e.lid is not None else None
+        owner = getattr(loc, "owner", None)
+        obj = f"  [{owner._kname()}]" if owner is not None and hasattr(owner, "_kname") else ""
+        return f"{m.group(1)}({m.group(2).strip()}, ...): {text}{obj}"
     rest = ""
     head = text
     if " (to store ." in text and " = " in text:          # the load half of a bitfield store
@@ -285,6 +294,11 @@ def source_text(src, text, run, e):
     owner = getattr(loc, "owner", None)
     obj = f"  [{owner._kname()}]" if owner is not None and hasattr(owner, "_kname") else ""
     return f"{src}{rest}{obj}"
+
+
+# a C wait macro's call (wait_event*(wq, cond), wait_var_event*(var, cond), ...):
+# its name and first argument
+_WAIT_MACRO = re.compile(r"^((?:__)?wait_(?:event|var_event|on_bit)\w*)\(([^,]+),")
 
 
 def _inner_step(op, src):
@@ -350,7 +364,11 @@ def _fold_ops(run, steps, bug):
             last = evs[-1]
             text = g[1]
             note = run.notes.get(evs[0])
-            if note and len(note) > 3 and note[3] and "(" in note[3]:
+            m = _WAIT_MACRO.match(note[3]) if note and len(note) > 3 and note[3] else None
+            if m is not None and not text.startswith(m.group(1) + "("):
+                # C: a step of a wait macro (its prepare, its sleep): which one
+                text = f"{m.group(1)}({m.group(2).strip()}, ...): {text}"
+            elif note and len(note) > 3 and note[3] and "(" in note[3]:
                 # C: the kernel call as the source writes it, then what the
                 # operation noted of itself (": nobody to wake")
                 text = note[3] + text[_call_end(text):]
