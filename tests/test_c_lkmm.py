@@ -6,6 +6,8 @@ does; the same reader without the dependency may see the old value.  Data
 and control dependencies follow the same register rules (dep+plain, in
 test_c_litmus.py, needs both)."""
 
+from pathlib import Path
+
 import pytest
 
 import kcheck
@@ -388,3 +390,28 @@ def test_kfree_is_control_dependent_on_the_loop_that_waits(tmp_path, before, bug
         assert "WRITE_ONCE" in res.bug.message or "stats" in res.bug.message, res.bug.message
     else:
         assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
+
+
+REPORTS = Path(__file__).parent / "data" / "lkmm_reports"
+
+
+def test_a_read_of_the_coherence_latest_write_is_not_called_weak():
+    """2+2W with smp_wmb()s (allowed): after joining both writers, main() reads
+    x == 1, the coherence-last write of x - the trace shows p0's store as
+    "2 -> 1" - yet the note said "[not p1's newer 2: a weak-memory read]": it
+    took the write shown last for the newest (an LKMM review)."""
+    res = kcheck.check(kcheck.c.load(str(REPORTS / "w02_2p2w_wmb.c")).entry, memory_model="lkmm")
+    assert res.bug is not None and res.bug.kind == "warn", res.format()
+    assert "weak-memory read" not in res.bug.trace, res.bug.trace
+
+
+def test_kmsan_says_the_store_was_not_ordered_not_that_there_was_none():
+    """MP published with WRITE_ONCE (no release): the reader's plain load of the
+    kmalloc()ed field reads it uninitialised - the LKMM allows it.  The report
+    said "never written", pointing at a missing initialisation instead of the
+    missing rcu_assign_pointer()."""
+    res = kcheck.check(kcheck.c.load(str(REPORTS / "rcu02_mp_write_once.c")).entry,
+                       memory_model="lkmm")
+    assert res.bug is not None and res.bug.kind == "uninit-value", res.format()
+    assert "writer's store to it is not ordered before this load" in res.bug.message, \
+        res.bug.message

@@ -148,8 +148,11 @@ def test_ctrl_c_while_the_command_imports_kcheck():
     from an import hook, when the engine's runtime starts to load."""
     import subprocess
     import sys
+    # (SIGINT's default handler first: a test run started in the background by a
+    # non-interactive shell inherits SIGINT ignored, and the press did nothing)
     code = (
         "import os, signal, sys, importlib.abc\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "class Hook(importlib.abc.MetaPathFinder):\n"
         "    def find_spec(self, name, path, target=None):\n"
         "        if name == 'kcheck.engine.runtime':\n"

@@ -88,8 +88,18 @@ def out_of_bounds(b, o, size, write, src):
 
 
 def uninit(c, src):
-    c_bug("uninit-value", f"BUG: KMSAN: uninit-value in {where(src)}: load of {c.name()}, "
-          "allocated with kmalloc and never written", src)
+    r = rt.CURRENT
+    lid = getattr(c, "lid", None)
+    stores = r.g.co.get(lid) if r is not None and lid is not None else None
+    if stores:
+        # a store exists: the memory model let the load miss it (no release, no
+        # barrier orders the store before it) - not a missing initialisation
+        how = (f"allocated with kmalloc; {r._task_name(stores[0].tid)}'s store to it is not "
+               "ordered before this load, which reads it uninitialised")
+    else:
+        how = "allocated with kmalloc and not written before this load"
+    c_bug("uninit-value", f"BUG: KMSAN: uninit-value in {where(src)}: load of {c.name()}, {how}",
+          src)
 
 
 def set_src(r, src):

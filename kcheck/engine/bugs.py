@@ -25,7 +25,7 @@ KINDS = {
     "global-out-of-bounds": "KASAN: an access past a global",
     "stack-out-of-bounds": "KASAN: an access past a local",
     "out-of-bounds": "a CPU number past nr_cpu_ids",
-    "uninit-value": "KMSAN: a load of memory never written",
+    "uninit-value": "KMSAN: a load of memory no store has written before it",
     "null-deref": "BUG: kernel NULL pointer dereference",
     "page-fault": "BUG: unable to handle page fault",
     "gpf": "general protection fault (LIST_POISON and other non-canonical addresses)",

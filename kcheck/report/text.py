@@ -227,10 +227,17 @@ def steps_with_text(run, order=None):
         for i, e in enumerate(th):
             if e.kind == G.WRITE and e.rmw is True and i > 0:
                 nxt[th[i - 1]] = e
+    # the coherence-latest write of each location among the steps shown so far:
+    # a read of an older one is a weak-memory read.  (The latest *shown* is not
+    # it under the LKMM, whose traces follow po and rf, not coherence: a read of
+    # the coherence-last write, after both writers were joined, was labelled weak.)
+    copos = {w: i for lst in run.g.co.values() for i, w in enumerate(lst)}
     latest = {}
     for e in evs:
         if e.kind == G.WRITE:
-            latest[e.lid] = e
+            cur = latest.get(e.lid)
+            if cur is None or copos.get(e, -1) > copos.get(cur, -1):
+                latest[e.lid] = e
         if e.kind == G.WRITE and e.rmw is True:
             continue
         if e.op.startswith("~") or (e.op in HIDDEN and e.kind != G.SPAWN):
@@ -244,8 +251,9 @@ def steps_with_text(run, order=None):
         text = describe(run, e, nxt.get(e), blocked)
         if e.kind == G.READ and e.rf is not latest.get(e.lid):
             w = latest.get(e.lid)
-            text += (f"  [not {run.tasks[w.tid].name}'s newer {_newer(run, e, w)}: "
-                     "a weak-memory read]") if w is not None else ""
+            if w is not None and copos.get(e.rf, -1) < copos.get(w, -1):
+                text += (f"  [not {run.tasks[w.tid].name}'s newer {_newer(run, e, w)}: "
+                         "a weak-memory read]")
         note = run.notes.get(e) or run.notes.get(nxt.get(e))
         where = ""
         if note:

@@ -29,6 +29,8 @@ extern int rcu_read_lock_bh_held(void);
 extern int rcu_read_lock_sched_held(void);
 extern int rcu_read_lock_any_held(void);
 extern void synchronize_rcu(void);
+/* linux/netdevice.h's, net/core/dev.c: an expedited synchronize_rcu() under RTNL */
+extern void synchronize_net(void);
 extern void synchronize_rcu_expedited(void);
 extern void call_rcu(struct rcu_head *head, rcu_callback_t func);
 #define call_rcu_hurry(head, func)	call_rcu((head), (func))
