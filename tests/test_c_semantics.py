@@ -1365,3 +1365,20 @@ def test_keep_going_reports_each_lkmm_race_once_and_each_replays(tmp_path):
         again = kcheck.replay(entry, b.schedule, memory_model="lkmm", races="error", keep_going=True)
         assert again.bug is not None and again.bug.kind == b.kind
         assert again.bug.message.split(":")[0] == b.message.split(":")[0]
+
+
+@pytest.mark.parametrize("body,verdict", [
+    ("if (g) { int q = 1 % 0; (void)q; }", "no-bug"),       # never runs
+    ("int q = 1 / 0; (void)q;", "divide-error"),            # runs
+])
+def test_a_constant_division_by_zero_is_a_divide_error_where_it_runs(tmp_path, body, verdict):
+    """`1 / 0` was folded while compiling: a traceback, exit 1, even in code that
+    never runs (a hostile review).  It is a divide error when it runs."""
+    import kcheck.c
+    f = tmp_path / "div.c"
+    f.write_text("#include <pthread.h>\nstatic int g;\n"
+                 "static int never_called(void) { return 1 / 0; }\n"
+                 f"static void *t(void *a) {{ {body} return 0; }}\n"
+                 "int main(void) { pthread_t a; pthread_create(&a, 0, t, 0); return 0; }\n")
+    r = kcheck.check(kcheck.c.load(str(f)).entry)
+    assert (r.bug.kind if r.bug else "no-bug") == verdict, r.format()

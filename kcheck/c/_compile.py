@@ -1219,7 +1219,9 @@ class Compiler:
         ea, eb = self.expr(a), self.expr(b)
         fn = self.arith(op, ta, tb, ct, c)
         ka, kb = const_of(ea), const_of(eb)
-        if ka is not _NOCONST and kb is not _NOCONST:
+        # (not a division by a constant 0: it is a divide error where it runs - in
+        # code that never does, nothing; folded here, it was a traceback at compile)
+        if ka is not _NOCONST and kb is not _NOCONST and not (kb == 0 and op in ("/", "%")):
             try:
                 return _const(fn(ka, kb))
             except Exception:
