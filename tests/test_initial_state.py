@@ -416,3 +416,24 @@ def test_a_warn_in_c_goes_on_under_keep_going(tmp_path):
     assert sorted(b.message for b in r.bugs) == ["WARN_ON at w.c:5 in t()",
                                                 "WARN_ON at w.c:7 in main()"], r.format()
     assert kcheck.check(prog.entry).bug.message == "WARN_ON at w.c:7 in main()"
+
+
+def test_keep_going_each_reports_replay_reaches_its_own_bug_of_the_same_task():
+    """--keep-going, a task meeting two bugs (kref_get's addition on 0, then
+    kref_put's underflow): the second report's schedule ends at the second,
+    but `kcheck replay` showed the first - that task's first bug.  It shows
+    the one the task met last within the schedule (a hostile review)."""
+    import json
+    from pathlib import Path
+    from click.testing import CliRunner
+    from kcheck.cli import main as cli
+    f = str(Path(__file__).resolve().parent.parent / "examples" / "bugs" / "mac802154_llsec_key_del.py")
+    out = CliRunner().invoke(cli, ["check", f, "--entry", "buggy", "--keep-going", "--json"])
+    assert out.exit_code == 1, out.output
+    bugs = json.loads(out.output)["bugs"]
+    assert len(bugs) >= 3, bugs
+    for b in bugs:
+        rep = CliRunner().invoke(cli, ["replay", f, b["schedule"], "--entry", "buggy",
+                                       "--keep-going", "--json"])
+        assert rep.exit_code == 1, rep.output
+        assert json.loads(rep.output)["bug"]["message"] == b["message"], (b, rep.output)

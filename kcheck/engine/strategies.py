@@ -85,6 +85,7 @@ class Replay(Driver):
         self.lkmm = memory_model == "lkmm"
         self.inconsistent = None       # the axiom the built graph breaks, if any
         self.ran_past = False          # tasks still ran once the schedule was used up
+        self.end_stamp = None          # the graph's next stamp when it was used up
         self.started_on = {}           # task key -> the step that started it
 
     def pick(self, run):
@@ -128,6 +129,8 @@ class Replay(Driver):
                     continue
                 self.diverged = (self.pos - 1, f"task {k} cannot run there")
         self.pending_choice = None
+        if not self.ran_past:
+            self.end_stamp = run.g.next_stamp     # the schedule's events are stamped below
         self.ran_past = True
         for t in ready:
             if not t.started:

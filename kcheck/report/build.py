@@ -185,10 +185,16 @@ def replay(main, schedule, *, step_bound=2000, races="warn", drop_barriers=(), m
                 if b.kind not in ignore]
         # a report's schedule ends at its bug's step: when the execution met
         # several (a WARN in main() is met in every one), the one its last step's
-        # task met is the one reported
+        # task met last within the schedule is the one reported (its first was,
+        # and a later bug's line replayed to an earlier one of the same task)
         last = steps[-1][0] if steps else None
-        bug = next((b for b in kept if b.task is not None and key_of(b.task) == last),
-                   kept[0] if kept else None)
+        mine = [b for b in kept if b.task is not None and key_of(b.task) == last]
+        end = d.end_stamp
+        inside = [b for b in mine if b.event is None or end is None or b.event.stamp < end]
+        if inside:
+            bug = max(inside, key=lambda b: b.event.stamp if b.event is not None else -1)
+        else:
+            bug = mine[0] if mine else (kept[0] if kept else None)
     if d.diverged is not None:
         pos, what = d.diverged
         if memory_model == "sc" and S.annotated(steps):
