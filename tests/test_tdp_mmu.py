@@ -400,3 +400,24 @@ def test_a_killed_worker_or_a_group_sigterm_ends_the_table(how):
     finally:
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
+
+
+def test_a_tdp_mmu_reports_replay_line_runs_and_meets_its_bug():
+    """`kcheck tdp-mmu check` and the claims' traces printed `kcheck replay FILE
+    '...'`, a placeholder no command accepts (a hostile review): the line is now
+    `kcheck tdp-mmu check ... --replay '...'` with the check's own options."""
+    import shlex
+    from click.testing import CliRunner
+    from kcheck.cli import main as cli
+    from kcheck.models.tdp_mmu.claims import Check, run_check
+    for mm in ("sc", "lkmm"):
+        ch = Check("t", "sean-v3", "memslot+vcpu", memory_model=mm,
+                   sizes={"gfns": 1, "slot_pages": 1})
+        res = run_check(ch)
+        assert res.bug is not None, res.text
+        line = next(l for l in res.text.splitlines() if l.startswith("replay: "))
+        assert line.startswith("replay: kcheck tdp-mmu check --variant sean-v3 "), line
+        argv = shlex.split(line[len("replay: kcheck "):])
+        out = CliRunner().invoke(cli, argv)
+        assert out.exit_code == 1, out.output
+        assert out.output.startswith(f"BUG {res.bug.kind}: {res.bug.message}"), out.output

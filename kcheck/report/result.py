@@ -98,6 +98,6 @@ class Result:
                 "bug": self.bug.to_json() if self.bug else None,
                 "bugs": [b.to_json() for b in self.bugs]}
 
-    def format(self, path="FILE", extra=""):
+    def format(self, path="FILE", extra="", command=None):
         from .text import format_result
-        return format_result(self, path, extra)
+        return format_result(self, path, extra, command)

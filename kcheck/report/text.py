@@ -586,9 +586,11 @@ def plural(n, word, words=None):
     return f"{n} {word if n == 1 else (words or word + 's')}"
 
 
-def format_result(res, path="FILE", extra=""):
+def format_result(res, path="FILE", extra="", command=None):
     """The text result: a verdict line, and per bug its trace and replay command
-    (``path`` and ``extra``, the options a replay needs, fill the command)."""
+    (``path`` and ``extra``, the options a replay needs, fill the command; or
+    ``command``, a whole command that takes the schedule after it: ``kcheck
+    tdp-mmu check ... --replay``)."""
     out = []
     if res.exhaustive:
         mode = "exhaustive"
@@ -636,7 +638,12 @@ def format_result(res, path="FILE", extra=""):
             out.append("")
             mm = " --memory-model lkmm" if b.memory_model == "lkmm" else ""
             where = path if path == "FILE" else shlex.quote(str(path))
-            if b.schedule:
+            if command is not None:
+                head, _, flag = command.rpartition(" ")       # "... --replay"
+                out.append(f"replay: {head}{mm} {flag} '{b.schedule}'" if b.schedule else
+                           f"replay: {head}{mm} (the bug shows before any task takes a step: "
+                           "every execution meets it)")
+            elif b.schedule:
                 out.append(f"replay: kcheck replay {where} '{b.schedule}'{mm}{extra}")
             else:
                 # no task took a step: every run meets the bug, a check reproduces it

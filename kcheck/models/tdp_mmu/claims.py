@@ -536,6 +536,23 @@ class CheckInterrupted(KeyboardInterrupt):
         self.partial = list(partial)
 
 
+def replay_command(check, step_bound):
+    """The ``kcheck tdp-mmu check ... --replay`` that runs a schedule of ``check``
+    (the report adds ``--memory-model lkmm`` and the schedule); None for a check
+    that is not a variant on a scenario."""
+    if check.special is not None:
+        return None
+    import shlex
+    cmd = ["kcheck tdp-mmu check", f"--variant {shlex.quote(check.variant)}",
+           f"--scenario {shlex.quote(check.scenario)}"]
+    if check.mutant:
+        cmd.append(f"--mutant {shlex.quote(check.mutant)}")
+    cmd += [f"--size {k}={v}" for k, v in sorted(check.sizes.items())]
+    cmd.append(f"--step-bound {step_bound}")
+    cmd += [f"--drop-barrier {shlex.quote(d)}" for d in check.options.get("drop_barriers", ())]
+    return " ".join(cmd) + " --replay"
+
+
 def run_check(check, step_bound=3000, heartbeat=False, store=None):
     """Run one check; with a ``store`` (store.CellStore), from and into it: the
     search checkpointed there as it goes, resumed from an earlier run's
@@ -564,7 +581,8 @@ def run_check(check, step_bound=3000, heartbeat=False, store=None):
                                                     r.seconds + before))])
     bug = _Bug(r.bug.kind, r.bug.message) if r.bug is not None else None
     res = CheckResult(r.verdict, r.exhaustive, r.executions, r.seconds + before, bug,
-                      r.format() if bug is not None else "")
+                      r.format(command=replay_command(check, step_bound))
+                      if bug is not None else "")
     if store is not None and check.special is None:
         store.keep(check, res)
     return res

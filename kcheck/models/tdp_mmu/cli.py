@@ -6,6 +6,7 @@ Exit codes as ``kcheck check``: 0 no bug, 1 bug, 2 usage error.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 
 import click
@@ -97,10 +98,13 @@ def list_cmd():
               help="also write a self-contained HTML report of the result")
 @click.option("--drop-barrier", "drop_barriers", multiple=True, metavar="NAME[@FUNC|@FILE:LINE]",
               help="switch a barrier off (see kcheck check --help)")
+@click.option("--replay", "schedule", default=None, metavar="SCHEDULE",
+              help="run one schedule from a bug report instead of exploring (the "
+                   "report's replay: line gives it with the options it needs)")
 @_sizes_option
 def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, step_bound, html,
-              drop_barriers, sizes):
-    """Explore one variant on one scenario."""
+              drop_barriers, schedule, sizes):
+    """Explore one variant on one scenario (or, with --replay, run one schedule)."""
     import kcheck
     from ... import cli as top        # the checks `kcheck check` makes of the same options
     try:
@@ -108,6 +112,7 @@ def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, 
         main = build_main(variant, scenario, mutant=mutant, **sz)
     except ValueError as e:
         raise click.UsageError(str(e)) from None
+    step_bound_given = step_bound
     if step_bound is None:
         from .flows import step_bound_for
         step_bound = step_bound_for(sz)
@@ -117,8 +122,17 @@ def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, 
     from ...report.progress import Progress
     prog = Progress()
     try:
-        result = kcheck.check(main, memory_model=memory_model, max_executions=max_executions,
-                              step_bound=step_bound, drop_barriers=drop_barriers, progress=prog)
+        if schedule is not None:
+            from ...engine.schedule import ScheduleError
+            try:
+                result = kcheck.replay(main, schedule, memory_model=memory_model,
+                                       step_bound=step_bound, drop_barriers=drop_barriers)
+            except ScheduleError as e:
+                raise click.UsageError(f"--replay: {e}") from None
+        else:
+            result = kcheck.check(main, memory_model=memory_model, max_executions=max_executions,
+                                  step_bound=step_bound, drop_barriers=drop_barriers,
+                                  progress=prog)
     except ValueError as e:          # e.g. an unknown memory model
         raise click.UsageError(str(e)) from None
     finally:
@@ -130,7 +144,16 @@ def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, 
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
     else:
-        click.echo(result.format())
+        # the command that replays a report's schedule: this one, with its options
+        cmd = ["kcheck tdp-mmu check", f"--variant {shlex.quote(variant)}",
+               f"--scenario {shlex.quote(scenario)}"]
+        if mutant:
+            cmd.append(f"--mutant {shlex.quote(mutant)}")
+        cmd += [f"--size {shlex.quote(s)}" for s in sizes]
+        if step_bound_given is not None:
+            cmd.append(f"--step-bound {step_bound_given}")
+        cmd += [f"--drop-barrier {shlex.quote(d)}" for d in drop_barriers]
+        click.echo(result.format(command=" ".join(cmd) + " --replay"))
     sys.exit(result.exit_code)
 
 
