@@ -655,8 +655,25 @@ class _Kcheck(click.Group):
         sys.exit(code)
 
 
+def _check_env():
+    """The environment variables kcheck reads, checked before anything runs: a bad
+    one was blamed on the model ("error while importing the model: ValueError")."""
+    import math
+    v = os.environ.get("KCHECK_WATCHDOG")
+    if v is not None:
+        try:
+            s = float(v)
+        except ValueError:
+            s = -1.0
+        if not (math.isfinite(s) and 0 <= s <= 86400):
+            raise UserError(f"KCHECK_WATCHDOG={v!r}: seconds from 0 (no watchdog) to 86400 "
+                            "(the watchdog's: model code that reaches no kernel call for that "
+                            "long is a model error)")
+
+
 def _run(invoke, debug):
     try:
+        _check_env()
         rv = invoke()
         return rv if isinstance(rv, int) else EXIT_OK
     except Fail as e:

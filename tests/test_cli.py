@@ -129,3 +129,19 @@ def test_strategies_report_coverage_honestly():
     rc, out, err = kcheck("check", EX / "warn.py", "--entry", "fixed", "--preemption-bound", "2", "--json")
     j = json.loads(out)
     assert rc == 0 and j["exhaustive"] is False and j["bound"] == "preemption bound 2"
+
+
+@pytest.mark.parametrize("value", ["garbage", "", "nan", "-1", "inf"])
+def test_a_bad_kcheck_watchdog_is_named_not_blamed_on_the_model(tmp_path, value):
+    """KCHECK_WATCHDOG=garbage said "ok.py: error while importing the model:
+    ValueError: could not convert string to float" (a hostile review)."""
+    import os
+    f = tmp_path / "readers.py"
+    f.write_text(READERS.format(n=1))
+    p = subprocess.run([sys.executable, "-m", "kcheck.cli", "check", str(f), "--json"],
+                       capture_output=True, text=True, timeout=120, cwd=ROOT,
+                       env=dict(os.environ, KCHECK_WATCHDOG=value))
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.startswith(f"kcheck: error: KCHECK_WATCHDOG={value!r}: ") and \
+        p.stderr.count("\n") == 1, p.stderr
+    assert json.loads(p.stdout)["exit_code"] == 2
