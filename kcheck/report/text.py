@@ -270,14 +270,11 @@ def source_text(src, text, run, e):
     ``tls["src"] = (file, line, function, text)``) in place of the operation and
     location, with the values and the object: ``refcount_dec_and_test(&root->
     tdp_mmu_root_count)  1 -> 0  [kvm_mmu_page#0]``."""
-    m = _WAIT_MACRO.match(src)
-    if m is not None and e.op.split(":", 1)[0] != m.group(1):
+    wait = _wait_macro(src, e.op)
+    if wait is not None:
         # a step of a wait macro: its condition's loads, the prepare, the sleep.
         # The macro's text alone made them all the same row; say which step.
-        loc = run.x.inits.get(e.lid) if e.lid is not None else None
-        owner = getattr(loc, "owner", None)
-        obj = f"  [{owner._kname()}]" if owner is not None and hasattr(owner, "_kname") else ""
-        return f"{m.group(1)}({m.group(2).strip()}, ...): {text}{obj}"
+        return f"{wait}: {text}{_object_of(run, e)}"
     rest = ""
     head = text
     if " (to store ." in text and " = " in text:          # the load half of a bitfield store
@@ -298,15 +295,28 @@ def source_text(src, text, run, e):
         if head.startswith(fname + ": ") and src.startswith(fname + "("):
             head = head[len(fname) + 2:]
         src = f"{src}: {head}"
+    return f"{src}{rest}{_object_of(run, e)}"
+
+
+def _object_of(run, e):
+    """``  [obj#0]``: the object the step's location belongs to, if any."""
     loc = run.x.inits.get(e.lid) if e.lid is not None else None
     owner = getattr(loc, "owner", None)
-    obj = f"  [{owner._kname()}]" if owner is not None and hasattr(owner, "_kname") else ""
-    return f"{src}{rest}{obj}"
+    return f"  [{owner._kname()}]" if owner is not None and hasattr(owner, "_kname") else ""
 
 
 # a C wait macro's call (wait_event*(wq, cond), wait_var_event*(var, cond), ...):
 # its name and first argument
 _WAIT_MACRO = re.compile(r"^((?:__)?wait_(?:event|var_event|on_bit)\w*)\(([^,]+),")
+
+
+def _wait_macro(src, op):
+    """``wait_event(wq, ...)`` when the C text ``src`` is a wait macro's call and
+    the step (of operation ``op``) is one inside it, not the macro itself."""
+    m = _WAIT_MACRO.match(src)
+    if m is None or op.split(":", 1)[0].split("(", 1)[0] == m.group(1):
+        return None
+    return f"{m.group(1)}({m.group(2).strip()}, ...)"
 
 
 def _inner_step(op, src):
@@ -372,10 +382,10 @@ def _fold_ops(run, steps, bug):
             last = evs[-1]
             text = g[1]
             note = run.notes.get(evs[0])
-            m = _WAIT_MACRO.match(note[3]) if note and len(note) > 3 and note[3] else None
-            if m is not None and not text.startswith(m.group(1) + "("):
+            wait = _wait_macro(note[3], text) if note and len(note) > 3 and note[3] else None
+            if wait is not None:
                 # C: a step of a wait macro (its prepare, its sleep): which one
-                text = f"{m.group(1)}({m.group(2).strip()}, ...): {text}"
+                text = f"{wait}: {text}"
             elif note and len(note) > 3 and note[3] and "(" in note[3]:
                 # C: the kernel call as the source writes it, then what the
                 # operation noted of itself (": nobody to wake")

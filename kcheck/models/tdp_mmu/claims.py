@@ -542,14 +542,24 @@ def replay_command(check, step_bound):
     that is not a variant on a scenario."""
     if check.special is not None:
         return None
+    return tdp_replay_command(check.variant, check.scenario, check.mutant,
+                              [f"{k}={v}" for k, v in sorted(check.sizes.items())], step_bound,
+                              check.options.get("drop_barriers", ()))
+
+
+def tdp_replay_command(variant, scenario, mutant=None, sizes=(), step_bound=None,
+                       drop_barriers=()):
+    """``kcheck tdp-mmu check --variant ... --replay``: the command a report's
+    schedule follows (``sizes`` as ``NAME=N``; the report adds the memory model)."""
     import shlex
-    cmd = ["kcheck tdp-mmu check", f"--variant {shlex.quote(check.variant)}",
-           f"--scenario {shlex.quote(check.scenario)}"]
-    if check.mutant:
-        cmd.append(f"--mutant {shlex.quote(check.mutant)}")
-    cmd += [f"--size {k}={v}" for k, v in sorted(check.sizes.items())]
-    cmd.append(f"--step-bound {step_bound}")
-    cmd += [f"--drop-barrier {shlex.quote(d)}" for d in check.options.get("drop_barriers", ())]
+    cmd = ["kcheck tdp-mmu check", f"--variant {shlex.quote(variant)}",
+           f"--scenario {shlex.quote(scenario)}"]
+    if mutant:
+        cmd.append(f"--mutant {shlex.quote(mutant)}")
+    cmd += [f"--size {shlex.quote(s)}" for s in sizes]
+    if step_bound is not None:
+        cmd.append(f"--step-bound {step_bound}")
+    cmd += [f"--drop-barrier {shlex.quote(d)}" for d in drop_barriers]
     return " ".join(cmd) + " --replay"
 
 

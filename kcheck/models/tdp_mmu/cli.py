@@ -6,7 +6,6 @@ Exit codes as ``kcheck check``: 0 no bug, 1 bug, 2 usage error.
 from __future__ import annotations
 
 import json
-import shlex
 import sys
 
 import click
@@ -145,15 +144,9 @@ def check_cmd(variant, scenario, mutant, memory_model, as_json, max_executions, 
         click.echo(json.dumps(result.to_json(), indent=2))
     else:
         # the command that replays a report's schedule: this one, with its options
-        cmd = ["kcheck tdp-mmu check", f"--variant {shlex.quote(variant)}",
-               f"--scenario {shlex.quote(scenario)}"]
-        if mutant:
-            cmd.append(f"--mutant {shlex.quote(mutant)}")
-        cmd += [f"--size {shlex.quote(s)}" for s in sizes]
-        if step_bound_given is not None:
-            cmd.append(f"--step-bound {step_bound_given}")
-        cmd += [f"--drop-barrier {shlex.quote(d)}" for d in drop_barriers]
-        click.echo(result.format(command=" ".join(cmd) + " --replay"))
+        from .claims import tdp_replay_command
+        click.echo(result.format(command=tdp_replay_command(
+            variant, scenario, mutant, sizes, step_bound_given, drop_barriers)))
     sys.exit(result.exit_code)
 
 
