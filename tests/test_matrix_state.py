@@ -87,6 +87,22 @@ def test_a_damaged_checkpoint_is_dropped_and_its_cell_runs_again(tmp_path):
     assert res.verdict == "no-bug" and res.exhaustive and res.error is None
 
 
+def test_an_edited_verdict_is_not_taken_and_its_cell_runs_again(tmp_path):
+    """A kept entry says a verdict; one changed by hand (a bug made "no-bug")
+    does not match its digest and the check runs again."""
+    ch = Check("v6.6 on vcpu+vcpu", "v6.6", "vcpu+vcpu", sizes={"resident": 1}, options={})
+    run_checks([ch], jobs=1, store=CellStore(str(tmp_path), "code-a"))
+    base = CellStore(str(tmp_path), "code-a")._base(ch)
+    kept = json.loads(open(base + ".json").read())
+    assert kept["verdict"] == "no-bug" and kept["digest"]
+    kept["executions"] = 1
+    with open(base + ".json", "w") as f:
+        json.dump(kept, f)
+    assert CellStore(str(tmp_path), "code-a").finished(ch) is None
+    res = run_checks([ch], jobs=1, store=CellStore(str(tmp_path), "code-a"))[ch.key()]
+    assert res.verdict == "no-bug" and res.exhaustive and res.executions > 1
+
+
 def test_two_runs_on_one_state_directory_is_a_usage_error(tmp_path):
     holder = CellStore(str(tmp_path), "code-a")
     holder.prepare()

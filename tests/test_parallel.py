@@ -81,6 +81,30 @@ def test_kill_9_and_resume_explores_exactly_once(tmp_path):
     assert out["exhaustive"] is True
 
 
+def test_an_edited_checkpoint_is_refused_not_resumed(tmp_path):
+    """A checkpoint whose pending paths were dropped by hand would let the
+    resumed search end "exhaustive" over a space it never covered: kcheck
+    refuses it (exit 2, one line naming the file), and takes the untouched one."""
+    f = model_file(tmp_path, "readers", 15)
+    ck = tmp_path / "ck.json"
+    r = _kcheck("check", f, "--jobs", "1", "--checkpoint", ck, "--checkpoint-every", "0.05",
+                "--max-executions", "300", "--json", timeout=600)
+    assert r.returncode == 0, r.stderr
+    saved = json.loads(ck.read_text())
+    assert len(saved["pending"]) > 1
+    edited = dict(saved, pending=saved["pending"][:1])
+    bad = tmp_path / "edited.json"
+    bad.write_text(json.dumps(edited))
+    r = _kcheck("check", f, "--jobs", "1", "--resume", bad, "--json", timeout=600)
+    assert r.returncode == 2, r.stdout
+    assert "edited or damaged checkpoint" in r.stderr and str(bad) in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = _kcheck("check", f, "--jobs", "1", "--resume", ck, "--max-executions", "400", "--json",
+                timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["executions"] > saved["counts"]["executions"]
+
+
 def _free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

@@ -35,7 +35,21 @@ from .runtime import ModelError
 from .stray import StrayExceptions
 from .bugs import Collector, identity
 
-CHECKPOINT_VERSION = 2      # 2: the model file's hash is in it
+CHECKPOINT_VERSION = 3      # 2: the model file's hash is in it; 3: a digest of its content
+
+
+def content_digest(data):
+    """SHA-256 of a saved record's content (every key but ``digest``), in a
+    canonical JSON form.  A checkpoint says which paths are still to explore,
+    and a kept result says a verdict: a hand edit that drops a pending path, or
+    a disk that kept half a write, would otherwise let a resumed search end
+    "exhaustive" over a space it never covered.  A digest does not stop a
+    forger (anyone can compute one); it stops an accident from becoming a
+    verdict."""
+    import hashlib
+    body = {k: v for k, v in data.items() if k != "digest"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"))
+                          .encode()).hexdigest()
 
 
 # -- the worker side ---------------------------------------------------------
@@ -625,6 +639,7 @@ class Checkpoint:
         """Counts and the paths still to explore, atomically (write, then rename)."""
         data = dict(self.meta, version=CHECKPOINT_VERSION, counts=counts,
                     pending=[list(p) for p in pending])
+        data["digest"] = content_digest(data)
         tmp = self.path + ".tmp"
         with open(tmp, "w") as f:
             json.dump(data, f)
@@ -656,6 +671,9 @@ def load_checkpoint(path, meta):
     if data.get("version") != CHECKPOINT_VERSION:
         raise ModelError(f"{path}: checkpoint version {data.get('version')} is not supported "
                          f"(this kcheck writes version {CHECKPOINT_VERSION})")
+    if data.get("digest") != content_digest(data):
+        raise ModelError(f"{path}: an edited or damaged checkpoint (its content does not match "
+                         "the digest kcheck wrote); start again without --resume")
     for k, v in meta.items():
         if data.get(k) != v:
             if k == "model_sha256":

@@ -22,10 +22,12 @@ import json
 import os
 import time
 
+from ...engine.parallel import content_digest
+
 # seconds between two checkpoints of a running check (KCHECK_CHECKPOINT_EVERY
 # sets it: tests, and machines that are stopped often)
 EVERY = float(os.environ.get("KCHECK_CHECKPOINT_EVERY", "30") or 30)
-_FORMAT = 1
+_FORMAT = 2         # 2: a finished check's entry carries a digest of its content
 
 
 def code_fingerprint():
@@ -91,6 +93,8 @@ class CellStore:
             return None
         if not isinstance(d, dict) or d.get("fingerprint") != self._fingerprint(check):
             return None
+        if d.get("digest") != content_digest(d):
+            return None             # edited or half-written: the check runs again
         try:
             bug = _Bug(d["bug"]["kind"], d["bug"]["message"]) if d.get("bug") else None
             return CheckResult(d["verdict"], bool(d["exhaustive"]), int(d["executions"]),
@@ -140,16 +144,23 @@ class CellStore:
         """``check`` finished with ``result``: keep it; its checkpoint goes."""
         base = self._base(check)
         bug = result.bug
-        _write(base + ".json", {
+        _write(base + ".json", _digested({
             "fingerprint": self._fingerprint(check), "variant": check.variant,
             "mutant": check.mutant, "scenario": check.scenario, "sizes": check.sizes,
             "memory_model": check.memory_model, "verdict": result.verdict,
             "exhaustive": result.exhaustive, "executions": result.executions,
             "seconds": result.seconds, "error": result.error, "text": result.text,
-            "bug": {"kind": bug.kind, "message": bug.message} if bug is not None else None})
+            "bug": {"kind": bug.kind, "message": bug.message} if bug is not None else None}))
         for p in (base + ".ckpt", base + ".run"):
             if os.path.exists(p):
                 os.remove(p)
+
+
+def _digested(data):
+    """``data`` with its content digest: a kept verdict that a hand edit or a
+    half-written file changed is not taken (``finished``)."""
+    data["digest"] = content_digest(data)
+    return data
 
 
 def _write(path, data):
