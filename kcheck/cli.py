@@ -40,6 +40,7 @@ _STARTING = (threading.current_thread() is threading.main_thread()
 if _STARTING:
     signal.signal(signal.SIGINT, _interrupted_while_starting)
 
+import io  # noqa: E402
 import importlib.util  # noqa: E402  (after the handler: these imports take a fifth of a second)
 import json  # noqa: E402
 import shlex  # noqa: E402
@@ -642,6 +643,7 @@ class _Kcheck(click.Group):
             if not _FORK_HOOK:
                 os.register_at_fork(after_in_child=_sigterm_default_in_child)
                 _FORK_HOOK.append(True)
+        _pipe_safe_stdout()
         with holding_ctrl_c():
             code = _run(lambda: super(_Kcheck, self).main(args, prog_name, complete_var,
                                                           standalone_mode=False, **extra), debug)
@@ -653,6 +655,59 @@ class _Kcheck(click.Group):
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(devnull, sys.stdout.fileno())
         sys.exit(code)
+
+
+class _PipeWriter(io.RawIOBase):
+    """File descriptor 1 when it is a pipe: a reader that goes away (``kcheck
+    check M | head -1``) turns later writes into nothing, instead of a
+    BrokenPipeError that would end the command before it returns its exit
+    code - a clean run piped into ``true`` exited 1.  The verdict's code is what
+    a script reads; what nobody reads can be dropped."""
+
+    def __init__(self, fd):
+        super().__init__()
+        self.fd = fd
+        self.gone = False
+
+    def writable(self):
+        return True
+
+    def fileno(self):
+        return self.fd
+
+    def write(self, b):
+        if self.gone:
+            return len(b)
+        try:
+            return os.write(self.fd, b)
+        except BrokenPipeError:
+            self.gone = True
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.fd)       # and the interpreter's last flush at exit
+            os.close(devnull)
+            return len(b)
+
+
+def _pipe_safe_stdout():
+    """Route ``sys.stdout`` through ``_PipeWriter`` when it is the process's own
+    and a pipe or socket (not under a test runner's capture, not a file)."""
+    import stat
+    out = sys.stdout
+    if out is None or out is not sys.__stdout__:
+        return                  # (already routed: sys.__stdout__ stays the interpreter's)
+    try:
+        fd = out.fileno()
+        mode = os.fstat(fd).st_mode
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+        return
+    try:
+        out.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(_PipeWriter(fd)), encoding=out.encoding,
+                                  errors=out.errors, line_buffering=out.line_buffering)
 
 
 def _check_env():

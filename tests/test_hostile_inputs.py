@@ -260,3 +260,17 @@ def test_a_kernel_call_at_import_says_to_make_it_in_main(tmp_path):
     out = subprocess.run([sys.executable, "-m", "kcheck.cli", "check", str(f)], capture_output=True,
                          text=True, cwd=ROOT)
     assert out.returncode == 2 and "is made in main() here" in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize("entry,code", [("fixed", 0), ("buggy", 1)])
+@pytest.mark.parametrize("json_out", [False, True])
+def test_a_reader_that_went_away_does_not_change_the_exit_code(entry, code, json_out):
+    """``kcheck check M | true``: the verdict's exit code still stands (a clean
+    run exited 1 when its one line met the closed pipe)."""
+    cmd = [sys.executable, "-m", "kcheck.cli", "check", str(ROOT / "examples/detectors/double_free.py"),
+           "--entry", entry] + (["--json"] if json_out else [])
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    p.stdout.close()                        # the reader is gone before kcheck writes
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=120) == code, err
+    assert "Traceback" not in err and "Broken pipe" not in err
