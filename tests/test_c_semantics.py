@@ -1382,3 +1382,41 @@ def test_a_constant_division_by_zero_is_a_divide_error_where_it_runs(tmp_path, b
                  "int main(void) { pthread_t a; pthread_create(&a, 0, t, 0); return 0; }\n")
     r = kcheck.check(kcheck.c.load(str(f)).entry)
     assert (r.bug.kind if r.bug else "no-bug") == verdict, r.format()
+
+
+STRING_BYTES = b"""
+#include <linux/bug.h>
+#include <linux/string.h>
+#include <linux/slab.h>
+static char name[300];
+int main(void)
+{
+	const unsigned char *raw = (const unsigned char *)"\xff\xfe" "ab\\x41";
+	char *d;
+	int i;
+
+	for (i = 0; i < 299; i++)
+		name[i] = 'a';
+	BUG_ON(strlen(name) != 299);
+	d = kstrdup(name, GFP_KERNEL);
+	BUG_ON(!d || strcmp(d, name) != 0 || d[299] != 0);
+	kfree(d);
+	BUG_ON(raw[0] != 0xff || raw[1] != 0xfe || raw[4] != 0x41);
+	BUG_ON(strlen((const char *)raw) != CHECK_LEN);
+	BUG_ON(strcmp((const char *)raw, "a") <= 0);		/* unsigned char order */
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("check_len,want", [(5, "no-bug"), (7, "bug-on")])
+def test_strings_are_their_bytes(tmp_path, check_len, want):
+    """strlen() read at most 256 characters (kstrdup() of a longer name lost its
+    NUL), counted a non-UTF-8 byte as three, and a literal with such a byte in
+    it was an internal error (clang's binding decodes tokens as UTF-8)."""
+    p = tmp_path / "strings.c"
+    p.write_bytes(STRING_BYTES)
+    prog = kcheck.c.load(str(p), defines=[f"CHECK_LEN={check_len}"])
+    got, r = verdict(prog, step_bound=20000)
+    assert got == want, r.format()
+    assert r.exhaustive if want == "no-bug" else "strings.c:19" in r.bug.message

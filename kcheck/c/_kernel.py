@@ -2245,11 +2245,31 @@ def _i_memcmp(comp, c, args):
     return memcmp
 
 
+def _c_bytes(p, src, op):
+    """The bytes of the C string at ``p`` up to its NUL, read as lib/string.c
+    reads them: a byte at a time, a NULL or wild pointer faulting, a string
+    with no NUL before its object ends read past it (KASAN).  Not
+    ``_read_cstring``, which is printk's view (at most 256 characters, decoded
+    for the trace): strlen() of a 300-byte name said 256, and kstrdup() then
+    copied it without its NUL."""
+    if p.__class__ is not Ptr:
+        A.bad_pointer(p, 0, 1, False, src, op)
+    b = p.b
+    out = bytearray()
+    o = p.o
+    while True:
+        v = A.read_slow(b, o, 1, PLAIN, op, src) & 0xFF
+        if v == 0:
+            return bytes(out)
+        out.append(v)
+        o += 1
+
+
 @intrinsic("strlen", "__builtin_strlen")
 def _i_strlen(comp, c, args):
     p = comp.expr(args[0])
     src = comp.src(c)
-    return lambda f: len(_read_cstring(p(f), src).encode())
+    return lambda f: len(_c_bytes(p(f), src, "strlen"))
 
 
 @intrinsic("strcmp", "__builtin_strcmp")
@@ -2258,7 +2278,8 @@ def _i_strcmp(comp, c, args):
     src = comp.src(c)
 
     def strcmp(f):
-        x, y = _read_cstring(a(f), src), _read_cstring(b(f), src)
+        # bytes compare as unsigned char, as lib/string.c does
+        x, y = _c_bytes(a(f), src, "strcmp"), _c_bytes(b(f), src, "strcmp")
         return 0 if x == y else (-1 if x < y else 1)
     return strcmp
 

@@ -132,7 +132,14 @@ class CProgram:
 
     def string_bytes(self, c):
         lit = c.spelling
-        toks = [t.spelling for t in c.get_tokens()] or [lit]
+        try:
+            toks = [t.spelling for t in c.get_tokens()] or [lit]
+        except UnicodeDecodeError:
+            # clang's Python binding decodes every token as UTF-8; a literal with
+            # other bytes in it (a Latin-1 comment pasted into a message) is taken
+            # from the cursor's spelling, where clang writes such bytes as octal
+            # escapes (and has already joined adjacent literals)
+            toks = [lit]
         out = b""
         for t in toks:
             if t.startswith('"') or t.startswith('L"') or t.startswith('u8"'):
