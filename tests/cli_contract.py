@@ -84,8 +84,8 @@ CASES = [
          setup=lambda tmp: _checkpoint(tmp, "model")),
     Case("`--resume` with a hand-edited checkpoint",
          ["check", "{tmp}/readers.py", "--resume", "{tmp}/ck.json", "-j2"], 2,
-         "kcheck: error: {tmp}/readers.py: a path of the search does not lead where it did (a "
-         "checkpoint of another version of the model, or nondeterministic model code)",
+         "kcheck: error: {tmp}/readers.py: {tmp}/ck.json: an edited or damaged checkpoint (its "
+         "content does not match the digest kcheck wrote); start again without --resume",
          setup=lambda tmp: _checkpoint(tmp, "pending")),
     Case("`--drop-barrier NAME` that matches no barrier the model executes",
          ["check", f"{C}/ok.py", "--drop-barrier", "smp_mb"], 2,
