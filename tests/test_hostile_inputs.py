@@ -274,3 +274,22 @@ def test_a_reader_that_went_away_does_not_change_the_exit_code(entry, code, json
     err = p.stderr.read().decode()
     assert p.wait(timeout=120) == code, err
     assert "Traceback" not in err and "Broken pipe" not in err
+
+
+def test_a_schedule_that_fails_early_fails_at_once(monkeypatch):
+    """'0*9999999' diverges at its 7th step; the replay looked at the other ten
+    million, one at a time, 49 s, before saying so.  Counted in task keys asked,
+    not seconds."""
+    from runpy import run_path
+    from kcheck.engine import strategies
+    asked = [0]
+    key_of = strategies.key_of
+
+    def counting(t):
+        asked[0] += 1
+        return key_of(t)
+    monkeypatch.setattr(strategies, "key_of", counting)
+    main = run_path(str(ROOT / "examples/put_root.py"))["main"]
+    with pytest.raises(ModelError, match="replay diverged at step 7"):
+        kcheck.replay(main, "0*9999999")
+    assert asked[0] < 1000, asked[0]

@@ -106,21 +106,24 @@ class Replay(Driver):
             self.diverged = (self.pos - 1, f"its step has {what}, and made no such event")
         self.pending_mark = None
         self.pending_choice = None
-        while self.pos < len(self.schedule):
-            k, v = self.schedule[self.pos]
-            for t in ready:
-                if key_of(t) == k and not t.started:
-                    self.started_on[k] = self.pos
-                    return t
+        by_key = {}
+        for t in ready:
+            by_key.setdefault(key_of(t), t)
+        schedule = self.schedule
+        while self.pos < len(schedule):
+            k, v = schedule[self.pos]
+            t = by_key.get(k)
+            if t is not None and not t.started:
+                self.started_on[k] = self.pos
+                return t
             self.pos += 1
-            for t in ready:
-                if key_of(t) == k:
-                    if isinstance(v, tuple):
-                        self.pending_choice, self.pending_mark = None, v
-                    else:
-                        self.pending_choice = v
-                    self.last = t
-                    return t
+            if t is not None:
+                if isinstance(v, tuple):
+                    self.pending_choice, self.pending_mark = None, v
+                else:
+                    self.pending_choice = v
+                self.last = t
+                return t
             if self.strict and self.diverged is None:
                 if self.started_on.get(k) == self.pos - 1 and any(
                         t is not None and key_of(t) == k and t.finished for t in run.tasks):
@@ -128,6 +131,10 @@ class Replay(Driver):
                     # event, past a bug --keep-going let it go on after (a WARN)
                     continue
                 self.diverged = (self.pos - 1, f"task {k} cannot run there")
+            if self.diverged is not None:
+                # the replay has failed: the steps left say nothing more ('0*9999999'
+                # skipped one step at a time took 49 s to say so)
+                self.pos = len(schedule)
         self.pending_choice = None
         if not self.ran_past:
             self.end_stamp = run.g.next_stamp     # the schedule's events are stamped below
