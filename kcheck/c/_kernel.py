@@ -157,6 +157,10 @@ def _wait_queue_entry(b, o, size):
     auto = getattr(func, "name", None) != "default_wake_function"
     if task is None or not hasattr(task, "tid"):
         task = rt.CURRENT.cur
+    elif getattr(task, "tls", None) is None:
+        # init_wait_entry() stored `current`, which in a kthread is the handle
+        # kthread_run() returned (_i_current): the wake-up needs its task
+        task = rt.CURRENT.tasks[task.tid]
     return wait_queue_entry(task, flags or 0, autoremove=auto)
 
 

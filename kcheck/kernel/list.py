@@ -271,6 +271,44 @@ def list_splice_tail_init(lst, head):
             r.write(lst._prev, lst, PLAIN, "list_splice_tail_init")
 
 
+def list_splice_tail(lst, head):
+    """Move every entry of ``lst`` to the back of ``head``; ``lst`` keeps its
+    stale pointers (re-initialise it, or use ``list_splice_tail_init()``)."""
+    r = run()
+    with op(r, lambda: f"list_splice_tail({lst!r}, {head!r})"):
+        if r.read(lst._next, ONCE, "list_splice_tail") != lst:
+            _splice(r, lst, r.read(head._prev, PLAIN, "list_splice_tail"), head, "list_splice_tail")
+
+
+def _replace(r, old, new, what):
+    """include/linux/list.h's list_replace(): ``new`` takes ``old``'s neighbours
+    (a plain store to each: the list's lock orders it, RCU readers need
+    ``list_replace_rcu()``).  ``old`` keeps pointing into the list."""
+    nxt = _node(r, r.read(old._next, PLAIN, what), what)
+    r.write(new._next, nxt, PLAIN, what)
+    r.write(nxt._prev, new, PLAIN, what)
+    prev = _node(r, r.read(old._prev, PLAIN, what), what)
+    r.write(new._prev, prev, PLAIN, what)
+    r.write(prev._next, new, PLAIN, what)
+
+
+def list_replace(old, new):
+    """Put ``new`` where ``old`` is in its list (``old``'s own pointers are left
+    as they were: walking on from it reaches the list still)."""
+    r = run()
+    with op(r, lambda: f"list_replace({old!r}, {new!r})"):
+        _replace(r, old, new, "list_replace")
+
+
+def list_replace_init(old, new):
+    """``list_replace()``, then ``INIT_LIST_HEAD(old)``: ``old`` is empty after."""
+    r = run()
+    with op(r, lambda: f"list_replace_init({old!r}, {new!r})"):
+        _replace(r, old, new, "list_replace_init")
+        r.write(old._next, old, ONCE, "list_replace_init")
+        r.write(old._prev, old, PLAIN, "list_replace_init")
+
+
 def list_empty(head):
     return run().read(head._next, ONCE, "list_empty") == head
 
@@ -633,7 +671,8 @@ def hlist_for_each_entry_rcu(head, member=None, cond=False):
 __all__ = ["list_head", "LIST_HEAD", "INIT_LIST_HEAD", "LIST_POISON1", "LIST_POISON2",
            "list_entry", "list_add", "list_add_tail", "list_del", "list_del_init",
            "list_del_init_careful", "list_empty_careful", "list_move",
-           "list_move_tail", "list_splice", "list_splice_init", "list_splice_tail_init",
+           "list_move_tail", "list_splice", "list_splice_init", "list_splice_tail",
+           "list_splice_tail_init", "list_replace", "list_replace_init",
            "list_empty", "list_is_last", "list_is_singular", "list_first_entry",
            "list_last_entry", "list_first_entry_or_null", "list_next_entry", "list_prev_entry",
            "list_for_each_entry", "list_for_each_entry_safe", "list_for_each_entry_reverse",

@@ -516,6 +516,19 @@ def udelay(usecs):
     poll("udelay")
 
 
+def fsleep(usecs):
+    """include/linux/delay.h's "flexible sleep": up to 10 us it is ``udelay()``,
+    a busy-wait that may run in atomic context; longer, ``usleep_range()`` or
+    ``msleep()``, which may sleep.  So ``fsleep(5)`` under a spinlock is legal
+    and ``fsleep(100)`` there is a sleep in atomic context, as in the kernel."""
+    if usecs <= 10:
+        udelay(usecs)
+    elif usecs < 20000:                 # USLEEP_RANGE_UPPER_BOUND at HZ=250
+        usleep_range(usecs, usecs + (usecs >> 2))
+    else:
+        msleep((usecs + 999) // 1000)
+
+
 def poll(what):
     """A delay in what may be a polling loop: ``while (!READ_ONCE(flag))
     msleep(10);``.  The loop ends when another task writes the flag; a schedule
@@ -648,7 +661,7 @@ __all__ = ["TASK_RUNNING", "TASK_INTERRUPTIBLE", "TASK_UNINTERRUPTIBLE", "TASK_N
            "get_current_state", "schedule", "io_schedule", "schedule_timeout", "wake_up_process",
            "wake_up_state", "might_sleep", "might_sleep_if", "schedule_timeout_uninterruptible",
            "schedule_timeout_interruptible", "time_after", "time_before", "time_after_eq",
-           "time_before_eq", "msleep", "msleep_interruptible", "usleep_range", "ssleep", "mdelay",
+           "time_before_eq", "msleep", "msleep_interruptible", "usleep_range", "ssleep", "fsleep", "mdelay",
            "udelay", "preempt_disable",
            "preempt_enable", "local_bh_disable", "local_bh_enable", "local_irq_disable",
            "local_irq_enable", "local_irq_save", "local_irq_restore", "irqs_disabled",

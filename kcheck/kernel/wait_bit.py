@@ -134,6 +134,42 @@ def wait_var_event(var, condition):
                 "wait_var_event")
 
 
+def wait_var_event_timeout(var, condition, timeout):
+    """``wait_var_event()`` with a timeout (an explorer choice, as
+    ``wait_event_timeout()``): 0 if ``condition()`` was still false when the
+    timer fired, else the jiffies left (at least 1)."""
+    S.sleep_check("wait_var_event_timeout")
+    ret = timeout
+    cond = condition()
+    if cond and not ret:
+        ret = 1
+    if cond or not ret:
+        return ret
+    return _wait_event(__var_waitqueue(var), condition, TASK_UNINTERRUPTIBLE, False, timeout,
+                       "wait_var_event_timeout")
+
+
+def wait_var_event_interruptible(var, condition):
+    """``wait_var_event()`` in TASK_INTERRUPTIBLE: 0, or -ERESTARTSYS in a kthread
+    that ``kthread_stop()`` interrupts (the signal kcheck models)."""
+    S.sleep_check("wait_var_event_interruptible")
+    if condition():
+        return 0
+    ret = _wait_event(__var_waitqueue(var), condition, S.TASK_INTERRUPTIBLE, False, None,
+                      "wait_var_event_interruptible")
+    return ret if ret is not None and ret < 0 else 0
+
+
+def wait_var_event_killable(var, condition):
+    """``wait_var_event()`` in TASK_KILLABLE (fatal signals are not modelled): 0."""
+    S.sleep_check("wait_var_event_killable")
+    if condition():
+        return 0
+    _wait_event(__var_waitqueue(var), condition, TASK_UNINTERRUPTIBLE, False, None,
+                "wait_var_event_killable")
+    return 0
+
+
 def wake_up_var(var):
     """Wake the sleepers on ``var`` - if its queue, read without the lock, is not
     empty: order the store the condition reads before this call (``smp_mb()``)."""
@@ -148,4 +184,5 @@ def wake_up_queue_of(loc):
 
 
 __all__ = ["bit_waitqueue", "wait_on_bit", "wait_on_bit_lock", "wake_up_bit", "clear_and_wake_up_bit",
-           "wait_var_event", "wake_up_var"]
+           "wait_var_event", "wait_var_event_timeout", "wait_var_event_interruptible",
+           "wait_var_event_killable", "wake_up_var"]

@@ -8,4 +8,16 @@ extern void usleep_range(unsigned long min, unsigned long max);
 extern void ssleep(unsigned int seconds);
 extern void mdelay(unsigned long msecs);
 extern void udelay(unsigned long usecs);
+
+/* the kernel's "flexible sleep": a busy-wait up to 10 us (legal in atomic
+ * context), a sleep past that */
+static inline void fsleep(unsigned long usecs)
+{
+	if (usecs <= 10)
+		udelay(usecs);
+	else if (usecs < 20000)
+		usleep_range(usecs, usecs + (usecs >> 2));
+	else
+		msleep((usecs + 999) / 1000);
+}
 #endif

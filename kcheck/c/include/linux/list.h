@@ -28,7 +28,11 @@ extern void list_move(struct list_head *list, struct list_head *head);
 extern void list_move_tail(struct list_head *list, struct list_head *head);
 extern void list_splice(const struct list_head *list, struct list_head *head);
 extern void list_splice_init(struct list_head *list, struct list_head *head);
+extern void list_splice_tail(struct list_head *list, struct list_head *head);
 extern void list_splice_tail_init(struct list_head *list, struct list_head *head);
+/* old's neighbours now point at new; old is left as it was (_init: made empty) */
+extern void list_replace(struct list_head *old, struct list_head *new);
+extern void list_replace_init(struct list_head *old, struct list_head *new);
 extern int list_empty(const struct list_head *head);
 extern int list_empty_careful(const struct list_head *head);
 extern int list_is_singular(const struct list_head *head);

@@ -36,4 +36,33 @@ do {										\
 			    TASK_UNINTERRUPTIBLE, 0, 0, schedule());		\
 } while (0)
 
+/* the timeout firing before a wake-up is an explorer choice; 0 when it fired */
+#define wait_var_event_timeout(var, condition, timeout) ({			\
+	long __ret = timeout;							\
+	might_sleep();								\
+	if (!___wait_cond_timeout(condition))					\
+		__ret = __wait_event_timeout(*__var_waitqueue(var), condition,	\
+					     timeout, TASK_UNINTERRUPTIBLE);	\
+	__ret;									\
+})
+
+/* 0, or -ERESTARTSYS in a kthread kthread_stop() interrupts */
+#define wait_var_event_interruptible(var, condition) ({			\
+	long __ret = 0;								\
+	might_sleep();								\
+	if (!(condition))							\
+		__ret = ___wait_event(*__var_waitqueue(var), condition,		\
+				      TASK_INTERRUPTIBLE, 0, 0, schedule());	\
+	(int)__ret;								\
+})
+
+/* TASK_KILLABLE: fatal signals are not modelled */
+#define wait_var_event_killable(var, condition) ({				\
+	might_sleep();								\
+	if (!(condition))							\
+		(void)___wait_event(*__var_waitqueue(var), condition,		\
+				    TASK_UNINTERRUPTIBLE, 0, 0, schedule());	\
+	0;									\
+})
+
 #endif

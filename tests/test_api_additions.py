@@ -1,0 +1,163 @@
+"""Kernel APIs a C harness (or a Python model) used to stop at with a model
+error: each family with a buggy twin kcheck reports, with the right bug kind,
+and a fixed one it proves clean and exhaustive - from C under SC and the
+LKMM, from Python where kcheck.kernel has the function."""
+
+from pathlib import Path
+
+import pytest
+
+import kcheck
+import kcheck.c
+
+DATA = Path(__file__).parent / "data"
+
+
+def c_verdict(name, defines, mm="sc"):
+    prog = kcheck.c.load(str(DATA / name), defines=defines)
+    r = kcheck.check(prog.entry, memory_model=mm)
+    got = r.bug.kind if r.bug else "no-bug"
+    return got, r
+
+
+MISC = [
+    # list_splice_tail(): b after a (list_splice() puts it in front)
+    (["CASE=1", "SPLICE=list_splice_tail"], "no-bug"),
+    (["CASE=1", "SPLICE=list_splice"], "warn"),
+    # list_replace() leaves old pointing into the list: list_del(old) unlinks new
+    (["CASE=2", "REPLACE=list_replace_init"], "no-bug"),
+    (["CASE=2", "REPLACE=list_replace"], "warn"),
+    # fsleep(): udelay() up to 10 us, a sleep past that
+    (["CASE=3", "SLEEP_US=10"], "no-bug"),
+    (["CASE=3", "SLEEP_US=11"], "sleep-in-atomic"),
+    # wait_var_event_timeout(): 0 is the timeout, not the event
+    (["CASE=4", "CHECK_RET=1"], "no-bug"),
+    (["CASE=4", "CHECK_RET=0"], "warn"),
+    # wait_var_event_interruptible(): a put that does not wake leaves it asleep
+    (["CASE=5", "WAKE=wake_up_var"], "no-bug"),
+    (["CASE=5", "WAKE=(void)"], "lost-wakeup"),
+    # kthread_stop() interrupts the interruptible wait, not wait_var_event()
+    (["CASE=6"], "no-bug"),
+    (["CASE=6", "UNINTERRUPTIBLE=1"], "deadlock"),
+]
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("defines,want", MISC, ids=[" ".join(d) for d, _ in MISC])
+def test_lists_fsleep_and_var_waits_from_c(defines, want, mm):
+    got, r = c_verdict("c_api_misc.c", defines, mm)
+    assert got == want, r.format()
+    if want == "no-bug":
+        assert r.exhaustive, r.format()
+
+
+# -- the same from Python ---------------------------------------------------------
+
+from kcheck import spawn                                    # noqa: E402
+from kcheck.kernel import (KStruct, list_head, list_add_tail, list_del, list_replace,   # noqa: E402
+                           list_replace_init, list_splice_tail, list_for_each_entry,
+                           spinlock_t, spin_lock, spin_unlock, fsleep, WARN_ON, READ_ONCE,
+                           WRITE_ONCE, ptr, smp_mb, wake_up_var, wait_var_event_timeout,
+                           wait_var_event_interruptible, kzalloc, kfree, INIT_LIST_HEAD)
+
+
+class node(KStruct):
+    link: list_head
+    v: int
+
+
+class box(KStruct):
+    head: list_head
+    other: list_head
+    lock: spinlock_t
+    ready: int
+
+
+def _sum(h):
+    return [n.v for n in list_for_each_entry(h, "link")]
+
+
+@pytest.mark.parametrize("replace,want", [(list_replace_init, "no-bug"), (list_replace, "warn")])
+def test_list_replace_leaves_old_pointing_into_the_list(replace, want):
+    def t():
+        b = box()
+        INIT_LIST_HEAD(b.head)
+        ns = [node(v=v) for v in (1, 2, 3)]
+        for n in ns:
+            list_add_tail(n.link, b.head)
+        new = node(v=4)
+        replace(ns[1].link, new.link)
+        list_del(ns[1].link)            # torn down as if still listed (or empty)
+        WARN_ON(_sum(b.head) != [1, 4, 3])
+    r = kcheck.check(lambda: spawn(t))
+    assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
+
+
+def test_list_splice_tail_appends_in_order():
+    def t():
+        b = box()
+        INIT_LIST_HEAD(b.head)
+        INIT_LIST_HEAD(b.other)
+        list_add_tail(node(v=1).link, b.head)
+        for v in (2, 3):
+            list_add_tail(node(v=v).link, b.other)
+        list_splice_tail(b.other, b.head)
+        WARN_ON(_sum(b.head) != [1, 2, 3])
+    r = kcheck.check(lambda: spawn(t))
+    assert r.bug is None and r.exhaustive, r.format()
+
+
+@pytest.mark.parametrize("us,want", [(10, "no-bug"), (11, "sleep-in-atomic"), (30000, "sleep-in-atomic")])
+def test_fsleep_busy_waits_only_up_to_10_us(us, want):
+    def main():
+        b = box()
+
+        def t():
+            spin_lock(b.lock)
+            fsleep(us)
+            spin_unlock(b.lock)
+        spawn(t)
+    r = kcheck.check(main)
+    assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
+
+
+@pytest.mark.parametrize("check_ret,want", [(True, "no-bug"), (False, "warn")])
+def test_wait_var_event_timeout_returns_0_when_the_time_ran_out(check_ret, want):
+    def main():
+        b = box()
+
+        def waiter():
+            left = wait_var_event_timeout(ptr(b, "ready"), lambda: READ_ONCE(ptr(b, "ready")), 10)
+            if check_ret and not left:
+                return
+            WARN_ON(not READ_ONCE(ptr(b, "ready")))
+
+        def waker():
+            WRITE_ONCE(ptr(b, "ready"), 1)
+            smp_mb()
+            wake_up_var(ptr(b, "ready"))
+        spawn(waiter)
+        spawn(waker)
+    r = kcheck.check(main)
+    assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
+    assert r.bug is not None or r.exhaustive
+
+
+@pytest.mark.parametrize("wake,want", [(True, "no-bug"), (False, "lost-wakeup")])
+def test_wait_var_event_interruptible_needs_its_wake_up(wake, want):
+    def main():
+        b = box()
+
+        def waiter():
+            WARN_ON(wait_var_event_interruptible(ptr(b, "ready"),
+                                                 lambda: READ_ONCE(ptr(b, "ready"))) != 0)
+
+        def waker():
+            WRITE_ONCE(ptr(b, "ready"), 1)
+            smp_mb()
+            if wake:
+                wake_up_var(ptr(b, "ready"))
+        spawn(waiter)
+        spawn(waker)
+    r = kcheck.check(main)
+    assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
