@@ -161,3 +161,58 @@ def test_wait_var_event_interruptible_needs_its_wake_up(wake, want):
         spawn(waker)
     r = kcheck.check(main)
     assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
+
+
+# -- polled grace periods --------------------------------------------------------
+
+POLL = [([], "no-bug"), (["OWN_SYNC=1"], "no-bug"), (["EARLY_COOKIE=1"], "use-after-free"),
+        (["NO_WAIT=1"], "use-after-free"), (["SAYS_TRUE=1"], "warn"), (["SAYS_FALSE=1"], "warn")]
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("defines,want", POLL, ids=[" ".join(d) or "fixed" for d, _ in POLL])
+def test_polled_grace_periods_from_c(defines, want, mm):
+    got, r = c_verdict("rcu_poll.c", defines, mm)
+    assert got == want, r.format()
+    if want == "no-bug":
+        assert r.exhaustive, r.format()
+
+
+class cfg(KStruct):
+    v: int
+
+
+class holder(KStruct):
+    cur: object
+
+
+@pytest.mark.parametrize("early,want", [(False, "no-bug"), (True, "use-after-free")])
+def test_polled_grace_periods_from_python(early, want):
+    from kcheck.kernel import (rcu_read_lock, rcu_read_unlock, rcu_dereference, rcu_assign_pointer,
+                               rcu_dereference_protected, get_state_synchronize_rcu,
+                               poll_state_synchronize_rcu, cond_synchronize_rcu)
+
+    def main():
+        h = holder(cur=kzalloc(cfg, v=1))
+
+        def reader():
+            rcu_read_lock()
+            c = rcu_dereference(ptr(h, "cur"))
+            WARN_ON(READ_ONCE(ptr(c, "v")) == 0)
+            rcu_read_unlock()
+
+        def updater():
+            old = rcu_dereference_protected(ptr(h, "cur"))
+            if early:
+                cookie = get_state_synchronize_rcu()
+            rcu_assign_pointer(ptr(h, "cur"), cfg(v=2))
+            if not early:
+                cookie = get_state_synchronize_rcu()
+            if not poll_state_synchronize_rcu(cookie):
+                cond_synchronize_rcu(cookie)
+            kfree(old)
+        spawn(reader)
+        spawn(updater)
+    r = kcheck.check(main)
+    assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
+    assert r.bug is not None or r.exhaustive

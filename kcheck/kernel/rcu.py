@@ -273,6 +273,7 @@ def synchronize_rcu():
     _sched.sleep_check("synchronize_rcu")
     _grace_period(r, t, "synchronize_rcu")
     declare_gp(r, "rcu_gp")
+    t.tls["rcu_syncs"] = t.tls.get("rcu_syncs", 0) + 1     # poll_state_synchronize_rcu()
 
 
 def declare_gp(r, value):
@@ -371,16 +372,7 @@ def queue_rcu_callback(head, fn, family):
     def callback():
         me = r_cur()
         rr = run()
-        if not getattr(rr.x, "rcu_declarative", True):
-            _grace_period(rr, me, "rcu grace period")
-        elif rr.lkmm:
-            # the LKMM's own grace period: a Sync-rcu fence, constrained by its rcu
-            # axiom; an access is then protected from the free only if the LKMM orders
-            # it before (detect.use_after_free_race), not by waiting on readers' flags
-            rr.fence("synchronize_rcu", "~rcu grace period")
-        else:
-            rr.fence("rcu_gp", GP_OP)
-            rr.has_gp = True          # from now on a bug is real only if the run is admissible
+        _context_gp(rr, me)
         unqueue_head(head)
         fn(head)
         run().write(done, 1, REL, "rcu callback done")
@@ -390,6 +382,21 @@ def queue_rcu_callback(head, fn, family):
     child.callback = True
     child.tls["softirq"] = True     # RCU_SOFTIRQ (lockdep's IN-SOFTIRQ: kernel/locking.py)
     return None
+
+
+def _context_gp(rr, me):
+    """The grace period a context started by ``call_rcu()`` (or by a polled
+    grace period's cookie) waits for before it goes on."""
+    if not getattr(rr.x, "rcu_declarative", True):
+        _grace_period(rr, me, "rcu grace period")
+    elif rr.lkmm:
+        # the LKMM's own grace period: a Sync-rcu fence, constrained by its rcu
+        # axiom; an access is then protected from the free only if the LKMM orders
+        # it before (detect.use_after_free_race), not by waiting on readers' flags
+        rr.fence("synchronize_rcu", "~rcu grace period")
+    else:
+        rr.fence("rcu_gp", GP_OP)
+        rr.has_gp = True          # from now on a bug is real only if the run is admissible
 
 
 def r_cur():
@@ -516,6 +523,105 @@ def RCU_INIT_POINTER(p, v):
     run().write(loc_of(p), v, ONCE, "RCU_INIT_POINTER")
 
 
+# -- polled grace periods (kernel/rcu/tree.c) ---------------------------------------
+#
+# A cookie names a grace period: get_state_synchronize_rcu() returns one, and
+# poll_state_synchronize_rcu(cookie) is true only if a full grace period has
+# elapsed since.  The kernel's grace periods run on their own (driven by
+# whoever needs one); when one that started after the cookie ends is up to
+# the timing.  kcheck takes the cookie by starting a context of its own that
+# goes through a grace period - the same as a call_rcu() callback's: a point
+# no read-side section may straddle under SC, the Sync-rcu fence under the
+# LKMM - and then marks it completed.  A poll reads that mark: true only in
+# the executions in which a grace period fell between the cookie and the
+# poll, false in the others, and the explorer tries both.  A reader that was
+# inside its section when the cookie was taken and is still inside at the
+# poll makes true impossible; a reader that entered after the cookie does
+# not (it may have found what the updater unpublished after the cookie:
+# the cookie must come after the unpublish).
+#
+# The kernel's poll is also true after a synchronize_rcu() of any task that
+# ended after the cookie; kcheck knows that only for the poller's own
+# synchronize_rcu() (a per-task count in the cookie).  After another task's,
+# a poll may still say false - an execution the kernel does not have, in
+# which the caller takes its slow path (cond_synchronize_rcu(), call_rcu()).
+
+_POLL_KIND = 16                 # Loc.keyed's range for the cookies' completion marks
+RCU_GET_STATE_COMPLETED = 0x1
+
+
+def _gp_done(tid):
+    return Loc.keyed(_POLL_KIND, tid, 0, f"rcu_gp_polled#{tid}.completed")
+
+
+def _poll_gp():
+    """A cookie's grace period: wait for it as a callback does, then mark it done."""
+    rr = run()
+    me = rr.cur
+    _context_gp(rr, me)
+    rr.write(_gp_done(me.tid), 1, REL, "rcu grace period: completed")
+
+
+def _cookie(what):
+    r = run()
+    t = r.cur
+    if t is None:
+        raise ModelError(f"{what}() from main(): take the cookie in a task")
+    # smp_mb(): the updater's accesses (the unpublish) before the snapshot
+    r.fence("smp_mb", f"~{what}")
+    child = r.spawn(_poll_gp, (), "rcu_gp", False, what)
+    return ((child.tid + 1) << 32) | ((t.tid + 1) << 16) | (t.tls.get("rcu_syncs", 0) & 0xffff)
+
+
+def get_state_synchronize_rcu():
+    """A cookie for ``poll_state_synchronize_rcu()``: the grace period it names
+    starts after every access before the call (the kernel's ``smp_mb()``)."""
+    return _cookie("get_state_synchronize_rcu")
+
+
+def start_poll_synchronize_rcu():
+    """``get_state_synchronize_rcu()``, and make sure a grace period starts
+    (kcheck's always may: the same cookie)."""
+    return _cookie("start_poll_synchronize_rcu")
+
+
+def get_completed_synchronize_rcu():
+    """A cookie whose grace period has always already completed."""
+    return RCU_GET_STATE_COMPLETED
+
+
+def same_state_synchronize_rcu(oldstate1, oldstate2):
+    return oldstate1 == oldstate2
+
+
+def poll_state_synchronize_rcu(oldstate):
+    """True if a full grace period has elapsed since ``oldstate`` was taken (then
+    an ``smp_mb()``: the grace period ends before what follows), else false."""
+    r = run()
+    t = r.cur
+    if oldstate == RCU_GET_STATE_COMPLETED:
+        r.fence("smp_mb", "~poll_state_synchronize_rcu")
+        return True
+    ok = isinstance(oldstate, int)
+    gp, taker, syncs = ((oldstate >> 32) - 1, (oldstate >> 16 & 0xffff) - 1, oldstate & 0xffff) \
+        if ok else (-1, -1, 0)
+    if gp < 0 or taker < 0:
+        raise ModelError(f"poll_state_synchronize_rcu({oldstate!r}): not a cookie "
+                         "get_state_synchronize_rcu() gave")
+    if t is not None and t.tid == taker and t.tls.get("rcu_syncs", 0) & 0xffff != syncs:
+        return True             # a synchronize_rcu() of its own since the cookie
+    if r.read(_gp_done(gp), ACQ, "poll_state_synchronize_rcu") != 1:
+        return False
+    r.fence("smp_mb", "~poll_state_synchronize_rcu")
+    return True
+
+
+def cond_synchronize_rcu(oldstate):
+    """``synchronize_rcu()`` unless a full grace period has elapsed since ``oldstate``."""
+    if not poll_state_synchronize_rcu(oldstate):
+        synchronize_rcu()
+
+
 def _reset_run_caches():
     _flags.clear()
     _pending.clear()
@@ -527,4 +633,7 @@ __all__ = ["rcu_head", "container_of", "rcu_read_lock", "rcu_read_unlock", "rcu_
            "rcu_barrier", "kvfree_rcu_barrier", "rcu_dereference", "rcu_dereference_check", "rcu_dereference_bh",
            "rcu_dereference_bh_check", "rcu_dereference_sched", "rcu_dereference_sched_check",
            "rcu_dereference_raw", "rcu_access_pointer", "rcu_dereference_protected",
-           "rcu_assign_pointer", "rcu_replace_pointer", "RCU_INIT_POINTER"]
+           "rcu_assign_pointer", "rcu_replace_pointer", "RCU_INIT_POINTER",
+           "get_state_synchronize_rcu", "start_poll_synchronize_rcu", "poll_state_synchronize_rcu",
+           "cond_synchronize_rcu", "get_completed_synchronize_rcu", "same_state_synchronize_rcu",
+           "RCU_GET_STATE_COMPLETED"]

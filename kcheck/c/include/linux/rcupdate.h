@@ -33,6 +33,23 @@ extern void synchronize_rcu(void);
 extern void synchronize_net(void);
 extern void synchronize_rcu_expedited(void);
 extern void call_rcu(struct rcu_head *head, rcu_callback_t func);
+
+/*
+ * Polled grace periods: a cookie names a grace period that starts after the
+ * call; poll_state_synchronize_rcu() is true only if it has ended (whether
+ * it has by then is the explorer's choice, as the kernel's timing), and
+ * always after a synchronize_rcu() of the caller's own since the cookie.
+ */
+#define RCU_GET_STATE_COMPLETED	0x1
+extern unsigned long get_state_synchronize_rcu(void);
+extern unsigned long start_poll_synchronize_rcu(void);
+extern unsigned long get_completed_synchronize_rcu(void);
+extern bool poll_state_synchronize_rcu(unsigned long oldstate);
+extern void cond_synchronize_rcu(unsigned long oldstate);
+static inline bool same_state_synchronize_rcu(unsigned long oldstate1, unsigned long oldstate2)
+{
+	return oldstate1 == oldstate2;
+}
 #define call_rcu_hurry(head, func)	call_rcu((head), (func))
 extern void rcu_barrier(void);
 extern void kvfree_rcu_barrier(void);	/* v6.12: kfree_rcu()s queued before (kmem_cache_destroy() calls it) */
