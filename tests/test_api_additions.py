@@ -216,3 +216,52 @@ def test_polled_grace_periods_from_python(early, want):
     r = kcheck.check(main)
     assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
     assert r.bug is not None or r.exhaustive
+
+
+# -- queue_rcu_work ------------------------------------------------------------------
+
+RCU_WORK = [([], "no-bug"), (["QUEUE=queue_work(wq, &o->rwork.work)"], "use-after-free"),
+            (["TEARDOWN=(void)0"], "warn"), (["OWNER_FREES=1"], "no-bug"),
+            (["OWNER_FREES=1", "FLUSH=flush_work(&o->rwork.work)"], "use-after-free")]
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("defines,want", RCU_WORK, ids=[" ".join(d) or "fixed" for d, _ in RCU_WORK])
+def test_queue_rcu_work_from_c(defines, want, mm):
+    got, r = c_verdict("rcu_work.c", defines, mm)
+    assert got == want, r.format()
+    if want == "no-bug":
+        assert r.exhaustive, r.format()
+
+
+@pytest.mark.parametrize("cancel,want", [("cancel_work_sync", "no-bug"), ("cancel_work", "use-after-free")])
+def test_queue_rcu_work_cancel_waits_out_the_grace_period(cancel, want):
+    """cancel_work*() of an rcu_work still in its grace period: the kernel's
+    try_to_grab_pending() says -EAGAIN until rcu_work_rcufn() has queued it,
+    then takes it off the queue; _sync also waits for a running instance."""
+    from kcheck.kernel import (rcu_work, INIT_RCU_WORK, queue_rcu_work, to_rcu_work, container_of,
+                               alloc_workqueue, destroy_workqueue, WRITE_ONCE)
+    import kcheck.kernel as K
+
+    class obj(KStruct):
+        v: int
+        rwork: rcu_work
+
+    def fn(work):
+        o = container_of(to_rcu_work(work), obj, "rwork")
+        WRITE_ONCE(ptr(o, "v"), 2)
+
+    def main():
+        wq = alloc_workqueue("wq", 0, 1)
+        o = kzalloc(obj)
+        INIT_RCU_WORK(o.rwork, fn)
+
+        def t():
+            queue_rcu_work(wq, o.rwork)
+            getattr(K, cancel)(o.rwork.work)
+            kfree(o)
+            destroy_workqueue(wq)
+        spawn(t)
+    r = kcheck.check(main)
+    assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
+    assert r.bug is not None or r.exhaustive

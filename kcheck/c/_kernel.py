@@ -57,7 +57,8 @@ _CLS = {name: _view_class(getattr(_K, name)) for name in
          "rcu_head", "work_struct", "rw_semaphore", "kref", "completion", "wait_queue_head_t",
          "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
          "llist_node", "timer_list", "tasklet_struct", "hrtimer", "percpu_ref", "xarray",
-         "idr", "percpu_rw_semaphore", "lockref", "semaphore", "delayed_work", "ida", "seqcount_latch_t")}
+         "idr", "percpu_rw_semaphore", "lockref", "semaphore", "delayed_work", "ida", "seqcount_latch_t",
+         "rcu_work")}
 _CLS["rcu_head"].__repr__ = lambda self: repr(self._cptr)
 # a work item by its member, not by its first word (`&ftl->flush_work`, not
 # `...flush_work.data->flush_work.data`)
@@ -349,6 +350,21 @@ def _work_struct(b, o, size):
     v._name = name[:-len(".data")] if name.endswith(".data") else (name or "work")
     v._kid = ("k", pend.lid)
     v._dwork = None
+    v._rwork = None
+    return v
+
+
+def _rcu_work(b, o, size):
+    # struct rcu_work { struct work_struct work; struct rcu_head rcu; wq; }
+    # (linux/workqueue.h: the work is 32 bytes, the rcu_head right after it)
+    work = view(Ptr(b, o), "struct work_struct")
+    v = _CLS["rcu_work"].__new__(_CLS["rcu_work"])
+    v.work = work
+    v.rcu = view(Ptr(b, o + 32), "struct callback_head")
+    work._rwork = v
+    v._cptr = v._owner = Ptr(b, o)
+    v._name = (b.cell_name(o) or "rwork").rsplit(".work", 1)[0]
+    v._kid = ("R", work._pending.lid)
     return v
 
 
@@ -443,6 +459,7 @@ VIEWS = {
     "struct callback_head": _rcu_head,
     "struct work_struct": _work_struct,
     "struct delayed_work": _delayed_work,
+    "struct rcu_work": _rcu_work,
     "struct timer_list": _timer_list,
     "struct tasklet_struct": _tasklet,
     "struct hrtimer": _hrtimer,
@@ -636,6 +653,7 @@ PYTHON_ONLY = {
     "IRQ_WAKE_THREAD": "an enum irqreturn constant (linux/interrupt.h)",
     "bit_waitqueue": "a queue kcheck keeps per bit: C calls wait_on_bit()/wake_up_bit()",
     "to_delayed_work": "a C macro (container_of)",
+    "to_rcu_work": "a C macro (container_of)",
     "HZ": "a C macro (linux/timer.h)",
     "jiffies": "a C macro (linux/timer.h: time is not modelled)",
     "msecs_to_jiffies": "a C macro (linux/timer.h)",

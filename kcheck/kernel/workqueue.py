@@ -107,7 +107,7 @@ class workqueue_struct(KObject):
 
 
 class work_struct(KObject):
-    __slots__ = ("_pending", "_func", "_owner", "_kid", "_name", "_dwork")
+    __slots__ = ("_pending", "_func", "_owner", "_kid", "_name", "_dwork", "_rwork")
 
     def __init__(self, owner=None, field=None):
         self._owner = owner
@@ -116,6 +116,7 @@ class work_struct(KObject):
         self._func = Loc(None, owner, f"{self._name}.func", plain=True)
         self._kid = ("k", self._pending.lid)
         self._dwork = None
+        self._rwork = None
 
     @classmethod
     def _embed(cls, owner, name, v):
@@ -138,11 +139,13 @@ class _Queued:
     seq: int
     wq: object
     canceling: bool = False     # cancel_work*() holds the pending bit: queuing fails
-    timer: bool = False         # a delayed work's queuing waiting on its timer (on no queue)
+    timer: bool = False         # a queuing on no queue yet: a delayed work's timer, or
     disabled: int = 0           # disable_work*() count (v6.10): queuing fails while > 0
+    rcu: bool = False           # (with timer) an rcu_work's grace period, not a timer
 
     def __repr__(self):
-        state = ("canceling" if self.canceling else "pending (timer)" if self.timer and self.pending
+        state = ("canceling" if self.canceling else
+                 f"pending ({'rcu' if self.rcu else 'timer'})" if self.timer and self.pending
                  else "pending" if self.pending else "idle")
         if self.disabled:
             state += f", disabled ({self.disabled})"
@@ -534,6 +537,12 @@ def _cancel(work, what, wait, disable=0):
             # pending word moves on (queued by the timer, or taken back), then again
             r.rmw(work._pending, lambda v: BLOCK if v == o else NO_WRITE, ACQ, what)
             continue
+        if o.timer and not o.canceling:
+            # an rcu_work in its grace period: on no pool yet, so try_to_grab_pending()
+            # says -EAGAIN until rcu_work_rcufn() has queued it - wait for that, then
+            # take it off the queue as any pending item
+            r.rmw(work._pending, lambda v: BLOCK if v == o else NO_WRITE, ACQ, what)
+            continue
         if o.canceling:
             # another canceller holds it: wait until it lets go, then try again
             r.rmw(work._pending, lambda v: BLOCK if _is_pending(v) and v.canceling else NO_WRITE,
@@ -768,6 +777,97 @@ def delayed_work_pending(dwork):
     return work_pending(dwork.work)
 
 
+# -- rcu_work (kernel/workqueue.c: queue_rcu_work) ---------------------------------
+#
+# A work item queued after a grace period: queue_rcu_work() sets the item's
+# pending bit and call_rcu()s rcu_work_rcufn(), which puts it on its queue
+# once the grace period has ended.  Until then it is pending on no queue, as
+# a delayed work whose timer has not fired: flush_work() and
+# flush/drain/destroy_workqueue() do not wait for it - flush_rcu_work() does
+# (rcu_barrier(), then flush_work()) - and a queue destroyed meanwhile gets
+# the queuing after its destruction (the WARN, and a use-after-free once the
+# item's memory is gone).  cancel_work*() waits until the callback has queued
+# it and takes it off the queue then (try_to_grab_pending()'s -EAGAIN).
+
+class rcu_work(KObject):
+    """``struct rcu_work``: a work item (``rwork.work``) and the rcu_head
+    (``rwork.rcu``) its grace period is queued with."""
+
+    __slots__ = ("work", "rcu", "_owner", "_kid", "_name")
+
+    def __init__(self, owner=None, field=None):
+        from .rcu import rcu_head
+        self._owner = owner
+        self._name = field or "rwork"
+        self.work = work_struct(owner, f"{self._name}.work")
+        self.work._rwork = self
+        self.rcu = rcu_head(owner, f"{self._name}.rcu")
+        self._kid = ("R", self.work._pending.lid)
+
+    @classmethod
+    def _embed(cls, owner, name, v):
+        return cls(owner, name)
+
+    def __repr__(self):
+        return f"&{self._owner!r}->{self._name}" if self._owner is not None else "rwork"
+
+
+def to_rcu_work(work):
+    rw = getattr(work, "_rwork", None)
+    if rw is None:
+        raise ModelError(f"to_rcu_work({work!r}): not the work of an rcu_work")
+    return rw
+
+
+@_one_step(lambda rwork, fn: f"INIT_RCU_WORK({rwork!r}, {_fname(fn)})")
+def INIT_RCU_WORK(rwork, fn):
+    INIT_WORK(rwork.work, fn)
+
+
+@_one_step(lambda wq, rwork: f"queue_rcu_work({wq!r}, {rwork!r})")
+def queue_rcu_work(wq, rwork):
+    """Queue ``rwork`` on ``wq`` after a grace period; false if it was pending
+    (or disabled: the kernel WARNs then, ``WARN_ON_ONCE(clear_pending_if_disabled())``)."""
+    from .rcu import call_rcu
+    r = run()
+    work = rwork.work
+    if r.cur is None:
+        raise ModelError("queue_rcu_work() from main(): queue work from a task")
+
+    def set_pending(v):
+        if v.__class__ is _Queued:
+            return NO_WRITE if v.pending or v.disabled else _Queued(True, v.seq + 1, wq, timer=True,
+                                                                    rcu=True)
+        return _Queued(True, 1, wq, timer=True, rcu=True)
+    p = ordered_conditional_rmw(r, work._pending, set_pending, "queue_rcu_work")
+    if _is_pending(p):
+        return False
+    if p.__class__ is _Queued and p.disabled:
+        r.report("warn", f"WARN_ON_ONCE(clear_pending_if_disabled(work)) in queue_rcu_work({wq!r}, "
+                 f"{rwork!r}): the work is disabled")
+        return False
+
+    def rcu_work_rcufn(head):
+        # the grace period is over: __queue_work() (unless a canceller took it back)
+        _queue_from_timer(run(), work, "rcu_work_rcufn")
+    call_rcu(rwork.rcu, rcu_work_rcufn)
+    return True
+
+
+def flush_rcu_work(rwork):
+    """Wait until ``rwork``'s grace period and its run are over: if it is
+    pending, ``rcu_barrier()`` (its callback has queued it) then ``flush_work()``;
+    true if it was pending."""
+    from .rcu import rcu_barrier
+    _sched.sleep_check("flush_rcu_work")
+    r = run()
+    if _is_pending(r.read(rwork.work._pending, ONCE, "flush_rcu_work: test_bit(PENDING)")):
+        rcu_barrier()
+        flush_work(rwork.work)
+        return True
+    return flush_work(rwork.work)
+
+
 def queue_work_on(cpu, wq, work):
     """``queue_work()`` asking for a CPU: kcheck has no CPUs (a queue's items run
     in its worker contexts), so the CPU changes nothing."""
@@ -784,4 +884,5 @@ __all__ = ["drain_workqueue", "workqueue_struct", "work_struct", "alloc_workqueu
            "system_unbound_wq", "system_freezable_wq", "system_power_efficient_wq", "delayed_work",
            "to_delayed_work", "INIT_DELAYED_WORK", "queue_delayed_work", "schedule_delayed_work",
            "mod_delayed_work", "cancel_delayed_work", "cancel_delayed_work_sync",
-           "flush_delayed_work", "delayed_work_pending"]
+           "flush_delayed_work", "delayed_work_pending", "rcu_work", "to_rcu_work", "INIT_RCU_WORK",
+           "queue_rcu_work", "flush_rcu_work"]

@@ -76,6 +76,24 @@ extern bool disable_delayed_work_sync(struct delayed_work *dwork);
 extern bool enable_delayed_work(struct delayed_work *dwork);
 extern bool delayed_work_pending(struct delayed_work *dwork);
 
+/*
+ * rcu_work: a work item queued after a grace period.  queue_rcu_work() sets
+ * its pending bit and call_rcu()s the queuing; until the grace period has
+ * ended it is pending on no queue (flush_work() and flush/destroy_workqueue()
+ * do not wait for it, flush_rcu_work() does).
+ */
+struct rcu_work {
+	struct work_struct work;
+	struct rcu_head rcu;
+	struct workqueue_struct *wq;
+};
+
+#define to_rcu_work(w)				container_of(w, struct rcu_work, work)
+#define INIT_RCU_WORK(rwork, func)		INIT_WORK(&(rwork)->work, (func))
+#define INIT_RCU_WORK_ONSTACK(rwork, func)	INIT_WORK(&(rwork)->work, (func))
+extern bool queue_rcu_work(struct workqueue_struct *wq, struct rcu_work *rwork);
+extern bool flush_rcu_work(struct rcu_work *rwork);
+
 extern void INIT_WORK(struct work_struct *work, work_func_t func);
 /* A work item on the stack: its function must be done before the frame goes
  * (flush_work() or cancel_work_sync()); kcheck checks that as a
