@@ -265,3 +265,63 @@ def test_queue_rcu_work_cancel_waits_out_the_grace_period(cancel, want):
     r = kcheck.check(main)
     assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
     assert r.bug is not None or r.exhaustive
+
+
+# -- kthread_worker ------------------------------------------------------------------
+
+KWORKER = [
+    (["CASE=1"], "no-bug"),
+    (["CASE=1", "TEARDOWN=kthread_cancel_work_sync(&d->work)"], "no-bug"),
+    (["CASE=1", "TEARDOWN=(void)0"], "use-after-free"),          # flush missing before free
+    (["CASE=2"], "no-bug"),                                       # a work that frees itself
+    (["CASE=2", "FLUSH_AFTER=1"], "use-after-free"),              # ... and is flushed after
+    (["CASE=3", "JOIN=1"], "no-bug"),
+    (["CASE=3"], "use-after-free"),                               # queued while destroyed
+    (["CASE=4"], "warn"),                                         # re-queued after the flush
+]
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("defines,want", KWORKER, ids=[" ".join(d) for d, _ in KWORKER])
+def test_kthread_worker_from_c(defines, want, mm):
+    got, r = c_verdict("kthread_worker.c", defines, mm)
+    assert got == want, r.format()
+    if want == "no-bug":
+        assert r.exhaustive, r.format()
+
+
+def test_kthread_cancel_work_sync_keeps_a_self_queuing_work_from_the_destroy():
+    # (SC only: 1,900 executions, 12 s)
+    got, r = c_verdict("kthread_worker.c", ["CASE=4", "CANCEL=1"])
+    assert got == "no-bug" and r.exhaustive, r.format()
+
+
+@pytest.mark.parametrize("flush,want", [(True, "no-bug"), (False, "use-after-free")])
+def test_kthread_worker_from_python(flush, want):
+    from kcheck.kernel import (kthread_work, kthread_run_worker, kthread_init_work,
+                               kthread_queue_work, kthread_flush_work, kthread_destroy_worker,
+                               container_of)
+
+    class dev(KStruct):
+        hits: int
+        work: kthread_work
+
+    def fn(work):
+        d = container_of(work, dev, "work")
+        d.hits = d.hits + 1
+
+    def main():
+        kw = kthread_run_worker(0, "kw")
+        d = kzalloc(dev)
+        kthread_init_work(d.work, fn)
+
+        def t():
+            kthread_queue_work(kw, d.work)
+            if flush:
+                kthread_flush_work(d.work)
+            kfree(d)
+            kthread_destroy_worker(kw)
+        spawn(t)
+    r = kcheck.check(main)
+    assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
+    assert r.bug is not None or r.exhaustive

@@ -58,13 +58,17 @@ _CLS = {name: _view_class(getattr(_K, name)) for name in
          "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
          "llist_node", "timer_list", "tasklet_struct", "hrtimer", "percpu_ref", "xarray",
          "idr", "percpu_rw_semaphore", "lockref", "semaphore", "delayed_work", "ida", "seqcount_latch_t",
-         "rcu_work")}
+         "rcu_work", "kthread_work", "kthread_worker")}
 _CLS["rcu_head"].__repr__ = lambda self: repr(self._cptr)
+_K.kthread._c_view = lambda p, rec: view(p, rec)      # kthread_worker_fn(void *) from C
 # a work item by its member, not by its first word (`&ftl->flush_work`, not
 # `...flush_work.data->flush_work.data`)
 _CLS["work_struct"].__repr__ = lambda self: (
     f"&{self._cptr.b._kname()}->{self._name}" if self._cptr.o or self._name != "work"
     else f"&{self._cptr.b._kname()}")
+# a kthread_work the same way (`&dev#0->work`, `&kw` for one of its own)
+_CLS["kthread_work"].__repr__ = lambda self: (
+    f"&{self._cptr.b._kname()}->{self._name}" if self._name else f"&{self._cptr.b._kname()}")
 # a delayed work the same way (`&bdi#0->input_current_limit_work`)
 _CLS["delayed_work"].__repr__ = lambda self: (
     f"&{self._cptr.b._kname()}->{self._name}"
@@ -354,6 +358,42 @@ def _work_struct(b, o, size):
     return v
 
 
+def _kthread_work(b, o, size):
+    # struct kthread_work { struct list_head node; func; worker; int canceling; }
+    node = view(Ptr(b, o), "struct list_head")
+    fn, worker, canceling = b.cell(o + 16), b.cell(o + 24), b.cell(o + 32)
+    if None in (fn, worker, canceling):
+        return None
+    v = _CLS["kthread_work"].__new__(_CLS["kthread_work"])
+    v.node = node
+    node._owner = v                     # the worker finds the item from its node
+    v._func, v._worker, v._canceling = fn, worker, canceling
+    v._cptr = v._owner = Ptr(b, o)
+    name = b.cell_name(o) or ""
+    v._name = name[:-len(".node.next")] if name.endswith(".node.next") else ""
+    v._kid = ("w", fn.lid)
+    v._dwork = None
+    return v
+
+
+def _kthread_worker(b, o, size):
+    # struct kthread_worker { unsigned int flags; raw_spinlock_t lock; work_list;
+    # delayed_work_list; struct task_struct *task; struct kthread_work *current_work; }
+    cells = {"flags": b.cell(o), "task": b.cell(o + 40), "current_work": b.cell(o + 48)}
+    if None in cells.values():
+        return None
+    v = _CLS["kthread_worker"].__new__(_CLS["kthread_worker"])
+    object.__setattr__(v, "_f", cells)
+    object.__setattr__(v, "lock", view(Ptr(b, o + 4), "struct spinlock"))
+    object.__setattr__(v, "work_list", view(Ptr(b, o + 8), "struct list_head"))
+    object.__setattr__(v, "delayed_work_list", view(Ptr(b, o + 24), "struct list_head"))
+    object.__setattr__(v, "_cptr", Ptr(b, o))
+    object.__setattr__(v, "_oid", cells["flags"].oid)
+    object.__setattr__(v, "_kid", ("W", cells["flags"].lid))
+    object.__setattr__(v, "_n", _embedded_name(b, o, "flags"))
+    return v
+
+
 def _rcu_work(b, o, size):
     # struct rcu_work { struct work_struct work; struct rcu_head rcu; wq; }
     # (linux/workqueue.h: the work is 32 bytes, the rcu_head right after it)
@@ -460,6 +500,8 @@ VIEWS = {
     "struct work_struct": _work_struct,
     "struct delayed_work": _delayed_work,
     "struct rcu_work": _rcu_work,
+    "struct kthread_work": _kthread_work,
+    "struct kthread_worker": _kthread_worker,
     "struct timer_list": _timer_list,
     "struct tasklet_struct": _tasklet,
     "struct hrtimer": _hrtimer,
@@ -2519,7 +2561,7 @@ def _kthread_start(what, started):
             if r.cur is None:
                 t = r.tasks[kt.tid]
                 cs.prog.static_names.append(t)
-                t.setup = fn.setup
+                t.setup = getattr(fn, "setup", False)     # a kernel function (kthread_worker_fn) is none
             return kt
         return start
     return make

@@ -37,8 +37,10 @@ there runs a C function ``int threadfn(void *data)``.
 
 from __future__ import annotations
 
-from ._core import run, KObject, Loc, ModelError, ONCE, REL, ACQ, NO_WRITE, BLOCK, WAIT_ACQ, op
+from ._core import run, KObject, Loc, ModelError, ONCE, REL, ACQ, PLAIN, NO_WRITE, BLOCK, WAIT_ACQ, op
 from .struct import KStruct
+from .locking import spinlock_t
+from .list import list_head
 from .refcount import refcount_t, refcount_set, refcount_inc, refcount_dec_and_test
 from .completion import completion
 
@@ -424,8 +426,374 @@ def _check(kt, what):
         raise ModelError(f"{what}({kt!r}): not a thread kthread_run() started")
 
 
+# -- kthread_worker (kernel/kthread.c) ------------------------------------------------
+#
+# The kernel's code, line for line, over kcheck's primitives: the worker's
+# raw spinlock guards its work_list (a list_head of the items' nodes) and
+# current_work; kthread_queue_work() adds an item's node under it and wakes
+# the worker thread if it runs nothing; kthread_worker_fn() takes the first
+# node off the list (list_del_init), sets current_work, drops the lock and
+# calls the function - and touches the item no more (a work may free
+# itself).  kthread_flush_work() queues a flush item of its own right after
+# the item (or first, if the item runs) and waits for its completion;
+# kthread_cancel_work_sync() takes the node off the list and, if the item
+# runs, blocks its queuing (work->canceling) and flushes it;
+# kthread_destroy_worker() flushes the worker, stops its thread, WARNs if
+# anything is queued still, and frees the worker.  So the bugs the kernel
+# has are kcheck's: an item freed while it is queued (the worker's
+# list_del_init() on freed memory) or while it runs, a queuing after the
+# destroy's flush (the WARN, and the worker freed under the item), a queuing
+# on a worker already freed.
+#
+# The worker thread idles in schedule() between items; at the end of an
+# execution that is no lost wake-up (a worker may live as long as its
+# module): kcheck calls it idle, as it does a workqueue's workers.  Since
+# v6.13 kthread_create_worker() leaves the thread asleep until the first
+# wake-up - kthread_run_worker() wakes it, and so does the first queuing.
+
+_c_view = None              # kcheck.c's view of a C object (set by kcheck.c._kernel)
+
+
+class kthread_work(KObject):
+    """``struct kthread_work``: ``node`` (on a worker's list while queued),
+    ``func``, ``worker`` (the last worker it was queued on), ``canceling``."""
+
+    __slots__ = ("node", "_func", "_worker", "_canceling", "_owner", "_kid", "_name", "_dwork")
+
+    def __init__(self, owner=None, field=None):
+        from .list import list_head
+        name = field or "kwork"
+        self._owner = owner
+        self._name = name
+        self.node = list_head(owner, f"{name}.node")
+        self.node._owner = self                 # the worker finds the item from its node
+        self._func = Loc(None, owner, f"{name}.func", plain=True)
+        self._worker = Loc(None, owner, f"{name}.worker", plain=True)
+        self._canceling = Loc(0, owner, f"{name}.canceling", plain=True)
+        self._kid = ("w", self._func.lid)
+        self._dwork = None
+
+    @classmethod
+    def _embed(cls, owner, name, v):
+        return cls(owner, name)
+
+    def __repr__(self):
+        return f"&{self._owner!r}->{self._name}" if self._owner is not None else self._name
+
+
+class kthread_worker(KStruct):
+    """``struct kthread_worker``: allocated by ``kthread_create_worker()``, or a
+    member of a struct (``Embed[kthread_worker]``) set up by ``kthread_init_worker()``."""
+    flags: int
+    lock: spinlock_t
+    work_list: list_head
+    delayed_work_list: list_head
+    task: object
+    current_work: object
+
+
+def _addr(o):
+    """What a pointer field holds for ``o``: its C address for a C object."""
+    return getattr(o, "_cptr", o)
+
+
+def _null(v):
+    """A NULL pointer field: None from Python, 0 from C memory."""
+    return v is None or (v.__class__ is int and v == 0)
+
+
+def _as_worker(w, what):
+    if w.__class__.__name__ == "Ptr" and _c_view is not None:
+        return _c_view(w, "struct kthread_worker")
+    if not isinstance(w, kthread_worker):
+        raise ModelError(f"{what}({w!r}): not a struct kthread_worker")
+    return w
+
+
+def _work_of(node):
+    """The kthread_work whose ``node`` this is (``list_first_entry(..., node)``)."""
+    w = node._owner
+    if w.__class__.__name__ == "Ptr" and _c_view is not None:
+        return _c_view(w, "struct kthread_work")
+    return w
+
+
+def KTHREAD_WORK_INIT(work, fn):
+    """``kthread_init_work()``'s static form: the item's initial state (no event)."""
+    work.node._next.init = work.node
+    work.node._prev.init = work.node
+    work._func.init = fn
+    return work
+
+
+def kthread_init_work(work, fn):
+    """``memset(work, 0); INIT_LIST_HEAD(&work->node); work->func = fn``.  On an
+    item that is queued it corrupts the worker's list."""
+    from .list import INIT_LIST_HEAD
+    if not callable(fn):
+        raise ModelError(f"kthread_init_work({work!r}, {fn!r}): the work function must be a function")
+    r = run()
+    with op(r, lambda: f"kthread_init_work({work!r}, {getattr(fn, '__name__', fn)})"):
+        r.write(work._worker, None, PLAIN, "kthread_init_work")
+        r.write(work._canceling, 0, PLAIN, "kthread_init_work")
+        INIT_LIST_HEAD(work.node)
+        r.write(work._func, fn, PLAIN, "kthread_init_work")
+
+
+def kthread_init_worker(worker):
+    """``memset(worker, 0)``, ``raw_spin_lock_init(&worker->lock)``, and both lists empty."""
+    from .list import INIT_LIST_HEAD
+    from .locking import spin_lock_init
+    worker = _as_worker(worker, "kthread_init_worker")
+    r = run()
+    with op(r, lambda: f"kthread_init_worker({worker!r})"):
+        worker.flags = 0
+        worker.task = None
+        worker.current_work = None
+        spin_lock_init(worker.lock)
+        INIT_LIST_HEAD(worker.work_list)
+        INIT_LIST_HEAD(worker.delayed_work_list)
+
+
+_IDLE_OP = "kthread_worker_fn: schedule (no work)"
+
+
+def _idle(r, t, worker):
+    """``schedule()`` with the list empty: a sleep that is idle, not stuck."""
+    from .sched import state_word, _running, _check_sleep, Sleep
+    from ..engine.runtime import _model_frame
+    _check_sleep(r, t, "schedule", scheduling=True)
+    t.tls["sleep"] = Sleep(lambda: f"kthread_worker_fn({worker!r}) waiting for work", _model_frame())
+    with op(r, "schedule()") as g:
+        r.fence("smp_mb", "~schedule")
+        r.rmw(state_word(t), _running, WAIT_ACQ, _IDLE_OP)
+        g.note = ": woken"
+    t.tls["sleep"] = None
+
+
+def kthread_worker_fn(worker_ptr):
+    """The worker thread's function (``kthread_run(kthread_worker_fn, worker, ...)``):
+    run the queued items one by one until ``kthread_stop()``."""
+    from .sched import set_current_state, __set_current_state, TASK_INTERRUPTIBLE, TASK_RUNNING
+    from .locking import raw_spin_lock_irq, raw_spin_unlock_irq
+    from .list import list_empty, list_del_init
+    r = run()
+    worker = _as_worker(worker_ptr, "kthread_worker_fn")
+    me = _self(r, "kthread_worker_fn")
+    t = r.cur
+    t.daemon = True                 # asleep in _idle(): waiting for work, not stuck
+    t.idle_op = _IDLE_OP
+    task = worker.task
+    if not _null(task) and task != me:
+        r.report("warn", f"WARN_ON(worker->task && worker->task != current) in kthread_worker_fn"
+                 f"({worker!r}): the worker runs on another thread already")
+    worker.task = me
+    while True:
+        set_current_state(TASK_INTERRUPTIBLE)       # mb paired with kthread_stop()
+        if kthread_should_stop():
+            __set_current_state(TASK_RUNNING)
+            raw_spin_lock_irq(worker.lock)
+            worker.task = None
+            raw_spin_unlock_irq(worker.lock)
+            return 0
+        work = None
+        raw_spin_lock_irq(worker.lock)
+        if not list_empty(worker.work_list):
+            work = _work_of(r.read(worker.work_list._next, PLAIN, "kthread_worker_fn: list_first_entry"))
+            list_del_init(work.node)
+        worker.current_work = _addr(work) if work is not None else None
+        raw_spin_unlock_irq(worker.lock)
+        if work is not None:
+            fn = r.read(work._func, PLAIN, "kthread_worker_fn: work->func")
+            __set_current_state(TASK_RUNNING)
+            if not callable(fn):
+                r.report("null-deref", f"BUG: kernel NULL pointer dereference: {work!r} ran with no "
+                         "function (queued without kthread_init_work())", fatal=True)
+            fn(work)
+            # "Avoid dereferencing work after this point": it may be freed
+        else:
+            _idle(r, t, worker)
+
+
+def _queuing_blocked(r, work):
+    from .list import list_empty
+    return not list_empty(work.node) or r.read(work._canceling, PLAIN, "queuing_blocked: canceling")
+
+
+def _insert_work(r, worker, work, pos, what):
+    """``kthread_insert_work()``: add ``work`` before ``pos``, wake the worker if idle."""
+    from .list import list_empty, list_add_tail
+    from .sched import wake_up_process
+    if not list_empty(work.node):
+        r.report("warn", f"WARN_ON_ONCE(!list_empty(&work->node)) in {what}({work!r}): "
+                 "queued twice")
+    w = r.read(work._worker, PLAIN, f"{what}: work->worker")
+    if not _null(w) and w != _addr(worker):
+        r.report("warn", f"WARN_ON_ONCE(work->worker && work->worker != worker) in {what}"
+                 f"({worker!r}, {work!r}): a work used with more than one worker")
+    list_add_tail(work.node, pos)
+    r.write(work._worker, _addr(worker), PLAIN, f"{what}: work->worker = worker")
+    if _null(worker.current_work):
+        task = worker.task
+        if not _null(task):
+            wake_up_process(task)
+
+
+def kthread_queue_work(worker, work):
+    """Queue ``work`` on ``worker``; false if it is queued already (or being
+    cancelled).  From any context (``raw_spin_lock_irqsave``)."""
+    from .locking import raw_spin_lock_irqsave, raw_spin_unlock_irqrestore
+    worker = _as_worker(worker, "kthread_queue_work")
+    r = run()
+    with op(r, lambda: f"kthread_queue_work({worker!r}, {work!r})"):
+        flags = raw_spin_lock_irqsave(worker.lock)
+        ret = False
+        if not _queuing_blocked(r, work):
+            _insert_work(r, worker, work, worker.work_list, "kthread_queue_work")
+            ret = True
+        raw_spin_unlock_irqrestore(worker.lock, flags)
+    return ret
+
+
+def _flush_item(what):
+    """A ``struct kthread_flush_work`` on the flusher's stack: an item whose
+    function completes ``done``."""
+    from .completion import completion, complete
+    done = completion(None, f"{what}.done")
+    fwork = kthread_work(None, f"{what}.fwork")
+
+    def kthread_flush_work_fn(work):
+        complete(done)
+    return KTHREAD_WORK_INIT(fwork, kthread_flush_work_fn), done
+
+
+def _last_worker(r, work, what):
+    w = r.read(work._worker, ONCE, f"{what}: work->worker")
+    return None if _null(w) else _as_worker(w, what)
+
+
+def kthread_flush_work(work):
+    """If ``work`` is queued or running, wait until it has run (a flush item
+    queued right after it, or first when it runs, completes then)."""
+    from .locking import raw_spin_lock_irq, raw_spin_unlock_irq
+    from .list import list_empty
+    from .completion import wait_for_completion
+    r = run()
+    worker = _last_worker(r, work, "kthread_flush_work")
+    if worker is None:
+        return
+    fwork, done = _flush_item("kthread_flush_work")
+    noop = False
+    with op(r, lambda: f"kthread_flush_work({work!r})"):
+        raw_spin_lock_irq(worker.lock)
+        if r.read(work._worker, PLAIN, "kthread_flush_work: work->worker") != _addr(worker):
+            r.report("warn", f"WARN_ON_ONCE(work->worker != worker) in kthread_flush_work({work!r})")
+        if not list_empty(work.node):
+            _insert_work(r, worker, fwork, r.read(work.node._next, PLAIN, "kthread_flush_work"),
+                         "kthread_flush_work")
+        elif worker.current_work == _addr(work):
+            _insert_work(r, worker, fwork, r.read(worker.work_list._next, PLAIN, "kthread_flush_work"),
+                         "kthread_flush_work")
+        else:
+            noop = True
+        raw_spin_unlock_irq(worker.lock)
+    if not noop:
+        wait_for_completion(done)
+
+
+def kthread_flush_worker(worker):
+    """Wait until everything queued on ``worker`` before the call has run."""
+    from .completion import wait_for_completion
+    worker = _as_worker(worker, "kthread_flush_worker")
+    fwork, done = _flush_item("kthread_flush_worker")
+    kthread_queue_work(worker, fwork)
+    wait_for_completion(done)
+
+
+def kthread_cancel_work_sync(work):
+    """Take ``work`` off its worker's list and wait until it does not run;
+    true if it was queued.  While it waits, queuing the item fails (it may
+    queue itself: on return it is neither queued nor running).  The worker
+    must outlive the call."""
+    return _cancel_sync(work, "kthread_cancel_work_sync")
+
+
+def _cancel_sync(work, what):
+    from .locking import raw_spin_lock_irqsave, raw_spin_unlock_irqrestore
+    from .list import list_empty, list_del_init
+    r = run()
+    worker = _last_worker(r, work, what)
+    if worker is None:
+        return False
+    with op(r, lambda: f"{what}({work!r})"):
+        flags = raw_spin_lock_irqsave(worker.lock)
+        if r.read(work._worker, PLAIN, f"{what}: work->worker") != _addr(worker):
+            r.report("warn", f"WARN_ON_ONCE(work->worker != worker) in {what}({work!r})")
+        ret = False
+        if not list_empty(work.node):           # __kthread_cancel_work()
+            list_del_init(work.node)
+            ret = True
+        if worker.current_work != _addr(work):
+            raw_spin_unlock_irqrestore(worker.lock, flags)
+            return ret
+        r.write(work._canceling, r.read(work._canceling, PLAIN, what) + 1, PLAIN, f"{what}: canceling++")
+        raw_spin_unlock_irqrestore(worker.lock, flags)
+    kthread_flush_work(work)
+    flags = raw_spin_lock_irqsave(worker.lock)
+    r.write(work._canceling, r.read(work._canceling, PLAIN, what) - 1, PLAIN, f"{what}: canceling--")
+    raw_spin_unlock_irqrestore(worker.lock, flags)
+    return ret
+
+
+def kthread_create_worker(flags, name):
+    """Allocate a worker and make its thread (``kthread_create()``: asleep until
+    the first wake-up, which ``kthread_run_worker()`` or the first queuing
+    gives - v6.13; before, this woke it)."""
+    from .slab import kzalloc
+    worker = kzalloc(kthread_worker)
+    kthread_init_worker(worker)
+    worker.flags = flags
+    worker.task = kthread_create(kthread_worker_fn, worker, name)
+    return worker
+
+
+def kthread_run_worker(flags, name):
+    """``kthread_create_worker()``, then ``wake_up_process(worker->task)``."""
+    from .sched import wake_up_process
+    worker = kthread_create_worker(flags, name)
+    wake_up_process(worker.task)
+    return worker
+
+
+def kthread_destroy_worker(worker):
+    """Flush ``worker``, stop its thread and free it; WARN if anything was queued
+    after the flush (it never runs, and the worker it points to is gone).  (C's
+    is the kernel's code in linux/kthread.h, over these.)"""
+    from .slab import kfree
+    from .list import list_empty
+    r = run()
+    worker = _as_worker(worker, "kthread_destroy_worker")
+    task = worker.task
+    if _null(task):
+        r.report("warn", f"WARN_ON(!task) in kthread_destroy_worker({worker!r}): no thread")
+        return
+    kthread_flush_worker(worker)
+    kthread_stop(task)
+    if not list_empty(worker.delayed_work_list):
+        r.report("warn", f"WARN_ON(!list_empty(&worker->delayed_work_list)) in "
+                 f"kthread_destroy_worker({worker!r}): a delayed work is still pending")
+    if not list_empty(worker.work_list):
+        r.report("warn", f"WARN_ON(!list_empty(&worker->work_list)) in "
+                 f"kthread_destroy_worker({worker!r}): work was queued after its flush")
+    kfree(worker)
+
+
 __all__ = ["kthread_run", "kthread_create", "kthread_should_stop", "kthread_stop", "kthread_stop_put",
            "kthread_park", "kthread_unpark", "kthread_should_park", "__kthread_should_park",
            "kthread_parkme", "kthread_exit", "kthread_complete_and_exit",
            "signal_pending", "ERESTARTSYS",
-           "get_task_struct", "put_task_struct", "task_struct"]
+           "get_task_struct", "put_task_struct", "task_struct",
+           "kthread_work", "kthread_worker", "KTHREAD_WORK_INIT", "kthread_init_work",
+           "kthread_init_worker", "kthread_worker_fn", "kthread_queue_work", "kthread_flush_work",
+           "kthread_flush_worker", "kthread_cancel_work_sync", "kthread_create_worker",
+           "kthread_run_worker", "kthread_destroy_worker"]
