@@ -117,15 +117,15 @@ def _threadfn(kt, fn, data):
     r = run()
     r.cur.tls["kthread"] = kt
     if kt._woken is not None:
-        # kthread_create(): asleep until the first wake-up; stopped before it, the
-        # thread exits without calling its function
+        # kthread_create(): asleep until the first wake-up
         r.rmw(kt._woken, lambda v: NO_WRITE if v else BLOCK, WAIT_ACQ, "kthread: waits to be started")
-        stopped = r.read(kt._stop, ONCE, "kthread: should stop?") != 0
-        if stopped:
-            ret = -EINTR
-        else:
-            _parkme_first(r, kt)
-            ret = _call(fn, data)
+    # kthread(): stopped before it first ran (kthread_run() woke it, but a
+    # kthread_stop() came before the CPU did), the thread exits with -EINTR
+    # without calling its function - whatever the function would have freed
+    # or completed is left to the caller
+    stopped = r.read(kt._stop, ONCE, "kthread: should stop?") != 0
+    if stopped:
+        ret = -EINTR
     else:
         _parkme_first(r, kt)
         ret = _call(fn, data)
@@ -140,7 +140,9 @@ def _put(kt, what):
 
 
 def kthread_run(fn, data, name):
-    """Start a kernel thread running ``fn(data)``; returns its handle."""
+    """Start a kernel thread running ``fn(data)``; returns its handle.  As in the
+    kernel, a ``kthread_stop()`` that comes before the thread first runs makes
+    it exit with -EINTR without calling ``fn``."""
     return _make(fn, data, name, "kthread_run", started=True)
 
 
