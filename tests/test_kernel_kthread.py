@@ -518,3 +518,59 @@ def test_a_thread_stopped_before_it_ran_never_calls_its_function(memory_model):
     assert again.bug is not None and again.bug.kind == "leak"
     ok = kcheck.check(_handed_over(True), memory_model=memory_model)
     assert ok.verdict == "no-bug" and ok.exhaustive, ok.format()
+
+
+WEI_RET_C = r"""
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/wait.h>
+#include <linux/bug.h>
+#include <pthread.h>
+
+struct item { int v; };
+static DECLARE_WAIT_QUEUE_HEAD(wq);
+static struct item *slot;
+static struct task_struct *tsk;
+
+static int consumer(void *data)
+{
+	while (!kthread_should_stop()) {
+		if (wait_event_interruptible(wq, READ_ONCE(slot)))
+			continue;		/* -ERESTARTSYS: stopped */
+		WARN_ON(READ_ONCE(slot)->v != 0);	/* the condition held */
+		return 0;
+	}
+	return 0;
+}
+
+static void *stopper(void *arg)
+{
+	kthread_stop(tsk);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a;
+
+	tsk = kthread_run(consumer, NULL, "consumer");
+	pthread_create(&a, NULL, stopper, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+def test_c_wait_event_interruptible_returns_the_signal(tmp_path, mm):
+    """C's wait_event_interruptible() returned 0 when kthread_stop()'s signal
+    ended the wait: a caller that trusts 0 to mean "the condition holds" then
+    dereferenced NULL - a false alarm.  The kernel's returns -ERESTARTSYS."""
+    import kcheck.c
+    f = tmp_path / "wei.c"
+    f.write_text(WEI_RET_C)
+    res = kcheck.check(kcheck.c.load(str(f)).entry, memory_model=mm)
+    assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
+    f.write_text(WEI_RET_C.replace("if (wait_event_interruptible(wq, READ_ONCE(slot)))",
+                                   "if (wait_event_interruptible(wq, READ_ONCE(slot)) && 0)"))
+    res = kcheck.check(kcheck.c.load(str(f)).entry, memory_model=mm)
+    assert res.bug is not None and res.bug.kind == "null-deref", res.format()

@@ -145,12 +145,16 @@ do {										\
 /* freezing is not modelled: as wait_event_interruptible() */
 #define wait_event_freezable(wq_head, condition)	wait_event_interruptible(wq_head, condition)
 
-/* signals are not modelled: the interruptible forms return 0 */
+/*
+ * -ERESTARTSYS if a signal is pending before the condition holds: the one
+ * signal kcheck models is kthread_stop()'s TIF_NOTIFY_SIGNAL (v6.1); 0 else
+ */
 #define wait_event_interruptible(wq_head, condition) ({				\
+	int __ret = 0;								\
 	might_sleep();								\
 	if (!(condition))							\
-		(void)___wait_event(wq_head, condition, TASK_INTERRUPTIBLE, 0, 0, schedule()); \
-	0;									\
+		__ret = ___wait_event(wq_head, condition, TASK_INTERRUPTIBLE, 0, 0, schedule()); \
+	__ret;									\
 })
 
 /* TASK_KILLABLE: woken as TASK_UNINTERRUPTIBLE is (fatal signals are not modelled) */
