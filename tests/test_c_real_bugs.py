@@ -30,6 +30,8 @@ BUGS = [
     # mutex_unlock() touches the mutex after releasing it (a review found it missed)
     ("eventpoll_mutex_put", {"sc": "use-after-free", "lkmm": "use-after-free"}),  # 8c2e52ebbe88
     ("cpia2_waitqueue_active", {"sc": None, "lkmm": "lost-wakeup"}),        # a review's
+    # synchronize_irq() orders a later handler after the masking (a false LKMM UAF)
+    ("dm1105_ir_work", {"sc": "use-after-free", "lkmm": "use-after-free"}),  # 5abda7a16698
 ]
 
 
@@ -65,3 +67,13 @@ def test_a_wait_macros_steps_each_say_what_they_are():
                  "wait_event_interruptible(cam->wq_stream, ...): prepare_to_wait_event(",
                  "wait_event_interruptible(cam->wq_stream, ...): schedule(): sleeps"):
         assert step in tr, res.bug.trace
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+def test_dm1105s_upstream_fix_still_races_with_the_interrupt(mm):
+    """5abda7a16698 cancels the work before dm1105_hw_exit() masks the chip: an IR
+    interrupt in between queues the work again, which then finds the rc_dev
+    freed (a review's finding; the full fix masks and synchronize_irq()s first)."""
+    entry = kcheck.c.load(str(DATA / "dm1105_ir_work.c"), defines=["UPSTREAM_FIX"]).entry
+    res = kcheck.check(entry, memory_model=mm)
+    assert res.verdict == "bug" and res.bug.kind == "use-after-free", res.format()

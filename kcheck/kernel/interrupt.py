@@ -29,7 +29,7 @@ waits for a running one.
 
 from __future__ import annotations
 
-from ._core import run, Loc, ModelError, NO_WRITE, BLOCK, ACQ, REL, FULL, WAIT_ACQ
+from ._core import run, Loc, ModelError, NO_WRITE, BLOCK, ACQ, REL, FULL
 from . import percpu as _percpu
 from . import sched as S
 
@@ -48,16 +48,18 @@ _IDLE = "handle_irq"          # the interrupt arrives (its wait, while the line 
 class _Line:
     """An interrupt line's state (one value, so that each change is one event)."""
 
-    __slots__ = ("handler", "thread_fn", "dev", "name", "freed", "running", "disabled", "gen")
+    __slots__ = ("handler", "thread_fn", "dev", "name", "freed", "running", "disabled", "gen",
+                 "locked")
 
     def __init__(self, handler, thread_fn, dev, name, freed=False, running=False, disabled=0,
-                 gen=1):
+                 gen=1, locked=False):
         self.handler, self.thread_fn, self.dev, self.name = handler, thread_fn, dev, name
         self.freed, self.running, self.disabled, self.gen = freed, running, disabled, gen
+        self.locked = locked        # synchronize_irq() holds desc->lock
 
     def but(self, **kw):
         v = _Line(self.handler, self.thread_fn, self.dev, self.name, self.freed, self.running,
-                  self.disabled, self.gen)
+                  self.disabled, self.gen, self.locked)
         for k, x in kw.items():
             setattr(v, k, x)
         return v
@@ -65,11 +67,11 @@ class _Line:
     def __eq__(self, other):
         return (other.__class__ is _Line and _key(self.handler) == _key(other.handler)
                 and _key(self.thread_fn) == _key(other.thread_fn) and _same(self.dev, other.dev)
-                and (self.freed, self.running, self.disabled, self.gen)
-                == (other.freed, other.running, other.disabled, other.gen))
+                and (self.freed, self.running, self.disabled, self.gen, self.locked)
+                == (other.freed, other.running, other.disabled, other.gen, other.locked))
 
     def __hash__(self):
-        return hash((self.freed, self.running, self.disabled, self.gen))
+        return hash((self.freed, self.running, self.disabled, self.gen, self.locked))
 
     def __repr__(self):
         what = "freed" if self.freed else ("running" if self.running else "requested")
@@ -111,6 +113,8 @@ def request_threaded_irq(irq, handler, thread_fn, flags, name, dev):
     line = _Line(handler, thread_fn, dev, f"irq{irq}:{name}")
 
     def take(v):
+        if v is not None and v.locked:
+            return BLOCK
         if v is not None and not v.freed:
             return NO_WRITE
         return line if v is None else line.but(gen=v.gen + 1)
@@ -141,7 +145,7 @@ def _fire(irq, gen):
     def start(v):
         if v is None or v.gen != gen or v.freed:
             return NO_WRITE
-        if v.disabled:
+        if v.disabled or v.locked:
             return BLOCK
         return v.but(running=True)
     old = r.rmw(loc, start, ACQ, _IDLE)
@@ -182,6 +186,8 @@ def free_irq(irq, dev):
     loc = _line(r, irq)
 
     def free(v):
+        if v is not None and v.locked:
+            return BLOCK
         if v is None or v.freed or not _same(v.dev, dev):
             return NO_WRITE
         if v.running:
@@ -216,18 +222,35 @@ def _key(x):
 
 
 def synchronize_irq(irq):
-    """Wait until no handler of the line runs."""
+    """Wait until no handler of the line runs.  As __synchronize_hardirq() does,
+    the last look is taken under ``desc->lock``, the lock the interrupt's flow
+    handler takes to mark the handler in progress: a handler that starts after
+    synchronize_irq() returned is ordered after everything before it (the
+    device masked, a "shutting down" flag set) by that lock's release and
+    acquire.  A look that only reads the line orders nothing after it: under
+    the LKMM such a handler could still read the device unmasked (a false
+    use-after-free in the usual teardown: mask, synchronize_irq(), cancel the
+    work, free)."""
     S.sleep_check("synchronize_irq")
     r = run()
-    r.rmw(_line(r, irq), lambda v: BLOCK if v is not None and v.running else NO_WRITE,
-          WAIT_ACQ, "synchronize_irq")
+    loc = _line(r, irq)
+
+    def lock(v):
+        if v is None:
+            return NO_WRITE
+        if v.running or v.locked:
+            return BLOCK
+        return v.but(locked=True)
+    old = r.rmw(loc, lock, ACQ, "synchronize_irq: raw_spin_lock(&desc->lock)")
+    if old is not None:
+        r.rmw(loc, lambda v: v.but(locked=False), REL, "synchronize_irq: raw_spin_unlock(&desc->lock)")
 
 
 def disable_irq_nosync(irq):
     """Mask the line (nested): the handler does not start until ``enable_irq()``."""
     r = run()
-    r.rmw(_line(r, irq), lambda v: NO_WRITE if v is None else v.but(disabled=v.disabled + 1), FULL,
-          "disable_irq_nosync")
+    r.rmw(_line(r, irq), lambda v: NO_WRITE if v is None else BLOCK if v.locked else
+          v.but(disabled=v.disabled + 1), FULL, "disable_irq_nosync")
 
 
 def disable_irq(irq):
@@ -241,6 +264,8 @@ def enable_irq(irq):
     r = run()
 
     def enable(v):
+        if v is not None and v.locked:
+            return BLOCK
         if v is None or not v.disabled:
             return NO_WRITE
         return v.but(disabled=v.disabled - 1)
