@@ -194,3 +194,45 @@ def test_pthread_exit_ends_the_task_from_a_nested_call(tmp_path, want, verdict):
     f.write_text(PTHREAD_EXIT)
     r = kcheck.check(kcheck.c.load(str(f), defines=[f"WANT={want}"]).entry)
     assert r.verdict == verdict, r.format()
+
+
+QUEUE_BEFORE_THREADS = r"""
+#include <linux/workqueue.h>
+#include <linux/slab.h>
+#include <pthread.h>
+
+struct dev { struct work_struct work; int x; };
+static struct workqueue_struct *wq;
+static struct dev *d;
+
+static void fn(struct work_struct *w) { struct dev *p = container_of(w, struct dev, work); WRITE_ONCE(p->x, 1); }
+static void *t(void *a) { flush_workqueue(wq); destroy_workqueue(wq); kfree(d); return NULL; }
+
+int main(void)
+{
+	pthread_t a;
+
+	wq = alloc_workqueue("poll", 0, 0);
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	INIT_WORK(&d->work, fn);
+	queue_work(wq, &d->work);
+	pthread_create(&a, NULL, t, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("teardown,want", [
+    ("flush_workqueue(wq); destroy_workqueue(wq); kfree(d);", None),
+    ("kfree(d); destroy_workqueue(wq);", "use-after-free")])
+def test_a_queue_work_before_the_first_thread_keeps_the_set_up_before_it(tmp_path, teardown, want):
+    """main() queues work on its own queue, then starts a thread: the set-up
+    before the queue_work() (alloc_workqueue()) stays main()'s set-up.  main()
+    was made a task from its first statement, and alloc_workqueue() in a task
+    is a model error that blamed the queue's creation (a review)."""
+    f = tmp_path / "qw.c"
+    f.write_text(QUEUE_BEFORE_THREADS.replace(
+        "flush_workqueue(wq); destroy_workqueue(wq); kfree(d);", teardown))
+    res = kcheck.check(kcheck.c.load(str(f)).entry)
+    assert (res.bug.kind if res.bug else None) == want, res.format()
+    assert want is not None or res.exhaustive

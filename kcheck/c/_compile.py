@@ -2670,7 +2670,11 @@ def _split_main(self, cf):
                 break
             if _contains_call(x, ("pthread_create", "kthread_run", "kthread_create")):
                 created = True
-        if not created:
+        if not created and not any(_contains_call(x, ("pthread_create", "kthread_run",
+                                                      "kthread_create")) for x in items[cut:]):
+            # a main() that starts no thread runs whole as a task; one that starts
+            # them only after a call that needs a task (a queue_work() after
+            # alloc_workqueue()) keeps the set-up before that call
             cut = 0
         for i, x in enumerate(items):
             if x.kind == K.LABEL_STMT or (i < cut and _contains_kind(x, K.GOTO_STMT)):
