@@ -40,7 +40,6 @@ _STARTING = (threading.current_thread() is threading.main_thread()
 if _STARTING:
     signal.signal(signal.SIGINT, _interrupted_while_starting)
 
-import io  # noqa: E402
 import importlib.util  # noqa: E402  (after the handler: these imports take a fifth of a second)
 import json  # noqa: E402
 import shlex  # noqa: E402
@@ -202,12 +201,14 @@ class _Output:
     def __init__(self):
         self.as_json = False
         self.json_done = False
+        self.code = None        # the exit code of the result being printed
 
     def result(self, res, path, extra, error=None):
         # The result is whole: a Ctrl-C or SIGTERM while it is written (a reader
         # slow to take 64 KiB of JSON) must not cut it short and call the run
         # interrupted "before any result".
         with _signals_held():
+            self.code = EXIT_ERROR if error else res.exit_code
             if self.as_json:
                 obj = res.to_json()
                 if error:
@@ -643,7 +644,7 @@ class _Kcheck(click.Group):
             if not _FORK_HOOK:
                 os.register_at_fork(after_in_child=_sigterm_default_in_child)
                 _FORK_HOOK.append(True)
-        _pipe_safe_stdout()
+        OUT.code = None
         with holding_ctrl_c():
             code = _run(lambda: super(_Kcheck, self).main(args, prog_name, complete_var,
                                                           standalone_mode=False, **extra), debug)
@@ -655,59 +656,6 @@ class _Kcheck(click.Group):
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(devnull, sys.stdout.fileno())
         sys.exit(code)
-
-
-class _PipeWriter(io.RawIOBase):
-    """File descriptor 1 when it is a pipe: a reader that goes away (``kcheck
-    check M | head -1``) turns later writes into nothing, instead of a
-    BrokenPipeError that would end the command before it returns its exit
-    code - a clean run piped into ``true`` exited 1.  The verdict's code is what
-    a script reads; what nobody reads can be dropped."""
-
-    def __init__(self, fd):
-        super().__init__()
-        self.fd = fd
-        self.gone = False
-
-    def writable(self):
-        return True
-
-    def fileno(self):
-        return self.fd
-
-    def write(self, b):
-        if self.gone:
-            return len(b)
-        try:
-            return os.write(self.fd, b)
-        except BrokenPipeError:
-            self.gone = True
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, self.fd)       # and the interpreter's last flush at exit
-            os.close(devnull)
-            return len(b)
-
-
-def _pipe_safe_stdout():
-    """Route ``sys.stdout`` through ``_PipeWriter`` when it is the process's own
-    and a pipe or socket (not under a test runner's capture, not a file)."""
-    import stat
-    out = sys.stdout
-    if out is None or out is not sys.__stdout__:
-        return                  # (already routed: sys.__stdout__ stays the interpreter's)
-    try:
-        fd = out.fileno()
-        mode = os.fstat(fd).st_mode
-    except (OSError, ValueError, io.UnsupportedOperation):
-        return
-    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
-        return
-    try:
-        out.flush()
-    except (BrokenPipeError, ValueError):
-        pass
-    sys.stdout = io.TextIOWrapper(io.BufferedWriter(_PipeWriter(fd)), encoding=out.encoding,
-                                  errors=out.errors, line_buffering=out.line_buffering)
 
 
 def _check_env():
@@ -756,9 +704,16 @@ def _run(invoke, debug):
     except KeyboardInterrupt:
         return _fail_out(_interrupted_msg(), EXIT_INTERRUPTED, "interrupted")
     except SystemExit as e:
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper" and OUT.code is not None:
+            # click's own answer to EPIPE (it wraps stdout so, then exits 1): the
+            # reader went away after the verdict was decided, which keeps its code
+            return OUT.code
         return e.code if isinstance(e.code, int) else (EXIT_OK if e.code is None else EXIT_ERROR)
     except BrokenPipeError:
-        return EXIT_ERROR
+        # the reader went away (`kcheck check M | true`): a verdict already decided
+        # keeps its exit code - a clean run exited 1 - and the rest of the output
+        # has nobody to read it
+        return OUT.code if OUT.code is not None else EXIT_ERROR
     except Exception as e:
         if debug:
             traceback.print_exception(e)
