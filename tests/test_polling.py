@@ -17,6 +17,7 @@ waiting while another location of its condition has a newer value is not a
 deadlock (runtime.Run._stale_wait) - kcheck once called it one."""
 
 import pytest
+from pathlib import Path
 
 import kcheck
 from kcheck import spawn
@@ -324,3 +325,62 @@ def test_a_loop_on_a_timed_sleep_ends_when_signalled_and_hangs_when_not(kind, si
     if verdict == "bug":
         assert res.bug.kind in ("deadlock", "lost-wakeup"), res.bug.message
 
+
+
+# -- a loop another task ends is no livelock (2026-12-01) ------------------------
+# The search's first schedule runs one task as long as it can: a kthread that
+# counts until kthread_stop() ran into its step bound before the stopper ever
+# ran, and was reported as a livelock.  At its bound it now waits for the others
+# (Run._bound); a loop is a livelock only if it goes on when nobody else can run.
+
+def _counter(stops, warn_over=None):
+    from kcheck.kernel import (KStruct, atomic_t, atomic_inc, atomic_read, kthread_run,
+                               kthread_should_stop, kthread_stop, WARN_ON)
+
+    class Dev(KStruct):
+        polls: atomic_t
+
+    def poller(d):
+        while not stops or not kthread_should_stop():
+            atomic_inc(d.polls)
+        return 0
+
+    def stopper(d, k):
+        kthread_stop(k)
+        if warn_over is not None:
+            WARN_ON(atomic_read(d.polls) > warn_over)
+
+    def main():
+        d = Dev()
+        k = kthread_run(poller, d, "poller")
+        kcheck.spawn(stopper, d, k, name="stopper")
+    return main
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+def test_a_kthread_loop_until_kthread_stop_is_no_livelock(mm):
+    res = kcheck.check(_counter(True), memory_model=mm, step_bound=60)
+    assert res.verdict == "no-bug" and not res.exhaustive, res.format()
+    assert "step bound" in res.bound
+    res = kcheck.check(_counter(False), memory_model=mm, step_bound=60)
+    assert res.bug is not None and res.bug.kind == "livelock", res.format()
+
+
+def test_a_self_requeueing_work_flushed_then_freed_is_a_use_after_free(tmp_path):
+    """A work item that queues itself again (a poller) on its own queue, torn
+    down with flush_work() - which waits for the instance it finds, not for the
+    one that instance queues - then kfree(): a use-after-free.  It was reported
+    as a livelock (the worker ran its loop to the step bound first), and
+    cancel_work_sync() - the fix - as one too.  The bug's printed schedule
+    replays it."""
+    import kcheck.c
+    src = (Path(__file__).parent / "data" / "c_bugs" / "flush_work_requeue.c")
+    entry = kcheck.c.load(str(src)).entry
+    res = kcheck.check(entry, step_bound=200)
+    assert res.bug is not None and res.bug.kind == "use-after-free", res.format()
+    assert res.bug.schedule and "did not replay" not in res.bug.message
+    again = kcheck.replay(entry, res.bug.schedule, step_bound=200)
+    assert again.bug is not None and again.bug.kind == "use-after-free"
+    fixed = kcheck.check(kcheck.c.load(str(src), defines=["FIXED"]).entry, step_bound=200,
+                         max_executions=300)
+    assert fixed.bug is None, fixed.format()

@@ -52,6 +52,7 @@ def _exited(v):
 # on is one context re-arming itself.
 CHAIN_BOUND = 16
 CHAIN_CUT = "cut: "
+STARVED_CUT = "cut: step bound: "
 
 
 # What stopped a run, as its interruption messages say it: "Ctrl-C", or
@@ -138,7 +139,7 @@ class Task:
     __slots__ = ("tid", "name", "fn", "args", "gl", "req", "blocked", "finished",
                  "daemon", "dynamic", "order", "pos", "steps", "held", "rcu",
                  "nspawn", "nlid", "done", "callback", "tls", "started", "last_read", "setup",
-                 "deps", "ctx", "idle_op", "exit_pending")
+                 "deps", "ctx", "idle_op", "exit_pending", "paused", "resumes")
 
     def __init__(self, tid, name, fn, args, order, daemon=False, dynamic=False, done=None):
         self.tid = tid
@@ -161,6 +162,8 @@ class Task:
         self.nlid = 0
         self.done = done            # Loc written 1 when the task ends (join)
         self.exit_pending = False   # ended, its done write not made yet (Run._task_ended)
+        self.paused = False         # stopped at its step bound while others run (Run._bound)
+        self.resumes = 0            # times it was paused so, in this run
         self.callback = False       # an RCU callback context
         # a daemon (a queue's worker) blocked in this op is idle, waiting for work;
         # blocked anywhere else it is stuck like any task (a work function waiting
@@ -355,6 +358,7 @@ class Run:
         # kernel goes on after one), every other task runs on, and the run ends as usual,
         # so the search can go on from a whole execution.  ``found`` lists its bugs.
         self.found = []
+        self.paused = []             # tasks stopped at their step bound while the others run
         try:
             cfg = explorer._run_cfg
         except AttributeError:
@@ -646,6 +650,86 @@ class Run:
             self._cut(name)
         return self.request((7, fn, args, name, daemon, op))
 
+    def _bound(self, t, req):
+        """Task ``t`` asks for a step past its step bound.  A loop that another
+        task ends - a kthread polling until ``kthread_stop()``, a work item that
+        queues itself until it is cancelled - runs past any bound in the schedule
+        that never lets that task run, and a fair scheduler has no such schedule:
+        it was reported as a livelock (until 2026-12-01; the search's first
+        schedule runs one task as long as it can).  So the first time, if another
+        task can run, ``t`` is paused (True: its request waits) and the others
+        run until none can; then it goes on, with as many steps again.  Past that
+        second bound it is a livelock only if it loops on what is there to read:
+        no other task can run (or would, seeing a write it has not seen: a wait
+        on a value ``t`` has since overwritten), and the last read of each
+        location in the second half of its steps still reads the newest write.
+        Else the execution is a prefix the search does not follow further - the
+        executions in which those reads see the newer writes are other ones it
+        explores - as a cut chain of contexts is (``_cut``): bounded, never
+        exhaustive."""
+        if t.resumes == 0 and getattr(self.x, "from_schedule", False):
+            t.resumes = 1               # a replay: its schedule says when the others ran
+            return False
+        if t.resumes == 0 and self._others_can_run(t):
+            t.req = req
+            self.nevents -= 1
+            t.steps -= 1
+            t.paused = True
+            t.finished = True           # not picked until the others are done
+            self.paused.append(t)
+            return True
+        b = Bug("livelock", f"task {t.name} exceeded the step bound ({self.step_bound} events) "
+                "without finishing: it does not terminate, or the bound is too small "
+                "(--step-bound)", task=t)
+        if self._others_can_run(t) or self._reads_stale(t):
+            ws = self.x.__dict__.setdefault("_warnings", [])
+            if not any(x.startswith(STARVED_CUT) for x in ws):
+                ws.append(f"{STARVED_CUT}{t.name} ran past its step bound ({self.step_bound} "
+                          "events) while other tasks had yet to write what it reads or to see "
+                          "what it wrote (a loop another task ends, in a schedule a fair "
+                          "scheduler would not run): executions that run it longer were not "
+                          "explored, so the result is bounded, not exhaustive (--step-bound "
+                          "raises the bound)")
+            self.cut = True
+            b.cut_here = True           # _defer: only this task stops
+        raise b
+
+    def _others_can_run(self, t):
+        """Could a task other than ``t`` take a step now, or once it sees a write
+        it has not (a wait on a value that is no longer the latest: the search
+        tries it reading the newer one)?"""
+        for u in self._own():
+            if u is None or u is t:
+                continue
+            if u.paused or (not u.finished and (not u.blocked or self._stale_wait(u))):
+                return True
+        return False
+
+    def _reads_stale(self, t):
+        """Does the last read of some location in the second half of ``t``'s steps
+        read a write that another task's write has since followed in coherence?"""
+        g = self.g
+        th = g.threads[t.tid]
+        last = {}
+        for e in th[len(th) // 2:]:
+            if e.kind == G.READ:
+                last[e.lid] = e
+        for lid, e in last.items():
+            co = g.co.get(lid)
+            if not co:
+                continue
+            w = e.rf
+            if w is None:
+                after = co
+            else:
+                try:
+                    after = co[co.index(w) + 1:]
+                except ValueError:
+                    continue
+            if any(x.tid != t.tid for x in after):
+                return True
+        return False
+
     def _cut(self, name):
         """A context started by a context started by ... ``CHAIN_BOUND`` deep: a
         callback or timer that arms itself again each time it runs.  The chain
@@ -781,6 +865,8 @@ class Run:
                 # model code run on the scheduler's side (a wait condition): a model error
                 msg, where = model_exception(e)
                 raise ModelError(msg, where=where) from e
+            if self.paused:
+                self._resume_paused()       # (a bug ended the run while they waited)
             if watch is not None:
                 _initial.rebound_globals(self, watch)
             if self.inflight is not None and self.bug is None and not self.discarded:
@@ -1244,7 +1330,7 @@ class Run:
         can be ordered legally (rcu_gp): stop just its task and let the others run.
         With --keep-going every bug does that.  In a run ``assume`` discarded, the
         bug is dropped (the run does not count) and only its task stops."""
-        if self.discarded:
+        if self.discarded or bug.__dict__.get("cut_here"):
             if t is not None:
                 t.finished = True
                 t.req = None
@@ -1314,7 +1400,7 @@ class Run:
                     self.bug = b
                     self.stopped = True
                     break
-                if n.blocked or self.stopped:
+                if n.blocked or n.paused or self.stopped:
                     continue
                 n.gl.switch(val)
 
@@ -1341,7 +1427,21 @@ class Run:
             return t
         if self.exit_waits is not None:
             self._settle_exits()
-        return self.x.pick(self)
+        n = self.x.pick(self)
+        if n is None and self.paused:
+            # nothing else can run: the tasks stopped at their step bound go on
+            self._resume_paused()
+            n = self.x.pick(self)
+        return n
+
+    def _resume_paused(self):
+        for t in self.paused:
+            t.paused = False
+            t.finished = False
+            t.resumes += 1
+            if t.tid < self.live_from:
+                self.live_from = t.tid      # (default_pick skips what has ended)
+        self.paused = []
 
     def _settle_exits(self):
         """Past the replay: a join the graph has waiting on a task whose done write
@@ -1369,7 +1469,7 @@ class Run:
                     val = self._process(cur)
                 except Bug as b:
                     self._met_by(b, cur)
-                if not cur.blocked:
+                if not cur.blocked and not cur.paused:
                     return val
         while True:
             n = self._pick()
@@ -1391,7 +1491,7 @@ class Run:
                     continue
                 self._stop_with(b)
                 raise Stop()
-            if n.blocked:
+            if n.blocked or n.paused:
                 continue
             if n is cur:
                 return val
@@ -1446,13 +1546,12 @@ class Run:
         kind = req[0]
         self.nevents += 1
         t.steps += 1
-        if t.steps > self.step_bound:
-            raise Bug("livelock", f"task {t.name} exceeded the step bound ({self.step_bound} events) "
-                      "without finishing: it does not terminate, or the bound is too small "
-                      "(--step-bound)", task=t)
         th = self.g.threads[t.tid]
         if t.pos < len(th):
             return self._replay_one(t, req, th[t.pos])
+        if t.steps > self.step_bound * (1 + t.resumes):
+            if self._bound(t, req):
+                return None
         return self._add(t, req)
 
     def _replay_one(self, t, req, e):

@@ -49,14 +49,18 @@ def signature(run):
 
 def explore(main, **kw) -> Outcome:
     """Run the search; Ctrl-C ends it early with what was covered (``interrupted``)."""
-    from .runtime import catching_ctrl_c, CHAIN_CUT, CHAIN_BOUND
+    from .runtime import catching_ctrl_c, CHAIN_CUT, CHAIN_BOUND, STARVED_CUT
     with catching_ctrl_c():
         out = _explore(main, **kw)
-    if any(w.startswith(CHAIN_CUT) for w in out.warnings):
-        # some executions were cut (runtime.Run.spawn): whatever
+    cuts = [w for w in out.warnings if w.startswith(CHAIN_CUT)]
+    if cuts:
+        # some executions were cut (runtime.Run._cut, Run._starved): whatever
         # the strategy says, what was explored is not all there is
         out.exhaustive = False
-        out.bound = out.bound or f"contexts started by contexts cut at depth {CHAIN_BOUND}"
+        if not out.bound:
+            out.bound = "; ".join(
+                ("loops another task ends cut at the step bound" if w.startswith(STARVED_CUT)
+                 else f"contexts started by contexts cut at depth {CHAIN_BOUND}") for w in cuts)
     return out
 
 

@@ -73,6 +73,11 @@ class Replay(Driver):
     and ``run_once`` checks that the graph the schedule built is one the LKMM
     allows (``inconsistent`` names the axiom it breaks, if not)."""
 
+    # the last pick was a step of the schedule: a task at its step bound that the
+    # schedule runs on is not paused for the others (Run._bound) - the search that
+    # made the schedule paused it, and ran the others, where the schedule says
+    from_schedule = False
+
     def __init__(self, program, schedule, *, strict=False, memory_model="sc", **kw):
         super().__init__(program, **kw)
         self.schedule = list(schedule)
@@ -106,6 +111,7 @@ class Replay(Driver):
             self.diverged = (self.pos - 1, f"its step has {what}, and made no such event")
         self.pending_mark = None
         self.pending_choice = None
+        self.from_schedule = True
         by_key = {}
         for t in ready:
             by_key.setdefault(key_of(t), t)
@@ -136,6 +142,7 @@ class Replay(Driver):
                 # skipped one step at a time took 49 s to say so)
                 self.pos = len(schedule)
         self.pending_choice = None
+        self.from_schedule = False
         if not self.ran_past:
             self.end_stamp = run.g.next_stamp     # the schedule's events are stamped below
         self.ran_past = True
