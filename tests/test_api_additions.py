@@ -325,3 +325,91 @@ def test_kthread_worker_from_python(flush, want):
     r = kcheck.check(main)
     assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
     assert r.bug is not None or r.exhaustive
+
+
+# -- irq_work ------------------------------------------------------------------------
+
+IRQ_WORK = [
+    (["CASE=1"], "no-bug"),
+    (["CASE=1", "TEARDOWN=(void)0"], "use-after-free"),      # no irq_work_sync() before the free
+    (["CASE=2"], "no-bug"),                                  # spinlock, irqs off on the task side
+    (["CASE=2", "MUTEX=1"], "sleep-in-atomic"),              # a mutex in hardirq context
+    (["CASE=2", "NOIRQ=1"], "lockdep"),                      # HARDIRQ-ON-W -> IN-HARDIRQ-W
+    (["CASE=3"], "sleep-in-atomic"),                         # irq_work_sync() from the callback
+    (["CASE=4"], "no-bug"),                                  # re-queued by itself: two runs, synced
+]
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("defines,want", IRQ_WORK, ids=[" ".join(d) for d, _ in IRQ_WORK])
+def test_irq_work_from_c(defines, want, mm):
+    got, r = c_verdict("irq_work.c", defines, mm)
+    assert got == want, r.format()
+    if want == "no-bug":
+        assert r.exhaustive, r.format()
+
+
+@pytest.mark.parametrize("sync,want", [(True, "no-bug"), (False, "use-after-free")])
+def test_irq_work_from_python(sync, want):
+    from kcheck.kernel import irq_work, init_irq_work, irq_work_queue, irq_work_sync, container_of
+
+    class dev(KStruct):
+        hits: int
+        iw: irq_work
+
+    def fn(w):
+        d = container_of(w, dev, "iw")
+        d.hits = d.hits + 1
+
+    def main():
+        d = kzalloc(dev)
+        init_irq_work(d.iw, fn)
+
+        def t():
+            irq_work_queue(d.iw)
+            if sync:
+                irq_work_sync(d.iw)
+                WARN_ON(d.hits != 1)
+            kfree(d)
+        spawn(t)
+    r = kcheck.check(main)
+    assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
+    assert r.bug is not None or r.exhaustive
+
+
+@pytest.mark.parametrize("wait", ["sync", "busy", "pending"])
+def test_irq_work_queue_of_a_pending_item_is_false_and_one_run_serves_both(wait):
+    # main() queues twice: the second claim finds PENDING and returns false.  irq_work_sync()
+    # waits for the one run; so does a spin on irq_work_is_busy(); one on
+    # irq_work_is_pending() does not (PENDING clears before the function runs): a WARN
+    from kcheck.kernel import (irq_work, init_irq_work, irq_work_queue, irq_work_sync,
+                               irq_work_is_busy, irq_work_is_pending, atomic_t, atomic_inc,
+                               atomic_read)
+    from kcheck import assume
+
+    class dev(KStruct):
+        hits: atomic_t
+        iw: irq_work
+
+    def fn(w):
+        atomic_inc(w._owner.hits)
+
+    def main():
+        d = dev()
+        init_irq_work(d.iw, fn)
+        first, second = irq_work_queue(d.iw), irq_work_queue(d.iw)
+        assert first and not second
+
+        def t():
+            if wait == "sync":
+                irq_work_sync(d.iw)
+            elif wait == "busy":
+                assume(not irq_work_is_busy(d.iw))
+            else:
+                assume(not irq_work_is_pending(d.iw))
+            WARN_ON(atomic_read(d.hits) != 1)
+        spawn(t)
+    r = kcheck.check(main)
+    want = "warn" if wait == "pending" else "no-bug"
+    assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
+    assert r.bug is not None or r.exhaustive

@@ -58,7 +58,7 @@ _CLS = {name: _view_class(getattr(_K, name)) for name in
          "srcu_struct", "seqcount_t", "seqlock_t", "hlist_head", "hlist_node", "llist_head",
          "llist_node", "timer_list", "tasklet_struct", "hrtimer", "percpu_ref", "xarray",
          "idr", "percpu_rw_semaphore", "lockref", "semaphore", "delayed_work", "ida", "seqcount_latch_t",
-         "rcu_work", "kthread_work", "kthread_worker")}
+         "rcu_work", "kthread_work", "kthread_worker", "irq_work")}
 _CLS["rcu_head"].__repr__ = lambda self: repr(self._cptr)
 _K.kthread._c_view = lambda p, rec: view(p, rec)      # kthread_worker_fn(void *) from C
 # a work item by its member, not by its first word (`&ftl->flush_work`, not
@@ -471,6 +471,20 @@ def _tasklet(b, o, size):
     return v
 
 
+def _irq_work(b, o, size):
+    # struct irq_work { struct __call_single_node node { llist; a_flags; src, dst; }; func; irqwait; }:
+    # the flags word and the function are C memory, as the kernel's
+    flags, fn = b.cell(o + 8), b.cell(o + 16)
+    if flags is None or fn is None:
+        return None
+    v = _CLS["irq_work"].__new__(_CLS["irq_work"])
+    v._name = _embedded_name(b, o, "node.llist.next")
+    v._flags, v._func = flags, fn
+    v._cptr = v._owner = Ptr(b, o)
+    v._kid = ("i", flags.lid)
+    return v
+
+
 def _hrtimer(b, o, size):
     # struct hrtimer { node[2]; _softexpires; function; ... }: the base's state is
     # kcheck's record (kernel/hrtimer.py), the function C memory
@@ -505,6 +519,7 @@ VIEWS = {
     "struct timer_list": _timer_list,
     "struct tasklet_struct": _tasklet,
     "struct hrtimer": _hrtimer,
+    "struct irq_work": _irq_work,
     "struct rw_semaphore": _single("w", "rw_semaphore"),
     "struct percpu_rw_semaphore": _single("w", "percpu_rw_semaphore"),
     "struct kref": _kref,
