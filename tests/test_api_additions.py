@@ -413,3 +413,101 @@ def test_irq_work_queue_of_a_pending_item_is_false_and_one_run_serves_both(wait)
     want = "warn" if wait == "pending" else "no-bug"
     assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
     assert r.bug is not None or r.exhaustive
+
+
+# -- percpu_counter ------------------------------------------------------------------
+
+PCPU_COUNTER = [
+    ([], "no-bug"),                                               # sum(): exact once the dec is in
+    (["COUNT=percpu_counter_read"], "use-after-free"),            # read(): the +1 is in a delta
+    (["COUNT=zero_by_compare"], "no-bug"),                        # compare() sums near 0
+    (["BATCH=1", "COUNT=percpu_counter_read"], "no-bug"),         # every add folded: read() exact
+]
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("defines,want", PCPU_COUNTER, ids=[" ".join(d) or "sum" for d, _ in PCPU_COUNTER])
+def test_percpu_counter_from_c(defines, want, mm):
+    got, r = c_verdict("percpu_counter_inflight.c", defines, mm)
+    assert got == want, r.format()
+    if want == "no-bug":
+        assert r.exhaustive, r.format()
+
+
+@pytest.mark.parametrize("mm,want", [("sc", "no-bug"), ("lkmm", "use-after-free")])
+def test_percpu_counter_orders_nothing(mm, want):
+    # without smp_mb() before the decrement, the teardown that sums 0 may free the
+    # device before the completion's use of it (LKMM); under SC it is clean
+    got, r = c_verdict("percpu_counter_inflight.c", ["NO_MB=1"], mm)
+    assert got == want, r.format()
+    assert r.bug is not None or r.exhaustive
+
+
+@pytest.mark.parametrize("count,want", [("sum", "no-bug"), ("read", "use-after-free"),
+                                        ("read_positive", "use-after-free")])
+def test_percpu_counter_from_python(count, want):
+    from kcheck.kernel import (percpu_counter, percpu_counter_init, percpu_counter_inc,
+                               percpu_counter_dec, percpu_counter_sum, percpu_counter_read,
+                               percpu_counter_read_positive, percpu_counter_destroy, smp_mb,
+                               wait_queue_head_t, wait_event, wake_up, GFP_KERNEL)
+    read = {"sum": percpu_counter_sum, "read": percpu_counter_read,
+            "read_positive": percpu_counter_read_positive}[count]
+
+    class dev(KStruct):
+        data: int
+
+    def main():
+        inflight = percpu_counter()
+        wq = wait_queue_head_t()
+        d = kzalloc(dev)
+
+        percpu_counter_init(inflight, 0, GFP_KERNEL)
+        percpu_counter_inc(inflight)                    # a request in flight
+
+        def complete():
+            d.data = d.data + 1
+            smp_mb()
+            percpu_counter_dec(inflight)
+            wake_up(wq)
+
+        def teardown():
+            wait_event(wq, lambda: read(inflight) == 0)
+            kfree(d)
+            percpu_counter_destroy(inflight)
+        spawn(complete)
+        spawn(teardown)
+    r = kcheck.check(main)
+    assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
+    assert r.bug is not None or r.exhaustive
+
+
+def test_percpu_counter_read_is_off_and_sum_exact_after_the_adders():
+    # two CPUs' deltas: read() still says 0 (below the batch), sum() says 2; a batch of 1
+    # folds each add and read() is exact too
+    from kcheck.kernel import (percpu_counter, percpu_counter_init, percpu_counter_inc,
+                               percpu_counter_add_batch, percpu_counter_sum, percpu_counter_read,
+                               percpu_counter_compare, percpu_counter_destroy, BUG_ON)
+    from kcheck import join
+
+    def main():
+        fbc, folded = percpu_counter(), percpu_counter()
+
+        def adder():
+            percpu_counter_inc(fbc)
+            percpu_counter_add_batch(folded, 1, 1)
+
+        percpu_counter_init(fbc, 0)
+        percpu_counter_init(folded, 0)
+        a, b = spawn(adder), spawn(adder)
+
+        def checker():
+            join(a)
+            join(b)
+            BUG_ON(percpu_counter_read(fbc) != 0 or percpu_counter_sum(fbc) != 2)
+            BUG_ON(percpu_counter_compare(fbc, 2) != 0 or percpu_counter_compare(fbc, 3) != -1)
+            BUG_ON(percpu_counter_read(folded) != 2 or percpu_counter_sum(folded) != 2)
+            percpu_counter_destroy(fbc)
+            percpu_counter_destroy(folded)
+        spawn(checker)
+    r = kcheck.check(main)
+    assert r.bug is None and r.exhaustive, r.format()

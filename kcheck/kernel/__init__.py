@@ -23,7 +23,8 @@ from . import (struct as _struct, atomic as _atomic, bitops as _bitops, refcount
                tasklet as _tasklet, hrtimer as _hrtimer, percpu as _percpu,
                percpu_refcount as _percpu_refcount, xarray as _xarray, list_nulls as _list_nulls,
                lockref as _lockref, semaphore as _semaphore, u64_stats as _u64_stats,
-               ida as _ida, irq_work as _irq_work)
+               ida as _ida, irq_work as _irq_work,
+               percpu_counter as _percpu_counter)
 from .struct import *          # noqa: F401,F403
 from .atomic import *          # noqa: F401,F403
 from .bitops import *          # noqa: F401,F403
@@ -58,6 +59,7 @@ from .semaphore import *       # noqa: F401,F403
 from .u64_stats import *       # noqa: F401,F403
 from .ida import *             # noqa: F401,F403
 from .irq_work import *        # noqa: F401,F403
+from .percpu_counter import *  # noqa: F401,F403
 # what C's linux/xarray.h and linux/idr.h call with an out-parameter's location
 from .xarray import _xa_alloc_at, _xa_find_at, __kcheck_idr_next_id  # noqa: F401
 
@@ -66,5 +68,5 @@ __all__ = [name for _m in (_struct, _atomic, _bitops, _refcount, _kref, _barrier
                           _seqlock, _list, _hashtable, _llist, _slab, _bug, _workqueue, _timer,
                           _kthread, _wait_bit, _interrupt, _tasklet, _hrtimer, _percpu,
                           _percpu_refcount, _xarray, _list_nulls, _lockref, _semaphore,
-                          _u64_stats, _ida, _irq_work)
+                          _u64_stats, _ida, _irq_work, _percpu_counter)
            for name in _m.__all__]
