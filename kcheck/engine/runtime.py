@@ -1568,16 +1568,18 @@ class Run:
         if self.trace:
             self._note(e)
         if kind == 0:      # read
-            val = self._val(e.rf, req[1])
-            self._check_access(t, e, req[1])
-            return val
+            loc = req[1]
+            w = e.rf
+            self._check_access(t, e, loc)
+            return loc.init if w is None else w.val
         if kind == 1:      # write
             e.val = req[2]
             self._check_access(t, e, req[1])
             return None
         if kind == 2:      # rmw
             loc = req[1]
-            old = self._val(e.rf, loc)
+            w = e.rf
+            old = loc.init if w is None else w.val
             self._check_access(t, e, loc)
             # this run's function: revisits re-evaluate it (explore._complete_rmw) on
             # values this run wrote, and an earlier run's closure may hold that run's
@@ -1612,9 +1614,6 @@ class Run:
         if kind == 7:      # spawn
             return self._spawned(t, e, req)
         return None        # fence
-
-    def _val(self, w, loc):
-        return loc.init if w is None else w.val
 
     def _new_event(self, t, kind, lid, val, flags, op):
         g = self.g
@@ -1652,9 +1651,11 @@ class Run:
     def _add(self, t, req):
         kind = req[0]
         if kind == 0:
-            e = self._add_read(t, req[1], req[2], req[3], None)
-            self._check_access(t, e, req[1])
-            return self._val(e.rf, req[1])
+            loc = req[1]
+            e = self._add_read(t, loc, req[2], req[3], None)
+            self._check_access(t, e, loc)
+            w = e.rf
+            return loc.init if w is None else w.val
         if kind == 1:
             e = self._add_write(t, req[1], req[2], req[3], req[4])
             return None
@@ -1662,7 +1663,8 @@ class Run:
             loc = req[1]
             e = self._add_read(t, loc, req[3] | G.RMW_FLAG, req[4], req[2])
             self._check_access(t, e, loc)
-            old = self._val(e.rf, loc)
+            w = e.rf
+            old = loc.init if w is None else w.val
             res = req[2](old)
             if res is BLOCK:
                 t.blocked = True
