@@ -256,7 +256,7 @@ class Graph:
     # -- TruSt: restrict and copy ---------------------------------------
     def restrict(self, stamp):
         """Drop every event added after ``stamp`` (in place)."""
-        lids = set()
+        drop = {}           # lid -> how many of its reads and writes are dropped
         ended = self.ended
         order = self.order
         if order is not None:
@@ -267,8 +267,9 @@ class Graph:
                 if th[-1] is not e:
                     raise AssertionError(f"restrict: event {e!r} is not the last of its task")
                 th.pop()
-                if e.lid is not None:
-                    lids.add(e.lid)
+                lid = e.lid
+                if lid is not None:
+                    drop[lid] = drop.get(lid, 0) + 1
                 if ended and e.tid in ended:
                     del ended[e.tid]
                     self.dirty.add(e.tid)
@@ -279,21 +280,35 @@ class Graph:
                     n -= 1
                 if n < len(th):
                     for e in th[n:]:
-                        if e.lid is not None:
-                            lids.add(e.lid)
+                        lid = e.lid
+                        if lid is not None:
+                            drop[lid] = drop.get(lid, 0) + 1
                     del th[n:]
                     if tid in ended:
                         del ended[tid]
                         self.dirty.add(tid)
+        # A location's dropped accesses are usually the last of its lists (reads
+        # are appended, writes mostly go last in coherence): popped off the end,
+        # counted, rather than each list filtered whole - a TDP MMU check
+        # restricts its graph four times an execution.  The rest are filtered.
         co = self.co
         reads = self.reads
-        for lid in lids:
+        for lid, n in drop.items():
             lst = co.get(lid)
             if lst:
-                co[lid] = [w for w in lst if w.stamp <= stamp]
-            lst = reads.get(lid)
-            if lst:
-                reads[lid] = [r for r in lst if r.stamp <= stamp]
+                while lst and lst[-1].stamp > stamp:
+                    lst.pop()
+                    n -= 1
+            rs = reads.get(lid)
+            if rs:
+                while rs and rs[-1].stamp > stamp:
+                    rs.pop()
+                    n -= 1
+            if n:
+                if lst:
+                    co[lid] = [w for w in lst if w.stamp <= stamp]
+                if rs:
+                    reads[lid] = [r for r in rs if r.stamp <= stamp]
         if self.spawn_of:
             for tid in [t for t, sp in self.spawn_of.items() if sp.stamp > stamp]:
                 del self.spawn_of[tid]
