@@ -481,9 +481,20 @@ class rwlock_t(KObject):
 
 def _reader_words(r, lock, t):
     """The reader words a writer ``t`` shuts: every other static task's, and the
-    shared one of the dynamic contexts."""
-    out = [lock._reader(u) for u in r.static if u is not t]
-    out.append(lock._dyn())
+    shared one of the dynamic contexts.  The same all run long (main() started
+    the static tasks): worked out once per run, lock and writer, as a tuple -
+    a TDP MMU execution has a dozen write_lock()/write_unlock() calls."""
+    if t is None:           # main(), still starting tasks
+        return [lock._reader(u) for u in r.static] + [lock._dyn()]
+    cache = r.__dict__.get("_rw_words")
+    if cache is None:
+        cache = r._rw_words = {}
+    key = (lock._loc.lid, t.tid)
+    out = cache.get(key)
+    if out is None:
+        out = [lock._reader(u) for u in r.static if u is not t]
+        out.append(lock._dyn())
+        out = cache[key] = tuple(out)
     return out
 
 
