@@ -175,7 +175,7 @@ def _gps_outside(g, order, at):
     gps = [e for e in at if e.kind == FENCE]
     if not gps:
         return True
-    for L, U, dom in sections(g):
+    for L, U, dom in _sections_at(g, at):
         lo = at[L]
         if U is None:
             hi = len(order)                 # never ends
@@ -187,6 +187,42 @@ def _gps_outside(g, order, at):
             if gp.tid != L.tid and dom == domain_of_gp(gp) and lo < at[gp] < hi:
                 return False
     return True
+
+
+def _sections_at(g, at):
+    """``sections(g)`` (in another order), from the section bounds ``at`` holds
+    rather than from every event of the graph: ``_near_sc_order`` records each
+    bound write it places, and places each task's events in program order.
+    That pass over the whole graph was a sixth of the grace-period check.
+    ``srcu_down_read()`` sections, whose bounds may be in two tasks, are left
+    to ``sections``."""
+    WRITE = G.WRITE
+    opened = {}         # tid -> {lid: (L, domain)} still open
+    out = []
+    for e in at:
+        if e.kind != WRITE:
+            continue
+        op = e.op
+        srcu = SECTION_OPEN.get(op)
+        if srcu is not None:
+            mine = opened.get(e.tid)
+            if mine is None:
+                mine = opened[e.tid] = {}
+            mine[e.lid] = (e, e.val if srcu else None)
+        elif op in SECTION_CLOSE:
+            mine = opened.get(e.tid)
+            if mine is not None and e.lid in mine:
+                L, dom = mine.pop(e.lid)
+                out.append((L, e, dom))
+        else:
+            return sections(g)          # DOWN_OPS
+    if opened:
+        live = g.live or ()
+        threads = g.threads
+        for tid, mine in opened.items():
+            for L, dom in mine.values():
+                out.append((L, None if tid in live else threads[tid][-1], dom))
+    return out
 
 
 def _near_sc_order(g, order):
@@ -205,7 +241,10 @@ def _near_sc_order(g, order):
     spawn_of = g.spawn_of
     readers = {}
     get = readers.get
+    co = g.co
     for lid, rs in g.reads.items():
+        if not co.get(lid):
+            continue            # never written: its readers hold up no write (a fifth of them)
         for r in rs:
             k = r.rf
             if k is None:
@@ -216,7 +255,7 @@ def _near_sc_order(g, order):
             else:
                 lst.append(r)
     coprev = {}
-    for lid, lst in g.co.items():
+    for lid, lst in co.items():
         prev = lid
         for w in lst:
             coprev[w] = prev
