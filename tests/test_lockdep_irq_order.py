@@ -198,6 +198,14 @@ def test_interrupts_enabled_again_with_a_hardirq_safe_lock_held(how):
     res = kcheck.check(_irq_on_with_a_held(how))
     assert res.verdict == "bug" and res.bug.kind == "lockdep", res.bug and res.bug.message
     assert "{HARDIRQ-ON-W} -> {IN-HARDIRQ-W}" in res.bug.message
+    # the report names the call that turned interrupts back on, not the
+    # acquisition (taken with spin_lock_irqsave(): "take it with
+    # spin_lock_irqsave() there" sent a review to what was already right)
+    if how == "inner_unlock_irq":
+        assert "spin_unlock_irq(" in res.bug.message and "turned interrupts back on" in \
+            res.bug.message, res.bug.message
+    if how == "local_irq_enable":
+        assert "local_irq_enable() turned interrupts back on" in res.bug.message, res.bug.message
     ok = kcheck.check(_irq_on_with_a_held("right_order"))
     assert ok.verdict == "no-bug" and ok.exhaustive, ok.bug and ok.bug.message
 

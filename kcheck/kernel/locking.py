@@ -195,7 +195,7 @@ def _lock_order(r, t, lock, mode, add=True):
                 todo.extend((first, d2) for d2 in after.get(b_lid, ()))
 
 
-def back_on(r, t, state):
+def back_on(r, t, state, how=None):
     """lockdep_hardirqs_on() / lockdep_softirqs_on(): interrupts (``state`` is
     "HARDIRQ-ON") or bottom halves ("SOFTIRQ-ON") enabled again while ``t``
     holds locks - each held lock is now held with them on, the same usage as
@@ -205,14 +205,17 @@ def back_on(r, t, state):
     inner spin_unlock_irq() under a spin_lock_irqsave() passed."""
     for lock, mode in t.held:
         if getattr(lock, "kind", None) != "mutex":
-            _usage(r, t, lock, mode, state)
+            _usage(r, t, lock, mode, state, how)
 
 
 _OTHER = {"IN-SOFTIRQ": "SOFTIRQ-ON", "SOFTIRQ-ON": "IN-SOFTIRQ",
           "IN-HARDIRQ": "HARDIRQ-ON", "HARDIRQ-ON": "IN-HARDIRQ"}
 
 
-def _usage(r, t, lock, mode, state):
+def _usage(r, t, lock, mode, state, how=None):
+    """``how``: the call that turned interrupts (bottom halves) back on while
+    ``t`` held the lock (``back_on``), rather than an acquisition with them on
+    - what the report must point at: the lock itself was taken right."""
     usage = r.lock_usage
     if usage is None:
         usage = r.lock_usage = {}
@@ -221,25 +224,43 @@ def _usage(r, t, lock, mode, state):
     if key in seen:
         return
     seen[key] = t.name
+    if how is not None:
+        seen[("how",) + key] = how
     if state[0] == "I":
         r.irq_safe = True       # _lock_order has something to check from now on
     other = _OTHER[state]
-    for (st, m), who in seen.items():
+    for k, who in list(seen.items()):
+        if len(k) != 2:
+            continue
+        st, m = k
         if st != other or (m == "r" and mode == "r"):
             continue
         on = state.endswith("-ON")
         on_task, on_mode = (t.name, mode) if on else (who, m)
         in_task, in_mode = (who, m) if on else (t.name, mode)
+        on_how = how if on else seen.get(("how", st, m))
         rw = {"r": "R"}
-        if state in ("IN-SOFTIRQ", "SOFTIRQ-ON"):
-            r.report("lockdep", f"inconsistent {{SOFTIRQ-ON-{rw.get(on_mode, 'W')}}} -> "
-                     f"{{IN-SOFTIRQ-{rw.get(in_mode, 'W')}}} usage: {lock._loc.name()} is taken in "
+        soft = state in ("IN-SOFTIRQ", "SOFTIRQ-ON")
+        ctx, what = ("SOFTIRQ", "softirqs") if soft else ("HARDIRQ", "interrupts")
+        on_u = f"{{{ctx}-ON-{rw.get(on_mode, 'W')}}}"
+        in_u = f"{{IN-{ctx}-{rw.get(in_mode, 'W')}}}"
+        order = f"{on_u} -> {in_u}"        # one order, whichever ran first (kernel-api.md)
+        name = lock._loc.name()
+        if on_how is not None:
+            r.report("lockdep", f"inconsistent {order} usage: {name} is taken in "
+                     f"{ctx.lower()} context by {in_task}, and {on_task}'s {on_how} turned "
+                     f"{what} back on while it held {name}; "
+                     + ("a callback run" if soft else "an interrupt")
+                     + f" on {on_task}'s CPU then spins on it forever (keep {what} off while "
+                     f"{name} is held: the plain form of the inner lock or unlock, or its "
+                     "_irqsave()/_irqrestore() pair)")
+        elif soft:
+            r.report("lockdep", f"inconsistent {order} usage: {name} is taken in "
                      f"softirq context by {in_task} and with softirqs enabled by {on_task}; a "
                      f"callback run on {on_task}'s CPU while it holds the lock spins forever "
                      "(take it with the _bh form there)")
         else:
-            r.report("lockdep", f"inconsistent {{HARDIRQ-ON-{rw.get(on_mode, 'W')}}} -> "
-                     f"{{IN-HARDIRQ-{rw.get(in_mode, 'W')}}} usage: {lock._loc.name()} is taken in "
+            r.report("lockdep", f"inconsistent {order} usage: {name} is taken in "
                      f"hardirq context by {in_task} and with interrupts enabled by {on_task}; an "
                      f"interrupt on {on_task}'s CPU while it holds the lock spins forever "
                      "(take it with spin_lock_irqsave() there)")
@@ -732,7 +753,7 @@ def spin_unlock_bh(lock):
     r = run()
     with op(r, lambda: f"spin_unlock_bh({lock!r})"):
         _release(lock, "x", "spin_unlock_bh")
-        _sched.local_bh_enable()
+        _sched.local_bh_enable(how=f"spin_unlock_bh({lock._loc.name()})")
 
 
 def spin_trylock_bh(lock):
@@ -756,7 +777,7 @@ def spin_unlock_irq(lock):
     r = run()
     with op(r, lambda: f"spin_unlock_irq({lock!r})"):
         _release(lock, "x", "spin_unlock_irq")
-        _sched.local_irq_enable()
+        _sched.local_irq_enable(how=f"spin_unlock_irq({lock._loc.name()})")
 
 
 def spin_trylock_irqsave(lock):

@@ -301,7 +301,7 @@ def local_bh_disable():
         _implicit(r, t, "local_bh_disable()")
 
 
-def local_bh_enable():
+def local_bh_enable(how=None):
     r = run()
     t = r.cur
     if t is not None and _count(t, "bh", -1) < 0:
@@ -309,21 +309,21 @@ def local_bh_enable():
         r.report("lockdep", f"local_bh_enable() in {t.name} without local_bh_disable()")
     if t is not None:
         _implicit(r, t, "local_bh_enable()")
-        _locks_held_with(r, t)
+        _locks_held_with(r, t, how or "local_bh_enable()")
 
 
-def _locks_held_with(r, t):
+def _locks_held_with(r, t, how):
     """Interrupts or bottom halves back on with locks held: lockdep's usage of
-    each (kernel/locking.py ``back_on``)."""
+    each (kernel/locking.py ``back_on``); ``how``: the call that did it."""
     if not t.held:
         return
     from .locking import back_on
     tls = t.tls
     if tls.get("hardirq") or tls.get("irq"):
         return
-    back_on(r, t, "HARDIRQ-ON")
+    back_on(r, t, "HARDIRQ-ON", how)
     if not (tls.get("bh") or tls.get("softirq") or t.callback):
-        back_on(r, t, "SOFTIRQ-ON")
+        back_on(r, t, "SOFTIRQ-ON", how)
 
 
 def local_irq_disable():
@@ -334,13 +334,13 @@ def local_irq_disable():
         _implicit(r, t, "local_irq_disable()")
 
 
-def local_irq_enable():
+def local_irq_enable(how=None):
     r = run()
     t = r.cur
     if t is not None:
         t.tls["irq"] = False
         _implicit(r, t, "local_irq_enable()")
-        _locks_held_with(r, t)
+        _locks_held_with(r, t, how or "local_irq_enable()")
 
 
 def local_irq_save():
@@ -362,7 +362,7 @@ def local_irq_restore(flags):
         t.tls["irq"] = bool(flags)
         _implicit(r, t, "local_irq_restore()")
         if not flags:
-            _locks_held_with(r, t)
+            _locks_held_with(r, t, "local_irq_restore()")
 
 
 def irqs_disabled():
