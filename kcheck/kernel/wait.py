@@ -433,14 +433,20 @@ def wait_event_exclusive(wq, condition):
 def wait_event_timeout(wq, condition, timeout):
     """Sleep until ``condition()`` or until the timeout (an explorer choice).
     Returns 0 if the condition was false when the timer fired, else at least 1."""
-    S.sleep_check("wait_event_timeout")
+    return _timeout_wait(wq, condition, timeout, "wait_event_timeout")
+
+
+def _timeout_wait(wq, condition, timeout, what):
+    """``wait_event_timeout()``'s macro (___wait_cond_timeout first), for it and
+    ``wait_var_event_timeout()``."""
+    S.sleep_check(what)
     ret = timeout
     cond = condition()
     if cond and not ret:
         ret = 1
     if cond or not ret:
         return ret
-    return _wait_event(wq, condition, TASK_UNINTERRUPTIBLE, False, timeout, "wait_event_timeout")
+    return _wait_event(wq, condition, TASK_UNINTERRUPTIBLE, False, timeout, what)
 
 
 def wait_event_interruptible_timeout(wq, condition, timeout):

@@ -33,7 +33,7 @@ from . import sched as S
 from .sched import TASK_UNINTERRUPTIBLE
 from . import bitops as B
 from .barrier import smp_mb__after_atomic
-from .wait import wait_queue_head_t, waitqueue_active, __wake_up, _wait_event
+from .wait import wait_queue_head_t, waitqueue_active, __wake_up, _wait_event, _timeout_wait
 from .sched import TASK_NORMAL
 
 _KIND = 5                   # Loc.keyed's range for these queues
@@ -138,15 +138,7 @@ def wait_var_event_timeout(var, condition, timeout):
     """``wait_var_event()`` with a timeout (an explorer choice, as
     ``wait_event_timeout()``): 0 if ``condition()`` was still false when the
     timer fired, else the jiffies left (at least 1)."""
-    S.sleep_check("wait_var_event_timeout")
-    ret = timeout
-    cond = condition()
-    if cond and not ret:
-        ret = 1
-    if cond or not ret:
-        return ret
-    return _wait_event(__var_waitqueue(var), condition, TASK_UNINTERRUPTIBLE, False, timeout,
-                       "wait_var_event_timeout")
+    return _timeout_wait(__var_waitqueue(var), condition, timeout, "wait_var_event_timeout")
 
 
 def wait_var_event_interruptible(var, condition):
