@@ -659,15 +659,19 @@ class Run:
         schedule runs one task as long as it can).  So the first time, if another
         task can run, ``t`` is paused (True: its request waits) and the others
         run until none can; then it goes on, with as many steps again.  Past that
-        second bound it is a livelock only if it loops on what is there to read:
-        no other task can run (or would, seeing a write it has not seen: a wait
-        on a value ``t`` has since overwritten), and the last read of each
-        location in the second half of its steps still reads the newest write.
-        Else the execution is a prefix the search does not follow further - the
+        second bound it is a livelock unless another task is ready to run (one
+        starved the same way: two loops each waiting for the other's write that
+        it does not see) or the last read of some location in the second half
+        of its steps reads a write another task's has followed: then the
+        execution is a prefix the search does not follow further - the
         executions in which those reads see the newer writes are other ones it
         explores - as a cut chain of contexts is (``_cut``): bounded, never
-        exhaustive."""
-        if t.resumes == 0 and getattr(self.x, "from_schedule", False):
+        exhaustive.  A replay follows its schedule instead.  Cutting also when
+        another task waits on a value ``t`` has since overwritten (so that it
+        may run on) was tried and withdrawn: an endless writer next to a
+        polling reader was cut in nearly every execution and never reported (a
+        review, 2026-12-01)."""
+        if t.resumes == 0 and getattr(self.x, "from_schedule", False) and self.x.runs_on(t):
             t.resumes = 1               # a replay: its schedule says when the others ran
             return False
         if t.resumes == 0 and self._others_can_run(t):
@@ -681,7 +685,8 @@ class Run:
         b = Bug("livelock", f"task {t.name} exceeded the step bound ({self.step_bound} events) "
                 "without finishing: it does not terminate, or the bound is too small "
                 "(--step-bound)", task=t)
-        if self._others_can_run(t) or self._reads_stale(t):
+        replaying = hasattr(self.x, "runs_on")     # a Replay: its schedule ordered the others
+        if self._reads_stale(t) or (not replaying and self._others_runnable(t)):
             ws = self.x.__dict__.setdefault("_warnings", [])
             if not any(x.startswith(STARVED_CUT) for x in ws):
                 ws.append(f"{STARVED_CUT}{t.name} ran past its step bound ({self.step_bound} "
@@ -702,6 +707,13 @@ class Run:
             if u is None or u is t:
                 continue
             if u.paused or (not u.finished and (not u.blocked or self._stale_wait(u))):
+                return True
+        return False
+
+    def _others_runnable(self, t):
+        """Is a task other than ``t`` ready to take a step (not waiting)?"""
+        for u in self._own():
+            if u is not None and u is not t and (u.paused or not (u.finished or u.blocked)):
                 return True
         return False
 

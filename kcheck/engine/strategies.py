@@ -78,6 +78,13 @@ class Replay(Driver):
     # made the schedule paused it, and ran the others, where the schedule says
     from_schedule = False
 
+    def runs_on(self, t):
+        """Does the schedule give task ``t`` a step after the one being made?  (A
+        task the search paused at its step bound ran on; one whose bound ended
+        it - a livelock - did not: its last step is the one that met the bound.)"""
+        k = key_of(t)
+        return any(key == k for key, _ in self.schedule[self.pos:])
+
     def __init__(self, program, schedule, *, strict=False, memory_model="sc", **kw):
         super().__init__(program, **kw)
         self.schedule = list(schedule)
