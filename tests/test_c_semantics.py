@@ -1404,6 +1404,9 @@ int main(void)
 	BUG_ON(raw[0] != 0xff || raw[1] != 0xfe || raw[4] != 0x41);
 	BUG_ON(strlen((const char *)raw) != CHECK_LEN);
 	BUG_ON(strcmp((const char *)raw, "a") <= 0);		/* unsigned char order */
+	BUG_ON(strchr("kvm-mmu", '-') == NULL || *(strchr("kvm-mmu", '-') + 1) != 'm');
+	BUG_ON(strchr("kvm", 'x') != NULL || *strchr("kvm", 0) != 0);
+	BUG_ON(strrchr("a/b/c", '/')[1] != 'c' || strrchr("abc", '/') != NULL);
 	return 0;
 }
 """

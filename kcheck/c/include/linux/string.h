@@ -35,6 +35,26 @@ static inline int strncmp(const char *a, const char *b, size_t count)
 	return 0;
 }
 
+/* lib/string.c: the terminating NUL is part of the string (strchr(s, 0) finds it) */
+static inline char *strchr(const char *s, int c)
+{
+	for (; *s != (char)c; ++s)
+		if (*s == '\0')
+			return NULL;
+	return (char *)s;
+}
+
+static inline char *strrchr(const char *s, int c)
+{
+	const char *last = NULL;
+
+	do {
+		if (*s == (char)c)
+			last = s;
+	} while (*s++);
+	return (char *)last;
+}
+
 static inline char *strcpy(char *dst, const char *src)
 {
 	size_t i = 0;
