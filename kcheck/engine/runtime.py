@@ -674,7 +674,7 @@ class Run:
         if t.resumes == 0 and getattr(self.x, "from_schedule", False) and self.x.runs_on(t):
             t.resumes = 1               # a replay: its schedule says when the others ran
             return False
-        if t.resumes == 0 and self._others_can_run(t):
+        if t.resumes == 0 and self._others_can_run(t, stale_waits=True):
             t.req = req
             self.nevents -= 1
             t.steps -= 1
@@ -686,7 +686,7 @@ class Run:
                 "without finishing: it does not terminate, or the bound is too small "
                 "(--step-bound)", task=t)
         replaying = hasattr(self.x, "runs_on")     # a Replay: its schedule ordered the others
-        if self._reads_stale(t) or (not replaying and self._others_runnable(t)):
+        if self._reads_stale(t) or (not replaying and self._others_can_run(t)):
             ws = self.x.__dict__.setdefault("_warnings", [])
             if not any(x.startswith(STARVED_CUT) for x in ws):
                 ws.append(f"{STARVED_CUT}{t.name} ran past its step bound ({self.step_bound} "
@@ -699,21 +699,15 @@ class Run:
             b.cut_here = True           # _defer: only this task stops
         raise b
 
-    def _others_can_run(self, t):
-        """Could a task other than ``t`` take a step now, or once it sees a write
-        it has not (a wait on a value that is no longer the latest: the search
-        tries it reading the newer one)?"""
+    def _others_can_run(self, t, stale_waits=False):
+        """Could a task other than ``t`` take a step now - or, with ``stale_waits``,
+        once it sees a write it has not (a wait on a value that is no longer the
+        latest: the search tries it reading the newer one)?"""
         for u in self._own():
             if u is None or u is t:
                 continue
-            if u.paused or (not u.finished and (not u.blocked or self._stale_wait(u))):
-                return True
-        return False
-
-    def _others_runnable(self, t):
-        """Is a task other than ``t`` ready to take a step (not waiting)?"""
-        for u in self._own():
-            if u is not None and u is not t and (u.paused or not (u.finished or u.blocked)):
+            if u.paused or (not u.finished and (not u.blocked
+                                                or stale_waits and self._stale_wait(u))):
                 return True
         return False
 
@@ -1561,9 +1555,9 @@ class Run:
         th = self.g.threads[t.tid]
         if t.pos < len(th):
             return self._replay_one(t, req, th[t.pos])
-        if t.steps > self.step_bound * (1 + t.resumes):
-            if self._bound(t, req):
-                return None
+        if t.steps > self.step_bound and t.steps > self.step_bound * (1 + t.resumes) \
+                and self._bound(t, req):
+            return None
         return self._add(t, req)
 
     def _replay_one(self, t, req, e):
