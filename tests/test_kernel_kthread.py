@@ -316,6 +316,154 @@ def test_kthread_stop_interrupts_interruptible_sleeps(mm, how, stuck):
         assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
 
 
+# -- ... and interruptible lock waits (mutex_lock_interruptible, down_interruptible) --
+# A kthread waiting for a lock that is only released after kthread_stop()
+# returns is not stuck: the stop's signal makes __mutex_lock_common() and
+# __down_common() return -EINTR.  kcheck (until 2026-12-02) returned 0 only and
+# called it a deadlock.  The uninterruptible twins are deadlocks; so is an
+# interruptible wait in a thread nobody stops.
+
+def _lock_waiter(how, kthread=True):
+    """The module's exit takes the lock the thread waits for, then stops the
+    thread (kthread_stop() waits for it to exit), then unlocks."""
+    from kcheck import join
+    from kcheck.kernel import (KStruct, mutex, mutex_lock, mutex_unlock, mutex_lock_interruptible,
+                               mutex_lock_killable, semaphore, down, down_interruptible, up,
+                               kthread_run, kthread_should_stop, kthread_stop, WARN_ON,
+                               signal_pending, set_current_state, schedule, TASK_INTERRUPTIBLE,
+                               TASK_RUNNING, __set_current_state, READ_ONCE, WRITE_ONCE, ptr)
+
+    class dev_t(KStruct):
+        lock: mutex
+        sem: semaphore
+        ready: int
+
+    def take(d):
+        if how == "mutex_lock_interruptible":
+            if mutex_lock_interruptible(d.lock):
+                WARN_ON(kthread and not signal_pending())
+            else:
+                mutex_unlock(d.lock)
+        elif how == "mutex_lock_killable":
+            mutex_lock_killable(d.lock)
+            mutex_unlock(d.lock)
+        elif how == "down_interruptible":
+            if down_interruptible(d.sem):
+                WARN_ON(kthread and not signal_pending())
+            else:
+                up(d.sem)
+        else:
+            down(d.sem)
+            up(d.sem)
+
+    def thread_fn(d):
+        take(d)
+        set_current_state(TASK_INTERRUPTIBLE)
+        while not kthread_should_stop():
+            schedule()
+            set_current_state(TASK_INTERRUPTIBLE)
+        __set_current_state(TASK_RUNNING)
+        return 0
+
+    def main():
+        d = dev_t()
+        if kthread:
+            k = kthread_run(thread_fn, d, "worker")
+        else:
+            k = spawn(take, d, name="worker")
+
+        def rmmod(d, k):
+            mutex_lock(d.lock)
+            if kthread:
+                kthread_stop(k)
+            else:
+                join(k)
+            mutex_unlock(d.lock)
+            up(d.sem)
+        spawn(rmmod, d, k, name="rmmod")
+    return main
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("how,stuck", [("mutex_lock_interruptible", False),
+                                       ("mutex_lock_killable", True),
+                                       ("down_interruptible", False), ("down", True)])
+def test_kthread_stop_interrupts_interruptible_lock_waits(mm, how, stuck):
+    res = kcheck.check(_lock_waiter(how), memory_model=mm)
+    if stuck:
+        assert res.verdict == "bug" and res.bug.kind == "deadlock", res
+        again = kcheck.replay(_lock_waiter(how), res.bug.schedule, memory_model=mm)
+        assert again.bug is not None and again.bug.kind == "deadlock"
+    else:
+        assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
+
+
+@pytest.mark.parametrize("how", ["mutex_lock_interruptible", "down_interruptible"])
+def test_an_interruptible_lock_wait_in_a_plain_task_is_not_interrupted(how):
+    """Only a kthread gets kthread_stop()'s signal: the same wait in a task the
+    exit path joins instead is a deadlock."""
+    res = kcheck.check(_lock_waiter(how, kthread=False))
+    assert res.verdict == "bug" and res.bug.kind == "deadlock", res
+
+
+KT_LOCK_C = r"""
+#include <linux/kthread.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/bug.h>
+#include <pthread.h>
+
+static DEFINE_MUTEX(cfg_lock);
+static struct task_struct *tsk;
+
+static int thread_fn(void *data)
+{
+	if (@LOCK@ == 0)
+		mutex_unlock(&cfg_lock);
+	else
+		WARN_ON(!signal_pending(current));
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+static void *mod_exit(void *arg)
+{
+	mutex_lock(&cfg_lock);
+	kthread_stop(tsk);
+	mutex_unlock(&cfg_lock);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a;
+
+	tsk = kthread_run(thread_fn, NULL, "worker");
+	pthread_create(&a, NULL, mod_exit, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("lock,stuck", [("mutex_lock_interruptible(&cfg_lock)", False),
+                                        ("mutex_lock_killable(&cfg_lock)", True)])
+def test_c_kthread_stop_interrupts_mutex_lock_interruptible(tmp_path, lock, stuck):
+    import kcheck.c
+    f = tmp_path / "kt_lock.c"
+    f.write_text(KT_LOCK_C.replace("@LOCK@", lock))
+    res = kcheck.check(kcheck.c.load(str(f)).entry, memory_model="lkmm")
+    if stuck:
+        assert res.verdict == "bug" and res.bug.kind == "deadlock", res
+    else:
+        assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
+
+
 KT_SIGNAL_C = r"""
 #include <linux/kthread.h>
 #include <linux/sched.h>

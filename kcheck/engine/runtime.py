@@ -2021,8 +2021,12 @@ class Run:
             return "complete"
         for t in stuck:
             sleep = t.tls.get("sleep")
-            if sleep is not None and sleep.timer:
-                return "blocked"     # its timer ends the sleep: the timeout choice explores that
+            if sleep is not None:
+                if sleep.timer:
+                    return "blocked"     # its timer ends the sleep: the timeout choice explores that
+                w = sleep.watch
+                if w is not None and w.rf is not self.g.co_max(w.lid):
+                    return "blocked"     # a signal interrupts it: explored where the check sees it
         return "deadlock"
 
     def _stale_wait(self, t):

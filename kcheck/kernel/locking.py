@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from ._core import run, KObject, Loc, ModelError, NO_WRITE, BLOCK, ONCE, ACQ, REL, WAIT_ACQ, anon, op
 from . import sched as _sched
+from ..engine.runtime import _model_frame
 
 _LOCK = {0: 1}
 
@@ -296,10 +297,12 @@ def _check_type(lock, op, want):
                      f"{_TYPE_NAMES[want]} (the kernel would not compile it)")
 
 
-def _take(lock, mode, op, irqs_off=False):
+def _take(lock, mode, op, irqs_off=False, interruptible=None):
     """``irqs_off``: the kernel takes this lock with interrupts disabled around it
     (a wait queue's or completion's internal lock: spin_lock_irqsave()), so
-    taking it never counts as a HARDIRQ-ON or SOFTIRQ-ON usage."""
+    taking it never counts as a HARDIRQ-ON or SOFTIRQ-ON usage.
+    ``interruptible``: the caller's name, for a wait a signal may end
+    (``interruptible_wait``); then 0 or -EINTR (nothing taken)."""
     want = _TAKES.get(op)
     if want is not None and lock.__class__ is not _KIND_CLASS[want]:
         _check_type(lock, op, want)
@@ -307,12 +310,17 @@ def _take(lock, mode, op, irqs_off=False):
     t = r.cur
     if t is not None and _held(t, lock):
         r.report("deadlock", f"{op}: {t.name} already holds {lock._loc.name()} (recursive locking)")
-    r.rmw(lock._loc, _acquire, ACQ, op)
+    if interruptible is None:
+        r.rmw(lock._loc, _acquire, ACQ, op)
+    elif interruptible_wait(r, lock._loc, _acquire, _try, op,
+                            lambda: f"{interruptible}({lock!r})"):
+        return -EINTR
     if t is not None:
         t.held.append((lock, mode))
         _irq_usage(r, t, lock, mode, irqs_off)   # once taken: the trace shows the acquisition
         if r.percpu:
             _sched._percpu.region_changed(r, t, op)
+    return 0
 
 
 def _release(lock, mode, op):
@@ -387,15 +395,46 @@ def mutex_lock_io(lock):
     mutex_lock(lock)
 
 
-def mutex_lock_interruptible(lock):
-    """As ``mutex_lock``; returns 0 (signals are not modelled)."""
-    _sched.sleep_check("mutex_lock_interruptible")
-    _take(lock, "x", "mutex_lock")
+EINTR = 4
+
+
+def interruptible_wait(r, loc, take, try_take, op_name, what):
+    """Take ``loc`` with the RMW ``take`` (which blocks while it cannot) in
+    TASK_INTERRUPTIBLE: 0, or -EINTR if the wait ends with a signal.  The one
+    signal kcheck models is ``kthread_stop()``'s (kthread.stop_pending): a
+    kthread that finds the lock taken checks it first, as
+    ``__mutex_lock_common()`` and ``__down_common()`` do before sleeping, and
+    returns -EINTR if it is pending; else it sleeps on the lock.  A stop that
+    comes while it sleeps wakes it to fail the same check: that is the
+    execution in which the check reads the stop, so the one in which it stays
+    asleep is not a deadlock (``Sleep.watch``).  Before 2026-12-02 these
+    waits returned 0 only, and a kthread stopped while it waited for a lock
+    nobody would release was a false deadlock."""
+    t = r.cur
+    if t is None or "kthread" not in t.tls:
+        r.rmw(loc, take, ACQ, op_name)
+        return 0
+    from .kthread import stop_pending
+    if try_take(r.rmw(loc, try_take, ACQ, op_name)) is not NO_WRITE:
+        return 0
+    if stop_pending(r, t):
+        return -EINTR
+    t.tls["sleep"] = _sched.Sleep(what, _model_frame(), watch=r.g.threads[t.tid][-1])
+    r.rmw(loc, take, ACQ, op_name)
+    t.tls["sleep"] = None
     return 0
 
 
+def mutex_lock_interruptible(lock):
+    """As ``mutex_lock``; 0, or -EINTR in a kthread that ``kthread_stop()``
+    interrupts while it waits (``interruptible_wait``)."""
+    _sched.sleep_check("mutex_lock_interruptible")
+    return _take(lock, "x", "mutex_lock", interruptible="mutex_lock_interruptible")
+
+
 def mutex_lock_killable(lock):
-    """As ``mutex_lock``; returns 0 (signals are not modelled)."""
+    """As ``mutex_lock``; returns 0 (fatal signals are not modelled, and
+    ``kthread_stop()``'s is not one)."""
     _sched.sleep_check("mutex_lock_killable")
     _take(lock, "x", "mutex_lock")
     return 0

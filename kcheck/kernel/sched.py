@@ -112,15 +112,22 @@ class Sleep:
 
     ``what`` names the wait (``wait_event(&dev->wq, lambda: ...)``), ``where``
     is the model's line, ``explain`` (optional) gives the wake-up it missed
-    from the finished execution."""
+    from the finished execution.  ``timer``: a timer ends the sleep (an
+    execution that ends with it pending is not stuck).  ``watch``: the read
+    of a signal check made just before going to sleep (an interruptible lock
+    wait in a kthread): if a newer write of that word exists - the
+    ``kthread_stop()`` that would wake the task to fail with -EINTR - the
+    execution in which the check reads it is explored instead, so this one
+    is not stuck either."""
 
-    __slots__ = ("what", "where", "explain", "timer")
+    __slots__ = ("what", "where", "explain", "timer", "watch")
 
-    def __init__(self, what, where=None, explain=None, timer=False):
+    def __init__(self, what, where=None, explain=None, timer=False, watch=None):
         self.what = what
         self.where = where
         self.explain = explain
         self.timer = timer
+        self.watch = watch
 
     def describe(self, run, t):
         w = f" at {os.path.basename(self.where[0])}:{self.where[1]}" if self.where else ""

@@ -5,8 +5,9 @@ unlike a mutex it has no owner - any task may ``up()`` it, lockdep does not
 track it, and a deadlock through it shows as tasks blocked for good, not as a
 lock-order report.  ``down_trylock()`` returns **0 when it took the
 semaphore** (1 when it could not), the reverse of ``mutex_trylock()``.
-``down_interruptible``/``down_killable`` return 0 (signals are not
-modelled); ``down_timeout`` may time out instead of waiting (an explorer
+``down_interruptible`` returns -EINTR when ``kthread_stop()`` interrupts a
+kthread waiting in it (the one signal kcheck models), 0 otherwise;
+``down_killable`` returns 0 (fatal signals are not modelled); ``down_timeout`` may time out instead of waiting (an explorer
 choice, as every timeout here) and then returns -ETIME.
 """
 
@@ -67,8 +68,16 @@ def down(sem):
 
 
 def down_interruptible(sem):
-    down(sem)
-    return 0
+    """``down()``; 0, or -EINTR in a kthread that ``kthread_stop()`` interrupts
+    while it waits (locking.interruptible_wait)."""
+    from .locking import interruptible_wait
+    r = run()
+    _sched.sleep_check("down_interruptible")
+    with op(r, lambda: f"down_interruptible({sem!r})") as g:
+        ret = interruptible_wait(r, sem._loc, _take, _try, "down",
+                                 lambda: f"down_interruptible({sem!r})")
+        g.note = f" = {ret}"
+    return ret
 
 
 def down_killable(sem):
