@@ -247,8 +247,9 @@ def test_estimate_of_a_regular_search_stops_early():
 def test_a_killed_worker_of_a_checkpointed_run_ends_it(tmp_path):
     """kill -9 of one worker of ``--jobs 2 --checkpoint``: the pool replaced the
     worker and forgot its unit, and the coordinator waited for it for ever.
-    Now the run ends with exit 2, "a worker process died"."""
-    f = model_file(tmp_path, "readers", 15)
+    Now the run ends with exit 2, "a worker process died".  (readers(15), 32,768
+    executions, ended within the test's first 1.2 s on a fast day: 2**18 now.)"""
+    f = model_file(tmp_path, "readers", 18)
     p = subprocess.Popen([sys.executable, "-m", "kcheck.cli", "check", str(f), "--jobs", "2",
                           "--checkpoint", str(tmp_path / "ck.json")],
                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
