@@ -129,7 +129,9 @@ def render(m):
     elif site in ("import", "main"):
         reached = site
     elif not tasks:
-        reached = None                  # no task of the model's (the workqueue's workers idle)
+        # no task: "main() spawned no task", a model error (the workqueue, made
+        # with the kernel's default max_active, has no worker tasks of its own)
+        reached = "main"
     elif site == "task" or (site == "rcu" and m["rcu"]) or (site == "work" and m["work"]):
         if what == "forever(0)":
             reached = "recursion"       # unbounded recursion in a task: a stack overflow, a bug

@@ -412,11 +412,26 @@ def test_an_endless_writer_next_to_a_poller_is_a_livelock_at_once(tmp_path):
     assert res.bug is not None and res.bug.kind == "livelock", res.format()
 
 
-@pytest.mark.xfail(strict=True, reason="a work that queues itself until cancelled runs past its "
-                   "step bound while the teardown waits on an instance it has since finished: "
-                   "still a false livelock (README, Fairness at the step bound)")
 def test_a_self_requeueing_work_flushed_then_freed_is_a_use_after_free():
+    """flush_work() waits for the instance it sees, not the one that instance
+    queues: kfree() then frees a queued item.  Until 2026-12-02 the queue's two
+    worker tasks ran the requeues in a loop past the step bound while the
+    teardown waited, a false livelock; with a worker context per queuing (the
+    kernel's default max_active) the use-after-free is found, and it replays."""
     import kcheck.c
     src = Path(__file__).parent / "data" / "c_bugs" / "flush_work_requeue.c"
-    res = kcheck.check(kcheck.c.load(str(src)).entry, step_bound=200)
+    entry = kcheck.c.load(str(src)).entry
+    res = kcheck.check(entry, step_bound=200)
     assert res.bug is not None and res.bug.kind == "use-after-free", res.format()
+    again = kcheck.replay(entry, res.bug.schedule, step_bound=200)
+    assert again.bug is not None and again.bug.kind == "use-after-free"
+
+
+def test_its_fix_is_no_false_bug_and_says_it_is_bounded():
+    """cancel_work_sync(): no bug in what is explored, and the chain of requeues
+    is cut, so the result says bounded, never exhaustive."""
+    import kcheck.c
+    src = Path(__file__).parent / "data" / "c_bugs" / "flush_work_requeue.c"
+    res = kcheck.check(kcheck.c.load(str(src), defines=["FIXED"]).entry, step_bound=200,
+                       max_executions=2000)
+    assert res.verdict == "no-bug" and not res.exhaustive, res.format()

@@ -7,6 +7,13 @@ write, RMW and take locks, WARN), the reduced exploration and the full one
 (``SYMMETRIC_WORKERS = False``) must agree on every observable outcome (what
 each work function read, the final values) and on every bug, under SC and
 the LKMM; the reduced one never explores more.
+
+And a queue made with the kernel's default ``max_active`` has no worker
+tasks at all: each queuing gets a worker context of its own (an unbounded
+pool).  The oracle for that: the same programs, with cancels among the
+queuings, on an unbounded queue and on a queue with a worker for every
+queuing (which can never run short of an idle worker) must agree on every
+outcome and every bug.
 """
 
 import os
@@ -20,7 +27,7 @@ from kcheck.engine.explore import TruSt
 from kcheck.kernel import (
     KStruct, KArray, READ_ONCE, WRITE_ONCE, xchg, cmpxchg, spinlock_t, rwlock_t, spin_lock,
     spin_unlock, read_lock, read_unlock, write_lock, write_unlock, WARN_ON, work_struct,
-    INIT_WORK, alloc_workqueue, queue_work, flush_workqueue, ptr,
+    INIT_WORK, alloc_workqueue, queue_work, flush_workqueue, ptr, cancel_work, cancel_work_sync,
 )
 from kcheck.kernel import workqueue
 
@@ -106,7 +113,10 @@ def model(prog, seen):
 
         def queuer(which):
             for w in which:
-                queue_work(wq, items[w].work)
+                if isinstance(w, tuple):        # ("c" | "cs", item): a cancel
+                    (cancel_work if w[0] == "c" else cancel_work_sync)(items[w[1]].work)
+                else:
+                    queue_work(wq, items[w].work)
             if flush:
                 flush_workqueue(wq)
 
@@ -197,3 +207,56 @@ def test_a_bug_that_needs_both_workers_busy_is_still_found():
     assert res.verdict == "bug" and res.bug.kind == "warn"
     again = kcheck.replay(main, res.bug.schedule)
     assert again.bug is not None and again.bug.kind == "warn"
+
+
+@st.composite
+def program_with_cancels(draw):
+    works = draw(st.lists(body, min_size=1, max_size=2))
+    op = st.one_of(st.integers(0, len(works) - 1),
+                   st.tuples(st.sampled_from(["c", "cs"]), st.integers(0, len(works) - 1)))
+    queuers = draw(st.lists(st.lists(op, min_size=1, max_size=3), min_size=1, max_size=2)
+                   .filter(lambda q: sum(map(len, q)) <= 4))
+    return works, queuers, draw(st.booleans())
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+def test_unbounded_queue_is_a_queue_with_a_worker_per_queuing(memory_model):
+    @settings(max_examples=150 * SCALE, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(program_with_cancels())
+    def check(prog):
+        works, queuers, flush = prog
+        nq = sum(1 for q in queuers for w in q if not isinstance(w, tuple))
+        pool = explore((works, queuers, flush, max(nq, 1)), memory_model, True)
+        assume(pool is not None)
+        unbounded = explore((works, queuers, flush, None), memory_model, True)
+        assert unbounded is not None
+        assert unbounded[0] == pool[0], "outcomes differ"
+        assert unbounded[1] == pool[1], "bugs differ"
+    check()
+
+
+def test_a_queuing_main_made_can_be_cancelled_before_it_runs():
+    """An item main() queued on an unbounded queue starts on the queue: a
+    cancel_work() that comes first takes it back and it never runs."""
+    class S(KStruct):
+        w: work_struct
+        ran: int
+
+    def fn(work):
+        WRITE_ONCE(ptr(work._owner, "ran"), 1)
+
+    seen = set()
+
+    def main():
+        s = S()
+        wq = alloc_workqueue("wq", 0, 0)
+        INIT_WORK(s.w, fn)
+        queue_work(wq, s.w)
+
+        def canceller():
+            took = cancel_work_sync(s.w)
+            seen.add((took, READ_ONCE(ptr(s, "ran"))))
+        spawn(canceller, name="c")
+    res = kcheck.check(main)
+    assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.message
+    assert seen == {(True, 0), (False, 1)}, seen

@@ -1,11 +1,29 @@
 """Workqueues: ``queue_work`` hands a work item to a worker context.
 
-A workqueue made by ``alloc_workqueue`` (in ``main()``) gets worker tasks
-(``max_active`` of them, default 2).  ``queue_work`` sets the item's pending
-bit - queuing an item that is already pending does nothing and returns false,
-as in the kernel - numbers the queuing and appends it to the queue; a worker
-takes the oldest item, clears its pending bit, runs it and marks that
-queuing done.  ``flush_workqueue`` reads how many queuings there have been
+``queue_work`` sets the item's pending bit - queuing an item that is already
+pending does nothing and returns false, as in the kernel - numbers the
+queuing and puts it on the queue; a worker takes it, clears its pending bit,
+runs it and marks that queuing done.  Who the workers are depends on the
+queue's ``max_active``:
+
+- the kernel's default (``alloc_workqueue(name, flags, 0)``, max_active 256)
+  or any larger than 2: **unbounded**.  Each queuing gets a worker context of
+  its own, started by the queuing (as a system queue's, below), so any number
+  of items run at once, as a pool that always has an idle kworker.  Until
+  2026-12-02 such a queue had two worker tasks in ``main()``: a third item
+  queued while two ran had to wait, which the kernel does not make it do,
+  and each idle worker's take of each item was a branch of the search
+  (``v5.18`` on ``memslot+vcpu``, whose zap queue is one of these, went from
+  58,876 executions to 48,268 at the default sizes).  The oracle
+  (tests/test_workqueue_symmetry.py): on generated programs with queuings
+  and cancels, an unbounded queue and a queue with a worker task for every
+  queuing agree on every outcome and every bug.
+- 1 or 2 (``alloc_ordered_workqueue()`` is 1), or ``workers=n``: that many
+  worker tasks, made in ``main()``; a worker takes the oldest item, and one
+  that finds none idles in its take.  Idle workers at the end of an
+  execution are not a deadlock.
+
+``flush_workqueue`` reads how many queuings there have been
 and waits until each is done - it waits for what was queued before it, as
 the kernel's does.  ``destroy_workqueue`` is the kernel's: it marks the queue
 as going away (``__WQ_DESTROYING``/``__WQ_DRAINING``), so a later
@@ -13,7 +31,7 @@ as going away (``__WQ_DESTROYING``/``__WQ_DRAINING``), so a later
 queue is chaining itself (``is_chained_work()``) - and then drains it, round
 after round, until nothing is left.  The workers do not look at the mark:
 kworkers belong to their pool, not to a queue, and go on idling when a queue
-goes away.  Idle workers at the end of an execution are not a deadlock.
+goes away.
 
 That is also why the mark lives in the queuing count's word and not in the
 queue's: a worker's take waits on the queue's word, so a destroy that wrote
@@ -37,7 +55,7 @@ conflicts with queuing or with another worker taking work: only the things
 that race in the kernel (two workers taking, queue vs take, flush vs queue)
 make the explorer branch.
 
-The workers of one queue are interchangeable: they run the same loop from
+The worker tasks of one queue are interchangeable: they run the same loop from
 the same state, and nothing a work function can see tells one from another
 (``current()`` aside, which kernel code does not look at).  So an execution
 in which ``kworker:1`` takes an item before ``kworker:0`` ever has is the
@@ -93,10 +111,11 @@ class _Dying(int):
 
 
 class workqueue_struct(KObject):
-    __slots__ = ("_loc", "_count", "_kid", "name")
+    __slots__ = ("_loc", "_count", "_kid", "name", "unbounded")
 
-    def __init__(self, name):
+    def __init__(self, name, unbounded=False):
         self.name = name
+        self.unbounded = unbounded      # a worker context per queuing, no worker tasks
         self._loc = Loc(_WQState((), 0), None, f"workqueue({name})")
         self._count = Loc(0, None, f"workqueue({name}).queued")
         self._kid = ("q", self._loc.lid)
@@ -142,6 +161,7 @@ class _Queued:
     timer: bool = False         # a queuing on no queue yet: a delayed work's timer, or
     disabled: int = 0           # disable_work*() count (v6.10): queuing fails while > 0
     rcu: bool = False           # (with timer) an rcu_work's grace period, not a timer
+    early: bool = False         # queued by main() (before any task ran) on an unbounded queue
 
     def __repr__(self):
         state = ("canceling" if self.canceling else
@@ -246,15 +266,52 @@ def _worker(wq, index):
         pending, _ = r.rmw(wq._loc, take, ACQ, "worker: take work")
         work, nth, seq = pending[0]
         fn = _run_instance(r, work, seq, wq)
-        if t.held or t.rcu or t.tls.get("bh") or t.tls.get("preempt") or t.tls.get("irq"):
-            held = [l._loc.name() for l, m in t.held] + (["rcu_read_lock"] if t.rcu else [])
-            r.report("held-at-exit", f"BUG: workqueue leaked lock or atomic: {t.name} "
-                     f"({', '.join(held) or 'atomic context'}); last function: "
-                     f"{getattr(fn, '__name__', fn)}")
+        _check_leaks(r, t, fn)
         # the item may be freed by now (a work function often frees its container):
         # its done word is the queue's, not a field of the item
         r.write(_instance_done(work, seq), 1, REL, "worker: work done")
         r.write(wq._done(nth), 1, REL, "worker: work done")
+
+
+def _check_leaks(r, t, fn):
+    """process_one_work()'s check after the call: a work function that returns
+    holding a lock, inside rcu_read_lock() or with bottom halves, preemption or
+    interrupts off is a bug (the kernel prints "workqueue leaked lock or
+    atomic")."""
+    if t.held or t.rcu or t.tls.get("bh") or t.tls.get("preempt") or t.tls.get("irq"):
+        held = [l._loc.name() for l, m in t.held] + (["rcu_read_lock"] if t.rcu else [])
+        r.report("held-at-exit", f"BUG: workqueue leaked lock or atomic: {t.name} "
+                 f"({', '.join(held) or 'atomic context'}); last function: "
+                 f"{getattr(fn, '__name__', fn)}")
+
+
+# an unbounded queue's record of one queuing (_claim): 0 its pending bit is set
+# and it is not on the queue yet, then on the queue, taken by its worker, or
+# taken back by a canceller
+_ON_QUEUE, _TAKEN, _TAKEN_BACK = 1, 2, 3
+
+
+def _take_queued(c):
+    return _TAKEN if c == _ON_QUEUE else NO_WRITE
+
+
+def _take_back(c):
+    return _TAKEN_BACK if c == _ON_QUEUE else NO_WRITE
+
+
+def _pool_worker(work, nth, seq, wq, early):
+    """The worker context that runs the ``nth`` queuing on an unbounded queue,
+    ``work``'s ``seq``-th: take it off the queue (unless a canceller took it
+    back first), run it, mark it done.  Nothing of the item is touched once a
+    canceller has it: the item may be freed by then."""
+    r = run()
+    t = r.cur
+    t.tls["worker of"] = wq            # is_chained_work()
+    if r.rmw(_claim(work, seq, early), _take_queued, ACQ, "worker: take work") == _ON_QUEUE:
+        fn = _run_instance(r, work, seq, wq)
+        _check_leaks(r, t, fn)
+        r.write(_instance_done(work, seq), 1, REL, "worker: work done")
+    r.write(wq._done(nth), 1, REL, "worker: work done")
 
 
 def _is_one(v):
@@ -271,9 +328,9 @@ def alloc_workqueue(name, flags=0, max_active=0, workers=None):
                          + (" (in C: before main()'s first pthread_create()/kthread_run(); "
                             "a main() that starts no thread runs whole as a task)"
                             if r.cur.name == "main" else ""))
-    wq = workqueue_struct(name)
-    n = workers if workers is not None else (max_active if 0 < max_active <= 2 else 2)
-    for i in range(n):
+    n = workers if workers is not None else (max_active if 0 < max_active <= 2 else None)
+    wq = workqueue_struct(name, unbounded=n is None)
+    for i in range(n or 0):
         r.spawn_static(_worker, (wq, i), f"kworker/{name}:{i}", daemon=True)
     return wq
 
@@ -313,11 +370,17 @@ system_freezable_wq = _SYSTEM["system_freezable_wq"]
 system_power_efficient_wq = _SYSTEM["system_power_efficient_wq"]
 
 
-def _claim(work, seq):
-    """The system pool's record of ``work``'s ``seq``-th queuing: 0 queued, 1
-    taken by its worker, 2 taken back by ``cancel_work``.  Not the item's own
-    memory: a worker whose queuing was cancelled touches nothing of an item
-    that may be freed by now."""
+def _claim(work, seq, early=False):
+    """The pool's record of ``work``'s ``seq``-th queuing.  On a system queue: 0
+    queued, 1 taken by its worker, 2 taken back by ``cancel_work``.  On an
+    unbounded queue: ``_ON_QUEUE`` once ``__queue_work()`` has inserted it,
+    then ``_TAKEN`` or ``_TAKEN_BACK`` (a queuing main() made starts on the
+    queue: ``early``, a word of its own whose first value says so).  Not the
+    item's own memory: a worker whose queuing was cancelled touches nothing
+    of an item that may be freed by now."""
+    if early:
+        return Loc.keyed(2, work._pending.lid, (1 << 32) | seq,
+                         f"{str(work).lstrip('&')}.queued[{seq}]", _ON_QUEUE)
     return Loc.keyed(2, work._pending.lid, seq, f"{str(work).lstrip('&')}.queued[{seq}]")
 
 
@@ -334,8 +397,9 @@ def _set_pending(r, wq, work):
     or 0 if the item was pending already (then nothing is queued)."""
     def set_pending(v):
         if v.__class__ is _Queued:
-            return NO_WRITE if v.pending or v.disabled else _Queued(True, v.seq + 1, wq)
-        return _Queued(True, 1, wq)
+            return NO_WRITE if v.pending or v.disabled else _Queued(True, v.seq + 1, wq, early=early)
+        return _Queued(True, 1, wq, early=early)
+    early = r.cur is None and wq.__class__ is workqueue_struct and wq.unbounded
     # fully ordered even when the item was pending (test_and_set_bit, v6.0+)
     p = ordered_conditional_rmw(r, work._pending, set_pending, "queue_work")
     if _is_pending(p) or (p.__class__ is _Queued and p.disabled):
@@ -387,6 +451,15 @@ def _enqueue(r, wq, work, seq, what):
         r.report("warn", f"queue_work on workqueue {wq.name} after destroy_workqueue")
         return
     i = n + 1
+    if wq.unbounded:
+        # insert_work() and a worker context of its own, as a system queue's
+        name = f"kworker/{wq.name}:{i - 1}"
+        if r.cur is None:
+            r.spawn_static(_pool_worker, (work, i, seq, wq, True), name)
+        else:
+            r.write(_claim(work, seq), _ON_QUEUE, REL, what)
+            r.spawn(_pool_worker, (work, i, seq, wq, False), name, False, what)
+        return
     r.rmw(wq._loc, lambda s: _WQState(s[0] + ((work, i, seq),), s[1]), REL, what)
 
 
@@ -581,6 +654,14 @@ def _steal(r, work, o, what):
     wq = o.wq
     if wq.__class__ is _SystemWQ:
         return r.rmw(_claim(work, o.seq), lambda c: 2 if c == 0 else NO_WRITE, FULL, what) == 0
+    if wq.unbounded:
+        # not on the queue yet (-EAGAIN: the canceller waits for the worker), or
+        # its worker has it; else it is the canceller's, and flushes of it stop
+        # waiting (its worker context only marks the queue's count done)
+        if r.rmw(_claim(work, o.seq, o.early), _take_back, FULL, what) != _ON_QUEUE:
+            return False
+        r.write(_instance_done(work, o.seq), 1, REL, what)
+        return True
 
     def grab(s):
         left = tuple(p for p in s[0] if p[0] != work)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * kcheck: workqueues (include/linux/workqueue.h).  alloc_workqueue() (from
- * main(), before any task) gives the queue worker tasks; queue_work() on a
+ * main(), before any task) with max_active 0 (the kernel's default) or more
+ * than 2 gives each queuing a worker context of its own; with 1 or 2
+ * (alloc_ordered_workqueue() is 1) that many worker tasks; queue_work() on a
  * pending item does nothing and returns false; flush_workqueue() waits for
  * what was queued before it; flush_work() and cancel_work_sync() wait for the
  * item's function to return.
