@@ -1423,3 +1423,42 @@ def test_strings_are_their_bytes(tmp_path, check_len, want):
     got, r = verdict(prog, step_bound=20000)
     assert got == want, r.format()
     assert r.exhaustive if want == "no-bug" else "strings.c:19" in r.bug.message
+
+
+SPRINTF = r"""
+#include <linux/bug.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <linux/slab.h>
+static char buf[32];
+static char small[SMALL];
+int main(void)
+{
+	char *name;
+
+	name = kasprintf(GFP_KERNEL, "kvm-%d:%s/%03u", -7, "nx", 5u);
+	BUG_ON(!name || strcmp(name, "kvm--7:nx/005") != 0);
+	kfree(name);
+	BUG_ON(snprintf(buf, sizeof(buf), "%lx|%-3s|%5.2s|%c%%", 0xdeadbeefUL, "a", "xyz", 'q') != 21);
+	BUG_ON(strcmp(buf, "deadbeef|a  |   xy|q%") != 0);
+	BUG_ON(scnprintf(buf, 4, "%d", 123456) != 3 || strcmp(buf, "123") != 0);
+	BUG_ON(snprintf(buf, 4, "%s", (char *)NULL) != 6 || strcmp(buf, "(nu") != 0);
+	BUG_ON(snprintf(buf, sizeof(buf), "%pS %p", main, NULL) != 23);
+	BUG_ON(strcmp(buf, "(____ptrval____) (null)") != 0);
+	BUG_ON(snprintf(buf, sizeof(buf), "%hhd %hu %#x %+d", 255, 65537, 255, 3) != 12);
+	BUG_ON(strcmp(buf, "-1 1 0xff +3") != 0);
+	sprintf(small, "%s-%d", "worker", 10);	/* 9 bytes and the NUL */
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("small,want", [(10, "no-bug"), (9, "global-out-of-bounds")])
+def test_sprintf_and_kasprintf(tmp_path, small, want):
+    """kasprintf() was missing from the C headers (a review's harness named its
+    threads with it); snprintf()'s family with it, formatting as lib/vsprintf.c
+    does, and a sprintf() past its buffer is the out-of-bounds write it is."""
+    p = tmp_path / "sprintf.c"
+    p.write_text(SPRINTF)
+    got, r = verdict(kcheck.c.load(str(p), defines=[f"SMALL={small}"]), step_bound=20000)
+    assert got == want, r.format()

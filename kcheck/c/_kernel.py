@@ -25,6 +25,7 @@ an error naming it (never a silent no-op).
 from __future__ import annotations
 
 import os
+import re
 import zlib
 
 from .. import kernel as _K
@@ -2342,6 +2343,134 @@ def _c_bytes(p, src, op):
             return bytes(out)
         out.append(v)
         o += 1
+
+
+# -- vsnprintf() (lib/vsprintf.c) ---------------------------------------------------
+# sprintf(), snprintf(), scnprintf() and kasprintf(): a harness names objects
+# with them.  The conversions C has, with the kernel's own choices: "(null)"
+# for a NULL %s or %p, a %p printed as the kernel prints one before its hash
+# key is ready ("(____ptrval____)": kcheck has no addresses to hash), the
+# letters after %p (%pS, %pK, ...) skipped as vsnprintf() skips them, and %n
+# refused, as the kernel refuses it.  The buffer is written a byte at a time,
+# so an overflow is the out-of-bounds access it is in the kernel.
+
+_CONV = re.compile(rb"%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d*))?(hh|h|ll|l|z|t|j|L)?(.)", re.S)
+_LEN_BITS = {None: 32, b"hh": 8, b"h": 16, b"l": 64, b"ll": 64, b"z": 64, b"t": 64, b"j": 64,
+             b"L": 64}
+
+
+def _vsnprintf(fmt, argv, src, op):
+    """The bytes ``fmt`` with ``argv`` (values, in order) formats to."""
+    out = bytearray()
+    args = iter(argv)
+
+    def arg():
+        try:
+            return next(args)
+        except StopIteration:
+            raise A.model_error(f"{op}(): the format asks for more arguments than it was given",
+                                src) from None
+    pos = 0
+    while True:
+        i = fmt.find(b"%", pos)
+        if i < 0:
+            out += fmt[pos:]
+            return bytes(out)
+        out += fmt[pos:i]
+        m = _CONV.match(fmt, i)
+        if m is None:
+            out += fmt[i:]
+            return bytes(out)
+        flags, width, prec, length, conv = m.groups()
+        pos = m.end()
+        if conv == b"%":
+            out += b"%"
+            continue
+        width = arg() if width == b"*" else int(width) if width else 0
+        if prec == b"*":
+            prec = arg()
+        elif prec is not None:
+            prec = int(prec or b"0")
+        left = b"-" in flags or width < 0
+        width = abs(width)
+        if conv == b"n":
+            raise A.model_error(f"{op}(): %n in a format (the kernel refuses it)", src)
+        if conv in b"sp":
+            v = arg()
+            if conv == b"p":
+                while pos < len(fmt) and fmt[pos:pos + 1].isalnum():
+                    pos += 1            # %pS, %pK, %px ...: the kernel's extensions
+                body = b"(null)" if v is None or v == 0 else b"(____ptrval____)"
+            elif v is None or (v.__class__ is Wild and v.addr == 0) or v == 0:
+                body = b"(null)"
+            else:
+                body = _c_bytes(v, src, op)
+            if conv == b"s" and prec is not None:
+                body = body[:prec]
+        elif conv in b"diouxXc":
+            v = arg()
+            if v.__class__ is not int:
+                v = ptr_to_int(v) if v is not None else 0
+            bits = _LEN_BITS.get(length, 64)
+            v &= (1 << bits) - 1
+            if conv in b"di" and v >> (bits - 1):
+                v -= 1 << bits
+            if conv == b"c":
+                body = bytes([v & 0xFF])
+            else:
+                digits = (str(abs(v)) if conv in b"diu" else format(v, "o") if conv == b"o"
+                          else format(v, "x" if conv == b"x" else "X")).encode()
+                if prec is not None:
+                    digits = digits.rjust(prec, b"0")
+                sign = b"-" if v < 0 else b"+" if b"+" in flags else b" " if b" " in flags else b""
+                if b"#" in flags and v and conv in b"xXo":
+                    sign += {b"x": b"0x", b"X": b"0X", b"o": b"0"}[conv]
+                if b"0" in flags and not left and prec is None:
+                    digits = digits.rjust(width - len(sign), b"0")
+                body = sign + digits
+        else:
+            raise A.model_error(f"{op}(): %{conv.decode(errors='replace')} in a format is not "
+                                "a conversion kcheck knows", src)
+        out += body.ljust(width) if left else body.rjust(width)
+
+
+def _put_bytes(d, data, op, src):
+    if d.__class__ is not Ptr:
+        A.bad_pointer(d, 0, len(data), True, src, op)
+    for k, byte in enumerate(data):
+        A.write_slow(d.b, d.o + k, 1, byte, PLAIN, op, src)
+
+
+@intrinsic("sprintf", "snprintf", "scnprintf", "kasprintf")
+def _i_sprintf(comp, c, args):
+    name = c.spelling
+    nfixed = {"sprintf": 2, "snprintf": 3, "scnprintf": 3, "kasprintf": 2}[name]
+    if len(args) < nfixed:
+        raise error_at(c, f"{name}() takes at least {nfixed} arguments")
+    fs = [comp.expr(a) for a in args]
+    src = comp.src(c)
+
+    def sprintf(f):
+        vals = [g(f) for g in fs]
+        fmt = vals[nfixed - 1]
+        if fmt is None or fmt.__class__ is not Ptr:
+            A.bad_pointer(fmt, 0, 1, False, src, name)
+        text = _vsnprintf(_c_bytes(fmt, src, name), vals[nfixed:], src, name)
+        if name == "kasprintf":
+            _gfp_may_sleep(vals[0], name, src)
+            p = _new_heap(len(text) + 1, None, False, name, src)
+            _put_bytes(p, text + b"\0", name, src)
+            return p
+        if name == "sprintf":
+            _put_bytes(vals[0], text + b"\0", name, src)
+            return len(text)
+        size = vals[1]
+        if size:
+            _put_bytes(vals[0], text[:size - 1] + b"\0", name, src)
+        if name == "scnprintf":
+            return min(len(text), size - 1) if size else 0
+        return len(text)
+    return sprintf
 
 
 @intrinsic("strlen", "__builtin_strlen")

@@ -8,6 +8,7 @@
 #include <linux/container_of.h>
 #include <linux/bug.h>
 #include <linux/printk.h>
+#include <linux/sprintf.h>
 #include <linux/errno.h>
 
 #define ARRAY_SIZE(arr)		(sizeof(arr) / sizeof((arr)[0]))
