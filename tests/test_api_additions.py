@@ -327,6 +327,52 @@ def test_kthread_worker_from_python(flush, want):
     assert r.bug is not None or r.exhaustive
 
 
+@pytest.mark.parametrize("how,want", [("flush_work", "deadlock"), ("flush_worker", "deadlock"),
+                                      ("cancel_sync", "deadlock"), ("flush_idle", "no-bug")])
+def test_a_kthread_work_that_flushes_its_own_worker_is_a_self_deadlock(how, want):
+    """The flush item goes behind the running item on the same thread: the
+    thread waits for itself.  Reported as a lost wake-up until 2026-12-02 (a
+    review); flushing an item that is not queued, from a work function, is fine."""
+    from kcheck.kernel import (kthread_work, kthread_run_worker, kthread_init_work,
+                               kthread_queue_work, kthread_flush_work, kthread_flush_worker,
+                               kthread_cancel_work_sync, kthread_destroy_worker)
+
+    class dev(KStruct):
+        work: kthread_work
+        other: kthread_work
+
+    def main():
+        kw = kthread_run_worker(0, "kw")
+        d = kzalloc(dev)
+
+        def fn(work):
+            if how == "flush_work":
+                kthread_flush_work(d.work)
+            elif how == "flush_worker":
+                kthread_flush_worker(kw)
+            elif how == "cancel_sync":
+                kthread_cancel_work_sync(d.work)
+            else:
+                kthread_flush_work(d.other)     # never queued: nothing to wait for
+        kthread_init_work(d.work, fn)
+        kthread_init_work(d.other, lambda w: None)
+
+        def t():
+            kthread_queue_work(kw, d.work)
+            kthread_flush_work(d.work)
+            kthread_destroy_worker(kw)
+            kfree(d)
+        spawn(t)
+    r = kcheck.check(main)
+    assert (r.bug.kind if r.bug else "no-bug") == want, r.format()
+    if want == "deadlock":
+        assert "own thread" in r.bug.message, r.bug.message
+        again = kcheck.replay(main, r.bug.schedule)
+        assert again.bug is not None and again.bug.kind == "deadlock"
+    else:
+        assert r.exhaustive
+
+
 # -- irq_work ------------------------------------------------------------------------
 
 IRQ_WORK = [

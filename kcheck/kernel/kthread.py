@@ -585,6 +585,7 @@ def kthread_worker_fn(worker_ptr):
     t = r.cur
     t.daemon = True                 # asleep in _idle(): waiting for work, not stuck
     t.idle_op = _IDLE_OP
+    t.tls["kthread_worker"] = worker    # _flush_from_itself()
     task = worker.task
     if not _null(task) and task != me:
         r.report("warn", f"WARN_ON(worker->task && worker->task != current) in kthread_worker_fn"
@@ -669,6 +670,20 @@ def _flush_item(what):
     return KTHREAD_WORK_INIT(fwork, kthread_flush_work_fn), done
 
 
+def _flush_from_itself(r, worker, what):
+    """A flush that waits for ``worker`` on ``worker``'s own thread (a work
+    function flushing its own item or its worker, or cancelling itself with
+    _sync): the flush item is queued behind the running item, which waits for
+    it - the thread hangs for good.  The kernel has no check for it (a hung
+    task); kcheck reports the self-deadlock at the call, where it was a lost
+    wake-up at the end of the execution before 2026-12-02."""
+    t = r.cur
+    if t is not None and t.tls.get("kthread_worker") is worker:
+        r.report("deadlock", f"{what}() on {worker!r}'s own thread: it waits for a flush item "
+                 "queued behind the item it is running, which is itself (self-deadlock)",
+                 fatal=True)
+
+
 def _last_worker(r, work, what):
     w = r.read(work._worker, ONCE, f"{what}: work->worker")
     return None if _null(w) else _as_worker(w, what)
@@ -700,6 +715,7 @@ def kthread_flush_work(work):
             noop = True
         raw_spin_unlock_irq(worker.lock)
     if not noop:
+        _flush_from_itself(r, worker, "kthread_flush_work")
         wait_for_completion(done)
 
 
@@ -709,6 +725,7 @@ def kthread_flush_worker(worker):
     worker = _as_worker(worker, "kthread_flush_worker")
     fwork, done = _flush_item("kthread_flush_worker")
     kthread_queue_work(worker, fwork)
+    _flush_from_itself(run(), worker, "kthread_flush_worker")
     wait_for_completion(done)
 
 
