@@ -302,14 +302,21 @@ _INT_IGNORED = [False]      # SIGINT was ignored when the command started
 
 class model_output_to_stderr:
     """Under --json, stdout is for the JSON object: what the model prints while it
-    runs (here, or in worker processes forked meanwhile) goes to stderr."""
+    runs (here, or in worker processes forked meanwhile) goes to stderr.
+
+    And whatever the model does to the process's output - ``sys.stdout.close()``,
+    ``sys.stderr = None``, ``os.close(1)`` - is undone when it stops running:
+    the verdict is kcheck's to print (until 2026-12-02 a model that closed
+    stdout in a task ended with exit 1 and printed nothing)."""
 
     def __init__(self, on):
         self.on = on
         self.saved = None
         self.swapped = None
+        self.streams = None
 
     def __enter__(self):
+        self.streams = _StreamGuard()
         if not self.on:
             return self
         try:
@@ -324,14 +331,59 @@ class model_output_to_stderr:
         return self
 
     def __exit__(self, *exc):
+        self.streams.repair()
         if self.saved is not None:
-            sys.stdout.flush()
+            try:
+                sys.stdout.flush()
+            except (OSError, ValueError):
+                pass
             fd, copy = self.saved
             os.dup2(copy, fd)
             os.close(copy)
         elif self.swapped is not None:
             sys.stdout = self.swapped
+        self.streams.close()
         return False
+
+
+class _StreamGuard:
+    """The process's stdout and stderr as they were before model code ran: the
+    stream objects, and a copy of file descriptors 1 and 2 with what they
+    were open on.  ``repair()`` puts back what the model changed."""
+
+    def __init__(self):
+        self.objs = (sys.stdout, sys.stderr)
+        self.fds = []
+        for fd in (1, 2):
+            try:
+                st = os.fstat(fd)
+                self.fds.append((fd, os.dup(fd), (st.st_dev, st.st_ino)))
+            except OSError:
+                pass
+
+    def repair(self):
+        for fd, copy, ident in self.fds:
+            try:
+                st = os.fstat(fd)
+                same = (st.st_dev, st.st_ino) == ident
+            except OSError:
+                same = False
+            if not same:
+                os.dup2(copy, fd)
+        for name, orig, fd in (("stdout", self.objs[0], 1), ("stderr", self.objs[1], 2)):
+            cur = getattr(sys, name)
+            if cur is orig and not getattr(cur, "closed", False):
+                continue
+            if orig is not None and not getattr(orig, "closed", True):
+                setattr(sys, name, orig)
+            else:
+                setattr(sys, name, open(os.dup(fd), "w", buffering=1, closefd=True,
+                                        errors="backslashreplace"))
+
+    def close(self):
+        for _, copy, _ in self.fds:
+            os.close(copy)
+        self.fds = []
 
 
 # -- exit codes -----------------------------------------------------------------

@@ -145,3 +145,18 @@ def test_a_bad_kcheck_watchdog_is_named_not_blamed_on_the_model(tmp_path, value)
     assert p.stderr.startswith(f"kcheck: error: KCHECK_WATCHDOG={value!r}: ") and \
         p.stderr.count("\n") == 1, p.stderr
     assert json.loads(p.stdout)["exit_code"] == 2
+
+
+@pytest.mark.parametrize("how", ["sys.stdout.close(); sys.stderr.close()",
+                                 "sys.stdout = None; sys.stderr = open(os.devnull, 'w')"])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_model_that_closes_the_output_still_gets_its_verdict_printed(tmp_path, how, jobs):
+    """A task that closed sys.stdout left kcheck's verdict unprinted (exit 1,
+    nothing said; a review): the CLI puts back what model code changed."""
+    f = tmp_path / "closes.py"
+    f.write_text("import os, sys\nfrom kcheck import spawn\nfrom kcheck.kernel import WARN_ON\n\n"
+                 f"def t():\n    {how}\n    WARN_ON(True)\n\n"
+                 "def main():\n    spawn(t)\n")
+    rc, out, err = kcheck("check", f, "--jobs", jobs)
+    assert rc == 1 and "BUG warn: WARN_ON at closes.py:7" in out, (out, err)
+    assert "Traceback" not in err and "lost sys" not in err, err
