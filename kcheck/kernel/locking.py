@@ -312,9 +312,11 @@ def _take(lock, mode, op, irqs_off=False, interruptible=None):
         r.report("deadlock", f"{op}: {t.name} already holds {lock._loc.name()} (recursive locking)")
     if interruptible is None:
         r.rmw(lock._loc, _acquire, ACQ, op)
-    elif interruptible_wait(r, lock._loc, _acquire, _try, op,
-                            lambda: f"{interruptible}({lock!r})"):
-        return -EINTR
+    else:
+        err = interruptible_wait(r, lock._loc, _acquire, _try, op,
+                                 lambda: f"{interruptible}({lock!r})")
+        if err:
+            return err
     if t is not None:
         t.held.append((lock, mode))
         _irq_usage(r, t, lock, mode, irqs_off)   # once taken: the trace shows the acquisition
@@ -395,9 +397,6 @@ def mutex_lock_io(lock):
     mutex_lock(lock)
 
 
-EINTR = 4
-
-
 def interruptible_wait(r, loc, take, try_take, op_name, what):
     """Take ``loc`` with the RMW ``take`` (which blocks while it cannot) in
     TASK_INTERRUPTIBLE: 0, or -EINTR if the wait ends with a signal.  The one
@@ -414,7 +413,7 @@ def interruptible_wait(r, loc, take, try_take, op_name, what):
     if t is None or "kthread" not in t.tls:
         r.rmw(loc, take, ACQ, op_name)
         return 0
-    from .kthread import stop_pending
+    from .kthread import stop_pending, EINTR
     if try_take(r.rmw(loc, try_take, ACQ, op_name)) is not NO_WRITE:
         return 0
     if stop_pending(r, t):
