@@ -353,6 +353,10 @@ class _StreamGuard:
 
     def __init__(self):
         self.objs = (sys.stdout, sys.stderr)
+        self.forks = (os.fork, getattr(os, "forkpty", None))
+        os.fork = _no_fork_in_tasks(os.fork)
+        if self.forks[1] is not None:
+            os.forkpty = _no_fork_in_tasks(self.forks[1])
         self.fds = []
         for fd in (1, 2):
             try:
@@ -384,6 +388,25 @@ class _StreamGuard:
         for _, copy, _ in self.fds:
             os.close(copy)
         self.fds = []
+        os.fork = self.forks[0]
+        if self.forks[1] is not None:
+            os.forkpty = self.forks[1]
+
+
+def _no_fork_in_tasks(real):
+    """``os.fork`` for as long as model code runs: a task (a greenlet) that forks
+    would go on exploring in both processes and print the verdict twice (a
+    review, 2026-12-01), so it is a model error there; kcheck's own worker
+    processes are forked from the explorer, outside every task."""
+    import greenlet
+
+    def fork():
+        if greenlet.getcurrent().parent is not None:
+            raise ModelError(f"{real.__name__}() in a task: kcheck runs every task of every "
+                             "execution in this one process, so a model must not fork")
+        return real()
+    fork.__name__ = real.__name__
+    return fork
 
 
 # -- exit codes -----------------------------------------------------------------

@@ -160,3 +160,16 @@ def test_a_model_that_closes_the_output_still_gets_its_verdict_printed(tmp_path,
     rc, out, err = kcheck("check", f, "--jobs", jobs)
     assert rc == 1 and "BUG warn: WARN_ON at closes.py:7" in out, (out, err)
     assert "Traceback" not in err and "lost sys" not in err, err
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_task_that_forks_is_a_model_error(tmp_path, jobs):
+    """os.fork() in a task went on exploring in both processes and printed the
+    verdict twice (a review): a model error now, at the model's line."""
+    f = tmp_path / "forks.py"
+    f.write_text("import os\nfrom kcheck import spawn\nfrom kcheck.kernel import WARN_ON\n\n"
+                 "def t():\n    WARN_ON(os.fork() == 0)\n\n"
+                 "def main():\n    spawn(t)\n")
+    rc, out, err = kcheck("check", f, "--jobs", jobs)
+    assert rc == 2 and "forks.py:6: fork() in a task" in err, (out, err)
+    assert out.count("no bug") + out.count("BUG") == 0, out
