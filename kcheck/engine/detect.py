@@ -514,7 +514,7 @@ def _holder(run, me, lid):
                 owner = next((k for k, l in readers.items() if l.lid == lid), None)
                 if owner is None:
                     continue
-                if mode == "r" and owner == u.order[0]:
+                if mode == "r" and owner[0] == u.tid:
                     return u.name + " for read"
                 if mode == "w":
                     writer = u

@@ -473,22 +473,13 @@ def mutex_is_locked(lock):
 
 # -- rwlock_t --------------------------------------------------------------
 #
-# Each task main() started has its own reader word in the lock: a count of
-# the read holds on it, or WRITER when a writer has shut it.  A reader takes
-# its word with an RMW that waits while it is WRITER; a writer first takes
-# the writer word (writers exclude each other there), then shuts every reader
-# word with an RMW that waits while it is held.  Every reader/writer pair
+# Each task has its own reader word in the lock: 0 free, 1 held for read by
+# that task, WRITER when a writer has shut it.  A reader takes its word with
+# an RMW that waits while it is WRITER; a writer first takes the writer word
+# (writers exclude each other there), then shuts every task's reader word
+# with an RMW that waits while that task reads.  Every reader/writer pair
 # meets on exactly one word, through RMWs, so the explorer sees one conflict
-# per pair of critical sections - and none between readers of two tasks.
-#
-# A context a task starts (a work item, a timer, an RCU callback, a kthread)
-# reads on the word of the task main() started that it descends from: how
-# many contexts there will be is not known when a writer comes, the static
-# tasks are.  So a writer shuts every static task's word, its own included -
-# a context it starts while it holds the lock (invalidate_all_roots queues
-# its zaps under mmu_lock) must wait for it.  Until 2026-12-02 all contexts
-# shared one word: two zap works reading side by side conflicted, and v5.18's
-# vcpu+vcpu explored 29,140 executions, 20,552 with a word per family.
+# per pair of critical sections - and none between two readers.
 
 WRITER = -1
 
@@ -524,14 +515,23 @@ class rwlock_t(KObject):
 
     def _reader(self, t):
         """The reader word ``t`` takes for read: its own for a task main() started
-        (readers of different tasks never conflict), its static ancestor's for
-        a context (``t.order[0]``: the task main() started that it descends
-        from).  Writers shut all of them (``_reader_words``)."""
-        tid = t.order[0]
-        l = self._readers.get(tid)
+        (readers of different tasks never conflict), one shared counter for the
+        contexts tasks start (work items, timers, kthreads, callbacks), whose
+        number is not known when a writer comes.  Writers shut all of them
+        (``_reader_words``)."""
+        if t.dynamic:
+            return self._dyn()
+        l = self._readers.get((t.tid, t.name))
         if l is None:
-            l = self._readers[tid] = Loc.derived(self._loc, tid, 0,
-                                                 f"{self._loc.field}.reader[{run().tasks[tid].name}]")
+            l = self._readers[(t.tid, t.name)] = Loc.derived(self._loc, t.tid, 0,
+                                                             f"{self._loc.field}.reader[{t.name}]")
+        return l
+
+    def _dyn(self):
+        l = self._readers.get("dynamic")
+        if l is None:
+            l = self._readers["dynamic"] = Loc.derived(self._loc, 4095, 0,
+                                                       f"{self._loc.field}.readers[dynamic]")
         return l
 
     def __repr__(self):
@@ -539,19 +539,21 @@ class rwlock_t(KObject):
 
 
 def _reader_words(r, lock, t):
-    """The reader words a writer shuts: every static task's, the writer's own
-    included (the contexts it starts read on it).  The same all run long
-    (main() started the static tasks): worked out once per run and lock, as a
-    tuple - a TDP MMU execution has a dozen write_lock()/write_unlock() calls."""
+    """The reader words a writer ``t`` shuts: every other static task's, and the
+    shared one of the dynamic contexts.  The same all run long (main() started
+    the static tasks): worked out once per run, lock and writer, as a tuple -
+    a TDP MMU execution has a dozen write_lock()/write_unlock() calls."""
+    if t is None:           # main(), still starting tasks
+        return [lock._reader(u) for u in r.static] + [lock._dyn()]
     cache = r.__dict__.get("_rw_words")
     if cache is None:
         cache = r._rw_words = {}
-    key = lock._loc.lid
+    key = (lock._loc.lid, t.tid)
     out = cache.get(key)
     if out is None:
-        out = tuple(lock._reader(u) for u in r.static)
-        if t is not None:       # main() is still starting tasks: no caching
-            cache[key] = out
+        out = [lock._reader(u) for u in r.static if u is not t]
+        out.append(lock._dyn())
+        out = cache[key] = tuple(out)
     return out
 
 
@@ -600,10 +602,9 @@ def read_unlock(lock):
             break
     else:
         r.report("lockdep", f"read_unlock: {t.name} does not hold {lock._loc.name()} for read")
-    if t.dynamic or t.nspawn or _held(t, lock, "r"):
-        # a word this task's contexts may hold too (its own once it has started
-        # one, its ancestor's for a context), or the inner one of nested read
-        # holds (interrupt context): the outer hold still keeps writers out
+    if t.dynamic or _held(t, lock, "r"):
+        # the contexts' shared counter, or the inner one of nested read holds
+        # (interrupt context): the outer hold still keeps writers out
         r.rmw(lock._reader(t), _read_drop, REL, "read_unlock")
     else:
         r.write(lock._reader(t), 0, REL, "read_unlock")
@@ -637,6 +638,7 @@ def read_trylock(lock):
     t = r.cur
     if t is not None and any(l == lock and m == "w" for l, m in t.held):
         # the writer's own read try: the lock word says "writer", the try fails
+        # (write_lock() shuts every other task's reader word, not its own)
         r.read(lock._loc, ACQ, "read_trylock")
         return False
     if r.rmw(lock._reader(t), _read_try, ACQ, "read_trylock") == WRITER:
@@ -1039,12 +1041,14 @@ def downgrade_write(sem):
                 break
         else:
             r.report("lockdep", f"downgrade_write: {t.name} does not hold {sem._loc.name()} for write")
-        # its reader word is one the write hold shut
-        own = sem._reader(t)
-        r.write(own, 1, REL, "read_lock")
+        if t.dynamic:
+            # its reader word is the shared one, which the write hold shut
+            r.write(sem._reader(t), 1, REL, "read_lock")
+        else:
+            r.rmw(sem._reader(t), _read_take, ACQ, "read_lock")
         t.held.append((sem, "r"))
         for w in _reader_words(r, sem, t):
-            if w is not own:
+            if not (t.dynamic and w is sem._reader(t)):
                 r.write(w, 0, REL, "write_unlock")
         r.write(sem._loc, 0, REL, "write_unlock")
 
