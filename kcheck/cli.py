@@ -316,7 +316,7 @@ class model_output_to_stderr:
         self.streams = None
 
     def __enter__(self):
-        self.streams = _StreamGuard()
+        self.streams = _ProcessGuard()
         if not self.on:
             return self
         try:
@@ -346,10 +346,12 @@ class model_output_to_stderr:
         return False
 
 
-class _StreamGuard:
-    """The process's stdout and stderr as they were before model code ran: the
-    stream objects, and a copy of file descriptors 1 and 2 with what they
-    were open on.  ``repair()`` puts back what the model changed."""
+class _ProcessGuard:
+    """What model code must not change in kcheck's own process, kept while it
+    runs: stdout and stderr as they were (the stream objects, and a copy of
+    file descriptors 1 and 2 with what they were open on; ``repair()`` puts
+    back what the model changed), and ``os.fork`` refused inside a task
+    (``_no_fork_in_tasks``) until ``close()``."""
 
     def __init__(self):
         self.objs = (sys.stdout, sys.stderr)

@@ -7,7 +7,8 @@ lock-order report.  ``down_trylock()`` returns **0 when it took the
 semaphore** (1 when it could not), the reverse of ``mutex_trylock()``.
 ``down_interruptible`` returns -EINTR when ``kthread_stop()`` interrupts a
 kthread waiting in it (the one signal kcheck models), 0 otherwise;
-``down_killable`` returns 0 (fatal signals are not modelled); ``down_timeout`` may time out instead of waiting (an explorer
+``down_killable`` returns 0 (fatal signals are not modelled);
+``down_timeout`` may time out instead of waiting (an explorer
 choice, as every timeout here) and then returns -ETIME.
 """
 
