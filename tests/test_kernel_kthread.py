@@ -316,7 +316,8 @@ def test_kthread_stop_interrupts_interruptible_sleeps(mm, how, stuck):
         assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
 
 
-# -- ... and interruptible lock waits (mutex_lock_interruptible, down_interruptible) --
+# -- ... and interruptible lock waits (mutex_lock_interruptible, down_interruptible,
+# down_read_interruptible) --
 # A kthread waiting for a lock that is only released after kthread_stop()
 # returns is not stuck: the stop's signal makes __mutex_lock_common() and
 # __down_common() return -EINTR.  kcheck (until 2026-12-02) returned 0 only and
@@ -331,11 +332,14 @@ def _lock_waiter(how, kthread=True):
                                mutex_lock_killable, semaphore, down, down_interruptible, up,
                                kthread_run, kthread_should_stop, kthread_stop, WARN_ON,
                                signal_pending, set_current_state, schedule, TASK_INTERRUPTIBLE,
-                               TASK_RUNNING, __set_current_state, READ_ONCE, WRITE_ONCE, ptr)
+                               TASK_RUNNING, __set_current_state, READ_ONCE, WRITE_ONCE, ptr,
+                               rw_semaphore, down_read_interruptible, down_read_killable, up_read,
+                               down_write, up_write)
 
     class dev_t(KStruct):
         lock: mutex
         sem: semaphore
+        rw: rw_semaphore
         ready: int
 
     def take(d):
@@ -352,6 +356,14 @@ def _lock_waiter(how, kthread=True):
                 WARN_ON(kthread and not signal_pending())
             else:
                 up(d.sem)
+        elif how == "down_read_interruptible":
+            if down_read_interruptible(d.rw):
+                WARN_ON(kthread and not signal_pending())
+            else:
+                up_read(d.rw)
+        elif how == "down_read_killable":
+            down_read_killable(d.rw)
+            up_read(d.rw)
         else:
             down(d.sem)
             up(d.sem)
@@ -374,10 +386,14 @@ def _lock_waiter(how, kthread=True):
 
         def rmmod(d, k):
             mutex_lock(d.lock)
+            if how.startswith("down_read"):
+                down_write(d.rw)
             if kthread:
                 kthread_stop(k)
             else:
                 join(k)
+            if how.startswith("down_read"):
+                up_write(d.rw)
             mutex_unlock(d.lock)
             up(d.sem)
         spawn(rmmod, d, k, name="rmmod")
@@ -387,7 +403,9 @@ def _lock_waiter(how, kthread=True):
 @pytest.mark.parametrize("mm", ["sc", "lkmm"])
 @pytest.mark.parametrize("how,stuck", [("mutex_lock_interruptible", False),
                                        ("mutex_lock_killable", True),
-                                       ("down_interruptible", False), ("down", True)])
+                                       ("down_interruptible", False), ("down", True),
+                                       ("down_read_interruptible", False),
+                                       ("down_read_killable", True)])
 def test_kthread_stop_interrupts_interruptible_lock_waits(mm, how, stuck):
     res = kcheck.check(_lock_waiter(how), memory_model=mm)
     if stuck:
@@ -398,7 +416,8 @@ def test_kthread_stop_interrupts_interruptible_lock_waits(mm, how, stuck):
         assert res.verdict == "no-bug" and res.exhaustive, res.bug and res.bug.trace
 
 
-@pytest.mark.parametrize("how", ["mutex_lock_interruptible", "down_interruptible"])
+@pytest.mark.parametrize("how", ["mutex_lock_interruptible", "down_interruptible",
+                                 "down_read_interruptible"])
 def test_an_interruptible_lock_wait_in_a_plain_task_is_not_interrupted(how):
     """Only a kthread gets kthread_stop()'s signal: the same wait in a task the
     exit path joins instead is a deadlock."""

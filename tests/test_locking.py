@@ -6,7 +6,8 @@ import pytest
 import kcheck
 from kcheck import spawn
 from kcheck.kernel import (KStruct, rwlock_t, read_lock, read_unlock, write_lock, write_unlock,
-                           READ_ONCE, WRITE_ONCE, ptr, WARN_ON, read_trylock, write_trylock)
+                           READ_ONCE, WRITE_ONCE, ptr, WARN_ON, read_trylock, write_trylock,
+                           read_lock_bh, read_unlock_bh, cpu_relax)
 
 
 class st(KStruct):
@@ -57,7 +58,54 @@ def test_two_readers_do_not_conflict():
 
 
 def test_reader_and_writer_sections_in_either_order():
+    # the reader's section first or the writer's: the writer waiting while the
+    # reader is inside is the first graph (it reads the same entry count and
+    # the same exit), though later readers then queue behind it
     assert kcheck.check(_main((writer, 1), (reader,))).executions == 2
+
+
+def _spin_reader(s):
+    read_lock(s.lock)
+    while not READ_ONCE(ptr(s, "a")):
+        cpu_relax()
+    read_unlock(s.lock)
+
+
+def _flag_setter(s, take):
+    take(s.lock)
+    WRITE_ONCE(ptr(s, "a"), 1)
+    (read_unlock if take is read_lock else read_unlock_bh)(s.lock)
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+def test_a_reader_queued_behind_a_waiting_writer_deadlocks(memory_model):
+    # qrwlock: once the writer waits (_QW_WAITING), a task-context reader queues
+    # behind it - so the reader the first one spins for never gets in
+    res = kcheck.check(_main((_spin_reader,), (writer, 1), (_flag_setter, read_lock)),
+                       memory_model=memory_model)
+    assert res.verdict == "bug" and res.bug.kind == "deadlock", res.format()
+    assert "t2 waits in read_lock(st#0->lock.reader[t2]), held by t1, waiting for write" \
+        in res.bug.message, res.bug.message
+    assert kcheck.replay(_main((_spin_reader,), (writer, 1), (_flag_setter, read_lock)),
+                         res.bug.schedule).bug.kind == "deadlock"
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+def test_a_reader_with_bottom_halves_off_passes_a_waiting_writer(memory_model):
+    # in_interrupt(): queued_read_lock_slowpath() lets it in while the writer
+    # only waits, so the spinning reader is released and the writer goes on
+    res = kcheck.check(_main((_spin_reader,), (writer, 1), (_flag_setter, read_lock_bh)),
+                       memory_model=memory_model)
+    assert res.verdict == "no-bug" and res.exhaustive, res.format()
+
+
+def test_the_writer_waits_for_a_reader_in_interrupt_context():
+    def bh_reader(s):
+        read_lock_bh(s.lock)
+        WARN_ON(READ_ONCE(ptr(s, "a")) != READ_ONCE(ptr(s, "b")))
+        read_unlock_bh(s.lock)
+    res = kcheck.check(_main((writer, 1), (bh_reader,), (writer, 2)))
+    assert res.verdict == "no-bug" and res.exhaustive, res.format()
 
 
 def test_trylocks_exclude_each_other():

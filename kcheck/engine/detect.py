@@ -514,13 +514,33 @@ def _holder(run, me, lid):
                 owner = next((k for k, l in readers.items() if l.lid == lid), None)
                 if owner is None:
                     continue
-                if mode == "r" and owner[0] == u.tid:
+                if mode == "r" and _reads_on(owner, u, lock):
                     return u.name + " for read"
                 if mode == "w":
-                    writer = u
+                    writer = (u, readers)
     if writer is not None:
-        return writer.name + " for write"
+        u, readers = writer
+        last = run.g.threads[u.tid][-1] if u.blocked and run.g.threads[u.tid] else None
+        if last is not None and any(l.lid == last.lid for l in readers.values()):
+            # it has not got the lock yet: it waits for a reader inside, and the
+            # others queue behind it
+            return u.name + ", waiting for write (readers queue behind a waiting writer)"
+        return u.name + " for write"
     return None
+
+
+def _reads_on(owner, u, lock):
+    """Is ``owner`` (a key of a lock's reader words) the word that ``u``'s read
+    hold keeps a writer waiting on?  A task's own word (an rwsem's) or exit word
+    (an ``rwlock_t``'s); the dynamic contexts' shared one; the interrupt
+    readers'.  An ``rwlock_t``'s entry words only ever wait for a writer."""
+    if owner.__class__ is tuple:
+        return owner[0] == u.tid
+    if owner == "irq":
+        return lock in u.tls.get("rw_irq", ())
+    if owner == "dynamic-exit" or (owner == "dynamic" and getattr(lock, "kind", None) == "rwsem"):
+        return u.dynamic
+    return False
 
 
 def held_at_exit(run, t):

@@ -4,24 +4,27 @@ Locks are memory: acquiring is an atomic read-modify-write with acquire
 ordering that *blocks* (the explorer knows it waits; it never spins) while the
 lock is taken; releasing is a store with release ordering (lock.cat).
 
-``rwlock_t`` (x86's ``mmu_lock``) keeps one reader flag per task instead of a
-shared reader count, so that two readers never conflict - their order does
-not matter and the explorer does not try both.  A reader announces itself,
-then checks for a writer and backs off if there is one; a writer takes the
-writer word, then waits for every reader flag to clear (Dekker's protocol,
-correct under sequential consistency).
+``rwlock_t`` (x86's ``mmu_lock``, a qrwlock) keeps, per task, an entry word
+that only that task's ``read_lock()`` increments and an exit word its
+``read_unlock()`` brings level again, so that two readers never conflict -
+their order does not matter and the explorer does not try both.  A writer
+marks every other task's entry word, which makes later task-context readers
+queue behind it (qrwlock's ``_QW_WAITING``: a reader that comes while a
+writer waits does not get in), then waits for each exit word to catch up
+with the count it read.  A reader section and a writer section meet in two
+graphs: the reader's first (whether the writer waited for it or came after
+it, it read the same count and exit), or the writer's.  Readers in interrupt
+context pass a writer that only waits, as ``queued_read_lock_slowpath()``
+lets them: they share a counter the writer shuts last.  Until 2026-12-02
+writers were not fair (a task-context reader passed a waiting writer), and
+a deadlock that needs a reader queued behind a waiting writer was missed.
 
-``struct rw_semaphore`` is the same design with sleeping: ``down_read``/
+``struct rw_semaphore`` is the same lock with sleeping: ``down_read``/
 ``down_write`` call ``might_sleep()``, and a waiting writer holds back new
-readers, as the kernel's rwsem does once the writer sets the handoff bit: it
-shuts every free reader word before it waits for the readers inside
-(``_fair_write_lock``), so each reader section meets a writer section before,
-after, or holding while the writer waits - three graphs, not the two of an
-``rwlock_t`` - and a reader that another task's read hold waits for, queued
-behind the waiting writer, is the deadlock it is (since 2026-11-30; before, a
-free reader later in the writer's turn could still get in, and such a program
-was "no bug").  A task taking the same rwsem twice is reported (lockdep's
-"possible recursive locking"), as for every lock.
+readers, as the kernel's rwsem does once the writer sets the handoff bit
+(since 2026-11-30; until 2026-12-02 with one word per task, three graphs
+per reader and writer section).  A task taking the same rwsem twice is
+reported (lockdep's "possible recursive locking"), as for every lock.
 
 The ``_bh``, ``_irq`` and ``_irqsave`` forms take the lock and disable bottom
 halves or interrupts (kernel/sched.py keeps those counters for the sleep
@@ -473,15 +476,27 @@ def mutex_is_locked(lock):
 
 # -- rwlock_t --------------------------------------------------------------
 #
-# Each task has its own reader word in the lock: 0 free, 1 held for read by
-# that task, WRITER when a writer has shut it.  A reader takes its word with
-# an RMW that waits while it is WRITER; a writer first takes the writer word
-# (writers exclude each other there), then shuts every task's reader word
-# with an RMW that waits while that task reads.  Every reader/writer pair
-# meets on exactly one word, through RMWs, so the explorer sees one conflict
-# per pair of critical sections - and none between two readers.
+# x86's qrwlock, written so that two readers never conflict and a reader and a
+# writer meet once per pair of sections.  Each task has two words: an entry
+# word, which only its own read_lock() increments (the number of its read
+# sections so far), and an exit word, to which its read_unlock() writes that
+# number back.  A writer takes the writer word (writers exclude each other
+# there), then *marks* every other task's entry word - from then on that
+# task's read_lock() waits, so a task-context reader that comes while a
+# writer waits queues behind it, as qrwlock's _QW_WAITING makes it - and then
+# waits until each exit word has caught up with the entry count it read: the
+# readers inside have left.  A reader section before the writer and one the
+# writer waits for are then one graph, not two (the writer reads the same
+# count and the same exit either way).  The contexts tasks start (work items,
+# kthreads, callbacks) share one pair, counted with RMWs; readers in interrupt
+# context - a handler, a softirq, bottom halves off - share a plain counter the
+# writer shuts last: qrwlock lets them pass a writer that only waits
+# (queued_read_lock_slowpath()'s in_interrupt() case).
+# struct rw_semaphore (below) is the same lock with sleeping waiters and no
+# interrupt readers.
 
 WRITER = -1
+_EXIT = 2048                # derived-location keys: a task's exit word (tid < 2048)
 
 
 def _read_take(v):
@@ -500,6 +515,37 @@ def _shut_try(v):
     return WRITER if v == 0 else NO_WRITE
 
 
+def _enter(v):
+    """A task-context reader's entry: waits while a writer has marked the word."""
+    return BLOCK if v < 0 else v + 1
+
+
+def _enter_try(v):
+    return NO_WRITE if v < 0 else v + 1
+
+
+def _mark(v):
+    """A writer marks an entry word (n entries so far -> -n-1) and unmarks it."""
+    return -v - 1
+
+
+def _inc(v):
+    return v + 1
+
+
+_UNTIL = {}
+
+
+def _until(n):
+    """A writer's wait for an exit word to reach ``n`` (a read that blocks)."""
+    fn = _UNTIL.get(n)
+    if fn is None:
+        def fn(v):
+            return NO_WRITE if v == n else BLOCK
+        _UNTIL[n] = fn
+    return fn
+
+
 class rwlock_t(KObject):
     __slots__ = ("_loc", "_kid", "_readers")
     kind = "rwlock"
@@ -514,11 +560,11 @@ class rwlock_t(KObject):
         return cls(owner, name)
 
     def _reader(self, t):
-        """The reader word ``t`` takes for read: its own for a task main() started
+        """The word ``t`` takes for read: its own for a task main() started
         (readers of different tasks never conflict), one shared counter for the
         contexts tasks start (work items, timers, kthreads, callbacks), whose
-        number is not known when a writer comes.  Writers shut all of them
-        (``_reader_words``)."""
+        number is not known when a writer comes.  An ``rwlock_t``'s is the
+        entry word (``_exit`` is the other of the pair); an rwsem's the only one."""
         if t.dynamic:
             return self._dyn()
         l = self._readers.get((t.tid, t.name))
@@ -527,33 +573,54 @@ class rwlock_t(KObject):
                                                              f"{self._loc.field}.reader[{t.name}]")
         return l
 
-    def _dyn(self):
-        l = self._readers.get("dynamic")
+    def _exit(self, t):
+        if t.dynamic:
+            return self._word("dynamic-exit", 4093, "readers_exit[dynamic]")
+        key = (t.tid, t.name, "exit")
+        l = self._readers.get(key)
         if l is None:
-            l = self._readers["dynamic"] = Loc.derived(self._loc, 4095, 0,
-                                                       f"{self._loc.field}.readers[dynamic]")
+            if t.tid >= _EXIT:
+                raise ModelError(f"{t.name}: more than {_EXIT} tasks read one rwlock_t")
+            l = self._readers[key] = Loc.derived(self._loc, _EXIT + t.tid, 0,
+                                                 f"{self._loc.field}.reader_exit[{t.name}]")
+        return l
+
+    def _dyn(self):
+        return self._word("dynamic", 4095, "readers[dynamic]")
+
+    def _irq(self):
+        """The word of every reader in interrupt context: qrwlock lets those pass
+        a writer that waits, so a writer shuts this word last, once it no longer
+        waits for any task."""
+        return self._word("irq", 4094, "readers[irq]")
+
+    def _word(self, key, k, name):
+        l = self._readers.get(key)
+        if l is None:
+            l = self._readers[key] = Loc.derived(self._loc, k, 0, f"{self._loc.field}.{name}")
         return l
 
     def __repr__(self):
         return f"&{self._loc.name()}"
 
 
-def _reader_words(r, lock, t):
-    """The reader words a writer ``t`` shuts: every other static task's, and the
-    shared one of the dynamic contexts.  The same all run long (main() started
-    the static tasks): worked out once per run, lock and writer, as a tuple -
-    a TDP MMU execution has a dozen write_lock()/write_unlock() calls."""
-    if t is None:           # main(), still starting tasks
-        return [lock._reader(u) for u in r.static] + [lock._dyn()]
+class _DynamicReader:
+    """Stands for every dynamic context in ``_rw_pairs`` (they share a pair)."""
+    dynamic = True
+
+
+def _rw_pairs(r, lock, t):
+    """The (entry, exit) words an ``rwlock_t`` writer ``t`` marks and waits on:
+    every other static task's pair, then the dynamic contexts' - once per run,
+    lock and writer."""
     cache = r.__dict__.get("_rw_words")
     if cache is None:
         cache = r._rw_words = {}
-    key = (lock._loc.lid, t.tid)
+    key = (lock._loc.lid, t.tid, "pairs")
     out = cache.get(key)
     if out is None:
-        out = [lock._reader(u) for u in r.static if u is not t]
-        out.append(lock._dyn())
-        out = cache[key] = tuple(out)
+        us = [u for u in r.static if u is not t] + [_DynamicReader]
+        out = cache[key] = tuple((lock._reader(u), lock._exit(u)) for u in us)
     return out
 
 
@@ -569,13 +636,28 @@ def _in_interrupt(t):
     return bool(tls.get("hardirq") or tls.get("softirq") or tls.get("bh") or t.callback)
 
 
-def read_lock(lock, _name="read_lock"):
+def _rw_enter(r, t, lock, fn, name):
+    """A read entry (``fn``: ``_enter`` or ``_enter_try``): an ``rwlock_t``'s
+    interrupt readers' counter in interrupt context, else the task's entry
+    word.  The old value, negative if a writer had marked the word (a failed
+    try)."""
+    if lock.__class__ is rwlock_t and _in_interrupt(t):
+        v = r.rmw(lock._irq(), _read_take if fn is _enter else _read_try, ACQ, name)
+        if v != WRITER:
+            t.tls.setdefault("rw_irq", []).append(lock)
+        return v
+    return r.rmw(lock._reader(t), fn, ACQ, name)
+
+
+def read_lock(lock, _name="read_lock", interruptible=None):
+    """``interruptible``: the rwsem caller's name for a wait a signal may end
+    (``down_read_interruptible()``): 0 or -EINTR (nothing taken)."""
     if lock.__class__ is not (rwlock_t if _name == "read_lock" else rw_semaphore):
         _check_type(lock, _name, "rwlock" if _name == "read_lock" else "rwsem")
     r = run()
     t = r.cur
     if t is None:
-        return
+        return 0
     if _held(t, lock) and not (_name == "read_lock" and _in_interrupt(t)):
         # qrwlock: a reader in task context queues behind a waiting writer, so a
         # recursive read deadlocks (lockdep treats it as such since v5.10); an
@@ -584,11 +666,18 @@ def read_lock(lock, _name="read_lock"):
         # queue behind a waiting writer, and lockdep's read_lock_is_recursive()
         # says so: a nested read_lock() there is legal
         r.report("deadlock", f"{_name}: {t.name} already holds {lock._loc.name()} (recursive locking)")
-    r.rmw(lock._reader(t), _read_take, ACQ, _name)
+    if interruptible is not None:
+        err = interruptible_wait(r, lock._reader(t), _enter, _enter_try, _name,
+                                 lambda: f"{interruptible}({lock!r})")
+        if err:
+            return err
+    else:
+        _rw_enter(r, t, lock, _enter, _name)
     t.held.append((lock, "r"))
     _irq_usage(r, t, lock, "r")
     if r.percpu:
         _sched._percpu.region_changed(r, t, "read_lock")
+    return 0
 
 
 def read_unlock(lock):
@@ -602,12 +691,15 @@ def read_unlock(lock):
             break
     else:
         r.report("lockdep", f"read_unlock: {t.name} does not hold {lock._loc.name()} for read")
-    if t.dynamic or _held(t, lock, "r"):
-        # the contexts' shared counter, or the inner one of nested read holds
-        # (interrupt context): the outer hold still keeps writers out
-        r.rmw(lock._reader(t), _read_drop, REL, "read_unlock")
+    irq = t.tls.get("rw_irq")
+    if irq and lock in irq:
+        # taken in interrupt context, on the interrupt readers' counter
+        del irq[len(irq) - 1 - irq[::-1].index(lock)]
+        r.rmw(lock._irq(), _read_drop, REL, "read_unlock")
     else:
-        r.write(lock._reader(t), 0, REL, "read_unlock")
+        # the exit word catches up with the entry word (only this task - or, for
+        # the shared pair, these contexts - write it)
+        r.rmw(lock._exit(t), _inc, REL, "read_unlock")
     if r.percpu:
         _sched._percpu.region_changed(r, t, "read_unlock")
 
@@ -615,21 +707,45 @@ def read_unlock(lock):
 def write_lock(lock):
     if lock.__class__ is not rwlock_t:
         _check_type(lock, "write_lock", "rwlock")
+    _write_lock(lock, "write_lock")
+
+
+def _write_lock(lock, name):
     r = run()
     t = r.cur
     if t is None:
         return
-    _take(lock, "w", "write_lock")
-    for w in _reader_words(r, lock, t):
-        r.rmw(w, _shut, ACQ, "write_lock")
+    _take(lock, "w", name)
+    pairs = _rw_pairs(r, lock, t)
+    # mark every entry word first (later task-context readers queue behind this
+    # writer: qrwlock's _QW_WAITING, an rwsem's handoff), then wait for the
+    # readers inside to leave
+    counts = [r.rmw(e, _mark, ACQ, name) for e, _ in pairs]
+    for (_, x), n in zip(pairs, counts):
+        if n:
+            r.rmw(x, _until(n), ACQ, name)
+    if lock.__class__ is rwlock_t:
+        r.rmw(lock._irq(), _shut, ACQ, name)
+    _marked(t)[lock._loc.lid] = counts
+
+
+def _marked(t):
+    m = t.tls.get("rw_marked")
+    if m is None:
+        m = t.tls["rw_marked"] = {}
+    return m
 
 
 def write_unlock(lock):
     r = run()
     t = r.cur
     if t is not None:
-        for w in _reader_words(r, lock, t):
-            r.write(w, 0, REL, "write_unlock")
+        counts = _marked(t).pop(lock._loc.lid, None)
+        if counts is not None:
+            if lock.__class__ is rwlock_t:
+                r.write(lock._irq(), 0, REL, "write_unlock")
+            for (e, _), n in zip(_rw_pairs(r, lock, t), counts):
+                r.write(e, n, REL, "write_unlock")
     _release(lock, "w", "write_unlock")
 
 
@@ -638,10 +754,12 @@ def read_trylock(lock):
     t = r.cur
     if t is not None and any(l == lock and m == "w" for l, m in t.held):
         # the writer's own read try: the lock word says "writer", the try fails
-        # (write_lock() shuts every other task's reader word, not its own)
+        # (write_lock() marks every other task's entry word, not its own)
         r.read(lock._loc, ACQ, "read_trylock")
         return False
-    if r.rmw(lock._reader(t), _read_try, ACQ, "read_trylock") == WRITER:
+    if t is None:
+        return True
+    if _rw_enter(r, t, lock, _enter_try, "read_trylock") < 0:
         return False
     t.held.append((lock, "r"))
     _irq_usage(r, t, lock, "r", trylock=True)
@@ -655,19 +773,31 @@ def write_trylock(lock):
     t = r.cur
     if r.rmw(lock._loc, _try, ACQ, "write_trylock") != 0:
         return False
-    shut = []
-    for w in _reader_words(r, lock, t):
-        if r.rmw(w, _shut_try, ACQ, "write_trylock") != 0:
-            for v in shut:
-                r.write(v, 0, REL, "write_trylock")
-            r.write(lock._loc, 0, REL, "write_trylock")
-            return False
-        shut.append(w)
+    if not _rw_write_try(r, lock, t):
+        r.write(lock._loc, 0, REL, "write_trylock")
+        return False
     t.held.append((lock, "w"))
     _irq_usage(r, t, lock, "w", trylock=True)
     if r.percpu:
         _sched._percpu.region_changed(r, t, "write_trylock")
     return True
+
+
+def _rw_write_try(r, lock, t):
+    """Mark every entry word; if a reader is inside (its exit word behind the
+    count) or in interrupt context, unmark them again: the try fails."""
+    pairs = _rw_pairs(r, lock, t)
+    counts = []
+    for e, _ in pairs:
+        counts.append(r.rmw(e, _mark, ACQ, "write_trylock"))
+    ok = all(not n or r.read(x, ACQ, "write_trylock") == n for (_, x), n in zip(pairs, counts))
+    if ok and (lock.__class__ is not rwlock_t
+               or r.rmw(lock._irq(), _shut_try, ACQ, "write_trylock") == 0):
+        _marked(t)[lock._loc.lid] = counts
+        return True
+    for (e, _), n in zip(pairs, counts):
+        r.write(e, n, REL, "write_trylock")
+    return False
 
 
 def rwlock_needbreak(lock):
@@ -959,12 +1089,17 @@ def down_write_nested(sem, subclass):
 
 
 def down_read_killable(sem):
-    """As ``down_read``; returns 0 (signals are not modelled)."""
+    """As ``down_read``; returns 0 (fatal signals are not modelled, and
+    ``kthread_stop()``'s is not one)."""
     down_read(sem)
     return 0
 
 
-down_read_interruptible = down_read_killable
+def down_read_interruptible(sem):
+    """As ``down_read``; 0, or -EINTR in a kthread that ``kthread_stop()``
+    interrupts while it waits (``interruptible_wait``)."""
+    return _sem(sem, "down_read_interruptible",
+                lambda: read_lock(sem, "down_read", interruptible="down_read_interruptible"))
 
 
 def down_read_trylock(sem):
@@ -982,24 +1117,12 @@ def up_read(sem):
 
 
 def _fair_write_lock(sem, name):
-    """An rwsem writer: take the writer word, then shut every reader word that is
-    free *before* waiting for the readers inside - so a reader that comes while
-    the writer waits queues behind it, as the kernel's rwsem queues it (once
-    the waiting writer sets the handoff bit; a reader that came earlier got
-    in).  A reader that another task's read hold waits for is then the
-    deadlock it is in the kernel (the plain ``write_lock()`` waits for each
-    reader in turn, and a free reader later in that turn could still get in)."""
-    r = run()
-    t = r.cur
-    if t is None:
-        return
-    _take(sem, "w", name)
-    held = []
-    for w in _reader_words(r, sem, t):
-        if r.rmw(w, _shut_try, ACQ, name) != 0:
-            held.append(w)
-    for w in held:
-        r.rmw(w, _shut, ACQ, name)
+    """An rwsem writer: ``write_lock()``'s protocol - every entry word marked
+    before it waits for the readers inside, so a reader that comes while the
+    writer waits queues behind it, as the kernel's rwsem queues it once the
+    waiting writer sets the handoff bit.  A reader that another task's read
+    hold waits for is then the deadlock it is in the kernel."""
+    _write_lock(sem, name)
 
 
 def down_write(sem):
@@ -1041,15 +1164,15 @@ def downgrade_write(sem):
                 break
         else:
             r.report("lockdep", f"downgrade_write: {t.name} does not hold {sem._loc.name()} for write")
-        if t.dynamic:
-            # its reader word is the shared one, which the write hold shut
-            r.write(sem._reader(t), 1, REL, "read_lock")
-        else:
-            r.rmw(sem._reader(t), _read_take, ACQ, "read_lock")
+        counts = _marked(t).pop(sem._loc.lid, None) or ()
+        mine = sem._reader(t)
+        if not t.dynamic:
+            r.rmw(mine, _enter, ACQ, "read_lock")
         t.held.append((sem, "r"))
-        for w in _reader_words(r, sem, t):
-            if not (t.dynamic and w is sem._reader(t)):
-                r.write(w, 0, REL, "write_unlock")
+        for (e, _), n in zip(_rw_pairs(r, sem, t), counts):
+            # unmarked; the shared entry word of the dynamic contexts counts
+            # this one's entry as it lets the others in
+            r.write(e, n + 1 if e is mine else n, REL, "write_unlock")
         r.write(sem._loc, 0, REL, "write_unlock")
 
 # -- struct percpu_rw_semaphore (include/linux/percpu-rwsem.h) --------------------
