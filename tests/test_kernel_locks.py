@@ -417,6 +417,24 @@ def test_a_reader_queued_behind_a_waiting_writer_deadlocks(writer):
         assert r.bug is None and r.exhaustive, r.format()
 
 
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("bh", [0, 1])
+def test_a_task_reader_queues_behind_a_waiting_rwlock_writer(bh, mm):
+    """qrwlock's fairness (C): a task-context reader that comes while a writer
+    waits queues behind it - a deadlock here; with bottom halves off it passes
+    (in_interrupt()) - clean.  Until 2026-12-02 both were clean."""
+    import os
+    import kcheck.c
+    path = os.path.join(os.path.dirname(__file__), "data", "qrwlock_waiting_writer.c")
+    r = kcheck.check(kcheck.c.load(path, defines=[f"BH={bh}"]).entry, memory_model=mm)
+    if bh:
+        assert r.bug is None and r.exhaustive, r.format()
+    else:
+        assert r.bug is not None and r.bug.kind == "deadlock", r.format()
+        assert "t3 waits in read_lock(lock.reader[t3]), held by t2, waiting for write" in r.bug.message, \
+            r.bug.message
+
+
 @pytest.mark.parametrize("lock_type,call,named", [
     ("mutex", "spin_lock", "spin_lock"), ("spinlock_t", "mutex_lock", "mutex_lock"),
     ("spinlock_t", "read_lock", "read_lock"), ("rw_semaphore", "write_lock", "write_lock"),

@@ -641,7 +641,7 @@ def _rw_enter(r, t, lock, fn, name):
     interrupt readers' counter in interrupt context, else the task's entry
     word.  The old value, negative if a writer had marked the word (a failed
     try)."""
-    if lock.__class__ is rwlock_t and _in_interrupt(t):
+    if lock.kind == "rwlock" and _in_interrupt(t):
         v = r.rmw(lock._irq(), _read_take if fn is _enter else _read_try, ACQ, name)
         if v != WRITER:
             t.tls.setdefault("rw_irq", []).append(lock)
@@ -724,7 +724,7 @@ def _write_lock(lock, name):
     for (_, x), n in zip(pairs, counts):
         if n:
             r.rmw(x, _until(n), ACQ, name)
-    if lock.__class__ is rwlock_t:
+    if lock.kind == "rwlock":
         r.rmw(lock._irq(), _shut, ACQ, name)
     _marked(t)[lock._loc.lid] = counts
 
@@ -742,7 +742,7 @@ def write_unlock(lock):
     if t is not None:
         counts = _marked(t).pop(lock._loc.lid, None)
         if counts is not None:
-            if lock.__class__ is rwlock_t:
+            if lock.kind == "rwlock":
                 r.write(lock._irq(), 0, REL, "write_unlock")
             for (e, _), n in zip(_rw_pairs(r, lock, t), counts):
                 r.write(e, n, REL, "write_unlock")
@@ -791,7 +791,7 @@ def _rw_write_try(r, lock, t):
     for e, _ in pairs:
         counts.append(r.rmw(e, _mark, ACQ, "write_trylock"))
     ok = all(not n or r.read(x, ACQ, "write_trylock") == n for (_, x), n in zip(pairs, counts))
-    if ok and (lock.__class__ is not rwlock_t
+    if ok and (lock.kind != "rwlock"
                or r.rmw(lock._irq(), _shut_try, ACQ, "write_trylock") == 0):
         _marked(t)[lock._loc.lid] = counts
         return True
