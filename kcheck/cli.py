@@ -704,10 +704,17 @@ class _Kcheck(click.Group):
     traceback without --debug, and under --json one JSON object on stdout."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        top = args is None              # the console script, or python -m kcheck.cli
         args = list(sys.argv[1:] if args is None else args)
         prog_name = prog_name or "kcheck"     # also under python -m kcheck.cli
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        if top:
+            # a parent that can stop model code no signal reaches (a loop inside
+            # one of Python's C functions): engine/supervisor.py
+            from .engine import supervisor
+            if supervisor.wanted():
+                supervisor.supervise(as_json="--json" in args)
         OUT.as_json = "--json" in args
         OUT.json_done = False
         debug = "--debug" in args

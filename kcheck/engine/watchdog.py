@@ -9,6 +9,7 @@ import signal
 import sys
 import time
 
+from . import supervisor
 from .runtime import ModelError
 
 
@@ -28,14 +29,17 @@ class Watchdog:
         if self.on:
             self.old = signal.signal(signal.SIGALRM, self._tick)
             signal.setitimer(signal.ITIMER_REAL, 1.0, 1.0)
+            supervisor.beat(supervisor.ARM)
         return self
 
     def __exit__(self, *a):
         if self.on:
             signal.setitimer(signal.ITIMER_REAL, 0, 0)
             signal.signal(signal.SIGALRM, self.old)
+            supervisor.beat(supervisor.DISARM)
 
     def _tick(self, *a):
+        supervisor.beat()       # the supervising parent's heartbeat (supervisor.py)
         from . import runtime
         run = runtime.CURRENT
         now = time.monotonic()
@@ -125,12 +129,14 @@ class ImportWatchdog:
         if self.on:
             self.old = signal.signal(signal.SIGALRM, self._fire)
             signal.setitimer(signal.ITIMER_REAL, self.seconds, 0)
+            supervisor.beat(supervisor.ARM)
         return self
 
     def __exit__(self, *a):
         if self.on:
             signal.setitimer(signal.ITIMER_REAL, 0, 0)
             signal.signal(signal.SIGALRM, self.old)
+            supervisor.beat(supervisor.DISARM)
 
     def _fire(self, *a):
         raise ModelError(f"importing the model ran {self.seconds:.0f} s without finishing: an "
