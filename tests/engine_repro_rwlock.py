@@ -4,8 +4,9 @@ One reader task (read_lock; atomic_read(x); read_unlock) and one writer task
 (write_lock; atomic_set(x, 1); write_unlock) have exactly two SC traces:
 the reader's section before or after the writer's.  With k sections each the
 count is C(2k, k) (2, 6, 20), as for spinlocks.  The first rwlock encoding
-(Dekker-style reader flags) gave 4, 68, 1456; the per-task reader words that
-writers shut with RMWs (kcheck/kernel/locking.py) give the right counts.
+(Dekker-style reader flags) gave 4, 68, 1456; the per-task reader words (since
+2026-12-02 entry and exit words a writer marks and waits on: kcheck/kernel/locking.py)
+give the right counts.
 
 This blow-up dominates the TDP MMU model (mmu_lock is taken for read by
 faults, dirty logging and the v5.18 zap worker, for write by root load/put,
