@@ -193,3 +193,41 @@ def test_implicit_rcu_sections_make_no_rcu_steps():
     assert res.bug.kind == "use-after-free"
     assert "spin_unlock_bh(&dev#0->lock)" in res.bug.trace and "timer" in res.bug.trace
     assert "rcu_read_lock" not in res.bug.trace and "rcu_read_unlock" not in res.bug.trace
+
+
+def test_a_steps_held_locks_follow_rwlock_read_sections():
+    """The locks each step of a bug's trace shows held (the HTML report's, and
+    --json's): a read section's lock is gone at its read_unlock(), nested read
+    holds in interrupt context count once each, and a writer's marks of the
+    reader words are not locks.  (Until 2026-12-02 the dynamic contexts' reader
+    word was listed as held by every writer.)"""
+    import kcheck
+    from kcheck import spawn
+    from kcheck.kernel import (DEFINE_RWLOCK, atomic_t, atomic_set, read_lock, read_unlock,
+                               write_lock, write_unlock, local_bh_disable, local_bh_enable, WARN_ON)
+
+    def main():
+        lock, a = DEFINE_RWLOCK(), atomic_t()
+
+        def t():
+            read_lock(lock)
+            atomic_set(a, 1)
+            read_unlock(lock)
+            local_bh_disable()
+            read_lock(lock)
+            read_lock(lock)
+            read_unlock(lock)
+            atomic_set(a, 2)
+            read_unlock(lock)
+            local_bh_enable()
+            write_lock(lock)
+            atomic_set(a, 3)
+            write_unlock(lock)
+            WARN_ON(1)
+        spawn(t, name="t")
+    res = kcheck.check(main)
+    held = [(s["op"], len(s["locks"])) for s in res.bug.events]
+    assert held == [("read_lock", 1), ("atomic_set", 1), ("read_unlock", 0),
+                    ("read_lock", 1), ("read_lock", 2), ("read_unlock", 1), ("atomic_set", 1),
+                    ("read_unlock", 0), ("write_lock", 1), ("atomic_set", 1),
+                    ("write_unlock", 0)], held

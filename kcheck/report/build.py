@@ -12,6 +12,8 @@ before it is printed.
 
 from __future__ import annotations
 
+import re
+
 import time
 
 from ..engine.strategies import Replay, key_of
@@ -24,7 +26,7 @@ from ..engine.memory.lkmm_bridge import LOCK_TAKE, LOCK_TRY, LOCK_RELEASE
 from .minimize import shrink, same_bug, story_steps, lkmm_story_steps
 from .story import race_order, shown_until
 from .result import Result, BugReport
-from .text import format_trace
+from .text import format_trace, is_reader_word, READER_WORD as _READER_WORD
 
 
 def result(main, outcome, *, memory_model, strategy, step_bound=2000, races="warn", minimize=True,
@@ -267,7 +269,7 @@ def trace_events(run, bug):
         op = e.op
         t = run.tasks[e.tid]
         name = loc_name(run, e.lid) if e.lid is not None else ""
-        reader_word = ".reader[" in name
+        reader_word = is_reader_word(name)
         mine = held.setdefault(t.name, [])
         if e.kind == G.READ and e in wparts:
             if (op in LOCK_TAKE or op in LOCK_TRY or op in ("write_lock", "write_trylock")) \
@@ -275,11 +277,16 @@ def trace_events(run, bug):
                 mine.append(name)
             elif op in ("read_lock", "read_trylock") and reader_word:
                 mine.append(_bracket_owner(name) + " (read)")
+            elif op == "read_unlock":
+                # an RMW on the exit word: gone at its step, as a plain store was
+                n = _bracket_owner(name) + " (read)"
+                if n in mine:
+                    mine.remove(n)
         elif e.kind == G.WRITE and not reader_word and (op in LOCK_RELEASE
                                                         or op == "write_unlock"):
             if name in mine:
                 mine.remove(name)
-        elif e.kind == G.WRITE and op == "read_unlock":
+        elif op == "read_unlock" and e.kind == G.WRITE and e.rmw is not True:
             n = _bracket_owner(name) + " (read)"
             if n in mine:
                 mine.remove(n)
@@ -317,7 +324,8 @@ def trace_events(run, bug):
 
 
 def _bracket_owner(name):
-    return name.split(".reader[")[0]
+    return _READER_WORD.split(name)[0]
+
 
 
 def bug_where(run, bug):

@@ -16,6 +16,15 @@ import textwrap
 from ..engine import graph as G
 from .story import shown_until
 
+# the words an rwlock_t or rw_semaphore keeps for its readers (kernel/locking.py):
+# a task's entry and exit words, the dynamic contexts' and the interrupt readers'
+READER_WORD = re.compile(r"\.readers?(?:_exit)?\[")
+
+
+def is_reader_word(name):
+    """Is the location named ``name`` one of a lock's reader words?"""
+    return READER_WORD.search(name) is not None
+
 WIDTH = 100
 
 
@@ -243,7 +252,7 @@ def steps_with_text(run, order=None):
         if e.op.startswith("~") or (e.op in HIDDEN and e.kind != G.SPAWN):
             continue        # implied by another step (refcount's acquire) or bookkeeping
         t = run.tasks[e.tid]
-        if e.op in ("write_lock", "write_unlock") and ".reader[" in loc_name(run, e.lid) and not (
+        if e.op in ("write_lock", "write_unlock") and is_reader_word(loc_name(run, e.lid)) and not (
                 t.blocked and run.g.threads[e.tid][-1] is e):
             continue        # a writer shutting out each reader: shown only when it has to wait
         last = run.g.threads[e.tid][-1] is e
