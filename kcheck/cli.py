@@ -375,7 +375,10 @@ class _ProcessGuard:
             except OSError:
                 same = False
             if not same:
-                os.dup2(copy, fd)
+                try:
+                    os.dup2(copy, fd)
+                except OSError:
+                    pass        # the model closed kcheck's copy too (os.closerange): lost
         for name, orig, fd in (("stdout", self.objs[0], 1), ("stderr", self.objs[1], 2)):
             cur = getattr(sys, name)
             if cur is orig and not getattr(cur, "closed", False):
@@ -383,12 +386,18 @@ class _ProcessGuard:
             if orig is not None and not getattr(orig, "closed", True):
                 setattr(sys, name, orig)
             else:
-                setattr(sys, name, open(os.dup(fd), "w", buffering=1, closefd=True,
-                                        errors="backslashreplace"))
+                try:
+                    setattr(sys, name, open(os.dup(fd), "w", buffering=1, closefd=True,
+                                            errors="backslashreplace"))
+                except OSError:
+                    setattr(sys, name, open(os.devnull, "w"))   # nowhere left to write
 
     def close(self):
         for _, copy, _ in self.fds:
-            os.close(copy)
+            try:
+                os.close(copy)
+            except OSError:
+                pass            # closed by the model already
         self.fds = []
         os.fork = self.forks[0]
         if self.forks[1] is not None:

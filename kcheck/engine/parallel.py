@@ -356,10 +356,30 @@ class _Yield(BaseException):
     """Ends a worker's search from its progress hook (the coordinator said stop)."""
 
 
+PIPE_LOST = 75       # a worker's exit code when model code closed its pipes to kcheck
+
+
 def _steal_worker(wid, inbox, outbox, hungry, stop, opts):
     """A worker process of ``explore_local``: explores the paths it is sent,
     keeping everything below them to itself, and gives part of its worklist
-    away only when the coordinator has an idle worker (``hungry``)."""
+    away only when the coordinator has an idle worker (``hungry``).  If its
+    pipes to the coordinator are gone (a model that closes file descriptors it
+    did not open), it exits with ``PIPE_LOST`` - no traceback, and the
+    coordinator says why."""
+    from .runtime import REAL_EXIT
+    try:
+        _steal_worker_loop(wid, inbox, outbox, hungry, stop, opts)
+    except OSError:
+        REAL_EXIT(PIPE_LOST)
+
+
+def _dead_worker(code):
+    why = (": its pipes to kcheck were closed - does the model close file descriptors it "
+           "did not open?" if code == PIPE_LOST else "")
+    return f"a worker process died (exit code {code}){why}"
+
+
+def _steal_worker_loop(wid, inbox, outbox, hungry, stop, opts):
     import signal
     from .runtime import KcheckSignal
     from .watchdog import Watchdog
@@ -569,7 +589,7 @@ def explore_local(spec, jobs, opts, *, progress=None, max_executions=None, keep_
             except Exception:
                 dead = [p for i, p in enumerate(procs) if i in busy and not p.is_alive()]
                 if dead:
-                    error = f"a worker process died (exit code {dead[0].exitcode})"
+                    error = _dead_worker(dead[0].exitcode)
                     break
                 continue
             if kind == "error":

@@ -107,10 +107,12 @@ def _child_setup(hb_w, tb_w):
     except OSError:
         pass
     _die_with_parent()
-    # and so does every process forked from it (the setting does not survive
-    # fork()): a search's worker stuck where its die-with-parent thread cannot
-    # run would otherwise outlive a `kill -9` of kcheck
-    os.register_at_fork(after_in_child=_die_with_parent)
+    # and so does every process forked from it by its main thread (the setting
+    # does not survive fork()): a search's worker stuck where its
+    # die-with-parent thread cannot run would otherwise outlive a `kill -9` of
+    # kcheck.  Not one a thread forks (a pool's replacement worker): the
+    # signal would come when that thread, not the process, ends
+    os.register_at_fork(before=_note_forking_thread, after_in_child=_die_with_main_thread)
     os.set_blocking(hb_w, False)
     _FD[0] = hb_w
     import faulthandler
@@ -122,6 +124,17 @@ def _child_setup(hb_w, tb_w):
 
 
 _KEEP = []
+_FROM_MAIN = [False]
+
+
+def _note_forking_thread():
+    import threading
+    _FROM_MAIN[0] = threading.current_thread() is threading.main_thread()
+
+
+def _die_with_main_thread():
+    if _FROM_MAIN[0]:
+        _die_with_parent()
 
 
 def _die_with_parent():
@@ -156,15 +169,23 @@ class _Parent:
             if status is not None:
                 return status
             try:
-                ready, _, _ = select.select([self.hb], [], [], 0.5)
+                ready, _, _ = select.select([self.hb] if self.hb is not None else [], [], [], 0.5)
             except InterruptedError:
                 ready = []
             if ready:
                 try:
                     data = os.read(self.hb, 4096)
                 except InterruptedError:
-                    data = b""
-                buf = self._records(buf + data)
+                    data = None
+                if data == b"":
+                    # every write end closed while the command runs (a model that
+                    # closes file descriptors it does not own): nothing more to
+                    # hear, so no silence to act on - wait for the command
+                    os.close(self.hb)
+                    self.hb = None
+                    self.armed.clear()
+                elif data:
+                    buf = self._records(buf + data)
             self._send_pending()
             now = time.monotonic()
             if self.term_at is not None and now - self.term_at > TERM_GRACE:
