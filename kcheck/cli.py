@@ -718,12 +718,11 @@ class _Kcheck(click.Group):
         prog_name = prog_name or "kcheck"     # also under python -m kcheck.cli
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
-        if top:
-            # a parent that can stop model code no signal reaches (a loop inside
-            # one of Python's C functions): engine/supervisor.py
+        if top and args and not any(a in ("-h", "--help", "--version") for a in args):
+            # what stops model code no signal reaches (a loop inside one of
+            # Python's C functions): engine/supervisor.py
             from .engine import supervisor
-            if supervisor.wanted():
-                supervisor.supervise(as_json="--json" in args)
+            supervisor.start(as_json="--json" in args)
         OUT.as_json = "--json" in args
         OUT.json_done = False
         debug = "--debug" in args

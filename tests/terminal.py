@@ -55,3 +55,24 @@ def running_kcheck(args, **kw):
 def press_ctrl_c(p: subprocess.Popen) -> None:
     """SIGINT to the whole group, as a terminal's Ctrl-C sends it."""
     os.killpg(p.pid, signal.SIGINT)
+
+
+def kcheck_workers(pid: int) -> list:
+    """The worker processes of the kcheck command ``pid``: its children but
+    the monitor it forks at start (engine/supervisor.py), which ignores
+    SIGTERM where a worker does not."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+    out = []
+    for k in kids:
+        try:
+            with open(f"/proc/{k}/status") as f:
+                ign = next(int(ln.split()[1], 16) for ln in f if ln.startswith("SigIgn:"))
+        except (OSError, StopIteration):
+            continue
+        if not ign & (1 << (signal.SIGTERM - 1)):
+            out.append(k)
+    return out

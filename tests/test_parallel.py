@@ -254,16 +254,12 @@ def test_a_killed_worker_of_a_checkpointed_run_ends_it(tmp_path):
                           "--checkpoint", str(tmp_path / "ck.json")],
                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        def children(pid):
-            return [int(x) for x in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
-                                                   text=True).stdout.split()]
+        from terminal import kcheck_workers
         kids = []
         deadline = time.time() + 60
         while time.time() < deadline and len(kids) < 2:
             time.sleep(0.2)
-            # the command runs under its supervisor (engine/supervisor.py): the
-            # workers are the supervised process's children
-            kids = [k for c in children(p.pid) for k in children(c)]
+            kids = kcheck_workers(p.pid)        # not the monitor (engine/supervisor.py)
         assert kids, "no worker started"
         time.sleep(1.0)
         assert p.poll() is None, "the run ended before a worker could be killed"

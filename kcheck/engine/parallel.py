@@ -306,8 +306,7 @@ class PoolExecutor:
             if n % 40 == 0:
                 dead = [p for p in self.procs if p.exitcode is not None]
                 if dead:
-                    raise ModelError(f"a worker process died (exit code {dead[0].exitcode}): "
-                                     "killed, or out of memory")
+                    raise dead_worker(dead[0])
 
     def close(self):
         self.pool.terminate()
@@ -373,10 +372,18 @@ def _steal_worker(wid, inbox, outbox, hungry, stop, opts):
         REAL_EXIT(PIPE_LOST)
 
 
-def _dead_worker(code):
+def dead_worker(proc):
+    """The ModelError a coordinator raises for worker process ``proc`` found dead."""
+    from . import supervisor
+    code = proc.exitcode
+    if code == supervisor.WORKER_STUCK:
+        said = supervisor.stuck_worker(proc.pid)
+        if said:
+            return ModelError(said[0], where=said[1])
     why = (": its pipes to kcheck were closed - does the model close file descriptors it "
-           "did not open?" if code == PIPE_LOST else "")
-    return f"a worker process died (exit code {code}){why}"
+           "did not open?" if code == PIPE_LOST else ": killed, or out of memory" if code and code < 0
+           else "")
+    return ModelError(f"a worker process died (exit code {code}){why}")
 
 
 def _steal_worker_loop(wid, inbox, outbox, hungry, stop, opts):
@@ -589,7 +596,8 @@ def explore_local(spec, jobs, opts, *, progress=None, max_executions=None, keep_
             except Exception:
                 dead = [p for i, p in enumerate(procs) if i in busy and not p.is_alive()]
                 if dead:
-                    error = _dead_worker(dead[0].exitcode)
+                    e = dead_worker(dead[0])
+                    error = (str(e), e.where)
                     break
                 continue
             if kind == "error":
@@ -631,6 +639,9 @@ def explore_local(spec, jobs, opts, *, progress=None, max_executions=None, keep_
                 p.join(timeout=0.2)
                 if p.is_alive():
                     p.terminate()
+                    p.join(timeout=5)
+                if p.is_alive():
+                    p.kill()            # SIGTERM ignored (by model code it ran)
                     p.join()
             outbox.close()
     interrupted = interrupted or held.pressed

@@ -1,26 +1,34 @@
-"""A parent process that outlives model code no signal can stop.
+"""Stopping model code that no signal reaches: a dead man's switch and a monitor.
 
 The watchdog (``watchdog.py``) is a Python signal handler: it runs between
 two bytecodes.  Model code stuck inside one of Python's own C functions
 (``any(itertools.repeat(False))``, ``10 ** 10 ** 10``) never gets back to a
 bytecode, so no handler runs - not the watchdog's, not Ctrl-C's, not
-SIGTERM's - and a model can also switch the watchdog's timer off or ignore
-SIGTERM.  Only another process can end such a run.
+SIGTERM's - and a model can also switch the watchdog's timer off.  Two
+things end such a run without Python's help:
 
-So the ``kcheck`` command forks once at start (``supervise``): the child runs
-the command as before, in a process group of its own; the parent waits for
-it, passes on the signals it gets (Ctrl-C, ``kill``, ``timeout``) to the
-command once - its search's workers, which a terminal's Ctrl-C reached
-before, are the command's to stop - and listens to heartbeats.  Every process that runs model code (the command, the
-search's workers) sends one from its watchdog's tick each second while a
-watchdog is armed.  When an armed process has been silent for
-``2 * KCHECK_WATCHDOG + 5`` seconds, the parent asks it for its Python stack
-(``faulthandler``, whose handler is C and needs no bytecode), names the
-model's line, kills the child's group and exits 2 with one line.  A SIGTERM
-the child does not act on within ``TERM_GRACE`` seconds ends it the same way,
-with the exit code of an interrupted run.  The parent exits with the child's
-exit code otherwise (128 + N if a signal N killed it), so nothing changes
-for a run that ends by itself.
+* **A dead man's switch** in every process that runs model code: a POSIX
+  timer on the process's CPU time whose expiry starts a thread that calls
+  ``_exit()`` - C code, no bytecode needed.  The watchdog's tick pushes it
+  ``limit() + GRACE`` CPU seconds ahead each second; a process whose ticks
+  stop (stuck in C, or its timer switched off) burns through that and exits
+  with 2 (the command) or ``WORKER_STUCK`` (a search's worker, which its
+  coordinator then reports).  CPU time, not wall time: a run stopped with
+  Ctrl-Z, or waiting, never trips it.
+* **A monitor process**, forked once by the ``kcheck`` command at start
+  (``start``), to say what happened: every armed process sends it a
+  heartbeat from each tick; when one has burnt ``limit()`` CPU seconds since
+  its last, the monitor asks it for its Python stack (``faulthandler``,
+  whose handler is C), names the model's line, and prints the one-line
+  message (the command's), or hands it to the command (a worker's: the
+  coordinator's "a worker process died" names it).  The monitor is in the
+  command's process group but ignores the signals a terminal or ``timeout``
+  sends it: those are the command's, which gets them as it always did.  It
+  dies with the command (``PR_SET_PDEATHSIG``).
+
+A model that switches kcheck's SIGINT or SIGTERM handler off gets it back at
+the next tick.  Nothing of this runs for ``kcheck.check()`` called in a
+process of the caller's own (a test suite's): only the command arms it.
 """
 
 from __future__ import annotations
@@ -35,26 +43,18 @@ import time
 
 ARM, BEAT, DISARM = 1, 2, 3
 _REC = struct.Struct("=iB")          # (pid, kind): 5 bytes, atomic on a pipe
-TERM_GRACE = 10.0
-EXIT_ERROR, EXIT_INTERRUPTED = 2, 130
+GRACE = 3.0                          # CPU seconds between the monitor's message and the exit
+WORKER_STUCK = 76                    # a worker's exit code when its switch trips
+EXIT_ERROR = 2
 
-_FD = [None]                         # the heartbeat pipe's write end, in the child
-
-
-def beat(kind=BEAT):
-    """Send a heartbeat (or arm/disarm) to the supervising parent, if there is
-    one.  Never blocks and never fails: a parent gone or a full pipe is no
-    concern of the model's run."""
-    fd = _FD[0]
-    if fd is None:
-        return
-    try:
-        os.write(fd, _REC.pack(os.getpid(), kind))
-    except OSError:
-        pass
+_FD = [None]                         # the heartbeat pipe's write end, in the command's processes
+_REPORTS = [None]                    # the monitor's reports on stuck workers (read end)
+_COMMAND = [None]                    # the command's pid
 
 
-def _limit():
+def limit():
+    """CPU seconds of silence after which model code is stuck: ``2 *
+    KCHECK_WATCHDOG + 5`` (25 by default), well past the watchdog's own."""
     try:
         s = float(os.environ.get("KCHECK_WATCHDOG", "10"))
     except ValueError:
@@ -62,61 +62,57 @@ def _limit():
     return 2 * s + 5
 
 
-def wanted():
-    """Supervise this command?  Only as the real top-level process (the console
-    script or ``python -m kcheck.cli``, not a test's in-process call), on a
-    system with fork(), and not when the watchdog is switched off
-    (``KCHECK_WATCHDOG=0``) or the command only prints help."""
-    if os.name != "posix" or not hasattr(os, "fork") or _FD[0] is not None:
-        return False
+def beat(kind=BEAT):
+    """A heartbeat (or arm/disarm) for the monitor, and the dead man's switch
+    pushed ahead (or off).  Never blocks and never fails."""
+    fd = _FD[0]
+    if fd is None:
+        return
+    try:
+        os.write(fd, _REC.pack(os.getpid(), kind))
+    except OSError:
+        pass
+    sw = _switch()
+    if sw is not None:
+        sw.set(0.0 if kind == DISARM else limit() + GRACE)
+
+
+def start(as_json=False):
+    """Fork the monitor (the ``kcheck`` command, once, from its main thread)."""
+    if os.name != "posix" or not sys.platform.startswith("linux") or _FD[0] is not None:
+        return
     if os.environ.get("KCHECK_WATCHDOG", "").strip() in ("0", "0.0"):
-        return False
-    args = sys.argv[1:]
-    if not args or any(a in ("-h", "--help", "--version") for a in args):
-        return False
+        return
     import threading
-    return threading.current_thread() is threading.main_thread()
-
-
-def supervise(as_json=False):
-    """Fork: return in the child (which runs the command); the parent never
-    returns - it exits with the child's exit code."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    sw = _Switch.make(EXIT_ERROR)
+    if sw is None:
+        return                       # no POSIX timers here: the old behaviour
+    _SWITCH[os.getpid()] = sw
     hb_r, hb_w = os.pipe()
     tb_r, tb_w = os.pipe()
+    rp_r, rp_w = os.pipe()
+    command = os.getpid()
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
-        os.close(hb_r)
-        os.close(tb_r)
-        _child_setup(hb_w, tb_w)
-        return
-    os.close(hb_w)
-    os.close(tb_w)
-    try:
-        os.setpgid(pid, pid)        # (the child does it too: whichever comes first)
-    except OSError:
-        pass
-    code = _Parent(pid, hb_r, tb_r, as_json).run()
-    os._exit(code)
-
-
-def _child_setup(hb_w, tb_w):
-    try:
-        os.setpgid(0, 0)             # the parent passes each signal on, once
-    except OSError:
-        pass
-    _die_with_parent()
-    # and so does every process forked from it by its main thread (the setting
-    # does not survive fork()): a search's worker stuck where its
-    # die-with-parent thread cannot run would otherwise outlive a `kill -9` of
-    # kcheck.  Not one a thread forks (a pool's replacement worker): the
-    # signal would come when that thread, not the process, ends
-    os.register_at_fork(before=_note_forking_thread, after_in_child=_die_with_main_thread)
+        for fd in (hb_w, tb_w, rp_r):
+            os.close(fd)
+        code = 0
+        try:
+            _Monitor(command, hb_r, tb_r, rp_w, as_json).run()
+        except BaseException:
+            code = 1
+        os._exit(code)
+    for fd in (hb_r, rp_w):
+        os.close(fd)
     os.set_blocking(hb_w, False)
-    _FD[0] = hb_w
+    os.set_blocking(rp_r, False)
+    _FD[0], _REPORTS[0], _COMMAND[0] = hb_w, rp_r, command
     import faulthandler
-    # the parent's question "where are you stuck?": answered by C code, in
+    # the monitor's question "where are you stuck?", answered by C code in
     # every process forked from here (the search's workers included)
     faulthandler.register(signal.SIGUSR2, file=os.fdopen(tb_w, "w", closefd=False),
                           all_threads=True)
@@ -124,140 +120,167 @@ def _child_setup(hb_w, tb_w):
 
 
 _KEEP = []
-_FROM_MAIN = [False]
+_REPORTED = {}
 
 
-def _note_forking_thread():
-    import threading
-    _FROM_MAIN[0] = threading.current_thread() is threading.main_thread()
+def stuck_worker(pid):
+    """The monitor's (message, (file, line) or None) about worker ``pid`` if it
+    found it stuck (the coordinator's, when that worker died with
+    ``WORKER_STUCK``), else None."""
+    fd = _REPORTS[0]
+    if fd is not None:
+        data = b""
+        deadline = time.monotonic() + 2.0
+        while pid not in _REPORTED and time.monotonic() < deadline:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                chunk = None
+            except OSError:
+                break
+            if chunk:
+                data += chunk
+                *lines, data = data.split(b"\n")
+                for ln in lines:
+                    p, where, msg = ln.decode("utf-8", "replace").split("\t", 2)
+                    f, _, line = where.rpartition(":")
+                    _REPORTED[int(p)] = (msg, (f, int(line)) if f else None)
+            else:
+                time.sleep(0.05)
+    return _REPORTED.get(pid)
 
 
-def _die_with_main_thread():
-    if _FROM_MAIN[0]:
-        _die_with_parent()
+# -- the dead man's switch ---------------------------------------------------
 
+class _Switch:
+    """A POSIX timer on this process's CPU time that calls ``_exit(code)`` on a
+    thread of its own when it expires (``SIGEV_THREAD``)."""
 
-def _die_with_parent():
-    """PR_SET_PDEATHSIG: the kernel kills this process when its parent dies
-    (``kill -9`` of the supervisor), however stuck it is."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
+    _lib = None
+
+    def __init__(self, timer, lib):
+        self.timer, self.lib = timer, lib
+
+    @classmethod
+    def make(cls, code):
+        try:
+            import ctypes
+            lib = cls._lib
+            if lib is None:
+                lib = ctypes.CDLL(None, use_errno=True)
+                if not hasattr(lib, "timer_create"):
+                    lib = ctypes.CDLL("librt.so.1", use_errno=True)
+                cls._lib = lib
+
+            class sigevent(ctypes.Structure):
+                _fields_ = [("value", ctypes.c_void_p), ("signo", ctypes.c_int),
+                            ("notify", ctypes.c_int), ("function", ctypes.c_void_p),
+                            ("attribute", ctypes.c_void_p), ("pad", ctypes.c_int * 8)]
+            ev = sigevent()
+            ev.value = code
+            ev.notify = 2                       # SIGEV_THREAD
+            ev.function = ctypes.cast(ctypes.CDLL(None)._exit, ctypes.c_void_p).value
+            timer = ctypes.c_void_p()
+            if lib.timer_create(2, ctypes.byref(ev), ctypes.byref(timer)) != 0:  # CPUTIME
+                return None
+            return cls(timer, lib)
+        except Exception:
+            return None
+
+    def set(self, seconds):
         import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)      # PR_SET_PDEATHSIG
-    except Exception:
-        pass
+
+        class timespec(ctypes.Structure):
+            _fields_ = [("sec", ctypes.c_long), ("nsec", ctypes.c_long)]
+        spec = (timespec * 2)()                 # it_interval 0, it_value
+        spec[1].sec = int(seconds)
+        spec[1].nsec = int((seconds - int(seconds)) * 1e9)
+        self.lib.timer_settime(self.timer, 0, ctypes.byref(spec), None)
 
 
-class _Parent:
-    def __init__(self, pid, hb, tb, as_json):
-        self.pid, self.hb, self.tb, self.as_json = pid, hb, tb, as_json
-        self.armed = {}              # pid -> time of its last heartbeat
-        self.term_at = None
-        self.pending = []
+_SWITCH = {}
+
+
+def _switch():
+    """This process's switch (timers do not survive fork(): one per process)."""
+    pid = os.getpid()
+    sw = _SWITCH.get(pid)
+    if sw is None and pid not in _SWITCH:
+        sw = _SWITCH[pid] = _Switch.make(EXIT_ERROR if pid == _COMMAND[0] else WORKER_STUCK)
+    return sw
+
+
+# -- the monitor -------------------------------------------------------------
+
+class _Monitor:
+    def __init__(self, command, hb, tb, reports, as_json):
+        self.command, self.hb, self.tb, self.reports, self.as_json = command, hb, tb, reports, as_json
+        self.armed = {}              # pid -> its CPU seconds at its last heartbeat
+        self.done = set()
 
     def run(self):
-        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT,
-                  signal.SIGTSTP, signal.SIGCONT):
-            if signal.getsignal(s) != signal.SIG_IGN:
-                signal.signal(s, self._forward)
-        limit = _limit()
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+            signal.signal(s, signal.SIG_IGN)   # the command's to act on, not this one's
+        _die_with_parent()
+        if os.getppid() != self.command:
+            return
+        lim = limit()
         buf = b""
         while True:
-            status = self._reaped()
-            if status is not None:
-                return status
             try:
-                ready, _, _ = select.select([self.hb] if self.hb is not None else [], [], [], 0.5)
+                ready, _, _ = select.select([self.hb], [], [], 0.5)
             except InterruptedError:
                 ready = []
             if ready:
-                try:
-                    data = os.read(self.hb, 4096)
-                except InterruptedError:
-                    data = None
-                if data == b"":
-                    # every write end closed while the command runs (a model that
-                    # closes file descriptors it does not own): nothing more to
-                    # hear, so no silence to act on - wait for the command
-                    os.close(self.hb)
-                    self.hb = None
-                    self.armed.clear()
-                elif data:
-                    buf = self._records(buf + data)
-            self._send_pending()
-            now = time.monotonic()
-            if self.term_at is not None and now - self.term_at > TERM_GRACE:
-                return self._kill(f"kcheck: error: stopped by SIGTERM; model code did not stop "
-                                  f"within {TERM_GRACE:.0f} s (it ignores the signal, or runs "
-                                  f"where no signal reaches it): killed", EXIT_INTERRUPTED)
-            for p, last in list(self.armed.items()):
-                if now - last <= limit:
-                    continue
-                if not _alive(p):
+                data = os.read(self.hb, 4096)
+                if not data:
+                    return               # every process of the command is gone
+                buf = self._records(buf + data)
+            for p, at in list(self.armed.items()):
+                used = _cpu(p)
+                if used is None:
                     del self.armed[p]
-                    continue
-                where = self._where(p)
-                return self._kill(
-                    f"kcheck: error: {where + ': ' if where else ''}model code ran "
-                    f"{now - last:.0f} s where kcheck's watchdog could not stop it: a loop "
-                    f"inside one of Python's own C functions (no signal reaches it), or a "
-                    f"model that switched the watchdog's timer off? Stopped", EXIT_ERROR)
+                elif used - at > lim and p not in self.done:
+                    self.done.add(p)
+                    self._report(p, used - at)
 
     def _records(self, buf):
         n = len(buf) - len(buf) % _REC.size
-        now = time.monotonic()
         for off in range(0, n, _REC.size):
             p, kind = _REC.unpack_from(buf, off)
             if kind == DISARM:
                 self.armed.pop(p, None)
             else:
-                self.armed[p] = now
+                cpu = _cpu(p)
+                if cpu is not None:
+                    self.armed[p] = cpu
         return buf[n:]
 
-    def _forward(self, signum, frame):
-        # handled in the loop, not here: a handler that kills while the loop
-        # reads could interleave with it
-        self.pending.append(signum)
-
-    def _send_pending(self):
-        while self.pending:
-            signum = self.pending.pop(0)
-            if signum == signal.SIGTERM and self.term_at is None:
-                self.term_at = time.monotonic()
+    def _report(self, p, seconds):
+        where = self._where(p)
+        what = (f"model code ran {seconds:.0f} s where kcheck's watchdog could not stop it: a "
+                f"loop inside one of Python's own C functions (no signal reaches it), or a "
+                f"model that switched the watchdog's timer off? Stopped")
+        if p != self.command:
             try:
-                if signum in (signal.SIGTSTP, signal.SIGCONT):
-                    os.killpg(self.pid, signum)
-                else:
-                    # to the command alone, as `kill PID` reaches it: its search's
-                    # workers are its to stop (a pool's worker that got Ctrl-C
-                    # itself printed a traceback)
-                    os.kill(self.pid, signum)
+                os.write(self.reports, f"{p}\t{where}\t{what}\n".encode())
             except OSError:
                 pass
-            if signum == signal.SIGTSTP:
-                # Ctrl-Z: the child's group stops with this one, which the shell
-                # sees stopped
-                os.kill(os.getpid(), signal.SIGSTOP)
-            elif signum == signal.SIGCONT:
-                now = time.monotonic()   # a stopped run sent no heartbeat: not a hang
-                for q in self.armed:
-                    self.armed[q] = now
-
-    def _reaped(self):
+            return
+        text = f"{where}: {what}" if where else what
         try:
-            p, status = os.waitpid(self.pid, os.WNOHANG)
-        except ChildProcessError:
-            return EXIT_ERROR
-        if p == 0:
-            return None
-        if os.WIFSIGNALED(status):
-            return 128 + os.WTERMSIG(status)
-        return os.WEXITSTATUS(status)
+            sys.stderr.write(f"kcheck: error: {text}\n")
+            sys.stderr.flush()
+            if self.as_json:
+                import json
+                sys.stdout.write(json.dumps({"verdict": "error", "error": text,
+                                             "exit_code": EXIT_ERROR}) + "\n")
+                sys.stdout.flush()
+        except OSError:
+            pass
 
     def _where(self, p):
-        """The model's line the stuck process is at, from its faulthandler dump."""
+        """The model's line process ``p`` is at, from its faulthandler dump."""
         try:
             os.kill(p, signal.SIGUSR2)
         except OSError:
@@ -276,26 +299,27 @@ class _Parent:
             text += chunk
         return _model_line(text.decode("utf-8", "replace"))
 
-    def _kill(self, msg, code):
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        try:
-            os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            pass
-        try:
-            sys.stderr.write(msg + "\n")
-            sys.stderr.flush()
-            if self.as_json:
-                import json
-                sys.stdout.write(json.dumps({"verdict": "error", "error": msg[len("kcheck: error: "):],
-                                             "exit_code": code}) + "\n")
-                sys.stdout.flush()
-        except OSError:
-            pass
-        return code
+
+def _die_with_parent():
+    """PR_SET_PDEATHSIG: the kernel kills this process when its parent dies."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    except Exception:
+        pass
+
+
+def _cpu(p):
+    """Process ``p``'s CPU seconds (user + system), None once it is gone (or a
+    zombie)."""
+    try:
+        with open(f"/proc/{p}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    if fields[0] == "Z":
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)')
@@ -306,29 +330,15 @@ def _model_line(dump):
     kcheck's nor Python's own library's."""
     import sysconfig
     kdir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    lib = tuple(p for p in {sysconfig.get_paths().get("stdlib"), sysconfig.get_paths().get("purelib"),
-                            sysconfig.get_paths().get("platlib")} if p)
+    paths = sysconfig.get_paths()
+    lib = tuple(p for p in {paths.get("stdlib"), paths.get("purelib"), paths.get("platlib")} if p)
     for line in dump.splitlines():
         m = _FRAME.match(line)
         if not m:
             continue
         f = os.path.abspath(m["file"])
-        if f.startswith(kdir) or (lib and f.startswith(lib)) or f.startswith("<"):
+        if f.startswith(kdir) or (lib and f.startswith(lib)) or m["file"].startswith("<"):
             continue
         rel = os.path.relpath(f)
         return f"{f if rel.startswith('..') else rel}:{m['line']}"
     return ""
-
-
-def _alive(p):
-    """A process that still runs (a zombie a worker's coordinator has not reaped
-    yet does not)."""
-    try:
-        with open(f"/proc/{p}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        try:
-            os.kill(p, 0)
-            return True
-        except OSError:
-            return False

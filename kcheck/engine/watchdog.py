@@ -29,6 +29,9 @@ class Watchdog:
         if self.on:
             self.old = signal.signal(signal.SIGALRM, self._tick)
             signal.setitimer(signal.ITIMER_REAL, 1.0, 1.0)
+            # kcheck's SIGTERM handler, which a model must not switch off (Ctrl-C's
+            # changes hands as model code starts and stops: catching_ctrl_c)
+            self.term = signal.getsignal(signal.SIGTERM)
             supervisor.beat(supervisor.ARM)
         return self
 
@@ -39,8 +42,11 @@ class Watchdog:
             supervisor.beat(supervisor.DISARM)
 
     def _tick(self, *a):
-        supervisor.beat()       # the supervising parent's heartbeat (supervisor.py)
+        supervisor.beat()       # the monitor's heartbeat, the dead man's switch pushed on
         from . import runtime
+        if runtime.CURRENT is not None and self.term != signal.SIG_IGN \
+                and signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
+            signal.signal(signal.SIGTERM, self.term)    # a model switched it off: back
         run = runtime.CURRENT
         now = time.monotonic()
         key = (id(run), run.nevents if run is not None else None)
@@ -129,6 +135,7 @@ class ImportWatchdog:
         if self.on:
             self.old = signal.signal(signal.SIGALRM, self._fire)
             signal.setitimer(signal.ITIMER_REAL, self.seconds, 0)
+            self.term = signal.getsignal(signal.SIGTERM)
             supervisor.beat(supervisor.ARM)
         return self
 
@@ -136,6 +143,8 @@ class ImportWatchdog:
         if self.on:
             signal.setitimer(signal.ITIMER_REAL, 0, 0)
             signal.signal(signal.SIGALRM, self.old)
+            if self.term != signal.SIG_IGN and signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
+                signal.signal(signal.SIGTERM, self.term)    # a module that ignores SIGTERM
             supervisor.beat(supervisor.DISARM)
 
     def _fire(self, *a):

@@ -723,7 +723,7 @@ def _write_lock(lock, name):
     counts = [r.rmw(e, _mark, ACQ, name) for e, _ in pairs]
     for (_, x), n in zip(pairs, counts):
         if n:
-            r.rmw(x, _until(n), ACQ, name)
+            r.rmw(x, _until(n), WAIT_ACQ, name)     # an acquire load that waits
     if lock.kind == "rwlock":
         r.rmw(lock._irq(), _shut, ACQ, name)
     _marked(t)[lock._loc.lid] = counts

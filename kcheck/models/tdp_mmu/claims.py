@@ -714,7 +714,7 @@ def _run_pool(todo, order, jobs, store, finished, added):
     ``order`` names, then whatever ``finished`` puts in ``added``."""
     import multiprocessing as mp
     import queue as queue_mod
-    from ...engine.parallel import die_with_parent, stop_pool
+    from ...engine.parallel import die_with_parent, stop_pool, dead_worker
     # a worker whose table is gone (the parent killed with -9) stops too
     pool = mp.get_context("fork").Pool(jobs, initializer=die_with_parent)
     results = queue_mod.SimpleQueue()      # (key, result); (None, exception) from a worker
@@ -744,8 +744,7 @@ def _run_pool(todo, order, jobs, store, finished, added):
             except queue_mod.Empty:
                 dead = [p for p in procs if p.exitcode is not None]
                 if dead:
-                    raise ModelError(f"a worker process died (exit code {dead[0].exitcode}): "
-                                     "killed, or out of memory") from None
+                    raise dead_worker(dead[0]) from None
                 continue
             got += 1
             if res is None or res.verdict == "interrupted":
