@@ -479,8 +479,8 @@ def mutex_is_locked(lock):
 # x86's qrwlock, written so that two readers never conflict and a reader and a
 # writer meet once per pair of sections.  Each task has two words: an entry
 # word, which only its own read_lock() increments (the number of its read
-# sections so far), and an exit word, to which its read_unlock() writes that
-# number back.  A writer takes the writer word (writers exclude each other
+# sections so far), and an exit word, which its read_unlock() increments to
+# the same number.  A writer takes the writer word (writers exclude each other
 # there), then *marks* every other task's entry word - from then on that
 # task's read_lock() waits, so a task-context reader that comes while a
 # writer waits queues behind it, as qrwlock's _QW_WAITING makes it - and then
@@ -525,7 +525,8 @@ def _enter_try(v):
 
 
 def _mark(v):
-    """A writer marks an entry word (n entries so far -> -n-1) and unmarks it."""
+    """A writer marks an entry word (n entries so far -> -n-1); its
+    write_unlock() stores n back."""
     return -v - 1
 
 
@@ -610,9 +611,9 @@ class _DynamicReader:
 
 
 def _rw_pairs(r, lock, t):
-    """The (entry, exit) words an ``rwlock_t`` writer ``t`` marks and waits on:
-    every other static task's pair, then the dynamic contexts' - once per run,
-    lock and writer."""
+    """The (entry, exit) words a writer ``t`` (an ``rwlock_t``'s or an rwsem's)
+    marks and waits on: every other static task's pair, then the dynamic
+    contexts' - worked out once per run, lock and writer."""
     cache = r.__dict__.get("_rw_words")
     if cache is None:
         cache = r._rw_words = {}
