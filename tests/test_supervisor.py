@@ -66,9 +66,10 @@ def main():
 """
 
 
-def _kcheck(path, *args, env=None, **kw):
+def _kcheck(path, *args, env=None, absolute=False, **kw):
     e = {**os.environ, "KCHECK_WATCHDOG": "1", **(env or {})}
-    return subprocess.Popen([sys.executable, "-m", "kcheck.cli", "check", path.name, *args],
+    name = str(path) if absolute else path.name
+    return subprocess.Popen([sys.executable, "-m", "kcheck.cli", "check", name, *args],
                             cwd=path.parent, env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True, **kw)
 
@@ -108,15 +109,17 @@ def _finish(p, timeout=60):
         raise AssertionError("kcheck hung") from None
 
 
+@pytest.mark.parametrize("absolute", [False, True])
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_task_stuck_in_a_c_function_is_a_model_error_at_its_line(tmp_path, jobs):
+def test_a_task_stuck_in_a_c_function_is_a_model_error_at_its_line(tmp_path, jobs, absolute):
     f = tmp_path / "cloop.py"
     f.write_text(C_LOOP)
-    p = _kcheck(f, "--jobs", jobs)
+    p = _kcheck(f, "--jobs", jobs, absolute=absolute)
     out, err = _finish(p)
     assert p.returncode == 2, (out, err)
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("kcheck: error: cloop.py:9: model code ran "), err
+    named = str(f) if absolute else "cloop.py"     # as the user named the model
+    assert len(lines) == 1 and lines[0].startswith(f"kcheck: error: {named}:9: model code ran "), err
     assert "Traceback" not in out + err
 
 

@@ -102,6 +102,8 @@ def start(as_json=False):
             os.close(fd)
         code = 0
         try:
+            # the model's file named as the user typed it, as the command names it
+            _TYPED.update({os.path.abspath(a): a for a in sys.argv[1:] if os.path.isfile(a)})
             _Monitor(command, hb_r, tb_r, rp_w, as_json).run()
         except BaseException:
             code = 1
@@ -121,6 +123,7 @@ def start(as_json=False):
 
 _KEEP = []
 _REPORTED = {}
+_TYPED = {}
 
 
 def stuck_worker(pid):
@@ -340,5 +343,6 @@ def _model_line(dump):
         if f.startswith(kdir) or (lib and f.startswith(lib)) or m["file"].startswith("<"):
             continue
         rel = os.path.relpath(f)
-        return f"{f if rel.startswith('..') else rel}:{m['line']}"
+        name = _TYPED.get(f) or (f if rel.startswith("..") else rel)
+        return f"{name}:{m['line']}"
     return ""
