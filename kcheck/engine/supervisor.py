@@ -155,50 +155,58 @@ def stuck_worker(pid):
 
 # -- the dead man's switch ---------------------------------------------------
 
+def _ctypes():
+    """libc with the POSIX timer calls, and the structures they take (made once)."""
+    if _C:
+        return _C
+    import ctypes
+    lib = ctypes.CDLL(None, use_errno=True)
+    if not hasattr(lib, "timer_create"):
+        lib = ctypes.CDLL("librt.so.1", use_errno=True)
+
+    class sigevent(ctypes.Structure):
+        _fields_ = [("value", ctypes.c_void_p), ("signo", ctypes.c_int),
+                    ("notify", ctypes.c_int), ("function", ctypes.c_void_p),
+                    ("attribute", ctypes.c_void_p), ("pad", ctypes.c_int * 8)]
+
+    class timespec(ctypes.Structure):
+        _fields_ = [("sec", ctypes.c_long), ("nsec", ctypes.c_long)]
+    _exit = ctypes.cast(ctypes.CDLL(None)._exit, ctypes.c_void_p).value
+    _C.update(ctypes=ctypes, lib=lib, sigevent=sigevent, itimerspec=timespec * 2, exit=_exit)
+    return _C
+
+
+_C = {}
+
+
 class _Switch:
     """A POSIX timer on this process's CPU time that calls ``_exit(code)`` on a
     thread of its own when it expires (``SIGEV_THREAD``)."""
 
-    _lib = None
-
-    def __init__(self, timer, lib):
-        self.timer, self.lib = timer, lib
+    def __init__(self, timer):
+        self.timer = timer
 
     @classmethod
     def make(cls, code):
         try:
-            import ctypes
-            lib = cls._lib
-            if lib is None:
-                lib = ctypes.CDLL(None, use_errno=True)
-                if not hasattr(lib, "timer_create"):
-                    lib = ctypes.CDLL("librt.so.1", use_errno=True)
-                cls._lib = lib
-
-            class sigevent(ctypes.Structure):
-                _fields_ = [("value", ctypes.c_void_p), ("signo", ctypes.c_int),
-                            ("notify", ctypes.c_int), ("function", ctypes.c_void_p),
-                            ("attribute", ctypes.c_void_p), ("pad", ctypes.c_int * 8)]
-            ev = sigevent()
+            c = _ctypes()
+            ev = c["sigevent"]()
             ev.value = code
             ev.notify = 2                       # SIGEV_THREAD
-            ev.function = ctypes.cast(ctypes.CDLL(None)._exit, ctypes.c_void_p).value
-            timer = ctypes.c_void_p()
-            if lib.timer_create(2, ctypes.byref(ev), ctypes.byref(timer)) != 0:  # CPUTIME
-                return None
-            return cls(timer, lib)
+            ev.function = c["exit"]
+            timer = c["ctypes"].c_void_p()
+            if c["lib"].timer_create(2, c["ctypes"].byref(ev), c["ctypes"].byref(timer)) != 0:
+                return None                     # 2: CLOCK_PROCESS_CPUTIME_ID
+            return cls(timer)
         except Exception:
             return None
 
     def set(self, seconds):
-        import ctypes
-
-        class timespec(ctypes.Structure):
-            _fields_ = [("sec", ctypes.c_long), ("nsec", ctypes.c_long)]
-        spec = (timespec * 2)()                 # it_interval 0, it_value
+        c = _ctypes()
+        spec = c["itimerspec"]()                # it_interval 0, it_value
         spec[1].sec = int(seconds)
         spec[1].nsec = int((seconds - int(seconds)) * 1e9)
-        self.lib.timer_settime(self.timer, 0, ctypes.byref(spec), None)
+        c["lib"].timer_settime(self.timer, 0, c["ctypes"].byref(spec), None)
 
 
 _SWITCH = {}

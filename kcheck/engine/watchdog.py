@@ -44,9 +44,8 @@ class Watchdog:
     def _tick(self, *a):
         supervisor.beat()       # the monitor's heartbeat, the dead man's switch pushed on
         from . import runtime
-        if runtime.CURRENT is not None and self.term != signal.SIG_IGN \
-                and signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
-            signal.signal(signal.SIGTERM, self.term)    # a model switched it off: back
+        if runtime.CURRENT is not None:
+            _keep_sigterm(self.term)
         run = runtime.CURRENT
         now = time.monotonic()
         key = (id(run), run.nevents if run is not None else None)
@@ -74,6 +73,12 @@ class Watchdog:
                                  f"ends, or one too long for a harness?")
             raise ModelError(f"task {t.name if t else 'main()'} ran {self.seconds:.0f} s without "
                              f"reaching a kernel call{where}: an infinite loop in plain Python?")
+
+
+def _keep_sigterm(term):
+    """Put kcheck's SIGTERM handler ``term`` back if model code set SIG_IGN."""
+    if term != signal.SIG_IGN and signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, term)
 
 
 _ENGINE = os.path.dirname(os.path.abspath(__file__))
@@ -143,8 +148,7 @@ class ImportWatchdog:
         if self.on:
             signal.setitimer(signal.ITIMER_REAL, 0, 0)
             signal.signal(signal.SIGALRM, self.old)
-            if self.term != signal.SIG_IGN and signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
-                signal.signal(signal.SIGTERM, self.term)    # a module that ignores SIGTERM
+            _keep_sigterm(self.term)
             supervisor.beat(supervisor.DISARM)
 
     def _fire(self, *a):
