@@ -307,12 +307,101 @@ int main(void)
 }
 """
 
+RCU_KREF_LOOKUP = r"""
+/* A lookup under RCU must not kref_get() an object whose count may have
+ * reached zero (kref_get_unless_zero(), Documentation/core-api/kref.rst); the
+ * kthreads poll kthread_should_stop() with schedule() in TASK_RUNNING, a busy
+ * loop that kthread_stop() ends (once a false livelock). */
+#include <linux/kref.h>
+#include <linux/kthread.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/rculist.h>
+
+struct obj {
+	struct kref ref;
+	struct list_head node;
+	int val;
+};
+
+static LIST_HEAD(objs);
+static DEFINE_SPINLOCK(objs_lock);
+
+static void obj_release(struct kref *ref)
+{
+	struct obj *o = container_of(ref, struct obj, ref);
+
+	spin_lock(&objs_lock);
+	list_del_rcu(&o->node);
+	spin_unlock(&objs_lock);
+	kfree_rcu_mightsleep(o);
+}
+
+static struct obj *lookup(void)
+{
+	struct obj *o;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(o, &objs, node) {
+#if FIXED
+		if (kref_get_unless_zero(&o->ref)) {
+#else
+		{
+			kref_get(&o->ref);
+#endif
+			rcu_read_unlock();
+			return o;
+		}
+	}
+	rcu_read_unlock();
+	return NULL;
+}
+
+static int user(void *arg)
+{
+	struct obj *o = lookup();
+
+	if (o) {
+		WRITE_ONCE(o->val, 1);
+		kref_put(&o->ref, obj_release);
+	}
+	while (!kthread_should_stop())
+		schedule();
+	return 0;
+}
+
+static int owner(void *arg)
+{
+	struct obj *o = arg;
+
+	kref_put(&o->ref, obj_release);
+	while (!kthread_should_stop())
+		schedule();
+	return 0;
+}
+
+int main(void)
+{
+	struct obj *o = kzalloc(sizeof(*o), GFP_KERNEL);
+	struct task_struct *a, *b;
+
+	kref_init(&o->ref);
+	list_add_rcu(&o->node, &objs);
+	a = kthread_run(user, NULL, "user");
+	b = kthread_run(owner, o, "owner");
+	kthread_stop(a);
+	kthread_stop(b);
+	return 0;
+}
+"""
+
 BUGS = {
     "xillyusb_kref": (XILLYUSB, {"sc": "refcount-warn"}),
     "kcompactd_wakeup": (KCOMPACTD, {"sc": None, "lkmm": "lost-wakeup"}),
     "rds_in_xmit_bitlock": (RDS, {"sc": None, "lkmm": "warn"}),
     "qla3xxx_sleep_in_atomic": (QLA3XXX, {"sc": "sleep-in-atomic"}),
     "eventfs_srcu_list": (EVENTFS, {"sc": "suspicious-rcu-usage", "lkmm": "suspicious-rcu-usage"}),
+    "rcu_kref_lookup": (RCU_KREF_LOOKUP, {"sc": "refcount-warn", "lkmm": "refcount-warn"}),
 }
 
 CASES = [(name, mm, fixed) for name, (_, kinds) in sorted(BUGS.items()) for mm in kinds

@@ -3,6 +3,8 @@ kthread_should_stop() after set_current_state() stops; the one that tests it
 before sleeps through kthread_stop()'s wake-up, and kthread_stop() waits for
 ever - a twin under both memory models."""
 
+import textwrap
+
 import pytest
 
 import kcheck
@@ -80,6 +82,29 @@ def test_a_thread_loop_and_kthread_stop(memory_model, from_task):
     assert "kthread_stop" in res.bug.message
     again = kcheck.replay(model(bad, from_task), res.bug.schedule, memory_model=memory_model)
     assert again.bug is not None and again.bug.kind == "deadlock"
+
+
+def busy(d):
+    # schedule() in TASK_RUNNING only gives the CPU away: a busy polling loop,
+    # which ends when kthread_stop() comes (it was a false livelock: the
+    # explorer ran the loop to its step bound in the schedule that never lets
+    # the stopper in)
+    while not kthread_should_stop():
+        schedule()
+    return 7
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+@pytest.mark.parametrize("from_task", [False, True], ids=["from-main", "from-a-task"])
+def test_a_busy_loop_that_calls_schedule_stops(memory_model, from_task):
+    ok = kcheck.check(model(busy, from_task), memory_model=memory_model)
+    assert ok.verdict == "no-bug" and ok.exhaustive, ok.format()
+
+    def nobody_stops():
+        kthread_run(busy, dev(), "mythread")
+    res = kcheck.check(nobody_stops, memory_model=memory_model)
+    assert res.bug is not None and res.bug.kind == "deadlock", res.format()
+    assert "schedule()" in res.format()
 
 
 def test_should_stop_outside_a_kthread_is_a_model_error():
@@ -262,6 +287,41 @@ def test_kernel_threads_from_c(tmp_path, defines, verdict, kind, memory_model):
                                                 and "use-after-free" in res.bug.message)
         again = kcheck.replay(prog.entry, res.bug.schedule, memory_model=memory_model)
         assert again.bug is not None and again.bug.kind == kind
+
+
+def test_a_c_threads_exit_is_not_shown_at_its_last_line(tmp_path):
+    """The steps kernel code makes after a C thread function returns (the
+    kthread's exit, the put of its task_struct) carry no C line: they were
+    shown as parts of the function's last statement ("WRITE_ONCE(*p, 1):
+    kthread exits: PF_EXITING", at that statement's line)."""
+    import kcheck.c
+    f = tmp_path / "exit.c"
+    f.write_text(textwrap.dedent("""\
+        #include <linux/kthread.h>
+        #include <linux/slab.h>
+
+        static int fn(void *arg)
+        {
+        	WRITE_ONCE(*(int *)arg, 1);
+        	return 0;
+        }
+
+        int main(void)
+        {
+        	int *p = kzalloc(sizeof(*p), GFP_KERNEL);
+        	struct task_struct *t = kthread_run(fn, p, "fn");
+
+        	kthread_stop(t);	/* no reference: the thread may be gone */
+        	kfree(p);
+        	return 0;
+        }
+        """))
+    prog = kcheck.c.load(str(f))
+    res = kcheck.check(prog.entry)
+    assert res.bug is not None and res.bug.kind == "use-after-free", res.format()
+    rows = res.format().split("\n    4 ", 1)[1].split("\n>>", 1)[0]
+    assert rows.startswith("kthread exits: PF_EXITING"), res.format()
+    assert "WRITE_ONCE" not in rows and "exit.c:6" not in rows, res.format()
 
 
 # -- kthread_stop() interrupts interruptible sleeps (a7c01fa93aeb, v6.1) -----------

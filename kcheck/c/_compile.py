@@ -125,7 +125,26 @@ class CFunc:
         from ._kernel import from_python
         ft = self.ftype
         cargs = [from_python(a, t) for a, t in zip(args, ft.params)] + list(args[len(ft.params):])
-        return self.invoke(cargs)
+        return self.from_kernel(cargs)
+
+    def from_kernel(self, args):
+        """``invoke`` for kernel code that calls C (a thread's entry, a callback).
+        What that code does once the function returns - a kthread's exit, a work
+        item's bookkeeping - is not at the function's last line, as a trace said
+        ("kref_put(&o->ref, release): kthread exits"): the caller's source
+        position is put back."""
+        r = rt.CURRENT
+        t = r.cur if r is not None and r.trace else None
+        if t is None:
+            return self.invoke(args)
+        saved = t.tls.get("src")
+        try:
+            return self.invoke(args)
+        finally:
+            if saved is None:
+                t.tls.pop("src", None)
+            else:
+                t.tls["src"] = saved
 
     def _kname(self):
         return self.name

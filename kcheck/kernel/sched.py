@@ -174,6 +174,16 @@ def schedule(sleep=None):
     r = run()
     t = _cur(r, "schedule")
     _check_sleep(r, t, "schedule", scheduling=True)
+    if t.tls.get("set_state", TASK_RUNNING) == TASK_RUNNING:
+        # The task never set a sleeping state (or a wake-up since ended its last
+        # sleep): only the task itself writes one, so its state word is
+        # TASK_RUNNING and __schedule() just lets others run and comes back.  In
+        # ``while (!kthread_should_stop()) schedule();`` that is a polling loop,
+        # as with cond_resched(): a run that never lets the stopper in is unfair,
+        # not a livelock.
+        r.fence("smp_mb", "~schedule")      # rq_lock(); smp_mb__after_spinlock()
+        poll("schedule")
+        return
     if sleep is None:
         sleep = Sleep(lambda: "schedule()", _model_frame())
     if t.tls.get("set_state") == TASK_INTERRUPTIBLE and "kthread" in t.tls:
@@ -191,6 +201,7 @@ def schedule(sleep=None):
         r.rmw(state_word(t), _running, WAIT_ACQ, "schedule")
         g.note = ": woken"
     t.tls["sleep"] = None
+    t.tls["set_state"] = TASK_RUNNING       # what the wake-up left in the state word
 
 
 def schedule_timeout(timeout, sleep=None):
