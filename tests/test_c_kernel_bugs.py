@@ -483,3 +483,104 @@ def test_a_condition_tested_before_prepare_to_wait_loses_the_wakeup(tmp_path, fi
     # the call as the C writes it (a kernel operation's line keeps the source)
     assert "prepare_to_wait(&wq, &wait," in r.bug.trace, r.bug.trace
     assert "wq.lock" not in r.bug.trace, r.bug.trace
+
+
+# -- timed waits in a kthread's loop: the loop is a polling loop ---------------
+# A wait_event*_timeout() (or a DEFINE_WAIT + schedule_timeout()) declares its
+# wait entry in the loop's body: a new local each time round.  Compared by
+# identity, no two iterations were ever the same state, so the explorer never
+# took the loop for one that polls and ran it to the step bound in every
+# execution: "not exhaustive" after minutes, where the loop has 844 executions.
+
+KTHREAD_TIMED_LOOP = r"""
+#include <linux/kthread.h>
+#include <linux/wait.h>
+#include <linux/sched.h>
+
+static DECLARE_WAIT_QUEUE_HEAD(wq);
+static int work;
+
+static int fn(void *arg)
+{
+	while (!kthread_should_stop()) {
+		if (READ_ONCE(work))
+			WRITE_ONCE(work, 0);
+#if DEFINE_WAIT_LOOP
+		{
+			DEFINE_WAIT(w);
+
+			prepare_to_wait(&wq, &w, TASK_INTERRUPTIBLE);
+			if (!kthread_should_stop())
+				schedule_timeout(HZ);
+			finish_wait(&wq, &w);
+		}
+#else
+		wait_event_interruptible_timeout(wq, kthread_should_stop(), HZ);
+#endif
+	}
+	return 0;
+}
+
+int main(void)
+{
+	struct task_struct *t = kthread_run(fn, NULL, "k");
+
+	WRITE_ONCE(work, 1);
+	wake_up(&wq);
+	kthread_stop(t);
+	return 0;
+}
+"""
+
+RETRY_WITH_A_LOCAL = r"""
+#include <linux/delay.h>
+#include <pthread.h>
+
+static int flag;
+
+static void *waiter(void *arg)
+{
+	struct { int n; } tries = { 0 };
+	int *p = &tries.n;		/* its address taken: a block of its own */
+
+	while (!READ_ONCE(flag) && (*p)++ < 3)
+		msleep(1);
+	WARN_ON(!READ_ONCE(flag));	/* gave up after three tries: reachable */
+	return NULL;
+}
+
+static void *setter(void *arg)
+{
+	WRITE_ONCE(flag, 1);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+
+	pthread_create(&a, NULL, waiter, NULL);
+	pthread_create(&b, NULL, setter, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("loop", [0, 1], ids=["wait_event_interruptible_timeout", "DEFINE_WAIT"])
+def test_a_timed_wait_in_a_kthread_loop_is_explored_exhaustively(tmp_path, mm, loop):
+    f = tmp_path / "timed.c"
+    f.write_text(KTHREAD_TIMED_LOOP)
+    prog = kcheck.c.load(str(f), defines=[f"DEFINE_WAIT_LOOP={loop}"])
+    r = kcheck.check(prog.entry, memory_model=mm, max_executions=20000)
+    assert r.bug is None and r.exhaustive, r.format()
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+def test_a_retry_count_in_a_local_block_is_loop_state(tmp_path, mm):
+    """The twin: a local whose value changes each time round is state, so
+    the loop is not taken for one that only polls and its give-up path runs."""
+    f = tmp_path / "retry.c"
+    f.write_text(RETRY_WITH_A_LOCAL)
+    r = kcheck.check(kcheck.c.load(str(f)).entry, memory_model=mm)
+    assert r.bug is not None and r.bug.kind == "warn", r.format()

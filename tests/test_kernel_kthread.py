@@ -107,6 +107,49 @@ def test_a_busy_loop_that_calls_schedule_stops(memory_model, from_task):
     assert "schedule()" in res.format()
 
 
+def _delays():
+    from kcheck.kernel import (msleep, msleep_interruptible, usleep_range, ssleep, fsleep, udelay,
+                               mdelay, cpu_relax, cond_resched)
+    return {"msleep": lambda: msleep(10), "msleep_interruptible": lambda: msleep_interruptible(10),
+            "usleep_range": lambda: usleep_range(10, 20), "ssleep": lambda: ssleep(1),
+            "fsleep": lambda: fsleep(100), "udelay": lambda: udelay(1), "mdelay": lambda: mdelay(1),
+            "cpu_relax": cpu_relax, "cond_resched": cond_resched, "schedule": schedule}
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+@pytest.mark.parametrize("delay", sorted(_delays()))
+def test_every_polling_delay_ends_when_any_location_it_reads_changes(memory_model, delay):
+    """A kthread loop that reads two locations (its work flag, then - in the
+    next test of the loop - kthread_should_stop()) and delays: its wait watches
+    the last one, and a run in which the other changed is not stuck.  Each
+    delay's wait was known by name, and msleep_interruptible() was missing
+    from the list: a false deadlock."""
+    sleep = _delays()[delay]
+
+    def fn(d):
+        while not kthread_should_stop():
+            if READ_ONCE(ptr(d, "work")):
+                WRITE_ONCE(ptr(d, "work"), 0)
+            sleep()
+        return 0
+
+    def stopper(t, d):
+        WRITE_ONCE(ptr(d, "work"), 1)
+        kthread_stop(t)
+
+    def main():
+        d = dev()
+        spawn(stopper, kthread_run(fn, d, "k"), d, name="stopper")
+    ok = kcheck.check(main, memory_model=memory_model)
+    assert ok.verdict == "no-bug" and ok.exhaustive, ok.format()
+
+    def nobody_stops():
+        kthread_run(fn, dev(), "k")
+    res = kcheck.check(nobody_stops, memory_model=memory_model)
+    assert res.bug is not None and res.bug.kind == "deadlock", res.format()
+    assert "k polls" in res.bug.message, res.bug.message
+
+
 def test_should_stop_outside_a_kthread_is_a_model_error():
     from kcheck.engine.runtime import ModelError
 

@@ -20,7 +20,7 @@ import os
 from .memory import sc, rcu_gp
 from . import graph as G
 from .graph import contains
-from .runtime import Bug, AWAIT_OPS, NON_FATAL, scope_end
+from .runtime import Bug, NON_FATAL, scope_end
 
 
 def whole_bug(*a, **kw):
@@ -472,7 +472,7 @@ def deadlock_bug(run):
             continue
         w = run.g.co_max(e.lid)
         by = f", last written by {run._task_name(w.tid)}" if w is not None else ""
-        if e.op in AWAIT_OPS:
+        if run.polls(t, e):
             parts.append(f"{t.name} polls {run._lid_name(e.lid)} in a {e.op}() loop{by}")
             continue
         parts.append(f"{t.name} waits in {e.op}({run._lid_name(e.lid)}{by})")

@@ -2042,7 +2042,7 @@ class Run:
         e = th[-1]
         if e.kind == G.READ and e.rf is not g.co_max(e.lid):
             return True
-        if e.op not in AWAIT_OPS:
+        if not self.polls(t, e):
             return False
         start = t.tls.get("await_from")
         tid = t.tid
@@ -2065,6 +2065,15 @@ class Run:
             if stale(x):
                 return True
         return False
+
+    @staticmethod
+    def polls(t, e):
+        """Is ``e``, task ``t``'s last event, the wait of a polling loop
+        (kernel/sched.py ``poll``)?  Known by its position, which poll() notes:
+        a list of the delays' names missed msleep_interruptible(), whose loop
+        was then a false deadlock when the flag it watched was not the one
+        that ended it."""
+        return t.tls.get("poll_at") == e.idx or e.op in AWAIT_OPS
 
     def idle(self, t):
         """Is blocked task ``t`` a daemon waiting for work (not a stuck task)?"""
@@ -2470,9 +2479,50 @@ def stack_state():
                 # a C frame compiled with LKMM dependencies: its dependency sets
                 # hold each iteration's new read events, not program state
                 cf = [None if i in skip else v for i, v in enumerate(cf)]
-            out.append((code, f.f_lineno, _values({"f": cf})))
+            out.append((code, f.f_lineno, _c_frame_image(cf)))
         f = f.f_back
     return tuple(out)
+
+
+def _c_frame_image(cf):
+    """``_values`` of a C frame, with its own locals whose address is taken
+    (``_stack_block`` objects) by slot: each time a scope is entered such a
+    local is a new block, so a loop that declares one in its body
+    (``wait_event*()``'s ``__wq_entry``, a ``DEFINE_WAIT``) never met its own
+    state again and ran to the step bound.  A local is its slot and, while
+    no other task can see it, its values; a pointer to it is the slot and
+    the offset."""
+    mine = None
+    for i, v in enumerate(cf):
+        if getattr(v.__class__, "_stack_block", False) and v.kind == "stack":
+            if mine is None:
+                mine = {}
+            mine[v.lid] = i
+    if mine is None:
+        return _values({"f": cf})
+
+    def image(x, deep=True):
+        c = x.__class__
+        if c in _PLAIN_VALUES:
+            return x
+        if getattr(c, "_stack_block", False):
+            i = mine.get(x.lid)
+            if i is not None:
+                vals = x.pvals if x.priv else None
+                return ("local", i, tuple(sorted((k, image(v, False)) for k, v in vals.items()))
+                        if vals else vals is not None)
+            return id(x)
+        if getattr(c, "_is_value", False):
+            b = getattr(x, "b", None)
+            if b is not None and b.lid in mine:
+                return ("&local", mine[b.lid], x.o)
+            return x
+        if deep and isinstance(x, (list, tuple)):
+            return tuple(image(y, False) for y in x)
+        if deep and isinstance(x, dict):
+            return tuple(sorted(((k, image(v, False)) for k, v in x.items()), key=repr))
+        return id(x)
+    return (("f", tuple(image(x) for x in cf)),)
 
 
 _PLAIN_VALUES = (int, bool, str, float, bytes, type(None))

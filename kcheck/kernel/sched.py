@@ -589,6 +589,7 @@ def poll(what):
                 # the iteration a run that ends with the task waiting here is judged by
                 # (runtime.Run._stale_wait): any of its reads no longer the latest
                 t.tls["await_from"] = rec[1]
+                t.tls["poll_at"] = t.pos        # the wait's event (Run.polls): by position, not name
                 # the wait stands for the next iteration's reads, which the loop
                 # makes as it makes them (under its lock, say): not an access that
                 # races (a mutex-protected flag polled with msleep() was a race)
