@@ -584,3 +584,52 @@ def test_a_retry_count_in_a_local_block_is_loop_state(tmp_path, mm):
     f.write_text(RETRY_WITH_A_LOCAL)
     r = kcheck.check(kcheck.c.load(str(f)).entry, memory_model=mm)
     assert r.bug is not None and r.bug.kind == "warn", r.format()
+
+
+KTHREAD_DELAY_LOOP = r"""
+#include <linux/kthread.h>
+#include <linux/delay.h>
+#include <linux/sched.h>
+
+static int work;
+
+static int fn(void *arg)
+{
+	while (!kthread_should_stop()) {
+		if (READ_ONCE(work))
+			WRITE_ONCE(work, 0);
+		DELAY;
+	}
+	return 0;
+}
+
+int main(void)
+{
+	struct task_struct *t = kthread_run(fn, NULL, "k");
+
+	WRITE_ONCE(work, 1);
+#if STOP
+	kthread_stop(t);
+#endif
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("delay", ["msleep_interruptible(10)", "schedule()", "yield()", "msleep(10)",
+                                   "usleep_range(10, 20)", "cpu_relax()"])
+def test_a_kthread_loop_with_a_delay_stops(tmp_path, mm, delay):
+    """The loop reads its work flag last and kthread_should_stop() first: a
+    run where only the stop flag changed is not stuck (msleep_interruptible()
+    and schedule() were false deadlocks, yield() did not exist); with nobody
+    to stop it, the thread polls for ever."""
+    f = tmp_path / "delay.c"
+    f.write_text(KTHREAD_DELAY_LOOP)
+    ok = kcheck.check(kcheck.c.load(str(f), defines=[f"DELAY={delay}", "STOP=1"]).entry,
+                      memory_model=mm)
+    assert ok.bug is None and ok.exhaustive, ok.format()
+    stuck = kcheck.check(kcheck.c.load(str(f), defines=[f"DELAY={delay}", "STOP=0"]).entry,
+                         memory_model=mm)
+    assert stuck.bug is not None and stuck.bug.kind == "deadlock", stuck.format()
+    assert "k polls" in stuck.bug.message, stuck.bug.message

@@ -47,7 +47,8 @@ extern void io_schedule(void);
 extern long schedule_timeout(long timeout);
 #define schedule_timeout_interruptible(t)	({ set_current_state(TASK_INTERRUPTIBLE); schedule_timeout(t); })
 #define schedule_timeout_uninterruptible(t)	({ set_current_state(TASK_UNINTERRUPTIBLE); schedule_timeout(t); })
-#define schedule_timeout_uninterruptible(t)	({ set_current_state(TASK_UNINTERRUPTIBLE); schedule_timeout(t); })
+/* yield(): TASK_RUNNING, then give the CPU away and come back - in a loop, a polling one */
+#define yield()	do { set_current_state(TASK_RUNNING); schedule(); } while (0)
 extern int wake_up_process(struct task_struct *p);
 extern int wake_up_state(struct task_struct *p, unsigned int state);
 
