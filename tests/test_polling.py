@@ -20,6 +20,7 @@ import pytest
 from pathlib import Path
 
 import kcheck
+import kcheck.c
 from kcheck import spawn
 from kcheck.kernel import (
     KStruct, READ_ONCE, WRITE_ONCE, WARN_ON, ptr, spinlock_t, spin_lock, spin_unlock,
@@ -175,7 +176,15 @@ static int ready, timed_out;
 
 static void *poller(void *arg)
 {
-#ifdef BOUNDED
+#if ADDRESS_TAKEN
+	/* the count in a block of its own (its address is taken): a new block
+	 * would not be loop state, a new value of it is */
+	int timeout = 4, *left = &timeout;
+	while (--*left && !READ_ONCE(ready))
+		DELAY;
+	if (!timeout)
+		WRITE_ONCE(timed_out, 1);
+#elif defined(BOUNDED)
 	int timeout = 4;
 	while (--timeout && !READ_ONCE(ready))
 		DELAY;
@@ -209,7 +218,7 @@ int main(void)
 
 @pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
 @pytest.mark.parametrize("delay", ["msleep(10)", "cpu_relax()"])
-@pytest.mark.parametrize("bounded,verdict", [(False, "no-bug"), (True, "bug")])
+@pytest.mark.parametrize("bounded,verdict", [(False, "no-bug"), (True, "bug"), ("&", "bug")])
 def test_the_same_in_c(tmp_path, bounded, verdict, delay, memory_model):
     # under the LKMM a C frame also holds its dependency sets, new read events
     # each time round the loop: they once kept the loop from being recognised,
@@ -217,7 +226,8 @@ def test_the_same_in_c(tmp_path, bounded, verdict, delay, memory_model):
     import kcheck.c
     f = tmp_path / "poll.c"
     f.write_text(C_POLL)
-    defines = (f"DELAY={delay}",) + (("BOUNDED=1",) if bounded else ())
+    defines = (f"DELAY={delay}",) + (("ADDRESS_TAKEN=1",) if bounded == "&" else
+                                     ("BOUNDED=1",) if bounded else ())
     prog = kcheck.c.load(str(f), defines=defines)
     res = kcheck.check(prog.entry, memory_model=memory_model)
     assert res.verdict == verdict, res.bug and res.bug.message
@@ -435,3 +445,109 @@ def test_its_fix_is_no_false_bug_and_says_it_is_bounded():
     res = kcheck.check(kcheck.c.load(str(src), defines=["FIXED"]).entry, step_bound=200,
                        max_executions=2000)
     assert res.verdict == "no-bug" and not res.exhaustive, res.format()
+
+
+# -- timed waits in a kthread's loop: the loop is a polling loop ---------------
+# A wait_event*_timeout() (or a DEFINE_WAIT + schedule_timeout()) declares its
+# wait entry in the loop's body: a new local each time round.  Compared by
+# identity, no two iterations were ever the same state, so the explorer never
+# took the loop for one that polls and ran it to the step bound in every
+# execution: "not exhaustive" after minutes, where the loop has 844 executions.
+
+KTHREAD_TIMED_LOOP = r"""
+#include <linux/kthread.h>
+#include <linux/wait.h>
+#include <linux/sched.h>
+
+static DECLARE_WAIT_QUEUE_HEAD(wq);
+static int work;
+
+static int fn(void *arg)
+{
+	while (!kthread_should_stop()) {
+		if (READ_ONCE(work))
+			WRITE_ONCE(work, 0);
+#if DEFINE_WAIT_LOOP
+		{
+			DEFINE_WAIT(w);
+
+			prepare_to_wait(&wq, &w, TASK_INTERRUPTIBLE);
+			if (!kthread_should_stop())
+				schedule_timeout(HZ);
+			finish_wait(&wq, &w);
+		}
+#else
+		wait_event_interruptible_timeout(wq, kthread_should_stop(), HZ);
+#endif
+	}
+	return 0;
+}
+
+int main(void)
+{
+	struct task_struct *t = kthread_run(fn, NULL, "k");
+
+	WRITE_ONCE(work, 1);
+	wake_up(&wq);
+	kthread_stop(t);
+	return 0;
+}
+"""
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("loop", [0, 1], ids=["wait_event_interruptible_timeout", "DEFINE_WAIT"])
+def test_a_timed_wait_in_a_kthread_loop_is_explored_exhaustively(tmp_path, mm, loop):
+    f = tmp_path / "timed.c"
+    f.write_text(KTHREAD_TIMED_LOOP)
+    prog = kcheck.c.load(str(f), defines=[f"DEFINE_WAIT_LOOP={loop}"])
+    r = kcheck.check(prog.entry, memory_model=mm, max_executions=20000)
+    assert r.bug is None and r.exhaustive, r.format()
+
+
+KTHREAD_DELAY_LOOP = r"""
+#include <linux/kthread.h>
+#include <linux/delay.h>
+#include <linux/sched.h>
+
+static int work;
+
+static int fn(void *arg)
+{
+	while (!kthread_should_stop()) {
+		if (READ_ONCE(work))
+			WRITE_ONCE(work, 0);
+		DELAY;
+	}
+	return 0;
+}
+
+int main(void)
+{
+	struct task_struct *t = kthread_run(fn, NULL, "k");
+
+	WRITE_ONCE(work, 1);
+#if STOP
+	kthread_stop(t);
+#endif
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("delay", ["msleep_interruptible(10)", "schedule()", "yield()", "msleep(10)",
+                                   "usleep_range(10, 20)", "cpu_relax()"])
+def test_a_kthread_loop_with_a_delay_stops(tmp_path, mm, delay):
+    """The loop reads its work flag last and kthread_should_stop() first: a
+    run where only the stop flag changed is not stuck (msleep_interruptible()
+    and schedule() were false deadlocks, yield() did not exist); with nobody
+    to stop it, the thread polls for ever."""
+    f = tmp_path / "delay.c"
+    f.write_text(KTHREAD_DELAY_LOOP)
+    ok = kcheck.check(kcheck.c.load(str(f), defines=[f"DELAY={delay}", "STOP=1"]).entry,
+                      memory_model=mm)
+    assert ok.bug is None and ok.exhaustive, ok.format()
+    stuck = kcheck.check(kcheck.c.load(str(f), defines=[f"DELAY={delay}", "STOP=0"]).entry,
+                         memory_model=mm)
+    assert stuck.bug is not None and stuck.bug.kind == "deadlock", stuck.format()
+    assert "k polls" in stuck.bug.message, stuck.bug.message
