@@ -551,3 +551,68 @@ def test_a_kthread_loop_with_a_delay_stops(tmp_path, mm, delay):
                          memory_model=mm)
     assert stuck.bug is not None and stuck.bug.kind == "deadlock", stuck.format()
     assert "k polls" in stuck.bug.message, stuck.bug.message
+
+
+# -- what a loop keeps outside its locals' identities is its state too ----------
+# Until 2026-12-02 a model's own object in a loop's locals was compared by
+# identity and module globals not at all: a retry count kept in either made
+# every iteration "the same", the loop waited for its flag, and its give-up
+# path - a WARN_ON here - never ran: "no bug", exhaustive.
+
+class _Tries:
+    def __init__(self):
+        self.left = 3
+
+
+class _SlottedTries:
+    __slots__ = ("left",)
+
+    def __init__(self):
+        self.left = 3
+
+
+_left = 0
+
+
+def _retry_model(keep):
+    def poller(d):
+        global _left
+        box = _Tries() if keep == "object" else _SlottedTries() if keep == "slots" else None
+        _left = 3
+        while True:
+            if keep == "global":
+                _left -= 1
+                gave_up = not _left
+            else:
+                box.left -= 1
+                gave_up = not box.left
+            if gave_up or READ_ONCE(ptr(d, "ready")):
+                break
+            msleep(10)
+        WARN_ON(not READ_ONCE(ptr(d, "ready")))
+
+    def setter(d):
+        WRITE_ONCE(ptr(d, "ready"), 1)
+
+    def main():
+        d = dev()
+        spawn(poller, d, name="poller")
+        spawn(setter, d, name="setter")
+    return main
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+@pytest.mark.parametrize("keep", ["object", "slots", "global"])
+def test_a_retry_count_outside_the_locals_is_loop_state(keep, memory_model):
+    res = kcheck.check(_retry_model(keep), memory_model=memory_model)
+    assert res.bug is not None and res.bug.kind == "warn", res.format()
+
+
+def test_every_kernel_export_is_the_same_state_twice():
+    """A constant kcheck.kernel exports (ZERO_SIZE_PTR, ...) that cannot be
+    looked into would make every loop of a module that imports it look new
+    each time round: its polling loops would run to the step bound."""
+    import kcheck.kernel
+    from kcheck.engine.runtime import _globals_image
+    g = {k: getattr(kcheck.kernel, k) for k in dir(kcheck.kernel) if not k.startswith("__")}
+    assert _globals_image(g) == _globals_image(g)

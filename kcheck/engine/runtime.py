@@ -136,6 +136,7 @@ class Stop(BaseException):
 
 
 class Task:
+    _handle = True          # its state is the run's (runtime.stack_state compares it by identity)
     __slots__ = ("tid", "name", "fn", "args", "gl", "req", "blocked", "finished",
                  "daemon", "dynamic", "order", "pos", "steps", "held", "rcu",
                  "nspawn", "nlid", "done", "callback", "tls", "started", "last_read", "setup",
@@ -198,6 +199,8 @@ class Loc:
     names the same location - handles are stateless, the values live in the
     graph.
     """
+
+    _handle = True          # a location: its value is memory (stack_state)
 
     __slots__ = ("lid", "init", "owner", "field", "oid", "plain")
 
@@ -2464,6 +2467,7 @@ def stack_state():
     sleep with the same state, the same reads in between and nothing written
     are two iterations of a loop that changed nothing (kernel/sched.py poll)."""
     out = []
+    seen_globals = set()
     f = sys._getframe(2)
     while f is not None:
         code = f.f_code
@@ -2472,6 +2476,10 @@ def stack_state():
             break
         if not fn.startswith(_KCHECK_DIR) or fn.startswith(_MODELS_DIR):
             out.append((code, f.f_lineno, _values(f.f_locals)))
+            gl = f.f_globals
+            if gl is not f.f_locals and id(gl) not in seen_globals:
+                seen_globals.add(id(gl))
+                out.append(_globals_image(gl))
         elif code.co_name in ("invoke", "invoke_d") and "f" in f.f_locals:
             cf = f.f_locals["f"]
             skip = f.f_locals.get("bookkeeping")
@@ -2529,27 +2537,87 @@ _PLAIN_VALUES = (int, bool, str, float, bytes, type(None))
 
 
 def _values(d):
-    """A comparable image of a frame's locals: plain values as they are, lists
-    and dicts (a C frame, a private C aggregate) one level deep, values of a
-    class that says it is one (``_is_value``: a C pointer, loaded anew as a new
-    object each time, is equal to another to the same place) by equality,
-    anything else by identity (kernel objects are handles: their state is
-    memory, not here)."""
-    out = []
-    for k, v in d.items():
-        c = v.__class__
-        if c in _PLAIN_VALUES or getattr(c, "_is_value", False):
-            out.append((k, v))
-        elif isinstance(v, (list, tuple)):
-            out.append((k, tuple(x if x.__class__ in _PLAIN_VALUES or getattr(x.__class__, "_is_value", False)
-                                 else (tuple(sorted(x.items(), key=repr)) if isinstance(x, dict)
-                                       else id(x)) for x in v)))
-        elif isinstance(v, dict):
-            out.append((k, tuple((kk, vv if vv.__class__ in _PLAIN_VALUES else id(vv))
-                                 for kk, vv in v.items())))
-        else:
-            out.append((k, id(v)))
-    return tuple(out)
+    """A comparable image of a frame's locals (``_image`` of each)."""
+    try:
+        return tuple((k, _image(v, 3)) for k, v in d.items())
+    except Exception:
+        return object()         # what could not be looked at is never equal
+
+
+# Objects whose own state is not the model's loop state: code, and kcheck's
+# handles (kernel objects, locations, tasks: their state is memory, in the graph)
+_CODE_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+               types.BuiltinMethodType, types.ModuleType, type, types.CodeType,
+               staticmethod, classmethod, property)
+
+
+def _image(v, depth):
+    """A comparable image of a value the model's code holds: plain values as
+    they are, values of a class that says it is one (``_is_value``: a C
+    pointer, loaded anew as a new object each time, is equal to another to
+    the same place) by equality, kcheck's handles (``_handle``) and code by
+    identity, containers and the model's own objects by what they hold.
+
+    Equal images must mean equal state: a polling loop whose iterations look
+    alike waits instead of going round again.  A model object was compared by
+    identity until 2026-12-02, so a retry count kept in one (``c.n -= 1``)
+    was not state, the loop waited for its flag and its give-up path never
+    ran: a missed bug.  What cannot be seen into (past ``depth``, an object
+    with neither a ``__dict__`` nor slots) is a new token each time: never
+    equal, so such a loop is never taken for one that only polls."""
+    c = v.__class__
+    if c in _PLAIN_VALUES or getattr(c, "_is_value", False):
+        return v
+    if getattr(c, "_handle", False) or isinstance(v, _CODE_TYPES):
+        return ("id", id(v))
+    if depth <= 0:
+        return object()
+    if c is list or c is tuple or isinstance(v, (list, tuple)):
+        return (c.__name__, tuple(_image(x, depth - 1) for x in v))
+    if isinstance(v, dict):
+        return ("dict", tuple(sorted(((repr(k), _image(x, depth - 1)) for k, x in v.items()),
+                                     key=_first)))
+    if isinstance(v, (set, frozenset)):
+        return ("set", tuple(sorted(repr(_image(x, depth - 1)) for x in v)))
+    try:
+        d = object.__getattribute__(v, "__dict__")
+    except AttributeError:
+        d = None
+    attrs = [(n, _image(x, depth - 1)) for n, x in d.items()] if d else []
+    for k in c.__mro__:
+        names = k.__dict__.get("__slots__", ())
+        for n in (names,) if isinstance(names, str) else names:
+            desc = k.__dict__.get(n)
+            if desc is None or n in ("__dict__", "__weakref__"):
+                continue
+            try:
+                x = desc.__get__(v, c)
+            except AttributeError:
+                attrs.append((n, "-"))          # a slot not set
+            else:
+                attrs.append((n, _image(x, depth - 1)))
+    if d is None and not attrs and not any(k.__dict__.get("__slots__") == () for k in c.__mro__[:-1]):
+        return object()
+    return ("obj", id(v), tuple(attrs))
+
+
+def _first(kv):
+    return kv[0]
+
+
+_MISSING = object()
+
+
+def _globals_image(gl):
+    """The data a model's module holds in its globals (not its functions,
+    classes and imports): a task that counts its retries in a module global
+    changes state too, and kcheck only warns that it rebinds it."""
+    try:
+        return ("globals", tuple((k, _image(v, 3)) for k, v in gl.items()
+                                 if not k.startswith("__") and not isinstance(v, _CODE_TYPES)
+                                 and not getattr(v.__class__, "_handle", False)))
+    except Exception:
+        return object()
 
 
 def _model_frame():

@@ -53,6 +53,7 @@ class KObject:
     """Base of every kernel object: identity is the allocation key ``_kid``."""
 
     __slots__ = ()
+    _handle = True      # its state is memory, not Python (runtime.stack_state)
     # value-like objects (atomic_t, refcount_t, kref): the accessor that reads
     # them.  ``x == 0`` or ``if x:`` on one tests the handle, which is always
     # true or never equal: in C it does not compile (a struct is no scalar);

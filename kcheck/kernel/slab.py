@@ -91,6 +91,7 @@ class _ZeroSizePtr:
     NULL, but any access through it is the kernel's NULL-pointer oops."""
 
     __slots__ = ()
+    _handle = True      # a constant (runtime.stack_state compares it by identity)
 
     def __repr__(self):
         return "ZERO_SIZE_PTR"
