@@ -616,3 +616,37 @@ def test_every_kernel_export_is_the_same_state_twice():
     from kcheck.engine.runtime import _globals_image
     g = {k: getattr(kcheck.kernel, k) for k in dir(kcheck.kernel) if not k.startswith("__")}
     assert _globals_image(g) == _globals_image(g)
+
+
+def _closure_model():
+    def main():
+        left = 3
+
+        def give_up():
+            nonlocal left
+            left -= 1
+            return not left
+
+        def poller(d):
+            while not give_up() and not READ_ONCE(ptr(d, "ready")):
+                msleep(10)
+            WARN_ON(not READ_ONCE(ptr(d, "ready")))
+
+        def setter(d):
+            WRITE_ONCE(ptr(d, "ready"), 1)
+        d = dev()
+        spawn(setter, d, name="setter")      # the bug is not in the first execution
+        spawn(poller, d, name="poller")
+    return main
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+def test_a_retry_count_in_a_closure_is_loop_state_and_main_runs_again(memory_model):
+    """``nonlocal left`` in a helper the loop calls: the cell is main()'s, so
+    main() is run again for every execution (a reused cell started each run
+    from the last one's count, and the bug found did not replay), and the
+    cell's value is the loop's state (the loop's frame holds only the helper)."""
+    res = kcheck.check(_closure_model(), memory_model=memory_model)
+    assert res.bug is not None and res.bug.kind == "warn", res.format()
+    again = kcheck.replay(_closure_model(), res.bug.schedule, memory_model=memory_model)
+    assert again.bug is not None and again.bug.kind == "warn", again.format()

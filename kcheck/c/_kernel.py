@@ -2517,7 +2517,7 @@ def _i_pthread_create(comp, c, args):
         if b is None:
             def task_body(arg, fn=fn):
                 try:
-                    ret = fn.from_kernel((arg,))
+                    ret = getattr(fn, "from_kernel", fn.invoke)((arg,))
                 except PthreadExit as e:
                     ret = e.value
                 r = rt.CURRENT
@@ -2621,7 +2621,7 @@ def _called_from_python(wrappers, fn):
     if w is None:
         def w(*args, fn=fn):
             try:
-                ret = fn.from_kernel(args)
+                ret = getattr(fn, "from_kernel", fn.invoke)(args)   # a KFunc: no C line to keep
             except PthreadExit as e:
                 if getattr(e, "kthread", False):
                     raise _K.kthread.KthreadExit(e.value) from None

@@ -247,6 +247,8 @@ def _reusable(v, seen):
         if _ours(v):
             return True
         cells = v.__closure__ or ()
+        if cells and _rebinds_free(v.__code__):
+            return False            # ``nonlocal n; n -= 1``: the cell main() made changes
         try:
             contents = [c.cell_contents for c in cells]
         except ValueError:          # an empty cell: bound later, by whom?
@@ -278,6 +280,25 @@ def _reusable(v, seen):
     if type(v).__module__.startswith("kcheck.kernel") and not isinstance(v, _CONTAINERS):
         return True              # kmem_cache and the like: immutable after creation
     return False
+
+
+def _rebinds_free(code, _cache={}):
+    """Does ``code`` (or a function defined in it) rebind one of its free
+    variables - a cell another function's frame made (``nonlocal n``)?  Such
+    a cell is main()'s state that a task changes without an event: a run
+    reusing main()'s state would start from the last run's value (a retry
+    count in a closure made a bug that did not replay)."""
+    hit = _cache.get(code)
+    if hit is None:
+        import dis
+        free = set(code.co_freevars)
+        hit = any(ins.opname in ("STORE_DEREF", "DELETE_DEREF") and ins.argval in free
+                  for ins in dis.get_instructions(code))
+        if not hit:
+            hit = any(isinstance(c, types.CodeType) and free & set(c.co_freevars)
+                      and _rebinds_free(c) for c in code.co_consts)
+        _cache[code] = hit
+    return hit
 
 
 def _ours(obj):

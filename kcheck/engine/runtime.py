@@ -2568,7 +2568,23 @@ def _image(v, depth):
     c = v.__class__
     if c in _PLAIN_VALUES or getattr(c, "_is_value", False):
         return v
-    if getattr(c, "_handle", False) or isinstance(v, _CODE_TYPES):
+    if getattr(c, "_handle", False):
+        return ("id", id(v))
+    if c is types.FunctionType:
+        cells = v.__closure__
+        if not cells:
+            return ("id", id(v))
+        if depth <= 0:
+            return object()
+        # a closure's cells are state: ``nonlocal n; n -= 1`` in a helper the
+        # loop calls changes no local of the loop's frame
+        try:
+            return ("fn", id(v), tuple(_image(x.cell_contents, depth - 1) for x in cells))
+        except ValueError:
+            return ("fn", id(v), "empty cell")
+    if c is types.MethodType:
+        return ("method", v.__func__.__name__, _image(v.__self__, depth))
+    if isinstance(v, _CODE_TYPES):
         return ("id", id(v))
     if depth <= 0:
         return object()
