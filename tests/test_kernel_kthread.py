@@ -150,6 +150,49 @@ def test_every_polling_delay_ends_when_any_location_it_reads_changes(memory_mode
     assert "k polls" in res.bug.message, res.bug.message
 
 
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+def test_msleep_interruptible_returns_early_once_the_kthread_is_stopped(memory_model, tmp_path):
+    """kthread_stop()'s TIF_NOTIFY_SIGNAL (v6.1) ends msleep_interruptible()
+    with time left: ``while (!msleep_interruptible(100));`` ends (it was a
+    false livelock); the same loop in a task no one signals never does."""
+    from kcheck.kernel import msleep_interruptible
+
+    def fn(d):
+        while not msleep_interruptible(100):
+            pass
+        return 7
+
+    ok = kcheck.check(model(fn), memory_model=memory_model)
+    assert ok.verdict == "no-bug" and ok.exhaustive, ok.format()
+
+    def main():
+        spawn(fn, dev(), name="plain")
+    res = kcheck.check(main, memory_model=memory_model)
+    assert res.bug is not None and res.bug.kind == "livelock", res.format()
+
+    from kcheck.c import load
+    f = tmp_path / "msi.c"
+    f.write_text(textwrap.dedent("""\
+        #include <linux/kthread.h>
+        #include <linux/delay.h>
+
+        static int fn(void *arg)
+        {
+        	while (!msleep_interruptible(100))
+        		;
+        	return 0;
+        }
+
+        int main(void)
+        {
+        	kthread_stop(kthread_run(fn, NULL, "k"));
+        	return 0;
+        }
+        """))
+    r = kcheck.check(load(str(f)).entry, memory_model=memory_model)
+    assert r.bug is None and r.exhaustive, r.format()
+
+
 def test_should_stop_outside_a_kthread_is_a_model_error():
     from kcheck.engine.runtime import ModelError
 

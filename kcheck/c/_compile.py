@@ -2681,7 +2681,9 @@ def _split_main(self, cf):
         cut = len(items)
         task_only = _callers_of(self, TASK_ONLY)
         for i, x in enumerate(items):
-            if _contains_call(x, ("pthread_join",)) or _contains_call(x, task_only):
+            if _contains_call(x, ("pthread_join", "kthread_stop", "kthread_stop_put")) \
+                    or _contains_call(x, task_only):
+                # (a wait for a thread needs a task: kthread_stop(kthread_run(...)))
                 cut = i
                 break
             if created and not self._pure_start(x):

@@ -507,8 +507,17 @@ def msleep(msecs):
 
 
 def msleep_interruptible(msecs):
-    """As ``msleep``; returns 0, the time left (signals are not modelled)."""
+    """As ``msleep``; returns the milliseconds left: 0, or - in a kthread
+    that ``kthread_stop()`` was called on, the one signal kcheck models - at
+    once, with time left (``while (!msleep_interruptible(100));`` ends; it
+    was a false livelock)."""
     sleep_check("msleep_interruptible")
+    r = run()
+    t = r.cur
+    if t is not None and "kthread" in t.tls:
+        from .kthread import stop_pending
+        if stop_pending(r, t):
+            return max(int(msecs), 1)
     poll("msleep_interruptible")
     return 0
 
