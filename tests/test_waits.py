@@ -276,3 +276,102 @@ def test_the_order_that_needs_a_revisit_is_explored(case, waiter_first, memory_m
     assert res.bug.kind == "warn", res.bug.message
     again = kcheck.replay(model(case, waiter_first), res.bug.schedule, memory_model=memory_model)
     assert again.bug is not None and again.bug.kind == "warn"
+
+
+# -- the exclusive and idle forms (2026-12-02) ----------------------------------
+
+def _two_exclusive_waiters(wait, wake_all):
+    from kcheck.kernel import KStruct, wait_queue_head_t, READ_ONCE, WRITE_ONCE, ptr, wake_up, \
+        wake_up_all
+
+    class dev(KStruct):
+        wq: wait_queue_head_t
+        flag: int
+
+    def waiter(d):
+        wait(d.wq, lambda: READ_ONCE(ptr(d, "flag")))
+
+    def waker(d):
+        WRITE_ONCE(ptr(d, "flag"), 1)
+        (wake_up_all if wake_all else wake_up)(d.wq)
+
+    def main():
+        d = dev()
+        spawn(waiter, d, name="w1")
+        spawn(waiter, d, name="w2")
+        spawn(waker, d, name="waker")
+    return main
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+@pytest.mark.parametrize("form", ["wait_event_exclusive", "wait_event_interruptible_exclusive",
+                                  "wait_event_idle_exclusive"])
+def test_wake_up_wakes_one_exclusive_waiter(form, memory_model):
+    """wake_up() stops after the first exclusive waiter it wakes: the second
+    sleeps on with its condition true (a hang); wake_up_all() wakes both."""
+    import kcheck.kernel
+    wait = getattr(kcheck.kernel, form)
+    res = kcheck.check(_two_exclusive_waiters(wait, False), memory_model=memory_model)
+    assert res.bug is not None and res.bug.kind in ("deadlock", "lost-wakeup"), res.format()
+    ok = kcheck.check(_two_exclusive_waiters(wait, True), memory_model=memory_model)
+    assert ok.bug is None and ok.exhaustive, ok.format()
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+def test_wait_event_idle_timeout_returns_zero_when_the_timer_fires(memory_model):
+    from kcheck.kernel import KStruct, wait_queue_head_t, READ_ONCE, ptr, WARN_ON, \
+        wait_event_idle_timeout
+
+    class dev(KStruct):
+        wq: wait_queue_head_t
+        flag: int
+
+    def waiter(d):
+        WARN_ON(wait_event_idle_timeout(d.wq, lambda: READ_ONCE(ptr(d, "flag")), 10) == 0)
+
+    def main():
+        spawn(waiter, dev(), name="w")
+    res = kcheck.check(main, memory_model=memory_model)
+    assert res.bug is not None and res.bug.kind == "warn", res.format()
+
+
+C_KTHREAD_WAIT = r"""
+#include <linux/kthread.h>
+#include <linux/wait.h>
+
+static DECLARE_WAIT_QUEUE_HEAD(wq);
+static int work;
+
+static int fn(void *arg)
+{
+	while (!kthread_should_stop()) {
+		if (READ_ONCE(work))
+			WRITE_ONCE(work, 0);
+		WAIT;
+	}
+	return 0;
+}
+
+int main(void)
+{
+	struct task_struct *t = kthread_run(fn, NULL, "k");
+
+	WRITE_ONCE(work, 1);
+	wake_up(&wq);
+	kthread_stop(t);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+@pytest.mark.parametrize("wait", [
+    "wait_event_interruptible_exclusive(wq, READ_ONCE(work) || kthread_should_stop())",
+    "wait_event_idle_exclusive(wq, READ_ONCE(work) || kthread_should_stop())",
+    "wait_event_idle_timeout(wq, READ_ONCE(work) || kthread_should_stop(), HZ)"])
+def test_the_exclusive_and_idle_forms_in_c(tmp_path, wait, memory_model):
+    import kcheck.c
+    f = tmp_path / "kw.c"
+    f.write_text(C_KTHREAD_WAIT)
+    r = kcheck.check(kcheck.c.load(str(f), defines=[f"WAIT={wait}"]).entry, memory_model=memory_model)
+    assert r.bug is None and r.exhaustive, r.format()

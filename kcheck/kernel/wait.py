@@ -430,15 +430,34 @@ def wait_event_exclusive(wq, condition):
     _wait_event(wq, condition, TASK_UNINTERRUPTIBLE, True, None, "wait_event_exclusive")
 
 
+def wait_event_interruptible_exclusive(wq, condition):
+    """As ``wait_event_interruptible``, queued exclusive (one waker's
+    ``wake_up()`` wakes one such waiter)."""
+    S.sleep_check("wait_event_interruptible_exclusive")
+    if condition():
+        return 0
+    ret = _wait_event(wq, condition, TASK_INTERRUPTIBLE, True, None,
+                      "wait_event_interruptible_exclusive")
+    return ret if ret is not None and ret < 0 else 0
+
+
+def wait_event_idle_exclusive(wq, condition):
+    """As ``wait_event_idle``, queued exclusive."""
+    S.sleep_check("wait_event_idle_exclusive")
+    if condition():
+        return
+    _wait_event(wq, condition, S.TASK_IDLE, True, None, "wait_event_idle_exclusive")
+
+
 def wait_event_timeout(wq, condition, timeout):
     """Sleep until ``condition()`` or until the timeout (an explorer choice).
     Returns 0 if the condition was false when the timer fired, else at least 1."""
     return _timeout_wait(wq, condition, timeout, "wait_event_timeout")
 
 
-def _timeout_wait(wq, condition, timeout, what):
-    """``wait_event_timeout()``'s macro (___wait_cond_timeout first), for it and
-    ``wait_var_event_timeout()``."""
+def _timeout_wait(wq, condition, timeout, what, state=TASK_UNINTERRUPTIBLE):
+    """``wait_event_timeout()``'s macro (___wait_cond_timeout first), for it,
+    ``wait_event_idle_timeout()`` and ``wait_var_event_timeout()``."""
     S.sleep_check(what)
     ret = timeout
     cond = condition()
@@ -446,7 +465,12 @@ def _timeout_wait(wq, condition, timeout, what):
         ret = 1
     if cond or not ret:
         return ret
-    return _wait_event(wq, condition, TASK_UNINTERRUPTIBLE, False, timeout, what)
+    return _wait_event(wq, condition, state, False, timeout, what)
+
+
+def wait_event_idle_timeout(wq, condition, timeout):
+    """As ``wait_event_timeout`` in TASK_IDLE (not counted in the load average)."""
+    return _timeout_wait(wq, condition, timeout, "wait_event_idle_timeout", S.TASK_IDLE)
 
 
 def wait_event_interruptible_timeout(wq, condition, timeout):
@@ -515,5 +539,6 @@ __all__ = ["wait_event_idle", "wait_event_freezable", "wait_queue_head_t", "wait
            "waitqueue_active", "wq_has_sleeper", "wq_has_single_sleeper", "wake_up", "wake_up_all",
            "wake_up_nr", "wake_up_interruptible", "wake_up_interruptible_all", "wait_event",
            "wait_event_interruptible", "wait_event_killable", "wait_event_exclusive", "wait_event_timeout",
+           "wait_event_interruptible_exclusive", "wait_event_idle_exclusive", "wait_event_idle_timeout",
            "wait_event_interruptible_timeout", "wait_event_lock_irq",
            "wait_event_interruptible_lock_irq"]

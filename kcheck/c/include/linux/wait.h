@@ -142,6 +142,14 @@ do {										\
 	(void)___wait_event(wq_head, condition, TASK_IDLE, 0, 0, schedule());	\
 } while (0)
 
+#define wait_event_idle_exclusive(wq_head, condition)				\
+do {										\
+	might_sleep();								\
+	if (condition)								\
+		break;								\
+	(void)___wait_event(wq_head, condition, TASK_IDLE, 1, 0, schedule());	\
+} while (0)
+
 /* freezing is not modelled: as wait_event_interruptible() */
 #define wait_event_freezable(wq_head, condition)	wait_event_interruptible(wq_head, condition)
 
@@ -154,6 +162,14 @@ do {										\
 	might_sleep();								\
 	if (!(condition))							\
 		__ret = ___wait_event(wq_head, condition, TASK_INTERRUPTIBLE, 0, 0, schedule()); \
+	__ret;									\
+})
+
+#define wait_event_interruptible_exclusive(wq_head, condition) ({		\
+	int __ret = 0;								\
+	might_sleep();								\
+	if (!(condition))							\
+		__ret = ___wait_event(wq_head, condition, TASK_INTERRUPTIBLE, 1, 0, schedule()); \
 	__ret;									\
 })
 
@@ -178,6 +194,14 @@ do {										\
 	might_sleep();								\
 	if (!___wait_cond_timeout(condition))					\
 		__ret = __wait_event_timeout(wq_head, condition, timeout, TASK_UNINTERRUPTIBLE); \
+	__ret;									\
+})
+
+#define wait_event_idle_timeout(wq_head, condition, timeout) ({		\
+	long __ret = timeout;							\
+	might_sleep();								\
+	if (!___wait_cond_timeout(condition))					\
+		__ret = __wait_event_timeout(wq_head, condition, timeout, TASK_IDLE); \
 	__ret;									\
 })
 
