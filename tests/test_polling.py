@@ -574,6 +574,12 @@ class _SlottedTries:
 _left = 0
 
 
+def _give_up():
+    global _left
+    _left -= 1
+    return not _left
+
+
 def _retry_model(keep):
     def poller(d):
         global _left
@@ -583,6 +589,8 @@ def _retry_model(keep):
             if keep == "global":
                 _left -= 1
                 gave_up = not _left
+            elif keep == "helper":          # a module function the loop calls counts
+                gave_up = _give_up()
             else:
                 box.left -= 1
                 gave_up = not box.left
@@ -602,7 +610,7 @@ def _retry_model(keep):
 
 
 @pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
-@pytest.mark.parametrize("keep", ["object", "slots", "global"])
+@pytest.mark.parametrize("keep", ["object", "slots", "global", "helper"])
 def test_a_retry_count_outside_the_locals_is_loop_state(keep, memory_model):
     res = kcheck.check(_retry_model(keep), memory_model=memory_model)
     assert res.bug is not None and res.bug.kind == "warn", res.format()

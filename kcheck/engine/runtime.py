@@ -2467,7 +2467,6 @@ def stack_state():
     sleep with the same state, the same reads in between and nothing written
     are two iterations of a loop that changed nothing (kernel/sched.py poll)."""
     out = []
-    seen_globals = set()
     f = sys._getframe(2)
     while f is not None:
         code = f.f_code
@@ -2477,9 +2476,8 @@ def stack_state():
         if not fn.startswith(_KCHECK_DIR) or fn.startswith(_MODELS_DIR):
             out.append((code, f.f_lineno, _values(f.f_locals)))
             gl = f.f_globals
-            if gl is not f.f_locals and id(gl) not in seen_globals:
-                seen_globals.add(id(gl))
-                out.append(_globals_image(gl))
+            if gl is not f.f_locals:
+                out.append(_globals_image(gl, _referenced_globals(code, gl)))
         elif code.co_name in ("invoke", "invoke_d") and "f" in f.f_locals:
             cf = f.f_locals["f"]
             skip = f.f_locals.get("bookkeeping")
@@ -2624,16 +2622,56 @@ def _first(kv):
 _MISSING = object()
 
 
-def _globals_image(gl):
-    """The data a model's module holds in its globals (not its functions,
-    classes and imports): a task that counts its retries in a module global
-    changes state too, and kcheck only warns that it rebinds it."""
+def _globals_image(gl, names=None):
+    """The data a model's module holds in the globals ``names`` (all, if
+    None) - not its functions, classes and imports: a task that counts its
+    retries in a module global changes state too, and kcheck only warns that
+    it rebinds it."""
     try:
-        return ("globals", tuple((k, _image(v, 3)) for k, v in gl.items()
+        items = gl.items() if names is None else ((k, gl[k]) for k in names if k in gl)
+        return ("globals", tuple((k, _image(v, 3)) for k, v in items
                                  if not k.startswith("__") and not isinstance(v, _CODE_TYPES)
                                  and not getattr(v.__class__, "_handle", False)))
     except Exception:
         return object()
+
+
+_GLOBAL_NAMES = {}
+
+
+def _referenced_globals(code, gl):
+    """The names of ``gl`` that ``code`` may read: its own, its nested
+    functions', and those of the module's functions it names, transitively.
+    Only those globals are state for a loop in ``code``: imaging every global
+    of a module that also holds hypothesis strategies took seconds a poll,
+    and one that could not be looked into disabled every loop's reduction."""
+    key = (code, id(gl))
+    names = _GLOBAL_NAMES.get(key)
+    if names is not None:
+        return names
+    found = set()
+    todo = [code]
+    done = set()
+    while todo:
+        c = todo.pop()
+        if c in done:
+            continue
+        done.add(c)
+        for n in c.co_names:
+            if n in found or n not in gl:
+                continue
+            found.add(n)
+            v = gl[n]
+            if v.__class__ is types.FunctionType and v.__globals__ is gl:
+                todo.append(v.__code__)
+        for k in c.co_consts:
+            if k.__class__ is types.CodeType:
+                todo.append(k)
+    names = tuple(sorted(found))
+    if len(_GLOBAL_NAMES) > 4096:
+        _GLOBAL_NAMES.clear()
+    _GLOBAL_NAMES[key] = names
+    return names
 
 
 def _model_frame():
