@@ -2536,10 +2536,11 @@ _PLAIN_VALUES = (int, bool, str, float, bytes, type(None))
 
 def _values(d):
     """A comparable image of a frame's locals (``_image`` of each)."""
+    _LEFT[0] = _NODES
     try:
         return tuple((k, _image(v, 3)) for k, v in d.items())
-    except Exception:
-        return object()         # what could not be looked at is never equal
+    except (Exception, RecursionError):
+        return object()         # what could not be looked at (or too big) is never equal
 
 
 # Objects whose own state is not the model's loop state: code, and kcheck's
@@ -2586,13 +2587,18 @@ def _image(v, depth):
         return ("id", id(v))
     if depth <= 0:
         return object()
+    # a container costs no depth (a program's nested op lists are data), only
+    # size: past _NODES values in all, it is too big to be loop state cheaply
     if c is list or c is tuple or isinstance(v, (list, tuple)):
-        return (c.__name__, tuple(_image(x, depth - 1) for x in v))
+        _budget(len(v))
+        return (c.__name__, tuple(_image(x, depth) for x in v))
     if isinstance(v, dict):
-        return ("dict", tuple(sorted(((repr(k), _image(x, depth - 1)) for k, x in v.items()),
+        _budget(len(v))
+        return ("dict", tuple(sorted(((repr(k), _image(x, depth)) for k, x in v.items()),
                                      key=_first)))
     if isinstance(v, (set, frozenset)):
-        return ("set", tuple(sorted(repr(_image(x, depth - 1)) for x in v)))
+        _budget(len(v))
+        return ("set", tuple(sorted(repr(_image(x, depth)) for x in v)))
     try:
         d = object.__getattribute__(v, "__dict__")
     except AttributeError:
@@ -2619,6 +2625,20 @@ def _first(kv):
     return kv[0]
 
 
+_NODES = 4096
+_LEFT = [_NODES]
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _budget(n):
+    _LEFT[0] -= n + 1
+    if _LEFT[0] < 0:
+        raise _TooBig()
+
+
 _MISSING = object()
 
 
@@ -2627,6 +2647,7 @@ def _globals_image(gl, names=None):
     None) - not its functions, classes and imports: a task that counts its
     retries in a module global changes state too, and kcheck only warns that
     it rebinds it."""
+    _LEFT[0] = _NODES
     try:
         items = gl.items() if names is None else ((k, gl[k]) for k in names if k in gl)
         return ("globals", tuple((k, _image(v, 3)) for k, v in items
