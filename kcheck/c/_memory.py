@@ -59,6 +59,7 @@ class Block:
     __slots__ = ("lid", "_oid", "size", "ctype", "cells", "kind", "init", "default", "label",
                  "n", "views", "readonly", "addr", "data", "priv", "pvals", "pdeps", "__weakref__")
     _stack_block = True         # a C frame's locals are compared by slot (runtime.stack_state)
+    _handle = True              # elsewhere by identity: its cells are memory, not Python state
 
     def __init__(self, lid, size, ctype, kind, label, default=0, init=None, n=None):
         self.lid = lid
