@@ -22,6 +22,7 @@ from pathlib import Path
 import kcheck
 import kcheck.c
 from kcheck import spawn
+from c_twins import load_kthread_loop
 from kcheck.kernel import (
     KStruct, READ_ONCE, WRITE_ONCE, WARN_ON, ptr, spinlock_t, spin_lock, spin_unlock,
     spin_lock_init, msleep, usleep_range, ssleep, mdelay, udelay, cond_resched, cpu_relax,
@@ -504,36 +505,6 @@ def test_a_timed_wait_in_a_kthread_loop_is_explored_exhaustively(tmp_path, mm, l
     assert r.bug is None and r.exhaustive, r.format()
 
 
-KTHREAD_DELAY_LOOP = r"""
-#include <linux/kthread.h>
-#include <linux/delay.h>
-#include <linux/sched.h>
-
-static int work;
-
-static int fn(void *arg)
-{
-	while (!kthread_should_stop()) {
-		if (READ_ONCE(work))
-			WRITE_ONCE(work, 0);
-		DELAY;
-	}
-	return 0;
-}
-
-int main(void)
-{
-	struct task_struct *t = kthread_run(fn, NULL, "k");
-
-	WRITE_ONCE(work, 1);
-#if STOP
-	kthread_stop(t);
-#endif
-	return 0;
-}
-"""
-
-
 @pytest.mark.parametrize("mm", ["sc", "lkmm"])
 @pytest.mark.parametrize("delay", ["msleep_interruptible(10)", "schedule()", "yield()", "msleep(10)",
                                    "usleep_range(10, 20)", "cpu_relax()"])
@@ -542,13 +513,9 @@ def test_a_kthread_loop_with_a_delay_stops(tmp_path, mm, delay):
     run where only the stop flag changed is not stuck (msleep_interruptible()
     and schedule() were false deadlocks, yield() did not exist); with nobody
     to stop it, the thread polls for ever."""
-    f = tmp_path / "delay.c"
-    f.write_text(KTHREAD_DELAY_LOOP)
-    ok = kcheck.check(kcheck.c.load(str(f), defines=[f"DELAY={delay}", "STOP=1"]).entry,
-                      memory_model=mm)
+    ok = kcheck.check(load_kthread_loop(tmp_path, delay), memory_model=mm)
     assert ok.bug is None and ok.exhaustive, ok.format()
-    stuck = kcheck.check(kcheck.c.load(str(f), defines=[f"DELAY={delay}", "STOP=0"]).entry,
-                         memory_model=mm)
+    stuck = kcheck.check(load_kthread_loop(tmp_path, delay, stop=False), memory_model=mm)
     assert stuck.bug is not None and stuck.bug.kind == "deadlock", stuck.format()
     assert "k polls" in stuck.bug.message, stuck.bug.message
 

@@ -14,6 +14,7 @@ import pytest
 
 import kcheck
 from kcheck import spawn, join
+from c_twins import load_kthread_loop
 from kcheck.kernel import (
     KStruct, READ_ONCE, WRITE_ONCE, WARN_ON, ptr, spinlock_t, mutex, rwlock_t, rw_semaphore,
     spin_lock, spin_unlock, spin_trylock, spin_is_locked, mutex_lock, mutex_unlock, read_lock,
@@ -335,43 +336,11 @@ def test_wait_event_idle_timeout_returns_zero_when_the_timer_fires(memory_model)
     assert res.bug is not None and res.bug.kind == "warn", res.format()
 
 
-C_KTHREAD_WAIT = r"""
-#include <linux/kthread.h>
-#include <linux/wait.h>
-
-static DECLARE_WAIT_QUEUE_HEAD(wq);
-static int work;
-
-static int fn(void *arg)
-{
-	while (!kthread_should_stop()) {
-		if (READ_ONCE(work))
-			WRITE_ONCE(work, 0);
-		WAIT;
-	}
-	return 0;
-}
-
-int main(void)
-{
-	struct task_struct *t = kthread_run(fn, NULL, "k");
-
-	WRITE_ONCE(work, 1);
-	wake_up(&wq);
-	kthread_stop(t);
-	return 0;
-}
-"""
-
-
 @pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
 @pytest.mark.parametrize("wait", [
     "wait_event_interruptible_exclusive(wq, READ_ONCE(work) || kthread_should_stop())",
     "wait_event_idle_exclusive(wq, READ_ONCE(work) || kthread_should_stop())",
     "wait_event_idle_timeout(wq, READ_ONCE(work) || kthread_should_stop(), HZ)"])
 def test_the_exclusive_and_idle_forms_in_c(tmp_path, wait, memory_model):
-    import kcheck.c
-    f = tmp_path / "kw.c"
-    f.write_text(C_KTHREAD_WAIT)
-    r = kcheck.check(kcheck.c.load(str(f), defines=[f"WAIT={wait}"]).entry, memory_model=memory_model)
+    r = kcheck.check(load_kthread_loop(tmp_path, wait), memory_model=memory_model)
     assert r.bug is None and r.exhaustive, r.format()
