@@ -224,7 +224,22 @@ int main(void)
 	pthread_create(&a, NULL, t, NULL);
 	return 0;
 }
-""", "in main() of loop.c, before its first task starts"),
+""", "in C function main() at loop.c:5, in the part of it that runs before the tasks it starts"),
+    # after a pthread_create(), a loop with no shared access is still main()'s
+    # set-up (the tasks it started have not run): it said "before its first
+    # task starts", and gave no line
+    "main_after_create": ("""#include <linux/kernel.h>
+#include <pthread.h>
+static void *t(void *a) { return NULL; }
+int main(void)
+{
+	pthread_t p;
+	pthread_create(&p, NULL, t, NULL);
+	while (1)
+		;
+	return 0;
+}
+""", "in C function main() at loop.c:4, in the part of it that runs before the tasks it starts"),
     "main_alone": ("""#include <linux/kernel.h>
 int main(void)
 {
@@ -233,7 +248,7 @@ int main(void)
 		i++;
 	return 0;
 }
-""", "in C function main()"),
+""", "in C function main() at loop.c:2"),
 }
 
 
@@ -367,3 +382,25 @@ def test_very_long_expressions(tmp_path, terms, ok):
     else:
         with pytest.raises(CError, match=r"long.c:5:\d+: error: code nested more than"):
             kcheck.c.load(str(f))
+
+
+def test_a_kernel_header_kcheck_lacks_says_what_to_do(tmp_path):
+    """A driver's includes meet kcheck's own headers: clang's "file not found"
+    alone left a reviewer guessing whether to install kernel headers."""
+    f = tmp_path / "drv.c"
+    f.write_text("#include <linux/kernel.h>\n#include <linux/device.h>\n"
+                 "int main(void) { return 0; }\n")
+    rc, out, err = kcheck_cli("check", f)
+    assert rc == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert f"{f}:2:10:" in lines[0] and "'linux/device.h' file not found" in lines[0], err
+    assert "kcheck's kernel headers have no <linux/device.h> - drop the #include" in lines[0], err
+    assert lines[0].rstrip(")").endswith(os.path.join("kcheck", "c", "include", "linux")), err
+
+
+def test_a_missing_user_header_is_clangs_message_alone(tmp_path):
+    f = tmp_path / "h.c"
+    f.write_text('#include "mine.h"\nint main(void) { return 0; }\n')
+    rc, out, err = kcheck_cli("check", f)
+    assert rc == 2 and "'mine.h' file not found" in err and "kcheck's kernel headers" not in err, err

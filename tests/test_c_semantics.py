@@ -1462,3 +1462,62 @@ def test_sprintf_and_kasprintf(tmp_path, small, want):
     p.write_text(SPRINTF)
     got, r = verdict(kcheck.c.load(str(p), defines=[f"SMALL={small}"]), step_bound=20000)
     assert got == want, r.format()
+
+
+SMALL_HEADERS = r"""
+#include <linux/kernel.h>
+#include <linux/build_bug.h>
+#include <linux/kconfig.h>
+#include <linux/bitfield.h>
+#include <linux/stringify.h>
+#include <linux/minmax.h>
+#include <linux/string.h>
+#include <linux/irqflags.h>
+#include <linux/bottom_half.h>
+#include <linux/cache.h>
+#include <pthread.h>
+
+#define REG_MODE	GENMASK(15, 8)
+static int hits ____cacheline_aligned_in_smp;
+
+static void *t(void *arg)
+{
+	u32 reg = FIELD_PREP(REG_MODE, 0xab) | 0x3;
+	unsigned long flags;
+
+	BUILD_BUG_ON(sizeof(u32) != 4);
+	static_assert(FIELD_MAX(REG_MODE) == 0xff);
+	WARN_ON(FIELD_GET(REG_MODE, reg) != 0xab || BUILD_BUG_ON_ZERO(0));
+	WARN_ON(!FIELD_FIT(REG_MODE, 0xff) || FIELD_FIT(REG_MODE, 0x100));
+	WARN_ON(IS_ENABLED(CONFIG_OFF) || !IS_ENABLED(CONFIG_ON) || !IS_ENABLED(CONFIG_MOD));
+	WARN_ON(IS_BUILTIN(CONFIG_MOD) || !IS_MODULE(CONFIG_MOD));
+	WARN_ON(strcmp(__stringify(CONFIG_ON), "1") || max(2, 3) != 3);
+	local_bh_disable();
+	WRITE_ONCE(hits, READ_ONCE(hits) + 1);
+	local_bh_enable();
+	local_irq_save(flags);
+	WARN_ON(CHECK_WRONG);
+	local_irq_restore(flags);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t x;
+	pthread_create(&x, NULL, t, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("wrong,want", [("0", "no-bug"), ("1", "warn")])
+def test_the_small_kernel_headers_a_driver_includes(tmp_path, wrong, want):
+    """<linux/build_bug.h>, kconfig.h, bitfield.h, stringify.h, minmax.h,
+    irqflags.h, bottom_half.h and cache.h: a driver's includes that once were
+    "file not found".  IS_ENABLED() reads -D CONFIG_FOO=1 (built in) and
+    -D CONFIG_FOO_MODULE=1 (a module), as Kconfig's autoconf.h defines them."""
+    got, r = verdict(load(tmp_path, SMALL_HEADERS, defines=[
+        f"CHECK_WRONG={wrong}", "CONFIG_ON=1", "CONFIG_MOD_MODULE=1"]))
+    assert got == want and (r.exhaustive or want != "no-bug"), r.format()
+    if want == "warn":
+        assert "prog.c:33" in r.bug.message, r.bug.message     # the twin's own WARN_ON

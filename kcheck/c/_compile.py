@@ -284,6 +284,7 @@ class Compiler:
         self.by_name = {}              # functions of the file, by name
         self._gitems = {}              # global index -> initialiser items
         self.main_parts = None
+        self.main_where = None    # C main()'s (file, line): the watchdog names it
 
     def _definition(self, name):
         """The definition of function ``name`` in the file or kcheck's headers."""

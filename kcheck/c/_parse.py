@@ -188,8 +188,21 @@ def parse(path, defines=(), include_dirs=()):
         if d.severity >= ci.Diagnostic.Error:
             loc = d.location
             f = loc.file.name if loc.file is not None else path
-            raise CError(d.spelling, _shown(f, path), loc.line or None, loc.column or None)
+            raise CError(_with_hint(d.spelling), _shown(f, path), loc.line or None,
+                         loc.column or None)
     return tu
+
+
+def _with_hint(msg):
+    """clang's message, and for a kernel header kcheck does not ship, what to do:
+    kcheck compiles against its own headers (kcheck/c/include), which declare
+    the primitives it models - a driver's <linux/device.h> is not among them."""
+    m = re.fullmatch(r"'((?:linux|asm|asm-generic|uapi|net|trace)/[^']+)' file not found", msg)
+    if m is None:
+        return msg
+    return (f"{msg}: kcheck's kernel headers have no <{m.group(1)}> - drop the #include and "
+            f"declare in the file what it used from there (the headers kcheck has: "
+            f"{os.path.join(INCLUDE_DIR, os.path.dirname(m.group(1)))})")
 
 
 MAX_NESTING = 440

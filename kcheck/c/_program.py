@@ -237,6 +237,8 @@ class CProgram:
                              "or call the C functions from a Python main(): kcheck.c.load)",
                              self.path)
             comp.main_parts = comp.split_main(main)
+            where = main.cursor.location
+            comp.main_where = (where.file.name if where.file else self.path, where.line)
         return comp.main_parts
 
     def entry(self):
@@ -254,7 +256,7 @@ class CProgram:
         if prefix is not None:
             prefix(f)
         if rest is not None:
-            r.spawn_static(_continue_main, (rest, f, stack_slots), "main")
+            r.spawn_static(_continue_main, (rest, f, stack_slots, comp.main_where), "main")
         # a function started more than once is named fn1, fn2, ...
         counts = cs.ncreated
         for t in self.static_names:
@@ -357,7 +359,9 @@ class CFunction:
         return f"<C function {self.name}>"
 
 
-def _continue_main(rest, f, stack_slots):
+def _continue_main(rest, f, stack_slots, where):
+    """C main() after its first pthread_create(), as a task (``where``: main()'s
+    file and line, for the watchdog's message)."""
     from ._kernel import PthreadExit
     try:
         rest(f)

@@ -100,10 +100,15 @@ def _c_function(f):
                 where = cf.cursor.location
                 fname = os.path.basename(where.file.name) if where.file else "?"
                 return f"in C function {cf.name}() at {fname}:{where.line}"
-            if kind == "CProgram":      # main()'s part before its first pthread_create()
-                return f"in main() of {os.path.basename(cf.path)}, before its first task starts"
+            if kind == "CProgram":
+                # main()'s start: up to its first shared access after a pthread_create()
+                fname, line = getattr(loc.get("comp"), "main_where", None) or (cf.path, "?")
+                return (f"in C function main() at {os.path.basename(fname)}:{line}, in the part "
+                        f"of it that runs before the tasks it starts")
         if f.f_code.co_name == "_continue_main" and f.f_code.co_filename.startswith(_C):
-            return "in C function main()"   # main() after its first pthread_create(): a task
+            # main() after its first pthread_create(): a task
+            fname, line = loc.get("where") or ("?", "?")
+            return f"in C function main() at {os.path.basename(fname)}:{line}"
         f = f.f_back
     return ""
 
