@@ -236,3 +236,69 @@ def test_a_queue_work_before_the_first_thread_keeps_the_set_up_before_it(tmp_pat
     res = kcheck.check(kcheck.c.load(str(f)).entry)
     assert (res.bug.kind if res.bug else None) == want, res.format()
     assert want is not None or res.exhaustive
+
+
+SETUP_FREES = r"""
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <pthread.h>
+
+struct obj { int v; };
+static struct obj *objs[2];
+
+static int setup(void)
+{
+	struct obj **tmp = kcalloc(2, sizeof(*tmp), GFP_KERNEL);
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		tmp[i] = kzalloc(sizeof(struct obj), GFP_KERNEL);
+		objs[i] = tmp[i];
+	}
+#if FREE_ONE
+	kfree(objs[1]);		/* a failed probe's undo, left published */
+#endif
+	kfree(tmp);
+	return 0;
+}
+
+static void *user(void *arg)
+{
+	WRITE_ONCE(objs[(long)arg]->v, 1);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t a, b;
+
+	setup();
+	pthread_create(&a, NULL, user, (void *)0L);
+	pthread_create(&b, NULL, user, (void *)1L);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	kfree(objs[0]);
+#if !FREE_ONE
+	kfree(objs[1]);
+#endif
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+@pytest.mark.parametrize("free_one,want", [(0, None), (1, "use-after-free")])
+def test_a_set_up_function_that_frees_runs_in_mains_task(tmp_path, free_one, want, mm):
+    """A set-up function called before the first pthread_create() that
+    kfree()s a temporary array was refused ("main() builds the initial state;
+    free objects from a task"): main()'s set-up is the initial state, which
+    frees nothing.  A statement that frees now starts main()'s task."""
+    f = tmp_path / "setup.c"
+    f.write_text(SETUP_FREES)
+    res = kcheck.check(kcheck.c.load(str(f), defines=[f"FREE_ONE={free_one}"]).entry,
+                       memory_model=mm)
+    if want is None:
+        assert res.verdict == "no-bug" and res.exhaustive, res.format()
+    else:
+        assert res.bug is not None and res.bug.kind == want, res.format()
+        assert res.bug.where == "setup.c:27" and "freed by main" in res.bug.message, res.format()

@@ -2635,6 +2635,11 @@ TASK_ONLY = frozenset({
     "call_rcu", "call_rcu_hurry", "call_srcu", "__kcheck_kfree_rcu", "kfree_rcu_mightsleep",
     "kvfree_rcu_mightsleep", "queue_work", "schedule_work", "queue_delayed_work",
     "schedule_delayed_work", "mod_delayed_work", "kmem_cache_destroy",
+    # a free is an event (main()'s set-up builds the initial state, which frees
+    # nothing): a set-up function that kfree()s a temporary array, or undoes
+    # a failed probe, runs in main()'s task
+    "kfree", "kvfree", "vfree", "kfree_sensitive", "kmem_cache_free", "free",
+    "kref_put", "kref_put_mutex", "kref_put_lock",
 })
 
 
