@@ -89,9 +89,11 @@ def check(main: Callable, *, memory_model="sc", strategy="dpor", max_executions=
                                  resume=resume, estimate=estimate, spec=spec,
                                  keep_going=keep_going, ignore=ignore)
     stray.raise_first()
-    return build.result(main, outcome, memory_model=memory_model, strategy=strategy,
-                        step_bound=step_bound, races=races, minimize=minimize,
-                        drop_barriers=drop_barriers, started=t0)
+    res = build.result(main, outcome, memory_model=memory_model, strategy=strategy,
+                       step_bound=step_bound, races=races, minimize=minimize,
+                       drop_barriers=drop_barriers, started=t0)
+    res.ignored = tuple(sorted(set(ignore)))
+    return res
 
 
 def replay(main: Callable, schedule: str, *, step_bound=2000, races="warn", drop_barriers=(),

@@ -99,8 +99,14 @@ def test_ignore_a_c_programs_memory_safety_kind(tmp_path, ignore, kind):
     p = subprocess.run([sys.executable, "-m", "kcheck.cli", "check", str(f), "--json", *args],
                        capture_output=True, text=True, cwd=ROOT, timeout=300)
     out = json.loads(p.stdout)
+    assert out["ignored"] == sorted(ignore), out
     if kind is None:
         assert p.returncode == 0 and out["verdict"] == "no-bug" and out["exhaustive"], p.stdout[-800:]
+        # a "no bug" that skipped kinds says which, so it is not read as a clean bill
+        text = subprocess.run([sys.executable, "-m", "kcheck.cli", "check", str(f), *args],
+                              capture_output=True, text=True, cwd=ROOT, timeout=300).stdout
+        verdict = next(ln for ln in text.splitlines() if ln.startswith("no bug found"))
+        assert verdict.startswith("no bug found (deadlock, null-deref not reported: --ignore): "), verdict
         return
     assert p.returncode == 1 and out["bug"]["kind"] == kind, p.stdout[-800:]
     if kind == "deadlock":

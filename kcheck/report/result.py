@@ -58,6 +58,7 @@ class Result:
     ran_past: int = field(default=0, repr=False)   # a replay: events made after the schedule ran out
     barriers: set = field(default_factory=set, repr=False)   # barriers met, with --drop-barrier:
     #                                         (name, function, file:line); not in the JSON
+    ignored: tuple = ()     # bug kinds the check was asked not to report (--ignore)
 
     @property
     def exit_code(self):
@@ -94,7 +95,7 @@ class Result:
                 "seconds": round(self.seconds, 4), "bound": self.bound,
                 "interrupted": self.interrupted, "distinct_traces": self.distinct,
                 "estimate": self.estimate, "jobs": self.jobs, "peak_rss_mb": self.peak_rss_mb,
-                "warnings": self.warnings,
+                "warnings": self.warnings, "ignored": list(self.ignored),
                 "bug": self.bug.to_json() if self.bug else None,
                 "bugs": [b.to_json() for b in self.bugs]}
 

@@ -622,7 +622,9 @@ def format_result(res, path="FILE", extra="", command=None):
         out.append(f"no bug in this execution ({res.bound}), memory model {res.memory_model}, "
                    f"{res.seconds:.2f} s; a replay is one execution, not a check")
     elif res.bug is None:
-        out.append(f"no bug found: {runs}, {mode}, memory model {res.memory_model}, "
+        # a kind asked not to be reported may be there: the verdict says so
+        skipped = f" ({', '.join(res.ignored)} not reported: --ignore)" if res.ignored else ""
+        out.append(f"no bug found{skipped}: {runs}, {mode}, memory model {res.memory_model}, "
                    f"{res.seconds:.2f} s")
     bugs = res.bugs or ([res.bug] if res.bug is not None else [])
     # several bugs, or one in a search that went on past it (--keep-going): say what was covered
