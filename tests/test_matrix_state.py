@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from kcheck.models.tdp_mmu.claims import Check, run_checks
 from kcheck.models.tdp_mmu.store import CellStore
 from terminal import running_kcheck
@@ -17,9 +19,9 @@ CELL = ["--variant", "v6.6", "--scenario", "vcpu+memslot", "--size", "resident=1
         "--size", "gfns=2", "--size", "slot_pages=2"]
 
 
-def _matrix(state, *extra):
+def _matrix(state, *extra, jobs=1):
     state = ["--state", str(state)] if state is not None else []
-    return [sys.executable, "-m", "kcheck.cli", "tdp-mmu", "matrix", "--jobs", "1", "--json",
+    return [sys.executable, "-m", "kcheck.cli", "tdp-mmu", "matrix", "--jobs", str(jobs), "--json",
             *state, *CELL, *extra]
 
 
@@ -27,14 +29,17 @@ def _ckpts(d):
     return [f for f in os.listdir(d) if f.endswith(".ckpt")] if d.exists() else []
 
 
-def test_a_killed_matrix_resumes_to_the_same_cells(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_killed_matrix_resumes_to_the_same_cells(tmp_path, jobs):
+    """With --jobs 2 the one cell's search is split over two processes (the
+    engine's units): killed and resumed, it ends on the serial run's count."""
     state = tmp_path / "state"
     env = dict(os.environ, KCHECK_CHECKPOINT_EVERY="1")
     straight = subprocess.run(_matrix(None), capture_output=True, text=True)
     whole = json.loads(straight.stdout)["cells"][0]
     assert whole["exhaustive"] and whole["verdict"] == "no-bug"
 
-    p = subprocess.Popen(_matrix(state), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    p = subprocess.Popen(_matrix(state, jobs=jobs), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          env=env, start_new_session=True)
     deadline = time.time() + 60
     while time.time() < deadline and not _ckpts(state):
@@ -47,7 +52,7 @@ def test_a_killed_matrix_resumes_to_the_same_cells(tmp_path):
     done = json.load(open(state / ckpts[0]))["counts"]["executions"]
     assert 0 < done < whole["executions"]
 
-    resumed = subprocess.run(_matrix(state), capture_output=True, text=True, env=env)
+    resumed = subprocess.run(_matrix(state, jobs=jobs), capture_output=True, text=True, env=env)
     assert resumed.returncode == 0, resumed.stderr
     cell = json.loads(resumed.stdout)["cells"][0]
     assert (cell["verdict"], cell["executions"], cell["exhaustive"]) == \
@@ -67,6 +72,24 @@ def test_cells_kept_by_other_code_are_run_again(tmp_path):
     assert same.kept and same.executions == first.executions
     other = run_checks([ch], jobs=1, store=CellStore(str(tmp_path), "code-b"))[ch.key()]
     assert not other.kept and other.executions == first.executions
+
+
+def test_a_single_cell_is_split_over_the_jobs(tmp_path, monkeypatch):
+    """A lone cell gets every process (--jobs); cells that share a pool get one each."""
+    import kcheck
+    seen = []
+    real = kcheck.check
+
+    def spy(main, **kw):
+        seen.append(kw.get("jobs", 1))
+        return real(main, **kw)
+    monkeypatch.setattr(kcheck, "check", spy)
+    ch = Check("v6.6 on vcpu+vcpu", "v6.6", "vcpu+vcpu", sizes={"resident": 1}, options={})
+    split = run_checks([ch], jobs=2, store=CellStore(str(tmp_path), "code-a"))[ch.key()]
+    serial = run_checks([ch], jobs=1)[ch.key()]
+    assert seen == [2, 1]
+    assert (split.verdict, split.executions, split.exhaustive) == \
+        (serial.verdict, serial.executions, True)
 
 
 def test_a_state_directory_that_cannot_be_written_is_a_usage_error(tmp_path):

@@ -563,10 +563,12 @@ def tdp_replay_command(variant, scenario, mutant=None, sizes=(), step_bound=None
     return " ".join(cmd) + " --replay"
 
 
-def run_check(check, step_bound=3000, heartbeat=False, store=None):
+def run_check(check, step_bound=3000, heartbeat=False, store=None, jobs=1):
     """Run one check; with a ``store`` (store.CellStore), from and into it: the
     search checkpointed there as it goes, resumed from an earlier run's
-    checkpoint, and the result kept there (its seconds those of every run)."""
+    checkpoint, and the result kept there (its seconds those of every run).
+    ``jobs`` > 1 splits this one check's search over that many processes (the
+    engine's units, as ``kcheck check --jobs``)."""
     import kcheck
     progress = None
     if heartbeat and check.special is None:
@@ -580,7 +582,7 @@ def run_check(check, step_bound=3000, heartbeat=False, store=None):
     step_bound = max(step_bound, step_bound_for(getattr(check, "sizes", None)))
     try:
         r = kcheck.check(check.build(), memory_model=check.memory_model,
-                         step_bound=step_bound, progress=progress, **options)
+                         step_bound=step_bound, progress=progress, jobs=jobs, **options)
     except KeyboardInterrupt:
         raise
     except BaseException as e:      # kcheck's ModelError, a model the engine lacks, ...
@@ -697,13 +699,17 @@ def run_checks(checks, jobs=2, done=None, store=None, more=None):
         _run_pool(todo, sorted(left, key=lambda k: -expected_cost(todo[k])), jobs, store,
                   finished, added)
     else:
+        # one check left (a single cell of the matrix, the usual way to run
+        # its largest cells for hours): the engine splits its search instead,
+        # so --jobs is not one busy core and one idle one
         beat = wanted()
         queue = deque(left)
         while queue:
             key = queue.popleft()
             if key in out:
                 continue
-            finished(key, run_check(todo[key], heartbeat=beat, store=store))
+            split = jobs if len(queue) == 0 and more is None and todo[key].special is None else 1
+            finished(key, run_check(todo[key], heartbeat=beat, store=store, jobs=split))
             queue.extend(added)
             added.clear()
     return out
