@@ -259,6 +259,17 @@ def test_private_locals_make_no_events(tmp_path):
     assert r.events == 4, r.events
 
 
+# main() of the one-task programs below: it starts t() and returns
+RUN_T = r"""
+int main(void)
+{
+	pthread_t x;
+	pthread_create(&x, NULL, t, NULL);
+	return 0;
+}
+"""
+
+
 STRINGS = r"""
 #include <linux/kernel.h>
 #include <linux/string.h>
@@ -279,14 +290,7 @@ static void *t(void *arg)
 	WARN_ON(CHECK_WRONG);
 	return NULL;
 }
-
-int main(void)
-{
-	pthread_t x;
-	pthread_create(&x, NULL, t, NULL);
-	return 0;
-}
-"""
+""" + RUN_T
 
 
 @pytest.mark.parametrize("wrong,want", [("0", "no-bug"), ("(strnlen(a, 8) == 3)", "warn")])
@@ -343,14 +347,7 @@ static void *t(void *arg)
 	kfree(o);
 	return NULL;
 }
-
-int main(void)
-{
-	pthread_t x;
-	pthread_create(&x, NULL, t, NULL);
-	return 0;
-}
-"""
+""" + RUN_T
 
 
 @pytest.mark.parametrize("wrong,want", [("0", "no-bug"), ("1", "warn")])
@@ -1500,14 +1497,7 @@ static void *t(void *arg)
 	local_irq_restore(flags);
 	return NULL;
 }
-
-int main(void)
-{
-	pthread_t x;
-	pthread_create(&x, NULL, t, NULL);
-	return 0;
-}
-"""
+""" + RUN_T
 
 
 @pytest.mark.parametrize("wrong,want", [("0", "no-bug"), ("1", "warn")])

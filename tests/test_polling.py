@@ -455,53 +455,19 @@ def test_its_fix_is_no_false_bug_and_says_it_is_bounded():
 # took the loop for one that polls and ran it to the step bound in every
 # execution: "not exhaustive" after minutes, where the loop has 844 executions.
 
-KTHREAD_TIMED_LOOP = r"""
-#include <linux/kthread.h>
-#include <linux/wait.h>
-#include <linux/sched.h>
-
-static DECLARE_WAIT_QUEUE_HEAD(wq);
-static int work;
-
-static int fn(void *arg)
-{
-	while (!kthread_should_stop()) {
-		if (READ_ONCE(work))
-			WRITE_ONCE(work, 0);
-#if DEFINE_WAIT_LOOP
-		{
-			DEFINE_WAIT(w);
-
-			prepare_to_wait(&wq, &w, TASK_INTERRUPTIBLE);
-			if (!kthread_should_stop())
-				schedule_timeout(HZ);
-			finish_wait(&wq, &w);
-		}
-#else
-		wait_event_interruptible_timeout(wq, kthread_should_stop(), HZ);
-#endif
-	}
-	return 0;
-}
-
-int main(void)
-{
-	struct task_struct *t = kthread_run(fn, NULL, "k");
-
-	WRITE_ONCE(work, 1);
-	wake_up(&wq);
-	kthread_stop(t);
-	return 0;
-}
-"""
+# The two timed waits, as KTHREAD_LOOP's WAIT: the DEFINE_WAIT form's block is
+# in the loop's body, so its wait entry is a new local each round.
+TIMED_WAITS = [
+    "wait_event_interruptible_timeout(wq, kthread_should_stop(), HZ)",
+    "{ DEFINE_WAIT(w); prepare_to_wait(&wq, &w, TASK_INTERRUPTIBLE);"
+    " if (!kthread_should_stop()) schedule_timeout(HZ); finish_wait(&wq, &w); }",
+]
 
 @pytest.mark.parametrize("mm", ["sc", "lkmm"])
 @pytest.mark.parametrize("loop", [0, 1], ids=["wait_event_interruptible_timeout", "DEFINE_WAIT"])
 def test_a_timed_wait_in_a_kthread_loop_is_explored_exhaustively(tmp_path, mm, loop):
-    f = tmp_path / "timed.c"
-    f.write_text(KTHREAD_TIMED_LOOP)
-    prog = kcheck.c.load(str(f), defines=[f"DEFINE_WAIT_LOOP={loop}"])
-    r = kcheck.check(prog.entry, memory_model=mm, max_executions=20000)
+    r = kcheck.check(load_kthread_loop(tmp_path, TIMED_WAITS[loop]), memory_model=mm,
+                     max_executions=20000)
     assert r.bug is None and r.exhaustive, r.format()
 
 
