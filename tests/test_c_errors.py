@@ -136,6 +136,26 @@ def test_the_thread_xchg_proposal_as_typed():
     assert err.strip() == f"{f}:22:7: error: address of bit-field requested"
 
 
+@pytest.mark.parametrize("asm,ok", [
+    ('asm volatile("" ::: "memory");', True),               # barrier(), written out
+    ('__asm__ __volatile__("" : : : "memory");', True),
+    ('asm volatile("" : "=r"(x) :: "memory");', False),      # an operand: machine code
+    ('asm volatile("lock; addl $0,0(%%rsp)" ::: "memory");', False),
+])
+def test_the_compiler_barrier_asm_is_barrier(tmp_path, asm, ok):
+    """The kernel's barrier() is an empty asm with a memory clobber; a driver
+    that writes it out is not refused for "inline assembly"."""
+    f = tmp_path / "barrier.c"
+    f.write_text("#include <linux/kernel.h>\nint main(void)\n{\n\tint x = 0;\n\t"
+                 + asm + "\n\tWARN_ON(x);\n\treturn 0;\n}\n")
+    rc, out, err = kcheck_cli("check", f)
+    if ok:
+        assert rc == 0 and out.startswith("no bug found"), (out, err)
+    else:
+        assert rc == 2 and err.strip() == f"{f}:5:2: error: inline assembly is not supported: " \
+            "kcheck runs C, not machine code (use the kernel primitive the asm implements)", err
+
+
 def test_debug_shows_the_traceback(tmp_path):
     f = tmp_path / "asm.c"
     f.write_text(CASES["inline_asm"][0])

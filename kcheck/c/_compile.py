@@ -504,6 +504,8 @@ class Compiler:
         if m is not None:
             return m(self, c) if callable(m) else getattr(self, m)(c)
         if k == K.ASM_STMT or k == K.MS_ASM_STMT:
+            if _compiler_barrier_asm(c):
+                return lambda f: None       # barrier(): kcheck never reorders a task's accesses
             raise self.err(c, "inline assembly is not supported: kcheck runs C, not machine code "
                               "(use the kernel primitive the asm implements)")
         if k.is_expression() or k == K.StmtExpr:
@@ -2864,3 +2866,22 @@ def _pure_start(self, c):
 Compiler.split_main = _split_main
 Compiler._block = _block
 Compiler._pure_start = _pure_start
+
+
+def _compiler_barrier_asm(c):
+    """``asm volatile("" ::: "memory")``: the kernel's barrier() written out (no
+    instruction, no operand, at most clobbers) - the one inline asm that means
+    the same in kcheck as on a CPU.  Any other asm is machine code."""
+    toks = [t.spelling for t in c.get_tokens()]
+    try:
+        i = toks.index("(")
+    except ValueError:
+        return False
+    if toks[i + 1:i + 2] != ['""'] or toks[-1] != ")":
+        return False
+    rest = toks[i + 2:-1]
+    # operands are constraint strings with a C expression in parentheses and goto
+    # labels are names, so tokens that are all colons, commas and strings are
+    # clobbers (clang lexes "::" as one token)
+    return sum(len(t) for t in rest if t in (":", "::")) <= 3 and \
+        all(t in (":", "::", ",") or t.startswith('"') for t in rest)
