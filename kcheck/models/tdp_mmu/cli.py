@@ -192,7 +192,7 @@ class _Covered:
             click.echo(f"  {r['check']} [{r['memory_model']}]: {how}, "
                        f"{r['executions']:,} executions, {extent}", err=True)
         for r in stopped:
-            click.echo(f"  {r['check']} [{r['memory_model']}]: stopped by Ctrl-C after "
+            click.echo(f"  {r['check']} [{r['memory_model']}]: stopped by {STOPPED_BY[0]} after "
                        f"{r['executions']:,} executions ({r['seconds']:,.0f} s), not finished",
                        err=True)
 
