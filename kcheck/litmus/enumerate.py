@@ -45,6 +45,7 @@ class Outcome:
     negative: int = 0
     flags: set = field(default_factory=set)
     candidates: int = 0  # candidate executions given to the model
+    pruned: int = 0      # candidates never built: a part of them already broke an axiom
     # states some allowed execution without a cycle in po | rf reaches (what an
     # explorer that builds executions in porf order, as kcheck's and GenMC's, can see),
     # and how many allowed executions have such a cycle (load buffering)
@@ -114,9 +115,11 @@ def _check_locations(test: Test, globals_: dict):
             raise LitmusError(f"no process {loc.tid} for '{loc}'", test.file, loc.line or None)
 
 
-def run_test(test: Test, progress=None) -> Outcome:
+def run_test(test: Test, progress=None, prune=True) -> Outcome:
     """Enumerate and judge every candidate execution of ``test``; ``progress(outcome)``
-    is called every 1,024 candidates (a test with many may take minutes)."""
+    is called every 1,024 candidates (a test with many may take minutes).
+    ``prune=False`` builds and judges every candidate, even those a part of
+    which already breaks an axiom (the oracle the pruning is tested against)."""
     globals_ = {p: 0 for q in test.procs for p in q.params}
     globals_.update(test.globals_init)
     for v in list(globals_.values()) + list(test.regs_init.values()):
@@ -128,15 +131,22 @@ def run_test(test: Test, progress=None) -> Outcome:
     out.progress = progress
     per_proc = [process_paths(test, proc) for proc in test.procs]
     for combo in product(*per_proc):
-        _Combination(test, combo, globals_, observed, out).run()
+        _Combination(test, combo, globals_, observed, out, prune).run()
     return out
+
+
+# Subtrees of fewer candidates than this are judged candidate by candidate: a
+# check of a part costs about what judging one candidate does, and small
+# subtrees are seldom cut (measured on generated three-process tests)
+PRUNE_AT = 8
 
 
 class _Combination:
     """One choice of control path per process: its rf, co and verdicts."""
 
-    def __init__(self, test, paths, globals_, observed, out):
+    def __init__(self, test, paths, globals_, observed, out, prune=True):
         self.test, self.paths, self.observed, self.out = test, paths, observed, out
+        self.prune = prune
         kinds, tids, locs, vals, tags, atomic, lines = [], [], [], [], [], [], []
         self.iw = {}
         for name in sorted(globals_):
@@ -318,16 +328,43 @@ class _Combination:
         co_choices = self.co_choices(rf, locs, s)
         values = dict(read_values)
         values.update(write_values)
+        if any(not c for c in co_choices):
+            return                          # some location has no coherence order
+        # the lock locations' orders first (they decide the lock reads' rf), then
+        # the others one location at a time, fewest orders first
+        locking = [c for c in co_choices if any(s.LKW >> w & 1 for w in c[0][1])] if s.LKW else []
+        rest = sorted((c for c in co_choices if not any(c is d for d in locking)), key=len)
         for lock_rf in product(*lock_choices):
             full_rf = dict(rf)
             for r, w in lock_rf:
                 full_rf[r] = w
-            for co in product(*co_choices):
+            for co in product(*locking):
                 co_map, lkr_rf = self.finish_co(co, s)
                 if co_map is None:
                     continue
                 full_rf.update(lkr_rf)
-                self.judge(es, full_rf, co_map, values, regs, write_values)
+                self.with_co(es, full_rf, co_map, rest, 0, values, regs, write_values)
+
+    def with_co(self, es, rf, co_map, rest, k, values, regs, write_values):
+        """Choose the coherence order of ``rest[k:]``'s locations, judging each full
+        choice.  Every LKMM axiom asks a relation built from rf, co and fr by
+        union, sequence, closure and intersection with fixed sets to be acyclic
+        or empty, so a choice that already breaks one with some locations'
+        orders left out (their co and fr edges missing) breaks it with any
+        orders for them: the whole subtree is skipped without being judged."""
+        if k == len(rest):
+            self.judge(es, rf, co_map, values, regs, write_values)
+            return
+        left = 1
+        for c in rest[k:]:
+            left *= len(c)
+        if left >= PRUNE_AT and self.prune and not lkmm.check(lkmm.Execution(es, rf, co_map, values), flags=False).consistent:
+            self.out.pruned += left
+            return
+        for loc, order in rest[k]:
+            co_map[loc] = order
+            self.with_co(es, rf, co_map, rest, k + 1, values, regs, write_values)
+        del co_map[loc]
 
     def lock_rf_choices(self, s, locs):
         """lock.cat's rf-lf and rf-ru: one choice list per LF/RL/RU event."""
