@@ -355,12 +355,14 @@ class _Combination:
         if k == len(rest):
             self.judge(es, rf, co_map, values, regs, write_values)
             return
-        left = 1
-        for c in rest[k:]:
-            left *= len(c)
-        if left >= PRUNE_AT and self.prune and not lkmm.check(lkmm.Execution(es, rf, co_map, values), flags=False).consistent:
-            self.out.pruned += left
-            return
+        if self.prune:
+            left = 1
+            for c in rest[k:]:
+                left *= len(c)
+            if left >= PRUNE_AT and not lkmm.check(lkmm.Execution(es, rf, co_map, values),
+                                                   flags=False).consistent:
+                self.out.pruned += left
+                return
         for loc, order in rest[k]:
             co_map[loc] = order
             self.with_co(es, rf, co_map, rest, k + 1, values, regs, write_values)
