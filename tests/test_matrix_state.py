@@ -74,6 +74,27 @@ def test_cells_kept_by_other_code_are_run_again(tmp_path):
     assert not other.kept and other.executions == first.executions
 
 
+def test_the_fingerprint_leaves_out_only_what_a_tdp_check_never_loads(tmp_path):
+    """The cell fingerprint skips the C and litmus front ends: a whole TDP MMU
+    matrix cell (model, engine, reports) must load none of their modules, or a
+    change to them could change a verdict that a kept cell would still show."""
+    from kcheck.models.tdp_mmu.store import NOT_LOADED
+    code = ("import sys\n"
+            "from kcheck.cli import main\n"
+            "try:\n"
+            "    main(['tdp-mmu', 'matrix', '--variant', 'v6.6', '--scenario', 'vcpu+vcpu',\n"
+            "          '--size', 'resident=1', '--jobs', '1', '--json', '--out', sys.argv[1]])\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "print('LOADED', ' '.join(sorted(m for m in sys.modules if m.startswith('kcheck'))))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
+    loaded = out.stdout.rsplit("LOADED", 1)[-1].split()
+    assert "kcheck.engine.explore" in loaded and "kcheck.models.tdp_mmu.v5_17" in loaded, out
+    front = [m for m in loaded for sub in NOT_LOADED
+             if m == f"kcheck.{sub}" or m.startswith(f"kcheck.{sub}.")]
+    assert front == []
+
+
 def test_a_single_cell_is_split_over_the_jobs(tmp_path, monkeypatch):
     """A lone cell gets every process (--jobs); cells that share a pool get one each."""
     import kcheck

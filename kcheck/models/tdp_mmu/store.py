@@ -9,8 +9,11 @@ with the same DIR takes the finished checks as they are and resumes the
 others from their checkpoints.
 
 A verdict is only as good as the code that gave it: every entry carries a
-fingerprint of kcheck's own source (the engine, the kernel API and this
-model) and of the check (variant, scenario, sizes, options).  An entry whose
+fingerprint of kcheck's own source (the engine, the kernel API, the reports
+and this model; not the C and litmus front ends, which a TDP MMU check never
+imports - tests/test_matrix_state.py checks that - so that work on them does
+not throw away hours of a cell's search) and of the check (variant,
+scenario, sizes, options).  An entry whose
 fingerprint differs is not used - a changed model or engine starts that
 check again - and is overwritten when the check finishes.
 """
@@ -30,13 +33,21 @@ EVERY = float(os.environ.get("KCHECK_CHECKPOINT_EVERY", "30") or 30)
 _FORMAT = 2         # 2: a finished check's entry carries a digest of its content
 
 
+# kcheck's subpackages a TDP MMU check does not load: the front ends for C
+# and for litmus tests
+NOT_LOADED = ("c", "litmus")
+
+
 def code_fingerprint():
-    """SHA-256 of every Python source file of the kcheck package (path and text)."""
+    """SHA-256 of every Python source file of the kcheck package (path and
+    text) but those of the front ends in ``NOT_LOADED``."""
     import kcheck
     root = os.path.dirname(os.path.abspath(kcheck.__file__))
     h = hashlib.sha256()
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        top = dirpath == root
+        dirnames[:] = sorted(d for d in dirnames
+                             if d != "__pycache__" and not (top and d in NOT_LOADED))
         for name in sorted(filenames):
             if name.endswith(".py"):
                 p = os.path.join(dirpath, name)
