@@ -127,8 +127,9 @@ def test_example_model_verdict(name, entry, want):
 
 @pytest.mark.parametrize("path", sorted(rel(p) for p in EXAMPLES.rglob("test_*.py")))
 def test_example_test_file_passes(path):
+    # plugins are not autoloaded here, so the project's addopts (xdist's -n) go too
     p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                        "-p", "kcheck.pytest_plugin", path],
+                        "-o", "addopts=", "-p", "kcheck.pytest_plugin", path],
                        capture_output=True, text=True, cwd=ROOT, timeout=300,
                        env=dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"))
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-2000:]
