@@ -156,6 +156,41 @@ def test_an_emptiness_test_shows_its_answer_not_the_pointer():
     assert "= &bucket" not in line
 
 
+LIST_EMPTY_C = r"""
+#include <linux/list.h>
+#include <linux/bug.h>
+struct s { int a; struct list_head l; };
+static LIST_HEAD(h);
+int main(void)
+{
+	struct s w;
+	INIT_LIST_HEAD(&w.l);
+	if (list_empty(&w.l))			/* true: INIT_LIST_HEAD() */
+		list_add_tail(&w.l, &h);
+	WARN_ON(list_empty(&h));		/* false: w is on it */
+	list_del_init(&w.l);
+	WARN_ON(!list_empty(&h));		/* true: LIST_HEAD() and the unlink */
+	return 0;
+}
+"""
+
+
+def test_an_emptiness_test_of_a_c_list_head_shows_what_it_answered(tmp_path):
+    """A C list_head is empty when its next holds its own address: the trace
+    read ``list_empty(&w.l) = false`` after INIT_LIST_HEAD() (the answer of a
+    Python list_head's test was compared with the location's initial value,
+    which a C head never has), 2026-12-03."""
+    import kcheck.c
+    f = tmp_path / "le.c"
+    f.write_text(LIST_EMPTY_C.replace("WARN_ON(!list_empty(&h));", "WARN_ON(list_empty(&h));"))
+    res = kcheck.check(kcheck.c.load(str(f)).entry)
+    assert res.bug is not None and res.bug.kind == "warn", res.format()
+    answers = [ln.split(" = ")[-1].strip() for ln in res.bug.trace.splitlines() if "list_empty(" in ln]
+    assert answers == ["true", "false", "true"], res.bug.trace
+    f.write_text(LIST_EMPTY_C)
+    assert kcheck.check(kcheck.c.load(str(f)).entry).verdict == "no-bug"
+
+
 def test_implicit_rcu_sections_make_no_rcu_steps():
     """A timer function's run and a bottom-halves-off region are RCU read-side
     sections (v4.20+) with no rcu_read_lock() in the kernel's code: the trace

@@ -105,15 +105,17 @@ _SCHED_OPS = {"schedule", "set_current_state", "__set_current_state", "try_to_wa
               "wake_up_process", "wake_up_state", "timer: wake_up_process", "get_current_state"}
 
 
-def _no_entry(v, loc):
+def _no_entry(v, lid):
     return v is None or (v.__class__ is int and v == 0) or v.__class__.__name__ == "NULLS_MARKER"
 
 
 # An emptiness test reads a list's first pointer; a trace says what it answered
-# (``list_empty(&head) = true``), not the pointer it read.  A list_head's
-# ``next`` starts out pointing at the head itself (its location's initial value).
+# (``list_empty(&head) = true``), not the pointer it read: a list is empty when
+# its ``next`` points at the head itself, the list_head whose ``next`` is the
+# location read (a Python list_head starts out so; a C one once INIT_LIST_HEAD()
+# or LIST_HEAD_INIT stored its own address there - a view of the same cells).
 _EMPTY_TESTS = {
-    "list_empty": lambda v, loc: loc is not None and v is loc.init,
+    "list_empty": lambda v, lid: getattr(getattr(v, "_next", None), "lid", None) == lid,
     "hlist_empty": _no_entry,
     "llist_empty": _no_entry,
     "hlist_nulls_empty": _no_entry,
@@ -143,7 +145,7 @@ def describe(run, e, wpart=None, blocked=False):
         loc = run.x.inits.get(e.lid)
         old = (loc.init if loc is not None else None) if e.rf is None else e.rf.val
         head = loc_name(run, e.lid).rsplit(".", 1)[0]
-        empty = _EMPTY_TESTS[op](old, loc)
+        empty = _EMPTY_TESTS[op](old, e.lid)
         return f"{op}(&{head}) = {'true' if empty else 'false'}"
     if op in WAITS_FOR and k == G.READ and e.rmw is not None:
         who = _bracket(loc_name(run, e.lid))
@@ -214,7 +216,7 @@ def _newer(run, e, w):
         return "true" if w.val else "false"
     test = _EMPTY_TESTS.get(e.op)
     if test is not None:
-        return "true" if test(w.val, run.x.inits.get(e.lid)) else "false"
+        return "true" if test(w.val, e.lid) else "false"
     return fmt_value(w.val)
 
 
