@@ -327,3 +327,44 @@ def test_a_walk_outside_rcu_read_lock_without_a_condition_is_reported():
             kfree(it)
     res, _ = _single(body)
     assert res.bug is not None and res.bug.kind == "suspicious-rcu-usage", res.format()
+
+
+@pytest.mark.parametrize("memory_model", ["sc", "lkmm"])
+@pytest.mark.parametrize("unlink", ["list_del_init", "list_del_init_careful"])
+def test_list_empty_careful_against_an_unlink_under_the_lock_is_no_data_race(unlink, memory_model):
+    """``finish_wait()``'s pattern: a lockless ``list_empty_careful()`` of an
+    entry another task unlinks with the lock held.  Since v5.18 ("list: fix a
+    data-race around ep->rdllist") INIT_LIST_HEAD(), and so list_del_init(),
+    store prev with WRITE_ONCE: every access is marked, KCSAN is silent, and
+    so is kcheck (it reported a race on ``prev`` until 2026-12-03)."""
+    import kcheck.kernel as K
+    from kcheck.kernel import list_empty_careful
+
+    def main():
+        b = kzalloc(box)
+        INIT_LIST_HEAD(b.head)
+        it = kzalloc(item)
+        INIT_LIST_HEAD(it.link)
+        list_add_tail(it.link, b.head)
+
+        def remover():
+            spin_lock(b.lock)
+            getattr(K, unlink)(it.link)
+            spin_unlock(b.lock)
+
+        def looker():
+            if not list_empty_careful(it.link):
+                spin_lock(b.lock)
+                list_del_init(it.link)
+                spin_unlock(b.lock)
+        ts = [spawn(remover, name="remover"), spawn(looker, name="looker")]
+
+        def teardown():
+            for t in ts:
+                join(t)
+            kfree(it)
+            kfree(b)
+        spawn(teardown, name="teardown")
+
+    res = kcheck.check(main, memory_model=memory_model, races="error")
+    assert res.verdict == "no-bug" and res.exhaustive, res.format()

@@ -92,8 +92,10 @@ def LIST_HEAD():
 def INIT_LIST_HEAD(h):
     r = run()
     with op(r, lambda: f"INIT_LIST_HEAD({h!r})"):
+        # both WRITE_ONCE since v5.18 ("list: fix a data-race around
+        # ep->rdllist"): list_empty_careful() reads prev locklessly
         r.write(h._next, h, ONCE, "INIT_LIST_HEAD")
-        r.write(h._prev, h, PLAIN, "INIT_LIST_HEAD")
+        r.write(h._prev, h, ONCE, "INIT_LIST_HEAD")
 
 
 def list_entry(node, member=None):
@@ -191,8 +193,8 @@ def list_del_init(entry):
     r = run()
     with op(r, lambda: f"list_del_init({entry!r})"):
         _unlink(r, entry, "list_del_init")
-        r.write(entry._next, entry, ONCE, "list_del_init")
-        r.write(entry._prev, entry, PLAIN, "list_del_init")
+        r.write(entry._next, entry, ONCE, "list_del_init")       # INIT_LIST_HEAD()
+        r.write(entry._prev, entry, ONCE, "list_del_init")
 
 
 def list_del_rcu(entry):
