@@ -10,4 +10,13 @@
 
 extern bool signal_pending(struct task_struct *p);
 
+/* whether a sleep in ``state`` would end at once: an interruptible one with a
+ * signal pending (fatal signals, TASK_WAKEKILL, are not modelled) */
+static inline int signal_pending_state(unsigned int state, struct task_struct *p)
+{
+	if (!(state & TASK_INTERRUPTIBLE))
+		return 0;
+	return signal_pending(p);
+}
+
 #endif
