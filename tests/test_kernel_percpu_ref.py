@@ -354,3 +354,64 @@ def test_exit_with_the_switch_in_flight_is_a_use_after_free_of_the_data():
     res = kcheck.check(main, ignore=("warn",))
     assert res.verdict == "bug" and res.bug.kind == "use-after-free", res.bug
     assert "percpu_ref_data" in res.bug.message
+
+
+@pytest.mark.parametrize("in_rcu", [True, False])
+def test_tryget_live_rcu_wants_the_callers_rcu_read_lock(in_rcu):
+    """percpu_ref_tryget_live_rcu() (v5.16) takes no RCU read lock of its own:
+    WARN_ON_ONCE(!rcu_read_lock_held()) outside one; inside it is
+    percpu_ref_tryget_live(), reference and all."""
+    from kcheck.kernel import percpu_ref_tryget_live_rcu, rcu_read_lock, rcu_read_unlock
+
+    def body(d):
+        if in_rcu:
+            rcu_read_lock()
+        got = percpu_ref_tryget_live_rcu(d.ref)
+        if in_rcu:
+            rcu_read_unlock()
+        BUG_ON(not got)
+        percpu_ref_put(d.ref)
+        percpu_ref_kill(d.ref)
+        wait_for_completion(d.released)
+        percpu_ref_exit(d.ref)
+        kfree(d)
+    r = kcheck.check(_one_task(body))
+    if in_rcu:
+        assert r.bug is None and r.exhaustive, r.format()
+    else:
+        assert r.bug.kind == "warn" and "rcu_read_lock_held" in r.bug.message, r.format()
+
+
+TRYGET_RCU_C = r"""
+#include <linux/percpu-refcount.h>
+#include <linux/slab.h>
+#include <linux/bug.h>
+
+static void release(struct percpu_ref *ref) { }
+
+int main(void)
+{
+	struct percpu_ref *ref = kzalloc(sizeof(*ref), GFP_KERNEL);
+
+	percpu_ref_init(ref, release, 0, GFP_KERNEL);
+#ifndef BUGGY
+	rcu_read_lock();
+#endif
+	BUG_ON(!percpu_ref_tryget_live_rcu(ref));
+#ifndef BUGGY
+	rcu_read_unlock();
+#endif
+	percpu_ref_put(ref);
+	percpu_ref_kill(ref);
+	rcu_barrier();
+	percpu_ref_exit(ref);
+	kfree(ref);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("bad", [True, False])
+def test_tryget_live_rcu_from_c(tmp_path, bad):
+    from c_twins import check_c_twin
+    check_c_twin(tmp_path, TRYGET_RCU_C, "BUGGY", bad, "sc", ("warn",), "rcu_read_lock_held")

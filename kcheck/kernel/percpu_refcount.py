@@ -256,6 +256,16 @@ def percpu_ref_tryget(ref):
     return percpu_ref_tryget_many(ref, 1)
 
 
+def _tryget_live(r, ref, what):
+    p = _is_percpu(r, ref, what)
+    if p:
+        _this_cpu_add(r, ref, p, 1, "this_cpu_inc")
+        return True
+    if not r.read(ref._ptr, ONCE, what) & _REF_DEAD:
+        return bool(atomic_long_inc_not_zero(_data(r, ref, what).count))
+    return False
+
+
 def percpu_ref_tryget_live(ref):
     """Take a reference unless the ref is dead (killed).  The kill is seen on
     every CPU only after the switch's grace period: until the confirmation
@@ -263,15 +273,24 @@ def percpu_ref_tryget_live(ref):
     r = run()
     with op(r, lambda: f"percpu_ref_tryget_live({ref!r})") as g:
         rcu_read_lock()
-        p = _is_percpu(r, ref, "percpu_ref_tryget_live")
-        if p:
-            _this_cpu_add(r, ref, p, 1, "this_cpu_inc")
-            ok = True
-        elif not r.read(ref._ptr, ONCE, "percpu_ref_tryget_live") & _REF_DEAD:
-            ok = bool(atomic_long_inc_not_zero(_data(r, ref, "percpu_ref_tryget_live").count))
-        else:
-            ok = False
+        ok = _tryget_live(r, ref, "percpu_ref_tryget_live")
         rcu_read_unlock()
+        g.note = " = true" if ok else " = false"
+    return ok
+
+
+def percpu_ref_tryget_live_rcu(ref):
+    """``percpu_ref_tryget_live()`` for a caller already in an RCU read-side
+    section (v5.16): it takes none of its own, and WARNs
+    (``WARN_ON_ONCE(!rcu_read_lock_held())``) when called outside one - where
+    the percpu counters could be freed under it."""
+    from .rcu import rcu_read_lock_held
+    r = run()
+    with op(r, lambda: f"percpu_ref_tryget_live_rcu({ref!r})") as g:
+        if not rcu_read_lock_held():
+            r.report("warn", f"WARN_ON_ONCE(!rcu_read_lock_held()) in "
+                     f"percpu_ref_tryget_live_rcu({ref!r}): called outside rcu_read_lock()")
+        ok = _tryget_live(r, ref, "percpu_ref_tryget_live_rcu")
         g.note = " = true" if ok else " = false"
     return ok
 
@@ -511,7 +530,7 @@ def _fname(f):
 
 __all__ = ["percpu_ref", "percpu_ref_init", "percpu_ref_exit", "percpu_ref_get",
            "percpu_ref_get_many", "percpu_ref_tryget", "percpu_ref_tryget_many",
-           "percpu_ref_tryget_live", "percpu_ref_put", "percpu_ref_put_many", "percpu_ref_kill",
+           "percpu_ref_tryget_live", "percpu_ref_tryget_live_rcu", "percpu_ref_put", "percpu_ref_put_many", "percpu_ref_kill",
            "percpu_ref_kill_and_confirm", "percpu_ref_is_dying", "percpu_ref_is_zero",
            "percpu_ref_switch_to_atomic", "percpu_ref_switch_to_atomic_sync",
            "percpu_ref_switch_to_percpu", "percpu_ref_resurrect", "percpu_ref_reinit",

@@ -31,6 +31,7 @@ extern void percpu_ref_get_many(struct percpu_ref *ref, unsigned long nr);
 extern bool percpu_ref_tryget(struct percpu_ref *ref);
 extern bool percpu_ref_tryget_many(struct percpu_ref *ref, unsigned long nr);
 extern bool percpu_ref_tryget_live(struct percpu_ref *ref);
+extern bool percpu_ref_tryget_live_rcu(struct percpu_ref *ref);
 extern void percpu_ref_put(struct percpu_ref *ref);
 extern void percpu_ref_put_many(struct percpu_ref *ref, unsigned long nr);
 extern void percpu_ref_kill(struct percpu_ref *ref);
