@@ -148,18 +148,26 @@ def test_a_second_kill_warns():
 def test_a_put_too_many_warns_after_switching_to_atomic(extra):
     def body(d):
         percpu_ref_get(d.ref)
-        percpu_ref_put(d.ref)
         if extra:
             percpu_ref_put(d.ref)
-        percpu_ref_kill(d.ref)
-        wait_for_completion(d.released)
-        percpu_ref_exit(d.ref)
-        kfree(d)
-    r = kcheck.check(_one_task(body))
-    if extra:
-        assert r.bug.kind == "warn" and "<= 0" in r.bug.message, r.format()
-    else:
+        _put_kill_exit(d)
+    _clean_or_warn(kcheck.check(_one_task(body)), not extra, "<= 0")
+
+
+def _put_kill_exit(d):
+    """Drop the reference taken, kill, wait for the release, exit and free."""
+    percpu_ref_put(d.ref)
+    percpu_ref_kill(d.ref)
+    wait_for_completion(d.released)
+    percpu_ref_exit(d.ref)
+    kfree(d)
+
+
+def _clean_or_warn(r, clean, text):
+    if clean:
         assert r.bug is None and r.exhaustive, r.format()
+    else:
+        assert r.bug.kind == "warn" and text in r.bug.message, r.format()
 
 
 def test_a_ref_never_exited_leaks_its_data():
@@ -370,16 +378,8 @@ def test_tryget_live_rcu_wants_the_callers_rcu_read_lock(in_rcu):
         if in_rcu:
             rcu_read_unlock()
         BUG_ON(not got)
-        percpu_ref_put(d.ref)
-        percpu_ref_kill(d.ref)
-        wait_for_completion(d.released)
-        percpu_ref_exit(d.ref)
-        kfree(d)
-    r = kcheck.check(_one_task(body))
-    if in_rcu:
-        assert r.bug is None and r.exhaustive, r.format()
-    else:
-        assert r.bug.kind == "warn" and "rcu_read_lock_held" in r.bug.message, r.format()
+        _put_kill_exit(d)
+    _clean_or_warn(kcheck.check(_one_task(body)), in_rcu, "rcu_read_lock_held")
 
 
 TRYGET_RCU_C = r"""
