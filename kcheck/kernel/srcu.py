@@ -114,11 +114,78 @@ def _nest(t, ssp):
 
 def srcu_read_lock(ssp):
     """Enter a read-side section of ``ssp``; returns the index for ``srcu_read_unlock``."""
+    return _read_lock(ssp, "srcu_read_lock", "normal")
+
+
+class srcu_ctr:
+    """What ``srcu_read_lock_fast()`` returns (the kernel's ``struct srcu_ctr
+    __percpu *``, this CPU's counter of the current index): the section's
+    token for ``srcu_read_unlock_fast()``."""
+
+    __slots__ = ("ssp",)
+
+    def __init__(self, ssp):
+        self.ssp = ssp
+
+    def __repr__(self):
+        return f"srcu_ctr({self.ssp!r})"
+
+
+def srcu_read_lock_fast(ssp):
+    """``srcu_read_lock()`` without its ``smp_mb()``s (v6.15): the grace periods
+    of an ``srcu_struct`` read this way pay with ``synchronize_rcu()``, which
+    kcheck's grace periods already are, so the section is one as any other.
+    Returns the ``srcu_ctr`` for ``srcu_read_unlock_fast()``."""
+    _read_lock(ssp, "srcu_read_lock_fast", "fast")
+    return srcu_ctr(ssp)
+
+
+def srcu_read_unlock_fast(ssp, scp):
+    r = run()
+    if scp.__class__ is not srcu_ctr or scp.ssp is not ssp:
+        r.report("warn", f"srcu_read_unlock_fast({ssp!r}, {scp!r}): not the counter "
+                 f"srcu_read_lock_fast({ssp!r}) returned (its count would be another's)")
+    _read_unlock(ssp, 0, "srcu_read_unlock_fast")
+
+
+def srcu_read_lock_lite(ssp):
+    """v6.13's light reader (no ``smp_mb()``; replaced by the fast one in v6.16)."""
+    return _read_lock(ssp, "srcu_read_lock_lite", "lite")
+
+
+def srcu_read_unlock_lite(ssp, idx):
+    _read_unlock(ssp, idx, "srcu_read_unlock_lite")
+
+
+def srcu_read_lock_nmisafe(ssp):
+    """The NMI-safe reader (v6.2: atomic counter updates instead of this_cpu ops)."""
+    return _read_lock(ssp, "srcu_read_lock_nmisafe", "nmisafe")
+
+
+def srcu_read_unlock_nmisafe(ssp, idx):
+    _read_unlock(ssp, idx, "srcu_read_unlock_nmisafe")
+
+
+def _flavor(r, t, ssp, flavor, what):
+    """One ``srcu_struct``, one kind of reader: the kernel (CONFIG_PROVE_RCU)
+    WARNs when a CPU's readers of it change kind, or when a grace period
+    finds more than one kind among its CPUs' readers (``__srcu_check_read_flavor()``,
+    ``srcu_readers_active_idx_check()``).  kcheck WARNs at the first reader of
+    a second kind in the execution, grace period or not."""
+    seen = r.__dict__.setdefault("_srcu_flavors", {})
+    first = seen.setdefault(ssp._id(), (flavor, t.name, what))
+    if first[0] != flavor:
+        r.report("warn", f"{what}({ssp!r}) in {t.name}, but {first[1]} read it with {first[2]}(): "
+                 "an srcu_struct's readers must all be of one kind (__srcu_check_read_flavor)")
+
+
+def _read_lock(ssp, what, flavor):
     r = run()
     t = r.cur
     if t is None:
         return 0
-    with op(r, lambda: f"srcu_read_lock({ssp!r})"):
+    with op(r, lambda: f"{what}({ssp!r})"):
+        _flavor(r, t, ssp, flavor, what)
         d = _nest(t, ssp)
         key = ssp                   # the instance: lockdep's ssp->dep_map
         n = d.get(key, 0)
@@ -131,11 +198,15 @@ def srcu_read_lock(ssp):
 
 
 def srcu_read_unlock(ssp, idx):
+    _read_unlock(ssp, idx, "srcu_read_unlock")
+
+
+def _read_unlock(ssp, idx, what):
     r = run()
     t = r.cur
     if t is None:
         return
-    with op(r, lambda: f"srcu_read_unlock({ssp!r})"):
+    with op(r, lambda: f"{what}({ssp!r})"):
         if idx.__class__ is not int or idx & ~0x1:
             # __srcu_read_unlock(): WARN_ON_ONCE(idx & ~0x1) - not an index
             # srcu_read_lock() can return (its counter would be another's)
@@ -372,6 +443,8 @@ smp_mb__after_srcu_read_unlock = _fence("smp_mb__after_srcu_read_unlock")
 
 __all__ = ["srcu_struct", "DEFINE_SRCU", "DEFINE_STATIC_SRCU", "init_srcu_struct",
            "smp_mb__after_srcu_read_unlock", "cleanup_srcu_struct", "srcu_read_lock", "srcu_read_unlock", "srcu_down_read", "srcu_up_read",
+           "srcu_ctr", "srcu_read_lock_fast", "srcu_read_unlock_fast", "srcu_read_lock_lite",
+           "srcu_read_unlock_lite", "srcu_read_lock_nmisafe", "srcu_read_unlock_nmisafe",
            "srcu_read_lock_held",
            "srcu_dereference", "srcu_dereference_check", "synchronize_srcu",
            "synchronize_srcu_expedited", "call_srcu", "srcu_barrier"]

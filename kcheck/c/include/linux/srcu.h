@@ -18,6 +18,14 @@ extern void cleanup_srcu_struct(struct srcu_struct *ssp);
 extern int srcu_read_lock(struct srcu_struct *ssp);
 extern void srcu_read_unlock(struct srcu_struct *ssp, int idx);
 extern int srcu_down_read(struct srcu_struct *ssp);
+/* the other kinds of reader; an srcu_struct's readers must all be of one kind */
+struct srcu_ctr;
+extern struct srcu_ctr *srcu_read_lock_fast(struct srcu_struct *ssp);
+extern void srcu_read_unlock_fast(struct srcu_struct *ssp, struct srcu_ctr *scp);
+extern int srcu_read_lock_lite(struct srcu_struct *ssp);
+extern void srcu_read_unlock_lite(struct srcu_struct *ssp, int idx);
+extern int srcu_read_lock_nmisafe(struct srcu_struct *ssp);
+extern void srcu_read_unlock_nmisafe(struct srcu_struct *ssp, int idx);
 extern void srcu_up_read(struct srcu_struct *ssp, int idx);
 extern int srcu_read_lock_held(const struct srcu_struct *ssp);
 extern void synchronize_srcu(struct srcu_struct *ssp);
