@@ -444,6 +444,16 @@ def _suspicious(r, what):
              "the update-side lock the condition names")
 
 
+def RCU_LOCKDEP_WARN(c, s):
+    """``RCU_LOCKDEP_WARN(c, s)``: lockdep's "suspicious RCU usage" splat with
+    message ``s`` when ``c`` holds (CONFIG_PROVE_RCU), as kernel code asserts
+    its RCU context: a ``suspicious-rcu-usage`` bug."""
+    if c:
+        r = run()
+        r.report("suspicious-rcu-usage", f"WARNING: suspicious RCU usage: {s} "
+                 f"({r.cur.name if r.cur is not None else 'main()'})")
+
+
 def rcu_dereference_check(p, c=False):
     """``rcu_dereference()`` that is also legal when ``c`` holds (``lockdep_is_held(&lock)``)."""
     r = run()
@@ -636,4 +646,4 @@ __all__ = ["rcu_head", "container_of", "rcu_read_lock", "rcu_read_unlock", "rcu_
            "rcu_assign_pointer", "rcu_replace_pointer", "RCU_INIT_POINTER",
            "get_state_synchronize_rcu", "start_poll_synchronize_rcu", "poll_state_synchronize_rcu",
            "cond_synchronize_rcu", "get_completed_synchronize_rcu", "same_state_synchronize_rcu",
-           "RCU_GET_STATE_COMPLETED"]
+           "RCU_GET_STATE_COMPLETED", "RCU_LOCKDEP_WARN"]

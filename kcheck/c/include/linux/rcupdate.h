@@ -28,6 +28,8 @@ extern int rcu_read_lock_held(void);
 extern int rcu_read_lock_bh_held(void);
 extern int rcu_read_lock_sched_held(void);
 extern int rcu_read_lock_any_held(void);
+/* lockdep's "suspicious RCU usage" when c holds */
+extern void RCU_LOCKDEP_WARN(int c, const char *s);
 extern void synchronize_rcu(void);
 /* linux/netdevice.h's, net/core/dev.c: an expedited synchronize_rcu() under RTNL */
 extern void synchronize_net(void);
