@@ -266,3 +266,43 @@ def test_a_steps_held_locks_follow_rwlock_read_sections():
                     ("read_lock", 1), ("read_lock", 2), ("read_unlock", 1), ("atomic_set", 1),
                     ("read_unlock", 0), ("write_lock", 1), ("atomic_set", 1),
                     ("write_unlock", 0)], held
+
+
+COMPLETE_AFTER_FREE_C = r"""
+#include <linux/completion.h>
+#include <linux/slab.h>
+#include <pthread.h>
+
+struct req { struct completion done; int v; };
+
+static void *worker(void *arg)
+{
+	struct req *r = arg;
+	complete(&r->done);
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t t;
+	struct req *r = kzalloc(sizeof(*r), GFP_KERNEL);
+	init_completion(&r->done);
+	pthread_create(&t, NULL, worker, r);
+	wait_for_completion_timeout(&r->done, 10);	/* gives up, and frees */
+	kfree(r);
+	return 0;
+}
+"""
+
+
+def test_a_use_after_free_is_named_after_the_kernel_call_the_trace_shows(tmp_path):
+    """The worker's complete() meets the freed request: the message names
+    complete(), as the trace's line does, not the spin_lock() inside it
+    (noticed 2026-12-02, named so since 2026-12-03)."""
+    import kcheck.c
+    f = tmp_path / "comp.c"
+    f.write_text(COMPLETE_AFTER_FREE_C)
+    res = kcheck.check(kcheck.c.load(str(f)).entry)
+    assert res.bug is not None and res.bug.kind == "use-after-free", res.format()
+    assert res.bug.message.startswith("complete(&req#0->done) on req#0 by worker can run after"), \
+        res.bug.message

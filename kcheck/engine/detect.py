@@ -306,25 +306,35 @@ def _lkmm_use_after_free(run):
             obj = run.heap[f.oid][0]
             if getattr(obj, "kind", None) == "stack":
                 return whole_bug("use-after-free",
-                                 f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
+                                 f"{_access_name(run, a)} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
                                  f"by the LKMM before its scope ended ({scope_end(f)})",
                                  event=a, task=run.tasks[a.tid], other=f)
             return whole_bug("use-after-free",
-                             f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
+                             f"{_access_name(run, a)} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
                              f"before {run._task_name(f.tid)}'s {f.op} of it by the LKMM",
                              event=a, task=run.tasks[a.tid], other=f)
     return None
+
+
+def _access_name(run, a):
+    """What the report calls access ``a``: the kernel operation it is a step of,
+    as the trace's line names it (``complete(&r->done)``, not the spin_lock
+    inside it), in a traced run; else the access's own name."""
+    for tid, lo, hi, _, text in getattr(run, "op_groups", None) or ():
+        if tid == a.tid and lo <= a.idx <= hi:
+            return text
+    return a.op
 
 
 def _uaf_race(run, oid, a, f):
     obj = run.heap[oid][0]
     if getattr(obj, "kind", None) == "stack":      # a C local whose scope ended
         return whole_bug("use-after-free",
-                         f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} can run after its "
+                         f"{_access_name(run, a)} on {obj._kname()} by {run._task_name(a.tid)} can run after its "
                          f"scope ended ({scope_end(f)}): nothing orders the access before that",
                          event=a, task=run.tasks[a.tid], other=f)
     return whole_bug("use-after-free",
-               f"{a.op} on {obj._kname()} by {run._task_name(a.tid)} can run after "
+               f"{_access_name(run, a)} on {obj._kname()} by {run._task_name(a.tid)} can run after "
                f"{run._task_name(f.tid)} freed it ({f.op}): nothing orders the access "
                "before the free", event=a, task=run.tasks[a.tid], other=f)
 

@@ -152,14 +152,15 @@ class _Op:
         t.tls["op_depth"] -= 1
         cut = et is not None and not t.blocked and not issubclass(et, _rt.Bug)
         if self.outer and t.pos > self.start:
-            text = self.text() if callable(self.text) else self.text
+            text = base = self.text() if callable(self.text) else self.text
             if cut:
                 # the run ended (another task's bug) in the middle of the
                 # operation: its line says it did not finish (one that waits for
                 # good says it waits)
                 text += " - not finished when the run ended"
+            # (task, first step, last step, the trace's line, the call alone)
             self.r.__dict__.setdefault("op_groups", []).append(
-                (t.tid, self.start, t.pos - 1, text + self.note))
+                (t.tid, self.start, t.pos - 1, text + self.note, base))
         return False
 
 

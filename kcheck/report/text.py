@@ -348,7 +348,7 @@ def op_groups(run):
         return {}
     out = {}
     threads = run.g.threads
-    for gid, (tid, a, b, text) in enumerate(groups):
+    for gid, (tid, a, b, text, _) in enumerate(groups):
         th = threads[tid] if tid < len(threads) else ()
         for i in range(a, min(b + 1, len(th))):
             out[th[i]] = (gid, text)
