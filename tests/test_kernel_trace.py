@@ -306,3 +306,16 @@ def test_a_use_after_free_is_named_after_the_kernel_call_the_trace_shows(tmp_pat
     assert res.bug is not None and res.bug.kind == "use-after-free", res.format()
     assert res.bug.message.startswith("complete(&req#0->done) on req#0 by worker can run after"), \
         res.bug.message
+
+
+def test_a_use_after_free_met_inside_a_kernel_call_names_the_call_too(tmp_path):
+    """complete() on a freed request, in the task that freed it: the access is
+    met inside complete() and the message says so before naming it."""
+    import kcheck.c
+    f = tmp_path / "comp2.c"
+    f.write_text(COMPLETE_AFTER_FREE_C.replace(
+        "\twait_for_completion_timeout(&r->done, 10);\t/* gives up, and frees */\n\tkfree(r);",
+        "\tkfree(r);\n\tcomplete(&r->done);"))
+    res = kcheck.check(kcheck.c.load(str(f)).entry)
+    assert res.bug is not None and res.bug.kind == "use-after-free", res.format()
+    assert res.bug.message.startswith("complete(&req#0->done): spin_lock("), res.bug.message

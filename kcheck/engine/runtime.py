@@ -1818,10 +1818,14 @@ class Run:
             f = self.freed.get(oid)
             if f is not None and contains(e.view, f) and oid not in self.typesafe:
                 obj = self.heap[oid][0]
+                what = f"{e.op}({loc.name()})"
+                outer = t.tls.get("op_outer")       # a traced run: the kernel call it is in
+                if outer is not None:
+                    what = f"{outer.text() if callable(outer.text) else outer.text}: {what}"
                 if getattr(obj, "kind", None) == "stack":
-                    raise Bug("use-after-free", f"{e.op}({loc.name()}) after {obj._kname()} went out "
+                    raise Bug("use-after-free", f"{what} after {obj._kname()} went out "
                               f"of scope ({scope_end(f)})", event=e, task=t, other=f)
-                raise Bug("use-after-free", f"{e.op}({loc.name()}) after the object was freed by "
+                raise Bug("use-after-free", f"{what} after the object was freed by "
                           f"{self._task_name(f.tid)}", event=e, task=t, other=f)
             lst = self.acc.get(oid)
             if lst is None:

@@ -144,12 +144,16 @@ class _Op:
         depth = t.tls.get("op_depth", 0)
         self.outer = depth == 0
         t.tls["op_depth"] = depth + 1
+        if self.outer:
+            t.tls["op_outer"] = self      # what a bug met inside it is said to be in
         self.start = t.pos
         return self
 
     def __exit__(self, et, ev, tb):
         t = self.t
         t.tls["op_depth"] -= 1
+        if self.outer:
+            t.tls.pop("op_outer", None)
         cut = et is not None and not t.blocked and not issubclass(et, _rt.Bug)
         if self.outer and t.pos > self.start:
             text = base = self.text() if callable(self.text) else self.text
