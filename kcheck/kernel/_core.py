@@ -141,19 +141,18 @@ class _Op:
 
     def __enter__(self):
         t = self.t
-        depth = t.tls.get("op_depth", 0)
-        self.outer = depth == 0
-        t.tls["op_depth"] = depth + 1
+        # the outermost open operation: what the trace folds into one line, and
+        # what a bug met inside it is said to be in
+        self.outer = "op_outer" not in t.tls
         if self.outer:
-            t.tls["op_outer"] = self      # what a bug met inside it is said to be in
+            t.tls["op_outer"] = self
         self.start = t.pos
         return self
 
     def __exit__(self, et, ev, tb):
         t = self.t
-        t.tls["op_depth"] -= 1
         if self.outer:
-            t.tls.pop("op_outer", None)
+            del t.tls["op_outer"]
         cut = et is not None and not t.blocked and not issubclass(et, _rt.Bug)
         if self.outer and t.pos > self.start:
             text = base = self.text() if callable(self.text) else self.text

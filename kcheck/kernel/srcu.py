@@ -173,8 +173,10 @@ def _flavor(r, t, ssp, flavor, what):
     ``srcu_readers_active_idx_check()``).  kcheck WARNs at the first reader of
     a second kind in the execution, grace period or not."""
     seen = r.__dict__.setdefault("_srcu_flavors", {})
-    first = seen.setdefault(ssp._id(), (flavor, t.name, what))
-    if first[0] != flavor:
+    first = seen.get(ssp._id())
+    if first is None:
+        seen[ssp._id()] = (flavor, t.name, what)
+    elif first[0] != flavor:
         r.report("warn", f"{what}({ssp!r}) in {t.name}, but {first[1]} read it with {first[2]}(): "
                  "an srcu_struct's readers must all be of one kind (__srcu_check_read_flavor)")
 
