@@ -356,6 +356,7 @@ class Run:
         # type (an access to it is no use-after-free) and may be allocated again
         self.typesafe = set()
         self.notes = {}              # event -> (text, file, line)
+        self.paths = {}              # event -> the model functions it was made in, outermost first (traced runs)
         self.deferred = []           # bugs met after a grace period: real only if the run is admissible
         # --keep-going: a bug stops only the task that met it (a WARN not even that: the
         # kernel goes on after one), every other task runs on, and the run ends as usual,
@@ -1468,6 +1469,7 @@ class Run:
         cur.req = req
         if self.trace:
             cur.tls["where"] = _model_frame()
+            cur.tls["path"] = _model_path()
         rpos = self.rpos
         if rpos < self.nreplay:
             e = self.replay[rpos]
@@ -2006,9 +2008,13 @@ class Run:
         return t
 
     def _note(self, e):
-        where = self.tasks[e.tid].tls.get("where")
+        tls = self.tasks[e.tid].tls
+        where = tls.get("where")
         if where is not None:
             self.notes[e] = where
+        path = tls.get("path")
+        if path:
+            self.paths[e] = path
 
     # -- end of an execution -----------------------------------------------
     def classify(self):
@@ -2716,6 +2722,27 @@ def _model_frame():
             return (fn, f.f_lineno, f.f_code.co_name)
         f = f.f_back
     return None
+
+
+def _model_path():
+    """The names of the model's functions on the stack of the current request,
+    outermost first (traced runs only: a trace's summary says which calls each
+    task's turn ran).  A C task's functions are the front end's, in
+    ``tls["src"]``: the innermost alone."""
+    r = CURRENT
+    if r is not None and r.cur is not None:
+        src = r.cur.tls.get("src")
+        if src is not None:
+            return (src[2],)
+    out = []
+    f = sys._getframe(2)
+    while f is not None:
+        fn = f.f_code.co_filename
+        if not fn.startswith(_KCHECK_DIR) or fn.startswith(_MODELS_DIR):
+            out.append(f.f_code.co_name)
+        f = f.f_back
+    out.reverse()
+    return tuple(out)
 
 
 _REQ_KIND = (G.READ, G.WRITE, G.READ, G.FENCE, G.CHOICE, G.ALLOC, G.FREE, G.SPAWN)

@@ -465,6 +465,7 @@ def format_trace(run, bug, order=None):
             steps = steps[:cut + 1]
     steps = _fold_ops(run, steps, bug)
     steps = _fold_setup(steps, bug)
+    summary = turn_summary(run, steps)
     tasks = []
     for t, *_ in steps:
         if t not in tasks:
@@ -477,7 +478,7 @@ def format_trace(run, bug, order=None):
     nw = 3 if nw <= 3 else nw + 1              # width of the step numbers (a blank after ">>")
     pad = " " * (nw + 3)
     col = max(24, (WIDTH - len(pad) - 3 * (n - 1)) // n)
-    lines = []
+    lines = list(summary)
     hdr = pad + " | ".join(_cell(t.name, col) for t in tasks)
     lines.append(hdr.rstrip())
     lines.append(pad + "-+-".join("-" * col for _ in tasks))
@@ -519,6 +520,76 @@ def format_trace(run, bug, order=None):
             cells[ci] = _cell(chunk, col)
             lines.append(((">> !! ".ljust(len(pad)) if j == 0 else pad) + " | ".join(cells)).rstrip())
     return "\n".join(lines)
+
+
+# A trace gets a summary of its turns once it is longer than a screen and has
+# few enough turns for the summary to be short.
+SUMMARY_MIN_STEPS = 40
+SUMMARY_MAX_TURNS = 24
+
+
+def turn_summary(run, steps):
+    """Lines saying, for each turn of a long trace (the steps one task runs
+    between two context switches), which of the model's calls it ran.
+
+    A TDP MMU trace is hundreds of steps for a handful of context switches;
+    the reviewer's first question is what each CPU was in the middle of when
+    the other one cut in.  A turn is named by the calls its steps share (the
+    deepest functions every step of the turn is inside) and the calls made
+    from there (``flow_vcpu(): kvm_mmu_load(), vcpu_run()``).  Python
+    models give the whole chain of calls; a C model its innermost function."""
+    if len(steps) < SUMMARY_MIN_STEPS:
+        return []
+    turns = []
+    for i, (t, _, _, e) in enumerate(steps):
+        if turns and turns[-1][0] is t:
+            turns[-1][2] = i
+            turns[-1][3].append(e)
+        else:
+            turns.append([t, i, i, [e]])
+    if not 2 <= len(turns) <= SUMMARY_MAX_TURNS:
+        return []
+    paths = getattr(run, "paths", None) or {}
+    nw = len(str(len(steps)))
+    tw = max(len(t.name) for t, *_ in turns)
+    out = ["In short (the step numbers of the trace below):"]
+    for t, a, b, evs in turns:
+        span = f"{a + 1}-{b + 1}" if b > a else f"{a + 1}"
+        head = f"  {span:<{2 * nw + 1}}  {t.name:<{tw}}  "
+        calls = _calls([paths.get(e) for e in evs])
+        if not calls:
+            out.append(head.rstrip())
+            continue
+        out += textwrap.wrap(calls, WIDTH, initial_indent=head, subsequent_indent=" " * len(head),
+                             break_on_hyphens=False)
+    out.append("")
+    return out
+
+
+def _calls(paths, most=4):
+    """``outer() > inner(): a(), b()``: the calls a turn's steps share, then the
+    calls made from the innermost of them (``most`` at most)."""
+    paths = [p for p in paths if p]
+    if not paths:
+        return ""
+    common = paths[0]
+    for p in paths[1:]:
+        k = 0
+        n = min(len(common), len(p))
+        while k < n and common[k] == p[k]:
+            k += 1
+        common = common[:k]
+    d = len(common)
+    names = []
+    for p in paths:
+        if len(p) > d and p[d] not in names:
+            names.append(p[d])
+    head = " > ".join(f"{f}()" for f in common[-2:])
+    if not names:
+        return head
+    more = f", … ({len(names)} calls)" if len(names) > most else ""
+    body = ", ".join(f"{f}()" for f in names[:most]) + more
+    return f"{head}: {body}" if head else body
 
 
 def _main_trace(bug):
