@@ -314,3 +314,20 @@ def test_an_allocation_larger_than_the_allocator_gives_is_null_and_warns(tmp_pat
                  f"int main(void) {{ char *p = {call}; if (p) p[0] = 1; kfree(p); return 0; }}\n")
     r = kcheck.check(kcheck.c.load(str(f)).entry)
     assert (r.bug.kind if r.bug else "no-bug") == verdict, r.format()
+
+
+def test_every_uapi_errno_and_the_read_mostly_hashtable(tmp_path):
+    """Drivers return any of asm-generic/errno.h's codes (ALSA's EBADFD, i2c's
+    EREMOTEIO), and vhost/vsock's fix declares its table with
+    DEFINE_READ_MOSTLY_HASHTABLE: each a clang error before (a C review,
+    2026-12-03).  The values are the kernel's."""
+    f = tmp_path / "errno.c"
+    f.write_text("#include <linux/hashtable.h>\n#include <linux/errno.h>\n"
+                 "static DEFINE_READ_MOSTLY_HASHTABLE(tbl, 2);\n"
+                 "int main(void) {\n"
+                 "  BUG_ON(HASH_SIZE(tbl) != 4 || !hlist_empty(&tbl[3]));\n"
+                 "  BUG_ON(EBADFD != 77 || EREMOTEIO != 121 || EUCLEAN != 117 || ENOMEDIUM != 123);\n"
+                 "  BUG_ON(ESTRPIPE != 86 || ENOTUNIQ != 76 || ECHRNG != 44 || EMEDIUMTYPE != 124);\n"
+                 "  return 0;\n}\n")
+    res = kcheck.check(kcheck.c.load(str(f)).entry)
+    assert res.bug is None and res.exhaustive, res.format()

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* kcheck: the kernel's error numbers (asm-generic/errno-base.h, errno.h,
- * and linux/errno.h's kernel-internal ones). */
+/* kcheck: the kernel's error numbers (asm-generic/errno-base.h and errno.h,
+ * every one of them, and linux/errno.h's kernel-internal ones). */
 #ifndef _LINUX_ERRNO_H
 #define _LINUX_ERRNO_H
 #define EPERM		1
@@ -45,15 +45,48 @@
 #define ELOOP		40
 #define ENOMSG		42
 #define EIDRM		43
+#define ECHRNG		44
+#define EL2NSYNC	45
+#define EL3HLT		46
+#define EL3RST		47
+#define ELNRNG		48
+#define EUNATCH		49
+#define ENOCSI		50
+#define EL2HLT		51
+#define EBADE		52
+#define EBADR		53
+#define EXFULL		54
+#define ENOANO		55
+#define EBADRQC		56
+#define EBADSLT		57
+#define EBFONT		59
 #define ENOSTR		60
 #define ENODATA		61
 #define ETIME		62
 #define ENOSR		63
+#define ENONET		64
+#define ENOPKG		65
+#define EREMOTE		66
 #define ENOLINK		67
+#define EADV		68
+#define ESRMNT		69
+#define ECOMM		70
 #define EPROTO		71
+#define EMULTIHOP	72
+#define EDOTDOT		73
 #define EBADMSG		74
 #define EOVERFLOW	75
+#define ENOTUNIQ	76
+#define EBADFD		77
+#define EREMCHG		78
+#define ELIBACC		79
+#define ELIBBAD		80
+#define ELIBSCN		81
+#define ELIBMAX		82
+#define ELIBEXEC	83
 #define EILSEQ		84
+#define ERESTART	85
+#define ESTRPIPE	86
 #define EUSERS		87
 #define ENOTSOCK	88
 #define EDESTADDRREQ	89
@@ -84,7 +117,14 @@
 #define EALREADY	114
 #define EINPROGRESS	115
 #define ESTALE		116
+#define EUCLEAN		117
+#define ENOTNAM		118
+#define ENAVAIL		119
+#define EISNAM		120
+#define EREMOTEIO	121
 #define EDQUOT		122
+#define ENOMEDIUM	123
+#define EMEDIUMTYPE	124
 #define ECANCELED	125
 #define ENOKEY		126
 #define EKEYEXPIRED	127

@@ -9,10 +9,14 @@
 #include <linux/list.h>
 #include <linux/rculist.h>
 #include <linux/hash.h>
+#include <linux/kernel.h>
 
 #define DEFINE_HASHTABLE(name, bits)						\
 	struct hlist_head name[1 << (bits)] = { [0 ... ((1 << (bits)) - 1)] = HLIST_HEAD_INIT }
 #define DECLARE_HASHTABLE(name, bits)	struct hlist_head name[1 << (bits)]
+#define DEFINE_READ_MOSTLY_HASHTABLE(name, bits)				\
+	struct hlist_head name[1 << (bits)] __read_mostly =			\
+		{ [0 ... ((1 << (bits)) - 1)] = HLIST_HEAD_INIT }
 
 #define HASH_SIZE(name)		(ARRAY_SIZE(name))
 #define HASH_BITS(name)		__kcheck_ilog2(HASH_SIZE(name))
