@@ -15,6 +15,8 @@ remains needs the finished graph:
 
 from __future__ import annotations
 
+import re
+
 import os
 
 from .memory import sc, rcu_gp
@@ -452,6 +454,17 @@ def _slot(val, name):
 _MEMBER = type(G.Event.lid)
 
 
+# an rwlock_t's or rw_semaphore's per-reader words (kernel/locking.py): a task
+# waits on the lock, whichever of its words it spins on
+_READER_WORD = re.compile(r"\.readers?(?:_exit)?\[[^\]]*\]$")
+
+
+def _waited_name(run, lid):
+    """The name of what a task waits on at ``lid``: the lock, for a lock's
+    reader word (``down_read(sem)``, not ``down_read(sem.reader[a])``)."""
+    return _READER_WORD.sub("", run._lid_name(lid))
+
+
 def deadlock_bug(run):
     """Tasks blocked for good.  A task asleep in ``schedule()`` (its state word)
     with nothing left to wake it is a **lost wake-up**; a task waiting for a
@@ -471,13 +484,13 @@ def deadlock_bug(run):
             continue
         holder = _holder(run, t, e.lid)
         if holder is not None:
-            parts.append(f"{t.name} waits in {e.op}({run._lid_name(e.lid)}), held by {holder}")
+            parts.append(f"{t.name} waits in {e.op}({_waited_name(run, e.lid)}), held by {holder}")
             continue
         gone = _stopped_at_bug(run, e.lid)
         if gone is not None:
             # --keep-going/--ignore: the task it joins met a bug that ends a task in the
             # kernel (an oops), so it never ends: say so, not only "nothing can wake it"
-            parts.append(f"{t.name} waits in {e.op}({run._lid_name(e.lid)}) for "
+            parts.append(f"{t.name} waits in {e.op}({_waited_name(run, e.lid)}) for "
                          f"{gone.task.name}, which was stopped by its {gone.kind}")
             continue
         w = run.g.co_max(e.lid)
@@ -485,7 +498,7 @@ def deadlock_bug(run):
         if run.polls(t, e):
             parts.append(f"{t.name} polls {run._lid_name(e.lid)} in a {e.op}() loop{by}")
             continue
-        parts.append(f"{t.name} waits in {e.op}({run._lid_name(e.lid)}{by})")
+        parts.append(f"{t.name} waits in {e.op}({_waited_name(run, e.lid)}{by})")
     ev = run.g.threads[stuck[0].tid][-1] if stuck else None
     # the kind heads the report ("BUG deadlock: ..."): the message does not repeat it
     if stuck and asleep == len(stuck):
