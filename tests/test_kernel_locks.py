@@ -431,7 +431,7 @@ def test_a_task_reader_queues_behind_a_waiting_rwlock_writer(bh, mm):
         assert r.bug is None and r.exhaustive, r.format()
     else:
         assert r.bug is not None and r.bug.kind == "deadlock", r.format()
-        assert "t3 waits in read_lock(lock.reader[t3]), held by t2, waiting for write" in r.bug.message, \
+        assert "t3 waits in read_lock(lock), held by t2, waiting for write" in r.bug.message, \
             r.bug.message
 
 
