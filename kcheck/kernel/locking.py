@@ -117,6 +117,8 @@ def _irq_usage(r, t, lock, mode, never_on=False, trylock=False):
     an rwlock are fine (readers do not exclude each other).  ``never_on``: a
     lock the kernel only takes with interrupts disabled (a wait queue's, a
     completion's): never an -ON usage."""
+    if not trylock and len(t.held) > 1:
+        _chain(r, t, lock, mode, t.held[:-1], None)
     if getattr(lock, "kind", None) == "mutex":
         return                  # a sleeping lock in softirq is already sleep-in-atomic
     tls = t.tls
@@ -133,6 +135,95 @@ def _irq_usage(r, t, lock, mode, never_on=False, trylock=False):
             _usage(r, t, lock, mode, "SOFTIRQ-ON")
     if len(t.held) > 1 or r.lock_deps:
         _lock_order(r, t, lock, mode, add=not trylock)
+
+
+def _chain(r, t, lock, mode, held, how):
+    """lockdep's dependency chains, for the acquisitions a run does not make:
+    ``might_lock()`` says a path *may* take ``lock`` (a page fault in
+    ``copy_from_user()`` takes ``mmap_lock``), so no interleaving kcheck
+    explores blocks there, and the deadlock it stands for is never met.  Every
+    lock taken while others are held, and every annotated one, is an edge
+    held -> taken; an edge that closes a cycle through an annotated one is
+    lockdep's "possible circular locking dependency".  A cycle of real
+    acquisitions only is left to the search, which meets the deadlock itself
+    (or shows that something else orders the two paths).  Read acquisitions of
+    an ``rwlock_t`` are recursive in lockdep (they never wait for a reader)
+    and make no edge; an ``rw_semaphore``'s do (a waiting writer queues them).
+    ``how``: the annotation's name, None for an acquisition."""
+    deps = r.lock_chain
+    if deps is None:
+        deps = r.lock_chain = {}
+    me = lock._loc.lid
+    if mode == "r" and getattr(lock, "kind", None) == "rwlock":
+        return
+    for l, m in held:
+        if l is lock or (m == "r" and getattr(l, "kind", None) == "rwlock"):
+            continue
+        key = (l._loc.lid, me)
+        if key in deps:
+            continue
+        deps[key] = (l, lock, t.name, how)
+        if not r.lock_marked:
+            continue        # no annotation yet: no cycle to report (the search finds the rest)
+        path = _chain_path(deps, me, l._loc.lid)
+        if path is None:
+            continue
+        cycle = [deps[key]] + path
+        marked = [d for d in cycle if d[3] is not None]
+        if not marked:
+            continue        # real acquisitions only: the search meets the deadlock itself
+        steps = "; ".join(f"{who} {'may take' if why else 'takes'} {b._loc.name()}"
+                          f"{' (' + why + ')' if why else ''} while holding {a._loc.name()}"
+                          for a, b, who, why in cycle)
+        r.report("lockdep", f"possible circular locking dependency: {steps} - once the "
+                 f"annotated acquisition happens, each waits for a lock the other holds")
+        return
+
+
+def _chain_path(deps, src, dst):
+    """The edges of a path ``src`` -> ... -> ``dst`` in lockdep's chains, or None."""
+    after = {}
+    for (a, b), d in deps.items():
+        after.setdefault(a, []).append((b, d))
+    seen = {src}
+    todo = [(src, [])]
+    while todo:
+        x, path = todo.pop()
+        for y, d in after.get(x, ()):
+            if y == dst:
+                return path + [d]
+            if y not in seen:
+                seen.add(y)
+                todo.append((y, path + [d]))
+    return None
+
+
+def might_lock(lock):
+    """lockdep: this path may take ``lock`` (``include/linux/lockdep.h``): no
+    acquisition, no wait - a dependency on every lock held (``_chain``)."""
+    _might_lock(lock, "x", "might_lock")
+
+
+def might_lock_read(lock):
+    """``might_lock()`` for a read acquisition (``might_fault()``'s of ``mmap_lock``)."""
+    _might_lock(lock, "r", "might_lock_read")
+
+
+def might_lock_nested(lock, subclass):
+    _might_lock(lock, "x", "might_lock_nested")
+
+
+def _might_lock(lock, mode, op):
+    if not isinstance(lock, (spinlock_t, rwlock_t)):
+        raise ModelError(f"{op}({lock!r}): not a lock (spinlock_t, rwlock_t, struct mutex, "
+                         "struct rw_semaphore)")
+    r = run()
+    t = r.cur
+    if t is None:
+        return
+    r.lock_marked = True
+    if t.held:
+        _chain(r, t, lock, mode, t.held, op)
 
 
 def _lock_order(r, t, lock, mode, add=True):
@@ -1284,6 +1375,7 @@ __all__ = ["cpus_read_lock", "cpus_read_trylock", "cpus_read_unlock", "cpus_writ
            "DEFINE_SPINLOCK", "DEFINE_RAW_SPINLOCK", "spin_lock_init", "spin_lock",
            "DEFINE_MUTEX", "mutex_init", "DEFINE_RWLOCK", "rwlock_init",
            "spin_lock_nested", "mutex_lock_nested", "SINGLE_DEPTH_NESTING",
+           "might_lock", "might_lock_read", "might_lock_nested",
            "spin_unlock", "spin_trylock", "spin_is_locked", "spin_lock_bh", "spin_unlock_bh",
            "spin_trylock_bh", "spin_lock_irq", "spin_unlock_irq", "spin_lock_irqsave", "spin_trylock_irqsave", "spin_lock_irqsave_nested",
            "raw_spin_trylock_irqsave",

@@ -24,6 +24,10 @@ extern int irqs_disabled(void);
 #define lockdep_assert_irqs_disabled()	do { WARN_ON_ONCE(!irqs_disabled()); } while (0)
 extern void might_sleep(void);
 extern void might_sleep_if(int cond);
-#define might_lock(l)			do { } while (0)
+/* a path that may take the lock: a lockdep dependency on every lock held, no
+ * acquisition (a cycle through one is "possible circular locking dependency") */
+extern void might_lock(const void *lock);
+extern void might_lock_read(const void *lock);
+extern void might_lock_nested(const void *lock, int subclass);
 
 #endif
