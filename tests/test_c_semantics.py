@@ -1511,3 +1511,40 @@ def test_the_small_kernel_headers_a_driver_includes(tmp_path, wrong, want):
     assert got == want and (r.exhaustive or want != "no-bug"), r.format()
     if want == "warn":
         assert "prog.c:33" in r.bug.message, r.bug.message     # the twin's own WARN_ON
+
+
+C_OWN_WAIT_MACRO = r"""
+#include <linux/kernel.h>
+#include <linux/sched.h>
+#include <pthread.h>
+static int flag;
+static struct task_struct *waiter_task;
+#define my_wait(cond) ({ WRITE_ONCE(waiter_task, current); for (;;) { \
+	set_current_state(TASK_UNINTERRUPTIBLE); if (cond) break; schedule(); } \
+	__set_current_state(TASK_RUNNING); })
+static void *w(void *x) { my_wait(READ_ONCE(flag)); return NULL; }
+static void *k(void *x) { WRITE_ONCE(flag, 1); return NULL; }	/* forgets the wake-up */
+int main(void)
+{
+	pthread_t t1, t2;
+	pthread_create(&t1, NULL, w, NULL);
+	pthread_create(&t2, NULL, k, NULL);
+	return 0;
+}
+"""
+
+
+def test_each_step_of_a_macro_of_the_files_own_says_which_operation_it_is(tmp_path):
+    """Inside a wait macro the file defines itself, the prepare, the condition's
+    load and the sleep each name their operation after the macro's text (a C
+    review, 2026-12-03: all three read ``my_wait(READ_ONCE(flag))``)."""
+    f = tmp_path / "own_wait.c"
+    f.write_text(C_OWN_WAIT_MACRO)
+    res = kcheck.check(kcheck.c.load(str(f)).entry)
+    assert res.bug is not None and res.bug.kind == "lost-wakeup", res.format()
+    # w's column, its wrapped lines joined
+    tr = " ".join(" ".join(ln.split("|")[0].split()[1:] if ln[:6].strip() else ln.split("|")[0].split())
+                  for ln in res.bug.trace.splitlines())
+    assert "my_wait(READ_ONCE(flag)): set_current_state(TASK_UNINTERRUPTIBLE)" in tr, tr
+    assert "my_wait(READ_ONCE(flag)): READ_ONCE(&flag) = 0" in tr, tr
+    assert "my_wait(READ_ONCE(flag)): schedule(): sleeps" in tr, tr

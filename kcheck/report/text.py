@@ -299,7 +299,7 @@ def source_text(src, text, run, e):
             head, rest = text[:cut], text[cut:]
     if text.startswith(("load ", "store ")) and " (to store ." not in text:
         src = text.split(" ", 1)[0] + " " + src          # a plain access says so
-    elif _inner_step(e.op, src):
+    elif _inner_step(e.op, src) or _wrapped(e.op, src):
         # a step inside a kernel call the source line does not name (kthread_stop()'s
         # get_task_struct(), its wait for the thread's exit): say which - once
         fname = e.op.split(":", 1)[0].strip()
@@ -328,6 +328,22 @@ def _wait_macro(src, op):
     if m is None or op.split(":", 1)[0].split("(", 1)[0] == m.group(1):
         return None
     return f"{m.group(1)}({m.group(2).strip()}, ...)"
+
+
+_CALL_HEAD = re.compile(r"\s*([A-Za-z_]\w*)\s*\(")
+
+
+def _wrapped(op, src):
+    """Is the C text ``src`` a call of something else (a macro of the file's own,
+    ``my_wait(READ_ONCE(flag))``, or ``WARN_ON(...)``) that has the step's
+    operation only inside it?  Then the text alone does not say which of the
+    operations inside ran (a C review: three steps of one wait macro read the
+    same)."""
+    m = _CALL_HEAD.match(src)
+    if m is None:
+        return False
+    name = op.split(":", 1)[0].split("(", 1)[0].strip()
+    return bool(name) and m.group(1) != name
 
 
 def _inner_step(op, src):
@@ -397,6 +413,9 @@ def _fold_ops(run, steps, bug):
             if wait is not None:
                 # C: a step of a wait macro (its prepare, its sleep): which one
                 text = f"{wait}: {text}"
+            elif note and len(note) > 3 and note[3] and "(" in note[3] and _wrapped(text, note[3]):
+                # C: a macro of the file's own around the kernel call: both
+                text = f"{note[3]}: {text}"
             elif note and len(note) > 3 and note[3] and "(" in note[3]:
                 # C: the kernel call as the source writes it, then what the
                 # operation noted of itself (": nobody to wake")
