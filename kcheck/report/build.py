@@ -146,7 +146,29 @@ def _report(run, bug, steps, memory_model):
                      events=events, context_switches=S.switches(steps),
                      where=bug_where(run, bug), memory_model=memory_model,
                      lanes=lanes(run, bug, events),
-                     exc=bug.other if isinstance(bug.other, BaseException) else None)
+                     exc=bug.other if isinstance(bug.other, BaseException) else None,
+                     races=_races_of(run, bug, memory_model))
+
+
+def _races_of(run, bug, memory_model):
+    """Under the LKMM, the data races of the bug's execution as far as it ran
+    (a C review, 2026-12-03: a lost wake-up whose execution read a racy plain
+    load said so only in a warning after the replay line).  The LKMM gives a
+    racy program no defined outcome, so the reader must know."""
+    if memory_model != "lkmm" or bug.kind in ("data-race", "model-error"):
+        return []
+    from ..engine.memory import lkmm_bridge
+    from ..engine.detect import _lkmm_race_message
+    try:
+        pairs = lkmm_bridge.data_races(run.g)
+    except Exception:
+        return []       # a graph the check cannot take (a run stopped mid-RMW): nothing to say
+    out = []
+    for a, b in pairs:
+        m = _lkmm_race_message(run, a, b)
+        if m not in out:
+            out.append(m)
+    return out[:3]
 
 
 def lanes(run, bug, events):

@@ -27,6 +27,9 @@ class BugReport:
     where: Optional[str] = None      # file:line in the model where the bug shows, when known
     memory_model: str = "sc"         # what `kcheck replay` needs to reproduce it
     lanes: list = field(default_factory=list)   # the tasks, in the text trace's column order
+    # LKMM: the data races of the bug's own execution (a racy program has no
+    # defined outcome there, so the bug may be the race's)
+    races: list = field(default_factory=list)
     # a model error's exception, with its traceback (``--debug`` prints it; not in JSON)
     exc: Optional[BaseException] = field(default=None, repr=False, compare=False)
 
@@ -34,7 +37,7 @@ class BugReport:
         return {"kind": self.kind, "message": self.message, "task": self.task,
                 "trace": self.trace, "schedule": self.schedule, "events": self.events,
                 "context_switches": self.context_switches, "where": self.where,
-                "memory_model": self.memory_model, "lanes": self.lanes}
+                "memory_model": self.memory_model, "lanes": self.lanes, "races": self.races}
 
 
 @dataclass

@@ -744,6 +744,11 @@ def format_result(res, path="FILE", extra="", command=None):
                        f"trace: {switches}")
         else:
             out.append(f"  trace: {switches}")
+        for race in getattr(b, "races", ())[:1]:
+            out += textwrap.wrap(f"this execution has a {race}: the LKMM gives a racy program "
+                                 "no defined outcome, so the bug may be the race's (mark the "
+                                 "plain access READ_ONCE()/WRITE_ONCE() to see whether it "
+                                 "stands)", WIDTH, initial_indent="  ", subsequent_indent="  ")
         if b.trace:
             out.append("")
             out.append(b.trace)
