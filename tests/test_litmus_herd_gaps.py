@@ -203,6 +203,44 @@ HERD = {
 
         exists (y=1)
         """, ["[y]=1;"], 1, 0, "Always"),
+    # 2026-12-03 (a review): a candidate that dereferences a NULL read from an
+    # initial value has no location to access; herd7 drops it and judges the
+    # others, where kcheck stopped the test with an error
+    "null-deref-candidate-rcu": ("""
+        {}
+
+        P0(int **p, int *a)
+        {
+        	WRITE_ONCE(*a, 1);
+        	rcu_assign_pointer(*p, a);
+        }
+
+        P1(int **p)
+        {
+        	rcu_read_lock();
+        	int *r0 = rcu_dereference(*p);
+        	int r1 = READ_ONCE(*r0);
+        	rcu_read_unlock();
+        }
+
+        exists (1:r0=a /\\ 1:r1=0)
+        """, ["1:r0=a; 1:r1=1;"], 0, 1, "Never"),
+    "null-deref-candidate-mp": ("""
+        {}
+
+        P0(int **q, int *c)
+        {
+        	WRITE_ONCE(*q, c);
+        }
+
+        P1(int **q)
+        {
+        	int *r1 = READ_ONCE(*q);
+        	int r2 = READ_ONCE(*r1);
+        }
+
+        exists (1:r1=c /\\ 1:r2=0)
+        """, ["1:r1=c; 1:r2=0;"], 1, 0, "Always"),
 }
 
 
