@@ -241,6 +241,28 @@ HERD = {
 
         exists (1:r1=c /\\ 1:r2=0)
         """, ["1:r1=c; 1:r2=0;"], 1, 0, "Always"),
+    # synchronize_rcu_expedited() is synchronize_rcu()'s Sync-rcu in
+    # linux-kernel.def; the program engine did not know it (a review, 2026-12-03)
+    "sync-rcu-expedited": ("""
+        {}
+
+        P0(int *x, int *y)
+        {
+        	rcu_read_lock();
+        	int r0 = READ_ONCE(*x);
+        	int r1 = READ_ONCE(*y);
+        	rcu_read_unlock();
+        }
+
+        P1(int *x, int *y)
+        {
+        	WRITE_ONCE(*y, 1);
+        	synchronize_rcu_expedited();
+        	WRITE_ONCE(*x, 1);
+        }
+
+        exists (0:r0=1 /\\ 0:r1=0)
+        """, ["0:r0=0; 0:r1=0;", "0:r0=0; 0:r1=1;", "0:r0=1; 0:r1=1;"], 0, 3, "Never"),
 }
 
 
@@ -437,3 +459,21 @@ def test_result_maybe_is_nothing_to_compare(tmp_path, word):
     out = io.StringIO()
     assert run_program([str(f)], False, out) == 0, out.getvalue()
     assert "MISMATCH" not in out.getvalue() and "0 mismatch" in out.getvalue()
+
+
+@pytest.mark.parametrize("body, want", [
+    ("P0(atomic_t *x)\n{\n\tint r1 = 0;\n\tint r0 = atomic_try_cmpxchg(x, &r1, 1);\n}\n",
+     "'r1' is a register, not a shared variable, and has no address"),
+    ("P0(int *x)\n{\n\tWRITE_ONCE(*x);\n}\n",
+     "WRITE_ONCE() called with 1 argument(s): not the number it takes"),
+])
+def test_program_engine_errors_are_the_tests_not_pythons(body, want):
+    """A register's address and a wrong number of arguments: a line naming
+    the test's mistake, not a KeyError or "tuple index out of range"."""
+    from kcheck.litmus.program import explore
+    from kcheck.litmus.syntax import LitmusError
+    test = parse_text("C t\n\n{}\n\n" + body + "\nexists (x=1)\n", "t.litmus")
+    with pytest.raises(LitmusError) as ei:
+        explore(test)
+    msg = str(ei.value)
+    assert want in msg and "Error" not in msg and "index" not in msg, msg

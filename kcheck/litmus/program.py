@@ -133,6 +133,10 @@ class _Proc:
                 return self.access(_rt.CURRENT.read, loc, K.PLAIN, "load", addr=d)
             if e.op == "&":
                 if isinstance(e.arg, S.Name):
+                    if e.arg.id not in self.cells:
+                        # a register has no address in a litmus test (herd7: a syntax error)
+                        raise self.err(f"&{e.arg.id}: '{e.arg.id}' is a register, not a shared "
+                                       "variable, and has no address", e.line)
                     return self.cells[e.arg.id], _NONE
                 return self.lval(e.arg)
             v, d = self.eval(e.arg)
@@ -166,7 +170,8 @@ class _Proc:
             return self._call(c)
         except (IndexError, TypeError) as e:
             # WRITE_ONCE(*x) and the like: what the herd engine says in its words
-            raise self.err(f"{c.fn}() called with {len(c.args)} argument(s) ({e})", c.line) from None
+            raise self.err(f"{c.fn}() called with {len(c.args)} argument(s): not the number it "
+                           "takes", c.line) from None
 
     def _call(self, c):
         r = _rt.CURRENT
@@ -189,6 +194,10 @@ class _Proc:
             return 0, _NONE
         if fn in _FENCES or fn in ("rcu_read_lock", "rcu_read_unlock", "synchronize_rcu"):
             getattr(kernel, fn)()
+            return 0, _NONE
+        if fn == "synchronize_rcu_expedited":
+            # linux-kernel.def: the same Sync-rcu event as synchronize_rcu()
+            kernel.synchronize_rcu()
             return 0, _NONE
         if fn in ("spin_lock", "spin_unlock", "spin_trylock", "spin_is_locked"):
             loc, d = self.eval(args[0])
