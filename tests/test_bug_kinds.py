@@ -119,3 +119,25 @@ def test_ignore_a_c_programs_memory_safety_kind(tmp_path, ignore, kind):
         again = subprocess.run([sys.executable, "-m", "kcheck.cli", *shlex.split(line)[2:]],
                                capture_output=True, text=True, cwd=ROOT, timeout=300)
         assert again.returncode == 1 and "stopped by its null-deref" in again.stdout, again.stdout
+
+
+def test_a_warn_headline_carries_the_models_line():
+    """``WARN_ON at file:line in f(): WARN_ON(cond)``: the condition is in the
+    headline (a review had to open the file to learn what had fired)."""
+    from kcheck.kernel import KStruct, atomic_t, atomic_read, WARN_ON, BUG_ON
+
+    class S(KStruct):
+        n: atomic_t
+
+    def warns(s):
+        WARN_ON(atomic_read(s.n) == 0)
+
+    def bugs(s):
+        if atomic_read(s.n) == 0:
+            BUG_ON(True)
+
+    for fn, head in ((warns, "WARN_ON(atomic_read(s.n) == 0)"), (bugs, "BUG_ON(True)")):
+        def main(fn=fn):
+            kcheck.spawn(fn, S(), name="t")
+        res = kcheck.check(main)
+        assert res.bug is not None and res.bug.message.endswith(f"(): {head}"), res.bug.message
