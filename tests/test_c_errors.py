@@ -424,3 +424,21 @@ def test_a_missing_user_header_is_clangs_message_alone(tmp_path):
     f.write_text('#include "mine.h"\nint main(void) { return 0; }\n')
     rc, out, err = kcheck_cli("check", f)
     assert rc == 2 and "'mine.h' file not found" in err and "kcheck's kernel headers" not in err, err
+
+
+def test_current_mm_says_what_kcheck_has_instead(tmp_path):
+    """``current->mm``: kcheck's task_struct is opaque; the error says to use
+    the harness process's address space (a C review, 2026-12-03)."""
+    f = tmp_path / "mm.c"
+    f.write_text("#include <linux/mm.h>\n"
+                 "int main(void) { mmap_read_lock(current->mm); return 0; }\n")
+    rc, out, err = kcheck_cli("check", f)
+    assert rc == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert f"{f}:2:" in lines[0] and "for current->mm use kcheck_user_mm" in lines[0], err
+    g = tmp_path / "mm2.c"
+    g.write_text("#include <linux/mm.h>\n"
+                 "int main(void) { mmap_read_lock(kcheck_user_mm); mmap_read_unlock(kcheck_user_mm); return 0; }\n")
+    rc, out, err = kcheck_cli("check", g)
+    assert rc == 0, (out, err)

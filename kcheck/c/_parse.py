@@ -197,6 +197,11 @@ def _with_hint(msg):
     """clang's message, and for a kernel header kcheck does not ship, what to do:
     kcheck compiles against its own headers (kcheck/c/include), which declare
     the primitives it models - a driver's <linux/device.h> is not among them."""
+    if msg == "incomplete definition of type 'struct task_struct'":
+        # current->mm, current->comm ...: kcheck's task is a handle, not a struct
+        return (f"{msg}: kcheck's struct task_struct is opaque (a task is a handle: "
+                "current, wake_up_process(), get_task_struct()); for current->mm use "
+                "kcheck_user_mm, the harness process's address space (<linux/mm_types.h>)")
     m = re.fullmatch(r"'((?:linux|asm|asm-generic|uapi|net|trace)/[^']+)' file not found", msg)
     if m is None:
         return msg

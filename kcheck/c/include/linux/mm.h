@@ -10,6 +10,8 @@
 #define _LINUX_MM_H
 #include <linux/types.h>
 #include <linux/gfp.h>
+#include <linux/mmap_lock.h>
+#include <linux/sched.h>
 
 #define PAGE_SHIFT	12
 #define PAGE_SIZE	(1UL << PAGE_SHIFT)
