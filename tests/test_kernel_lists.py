@@ -368,3 +368,53 @@ def test_list_empty_careful_against_an_unlink_under_the_lock_is_no_data_race(unl
 
     res = kcheck.check(main, memory_model=memory_model, races="error")
     assert res.verdict == "no-bug" and res.exhaustive, res.format()
+
+
+class _Entry(KStruct):
+    link: list_head
+    x: int
+
+
+def _heap_entry(how):
+    def main():
+        def t():
+            e = kzalloc(_Entry)
+            if how == "init":
+                INIT_LIST_HEAD(e.link)
+            h = None
+            if how == "added":
+                h = kzalloc(_Entry)
+                INIT_LIST_HEAD(h.link)
+                list_add(e.link, h.link)
+            list_del(e.link)
+            kfree(e)
+            if h is not None:
+                kfree(h)
+        spawn(t, name="t")
+    return main
+
+
+@pytest.mark.parametrize("how, kind", [("never", "null-deref"), ("init", None), ("added", None)])
+def test_a_heap_list_head_is_null_until_initialised_or_added(how, kind):
+    """kzalloc()'d memory holds NULL list pointers, as in C: list_del() of an
+    entry never added nor INIT_LIST_HEAD()ed oopses (a review's mutant,
+    2026-12-03, deleted a TDP MMU page never added and kcheck reported only
+    a WARN at teardown, 130 steps later)."""
+    res = kcheck.check(_heap_entry(how))
+    assert (res.bug.kind if res.bug else None) == kind, res.format()
+    if kind:
+        assert "NULL list pointer" in res.bug.message
+
+
+def test_a_list_head_main_builds_starts_empty():
+    """The initial state's list_heads are LIST_HEAD()s: empty, so list_empty()
+    and a list_del() of an unlinked entry behave as on an initialised one."""
+    def main():
+        e = _Entry()
+
+        def t(e):
+            WARN_ON(not list_empty(e.link))
+            list_del_init(e.link)
+        spawn(t, e, name="t")
+    res = kcheck.check(main)
+    assert res.bug is None and res.exhaustive, res.format()

@@ -59,11 +59,36 @@ def _may_sleep(gfp, what):
         sleep_check(what)
 
 
+def _zeroed(obj):
+    """The list_heads of a heap object start as C's do: NULL until
+    ``INIT_LIST_HEAD()`` or a ``list_add()`` writes them (a review, 2026-12-03:
+    a ``list_del()`` of an entry never added passed, because a Python
+    list_head starts empty - right for ``LIST_HEAD()`` and the objects main()
+    builds, not for memory from the allocator, where the kernel oopses)."""
+    from .list import list_head
+    emb = getattr(type(obj), "_embedded_", None)
+    if not emb:
+        if obj.__class__ is list_head:
+            obj._next.init = None
+            obj._prev.init = None
+        return
+    for name, _ in emb:
+        sub = getattr(obj, name, None)
+        if sub is None:
+            continue
+        if sub.__class__ is list_head:
+            sub._next.init = None
+            sub._prev.init = None
+        elif getattr(type(sub), "_embedded_", None):
+            _zeroed(sub)
+
+
 def kmalloc(cls, gfp=None, /, **init):
     """A new tracked ``cls(**init)``; ``gfp`` (``GFP_KERNEL``, ``GFP_ATOMIC``, ...):
     with a flag that allows blocking, a context that may not sleep is a bug."""
     _may_sleep(gfp, "kmalloc")
     obj = cls(**init)
+    _zeroed(obj)
     run().alloc(obj, "kmalloc")
     return obj
 
@@ -71,6 +96,7 @@ def kmalloc(cls, gfp=None, /, **init):
 def kzalloc(cls, gfp=None, /, **init):
     _may_sleep(gfp, "kzalloc")
     obj = cls(**init)
+    _zeroed(obj)
     run().alloc(obj, "kzalloc")
     return obj
 
@@ -351,6 +377,7 @@ def kmem_cache_alloc(cache, gfp=None, /, **init):
     if cache.typesafe:
         return _typesafe_alloc(r, cache, "kmem_cache_alloc", False, init)
     obj = cache.cls(**init)
+    _zeroed(obj)
     r.alloc(obj, f"kmem_cache_alloc({cache.name})")
     _state(r, cache)["objs"].append(obj._oid)
     return obj
@@ -363,6 +390,7 @@ def kmem_cache_zalloc(cache, gfp=None, /, **init):
     if cache.typesafe:
         return _typesafe_alloc(r, cache, "kmem_cache_zalloc", True, init)
     obj = cache.cls(**init)
+    _zeroed(obj)
     r.alloc(obj, f"kmem_cache_zalloc({cache.name})")
     _state(r, cache)["objs"].append(obj._oid)
     return obj
