@@ -17,7 +17,7 @@ def _where(depth=2, macro=None):
     f = sys._getframe(depth)
     out = f"{f.f_code.co_filename.rsplit('/', 1)[-1]}:{f.f_lineno} in {f.f_code.co_name}()"
     if macro is not None:
-        src = linecache.getline(f.f_code.co_filename, f.f_lineno).strip()
+        src = linecache.getline(f.f_code.co_filename, f.f_lineno).split("  #", 1)[0].strip()
         if src.startswith(macro + "(") or f" {macro}(" in src or f"({macro}(" in src:
             if len(src) > 100:
                 src = src[:99] + "…"
