@@ -3,6 +3,8 @@ turn, the calls that turn ran, with the step numbers of the trace below it."""
 
 import re
 
+import pytest
+
 import kcheck
 from kcheck import spawn
 from kcheck.kernel import (KStruct, refcount_t, refcount_set, refcount_dec_and_test, kzalloc,
@@ -84,3 +86,61 @@ def test_the_summary_names_shared_calls_then_the_calls_made_from_them():
     assert text._calls([("f", "g"), ("f", "g")]) == "f() > g()"
     assert text._calls([("a",), ("b",), ("c",), ("d",), ("e",)]) == "a(), b(), c(), d(), … (5 calls)"
     assert text._calls([None, ()]) == ""
+
+
+C_USERS = r"""
+#include <linux/kernel.h>
+#include <linux/refcount.h>
+#include <linux/slab.h>
+#include <pthread.h>
+struct obj { refcount_t ref; int data; };
+static struct obj *o;
+static void count(int *n)
+{
+	int i;
+
+	for (i = 0; i < 12; i++)
+		WRITE_ONCE(*n, READ_ONCE(*n) + 1);
+}
+static void put(struct obj *p)
+{
+	if (refcount_dec_and_test(&p->ref))
+		kfree(p);
+}
+static void *user(void *arg)
+{
+	int *n = kzalloc(sizeof(*n), GFP_KERNEL);
+
+	count(n);
+	WRITE_ONCE(o->data, 1);
+	put(o);
+	kfree(n);
+	return NULL;
+}
+int main(void)
+{
+	pthread_t a, b;
+
+	o = kzalloc(sizeof(*o), GFP_KERNEL);
+	refcount_set(&o->ref, 1);
+	pthread_create(&a, NULL, user, NULL);
+	pthread_create(&b, NULL, user, NULL);
+	return 0;
+}
+"""
+
+
+@pytest.mark.parametrize("mm", ["sc", "lkmm"])
+def test_a_c_traces_turns_name_its_calls(tmp_path, mm):
+    """C calls are a chain as Python frames are (c._compile.traced_call): the
+    turn says ``user(): count(), put()``, each function once, under either
+    memory model (the LKMM's calls go through the dependency-carrying path)."""
+    import kcheck.c
+    f = tmp_path / "users.c"
+    f.write_text(C_USERS)
+    res = kcheck.check(kcheck.c.load(str(f)).entry, memory_model=mm)
+    assert res.bug is not None, res.format()
+    head = res.bug.trace.split("\n\n", 1)[0]
+    assert head.startswith("In short"), res.bug.trace
+    assert "user(): count(), put()" in head, head
+    assert "user() > user()" not in head, head

@@ -64,6 +64,21 @@ def cleanup_of(d):
     return None
 
 
+def traced_call(t, cf, call, *args):
+    """``call(*args)`` with C function ``cf`` on task ``t``'s C call chain
+    (``tls["cstack"]``), in traced runs only: a trace's turn summary names
+    the calls a turn ran (``runtime._model_path``), as Python frames do for
+    a Python model."""
+    cs = t.tls.get("cstack")
+    if cs is None:
+        cs = t.tls["cstack"] = []
+    cs.append(cf.name)
+    try:
+        return call(*args)
+    finally:
+        cs.pop()
+
+
 class CFunc:
     """A C function: callable from C (``invoke``) and from Python (``__call__``,
     e.g. as a ``call_rcu`` callback or from a Python harness)."""
@@ -100,11 +115,17 @@ class CFunc:
         return self
 
     def invoke(self, args):
+        r = rt.CURRENT
+        if r is not None and r.trace and r.cur is not None:
+            return traced_call(r.cur, self, self._invoke, args)
+        return self._invoke(args)
+
+    def _invoke(self, args):
         if not self._ready:
             self.ensure()
         if self.compiler.deps:
-            from ._deps import invoke_d, EMPTY
-            return invoke_d(self, args, [EMPTY] * len(args))[0]
+            from ._deps import _invoke_d, EMPTY     # (invoke() kept the trace's call chain)
+            return _invoke_d(self, args, [EMPTY] * len(args))[0]
         f = [None] * self.nslots
         for setp, v in zip(self.params, args):
             setp(f, v)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from ..engine import runtime as rt
 from ..engine import graph as G
-from ._compile import (Compiler, LV, PrivAgg, _const, const_of, _NOCONST, RETURN, _strip,
+from ._compile import (traced_call, Compiler, LV, PrivAgg, _const, const_of, _NOCONST, RETURN, _strip,
                        _ptr_add, _elem_size)
 from ._memory import new_block, end_frame, PthreadExit
 from ._parse import K, binop, unop
@@ -403,6 +403,13 @@ def invoke_d(cf, args, deps):
     ``bookkeeping``: the frame slots that hold dependency sets and positions,
     new read events each time round a loop - not the program's state, which
     ``runtime.stack_state`` compares to recognise a polling loop."""
+    r = rt.CURRENT
+    if r is not None and r.trace and r.cur is not None:
+        return traced_call(r.cur, cf, _invoke_d, cf, args, deps)
+    return _invoke_d(cf, args, deps)
+
+
+def _invoke_d(cf, args, deps):
     bookkeeping = _BOOKKEEPING
     f = [None] * cf.nslots
     f[DEPS] = EMPTY

@@ -2729,13 +2729,15 @@ def _model_frame():
 def _model_path():
     """The names of the model's functions on the stack of the current request,
     outermost first (traced runs only: a trace's summary says which calls each
-    task's turn ran).  A C task's functions are the front end's, in
-    ``tls["src"]``: the innermost alone."""
+    task's turn ran).  A C task's are the front end's chain of C calls
+    (``tls["cstack"]``, kept in traced runs by ``c._compile.traced_call``)."""
     r = CURRENT
     if r is not None and r.cur is not None:
-        src = r.cur.tls.get("src")
+        tls = r.cur.tls
+        src = tls.get("src")
         if src is not None:
-            return (src[2],)
+            cs = tls.get("cstack")
+            return tuple(cs) if cs else (src[2],)
     out = []
     f = sys._getframe(2)
     while f is not None:
