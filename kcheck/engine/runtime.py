@@ -2490,7 +2490,7 @@ def stack_state():
             gl = f.f_globals
             if gl is not f.f_locals:
                 out.append(_globals_image(gl, _referenced_globals(code, gl)))
-        elif code.co_name in ("invoke", "invoke_d") and "f" in f.f_locals:
+        elif code.co_name in ("_invoke", "_invoke_d") and "f" in f.f_locals:
             cf = f.f_locals["f"]
             skip = f.f_locals.get("bookkeeping")
             if skip:
