@@ -294,10 +294,11 @@ def trace_events(run, bug):
         reader_word = is_reader_word(name)
         mine = held.setdefault(t.name, [])
         if e.kind == G.READ and e in wparts:
-            if (op in LOCK_TAKE or op in LOCK_TRY or op in ("write_lock", "write_trylock")) \
+            if (op in LOCK_TAKE or op in LOCK_TRY or op in ("write_lock", "write_trylock",
+                                                            "down_write")) \
                     and not reader_word:
                 mine.append(name)
-            elif op in ("read_lock", "read_trylock") and reader_word:
+            elif op in ("read_lock", "read_trylock", "down_read") and reader_word:
                 mine.append(_bracket_owner(name) + " (read)")
             elif op == "read_unlock":
                 # an RMW on the exit word: gone at its step, as a plain store was

@@ -49,6 +49,7 @@ _STORE = re.compile(r" = (?P<new>.+) \(was (?P<old>.+)\)$")       # store loc = 
 _WORD = re.compile(r": word (?P<old>.+?) -> (?P<new>.+)$")        # store loc.f: word old -> new
 _READ = re.compile(r" = (?P<old>[^=]+)$")                         # load loc = v / op(&loc) = v
 _WAITS = re.compile(r"^(?P<op>\w+)\((?P<loc>.*)\) waits")
+_READER_OF = re.compile(r"\.readers?(?:_exit)?\[[^\]]*\]$")
 
 
 def _change(ev):
@@ -154,7 +155,8 @@ def causal_summary(bug, events=None):
         for e in events:
             m = _WAITS.match(e.get("text") or "")
             if m:
-                waiting[e["task"]] = (e, m["op"], m["loc"])
+                # a task waits on the rwlock or rwsem, whichever word of it it spins on
+                waiting[e["task"]] = (e, m["op"], _READER_OF.sub("", m["loc"]))
         waiting = {t: w for t, w in waiting.items() if w is not None}
         if waiting:
             parts = []
