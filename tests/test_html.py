@@ -259,31 +259,9 @@ def test_an_rwsem_deadlock_summary_names_the_rwsem_and_who_holds_it():
     on the rwsem (not its reader word), and the writer holding it is shown
     holding it - so the summary sees the cycle (before 2026-12-03 neither)."""
     import re
-    from kcheck import spawn
     from kcheck.report.html import render_report
-    from kcheck.kernel import (KStruct, rw_semaphore, mutex, mutex_lock, mutex_unlock, down_read,
-                               up_read, down_write, up_write)
-
-    class S(KStruct):
-        sem: rw_semaphore
-        m: mutex
-
-    def main():
-        s = S()
-
-        def a(s):
-            mutex_lock(s.m)
-            down_read(s.sem)
-            up_read(s.sem)
-            mutex_unlock(s.m)
-
-        def b(s):
-            down_write(s.sem)
-            mutex_lock(s.m)
-            mutex_unlock(s.m)
-            up_write(s.sem)
-        spawn(a, s, name="a")
-        spawn(b, s, name="b")
+    from abba import rwsem_abba
+    main = rwsem_abba(a_takes="down_read")
     res = kcheck.check(main)
     summary = re.search(r'<p id="summary">(.*?)</p>', render_report(res)).group(1)
     assert "a waits in down_read(S#0-&gt;sem) at" in summary, summary

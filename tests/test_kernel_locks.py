@@ -500,29 +500,8 @@ def test_mutex_unlock_touches_the_mutex_after_releasing_it(put_under_lock):
 def test_a_deadlock_on_an_rwsem_names_the_rwsem_not_its_reader_word():
     """A reader waits on the rw_semaphore; which of its internal words it spins
     on is kcheck's business (a C review read ``down_read(sem.reader[a])``)."""
-    from kcheck.kernel import mutex, mutex_lock, mutex_unlock
-
-    class S(KStruct):
-        sem: rw_semaphore
-        m: mutex
-
-    def main():
-        s = S()
-
-        def a(s):
-            mutex_lock(s.m)
-            down_read(s.sem)
-            up_read(s.sem)
-            mutex_unlock(s.m)
-
-        def b(s):
-            down_write(s.sem)
-            mutex_lock(s.m)
-            mutex_unlock(s.m)
-            up_write(s.sem)
-        spawn(a, s, name="a")
-        spawn(b, s, name="b")
-
+    from abba import rwsem_abba
+    main = rwsem_abba(a_takes="down_read")
     res = kcheck.check(main)
     assert res.bug is not None and res.bug.kind == "deadlock"
     msg = res.bug.message

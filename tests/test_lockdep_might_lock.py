@@ -12,46 +12,13 @@ import kcheck
 import kcheck.c
 from kcheck import spawn
 from kcheck.engine.runtime import ModelError
-from kcheck.kernel import (KStruct, mutex, mutex_lock, mutex_unlock, rw_semaphore, down_write,
-                           up_write, rwlock_t, read_lock, read_unlock, write_lock, write_unlock,
-                           might_lock, might_lock_read)
-
-
-class S(KStruct):
-    m: mutex
-    sem: rw_semaphore
-    rw: rwlock_t
-
-
-def _abba(a_takes="might_lock_read", annotate_first=True):
-    """a: the mutex, then (``a_takes``) an annotation of the rwsem, nothing, or
-    the rwsem itself; b: the rwsem, then the mutex."""
-    def main():
-        s = S()
-
-        def a(s):
-            mutex_lock(s.m)
-            if a_takes == "might_lock_read":
-                might_lock_read(s.sem)
-            elif a_takes == "down_write":
-                down_write(s.sem)
-                up_write(s.sem)
-            mutex_unlock(s.m)
-
-        def b(s):
-            down_write(s.sem)
-            mutex_lock(s.m)
-            mutex_unlock(s.m)
-            up_write(s.sem)
-        first, second = (a, b) if annotate_first else (b, a)
-        spawn(first, s, name=first.__name__)
-        spawn(second, s, name=second.__name__)
-    return main
+from abba import S, rwsem_abba
+from kcheck.kernel import mutex_lock, mutex_unlock, read_lock, read_unlock, might_lock
 
 
 @pytest.mark.parametrize("annotate_first", [True, False])
 def test_a_cycle_through_an_annotation_is_lockdep_whichever_path_runs_first(annotate_first):
-    res = kcheck.check(_abba(annotate_first=annotate_first))
+    res = kcheck.check(rwsem_abba(a_first=annotate_first))
     assert res.bug is not None and res.bug.kind == "lockdep", res.format()
     msg = res.bug.message
     assert msg.startswith("possible circular locking dependency")
@@ -60,12 +27,12 @@ def test_a_cycle_through_an_annotation_is_lockdep_whichever_path_runs_first(anno
 
 
 def test_without_the_annotation_there_is_no_cycle():
-    res = kcheck.check(_abba(a_takes=None))
+    res = kcheck.check(rwsem_abba(a_takes=None))
     assert res.bug is None and res.exhaustive
 
 
 def test_a_cycle_of_real_acquisitions_is_the_search_s_deadlock_not_lockdep():
-    res = kcheck.check(_abba(a_takes="down_write"))
+    res = kcheck.check(rwsem_abba(a_takes="down_write"))
     assert res.bug is not None and res.bug.kind == "deadlock"
 
 
