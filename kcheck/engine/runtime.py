@@ -322,7 +322,7 @@ class Run:
     lock_deps = None        # (lid, lid) -> the first acquisition of one under the other (kernel/locking.py)
     irq_safe = False        # a lock has been taken in irq context (kernel/locking.py)
     lock_chain = None       # (lid, lid) -> lockdep's dependency edge (kernel/locking.py _chain)
-    lock_marked = False     # a might_lock() annotation has been met in this run
+    lock_marked = False     # lock_chain holds a might_lock() dependency
     cut = False             # a chain of contexts was cut here (Run._cut)
     has_gp = False          # an RCU callback's grace period is in the graph (SC)
     percpu = False          # the model has per-CPU data: regions take CPUs (kernel/percpu.py)

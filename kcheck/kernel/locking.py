@@ -163,6 +163,8 @@ def _chain(r, t, lock, mode, held, how):
         if key in deps:
             continue
         deps[key] = (l, lock, t.name, how)
+        if how is not None:
+            r.lock_marked = True
         if not r.lock_marked:
             continue        # no annotation yet: no cycle to report (the search finds the rest)
         path = _chain_path(deps, me, l._loc.lid)
@@ -219,10 +221,7 @@ def _might_lock(lock, mode, op):
                          "struct rw_semaphore)")
     r = run()
     t = r.cur
-    if t is None:
-        return
-    r.lock_marked = True
-    if t.held:
+    if t is not None and t.held:
         _chain(r, t, lock, mode, t.held, op)
 
 

@@ -30,6 +30,7 @@ import zlib
 
 from ._core import run, ModelError, op, anon, Loc, ONCE, PLAIN, NO_WRITE
 from .timer import debug_check_no_obj_freed
+from .list import list_head
 
 
 # gfp_t flags (include/linux/gfp_types.h): what an allocation may do.  One
@@ -65,21 +66,13 @@ def _zeroed(obj):
     a ``list_del()`` of an entry never added passed, because a Python
     list_head starts empty - right for ``LIST_HEAD()`` and the objects main()
     builds, not for memory from the allocator, where the kernel oopses)."""
-    from .list import list_head
-    emb = getattr(type(obj), "_embedded_", None)
-    if not emb:
-        if obj.__class__ is list_head:
-            obj._next.init = None
-            obj._prev.init = None
+    if obj.__class__ is list_head:
+        obj._next.init = None
+        obj._prev.init = None
         return
-    for name, _ in emb:
+    for name, _ in getattr(type(obj), "_embedded_", ()):
         sub = getattr(obj, name, None)
-        if sub is None:
-            continue
-        if sub.__class__ is list_head:
-            sub._next.init = None
-            sub._prev.init = None
-        elif getattr(type(sub), "_embedded_", None):
+        if sub is not None:
             _zeroed(sub)
 
 
