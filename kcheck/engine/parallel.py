@@ -244,8 +244,13 @@ def die_with_parent():
     """A worker whose coordinator is gone (killed, timed out) exits instead of
     exploring on for nobody."""
     import threading
+    import multiprocessing
     from .runtime import REAL_EXIT
-    parent = os.getppid()
+    # the coordinator's pid as it forked us: getppid() here is already 1 if the
+    # coordinator was killed before this line ran, and the watch never fired
+    # (a fresh-clone CI hung on a worker orphaned so, 2026-12-03)
+    pp = multiprocessing.parent_process()
+    parent = pp.pid if pp is not None and pp.pid else os.getppid()
 
     def watch():
         while True:
