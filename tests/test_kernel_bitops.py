@@ -244,3 +244,17 @@ def test_declare_bitmap_as_a_struct_field():
         kcheck.spawn(t, S(), name="t")
     r = kcheck.check(main)
     assert r.bug is None and r.exhaustive
+
+
+def test_trace_shows_the_bit_test_bit_answered_not_the_word():
+    """A C review: ``test_bit(2, &flags) = 4`` where the code saw 1 - the trace
+    printed the word the load read.  It shows the bit, then the word."""
+    def t(d):
+        K.BUG_ON(K.test_bit(2, ptr(d, "flags")))
+
+    def main():
+        d = dev(flags=4)
+        spawn(t, d, name="t")
+    r = kcheck.check(main)
+    assert r.verdict == "bug" and r.bug.kind == "bug-on"
+    assert "test_bit(2, &dev#0->flags) = 1  (word 4)" in r.bug.trace, r.bug.trace

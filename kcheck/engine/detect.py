@@ -81,19 +81,21 @@ def every_bug(run, race_mode=None, driver=None):
         if run.bug.task is None:
             return bugs + [run.bug], state
         bugs.insert(0, run.bug)
+    stopped = {b.task.tid for b in bugs if b.kind not in NON_FATAL and b.task is not None}
     if any(b.kind == "model-error" for b in bugs):
         # a task died of an exception in the model: the others waiting for it for
         # ever, or what it would have freed, say nothing about the kernel code
         return bugs, state
     if state == "deadlock":
         bugs.append(deadlock_bug(run))
-    uaf = use_after_free_race(run)
-    if uaf is not None:
-        bugs.append(uaf)
+    bugs.extend(every_use_after_free_race(run))
     if state == "complete":
-        leak = leaks(run)
-        if leak is not None:
-            bugs.append(leak)
+        # a task a bug stopped (an oops) never freed what it would have: the leak
+        # of an object it allocated or touched is that bug's echo (a C review: a
+        # --keep-going run listed a leak whose replay line showed the
+        # uninit-value that had stopped the task about to free it)
+        bugs.extend(b for b in leaks(run, every=True)
+                    if not (stopped and _touched_by(run, b.event, stopped)))
         if run.lkmm and race_mode:
             bugs.extend(lkmm_race_bugs(run, race_mode, driver))
     return bugs, state
@@ -137,18 +139,54 @@ def must_precede_all(run, events, b):
 
 
 def use_after_free_race(run):
+    """The use-after-free by a race this finished run shows, if any: an access
+    of a freed object that the free does not follow in every order."""
     if run.lkmm:
         return _lkmm_use_after_free(run)
+    for oid, a, f in _uaf_pairs(run):
+        return _uaf_race(run, oid, a, f)
+    return None
+
+
+def every_use_after_free_race(run):
+    """--keep-going: the use-after-free by a race of each task whose accesses of
+    a freed object the free does not follow, the first of them (a C review:
+    a search that went on past bugs reported one race per execution, so a
+    reader's race with a free was never listed when another task's race with
+    it came first).  One per task, not per access: the rest of the task's
+    accesses of the object are the same race."""
+    if run.lkmm:
+        return _lkmm_use_after_free(run, every=True)
+    first = {}
+    for oid, a, f in _uaf_pairs(run):
+        key = (a.tid, f)
+        b = first.get(key)
+        if b is None or a.idx < b[1].idx:
+            # the task's first racing access in program order: a property of the
+            # graph, so the replay of the report's schedule names the same one
+            # (which ran after the free depends on the order the search took)
+            first[key] = (oid, a, f)
+    return [_uaf_race(run, oid, a, f) for oid, a, f in first.values()]
+
+
+def _uaf_pairs(run):
+    """(oid, access, free) of each access the free does not follow in every SC
+    order, the ones of an object that ran after its free first (the report
+    shows what happened, not only what could)."""
     rch = None
     held = []                    # (access, free) that only RCU grace periods may order
     g = run.g
     secs = None
     verify = []                  # CHECK_FAST_PATHS: pairs the grace-period rule ordered
     typesafe = run.typesafe
-    for oid, f in run.freed.items():
+    frees = run.freed.items()
+    refreed = run.__dict__.get("refreed")     # --keep-going: frees after the first
+    if refreed:
+        frees = [*frees, *refreed]
+    for oid, f in frees:
         if oid in typesafe:
             continue                 # SLAB_TYPESAFE_BY_RCU: still an object of its type
-        racing = None
+        racing = []
         for a in run.acc.get(oid, ()):
             if contains(f.view, a):
                 continue
@@ -172,10 +210,11 @@ def use_after_free_race(run):
                     held.append((a, f))
                     continue
                 if a.stamp > f.stamp:
-                    return _uaf_race(run, oid, a, f)     # it did run after the free: report that one
-                racing = racing or a
-        if racing is not None:
-            return _uaf_race(run, oid, racing, f)
+                    yield oid, a, f          # it did run after the free: that one first
+                else:
+                    racing.append(a)
+        for a in racing:
+            yield oid, a, f
     if verify:
         order = rcu_gp.RcuOrder(g, extra_keys=[e for pair in verify for e in pair], reach=sc.reach(run))
         for a, f in verify:
@@ -190,8 +229,7 @@ def use_after_free_race(run):
         held.sort(key=lambda p: p[0].stamp < p[1].stamp)     # accesses that ran after the free first
         for a, f in held:
             if order.ok and not order.ordered(a, f) and order.can_precede(f, a):
-                return _uaf_race(run, f.oid, a, f)
-    return None
+                yield f.oid, a, f
 
 
 CHECK_FAST_PATHS = bool(os.environ.get("KCHECK_CHECK_FAST_PATHS"))
@@ -285,7 +323,7 @@ def _sections(th):
     return out
 
 
-def _lkmm_use_after_free(run):
+def _lkmm_use_after_free(run, every=False):
     """Under the LKMM an access of another task is safe from a kfree() only if the
     LKMM orders it before the free, as a race-free access before a conflicting
     write (lkmm.check's ``ordered``): release/acquire, fences, dependencies, and
@@ -294,7 +332,7 @@ def _lkmm_use_after_free(run):
     without asking; an access the free is in the past of is caught as it runs."""
     pairs = lkmm_uaf_questions(run)
     if not pairs:
-        return None
+        return [] if every else None
     checked = getattr(run, "lkmm_check", None)
     if checked is not None and len(checked[0].ordered) == len(pairs):
         answers = checked[0].ordered          # asked with the execution's own check (explore.py)
@@ -302,20 +340,27 @@ def _lkmm_use_after_free(run):
         from .memory import lkmm_bridge
         answers = lkmm_bridge.ordered_before(run.g, pairs, run.x.inits)
     if answers is None:
-        return None
+        return [] if every else None
+    out, seen = [], set()
     for (a, f), ok in zip(pairs, answers):
-        if not ok:
-            obj = run.heap[f.oid][0]
-            if getattr(obj, "kind", None) == "stack":
-                return whole_bug("use-after-free",
-                                 f"{_access_name(run, a)} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
-                                 f"by the LKMM before its scope ended ({scope_end(f)})",
-                                 event=a, task=run.tasks[a.tid], other=f)
-            return whole_bug("use-after-free",
-                             f"{_access_name(run, a)} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
-                             f"before {run._task_name(f.tid)}'s {f.op} of it by the LKMM",
-                             event=a, task=run.tasks[a.tid], other=f)
-    return None
+        if ok or (a.tid, f) in seen:
+            continue
+        seen.add((a.tid, f))
+        obj = run.heap[f.oid][0]
+        if getattr(obj, "kind", None) == "stack":
+            b = whole_bug("use-after-free",
+                          f"{_access_name(run, a)} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
+                          f"by the LKMM before its scope ended ({scope_end(f)})",
+                          event=a, task=run.tasks[a.tid], other=f)
+        else:
+            b = whole_bug("use-after-free",
+                          f"{_access_name(run, a)} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
+                          f"before {run._task_name(f.tid)}'s {f.op} of it by the LKMM",
+                          event=a, task=run.tasks[a.tid], other=f)
+        if not every:
+            return b
+        out.append(b)
+    return out if every else None
 
 
 def _access_name(run, a):
@@ -341,7 +386,14 @@ def _uaf_race(run, oid, a, f):
                "before the free", event=a, task=run.tasks[a.tid], other=f)
 
 
-def leaks(run):
+def _touched_by(run, alloc, tids):
+    """Did one of tasks ``tids`` allocate or access the object allocated at ``alloc``?"""
+    if alloc is None:
+        return False
+    return alloc.tid in tids or any(a.tid in tids for a in run.acc.get(alloc.oid, ()))
+
+
+def leaks(run, every=False):
     """kmemleak's "unreferenced object": an object never freed that no pointer in
     memory leads to once every task has finished.  An object still on a list
     whose head is a static (``LIST_HEAD``, a struct made in ``main()``), or
@@ -349,16 +401,20 @@ def leaks(run):
     static lives; one that only a finished task's local pointed to is."""
     left = [oid for oid in run.heap if oid not in run.freed and oid not in run.noleak]
     if not left:
-        return None
+        return [] if every else None
     reached = _referenced(run)
+    out = []
     for oid in left:
         if oid in reached:
             continue
         obj, ev = run.heap[oid]
         who = run._task_name(ev.tid) if ev is not None else "main()"
-        return whole_bug("leak", f"{obj._kname()} allocated by {who} is never freed and nothing "
-                         "points to it (every task has finished)", event=ev)
-    return None
+        b = whole_bug("leak", f"{obj._kname()} allocated by {who} is never freed and nothing "
+                      "points to it (every task has finished)", event=ev)
+        if not every:
+            return b
+        out.append(b)
+    return out if every else None
 
 
 def _referenced(run):

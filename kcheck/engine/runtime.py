@@ -1799,6 +1799,10 @@ class Run:
                       "with kmalloc/kzalloc/kmem_cache_alloc", event=e, task=t)
         prev = self.freed.get(oid)
         if prev is not None:
+            if self.keep_going:
+                # the run goes on: accesses that race with this free too are races
+                # of their own (detect.every_use_after_free_race)
+                self.__dict__.setdefault("refreed", []).append((oid, e))
             raise Bug("double-free", f"{req[-1]}({obj._kname()}): object already freed by "
                       f"{self._task_name(prev.tid)}", event=e, task=t, other=prev)
         self.freed[oid] = e

@@ -219,7 +219,8 @@ def of_bug(run, lkmm=False, bug=None):
         if rcu is None and run.has_gp and not lkmm:
             from .memory.rcu_gp import RcuOrder
             rcu = run.rcu = RcuOrder(g)
-        extra = rcu.edges() if rcu is not None and rcu.ok else ()
+        extra = list(rcu.edges()) if rcu is not None and rcu.ok else []
+        extra.extend(_frees_in_order(g))
         try:
             order = sc.linearize(g, extra=extra)
         except ValueError:
@@ -229,6 +230,22 @@ def of_bug(run, lkmm=False, bug=None):
         upto = bug.event if bug is not None and bug.event is not None and on_the_spot(bug) else None
         steps = steps_of(run, porf_order(g, upto), annotate=True)
     return ending_with(steps, bug)
+
+
+def _frees_in_order(g):
+    """Edges that keep the frees of one object in the order they ran: no rf or co
+    orders two frees, so an SC order of the graph could swap them, and the
+    replay would meet the double free in the other task (a C review: a
+    --keep-going search's "already freed by reader" replayed as "by resetter")."""
+    last = {}
+    out = []
+    for e in g.by_stamp():
+        if e.kind == G.FREE and e.oid is not None:
+            prev = last.get(e.oid)
+            if prev is not None:
+                out.append((prev, e))
+            last[e.oid] = e
+    return out
 
 
 def ending_with(steps, bug):

@@ -79,14 +79,26 @@ def clear_bit_unlock(nr, addr):
     run().rmw(loc, lambda w: w & ~m, REL, "clear_bit_unlock")
 
 
-def test_bit(nr, addr):
+def _test(nr, addr, flags, op):
+    """A load of the word, answering bit ``nr``.  A traced run keeps the bit on
+    the event (``Event.arg``), so the trace shows the answer the code saw, not
+    the whole word (a C review: ``test_bit(2, &flags) = 4`` where C saw 1)."""
     loc, m = _word(nr, addr)
-    return bool(run().read(loc, ONCE, "test_bit") & m)
+    r = run()
+    v = r.read(loc, flags, op)
+    if r.trace:
+        e = r.last_event()
+        if e is not None and e.arg is None:
+            e.arg = ("bit", nr, m)
+    return bool(v & m)
+
+
+def test_bit(nr, addr):
+    return _test(nr, addr, ONCE, "test_bit")
 
 
 def test_bit_acquire(nr, addr):
-    loc, m = _word(nr, addr)
-    return bool(run().read(loc, ACQ, "test_bit_acquire") & m)
+    return _test(nr, addr, ACQ, "test_bit_acquire")
 
 
 # -- atomic, with a return value: fully ordered, changed or not ---------------------

@@ -174,6 +174,10 @@ def describe(run, e, wpart=None, blocked=False):
             if wpart is not None:
                 return f"{op}(&{name})  {fmt_value(old)} -> {fmt_value(wpart.val)}"
             return f"{op}(&{name})  {fmt_value(old)}, unchanged"
+        bit = e.arg
+        if bit.__class__ is tuple and bit[0] == "bit" and isinstance(old, int):
+            # test_bit(): the bit the code saw, then the word it read
+            return f"{op}({bit[1]}, &{name}) = {1 if old & bit[2] else 0}  (word {fmt_value(old)})"
         return f"{op}(&{name}) = {fmt_value(old)}"
     if k == G.WRITE:
         name = loc_name(run, e.lid)
