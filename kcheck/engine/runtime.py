@@ -1285,14 +1285,42 @@ class Run:
                 self._stop_with(b)
             else:
                 msg, where = model_exception(e)
+                null = self._null_deref(t, e)
                 if isinstance(e, AssertionError) and _raised_in_model(e):
                     b = Bug("warn", f"assertion failed: {e}" if str(e) else "assertion failed",
                             task=t)
+                elif null is not None:
+                    b = null
                 else:
                     b = Bug("model-error", msg, task=t, other=e)
                 b.where = where
                 self._stop_with(b)
         t.finished = True
+
+    def _null_deref(self, t, e):
+        """A NULL pointer the model's own code dereferenced: ``r.p.area`` where the
+        load of ``r.p`` - the task's last step - read NULL.  In C that is the
+        kernel's oops, and kcheck says so there; a Python model got a model
+        error (exit 2) for the same race (a review: a NULL store racing with a
+        check-then-load, the bug of 92ee3c60ec9f).  None from anywhere else
+        (a local, a kernel call's result) stays a model error."""
+        if not (isinstance(e, AttributeError) and _raised_in_model(e)
+                and str(e).startswith("'NoneType' object has no attribute")):
+            return None
+        th = self.g.threads[t.tid]
+        ev = th[t.pos - 1] if 0 < t.pos <= len(th) else None
+        if ev is None or ev.kind != G.READ or ev.rmw is not None:
+            return None
+        if ev.rf is not None:
+            val = ev.rf.val
+        else:
+            loc = self.x.inits.get(ev.lid)
+            val = loc.init if loc is not None else 0
+        if val is not None:
+            return None
+        attr = str(e).rsplit("attribute ", 1)[-1].strip("'")
+        return Bug("null-deref", f"BUG: kernel NULL pointer dereference: ->{attr} through "
+                   f"{self._lid_name(ev.lid)}, which {t.name} loaded as NULL", event=ev, task=t)
 
     def _handled(self, sig):
         return sig is self.bug or any(sig is b for b in self.found) \
