@@ -731,3 +731,26 @@ def test_disable_work_sync_in_c(tmp_path, stop, verdict):
     f.write_text(C_DISABLE.replace("STOP", stop))
     r = kcheck.check(kcheck.c.load(str(f)).entry)
     assert (r.bug.kind if r.bug else "no-bug") == verdict, r.format()
+
+
+def test_a_trace_names_a_queue_by_its_name_not_an_address():
+    """A review: ``queue_work(<...workqueue_struct object at 0x7f86...>, ...)``
+    - a trace that changed from run to run."""
+    import kcheck
+    from kcheck import spawn
+    from kcheck.kernel import KStruct, work_struct, INIT_WORK, queue_work, alloc_workqueue, BUG_ON
+
+    class dev(KStruct):
+        w: work_struct
+
+    def fn(work):
+        BUG_ON(True)
+
+    def main():
+        d = dev()
+        wq = alloc_workqueue("hci0")
+        INIT_WORK(d.w, fn)
+        spawn(lambda: queue_work(wq, d.w), name="rx")
+    r = kcheck.check(main)
+    assert r.bug is not None and "queue_work(hci0, " in r.bug.trace, r.bug.trace
+    assert " at 0x" not in r.bug.trace

@@ -125,6 +125,14 @@ class KStruct(KObject):
             object.__setattr__(self, name, value)   # private bookkeeping, not shared state
         else:
             fields = _field_names(type(self))
+            if name in fields:
+                # a kernel object embedded in the struct (a lock, a completion): its
+                # memory is the struct's, so it cannot be made to point elsewhere
+                # (a review: this said "has no field" and listed the field)
+                kind = type(getattr(self, name, None)).__name__
+                raise ModelError(f"{type(self).__name__}.{name} is a {kind} embedded in the "
+                                 f"struct (`struct {kind} {name}`), not a pointer: use it in place, "
+                                 f"or declare `{name}: object` for a `struct {kind} *{name}`")
             have = f" (its fields: {', '.join(fields)})" if fields else " (it has no fields)"
             raise ModelError(f"{type(self).__name__} has no field {name!r}{have}: declare it "
                              f"in the class (`{name}: int`) so that its loads and stores are events")

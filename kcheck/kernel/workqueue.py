@@ -120,6 +120,11 @@ class workqueue_struct(KObject):
         self._count = Loc(0, None, f"workqueue({name}).queued")
         self._kid = ("q", self._loc.lid)
 
+    def __repr__(self):
+        # a trace names the queue as the kernel's does (its name), not by a
+        # Python address that changes from run to run (a review)
+        return self.name
+
     def _done(self, i):
         """The word the worker that runs the ``i``-th queuing sets when it is done."""
         return Loc.fixed((1 << 42) + (self._loc.lid << 20) + i, f"workqueue({self.name}).done[{i}]")
