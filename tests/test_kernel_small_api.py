@@ -136,3 +136,102 @@ def test_the_same_names_from_c(tmp_path):
     f.write_text(C)
     r = kcheck.check(kcheck.c.load(str(f)).entry)
     assert r.bug is None, r.format()
+
+
+# -- names a review of real bugs found missing (2026-12-03) ---------------------
+
+from pathlib import Path  # noqa: E402
+
+from kcheck.kernel import (completion, init_completion, complete,  # noqa: E402
+                           wait_for_completion_interruptible_timeout, wake_up_poll,
+                           wake_up_interruptible_poll, wait_event_interruptible,
+                           alloc_ordered_workqueue, alloc_workqueue, work_struct, INIT_WORK,
+                           queue_work, WARN_ON, container_of)
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.mark.parametrize("fixed", [False, True])
+def test_rtnl_and_the_module_and_errno_headers(fixed):
+    prog = kcheck.c.load(str(DATA / "rtnl_cancel_work.c"), defines=("FIXED",) if fixed else ())
+    r = kcheck.check(prog.entry)
+    if fixed:
+        assert r.verdict == "no-bug" and r.exhaustive
+    else:
+        assert r.bug.kind == "deadlock" and "mutex_lock(rtnl_mutex), held by ndo_stop" in r.bug.message
+
+
+class pollq(KStruct):
+    wq: wait_queue_head_t
+    ready: int
+
+
+@pytest.mark.parametrize("wake", [wake_up_poll, wake_up_interruptible_poll, None])
+def test_wake_up_poll_wakes_a_sleeper(wake):
+    def sleeper(p):
+        wait_event_interruptible(p.wq, lambda: READ_ONCE(ptr(p, "ready")))
+
+    def waker(p):
+        WRITE_ONCE(ptr(p, "ready"), 1)
+        if wake is not None:
+            wake(p.wq, 1)                   # EPOLLIN
+
+    def main():
+        p = pollq()
+        init_waitqueue_head(p.wq)
+        spawn(sleeper, p, name="sleeper")
+        spawn(waker, p, name="waker")
+    r = kcheck.check(main)
+    if wake is None:
+        assert r.bug.kind == "lost-wakeup"
+    else:
+        assert r.verdict == "no-bug" and r.exhaustive
+
+
+class req(KStruct):
+    done: completion
+
+
+def test_wait_for_completion_interruptible_timeout_may_time_out():
+    seen = []
+
+    def waiter(q):
+        seen.append(wait_for_completion_interruptible_timeout(q.done, 10))
+
+    def main():
+        q = req()
+        init_completion(q.done)
+        spawn(waiter, q, name="waiter")
+        spawn(complete, q.done, name="irq")
+    r = kcheck.check(main)
+    assert r.verdict == "no-bug" and r.exhaustive
+    assert 0 in seen and any(v >= 1 for v in seen)
+
+
+class two(KStruct):
+    a: work_struct
+    b: work_struct
+    first_done: int
+
+
+def _queue_two(make):
+    def first(w):
+        WRITE_ONCE(ptr(container_of(w, two, "a"), "first_done"), 1)
+
+    def second(w):
+        WARN_ON(not READ_ONCE(ptr(container_of(w, two, "b"), "first_done")))
+
+    def main():
+        wq = make()
+        t = two()
+        INIT_WORK(t.a, first)
+        INIT_WORK(t.b, second)
+        spawn(lambda: (queue_work(wq, t.a), queue_work(wq, t.b)), name="submit")
+    return main
+
+
+def test_an_ordered_queue_runs_its_items_one_after_the_other():
+    r = kcheck.check(_queue_two(lambda: alloc_ordered_workqueue("ordered")))
+    assert r.verdict == "no-bug" and r.exhaustive
+    r = kcheck.check(_queue_two(lambda: alloc_workqueue("wq")))
+    assert r.bug is not None and r.bug.kind == "warn"

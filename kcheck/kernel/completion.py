@@ -186,6 +186,18 @@ def wait_for_completion_interruptible(x):
     return ret if ret < 0 else 0
 
 
+def wait_for_completion_interruptible_timeout(x, timeout):
+    """0 if timed out, -ERESTARTSYS in a kthread that ``kthread_stop()``
+    interrupts, else the time left (at least 1)."""
+    return _wait_for_common(x, timeout, TASK_INTERRUPTIBLE,
+                            "wait_for_completion_interruptible_timeout")
+
+
+def wait_for_completion_killable_timeout(x, timeout):
+    """As ``wait_for_completion_timeout`` (fatal signals are not modelled)."""
+    return _wait_for_common(x, timeout, TASK_UNINTERRUPTIBLE, "wait_for_completion_killable_timeout")
+
+
 def wait_for_completion_killable(x):
     """Fatal signals are not modelled (kthread_stop()'s is not one): always 0."""
     _wait_for_common(x, MAX_SCHEDULE_TIMEOUT, TASK_UNINTERRUPTIBLE, "wait_for_completion_killable")
@@ -236,4 +248,5 @@ __all__ = ["wait_for_completion_killable", "completion", "DECLARE_COMPLETION", "
            "reinit_completion",
            "complete", "complete_all", "wait_for_completion", "wait_for_completion_timeout",
            "wait_for_completion_io", "wait_for_completion_io_timeout",
-           "wait_for_completion_interruptible", "try_wait_for_completion", "completion_done"]
+           "wait_for_completion_interruptible", "wait_for_completion_interruptible_timeout",
+           "wait_for_completion_killable_timeout", "try_wait_for_completion", "completion_done"]

@@ -288,6 +288,16 @@ def wake_up_interruptible_all(wq):
     return __wake_up(wq, TASK_INTERRUPTIBLE, 0, "wake_up_interruptible_all")
 
 
+def wake_up_poll(wq, key):
+    """``wake_up()`` with a poll mask for the entries' wake functions: kcheck's
+    entries are ``autoremove_wake_function()``'s, which ignore it."""
+    return __wake_up(wq, TASK_NORMAL, 1, "wake_up_poll")
+
+
+def wake_up_interruptible_poll(wq, key):
+    return __wake_up(wq, TASK_INTERRUPTIBLE, 1, "wake_up_interruptible_poll")
+
+
 # -- wait_event and friends -------------------------------------------------------
 
 def _explain(wq):
@@ -537,7 +547,8 @@ __all__ = ["wait_event_idle", "wait_event_freezable", "wait_queue_head_t", "wait
            "add_wait_queue", "add_wait_queue_exclusive", "remove_wait_queue", "prepare_to_wait",
            "prepare_to_wait_exclusive", "prepare_to_wait_event", "finish_wait",
            "waitqueue_active", "wq_has_sleeper", "wq_has_single_sleeper", "wake_up", "wake_up_all",
-           "wake_up_nr", "wake_up_interruptible", "wake_up_interruptible_all", "wait_event",
+           "wake_up_nr", "wake_up_interruptible", "wake_up_interruptible_all", "wake_up_poll",
+           "wake_up_interruptible_poll", "wait_event",
            "wait_event_interruptible", "wait_event_killable", "wait_event_exclusive", "wait_event_timeout",
            "wait_event_interruptible_exclusive", "wait_event_idle_exclusive", "wait_event_idle_timeout",
            "wait_event_interruptible_timeout", "wait_event_lock_irq",

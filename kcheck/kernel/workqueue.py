@@ -340,6 +340,12 @@ def alloc_workqueue(name, flags=0, max_active=0, workers=None):
     return wq
 
 
+def alloc_ordered_workqueue(name, flags=0):
+    """One worker: items run one at a time, in queuing order (``max_active`` 1,
+    as the kernel's ordered queues)."""
+    return alloc_workqueue(name, flags, 1)
+
+
 class _SystemWQ:
     """``system_wq`` and its kin: queues the kernel owns, with a pool of workers
     kcheck does not make in ``main()``.  An item queued there gets a context of
@@ -960,7 +966,8 @@ def queue_work_on(cpu, wq, work):
     return queue_work(wq, work)
 
 
-__all__ = ["drain_workqueue", "workqueue_struct", "work_struct", "alloc_workqueue", "INIT_WORK",
+__all__ = ["drain_workqueue", "workqueue_struct", "work_struct", "alloc_workqueue",
+           "alloc_ordered_workqueue", "INIT_WORK",
            "queue_work",
            "queue_work_on",
            "flush_workqueue", "flush_scheduled_work", "destroy_workqueue", "flush_work", "work_pending", "cancel_work_sync",

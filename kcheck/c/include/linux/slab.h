@@ -24,6 +24,8 @@ extern void *kvmalloc(size_t size, gfp_t flags);
 extern void *kvzalloc(size_t size, gfp_t flags);
 extern void *kvcalloc(size_t n, size_t size, gfp_t flags);
 #define kvmalloc_array(n, size, flags)	kmalloc_array((n), (size), (flags))
+/* SLUB's largest kmalloc() (MAX_PAGE_ORDER 10, 4 KiB pages) */
+#define KMALLOC_MAX_SIZE	(1UL << 22)
 extern void *memcpy(void *dst, const void *src, size_t n);
 extern size_t strlen(const char *s);
 /* a new object with a copy of src's len bytes (mm/util.c) */

@@ -91,6 +91,12 @@ extern void wake_up_all(struct wait_queue_head *wq_head);
 extern void wake_up_nr(struct wait_queue_head *wq_head, int nr);
 extern void wake_up_interruptible(struct wait_queue_head *wq_head);
 extern void wake_up_interruptible_all(struct wait_queue_head *wq_head);
+/* the poll forms pass a key (the poll mask) to the entries' wake functions;
+ * kcheck's entries are autoremove_wake_function()'s, which ignore it */
+#define wake_up_poll(x, m)			wake_up(x)
+#define wake_up_interruptible_poll(x, m)	wake_up_interruptible(x)
+#define wake_up_interruptible_sync_poll(x, m)	wake_up_interruptible(x)
+#define wake_up_interruptible_sync(x)		wake_up_interruptible(x)
 
 /* the kernel's ___wait_event(): test, queue, test again, sleep; an
  * interruptible wait with a signal pending (kcheck: a stopped kthread) ends
