@@ -22,7 +22,7 @@ import os
 from .memory import sc, rcu_gp
 from . import graph as G
 from .graph import contains
-from .runtime import Bug, NON_FATAL, scope_end
+from .runtime import Bug, NON_FATAL, scope_end, is_stack
 
 
 def whole_bug(*a, **kw):
@@ -347,7 +347,7 @@ def _lkmm_use_after_free(run, every=False):
             continue
         seen.add((a.tid, f))
         obj = run.heap[f.oid][0]
-        if getattr(obj, "kind", None) == "stack":
+        if is_stack(obj):
             b = whole_bug("use-after-free",
                           f"{_access_name(run, a)} on {obj._kname()} by {run._task_name(a.tid)} is not ordered "
                           f"by the LKMM before its scope ended ({scope_end(f)})",
@@ -375,7 +375,7 @@ def _access_name(run, a):
 
 def _uaf_race(run, oid, a, f):
     obj = run.heap[oid][0]
-    if getattr(obj, "kind", None) == "stack":      # a C local whose scope ended
+    if is_stack(obj):      # a C local whose scope ended
         return whole_bug("use-after-free",
                          f"{_access_name(run, a)} on {obj._kname()} by {run._task_name(a.tid)} can run after its "
                          f"scope ended ({scope_end(f)}): nothing orders the access before that",

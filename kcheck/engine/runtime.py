@@ -265,6 +265,9 @@ class Loc:
 
     def name(self):
         if self.owner is not None:
+            frame = getattr(self.owner, "_frame_", None)
+            if frame is not None:
+                return f"{frame}.{self.field}"      # a local on a function's stack (kernel/stack.py)
             on = getattr(self.owner, "_kname", None)
             oname = on() if callable(on) else type(self.owner).__name__
             return f"{oname}->{self.field}" if self.field else oname
@@ -1858,7 +1861,7 @@ class Run:
                 outer = t.tls.get("op_outer")       # a traced run: the kernel call it is in
                 if outer is not None:
                     what = f"{outer.text() if callable(outer.text) else outer.text}: {what}"
-                if getattr(obj, "kind", None) == "stack":
+                if is_stack(obj):
                     raise Bug("use-after-free", f"{what} after {obj._kname()} went out "
                               f"of scope ({scope_end(f)})", event=e, task=t, other=f)
                 raise Bug("use-after-free", f"{what} after the object was freed by "
@@ -2495,6 +2498,15 @@ PRESSED = False
 # loop read to change (kernel/barrier.py cpu_relax, kernel/sched.py poll)
 AWAIT_OPS = frozenset({"cpu_relax", "msleep", "usleep_range", "ssleep", "mdelay", "udelay",
                        "cond_resched", "schedule_timeout"})
+
+
+def is_stack(obj):
+    """Is heap object ``obj`` a function's local (a C local whose address escaped,
+    a Python model's ``on_stack()``): its free is its function's return."""
+    c = obj.__class__
+    if getattr(c, "_stack_block", False):
+        return obj.kind == "stack"
+    return c.__dict__.get("_on_stack_", False) is True
 
 
 def scope_end(f):

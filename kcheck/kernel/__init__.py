@@ -8,7 +8,8 @@ might_sleep), ``wait`` (wait queues, wait_event), ``completion``, ``rcu``,
 ``srcu``, ``seqlock``, ``list`` (list_head and hlist), ``hashtable``,
 ``llist``, ``slab``, ``bug``, ``workqueue``, ``timer``, ``kthread``, ``wait_bit``,
 ``interrupt``, ``tasklet``, ``hrtimer``, ``percpu``, ``percpu_refcount``, ``xarray``
-(and the IDR), ``list_nulls``, ``lockref``, ``semaphore``.  Their semantics live in the
+(and the IDR), ``list_nulls``, ``lockref``, ``semaphore``, ``stack`` (objects on a
+function's stack).  Their semantics live in the
 engine (``kcheck.engine``): each function here turns into one or a few
 events.  ``__all__`` below is the public API; docs/reference/kernel-api.md
 gives every name a line (tests/test_kernel_api_doc.py keeps the two equal).
@@ -24,7 +25,7 @@ from . import (struct as _struct, atomic as _atomic, bitops as _bitops, refcount
                percpu_refcount as _percpu_refcount, xarray as _xarray, list_nulls as _list_nulls,
                lockref as _lockref, semaphore as _semaphore, u64_stats as _u64_stats,
                ida as _ida, irq_work as _irq_work,
-               percpu_counter as _percpu_counter)
+               percpu_counter as _percpu_counter, stack as _stack)
 from .struct import *          # noqa: F401,F403
 from .atomic import *          # noqa: F401,F403
 from .bitops import *          # noqa: F401,F403
@@ -60,6 +61,7 @@ from .u64_stats import *       # noqa: F401,F403
 from .ida import *             # noqa: F401,F403
 from .irq_work import *        # noqa: F401,F403
 from .percpu_counter import *  # noqa: F401,F403
+from .stack import *           # noqa: F401,F403
 # what C's linux/xarray.h and linux/idr.h call with an out-parameter's location
 from .xarray import _xa_alloc_at, _xa_find_at, __kcheck_idr_next_id  # noqa: F401
 
@@ -68,5 +70,5 @@ __all__ = [name for _m in (_struct, _atomic, _bitops, _refcount, _kref, _barrier
                           _seqlock, _list, _hashtable, _llist, _slab, _bug, _workqueue, _timer,
                           _kthread, _wait_bit, _interrupt, _tasklet, _hrtimer, _percpu,
                           _percpu_refcount, _xarray, _list_nulls, _lockref, _semaphore,
-                          _u64_stats, _ida, _irq_work, _percpu_counter)
+                          _u64_stats, _ida, _irq_work, _percpu_counter, _stack)
            for name in _m.__all__]

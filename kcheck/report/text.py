@@ -14,6 +14,7 @@ import shlex
 import textwrap
 
 from ..engine import graph as G
+from ..engine.runtime import is_stack
 from .story import shown_until
 
 # the words an rwlock_t or rw_semaphore keeps for its readers (kernel/locking.py):
@@ -201,9 +202,11 @@ def describe(run, e, wpart=None, blocked=False):
     if k in (G.ALLOC, G.FREE):
         obj = run.heap.get(e.oid, (None,))[0]
         if k == G.FREE:
-            if getattr(obj, "kind", None) == "stack":
+            if obj is not None and is_stack(obj):
                 return f"{op}: {fmt_value(obj)} goes out of scope"
             return f"{op[:-1]}, {fmt_value(obj)})" if op.endswith(")") else f"{op}({fmt_value(obj)})"
+        if obj is not None and is_stack(obj):
+            return op                       # "done on fn()'s stack": the local needs no value
         return f"{op} -> {fmt_value(obj)}"
     if k == G.SPAWN:
         child = run.tasks[e.arg] if e.arg is not None and e.arg < len(run.tasks) else None
