@@ -22,6 +22,7 @@ CASES = {
     "data_race": "data-race",
     "lockdep": "lockdep",
     "model_error": "model-error",
+    "null_deref": "null-deref",
     "spin_wait": "warn",
 }
 
