@@ -661,6 +661,7 @@ PYTHON_ONLY = {
     "KObject": "the base class of kernel objects in Python",
     "ptr": "C writes &p->field",
     "address_from": "C's address dependencies follow the data flow",
+    "on_stack": "C declares locals; one whose address escapes is checked when its function returns",
     "DEFINE_SPINLOCK": "a C macro (a spinlock_t initialiser)",
     "LIST_HEAD": "a C macro (a list_head initialiser)",
     "ATOMIC_INIT": "a C macro (an atomic_t initialiser)",
