@@ -78,3 +78,17 @@ def test_a_leak_of_an_object_the_stopped_task_never_touched_still_is():
     res = check(_echo_main(True), keep_going=True)
     kinds = sorted(b.kind for b in res.bugs)
     assert kinds == ["bug-on", "leak"], [b.message for b in res.bugs]
+
+
+def test_a_race_named_by_its_kernel_call_in_the_trace_still_replays():
+    """The search names a racing access by its step (``spin_lock``), the traced
+    replay by the kernel call it is in (``complete(&...)``): the report must
+    still find its bug (an on-stack completion under --keep-going said "did
+    not replay from its schedule")."""
+    f = str(Path(__file__).resolve().parent / "data" / "onstack_completion.py")
+    rc, j = _json(["check", f, "--entry", "buggy", "--keep-going", "--json"])
+    assert rc == 1 and j["bugs"], j
+    for b in j["bugs"]:
+        assert b["schedule"], b                 # a replay line, not "did not replay"
+        rc, rep = _json(["replay", f, b["schedule"], "--entry", "buggy", "--keep-going", "--json"])
+        assert rc == 1 and rep["bug"]["kind"] == b["kind"], rep

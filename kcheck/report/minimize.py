@@ -27,12 +27,33 @@ def same_bug(a, b):
         # one of the distinct bugs of a --keep-going search: shrinking must not
         # turn it into another of them (a C review: the resetter's use-after-free
         # shrank into the reader's, and the list showed one bug twice)
-        return distinct_key(a.kind, a.message) == distinct_key(b.kind, b.message)
+        if distinct_key(a.kind, a.message) == distinct_key(b.kind, b.message):
+            return True
+        return a.kind == "use-after-free" and _task(a) == _task(b) \
+            and _uaf_tail(a.message) == _uaf_tail(b.message)
     if a.kind in ("warn", "bug-on", "refcount-warn", "lockdep", "model-error"):
         return identity(a.kind, a.message) == identity(b.kind, b.message)
     if a.kind == "data-race":
         return distinct_key(a.kind, a.message) == distinct_key(b.kind, b.message)
     return True
+
+
+def _task(b):
+    t = b.task
+    return t if t is None or t.__class__ is str else t.name
+
+
+def _uaf_tail(message):
+    """A use-after-free's message past the access it names: the object, the
+    task and the free.  The access is named by the kernel call it is a step
+    of in a traced run (``complete(&x)``) and by the step itself in a search
+    (``spin_lock``), so a report's traced replay is matched without it."""
+    m = identity("use-after-free", message)[1]
+    for sep in (" on ", " after "):
+        i = m.find(sep)
+        if i >= 0:
+            return m[i:]
+    return m
 
 
 def story_steps(run, b):
