@@ -952,7 +952,7 @@ def litmus_cmd(paths, engine, as_json, debug):
             from .litmus.program import run_paths as run_program
             return run_program(list(paths), as_json, sys.stdout)
         from .litmus import run_paths
-        return run_paths(list(paths), as_json)
+        return run_paths(list(paths), as_json, debug=debug)
 
 
 def _add_tdp():

@@ -263,6 +263,71 @@ HERD = {
 
         exists (0:r0=1 /\\ 0:r1=0)
         """, ["0:r0=0; 0:r1=0;", "0:r0=0; 0:r1=1;", "0:r0=1; 0:r1=1;"], 0, 3, "Never"),
+    # arithmetic on a value read through a pointer read from memory: the herd
+    # engine worked out the values of rf candidates whose reads read writes to
+    # another address (``*r0`` reading p's &x) and stopped the test with
+    # "internal error: '+' on the address of x" (a review, 2026-12-03)
+    "ptr-then-arith": ("""
+        { int *p=&x; }
+
+        P0(int **p, int *y)
+        {
+        	int *r0;
+        	int r1;
+        	r0 = READ_ONCE(*p);
+        	r1 = READ_ONCE(*r0);
+        	WRITE_ONCE(*y, r1 + 1);
+        }
+
+        P1(int *y)
+        {
+        	int r2;
+        	r2 = READ_ONCE(*y);
+        }
+
+        exists (1:r2=1)
+        """, ["1:r2=0;", "1:r2=1;"], 1, 1, "Sometimes"),
+    "ptr-then-and": ("""
+        { int *p=&x; }
+
+        P0(int **p, int *y)
+        {
+        	int *r0;
+        	int r1;
+        	r0 = READ_ONCE(*p);
+        	r1 = READ_ONCE(*r0);
+        	WRITE_ONCE(*y, r1 & 1);
+        }
+
+        P1(int *y)
+        {
+        	int r2;
+        	r2 = READ_ONCE(*y);
+        }
+
+        exists (1:r2=1)
+        """, ["1:r2=0;"], 0, 2, "Never"),
+    "ptr-then-rmw": ("""
+        { int *p=&x; }
+
+        P0(int **p, int *x, int *y)
+        {
+        	int *r0;
+        	int r1;
+        	r0 = READ_ONCE(*p);
+        	r1 = atomic_fetch_add(2, r0);
+        }
+
+        P1(int **p, int *x, int *y)
+        {
+        	int r2;
+        	WRITE_ONCE(*p, y);
+        	r2 = atomic_inc_return(x);
+        }
+
+        exists (0:r0=x /\\ 0:r1=1 /\\ x=3)
+        """, ["0:r0=x; 0:r1=0; [x]=3;", "0:r0=x; 0:r1=1; [x]=3;", "0:r0=y; 0:r1=0; [x]=1;"],
+        1, 2, "Sometimes"),
 }
 
 
@@ -477,3 +542,41 @@ def test_program_engine_errors_are_the_tests_not_pythons(body, want):
         explore(test)
     msg = str(ei.value)
     assert want in msg and "Error" not in msg and "index" not in msg, msg
+
+
+def test_an_internal_error_in_one_test_leaves_the_others_reported(tmp_path, monkeypatch):
+    """A review: one crashing test ended a batch, and --json printed only the
+    error - the results of the tests before it were lost."""
+    import kcheck.litmus as L
+    good = tmp_path / "a-good.litmus"
+    good.write_text(_text(HERD["sync-rcu-expedited"][0], "a-good"))
+    bad = tmp_path / "b-bad.litmus"
+    bad.write_text(_text(HERD["sync-rcu-expedited"][0], "b-bad"))
+    after = tmp_path / "c-after.litmus"
+    after.write_text(_text(HERD["sync-rcu-expedited"][0], "c-after"))
+    real = L.run_test
+
+    def run_test(test, tick=None):
+        if test.name == "b-bad":
+            raise ZeroDivisionError("boom")
+        return real(test, tick)
+    monkeypatch.setattr(L, "run_test", run_test)
+    out = io.StringIO()
+    rc = run_paths([str(tmp_path)], True, out)
+    j = json.loads(out.getvalue())
+    assert rc == 2
+    blob = json.dumps(j)
+    assert "a-good" in blob and "c-after" in blob, blob
+    assert "internal error: ZeroDivisionError: boom" in blob, blob
+
+
+def test_a_decimal_past_int32_is_herds_error(tmp_path):
+    """herd7: Failure Int32.of_string on 4294967295 (a hex 0xffffffff is -1);
+    kcheck read the decimal as -1 (a review)."""
+    f = tmp_path / "big.litmus"
+    f.write_text("C big\n{}\nP0(int *x) {\n  WRITE_ONCE(*x, 4294967295);\n}\nexists (x=-1)\n")
+    r = check_file(str(f))
+    assert r.error is not None and "big.litmus:4: 4294967295: herd7's values are 32-bit" in r.error
+    f.write_text("C big\n{}\nP0(int *x) {\n  WRITE_ONCE(*x, 0xffffffff);\n}\nexists (x=-1)\n")
+    r = check_file(str(f))
+    assert r.error is None and observation(r.outcome) == "Always"

@@ -44,9 +44,12 @@ def collect(paths: list[str]) -> list[str]:
     return files
 
 
-def check_file(path: str, progress=None) -> LitmusReport:
+def check_file(path: str, progress=None, debug=False) -> LitmusReport:
     """Parse and run one test; errors are recorded in the report, not raised.
-    ``progress``: a report.progress.Progress, shown while a test runs long."""
+    ``progress``: a report.progress.Progress, shown while a test runs long.
+    An internal error is recorded too, so that the tests after it still run
+    (a review: one crashing test ended a batch, and ``--json`` lost the
+    results before it); ``debug`` raises it for its traceback."""
     t0 = time.perf_counter()
     r = LitmusReport(file=path)
     try:
@@ -77,11 +80,16 @@ def check_file(path: str, progress=None) -> LitmusReport:
                 pass
     except RecursionError:
         r.error = f"{path}: expression too deeply nested"
+    except Exception as e:          # noqa: BLE001 - any class: the next test still runs
+        if debug:
+            raise
+        r.error = (f"{path}: internal error: {type(e).__name__}: {e} (run with --debug for "
+                   "the traceback, and please report it)")
     r.seconds = time.perf_counter() - t0
     return r
 
 
-def run_paths(paths: list[str], as_json: bool, out=sys.stdout) -> int:
+def run_paths(paths: list[str], as_json: bool, out=sys.stdout, debug=False) -> int:
     """Check every test under ``paths``; print herd7-style blocks or JSON.
 
     Returns 0 when every test with a ``Result:`` line matches it, 1 when any
@@ -94,7 +102,7 @@ def run_paths(paths: list[str], as_json: bool, out=sys.stdout) -> int:
     progress = Progress()
     try:
         for path in collect(paths):
-            r = check_file(path, progress)
+            r = check_file(path, progress, debug)
             reports.append(r)
             if not as_json:
                 out.write(format_block(r) if r.error is None else format_error(r))

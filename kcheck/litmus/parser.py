@@ -171,14 +171,18 @@ class _Parser:
         if t.kind != "num":
             raise self.error(f"expected a number, found {t.text!r}")
         self.pos += 1
-        v = self.int32(t)
+        v = self.int32(t, neg)
         return int32(-v) if neg else v
 
-    def int32(self, t):
+    def int32(self, t, neg=False):
         """herd7's values are 32-bit (Int32.of_string): a constant that does not
-        fit 32 bits is an error, 0x80000000 to 0xffffffff are negative."""
+        fit 32 bits is an error, 0x80000000 to 0xffffffff are negative; a
+        decimal one must fit a signed 32-bit int (4294967295 is herd7's
+        "Int32.of_string" failure - kcheck read it as -1: a review); ``neg``:
+        it follows a minus, so 2147483648 is -2147483648."""
         v = int(t.text, 0)
-        if not -(1 << 31) <= v < (1 << 32):
+        hexa = t.text.lower().startswith(("0x", "-0x"))
+        if not -(1 << 31) <= v < (1 << 32 if hexa else (1 << 31) + (1 if neg else 0)):
             raise self.error(f"{t.text}: herd7's values are 32-bit integers")
         return int32(v)
 
@@ -414,7 +418,7 @@ class _Parser:
         t = self.tok
         if t.kind == "num":
             self.take()
-            return Num(self.int32(t))
+            return Num(self.int32(t, True))     # it may follow a unary minus
         if t.kind == "name":
             self.take()
             if self.at("("):
